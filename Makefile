@@ -1,0 +1,39 @@
+# Accord: `make demo` to try it, `make test` to check it. Both set up .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export ACCORD_HOME ?= $(CURDIR)/var
+
+.PHONY: demo test lint bench serve fmt clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	ACCORD_DEBUG=1 $(BIN)/accord demo
+	@echo "Accord is serving on http://127.0.0.1:8000 (Ctrl-C to stop). Log in with a user above."
+	ACCORD_DEBUG=1 $(BIN)/accord serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord check --fail-level WARNING
+	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,133 @@
+"""Errors without HTTP, and the one mapping of every error to the API's JSON shape.
+
+Services raise :class:`ApplicationError` subclasses. :func:`api_exception_handler` turns them,
+DRF's own exceptions and Django's ``ValidationError``/``Http404`` into::
+
+    {"error": {"code": "...", "message": "...", "details": ...}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework import status
+
+__all__ = [
+    "ApplicationError",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "ValidationFailed",
+    "api_exception_handler",
+    "error_body",
+]
+
+
+class ApplicationError(Exception):
+    """A business error a person can act on; ``details`` names fields or items."""
+
+    code = "error"
+    http_status: int = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if code:
+            self.code = code
+
+
+class ValidationFailed(ApplicationError):
+    code = "invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+
+
+class NotFound(ApplicationError):
+    """Missing or not visible: the two are never told apart."""
+
+    code = "not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+
+
+class Forbidden(ApplicationError):
+    code = "permission_denied"
+    http_status = status.HTTP_403_FORBIDDEN
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    http_status = status.HTTP_409_CONFLICT
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _first_message(details: Any) -> str:
+    """A one-line summary of DRF/Django validation details, naming the first field."""
+    if isinstance(details, dict):
+        for field, value in details.items():
+            inner = _first_message(value)
+            return inner if field in {"non_field_errors", "__all__"} else f"{field}: {inner}"
+    if isinstance(details, list) and details:
+        return _first_message(details[0])
+    return str(details)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF ``EXCEPTION_HANDLER``: every error in one JSON shape."""
+    # Imported here: DRF's views import the API settings, which import this module.
+    from rest_framework import exceptions
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler
+
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        as_dict: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(as_dict)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if not isinstance(exc, exceptions.APIException):  # pragma: no cover - DRF only answers its own
+        return response
+    details: Any = None
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail
+        message = f"Invalid input. {_first_message(details)}"
+        code = "invalid"
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else str(exc.default_code)
+        message = "Not found." if isinstance(exc, exceptions.NotFound) else str(exc.detail)
+    response.data = error_body(code, message, details)
+    return response
+
+
+def json_error_view(code: str, message: str, http_status: int) -> Callable[..., HttpResponse]:
+    """A Django error handler answering JSON under ``/api/`` and the HTML page elsewhere."""
+    from django.views import defaults
+
+    html_views: dict[int, Callable[..., HttpResponse]] = {
+        400: defaults.bad_request,
+        403: defaults.permission_denied,
+        404: defaults.page_not_found,
+        500: defaults.server_error,
+    }
+
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if request.path.startswith(("/api/", "/taxii2/")):
+            return JsonResponse(error_body(code, message), status=http_status)
+        if http_status == 500:
+            return html_views[500](request)
+        return html_views[http_status](request, exception)
+
+    return view

@@ -1,0 +1,64 @@
+"""One filter definition per model, shared by the API lists, the UI lists and the CLI."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from accord.core.choices import OrganisationKind, OrganisationStatus, Region, ReliabilityGrade, Role, Sector
+from accord.core.models import AuditEvent, Organisation, User
+
+__all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter"]
+
+
+class OrganisationFilter(django_filters.FilterSet):  # type: ignore[misc]
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
+    sector = django_filters.MultipleChoiceFilter(choices=Sector.choices)
+    region = django_filters.MultipleChoiceFilter(choices=Region.choices)
+    status = django_filters.MultipleChoiceFilter(choices=OrganisationStatus.choices)
+    reliability = django_filters.MultipleChoiceFilter(choices=ReliabilityGrade.choices)
+    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
+
+    class Meta:
+        model = Organisation
+        fields: ClassVar[list[str]] = ["q", "kind", "sector", "region", "country", "status", "reliability"]
+
+    def search(self, qs: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
+        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
+
+
+class PersonFilter(django_filters.FilterSet):  # type: ignore[misc]
+    q = django_filters.CharFilter(method="search", label="Search")
+    role = django_filters.MultipleChoiceFilter(choices=Role.choices)
+    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    region = django_filters.MultipleChoiceFilter(field_name="organisation__region", choices=Region.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = User
+        fields: ClassVar[list[str]] = ["q", "role", "organisation", "region", "is_active"]
+
+    def search(self, qs: QuerySet[User], name: str, value: str) -> QuerySet[User]:
+        return qs.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+        )
+
+
+class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
+    action = django_filters.CharFilter(lookup_expr="startswith")
+    actor = django_filters.CharFilter(field_name="actor_username", lookup_expr="iexact")
+    object_type = django_filters.CharFilter()
+    object_id = django_filters.CharFilter()
+    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields: ClassVar[list[str]] = ["action", "actor", "object_type", "object_id", "organisation", "since", "until"]

@@ -1,0 +1,43 @@
+"""``accord demo``: load believable demo data from every app (idempotent) and print the logins."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from rich.table import Table
+
+from accord.core.console import print_rich
+from accord.core.demo import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Load a realistic demo (idempotent): organisations in all five regions, one login per role."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-init", action="store_true", help="Do not run `accord init` first.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_init"]:
+            call_command("init", verbosity=0, stdout=self.stdout)
+        logins: list[Any] = []
+        # Each Accord app may ship a `demo` module with a `load()`; they run in INSTALLED_APPS order.
+        with transaction.atomic():
+            for config in apps.get_app_configs():
+                if not config.name.startswith("accord."):
+                    continue
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                logins.extend(module.load() or [])
+        table = Table("username", "password", "role", "organisation", title="Demo logins")
+        for login in logins:
+            table.add_row(login.username, DEMO_PASSWORD, login.role, login.organisation)
+        print_rich(self.stdout, table)

@@ -1,0 +1,33 @@
+"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from accord.core.services import host_ensure
+
+DEFAULT_HOST = "International Cybercrime Directorate"
+
+
+class Command(BaseCommand):
+    help = "Create $ACCORD_HOME, migrate the database, collect static files, create the hosting organisation."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host-name", default=DEFAULT_HOST, help="Name of the hosting organisation (first run).")
+        parser.add_argument("--host-country", default="SG", help="ISO 3166-1 alpha-2 country of the host.")
+        parser.add_argument("--no-static", action="store_true", help="Skip collecting static files.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        home = settings.ACCORD_HOME
+        home.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_static"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        host = host_ensure(name=options["host_name"], country=options["host_country"])
+        database = settings.DATABASES["default"]
+        where = database["NAME"] if "sqlite" in database["ENGINE"] else f"{database['ENGINE'].rsplit('.', 1)[-1]}"
+        self.stdout.write(self.style.SUCCESS(f"Accord ready in {home} (database: {where}; host: {host.name})."))

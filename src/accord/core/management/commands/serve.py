@@ -1,0 +1,44 @@
+"""``accord serve``: the web application under gunicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from accord.wsgi import application
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve Accord with gunicorn (default http://127.0.0.1:8000)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--timeout", type=int, default=120, help="Seconds before a silent worker is restarted.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        _Gunicorn(
+            {
+                "bind": f"{options['host']}:{options['port']}",
+                "workers": options["workers"],
+                "timeout": options["timeout"],
+                "accesslog": "-",
+                "errorlog": "-",
+            }
+        ).run()

@@ -1,0 +1,97 @@
+"""Every read of core data, bounded by what the principal may see.
+
+A missing row and a hidden one raise the same :class:`~accord.core.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Model, Q, QuerySet
+from django.utils import timezone
+
+from accord.core.choices import OrganisationStatus, Region
+from accord.core.errors import NotFound
+from accord.core.models import ApiToken, AuditEvent, Organisation, User
+from accord.core.roles import Perm, has_perm
+
+_M = TypeVar("_M", bound=Model)
+
+__all__ = [
+    "audit_event_list",
+    "dashboard_counts",
+    "organisation_get",
+    "organisation_list",
+    "person_get",
+    "person_list",
+    "token_get",
+    "token_list",
+]
+
+
+def organisation_list(*, principal: User) -> QuerySet[Organisation]:
+    """All organisations for programme staff; a partner sees its own."""
+    qs = Organisation.objects.all()
+    if has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+        return qs
+    return qs.filter(pk=principal.organisation_id)
+
+
+def organisation_get(*, principal: User, pk: Any) -> Organisation:
+    return _get(organisation_list(principal=principal), pk, "organisation")
+
+
+def person_list(*, principal: User) -> QuerySet[User]:
+    """Everybody for programme staff; partner staff see their colleagues."""
+    qs = User.objects.select_related("organisation")
+    if has_perm(principal, Perm.PERSON_VIEW_ALL):
+        return qs
+    return qs.filter(organisation_id=principal.organisation_id)
+
+
+def person_get(*, principal: User, pk: Any) -> User:
+    return _get(person_list(principal=principal), pk, "person")
+
+
+def token_list(*, principal: User) -> QuerySet[ApiToken]:
+    """One's own API tokens (secrets are never readable)."""
+    return ApiToken.objects.filter(user=principal)
+
+
+def token_get(*, principal: User, pk: Any) -> ApiToken:
+    return _get(token_list(principal=principal), pk, "token")
+
+
+def audit_event_list(*, principal: User) -> QuerySet[AuditEvent]:
+    """The audit chain, for auditors and administrators only."""
+    if not has_perm(principal, Perm.AUDIT_VIEW):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.select_related("actor", "organisation")
+
+
+def dashboard_counts(*, principal: User) -> dict[str, Any]:
+    """The live figures on the dashboard, over what the principal may see (three queries)."""
+    orgs = organisation_list(principal=principal)
+    totals = orgs.aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=Q(status=OrganisationStatus.ACTIVE)),
+        vetting=Count("pk", filter=Q(status__in=[OrganisationStatus.APPLICANT, OrganisationStatus.VETTING])),
+        suspended=Count("pk", filter=Q(status__in=[OrganisationStatus.SUSPENDED, OrganisationStatus.TERMINATED])),
+    )
+    by_region = dict(orgs.values_list("region").annotate(n=Count("pk")).values_list("region", "n"))
+    people = person_list(principal=principal).filter(is_active=True).count()
+    return {
+        "organisations": totals,
+        "regions": [{"code": r.value, "label": r.label, "count": by_region.get(r.value, 0)} for r in Region],
+        "people": people,
+        "tokens": token_list(principal=principal).filter(revoked_at=None, expires_at__gt=timezone.now()).count(),
+        "generated_at": timezone.now(),
+    }
+
+
+def _get(qs: QuerySet[_M], pk: Any, what: str) -> _M:
+    try:
+        return qs.get(pk=int(pk))
+    except (ValueError, TypeError, ObjectDoesNotExist):
+        raise NotFound(f"No {what} with id {pk} (or you may not see it).") from None

@@ -1,0 +1,21 @@
+"""Top-level URLs: UI, REST API (``/api/v1/``), API schema and docs, Django admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accord.core.errors import json_error_view
+
+urlpatterns = [
+    path("", include("accord.web.urls")),
+    path("api/v1/", include("accord.core.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = json_error_view("bad_request", "Bad request.", 400)
+handler403 = json_error_view("permission_denied", "Permission denied.", 403)
+handler404 = json_error_view("not_found", "Not found.", 404)
+handler500 = json_error_view("server_error", "Internal server error.", 500)

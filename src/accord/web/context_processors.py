@@ -1,0 +1,36 @@
+"""Template context shared by every page: the navigation the person's role may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accord.core.roles import Perm, has_perm
+
+__all__ = ["navigation"]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = [
+        ("Dashboard", reverse("web:dashboard")),
+        ("Organisations", reverse("web:organisation-list")),
+        ("People", reverse("web:person-list")),
+        ("API tokens", reverse("web:token-list")),
+    ]
+    if has_perm(user, Perm.AUDIT_VIEW):
+        items.append(("Audit", reverse("web:audit-list")))
+    items.append(("API docs", reverse("api-docs")))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    return {
+        "nav": [
+            {"label": label, "url": url, "current": path.startswith(url) and (url != "/" or path == "/")}
+            for label, url in items
+        ]
+    }

@@ -1,0 +1,133 @@
+"""The shared UI: login, dashboard with live counts, organisations, people, tokens, audit.
+
+Views are thin: selectors read, services write, filters come from :mod:`accord.core.filters`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accord.core import selectors, services
+from accord.core.audit import audit_verify
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
+from accord.core.models import User
+from accord.core.roles import Perm, has_perm
+from accord.web.forms import TokenIssueForm
+
+__all__ = [
+    "audit_list",
+    "dashboard",
+    "dashboard_counts",
+    "organisation_detail",
+    "organisation_list",
+    "person_list",
+    "token_list",
+    "token_revoke",
+]
+
+PAGE_SIZE = 25
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind ``login_required``: its user is a person, never anonymous."""
+
+    user: User
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
+    """The requested page, and the query string without ``page`` for the pager's links."""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+@login_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    return render(request, "web/dashboard.html", {"counts": selectors.dashboard_counts(principal=request.user)})
+
+
+@login_required
+def dashboard_counts(request: AuthedRequest) -> HttpResponse:
+    """The counts fragment, polled by htmx every few seconds."""
+    return render(request, "web/_counts.html", {"counts": selectors.dashboard_counts(principal=request.user)})
+
+
+@login_required
+def organisation_list(request: AuthedRequest) -> HttpResponse:
+    filterset = OrganisationFilter(request.GET, queryset=selectors.organisation_list(principal=request.user))
+    page, query = _page(request, filterset.qs)
+    return render(request, "web/organisation_list.html", {"filter": filterset, "page": page, "query": query})
+
+
+@login_required
+def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        organisation = selectors.organisation_get(principal=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    people = selectors.person_list(principal=request.user).filter(organisation=organisation)
+    return render(request, "web/organisation_detail.html", {"organisation": organisation, "people": people})
+
+
+@login_required
+def person_list(request: AuthedRequest) -> HttpResponse:
+    filterset = PersonFilter(request.GET, queryset=selectors.person_list(principal=request.user))
+    page, query = _page(request, filterset.qs)
+    return render(request, "web/person_list.html", {"filter": filterset, "page": page, "query": query})
+
+
+@login_required
+def token_list(request: AuthedRequest) -> HttpResponse:
+    """One's API tokens, and the form that issues a new one (its secret is shown once)."""
+    issued = None
+    form = TokenIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.token_issue(actor=request.user, user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = TokenIssueForm()
+    tokens = selectors.token_list(principal=request.user)
+    return render(
+        request,
+        "web/token_list.html",
+        {"form": form, "tokens": tokens, "issued": issued},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        token = selectors.token_get(principal=request.user, pk=pk)
+        services.token_revoke(actor=request.user, token=token)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Token {token.prefix}… revoked.")
+    return redirect("web:token-list")
+
+
+@login_required
+def audit_list(request: AuthedRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.AUDIT_VIEW):
+        raise PermissionDenied("Auditors and administrators only.")
+    filterset = AuditEventFilter(
+        request.GET, queryset=selectors.audit_event_list(principal=request.user).order_by("-seq")
+    )
+    page, query = _page(request, filterset.qs)
+    report = audit_verify() if request.GET.get("verify") else None
+    return render(request, "web/audit_list.html", {"filter": filterset, "page": page, "query": query, "report": report})

@@ -1,0 +1,76 @@
+"""Shared fixtures: a host, two partners, one person per role, and API clients with real tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from accord.core.choices import Role
+from accord.core.models import Organisation, User
+from accord.core.roles import allowed_scopes
+from accord.core.services import token_issue
+from tests.factories import HostFactory, OrganisationFactory, UserFactory
+
+HOST_ROLES = (Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR)
+PARTNER_ROLES = (Role.PARTNER_CONTRIBUTOR, Role.PARTNER_READER)
+
+
+@pytest.fixture
+def host(db: Any) -> Organisation:
+    return HostFactory()
+
+
+@pytest.fixture
+def partner(db: Any) -> Organisation:
+    return OrganisationFactory(name="Kestrel Threat Labs", country="GB")
+
+
+@pytest.fixture
+def other_partner(db: Any) -> Organisation:
+    return OrganisationFactory(name="Atlas Bank Group", country="AE", sector="banking_finance")
+
+
+@pytest.fixture
+def people(host: Organisation, partner: Organisation) -> dict[str, User]:
+    """One active person per role: host staff in the host, partner staff in ``partner``."""
+    found = {role.value: UserFactory(username=role.value, role=role, organisation=host) for role in HOST_ROLES}
+    found |= {role.value: UserFactory(username=role.value, role=role, organisation=partner) for role in PARTNER_ROLES}
+    found["admin"].is_staff = found["admin"].is_superuser = True
+    found["admin"].save()
+    return found
+
+
+@pytest.fixture
+def api_for(people: dict[str, User]) -> Callable[..., APIClient]:
+    """An API client authenticated by a real Bearer token of ``role`` (or of a given user)."""
+
+    def make(who: str | User, scopes: tuple[str, ...] = ("read", "write")) -> APIClient:
+        user = people[who] if isinstance(who, str) else who
+        granted = [s for s in scopes if s in allowed_scopes(user.role)]  # read-only roles get no write
+        issued = token_issue(actor=None, user=user, name="test", scopes=granted)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config: Any) -> str:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"accord database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".rstrip()

@@ -1,0 +1,102 @@
+"""The ``accord`` console script as a user runs it: fresh home, init, demo, tokens, audit, help."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ACCORD = str(Path(sys.executable).with_name("accord"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh ACCORD_HOME on its own SQLite file with the demo loaded."""
+    path = tmp_path_factory.mktemp("accord-home")
+    result = accord(path, "demo")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def accord(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
+    environment |= env or {}
+    return subprocess.run([ACCORD, *args], capture_output=True, text=True, env=environment, timeout=120, check=False)
+
+
+def test_help_lists_accords_commands(tmp_path):
+    out = accord(tmp_path, "--help").stdout
+    for command in ("init", "createadmin", "serve", "demo", "token", "audit", "roles", "worker"):
+        assert f"\n  {command} " in out
+
+
+def test_secret_key_is_generated_once_with_mode_0600(home):
+    key_file = home / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    before = key_file.read_text()
+    accord(home, "check")
+    assert key_file.read_text() == before
+
+
+def test_demo_prints_the_logins(home):
+    result = accord(home, "demo", "--no-init")
+    assert result.returncode == 0
+    assert "admin" in result.stdout and "accord-demo-2026" in result.stdout
+
+
+def test_token_issue_then_audit_verify_then_tamper(home):
+    issued = accord(home, "token", "issue", "--user", "analyst", "--scopes", "read", "--days", "7")
+    assert issued.returncode == 0, issued.stderr
+    assert issued.stdout.strip().splitlines()[-1].startswith("acc_")
+
+    intact = accord(home, "audit", "verify")
+    assert intact.returncode == 0
+    assert "intact" in intact.stdout
+
+    with sqlite3.connect(home / "accord.sqlite3") as db:
+        db.execute("DROP TRIGGER core_auditevent_no_update")
+        db.execute("UPDATE core_auditevent SET justification = 'nothing to see' WHERE seq = 7")
+    broken = accord(home, "audit", "verify")
+    assert broken.returncode == 1
+    assert "event #7" in broken.stderr
+
+
+def test_createadmin_from_environment(home):
+    result = accord(
+        home,
+        "createadmin",
+        "--username",
+        "ops",
+        "--email",
+        "ops@icd.example",
+        env={"ACCORD_ADMIN_PASSWORD": "another-long-passphrase"},
+    )
+    assert result.returncode == 0, result.stderr
+    again = accord(
+        home,
+        "createadmin",
+        "--username",
+        "ops",
+        "--email",
+        "ops2@icd.example",
+        env={"ACCORD_ADMIN_PASSWORD": "another-long-passphrase"},
+    )
+    assert again.returncode == 1
+    assert "taken" in again.stderr
+
+
+def test_worker_explains_when_tasks_run_immediately(home):
+    result = accord(home, "worker", "--batch")
+    assert result.returncode == 1
+    assert "ACCORD_TASK_BACKEND=database" in result.stderr
+
+
+def test_worker_drains_the_database_queue(home):
+    result = accord(home, "worker", "--batch", env={"ACCORD_TASK_BACKEND": "database"})
+    assert result.returncode == 0, result.stderr
