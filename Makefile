@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	ACCORD_DEBUG=1 $(BIN)/accord demo
 	@echo "Accord is serving on http://127.0.0.1:8000 (Ctrl-C to stop). Log in with a user above."
-	ACCORD_DEBUG=1 $(BIN)/accord serve --host 127.0.0.1 --port 8000
+	@ACCORD_DEBUG=1 $(BIN)/accord serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

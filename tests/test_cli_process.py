@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,83 @@ def test_worker_explains_when_tasks_run_immediately(home):
 def test_worker_drains_the_database_queue(home):
     result = accord(home, "worker", "--batch", env={"ACCORD_TASK_BACKEND": "database"})
     assert result.returncode == 0, result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_http_with_security_headers(home):
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
+    server = subprocess.Popen(
+        [ACCORD, "serve", "--port", str(port), "--workers", "1"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:  # noqa: S310
+                    body = response.read().decode()
+                    headers = response.headers
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert "Log in to Accord" in body
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "Secure" in headers["Set-Cookie"]  # the CSRF cookie, outside debug
+        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/web/accord.css", timeout=2)  # noqa: S310
+        assert css.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_settings_come_from_the_environment(tmp_path):
+    script = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'], s.DEBUG, s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE,"
+        " s.SECRET_KEY)"
+    )
+    result = accord(
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        env={
+            "ACCORD_DATABASE_URL": "postgresql://accord:pw@db.internal:6543/accord",
+            "ACCORD_DEBUG": "1",
+            "ACCORD_ALLOWED_HOSTS": "accord.example.org, api.accord.example.org",
+            "ACCORD_SECRET_KEY": "from-the-environment",
+        },
+    )
+    assert result.stdout.split(" ", 4)[:4] == ["django.db.backends.postgresql", "accord", "db.internal", "6543"]
+    assert "True ['accord.example.org', 'api.accord.example.org'] False from-the-environment" in result.stdout
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_secure_defaults_outside_debug(tmp_path):
+    script = "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE)"
+    result = accord(tmp_path, "shell", "--no-imports", "-c", script)
+    assert result.stdout.split() == ["31536000", "True"]
+
+
+def test_sqlite_runs_in_wal_mode(home):
+    result = accord(
+        home,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection as c; c.cursor().execute('select 1');"
+        "print(c.cursor().execute('pragma journal_mode').fetchone()[0])",
+    )
+    assert result.stdout.strip() == "wal"

@@ -91,8 +91,22 @@ def test_token_form_errors_are_shown(client, people):
     client.force_login(people["partner_reader"])
     response = client.post("/tokens/", {"name": "x", "scopes": ["write"], "days": 30})
     assert response.status_code == 400
-    assert "cannot hold write" in response.content.decode()
+    assert "Select a valid choice. write is not one of the available choices." in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [
+        ("partner_reader", {"read", "taxii"}),
+        ("analyst", {"read", "write", "taxii"}),
+        ("admin", {"read", "write", "taxii", "admin"}),
+    ],
+)
+def test_token_form_offers_only_the_scopes_of_the_role(client, people, role, offered):
+    client.force_login(people[role])
+    page = client.get("/tokens/").content.decode()
+    assert set(re.findall(r'name="scopes" value="(\w+)"', page)) == offered
 
 
 def test_audit_page_for_auditors_only(client, people):

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accord.core.choices import OrganisationKind, OrganisationStatus, Region, ReliabilityGrade, Role, Sector
 from accord.core.models import AuditEvent, Organisation, User
+from accord.core.regions import country_choices
 
 __all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter"]
 
@@ -20,7 +21,7 @@ class OrganisationFilter(django_filters.FilterSet):  # type: ignore[misc]
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
     status = django_filters.MultipleChoiceFilter(choices=OrganisationStatus.choices)
     reliability = django_filters.MultipleChoiceFilter(choices=ReliabilityGrade.choices)
-    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
+    country = django_filters.ChoiceFilter(choices=country_choices, empty_label="Any country")
 
     class Meta:
         model = Organisation

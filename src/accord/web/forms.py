@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from accord.core.choices import TokenScope
+from accord.core.roles import allowed_scopes
 from accord.core.services import MAX_TOKEN_DAYS
 
 __all__ = ["TokenIssueForm"]
 
 
 class TokenIssueForm(forms.Form):
+    """Offers only the scopes the person's role may hold; the service checks again."""
+
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'SIEM feed'.")
     scopes = forms.MultipleChoiceField(
         choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple, initial=[TokenScope.READ]
     )
     days = forms.IntegerField(min_value=1, max_value=MAX_TOKEN_DAYS, initial=90, label="Valid for (days)")
+
+    def __init__(self, *args: Any, role: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        permitted = allowed_scopes(role)
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
+        field.choices = [(value, label) for value, label in TokenScope.choices if value in permitted]

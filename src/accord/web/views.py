@@ -91,14 +91,14 @@ def person_list(request: AuthedRequest) -> HttpResponse:
 def token_list(request: AuthedRequest) -> HttpResponse:
     """One's API tokens, and the form that issues a new one (its secret is shown once)."""
     issued = None
-    form = TokenIssueForm(request.POST or None)
+    form = TokenIssueForm(request.POST or None, role=request.user.role)
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.token_issue(actor=request.user, user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            form = TokenIssueForm()
+            form = TokenIssueForm(role=request.user.role)
     tokens = selectors.token_list(principal=request.user)
     return render(
         request,
