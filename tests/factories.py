@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import factory
+from datetime import timedelta
+from typing import Any
 
-from accord.core.choices import OrganisationKind, OrganisationStatus, Role, Sector
+import factory
+from django.utils import timezone
+
+from accord.core.choices import DataCategory, OrganisationKind, OrganisationStatus, Purpose, Region, Role, Sector, Tlp
 from accord.core.models import Organisation, User
 from accord.core.regions import region_for
+from accord.partners.models import Agreement, AgreementVersion
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -52,3 +57,52 @@ class UserFactory(factory.django.DjangoModelFactory):
     def persist(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save()
+
+
+def make_agreement(
+    organisation: Organisation,
+    *,
+    status: str = "active",
+    kind: str = "data_sharing",
+    valid_from: Any = None,
+    valid_until: Any = None,
+    **terms: Any,
+) -> Agreement:
+    """An agreement with one version in force (rows only; the services are tested on their own)."""
+    now = timezone.now()
+    defaults: dict[str, Any] = {
+        "encrypt_in_transit": "must",
+        "permitted_actions": "internally-visible-actions",
+        "affected_party_notifications": "may",
+        "iep_tlp": "amber",
+        "provider_attribution": "may",
+        "unmodified_resale": "must-not",
+        "data_categories": list(DataCategory.values),
+        "purposes": [Purpose.INVESTIGATION, Purpose.PREVENTION],
+        "tlp_ceiling": Tlp.AMBER,
+        "default_tlp": Tlp.AMBER,
+        "onward_kinds": list(OrganisationKind.values),
+        "onward_regions": list(Region.values),
+        "onward_redactions": [],
+        "retention_days": 365,
+        "pap": "green",
+    }
+    count = Agreement.objects.count() + 1
+    agreement = Agreement.objects.create(
+        reference=f"DSA-2026-{count:03}",
+        organisation=organisation,
+        kind=kind,
+        title=f"Data sharing with {organisation.name}",
+        status=status,
+        status_changed_at=now - timedelta(days=30),
+    )
+    version = AgreementVersion.objects.create(
+        agreement=agreement,
+        number=1,
+        valid_from=valid_from or now - timedelta(days=365),
+        valid_until=valid_until if valid_until is not None else now + timedelta(days=365),
+        **(defaults | terms),
+    )
+    agreement.current_version = version
+    agreement.save(update_fields=["current_version"])
+    return agreement

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "accord.core",
+    "accord.partners",
+    "accord.sharing",
+    "accord.policy",
     "accord.web",
 ]
 
@@ -172,6 +175,23 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 EMAIL_BACKEND = os.environ.get("ACCORD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "accord@localhost")
 
+# Absolute links in e-mails (invitations) point here.
+ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Signed agreement documents: PDF only, at most this size.
+ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Anonymous partnership applications per client address and hour.
+ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
+
+# Rate limits and other short-lived shared state live in the database, so every worker and
+# host sees the same counters.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "accord_cache",
+    }
+}
+
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
@@ -207,6 +227,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "accord.core.choices.OrganisationKind",
+        "OrganisationStatusEnum": "accord.core.choices.OrganisationStatus",
+        "RegionEnum": "accord.core.choices.Region",
+        "SectorEnum": "accord.core.choices.Sector",
+        "TlpEnum": "accord.core.choices.Tlp",
+        "DataCategoryEnum": "accord.core.choices.DataCategory",
+        "PurposeEnum": "accord.core.choices.Purpose",
+        "ContributionAreaEnum": "accord.core.choices.ContributionArea",
+        "AgreementKindEnum": "accord.partners.choices.AgreementKind",
+        "AgreementStatusEnum": "accord.partners.choices.AgreementStatus",
+        "ApplicationStatusEnum": "accord.partners.choices.ApplicationStatus",
+        "MustMayEnum": "accord.partners.choices.EncryptInTransit",
+        "MayMustNotEnum": "accord.partners.choices.UnmodifiedResale",
+        "MayMustMustNotEnum": "accord.partners.choices.ProviderAttribution",
+    },
 }
 
 LOGGING = {

@@ -8,7 +8,10 @@ from accord.core.errors import json_error_view
 
 urlpatterns = [
     path("", include("accord.web.urls")),
-    path("api/v1/", include("accord.core.urls")),
+    path("", include("accord.partners.urls")),
+    path("api/v1/", include("accord.core.api_urls")),
+    path("api/v1/", include("accord.partners.api_urls")),
+    path("api/v1/", include("accord.policy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -136,18 +136,32 @@ def test_duplicate_name_is_409(api_for, partner):
 def test_update_records_old_and_new_values_with_justification(api_for, other_partner):
     response = api_for("programme_manager").patch(
         f"{URL}{other_partner.pk}/",
-        {"status": "suspended", "country": "JO", "justification": "Agreement breach under review"},
+        {"reliability": "C", "country": "JO", "justification": "Moved its headquarters"},
         format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["region"] == "mena"
     event = AuditEvent.objects.get(action="organisation.update")
-    assert event.details["changes"]["status"] == ["active", "suspended"]
-    assert event.justification == "Agreement breach under review"
+    assert event.details["changes"]["reliability"] == ["B", "C"]
+    assert event.details["changes"]["country"] == ["AE", "JO"]
+    assert event.justification == "Moved its headquarters"
+
+
+def test_status_follows_agreements_and_is_not_edited_directly(api_for, other_partner):
+    response = api_for("programme_manager").patch(f"{URL}{other_partner.pk}/", {"status": "active"}, format="json")
+    assert response.status_code == 400
+    assert "partnerships" in response.json()["error"]["message"]
+    created = api_for("programme_manager").post(
+        URL, {"name": "Eager", "kind": "academia", "country": "FR", "status": "active"}, format="json"
+    )
+    assert created.status_code == 400
+    assert "status" in created.json()["error"]["details"]
 
 
 def test_partner_cannot_update_its_own_organisation(api_for, partner):
-    response = api_for("partner_contributor").patch(f"{URL}{partner.pk}/", {"status": "active"}, format="json")
+    response = api_for("partner_contributor").patch(
+        f"{URL}{partner.pk}/", {"website": "https://x.example"}, format="json"
+    )
     assert response.status_code == 403
 
 

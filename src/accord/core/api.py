@@ -20,13 +20,31 @@ from rest_framework.views import APIView
 
 from accord.core import selectors, services
 from accord.core.audit import audit_verify
-from accord.core.choices import OrganisationKind, OrganisationStatus, ReliabilityGrade, Role, Sector, TokenScope
+from accord.core.choices import (
+    ContributionArea,
+    OrganisationKind,
+    OrganisationStatus,
+    ReliabilityGrade,
+    Role,
+    Sector,
+    TokenScope,
+)
+from accord.core.fields import choice_field
 from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
 from accord.core.models import ApiToken, AuditEvent, Organisation, User
 from accord.core.regions import validate_country
 from accord.core.roles import Perm, allowed_scopes, perms_of
 
-__all__ = ["AuditEventViewSet", "MeView", "OrganisationViewSet", "PersonViewSet", "TokenViewSet"]
+__all__ = [
+    "AuditEventViewSet",
+    "MeView",
+    "OrganisationViewSet",
+    "PersonViewSet",
+    "SelectorViewSet",
+    "TokenViewSet",
+    "principal_of",
+    "validated",
+]
 
 
 def _country(value: str) -> None:
@@ -49,12 +67,12 @@ class SelectorViewSet(viewsets.GenericViewSet[Any]):
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no principal
             return self.model.objects.none()  # type: ignore[no-any-return]
-        return self.list_selector(principal=_me(self.request))
+        return self.list_selector(principal=principal_of(self.request))
 
     def get_object(self) -> Any:
         if self.get_selector is None:
             return super().get_object()
-        return self.get_selector(principal=_me(self.request), pk=self.kwargs["pk"])
+        return self.get_selector(principal=principal_of(self.request), pk=self.kwargs["pk"])
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
@@ -75,6 +93,9 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
             "reliability",
             "is_host",
             "website",
+            "description",
+            "contribution_areas",
+            "listed_publicly",
             "created_at",
             "updated_at",
         ]
@@ -87,9 +108,18 @@ class OrganisationWriteSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True)
     country = serializers.CharField(max_length=2, validators=[_country])
-    status = serializers.ChoiceField(choices=OrganisationStatus.choices, required=False)
+    status = choice_field(
+        OrganisationStatus,
+        required=False,
+        help_text="Where a new organisation starts (applicant or vetting); later its agreements decide.",
+    )
     reliability = serializers.ChoiceField(choices=ReliabilityGrade.choices, required=False)
     website = serializers.URLField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    contribution_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=ContributionArea.choices), required=False
+    )
+    listed_publicly = serializers.BooleanField(required=False)
     justification = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
 
@@ -119,18 +149,18 @@ class OrganisationViewSet(
 
     @extend_schema(request=OrganisationWriteSerializer, responses={201: OrganisationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _valid(OrganisationWriteSerializer, request.data)
+        data = validated(OrganisationWriteSerializer, request.data)
         data.pop("justification", None)
-        organisation = services.organisation_create(actor=_me(request), **data)
+        organisation = services.organisation_create(actor=principal_of(request), **data)
         return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OrganisationWriteSerializer, responses=OrganisationSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         organisation = self.get_object()
-        data = _valid(OrganisationWriteSerializer, request.data, partial=True)
+        data = validated(OrganisationWriteSerializer, request.data, partial=True)
         justification = data.pop("justification", "")
         organisation = services.organisation_update(
-            actor=_me(request),
+            actor=principal_of(request),
             organisation=organisation,
             justification=justification,
             **data,
@@ -209,17 +239,17 @@ class PersonViewSet(
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _valid(PersonCreateSerializer, request.data)
-        organisation = selectors.organisation_get(principal=_me(request), pk=data.pop("organisation"))
-        person = services.person_create(actor=_me(request), organisation=organisation, **data)
+        data = validated(PersonCreateSerializer, request.data)
+        organisation = selectors.organisation_get(principal=principal_of(request), pk=data.pop("organisation"))
+        person = services.person_create(actor=principal_of(request), organisation=organisation, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
-        data = _valid(PersonUpdateSerializer, request.data, partial=True)
+        data = validated(PersonUpdateSerializer, request.data, partial=True)
         justification = data.pop("justification", "")
-        person = services.person_update(actor=_me(request), person=person, justification=justification, **data)
+        person = services.person_update(actor=principal_of(request), person=person, justification=justification, **data)
         return Response(PersonSerializer(person).data)
 
 
@@ -279,14 +309,14 @@ class TokenViewSet(
 
     @extend_schema(request=TokenCreateSerializer, responses={201: IssuedTokenSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _valid(TokenCreateSerializer, request.data)
-        issued = services.token_issue(actor=_me(request), user=_me(request), **data)
+        data = validated(TokenCreateSerializer, request.data)
+        issued = services.token_issue(actor=principal_of(request), user=principal_of(request), **data)
         body = IssuedTokenSerializer(issued.token).data
         body["token"] = issued.secret
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        services.token_revoke(actor=_me(self.request), token=instance)
+        services.token_revoke(actor=principal_of(self.request), token=instance)
 
 
 class MeSerializer(PersonSerializer):
@@ -326,7 +356,7 @@ class MeView(APIView):
         token = request.auth if isinstance(request.auth, ApiToken) else None
         return Response(
             {
-                "person": MeSerializer(_me(request)).data,
+                "person": MeSerializer(principal_of(request)).data,
                 "token": TokenSerializer(token).data if token else None,
             }
         )
@@ -386,12 +416,14 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Select
         return Response(audit_verify().as_dict())
 
 
-def _me(request: Request) -> User:
+def principal_of(request: Request) -> User:
     """The authenticated person (``RolePermission`` has refused anonymous requests already)."""
     return cast(User, request.user)
 
 
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any, *, partial: bool = False) -> dict[str, Any]:
+def validated(
+    serializer_class: type[serializers.Serializer[Any]], data: Any, *, partial: bool = False
+) -> dict[str, Any]:
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -2,7 +2,19 @@
 
 from django.db import models
 
-__all__ = ["OrganisationKind", "OrganisationStatus", "Region", "ReliabilityGrade", "Role", "Sector", "TokenScope"]
+__all__ = [
+    "ContributionArea",
+    "DataCategory",
+    "OrganisationKind",
+    "OrganisationStatus",
+    "Purpose",
+    "Region",
+    "ReliabilityGrade",
+    "Role",
+    "Sector",
+    "Tlp",
+    "TokenScope",
+]
 
 
 class Region(models.TextChoices):
@@ -70,3 +82,52 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Write"
     TAXII = "taxii", "TAXII"
     ADMIN = "admin", "Administration"
+
+
+class Tlp(models.TextChoices):
+    """Traffic Light Protocol 2.0 labels, least to most restricted (FIRST TLP 2.0)."""
+
+    CLEAR = "clear", "TLP:CLEAR"
+    GREEN = "green", "TLP:GREEN"
+    AMBER = "amber", "TLP:AMBER"
+    AMBER_STRICT = "amber+strict", "TLP:AMBER+STRICT"
+    RED = "red", "TLP:RED"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """0 for CLEAR up to 4 for RED."""
+        return list(cls.values).index(value)
+
+    @classmethod
+    def up_to(cls, ceiling: str) -> list[str]:
+        """Every label no more restricted than ``ceiling``."""
+        return list(cls.values)[: cls.rank(ceiling) + 1]
+
+
+class DataCategory(models.TextChoices):
+    """What kind of data an object is; agreements say which categories flow where."""
+
+    TECHNICAL_INDICATOR = "technical_indicator", "Technical indicator"
+    FINANCIAL_IDENTIFIER = "financial_identifier", "Financial identifier"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    MALWARE_SAMPLE = "malware_sample", "Malware sample"
+    INCIDENT_REPORT = "incident_report", "Incident report"
+
+
+class Purpose(models.TextChoices):
+    """Why data is processed (purpose limitation, EU Directive 2016/680 style)."""
+
+    INVESTIGATION = "investigation", "Investigation"
+    PREVENTION = "prevention", "Prevention"
+    RESEARCH = "research", "Research"
+    TRAINING = "training", "Training"
+
+
+class ContributionArea(models.TextChoices):
+    """How a partner supports the programme (the partnership options offered to applicants)."""
+
+    INFORMATION_SHARING = "information_sharing", "Information sharing"
+    SECONDMENT = "secondment", "Secondment of experts"
+    INTELLIGENCE_ANALYSIS = "intelligence_analysis", "Intelligence analysis"
+    TRAINING = "training", "Training and capacity building"
+    OTHER = "other", "Other"

@@ -20,7 +20,9 @@ __all__ = ["DEMO_PASSWORD", "DemoLogin", "load"]
 DEMO_PASSWORD = os.environ.get("ACCORD_DEMO_PASSWORD", "accord-demo-2026")
 HOST_NAME = "International Cybercrime Directorate"
 
-# name, short name, kind, sector, country, status, reliability, website
+# name, short name, kind, sector, country, target status, reliability, website. Organisations start
+# in vetting (or as applicants); the partnerships demo activates their agreements, which makes
+# them active, and applies the sanctions that make one suspended.
 ORGANISATIONS = [
     ("Kenya National Cybercrime Unit", "KE-NCU", K.LAW_ENFORCEMENT, "", "KE", S.ACTIVE, "A", ""),
     ("Brazil Federal Cybercrime Division", "BR-FCD", K.LAW_ENFORCEMENT, "", "BR", S.ACTIVE, "A", ""),
@@ -57,11 +59,9 @@ ORGANISATIONS = [
         "C",
         "https://meridional.example",
     ),
-    ("Sahel Pay", "Sahel Pay", K.PRIVATE, Sec.BANKING_FINANCE, "SN", S.VETTING, "X", "https://sahelpay.example"),
     ("Orion Telecom", "Orion", K.PRIVATE, Sec.TELECOM, "DE", S.SUSPENDED, "C", "https://orion-telecom.example"),
     ("Cape Coast Centre for Cyber Forensics", "CCCF", K.ACADEMIA, "", "GH", S.ACTIVE, "C", "https://cccf.example"),
     ("Pacific Institute of Cyber Research", "PICR", K.ACADEMIA, "", "AU", S.ACTIVE, "C", "https://picr.example"),
-    ("Baltic Digital Forensics Institute", "BDFI", K.ACADEMIA, "", "EE", S.APPLICANT, "X", "https://bdfi.example"),
 ]
 
 # username, first, last, role, organisation short name ("" = host), job title
@@ -77,15 +77,21 @@ PEOPLE = [
     ("r.costa", "Rafael", "Costa", Role.PARTNER_CONTRIBUTOR, "BR-FCD", "Chief inspector"),
     ("l.almeida", "Larissa", "Almeida", Role.PARTNER_READER, "BR-FCD", "Analyst"),
     ("o.haddad", "Omar", "Haddad", Role.PARTNER_CONTRIBUTOR, "JO-CCU", "Head of unit"),
+    ("l.nasser", "Lina", "Nasser", Role.PARTNER_READER, "JO-CCU", "Investigator"),
     ("y.sato", "Yuki", "Sato", Role.PARTNER_CONTRIBUTOR, "Halcyon", "Malware researcher"),
     ("k.ito", "Kenji", "Ito", Role.PARTNER_READER, "Halcyon", "Incident responder"),
     ("m.reyes", "Maria", "Reyes", Role.PARTNER_CONTRIBUTOR, "Northwind", "Abuse desk manager"),
+    ("c.nguyen", "Chris", "Nguyen", Role.PARTNER_READER, "Northwind", "Trust and safety analyst"),
     ("f.alnuaimi", "Fatima", "Al Nuaimi", Role.PARTNER_CONTRIBUTOR, "Atlas Bank", "Fraud intelligence lead"),
+    ("h.karimi", "Hassan", "Karimi", Role.PARTNER_READER, "Atlas Bank", "AML investigator"),
     ("d.ruiz", "Diego", "Ruiz", Role.PARTNER_CONTRIBUTOR, "Meridional", "Head of financial crime"),
-    ("a.diop", "Awa", "Diop", Role.PARTNER_READER, "Sahel Pay", "Compliance officer"),
+    ("v.sosa", "Valentina", "Sosa", Role.PARTNER_READER, "Meridional", "Fraud analyst"),
+    ("k.vogel", "Katrin", "Vogel", Role.PARTNER_CONTRIBUTOR, "Orion", "Head of abuse handling"),
     ("s.becker", "Stefan", "Becker", Role.PARTNER_READER, "Orion", "Security engineer"),
     ("e.mensah", "Esi", "Mensah", Role.PARTNER_CONTRIBUTOR, "CCCF", "Senior lecturer"),
+    ("k.owusu", "Kofi", "Owusu", Role.PARTNER_READER, "CCCF", "Research assistant"),
     ("j.walker", "James", "Walker", Role.PARTNER_CONTRIBUTOR, "PICR", "Research fellow"),
+    ("n.tane", "Nikau", "Tane", Role.PARTNER_READER, "PICR", "Doctoral researcher"),
 ]
 
 
@@ -108,7 +114,7 @@ def load() -> list[DemoLogin]:
                 kind=kind,
                 sector=sector,
                 country=country,
-                status=status,
+                status=S.APPLICANT if status == S.APPLICANT else S.VETTING,
                 reliability=grade,
                 website=website,
             )

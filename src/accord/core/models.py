@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.core.choices import (
+    ContributionArea,
     OrganisationKind,
     OrganisationStatus,
     Region,
@@ -40,6 +41,9 @@ class Organisation(models.Model):
     reliability = models.CharField(max_length=1, choices=ReliabilityGrade.choices, default=ReliabilityGrade.X)
     is_host = models.BooleanField(default=False, help_text="The organisation that runs the programme.")
     website = models.URLField(blank=True)
+    description = models.TextField(blank=True, help_text="What the organisation does and brings to the programme.")
+    contribution_areas = models.JSONField(default=list, blank=True)
+    listed_publicly = models.BooleanField(default=False, help_text="Agreed to appear in the public partner directory.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,6 +66,11 @@ class Organisation(models.Model):
     @property
     def country_name(self) -> str:
         return country_name(self.country)
+
+    @property
+    def contribution_area_labels(self) -> list[str]:
+        labels = dict(ContributionArea.choices)
+        return [str(labels.get(area, area)) for area in self.contribution_areas]
 
     def clean(self) -> None:
         if self.kind == OrganisationKind.PRIVATE and not self.sector:

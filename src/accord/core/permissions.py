@@ -22,7 +22,8 @@ def token_has_scope(auth: Any, scope: str) -> bool:
 class RolePermission(permissions.BasePermission):
     """Authenticated, active people only; then the view's declared needs.
 
-    A view declares ``action_perms = {"create": Perm.X, ...}`` for role capabilities. A token
+    A view declares ``action_perms = {"create": Perm.X, "document.post": Perm.Y}`` for role
+    capabilities (``action.method`` when one action answers several methods). A token
     needs the ``read`` scope for safe methods, ``write`` for the others, and ``admin`` for an
     action that needs the platform administrator's capability.
     """
@@ -34,7 +35,8 @@ class RolePermission(permissions.BasePermission):
         if not (user and user.is_authenticated and user.is_active):
             return False
         action = getattr(view, "action", None) or (request.method or "get").lower()
-        needed: Perm | None = getattr(view, "action_perms", {}).get(action)
+        perms = getattr(view, "action_perms", {})
+        needed: Perm | None = perms.get(f"{action}.{(request.method or 'get').lower()}", perms.get(action))
         if needed == Perm.PLATFORM_ADMIN:
             scope = TokenScope.ADMIN
         elif request.method in permissions.SAFE_METHODS:

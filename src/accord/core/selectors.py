@@ -21,6 +21,7 @@ _M = TypeVar("_M", bound=Model)
 __all__ = [
     "audit_event_list",
     "dashboard_counts",
+    "get_visible",
     "organisation_get",
     "organisation_list",
     "person_get",
@@ -39,7 +40,7 @@ def organisation_list(*, principal: User) -> QuerySet[Organisation]:
 
 
 def organisation_get(*, principal: User, pk: Any) -> Organisation:
-    return _get(organisation_list(principal=principal), pk, "organisation")
+    return get_visible(organisation_list(principal=principal), pk, "organisation")
 
 
 def person_list(*, principal: User) -> QuerySet[User]:
@@ -51,7 +52,7 @@ def person_list(*, principal: User) -> QuerySet[User]:
 
 
 def person_get(*, principal: User, pk: Any) -> User:
-    return _get(person_list(principal=principal), pk, "person")
+    return get_visible(person_list(principal=principal), pk, "person")
 
 
 def token_list(*, principal: User) -> QuerySet[ApiToken]:
@@ -60,7 +61,7 @@ def token_list(*, principal: User) -> QuerySet[ApiToken]:
 
 
 def token_get(*, principal: User, pk: Any) -> ApiToken:
-    return _get(token_list(principal=principal), pk, "token")
+    return get_visible(token_list(principal=principal), pk, "token")
 
 
 def audit_event_list(*, principal: User) -> QuerySet[AuditEvent]:
@@ -90,7 +91,8 @@ def dashboard_counts(*, principal: User) -> dict[str, Any]:
     }
 
 
-def _get(qs: QuerySet[_M], pk: Any, what: str) -> _M:
+def get_visible(qs: QuerySet[_M], pk: Any, what: str) -> _M:
+    """One row of a visible queryset, or the same NotFound whether missing or hidden."""
     try:
         return qs.get(pk=int(pk))
     except (ValueError, TypeError, ObjectDoesNotExist):

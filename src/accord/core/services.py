@@ -19,7 +19,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.choices import OrganisationKind, OrganisationStatus, ReliabilityGrade, Role, Sector, TokenScope
+from accord.core.choices import (
+    ContributionArea,
+    OrganisationKind,
+    OrganisationStatus,
+    ReliabilityGrade,
+    Role,
+    Sector,
+    TokenScope,
+)
 from accord.core.errors import Conflict, Forbidden, ValidationFailed
 from accord.core.models import ApiToken, Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
@@ -29,6 +37,7 @@ __all__ = [
     "IssuedToken",
     "host_ensure",
     "organisation_create",
+    "organisation_set_status",
     "organisation_update",
     "person_create",
     "person_set_password",
@@ -39,7 +48,18 @@ __all__ = [
 ]
 
 MAX_TOKEN_DAYS = 366
-ORGANISATION_FIELDS = ("name", "short_name", "kind", "sector", "country", "status", "reliability", "website")
+ORGANISATION_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "sector",
+    "country",
+    "reliability",
+    "website",
+    "description",
+    "contribution_areas",
+    "listed_publicly",
+)
 PERSON_FIELDS = ("email", "first_name", "last_name", "job_title", "role", "is_active")
 
 
@@ -71,6 +91,8 @@ def _check_organisation(values: dict[str, Any]) -> None:
             f"country: '{values.get('country')}' is not an ISO 3166-1 alpha-2 code.",
             details={"country": ["Expected an ISO 3166-1 alpha-2 code, e.g. KE, BR, SG, FR, JO."]},
         )
+    for area in values.get("contribution_areas") or []:
+        _choice("contribution_areas", area, ContributionArea)
     if values["kind"] == OrganisationKind.PRIVATE and not values.get("sector"):
         raise ValidationFailed(
             "sector: a private organisation needs a sector.",
@@ -98,10 +120,19 @@ def organisation_create(
     status: str = OrganisationStatus.APPLICANT,
     reliability: str = ReliabilityGrade.X,
     website: str = "",
+    description: str = "",
+    contribution_areas: list[str] | None = None,
+    listed_publicly: bool = False,
     is_host: bool = False,
 ) -> Organisation:
     """Register an organisation; its region follows from its country."""
     _require(actor, Perm.ORGANISATION_MANAGE)
+    if not is_host and status not in (OrganisationStatus.APPLICANT, OrganisationStatus.VETTING):
+        raise ValidationFailed(
+            f"status: a new organisation starts as applicant or vetting, not {status}; it becomes active "
+            "when it holds an active agreement.",
+            details={"status": ["One of: applicant, vetting."]},
+        )
     values = {
         "name": name,
         "kind": kind,
@@ -110,7 +141,7 @@ def organisation_create(
         "status": status,
         "reliability": reliability,
     }
-    _check_organisation(values)
+    _check_organisation(values | {"contribution_areas": contribution_areas or []})
     _unique_name(name)
     organisation = Organisation(
         name=name.strip(),
@@ -122,6 +153,9 @@ def organisation_create(
         status=status,
         reliability=reliability,
         website=website,
+        description=description,
+        contribution_areas=sorted(set(contribution_areas or [])),
+        listed_publicly=listed_publicly,
         is_host=is_host,
     )
     _full_clean(organisation)
@@ -142,6 +176,12 @@ def organisation_update(
 ) -> Organisation:
     """Change an organisation's details; the audit event records each field's old and new value."""
     _require(actor, Perm.ORGANISATION_MANAGE)
+    if "status" in changes:
+        raise ValidationFailed(
+            "status: an organisation's status follows its agreements; suspend, reinstate or terminate "
+            "the partnership instead (/api/v1/partnerships/<id>/…).",
+            details={"status": ["Not editable here."]},
+        )
     unknown = set(changes) - set(ORGANISATION_FIELDS)
     if unknown:
         raise ValidationFailed(
@@ -151,7 +191,7 @@ def organisation_update(
     before = _snapshot(organisation, ORGANISATION_FIELDS)
     if "country" in changes:
         changes["country"] = str(changes["country"]).upper()
-    values = {**before, **changes}
+    values = {**before, **changes, "status": organisation.status}
     _check_organisation(values)
     if "name" in changes:
         _unique_name(changes["name"], exclude=organisation.pk)
@@ -170,6 +210,33 @@ def organisation_update(
             details={"changes": diff},
             justification=justification,
         )
+    return organisation
+
+
+@transaction.atomic
+def organisation_set_status(
+    *, actor: User | None, organisation: Organisation, status: str, reason: str = ""
+) -> Organisation:
+    """Move an organisation to another partnership status, with the reason in the audit chain.
+
+    Called by the partnership services, which decide when (agreements in force, sanctions).
+    """
+    _require(actor, Perm.PARTNERSHIP_MANAGE)
+    _choice("status", status, OrganisationStatus)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.status == status:
+        return organisation
+    before = organisation.status
+    organisation.status = status
+    organisation.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="organisation.status",
+        obj=organisation,
+        organisation=organisation,
+        details={"from": before, "to": status},
+        justification=reason,
+    )
     return organisation
 
 

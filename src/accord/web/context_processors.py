@@ -15,10 +15,20 @@ __all__ = ["navigation"]
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": []}
+        public = [
+            ("Our partners", reverse("partners:directory")),
+            ("Become a partner", reverse("partners:apply")),
+            ("Log in", reverse("web:login")),
+        ]
+        return {"nav": _mark(request.path, public)}
     items = [
         ("Dashboard", reverse("web:dashboard")),
         ("Organisations", reverse("web:organisation-list")),
+    ]
+    if has_perm(user, Perm.ORGANISATION_VIEW_ALL):
+        items.append(("Applications", reverse("partners:application-list")))
+    items += [
+        ("Agreements", reverse("partners:agreement-list")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]
@@ -27,10 +37,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("API docs", reverse("api-docs")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
-    path = request.path
-    return {
-        "nav": [
-            {"label": label, "url": url, "current": path.startswith(url) and (url != "/" or path == "/")}
-            for label, url in items
-        ]
-    }
+    return {"nav": _mark(request.path, items)}
+
+
+def _mark(path: str, items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [
+        {"label": label, "url": url, "current": path.startswith(url) and (url != "/" or path == "/")}
+        for label, url in items
+    ]

@@ -25,11 +25,13 @@ from accord.core.roles import Perm, has_perm
 from accord.web.forms import TokenIssueForm
 
 __all__ = [
+    "AuthedRequest",
     "audit_list",
     "dashboard",
     "dashboard_counts",
     "organisation_detail",
     "organisation_list",
+    "paginate",
     "person_list",
     "token_list",
     "token_revoke",
@@ -44,7 +46,7 @@ class AuthedRequest(HttpRequest):
     user: User
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
+def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
     """The requested page, and the query string without ``page`` for the pager's links."""
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -66,7 +68,7 @@ def dashboard_counts(request: AuthedRequest) -> HttpResponse:
 @login_required
 def organisation_list(request: AuthedRequest) -> HttpResponse:
     filterset = OrganisationFilter(request.GET, queryset=selectors.organisation_list(principal=request.user))
-    page, query = _page(request, filterset.qs)
+    page, query = paginate(request, filterset.qs)
     return render(request, "web/organisation_list.html", {"filter": filterset, "page": page, "query": query})
 
 
@@ -83,7 +85,7 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def person_list(request: AuthedRequest) -> HttpResponse:
     filterset = PersonFilter(request.GET, queryset=selectors.person_list(principal=request.user))
-    page, query = _page(request, filterset.qs)
+    page, query = paginate(request, filterset.qs)
     return render(request, "web/person_list.html", {"filter": filterset, "page": page, "query": query})
 
 
@@ -128,6 +130,6 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
     filterset = AuditEventFilter(
         request.GET, queryset=selectors.audit_event_list(principal=request.user).order_by("-seq")
     )
-    page, query = _page(request, filterset.qs)
+    page, query = paginate(request, filterset.qs)
     report = audit_verify() if request.GET.get("verify") else None
     return render(request, "web/audit_list.html", {"filter": filterset, "page": page, "query": query, "report": report})

@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -24,6 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_init"]:
             call_command("init", verbosity=0, stdout=self.stdout)
+        # The demo's e-mails (acknowledgements, decisions, invitations) go to files, not the console.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        settings.EMAIL_FILE_PATH = str(settings.ACCORD_HOME / "mail")
         logins: list[Any] = []
         # Each Accord app may ship a `demo` module with a `load()`; they run in INSTALLED_APPS order.
         with transaction.atomic():
@@ -41,3 +45,4 @@ class Command(BaseCommand):
         for login in logins:
             table.add_row(login.username, DEMO_PASSWORD, login.role, login.organisation)
         print_rich(self.stdout, table)
+        self.stdout.write(f"The demo's e-mails are in {settings.EMAIL_FILE_PATH}.")

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         home = settings.ACCORD_HOME
         home.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         if not options["no_static"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         host = host_ensure(name=options["host_name"], country=options["host_country"])

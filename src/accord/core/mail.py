@@ -1,0 +1,26 @@
+"""Accord's e-mails: rendered from templates, sent once the transaction that caused them commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+__all__ = ["mail_after_commit"]
+
+
+def mail_after_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+    """Queue ``templates/<template>.txt`` (first line: the subject) to ``to`` after commit.
+
+    A rolled-back change sends nothing; a failed send does not undo the change.
+    """
+    text = render_to_string(f"{template}.txt", {"base_url": settings.ACCORD_BASE_URL, **context})
+    subject, _, body = text.strip().partition("\n")
+
+    def send() -> None:
+        send_mail(subject.strip(), body.strip() + "\n", None, [to], fail_silently=False)
+
+    transaction.on_commit(send)

@@ -1,0 +1,54 @@
+"""``GET /api/v1/policy/explain/``: why the asker can or cannot see a shared object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accord.core.api import principal_of
+from accord.core.choices import Purpose
+from accord.core.fields import choice_field
+from accord.policy.decision import Action
+from accord.policy.selectors import explain
+
+__all__ = ["ExplainView"]
+
+
+class ExplainQuerySerializer(serializers.Serializer[Any]):
+    object = serializers.CharField(help_text="A STIX id (latest version) or an object's numeric id.")
+    purpose = choice_field(Purpose, required=False, default=Purpose.INVESTIGATION)
+    action = serializers.ChoiceField(choices=[a.value for a in Action], required=False, default=Action.VIEW)
+
+
+class ExplainView(APIView):
+    """The policy decision for one object, the rule that decided and the agreements consulted."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("object", str, required=True),
+            OpenApiParameter("purpose", str, enum=Purpose.values),
+            OpenApiParameter("action", str, enum=[a.value for a in Action]),
+        ],
+        responses=inline_serializer(
+            "Explanation",
+            {
+                "object": serializers.CharField(),
+                "action": serializers.CharField(),
+                "purpose": serializers.CharField(),
+                "allowed": serializers.BooleanField(),
+                "rule": serializers.CharField(),
+                "reason": serializers.CharField(),
+                "redactions": serializers.ListField(child=serializers.CharField()),
+                "agreements": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = ExplainQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(explain(principal=principal_of(request), **query.validated_data))

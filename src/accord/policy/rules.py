@@ -1,0 +1,137 @@
+"""The policy's predicates, each written once and used by both the per-object decision and the
+SQL form. Every predicate answers ``(ok, reason)``; reasons speak to the person asking."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
+from accord.partners.models import AgreementVersion
+from accord.policy.principal import PrincipalContext
+
+__all__ = [
+    "REDACTED_FIELDS",
+    "OnwardTerms",
+    "originator_permits",
+    "recipient_accepts",
+    "redactions_for",
+    "tlp_grant",
+]
+
+# The STIX properties withheld when an originator's agreement redacts a data category on
+# onward sharing.
+REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
+    DataCategory.PERSONAL_DATA: (
+        "name",
+        "contact_information",
+        "email_addresses",
+        "x_accord_data_subject",
+        "x_accord_personal_data",
+    ),
+    DataCategory.FINANCIAL_IDENTIFIER: ("iban", "bic", "account_holder", "x_accord_account_holder"),
+}
+
+_TLP_LABEL = dict(Tlp.choices)
+
+
+class TlpGrant:
+    """Which TLP labels a principal may receive for an action (TLP 2.0, from the hub's view).
+
+    ``labels`` pass outright; ``amber_if_addressed`` lets AMBER through when the object is
+    addressed to the principal's organisation; ``red_if_named`` lets RED through when the
+    principal is a named recipient.
+    """
+
+    def __init__(self, labels: set[str], amber_if_addressed: bool, red_if_named: bool) -> None:
+        self.labels = labels
+        self.amber_if_addressed = amber_if_addressed
+        self.red_if_named = red_if_named
+
+
+def tlp_grant(ctx: PrincipalContext, action: str) -> TlpGrant:
+    if ctx.is_anonymous:
+        return TlpGrant({Tlp.CLEAR}, amber_if_addressed=False, red_if_named=False)
+    if action == "share_onward":  # beyond the recipient: only the community-wide labels
+        return TlpGrant({Tlp.CLEAR, Tlp.GREEN}, amber_if_addressed=False, red_if_named=False)
+    red = action != "export"  # RED is for the eyes of named people, never for exports
+    if ctx.is_host:
+        return TlpGrant({Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT}, amber_if_addressed=False, red_if_named=red)
+    if ctx.organisation_kind == OrganisationKind.LAW_ENFORCEMENT:
+        return TlpGrant({Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER}, amber_if_addressed=False, red_if_named=red)
+    return TlpGrant({Tlp.CLEAR, Tlp.GREEN}, amber_if_addressed=True, red_if_named=red)
+
+
+def tlp_refusal(ctx: PrincipalContext, tlp: str, action: str) -> str:
+    label = _TLP_LABEL[tlp]
+    if action == "share_onward":
+        return f"This object is {label}: it may not be shared onward beyond its recipients."
+    if tlp == Tlp.RED:
+        if action == "export":
+            return "This object is TLP:RED: it is for named people only and is never exported."
+        return "This object is TLP:RED: only the people it names may see it, and you are not one of them."
+    if tlp == Tlp.AMBER_STRICT:
+        return "This object is TLP:AMBER+STRICT: only the hosting organisation and its originator may see it."
+    if tlp == Tlp.AMBER:
+        return (
+            "This object is TLP:AMBER: it goes to the hosting organisation, member-country law enforcement "
+            "and organisations it is addressed to; yours is none of these."
+        )
+    return f"This object is {label}: it is for participants with an agreement in force."
+
+
+class OnwardTerms(NamedTuple):
+    """The three terms rule 3 reads from an originator's agreement (an ``AgreementVersion``
+    has them too); the SQL form loads just these columns."""
+
+    purposes: list[str]
+    onward_kinds: list[str]
+    onward_regions: list[str]
+
+
+def originator_permits(
+    terms: AgreementVersion | OnwardTerms | None, ctx: PrincipalContext, purpose: str
+) -> tuple[bool, str]:
+    """Rule 3, originator side: purpose, and onward sharing to the recipient's kind and region."""
+    if terms is None:
+        return True, ""
+    if purpose not in terms.purposes:
+        return (
+            False,
+            f"The originator's agreement does not allow its data to be used for {Purpose(purpose).label.lower()}.",
+        )
+    if ctx.is_host:
+        return True, ""  # the hosting organisation is the first recipient: nothing onward yet
+    if ctx.organisation_kind not in terms.onward_kinds:
+        kind = OrganisationKind(ctx.organisation_kind).label.lower() if ctx.organisation_kind else "anonymous"
+        return False, f"The originator's agreement does not allow onward sharing to {kind} organisations."
+    if ctx.organisation_region not in terms.onward_regions:
+        region = Region(ctx.organisation_region).label if ctx.organisation_region else "unknown"
+        return False, f"The originator's agreement does not allow onward sharing to organisations in {region}."
+    return True, ""
+
+
+def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str) -> tuple[bool, str]:
+    """Rule 3, recipient side: its own agreement caps the TLP and the data categories it receives."""
+    if ctx.is_host:
+        return True, ""
+    terms = ctx.terms
+    reference = terms.agreement.reference if terms is not None else "(none)"
+    if terms is None or not terms.tlp_ceiling or Tlp.rank(tlp) > Tlp.rank(terms.tlp_ceiling):
+        ceiling = _TLP_LABEL.get(terms.tlp_ceiling, "nothing") if terms is not None else "nothing"
+        return False, (
+            f"Your organisation's agreement {reference} caps what it receives at {ceiling}; "
+            f"this object is {_TLP_LABEL[tlp]}."
+        )
+    if category not in terms.data_categories:
+        return False, (
+            f"Your organisation's agreement {reference} does not cover the data category "
+            f"'{DataCategory(category).label.lower()}'."
+        )
+    return True, ""
+
+
+def redactions_for(terms: AgreementVersion | None, ctx: PrincipalContext, category: str) -> tuple[str, ...]:
+    """Fields withheld from a recipient other than the host when the originator's agreement says so."""
+    if terms is None or ctx.is_host or category not in terms.onward_redactions:
+        return ()
+    return REDACTED_FIELDS.get(category, ())

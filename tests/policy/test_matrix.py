@@ -1,0 +1,143 @@
+"""The generated matrix: the per-object decision and the SQL form agree on every combination.
+
+Dimensions: role × agreement state of the recipient (active, expired, suspended, none) ×
+recipient kind (private, law enforcement) × the recipient's own terms (broad, narrow) ×
+targeted (AMBER addressed to the recipient / RED naming the person) × TLP (5) ×
+data category (5) × originator's onward-sharing terms (permits, redacts, excludes the kind,
+excludes the region) × object state (live, expired, revoked) × action (4) × purpose (one
+permitted, one not). Every denial names its rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Role, Tlp
+from accord.policy import Action, Rule, decide, principal_context, visible
+from accord.sharing.models import StixObject
+from tests.factories import HostFactory, OrganisationFactory, UserFactory, make_agreement
+
+ROLES = list(Role)
+AGREEMENT_STATES = ["active", "expired", "suspended", "none"]
+RECIPIENT_KINDS = [OrganisationKind.PRIVATE, OrganisationKind.LAW_ENFORCEMENT]
+TARGETED = [False, True]
+RECIPIENT_TERMS = {
+    "broad": {"tlp_ceiling": Tlp.AMBER, "data_categories": list(DataCategory.values)},
+    "narrow": {
+        "tlp_ceiling": Tlp.GREEN,
+        "data_categories": [DataCategory.TECHNICAL_INDICATOR, DataCategory.INCIDENT_REPORT],
+    },
+}
+ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region"]
+OBJECT_STATES = ["live", "expired", "revoked"]
+PURPOSES = [Purpose.INVESTIGATION, Purpose.RESEARCH]
+HOST_ROLES = {Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR}
+
+
+def _originator_terms(variant: str) -> dict[str, Any]:
+    everything = {"onward_kinds": list(OrganisationKind.values), "onward_regions": list(Region.values)}
+    if variant == "redacts":
+        return everything | {"onward_redactions": [DataCategory.PERSONAL_DATA, DataCategory.FINANCIAL_IDENTIFIER]}
+    if variant == "excludes_kind":
+        return everything | {"onward_kinds": [OrganisationKind.ACADEMIA, OrganisationKind.INTERNATIONAL_ORG]}
+    if variant == "excludes_region":
+        return everything | {"onward_regions": [Region.AFRICA, Region.AMERICAS]}
+    return everything
+
+
+@pytest.fixture
+def matrix(db: Any) -> dict[str, Any]:
+    now = timezone.now()
+    host = HostFactory()
+    principals: dict[tuple[Any, ...], Any] = {}
+    targeted_orgs, targeted_users = [], []
+    for role, state, kind, terms, targeted in itertools.product(
+        ROLES, AGREEMENT_STATES, RECIPIENT_KINDS, RECIPIENT_TERMS, TARGETED
+    ):
+        if role in HOST_ROLES:
+            organisation = host  # the hosting organisation is exempt from rule 1 whatever the state
+        else:
+            organisation = OrganisationFactory(
+                kind=kind, sector="cybersecurity" if kind == OrganisationKind.PRIVATE else "", country="GB"
+            )
+            if state == "active":
+                make_agreement(organisation, **RECIPIENT_TERMS[terms])
+            elif state == "expired":
+                make_agreement(
+                    organisation, status="expired", valid_until=now - timedelta(days=3), **RECIPIENT_TERMS[terms]
+                )
+            elif state == "suspended":
+                make_agreement(organisation, status="suspended", **RECIPIENT_TERMS[terms])
+        user = UserFactory(role=role, organisation=organisation)
+        if targeted:
+            targeted_users.append(user)
+            if not organisation.is_host:
+                targeted_orgs.append(organisation)
+        principals[(role, state, kind, terms, targeted)] = user
+
+    originators = {}
+    for variant in ONWARD_TERMS:
+        organisation = OrganisationFactory(kind=OrganisationKind.PRIVATE, country="US")
+        originators[variant] = make_agreement(organisation, **_originator_terms(variant))
+    for n, (tlp, category, variant, state, targeted) in enumerate(
+        itertools.product(Tlp.values, DataCategory.values, ONWARD_TERMS, OBJECT_STATES, TARGETED)
+    ):
+        agreement = originators[variant]
+        obj = StixObject.objects.create(
+            stix_id=f"indicator--00000000-0000-4000-8000-{n:012}",
+            type="indicator",
+            created=now,
+            modified=now,
+            organisation=agreement.organisation,
+            agreement=agreement,
+            tlp=tlp,
+            data_category=category,
+            expires_at=now - timedelta(days=1) if state == "expired" else now + timedelta(days=30),
+            revoked=state == "revoked",
+        )
+        if targeted:
+            obj.addressed_to.set(targeted_orgs)
+            obj.recipients.set(targeted_users)
+    return {"principals": principals}
+
+
+def test_decide_and_sql_agree_on_every_combination(matrix):
+    objects = list(
+        StixObject.objects.select_related("agreement__current_version__agreement").prefetch_related(
+            "recipients", "addressed_to"
+        )
+    )
+    assert len(objects) == len(Tlp.values) * len(DataCategory.values) * len(ONWARD_TERMS) * len(OBJECT_STATES) * 2
+    disagreements, undecided_denials, checked = [], [], 0
+    outcomes: dict[bool, int] = {True: 0, False: 0}
+    rules_seen: set[Rule] = set()
+    for spec, user in matrix["principals"].items():
+        context = principal_context(user)
+        for action, purpose in itertools.product(Action, PURPOSES):
+            in_sql = set(visible(user, action=action, purpose=purpose, context=context).values_list("pk", flat=True))
+            for obj in objects:
+                decision = decide(user, obj, action, purpose, context=context)
+                checked += 1
+                outcomes[decision.allowed] += 1
+                rules_seen.add(decision.rule)
+                if decision.allowed != (obj.pk in in_sql):
+                    disagreements.append((spec, action, purpose, obj.tlp, obj.data_category, obj.pk, decision))
+                if not decision.allowed and (decision.rule == Rule.GRANTED or not decision.reason):
+                    undecided_denials.append((spec, obj.pk, decision))
+    assert checked == len(matrix["principals"]) * len(Action) * len(PURPOSES) * len(objects)
+    assert disagreements == []
+    assert undecided_denials == []
+    assert outcomes[True] and outcomes[False]
+    assert rules_seen == {
+        Rule.GRANTED,
+        Rule.RECIPIENT_AGREEMENT,
+        Rule.TLP,
+        Rule.ONWARD_SHARING,
+        Rule.RECIPIENT_TERMS,
+        Rule.RETENTION,
+    }
