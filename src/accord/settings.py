@@ -174,6 +174,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("ACCORD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "accord@localhost")
+EMAIL_FILE_PATH = str(ACCORD_HOME / "mail")  # for the file-based backend (the demo uses it)
 
 # Absolute links in e-mails (invitations) point here.
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -276,7 +276,7 @@ def _applications() -> None:
             country=country,
             contact_name=contact,
             contact_email=email,
-            contribution_areas=areas,
+            contribution_areas=[str(area) for area in areas],
             proposal=proposal,
             listed_publicly=True,
             website=f"https://{email.split('@')[1]}",

@@ -27,7 +27,6 @@ class Command(BaseCommand):
             call_command("init", verbosity=0, stdout=self.stdout)
         # The demo's e-mails (acknowledgements, decisions, invitations) go to files, not the console.
         settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-        settings.EMAIL_FILE_PATH = str(settings.ACCORD_HOME / "mail")
         logins: list[Any] = []
         # Each Accord app may ship a `demo` module with a `load()`; they run in INSTALLED_APPS order.
         with transaction.atomic():
