@@ -12,6 +12,7 @@ from accord.core.choices import Role
 from accord.core.models import Organisation, User
 from accord.core.roles import allowed_scopes
 from accord.core.services import token_issue
+from tests.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from tests.factories import HostFactory, OrganisationFactory, UserFactory
 
 HOST_ROLES = (Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR)
@@ -67,6 +68,9 @@ def anon() -> APIClient:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the database cache and outlast transactional tests; the
+    # tests of the limit itself lower it and use an address of their own.
+    settings.ACCORD_APPLICATION_RATE = "1000/hour"
 
 
 def pytest_report_header(config: Any) -> str:

@@ -59,6 +59,32 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+# FIRST IEP 2.0 and the local IEP 1.0 terms, as a programme manager would usually set them.
+IEP_TERMS: dict[str, str] = {
+    "encrypt_in_transit": "must",
+    "permitted_actions": "internally-visible-actions",
+    "affected_party_notifications": "may",
+    "iep_tlp": "amber",
+    "provider_attribution": "may",
+    "unmodified_resale": "must-not",
+    "encrypt_at_rest": "must",
+    "obfuscate_affected_parties": "may",
+}
+
+# Complete data-sharing terms as the API takes them.
+DSA_TERMS: dict[str, Any] = IEP_TERMS | {
+    "data_categories": ["financial_identifier", "technical_indicator"],
+    "purposes": ["investigation"],
+    "tlp_ceiling": "amber",
+    "default_tlp": "amber",
+    "onward_kinds": ["law_enforcement"],
+    "onward_regions": ["americas"],
+    "onward_redactions": ["personal_data"],
+    "retention_days": 730,
+    "pap": "green",
+}
+
+
 def make_agreement(
     organisation: Organisation,
     *,
@@ -70,13 +96,7 @@ def make_agreement(
 ) -> Agreement:
     """An agreement with one version in force (rows only; the services are tested on their own)."""
     now = timezone.now()
-    defaults: dict[str, Any] = {
-        "encrypt_in_transit": "must",
-        "permitted_actions": "internally-visible-actions",
-        "affected_party_notifications": "may",
-        "iep_tlp": "amber",
-        "provider_attribution": "may",
-        "unmodified_resale": "must-not",
+    defaults: dict[str, Any] = IEP_TERMS | {
         "data_categories": list(DataCategory.values),
         "purposes": [Purpose.INVESTIGATION, Purpose.PREVENTION],
         "tlp_ceiling": Tlp.AMBER,

@@ -94,10 +94,13 @@ def test_createadmin_from_environment(home):
     assert "taken" in again.stderr
 
 
-def test_worker_explains_when_tasks_run_immediately(home):
-    result = accord(home, "worker", "--batch")
-    assert result.returncode == 1
-    assert "ACCORD_TASK_BACKEND=database" in result.stderr
+def test_worker_runs_the_daily_jobs_once_a_day(home):
+    first = accord(home, "worker", "--batch")
+    assert first.returncode == 0, first.stderr
+    assert "this worker runs the daily jobs only" in first.stdout
+    assert "Ran daily job accord.partners.services.agreements_sweep." in first.stdout
+    again = accord(home, "worker", "--batch")
+    assert "Ran daily job" not in again.stdout
 
 
 def test_worker_drains_the_database_queue(home):

@@ -193,6 +193,9 @@ CACHES = {
     }
 }
 
+# Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
+ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep"]
+
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",

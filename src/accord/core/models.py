@@ -21,7 +21,7 @@ from accord.core.choices import (
 )
 from accord.core.regions import country_name, region_for, validate_country
 
-__all__ = ["ApiToken", "AuditChainHead", "AuditEvent", "Organisation", "User"]
+__all__ = ["ApiToken", "AuditChainHead", "AuditEvent", "Organisation", "ScheduledRun", "User"]
 
 
 class Organisation(models.Model):
@@ -200,3 +200,15 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
+
+
+class ScheduledRun(models.Model):
+    """When a periodic job (``ACCORD_DAILY_JOBS``) last ran; workers lock the row so that one
+    of them, on one host, runs each job per period."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at}"

@@ -37,6 +37,14 @@ APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     ApplicationStatus.DECLINED: (),
 }
 
+# What the buttons that make each move say.
+APPLICATION_ACTIONS: dict[str, str] = {
+    ApplicationStatus.SCREENING: "Start screening",
+    ApplicationStatus.DUE_DILIGENCE: "Start due diligence",
+    ApplicationStatus.APPROVED: "Approve",
+    ApplicationStatus.DECLINED: "Decline",
+}
+
 
 class ChecklistItem(models.TextChoices):
     """The vetting checklist; every item is done before an application is approved."""

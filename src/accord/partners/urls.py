@@ -16,4 +16,5 @@ urlpatterns = [
     path("agreements/new/", views.agreement_create, name="agreement-create"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<int:pk>/document/", views.agreement_document, name="agreement-document"),
+    path("partnerships/<int:pk>/", views.partnership_action, name="partnership-action"),
 ]

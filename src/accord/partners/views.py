@@ -17,14 +17,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
 
 from accord.core.choices import Region, Sector
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.ratelimit import rate_limit_hit
 from accord.core.roles import Perm, has_perm
+from accord.core.selectors import organisation_get
 from accord.core.services import person_set_password
 from accord.partners import selectors, services
-from accord.partners.choices import APPLICATION_TRANSITIONS, AgreementKind, ChecklistItem
+from accord.partners.choices import APPLICATION_ACTIONS, APPLICATION_TRANSITIONS, AgreementKind, ChecklistItem
 from accord.partners.filters import AgreementFilter, ApplicationFilter
 from accord.partners.forms import (
     AgreementForm,
@@ -47,6 +49,7 @@ __all__ = [
     "application_detail",
     "application_list",
     "apply",
+    "partnership_action",
     "directory",
 ]
 
@@ -179,7 +182,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "application": application,
         "checklist": checklist,
-        "transitions": APPLICATION_TRANSITIONS[application.status],
+        "transitions": [(to, APPLICATION_ACTIONS[to]) for to in APPLICATION_TRANSITIONS[application.status]],
         "comment_form": comment_form,
         "transition_form": transition_form,
         "manage": manage,
@@ -312,3 +315,24 @@ def agreement_document(request: AuthedRequest, pk: int) -> FileResponse:
     return FileResponse(
         version.document.open("rb"), as_attachment=True, filename=version.document_name, content_type="application/pdf"
     )
+
+
+@login_required
+@require_POST
+def partnership_action(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Suspend, reinstate or terminate a partnership from the organisation's page."""
+    op = request.POST.get("op", "")
+    if op not in {"suspend", "reinstate", "terminate"}:
+        raise Http404("Unknown action.")
+    try:
+        organisation = organisation_get(principal=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    service = getattr(services, f"organisation_{op}")
+    _run(
+        request,
+        None,
+        lambda: service(actor=request.user, organisation=organisation, reason=request.POST.get("reason", "")),
+        f"Partnership {op}d.",
+    )
+    return redirect("web:organisation-detail", pk=pk)

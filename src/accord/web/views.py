@@ -22,6 +22,7 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
+from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 
 __all__ = [
@@ -79,7 +80,16 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     people = selectors.person_list(principal=request.user).filter(organisation=organisation)
-    return render(request, "web/organisation_detail.html", {"organisation": organisation, "people": people})
+    agreements = partner_selectors.agreement_list(principal=request.user).filter(organisation=organisation)
+    applications = partner_selectors.application_list(principal=request.user).filter(organisation=organisation)
+    context = {
+        "organisation": organisation,
+        "people": people,
+        "agreements": agreements,
+        "applications": applications,
+        "manage": has_perm(request.user, Perm.PARTNERSHIP_MANAGE) and not organisation.is_host,
+    }
+    return render(request, "web/organisation_detail.html", context)
 
 
 @login_required

@@ -1,25 +1,38 @@
-"""``accord worker``: run queued background tasks (needs ACCORD_TASK_BACKEND=database)."""
+"""``accord worker``: run queued background tasks and the daily jobs."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
+
+from accord.core.schedule import run_due_jobs
+
+DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
 
 class Command(BaseCommand):
-    help = "Run queued background tasks from the database queue (ACCORD_TASK_BACKEND=database)."
+    help = "Run the daily jobs (agreement sweep, …) and queued background tasks (ACCORD_TASK_BACKEND=database)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true", help="Exit once the queue is empty.")
-        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls of an empty queue.")
+        parser.add_argument("--batch", action="store_true", help="Run what is due once, then exit.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between rounds.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
-            raise CommandError(
-                "Tasks run immediately in this configuration; set ACCORD_TASK_BACKEND=database "
-                "to queue them for `accord worker`."
+        queue = settings.TASKS["default"]["BACKEND"] == DATABASE_BACKEND
+        if not queue:
+            self.stdout.write(
+                "Tasks run immediately in this configuration (ACCORD_TASK_BACKEND=immediate); "
+                "this worker runs the daily jobs only."
             )
-        call_command("db_worker", batch=options["batch"], interval=options["interval"], no_startup_delay=True)
+        while True:
+            for name in run_due_jobs():
+                self.stdout.write(f"Ran daily job {name}.")
+            if queue:
+                call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+            if options["batch"]:
+                return
+            time.sleep(options["interval"])

@@ -1,0 +1,137 @@
+"""``/api/v1/policy/explain/`` and the decision's words: the deciding rule, the agreements read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accord.core.models import AuditEvent
+from accord.policy import Action, Rule, decide, visible
+from accord.sharing.models import StixObject
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
+
+URL = "/api/v1/policy/explain/"
+
+
+def share(originator: Any, *, tlp: str = "green", category: str = "technical_indicator", **extra: Any) -> StixObject:
+    now = timezone.now()
+    count = StixObject.objects.count()
+    return StixObject.objects.create(
+        stix_id=f"indicator--00000000-0000-4000-8000-{count:012}",
+        type="indicator",
+        created=now,
+        modified=now,
+        organisation=originator,
+        agreement=originator.agreements.filter(kind="data_sharing").first(),
+        tlp=tlp,
+        data_category=category,
+        **extra,
+    )
+
+
+@pytest.fixture
+def originator(db: Any) -> Any:
+    organisation = OrganisationFactory(name="Atlas Bank Group", country="AE", sector="banking_finance")
+    make_agreement(organisation, onward_redactions=["personal_data"], onward_kinds=["law_enforcement", "private"])
+    return organisation
+
+
+def test_an_expired_agreement_is_explained_in_plain_words(api_for, people, partner, originator):
+    expired = make_agreement(partner, status="expired", valid_until=timezone.now() - timedelta(days=5))
+    obj = share(originator)
+    body = api_for("partner_reader").get(URL, {"object": obj.stix_id, "purpose": "investigation"}).json()
+    assert body["allowed"] is False
+    assert body["rule"] == "recipient_agreement"
+    assert body["reason"] == (
+        f"Your organisation's data-sharing agreement {expired.reference} expired on "
+        f"{expired.current_version.valid_until:%Y-%m-%d}."
+    )
+    assert [a["party"] for a in body["agreements"]] == ["recipient", "originator"]
+    assert AuditEvent.objects.filter(action="policy.explain", details__rule="recipient_agreement").exists()
+
+
+def test_allowed_with_redactions(api_for, people, partner, originator):
+    make_agreement(partner)
+    obj = share(originator, category="personal_data", tlp="green")
+    body = api_for("partner_reader").get(URL, {"object": obj.stix_id}).json()
+    assert body["allowed"] is True
+    assert body["rule"] == "granted"
+    assert "name" in body["redactions"] and "x_accord_data_subject" in body["redactions"]
+    host = api_for("analyst").get(URL, {"object": obj.stix_id}).json()
+    assert host["allowed"] is True and host["redactions"] == []
+
+
+def test_onward_sharing_and_purpose_are_explained(api_for, people, partner, originator):
+    make_agreement(partner)
+    academia = OrganisationFactory(kind="academia", sector="", country="FR")
+    make_agreement(academia)
+    scholar = UserFactory(organisation=academia, role="partner_reader")
+    obj = share(originator)
+    body = api_for(scholar).get(URL, {"object": obj.stix_id}).json()
+    assert (body["allowed"], body["rule"]) == (False, "onward_sharing")
+    assert "academia organisations" in body["reason"]
+    research = api_for("partner_reader").get(URL, {"object": obj.stix_id, "purpose": "research"}).json()
+    assert (research["allowed"], research["rule"]) == (False, "onward_sharing")
+    assert "research" in research["reason"]
+
+
+def test_objects_a_partner_cannot_know_of_are_404(api_for, people, partner, originator):
+    make_agreement(partner)
+    strict = share(originator, tlp="amber+strict")
+    red = share(originator, tlp="red")
+    client = api_for("partner_reader")
+    assert client.get(URL, {"object": strict.stix_id}).status_code == 404
+    assert client.get(URL, {"object": red.stix_id}).status_code == 404
+    assert client.get(URL, {"object": "indicator--nope"}).status_code == 404
+    host = api_for("programme_manager").get(URL, {"object": strict.stix_id}).json()
+    assert host["allowed"] is True
+    red_for_host = api_for("programme_manager").get(URL, {"object": red.stix_id}).json()
+    assert (red_for_host["allowed"], red_for_host["rule"]) == (False, "tlp")
+    assert "TLP:RED" in red_for_host["reason"]
+
+
+def test_bad_parameters_and_anonymous(api_for, anon, people, originator):
+    obj = share(originator)
+    assert anon.get(URL, {"object": obj.stix_id}).status_code == 401
+    response = api_for("analyst").get(URL, {"object": obj.stix_id, "purpose": "curiosity"})
+    assert response.status_code == 400
+    assert "investigation, prevention, research, training" in response.json()["error"]["message"]
+    assert api_for("analyst").get(URL).status_code == 400
+
+
+def test_the_originator_always_sees_its_own(people, originator):
+    insider = UserFactory(organisation=originator, role="partner_reader")
+    obj = share(originator, tlp="red", revoked=True)
+    assert decide(insider, obj).rule == Rule.ORIGINATOR
+    assert visible(insider).filter(pk=obj.pk).exists()
+
+
+def test_clear_is_public_and_nothing_else(originator):
+    public = share(originator, tlp="clear")
+    green = share(originator, tlp="green")
+    assert decide(None, public).allowed
+    assert decide(None, green).rule == Rule.RECIPIENT_AGREEMENT
+    assert list(visible(None)) == [public]
+
+
+def test_export_and_share_onward_are_stricter(people, originator):
+    red = share(originator, tlp="red")
+    red.recipients.add(people["analyst"])
+    amber = share(originator, tlp="amber")
+    analyst = people["analyst"]
+    assert decide(analyst, red, Action.VIEW).allowed
+    assert decide(analyst, red, Action.EXPORT).rule == Rule.TLP
+    assert decide(analyst, amber, Action.EXPORT).allowed
+    assert decide(analyst, amber, Action.SHARE_ONWARD).rule == Rule.TLP
+
+
+def test_suspended_organisation_receives_nothing(people, partner, originator):
+    make_agreement(partner)
+    partner.status = "suspended"
+    partner.save()
+    decision = decide(people["partner_reader"], share(originator))
+    assert decision.rule == Rule.RECIPIENT_AGREEMENT
+    assert "suspended" in decision.reason
