@@ -1,0 +1,22 @@
+"""Vocabularies of the shared-object store."""
+
+from django.db import models
+
+__all__ = ["ObservableType"]
+
+
+class ObservableType(models.TextChoices):
+    """What an observable is; each has one canonical form (see :mod:`accord.sharing.normalisers`)."""
+
+    IPV4 = "ipv4", "IPv4 address"
+    IPV6 = "ipv6", "IPv6 address"
+    DOMAIN = "domain", "Domain name"
+    URL = "url", "URL"
+    EMAIL = "email", "E-mail address"
+    MD5 = "md5", "MD5 hash"
+    SHA1 = "sha1", "SHA-1 hash"
+    SHA256 = "sha256", "SHA-256 hash"
+    IBAN = "iban", "IBAN"
+    BTC = "btc", "Bitcoin address"
+    ETH = "eth", "Ethereum address"
+    PHONE = "phone", "Phone number"
