@@ -183,6 +183,8 @@ ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
+# How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
+ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.

@@ -92,7 +92,8 @@ def test_overlapping_active_data_sharing_agreements_are_refused(api_for, people,
     manager.post(f"{URL}{first['id']}/activate/", {}, format="json")
     second = draft(manager, newcomer, title="Another").json()
     refused = manager.post(f"{URL}{second['id']}/activate/", {}, format="json")
-    assert refused.status_code == 409
+    assert refused.status_code == 400
+    assert "valid_from" in refused.json()["error"]["details"]
     assert first["reference"] in refused.json()["error"]["message"]
     assert Agreement.objects.get(pk=second["id"]).status == "draft"
     # a later, non-overlapping period is fine once the first ends before it
@@ -251,3 +252,40 @@ def test_the_worker_sweeps_daily(people, partner):
     from accord.core.models import ScheduledRun
 
     assert ScheduledRun.objects.get(name="accord.partners.services.agreements_sweep").last_result == "1 item(s)"
+
+
+def test_an_agreement_that_starts_later_gives_access_from_its_first_second(people, partner, other_partner):
+    partner.status = "vetting"
+    partner.save()
+    start = timezone.now() + timedelta(hours=2)
+    make_agreement(partner, valid_from=start)
+    make_agreement(other_partner)
+    obj = StixObject.objects.create(
+        stix_id="indicator--2",
+        type="indicator",
+        created=start,
+        modified=start,
+        organisation=other_partner,
+        agreement=other_partner.agreements.get(),
+        tlp="green",
+        data_category="technical_indicator",
+    )
+    from accord.policy import principal_context
+
+    reader = people["partner_reader"]
+    early = decide(reader, obj, context=principal_context(reader, now=start - timedelta(seconds=1)))
+    assert "takes effect on" in early.reason
+    assert decide(reader, obj, context=principal_context(reader, now=start)).allowed
+    call_command("agreements", "sweep", "--now", (start + timedelta(minutes=1)).isoformat())
+    partner.refresh_from_db()
+    assert partner.status == "active"
+
+
+def test_list_query_counts_are_constant(api_for, people, partner, django_assert_max_num_queries):
+    for n in range(15):
+        make_agreement(OrganisationFactory(name=f"Org {n}"))
+    client = api_for("programme_manager")
+    with django_assert_max_num_queries(6):
+        assert client.get(URL, {"page_size": 100}).json()["count"] == 15
+    with django_assert_max_num_queries(7):
+        assert client.get("/api/v1/partnerships/", {"page_size": 100}).status_code == 200

@@ -29,7 +29,8 @@ VALID = {
 
 
 def submit(client: APIClient, **changes: Any) -> Any:
-    return client.post(URL, VALID | changes, format="json")
+    headers = {k: changes.pop(k) for k in list(changes) if k.startswith("HTTP_")}
+    return client.post(URL, VALID | changes, format="json", **headers)
 
 
 @pytest.mark.django_db(transaction=True)  # e-mails leave when the transaction commits
@@ -85,7 +86,8 @@ def test_anonymous_applications_are_rate_limited(db, settings):
     anon = APIClient(REMOTE_ADDR="192.0.2.41")
     assert submit(anon, organisation_name="A").status_code == 201
     assert submit(anon, organisation_name="B").status_code == 201
-    refused = submit(anon, organisation_name="C")
+    # A forged X-Forwarded-For does not buy a fresh allowance.
+    refused = submit(anon, organisation_name="C", HTTP_X_FORWARDED_FOR="198.51.100.9")
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "throttled"
     assert PartnershipApplication.objects.count() == 2
@@ -187,11 +189,74 @@ def test_a_decline_needs_a_reason_and_is_final(api_for, anon, people, mailoutbox
 
 @pytest.mark.parametrize("role", ["analyst", "auditor", "partner_contributor", "partner_reader"])
 def test_only_programme_managers_vet(api_for, anon, role):
+    status = 403
+    """The role decides before any object is looked up: 403, whether or not the application exists."""
     pk = PartnershipApplication.objects.get(reference=submit(anon).json()["reference"]).pk
     client = api_for(role)
-    assert _move(client, pk, "screening").status_code in (403, 404)
-    assert client.post(f"{URL}{pk}/checklist/", {"item": "legal_review", "done": True}, format="json").status_code in (
-        403,
-        404,
+    assert _move(client, pk, "screening").status_code == status
+    assert (
+        client.post(f"{URL}{pk}/checklist/", {"item": "legal_review", "done": True}, format="json").status_code
+        == status
     )
+    assert client.post(f"{URL}{pk}/comments/", {"body": "hello"}, format="json").status_code == status
     assert PartnershipApplication.objects.get(pk=pk).status == "submitted"
+
+
+def test_history_shows_every_step(api_for, anon, people):
+    pk = PartnershipApplication.objects.get(reference=submit(anon).json()["reference"]).pk
+    manager = api_for("programme_manager")
+    _move(manager, pk, "screening")
+    manager.post(f"{URL}{pk}/checklist/", {"item": "identity_verified", "done": True}, format="json")
+    history = manager.get(f"{URL}{pk}/").json()["history"]
+    assert [h["action"] for h in history] == ["application.submit", "application.transition", "application.check"]
+    assert history[1]["details"] == {"from": "submitted", "to": "screening", "organisation": None}
+    assert history[1]["actor"] == "programme_manager"
+
+
+def test_list_query_count_is_constant(api_for, anon, people, django_assert_max_num_queries):
+    for n in range(20):
+        submit(anon, organisation_name=f"Applicant {n}")
+    client = api_for("programme_manager")
+    with django_assert_max_num_queries(6):
+        assert client.get(URL, {"page_size": 100}).json()["count"] == 20
+
+
+def test_references_keep_counting_past_9999(anon, db):
+    from django.utils import timezone as tz
+
+    year = tz.now().year
+    PartnershipApplication.objects.create(
+        reference=f"APP-{year}-9999",
+        organisation_name="Old",
+        kind="academia",
+        country="FR",
+        region="europe",
+        contact_name="x",
+        contact_email="x@old.example",
+        contribution_areas=["training"],
+        proposal="x",
+        status="declined",
+    )
+    assert submit(anon).json()["reference"] == f"APP-{year}-10000"
+    assert submit(anon, organisation_name="Next").json()["reference"] == f"APP-{year}-10001"
+
+
+def test_a_current_partner_cannot_apply_again_but_a_former_one_can(api_for, anon, people, partner):
+    refused = submit(anon, organisation_name=partner.name, country=partner.country)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "already_a_partner"
+    partner.status = "terminated"
+    partner.save()
+    pk = PartnershipApplication.objects.get(
+        reference=submit(anon, organisation_name=partner.name, country=partner.country).json()["reference"]
+    ).pk
+    manager = api_for("programme_manager")
+    _move(manager, pk, "screening")
+    _move(manager, pk, "due_diligence")
+    for item in ChecklistItem.values:
+        manager.post(f"{URL}{pk}/checklist/", {"item": item, "done": True}, format="json")
+    approved = _move(manager, pk, "approved", "Welcome back")
+    assert approved.status_code == 200, approved.json()
+    partner.refresh_from_db()
+    assert partner.status == "vetting"
+    assert approved.json()["organisation"] == partner.pk

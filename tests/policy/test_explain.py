@@ -49,7 +49,7 @@ def test_an_expired_agreement_is_explained_in_plain_words(api_for, people, partn
         f"Your organisation's data-sharing agreement {expired.reference} expired on "
         f"{expired.current_version.valid_until:%Y-%m-%d}."
     )
-    assert [a["party"] for a in body["agreements"]] == ["recipient", "originator"]
+    assert [a["party"] for a in body["agreements"]] == ["recipient"]  # never the originator's
     assert AuditEvent.objects.filter(action="policy.explain", details__rule="recipient_agreement").exists()
 
 
@@ -70,9 +70,13 @@ def test_onward_sharing_and_purpose_are_explained(api_for, people, partner, orig
     make_agreement(academia)
     scholar = UserFactory(organisation=academia, role="partner_reader")
     obj = share(originator)
-    body = api_for(scholar).get(URL, {"object": obj.stix_id}).json()
-    assert (body["allowed"], body["rule"]) == (False, "onward_sharing")
-    assert "academia organisations" in body["reason"]
+    # The originator does not share with academia: they may not even learn it exists...
+    assert api_for(scholar).get(URL, {"object": obj.stix_id}).status_code == 404
+    assert decide(scholar, obj).rule == Rule.ONWARD_SHARING
+    assert "academia organisations" in decide(scholar, obj).reason
+    # ...and the host sees both agreements consulted.
+    host = api_for("analyst").get(URL, {"object": obj.stix_id}).json()
+    assert [a["party"] for a in host["agreements"]] == ["originator"]
     research = api_for("partner_reader").get(URL, {"object": obj.stix_id, "purpose": "research"}).json()
     assert (research["allowed"], research["rule"]) == (False, "onward_sharing")
     assert "research" in research["reason"]
@@ -135,3 +139,22 @@ def test_suspended_organisation_receives_nothing(people, partner, originator):
     decision = decide(people["partner_reader"], share(originator))
     assert decision.rule == Rule.RECIPIENT_AGREEMENT
     assert "suspended" in decision.reason
+
+
+def test_revoked_objects_are_not_revealed_to_partners(api_for, people, partner, originator):
+    make_agreement(partner)
+    gone = share(originator, revoked=True)
+    assert api_for("partner_reader").get(URL, {"object": gone.stix_id}).status_code == 404
+    assert api_for("partner_reader").get(URL, {"object": str(gone.pk)}).status_code == 404
+    audit = api_for("auditor").get(URL, {"object": gone.stix_id}).json()
+    assert audit["allowed"] is True
+
+
+def test_recipient_purposes_cap_what_it_may_ask_for(people, partner, originator):
+    make_agreement(partner, purposes=["prevention"])
+    obj = share(originator)
+    refused = decide(people["partner_reader"], obj, purpose="investigation")
+    assert refused.rule == Rule.RECIPIENT_TERMS
+    assert "investigation" in refused.reason
+    assert decide(people["partner_reader"], obj, purpose="prevention").allowed
+    assert not visible(people["partner_reader"], purpose="investigation").filter(pk=obj.pk).exists()

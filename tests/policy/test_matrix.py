@@ -1,11 +1,15 @@
 """The generated matrix: the per-object decision and the SQL form agree on every combination.
 
-Dimensions: role × agreement state of the recipient (active, expired, suspended, none) ×
-recipient kind (private, law enforcement) × the recipient's own terms (broad, narrow) ×
+Dimensions: role × agreement state of the recipient (active, expired, suspended, none, or an
+active agreement under a partnership sanction) × recipient kind (private, law enforcement,
+academia) × the recipient's own terms (broad, narrow) ×
 targeted (AMBER addressed to the recipient / RED naming the person) × TLP (5) ×
 data category (5) × originator's onward-sharing terms (permits, redacts, excludes the kind,
-excludes the region) × object state (live, expired, revoked) × action (4) × purpose (one
-permitted, one not). Every denial names its rule.
+excludes the region, or the host's own object without agreement) × object state (live,
+expired, revoked) × action (4) × purpose (one permitted, one not). Host staff are exempt from
+rule 1, so for them the recipient-side dimensions collapse to "targeted or not". Every denial
+names its rule, and every outcome is checked against an independent reading of the design's
+rules (``expected`` below).
 """
 
 from __future__ import annotations
@@ -23,17 +27,17 @@ from accord.sharing.models import StixObject
 from tests.factories import HostFactory, OrganisationFactory, UserFactory, make_agreement
 
 ROLES = list(Role)
-AGREEMENT_STATES = ["active", "expired", "suspended", "none"]
-RECIPIENT_KINDS = [OrganisationKind.PRIVATE, OrganisationKind.LAW_ENFORCEMENT]
+AGREEMENT_STATES = ["active", "expired", "suspended", "none", "sanctioned"]
+RECIPIENT_KINDS = [OrganisationKind.PRIVATE, OrganisationKind.LAW_ENFORCEMENT, OrganisationKind.ACADEMIA]
 TARGETED = [False, True]
 RECIPIENT_TERMS = {
-    "broad": {"tlp_ceiling": Tlp.AMBER, "data_categories": list(DataCategory.values)},
+    "broad": {"tlp_ceiling": Tlp.RED, "data_categories": list(DataCategory.values)},
     "narrow": {
         "tlp_ceiling": Tlp.GREEN,
         "data_categories": [DataCategory.TECHNICAL_INDICATOR, DataCategory.INCIDENT_REPORT],
     },
 }
-ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region"]
+ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region", "host_own"]
 OBJECT_STATES = ["live", "expired", "revoked"]
 PURPOSES = [Purpose.INVESTIGATION, Purpose.RESEARCH]
 HOST_ROLES = {Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR}
@@ -60,7 +64,9 @@ def matrix(db: Any) -> dict[str, Any]:
         ROLES, AGREEMENT_STATES, RECIPIENT_KINDS, RECIPIENT_TERMS, TARGETED
     ):
         if role in HOST_ROLES:
-            organisation = host  # the hosting organisation is exempt from rule 1 whatever the state
+            if (state, kind, terms) != (AGREEMENT_STATES[0], RECIPIENT_KINDS[0], "broad"):
+                continue  # exempt from rule 1: one principal per role and targeting
+            organisation = host
         else:
             organisation = OrganisationFactory(
                 kind=kind, sector="cybersecurity" if kind == OrganisationKind.PRIVATE else "", country="GB"
@@ -73,6 +79,10 @@ def matrix(db: Any) -> dict[str, Any]:
                 )
             elif state == "suspended":
                 make_agreement(organisation, status="suspended", **RECIPIENT_TERMS[terms])
+            elif state == "sanctioned":
+                make_agreement(organisation, **RECIPIENT_TERMS[terms])
+                organisation.status = "suspended"
+                organisation.save()
         user = UserFactory(role=role, organisation=organisation)
         if targeted:
             targeted_users.append(user)
@@ -80,10 +90,14 @@ def matrix(db: Any) -> dict[str, Any]:
                 targeted_orgs.append(organisation)
         principals[(role, state, kind, terms, targeted)] = user
 
-    originators = {}
+    originators: dict[str, Any] = {}
     for variant in ONWARD_TERMS:
+        if variant == "host_own":
+            originators[variant] = None
+            continue
         organisation = OrganisationFactory(kind=OrganisationKind.PRIVATE, country="US")
         originators[variant] = make_agreement(organisation, **_originator_terms(variant))
+    specs: dict[int, tuple[Any, ...]] = {}
     for n, (tlp, category, variant, state, targeted) in enumerate(
         itertools.product(Tlp.values, DataCategory.values, ONWARD_TERMS, OBJECT_STATES, TARGETED)
     ):
@@ -93,7 +107,7 @@ def matrix(db: Any) -> dict[str, Any]:
             type="indicator",
             created=now,
             modified=now,
-            organisation=agreement.organisation,
+            organisation=agreement.organisation if agreement else host,
             agreement=agreement,
             tlp=tlp,
             data_category=category,
@@ -103,7 +117,8 @@ def matrix(db: Any) -> dict[str, Any]:
         if targeted:
             obj.addressed_to.set(targeted_orgs)
             obj.recipients.set(targeted_users)
-    return {"principals": principals}
+        specs[obj.pk] = (tlp, category, variant, state, targeted)
+    return {"principals": principals, "objects": specs}
 
 
 def test_decide_and_sql_agree_on_every_combination(matrix):
@@ -113,7 +128,8 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
         )
     )
     assert len(objects) == len(Tlp.values) * len(DataCategory.values) * len(ONWARD_TERMS) * len(OBJECT_STATES) * 2
-    disagreements, undecided_denials, checked = [], [], 0
+    assert len(matrix["principals"]) == len(HOST_ROLES) * 2 + 2 * len(AGREEMENT_STATES) * len(RECIPIENT_KINDS) * 2 * 2
+    disagreements, undecided_denials, unexpected, checked = [], [], [], 0
     outcomes: dict[bool, int] = {True: 0, False: 0}
     rules_seen: set[Rule] = set()
     for spec, user in matrix["principals"].items():
@@ -127,13 +143,17 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
                 rules_seen.add(decision.rule)
                 if decision.allowed != (obj.pk in in_sql):
                     disagreements.append((spec, action, purpose, obj.tlp, obj.data_category, obj.pk, decision))
+                if decision.allowed != expected(spec, matrix["objects"][obj.pk], action, purpose):
+                    unexpected.append((spec, matrix["objects"][obj.pk], action, purpose, decision))
                 if not decision.allowed and (decision.rule == Rule.GRANTED or not decision.reason):
                     undecided_denials.append((spec, obj.pk, decision))
     assert checked == len(matrix["principals"]) * len(Action) * len(PURPOSES) * len(objects)
     assert disagreements == []
+    assert unexpected[:5] == []
     assert undecided_denials == []
     assert outcomes[True] and outcomes[False]
     assert rules_seen == {
+        Rule.ORIGINATOR,
         Rule.GRANTED,
         Rule.RECIPIENT_AGREEMENT,
         Rule.TLP,
@@ -141,3 +161,42 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
         Rule.RECIPIENT_TERMS,
         Rule.RETENTION,
     }
+
+
+def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purpose: str) -> bool:
+    """The design's rules read afresh, from the matrix's own dimensions (not from accord.policy)."""
+    role, state, kind, terms, targeted = principal
+    tlp, category, variant, object_state, object_targeted = obj
+    host = role in HOST_ROLES
+    if host and variant == "host_own":  # rule 0: the host originated it
+        return True
+    public = tlp == "clear"
+    if not public and not (host or state == "active"):  # rule 1
+        return False
+    named = targeted and object_targeted
+    if action == "share_onward":  # rule 2
+        tlp_ok = tlp in ("clear", "green")
+    else:
+        red = tlp == "red" and named and action != "export"
+        if host:
+            tlp_ok = tlp in ("clear", "green", "amber", "amber+strict") or red
+        elif kind == OrganisationKind.LAW_ENFORCEMENT:
+            tlp_ok = tlp in ("clear", "green", "amber") or red
+        else:
+            tlp_ok = tlp in ("clear", "green") or (tlp == "amber" and named) or red
+    if not tlp_ok:
+        return False
+    if not public:  # rule 3
+        if variant != "host_own":
+            if purpose not in ("investigation", "prevention"):
+                return False
+            if not host and variant == "excludes_kind" and kind not in ("academia", "international_org"):
+                return False
+            if not host and variant == "excludes_region":  # recipients are in Europe
+                return False
+        if not host:
+            ceiling = list(Tlp.values) if terms == "broad" else ["clear", "green"]
+            categories = RECIPIENT_TERMS[terms]["data_categories"]
+            if tlp not in ceiling or category not in categories or purpose not in ("investigation", "prevention"):
+                return False
+    return not (object_state != "live" and role != Role.AUDITOR)  # rule 4

@@ -3,9 +3,12 @@ worker and host counts together."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.cache import cache
 
-__all__ = ["parse_rate", "rate_limit_hit"]
+__all__ = ["client_ip", "parse_rate", "rate_limit_hit"]
 
 _PERIODS = {
     "s": 1,
@@ -19,6 +22,18 @@ _PERIODS = {
     "d": 86400,
     "day": 86400,
 }
+
+
+def client_ip(request: Any) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind ``ACCORD_TRUSTED_PROXIES`` reverse
+    proxies the address the outermost trusted proxy saw. A client cannot choose it by sending
+    its own ``X-Forwarded-For``."""
+    proxies = settings.ACCORD_TRUSTED_PROXIES
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

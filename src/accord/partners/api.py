@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, throttling
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -18,7 +18,7 @@ from accord.core.choices import ContributionArea, DataCategory, OrganisationKind
 from accord.core.errors import NotFound
 from accord.core.fields import choice_field, choice_list_field
 from accord.core.models import Organisation
-from accord.core.ratelimit import rate_limit_hit
+from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
 from accord.partners import selectors, services
@@ -49,7 +49,7 @@ class ApplicationThrottle(throttling.BaseThrottle):
 
         if request.method != "POST" or getattr(view, "action", None) != "create":
             return True
-        return rate_limit_hit("application", self.get_ident(request), settings.ACCORD_APPLICATION_RATE)
+        return rate_limit_hit("application", client_ip(request), settings.ACCORD_APPLICATION_RATE)
 
     def wait(self) -> float | None:
         return None
@@ -102,12 +102,25 @@ class ApplicationSerializer(serializers.ModelSerializer[PartnershipApplication])
         return list(APPLICATION_TRANSITIONS[application.status])
 
 
+class HistorySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_username")
+    action = serializers.CharField()
+    details = serializers.JSONField()
+    justification = serializers.CharField()
+
+
 class ApplicationDetailSerializer(ApplicationSerializer):
     comments = CommentSerializer(many=True, read_only=True)
+    history = serializers.SerializerMethodField()
 
     class Meta(ApplicationSerializer.Meta):
-        fields: ClassVar[list[str]] = [*ApplicationSerializer.Meta.fields, "comments"]
+        fields: ClassVar[list[str]] = [*ApplicationSerializer.Meta.fields, "comments", "history"]
         read_only_fields = fields
+
+    @extend_schema_field(HistorySerializer(many=True))
+    def get_history(self, application: PartnershipApplication) -> Any:
+        return HistorySerializer(selectors.application_history(application=application), many=True).data
 
 
 class ApplicationCreateSerializer(serializers.Serializer[Any]):

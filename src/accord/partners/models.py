@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accord.core.choices import OrganisationKind, Sector, Tlp
@@ -61,6 +62,15 @@ class PartnershipApplication(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         indexes: ClassVar = [models.Index(fields=["status", "region"])]
+        constraints: ClassVar = [
+            # Backs the service's check when two identical applications arrive at once.
+            models.UniqueConstraint(
+                Lower("organisation_name"),
+                "country",
+                condition=Q(status__in=["submitted", "screening", "due_diligence"]),
+                name="partners_one_open_application",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.organisation_name}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from accord.core.models import Organisation, User
+from accord.core.models import AuditEvent, Organisation, User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible, organisation_list
 from accord.partners.models import Agreement, AgreementVersion, ApplicationComment, PartnershipApplication
@@ -15,6 +15,7 @@ __all__ = [
     "agreement_get",
     "agreement_list",
     "application_get",
+    "application_history",
     "application_list",
     "directory_list",
     "partnership_list",
@@ -26,11 +27,19 @@ def _staff(principal: User) -> bool:
 
 
 def application_list(*, principal: User) -> QuerySet[PartnershipApplication]:
-    """Host staff see every application; a partner sees the one that made it a partner."""
+    """Host staff see every application. Partners see none: the vetting record (checklist
+    notes, internal discussion) is the programme's own; applicants hear by e-mail."""
     qs = PartnershipApplication.objects.select_related("organisation", "decided_by")
     if _staff(principal):
         return qs
-    return qs.filter(organisation_id=principal.organisation_id)
+    return qs.none()
+
+
+def application_history(*, application: PartnershipApplication) -> QuerySet[AuditEvent]:
+    """The application's history (submission, moves, checklist, comments) from the audit chain."""
+    return AuditEvent.objects.filter(
+        object_type=PartnershipApplication._meta.label_lower, object_id=str(application.pk)
+    ).order_by("seq")
 
 
 def application_get(*, principal: User, pk: Any) -> PartnershipApplication:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -37,7 +38,7 @@ from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
 from accord.core.roles import Perm, has_perm
-from accord.core.services import organisation_create, organisation_set_status, person_create
+from accord.core.services import organisation_create, organisation_set_status, organisation_update, person_create
 from accord.partners.choices import (
     AGREEMENT_PREFIX,
     AGREEMENT_TRANSITIONS,
@@ -111,17 +112,34 @@ def _all_of(field: str, values: Any, choices: Any, *, required: bool = True) -> 
 # --- Applications ---------------------------------------------------------------------------------
 
 
+_Numbered = TypeVar("_Numbered", PartnershipApplication, Agreement)
+
+
 def _next_reference(model: Any, prefix: str) -> str:
     year = timezone.now().year
     stem = f"{prefix}-{year}-"
+    # Longest first, then highest: APP-2026-10000 comes after APP-2026-9999.
     last = (
         model.objects.filter(reference__startswith=stem)
-        .order_by("-reference")
+        .order_by(Length("reference").desc(), "-reference")
         .values_list("reference", flat=True)
         .first()
     )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{stem}{number:04}"
+
+
+def _create_numbered(model: type[_Numbered], prefix: str, **fields: Any) -> _Numbered:
+    """Create a row with the next free reference; two concurrent writers retry, not fail."""
+    for _ in range(5):
+        reference = _next_reference(model, prefix)
+        try:
+            with transaction.atomic():
+                return model.objects.create(reference=reference, **fields)
+        except IntegrityError:
+            if not model.objects.filter(reference=reference).exists():
+                raise  # another constraint: not ours to retry
+    raise Conflict("Several requests took the same reference at once; please try again.")
 
 
 @transaction.atomic
@@ -159,27 +177,38 @@ def application_submit(
         organisation_name__iexact=name, country=country, status__in=OPEN_APPLICATION_STATUSES
     ).first()
     if open_one is not None:
-        raise Conflict(
-            f"An application for {name} ({country}) is already open ({open_one.reference}, "
-            f"{open_one.get_status_display().lower()}); we will contact {open_one.contact_email} about it.",
-            details={"organisation_name": ["An application for this organisation and country is open."]},
-            code="duplicate_application",
-        )
-    application = PartnershipApplication.objects.create(
-        reference=_next_reference(PartnershipApplication, "APP"),
-        organisation_name=name,
-        kind=kind,
-        sector=sector or "",
-        country=country,
-        region=region_for(country),
-        website=website,
-        contact_name=contact_name.strip(),
-        contact_email=contact_email,
-        contribution_areas=areas,
-        proposal=proposal.strip(),
-        listed_publicly=listed_publicly,
-        checklist={item.value: {"done": False} for item in ChecklistItem},
+        raise _duplicate(name, country, open_one)
+    partner = (
+        Organisation.objects.filter(name__iexact=name)
+        .exclude(status__in=[OrganisationStatus.APPLICANT, OrganisationStatus.TERMINATED])
+        .first()
     )
+    if partner is not None:
+        raise Conflict(
+            f"organisation_name: {partner.name} is already a partner ({partner.get_status_display().lower()}); "
+            "its programme contact can help with new agreements.",
+            details={"organisation_name": ["Already a partner."]},
+            code="already_a_partner",
+        )
+    try:
+        application = _create_numbered(
+            PartnershipApplication,
+            "APP",
+            organisation_name=name,
+            kind=kind,
+            sector=sector or "",
+            country=country,
+            region=region_for(country),
+            website=website,
+            contact_name=contact_name.strip(),
+            contact_email=contact_email,
+            contribution_areas=areas,
+            proposal=proposal.strip(),
+            listed_publicly=listed_publicly,
+            checklist={item.value: {"done": False} for item in ChecklistItem},
+        )
+    except IntegrityError as exc:  # a concurrent twin won the race; the database refused this one
+        raise _duplicate(name, country, None) from exc
     audit_record(
         actor=None,
         action="application.submit",
@@ -190,6 +219,15 @@ def application_submit(
         to=contact_email, template="partners/email/application_received", context={"application": application}
     )
     return application
+
+
+def _duplicate(name: str, country: str, open_one: PartnershipApplication | None) -> Conflict:
+    which = f" ({open_one.reference}, {open_one.get_status_display().lower()})" if open_one else ""
+    return Conflict(
+        f"An application for {name} ({country}) is already open{which}; we will be in touch about it.",
+        details={"organisation_name": ["An application for this organisation and country is open."]},
+        code="duplicate_application",
+    )
 
 
 @transaction.atomic
@@ -238,6 +276,40 @@ def _unique_username(email: str) -> str:
     return candidate
 
 
+def _organisation_for(actor: User | None, application: PartnershipApplication) -> Organisation:
+    """The organisation an approval admits: new, or the record of a former partner or applicant
+    re-admitted (its history kept), in status ``vetting``."""
+    details = {
+        "kind": application.kind,
+        "sector": application.sector,
+        "country": application.country,
+        "website": application.website,
+        "description": application.proposal,
+        "contribution_areas": application.contribution_areas,
+        "listed_publicly": application.listed_publicly,
+    }
+    existing = Organisation.objects.filter(name__iexact=application.organisation_name).first()
+    if existing is None:
+        return organisation_create(
+            actor=actor, name=application.organisation_name, status=OrganisationStatus.VETTING, **details
+        )
+    if existing.status not in (OrganisationStatus.APPLICANT, OrganisationStatus.TERMINATED):
+        raise Conflict(
+            f"organisation_name: {existing.name} is already a partner ({existing.status}).",
+            details={"organisation_name": ["Already a partner."]},
+            code="already_a_partner",
+        )
+    organisation_update(
+        actor=actor, organisation=existing, justification=f"re-admitted by {application.reference}", **details
+    )
+    return organisation_set_status(
+        actor=actor,
+        organisation=existing,
+        status=OrganisationStatus.VETTING,
+        reason=f"application {application.reference} approved",
+    )
+
+
 def invitation_link(person: User) -> str:
     """The one-time link where an invited person sets a password (Django's reset tokens)."""
     uid = urlsafe_base64_encode(force_bytes(person.pk))
@@ -279,18 +351,7 @@ def application_transition(
                 f"vetting is not complete: {', '.join(missing)}.",
                 "Every checklist item done before approval.",
             )
-        organisation = organisation_create(
-            actor=actor,
-            name=application.organisation_name,
-            kind=application.kind,
-            sector=application.sector,
-            country=application.country,
-            website=application.website,
-            status=OrganisationStatus.VETTING,
-            description=application.proposal,
-            contribution_areas=application.contribution_areas,
-            listed_publicly=application.listed_publicly,
-        )
+        organisation = _organisation_for(actor, application)
         first, _, last = application.contact_name.partition(" ")
         contact = User.objects.filter(email__iexact=application.contact_email).first()
         if contact is not None:
@@ -392,10 +453,6 @@ def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> 
         raise _invalid("valid_until", "the end must come after the start.", "Later than valid_from.")
 
 
-def _reference(kind: str) -> str:
-    return _next_reference(Agreement, AGREEMENT_PREFIX[AgreementKind(kind)])
-
-
 @transaction.atomic
 def agreement_create(
     *,
@@ -419,8 +476,8 @@ def agreement_create(
         raise _invalid("title", "an agreement needs a title.", "Required.")
     _check_window(valid_from, valid_until)
     clean = _clean_terms(kind, terms or {})
-    agreement = Agreement.objects.create(
-        reference=_reference(kind), organisation=organisation, kind=kind, title=title.strip()
+    agreement = _create_numbered(
+        Agreement, AGREEMENT_PREFIX[AgreementKind(kind)], organisation=organisation, kind=kind, title=title.strip()
     )
     version = AgreementVersion.objects.create(
         agreement=agreement,
@@ -452,9 +509,13 @@ def _terms_snapshot(version: AgreementVersion) -> dict[str, Any]:
 
 
 def _check_no_overlap(agreement: Agreement, version: AgreementVersion) -> None:
-    """Refuse two active data-sharing agreements with overlapping windows for one partner."""
+    """Refuse two active data-sharing agreements with overlapping windows for one partner.
+
+    The organisation row is locked first, so two activations for one partner take turns.
+    """
     if agreement.kind != AgreementKind.DATA_SHARING:
         return
+    Organisation.objects.select_for_update().filter(pk=agreement.organisation_id).first()
     others = (
         Agreement.objects.filter(
             organisation=agreement.organisation, kind=AgreementKind.DATA_SHARING, status=AgreementStatus.ACTIVE
@@ -469,7 +530,7 @@ def _check_no_overlap(agreement: Agreement, version: AgreementVersion) -> None:
         starts_before_they_end = theirs.valid_until is None or version.valid_from < theirs.valid_until
         ends_after_they_start = version.valid_until is None or version.valid_until > theirs.valid_from
         if starts_before_they_end and ends_after_they_start:
-            raise Conflict(
+            raise ValidationFailed(
                 f"valid_from: {agreement.organisation.name} already holds the active data-sharing agreement "
                 f"{other.reference} for an overlapping period; end or amend it first.",
                 details={"valid_from": [f"Overlaps {other.reference}."]},
@@ -600,18 +661,26 @@ def agreement_terminate(*, actor: User | None, agreement: Agreement, reason: str
 
 @transaction.atomic
 def agreements_sweep(*, now: datetime | None = None) -> list[Agreement]:
-    """Expire every active or suspended agreement whose window has ended (``accord agreements
-    sweep``, and the worker daily). Access already ended at ``valid_until``: the policy checks
-    the window itself; this brings the records and organisation statuses in line."""
+    """Expire every active or suspended agreement whose window has ended, and activate the
+    organisations whose agreement's window has begun (``accord agreements sweep``, and the
+    worker daily). Access does not wait for this: the policy reads the windows itself; the
+    sweep brings the records and organisation statuses in line."""
     now = now or timezone.now()
     due = Agreement.objects.filter(
         status__in=[AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED], current_version__valid_until__lte=now
     )
-    expired = []
-    for agreement in due:
-        expired.append(
-            _transition(None, agreement, AgreementStatus.EXPIRED, "validity window ended", need_reason=False)
-        )
+    expired = [
+        _transition(None, agreement, AgreementStatus.EXPIRED, "validity window ended", need_reason=False)
+        for agreement in due
+    ]
+    # Agreements whose window has begun since they were activated make their organisation active.
+    starting = Organisation.objects.filter(
+        status=OrganisationStatus.VETTING,
+        agreements__status=AgreementStatus.ACTIVE,
+        agreements__current_version__valid_from__lte=now,
+    ).distinct()
+    for organisation in starting:
+        organisation_sync_status(actor=None, organisation=organisation, reason="agreement window began", now=now)
     return expired
 
 
@@ -673,7 +742,9 @@ def _holds_active_agreement(organisation: Organisation, now: datetime) -> bool:
     )
 
 
-def organisation_sync_status(*, actor: User | None, organisation: Organisation, reason: str = "") -> Organisation:
+def organisation_sync_status(
+    *, actor: User | None, organisation: Organisation, reason: str = "", now: datetime | None = None
+) -> Organisation:
     """``active`` while it holds an active agreement in force, ``vetting`` otherwise; a
     suspended or terminated partnership stays so until reinstated."""
     organisation = Organisation.objects.get(pk=organisation.pk)
@@ -681,7 +752,7 @@ def organisation_sync_status(*, actor: User | None, organisation: Organisation, 
         return organisation
     target = (
         OrganisationStatus.ACTIVE
-        if _holds_active_agreement(organisation, timezone.now())
+        if _holds_active_agreement(organisation, now or timezone.now())
         else (OrganisationStatus.VETTING if organisation.status == OrganisationStatus.ACTIVE else organisation.status)
     )
     return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core.choices import Region, Sector
 from accord.core.errors import ApplicationError, NotFound
-from accord.core.ratelimit import rate_limit_hit
+from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
 from accord.core.services import person_set_password
@@ -72,8 +72,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     """The public application form (no login)."""
     form = ApplicationForm(request.POST or None)
     if request.method == "POST":
-        ident = request.META.get("REMOTE_ADDR", "")
-        if not rate_limit_hit("application", ident, settings.ACCORD_APPLICATION_RATE):
+        if not rate_limit_hit("application", client_ip(request), settings.ACCORD_APPLICATION_RATE):
             form.add_error(None, "Too many applications from your address; please try again in an hour.")
             return render(request, "partners/apply.html", {"form": form}, status=429)
         if form.is_valid():
@@ -182,6 +181,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "application": application,
         "checklist": checklist,
+        "history": selectors.application_history(application=application),
         "transitions": [(to, APPLICATION_ACTIONS[to]) for to in APPLICATION_TRANSITIONS[application.status]],
         "comment_form": comment_form,
         "transition_form": transition_form,

@@ -20,7 +20,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Purpose, Tlp
-from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
 from accord.policy.rules import (
@@ -143,7 +142,7 @@ def decide(
         ok, reason = originator_permits(terms, ctx, purpose)
         if not ok:
             return deny(Rule.ONWARD_SHARING, reason)
-        ok, reason = recipient_accepts(ctx, obj.tlp, obj.data_category)
+        ok, reason = recipient_accepts(ctx, obj.tlp, obj.data_category, purpose)
         if not ok:
             return deny(Rule.RECIPIENT_TERMS, reason)
     if not ctx.is_auditor:
@@ -164,7 +163,7 @@ def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
     Evaluated over the (small) agreements table in Python with the same predicate ``decide``
     uses, then pushed into SQL as an id list.
     """
-    rows = Agreement.objects.filter(kind=AgreementKind.DATA_SHARING, current_version__isnull=False).values_list(
+    rows = Agreement.objects.filter(current_version__isnull=False).values_list(
         "pk", "current_version__purposes", "current_version__onward_kinds", "current_version__onward_regions"
     )
     return [pk for pk, *terms in rows if originator_permits(OnwardTerms(*terms), ctx, purpose)[0]]
@@ -196,7 +195,7 @@ def visible(
     originator_q = Q(agreement__isnull=True) | Q(agreement_id__in=permitting_agreement_ids(ctx, purpose))
     if ctx.is_host:
         recipient_q = Q()
-    elif ctx.terms is not None and ctx.terms.tlp_ceiling:
+    elif ctx.terms is not None and ctx.terms.tlp_ceiling and purpose in ctx.terms.purposes:
         recipient_q = Q(tlp__in=Tlp.up_to(ctx.terms.tlp_ceiling), data_category__in=list(ctx.terms.data_categories))
     else:
         recipient_q = Q(pk__in=[])

@@ -80,8 +80,11 @@ def _date(moment: datetime | None) -> str:
 
 
 def principal_context(principal: User | Any, now: datetime | None = None) -> PrincipalContext:
-    """Evaluate rule 1 for ``principal`` at ``now``: an active organisation holding an active
-    data-sharing agreement whose window covers now (staff of the hosting organisation are exempt)."""
+    """Evaluate rule 1 for ``principal`` at ``now``: an organisation in good standing holding an
+    active data-sharing agreement whose window covers now (staff of the hosting organisation are
+    exempt). "Active" is read from the agreement window itself, to the second; the stored
+    organisation status follows it (see ``agreements_sweep``) and records sanctions, which
+    refuse access whatever the agreements say."""
     now = now or timezone.now()
     if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
         return PrincipalContext(now=now)
@@ -110,7 +113,11 @@ def principal_context(principal: User | Any, now: datetime | None = None) -> Pri
         ),
         None,
     )
-    if organisation.status != OrganisationStatus.ACTIVE:
+    if organisation.status in (
+        OrganisationStatus.SUSPENDED,
+        OrganisationStatus.TERMINATED,
+        OrganisationStatus.APPLICANT,
+    ):
         reason = (
             f"Your organisation ({organisation.name}) is {organisation.get_status_display().lower()} on "
             "the programme, so it receives no shared data."

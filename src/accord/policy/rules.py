@@ -110,8 +110,9 @@ def originator_permits(
     return True, ""
 
 
-def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str) -> tuple[bool, str]:
-    """Rule 3, recipient side: its own agreement caps the TLP and the data categories it receives."""
+def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str, purpose: str) -> tuple[bool, str]:
+    """Rule 3, recipient side: its own agreement caps the TLP, the data categories and the
+    purposes it receives data for."""
     if ctx.is_host:
         return True, ""
     terms = ctx.terms
@@ -121,6 +122,11 @@ def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str) -> tuple[b
         return False, (
             f"Your organisation's agreement {reference} caps what it receives at {ceiling}; "
             f"this object is {_TLP_LABEL[tlp]}."
+        )
+    if purpose not in terms.purposes:
+        return False, (
+            f"Your organisation's agreement {reference} does not cover using shared data for "
+            f"{Purpose(purpose).label.lower()}."
         )
     if category not in terms.data_categories:
         return False, (

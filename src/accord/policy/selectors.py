@@ -5,31 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 from accord.core.audit import audit_record
-from accord.core.choices import OrganisationKind, Tlp
+from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import User
-from accord.policy.decision import decide
+from accord.policy.decision import Action, decide
 from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
 
 __all__ = ["explain", "may_know_exists"]
 
 
 def may_know_exists(ctx: PrincipalContext, obj: StixObject) -> bool:
-    """Whether the asker could know the object exists, agreements aside: host staff, the
-    originator, and anyone its TLP and addressing would reach. Others get a 404 from explain."""
+    """Whether the asker may learn that the object exists: host staff and the originator
+    always; anyone else only for a live object that its TLP marking and the originator's
+    onward-sharing terms would let reach them. What remains to explain is then about the
+    asker's own side: its agreement, its caps, the purpose asked for. Others get a 404."""
     if ctx.is_host or obj.organisation_id == ctx.organisation_id:
         return True
-    if obj.tlp in (Tlp.CLEAR, Tlp.GREEN):
-        return True
-    if obj.tlp == Tlp.AMBER:
-        return (
-            ctx.organisation_kind == OrganisationKind.LAW_ENFORCEMENT
-            or obj.addressed_to.filter(pk=ctx.organisation_id or 0).exists()
+    if obj.revoked or (obj.expires_at is not None and obj.expires_at <= ctx.now):
+        return False
+    grant = tlp_grant(ctx, Action.VIEW)
+    reachable = (
+        obj.tlp in grant.labels
+        or (
+            grant.amber_if_addressed
+            and obj.tlp == Tlp.AMBER
+            and obj.addressed_to.filter(pk=ctx.organisation_id or 0).exists()
         )
-    if obj.tlp == Tlp.RED:
-        return obj.recipients.filter(pk=ctx.user_id or 0).exists()
-    return False
+        or (grant.red_if_named and obj.tlp == Tlp.RED and obj.recipients.filter(pk=ctx.user_id or 0).exists())
+    )
+    if not reachable:
+        return False
+    if obj.tlp == Tlp.CLEAR or obj.agreement is None:
+        return True
+    terms = obj.agreement.current_version
+    return (
+        terms is not None
+        and ctx.organisation_kind in terms.onward_kinds
+        and (ctx.organisation_region in terms.onward_regions)
+    )
 
 
 def explain(*, principal: User, object: str, purpose: str, action: str) -> dict[str, Any]:  # noqa: A002
@@ -43,10 +58,13 @@ def explain(*, principal: User, object: str, purpose: str, action: str) -> dict[
     if obj is None or not may_know_exists(ctx, obj):
         raise NotFound(f"No shared object {object} (or you may not know of it).")
     decision = decide(principal, obj, action, purpose, context=ctx)
+    answer = decision.as_dict()
+    if not ctx.is_host:  # a partner reads about its own agreements, never the originator's
+        answer["agreements"] = [a for a in answer["agreements"] if a["party"] == "recipient"]
     audit_record(
         actor=principal,
         action="policy.explain",
         obj=obj,
         details={"action": action, "purpose": purpose, "allowed": decision.allowed, "rule": decision.rule},
     )
-    return {"object": obj.stix_id, "action": action, "purpose": purpose, **decision.as_dict()}
+    return {"object": obj.stix_id, "action": action, "purpose": purpose, **answer}
