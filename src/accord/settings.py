@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.partners",
     "accord.sharing",
+    "accord.formats",
     "accord.policy",
     "accord.web",
 ]

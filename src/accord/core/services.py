@@ -335,7 +335,7 @@ def person_update(*, actor: User | None, person: User, justification: str = "", 
         raise ValidationFailed(
             f"Unknown field(s): {', '.join(sorted(unknown))}.", details={f: ["Unknown field."] for f in sorted(unknown)}
         )
-    person = User.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=person.pk)
     if (
         actor is not None
         and person.pk == actor.pk

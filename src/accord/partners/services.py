@@ -552,7 +552,7 @@ def agreement_amend(
     """Amend an agreement: a new version with the changes, the old versions kept as they were."""
     _require(actor)
     agreement = (
-        Agreement.objects.select_for_update().select_related("current_version", "organisation").get(pk=agreement.pk)
+        Agreement.objects.select_for_update(of=("self",)).select_related("current_version", "organisation").get(pk=agreement.pk)
     )
     if agreement.status in (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED):
         raise _invalid("status", f"{agreement.reference} is {agreement.status}; draft a new agreement instead.")
@@ -598,7 +598,7 @@ def agreement_amend(
 
 def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, *, need_reason: bool) -> Agreement:
     agreement = (
-        Agreement.objects.select_for_update().select_related("current_version", "organisation").get(pk=agreement.pk)
+        Agreement.objects.select_for_update(of=("self",)).select_related("current_version", "organisation").get(pk=agreement.pk)
     )
     allowed = AGREEMENT_TRANSITIONS[agreement.status]
     if to not in allowed:
@@ -711,7 +711,7 @@ def agreement_attach_document(
     if not content.startswith(PDF_MAGIC) or not name.lower().endswith(".pdf"):
         raise _invalid("document", f"'{name}' is not a PDF document.", "A signed PDF (.pdf).")
     sha256 = digest.hexdigest()
-    agreement = Agreement.objects.select_for_update().select_related("current_version").get(pk=agreement.pk)
+    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=agreement.pk)
     version = agreement.current_version
     assert version is not None  # noqa: S101 - every agreement is created with a version
     path = f"agreements/{sha256}.pdf"

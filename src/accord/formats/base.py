@@ -1,0 +1,102 @@
+"""The reader interface every format implements, and the shapes readers produce.
+
+A reader turns a submission's bytes into :class:`ParsedObject` items — STIX 2.1 objects with the
+observables they mention, already normalised — or :class:`ReadError` items that say where
+(object index or line), which field, and what was expected. Readers never touch the database;
+the ingest service decides, all or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
+
+from accord.sharing.normalisers import InvalidObservable, normalise
+
+__all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "detect_format", "register"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An observable an object mentions: canonical type and value, with its context."""
+
+    type: str
+    value: str
+    context: str = ""
+
+
+@dataclass
+class ParsedObject:
+    """One STIX 2.1 object read from a submission, with where it came from."""
+
+    where: str
+    stix: dict[str, Any]
+    mentions: list[Mention] = field(default_factory=list)
+    tlp: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """Why part of a submission cannot be taken: where, which field, what was expected."""
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}, {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "field": self.field, "message": self.message}
+
+
+class Reader(ABC):
+    """Reads one format. ``namespace`` makes the ids it mints deterministic per organisation."""
+
+    format: ClassVar[str]
+    label: ClassVar[str]
+
+    def __init__(self, *, namespace: uuid.UUID | None = None) -> None:
+        self.namespace = namespace or uuid.NAMESPACE_URL
+
+    @classmethod
+    @abstractmethod
+    def sniff(cls, head: bytes) -> bool:
+        """Whether the first bytes of a submission look like this format."""
+
+    @abstractmethod
+    def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
+        """Every object of the submission, or an error for each part that cannot be taken."""
+
+    def mention(self, where: str, field_name: str, type_: str, value: Any, context: str = "") -> Mention | ReadError:
+        """Normalise one observable, or say what is wrong with it and where."""
+        if not isinstance(value, str):
+            return ReadError(where, field_name, f"expected a text value for {type_}, got {type(value).__name__}")
+        try:
+            canonical = normalise(type_, value)
+        except InvalidObservable as exc:
+            return ReadError(where, field_name, str(exc))
+        return Mention(canonical.type, canonical.value, context)
+
+    def mint_id(self, stix_type: str, key: str) -> str:
+        """A deterministic STIX id for an object this reader creates (UUIDv5)."""
+        return f"{stix_type}--{uuid.uuid5(self.namespace, key)}"
+
+
+READERS: dict[str, type[Reader]] = {}
+
+
+def register(cls: type[Reader]) -> type[Reader]:
+    READERS[cls.format] = cls
+    return cls
+
+
+def detect_format(head: bytes) -> str | None:
+    """The format whose reader recognises these first bytes (``None`` when none does)."""
+    for name, reader in READERS.items():
+        if reader.sniff(head):
+            return name
+    return None

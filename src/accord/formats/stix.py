@@ -1,0 +1,299 @@
+"""STIX 2.1 bundles: objects validated for their required properties and identifiers, the
+observables in cyber-observable objects and indicator patterns extracted and normalised.
+
+Small bundles are parsed whole with ``orjson``; large ones stream object by object with
+``ijson`` so memory does not grow with the file. Patterns made only of equality comparisons
+take a fast path; anything else is parsed by ``stix2-patterns`` (which also rejects invalid
+patterns).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+import ijson
+import orjson
+from stix2patterns.pattern import ParseException, Pattern
+
+from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.markings import tlp_of_refs
+from accord.formats.observables import PATH_TO_TYPE
+
+__all__ = ["StixReader"]
+
+SDO_TYPES = frozenset(
+    {
+        "attack-pattern",
+        "campaign",
+        "course-of-action",
+        "grouping",
+        "identity",
+        "incident",
+        "indicator",
+        "infrastructure",
+        "intrusion-set",
+        "location",
+        "malware",
+        "malware-analysis",
+        "note",
+        "observed-data",
+        "opinion",
+        "report",
+        "threat-actor",
+        "tool",
+        "vulnerability",
+    }
+)
+SRO_TYPES = frozenset({"relationship", "sighting"})
+META_TYPES = frozenset({"marking-definition", "language-content", "extension-definition"})
+SCO_TYPES = frozenset(
+    {
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    }
+)
+# Properties each kind of object must carry (STIX 2.1 §3 and each object's section).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "indicator": ("pattern", "pattern_type", "valid_from"),
+    "relationship": ("relationship_type", "source_ref", "target_ref"),
+    "sighting": ("sighting_of_ref",),
+    "malware": ("is_family",),
+    "report": ("name", "published", "object_refs"),
+    "note": ("content", "object_refs"),
+    "grouping": ("context", "object_refs"),
+    "observed-data": ("first_observed", "last_observed", "number_observed"),
+}
+NAMED = frozenset(
+    {
+        "attack-pattern",
+        "campaign",
+        "course-of-action",
+        "identity",
+        "infrastructure",
+        "intrusion-set",
+        "threat-actor",
+        "tool",
+        "vulnerability",
+    }
+)
+
+TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+SIMPLE_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]")
+JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
+STREAM_THRESHOLD = 32 * 1024 * 1024
+
+
+def _timestamp_error(value: Any) -> str | None:
+    if not isinstance(value, str) or not TIMESTAMP_RE.match(value):
+        return "expected an RFC 3339 UTC timestamp such as 2026-05-01T12:00:00.000Z"
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return f"'{value}' is not a real date and time"
+    return None
+
+
+def _id_error(stix_type: str, value: Any) -> str | None:
+    if not isinstance(value, str) or "--" not in value:
+        return f"expected an identifier '{stix_type}--<UUID>'"
+    prefix, _, raw = value.partition("--")
+    if prefix != stix_type:
+        return f"the identifier names type '{prefix}' but the object is a '{stix_type}'"
+    try:
+        uuid.UUID(raw)
+    except ValueError:
+        return f"'{raw}' is not a UUID"
+    return None
+
+
+def _path_key(path: str) -> str:
+    return path.replace("'", "")
+
+
+@register
+class StixReader(Reader):
+    format = "stix"
+    label = "STIX 2.1 bundle"
+    _sniff = re.compile(rb'"type"\s*:\s*"bundle"')
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return head.lstrip().startswith(b"{") and bool(cls._sniff.search(head))
+
+    def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
+        for index, item in enumerate(self._objects(stream)):
+            if isinstance(item, ReadError):
+                yield item
+                return
+            yield self._object(index, item)
+
+    # -- the bundle ---------------------------------------------------------------------------------
+
+    def _objects(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        if size <= STREAM_THRESHOLD:
+            try:
+                bundle = orjson.loads(stream.read())
+            except orjson.JSONDecodeError as exc:
+                yield ReadError("bundle", "json", f"malformed JSON: {exc}")
+                return
+            problem = self._bundle_problem(bundle)
+            if problem:
+                yield problem
+                return
+            yield from bundle["objects"]
+            return
+        yield from self._stream(stream)
+
+    def _bundle_problem(self, bundle: Any) -> ReadError | None:
+        if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
+            return ReadError("bundle", "type", 'not a STIX bundle: expected a JSON object with "type": "bundle"')
+        if bundle.get("spec_version") not in (None, "2.1"):
+            return ReadError(
+                "bundle", "spec_version", f"a STIX {bundle.get('spec_version')} bundle; Accord takes STIX 2.1"
+            )
+        error = _id_error("bundle", bundle.get("id"))
+        if error:
+            return ReadError("bundle", "id", error)
+        if not isinstance(bundle.get("objects"), list):
+            return ReadError("bundle", "objects", "expected a list of objects")
+        return None
+
+    def _stream(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
+        header: dict[str, Any] = {"objects": []}
+        builder: ijson.ObjectBuilder | None = None
+        checked = False
+        try:
+            for prefix, event, value in ijson.parse(stream, use_float=True):
+                if prefix.startswith("objects.item"):
+                    if not checked:
+                        problem = self._bundle_problem(header)
+                        if problem:
+                            yield problem
+                            return
+                        checked = True
+                    if prefix == "objects.item" and event == "start_map":
+                        builder = ijson.ObjectBuilder()
+                    assert builder is not None  # noqa: S101 - every item starts with start_map
+                    builder.event(event, value)
+                    if prefix == "objects.item" and event == "end_map":
+                        yield builder.value
+                elif event in ("string", "number") and prefix in ("type", "id", "spec_version"):
+                    header[prefix] = value
+        except ijson.JSONError as exc:
+            yield ReadError("bundle", "json", f"malformed JSON: {exc}")
+            return
+        if not checked:
+            problem = self._bundle_problem(header)
+            if problem:
+                yield problem
+
+    # -- one object -------------------------------------------------------------------------------
+
+    def _object(self, index: int, obj: Any) -> ParsedObject | ReadError:
+        where = f"object {index}"
+        if not isinstance(obj, dict):
+            return ReadError(where, "type", "expected a JSON object")
+        stix_type = obj.get("type")
+        if not isinstance(stix_type, str) or not TYPE_RE.match(stix_type):
+            return ReadError(where, "type", "expected a STIX type name (3-250 lower-case letters, digits, hyphens)")
+        error = _id_error(stix_type, obj.get("id"))
+        if error:
+            return ReadError(where, "id", error)
+        where = f"object {index} ({obj['id']})"
+        is_sco = stix_type in SCO_TYPES or (stix_type.startswith("x-") and "created" not in obj)
+        if not is_sco:
+            if obj.get("spec_version") != "2.1":
+                return ReadError(where, "spec_version", f'expected "2.1", got {obj.get("spec_version")!r}')
+            for stamp in ("created", "modified") if stix_type != "marking-definition" else ("created",):
+                error = _timestamp_error(obj.get(stamp))
+                if error:
+                    return ReadError(where, stamp, error)
+            for required in REQUIRED.get(stix_type, ()) + (("name",) if stix_type in NAMED else ()):
+                if obj.get(required) in (None, "", []):
+                    return ReadError(where, required, f"required for a {stix_type}")
+        refs = obj.get("object_marking_refs", [])
+        if not isinstance(refs, list):
+            return ReadError(where, "object_marking_refs", "expected a list of marking-definition ids")
+        mentions: list[Mention] = []
+        if is_sco:
+            found = self._sco_mentions(where, stix_type, obj)
+        elif stix_type == "indicator" and obj.get("pattern_type") == "stix":
+            found = self._pattern_mentions(where, obj["pattern"])
+        else:
+            found = []
+        for item in found:
+            if isinstance(item, ReadError):
+                return item
+            mentions.append(item)
+        return ParsedObject(where=where, stix=obj, mentions=mentions, tlp=tlp_of_refs(refs))
+
+    def _sco_mentions(self, where: str, stix_type: str, obj: dict[str, Any]) -> list[Mention | ReadError]:
+        found: list[Mention | ReadError] = []
+        if stix_type == "file":
+            for algorithm, digest in (obj.get("hashes") or {}).items():
+                kind = PATH_TO_TYPE.get(("file", f"hashes.{algorithm}"))
+                if kind:
+                    found.append(self.mention(where, f"hashes.{algorithm}", kind, digest))
+            return found
+        if stix_type == "x-accord-crypto-wallet":
+            currency = str(obj.get("currency", "")).lower()
+            kind = {"btc": "btc", "bitcoin": "btc", "eth": "eth", "ethereum": "eth"}.get(currency)
+            if kind is None:
+                return [ReadError(where, "currency", "expected btc or eth")]
+            return [self.mention(where, "address", kind, obj.get("address"))]
+        for (object_type, path), kind in PATH_TO_TYPE.items():
+            if object_type == stix_type and "." not in path:
+                if obj.get(path) in (None, ""):
+                    return [ReadError(where, path, f"required for a {stix_type}")]
+                found.append(self.mention(where, path, kind, obj[path]))
+        return found
+
+    def _pattern_mentions(self, where: str, pattern: Any) -> list[Mention | ReadError]:
+        if not isinstance(pattern, str):
+            return [ReadError(where, "pattern", "expected a STIX pattern string")]
+        comparisons: list[tuple[str, str, str]] = []
+        simple = SIMPLE_COMPARISON.findall(pattern)
+        if simple and JOINERS.match(SIMPLE_COMPARISON.sub("", pattern)):
+            comparisons = [(t, _path_key(p), v.replace("\\'", "'").replace("\\\\", "\\")) for t, p, v in simple]
+        else:
+            try:
+                inspected = Pattern(pattern).inspect()
+            except (ParseException, ValueError, TypeError, AttributeError) as exc:
+                return [ReadError(where, "pattern", f"not a valid STIX pattern: {exc}")]
+            for object_type, terms in inspected.comparisons.items():
+                for path, operator, value in terms:
+                    if operator == "=" and isinstance(value, str) and value.startswith("'"):
+                        key = ".".join(str(p) for p in path)
+                        comparisons.append((object_type, key, value[1:-1].replace("\\'", "'")))
+        found: list[Mention | ReadError] = []
+        for object_type, path, value in comparisons:
+            kind = PATH_TO_TYPE.get((object_type, path))
+            if kind == "crypto":
+                kind = "eth" if value.lower().startswith("0x") else "btc"
+            if kind:
+                found.append(self.mention(where, "pattern", kind, value, context=pattern))
+        return found

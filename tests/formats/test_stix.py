@@ -1,0 +1,175 @@
+"""The STIX 2.1 reader: required properties, identifiers, markings, patterns, streaming."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accord.formats import stix
+from accord.formats.base import ParsedObject, ReadError, detect_format
+from accord.formats.markings import TLP2_IDS
+from accord.formats.stix import StixReader
+
+BUNDLE_ID = "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d"
+STAMP = "2026-05-01T12:00:00.000Z"
+
+
+def indicator(n: int, pattern: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--00000000-0000-4000-8000-{n:012}",
+        "created": STAMP,
+        "modified": STAMP,
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "valid_from": STAMP,
+    } | extra
+
+
+def read(objects: list[Any], **bundle: Any) -> list[ParsedObject | ReadError]:
+    body = {"type": "bundle", "id": BUNDLE_ID, "objects": objects} | bundle
+    return list(StixReader().read(io.BytesIO(orjson.dumps(body))))
+
+
+def test_detects_a_bundle():
+    assert detect_format(b'{"type": "bundle", "id": "bundle--x"') == "stix"
+
+
+def test_equality_patterns_take_the_fast_path_and_are_normalised():
+    (parsed,) = read([indicator(1, "[ipv4-addr:value = '203.0.113.7'] OR [domain-name:value = 'Evil.EXAMPLE.com']")])
+    assert isinstance(parsed, ParsedObject)
+    assert {(m.type, m.value) for m in parsed.mentions} == {("ipv4", "203.0.113.7"), ("domain", "evil.example.com")}
+
+
+def test_complex_patterns_go_through_stix2_patterns():
+    pattern = (
+        "([file:hashes.'SHA-256' = 'AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F'] AND "
+        "[url:value LIKE 'http://%']) WITHIN 600 SECONDS"
+    )
+    (parsed,) = read([indicator(1, pattern)])
+    assert [(m.type, m.value) for m in parsed.mentions] == [
+        ("sha256", "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f")
+    ]
+
+
+def test_cyber_observables_and_custom_ones():
+    objects = [
+        {"type": "ipv6-addr", "id": "ipv6-addr--00000000-0000-4000-8000-000000000001", "value": "2001:DB8::0:1"},
+        {
+            "type": "file",
+            "id": "file--00000000-0000-4000-8000-000000000002",
+            "hashes": {"MD5": "D41D8CD98F00B204E9800998ECF8427E", "SSDEEP": "3:abc"},
+        },
+        {
+            "type": "x-accord-bank-account",
+            "id": "x-accord-bank-account--00000000-0000-4000-8000-000000000003",
+            "iban": "DE89 3704 0044 0532 0130 00",
+            "bic": "COBADEFFXXX",
+        },
+        {
+            "type": "x-accord-crypto-wallet",
+            "id": "x-accord-crypto-wallet--00000000-0000-4000-8000-000000000004",
+            "currency": "btc",
+            "address": "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+        },
+        {
+            "type": "x-accord-phone-number",
+            "id": "x-accord-phone-number--00000000-0000-4000-8000-000000000005",
+            "number": "+44 20 7946 0958",
+        },
+    ]
+    mentions = [(m.type, m.value) for parsed in read(objects) for m in parsed.mentions]
+    assert mentions == [
+        ("ipv6", "2001:db8::1"),
+        ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("iban", "DE89370400440532013000"),
+        ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+        ("phone", "+442079460958"),
+    ]
+
+
+def test_markings_tlp2_and_tlp1_mapped():
+    amber = indicator(1, "[ipv4-addr:value = '198.51.100.1']", object_marking_refs=[TLP2_IDS["amber"]])
+    white = indicator(
+        2,
+        "[ipv4-addr:value = '198.51.100.2']",
+        object_marking_refs=["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"],
+    )
+    both = indicator(3, "[ipv4-addr:value = '198.51.100.3']", object_marking_refs=[TLP2_IDS["green"], TLP2_IDS["red"]])
+    assert [p.tlp for p in read([amber, white, both])] == ["amber", "clear", "red"]
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "words"),
+    [
+        (indicator(1, "[ipv4-addr:value = '1.2.3.4']", spec_version="2.0"), "spec_version", '"2.1"'),
+        (indicator(1, "[ipv4-addr:value = '1.2.3.4']", id="indicator--not-a-uuid"), "id", "not a UUID"),
+        (
+            indicator(1, "[ipv4-addr:value = '1.2.3.4']", id="malware--00000000-0000-4000-8000-000000000001"),
+            "id",
+            "names type 'malware'",
+        ),
+        (indicator(1, "[ipv4-addr:value = '1.2.3.4']", created="yesterday"), "created", "RFC 3339"),
+        (
+            {k: v for k, v in indicator(1, "[ipv4-addr:value = '1.2.3.4']").items() if k != "valid_from"},
+            "valid_from",
+            "required",
+        ),
+        (indicator(1, "[ipv4-addr:value = '1.2.3.999']"), "pattern", "IPv4"),
+        (indicator(1, "[ipv4-addr:value = '1.2.3.4' AND"), "pattern", "not a valid STIX pattern"),
+        ({"type": "Indicator", "id": "x"}, "type", "STIX type name"),
+        ({"type": "ipv4-addr", "id": "ipv4-addr--00000000-0000-4000-8000-000000000001"}, "value", "required"),
+    ],
+)
+def test_errors_name_the_object_index_and_the_field(obj, field, words):
+    good = indicator(9, "[ipv4-addr:value = '192.0.2.1']")
+    results = read([good, obj])
+    error = results[-1]
+    assert isinstance(error, ReadError)
+    assert error.where.startswith("object 1")
+    assert error.field == field
+    assert words in error.message
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        (b'{"type": "bundle", "objects": [', "json", "malformed JSON"),
+        (b'{"type": "report"}', "type", "not a STIX bundle"),
+        (
+            orjson.dumps({"type": "bundle", "id": BUNDLE_ID, "spec_version": "2.0", "objects": []}),
+            "spec_version",
+            "2.0",
+        ),
+        (orjson.dumps({"type": "bundle", "id": "bundle--nope", "objects": []}), "id", "not a UUID"),
+    ],
+)
+def test_bundle_level_errors(body, field, words):
+    (error,) = list(StixReader().read(io.BytesIO(body)))
+    assert isinstance(error, ReadError)
+    assert (error.field, words in error.message) == (field, True)
+
+
+def test_large_bundles_stream_with_the_same_result(monkeypatch):
+    objects = [indicator(n, f"[ipv4-addr:value = '10.0.{n // 256}.{n % 256}']") for n in range(300)]
+    whole = read(objects)
+    monkeypatch.setattr(stix, "STREAM_THRESHOLD", 10)
+    streamed = read(objects)
+    assert [(p.where, p.mentions) for p in streamed] == [(p.where, p.mentions) for p in whole]
+    monkeypatch.setattr(stix, "STREAM_THRESHOLD", 10)
+    (error,) = list(
+        StixReader().read(io.BytesIO(b'{"type": "bundle", "id": "' + BUNDLE_ID.encode() + b'", "objects": [{'))
+    )
+    assert error.field == "json"
+
+
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_never_crash_the_reader(data):
+    for item in StixReader().read(io.BytesIO(data)):
+        assert isinstance(item, ParsedObject | ReadError)
