@@ -551,9 +551,7 @@ def agreement_amend(
 ) -> Agreement:
     """Amend an agreement: a new version with the changes, the old versions kept as they were."""
     _require(actor)
-    agreement = (
-        Agreement.objects.select_for_update(of=("self",)).select_related("current_version", "organisation").get(pk=agreement.pk)
-    )
+    agreement = _locked(agreement)
     if agreement.status in (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED):
         raise _invalid("status", f"{agreement.reference} is {agreement.status}; draft a new agreement instead.")
     if not change_note.strip():
@@ -596,10 +594,17 @@ def agreement_amend(
     return agreement
 
 
-def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, *, need_reason: bool) -> Agreement:
-    agreement = (
-        Agreement.objects.select_for_update(of=("self",)).select_related("current_version", "organisation").get(pk=agreement.pk)
+def _locked(agreement: Agreement) -> Agreement:
+    """The agreement, re-read and locked (only its own row: the version join is nullable)."""
+    return (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("current_version", "organisation")
+        .get(pk=agreement.pk)
     )
+
+
+def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, *, need_reason: bool) -> Agreement:
+    agreement = _locked(agreement)
     allowed = AGREEMENT_TRANSITIONS[agreement.status]
     if to not in allowed:
         raise _invalid(
