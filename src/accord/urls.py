@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
     path("api/v1/", include("accord.policy.api_urls")),
+    path("api/v1/", include("accord.sharing.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

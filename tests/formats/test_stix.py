@@ -14,22 +14,7 @@ from accord.formats import stix
 from accord.formats.base import ParsedObject, ReadError, detect_format
 from accord.formats.markings import TLP2_IDS
 from accord.formats.stix import StixReader
-
-BUNDLE_ID = "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d"
-STAMP = "2026-05-01T12:00:00.000Z"
-
-
-def indicator(n: int, pattern: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--00000000-0000-4000-8000-{n:012}",
-        "created": STAMP,
-        "modified": STAMP,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": STAMP,
-    } | extra
+from tests.stix_samples import BUNDLE_ID, indicator
 
 
 def read(objects: list[Any], **bundle: Any) -> list[ParsedObject | ReadError]:

@@ -20,6 +20,7 @@ __all__ = [
     "ApplicationError",
     "Conflict",
     "Forbidden",
+    "TooLarge",
     "NotFound",
     "ValidationFailed",
     "api_exception_handler",
@@ -56,6 +57,11 @@ class NotFound(ApplicationError):
 class Forbidden(ApplicationError):
     code = "permission_denied"
     http_status = status.HTTP_403_FORBIDDEN
+
+
+class TooLarge(ApplicationError):
+    code = "too_large"
+    http_status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 
 class Conflict(ApplicationError):

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-__all__ = ["ObservableType"]
+__all__ = ["ObservableType", "SubmissionFormat", "SubmissionStatus"]
 
 
 class ObservableType(models.TextChoices):
@@ -20,3 +20,15 @@ class ObservableType(models.TextChoices):
     BTC = "btc", "Bitcoin address"
     ETH = "eth", "Ethereum address"
     PHONE = "phone", "Phone number"
+
+
+class SubmissionStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SubmissionFormat(models.TextChoices):
+    STIX = "stix", "STIX 2.1 bundle"
+    CSV = "csv", "CSV"

@@ -7,11 +7,67 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
-from accord.core.choices import DataCategory, Purpose, Tlp
+from accord.core.choices import DataCategory, Purpose, ReliabilityGrade, Tlp
 from accord.core.models import Organisation, User
 from accord.partners.models import Agreement
+from accord.sharing.choices import ObservableType, SubmissionFormat, SubmissionStatus
 
-__all__ = ["StixObject"]
+
+class Submission(models.Model):
+    """One ingest: the raw bytes (content-addressed by SHA-256), who sent them under which
+    agreement, and how it went. All or nothing: ``done`` stored everything, ``failed`` nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="submissions")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="submissions")
+    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    format = models.CharField(max_length=16, choices=SubmissionFormat.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    tlp = models.CharField(max_length=16, choices=Tlp.choices, blank=True, help_text="Marking for unmarked objects.")
+    status = models.CharField(max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the bytes read.")
+    objects_count = models.PositiveIntegerField(default=0)
+    observables_count = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agreement", "sha256"], name="sharing_submission_once_per_agreement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def raw_path(self) -> str:
+        return f"submissions/{self.sha256[:2]}/{self.sha256}"
+
+
+class Observable(models.Model):
+    """One observable in its canonical form, whoever reported it (see ``normalisers``)."""
+
+    type = models.CharField(max_length=16, choices=ObservableType.choices)
+    value = models.CharField(max_length=2048)
+    extra = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["type", "value"], name="sharing_observable_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+
+__all__ = ["ObjectObservable", "Observable", "StixObject", "Submission"]
 
 
 class StixObject(models.Model):
@@ -37,7 +93,13 @@ class StixObject(models.Model):
         related_name="shared_objects",
         help_text="The originator's data-sharing agreement it was shared under (none for the host's own).",
     )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="stix_objects"
+    )
     tlp = models.CharField(max_length=16, choices=Tlp.choices)
+    reliability = models.CharField(max_length=1, choices=ReliabilityGrade.choices, default=ReliabilityGrade.X)
+    credibility = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Information credibility 1-4.")
+    observables = models.ManyToManyField(Observable, through="ObjectObservable", related_name="stix_objects")
     data_category = models.CharField(max_length=32, choices=DataCategory.choices)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.INVESTIGATION)
     recipients = models.ManyToManyField(
@@ -68,3 +130,20 @@ class StixObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_id} ({self.modified:%Y-%m-%d})"
+
+
+class ObjectObservable(models.Model):
+    """Which object mentions which observable: the table correlation groups by (linear, no
+    pairwise rows)."""
+
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="links")
+    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="links")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["stix_object", "observable"], name="sharing_link_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["observable", "stix_object"])]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} → {self.observable_id}"

@@ -1,0 +1,75 @@
+"""``accord import FILE --org ORG``: share a file as that organisation, with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from accord.core.errors import ApplicationError
+from accord.core.models import Organisation
+from accord.sharing.choices import SubmissionStatus
+from accord.sharing.services import submission_create, submission_process
+
+
+class Command(BaseCommand):
+    help = "Import a STIX 2.1 bundle or CSV file as an organisation's submission (all or nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--org", required=True, help="The submitting organisation (name or short name).")
+        parser.add_argument("--agreement", help="Its data-sharing agreement (default: the one in force).")
+        parser.add_argument("--format", default="auto", choices=["auto", "stix", "csv"])
+        parser.add_argument("--tlp", help="TLP for objects that carry none (default: the agreement's).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        organisation = (
+            Organisation.objects.filter(name=options["org"]).first()
+            or Organisation.objects.filter(short_name=options["org"]).first()
+        )
+        if organisation is None:
+            raise CommandError(f"--org: no organisation called '{options['org']}'.")
+        try:
+            with path.open("rb") as stream:
+                submission, created = submission_create(
+                    actor=None,
+                    organisation=organisation,
+                    stream=stream,
+                    filename=path.name,
+                    format=options["format"],
+                    tlp=options["tlp"],
+                    agreement=options["agreement"],
+                )
+            if not created:
+                self.stdout.write(f"Already submitted as submission {submission.pk} ({submission.status}).")
+                return
+            columns = (
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task(f"Importing {path.name}", total=100)
+                submission = submission_process(
+                    submission_id=submission.pk, on_progress=lambda p: bar.update(task, completed=p)
+                )
+                bar.update(task, completed=100)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        if submission.status == SubmissionStatus.FAILED:
+            lines = [f"  {e['where']}, {e['field']}: {e['message']}" for e in submission.errors[:20]]
+            raise CommandError(
+                f"Nothing was stored: submission {submission.pk} has {len(submission.errors)} "
+                "error(s):\n" + "\n".join(lines)
+            )
+        self.stdout.write(
+            f"Submission {submission.pk} done: {submission.objects_count} objects ({submission.new_count} new, "
+            f"{submission.updated_count} updated), {submission.observables_count} observables, "
+            f"sha256 {submission.sha256}."
+        )

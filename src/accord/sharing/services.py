@@ -1,0 +1,435 @@
+"""Every change to the shared-object store: submissions and their all-or-nothing ingest.
+
+``submission_create`` stores the raw bytes (content-addressed by SHA-256) and records the
+submission; ``submission_process`` reads it with the format's reader and, when every object
+is valid and permitted by the agreement, writes objects, observables and links in one
+transaction. Any error leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.audit import audit_record
+from accord.core.choices import DataCategory, Purpose, Tlp
+from accord.core.errors import Forbidden, TooLarge, ValidationFailed
+from accord.core.models import Organisation, User
+from accord.core.roles import Perm, has_perm
+from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
+from accord.formats.markings import tlp_label
+from accord.partners.choices import AgreementKind, AgreementStatus
+from accord.partners.models import Agreement
+from accord.sharing.choices import SubmissionFormat, SubmissionStatus
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+
+__all__ = ["category_of", "submission_create", "submission_process"]
+
+MAX_ERRORS = 100
+BATCH = 2000
+
+# The data category of an object, from its STIX type and what it mentions.
+_CATEGORY_BY_TYPE = {
+    "x-accord-bank-account": DataCategory.FINANCIAL_IDENTIFIER,
+    "x-accord-crypto-wallet": DataCategory.FINANCIAL_IDENTIFIER,
+    "x-accord-phone-number": DataCategory.PERSONAL_DATA,
+    "identity": DataCategory.PERSONAL_DATA,
+    "malware": DataCategory.MALWARE_SAMPLE,
+    "malware-analysis": DataCategory.MALWARE_SAMPLE,
+    "artifact": DataCategory.MALWARE_SAMPLE,
+    "report": DataCategory.INCIDENT_REPORT,
+    "incident": DataCategory.INCIDENT_REPORT,
+    "note": DataCategory.INCIDENT_REPORT,
+    "opinion": DataCategory.INCIDENT_REPORT,
+    "grouping": DataCategory.INCIDENT_REPORT,
+}
+_CATEGORY_BY_OBSERVABLE = {
+    "iban": DataCategory.FINANCIAL_IDENTIFIER,
+    "btc": DataCategory.FINANCIAL_IDENTIFIER,
+    "eth": DataCategory.FINANCIAL_IDENTIFIER,
+    "phone": DataCategory.PERSONAL_DATA,
+}
+
+
+def category_of(parsed: ParsedObject) -> str:
+    """``x_accord_data_category`` when the object says so; else from its type and observables."""
+    declared = parsed.stix.get("x_accord_data_category")
+    if isinstance(declared, str) and declared in DataCategory.values:
+        return declared
+    if parsed.stix["type"] in _CATEGORY_BY_TYPE:
+        return _CATEGORY_BY_TYPE[parsed.stix["type"]]
+    for mention in parsed.mentions:
+        if mention.type in _CATEGORY_BY_OBSERVABLE:
+            return _CATEGORY_BY_OBSERVABLE[mention.type]
+    return DataCategory.TECHNICAL_INDICATOR
+
+
+def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
+    """The data-sharing agreement in force the submission comes under (named, or the one)."""
+    now = timezone.now()
+    agreements = Agreement.objects.filter(organisation=organisation, kind=AgreementKind.DATA_SHARING).select_related(
+        "current_version"
+    )
+    if reference:
+        agreement = agreements.filter(reference=reference).first()
+        if agreement is None:
+            raise ValidationFailed(
+                f"agreement: {organisation.name} holds no data-sharing agreement {reference}.",
+                details={"agreement": ["Unknown for this organisation."]},
+            )
+    else:
+        agreement = next(
+            (
+                a
+                for a in agreements
+                if a.status == AgreementStatus.ACTIVE and a.current_version and a.current_version.covers(now)
+            ),
+            None,
+        )
+        if agreement is None:
+            raise ValidationFailed(
+                f"agreement: {organisation.name} holds no data-sharing agreement in force.",
+                details={"agreement": ["An active data-sharing agreement is needed to share."]},
+            )
+    version = agreement.current_version
+    if agreement.status != AgreementStatus.ACTIVE or version is None or not version.covers(now):
+        raise ValidationFailed(
+            f"agreement: {agreement.reference} is not in force ({agreement.status}).",
+            details={"agreement": ["Not in force."]},
+        )
+    return agreement
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where the raw bytes went, and what they are."""
+
+    sha256: str
+    size: int
+    head: bytes
+
+
+def _store_raw(stream: IO[bytes]) -> Stored:
+    """Copy the upload to the content-addressed store (limit-checked, hashed on the way)."""
+    limit = settings.ACCORD_MAX_SUBMISSION_BYTES
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with tempfile.TemporaryFile() as spool:
+        while chunk := stream.read(1 << 20):
+            if not head:
+                head = chunk[:4096]
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(
+                    f"file: larger than the {limit // (1024 * 1024)} MB a submission may be.",
+                    details={"file": [f"At most {limit // (1024 * 1024)} MB."]},
+                )
+            digest.update(chunk)
+            spool.write(chunk)
+        if size == 0:
+            raise ValidationFailed("file: the submission is empty.", details={"file": ["Empty."]})
+        sha256 = digest.hexdigest()
+        path = f"submissions/{sha256[:2]}/{sha256}"
+        if not default_storage.exists(path):
+            spool.seek(0)
+            default_storage.save(path, File(spool))
+    return Stored(sha256=sha256, size=size, head=head)
+
+
+def submission_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    stream: IO[bytes],
+    filename: str = "",
+    format: str = "auto",  # noqa: A002 - the name users know
+    tlp: str | None = None,
+    agreement: str | None = None,
+) -> tuple[Submission, bool]:
+    """Take a submission in; ``(submission, created)``. The same bytes under the same agreement
+    return the existing submission instead of a duplicate."""
+    if actor is not None and not has_perm(actor, Perm.SHARING_SUBMIT):
+        raise Forbidden("Your role does not allow sharing data (sharing.submit).")
+    if actor is not None and not actor.organisation.is_host and actor.organisation_id != organisation.pk:
+        raise Forbidden("You may only submit for your own organisation.")
+    marking = ""
+    if tlp:
+        marking = tlp_label(tlp) or ""
+        if not marking:
+            raise ValidationFailed(
+                f"tlp: '{tlp}' is not a TLP label; one of: {', '.join(Tlp.values)}.",
+                details={"tlp": [f"One of: {', '.join(Tlp.values)}."]},
+            )
+    if format not in ("auto", *SubmissionFormat.values):
+        raise ValidationFailed(
+            f"format: '{format}' is not one of auto, {', '.join(SubmissionFormat.values)}.",
+            details={"format": ["auto, " + ", ".join(SubmissionFormat.values)]},
+        )
+    in_force = _agreement_for(organisation, agreement)
+    stored = _store_raw(stream)
+    if format == "auto":
+        detected = detect_format(stored.head)
+        if detected is None:
+            raise ValidationFailed(
+                "format: could not tell the format; name it (stix or csv).", details={"format": ["Not recognised."]}
+            )
+        format = detected  # noqa: A001
+    existing = Submission.objects.filter(agreement=in_force, sha256=stored.sha256).first()
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            organisation=organisation,
+            agreement=in_force,
+            submitted_by=actor,
+            format=format,
+            filename=filename[-255:],
+            sha256=stored.sha256,
+            size=stored.size,
+            tlp=marking,
+        )
+        audit_record(
+            actor=actor,
+            action="submission.create",
+            obj=submission,
+            organisation=organisation,
+            details={"sha256": stored.sha256, "size": stored.size, "format": format, "agreement": in_force.reference},
+        )
+    return submission, True
+
+
+class _Progress:
+    """Reads the raw file while reporting the share read, at most every few percent."""
+
+    def __init__(self, handle: IO[bytes], size: int, report: Callable[[int], None]) -> None:
+        self.handle, self.size, self.report, self.last = handle, max(size, 1), report, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.handle.read(n)
+        percent = min(99, self.handle.tell() * 100 // self.size)
+        if percent >= self.last + 5:
+            self.last = percent
+            self.report(percent)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.handle, name)
+
+
+def _set(submission: Submission, **fields: Any) -> None:
+    Submission.objects.filter(pk=submission.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(submission, name, value)
+
+
+def submission_process(*, submission_id: int, on_progress: Callable[[int], None] | None = None) -> Submission:
+    """Read and store a queued submission, all or nothing (idempotent: done or failed ones are left)."""
+    submission = Submission.objects.select_related("agreement__current_version", "organisation").get(pk=submission_id)
+    if submission.status in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
+        return submission
+
+    def progress(percent: int) -> None:
+        _set(submission, progress=percent)
+        if on_progress:
+            on_progress(percent)
+
+    _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
+    try:
+        _process(submission, progress)
+    except Exception as exc:
+        _set(
+            submission,
+            status=SubmissionStatus.FAILED,
+            finished_at=timezone.now(),
+            errors=[{"where": "submission", "field": "", "message": f"internal error: {type(exc).__name__}"}],
+        )
+        raise
+    submission.refresh_from_db()
+    return submission
+
+
+def _process(submission: Submission, progress: Callable[[int], None]) -> None:
+    terms = submission.agreement.current_version
+    assert terms is not None  # noqa: S101 - checked when the submission was created
+    reader = READERS[submission.format](
+        namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"accord:{submission.organisation_id}")
+    )
+    parsed: list[ParsedObject] = []
+    errors: list[ReadError] = []
+    with default_storage.open(submission.raw_path, "rb") as raw:
+        for item in reader.read(_Progress(raw, submission.size, progress)):  # type: ignore[arg-type]
+            if isinstance(item, ReadError):
+                errors.append(item)
+            else:
+                category = category_of(item)
+                if category not in terms.data_categories:
+                    errors.append(
+                        ReadError(
+                            item.where,
+                            "data_category",
+                            f"{category} is not permitted by {submission.agreement.reference} "
+                            f"(it covers {', '.join(terms.data_categories)})",
+                        )
+                    )
+                else:
+                    item.stix.setdefault("x_accord_data_category", category)
+                    parsed.append(item)
+            if len(errors) >= MAX_ERRORS:
+                break
+    if errors:
+        _set(
+            submission,
+            status=SubmissionStatus.FAILED,
+            finished_at=timezone.now(),
+            progress=100,
+            rejected_count=len(errors),
+            objects_count=len(parsed) + len(errors),
+            errors=[e.as_dict() for e in errors],
+        )
+        audit_record(
+            actor=None,
+            action="submission.failed",
+            obj=submission,
+            organisation=submission.organisation,
+            details={"errors": len(errors), "first": str(errors[0])},
+        )
+        return
+    _store(
+        submission,
+        parsed,
+        terms.default_tlp,
+        terms.retention_days or 365,
+        terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
+    )
+
+
+@transaction.atomic
+def _store(
+    submission: Submission, parsed: list[ParsedObject], default_tlp: str, retention_days: int, purpose: str
+) -> dict[str, int]:
+    """Write everything in one transaction; a crash or a kill anywhere leaves nothing."""
+    now = timezone.now()
+    expires = now + timedelta(days=retention_days)
+    marking = submission.tlp or default_tlp
+    reliability = submission.organisation.reliability
+    keys = {(p.stix["id"], _modified(p.stix, now)) for p in parsed}
+    ids = {stix_id for stix_id, _ in keys}
+    known_versions = set()
+    known_ids = set()
+    for chunk in _chunks(sorted(ids), 500):
+        for stix_id, modified in StixObject.objects.filter(stix_id__in=chunk).values_list("stix_id", "modified"):
+            known_ids.add(stix_id)
+            known_versions.add((stix_id, modified))
+    rows, seen = [], set()
+    for p in parsed:
+        key = (p.stix["id"], _modified(p.stix, now))
+        if key in known_versions or key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            StixObject(
+                stix_id=key[0],
+                type=p.stix["type"],
+                spec_version=p.stix.get("spec_version", "2.1"),
+                created=_stamp(p.stix.get("created")) or now,
+                modified=key[1],
+                body=p.stix,
+                organisation_id=submission.organisation_id,
+                agreement_id=submission.agreement_id,
+                submission=submission,
+                tlp=p.tlp or marking,
+                reliability=reliability,
+                data_category=p.stix["x_accord_data_category"],
+                purpose=purpose,
+                expires_at=expires,
+            )
+        )
+    StixObject.objects.bulk_create(rows, batch_size=BATCH)
+    stored = {(o.stix_id, o.modified): o.pk for o in rows}
+    if None in stored.values():  # SQLite before 3.35 returns no ids: read them back
+        stored = dict(
+            ((s, m), pk)
+            for s, m, pk in StixObject.objects.filter(submission=submission).values_list("stix_id", "modified", "pk")
+        )
+    observable_ids = _upsert_observables({(m.type, m.value) for p in parsed for m in p.mentions}, now)
+    links: list[ObjectObservable] = []
+    for p in parsed:
+        pk = stored.get((p.stix["id"], _modified(p.stix, now)))
+        if pk is None:
+            continue
+        links.extend(
+            ObjectObservable(stix_object_id=pk, observable_id=observable_ids[(m.type, m.value)])
+            for m in {(m.type, m.value): m for m in p.mentions}.values()
+        )
+    ObjectObservable.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+    counts = {
+        "objects_count": len(parsed),
+        "observables_count": len(observable_ids),
+        "new_count": sum(1 for o in rows if o.stix_id not in known_ids),
+        "updated_count": sum(1 for o in rows if o.stix_id in known_ids),
+    }
+    _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
+    audit_record(
+        actor=None, action="submission.done", obj=submission, organisation=submission.organisation, details=counts
+    )
+    return counts
+
+
+def _upsert_observables(pairs: set[tuple[str, str]], now: datetime) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    by_type: dict[str, list[str]] = {}
+    for kind, value in pairs:
+        by_type.setdefault(kind, []).append(value)
+    for kind, values in by_type.items():
+        for chunk in _chunks(values, 500):
+            found.update(
+                ((kind, v), pk)
+                for v, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk")
+            )
+    Observable.objects.filter(pk__in=list(found.values())).update(last_seen=now)
+    missing = [Observable(type=k, value=v, first_seen=now, last_seen=now) for k, v in pairs if (k, v) not in found]
+    Observable.objects.bulk_create(missing, batch_size=BATCH, ignore_conflicts=True)
+    for kind in {k for k, _ in pairs}:
+        new_values = [o.value for o in missing if o.type == kind]
+        for chunk in _chunks(new_values, 500):
+            found.update(
+                ((kind, v), pk)
+                for v, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk")
+            )
+    return found
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _stamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _modified(stix: dict[str, Any], now: datetime) -> datetime:
+    return _stamp(stix.get("modified")) or _stamp(stix.get("created")) or now

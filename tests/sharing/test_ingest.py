@@ -1,0 +1,208 @@
+"""Submissions through the API and the CLI: all or nothing, deduplicated, content-addressed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accord.core.models import AuditEvent
+from accord.formats.markings import TLP2_IDS
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from tests.factories import make_agreement
+from tests.stix_samples import bundle, indicator
+
+URL = "/api/v1/submissions/"
+
+
+GOOD = bundle(
+    indicator(
+        1,
+        "[ipv4-addr:value = '203.0.113.7'] OR [domain-name:value = 'Login-Bank.example.com']",
+        object_marking_refs=[TLP2_IDS["green"]],
+    ),
+    indicator(2, "[url:value = 'HTTP://login-bank.example.com:80/verify#x']"),
+    {
+        "type": "x-accord-bank-account",
+        "id": "x-accord-bank-account--00000000-0000-4000-8000-000000000003",
+        "iban": "GB82 WEST 1234 5698 7654 32",
+    },
+)
+
+
+@pytest.fixture
+def sharer(partner: Any, people: Any, settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path
+    return make_agreement(partner, default_tlp="amber", retention_days=30)
+
+
+def post(client: Any, data: bytes, name: str = "feed.json", **params: Any) -> Any:
+    upload = io.BytesIO(data)
+    upload.name = name
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(f"{URL}?{query}", {"file": upload}, format="multipart")
+
+
+def test_a_bundle_is_stored_with_provenance_markings_and_observables(api_for, sharer):
+    response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["objects_count"], body["new_count"], body["observables_count"]) == ("done", 3, 3, 4)
+    assert body["sha256"] == hashlib.sha256(GOOD).hexdigest()
+    assert body["agreement"] == sharer.reference
+    assert default_storage.open(f"submissions/{body['sha256'][:2]}/{body['sha256']}").read() == GOOD
+    objects = {o.stix_id[-1]: o for o in StixObject.objects.all()}
+    assert (objects["1"].tlp, objects["2"].tlp) == ("green", "amber")  # marked, else the agreement's default
+    assert objects["3"].data_category == "financial_identifier"
+    assert objects["1"].reliability == sharer.organisation.reliability
+    assert objects["1"].expires_at is not None
+    values = set(Observable.objects.values_list("type", "value"))
+    assert values == {
+        ("ipv4", "203.0.113.7"),
+        ("domain", "login-bank.example.com"),
+        ("url", "http://login-bank.example.com/verify"),
+        ("iban", "GB82WEST12345698765432"),
+    }
+    assert ObjectObservable.objects.count() == 4
+    assert AuditEvent.objects.filter(action="submission.done").exists()
+
+
+def test_the_same_bytes_twice_return_the_first_submission(api_for, sharer):
+    client = api_for("partner_contributor")
+    first = post(client, GOOD).json()
+    again = post(client, GOOD)
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    assert Submission.objects.count() == 1 and StixObject.objects.count() == 3
+
+
+def test_a_new_version_of_an_object_is_an_update(api_for, sharer):
+    client = api_for("partner_contributor")
+    post(client, bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']")))
+    newer = post(client, bundle(indicator(1, "[ipv4-addr:value = '203.0.113.8']", modified="2026-06-01T00:00:00.000Z")))
+    assert (newer.json()["new_count"], newer.json()["updated_count"]) == (0, 1)
+    assert StixObject.objects.filter(stix_id__endswith="000000000001").count() == 2  # every version kept
+
+
+def test_csv_as_raw_body_gives_the_same_observables_as_stix(api_for, sharer):
+    client = api_for("partner_contributor")
+    csv = (
+        b"type,value,tlp\nipv4,203.0.113.7,green\ndomain,LOGIN-BANK.example.com,\n"
+        b"url,http://login-bank.example.com/verify,\niban,gb82west12345698765432,\n"
+    )
+    response = client.generic("POST", f"{URL}?format=csv", csv, content_type="text/csv")
+    assert response.status_code == 201, response.json()
+    from_csv = set(Observable.objects.values_list("type", "value"))
+    post(client, GOOD)
+    assert set(Observable.objects.values_list("type", "value")) == from_csv  # nothing new: the same observables
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "words"),
+    [
+        (b'{"type": "bundle", "objects": [', "bundle", "malformed JSON"),
+        (
+            bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"), indicator(2, "[ipv4-addr:value = '1.2.3.999']")),
+            "object 1",
+            "IPv4",
+        ),
+        (
+            bundle(
+                indicator(1, "[ipv4-addr:value = '203.0.113.7']"),
+                {
+                    "type": "x-accord-crypto-wallet",
+                    "id": "x-accord-crypto-wallet--00000000-0000-4000-8000-000000000009",
+                    "currency": "eth",
+                    "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+                },
+            ),
+            "object 1",
+            "EIP-55",
+        ),
+    ],
+)
+def test_any_error_stores_nothing_and_says_where(api_for, sharer, data, where, words):
+    response = post(api_for("partner_contributor"), data)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_submission"
+    assert where in error["message"] and words in error["message"]
+    assert error["details"]["status"] == "failed"
+    assert StixObject.objects.count() == 0 and Observable.objects.count() == 0
+
+
+def test_a_category_the_agreement_does_not_cover_is_refused(api_for, partner, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner, data_categories=["technical_indicator"])
+    response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 400
+    assert "financial_identifier is not permitted" in response.json()["error"]["message"]
+    assert StixObject.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"tlp": "purple"}, "tlp"), ({"format": "xml"}, "format"), ({"agreement": "DSA-1999-0001"}, "agreement")],
+)
+def test_bad_options_are_400_naming_the_field(api_for, sharer, params, field):
+    response = post(api_for("partner_contributor"), GOOD, **params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert Submission.objects.count() == 0
+
+
+def test_no_agreement_in_force_no_sharing(api_for, partner, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 400
+    assert "no data-sharing agreement in force" in response.json()["error"]["message"]
+
+
+def test_too_large_is_413(api_for, sharer, settings):
+    settings.ACCORD_MAX_SUBMISSION_BYTES = 100
+    response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert Submission.objects.count() == 0
+
+
+def test_permissions(api_for, anon, sharer, other_partner):
+    assert anon.get(URL).status_code == 401
+    assert post(anon, GOOD).status_code == 401
+    assert post(api_for("partner_reader"), GOOD).status_code == 403
+    client = api_for("partner_contributor")
+    assert (
+        client.post(
+            f"{URL}?organisation={other_partner.pk}", {"file": io.BytesIO(GOOD)}, format="multipart"
+        ).status_code
+        == 404
+    )
+    created = post(client, GOOD).json()
+    assert api_for("partner_reader").get(f"{URL}{created['id']}/").json()["status"] == "done"
+    assert api_for("analyst").get(URL).json()["count"] == 1
+
+
+def test_large_submissions_run_in_the_background(api_for, sharer, settings, django_capture_on_commit_callbacks):
+    settings.ACCORD_INLINE_SUBMISSION_BYTES = 10
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 202
+    assert response.json()["status"] == "queued"
+    assert Submission.objects.get().status == "done"  # the immediate backend ran the task on commit
+
+
+def test_cli_import(sharer, tmp_path, capsys):
+    path = tmp_path / "feed.json"
+    path.write_bytes(GOOD)
+    call_command("import", str(path), "--org", sharer.organisation.name)
+    assert "3 objects (3 new" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("type,value\nipv4,1.2.3.4\nipv4,999.1.1.1\n")
+    with pytest.raises(CommandError, match="line 3, value"):
+        call_command("import", str(bad), "--org", sharer.organisation.name)
+    assert StixObject.objects.count() == 3

@@ -1,0 +1,121 @@
+"""A process killed by SIGKILL in the middle of an ingest leaves nothing half-stored."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from django.db import connection, transaction
+
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from tests.factories import make_agreement
+
+ACCORD = str(Path(sys.executable).with_name("accord"))
+OBJECTS = 4_000
+MENTIONS = 10  # observables per object: most of the write is observables and links
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+def _wal() -> Path:
+    return Path(f"{connection.settings_dict['NAME']}-wal")
+
+
+# Writing this bundle grows the WAL by about 7.5 MB: the object rows take the first 3 MB or so,
+# observables and links the rest; past 5 MB the transaction is deep in its later inserts.
+WAL_GROWTH_LATE_IN_THE_WRITE = 5 * 1024 * 1024
+
+
+def _late_in_the_write(wal_before: int) -> bool:
+    """SQLite: the write lock is held and most of the transaction's pages are in the WAL."""
+    probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return _wal().exists() and _wal().stat().st_size > wal_before + WAL_GROWTH_LATE_IN_THE_WRITE
+    finally:
+        probe.close()
+    return False
+
+
+def _blocked_on_our_lock() -> bool:
+    """PostgreSQL: the ingest has inserted its objects and now waits for the row we hold."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is frozen within a transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, people: Any, tmp_path: Path) -> None:
+    make_agreement(partner)
+    path = tmp_path / "big.json"
+    stamp = "2026-05-01T12:00:00.000Z"
+    objects = [
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--00000000-0000-4000-8000-{n:012}",
+            "created": stamp,
+            "modified": stamp,
+            "valid_from": stamp,
+            "pattern_type": "stix",
+            "pattern": " OR ".join(
+                f"[ipv4-addr:value = '10.{m // 65536}.{m // 256 % 256}.{m % 256}']"
+                for m in range(n * MENTIONS, (n + 1) * MENTIONS)
+            ),
+        }
+        for n in range(OBJECTS)
+    ]
+    path.write_bytes(
+        orjson.dumps({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects})
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_DATABASE_URL": _database_url()}
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # one of its observables exists already; we hold its row so the ingest waits there
+        last = OBJECTS * MENTIONS - 1
+        known = Observable.objects.create(type="ipv4", value=f"10.{last // 65536}.{last // 256 % 256}.{last % 256}")
+    wal_before = _wal().stat().st_size if not postgres and _wal().exists() else 0
+    # On PostgreSQL we hold a row lock inside a transaction; SQLite needs no help (and such a
+    # transaction would take its only write lock).
+    with transaction.atomic() if postgres else contextlib.nullcontext():
+        if postgres:
+            Observable.objects.select_for_update().get(pk=known.pk)
+        process = subprocess.Popen(
+            [ACCORD, "import", str(path), "--org", partner.name],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not (_blocked_on_our_lock() if postgres else _late_in_the_write(wal_before)):
+                assert process.poll() is None, f"finished before it could be killed: {process.stderr.read()!r}"
+                assert time.monotonic() < deadline, "never caught the ingest inside its transaction"
+                time.sleep(0.01)
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert StixObject.objects.count() == 0
+    assert Observable.objects.count() == (1 if postgres else 0)
+    assert ObjectObservable.objects.count() == 0
+    assert Submission.objects.get().status == "processing"  # recorded, never completed: can be retried
