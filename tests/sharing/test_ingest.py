@@ -18,6 +18,7 @@ from tests.factories import make_agreement
 from tests.stix_samples import bundle, indicator
 
 URL = "/api/v1/submissions/"
+MONERO = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
 
 
 GOOD = bundle(
@@ -92,9 +93,10 @@ def test_a_new_version_of_an_object_is_an_update(api_for, sharer):
 def test_csv_as_raw_body_gives_the_same_observables_as_stix(api_for, sharer):
     client = api_for("partner_contributor")
     csv = (
-        b"type,value,tlp\nipv4,203.0.113.7,green\ndomain,LOGIN-BANK.example.com,\n"
-        b"url,http://login-bank.example.com/verify,\niban,gb82west12345698765432,\n"
-    )
+        "type,value\nip-dst,203.0.113.7\ndomain,Login-Bank.example.com\nurl,http://login-bank.example.com/verify\n"
+        f"phone-number,+44 20 7946 0958\nxmr,{MONERO}\niban,GB82 WEST 1234 5698 7654 32\n"
+        "btc,1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"
+    ).encode()
     response = client.generic("POST", f"{URL}?format=csv", csv, content_type="text/csv")
     assert response.status_code == 201, response.json()
     from_csv = set(Observable.objects.values_list("type", "value"))
@@ -206,3 +208,62 @@ def test_cli_import(sharer, tmp_path, capsys):
     with pytest.raises(CommandError, match="line 3, value"):
         call_command("import", str(bad), "--org", sharer.organisation.name)
     assert StixObject.objects.count() == 3
+
+
+def test_the_same_data_as_stix_misp_and_csv_gives_the_same_observables(api_for, partner, people, settings, tmp_path):
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    client = api_for("partner_contributor")
+    misp = (Path(__file__).parent.parent / "data" / "misp_event.json").read_bytes()
+    assert post(client, misp, "event.json").json()["status"] == "done"
+    from_misp = set(Observable.objects.values_list("type", "value"))
+    Observable.objects.all().delete()
+    stix = bundle(
+        indicator(1, "[ipv4-addr:value = '203.0.113.7'] OR [domain-name:value = 'login-bank.example.com']"),
+        indicator(2, "[url:value = 'http://login-bank.example.com/verify']"),
+        {
+            "type": "x-accord-phone-number",
+            "id": "x-accord-phone-number--00000000-0000-4000-8000-000000000003",
+            "number": "+442079460958",
+        },
+        {
+            "type": "x-accord-crypto-wallet",
+            "id": "x-accord-crypto-wallet--00000000-0000-4000-8000-000000000004",
+            "currency": "xmr",
+            "address": MONERO,
+        },
+        {
+            "type": "x-accord-bank-account",
+            "id": "x-accord-bank-account--00000000-0000-4000-8000-000000000005",
+            "iban": "GB82WEST12345698765432",
+        },
+        {
+            "type": "x-accord-crypto-wallet",
+            "id": "x-accord-crypto-wallet--00000000-0000-4000-8000-000000000006",
+            "currency": "btc",
+            "address": "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+        },
+    )
+    assert post(client, stix).json()["status"] == "done"
+    from_stix = set(Observable.objects.values_list("type", "value"))
+    Observable.objects.all().delete()
+    csv = (
+        "type,value\nip-dst,203.0.113.7\ndomain,Login-Bank.example.com\nurl,http://login-bank.example.com/verify\n"
+        f"phone-number,+44 20 7946 0958\nxmr,{MONERO}\niban,GB82 WEST 1234 5698 7654 32\n"
+        "btc,1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"
+    ).encode()
+    assert post(client, csv, "feed.csv").json()["status"] == "done"
+    from_csv = set(Observable.objects.values_list("type", "value"))
+    assert from_misp == from_stix == from_csv
+    assert len(from_csv) == 7
+
+
+def test_free_text_through_the_api(api_for, sharer):
+    text = b"Mule account GB82 WEST 1234 5698 7654 32 received the funds. Kit at hxxp://login-bank[.]example[.]com/x."
+    response = api_for("partner_contributor").generic("POST", f"{URL}?format=text", text, content_type="text/plain")
+    assert response.status_code == 201, response.json()
+    assert set(Observable.objects.values_list("type", flat=True)) >= {"iban", "url"}
+    iban = Observable.objects.get(type="iban")
+    assert iban.stix_objects.get().body["description"].startswith("Mule account")

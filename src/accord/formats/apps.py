@@ -11,4 +11,7 @@ class FormatsConfig(AppConfig):
     verbose_name = "Formats"
 
     def ready(self) -> None:
-        from accord.formats import csvfile, stix  # noqa: F401  (each registers its reader)
+        # JSON formats first: their detection is the more specific.
+        from accord.formats import misp, stix  # noqa: F401, I001  (each registers its reader)
+        from accord.formats import csvfile  # noqa: F401
+        from accord.formats import text  # noqa: F401  (last: any UTF-8 is text)

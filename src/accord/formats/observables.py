@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from accord.sharing.choices import ObservableType as T
 
-__all__ = ["PATH_TO_TYPE", "TYPE_TO_PATH", "pattern_for"]
+__all__ = ["CURRENCIES", "PATH_TO_TYPE", "TYPE_TO_PATH", "pattern_for"]
 
 # (STIX object type, property path) -> observable type
 PATH_TO_TYPE: dict[tuple[str, str], str] = {
@@ -26,8 +26,19 @@ PATH_TO_TYPE: dict[tuple[str, str], str] = {
 }
 
 TYPE_TO_PATH: dict[str, tuple[str, str]] = {kind: path for path, kind in PATH_TO_TYPE.items() if kind != "crypto"} | {
-    T.BTC.value: ("x-accord-crypto-wallet", "address"),
-    T.ETH.value: ("x-accord-crypto-wallet", "address"),
+    kind: ("x-accord-crypto-wallet", "address") for kind in (T.BTC.value, T.ETH.value, T.XMR.value)
+}
+
+# Wallet currency (as STIX ``currency`` or MISP symbol) -> observable type.
+CURRENCIES: dict[str, str] = {
+    "btc": T.BTC.value,
+    "bitcoin": T.BTC.value,
+    "xbt": T.BTC.value,
+    "eth": T.ETH.value,
+    "ethereum": T.ETH.value,
+    "ether": T.ETH.value,
+    "xmr": T.XMR.value,
+    "monero": T.XMR.value,
 }
 
 

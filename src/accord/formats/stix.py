@@ -21,7 +21,7 @@ from stix2patterns.pattern import ParseException, Pattern
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
 from accord.formats.markings import tlp_of_refs
-from accord.formats.observables import PATH_TO_TYPE
+from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
 
 __all__ = ["StixReader"]
 
@@ -260,10 +260,9 @@ class StixReader(Reader):
                     found.append(self.mention(where, f"hashes.{algorithm}", kind, digest))
             return found
         if stix_type == "x-accord-crypto-wallet":
-            currency = str(obj.get("currency", "")).lower()
-            kind = {"btc": "btc", "bitcoin": "btc", "eth": "eth", "ethereum": "eth"}.get(currency)
+            kind = CURRENCIES.get(str(obj.get("currency", "")).lower())
             if kind is None:
-                return [ReadError(where, "currency", "expected btc or eth")]
+                return [ReadError(where, "currency", "expected btc, eth or xmr")]
             return [self.mention(where, "address", kind, obj.get("address"))]
         for (object_type, path), kind in PATH_TO_TYPE.items():
             if object_type == stix_type and "." not in path:
@@ -293,7 +292,7 @@ class StixReader(Reader):
         for object_type, path, value in comparisons:
             kind = PATH_TO_TYPE.get((object_type, path))
             if kind == "crypto":
-                kind = "eth" if value.lower().startswith("0x") else "btc"
+                kind = "eth" if value.lower().startswith("0x") else ("xmr" if len(value) in (95, 106) else "btc")
             if kind:
                 found.append(self.mention(where, "pattern", kind, value, context=pattern))
         return found

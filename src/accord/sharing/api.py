@@ -85,7 +85,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             "application/octet-stream": {"type": "string", "format": "binary"},
         },
         parameters=[
-            OpenApiParameter("format", str, enum=["auto", "stix", "csv"]),
+            OpenApiParameter("format", str, enum=["auto", "stix", "misp", "csv", "text"]),
             OpenApiParameter("tlp", str),
             OpenApiParameter("agreement", str),
             OpenApiParameter("organisation", int),

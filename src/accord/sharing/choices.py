@@ -19,6 +19,7 @@ class ObservableType(models.TextChoices):
     IBAN = "iban", "IBAN"
     BTC = "btc", "Bitcoin address"
     ETH = "eth", "Ethereum address"
+    XMR = "xmr", "Monero address"
     PHONE = "phone", "Phone number"
 
 
@@ -32,3 +33,5 @@ class SubmissionStatus(models.TextChoices):
 class SubmissionFormat(models.TextChoices):
     STIX = "stix", "STIX 2.1 bundle"
     CSV = "csv", "CSV"
+    MISP = "misp", "MISP event JSON"
+    TEXT = "text", "Free text"

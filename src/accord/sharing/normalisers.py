@@ -217,6 +217,16 @@ class Btc(Normaliser):
         return Canonical(self.type, address)
 
 
+@register
+class Xmr(Normaliser):
+    type = ObservableType.XMR.value
+
+    def normalise(self, value: str) -> Canonical:
+        if not Searcher.is_valid_monero(value):
+            raise InvalidObservable(f"'{value}' is not a Monero address (base58 with a valid checksum)")
+        return Canonical(self.type, value)
+
+
 def _eip55(hex40: str) -> str:
     digest = keccak(hex40.encode("ascii")).hex()
     return "0x" + "".join(ch.upper() if int(digest[i], 16) >= 8 else ch for i, ch in enumerate(hex40))

@@ -183,7 +183,8 @@ def submission_create(
         detected = detect_format(stored.head)
         if detected is None:
             raise ValidationFailed(
-                "format: could not tell the format; name it (stix or csv).", details={"format": ["Not recognised."]}
+                "format: could not tell the format; name it (stix, misp, csv or text).",
+                details={"format": ["Not recognised."]},
             )
         format = detected  # noqa: A001
     existing = Submission.objects.filter(agreement=in_force, sha256=stored.sha256).first()

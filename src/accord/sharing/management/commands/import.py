@@ -15,13 +15,13 @@ from accord.sharing.services import submission_create, submission_process
 
 
 class Command(BaseCommand):
-    help = "Import a STIX 2.1 bundle or CSV file as an organisation's submission (all or nothing)."
+    help = "Import a STIX 2.1 bundle, MISP event, CSV or text file as an organisation's submission (all or nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--org", required=True, help="The submitting organisation (name or short name).")
         parser.add_argument("--agreement", help="Its data-sharing agreement (default: the one in force).")
-        parser.add_argument("--format", default="auto", choices=["auto", "stix", "csv"])
+        parser.add_argument("--format", default="auto", choices=["auto", "stix", "misp", "csv", "text"])
         parser.add_argument("--tlp", help="TLP for objects that carry none (default: the agreement's).")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,95 @@
+"""The MISP reader: attributes and objects to STIX 2.1, tlp tags, errors that say where."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+
+from accord.formats.base import ParsedObject, ReadError, detect_format
+from accord.formats.misp import MispReader
+
+EVENT = (Path(__file__).parent.parent / "data" / "misp_event.json").read_bytes()
+
+
+def read(data: bytes) -> list[ParsedObject | ReadError]:
+    return list(MispReader().read(io.BytesIO(data)))
+
+
+def test_detects_misp():
+    assert detect_format(EVENT[:4096]) == "misp"
+
+
+def test_attributes_and_objects_become_stix_with_normalised_observables():
+    parsed = read(EVENT)
+    assert all(isinstance(p, ParsedObject) for p in parsed), parsed
+    mentions = [(m.type, m.value) for p in parsed for m in p.mentions]
+    assert mentions == [
+        ("ipv4", "203.0.113.7"),
+        ("domain", "login-bank.example.com"),
+        ("url", "http://login-bank.example.com/verify"),
+        ("phone", "+442079460958"),
+        ("xmr", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"),
+        ("iban", "GB82WEST12345698765432"),
+        ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+    ]
+    first = parsed[0].stix
+    assert first["id"] == "indicator--8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61"
+    assert first["pattern"] == "[ipv4-addr:value = '203.0.113.7']"
+    assert first["description"] == "C2 of the scam site"
+    assert [p.tlp for p in parsed][:3] == ["amber", "amber", "red"]  # attribute tags override the event's
+    bank = parsed[5].stix
+    assert (bank["type"], bank["iban"], bank["bic"]) == ("x-accord-bank-account", "GB82WEST12345698765432", "WESTGB2L")
+    wallet = parsed[6].stix
+    assert (wallet["type"], wallet["currency"]) == ("x-accord-crypto-wallet", "btc")
+
+
+def _event(**changes: object) -> bytes:
+    event = orjson.loads(EVENT)
+    event["Event"].update(changes)
+    return orjson.dumps(event)
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "field", "words"),
+    [
+        (b'{"Event": {', "event", "json", "malformed JSON"),
+        (b'{"type": "bundle"}', "event", "Event", "not a MISP event"),
+        (
+            _event(Attribute=[{"type": "iban", "category": "Financial fraud", "value": "DE89370400440532013001"}]),
+            "event 0, attribute 0",
+            "value",
+            "IBAN",
+        ),
+        (
+            _event(Attribute=[{"type": "vulnerability", "category": "External analysis", "value": "CVE-2024-1"}]),
+            "event 0, attribute 0",
+            "type",
+            "not taken",
+        ),
+        (
+            _event(
+                Attribute=[],
+                Object=[
+                    {
+                        "name": "coin-address",
+                        "Attribute": [
+                            {"type": "text", "object_relation": "symbol", "value": "DOGE"},
+                            {"type": "btc", "object_relation": "address", "value": "D7Y55"},
+                        ],
+                    }
+                ],
+            ),
+            "event 0, object 0 (coin-address)",
+            "symbol",
+            "DOGE",
+        ),
+    ],
+)
+def test_errors(data, where, field, words):
+    error = next(item for item in read(data) if isinstance(item, ReadError))
+    assert error.where.startswith(where)
+    assert error.field == field
+    assert words.lower() in error.message.lower()

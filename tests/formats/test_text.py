@@ -1,0 +1,58 @@
+"""The free-text reader: refanged indicators, each with its sentence."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accord.formats.base import ParsedObject, ReadError, detect_format
+from accord.formats.text import TextReader
+
+REPORT = """Subject: Romance scam wave
+
+Victims were told to send money to IBAN GB82 WEST 1234 5698 7654 32! The fake profile page was
+hosted at hxxps://login-bank[.]example[.]com/verify and mails came from scam@bad-bank[.]example[.]org.
+Payments also went to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq. Call-backs used +44 20 7946 0958.
+The dropper hash is D41D8CD98F00B204E9800998ECF8427E.
+"""
+
+
+def read(text: str | bytes) -> list[ParsedObject | ReadError]:
+    data = text.encode() if isinstance(text, str) else text
+    return list(TextReader().read(io.BytesIO(data)))
+
+
+def test_plain_text_is_detected_last():
+    assert detect_format(REPORT.encode()) == "text"
+    assert detect_format(b"type,value\nipv4,1.2.3.4\n") == "csv"
+
+
+def test_indicators_are_refanged_normalised_and_keep_their_sentence():
+    parsed = read(REPORT)
+    mentions = {(m.type, m.value): m.context for p in parsed for m in p.mentions}
+    assert ("iban", "GB82WEST12345698765432") in mentions
+    assert ("url", "https://login-bank.example.com/verify") in mentions
+    assert ("email", "scam@bad-bank.example.org") in mentions
+    assert ("btc", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq") in mentions
+    assert ("phone", "+442079460958") in mentions
+    assert ("md5", "d41d8cd98f00b204e9800998ecf8427e") in mentions
+    assert mentions[("iban", "GB82WEST12345698765432")].startswith("Victims were told to send money")
+    assert (
+        mentions[("md5", "d41d8cd98f00b204e9800998ecf8427e")] == "The dropper hash is D41D8CD98F00B204E9800998ECF8427E."
+    )
+    assert all(p.stix["description"] for p in parsed)
+
+
+def test_non_utf8_is_refused():
+    (error,) = read(b"caf\xe9 \xff")
+    assert isinstance(error, ReadError)
+    assert error.field == "encoding"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_crashes_the_reader(text):
+    for item in read(text):
+        assert isinstance(item, ParsedObject)
