@@ -203,7 +203,7 @@ CACHES = {
 }
 
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
-ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep"]
+ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep", "accord.sharing.services.retention_purge"]
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {

@@ -6,22 +6,27 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.api import SelectorViewSet, principal_of
-from accord.core.errors import ValidationFailed, error_body
+from accord.core.choices import Purpose
+from accord.core.errors import NotFound, ValidationFailed, error_body
+from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
+from accord.policy.principal import principal_context
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import Submission
-from accord.sharing.services import submission_create, submission_process
+from accord.sharing.filters import ObservableFilter, StixObjectFilter
+from accord.sharing.models import Observable, StixObject, Submission
+from accord.sharing.services import object_revoke, submission_create, submission_process
 from accord.sharing.tasks import process_submission
 
-__all__ = ["SubmissionViewSet"]
+__all__ = ["ObservableViewSet", "StixObjectViewSet", "SubmissionViewSet"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -129,3 +134,126 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 message += f" (and {len(submission.errors) - 1} more)"
             return Response(error_body("invalid_submission", message, body), status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ObjectQuerySerializer(serializers.Serializer[Any]):
+    purpose = choice_field(Purpose, required=False, default=Purpose.INVESTIGATION)
+
+
+def _purpose(request: Request) -> str:
+    query = ObjectQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return str(query.validated_data["purpose"])
+
+
+class StixObjectSerializer(serializers.ModelSerializer[StixObject]):
+    """An object version with its handling conditions; the body as the reader may receive it."""
+
+    version = serializers.DateTimeField(source="modified", read_only=True)
+    organisation = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StixObject
+        fields: ClassVar[list[str]] = [
+            "id",
+            "stix_id",
+            "type",
+            "version",
+            "tlp",
+            "data_category",
+            "crime_type",
+            "purpose",
+            "organisation",
+            "reliability",
+            "credibility",
+            "expires_at",
+            "revoked",
+            "added_at",
+            "body",
+        ]
+        read_only_fields = fields
+
+    def get_organisation(self, obj: StixObject) -> str | None:
+        """The source's name, where its agreement allows attribution (always for the host and itself)."""
+        principal = self.context["principal"]
+        if principal.organisation.is_host or principal.organisation_id == obj.organisation_id:
+            return obj.organisation.name
+        terms = obj.agreement.current_version if obj.agreement else None
+        return obj.organisation.name if terms is None or terms.attribution_allowed else None
+
+    def get_body(self, obj: StixObject) -> dict[str, Any]:
+        return selectors.redacted(obj, self.context["principal"], self.context["purpose"], self.context["policy"])
+
+
+class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
+    """Shared objects the policy lets you see (``?purpose=``), redacted as the agreements say."""
+
+    serializer_class = StixObjectSerializer
+    filterset_class = StixObjectFilter
+    ordering_fields: ClassVar[list[str]] = ["added_at", "modified", "tlp"]
+    ordering = ["-added_at"]
+    action_perms: ClassVar[dict[str, Perm]] = {"revoke": Perm.SHARING_SUBMIT}
+    model = StixObject
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return StixObject.objects.none()
+        return selectors.object_list(principal=principal_of(self.request), purpose=_purpose(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False):
+            principal = principal_of(self.request)
+            context |= {
+                "principal": principal,
+                "purpose": _purpose(self.request),
+                "policy": principal_context(principal),
+            }
+        return context
+
+    @extend_schema(
+        operation_id="v1_objects_versions",
+        parameters=[OpenApiParameter("purpose", str, enum=Purpose.values)],
+        responses=StixObjectSerializer(many=True),
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """Every version you may see of one object (STIX id or numeric id), newest first."""
+        versions = selectors.object_get(principal=principal_of(request), key=pk, purpose=_purpose(request))
+        return Response(StixObjectSerializer(versions, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=inline_serializer("RevokeRequest", {"reason": serializers.CharField(required=False)}),
+        responses=inline_serializer("RevokeResult", {"revoked_versions": serializers.IntegerField()}),
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        """The originator withdraws its object (every version)."""
+        reason = str(request.data.get("reason", "")) if isinstance(request.data, dict) else ""
+        count = object_revoke(actor=principal_of(request), stix_id=pk, reason=reason)
+        if not count:
+            raise NotFound(f"No object {pk} of your organisation to revoke.")
+        return Response({"revoked_versions": count})
+
+
+class ObservableSerializer(serializers.ModelSerializer[Observable]):
+    class Meta:
+        model = Observable
+        fields: ClassVar[list[str]] = ["id", "type", "value", "extra", "first_seen", "last_seen"]
+        read_only_fields = fields
+
+
+class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
+    """Observables mentioned by objects you may see; exact (``value``) and prefix search."""
+
+    serializer_class = ObservableSerializer
+    filterset_class = ObservableFilter
+    ordering_fields: ClassVar[list[str]] = ["first_seen", "last_seen", "value"]
+    ordering = ["-last_seen"]
+    model = Observable
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Observable.objects.none()
+        return selectors.observable_list(principal=principal_of(self.request), purpose=_purpose(self.request))

@@ -8,5 +8,7 @@ app_name = "sharing-api"
 
 router = SimpleRouter()
 router.register("submissions", api.SubmissionViewSet, basename="submission")
+router.register("objects", api.StixObjectViewSet, basename="object")
+router.register("observables", api.ObservableViewSet, basename="observable")
 
 urlpatterns = router.urls

@@ -99,6 +99,12 @@ class StixObject(models.Model):
     tlp = models.CharField(max_length=16, choices=Tlp.choices)
     reliability = models.CharField(max_length=1, choices=ReliabilityGrade.choices, default=ReliabilityGrade.X)
     credibility = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Information credibility 1-4.")
+    crime_type = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="e.g. phishing, bec, ransomware (x_accord_crime_type or the first label).",
+    )
     observables = models.ManyToManyField(Observable, through="ObjectObservable", related_name="stix_objects")
     data_category = models.CharField(max_length=32, choices=DataCategory.choices)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.INVESTIGATION)

@@ -6,12 +6,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
-from accord.sharing.models import Submission
+from accord.policy.decision import decide, visible
+from accord.policy.principal import PrincipalContext
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["submission_get", "submission_list"]
+__all__ = ["object_get", "object_list", "observable_list", "redacted", "submission_get", "submission_list"]
 
 
 def submission_list(*, principal: User) -> QuerySet[Submission]:
@@ -24,3 +27,40 @@ def submission_list(*, principal: User) -> QuerySet[Submission]:
 
 def submission_get(*, principal: User, pk: Any) -> Submission:
     return get_visible(submission_list(principal=principal), pk, "submission")
+
+
+def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[StixObject]:
+    """Every object version the policy lets the principal view for ``purpose``."""
+    qs = StixObject.objects.select_related("organisation", "agreement__current_version__agreement").prefetch_related(
+        "recipients", "addressed_to"
+    )
+    return visible(principal, qs, "view", purpose)
+
+
+def object_get(*, principal: User, key: str, purpose: str = "investigation") -> list[StixObject]:
+    """The visible versions of one object (by STIX id or numeric id), newest first; 404 if none."""
+    qs = object_list(principal=principal, purpose=purpose)
+    if key.isdigit():
+        first = get_visible(qs, key, "object")
+        key = first.stix_id
+    versions = list(qs.filter(stix_id=key).order_by("-modified"))
+    if not versions:
+        raise NotFound(f"No shared object {key} (or you may not see it).")
+    return versions
+
+
+def observable_list(*, principal: User, purpose: str = "investigation") -> QuerySet[Observable]:
+    """Observables mentioned by at least one object the principal may view."""
+    seen = object_list(principal=principal, purpose=purpose).values("pk")
+    return Observable.objects.filter(
+        pk__in=ObjectObservable.objects.filter(stix_object__in=seen).values("observable_id")
+    )
+
+
+def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalContext | None = None) -> dict[str, Any]:
+    """The object's STIX body as the principal may receive it: redacted fields removed, not blanked."""
+    decision = decide(principal, obj, "view", purpose, context=context)
+    body = dict(obj.body)
+    for name in decision.redactions:
+        body.pop(name, None)
+    return body

@@ -34,7 +34,7 @@ from accord.partners.models import Agreement
 from accord.sharing.choices import SubmissionFormat, SubmissionStatus
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["category_of", "submission_create", "submission_process"]
+__all__ = ["category_of", "object_revoke", "retention_purge", "submission_create", "submission_process"]
 
 MAX_ERRORS = 100
 BATCH = 2000
@@ -353,6 +353,7 @@ def _store(
                 tlp=p.tlp or marking,
                 reliability=reliability,
                 data_category=p.stix["x_accord_data_category"],
+                crime_type=_crime_type(p.stix),
                 purpose=purpose,
                 expires_at=expires,
             )
@@ -432,5 +433,50 @@ def _stamp(value: Any) -> datetime | None:
         return None
 
 
+def _crime_type(stix: dict[str, Any]) -> str:
+    declared = stix.get("x_accord_crime_type")
+    labels = stix.get("labels")
+    value = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
+    return str(value).strip().lower()[:64]
+
+
 def _modified(stix: dict[str, Any], now: datetime) -> datetime:
     return _stamp(stix.get("modified")) or _stamp(stix.get("created")) or now
+
+
+@transaction.atomic
+def object_revoke(*, actor: User, stix_id: str, reason: str = "") -> int:
+    """The originator withdraws an object: every version becomes invisible to all but auditors."""
+    if not has_perm(actor, Perm.SHARING_SUBMIT):
+        raise Forbidden("Your role does not allow revoking shared data (sharing.submit).")
+    versions = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
+    count = versions.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+    if count:
+        audit_record(
+            actor=actor,
+            action="object.revoke",
+            object_type="sharing.stixobject",
+            object_id=stix_id,
+            details={"versions": count},
+            justification=reason,
+        )
+    return count
+
+
+@transaction.atomic
+def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete objects past their retention, their links, and observables nothing mentions any
+    more (``accord retention purge``, and the worker daily); the summary goes to the audit chain."""
+    now = now or timezone.now()
+    expired = StixObject.objects.filter(expires_at__lte=now)
+    orphans_before = set(
+        Observable.objects.filter(links__stix_object__in=expired).values_list("pk", flat=True).distinct()
+    )
+    _, deleted = expired.delete()
+    objects = deleted.get(StixObject._meta.label, 0)
+    _, deleted = Observable.objects.filter(pk__in=orphans_before, links__isnull=True).delete()
+    observables = deleted.get(Observable._meta.label, 0)
+    summary = {"objects": objects, "observables": observables}
+    if objects or observables:
+        audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
+    return summary

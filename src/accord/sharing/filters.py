@@ -1,0 +1,50 @@
+"""Filters for shared objects and observables, shared by the API, the UI and the CLI."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import django_filters
+from django.db.models import QuerySet
+
+from accord.core.choices import DataCategory, Tlp
+from accord.sharing.choices import ObservableType
+from accord.sharing.models import Observable, StixObject
+
+__all__ = ["ObservableFilter", "StixObjectFilter"]
+
+
+class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
+    type = django_filters.CharFilter()
+    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices)
+    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    data_category = django_filters.MultipleChoiceFilter(choices=DataCategory.choices)
+    crime_type = django_filters.CharFilter(lookup_expr="iexact")
+    observable = django_filters.CharFilter(method="by_value", label="Mentions exactly this value")
+    value_prefix = django_filters.CharFilter(method="by_prefix", label="Mentions a value starting with")
+    added_after = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="gte")
+    added_before = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="lt")
+
+    class Meta:
+        model = StixObject
+        fields: ClassVar[list[str]] = ["type", "tlp", "organisation", "data_category", "crime_type"]
+
+    def by_value(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
+        linked = Observable.objects.filter(value=value).values("links__stix_object")
+        return qs.filter(pk__in=linked)
+
+    def by_prefix(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
+        linked = Observable.objects.filter(value__startswith=value).values("links__stix_object")
+        return qs.filter(pk__in=linked)
+
+
+class ObservableFilter(django_filters.FilterSet):  # type: ignore[misc]
+    type = django_filters.MultipleChoiceFilter(choices=ObservableType.choices)
+    value = django_filters.CharFilter()
+    value_prefix = django_filters.CharFilter(field_name="value", lookup_expr="startswith")
+    first_seen_after = django_filters.IsoDateTimeFilter(field_name="first_seen", lookup_expr="gte")
+    last_seen_before = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="lt")
+
+    class Meta:
+        model = Observable
+        fields: ClassVar[list[str]] = ["type", "value"]
