@@ -81,6 +81,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import policy
+    from bench import ingest, policy
 
     policy.run()
+    ingest.run(100_000)

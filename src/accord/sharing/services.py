@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+import orjson
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -31,6 +32,7 @@ from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
+from accord.sharing.bulk import adapt_datetime, insert_rows
 from accord.sharing.choices import SubmissionFormat, SubmissionStatus
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
@@ -322,65 +324,88 @@ def _store(
 ) -> dict[str, int]:
     """Write everything in one transaction; a crash or a kill anywhere leaves nothing."""
     now = timezone.now()
-    expires = now + timedelta(days=retention_days)
     marking = submission.tlp or default_tlp
-    reliability = submission.organisation.reliability
-    keys = {(p.stix["id"], _modified(p.stix, now)) for p in parsed}
-    ids = {stix_id for stix_id, _ in keys}
-    known_versions = set()
-    known_ids = set()
-    for chunk in _chunks(sorted(ids), 500):
+    keys = [(p.stix["id"], _modified(p.stix, now)) for p in parsed]
+    known_ids: set[str] = set()
+    known_versions: set[tuple[str, datetime]] = set()
+    for chunk in _chunks(sorted({stix_id for stix_id, _ in keys}), 900):
         for stix_id, modified in StixObject.objects.filter(stix_id__in=chunk).values_list("stix_id", "modified"):
             known_ids.add(stix_id)
             known_versions.add((stix_id, modified))
-    rows, seen = [], set()
-    for p in parsed:
-        key = (p.stix["id"], _modified(p.stix, now))
-        if key in known_versions or key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            StixObject(
-                stix_id=key[0],
-                type=p.stix["type"],
-                spec_version=p.stix.get("spec_version", "2.1"),
-                created=_stamp(p.stix.get("created")) or now,
-                modified=key[1],
-                body=p.stix,
-                organisation_id=submission.organisation_id,
-                agreement_id=submission.agreement_id,
-                submission=submission,
-                tlp=p.tlp or marking,
-                reliability=reliability,
-                data_category=p.stix["x_accord_data_category"],
-                crime_type=_crime_type(p.stix),
-                purpose=purpose,
-                expires_at=expires,
+    fresh: dict[tuple[str, datetime], ParsedObject] = {}
+    for key, p in zip(keys, parsed, strict=True):
+        if key not in known_versions:
+            fresh.setdefault(key, p)
+    fixed = (
+        submission.organisation_id,
+        submission.agreement_id,
+        submission.pk,
+        submission.organisation.reliability,
+        purpose,
+        adapt_datetime(now + timedelta(days=retention_days)),
+        False,
+        adapt_datetime(now),
+    )
+    insert_rows(
+        StixObject._meta.db_table,
+        (
+            "stix_id",
+            "type",
+            "spec_version",
+            "created",
+            "modified",
+            "body",
+            "tlp",
+            "data_category",
+            "crime_type",
+            "organisation_id",
+            "agreement_id",
+            "submission_id",
+            "reliability",
+            "purpose",
+            "expires_at",
+            "revoked",
+            "added_at",
+        ),
+        (
+            (
+                stix_id,
+                p.stix["type"],
+                p.stix.get("spec_version", "2.1"),
+                adapt_datetime(_stamp(p.stix.get("created")) or modified),
+                adapt_datetime(modified),
+                orjson.dumps(p.stix).decode(),
+                p.tlp or marking,
+                p.stix["x_accord_data_category"],
+                _crime_type(p.stix),
+                *fixed,
             )
+            for (stix_id, modified), p in fresh.items()
+        ),
+        json_columns=("body",),
+    )
+    stored = {
+        (stix_id, modified): pk
+        for stix_id, modified, pk in StixObject.objects.filter(submission=submission).values_list(
+            "stix_id", "modified", "pk"
         )
-    StixObject.objects.bulk_create(rows, batch_size=BATCH)
-    stored = {(o.stix_id, o.modified): o.pk for o in rows}
-    if None in stored.values():  # SQLite before 3.35 returns no ids: read them back
-        stored = dict(
-            ((s, m), pk)
-            for s, m, pk in StixObject.objects.filter(submission=submission).values_list("stix_id", "modified", "pk")
-        )
+    }
     observable_ids = _upsert_observables({(m.type, m.value) for p in parsed for m in p.mentions}, now)
-    links: list[ObjectObservable] = []
-    for p in parsed:
-        pk = stored.get((p.stix["id"], _modified(p.stix, now)))
-        if pk is None:
-            continue
-        links.extend(
-            ObjectObservable(stix_object_id=pk, observable_id=observable_ids[(m.type, m.value)])
-            for m in {(m.type, m.value): m for m in p.mentions}.values()
-        )
-    ObjectObservable.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+    insert_rows(
+        ObjectObservable._meta.db_table,
+        ("stix_object_id", "observable_id"),
+        (
+            (stored[key], observable_ids[pair])
+            for key, p in fresh.items()
+            for pair in {(m.type, m.value) for m in p.mentions}
+        ),
+        ignore_conflicts=True,
+    )
     counts = {
         "objects_count": len(parsed),
         "observables_count": len(observable_ids),
-        "new_count": sum(1 for o in rows if o.stix_id not in known_ids),
-        "updated_count": sum(1 for o in rows if o.stix_id in known_ids),
+        "new_count": sum(1 for stix_id, _ in fresh if stix_id not in known_ids),
+        "updated_count": sum(1 for stix_id, _ in fresh if stix_id in known_ids),
     }
     _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
     audit_record(
@@ -389,27 +414,36 @@ def _store(
     return counts
 
 
+def _observable_ids(kind: str, values: list[str]) -> Iterable[tuple[tuple[str, str], int]]:
+    for chunk in _chunks(values, 900):
+        for value, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk"):
+            yield (kind, value), pk
+
+
 def _upsert_observables(pairs: set[tuple[str, str]], now: datetime) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
+    """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the known."""
     by_type: dict[str, list[str]] = {}
     for kind, value in pairs:
         by_type.setdefault(kind, []).append(value)
+    found: dict[tuple[str, str], int] = {}
     for kind, values in by_type.items():
-        for chunk in _chunks(values, 500):
-            found.update(
-                ((kind, v), pk)
-                for v, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk")
-            )
-    Observable.objects.filter(pk__in=list(found.values())).update(last_seen=now)
-    missing = [Observable(type=k, value=v, first_seen=now, last_seen=now) for k, v in pairs if (k, v) not in found]
-    Observable.objects.bulk_create(missing, batch_size=BATCH, ignore_conflicts=True)
-    for kind in {k for k, _ in pairs}:
-        new_values = [o.value for o in missing if o.type == kind]
-        for chunk in _chunks(new_values, 500):
-            found.update(
-                ((kind, v), pk)
-                for v, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk")
-            )
+        found.update(_observable_ids(kind, values))
+    for chunk in _chunks(list(found.values()), 900):
+        Observable.objects.filter(pk__in=chunk).update(last_seen=now)
+    stamp = adapt_datetime(now)
+    missing = [(kind, value) for kind, value in pairs if (kind, value) not in found]
+    insert_rows(
+        Observable._meta.db_table,
+        ("type", "value", "extra", "first_seen", "last_seen"),
+        ((kind, value, "{}", stamp, stamp) for kind, value in missing),
+        json_columns=("extra",),
+        ignore_conflicts=True,
+    )
+    missing_by_type: dict[str, list[str]] = {}
+    for kind, value in missing:
+        missing_by_type.setdefault(kind, []).append(value)
+    for kind, values in missing_by_type.items():
+        found.update(_observable_ids(kind, values))
     return found
 
 
