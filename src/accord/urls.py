@@ -9,6 +9,7 @@ from accord.core.errors import json_error_view
 urlpatterns = [
     path("", include("accord.web.urls")),
     path("", include("accord.partners.urls")),
+    path("", include("accord.sharing.urls")),
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
     path("api/v1/", include("accord.policy.api_urls")),

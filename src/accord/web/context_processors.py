@@ -27,6 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     if has_perm(user, Perm.ORGANISATION_VIEW_ALL):
         items.append(("Applications", reverse("partners:application-list")))
+    if has_perm(user, Perm.SHARING_SUBMIT):
+        items.append(("Share data", reverse("sharing:submit")))
+    if has_perm(user, Perm.SHARING_READ):
+        items.append(("Shared data", reverse("sharing:object-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
         ("People", reverse("web:person-list")),

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from accord.core import selectors, services
 from accord.core.audit import audit_verify
@@ -45,6 +46,7 @@ class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: its user is a person, never anonymous."""
 
     user: User
+    htmx: HtmxDetails
 
 
 def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:

@@ -1,0 +1,104 @@
+"""Sharing UI: upload with progress, one's submissions and their errors, browsing shared data.
+
+Thin: the form checks shape, the ingest service decides, selectors read through the policy.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.roles import Perm, has_perm
+from accord.policy.principal import principal_context
+from accord.sharing import selectors
+from accord.sharing.filters import StixObjectFilter
+from accord.sharing.forms import SubmissionForm
+from accord.sharing.services import submission_create, submission_process
+from accord.sharing.tasks import process_submission
+from accord.web.views import AuthedRequest, paginate
+
+__all__ = ["object_detail", "object_list", "submission_detail", "submission_list", "submit"]
+
+
+@login_required
+def submit(request: AuthedRequest) -> HttpResponse:
+    """Upload a file; small ones are ingested at once, large ones queued. Then see how it went."""
+    if not has_perm(request.user, Perm.SHARING_SUBMIT):
+        raise PermissionDenied("Your role does not share data.")
+    form = SubmissionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission, created = submission_create(
+                actor=request.user,
+                organisation=request.user.organisation,
+                stream=data["file"],
+                filename=data["file"].name,
+                format=data["format"] or "auto",
+                tlp=data["tlp"] or None,
+                agreement=data["agreement"] or None,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if created and submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
+                transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+            elif created:
+                submission_process(submission_id=submission.pk)
+            url = reverse("sharing:submission-detail", args=[submission.pk])
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    return render(request, "sharing/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def submission_list(request: AuthedRequest) -> HttpResponse:
+    qs = selectors.submission_list(principal=request.user)
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    page, query = paginate(request, qs)
+    return render(request, "sharing/submission_list.html", {"page": page, "query": query, "status": status})
+
+
+@login_required
+def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A submission's progress (polled while it runs), counts and errors."""
+    try:
+        submission = selectors.submission_get(principal=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    template = "sharing/_submission_status.html" if request.htmx else "sharing/submission_detail.html"
+    return render(request, template, {"submission": submission})
+
+
+@login_required
+def object_list(request: AuthedRequest) -> HttpResponse:
+    """Shared data as far as the policy lets this person see it."""
+    purpose = request.GET.get("purpose", "investigation")
+    try:
+        qs = selectors.object_list(principal=request.user, purpose=purpose)
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    filterset = StixObjectFilter(request.GET, queryset=qs)
+    page, query = paginate(request, filterset.qs)
+    return render(request, "sharing/object_list.html", {"filter": filterset, "page": page, "query": query})
+
+
+@login_required
+def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
+    try:
+        versions = selectors.object_get(principal=request.user, key=key)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    context = principal_context(request.user)
+    shown = [(v, selectors.redacted(v, request.user, "investigation", context)) for v in versions]
+    return render(request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0]})

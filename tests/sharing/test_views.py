@@ -1,0 +1,74 @@
+"""Sharing pages: upload, submissions with their errors, browsing what the policy allows."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accord.sharing.models import StixObject, Submission
+from tests.factories import make_agreement
+from tests.stix_samples import bundle, indicator
+
+
+@pytest.fixture
+def contributor_client(client, people, partner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    client.force_login(people["partner_contributor"])
+    return client
+
+
+def test_upload_then_see_the_submission(contributor_client):
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    response = contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data), "format": "auto"})
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/submissions/{submission.pk}/"
+    page = contributor_client.get(response["Location"]).content.decode()
+    assert 'data-testid="submission-status">Done<' in page
+    assert submission.sha256 in page
+    assert "feed.json" in contributor_client.get("/submissions/").content.decode()
+
+
+def test_a_failed_upload_lists_its_errors_and_stores_nothing(contributor_client):
+    data = b"type,value\nipv4,203.0.113.7\nipv4,203.0.113.999\n"
+    response = contributor_client.post(
+        "/share/", {"file": SimpleUploadedFile("feed.csv", data), "format": "csv"}, follow=True
+    )
+    page = response.content.decode()
+    assert "nothing was stored" in page
+    assert "line 3" in page and "IPv4" in page
+    assert StixObject.objects.count() == 0
+
+
+def test_htmx_upload_redirects_the_page(contributor_client):
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    response = contributor_client.post(
+        "/share/", {"file": SimpleUploadedFile("feed.json", data)}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/submissions/")
+
+
+def test_form_errors(contributor_client):
+    response = contributor_client.post("/share/", {"format": "auto", "tlp": "purple"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "File" in page and "TLP" in page
+
+
+def test_readers_cannot_share_but_can_browse(client, people, partner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    client.force_login(people["partner_reader"])
+    assert client.get("/share/").status_code == 403
+    assert "Shared data" in client.get("/shared/").content.decode()
+
+
+def test_browse_and_object_detail(contributor_client, people):
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']", labels=["phishing"]))
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)})
+    listing = contributor_client.get("/shared/", {"crime_type": "phishing"}).content.decode()
+    assert "indicator--00000000-0000-4000-8000-000000000001" in listing
+    detail = contributor_client.get("/shared/indicator--00000000-0000-4000-8000-000000000001/").content.decode()
+    assert "203.0.113.7" in detail
+    assert contributor_client.get("/shared/indicator--nope/").status_code == 404
