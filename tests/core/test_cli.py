@@ -73,6 +73,7 @@ def test_token_issue_errors_name_the_problem(people, args, message):
 
 def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
+    settings.MEDIA_ROOT = tmp_path / "media"
     first = run("demo")
     counts = (Organisation.objects.count(), User.objects.count())
     run("demo")
@@ -99,6 +100,15 @@ def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     sectors = set(Organisation.objects.filter(kind="private").values_list("sector", flat=True))
     assert {"cybersecurity", "information_technology", "banking_finance"} <= sectors
     assert Organisation.objects.filter(kind="academia").exists()
+    from accord.sharing.models import Observable, Submission
+
+    assert set(Submission.objects.values_list("format", "status")) == {
+        ("stix", "done"),
+        ("misp", "done"),
+        ("csv", "done"),
+        ("text", "done"),
+    }
+    assert Observable.objects.filter(value="GB33BUKB20201555555555").get().links.count() >= 2  # across partners
     assert audit_verify().ok
 
 

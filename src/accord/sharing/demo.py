@@ -1,0 +1,178 @@
+"""Demo data of sharing: submissions from several partners in every format, with values that
+recur across partners (a mule account, a phishing domain, a C2 address) for the analysts.
+
+Idempotent: the same bytes under the same agreement are the same submission.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+
+from accord.core.models import Organisation
+from accord.formats.markings import TLP2_IDS
+from accord.sharing.services import submission_create, submission_process
+
+__all__ = ["load"]
+
+STAMP = "2026-10-12T08:30:00.000Z"
+MULE_IBAN = "GB33BUKB20201555555555"
+PHISHING_DOMAIN = "secure-login-atlasbank.example.com"
+C2 = "198.51.100.23"
+WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+
+
+def _indicator(n: int, pattern: str, name: str, tlp: str, crime: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--7a1c0e52-3b9d-4f0a-9c1e-{n:012d}",
+        "created": STAMP,
+        "modified": STAMP,
+        "valid_from": STAMP,
+        "pattern_type": "stix",
+        "pattern": pattern,
+        "name": name,
+        "labels": [crime],
+        "object_marking_refs": [TLP2_IDS[tlp]],
+        **extra,
+    }
+
+
+def _kestrel() -> bytes:
+    objects = [
+        _indicator(1, f"[domain-name:value = '{PHISHING_DOMAIN}']", "Bank credential phishing", "green", "phishing"),
+        _indicator(2, f"[ipv4-addr:value = '{C2}']", "Phishing kit back end", "amber", "phishing"),
+        _indicator(
+            3,
+            "[url:value = 'https://secure-login-atlasbank.example.com/auth/verify.php']",
+            "Phishing landing page",
+            "green",
+            "phishing",
+        ),
+        _indicator(
+            4,
+            "[file:hashes.'SHA-256' = '3f4a6c2e9b1d8f7a5c3e1b9d7f5a3c1e9b7d5f3a1c9e7b5d3f1a9c7e5b3d1f9a']",
+            "Cryptojacking miner",
+            "amber",
+            "cryptojacking",
+        ),
+        _indicator(
+            5,
+            "[domain-name:value = 'pool.xmr-fastmine.example.net']",
+            "Mining pool of the miner",
+            "green",
+            "cryptojacking",
+        ),
+        _indicator(
+            6,
+            "[email-addr:value = 'ceo-office@atlas-bank-group.example.org']",
+            "BEC sender impersonating a CEO",
+            "amber",
+            "bec",
+        ),
+    ]
+    return orjson.dumps({"type": "bundle", "id": "bundle--2f6f1c6e-8d7b-4d35-9f0e-6a0c2b1d9e41", "objects": objects})
+
+
+def _atlas() -> bytes:
+    event = {
+        "Event": {
+            "uuid": "c8f6a9d2-4e1b-4a7c-8d3f-5b2e1a9c7d60",
+            "info": "Romance scam: mule accounts and wallets",
+            "date": "2026-10-10",
+            "threat_level_id": "2",
+            "analysis": "2",
+            "distribution": "1",
+            "Tag": [{"name": "tlp:amber"}],
+            "Attribute": [
+                {
+                    "uuid": "c8f6a9d2-4e1b-4a7c-8d3f-5b2e1a9c7d61",
+                    "type": "iban",
+                    "category": "Financial fraud",
+                    "value": MULE_IBAN,
+                    "comment": "Receives victims' transfers, emptied within hours",
+                },
+                {
+                    "uuid": "c8f6a9d2-4e1b-4a7c-8d3f-5b2e1a9c7d62",
+                    "type": "btc",
+                    "category": "Financial fraud",
+                    "value": WALLET,
+                    "comment": "Cash-out wallet",
+                },
+                {
+                    "uuid": "c8f6a9d2-4e1b-4a7c-8d3f-5b2e1a9c7d63",
+                    "type": "domain",
+                    "category": "Network activity",
+                    "value": PHISHING_DOMAIN,
+                    "Tag": [{"name": "tlp:green"}],
+                },
+            ],
+            "Object": [
+                {
+                    "name": "bank-account",
+                    "meta-category": "financial",
+                    "uuid": "c8f6a9d2-4e1b-4a7c-8d3f-5b2e1a9c7d64",
+                    "Attribute": [
+                        {
+                            "type": "iban",
+                            "object_relation": "iban",
+                            "category": "Financial fraud",
+                            "value": "DE89370400440532013000",
+                        },
+                        {
+                            "type": "bic",
+                            "object_relation": "swift",
+                            "category": "Financial fraud",
+                            "value": "COBADEFFXXX",
+                        },
+                    ],
+                }
+            ],
+        }
+    }
+    return orjson.dumps(event)
+
+
+def _northwind() -> bytes:
+    return (
+        "type,value,tlp,first_seen,description,crime_type\n"
+        f"domain,{PHISHING_DOMAIN},green,2026-10-09,Hosted on our cloud; taken down,phishing\n"
+        "url,https://invoice-portal.example.com/pay,green,2026-10-11,Fake invoice portal,bec\n"
+        f"ipv4,{C2},amber,2026-10-08,Tenant used as phishing back end,phishing\n"
+        "ipv4,203.0.113.45,green,2026-10-07,Brute force against tenants,other\n"
+    ).encode()
+
+
+def _kenya() -> bytes:
+    return (
+        "Operation summary, Nairobi, October 2026.\n\n"
+        "Victims of a romance scam were told to pay a 'customs fee' into the account "
+        f"{MULE_IBAN[:4]} {MULE_IBAN[4:8]} {MULE_IBAN[8:12]} {MULE_IBAN[12:16]} {MULE_IBAN[16:20]} {MULE_IBAN[20:]}. "
+        "The suspects' phone line, +254 20 2222222, was used to coach victims. "
+        f"Funds were then moved to the wallet {WALLET}. "
+        "The fake dating profile linked to hxxps://love-match-africa[.]example[.]com/profile/442.\n"
+    ).encode()
+
+
+SUBMISSIONS = [
+    ("Kestrel", "kestrel-phishing-oct.json", _kestrel),
+    ("Atlas Bank", "atlas-romance-mules.json", _atlas),
+    ("Northwind", "northwind-abuse.csv", _northwind),
+    ("KE-NCU", "nairobi-operation-summary.txt", _kenya),
+]
+
+
+def load() -> list[Any]:
+    for short, filename, build in SUBMISSIONS:
+        organisation = Organisation.objects.filter(short_name=short, status="active").first()
+        if organisation is None:
+            continue
+        submission, created = submission_create(
+            actor=None, organisation=organisation, stream=io.BytesIO(build()), filename=filename
+        )
+        if created:
+            submission_process(submission_id=submission.pk)
+    return []
