@@ -106,7 +106,7 @@ def _host(value: str) -> str:
     except idna.IDNAError as exc:
         raise InvalidObservable(f"'{value}' is not a valid internationalised domain name: {exc}") from exc
     labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(ascii_host) > 253 or len(labels) < 2 or not all(map(_LABEL.match, labels)):
         raise InvalidObservable(f"'{value}' is not a domain name (labels of letters, digits and hyphens)")
     if labels[-1].isdigit():
         raise InvalidObservable(f"'{value}' is an IP address, not a domain name")
@@ -126,6 +126,7 @@ class Domain(Normaliser):
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
+_LOOKS_NUMERIC = re.compile(r"^[0-9.]+$")
 
 
 @register
@@ -141,12 +142,15 @@ class Url(Normaliser):
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https", "ftp") or not parts.hostname:
             raise InvalidObservable(f"'{value}' is not an http, https or ftp URL with a host")
-        try:
-            host = str(ipaddress.ip_address(parts.hostname))
-            if ":" in host:
-                host = f"[{host}]"
-        except ValueError:
-            host = _host(parts.hostname)
+        hostname = parts.hostname
+        if ":" in hostname or _LOOKS_NUMERIC.match(hostname):  # an address, not a name
+            try:
+                address = ipaddress.ip_address(hostname)
+            except ValueError as exc:
+                raise InvalidObservable(f"'{value}' has an invalid host address") from exc
+            host = f"[{address}]" if address.version == 6 else str(address)
+        else:
+            host = _host(hostname)
         netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
         if parts.username:
             netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
@@ -162,7 +166,8 @@ class Email(Normaliser):
         local, at, domain = value.rpartition("@")
         if not at or not local or len(local) > 64 or any(ch.isspace() for ch in local):
             raise InvalidObservable(f"'{value}' is not an e-mail address")
-        return Canonical(self.type, f"{local}@{_host(domain)}", {"domain": _host(domain)})
+        host = _host(domain)
+        return Canonical(self.type, f"{local}@{host}", {"domain": host})
 
 
 class _Hash(Normaliser):
