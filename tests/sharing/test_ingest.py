@@ -267,3 +267,26 @@ def test_free_text_through_the_api(api_for, sharer):
     assert set(Observable.objects.values_list("type", flat=True)) >= {"iban", "url"}
     iban = Observable.objects.get(type="iban")
     assert iban.stix_objects.get().body["description"].startswith("Mule account")
+
+
+def test_a_failed_or_abandoned_submission_can_be_sent_again(api_for, partner, people, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.MEDIA_ROOT = tmp_path
+    agreement = make_agreement(partner, data_categories=["technical_indicator"])
+    client = api_for("partner_contributor")
+    refused = post(client, GOOD)
+    assert refused.status_code == 400  # the IBAN is a financial identifier the agreement does not cover
+    agreement.current_version.data_categories = ["technical_indicator", "financial_identifier"]
+    agreement.current_version.save()
+    again = post(client, GOOD)
+    assert again.status_code == 201, again.json()
+    assert again.json()["id"] == refused.json()["error"]["details"]["id"]
+    assert again.json()["status"] == "done"
+    # one whose process died long ago is taken again too
+    stuck = Submission.objects.get()
+    Submission.objects.filter(pk=stuck.pk).update(status="processing", started_at=timezone.now() - timedelta(hours=2))
+    assert post(client, GOOD).status_code == 201
+    assert AuditEvent.objects.filter(action="submission.retry").count() == 2

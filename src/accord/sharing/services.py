@@ -191,7 +191,24 @@ def submission_create(
         format = detected  # noqa: A001
     existing = Submission.objects.filter(agreement=in_force, sha256=stored.sha256).first()
     if existing is not None:
-        return existing, False
+        if not _retryable(existing):
+            return existing, False
+        # Nothing of it was stored: take it again (the agreement may have changed since, or the
+        # process that had it was killed).
+        _set(
+            existing,
+            status=SubmissionStatus.QUEUED,
+            progress=0,
+            errors=[],
+            rejected_count=0,
+            started_at=None,
+            finished_at=None,
+            submitted_by=actor,
+            format=format,
+            tlp=marking,
+        )
+        audit_record(actor=actor, action="submission.retry", obj=existing, organisation=organisation)
+        return existing, True
     with transaction.atomic():
         submission = Submission.objects.create(
             organisation=organisation,
@@ -211,6 +228,17 @@ def submission_create(
             details={"sha256": stored.sha256, "size": stored.size, "format": format, "agreement": in_force.reference},
         )
     return submission, True
+
+
+STALE_AFTER = timedelta(minutes=30)
+
+
+def _retryable(submission: Submission) -> bool:
+    """Failed, or started long ago and never finished (its process died): nothing was stored."""
+    if submission.status == SubmissionStatus.FAILED:
+        return True
+    started = submission.started_at or submission.created_at
+    return submission.status != SubmissionStatus.DONE and timezone.now() - started > STALE_AFTER
 
 
 class _Progress:
