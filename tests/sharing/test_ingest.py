@@ -290,3 +290,46 @@ def test_a_failed_or_abandoned_submission_can_be_sent_again(api_for, partner, pe
     Submission.objects.filter(pk=stuck.pk).update(status="processing", started_at=timezone.now() - timedelta(hours=2))
     assert post(client, GOOD).status_code == 201
     assert AuditEvent.objects.filter(action="submission.retry").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"x_accord_credibility": 5}, "x_accord_credibility"),
+        ({"x_accord_credibility": "high"}, "x_accord_credibility"),
+        ({"x_accord_data_subject": "bystander"}, "x_accord_data_subject"),
+        ({"x_accord_nature": "rumour"}, "x_accord_nature"),
+    ],
+)
+def test_bad_handling_properties_are_refused(api_for, sharer, extra, field):
+    response = post(api_for("partner_contributor"), bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']", **extra)))
+    assert response.status_code == 400
+    assert f"object 0 (indicator--00000000-0000-4000-8000-000000000001), {field}" in response.json()["error"]["message"]
+    assert StixObject.objects.count() == 0
+
+
+def test_handling_properties_are_kept_and_personal_data_has_a_subject(api_for, sharer):
+    person = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--00000000-0000-4000-8000-0000000000aa",
+        "created": "2026-05-01T12:00:00.000Z",
+        "modified": "2026-05-01T12:00:00.000Z",
+        "name": "J. Doe",
+        "identity_class": "individual",
+    }
+    data = bundle(
+        indicator(1, "[ipv4-addr:value = '203.0.113.7']", x_accord_credibility=2),
+        person,
+        dict(
+            person,
+            id="identity--00000000-0000-4000-8000-0000000000bb",
+            x_accord_data_subject="suspect",
+            x_accord_nature="assessment",
+        ),
+    )
+    assert post(api_for("partner_contributor"), data).status_code == 201
+    rows = {o.stix_id[-2:]: o for o in StixObject.objects.all()}
+    assert rows["01"].credibility == 2
+    assert (rows["aa"].data_category, rows["aa"].subject_category, rows["aa"].nature) == ("personal_data", "other", "")
+    assert (rows["bb"].subject_category, rows["bb"].nature) == ("suspect", "assessment")

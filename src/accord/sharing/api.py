@@ -167,6 +167,8 @@ class StixObjectSerializer(serializers.ModelSerializer[StixObject]):
             "organisation",
             "reliability",
             "credibility",
+            "subject_category",
+            "nature",
             "expires_at",
             "revoked",
             "added_at",

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-__all__ = ["ObservableType", "SubmissionFormat", "SubmissionStatus"]
+__all__ = ["Nature", "ObservableType", "SubjectCategory", "SubmissionFormat", "SubmissionStatus"]
 
 
 class ObservableType(models.TextChoices):
@@ -35,3 +35,19 @@ class SubmissionFormat(models.TextChoices):
     CSV = "csv", "CSV"
     MISP = "misp", "MISP event JSON"
     TEXT = "text", "Free text"
+
+
+class SubjectCategory(models.TextChoices):
+    """Whom personal data is about (EU Directive 2016/680, Art. 6)."""
+
+    SUSPECT = "suspect", "Suspect"
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+    OTHER = "other", "Other"
+
+
+class Nature(models.TextChoices):
+    """Whether personal data is a fact or an assessment (Directive 2016/680, Art. 7)."""
+
+    FACT = "fact", "Fact"
+    ASSESSMENT = "assessment", "Assessment"

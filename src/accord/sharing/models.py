@@ -10,7 +10,7 @@ from django.utils import timezone
 from accord.core.choices import DataCategory, Purpose, ReliabilityGrade, Tlp
 from accord.core.models import Organisation, User
 from accord.partners.models import Agreement
-from accord.sharing.choices import ObservableType, SubmissionFormat, SubmissionStatus
+from accord.sharing.choices import Nature, ObservableType, SubjectCategory, SubmissionFormat, SubmissionStatus
 
 
 class Submission(models.Model):
@@ -99,6 +99,18 @@ class StixObject(models.Model):
     tlp = models.CharField(max_length=16, choices=Tlp.choices)
     reliability = models.CharField(max_length=1, choices=ReliabilityGrade.choices, default=ReliabilityGrade.X)
     credibility = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Information credibility 1-4.")
+    subject_category = models.CharField(
+        max_length=16,
+        choices=SubjectCategory.choices,
+        blank=True,
+        help_text="Whom personal data is about (x_accord_data_subject).",
+    )
+    nature = models.CharField(
+        max_length=16,
+        choices=Nature.choices,
+        blank=True,
+        help_text="Personal data as fact or assessment (x_accord_nature).",
+    )
     crime_type = models.CharField(
         max_length=64,
         blank=True,

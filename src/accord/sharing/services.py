@@ -33,7 +33,7 @@ from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
 from accord.sharing.bulk import adapt_datetime, insert_rows
-from accord.sharing.choices import SubmissionFormat, SubmissionStatus
+from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
 __all__ = ["category_of", "object_revoke", "retention_purge", "submission_create", "submission_process"]
@@ -62,6 +62,26 @@ _CATEGORY_BY_OBSERVABLE = {
     "eth": DataCategory.FINANCIAL_IDENTIFIER,
     "phone": DataCategory.PERSONAL_DATA,
 }
+
+
+def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
+    """Check the object's own handling properties; personal data always gets a subject category."""
+    credibility = item.stix.get("x_accord_credibility")
+    if credibility is not None and (
+        not isinstance(credibility, int) or isinstance(credibility, bool) or not 1 <= credibility <= 4
+    ):
+        return ReadError(item.where, "x_accord_credibility", f"{credibility!r} is not an information credibility 1-4")
+    subject = item.stix.get("x_accord_data_subject")
+    if subject is not None and subject not in SubjectCategory.values:
+        return ReadError(
+            item.where, "x_accord_data_subject", f"{subject!r} is not one of: {', '.join(SubjectCategory.values)}"
+        )
+    nature = item.stix.get("x_accord_nature")
+    if nature is not None and nature not in Nature.values:
+        return ReadError(item.where, "x_accord_nature", f"{nature!r} is not one of: {', '.join(Nature.values)}")
+    if category == DataCategory.PERSONAL_DATA:
+        item.stix.setdefault("x_accord_data_subject", SubjectCategory.OTHER.value)
+    return None
 
 
 def category_of(parsed: ParsedObject) -> str:
@@ -316,7 +336,11 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                     )
                 else:
                     item.stix.setdefault("x_accord_data_category", category)
-                    parsed.append(item)
+                    problem = _handling_problem(item, category)
+                    if problem:
+                        errors.append(problem)
+                    else:
+                        parsed.append(item)
             if len(errors) >= MAX_ERRORS:
                 break
     if errors:
@@ -386,6 +410,9 @@ def _store(
             "tlp",
             "data_category",
             "crime_type",
+            "credibility",
+            "subject_category",
+            "nature",
             "organisation_id",
             "agreement_id",
             "submission_id",
@@ -406,6 +433,9 @@ def _store(
                 p.tlp or marking,
                 p.stix["x_accord_data_category"],
                 _crime_type(p.stix),
+                p.stix.get("x_accord_credibility"),
+                p.stix.get("x_accord_data_subject", ""),
+                p.stix.get("x_accord_nature", ""),
                 *fixed,
             )
             for (stix_id, modified), p in fresh.items()
