@@ -158,3 +158,15 @@ def test_recipient_purposes_cap_what_it_may_ask_for(people, partner, originator)
     assert "investigation" in refused.reason
     assert decide(people["partner_reader"], obj, purpose="prevention").allowed
     assert not visible(people["partner_reader"], purpose="investigation").filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize(("attribution", "named"), [("may", True), ("must", True), ("must-not", False)])
+def test_the_source_is_named_only_where_its_agreement_allows(people, partner, originator, attribution, named):
+    from accord.policy import principal_context
+    from accord.policy.rules import may_name_source
+
+    terms = originator.agreements.get().current_version
+    terms.provider_attribution = attribution
+    make_agreement(partner)
+    assert may_name_source(principal_context(people["partner_reader"]), originator.pk, terms) is named
+    assert may_name_source(principal_context(people["analyst"]), originator.pk, terms) is True

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
+from accord.core.checks import one_of, require
 from accord.core.choices import (
     ContributionArea,
     OrganisationKind,
@@ -28,10 +29,10 @@ from accord.core.choices import (
     Sector,
     TokenScope,
 )
-from accord.core.errors import Conflict, Forbidden, ValidationFailed
+from accord.core.errors import Conflict, ValidationFailed
 from accord.core.models import ApiToken, Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
-from accord.core.roles import Perm, allowed_scopes, has_perm
+from accord.core.roles import Perm, allowed_scopes
 
 __all__ = [
     "IssuedToken",
@@ -63,36 +64,20 @@ ORGANISATION_FIELDS = (
 PERSON_FIELDS = ("email", "first_name", "last_name", "job_title", "role", "is_active")
 
 
-def _require(actor: User | None, perm: Perm) -> None:
-    # A system action (CLI bootstrap, demo, scheduled job) has no actor and is trusted.
-    if actor is not None and not has_perm(actor, perm):
-        raise Forbidden(f"Your role does not allow this ({perm}).")
-
-
-def _choice(field: str, value: Any, choices: type[Any], *, blank: bool = False) -> None:
-    if blank and value in ("", None):
-        return
-    if value not in choices.values:
-        raise ValidationFailed(
-            f"{field}: '{value}' is not one of {', '.join(choices.values)}.",
-            details={field: [f"Expected one of: {', '.join(choices.values)}."]},
-        )
-
-
 def _check_organisation(values: dict[str, Any]) -> None:
     if not str(values.get("name", "")).strip():
         raise ValidationFailed("name: an organisation needs a name.", details={"name": ["This field is required."]})
-    _choice("kind", values.get("kind"), OrganisationKind)
-    _choice("sector", values.get("sector"), Sector, blank=True)
-    _choice("status", values.get("status"), OrganisationStatus)
-    _choice("reliability", values.get("reliability"), ReliabilityGrade)
+    one_of("kind", values.get("kind"), OrganisationKind)
+    one_of("sector", values.get("sector"), Sector, blank=True)
+    one_of("status", values.get("status"), OrganisationStatus)
+    one_of("reliability", values.get("reliability"), ReliabilityGrade)
     if values.get("country") not in COUNTRY_REGION:
         raise ValidationFailed(
             f"country: '{values.get('country')}' is not an ISO 3166-1 alpha-2 code.",
             details={"country": ["Expected an ISO 3166-1 alpha-2 code, e.g. KE, BR, SG, FR, JO."]},
         )
     for area in values.get("contribution_areas") or []:
-        _choice("contribution_areas", area, ContributionArea)
+        one_of("contribution_areas", area, ContributionArea)
     if values["kind"] == OrganisationKind.PRIVATE and not values.get("sector"):
         raise ValidationFailed(
             "sector: a private organisation needs a sector.",
@@ -126,7 +111,7 @@ def organisation_create(
     is_host: bool = False,
 ) -> Organisation:
     """Register an organisation; its region follows from its country."""
-    _require(actor, Perm.ORGANISATION_MANAGE)
+    require(actor, Perm.ORGANISATION_MANAGE)
     if not is_host and status not in (OrganisationStatus.APPLICANT, OrganisationStatus.VETTING):
         raise ValidationFailed(
             f"status: a new organisation starts as applicant or vetting, not {status}; it becomes active "
@@ -175,7 +160,7 @@ def organisation_update(
     *, actor: User | None, organisation: Organisation, justification: str = "", **changes: Any
 ) -> Organisation:
     """Change an organisation's details; the audit event records each field's old and new value."""
-    _require(actor, Perm.ORGANISATION_MANAGE)
+    require(actor, Perm.ORGANISATION_MANAGE)
     if "status" in changes:
         raise ValidationFailed(
             "status: an organisation's status follows its agreements; suspend, reinstate or terminate "
@@ -221,8 +206,8 @@ def organisation_set_status(
 
     Called by the partnership services, which decide when (agreements in force, sanctions).
     """
-    _require(actor, Perm.PARTNERSHIP_MANAGE)
-    _choice("status", status, OrganisationStatus)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    one_of("status", status, OrganisationStatus)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.status == status:
         return organisation
@@ -259,7 +244,7 @@ def host_ensure(*, name: str, country: str, short_name: str = "") -> Organisatio
 
 
 def _check_role_for_organisation(role: str, organisation: Organisation) -> None:
-    _choice("role", role, Role)
+    one_of("role", role, Role)
     partner_role = role in {Role.PARTNER_CONTRIBUTOR, Role.PARTNER_READER}
     if organisation.is_host and partner_role:
         raise ValidationFailed(
@@ -292,7 +277,7 @@ def person_create(
 
     Without a password the account cannot log in until one is set (an invitation, later).
     """
-    _require(actor, Perm.PERSON_MANAGE)
+    require(actor, Perm.PERSON_MANAGE)
     _check_role_for_organisation(role, organisation)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(f"username: '{username}' is taken.", details={"username": ["Already taken."]})
@@ -329,7 +314,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor: User | None, person: User, justification: str = "", **changes: Any) -> User:
     """Change a person's details, role or active flag (deactivating ends their sessions' use)."""
-    _require(actor, Perm.PERSON_MANAGE)
+    require(actor, Perm.PERSON_MANAGE)
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationFailed(
@@ -373,7 +358,7 @@ def person_update(*, actor: User | None, person: User, justification: str = "", 
 def person_set_password(*, actor: User | None, person: User, password: str) -> None:
     """Set a person's password after the configured validators accept it."""
     if actor is not None and actor.pk != person.pk:
-        _require(actor, Perm.PERSON_MANAGE)
+        require(actor, Perm.PERSON_MANAGE)
     _validate_password(password, person)
     person.set_password(password)
     person.save(update_fields=["password"])
@@ -397,7 +382,7 @@ def _hash_secret(secret: str) -> str:
 def token_issue(*, actor: User | None, user: User, name: str, scopes: list[str], days: int = 90) -> IssuedToken:
     """Issue an API token for ``user`` (oneself, or anyone for a platform administrator)."""
     if actor is not None and actor.pk != user.pk:
-        _require(actor, Perm.PLATFORM_ADMIN)
+        require(actor, Perm.PLATFORM_ADMIN)
     if not user.is_active:
         raise ValidationFailed(f"user: {user.username} is deactivated.", details={"user": ["Inactive."]})
     if not name.strip():
@@ -408,7 +393,7 @@ def token_issue(*, actor: User | None, user: User, name: str, scopes: list[str],
             "scopes: name at least one scope.", details={"scopes": [f"One or more of: {', '.join(TokenScope.values)}."]}
         )
     for scope in scopes:
-        _choice("scopes", scope, TokenScope)
+        one_of("scopes", scope, TokenScope)
     permitted = allowed_scopes(user.role)
     refused = [s for s in scopes if s not in permitted]
     if refused:
@@ -449,7 +434,7 @@ def token_issue(*, actor: User | None, user: User, name: str, scopes: list[str],
 def token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     """Revoke a token at once; revoking twice is harmless."""
     if actor is not None and actor.pk != token.user_id:
-        _require(actor, Perm.PLATFORM_ADMIN)
+        require(actor, Perm.PLATFORM_ADMIN)
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

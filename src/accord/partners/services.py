@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accord.core.audit import audit_record
+from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import (
     ContributionArea,
     DataCategory,
@@ -33,11 +34,11 @@ from accord.core.choices import (
     Sector,
     Tlp,
 )
-from accord.core.errors import Conflict, Forbidden, ValidationFailed
+from accord.core.errors import Conflict, ValidationFailed
 from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
-from accord.core.roles import Perm, has_perm
+from accord.core.roles import Perm
 from accord.core.services import organisation_create, organisation_set_status, organisation_update, person_create
 from accord.partners.choices import (
     AGREEMENT_PREFIX,
@@ -77,36 +78,6 @@ __all__ = [
     "organisation_sync_status",
     "organisation_terminate",
 ]
-
-
-def _require(actor: User | None, perm: Perm = Perm.PARTNERSHIP_MANAGE) -> None:
-    if actor is not None and not has_perm(actor, perm):
-        raise Forbidden(f"Your role does not allow this ({perm}).")
-
-
-def _invalid(field: str, message: str, expected: str | None = None) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}", details={field: [expected or message]})
-
-
-def _one_of(field: str, value: Any, choices: Any, *, blank: bool = False) -> None:
-    if blank and value in ("", None):
-        return
-    if value not in choices.values:
-        raise _invalid(
-            field,
-            f"'{value}' is not one of {', '.join(choices.values)}.",
-            f"Expected one of: {', '.join(choices.values)}.",
-        )
-
-
-def _all_of(field: str, values: Any, choices: Any, *, required: bool = True) -> list[str]:
-    if not isinstance(values, list | tuple):
-        raise _invalid(field, "expected a list.", f"A list of: {', '.join(choices.values)}.")
-    if required and not values:
-        raise _invalid(field, "name at least one.", f"One or more of: {', '.join(choices.values)}.")
-    for value in values:
-        _one_of(field, value, choices)
-    return sorted(set(values))
 
 
 # --- Applications ---------------------------------------------------------------------------------
@@ -160,19 +131,19 @@ def application_submit(
     application open in the same country; the applicant gets an acknowledgement by e-mail."""
     name = organisation_name.strip()
     if not name:
-        raise _invalid("organisation_name", "give the organisation's name.", "This field is required.")
-    _one_of("kind", kind, OrganisationKind)
-    _one_of("sector", sector, Sector, blank=True)
+        raise invalid("organisation_name", "give the organisation's name.", "This field is required.")
+    one_of("kind", kind, OrganisationKind)
+    one_of("sector", sector, Sector, blank=True)
     if kind == OrganisationKind.PRIVATE and not sector:
-        raise _invalid("sector", "a private organisation needs a sector.", f"One of: {', '.join(Sector.values)}.")
+        raise invalid("sector", "a private organisation needs a sector.", f"One of: {', '.join(Sector.values)}.")
     country = country.upper()
     if country not in COUNTRY_REGION:
-        raise _invalid("country", f"'{country}' is not an ISO 3166-1 alpha-2 code.", "e.g. KE, BR, SG, FR, JO.")
-    areas = _all_of("contribution_areas", contribution_areas, ContributionArea)
+        raise invalid("country", f"'{country}' is not an ISO 3166-1 alpha-2 code.", "e.g. KE, BR, SG, FR, JO.")
+    areas = all_of("contribution_areas", contribution_areas, ContributionArea)
     if not proposal.strip():
-        raise _invalid("proposal", "tell us how your organisation could support the programme.", "Required.")
+        raise invalid("proposal", "tell us how your organisation could support the programme.", "Required.")
     if not contact_name.strip():
-        raise _invalid("contact_name", "name a contact person.", "Required.")
+        raise invalid("contact_name", "name a contact person.", "Required.")
     open_one = PartnershipApplication.objects.filter(
         organisation_name__iexact=name, country=country, status__in=OPEN_APPLICATION_STATUSES
     ).first()
@@ -235,11 +206,11 @@ def application_check(
     *, actor: User | None, application: PartnershipApplication, item: str, done: bool, note: str = ""
 ) -> PartnershipApplication:
     """Tick (or untick) one vetting checklist item, with who and when."""
-    _require(actor)
-    _one_of("item", item, ChecklistItem)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    one_of("item", item, ChecklistItem)
     application = PartnershipApplication.objects.select_for_update().get(pk=application.pk)
     if application.status not in OPEN_APPLICATION_STATUSES:
-        raise _invalid("status", f"the application is {application.status}; its checklist is closed.")
+        raise invalid("status", f"the application is {application.status}; its checklist is closed.")
     application.checklist[item] = {
         "done": bool(done),
         "by": actor.username if actor else "system",
@@ -259,9 +230,9 @@ def application_check(
 @transaction.atomic
 def application_comment(*, actor: User, application: PartnershipApplication, body: str) -> ApplicationComment:
     """Add a remark to the application's discussion."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     if not body.strip():
-        raise _invalid("body", "a comment needs some text.", "Required.")
+        raise invalid("body", "a comment needs some text.", "Required.")
     comment = ApplicationComment.objects.create(application=application, author=actor, body=body.strip())
     audit_record(actor=actor, action="application.comment", obj=application, details={"comment": comment.pk})
     return comment
@@ -327,12 +298,12 @@ def application_transition(
     until an agreement is active) and invites the contact. A decision needs a reason and is
     e-mailed to the applicant.
     """
-    _require(actor)
-    _one_of("to", to, ApplicationStatus)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    one_of("to", to, ApplicationStatus)
     application = PartnershipApplication.objects.select_for_update().get(pk=application.pk)
     allowed = APPLICATION_TRANSITIONS[application.status]
     if to not in allowed:
-        raise _invalid(
+        raise invalid(
             "to",
             f"an application that is {application.status} cannot go to {to}; "
             f"allowed: {', '.join(allowed) or 'nothing (the decision is final)'}.",
@@ -340,13 +311,13 @@ def application_transition(
         )
     decision = to in (ApplicationStatus.APPROVED, ApplicationStatus.DECLINED)
     if decision and not reason.strip():
-        raise _invalid("reason", "a decision needs a reason (it is sent to the applicant).", "Required.")
+        raise invalid("reason", "a decision needs a reason (it is sent to the applicant).", "Required.")
     if to == ApplicationStatus.APPROVED:
         missing = [
             ChecklistItem(i).label for i in ChecklistItem.values if not application.checklist.get(i, {}).get("done")
         ]
         if missing:
-            raise _invalid(
+            raise invalid(
                 "checklist",
                 f"vetting is not complete: {', '.join(missing)}.",
                 "Every checklist item done before approval.",
@@ -425,32 +396,32 @@ TERM_FIELDS = (*DATA_SHARING_TERMS, *DATA_SHARING_LISTS, "retention_days")
 def _clean_terms(kind: str, terms: dict[str, Any]) -> dict[str, Any]:
     unknown = set(terms) - set(TERM_FIELDS)
     if unknown:
-        raise _invalid(sorted(unknown)[0], "is not a term of an agreement.", f"Terms: {', '.join(TERM_FIELDS)}.")
+        raise invalid(sorted(unknown)[0], "is not a term of an agreement.", f"Terms: {', '.join(TERM_FIELDS)}.")
     if kind != AgreementKind.DATA_SHARING:
         if terms:
-            raise _invalid(sorted(terms)[0], f"only data-sharing agreements carry sharing terms, not {kind}.")
+            raise invalid(sorted(terms)[0], f"only data-sharing agreements carry sharing terms, not {kind}.")
         return {}
     clean: dict[str, Any] = {}
     for field, choices in DATA_SHARING_TERMS.items():
         value = terms.get(field, "")
         if value in ("", None):
-            raise _invalid(field, "is required for a data-sharing agreement.", f"One of: {', '.join(choices.values)}.")
-        _one_of(field, value, choices)
+            raise invalid(field, "is required for a data-sharing agreement.", f"One of: {', '.join(choices.values)}.")
+        one_of(field, value, choices)
         clean[field] = value
     for field, (choices, required) in DATA_SHARING_LISTS.items():
-        clean[field] = _all_of(field, terms.get(field, []), choices, required=required)
+        clean[field] = all_of(field, terms.get(field, []), choices, required=required)
     retention = terms.get("retention_days")
     if not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= 36500:
-        raise _invalid("retention_days", f"'{retention}' is not a number of days from 1 to 36500.", "1 to 36500.")
+        raise invalid("retention_days", f"'{retention}' is not a number of days from 1 to 36500.", "1 to 36500.")
     clean["retention_days"] = retention
     return clean
 
 
 def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
     if valid_from is None:
-        raise _invalid("valid_from", "an agreement needs a start.", "An ISO 8601 date-time.")
+        raise invalid("valid_from", "an agreement needs a start.", "An ISO 8601 date-time.")
     if valid_until is not None and valid_until <= valid_from:
-        raise _invalid("valid_until", "the end must come after the start.", "Later than valid_from.")
+        raise invalid("valid_until", "the end must come after the start.", "Later than valid_from.")
 
 
 @transaction.atomic
@@ -466,14 +437,14 @@ def agreement_create(
     change_note: str = "",
 ) -> Agreement:
     """Draft an agreement with its first version of terms."""
-    _require(actor)
-    _one_of("kind", kind, AgreementKind)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    one_of("kind", kind, AgreementKind)
     if organisation.is_host:
-        raise _invalid("organisation", "the hosting organisation does not sign agreements with itself.")
+        raise invalid("organisation", "the hosting organisation does not sign agreements with itself.")
     if organisation.status == OrganisationStatus.TERMINATED:
-        raise _invalid("organisation", f"{organisation.name}'s partnership is terminated.")
+        raise invalid("organisation", f"{organisation.name}'s partnership is terminated.")
     if not title.strip():
-        raise _invalid("title", "an agreement needs a title.", "Required.")
+        raise invalid("title", "an agreement needs a title.", "Required.")
     _check_window(valid_from, valid_until)
     clean = _clean_terms(kind, terms or {})
     agreement = _create_numbered(
@@ -550,12 +521,12 @@ def agreement_amend(
     terms: dict[str, Any] | None = None,
 ) -> Agreement:
     """Amend an agreement: a new version with the changes, the old versions kept as they were."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     agreement = _locked(agreement)
     if agreement.status in (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED):
-        raise _invalid("status", f"{agreement.reference} is {agreement.status}; draft a new agreement instead.")
+        raise invalid("status", f"{agreement.reference} is {agreement.status}; draft a new agreement instead.")
     if not change_note.strip():
-        raise _invalid("change_note", "say what the amendment changes.", "Required.")
+        raise invalid("change_note", "say what the amendment changes.", "Required.")
     current = agreement.current_version
     assert current is not None  # noqa: S101 - every agreement is created with a version
     merged = (
@@ -607,14 +578,14 @@ def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, 
     agreement = _locked(agreement)
     allowed = AGREEMENT_TRANSITIONS[agreement.status]
     if to not in allowed:
-        raise _invalid(
+        raise invalid(
             "status",
             f"{agreement.reference} is {agreement.status} and cannot become {to}; "
             f"allowed: {', '.join(allowed) or 'nothing'}.",
             f"Allowed: {', '.join(allowed) or 'none'}.",
         )
     if need_reason and not reason.strip():
-        raise _invalid("reason", f"say why {agreement.reference} becomes {to}.", "Required.")
+        raise invalid("reason", f"say why {agreement.reference} becomes {to}.", "Required.")
     before = agreement.status
     agreement.status = to
     agreement.status_reason = reason.strip()
@@ -635,17 +606,17 @@ def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, 
 @transaction.atomic
 def agreement_activate(*, actor: User | None, agreement: Agreement, reason: str = "") -> Agreement:
     """Put a draft (or suspended) agreement in force; its organisation becomes active."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     agreement = Agreement.objects.select_related("current_version", "organisation").get(pk=agreement.pk)
     version = agreement.current_version
     assert version is not None  # noqa: S101 - every agreement is created with a version
     if version.valid_until is not None and version.valid_until <= timezone.now():
-        raise _invalid(
+        raise invalid(
             "valid_until",
             f"{agreement.reference} ended on {version.valid_until:%Y-%m-%d}; amend its window before activating it.",
         )
     if agreement.organisation.status == OrganisationStatus.TERMINATED:
-        raise _invalid("organisation", f"{agreement.organisation.name}'s partnership is terminated.")
+        raise invalid("organisation", f"{agreement.organisation.name}'s partnership is terminated.")
     _check_no_overlap(agreement, version)
     return _transition(actor, agreement, AgreementStatus.ACTIVE, reason, need_reason=False)
 
@@ -653,14 +624,14 @@ def agreement_activate(*, actor: User | None, agreement: Agreement, reason: str 
 @transaction.atomic
 def agreement_suspend(*, actor: User | None, agreement: Agreement, reason: str) -> Agreement:
     """Suspend an agreement at once (access under it ends now); it may be reactivated."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     return _transition(actor, agreement, AgreementStatus.SUSPENDED, reason, need_reason=True)
 
 
 @transaction.atomic
 def agreement_terminate(*, actor: User | None, agreement: Agreement, reason: str) -> Agreement:
     """End an agreement for good."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     return _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
 
 
@@ -697,7 +668,7 @@ def agreement_attach_document(
     *, actor: User | None, agreement: Agreement, name: str, stream: IO[bytes]
 ) -> AgreementVersion:
     """Store the signed PDF of the agreement's current version, content-addressed by SHA-256."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     limit = settings.ACCORD_MAX_DOCUMENT_BYTES
     digest = hashlib.sha256()
     chunks: list[bytes] = []
@@ -705,7 +676,7 @@ def agreement_attach_document(
     while chunk := stream.read(1 << 16):
         size += len(chunk)
         if size > limit:
-            raise _invalid(
+            raise invalid(
                 "document",
                 f"the file is larger than {limit // (1024 * 1024)} MB.",
                 f"A PDF of at most {limit // (1024 * 1024)} MB.",
@@ -714,7 +685,7 @@ def agreement_attach_document(
         chunks.append(chunk)
     content = b"".join(chunks)
     if not content.startswith(PDF_MAGIC) or not name.lower().endswith(".pdf"):
-        raise _invalid("document", f"'{name}' is not a PDF document.", "A signed PDF (.pdf).")
+        raise invalid("document", f"'{name}' is not a PDF document.", "A signed PDF (.pdf).")
     sha256 = digest.hexdigest()
     agreement = Agreement.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=agreement.pk)
     version = agreement.current_version
@@ -766,13 +737,13 @@ def organisation_sync_status(
 @transaction.atomic
 def organisation_suspend(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
     """Suspend a partnership: the organisation receives nothing until reinstated."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     if organisation.is_host:
-        raise _invalid("organisation", "the hosting organisation cannot be suspended.")
+        raise invalid("organisation", "the hosting organisation cannot be suspended.")
     if not reason.strip():
-        raise _invalid("reason", "say why the partnership is suspended.", "Required.")
+        raise invalid("reason", "say why the partnership is suspended.", "Required.")
     if organisation.status == OrganisationStatus.TERMINATED:
-        raise _invalid("status", f"{organisation.name}'s partnership is terminated.")
+        raise invalid("status", f"{organisation.name}'s partnership is terminated.")
     return organisation_set_status(
         actor=actor, organisation=organisation, status=OrganisationStatus.SUSPENDED, reason=reason
     )
@@ -781,11 +752,11 @@ def organisation_suspend(*, actor: User | None, organisation: Organisation, reas
 @transaction.atomic
 def organisation_reinstate(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
     """Lift a suspension: active again if an agreement is in force, else back to vetting."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     if organisation.status != OrganisationStatus.SUSPENDED:
-        raise _invalid("status", f"{organisation.name} is {organisation.status}, not suspended.")
+        raise invalid("status", f"{organisation.name} is {organisation.status}, not suspended.")
     if not reason.strip():
-        raise _invalid("reason", "say why the partnership is reinstated.", "Required.")
+        raise invalid("reason", "say why the partnership is reinstated.", "Required.")
     target = (
         OrganisationStatus.ACTIVE
         if _holds_active_agreement(organisation, timezone.now())
@@ -797,11 +768,11 @@ def organisation_reinstate(*, actor: User | None, organisation: Organisation, re
 @transaction.atomic
 def organisation_terminate(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
     """End a partnership: its agreements in force are terminated with it."""
-    _require(actor)
+    require(actor, Perm.PARTNERSHIP_MANAGE)
     if organisation.is_host:
-        raise _invalid("organisation", "the hosting organisation cannot be terminated.")
+        raise invalid("organisation", "the hosting organisation cannot be terminated.")
     if not reason.strip():
-        raise _invalid("reason", "say why the partnership ends.", "Required.")
+        raise invalid("reason", "say why the partnership ends.", "Required.")
     for agreement in organisation.agreements.filter(
         status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]
     ):

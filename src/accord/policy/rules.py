@@ -11,6 +11,7 @@ from accord.policy.principal import PrincipalContext
 
 __all__ = [
     "REDACTED_FIELDS",
+    "may_name_source",
     "OnwardTerms",
     "originator_permits",
     "recipient_accepts",
@@ -141,3 +142,11 @@ def redactions_for(terms: AgreementVersion | None, ctx: PrincipalContext, catego
     if terms is None or ctx.is_host or category not in terms.onward_redactions:
         return ()
     return REDACTED_FIELDS.get(category, ())
+
+
+def may_name_source(ctx: PrincipalContext, originator_id: int, terms: AgreementVersion | None) -> bool:
+    """Whether the recipient may learn who shared an object: the host and the originator always;
+    others where the originator's agreement allows attribution (IEP ``provider_attribution``)."""
+    if ctx.is_host or ctx.organisation_id == originator_id:
+        return True
+    return terms is None or terms.attribution_allowed

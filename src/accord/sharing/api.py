@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.conf import settings
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
@@ -19,12 +17,12 @@ from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
 from accord.policy.principal import principal_context
+from accord.policy.rules import may_name_source
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
 from accord.sharing.models import Observable, StixObject, Submission
-from accord.sharing.services import object_revoke, submission_create, submission_process
-from accord.sharing.tasks import process_submission
+from accord.sharing.services import object_revoke, submission_create, submission_start
 
 __all__ = ["ObservableViewSet", "StixObjectViewSet", "SubmissionViewSet"]
 
@@ -122,10 +120,9 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         )
         if not created:
             return Response(SubmissionSerializer(submission).data, status=status.HTTP_200_OK)
-        if submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
-            transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+        submission = submission_start(submission=submission)
+        if submission.status == SubmissionStatus.QUEUED:
             return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
-        submission = submission_process(submission_id=submission.pk)
         body = SubmissionSerializer(submission).data
         if submission.status == SubmissionStatus.FAILED:
             first = submission.errors[0]
@@ -178,11 +175,8 @@ class StixObjectSerializer(serializers.ModelSerializer[StixObject]):
 
     def get_organisation(self, obj: StixObject) -> str | None:
         """The source's name, where its agreement allows attribution (always for the host and itself)."""
-        principal = self.context["principal"]
-        if principal.organisation.is_host or principal.organisation_id == obj.organisation_id:
-            return obj.organisation.name
         terms = obj.agreement.current_version if obj.agreement else None
-        return obj.organisation.name if terms is None or terms.attribution_allowed else None
+        return obj.organisation.name if may_name_source(self.context["policy"], obj.organisation_id, terms) else None
 
     def get_body(self, obj: StixObject) -> dict[str, Any]:
         return selectors.redacted(obj, self.context["principal"], self.context["purpose"], self.context["policy"])

@@ -24,10 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
+from accord.core.checks import require
 from accord.core.choices import DataCategory, Purpose, Tlp
 from accord.core.errors import Forbidden, TooLarge, ValidationFailed
 from accord.core.models import Organisation, User
-from accord.core.roles import Perm, has_perm
+from accord.core.roles import Perm
 from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
@@ -36,7 +37,14 @@ from accord.sharing.bulk import adapt_datetime, insert_rows
 from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["category_of", "object_revoke", "retention_purge", "submission_create", "submission_process"]
+__all__ = [
+    "category_of",
+    "object_revoke",
+    "retention_purge",
+    "submission_create",
+    "submission_process",
+    "submission_start",
+]
 
 MAX_ERRORS = 100
 BATCH = 2000
@@ -182,8 +190,7 @@ def submission_create(
 ) -> tuple[Submission, bool]:
     """Take a submission in; ``(submission, created)``. The same bytes under the same agreement
     return the existing submission instead of a duplicate."""
-    if actor is not None and not has_perm(actor, Perm.SHARING_SUBMIT):
-        raise Forbidden("Your role does not allow sharing data (sharing.submit).")
+    require(actor, Perm.SHARING_SUBMIT)
     if actor is not None and not actor.organisation.is_host and actor.organisation_id != organisation.pk:
         raise Forbidden("You may only submit for your own organisation.")
     marking = ""
@@ -259,6 +266,17 @@ def _retryable(submission: Submission) -> bool:
         return True
     started = submission.started_at or submission.created_at
     return submission.status != SubmissionStatus.DONE and timezone.now() - started > STALE_AFTER
+
+
+def submission_start(*, submission: Submission) -> Submission:
+    """Ingest a newly taken submission: within the request when it is small, else as a
+    background task once the current transaction commits (the submission stays ``queued``)."""
+    if submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
+        from accord.sharing.tasks import process_submission  # the task module imports this one
+
+        transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+        return submission
+    return submission_process(submission_id=submission.pk)
 
 
 class _Progress:
@@ -539,8 +557,7 @@ def _modified(stix: dict[str, Any], now: datetime) -> datetime:
 @transaction.atomic
 def object_revoke(*, actor: User, stix_id: str, reason: str = "") -> int:
     """The originator withdraws an object: every version becomes invisible to all but auditors."""
-    if not has_perm(actor, Perm.SHARING_SUBMIT):
-        raise Forbidden("Your role does not allow revoking shared data (sharing.submit).")
+    require(actor, Perm.SHARING_SUBMIT)
     versions = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
     count = versions.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
     if count:

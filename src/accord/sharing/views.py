@@ -5,10 +5,8 @@ Thin: the form checks shape, the ingest service decides, selectors read through 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +17,7 @@ from accord.policy.principal import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
-from accord.sharing.services import submission_create, submission_process
-from accord.sharing.tasks import process_submission
+from accord.sharing.services import submission_create, submission_start
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["object_detail", "object_list", "submission_detail", "submission_list", "submit"]
@@ -47,10 +44,8 @@ def submit(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            if created and submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
-                transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
-            elif created:
-                submission_process(submission_id=submission.pk)
+            if created:
+                submission_start(submission=submission)
             url = reverse("sharing:submission-detail", args=[submission.pk])
             if request.htmx:
                 response = HttpResponse(status=204)
