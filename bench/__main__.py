@@ -85,3 +85,4 @@ if __name__ == "__main__":
 
     policy.run()
     ingest.run(100_000)
+    ingest.run(1_000_000)
