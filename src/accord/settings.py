@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.partners",
     "accord.sharing",
+    "accord.feeds",
     "accord.formats",
     "accord.policy",
     "accord.web",
@@ -216,6 +217,8 @@ CACHES = {
 
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
 ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep", "accord.sharing.services.retention_purge"]
+# Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
+ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accord.web.urls")),
     path("", include("accord.partners.urls")),
     path("", include("accord.sharing.urls")),
+    path("", include("accord.feeds.urls")),
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
     path("api/v1/", include("accord.policy.api_urls")),
