@@ -30,7 +30,7 @@ from accord.formats.writers import (
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.decision import Action, Decision, decide, visible
 from accord.policy.principal import PrincipalContext
-from accord.policy.rules import may_name_source, redactions_for
+from accord.policy.rules import may_name_source, redactions_for, tlp_grant
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.models import ObjectObservable, StixObject
 
@@ -113,15 +113,23 @@ class PolicyExportSource:
 
     # -- objects ----------------------------------------------------------------------------------
 
-    def _object_batches(self, *, with_body: bool) -> Iterator[list[tuple[StixObject, Decision]]]:
+    def _object_batches(
+        self, *, with_body: bool, mentioning: Collection[str] | None = None
+    ) -> Iterator[list[tuple[StixObject, Decision]]]:
         # decide() asks only whether the recipient's organisation is among those an AMBER object
         # is addressed to: prefetching just that organisation answers it exactly, and cheaply.
-        addressed = Prefetch(
-            "addressed_to", queryset=Organisation.objects.filter(pk=self.context.organisation_id or 0).only("pk")
-        )
-        qs = self.queryset.prefetch_related(addressed)
+        # Only partners outside law enforcement are asked that (tlp_grant): nobody else pays for it.
+        qs = self.queryset
+        if tlp_grant(self.context, Action.EXPORT).amber_if_addressed:
+            addressed = Prefetch(
+                "addressed_to", queryset=Organisation.objects.filter(pk=self.context.organisation_id or 0).only("pk")
+            )
+            qs = qs.prefetch_related(addressed)
         if not with_body:
             qs = qs.defer("body")
+        if mentioning is not None:  # only objects that mention an observable of these types
+            linked = ObjectObservable.objects.filter(observable__type__in=sorted(mentioning))
+            qs = qs.filter(pk__in=linked.values("stix_object_id"))
         last = 0
         while True:
             rows = list(qs.filter(pk__gt=last).order_by("pk")[: self.batch])
@@ -165,7 +173,8 @@ class PolicyExportSource:
         wanted = self.observable_types & set(types)
         if not wanted:
             return
-        for batch in self._object_batches(with_body=False):
+        mentioning = wanted if wanted != ALL_OBSERVABLE_TYPES else None
+        for batch in self._object_batches(with_body=False, mentioning=mentioning):
             keep = {obj.pk: obj for obj, decision in batch if not decision.redactions}
             if not keep:
                 continue

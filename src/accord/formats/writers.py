@@ -213,6 +213,7 @@ class StixWriter(Writer):
         )
         yield b"," + _dumps(self._extension_definition(host_identity))
         markings: set[str] = set()
+        handling_refs: dict[str, str] = {}
         for item in source.objects():
             refs = [ref for ref in item.body.get("object_marking_refs", []) if ref not in TLP_BY_MARKING]
             tlp_ref = TLP2_IDS[item.tlp]
@@ -221,8 +222,10 @@ class StixWriter(Writer):
                 yield b"," + _dumps(tlp_marking(item.tlp))
             refs.insert(0, tlp_ref)
             if item.handling is not None:
-                handling_ref = f"marking-definition--{stable_uuid('handling:' + item.handling.key)}"
-                if handling_ref not in markings:
+                handling_ref = handling_refs.get(item.handling.key, "")
+                if not handling_ref:
+                    handling_ref = f"marking-definition--{stable_uuid('handling:' + item.handling.key)}"
+                    handling_refs[item.handling.key] = handling_ref
                     markings.add(handling_ref)
                     yield b"," + _dumps(self._handling_marking(handling_ref, item.handling, host_identity))
                 refs.append(handling_ref)
@@ -338,8 +341,9 @@ class MispWriter(Writer):
         yield b'{"Event":' + _dumps(event)[:-1] + b',"Attribute":['
         most = Tlp.CLEAR.value
         first = True
-        attribute_types = set(MISP_ATTRIBUTES) & self.observable_types
-        for link in source.links(attribute_types):
+        for link in source.links(self.observable_types):  # wallets come in their own pass below
+            if link.observable_type not in MISP_ATTRIBUTES:
+                continue
             misp_type, category = MISP_ATTRIBUTES[link.observable_type]
             most = max(most, link.tlp, key=Tlp.rank)
             attribute = {
