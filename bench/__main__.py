@@ -81,8 +81,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import ingest, policy
+    from bench import exports, ingest, policy
 
     policy.run()
     ingest.run(100_000)
     ingest.run(1_000_000)
+    exports.run(100_000)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accord.feeds",
     "accord.formats",
     "accord.policy",
+    "accord.exports",
     "accord.web",
 ]
 
@@ -200,6 +201,8 @@ ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
 ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
+# First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).
+ACCORD_EXPORT_SID_BASE = int(os.environ.get("ACCORD_EXPORT_SID_BASE", "3000000000"))
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.
