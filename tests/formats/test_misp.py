@@ -93,3 +93,17 @@ def test_errors(data, where, field, words):
     assert error.where.startswith(where)
     assert error.field == field
     assert words.lower() in error.message.lower()
+
+
+def test_only_composite_attribute_types_are_split_on_the_bar():
+    attributes = [
+        {"type": "url", "category": "Network activity", "value": "http://a.example.com/x?q=1|2"},
+        {"type": "filename|md5", "category": "Payload delivery", "value": "a.exe|" + "ab" * 16},
+        {"type": "domain|ip", "category": "Network activity", "value": "b.example.com|198.51.100.4"},
+    ]
+    items = read(orjson.dumps({"Event": {"info": "bars", "Attribute": attributes}}))
+    assert [m.value for item in items if isinstance(item, ParsedObject) for m in item.mentions] == [
+        "http://a.example.com/x?q=1|2",
+        "ab" * 16,
+        "b.example.com",
+    ]

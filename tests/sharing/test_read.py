@@ -132,3 +132,32 @@ def test_retention_purge_deletes_expired_objects_and_orphaned_observables(shared
     assert not Observable.objects.filter(value="203.0.113.7").exists()
     assert Observable.objects.filter(value="login-bank.example.com").exists()
     assert AuditEvent.objects.filter(action="retention.purge", details__objects=1).exists()
+
+
+def test_a_redacted_category_is_withheld_from_observables_and_patterns(api_for, partner, other_partner, people):
+    """The bank redacts financial identifiers on onward sharing: a partner sees that the wallet
+    indicator exists, never the wallet, not through its pattern nor the observables list."""
+    make_agreement(partner)
+    make_agreement(other_partner, onward_redactions=["financial_identifier"])
+    banker = UserFactory(organisation=other_partner, role="partner_contributor")
+    wallet = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
+    data = bundle(
+        indicator(1, f"[x-accord-crypto-wallet:address = '{wallet}']", object_marking_refs=[TLP2_IDS["green"]]),
+        indicator(2, "[ipv4-addr:value = '203.0.113.9']", object_marking_refs=[TLP2_IDS["green"]]),
+    )
+    upload = io.BytesIO(data)
+    upload.name = "bank.json"
+    assert api_for(banker).post("/api/v1/submissions/", {"file": upload}, format="multipart").status_code == 201
+    reader = api_for("partner_reader")
+    seen = {o["stix_id"][-2:]: o["body"] for o in reader.get(OBJECTS).json()["results"]}
+    assert "pattern" not in seen["01"] and seen["02"]["pattern"] == "[ipv4-addr:value = '203.0.113.9']"
+    values = {o["value"] for o in reader.get("/api/v1/observables/").json()["results"]}
+    assert values == {"203.0.113.9"}
+    assert {o["value"] for o in api_for(banker).get("/api/v1/observables/").json()["results"]} == {
+        wallet,
+        "203.0.113.9",
+    }  # the originator sees its own whole
+    assert {o["value"] for o in api_for("analyst").get("/api/v1/observables/").json()["results"]} == {
+        wallet,
+        "203.0.113.9",
+    }

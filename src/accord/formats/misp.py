@@ -112,7 +112,9 @@ class MispReader(Reader):
                 "type",
                 f"MISP attribute type '{attribute.type}' is not taken; types: {', '.join(sorted(ATTRIBUTE_TYPES))}",
             )
-        value = str(attribute.value).split("|")[1 if attribute.type.startswith("filename|") else 0]
+        value = str(attribute.value)
+        if "|" in attribute.type:  # a composite (filename|md5, domain|ip …): the observable part
+            value = value.split("|")[1 if attribute.type.startswith("filename|") else 0]
         if kind == "ip":
             kind = "ipv6" if ":" in value else "ipv4"
         found = self.mention(where, "value", kind, value, context=str(getattr(attribute, "comment", "") or ""))

@@ -23,6 +23,7 @@ from accord.core.choices import Purpose, Tlp
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
 from accord.policy.rules import (
+    WITHHELD_OBSERVABLES,
     OnwardTerms,
     originator_permits,
     recipient_accepts,
@@ -32,7 +33,7 @@ from accord.policy.rules import (
 )
 from accord.sharing.models import StixObject
 
-__all__ = ["Action", "Decision", "Rule", "decide", "visible"]
+__all__ = ["Action", "Decision", "Rule", "decide", "visible", "withheld_links"]
 
 
 class Action(StrEnum):
@@ -155,6 +156,27 @@ def decide(
     if redactions:
         reason += " The originator's agreement withholds some fields from you: " + ", ".join(redactions) + "."
     return Decision(True, reason, Rule.GRANTED, redactions=redactions, agreements=agreements)
+
+
+def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -> Q:
+    """The object–observable links whose observable the principal may not learn, in SQL (a
+    ``Q`` over ``ObjectObservable``): those of objects whose originator's agreement redacts the
+    object's data category from the principal (:func:`redactions_for`), for the observable
+    types of that category. Nothing for the host; an originator sees its own objects whole."""
+    ctx = context or principal_context(principal)
+    withheld = Q(pk__in=[])
+    if ctx.is_host:
+        return withheld
+    agreements = list(Agreement.objects.exclude(current_version=None).select_related("current_version"))
+    for category, types in WITHHELD_OBSERVABLES.items():
+        redacting = [a.pk for a in agreements if redactions_for(a.current_version, ctx, category)]
+        if redacting:
+            withheld |= Q(
+                stix_object__agreement_id__in=redacting,
+                stix_object__data_category=category,
+                observable__type__in=types,
+            ) & ~Q(stix_object__organisation_id=ctx.organisation_id or 0)
+    return withheld
 
 
 def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:

@@ -11,6 +11,7 @@ from accord.policy.principal import PrincipalContext
 
 __all__ = [
     "REDACTED_FIELDS",
+    "WITHHELD_OBSERVABLES",
     "may_name_source",
     "OnwardTerms",
     "originator_permits",
@@ -20,16 +21,35 @@ __all__ = [
 ]
 
 # The STIX properties withheld when an originator's agreement redacts a data category on
-# onward sharing.
+# onward sharing: the data itself wherever an object carries it (an indicator's pattern names
+# the value it detects, so the pattern goes too).
 REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.PERSONAL_DATA: (
         "name",
         "contact_information",
         "email_addresses",
+        "number",
+        "value",
+        "pattern",
         "x_accord_data_subject",
         "x_accord_personal_data",
     ),
-    DataCategory.FINANCIAL_IDENTIFIER: ("iban", "bic", "account_holder", "x_accord_account_holder"),
+    DataCategory.FINANCIAL_IDENTIFIER: (
+        "iban",
+        "bic",
+        "account_number",
+        "address",
+        "pattern",
+        "account_holder",
+        "x_accord_account_holder",
+    ),
+}
+
+# The observable types withheld with them: no list of observables may reveal what the objects
+# themselves withhold.
+WITHHELD_OBSERVABLES: dict[str, tuple[str, ...]] = {
+    DataCategory.PERSONAL_DATA: ("phone", "email"),
+    DataCategory.FINANCIAL_IDENTIFIER: ("iban", "btc", "eth", "xmr"),
 }
 
 _TLP_LABEL = dict(Tlp.choices)

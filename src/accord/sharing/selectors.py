@@ -10,7 +10,7 @@ from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
-from accord.policy.decision import decide, visible
+from accord.policy.decision import decide, visible, withheld_links
 from accord.policy.principal import PrincipalContext
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
@@ -50,11 +50,11 @@ def object_get(*, principal: User, key: str, purpose: str = "investigation") -> 
 
 
 def observable_list(*, principal: User, purpose: str = "investigation") -> QuerySet[Observable]:
-    """Observables mentioned by at least one object the principal may view."""
+    """Observables mentioned by at least one object the principal may view, except those the
+    originators' agreements withhold from the principal (redacted data categories)."""
     seen = object_list(principal=principal, purpose=purpose).values("pk")
-    return Observable.objects.filter(
-        pk__in=ObjectObservable.objects.filter(stix_object__in=seen).values("observable_id")
-    )
+    links = ObjectObservable.objects.filter(stix_object__in=seen).exclude(withheld_links(principal))
+    return Observable.objects.filter(pk__in=links.values("observable_id"))
 
 
 def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalContext | None = None) -> dict[str, Any]:
