@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accord.sharing",
     "accord.formats",
     "accord.policy",
+    "accord.taxii",
     "accord.web",
 ]
 
@@ -188,6 +189,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "512")) * 1024 * 1024
 # Submissions larger than this run as a background task; smaller ones within the request.
 ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB", "8")) * 1024 * 1024
+# TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
+ACCORD_TAXII_MAX_CONTENT_LENGTH = int(os.environ.get("ACCORD_TAXII_MAX_CONTENT_MB", "100")) * 1024 * 1024
+ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
@@ -203,7 +207,11 @@ CACHES = {
 }
 
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
-ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep", "accord.sharing.services.retention_purge"]
+ACCORD_DAILY_JOBS = [
+    "accord.partners.services.agreements_sweep",
+    "accord.sharing.services.retention_purge",
+    "accord.taxii.services.collections_sync",
+]
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {
