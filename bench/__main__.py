@@ -81,7 +81,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import ingest, policy
+    from bench import ingest, policy, taxii
 
     policy.run()
     ingest.run(100_000)
+    taxii.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any
 
@@ -21,8 +22,9 @@ from accord.core.choices import TokenScope
 from accord.core.errors import ApplicationError
 from accord.core.models import User
 from accord.core.services import token_authenticate
-from accord.policy.principal import principal_context
+from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import StixObject
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Status
@@ -262,6 +264,15 @@ def _limit(request: HttpRequest) -> int:
     return min(int(raw), cap)
 
 
+@dataclass(frozen=True)
+class _Page:
+    rows: list[StixObject]
+    envelope: dict[str, Any]
+    headers: dict[str, str]
+    query: ObjectQuery
+    context: PrincipalContext
+
+
 def _page(
     request: HttpRequest,
     user: User,
@@ -271,21 +282,23 @@ def _page(
     stix_id: str | None = None,
     versions: tuple[str, ...] = ("last",),
     fields: tuple[str, ...] | None = None,
-) -> tuple[list[Any], bool, dict[str, str], Any]:
-    """One page of a collection's objects: rows, more, headers, and the policy context."""
+) -> _Page:
+    """One page of a collection's objects, with its envelope's ``more``/``next`` and headers."""
     access = selectors.collection_get(principal=user, collection_id=collection_id)
     params = request.GET.dict()
     if stix_id is not None:
         params["match[id]"] = stix_id
     query = ObjectQuery.parse(params, default_versions=versions)
-    if stix_id is not None and versions == ("all",):
-        query = ObjectQuery(**{**query.__dict__, "versions": ("all",)})
+    if versions == ("all",):  # §5.8: the versions endpoint lists every version, whatever match[version] says
+        query = replace(query, versions=("all",))
     context = principal_context(user)
     qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
     binding = query.fingerprint(scope, access.collection.pk, user.pk)
     token = request.GET.get("next")
     after = next_decode(token, binding) if token else None
-    rows, more = selectors.objects_page(qs, after=after, limit=_limit(request), fields=fields)
+    rows, more = selectors.objects_page(
+        qs, after=after, limit=_limit(request), fields=fields, one_object=stix_id is not None
+    )
     headers: dict[str, str] = {}
     if rows:
         headers = {
@@ -295,14 +308,15 @@ def _page(
     envelope: dict[str, Any] = {"more": more}
     if more:
         envelope["next"] = next_encode((rows[-1].added_at, rows[-1].pk), binding)
-    return rows, more, headers, (envelope, query, context)
+    return _Page(rows, envelope, headers, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
-    rows, _, headers, (envelope, query, context) = _page(
+    page = _page(
         request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
     )
-    served = [selectors.object_served(obj, user, query.purpose, context) for obj in rows]
+    envelope, headers = page.envelope, page.headers
+    served = [selectors.object_served(obj, user, page.query.purpose, page.context) for obj in page.rows]
     objects = [body for body in served if body is not None]
     if stix_id is not None and not objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
@@ -332,7 +346,6 @@ def objects(request: HttpRequest, user: User, api_root: str, collection_id: str)
             raise TaxiiError(415, "Unsupported media type", f"Send 'Content-Type: {MEDIA_TYPE}'.")
         access = selectors.collection_get(principal=user, collection_id=collection_id)
         created = services.objects_add(actor=user, access=access, body=lambda: _read_body(request))
-        created.refresh_from_db()
         return _respond(_status_body(created), 202)
     return _objects_envelope(request, user, collection_id, None)
 
@@ -354,7 +367,7 @@ def object_versions(
 ) -> HttpResponse:
     """§5.8 Get Object Versions: every version you may see, oldest added first."""
     _check_root(api_root)
-    rows, _, headers, (envelope, _, _) = _page(
+    page = _page(
         request,
         user,
         collection_id,
@@ -363,6 +376,7 @@ def object_versions(
         versions=("all",),
         fields=("pk", "added_at", "modified"),
     )
+    rows, envelope, headers = page.rows, page.envelope, page.headers
     if not rows and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {object_id} in this collection (or you may not see it).")
     if rows:
@@ -374,9 +388,10 @@ def object_versions(
 def manifest(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
     """§5.6 Get Object Manifests: id, date added, version and media type of each object."""
     _check_root(api_root)
-    rows, _, headers, (envelope, _, _) = _page(
+    page = _page(
         request, user, collection_id, scope="manifest", fields=("pk", "stix_id", "added_at", "modified", "spec_version")
     )
+    rows, envelope, headers = page.rows, page.envelope, page.headers
     if rows:
         envelope["objects"] = [
             {

@@ -11,7 +11,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+import orjson
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, TextField, prefetch_related_objects
+from django.db.models.functions import Cast
 
 from accord.core.choices import Tlp
 from accord.core.errors import Forbidden, NotFound
@@ -99,26 +102,56 @@ def collection_objects(
     return query.apply(base, base).order_by("added_at", "pk")
 
 
+# What a served object needs: the policy's inputs, the paging key, and the body (as JSON text,
+# parsed by orjson rather than loaded as a JSONField).
+_SERVED_FIELDS = (
+    "pk",
+    "stix_id",
+    "tlp",
+    "data_category",
+    "organisation_id",
+    "agreement_id",
+    "revoked",
+    "expires_at",
+    "added_at",
+)
+
+
 def objects_page(
-    qs: QuerySet[StixObject], *, after: Position | None, limit: int, fields: tuple[str, ...] | None = None
+    qs: QuerySet[StixObject],
+    *,
+    after: Position | None,
+    limit: int,
+    fields: tuple[str, ...] | None = None,
+    one_object: bool = False,
 ) -> tuple[list[StixObject], bool]:
     """One page of ``qs`` after a keyset position; ``(rows, more)``. Without ``fields``, rows come
     ready for :func:`object_served`: one instance per originator agreement (the policy caches
     what it consults on it), and named recipients only where TLP makes them matter."""
     if after is not None:
+        # A row-value comparison walks the (added_at, id) index from the position, even when a
+        # large submission gave thousands of objects the same added_at (an OR would scan them).
         added, pk = after
-        qs = qs.filter(Q(added_at__gt=added) | Q(added_at=added, pk__gt=pk))
+        table = StixObject._meta.db_table
+        qs = qs.filter(added_at__gte=added).extra(  # noqa: S610 - fixed SQL, bound parameters
+            where=[f'("{table}"."added_at", "{table}"."id") > (%s, %s)'],
+            params=[connection.ops.adapt_datetimefield_value(added), pk],
+        )
     if fields is not None:
         rows = list(qs.only(*fields)[: limit + 1])
         return rows[:limit], len(rows) > limit
-    rows = list(qs[: limit + 1])
+    served = qs.only(*_SERVED_FIELDS).annotate(body_json=Cast("body", output_field=TextField()))
+    if one_object:  # a few rows (one object's versions): join their agreements
+        rows = list(served.select_related("agreement__current_version")[: limit + 1])
+    else:  # a page: load each agreement once, not once per row
+        rows = list(served[: limit + 1])
+        agreements = Agreement.objects.select_related("current_version").in_bulk(
+            {row.agreement_id for row in rows if row.agreement_id is not None}
+        )
+        for row in rows:
+            if row.agreement_id is not None:
+                row.agreement = agreements[row.agreement_id]
     rows, more = rows[:limit], len(rows) > limit
-    agreements = Agreement.objects.select_related("current_version").in_bulk(
-        {row.agreement_id for row in rows if row.agreement_id is not None}
-    )
-    for row in rows:
-        if row.agreement_id is not None:
-            row.agreement = agreements[row.agreement_id]
     prefetch_related_objects(
         [row for row in rows if row.tlp in (Tlp.AMBER, Tlp.RED)],
         Prefetch("recipients", queryset=User.objects.only("pk")),
@@ -134,7 +167,8 @@ def object_served(obj: StixObject, principal: User, purpose: str, context: Princ
     decision = decide(principal, obj, ACTION, purpose, context=context)
     if not decision.allowed:
         return None
-    body = dict(obj.body)
+    text = getattr(obj, "body_json", None)
+    body: dict[str, Any] = orjson.loads(text) if text is not None else dict(obj.body)
     for name in decision.redactions:
         body.pop(name, None)
     marking = TLP2_IDS[obj.tlp]

@@ -168,7 +168,7 @@ def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], byt
         entries=[[o["id"], o.get("modified") if isinstance(o.get("modified"), str) else None] for o in objects],
     )
     if created:
-        submission_start(submission=submission)
+        status.submission = submission_start(submission=submission)
     return status
 
 
