@@ -277,3 +277,19 @@ def test_collections_follow_their_spec(taxii_as, sharer, inbox):
     operation = collection_create(kind="operation", alias="op", title="Op", spec={"crime_type": ["bec"]})
     assert client.get(f"collections/{operation.pk}/objects/").json() == {"more": False}
     assert client.get(f"collections/{operation.alias}/").json()["id"] == str(operation.pk)
+
+
+def test_a_large_post_is_pending_until_the_background_ingest_completes(
+    taxii_as, sharer, inbox, settings, django_capture_on_commit_callbacks
+):
+    settings.ACCORD_INLINE_SUBMISSION_BYTES = 0  # everything goes to the background
+    client = taxii_as("partner_contributor")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        status = share(client, inbox, *indicators(3))
+    assert (status["status"], status["pending_count"], status["success_count"]) == ("pending", 3, 0)
+    assert [p["id"] for p in status["pendings"]] == [o["id"] for o in indicators(3)]
+    assert StixObject.objects.count() == 0
+    for callback in queued:
+        callback()
+    done = client.get(f"status/{status['id']}/").json()
+    assert (done["status"], done["success_count"], done["pending_count"]) == ("complete", 3, 0)
