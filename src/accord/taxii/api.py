@@ -296,9 +296,7 @@ def _page(
     binding = query.fingerprint(scope, access.collection.pk, user.pk)
     token = request.GET.get("next")
     after = next_decode(token, binding) if token else None
-    rows, more = selectors.objects_page(
-        qs, after=after, limit=_limit(request), fields=fields, one_object=stix_id is not None
-    )
+    rows, more = selectors.objects_page(qs, after=after, limit=_limit(request), context=context, fields=fields)
     headers: dict[str, str] = {}
     if rows:
         headers = {
