@@ -118,6 +118,7 @@ def run(workers: int = 2) -> None:
         print(f"\nTAXII against accord serve ({workers} workers, {setup['stored']} stored objects)")
 
         ids: list[str] = []
+        count = 0
         params: dict[str, Any] = {"limit": 1000}
         pages = 0
         start = time.perf_counter()
@@ -125,15 +126,17 @@ def run(workers: int = 2) -> None:
             response = reader.get(f"{root}collections/{shared}/objects/", params=params)
             assert response.status_code == 200, response.text[:300]
             body = orjson.loads(response.content)
-            ids += [o["id"] for o in body.get("objects", [])]
+            received = body.get("objects", [])
+            count += len(received)
+            ids += [o["id"] for o in received if "id" in o]  # the policy benchmark's rows have empty bodies
             pages += 1
             if not body["more"]:
                 break
             params = {"limit": 1000, "next": body["next"]}
         elapsed = time.perf_counter() - start
         print(
-            f"  page the read collection, limit=1000   {len(ids):7d} objects in {pages} pages, {elapsed:6.2f} s"
-            f"   {len(ids) / elapsed:9.0f} objects/s (target >= 30000)"
+            f"  page the read collection, limit=1000   {count:7d} objects in {pages} pages, {elapsed:6.2f} s"
+            f"   {count / elapsed:9.0f} objects/s (target >= 30000)"
         )
 
         sample = random.Random(3).sample(ids, min(1000, len(ids)))
