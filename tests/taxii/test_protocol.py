@@ -293,3 +293,43 @@ def test_a_large_post_is_pending_until_the_background_ingest_completes(
         callback()
     done = client.get(f"status/{status['id']}/").json()
     assert (done["status"], done["success_count"], done["pending_count"]) == ("complete", 3, 0)
+
+
+ENDPOINTS = [
+    ("get", "/taxii2/"),
+    ("get", "/taxii2/api/"),
+    ("get", "/taxii2/api/collections/"),
+    ("get", "/taxii2/api/collections/shared/"),
+    ("get", "/taxii2/api/collections/shared/objects/"),
+    ("post", "/taxii2/api/collections/{inbox}/objects/"),
+    ("get", "/taxii2/api/collections/shared/objects/indicator--00000000-0000-4000-8000-000000000001/"),
+    ("delete", "/taxii2/api/collections/{inbox}/objects/indicator--00000000-0000-4000-8000-000000000001/"),
+    ("get", "/taxii2/api/collections/shared/objects/indicator--00000000-0000-4000-8000-000000000001/versions/"),
+    ("get", "/taxii2/api/collections/shared/manifest/"),
+    ("get", "/taxii2/api/status/00000000-0000-4000-8000-000000000000/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_every_endpoint_needs_a_token_with_the_taxii_scope(client, taxii_as, sharer, inbox, people, method, path):
+    url = path.format(inbox=inbox.pk)
+    call = getattr(client, method)
+    kwargs = {"content_type": MEDIA_TYPE, "data": envelope(*indicators(1))} if method == "post" else {}
+    assert_taxii_error(call(url, headers={"Accept": MEDIA_TYPE}, **kwargs), 401)
+    read_only = taxii_as("partner_contributor", scopes=("read", "write"))
+    assert_taxii_error(call(url, headers=read_only.headers, **kwargs), 403)
+    assert StixObject.objects.count() == 0
+
+
+def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_assert_max_num_queries):
+    share(taxii_as("partner_contributor"), inbox, *indicators(30))
+    client = taxii_as("partner_reader")  # a partner: its own agreement is read too
+    shared = shared_id()
+    one = indicators(1)[0]["id"]
+    for path in (
+        f"collections/{shared}/objects/",
+        f"collections/{shared}/manifest/",
+        f"collections/{shared}/objects/{one}/",
+    ):
+        with django_assert_max_num_queries(8):
+            assert client.get(path).status_code == 200
