@@ -86,3 +86,4 @@ if __name__ == "__main__":
     policy.run()
     ingest.run(100_000)
     taxii.run()
+    ingest.run(1_000_000)

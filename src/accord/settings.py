@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.partners",
     "accord.sharing",
+    "accord.feeds",
     "accord.formats",
     "accord.policy",
     "accord.taxii",
@@ -116,10 +117,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
     # transaction starts, so concurrent writers wait (busy timeout) instead of failing on
-    # lock upgrade. Persistent connections do not apply to SQLite.
+    # lock upgrade. Persistent connections do not apply to SQLite. A page cache of 64 MB (not
+    # the default 2 MB) keeps the indexes a large ingest writes to in memory.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -187,6 +191,8 @@ ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Shared-data submissions: at most this size (a larger one is a 413).
 ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "512")) * 1024 * 1024
+# Submissions at least this large are read in a second process while the first writes.
+ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task; smaller ones within the request.
 ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB", "8")) * 1024 * 1024
 # TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
@@ -203,7 +209,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "accord_cache",
-    }
+    },
+    # Figures other processes read while a long transaction is still open (ingest progress):
+    # files, so that they never wait on the database.
+    "live": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(ACCORD_HOME / "cache" / "live"),
+        "TIMEOUT": 24 * 3600,
+    },
 }
 
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
@@ -212,6 +225,8 @@ ACCORD_DAILY_JOBS = [
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
 ]
+# Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
+ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accord.sharing.urls")),
     path("", include("accord.taxii.ui_urls")),
     path("taxii2/", include("accord.taxii.urls")),
+    path("", include("accord.feeds.urls")),
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
     path("api/v1/", include("accord.policy.api_urls")),

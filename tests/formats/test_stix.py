@@ -154,6 +154,23 @@ def test_large_bundles_stream_with_the_same_result(monkeypatch):
     assert error.field == "json"
 
 
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ({"objects": [indicator(1, "[ipv4-addr:value = '10.0.0.1']")], "type": "bundle", "id": BUNDLE_ID}, 1),
+        ({"objects": [indicator(1, "[ipv4-addr:value = '10.0.0.1']")], "id": BUNDLE_ID}, 0),
+        ({"type": "bundle", "id": BUNDLE_ID, "spec_version": "2.0", "objects": []}, 0),
+    ],
+)
+def test_streamed_bundles_are_checked_wherever_their_properties_are(monkeypatch, body, found):
+    monkeypatch.setattr(stix, "STREAM_THRESHOLD", 10)
+    items = list(StixReader().read(io.BytesIO(orjson.dumps(body))))
+    assert len([i for i in items if isinstance(i, ParsedObject)]) == found
+    if not found:
+        assert isinstance(items[0], ReadError)
+        assert items[0].field in ("type", "spec_version")
+
+
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_crash_the_reader(data):
     for item in StixReader().read(io.BytesIO(data)):

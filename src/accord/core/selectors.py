@@ -19,6 +19,7 @@ from accord.core.roles import Perm, has_perm
 _M = TypeVar("_M", bound=Model)
 
 __all__ = [
+    "organisation_named",
     "audit_event_list",
     "dashboard_counts",
     "get_visible",
@@ -37,6 +38,11 @@ def organisation_list(*, principal: User) -> QuerySet[Organisation]:
     if has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
         return qs
     return qs.filter(pk=principal.organisation_id)
+
+
+def organisation_named(name: str) -> Organisation | None:
+    """The organisation called ``name`` (its name, else its short name): how the CLI names one."""
+    return Organisation.objects.filter(name=name).first() or Organisation.objects.filter(short_name=name).first()
 
 
 def organisation_get(*, principal: User, pk: Any) -> Organisation:

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, NamedTuple
 
-from accord.sharing.normalisers import InvalidObservable, normalise
+from accord.sharing.normalisers import NO_FACTS, InvalidObservable, normalise
 
 __all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "detect_format", "register"]
 
 
-@dataclass(frozen=True)
-class Mention:
-    """An observable an object mentions: canonical type and value, with its context."""
+class Mention(NamedTuple):
+    """An observable an object mentions: canonical type and value, with its context and the
+    facts its normaliser derived (registered domain, IBAN country and bank code …)."""
 
     type: str
     value: str
     context: str = ""
+    extra: Mapping[str, Any] = NO_FACTS
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Reader(ABC):
             canonical = normalise(type_, value)
         except InvalidObservable as exc:
             return ReadError(where, field_name, str(exc))
-        return Mention(canonical.type, canonical.value, context)
+        return Mention(canonical.type, canonical.value, context, canonical.extra)
 
     def mint_id(self, stix_type: str, key: str) -> str:
         """A deterministic STIX id for an object this reader creates (UUIDv5)."""

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.base import ParsedObject, Reader, ReadError, register
 from accord.formats.markings import tlp_label
 from accord.formats.observables import pattern_for
 from accord.sharing.choices import ObservableType
@@ -132,4 +132,4 @@ class CsvReader(Reader):
             indicator["description"] = row["description"]
         if row.get("crime_type"):
             indicator["labels"] = [row["crime_type"]]
-        return ParsedObject(where=where, stix=indicator, mentions=[Mention(found.type, found.value)], tlp=tlp)
+        return ParsedObject(where=where, stix=indicator, mentions=[found], tlp=tlp)

@@ -15,7 +15,7 @@ from typing import IO, Any
 import orjson
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.base import ParsedObject, Reader, ReadError, register
 from accord.formats.markings import tlp_label
 from accord.formats.observables import CURRENCIES, pattern_for
 
@@ -175,7 +175,7 @@ class MispReader(Reader):
         sco["id"] = f"{sco['type']}--{uuid.uuid5(self.namespace, f'{found.type}:{found.value}')}"
         sco["spec_version"] = "2.1"
         tags = misp_object.attributes[0].tags if misp_object.attributes else []
-        yield ParsedObject(where, sco, [Mention(found.type, found.value)], _tlp(tags) or event_tlp)
+        yield ParsedObject(where, sco, [found], _tlp(tags) or event_tlp)
 
 
 def _is_uuid(value: Any) -> bool:

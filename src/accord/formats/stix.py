@@ -10,7 +10,6 @@ patterns).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -99,6 +98,9 @@ NAMED = frozenset(
 
 TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+_STAMPED = ("created", "modified")
+_MUST_HAVE = {kind: REQUIRED.get(kind, ()) + (("name",) if kind in NAMED else ()) for kind in {*REQUIRED, *NAMED}}
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SIMPLE_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]")
 JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
 STREAM_THRESHOLD = 32 * 1024 * 1024
@@ -115,15 +117,14 @@ def _timestamp_error(value: Any) -> str | None:
 
 
 def _id_error(stix_type: str, value: Any) -> str | None:
+    """What is wrong with an identifier ``<type>--<UUID>`` (STIX 2.1 §2.9), else ``None``."""
     if not isinstance(value, str) or "--" not in value:
         return f"expected an identifier '{stix_type}--<UUID>'"
     prefix, _, raw = value.partition("--")
     if prefix != stix_type:
         return f"the identifier names type '{prefix}' but the object is a '{stix_type}'"
-    try:
-        uuid.UUID(raw)
-    except ValueError:
-        return f"'{raw}' is not a UUID"
+    if not UUID_RE.fullmatch(raw):
+        return f"'{raw}' is not a UUID (8-4-4-4-12 hexadecimal digits)"
     return None
 
 
@@ -183,33 +184,34 @@ class StixReader(Reader):
         return None
 
     def _stream(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
-        header: dict[str, Any] = {"objects": []}
-        builder: ijson.ObjectBuilder | None = None
-        checked = False
+        """Objects one at a time (``ijson``'s C parser builds each), after the bundle's own
+        properties are checked."""
+        problem = self._bundle_problem(self._header(stream) | {"objects": []})
+        if problem:
+            yield problem
+            return
+        stream.seek(0)
         try:
-            for prefix, event, value in ijson.parse(stream, use_float=True):
-                if prefix.startswith("objects.item"):
-                    if not checked:
-                        problem = self._bundle_problem(header)
-                        if problem:
-                            yield problem
-                            return
-                        checked = True
-                    if prefix == "objects.item" and event == "start_map":
-                        builder = ijson.ObjectBuilder()
-                    assert builder is not None  # noqa: S101 - every item starts with start_map
-                    builder.event(event, value)
-                    if prefix == "objects.item" and event == "end_map":
-                        yield builder.value
-                elif event in ("string", "number") and prefix in ("type", "id", "spec_version"):
-                    header[prefix] = value
+            yield from ijson.items(stream, "objects.item", use_float=True)
         except ijson.JSONError as exc:
             yield ReadError("bundle", "json", f"malformed JSON: {exc}")
-            return
-        if not checked:
-            problem = self._bundle_problem(header)
-            if problem:
-                yield problem
+
+    @staticmethod
+    def _header(stream: IO[bytes]) -> dict[str, Any]:
+        """The bundle's top-level ``type``, ``id`` and ``spec_version``: usually in the first
+        bytes; when they come after the objects, found by reading on without building them."""
+        header: dict[str, Any] = {}
+        try:
+            for prefix, event, value in ijson.parse(stream, use_float=True):
+                if prefix in ("type", "id", "spec_version") and event in ("string", "number"):
+                    header[prefix] = value
+                    if len(header) == 3:
+                        break
+                elif prefix == "objects" and event == "start_array" and "type" in header and "id" in header:
+                    break  # no spec_version before the objects: a 2.1 bundle need not have one
+        except ijson.JSONError:
+            pass  # reported when the objects are read
+        return header
 
     # -- one object -------------------------------------------------------------------------------
 
@@ -228,11 +230,11 @@ class StixReader(Reader):
         if not is_sco:
             if obj.get("spec_version") != "2.1":
                 return ReadError(where, "spec_version", f'expected "2.1", got {obj.get("spec_version")!r}')
-            for stamp in ("created", "modified") if stix_type != "marking-definition" else ("created",):
+            for stamp in _STAMPED if stix_type != "marking-definition" else _STAMPED[:1]:
                 error = _timestamp_error(obj.get(stamp))
                 if error:
                     return ReadError(where, stamp, error)
-            for required in REQUIRED.get(stix_type, ()) + (("name",) if stix_type in NAMED else ()):
+            for required in _MUST_HAVE.get(stix_type, ()):
                 if obj.get(required) in (None, "", []):
                     return ReadError(where, required, f"required for a {stix_type}")
         refs = obj.get("object_marking_refs", [])
@@ -275,8 +277,9 @@ class StixReader(Reader):
         if not isinstance(pattern, str):
             return [ReadError(where, "pattern", "expected a STIX pattern string")]
         comparisons: list[tuple[str, str, str]] = []
-        simple = SIMPLE_COMPARISON.findall(pattern)
-        if simple and JOINERS.match(SIMPLE_COMPARISON.sub("", pattern)):
+        one = SIMPLE_COMPARISON.fullmatch(pattern)  # most indicators are one comparison
+        simple = [one.groups()] if one else SIMPLE_COMPARISON.findall(pattern)
+        if one or (simple and JOINERS.match(SIMPLE_COMPARISON.sub("", pattern))):
             comparisons = [(t, _path_key(p), v.replace("\\'", "'").replace("\\\\", "\\")) for t, p, v in simple]
         else:
             try:

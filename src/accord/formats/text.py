@@ -71,7 +71,7 @@ class TextReader(Reader):
             yield ReadError(f"byte {exc.start}", "encoding", "not UTF-8 text")
             return
         searcher = _searcher()
-        found: dict[tuple[str, str], str] = {}
+        found: dict[tuple[str, str], Mention] = {}
         matches = [(m.name, m.value, m.start_offset) for m in searcher.search_matches(text)]
         if not any(name == "phoneNumber" for name, _, _ in matches):
             matches += [(ioc.name, ioc.value, text.find(ioc.value)) for ioc in searcher.search_phone_numbers(text)]
@@ -82,9 +82,9 @@ class TextReader(Reader):
             mention = self.mention("text", "value", kind, value, context=_sentence(text, max(offset, 0)))
             if isinstance(mention, ReadError):
                 continue  # a candidate the text search saw but that is not a valid observable: not the author's error
-            found.setdefault((mention.type, mention.value), mention.context)
+            found.setdefault((mention.type, mention.value), mention)
         now = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        for number, ((kind, value), context) in enumerate(found.items()):
+        for number, ((kind, value), mention) in enumerate(found.items()):
             indicator = {
                 "type": "indicator",
                 "spec_version": "2.1",
@@ -95,6 +95,6 @@ class TextReader(Reader):
                 "pattern": pattern_for(kind, value),
                 "pattern_type": "stix",
                 "valid_from": now,
-                "description": context,
+                "description": mention.context,
             }
-            yield ParsedObject(f"indicator {number}", indicator, [Mention(kind, value, context)])
+            yield ParsedObject(f"indicator {number}", indicator, [mention])

@@ -22,6 +22,7 @@ from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
 from accord.sharing.models import Observable, StixObject, Submission
+from accord.sharing.progress import progress_of
 from accord.sharing.services import object_revoke, submission_create, submission_start
 
 __all__ = ["ObservableViewSet", "StixObjectViewSet", "SubmissionViewSet"]
@@ -31,6 +32,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     agreement = serializers.CharField(source="agreement.reference", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None, read_only=True)
+    progress = serializers.SerializerMethodField(help_text="Percent of the bytes read, updated while it runs.")
 
     class Meta:
         model = Submission
@@ -58,6 +60,9 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def get_progress(self, submission: Submission) -> int:
+        return progress_of(submission)
 
 
 class RawBodyParser(parsers.BaseParser):

@@ -1,37 +1,50 @@
-"""Bulk inserts for the ingest's hot path: ``executemany`` with the database's own adaptation.
+"""Bulk reads and writes for the ingest's hot path: plain tuples through ``executemany``.
 
 The ORM's ``bulk_create`` builds a model instance and adapts every field of every row; for
 hundreds of thousands of rows that is most of the ingest's time. Here rows are plain tuples,
-repeated values are adapted once, and conflicts are skipped by the database
-(``ON CONFLICT DO NOTHING``, which SQLite and PostgreSQL both understand).
+repeated values are adapted once, conflicts are skipped by the database (``ON CONFLICT DO
+NOTHING``, which SQLite and PostgreSQL both understand), and primary keys are handed out
+before the rows are written (:class:`IdAllocator`) so nothing has to be read back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
 
-__all__ = ["adapt_datetime", "insert_rows", "json_placeholder"]
+__all__ = ["IdAllocator", "adapt_datetime", "chunks", "insert_rows", "json_placeholder", "select_in"]
 
 CHUNK = 5000
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _adapt_cached(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
 def adapt_datetime(value: datetime | None) -> Any:
-    """A datetime as the database takes it (a string on SQLite, the object on PostgreSQL)."""
+    """A datetime as the database takes and returns it through a raw cursor (a string on
+    SQLite, the aware datetime on PostgreSQL), so values read back compare equal."""
     return None if value is None else _adapt_cached(value)
 
 
 def json_placeholder() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def insert_rows(
@@ -41,19 +54,57 @@ def insert_rows(
     *,
     json_columns: Sequence[str] = (),
     ignore_conflicts: bool = False,
-) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) in chunks, inside the caller's transaction."""
+) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order) in chunks, inside the caller's transaction;
+    the number of rows written (conflicting rows skipped are not counted)."""
     quote = connection.ops.quote_name
     values = ", ".join(json_placeholder() if column in json_columns else "%s" for column in columns)
     sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({values})"  # noqa: S608
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    batch: list[Sequence[Any]] = []
+    written = 0
     with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(row)
-            if len(batch) == CHUNK:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
+        for batch in chunks(rows):
             cursor.executemany(sql, batch)
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def select_in(sql: str, params: Sequence[Any], values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (whose last condition is ``… IN ({})``) for every value, in chunks."""
+    with connection.cursor() as cursor:
+        for batch in chunks(values):
+            cursor.execute(sql.format(", ".join(["%s"] * len(batch))), [*params, *batch])
+            yield from cursor.fetchall()
+
+
+class IdAllocator:
+    """Primary keys for rows about to be written, handed out inside the writing transaction.
+
+    PostgreSQL draws them from the table's sequence (safe beside other writers). SQLite has one
+    writer at a time and Accord's transactions take the write lock when they begin (``BEGIN
+    IMMEDIATE``), so counting on from the highest key ever used is safe until the commit.
+    """
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.next: int | None = None
+
+    def take(self, count: int) -> list[int]:
+        if count <= 0:
+            return []
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [self.table, count]
+                )
+                return [row[0] for row in cursor.fetchall()]
+            if self.next is None:
+                cursor.execute(f"SELECT max(id) FROM {connection.ops.quote_name(self.table)}")  # noqa: S608
+                highest = cursor.fetchone()[0] or 0
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.table])
+                row = cursor.fetchone()
+                self.next = max(highest, row[0] if row else 0) + 1
+        first = self.next
+        self.next += count
+        return list(range(first, first + count))

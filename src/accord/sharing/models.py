@@ -84,7 +84,10 @@ class StixObject(models.Model):
     created = models.DateTimeField()
     modified = models.DateTimeField()
     body = models.JSONField(default=dict)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="shared_objects")
+    # Indexed together with ``tlp`` (below), which serves every lookup by organisation.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="shared_objects", db_index=False
+    )
     agreement = models.ForeignKey(
         Agreement,
         null=True,
@@ -114,7 +117,6 @@ class StixObject(models.Model):
     crime_type = models.CharField(
         max_length=64,
         blank=True,
-        db_index=True,
         help_text="e.g. phishing, bec, ransomware (x_accord_crime_type or the first label).",
     )
     observables = models.ManyToManyField(Observable, through="ObjectObservable", related_name="stix_objects")
@@ -142,7 +144,6 @@ class StixObject(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(fields=["organisation", "tlp"]),
-            models.Index(fields=["agreement"]),
             models.Index(fields=["expires_at"]),
             # TAXII pages walk objects in the order they were added (keyset on added_at, id).
             models.Index(fields=["added_at", "id"], name="sharing_object_added_idx"),
@@ -156,8 +157,10 @@ class ObjectObservable(models.Model):
     """Which object mentions which observable: the table correlation groups by (linear, no
     pairwise rows)."""
 
-    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="links")
-    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="links")
+    # No index of their own: the unique pair serves lookups by object, the index on
+    # (observable, object) lookups by observable. Every ingest writes these rows.
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="links", db_index=False)
+    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="links", db_index=False)
 
     class Meta:
         constraints: ClassVar = [

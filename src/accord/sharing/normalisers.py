@@ -11,8 +11,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
@@ -25,20 +26,22 @@ from schwifty.exceptions import SchwiftyException
 
 from accord.sharing.choices import ObservableType
 
-__all__ = ["NORMALISERS", "Canonical", "InvalidObservable", "Normaliser", "normalise"]
+__all__ = ["NO_FACTS", "NORMALISERS", "Canonical", "InvalidObservable", "Normaliser", "normalise"]
 
 
 class InvalidObservable(ValueError):
     """A value that is not a valid observable of its type; the message says why."""
 
 
-@dataclass(frozen=True)
-class Canonical:
+NO_FACTS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Canonical(NamedTuple):
     """A normalised observable: its type, canonical value, and facts derived from it."""
 
     type: str
     value: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = NO_FACTS
 
 
 class Normaliser(ABC):
@@ -70,11 +73,17 @@ def normalise(type_: str, value: str) -> Canonical:
     return normaliser.normalise(text)
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 @register
 class Ipv4(Normaliser):
     type = ObservableType.IPV4.value
 
     def normalise(self, value: str) -> Canonical:
+        if _DOTTED_QUAD.fullmatch(value):  # already canonical: the common case, without ipaddress
+            return Canonical(self.type, value)
         try:
             address = ipaddress.IPv4Address(value)
         except ValueError as exc:
@@ -158,16 +167,22 @@ class Url(Normaliser):
         return Canonical(self.type, canonical, {"host": host.strip("[]")})
 
 
+_SPACE = re.compile(r"\s")
+
+
 @register
 class Email(Normaliser):
     type = ObservableType.EMAIL.value
 
     def normalise(self, value: str) -> Canonical:
         local, at, domain = value.rpartition("@")
-        if not at or not local or len(local) > 64 or any(ch.isspace() for ch in local):
+        if not at or not local or len(local) > 64 or _SPACE.search(local):
             raise InvalidObservable(f"'{value}' is not an e-mail address")
         host = _host(domain)
         return Canonical(self.type, f"{local}@{host}", {"domain": host})
+
+
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 class _Hash(Normaliser):
@@ -175,7 +190,7 @@ class _Hash(Normaliser):
 
     def normalise(self, value: str) -> Canonical:
         digest = value.lower()
-        if len(digest) != self.length or not re.fullmatch(r"[0-9a-f]+", digest):
+        if len(digest) != self.length or not _HEX.fullmatch(digest):
             raise InvalidObservable(f"'{value}' is not a {self.type.upper()} hash ({self.length} hexadecimal digits)")
         return Canonical(self.type, digest)
 
@@ -232,6 +247,9 @@ class Xmr(Normaliser):
         return Canonical(self.type, value)
 
 
+_ETH = re.compile(r"0[xX][0-9a-fA-F]{40}")
+
+
 def _eip55(hex40: str) -> str:
     digest = keccak(hex40.encode("ascii")).hex()
     return "0x" + "".join(ch.upper() if int(digest[i], 16) >= 8 else ch for i, ch in enumerate(hex40))
@@ -242,7 +260,7 @@ class Eth(Normaliser):
     type = ObservableType.ETH.value
 
     def normalise(self, value: str) -> Canonical:
-        if not re.fullmatch(r"0[xX][0-9a-fA-F]{40}", value):
+        if not _ETH.fullmatch(value):
             raise InvalidObservable(f"'{value}' is not an Ethereum address (0x and 40 hexadecimal digits)")
         body = value[2:]
         canonical = _eip55(body.lower())

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import IO, Any
 
-import orjson
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -33,9 +33,11 @@ from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
-from accord.sharing.bulk import adapt_datetime, insert_rows
 from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
-from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from accord.sharing.models import Observable, StixObject, Submission
+from accord.sharing.progress import forget_progress, report_progress
+from accord.sharing.reading import read_batches
+from accord.sharing.store import BatchWriter, Row, row_of
 
 __all__ = [
     "category_of",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 MAX_ERRORS = 100
-BATCH = 2000
+READ_BATCH = 1000
 
 # The data category of an object, from its STIX type and what it mentions.
 _CATEGORY_BY_TYPE = {
@@ -310,11 +312,12 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         return submission
 
     def progress(percent: int) -> None:
-        _set(submission, progress=percent)
+        report_progress(submission.pk, percent)
         if on_progress:
             on_progress(percent)
 
     _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
+    report_progress(submission.pk, 0)
     try:
         _process(submission, progress)
     except Exception as exc:
@@ -325,233 +328,97 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
             errors=[{"where": "submission", "field": "", "message": f"internal error: {type(exc).__name__}"}],
         )
         raise
+    finally:
+        forget_progress(submission.pk)
     submission.refresh_from_db()
     return submission
 
 
 def _process(submission: Submission, progress: Callable[[int], None]) -> None:
-    terms = submission.agreement.current_version
+    """Read and write in one transaction, a batch at a time; the first error stops the writing
+    (reading goes on to report up to ``MAX_ERRORS``) and rolls everything back."""
+    agreement = submission.agreement
+    terms = agreement.current_version
     assert terms is not None  # noqa: S101 - checked when the submission was created
     reader = READERS[submission.format](
         namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"accord:{submission.organisation_id}")
     )
-    parsed: list[ParsedObject] = []
-    errors: list[ReadError] = []
-    with default_storage.open(submission.raw_path, "rb") as raw:
-        for item in reader.read(_Progress(raw, submission.size, progress)):  # type: ignore[arg-type]
-            if isinstance(item, ReadError):
-                errors.append(item)
-            else:
-                category = category_of(item)
-                if category not in terms.data_categories:
-                    errors.append(
-                        ReadError(
-                            item.where,
-                            "data_category",
-                            f"{category} is not permitted by {submission.agreement.reference} "
-                            f"(it covers {', '.join(terms.data_categories)})",
-                        )
-                    )
-                else:
-                    item.stix.setdefault("x_accord_data_category", category)
-                    problem = _handling_problem(item, category)
-                    if problem:
-                        errors.append(problem)
-                    else:
-                        parsed.append(item)
-            if len(errors) >= MAX_ERRORS:
-                break
-    if errors:
-        _set(
-            submission,
-            status=SubmissionStatus.FAILED,
-            finished_at=timezone.now(),
-            progress=100,
-            rejected_count=len(errors),
-            objects_count=len(parsed) + len(errors),
-            errors=[e.as_dict() for e in errors],
-        )
-        audit_record(
-            actor=None,
-            action="submission.failed",
-            obj=submission,
-            organisation=submission.organisation,
-            details={"errors": len(errors), "first": str(errors[0])},
-        )
-        return
-    _store(
-        submission,
-        parsed,
-        terms.default_tlp,
-        terms.retention_days or 365,
-        terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
-    )
-
-
-@transaction.atomic
-def _store(
-    submission: Submission, parsed: list[ParsedObject], default_tlp: str, retention_days: int, purpose: str
-) -> dict[str, int]:
-    """Write everything in one transaction; a crash or a kill anywhere leaves nothing."""
     now = timezone.now()
-    marking = submission.tlp or default_tlp
-    keys = [(p.stix["id"], _modified(p.stix, now)) for p in parsed]
-    known_ids: set[str] = set()
-    known_versions: set[tuple[str, datetime]] = set()
-    for chunk in _chunks(sorted({stix_id for stix_id, _ in keys}), 900):
-        for stix_id, modified in StixObject.objects.filter(stix_id__in=chunk).values_list("stix_id", "modified"):
-            known_ids.add(stix_id)
-            known_versions.add((stix_id, modified))
-    fresh: dict[tuple[str, datetime], ParsedObject] = {}
-    for key, p in zip(keys, parsed, strict=True):
-        if key not in known_versions:
-            fresh.setdefault(key, p)
-    fixed = (
-        submission.organisation_id,
-        submission.agreement_id,
-        submission.pk,
-        submission.organisation.reliability,
-        purpose,
-        adapt_datetime(now + timedelta(days=retention_days)),
-        False,
-        adapt_datetime(now),
-    )
-    insert_rows(
-        StixObject._meta.db_table,
-        (
-            "stix_id",
-            "type",
-            "spec_version",
-            "created",
-            "modified",
-            "body",
-            "tlp",
-            "data_category",
-            "crime_type",
-            "credibility",
-            "subject_category",
-            "nature",
-            "organisation_id",
-            "agreement_id",
-            "submission_id",
-            "reliability",
-            "purpose",
-            "expires_at",
-            "revoked",
-            "added_at",
-        ),
-        (
-            (
-                stix_id,
-                p.stix["type"],
-                p.stix.get("spec_version", "2.1"),
-                adapt_datetime(_stamp(p.stix.get("created")) or modified),
-                adapt_datetime(modified),
-                orjson.dumps(p.stix).decode(),
-                p.tlp or marking,
-                p.stix["x_accord_data_category"],
-                _crime_type(p.stix),
-                p.stix.get("x_accord_credibility"),
-                p.stix.get("x_accord_data_subject", ""),
-                p.stix.get("x_accord_nature", ""),
-                *fixed,
-            )
-            for (stix_id, modified), p in fresh.items()
-        ),
-        json_columns=("body",),
-    )
-    stored = {
-        (stix_id, modified): pk
-        for stix_id, modified, pk in StixObject.objects.filter(submission=submission).values_list(
-            "stix_id", "modified", "pk"
-        )
-    }
-    observable_ids = _upsert_observables({(m.type, m.value) for p in parsed for m in p.mentions}, now)
-    insert_rows(
-        ObjectObservable._meta.db_table,
-        ("stix_object_id", "observable_id"),
-        (
-            (stored[key], observable_ids[pair])
-            for key, p in fresh.items()
-            for pair in {(m.type, m.value) for m in p.mentions}
-        ),
-        ignore_conflicts=True,
-    )
-    counts = {
-        "objects_count": len(parsed),
-        "observables_count": len(observable_ids),
-        "new_count": sum(1 for stix_id, _ in fresh if stix_id not in known_ids),
-        "updated_count": sum(1 for stix_id, _ in fresh if stix_id in known_ids),
-    }
-    _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
-    audit_record(
-        actor=None, action="submission.done", obj=submission, organisation=submission.organisation, details=counts
-    )
-    return counts
+    marking = submission.tlp or terms.default_tlp
 
-
-def _observable_ids(kind: str, values: list[str]) -> Iterable[tuple[tuple[str, str], int]]:
-    for chunk in _chunks(values, 900):
-        for value, pk in Observable.objects.filter(type=kind, value__in=chunk).values_list("value", "pk"):
-            yield (kind, value), pk
-
-
-def _upsert_observables(pairs: set[tuple[str, str]], now: datetime) -> dict[tuple[str, str], int]:
-    """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the known."""
-    by_type: dict[str, list[str]] = {}
-    for kind, value in pairs:
-        by_type.setdefault(kind, []).append(value)
-    found: dict[tuple[str, str], int] = {}
-    for kind, values in by_type.items():
-        found.update(_observable_ids(kind, values))
-    for chunk in _chunks(list(found.values()), 900):
-        Observable.objects.filter(pk__in=chunk).update(last_seen=now)
-    stamp = adapt_datetime(now)
-    missing = [(kind, value) for kind, value in pairs if (kind, value) not in found]
-    insert_rows(
-        Observable._meta.db_table,
-        ("type", "value", "extra", "first_seen", "last_seen"),
-        ((kind, value, "{}", stamp, stamp) for kind, value in missing),
-        json_columns=("extra",),
-        ignore_conflicts=True,
-    )
-    missing_by_type: dict[str, list[str]] = {}
-    for kind, value in missing:
-        missing_by_type.setdefault(kind, []).append(value)
-    for kind, values in missing_by_type.items():
-        found.update(_observable_ids(kind, values))
-    return found
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
+    def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError]]:
+        """Rows and errors, a batch at a time (in a reading process for large submissions)."""
+        batch: list[Row | ReadError] = []
+        with default_storage.open(submission.raw_path, "rb") as raw:
+            for item in reader.read(_Progress(raw, submission.size, report)):  # type: ignore[arg-type]
+                if isinstance(item, ReadError):
+                    batch.append(item)
+                else:
+                    batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
+                if len(batch) == READ_BATCH:
+                    yield batch
+                    batch = []
         yield batch
 
+    errors: list[ReadError] = []
+    valid = 0
+    with transaction.atomic():
+        writer = BatchWriter(
+            submission,
+            retention_days=terms.retention_days or 365,
+            purpose=terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
+        )
+        parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
+        for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
+            if isinstance(item, ReadError):
+                errors.append(item)
+                if len(errors) >= MAX_ERRORS:
+                    break
+            else:
+                valid += 1
+                if not errors:
+                    writer.add(item)
+        if not errors:
+            counts = writer.finish()
+            _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
+            audit_record(
+                actor=None,
+                action="submission.done",
+                obj=submission,
+                organisation=submission.organisation,
+                details=counts,
+            )
+            return
+        transaction.set_rollback(True)
+    _set(
+        submission,
+        status=SubmissionStatus.FAILED,
+        finished_at=timezone.now(),
+        progress=100,
+        rejected_count=len(errors),
+        objects_count=valid + len(errors),
+        errors=[e.as_dict() for e in errors],
+    )
+    audit_record(
+        actor=None,
+        action="submission.failed",
+        obj=submission,
+        organisation=submission.organisation,
+        details={"errors": len(errors), "first": str(errors[0])},
+    )
 
-def _stamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
-
-def _crime_type(stix: dict[str, Any]) -> str:
-    declared = stix.get("x_accord_crime_type")
-    labels = stix.get("labels")
-    value = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
-    return str(value).strip().lower()[:64]
-
-
-def _modified(stix: dict[str, Any], now: datetime) -> datetime:
-    return _stamp(stix.get("modified")) or _stamp(stix.get("created")) or now
+def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:
+    """Why the agreement does not take this object, or its handling is wrong; else ``None``."""
+    category = category_of(item)
+    if category not in categories:
+        return ReadError(
+            item.where,
+            "data_category",
+            f"{category} is not permitted by {agreement.reference} (it covers {', '.join(categories)})",
+        )
+    item.stix.setdefault("x_accord_data_category", category)
+    return _handling_problem(item, category)
 
 
 @transaction.atomic

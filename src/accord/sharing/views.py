@@ -17,6 +17,7 @@ from accord.policy.principal import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
+from accord.sharing.progress import progress_of
 from accord.sharing.services import submission_create, submission_start
 from accord.web.views import AuthedRequest, paginate
 
@@ -72,7 +73,7 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     template = "sharing/_submission_status.html" if request.htmx else "sharing/submission_detail.html"
-    return render(request, template, {"submission": submission})
+    return render(request, template, {"submission": submission, "progress": progress_of(submission)})
 
 
 @login_required

@@ -37,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]
+    if has_perm(user, Perm.PLATFORM_ADMIN):
+        items.append(("Feeds", reverse("feeds:feed-list")))
     if has_perm(user, Perm.AUDIT_VIEW):
         items.append(("Audit", reverse("web:audit-list")))
     items.append(("API docs", reverse("api-docs")))

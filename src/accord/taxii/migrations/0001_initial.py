@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("core", "0004_scheduledrun"),
-        ("sharing", "0006_stixobject_sharing_object_added_idx"),
+        ("sharing", "0007_stixobject_sharing_object_added_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 from accord.core.schedule import run_due_jobs
 
@@ -15,7 +16,10 @@ DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
 
 class Command(BaseCommand):
-    help = "Run the daily jobs (agreement sweep, …) and queued background tasks (ACCORD_TASK_BACKEND=database)."
+    help = (
+        "Run the daily jobs (agreement sweep, …), the feeds that are due, and queued background tasks "
+        "(ACCORD_TASK_BACKEND=database)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true", help="Run what is due once, then exit.")
@@ -31,6 +35,8 @@ class Command(BaseCommand):
         while True:
             for name in run_due_jobs():
                 self.stdout.write(f"Ran daily job {name}.")
+            for name in settings.ACCORD_ROUND_JOBS:
+                import_string(name)()
             if queue:
                 call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
             if options["batch"]:

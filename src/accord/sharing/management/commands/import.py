@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.core.errors import ApplicationError
-from accord.core.models import Organisation
+from accord.core.selectors import organisation_named
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.services import submission_create, submission_process
 
@@ -28,10 +28,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
-        organisation = (
-            Organisation.objects.filter(name=options["org"]).first()
-            or Organisation.objects.filter(short_name=options["org"]).first()
-        )
+        organisation = organisation_named(options["org"])
         if organisation is None:
             raise CommandError(f"--org: no organisation called '{options['org']}'.")
         try:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("core", "0004_scheduledrun"),
         ("partners", "0002_partnershipapplication_partners_one_open_application"),
-        ("sharing", "0005_stixobject_nature_stixobject_subject_category"),
+        ("sharing", "0006_fewer_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

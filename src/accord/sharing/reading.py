@@ -1,0 +1,73 @@
+"""Reading a submission beside writing it, on another core.
+
+Parsing, validating and normalising a large submission costs about as much as writing it, and
+the two do not depend on each other batch by batch. So for large submissions the reading runs
+in a child process forked for the purpose: it sends ready-made batches down a pipe (whose
+buffer bounds what is in flight), the ingest writes them as they come. The child never touches
+the database. If the ingest stops early, fails or is killed, the child is killed or finds the
+pipe closed and exits. Small submissions are read in the same process, where forking would
+cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import traceback
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["ReadingFailed", "read_batches"]
+
+Produce = Callable[[Callable[[int], None]], Iterator[list[Any]]]
+
+
+class ReadingFailed(RuntimeError):
+    """The reading process failed unexpectedly (not a problem with the data: those are errors
+    in the batches)."""
+
+
+def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel: bool) -> Iterator[list[Any]]:
+    """The batches ``produce(progress)`` yields, produced in a child process when ``parallel``."""
+    if not parallel:
+        yield from produce(progress)
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(produce, sender, receiver), daemon=True, name="accord-reader")
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError as exc:
+                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})") from exc
+            if kind == "batch":
+                yield payload
+            elif kind == "progress":
+                progress(payload)
+            elif kind == "crash":
+                raise ReadingFailed(payload)
+            else:
+                return
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _child(produce: Produce, sender: Connection, receiver: Connection) -> None:
+    receiver.close()  # the parent's end: once the parent is gone, sending fails and we stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        for batch in produce(lambda percent: sender.send(("progress", percent))):
+            sender.send(("batch", batch))
+        sender.send(("end", None))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the ingest stopped listening: it has what it needs, or it is gone
+    except BaseException:  # noqa: BLE001 - reported to the parent, which fails the submission
+        sender.send(("crash", traceback.format_exc(limit=8)))

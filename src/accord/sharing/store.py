@@ -1,0 +1,246 @@
+"""Writing a submission's objects to the store as they are read, in batches, inside the one
+transaction the ingest service opens for it.
+
+Memory stays flat however large the submission: only the current batch is held. The
+transaction is the caller's, so an error or a kill at any point still leaves nothing. Keys are
+handed out before the rows are written, so links are written without reading objects back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from django.db import connection
+from django.utils import timezone
+
+from accord.formats.base import ParsedObject
+from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+
+__all__ = ["BatchWriter", "Row", "row_of"]
+
+BATCH = 5000
+
+_OBJECT_COLUMNS = (
+    "id",
+    "stix_id",
+    "created",
+    "modified",
+    "type",
+    "spec_version",
+    "body",
+    "tlp",
+    "data_category",
+    "crime_type",
+    "credibility",
+    "subject_category",
+    "nature",
+    "organisation_id",
+    "agreement_id",
+    "submission_id",
+    "reliability",
+    "purpose",
+    "expires_at",
+    "revoked",
+    "added_at",
+)
+_OBJECTS = StixObject._meta.db_table
+_OBSERVABLES = Observable._meta.db_table
+_LINKS = ObjectObservable._meta.db_table
+
+Pair = tuple[str, str]
+
+
+# One object ready to be written, built where the submission is read (:func:`row_of`) so that
+# the writer only writes: its version key (STIX id, ``modified`` as the database takes it), its
+# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``nature``) and the observables it mentions,
+# each with the facts its normaliser derived as JSON text. A plain tuple: rows cross a pipe
+# from the reading process, and plain tuples are the cheapest to rebuild there.
+Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...]]
+
+
+def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
+    """The row of an object read and accepted (``x_accord_data_category`` already set);
+    ``marking`` is the TLP for an object that carries none."""
+    stix = item.stix
+    modified = adapt_datetime(_stamp(stix.get("modified")) or _stamp(stix.get("created")) or now)
+    created = _stamp(stix.get("created"))
+    labels = stix.get("labels")
+    declared = stix.get("x_accord_crime_type")
+    crime = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
+    return (
+        (stix["id"], modified),
+        (
+            stix["id"],
+            adapt_datetime(created) if created else modified,
+            modified,
+            stix["type"],
+            stix.get("spec_version", "2.1"),
+            orjson.dumps(stix).decode(),
+            item.tlp or marking,
+            stix["x_accord_data_category"],
+            str(crime).strip().lower()[:64],
+            stix.get("x_accord_credibility"),
+            stix.get("x_accord_data_subject", ""),
+            stix.get("x_accord_nature", ""),
+        ),
+        tuple({(m.type, m.value): orjson.dumps(m.extra).decode() if m.extra else "{}" for m in item.mentions}.items()),
+    )
+
+
+class BatchWriter:
+    """Takes rows one by one and writes them a batch at a time.
+
+    A version already stored (same ``id`` and ``modified``) is not written again, whoever sent
+    it; a later version of a known object is an update. Every observable mentioned gets its
+    ``last_seen`` moved to now, and new ones are created.
+    """
+
+    def __init__(self, submission: Submission, *, retention_days: int, purpose: str, size: int = BATCH) -> None:
+        self.submission = submission
+        self.size = size
+        self.now = timezone.now()
+        self.stamp = adapt_datetime(self.now)
+        self.fixed = (
+            submission.organisation_id,
+            submission.agreement_id,
+            submission.pk,
+            submission.organisation.reliability,
+            purpose,
+            adapt_datetime(self.now + timedelta(days=retention_days)),
+            False,
+            self.stamp,
+        )
+        self.pending: list[Row] = []
+        self.objects = self.new = self.updated = 0
+        self.object_ids = IdAllocator(_OBJECTS)
+        self.observable_ids = IdAllocator(_OBSERVABLES)
+
+    def add(self, row: Row) -> None:
+        self.pending.append(row)
+        self.objects += 1
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def finish(self) -> dict[str, int]:
+        """Write what is left; the submission's counts."""
+        self.flush()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(DISTINCT l.observable_id) FROM {_LINKS} l "  # noqa: S608 - table names
+                f"JOIN {_OBJECTS} o ON o.id = l.stix_object_id WHERE o.submission_id = %s",
+                [self.submission.pk],
+            )
+            observables = cursor.fetchone()[0]
+        return {
+            "objects_count": self.objects,
+            "observables_count": observables,
+            "new_count": self.new,
+            "updated_count": self.updated,
+        }
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        fresh = self._fresh(batch)
+        ids = self.object_ids.take(len(fresh))
+        insert_rows(_OBJECTS, _OBJECT_COLUMNS, self._object_rows(ids, fresh), json_columns=("body",))
+        observable_ids = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
+        insert_rows(
+            _LINKS,
+            ("stix_object_id", "observable_id"),
+            (
+                (pk, observable_ids[pair])
+                for pk, (_, _, mentions) in zip(ids, fresh, strict=True)
+                for pair, _ in mentions
+            ),
+            ignore_conflicts=True,
+        )
+
+    def _fresh(self, batch: list[Row]) -> list[Row]:
+        """The batch's versions not stored yet (the first of repeats), counting new and updated."""
+        versions: dict[tuple[str, Any], Row] = {}
+        for row in batch:
+            versions.setdefault(row[0], row)
+        stored: set[tuple[str, Any]] = set()
+        known_before: set[str] = set()
+        for stix_id, modified, submission_id in select_in(
+            f"SELECT stix_id, modified, submission_id FROM {_OBJECTS} WHERE stix_id IN ({{}})",  # noqa: S608
+            (),
+            sorted({stix_id for stix_id, _ in versions}),
+        ):
+            stored.add((stix_id, adapt_datetime(_utc(modified))))
+            if submission_id != self.submission.pk:
+                known_before.add(stix_id)
+        fresh = [row for key, row in versions.items() if key not in stored]
+        updated = sum(1 for (stix_id, _), _, _ in fresh if stix_id in known_before)
+        self.updated += updated
+        self.new += len(fresh) - updated
+        return fresh
+
+    def _object_rows(self, ids: list[int], fresh: list[Row]) -> Iterable[tuple[Any, ...]]:
+        return ((pk, *columns, *self.fixed) for pk, (_, columns, _) in zip(ids, fresh, strict=True))
+
+    def _observables(self, facts: dict[Pair, str]) -> dict[Pair, int]:
+        """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the known."""
+        by_type: dict[str, list[str]] = {}
+        for kind, value in facts:
+            by_type.setdefault(kind, []).append(value)
+        found: dict[Pair, int] = {}
+        stale: list[int] = []
+        now = _utc(self.now)
+        for kind, values in by_type.items():
+            for value, pk, last_seen in _lookup(kind, values):
+                found[kind, value] = pk
+                if _utc(last_seen) != now:
+                    stale.append(pk)
+        with connection.cursor() as cursor:
+            for pks in chunks(stale):
+                cursor.execute(
+                    f"UPDATE {_OBSERVABLES} SET last_seen = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",  # noqa: S608
+                    [self.stamp, *pks],
+                )
+        missing = [pair for pair in facts if pair not in found]
+        ids = self.observable_ids.take(len(missing))
+        written = insert_rows(
+            _OBSERVABLES,
+            ("id", "type", "value", "extra", "first_seen", "last_seen"),
+            ((pk, *pair, facts[pair], self.stamp, self.stamp) for pk, pair in zip(ids, missing, strict=True)),
+            json_columns=("extra",),
+            ignore_conflicts=True,
+        )
+        if written == len(missing):
+            found.update(zip(missing, ids, strict=True))
+        else:  # another ingest created some of them meanwhile (PostgreSQL): read every id back
+            for kind in {kind for kind, _ in missing}:
+                for value, pk, _ in _lookup(kind, [value for k, value in missing if k == kind]):
+                    found[kind, value] = pk
+        return found
+
+
+def _lookup(kind: str, values: list[str]) -> Iterable[tuple[str, int, Any]]:
+    """(value, id, last_seen) of the stored observables of one type among ``values``."""
+    return select_in(
+        f"SELECT value, id, last_seen FROM {_OBSERVABLES} WHERE type = %s AND value IN ({{}})",  # noqa: S608
+        (kind,),
+        values,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    """A datetime in UTC, comparable whichever database returned it (SQLite gives naive UTC,
+    PostgreSQL aware)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _stamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

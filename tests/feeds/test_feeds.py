@@ -1,0 +1,330 @@
+"""Feeds pulled from a local HTTP server: MISP feed layout and CSV files; CLI, UI and worker."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accord.core.models import AuditEvent
+from accord.feeds.models import Feed
+from accord.feeds.services import feed_add, feed_pull, feeds_pull_due
+from accord.sharing.models import Observable, StixObject, Submission
+from tests.factories import make_agreement
+
+EVENT = orjson.loads((Path(__file__).parents[1] / "data" / "misp_event.json").read_bytes())
+
+
+class FeedServer:
+    """Serves ``files`` (path → bytes) over HTTP on a free port; optional Basic auth; ETags."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.credentials: tuple[str, str] | None = None
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                server.requests.append(self.path)
+                if server.credentials:
+                    expected = "Basic " + base64.b64encode(":".join(server.credentials).encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self.send_response(401)
+                        self.end_headers()
+                        return
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    running = FeedServer()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def source(partner: Any, people: Any, settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path
+    return make_agreement(partner)
+
+
+def misp_event(uuid: str, timestamp: int, ip: str) -> dict[str, Any]:
+    event = copy.deepcopy(EVENT)
+    event["Event"] |= {"uuid": uuid, "timestamp": str(timestamp), "info": f"event {uuid[:4]}"}
+    event["Event"]["Attribute"][0]["value"] = ip
+    return event
+
+
+def publish(server: FeedServer, *events: dict[str, Any]) -> None:
+    manifest = {e["Event"]["uuid"]: {"timestamp": e["Event"]["timestamp"], "info": e["Event"]["info"]} for e in events}
+    server.files["/misp/manifest.json"] = orjson.dumps(manifest)
+    for event in events:
+        server.files[f"/misp/{event['Event']['uuid']}.json"] = orjson.dumps(event)
+
+
+FIRST = misp_event("11111111-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_000, "198.51.100.1")
+SECOND = misp_event("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_100, "198.51.100.2")
+THIRD = misp_event("33333333-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_200, "198.51.100.3")
+
+
+def misp_feed(server: FeedServer, partner: Any, **extra: Any) -> Feed:
+    return feed_add(
+        actor=None, name="kestrel-misp", kind="misp", url=f"{server.url}/misp/", organisation=partner, **extra
+    )
+
+
+def test_a_misp_feed_is_pulled_event_by_event_and_then_incrementally(server, source, partner):
+    publish(server, SECOND, FIRST)
+    feed = misp_feed(server, partner)
+    result = feed_pull(actor=None, feed=feed)
+    assert result.ok, result.error
+    assert len(result.submissions) == 2
+    assert Submission.objects.filter(organisation=partner, status="done").count() == 2
+    assert {"198.51.100.1", "198.51.100.2"} <= set(Observable.objects.values_list("value", flat=True))
+    assert StixObject.objects.filter(tlp="red").exists()  # the attribute's own tlp:red is kept
+    feed.refresh_from_db()
+    assert (feed.cursor, feed.last_error, feed.last_success_at is not None) == ("1780000100", "", True)
+    # nothing new: no submission, no event fetched again
+    server.requests.clear()
+    assert feed_pull(actor=None, feed=feed).submissions == []
+    assert server.requests == ["/misp/manifest.json"]
+    publish(server, FIRST, SECOND, THIRD)
+    again = feed_pull(actor=None, feed=feed)
+    assert len(again.submissions) == 1
+    assert "/misp/33333333-1c2b-4b7a-9d3a-2f1e0c9b8a71.json" in server.requests
+    assert Feed.objects.get().cursor == "1780000200"
+    assert AuditEvent.objects.filter(action="feed.pull").count() == 3
+
+
+def test_a_refused_event_stops_the_pull_and_the_feed_keeps_its_last_good_state(server, source, partner):
+    broken = misp_event("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_100, "198.51.100.999")
+    publish(server, FIRST, broken, THIRD)
+    feed = misp_feed(server, partner)
+    result = feed_pull(actor=None, feed=feed)
+    assert not result.ok
+    assert "22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json was refused" in result.error
+    assert "198.51.100.999" in result.error
+    feed.refresh_from_db()
+    assert feed.cursor == "1780000000"  # after the first event, not past the broken one
+    assert feed.last_error == result.error and feed.last_success_at is None
+    assert not Observable.objects.filter(value="198.51.100.3").exists()  # nothing after the failure
+    assert AuditEvent.objects.filter(action="feed.pull_failed").exists()
+    publish(server, FIRST, SECOND, THIRD)  # the source fixes it: the next pull resumes there
+    assert feed_pull(actor=None, feed=feed).ok
+    assert Observable.objects.filter(value="198.51.100.3").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({}, "HTTP 404"),
+        ({"/misp/manifest.json": b"{not json"}, "malformed JSON"),
+        ({"/misp/manifest.json": b'{"x": {"timestamp": "1"}}'}, "needs a UUID and a timestamp"),
+    ],
+)
+def test_an_unreadable_source_is_reported_and_nothing_moves(server, source, partner, files, words):
+    server.files.update(files)
+    feed = misp_feed(server, partner)
+    result = feed_pull(actor=None, feed=feed)
+    assert words in result.error
+    feed.refresh_from_db()
+    assert (feed.cursor, feed.pulling_since, Submission.objects.count()) == ("", None, 0)
+
+
+def test_a_server_that_is_down_is_an_error_not_a_crash(source, partner):
+    feed = feed_add(actor=None, name="gone", kind="misp", url="http://127.0.0.1:9/misp/", organisation=partner)
+    result = feed_pull(actor=None, feed=feed)
+    assert "127.0.0.1:9" in result.error and not result.ok
+
+
+def test_credentials_are_sent_and_kept_encrypted(server, source, partner):
+    server.credentials = ("hub-reader", "s3cret-token")
+    publish(server, FIRST)
+    feed = misp_feed(server, partner, username="hub-reader", token="s3cret-token")
+    assert "s3cret-token" not in Feed.objects.values_list("token_sealed", flat=True).get()
+    assert feed_pull(actor=None, feed=feed).ok
+    feed.token_sealed = Feed.objects.get().token_sealed[:-4] + "AAAA"
+    assert "cannot be read" in feed_pull(actor=None, feed=feed).error
+
+
+URLHAUS = b"""################################################################
+# abuse.ch URLhaus Database Dump (CSV - recent URLs)             #
+################################################################
+#
+# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter
+"3001","2026-05-01 10:00:00","http://bad.example.com/a.exe","online","2026-05-01 10:00:00","malware_download","exe","https://u/3001","r"
+"3002","2026-05-01 11:00:00","http://worse.example.net/b","offline","","malware_download","","https://u/3002","r"
+"""
+MAPPING = {
+    "header": ["id", "dateadded", "url", "url_status", "last_online", "threat", "tags", "urlhaus_link", "reporter"],
+    "type": "=url",
+    "value": "url",
+    "first_seen": "dateadded",
+    "crime_type": "threat",
+}
+
+
+def test_a_csv_feed_is_mapped_and_fetched_again_only_when_it_changed(server, source, partner):
+    server.files["/urls.csv"] = URLHAUS
+    feed = feed_add(
+        actor=None, name="urlhaus", kind="csv", url=f"{server.url}/urls.csv", organisation=partner, mapping=MAPPING
+    )
+    result = feed_pull(actor=None, feed=feed)
+    assert result.ok, result.error
+    assert result.objects == 2
+    assert set(Observable.objects.values_list("value", flat=True)) == {
+        "http://bad.example.com/a.exe",
+        "http://worse.example.net/b",
+    }
+    assert set(StixObject.objects.values_list("crime_type", flat=True)) == {"malware_download"}
+    assert feed_pull(actor=None, feed=feed).submissions == []  # 304: not modified
+    server.files["/urls.csv"] = URLHAUS.replace(b"bad.example.com", b"bad.example.org")
+    assert len(feed_pull(actor=None, feed=feed).submissions) == 1
+
+
+def test_a_csv_row_short_of_a_mapped_column_names_its_line(server, source, partner):
+    server.files["/urls.csv"] = URLHAUS + b'"3003","2026-05-01"\n'
+    feed = feed_add(
+        actor=None, name="urlhaus", kind="csv", url=f"{server.url}/urls.csv", organisation=partner, mapping=MAPPING
+    )
+    assert "line 8: 2 columns" in feed_pull(actor=None, feed=feed).error
+    assert StixObject.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "no spaces please"}, "name"),
+        ({"url": "ftp://x/"}, "url"),
+        ({"kind": "rss"}, "kind"),
+        ({"kind": "taxii"}, "collection"),
+        ({"kind": "csv", "mapping": {"value": "url"}}, "mapping"),
+        ({"kind": "csv", "mapping": {"type": "=url", "value": "url", "colour": "x"}}, "mapping"),
+        ({"tlp": "purple"}, "tlp"),
+        ({"interval_minutes": 0}, "interval_minutes"),
+    ],
+)
+def test_bad_feed_settings_are_refused_naming_the_field(source, partner, changes, field):
+    from accord.core.errors import ValidationFailed
+
+    arguments = {"name": "ok", "kind": "misp", "url": "http://127.0.0.1/x/", "organisation": partner} | changes
+    with pytest.raises(ValidationFailed) as caught:
+        feed_add(actor=None, **arguments)
+    assert field in caught.value.details
+    assert Feed.objects.count() == 0
+
+
+def test_only_admins_manage_feeds(people, partner, source):
+    from accord.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        feed_add(actor=people["analyst"], name="x", kind="misp", url="http://127.0.0.1/x/", organisation=partner)
+
+
+def test_a_pull_in_progress_is_not_started_twice(server, source, partner):
+    from django.utils import timezone
+
+    from accord.core.errors import Conflict
+
+    publish(server, FIRST)
+    feed = misp_feed(server, partner)
+    Feed.objects.filter(pk=feed.pk).update(pulling_since=timezone.now())
+    with pytest.raises(Conflict):
+        feed_pull(actor=None, feed=feed)
+    assert feeds_pull_due() == []  # the worker skips it too
+
+
+def test_the_worker_pulls_feeds_whose_interval_has_passed(server, source, partner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    publish(server, FIRST)
+    feed = misp_feed(server, partner, interval_minutes=30)
+    assert [r.feed for r in feeds_pull_due()] == ["kestrel-misp"]
+    assert feeds_pull_due() == []  # just pulled
+    assert [r.feed for r in feeds_pull_due(now=timezone.now() + timedelta(minutes=31))] == ["kestrel-misp"]
+    call_command("feeds", "disable", feed.name, stdout=StringIO())
+    assert feeds_pull_due(now=timezone.now() + timedelta(days=1)) == []
+
+
+def test_the_cli_adds_lists_pulls_and_removes(server, source, partner):
+    publish(server, FIRST)
+    out = StringIO()
+    call_command("feeds", "add", "kestrel", f"{server.url}/misp/", "--kind", "misp", "--org", partner.name, stdout=out)
+    call_command("feeds", "pull", "kestrel", stdout=out)
+    assert "kestrel: 1 submission(s)" in out.getvalue()
+    call_command("feeds", "list", stdout=out)
+    assert "ok" in out.getvalue()
+    server.files.clear()
+    with pytest.raises(CommandError, match="1 feed\\(s\\) failed"):
+        call_command("feeds", "pull", stdout=out, stderr=StringIO())
+    call_command("feeds", "remove", "kestrel", stdout=out)
+    assert Feed.objects.count() == 0 and Submission.objects.count() == 1
+    with pytest.raises(CommandError, match="--map: not JSON"):
+        call_command("feeds", "add", "x", "http://h/x.csv", "--kind", "csv", "--org", partner.name, "--map", "{")
+
+
+def test_the_admin_page_adds_and_pulls_a_feed(client, people, server, source, partner):
+    publish(server, FIRST)
+    client.force_login(people["admin"])
+    refused = client.post(
+        "/feeds/",
+        {
+            "name": "k",
+            "kind": "taxii",
+            "url": f"{server.url}/misp/",
+            "organisation": partner.pk,
+            "interval_minutes": 60,
+        },
+    )
+    assert refused.status_code == 400
+    assert "a TAXII feed names its collection" in refused.content.decode()
+    added = client.post(
+        "/feeds/",
+        {"name": "k", "kind": "misp", "url": f"{server.url}/misp/", "organisation": partner.pk, "interval_minutes": 60},
+    )
+    assert added.status_code == 302
+    feed = Feed.objects.get()
+    client.post(f"/feeds/{feed.pk}/pull/")
+    page = client.get("/feeds/").content.decode()
+    assert "OK" in page and f"submission {Submission.objects.get().pk}" in page
+    client.force_login(people["analyst"])
+    assert client.get("/feeds/").status_code == 403
