@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from bench.ingest import make_bundle
+from bench.ingest import write_bundle
 
 STORED = 100_000
 POSTED = 10_000
@@ -57,8 +57,10 @@ def _prepare() -> dict[str, str]:
     kestrel = Organisation.objects.get(short_name="Kestrel")
     missing = STORED - StixObject.objects.count()
     if missing > 0:
-        data = make_bundle(STORED)
-        submission, _ = submission_create(actor=None, organisation=kestrel, stream=io.BytesIO(data), filename="b.json")
+        path = Path(os.environ["ACCORD_HOME"]) / "bench-taxii-bundle.json"
+        write_bundle(path, STORED)
+        with path.open("rb") as data:
+            submission, _ = submission_create(actor=None, organisation=kestrel, stream=data, filename="b.json")
         assert submission_process(submission_id=submission.pk).status == "done"
     collections_sync()
     analyst = User.objects.get(username="analyst")
@@ -97,7 +99,9 @@ def _serve(port: int, workers: int) -> subprocess.Popen[bytes]:
 
 def _envelope(count: int) -> bytes:
     """``count`` indicators with ids of their own (new on every run, never among the stored ones)."""
-    objects = orjson.loads(make_bundle(count, seed=11))["objects"]
+    path = Path(tempfile.mkdtemp(prefix="accord-bench-taxii-")) / "envelope.json"
+    write_bundle(path, count)
+    objects = orjson.loads(path.read_bytes())["objects"]
     run = f"-4000-9{random.randrange(4096):03x}-"
     for obj in objects:
         obj["id"] = obj["id"].replace("-4000-8000-", run)
