@@ -19,12 +19,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-STAMP = "2026-05-01T12:00:00.000Z"
+START = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
 
 def _value(n: int) -> tuple[str, str]:
@@ -47,13 +48,14 @@ def _objects(objects: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     for n in range(objects):
         value_number = rng.randrange(objects // 10) if rng.random() < 0.1 else objects + n  # ~10% repeats
         path, value = _value(value_number)
+        stamp = (START + timedelta(seconds=n * 7)).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # each object its own
         yield {
             "type": "indicator",
             "spec_version": "2.1",
             "id": f"indicator--00000000-0000-4000-8000-{n:012x}",
-            "created": STAMP,
-            "modified": STAMP,
-            "valid_from": STAMP,
+            "created": stamp,
+            "modified": stamp,
+            "valid_from": stamp,
             "pattern_type": "stix",
             "pattern": f"[{path} = '{value}']",
             "labels": ["phishing"],

@@ -53,6 +53,19 @@ def test_demo_prints_the_logins(home):
     assert "admin" in result.stdout and "accord-demo-2026" in result.stdout
 
 
+def test_export_as_a_demo_person(home):
+    target = home / "reader.rules"
+    result = accord(
+        home, "export", "--format", "suricata", "--as", "reader", "--purpose", "prevention", "-o", str(target)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "object(s) as suricata to" in result.stderr
+    rules = [line for line in target.read_text().splitlines() if line.startswith("alert ")]
+    assert rules and all("sid:" in line for line in rules)
+    unknown = accord(home, "export", "--format", "pdf", "--as", "reader")
+    assert unknown.returncode != 0 and "formats: blocklist, csv" in unknown.stderr
+
+
 def test_token_issue_then_audit_verify_then_tamper(home):
     issued = accord(home, "token", "issue", "--user", "analyst", "--scopes", "read", "--days", "7")
     assert issued.returncode == 0, issued.stderr

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accord.formats",
     "accord.policy",
     "accord.taxii",
+    "accord.exports",
     "accord.web",
 ]
 
@@ -191,6 +192,8 @@ ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Shared-data submissions: at most this size (a larger one is a 413).
 ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "512")) * 1024 * 1024
+# Objects an ingest writes at a time, within its one transaction.
+ACCORD_INGEST_BATCH = int(os.environ.get("ACCORD_INGEST_BATCH", "5000"))
 # Submissions at least this large are read in a second process while the first writes.
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task; smaller ones within the request.
@@ -202,6 +205,8 @@ ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
 ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
+# First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).
+ACCORD_EXPORT_SID_BASE = int(os.environ.get("ACCORD_EXPORT_SID_BASE", "3000000000"))
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.

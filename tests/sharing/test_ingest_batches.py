@@ -9,13 +9,12 @@ import pytest
 
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from accord.sharing.progress import report_progress
-from accord.sharing.store import BATCH
 from tests.factories import make_agreement
 from tests.sharing.test_ingest import GOOD, post
 from tests.stix_samples import STAMP, bundle, indicator
 
 LATER = "2026-06-01T12:00:00.000Z"
-OBJECTS = BATCH + 1500  # more than one batch
+OBJECTS = 2500  # several batches of 1000 (below)
 
 
 def _objects(bad_at: int | None = None) -> list[dict[str, Any]]:
@@ -31,6 +30,7 @@ def _objects(bad_at: int | None = None) -> list[dict[str, Any]]:
 def reading(request: Any, partner: Any, people: Any, settings: Any, tmp_path: Any) -> str:
     settings.MEDIA_ROOT = tmp_path
     settings.ACCORD_PARALLEL_INGEST_BYTES = 0 if request.param == "two processes" else 1 << 40
+    settings.ACCORD_INGEST_BATCH = 1000
     make_agreement(partner)
     return str(request.param)
 

@@ -14,14 +14,15 @@ from typing import Any
 
 import orjson
 import pytest
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection, transaction
 
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from tests.factories import make_agreement
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
-OBJECTS = 4_000
-MENTIONS = 10  # observables per object: most of the write is observables and links
+OBJECTS = 8_000
+MENTIONS = 5  # observables per object
 
 
 def _database_url() -> str:
@@ -31,25 +32,34 @@ def _database_url() -> str:
     return f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
-def _wal() -> Path:
-    return Path(f"{connection.settings_dict['NAME']}-wal")
-
-
-# Writing this bundle grows the WAL by about 7.5 MB: the object rows take the first 3 MB or so,
-# observables and links the rest; past 5 MB the transaction is deep in its later inserts.
-WAL_GROWTH_LATE_IN_THE_WRITE = 5 * 1024 * 1024
-
-
-def _late_in_the_write(wal_before: int) -> bool:
-    """SQLite: the write lock is held and most of the transaction's pages are in the WAL."""
+def _deep_in_the_write(home: Path) -> bool:
+    """SQLite: the ingest's transaction holds the write lock, and the reading has got so far
+    that several of its batches (``ACCORD_INGEST_BATCH`` below) have been written in it."""
+    submission = Submission.objects.first()
+    if submission is None:
+        return False
+    live = FileBasedCache(str(home / "cache" / "live"), {})
+    if (live.get(f"submission-progress:{submission.pk}") or 0) < 80:
+        return False
     probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
     try:
         probe.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError:
-        return _wal().exists() and _wal().stat().st_size > wal_before + WAL_GROWTH_LATE_IN_THE_WRITE
+        return True
     finally:
         probe.close()
     return False
+
+
+def _readers_of(path: Path) -> list[int]:
+    """Processes whose command line names ``path`` (the import and its reading process)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if str(path).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
 
 
 def _blocked_on_our_lock() -> bool:
@@ -88,12 +98,12 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
         orjson.dumps({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects})
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    environment |= {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_DATABASE_URL": _database_url()}
+    home = tmp_path / "home"
+    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": _database_url(), "ACCORD_INGEST_BATCH": "500"}
     postgres = connection.vendor == "postgresql"
     if postgres:  # one of its observables exists already; we hold its row so the ingest waits there
         last = OBJECTS * MENTIONS - 1
         known = Observable.objects.create(type="ipv4", value=f"10.{last // 65536}.{last // 256 % 256}.{last % 256}")
-    wal_before = _wal().stat().st_size if not postgres and _wal().exists() else 0
     # On PostgreSQL we hold a row lock inside a transaction; SQLite needs no help (and such a
     # transaction would take its only write lock).
     with transaction.atomic() if postgres else contextlib.nullcontext():
@@ -107,7 +117,7 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
         )
         try:
             deadline = time.monotonic() + 120
-            while not (_blocked_on_our_lock() if postgres else _late_in_the_write(wal_before)):
+            while not (_blocked_on_our_lock() if postgres else _deep_in_the_write(home)):
                 assert process.poll() is None, f"finished before it could be killed: {process.stderr.read()!r}"
                 assert time.monotonic() < deadline, "never caught the ingest inside its transaction"
                 time.sleep(0.01)
@@ -115,6 +125,10 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
         finally:
             process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10  # the reading process finds its pipe closed and ends too
+    while _readers_of(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _readers_of(path)
     assert StixObject.objects.count() == 0
     assert Observable.objects.count() == (1 if postgres else 0)
     assert ObjectObservable.objects.count() == 0

@@ -15,3 +15,4 @@ class FormatsConfig(AppConfig):
         from accord.formats import misp, stix  # noqa: F401, I001  (each registers its reader)
         from accord.formats import csvfile  # noqa: F401
         from accord.formats import text  # noqa: F401  (last: any UTF-8 is text)
+        from accord.formats import detection, writers  # noqa: F401  (export writers register)

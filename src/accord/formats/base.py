@@ -72,6 +72,11 @@ class Reader(ABC):
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         """Every object of the submission, or an error for each part that cannot be taken."""
 
+    def done(self) -> float | None:
+        """How much of the submission has been read, 0 to 1, for readers that load it whole and
+        know better than the byte position; ``None`` lets the caller use the byte position."""
+        return None
+
     def mention(self, where: str, field_name: str, type_: str, value: Any, context: str = "") -> Mention | ReadError:
         """Normalise one observable, or say what is wrong with it and where."""
         if not isinstance(value, str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import IO, Any
 
 import ijson
@@ -107,7 +108,12 @@ STREAM_THRESHOLD = 32 * 1024 * 1024
 
 
 def _timestamp_error(value: Any) -> str | None:
-    if not isinstance(value, str) or not TIMESTAMP_RE.match(value):
+    return _stamp_error(value) if isinstance(value, str) else _stamp_error("")
+
+
+@lru_cache(maxsize=8192)  # the objects of one bundle share a few stamps
+def _stamp_error(value: str) -> str | None:
+    if not TIMESTAMP_RE.match(value):
         return "expected an RFC 3339 UTC timestamp such as 2026-05-01T12:00:00.000Z"
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -136,6 +142,7 @@ def _path_key(path: str) -> str:
 class StixReader(Reader):
     format = "stix"
     label = "STIX 2.1 bundle"
+    _index = _total = 0  # the object being read, of how many (when the bundle is read whole)
     _sniff = re.compile(rb'"type"\s*:\s*"bundle"')
 
     @classmethod
@@ -143,11 +150,16 @@ class StixReader(Reader):
         return head.lstrip().startswith(b"{") and bool(cls._sniff.search(head))
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
+        self._index, self._total = 0, 0
         for index, item in enumerate(self._objects(stream)):
             if isinstance(item, ReadError):
                 yield item
                 return
+            self._index = index
             yield self._object(index, item)
+
+    def done(self) -> float | None:
+        return (self._index + 1) / self._total if self._total else None
 
     # -- the bundle ---------------------------------------------------------------------------------
 
@@ -165,6 +177,7 @@ class StixReader(Reader):
             if problem:
                 yield problem
                 return
+            self._total = len(bundle["objects"])  # read whole: progress counts objects, not bytes
             yield from bundle["objects"]
             return
         yield from self._stream(stream)

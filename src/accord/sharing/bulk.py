@@ -10,8 +10,8 @@ before the rows are written (:class:`IdAllocator`) so nothing has to be read bac
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -21,15 +21,20 @@ __all__ = ["IdAllocator", "adapt_datetime", "chunks", "insert_rows", "json_place
 CHUNK = 5000
 
 
-@lru_cache(maxsize=4096)
-def _adapt_cached(value: datetime) -> Any:
+def adapt_datetime(value: datetime | None) -> Any:
+    """A datetime as the database takes it: the aware datetime on PostgreSQL; on SQLite the
+    text Django writes (naive UTC, ``str()`` of it), made directly for UTC values, which is
+    what every timestamp of the ingest is."""
+    if value is None:
+        return None
+    if value.tzinfo is UTC and _on_sqlite():
+        return str(value.replace(tzinfo=None))
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def adapt_datetime(value: datetime | None) -> Any:
-    """A datetime as the database takes and returns it through a raw cursor (a string on
-    SQLite, the aware datetime on PostgreSQL), so values read back compare equal."""
-    return None if value is None else _adapt_cached(value)
+@cache
+def _on_sqlite() -> bool:
+    return connection.vendor == "sqlite"  # the proxy's lookup costs more than the adaptation
 
 
 def json_placeholder() -> str:

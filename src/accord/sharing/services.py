@@ -281,24 +281,6 @@ def submission_start(*, submission: Submission) -> Submission:
     return submission_process(submission_id=submission.pk)
 
 
-class _Progress:
-    """Reads the raw file while reporting the share read, at most every few percent."""
-
-    def __init__(self, handle: IO[bytes], size: int, report: Callable[[int], None]) -> None:
-        self.handle, self.size, self.report, self.last = handle, max(size, 1), report, 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.handle.read(n)
-        percent = min(99, self.handle.tell() * 100 // self.size)
-        if percent >= self.last + 5:
-            self.last = percent
-            self.report(percent)
-        return data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.handle, name)
-
-
 def _set(submission: Submission, **fields: Any) -> None:
     Submission.objects.filter(pk=submission.pk).update(**fields)
     for name, value in fields.items():
@@ -347,10 +329,11 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     marking = submission.tlp or terms.default_tlp
 
     def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError]]:
-        """Rows and errors, a batch at a time (in a reading process for large submissions)."""
+        """Rows and errors, a batch at a time (in a reading process for large submissions),
+        with the share read after each batch."""
         batch: list[Row | ReadError] = []
         with default_storage.open(submission.raw_path, "rb") as raw:
-            for item in reader.read(_Progress(raw, submission.size, report)):  # type: ignore[arg-type]
+            for item in reader.read(raw):
                 if isinstance(item, ReadError):
                     batch.append(item)
                 else:
@@ -358,6 +341,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 if len(batch) == READ_BATCH:
                     yield batch
                     batch = []
+                    done = reader.done()
+                    report(min(99, int(100 * (done if done is not None else raw.tell() / max(submission.size, 1)))))
         yield batch
 
     errors: list[ReadError] = []

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -22,7 +24,6 @@ from accord.sharing.models import ObjectObservable, Observable, StixObject, Subm
 
 __all__ = ["BatchWriter", "Row", "row_of"]
 
-BATCH = 5000
 
 _OBJECT_COLUMNS = (
     "id",
@@ -67,7 +68,7 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
     ``marking`` is the TLP for an object that carries none."""
     stix = item.stix
     modified = adapt_datetime(_stamp(stix.get("modified")) or _stamp(stix.get("created")) or now)
-    created = _stamp(stix.get("created"))
+    created = _stamp(stix.get("created")) if stix.get("created") != stix.get("modified") else None
     labels = stix.get("labels")
     declared = stix.get("x_accord_crime_type")
     crime = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
@@ -99,9 +100,9 @@ class BatchWriter:
     ``last_seen`` moved to now, and new ones are created.
     """
 
-    def __init__(self, submission: Submission, *, retention_days: int, purpose: str, size: int = BATCH) -> None:
+    def __init__(self, submission: Submission, *, retention_days: int, purpose: str) -> None:
         self.submission = submission
-        self.size = size
+        self.size = settings.ACCORD_INGEST_BATCH
         self.now = timezone.now()
         self.stamp = adapt_datetime(self.now)
         self.fixed = (
@@ -238,8 +239,11 @@ def _utc(value: datetime) -> datetime:
 
 
 def _stamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+    return _parse_stamp(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8192)  # the objects of one bundle share a few stamps
+def _parse_stamp(value: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -86,7 +86,12 @@ def object_list(request: AuthedRequest) -> HttpResponse:
         raise Http404(str(exc)) from exc
     filterset = StixObjectFilter(request.GET, queryset=qs)
     page, query = paginate(request, filterset.qs)
-    return render(request, "sharing/object_list.html", {"filter": filterset, "page": page, "query": query})
+    blocklists = [("ipv4", "IPv4"), ("ipv6", "IPv6"), ("domain", "Domains"), ("url", "URLs"), ("sha256", "SHA-256")]
+    return render(
+        request,
+        "sharing/object_list.html",
+        {"filter": filterset, "page": page, "query": query, "blocklists": blocklists},
+    )
 
 
 @login_required

@@ -1,0 +1,338 @@
+"""Reads for exports: what a principal may export, through the policy's ``export`` action, in
+batches so that memory stays flat however many objects match.
+
+The objects are filtered in SQL (``accord.policy.visible`` with the ``export`` action, the
+objects-list filters, never TLP:RED) and read in keyset batches of ``BATCH`` by primary key;
+each object is also decided on its own (``accord.policy.decide``), which gives its redactions.
+Distinct observables are read with one ordered query streamed by ``.iterator()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from accord.core.choices import Tlp
+from accord.core.errors import ValidationFailed
+from accord.core.models import Organisation, User
+from accord.exports.benign import known_benign
+from accord.formats.stix import NAMED, REQUIRED, SCO_TYPES
+from accord.formats.writers import (
+    ALL_OBSERVABLE_TYPES,
+    ExportLink,
+    ExportMeta,
+    ExportObject,
+    ExportObservable,
+    Handling,
+)
+from accord.partners.models import Agreement, AgreementVersion
+from accord.policy.decision import Action, Decision, decide, visible
+from accord.policy.principal import PrincipalContext
+from accord.policy.rules import may_name_source, redactions_for, tlp_grant
+from accord.sharing.filters import StixObjectFilter
+from accord.sharing.models import ObjectObservable, StixObject
+
+__all__ = ["BATCH", "PolicyExportSource", "export_queryset"]
+
+BATCH = 2000
+
+_IEP_FIELDS = (
+    ("encrypt_in_transit", "encrypt_in_transit"),
+    ("permitted_actions", "permitted_actions"),
+    ("affected_party_notifications", "affected_party_notifications"),
+    ("tlp", "iep_tlp"),
+    ("provider_attribution", "provider_attribution"),
+    ("unmodified_resale", "unmodified_resale"),
+)
+_LOCAL_FIELDS = ("encrypt_at_rest", "obfuscate_affected_parties", "purposes", "retention_days", "pap")
+
+
+def export_queryset(
+    *, principal: User, purpose: str, filters: Mapping[str, Any], context: PrincipalContext
+) -> QuerySet[StixObject]:
+    """Every object version ``principal`` may export for ``purpose`` that matches the objects-list
+    ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`). TLP:RED never leaves, not
+    even to its originator: an exported file is beyond the platform's control."""
+    allowed = visible(principal, StixObject.objects.all(), Action.EXPORT, purpose, context=context)
+    filterset = StixObjectFilter(filters, queryset=allowed)
+    if not filterset.is_valid():
+        errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
+        name, messages = next(iter(errors.items()))
+        raise ValidationFailed(f"{name}: {' '.join(messages)}", details=errors)
+    queryset: QuerySet[StixObject] = filterset.qs
+    return queryset.exclude(tlp=Tlp.RED).order_by()
+
+
+def _carries_observables(stix_type: str) -> bool:
+    """Objects whose substance is an observable value: withheld whole when redacted, since the
+    value (an indicator's pattern, a cyber-observable's value) cannot be removed from them."""
+    return stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-")
+
+
+def _complete(body: dict[str, Any]) -> bool:
+    """Whether a redacted body still has every property its type requires (an identity whose
+    name was withheld is left out rather than sent as invalid STIX)."""
+    stix_type = body.get("type", "")
+    required = REQUIRED.get(stix_type, ()) + (("name",) if stix_type in NAMED else ())
+    return all(body.get(name) not in (None, "", []) for name in required)
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if moment is not None else None
+
+
+class PolicyExportSource:
+    """The :class:`~accord.formats.writers.ExportSource` over the store, bounded by the policy."""
+
+    def __init__(
+        self,
+        *,
+        principal: User,
+        purpose: str,
+        queryset: QuerySet[StixObject],
+        context: PrincipalContext,
+        meta: ExportMeta,
+        observable_types: Collection[str] | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        self.principal = principal
+        self.purpose = purpose
+        self.queryset = queryset
+        self.context = context
+        self.meta = meta
+        self.observable_types = frozenset(observable_types or ALL_OBSERVABLE_TYPES)
+        self.batch = batch
+        self._agreements: dict[int, Agreement] = {}
+        self._organisations: dict[int, Organisation] = {}
+        self._handling: dict[int, Handling | None] = {}
+        self.skipped_benign = 0
+        self.objects_written = 0
+        self.observables_written = 0
+
+    # -- objects ----------------------------------------------------------------------------------
+
+    def _object_batches(
+        self, *, with_body: bool, mentioning: Collection[str] | None = None
+    ) -> Iterator[list[tuple[StixObject, Decision]]]:
+        # decide() asks only whether the recipient's organisation is among those an AMBER object
+        # is addressed to: prefetching just that organisation answers it exactly, and cheaply.
+        # Only partners outside law enforcement are asked that (tlp_grant): nobody else pays for it.
+        qs = self.queryset
+        if tlp_grant(self.context, Action.EXPORT).amber_if_addressed:
+            addressed = Prefetch(
+                "addressed_to", queryset=Organisation.objects.filter(pk=self.context.organisation_id or 0).only("pk")
+            )
+            qs = qs.prefetch_related(addressed)
+        if not with_body:
+            qs = qs.defer("body")
+        if mentioning is not None:  # only objects that mention an observable of these types
+            linked = ObjectObservable.objects.filter(observable__type__in=sorted(mentioning))
+            qs = qs.filter(pk__in=linked.values("stix_object_id"))
+        last = 0
+        while True:
+            rows = list(qs.filter(pk__gt=last).order_by("pk")[: self.batch])
+            if not rows:
+                return
+            last = rows[-1].pk
+            for obj in rows:  # a handful of agreements and organisations, loaded once each
+                obj.organisation = self._organisation_of(obj.organisation_id)
+                if obj.agreement_id is not None:
+                    obj.agreement = self._agreement_of(obj.agreement_id)
+            decided = [
+                (obj, decide(self.principal, obj, Action.EXPORT, self.purpose, context=self.context)) for obj in rows
+            ]
+            # The SQL form and decide() agree (tests/policy/test_matrix.py); this is the second lock.
+            yield [(obj, decision) for obj, decision in decided if decision.allowed]
+
+    def objects(self) -> Iterator[ExportObject]:
+        """Each object version, redacted fields removed; observable-bearing objects that would be
+        redacted are left out (see :func:`_carries_observables`)."""
+        for batch in self._object_batches(with_body=True):
+            for obj, decision in batch:
+                if decision.redactions and _carries_observables(obj.type):
+                    continue
+                body = dict(obj.body)
+                for name in decision.redactions:
+                    body.pop(name, None)
+                if decision.redactions and not _complete(body):
+                    continue
+                self.objects_written += 1
+                terms = obj.agreement.current_version if obj.agreement is not None else None
+                yield ExportObject(
+                    body=body,
+                    tlp=obj.tlp,
+                    handling=self.handling(obj),
+                    conditions=self._conditions(obj, decision),
+                    attribution=may_name_source(self.context, obj.organisation_id, terms),
+                )
+
+    def links(self, types: Collection[str]) -> Iterator[ExportLink]:
+        """Each observable of each exported object (objects with redactions contribute none)."""
+        wanted = self.observable_types & set(types)
+        if not wanted:
+            return
+        mentioning = wanted if wanted != ALL_OBSERVABLE_TYPES else None
+        for batch in self._object_batches(with_body=False, mentioning=mentioning):
+            keep = {obj.pk: obj for obj, decision in batch if not decision.redactions}
+            if not keep:
+                continue
+            # By object first (the link table's unique index); the type is checked here, since a
+            # type condition in SQL lets SQLite start from the observables and probe every id.
+            rows = (
+                ObjectObservable.objects.filter(stix_object_id__in=list(keep))
+                .order_by("stix_object_id", "observable_id")
+                .values_list("stix_object_id", "observable__type", "observable__value")
+            )
+            previous = None
+            for object_id, kind, value in rows:
+                if kind not in wanted:
+                    continue
+                obj = keep[object_id]
+                if object_id != previous:
+                    self.objects_written += 1
+                    previous = object_id
+                self.observables_written += 1
+                yield ExportLink(
+                    stix_id=obj.stix_id,
+                    stix_type=obj.type,
+                    modified=obj.modified,
+                    tlp=obj.tlp,
+                    data_category=obj.data_category,
+                    crime_type=obj.crime_type,
+                    purpose=obj.purpose,
+                    added_at=obj.added_at,
+                    expires_at=obj.expires_at,
+                    observable_type=kind,
+                    value=value,
+                )
+
+    # -- distinct observables ---------------------------------------------------------------------
+
+    def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]:
+        """Each distinct observable mentioned by an exported object that is not redacted for the
+        recipient, with the most restrictive TLP among those objects. ``detection`` leaves out
+        what :func:`accord.exports.benign.known_benign` says is benign."""
+        wanted = self.observable_types & set(types)
+        if not wanted:
+            return
+        # No type condition in SQL: with one, SQLite starts from the observables of that type
+        # and probes every allowed object id for each (quadratic); without, it walks the allowed
+        # objects' links once. The type is checked below.
+        rows = (
+            ObjectObservable.objects.filter(stix_object_id__in=self.queryset.values("pk"))
+            .order_by("observable_id")
+            .values_list(
+                "observable_id",
+                "observable__type",
+                "observable__value",
+                "stix_object__tlp",
+                "stix_object__data_category",
+                "stix_object__agreement_id",
+                "stix_object__organisation_id",
+                "stix_object__crime_type",
+            )
+        )
+        current: tuple[int, str, str] | None = None
+        tlp: str | None = None
+        crimes: set[str] = set()
+        for observable_id, kind, value, obj_tlp, category, agreement_id, organisation_id, crime in rows.iterator(
+            chunk_size=self.batch
+        ):
+            if kind not in wanted:
+                continue
+            if current is None or observable_id != current[0]:
+                if current is not None and tlp is not None:
+                    found = self._observable(current, tlp, crimes, detection)
+                    if found is not None:
+                        yield found
+                current, tlp, crimes = (observable_id, kind, value), None, set()
+            if self._withheld(organisation_id, agreement_id, category):
+                continue
+            tlp = obj_tlp if tlp is None else max(tlp, obj_tlp, key=Tlp.rank)
+            if crime:
+                crimes.add(crime)
+        if current is not None and tlp is not None:
+            found = self._observable(current, tlp, crimes, detection)
+            if found is not None:
+                yield found
+
+    def _observable(
+        self, current: tuple[int, str, str], tlp: str, crimes: set[str], detection: bool
+    ) -> ExportObservable | None:
+        observable_id, kind, value = current
+        if detection and known_benign(kind, value):
+            self.skipped_benign += 1
+            return None
+        self.observables_written += 1
+        return ExportObservable(id=observable_id, type=kind, value=value, tlp=tlp, crime_types=tuple(sorted(crimes)))
+
+    def _withheld(self, organisation_id: int, agreement_id: int | None, category: str) -> bool:
+        """Whether the originator's agreement redacts this category for the recipient: the
+        predicate ``decide`` uses (:func:`accord.policy.rules.redactions_for`)."""
+        if self.context.organisation_id is not None and organisation_id == self.context.organisation_id:
+            return False  # rule 0: the originator's own objects
+        return bool(redactions_for(self._terms_of(agreement_id), self.context, category))
+
+    def _terms_of(self, agreement_id: int | None) -> AgreementVersion | None:
+        return self._agreement_of(agreement_id).current_version if agreement_id is not None else None
+
+    def _agreement_of(self, agreement_id: int) -> Agreement:
+        if agreement_id not in self._agreements:
+            self._agreements[agreement_id] = Agreement.objects.select_related("current_version").get(pk=agreement_id)
+        return self._agreements[agreement_id]
+
+    def _organisation_of(self, organisation_id: int) -> Organisation:
+        if organisation_id not in self._organisations:
+            self._organisations[organisation_id] = Organisation.objects.get(pk=organisation_id)
+        return self._organisations[organisation_id]
+
+    # -- handling conditions ------------------------------------------------------------------------
+
+    def handling(self, obj: StixObject) -> Handling | None:
+        """The source's handling conditions: its agreement's terms in force (none for the host's own)."""
+        if obj.agreement_id is None or obj.agreement is None:
+            return None
+        if obj.agreement_id not in self._handling:
+            terms = obj.agreement.current_version
+            if terms is None:
+                self._handling[obj.agreement_id] = None
+            else:
+                iep = {name: str(getattr(terms, column)) for name, column in _IEP_FIELDS if getattr(terms, column)}
+                iep["start_date"] = _iso(terms.valid_from) or ""
+                if terms.valid_until is not None:
+                    iep["end_date"] = _iso(terms.valid_until) or ""
+                local = {name: getattr(terms, name) for name in _LOCAL_FIELDS if getattr(terms, name) not in ("", None)}
+                named = may_name_source(self.context, obj.organisation_id, terms)
+                self._handling[obj.agreement_id] = Handling(
+                    key=f"{obj.agreement_id}.{terms.number}",
+                    reference=obj.agreement.reference,
+                    version=terms.number,
+                    source=obj.organisation.name if named else None,
+                    iep=iep,
+                    local=local,
+                )
+        return self._handling[obj.agreement_id]
+
+    @staticmethod
+    def _conditions(obj: StixObject, decision: Decision) -> dict[str, Any]:
+        """The object's own handling: purpose, category, retention, grading; for personal data
+        the subject's category and fact or assessment, unless redacted."""
+        conditions: dict[str, Any] = {
+            "purpose": obj.purpose,
+            "data_category": obj.data_category,
+            "source_reliability": obj.reliability,
+        }
+        if obj.expires_at is not None:
+            conditions["retain_until"] = _iso(obj.expires_at)
+        if obj.credibility is not None:
+            conditions["information_credibility"] = obj.credibility
+        if obj.crime_type:
+            conditions["crime_type"] = obj.crime_type
+        if "x_accord_data_subject" not in decision.redactions:
+            if obj.subject_category:
+                conditions["data_subject"] = obj.subject_category
+            if obj.nature:
+                conditions["nature"] = obj.nature
+        return conditions

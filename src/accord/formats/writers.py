@@ -1,0 +1,437 @@
+"""Export writers: the interface every export format implements, and the intelligence formats
+(STIX 2.1 bundle, MISP event JSON, CSV). Detection formats live in :mod:`accord.formats.detection`.
+
+A writer never touches the database. It pulls what it needs from an :class:`ExportSource` —
+objects (bodies already redacted for the recipient), object–observable links, or distinct
+observables — which :mod:`accord.exports.selectors` implements over the policy, and yields the
+file as byte chunks, so an export streams however large it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+import orjson
+from pymisp import MISPObject
+
+from accord.core.choices import Tlp
+from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS, TLP_BY_MARKING
+from accord.sharing.choices import ObservableType
+
+__all__ = [
+    "HANDLING_EXTENSION",
+    "WRITERS",
+    "CsvWriter",
+    "ExportLink",
+    "ExportMeta",
+    "ExportObject",
+    "ExportObservable",
+    "ExportSource",
+    "Handling",
+    "MispWriter",
+    "StixWriter",
+    "Writer",
+    "register_writer",
+    "tlp_marking",
+]
+
+# Accord's STIX 2.1 extension carrying handling conditions: on marking definitions (one per
+# source agreement: its FIRST IEP 2.0 policy and local terms) and on each object (purpose,
+# data category, retention, grading). A fixed id, so consumers can recognise it.
+HANDLING_EXTENSION = "extension-definition--3c9e6a02-6a0e-5d6a-9a4e-61c8a7e1d0b1"
+_NAMESPACE = uuid.UUID("0b1d3f5a-7c9e-4f2b-8d4c-6a8e0c2e4f60")
+_TLP2_CREATED = "2022-10-01T00:00:00.000Z"
+_TLP_NAMES = dict(Tlp.choices)
+ALL_OBSERVABLE_TYPES = frozenset(ObservableType.values)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def stable_uuid(key: str) -> uuid.UUID:
+    """A UUIDv5 in Accord's export namespace: the same input gives the same id in every export."""
+    return uuid.uuid5(_NAMESPACE, key)
+
+
+@dataclass(frozen=True)
+class Handling:
+    """One source's handling conditions: the terms in force of the agreement it shared under."""
+
+    key: str
+    reference: str
+    version: int
+    source: str | None
+    iep: dict[str, str]
+    local: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ExportObject:
+    """One object version as the recipient may receive it (redacted fields already removed)."""
+
+    body: dict[str, Any]
+    tlp: str
+    handling: Handling | None
+    conditions: dict[str, Any]
+    attribution: bool
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    """One observable mentioned by one exported object."""
+
+    stix_id: str
+    stix_type: str
+    modified: datetime
+    tlp: str
+    data_category: str
+    crime_type: str
+    purpose: str
+    added_at: datetime
+    expires_at: datetime | None
+    observable_type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ExportObservable:
+    """One distinct observable and the most restrictive TLP among the objects that mention it."""
+
+    id: int
+    type: str
+    value: str
+    tlp: str
+    crime_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """Who exported what, when: written into file headers and descriptions."""
+
+    generated_at: datetime
+    host: str
+    recipient: str
+    purpose: str
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stamp(self) -> str:
+        return _iso(self.generated_at) or ""
+
+
+class ExportSource(Protocol):
+    """What a writer reads: implemented by :class:`accord.exports.selectors.PolicyExportSource`."""
+
+    meta: ExportMeta
+
+    def objects(self) -> Iterator[ExportObject]: ...
+
+    def links(self, types: Collection[str]) -> Iterator[ExportLink]: ...
+
+    def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]: ...
+
+
+class Writer(ABC):
+    """Writes one export format; ``observable_types`` are those it can express."""
+
+    format: ClassVar[str]
+    label: ClassVar[str]
+    media_type: ClassVar[str]
+    extension: ClassVar[str]
+    observable_types: ClassVar[frozenset[str]] = ALL_OBSERVABLE_TYPES
+    detection: ClassVar[bool] = False  # known-benign values are left out of detection formats
+    takes_observable_type: ClassVar[bool] = True
+
+    @abstractmethod
+    def write(self, source: ExportSource) -> Iterator[bytes]:
+        """The file, chunk by chunk."""
+
+
+WRITERS: dict[str, type[Writer]] = {}
+
+
+def register_writer(cls: type[Writer]) -> type[Writer]:
+    WRITERS[cls.format] = cls
+    return cls
+
+
+def tlp_marking(label: str) -> dict[str, Any]:
+    """The TLP 2.0 marking-definition object, exactly as FIRST/OASIS publish it."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP2_IDS[label],
+        "created": _TLP2_CREATED,
+        "name": _TLP_NAMES[label],
+        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": label}},
+    }
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+# -- STIX 2.1 ---------------------------------------------------------------------------------------
+
+
+@register_writer
+class StixWriter(Writer):
+    """A STIX 2.1 bundle: each object with its TLP 2.0 marking, its source's handling conditions
+    as a marking definition, and its own conditions in Accord's property extension."""
+
+    format = "stix"
+    label = "STIX 2.1 bundle"
+    media_type = "application/stix+json;version=2.1"
+    extension = "json"
+    takes_observable_type = False
+
+    def write(self, source: ExportSource) -> Iterator[bytes]:
+        meta = source.meta
+        host_identity = f"identity--{stable_uuid('host:' + meta.host)}"
+        yield b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":['
+        yield _dumps(
+            {
+                "type": "identity",
+                "spec_version": "2.1",
+                "id": host_identity,
+                "created": "2026-01-01T00:00:00.000Z",
+                "modified": "2026-01-01T00:00:00.000Z",
+                "name": meta.host,
+                "identity_class": "organization",
+                "description": "The hosting organisation of this Accord platform, which made this export.",
+            }
+        )
+        yield b"," + _dumps(self._extension_definition(host_identity))
+        markings: set[str] = set()
+        handling_refs: dict[str, str] = {}
+        for item in source.objects():
+            refs = [ref for ref in item.body.get("object_marking_refs", []) if ref not in TLP_BY_MARKING]
+            tlp_ref = TLP2_IDS[item.tlp]
+            if tlp_ref not in markings:
+                markings.add(tlp_ref)
+                yield b"," + _dumps(tlp_marking(item.tlp))
+            refs.insert(0, tlp_ref)
+            if item.handling is not None:
+                handling_ref = handling_refs.get(item.handling.key, "")
+                if not handling_ref:
+                    handling_ref = f"marking-definition--{stable_uuid('handling:' + item.handling.key)}"
+                    handling_refs[item.handling.key] = handling_ref
+                    markings.add(handling_ref)
+                    yield b"," + _dumps(self._handling_marking(handling_ref, item.handling, host_identity))
+                refs.append(handling_ref)
+            yield b"," + _dumps(self._object(item, refs))
+        yield b"]}\n"
+
+    @staticmethod
+    def _object(item: ExportObject, refs: list[str]) -> dict[str, Any]:
+        body = dict(item.body)
+        body["object_marking_refs"] = refs
+        if not item.attribution:
+            body.pop("created_by_ref", None)
+        if body.get("type") not in ("marking-definition", "extension-definition", "language-content"):
+            extensions = dict(body.get("extensions") or {})
+            extensions[HANDLING_EXTENSION] = {"extension_type": "property-extension", **item.conditions}
+            body["extensions"] = extensions
+        return body
+
+    @staticmethod
+    def _extension_definition(host_identity: str) -> dict[str, Any]:
+        return {
+            "type": "extension-definition",
+            "spec_version": "2.1",
+            "id": HANDLING_EXTENSION,
+            "created_by_ref": host_identity,
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "name": "Accord handling conditions",
+            "description": (
+                "Handling conditions that travel with shared data. On a marking definition: the "
+                "FIRST IEP 2.0 policy of the source's agreement (iep: encrypt_in_transit, "
+                "permitted_actions, affected_party_notifications, tlp, provider_attribution, "
+                "unmodified_resale, start_date, end_date) and its local terms (encrypt_at_rest, "
+                "obfuscate_affected_parties, purposes, retention_days, pap). On an object: purpose, "
+                "data_category, retain_until, source_reliability, information_credibility, "
+                "data_subject and nature (personal data)."
+            ),
+            "schema": (
+                "Plain text: see the description. Values follow FIRST IEP 2.0 and the EU Directive "
+                "2016/680 vocabularies documented in Accord's docs/exports.md."
+            ),
+            "version": "1.0.0",
+            "extension_types": ["property-extension"],
+        }
+
+    @staticmethod
+    def _handling_marking(ref: str, handling: Handling, host_identity: str) -> dict[str, Any]:
+        terms: dict[str, Any] = {"extension_type": "property-extension", "agreement_version": handling.version}
+        if handling.source is not None:
+            terms["provider"] = handling.source
+        if handling.reference and handling.source is not None:
+            terms["agreement"] = handling.reference
+        terms["iep"] = {"iep_version": "2.0", **handling.iep}
+        terms |= handling.local
+        return {
+            "type": "marking-definition",
+            "spec_version": "2.1",
+            "id": ref,
+            "created_by_ref": host_identity,
+            "created": "2026-01-01T00:00:00.000Z",
+            "name": f"Handling conditions (FIRST IEP 2.0), agreement version {handling.version}",
+            "extensions": {HANDLING_EXTENSION: terms},
+        }
+
+
+# -- MISP event JSON --------------------------------------------------------------------------------
+
+# Observable type -> MISP attribute type and category (the reverse of accord.formats.misp).
+MISP_ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "ipv4": ("ip-dst", "Network activity"),
+    "ipv6": ("ip-dst", "Network activity"),
+    "domain": ("domain", "Network activity"),
+    "url": ("url", "Network activity"),
+    "email": ("email", "Social network"),
+    "md5": ("md5", "Payload delivery"),
+    "sha1": ("sha1", "Payload delivery"),
+    "sha256": ("sha256", "Payload delivery"),
+    "iban": ("iban", "Financial fraud"),
+    "btc": ("btc", "Financial fraud"),
+    "xmr": ("xmr", "Financial fraud"),
+    "phone": ("phone-number", "Person"),
+}
+_MISP_WALLETS = {"eth": "ETH"}  # currencies without an attribute type: coin-address objects
+
+
+def _misp_tlp(label: str) -> dict[str, str]:
+    return {"name": f"tlp:{label}"}
+
+
+@register_writer
+class MispWriter(Writer):
+    """One MISP event: an attribute per observable of each exported object (TLP tag each), a
+    ``coin-address`` object for wallets MISP has no attribute type for."""
+
+    format = "misp"
+    label = "MISP event JSON"
+    media_type = "application/json"
+    extension = "json"
+
+    def write(self, source: ExportSource) -> Iterator[bytes]:
+        meta = source.meta
+        event = {
+            "uuid": str(uuid.uuid4()),
+            "info": f"Accord export for {meta.recipient} ({meta.purpose}), {meta.stamp}",
+            "date": meta.generated_at.astimezone(UTC).date().isoformat(),
+            "timestamp": str(int(meta.generated_at.timestamp())),
+            "analysis": "2",
+            "threat_level_id": "4",
+            "distribution": "0",
+            "published": False,
+            "Orgc": {"name": meta.host, "uuid": str(stable_uuid("host:" + meta.host))},
+        }
+        yield b'{"Event":' + _dumps(event)[:-1] + b',"Attribute":['
+        most = Tlp.CLEAR.value
+        first = True
+        for link in source.links(self.observable_types):  # wallets come in their own pass below
+            if link.observable_type not in MISP_ATTRIBUTES:
+                continue
+            misp_type, category = MISP_ATTRIBUTES[link.observable_type]
+            most = max(most, link.tlp, key=Tlp.rank)
+            attribute = {
+                "uuid": str(stable_uuid(f"{link.stix_id}|{_iso(link.modified)}|{link.observable_type}|{link.value}")),
+                "type": misp_type,
+                "category": category,
+                "value": link.value,
+                "to_ids": True,
+                "distribution": "5",
+                "timestamp": str(int(link.added_at.timestamp())),
+                "comment": f"{link.stix_id} ({link.data_category.replace('_', ' ')})",
+                "Tag": self._tags(link),
+            }
+            yield (b"" if first else b",") + _dumps(attribute)
+            first = False
+        yield b'],"Object":['
+        first = True
+        for link in source.links(set(_MISP_WALLETS) & self.observable_types):
+            most = max(most, link.tlp, key=Tlp.rank)
+            key = f"{link.stix_id}|{_iso(link.modified)}|{link.value}"
+            wallet = MISPObject("coin-address", standalone=False)
+            wallet.uuid = str(stable_uuid(key))
+            wallet.comment = link.stix_id
+            tags = [tag["name"] for tag in self._tags(link)]
+            wallet.add_attribute("address", value=link.value, uuid=str(stable_uuid(key + "|address")), Tag=tags)
+            wallet.add_attribute(
+                "symbol", value=_MISP_WALLETS[link.observable_type], uuid=str(stable_uuid(key + "|symbol"))
+            )
+            yield (b"" if first else b",") + wallet.to_json().encode()
+            first = False
+        yield b'],"Tag":' + _dumps([_misp_tlp(most)]) + b"}}\n"
+
+    @staticmethod
+    def _tags(link: ExportLink) -> list[dict[str, str]]:
+        tags = [_misp_tlp(link.tlp)]
+        if link.crime_type:
+            tags.append({"name": f'accord:crime-type="{link.crime_type}"'})
+        tags.append({"name": f'accord:purpose="{link.purpose}"'})
+        return tags
+
+
+# -- CSV --------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "type",
+    "value",
+    "tlp",
+    "stix_id",
+    "object_type",
+    "data_category",
+    "crime_type",
+    "purpose",
+    "added_at",
+    "expires_at",
+)
+
+
+@register_writer
+class CsvWriter(Writer):
+    """One row per observable of each exported object. Its first columns (``type,value,tlp``)
+    are those Accord's CSV reader takes, so the file can be shared on."""
+
+    format = "csv"
+    label = "CSV"
+    media_type = "text/csv; charset=utf-8"
+    extension = "csv"
+
+    def write(self, source: ExportSource) -> Iterator[bytes]:
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\n")
+        out.writerow(CSV_COLUMNS)
+        for n, link in enumerate(source.links(self.observable_types)):
+            out.writerow(
+                (
+                    link.observable_type,
+                    link.value,
+                    link.tlp,
+                    link.stix_id,
+                    link.stix_type,
+                    link.data_category,
+                    link.crime_type,
+                    link.purpose,
+                    _iso(link.added_at),
+                    _iso(link.expires_at) or "",
+                )
+            )
+            if n % 500 == 0:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()

@@ -1,0 +1,206 @@
+"""Each export format through the API: valid for the tools that read it, bounded by the policy."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import dns.rdatatype
+import dns.zone
+import orjson
+import pytest
+from idstools import rule as idsrule
+from pymisp import MISPEvent
+from stix2validator import ValidationOptions, validate_string
+
+from accord.exports.benign import clear_benign_checks, register_benign_check
+from accord.formats.detection import rpz_ip_owner, rule_content
+from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS
+from accord.formats.misp import MispReader
+from accord.formats.writers import HANDLING_EXTENSION
+from tests.exports.conftest import ETH, IBAN, NOTE_ID, ODD_URL, RED_ID
+
+EXPORTS = "/api/v1/exports/"
+
+
+def body_of(response) -> bytes:
+    assert response.status_code == 200, response.content[:500]
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
+def stix(client, **params) -> dict:
+    return orjson.loads(body_of(client.get(f"{EXPORTS}stix/", params)))
+
+
+def test_stix_bundle_is_valid_with_tlp_and_handling_markings(api_for, shared):
+    raw = body_of(api_for("analyst").get(f"{EXPORTS}stix/"))
+    results = validate_string(raw.decode(), ValidationOptions())
+    assert results.is_valid, [str(e) for e in results.errors]
+    bundle = orjson.loads(raw)
+    by_id = {o["id"]: o for o in bundle["objects"]}
+    assert RED_ID not in by_id  # TLP:RED is never exported, even to a named recipient
+    amber_strict = by_id[TLP2_IDS["amber+strict"]]
+    assert amber_strict["extensions"][TLP2_EXTENSION] == {
+        "extension_type": "property-extension",
+        "tlp_2_0": "amber+strict",
+    }
+    assert amber_strict["created"] == "2022-10-01T00:00:00.000Z" and amber_strict["name"] == "TLP:AMBER+STRICT"
+    handling = [
+        o
+        for o in bundle["objects"]
+        if o["type"] == "marking-definition" and HANDLING_EXTENSION in o.get("extensions", {})
+    ]
+    assert len(handling) == 1
+    terms = handling[0]["extensions"][HANDLING_EXTENSION]
+    assert terms["iep"]["iep_version"] == "2.0"
+    assert terms["iep"]["permitted_actions"] == "internally-visible-actions"
+    assert terms["iep"]["provider_attribution"] == "must-not"
+    assert terms["provider"] == "Atlas Bank Group"  # the host may know its sources
+    indicator = by_id["indicator--00000000-0000-4000-8000-000000000001"]
+    assert indicator["object_marking_refs"] == [TLP2_IDS["green"], handling[0]["id"]]
+    conditions = indicator["extensions"][HANDLING_EXTENSION]
+    assert conditions["purpose"] == "investigation" and conditions["data_category"] == "technical_indicator"
+    assert conditions["retain_until"].endswith("Z")
+    assert by_id["x-accord-bank-account--00000000-0000-4000-8000-0000000000bb"]["iban"] == IBAN
+    person = by_id["identity--00000000-0000-4000-8000-0000000000aa"]
+    assert person["contact_information"] and person["extensions"][HANDLING_EXTENSION]["data_subject"] == "suspect"
+
+
+def test_a_partner_gets_what_the_policy_allows_redacted_and_unattributed(api_for, shared):
+    raw = body_of(api_for("partner_reader").get(f"{EXPORTS}stix/"))
+    assert validate_string(raw.decode(), ValidationOptions()).is_valid
+    objects = {o["id"]: o for o in orjson.loads(raw)["objects"]}
+    shared_ids = {i for i in objects if i.startswith(("indicator", "x-accord", "identity--0000", "note"))}
+    assert shared_ids == {
+        "indicator--00000000-0000-4000-8000-000000000001",
+        "indicator--00000000-0000-4000-8000-000000000003",
+        "indicator--00000000-0000-4000-8000-000000000004",
+        "indicator--00000000-0000-4000-8000-000000000005",
+        NOTE_ID,
+    }  # not AMBER+STRICT, not RED; not the bank account, wallet and person whose values are withheld
+    assert "created_by_ref" not in objects[NOTE_ID]  # the bank's agreement forbids attribution
+    handling = next(
+        o
+        for o in objects.values()
+        if HANDLING_EXTENSION in o.get("extensions", {}) and o["type"] == "marking-definition"
+    )
+    assert "provider" not in handling["extensions"][HANDLING_EXTENSION]  # attribution: must-not
+    assert IBAN not in raw.decode() and ETH not in raw.decode()
+    with_host = {o["id"] for o in stix(api_for("analyst"))["objects"]}
+    assert {NOTE_ID, "identity--00000000-0000-4000-8000-0000000000aa"} <= with_host
+
+
+def test_misp_event_loads_in_pymisp_and_reads_back(api_for, shared):
+    raw = body_of(api_for("analyst").get(f"{EXPORTS}misp/"))
+    event = MISPEvent()
+    event.load(raw.decode())
+    values = {(a.type, a.value) for a in event.attributes}
+    assert ("ip-dst", "203.0.113.7") in values and ("ip-dst", "2001:db8::1") in values
+    assert ("domain", "login-bank.example.com") in values and ("iban", IBAN) in values
+    assert ("ip-dst", "198.51.100.9") not in values  # RED
+    wallet = next(o for o in event.objects if o.name == "coin-address")
+    assert {a.object_relation: a.value for a in wallet.attributes} == {"address": ETH, "symbol": "ETH"}
+    tags = {t.name for a in event.attributes for t in a.tags}
+    assert {"tlp:green", "tlp:amber+strict", 'accord:crime-type="phishing"'} <= tags
+    assert [t.name for t in event.tags] == ["tlp:amber+strict"]  # the most restrictive
+    read = list(MispReader().read(io.BytesIO(raw)))  # Accord's own reader takes it back
+    assert all(hasattr(item, "mentions") for item in read), read
+    found = {(m.type, m.value) for item in read for m in item.mentions}
+    assert {("eth", ETH), ("iban", IBAN), ("ipv6", "2001:db8::1"), ("domain", "phish.example.net")} <= found
+
+
+def test_misp_for_a_partner_leaves_out_withheld_values(api_for, shared):
+    raw = body_of(api_for("partner_reader").get(f"{EXPORTS}misp/"))
+    event = MISPEvent()
+    event.load(raw.decode())
+    assert {a.value for a in event.attributes} == {"203.0.113.7", ODD_URL, "phish.example.net", "2001:db8::1"}
+    assert event.objects == []
+
+
+def test_csv_rows_per_observable(api_for, shared):
+    text = body_of(api_for("partner_reader").get(f"{EXPORTS}csv/", {"observable_type": ["ipv4", "ipv6"]})).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["type"], r["value"], r["tlp"]) for r in rows] == [
+        ("ipv4", "203.0.113.7", "green"),
+        ("ipv6", "2001:db8::1", "green"),
+    ]
+    assert rows[0]["stix_id"] == "indicator--00000000-0000-4000-8000-000000000001"
+    assert rows[0]["crime_type"] == "phishing" and rows[0]["purpose"] == "investigation"
+
+
+@pytest.mark.parametrize("fmt", ["suricata", "snort"])
+def test_rules_parse_with_unique_sids_and_escaped_content(api_for, shared, fmt):
+    text = body_of(api_for("analyst").get(f"{EXPORTS}{fmt}/")).decode()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    rules = [idsrule.parse(line) for line in lines]
+    assert all(rules), [line for line, parsed in zip(lines, rules, strict=True) if not parsed]
+    sids = [r.sid for r in rules]
+    assert len(sids) == len(set(sids)) and len(rules) == 7  # 2 IPs, 2 domains x (DNS, TLS), 1 URL
+    url_rule = next(line for line in lines if "ACCORD URL" in line)
+    assert "|3B|b|22|c|7C|d?x=1" in url_rule  # ; " | as bytes, never raw in a content string
+    assert 'msg:"ACCORD URL http://login-bank.example.com/a\\;b\\"c|d?x=1 (TLP:GREEN)"' in url_rule
+    assert "198.51.100.9" not in text and IBAN not in text
+    assert all("metadata:tlp " in line for line in lines)
+    again = body_of(api_for("analyst").get(f"{EXPORTS}{fmt}/")).decode()
+    assert [idsrule.parse(line).sid for line in again.splitlines() if line and not line.startswith("#")] == sids
+
+
+def test_suricata_rule_shapes(api_for, shared):
+    text = body_of(api_for("analyst").get(f"{EXPORTS}suricata/")).decode()
+    assert (
+        'alert dns any any -> any any (msg:"ACCORD DNS query phish.example.net (TLP:GREEN)"; '
+        'dns.query; dotprefix; content:".phish.example.net"; nocase; endswith;'
+    ) in text
+    assert "alert tls any any -> any any" in text and "tls.sni; dotprefix;" in text
+    assert "alert ip any any <> 2001:db8::1 any" in text
+    assert 'http.host; content:"login-bank.example.com"; nocase; bsize:22;' in text
+
+
+def test_rpz_zone_is_valid_with_soa_and_ns(api_for, shared):
+    text = body_of(api_for("analyst").get(f"{EXPORTS}rpz/")).decode()
+    zone = dns.zone.from_text(text, origin="rpz.example.", relativize=True, check_origin=True)
+    names = {str(name) for name in zone.nodes}
+    assert {"login-bank.example.com", "*.login-bank.example.com", "phish.example.net"} <= names
+    assert {"32.7.113.0.203.rpz-ip", "128.1.zz.db8.2001.rpz-ip"} <= names
+    assert zone.get_rdataset("@", dns.rdatatype.SOA) and zone.get_rdataset("@", dns.rdatatype.NS)
+    assert not any("198.51.100.9" in n or "100.51.198" in n for n in names)
+
+
+def test_rpz_ip_owner_names():
+    assert rpz_ip_owner("192.0.2.1") == "32.1.2.0.192.rpz-ip"
+    assert rpz_ip_owner("2001:db8::1") == "128.1.zz.db8.2001.rpz-ip"
+    assert rpz_ip_owner("2001:db8:0:1:0:0:0:1") == "128.1.zz.1.0.db8.2001.rpz-ip"
+    assert rpz_ip_owner("2001:db8:1:2:3:4:5:6") == "128.6.5.4.3.2.1.db8.2001.rpz-ip"
+
+
+def test_rule_content_escapes():
+    assert rule_content('a;b"c\\d|e f') == "a|3B|b|22|c|5C|d|7C|e|20|f"
+    assert rule_content("ü") == "|C3 BC|"
+
+
+def test_blocklist_of_one_type(api_for, shared):
+    client = api_for("partner_reader")
+    response = client.get(f"{EXPORTS}blocklist/", {"observable_type": "domain"})
+    text = body_of(response).decode()
+    assert [line for line in text.splitlines() if not line.startswith("#")] == ["phish.example.net"]
+    assert 'filename="accord-blocklist-domain-' in response["Content-Disposition"]
+    missing = client.get(f"{EXPORTS}blocklist/")
+    assert missing.status_code == 400 and "observable_type" in missing.json()["error"]["message"]
+    ibans = body_of(api_for("analyst").get(f"{EXPORTS}blocklist/", {"observable_type": "iban"})).decode()
+    assert IBAN in ibans.splitlines()
+    assert IBAN not in body_of(client.get(f"{EXPORTS}blocklist/", {"observable_type": "iban"})).decode()
+
+
+def test_known_benign_values_are_left_out_of_detection_exports_only(api_for, shared):
+    register_benign_check(lambda kind, value: "test list" if value == "phish.example.net" else None)
+    try:
+        client = api_for("analyst")
+        for fmt in ("suricata", "snort", "rpz"):
+            assert "phish.example.net" not in body_of(client.get(f"{EXPORTS}{fmt}/")).decode()
+        blocklist = body_of(client.get(f"{EXPORTS}blocklist/", {"observable_type": "domain"})).decode()
+        assert "phish.example.net" not in blocklist and "login-bank.example.com" in blocklist
+        assert "phish.example.net" in body_of(client.get(f"{EXPORTS}stix/")).decode()
+        assert "phish.example.net" in body_of(client.get(f"{EXPORTS}csv/")).decode()
+    finally:
+        clear_benign_checks()
