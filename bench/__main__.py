@@ -81,9 +81,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import exports, ingest, policy
+    from bench import exports, ingest, policy, taxii
 
     policy.run()
     ingest.run(100_000)
+    taxii.run()
     ingest.run(1_000_000)
     exports.run(100_000)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accord.feeds",
     "accord.formats",
     "accord.policy",
+    "accord.taxii",
     "accord.exports",
     "accord.web",
 ]
@@ -197,6 +198,9 @@ ACCORD_INGEST_BATCH = int(os.environ.get("ACCORD_INGEST_BATCH", "5000"))
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task; smaller ones within the request.
 ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB", "8")) * 1024 * 1024
+# TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
+ACCORD_TAXII_MAX_CONTENT_LENGTH = int(os.environ.get("ACCORD_TAXII_MAX_CONTENT_MB", "100")) * 1024 * 1024
+ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
@@ -221,7 +225,11 @@ CACHES = {
 }
 
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
-ACCORD_DAILY_JOBS = ["accord.partners.services.agreements_sweep", "accord.sharing.services.retention_purge"]
+ACCORD_DAILY_JOBS = [
+    "accord.partners.services.agreements_sweep",
+    "accord.sharing.services.retention_purge",
+    "accord.taxii.services.collections_sync",
+]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
 

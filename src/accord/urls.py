@@ -1,4 +1,4 @@
-"""Top-level URLs: UI, REST API (``/api/v1/``), API schema and docs, Django admin."""
+"""Top-level URLs: UI, REST API (``/api/v1/``), TAXII 2.1 (``/taxii2/``), API schema and docs, Django admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("accord.web.urls")),
     path("", include("accord.partners.urls")),
     path("", include("accord.sharing.urls")),
+    path("", include("accord.taxii.ui_urls")),
+    path("taxii2/", include("accord.taxii.urls")),
     path("", include("accord.feeds.urls")),
     path("", include("accord.exports.urls")),
     path("api/v1/", include("accord.core.api_urls")),

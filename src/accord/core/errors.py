@@ -130,7 +130,10 @@ def json_error_view(code: str, message: str, http_status: int) -> Callable[..., 
     }
 
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-        if request.path.startswith(("/api/", "/taxii2/")):
+        if request.path.startswith("/taxii2/"):  # TAXII 2.1 §3.6.1 error message
+            body = {"title": message, "description": message, "http_status": str(http_status)}
+            return JsonResponse(body, status=http_status, content_type="application/taxii+json;version=2.1")
+        if request.path.startswith("/api/"):
             return JsonResponse(error_body(code, message), status=http_status)
         if http_status == 500:
             return html_views[500](request)

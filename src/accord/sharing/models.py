@@ -145,6 +145,8 @@ class StixObject(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["organisation", "tlp"]),
             models.Index(fields=["expires_at"]),
+            # TAXII pages walk objects in the order they were added (keyset on added_at, id).
+            models.Index(fields=["added_at", "id"], name="sharing_object_added_idx"),
         ]
 
     def __str__(self) -> str:

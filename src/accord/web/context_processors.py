@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Share data", reverse("sharing:submit")))
     if has_perm(user, Perm.SHARING_READ):
         items.append(("Shared data", reverse("sharing:object-list")))
+        items.append(("TAXII", reverse("taxii-ui:collection-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
         ("People", reverse("web:person-list")),

@@ -1,0 +1,183 @@
+"""TAXII benchmark against a real ``accord serve`` on loopback, with at least 100,000 stored objects.
+
+Prints: paging a read collection with ``limit=1000`` (objects/s; target >= 30,000), 1,000
+object-by-id GETs (p50; target <= 5 ms), and a 10,000-object POST to an inbox until its status
+is complete (objects/s; target >= 10,000).
+``python -m bench.taxii [WORKERS]`` (``make bench`` runs it after the other benchmarks).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import orjson
+
+from bench.ingest import write_bundle
+
+STORED = 100_000
+POSTED = 10_000
+MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _prepare() -> dict[str, str]:
+    """At least STORED objects in the store, the standard collections, two taxii tokens."""
+    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix="accord-bench-taxii-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from accord.core.models import Organisation, User
+    from accord.core.services import token_issue
+    from accord.sharing.models import StixObject
+    from accord.sharing.services import submission_create, submission_process
+    from accord.taxii.services import collections_sync
+
+    call_command("init", "--no-static", verbosity=0)
+    if not User.objects.filter(username="analyst").exists():
+        call_command("demo", "--no-init", stdout=io.StringIO())
+    kestrel = Organisation.objects.get(short_name="Kestrel")
+    missing = STORED - StixObject.objects.count()
+    if missing > 0:
+        path = Path(os.environ["ACCORD_HOME"]) / "bench-taxii-bundle.json"
+        write_bundle(path, STORED)
+        with path.open("rb") as data:
+            submission, _ = submission_create(actor=None, organisation=kestrel, stream=data, filename="b.json")
+        assert submission_process(submission_id=submission.pk).status == "done"
+    collections_sync()
+    analyst = User.objects.get(username="analyst")
+    contributor = User.objects.filter(organisation=kestrel, role="partner_contributor").first()
+    assert contributor is not None, "the demo has a Kestrel contributor"
+    return {
+        "reader": token_issue(actor=None, user=analyst, name="bench-taxii", scopes=["taxii"]).secret,
+        "writer": token_issue(actor=None, user=contributor, name="bench-taxii", scopes=["taxii"]).secret,
+        "inbox": str(kestrel.taxii_collections.get(kind="inbox").pk),
+        "stored": str(StixObject.objects.count()),
+    }
+
+
+def _serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"ACCORD_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
+    accord = Path(sys.executable).with_name("accord")
+    log = open(Path(os.environ["ACCORD_HOME"]) / "bench-serve.log", "wb")  # noqa: SIM115 - lives with the server
+    server = subprocess.Popen(
+        [str(accord), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/taxii2/", timeout=2)
+            return server
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("accord serve did not start; see bench-serve.log")
+
+
+def _envelope(count: int) -> bytes:
+    """``count`` indicators with ids of their own (new on every run, never among the stored ones)."""
+    path = Path(tempfile.mkdtemp(prefix="accord-bench-taxii-")) / "envelope.json"
+    write_bundle(path, count)
+    objects = orjson.loads(path.read_bytes())["objects"]
+    run = f"-4000-9{random.randrange(4096):03x}-"
+    for obj in objects:
+        obj["id"] = obj["id"].replace("-4000-8000-", run)
+    return orjson.dumps({"objects": objects})
+
+
+def run(workers: int = 2) -> None:
+    import requests
+
+    setup = _prepare()
+    port = _free_port()
+    server = _serve(port, workers)
+    root = f"http://127.0.0.1:{port}/taxii2/api/"
+    try:
+        reader = requests.Session()
+        reader.headers.update({"Accept": MEDIA_TYPE, "Authorization": f"Bearer {setup['reader']}"})
+        shared = reader.get(f"{root}collections/shared/").json()["id"]
+        print(f"\nTAXII against accord serve ({workers} workers, {setup['stored']} stored objects)")
+
+        ids: list[str] = []
+        count = 0
+        params: dict[str, Any] = {"limit": 1000}
+        pages = 0
+        start = time.perf_counter()
+        while True:
+            response = reader.get(f"{root}collections/{shared}/objects/", params=params)
+            assert response.status_code == 200, response.text[:300]
+            body = orjson.loads(response.content)
+            received = body.get("objects", [])
+            count += len(received)
+            ids += [o["id"] for o in received if "id" in o]  # the policy benchmark's rows have empty bodies
+            pages += 1
+            if not body["more"]:
+                break
+            params = {"limit": 1000, "next": body["next"]}
+        elapsed = time.perf_counter() - start
+        print(
+            f"  page the read collection, limit=1000   {count:7d} objects in {pages} pages, {elapsed:6.2f} s"
+            f"   {count / elapsed:9.0f} objects/s (target >= 30000)"
+        )
+
+        sample = random.Random(3).sample(ids, min(1000, len(ids)))
+        samples = []
+        for stix_id in sample:
+            begin = time.perf_counter()
+            response = reader.get(f"{root}collections/{shared}/objects/{stix_id}/")
+            samples.append(time.perf_counter() - begin)
+            assert response.status_code == 200, response.text[:300]
+        samples.sort()
+        print(
+            f"  GET object by id x{len(samples)}                  p50 {median(samples) * 1000:6.2f} ms"
+            f"   p95 {samples[int(len(samples) * 0.95) - 1] * 1000:6.2f} ms (target p50 <= 5 ms)"
+        )
+
+        writer = requests.Session()
+        writer.headers.update(
+            {"Accept": MEDIA_TYPE, "Content-Type": MEDIA_TYPE, "Authorization": f"Bearer {setup['writer']}"}
+        )
+        data = _envelope(POSTED)
+        start = time.perf_counter()
+        response = writer.post(f"{root}collections/{setup['inbox']}/objects/", data=data)
+        assert response.status_code == 202, response.text[:300]
+        status = response.json()
+        while status["status"] != "complete":
+            time.sleep(0.05)
+            status = writer.get(f"{root}status/{status['id']}/").json()
+        elapsed = time.perf_counter() - start
+        assert status["success_count"] == POSTED, (status["failure_count"], status.get("failures", [])[:2])
+        print(
+            f"  POST {POSTED} objects to an inbox until complete      {elapsed:6.2f} s"
+            f"   {POSTED / elapsed:9.0f} objects/s (target >= 10000)"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else 2)

@@ -1,0 +1,403 @@
+"""The TAXII 2.1 endpoints (OASIS TAXII Version 2.1, §4 and §5): media types, authentication,
+``limit``/``next``/``added_after``, status codes and envelopes. Thin: reads come from
+:mod:`accord.taxii.selectors` (through the policy), writes from :mod:`accord.taxii.services`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import wraps
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from accord.core.choices import TokenScope
+from accord.core.errors import ApplicationError
+from accord.core.models import User
+from accord.core.services import token_authenticate
+from accord.policy.principal import PrincipalContext, principal_context
+from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import StixObject
+from accord.taxii import selectors, services
+from accord.taxii.filters import ObjectQuery, stamp
+from accord.taxii.models import Status
+from accord.taxii.paging import next_decode, next_encode
+
+__all__ = [
+    "MEDIA_TYPE",
+    "api_root",
+    "collection",
+    "collections",
+    "discovery",
+    "manifest",
+    "object_detail",
+    "object_versions",
+    "objects",
+    "status",
+]
+
+MEDIA_TYPE = "application/taxii+json;version=2.1"
+API_ROOT = "api"
+
+
+class TaxiiError(Exception):
+    """An error the protocol itself raises (media types, authentication, methods, limits)."""
+
+    def __init__(self, http_status: int, title: str, description: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(description)
+        self.http_status, self.title, self.description = http_status, title, description
+        self.headers = headers or {}
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+}
+
+
+def _respond(data: Any, http_status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(data), status=http_status, content_type=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _error(http_status: int, title: str, description: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    """The TAXII 2.1 error message (§3.6.1)."""
+    body = {"title": title, "description": description, "http_status": str(http_status)}
+    return _respond(body, http_status, headers)
+
+
+def _media_type_ok(header: str) -> bool:
+    """``application/taxii+json`` with ``version=2.1`` or no version (§1.6.8.1: the latest)."""
+    for item in header.split(","):
+        parts = [p.strip().lower() for p in item.split(";")]
+        if parts[0] != "application/taxii+json":
+            continue
+        params = dict(p.partition("=")[::2] for p in parts[1:] if "=" in p)
+        if params.get("version", "2.1") == "2.1":
+            return True
+    return False
+
+
+def _authenticate(request: HttpRequest) -> User:
+    """HTTP Basic (username + API token as the password) or Bearer (§1.6.6 leaves the scheme to
+    the server); the token needs the ``taxii`` scope."""
+    challenge = {"WWW-Authenticate": 'Basic realm="accord-taxii", Bearer realm="accord-taxii"'}
+    header = request.headers.get("Authorization", "")
+    scheme, _, credential = header.partition(" ")
+    username = None
+    if scheme.lower() == "basic":
+        try:
+            username, _, secret = base64.b64decode(credential.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise TaxiiError(401, "Unauthorized", "Malformed Basic credentials.", challenge) from None
+    elif scheme.lower() == "bearer":
+        secret = credential.strip()
+    else:
+        raise TaxiiError(401, "Unauthorized", "Authenticate with Basic (username and API token) or Bearer.", challenge)
+    token = token_authenticate(secret)
+    if token is None or (username is not None and token.user.username != username):
+        raise TaxiiError(401, "Unauthorized", "Invalid, expired or revoked API token.", challenge)
+    if TokenScope.TAXII not in token.scopes:
+        raise TaxiiError(403, "Forbidden", "This API token lacks the 'taxii' scope.")
+    return token.user
+
+
+Handler = Callable[..., HttpResponse]
+
+
+def endpoint(*methods: str) -> Callable[[Handler], Handler]:
+    """Wrap a TAXII endpoint: method, authentication, media types, and every error as a TAXII
+    error message."""
+
+    def wrap(view: Handler) -> Handler:
+        @csrf_exempt
+        @wraps(view)
+        def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    raise TaxiiError(
+                        405, "Method not allowed", f"Use {', '.join(methods)}.", {"Allow": ", ".join(methods)}
+                    )
+                user = _authenticate(request)
+                if not _media_type_ok(request.headers.get("Accept", "")):
+                    raise TaxiiError(406, "Not acceptable", f"Send 'Accept: {MEDIA_TYPE}'.")
+                return view(request, user, *args, **kwargs)
+            except TaxiiError as exc:
+                return _error(exc.http_status, exc.title, exc.description, exc.headers)
+            except ApplicationError as exc:
+                return _error(exc.http_status, _TITLES.get(exc.http_status, "Error"), exc.message)
+
+        return handle
+
+    return wrap
+
+
+def _root_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("taxii:api-root", args=[API_ROOT]))
+
+
+def _check_root(api_root: str) -> None:
+    if api_root != API_ROOT:
+        raise TaxiiError(404, "Not found", f"No API root {api_root}; this server has /{API_ROOT}/.")
+
+
+@endpoint("GET")
+def discovery(request: HttpRequest, user: User) -> HttpResponse:
+    """§4.1 Server Discovery."""
+    root = _root_url(request)
+    return _respond(
+        {
+            "title": "Accord TAXII 2.1",
+            "description": "Cybercrime information shared under the programme's agreements.",
+            "contact": settings.DEFAULT_FROM_EMAIL,
+            "default": root,
+            "api_roots": [root],
+        }
+    )
+
+
+@endpoint("GET")
+def api_root(request: HttpRequest, user: User, api_root: str) -> HttpResponse:
+    """§4.2 Get API Root Information."""
+    _check_root(api_root)
+    return _respond(
+        {
+            "title": "Accord",
+            "description": "Collections of shared objects, and an inbox per partner organisation.",
+            "versions": [MEDIA_TYPE],
+            "max_content_length": settings.ACCORD_TAXII_MAX_CONTENT_LENGTH,
+        }
+    )
+
+
+def _status_body(status: Status) -> dict[str, Any]:
+    """§4.3.1 the status resource, read from the submission the POST became (all or nothing)."""
+    submission = status.submission
+    entries = [{"id": stix_id, **({"version": version} if version else {})} for stix_id, version in status.entries]
+    body: dict[str, Any] = {
+        "id": str(status.id),
+        "request_timestamp": stamp(status.request_timestamp),
+        "total_count": len(entries),
+        "success_count": 0,
+        "failure_count": 0,
+        "pending_count": 0,
+    }
+    if submission.status == SubmissionStatus.DONE:
+        body |= {"status": "complete", "success_count": len(entries), "successes": entries}
+    elif submission.status == SubmissionStatus.FAILED:
+        reasons: dict[int, str] = {}
+        general = ""
+        for error in submission.errors:
+            where = str(error.get("where", ""))
+            text = f"{error.get('field')}: {error.get('message')}" if error.get("field") else str(error.get("message"))
+            if where.startswith("object "):
+                number = where.split()[1]
+                if number.isdigit():
+                    reasons[int(number)] = text
+                    continue
+            general = general or text
+        fallback = general or "Not stored: the envelope is taken all or nothing and another object was rejected."
+        failures = [entry | {"message": reasons.get(n, fallback)} for n, entry in enumerate(entries)]
+        body |= {"status": "complete", "failure_count": len(failures), "failures": failures}
+    else:
+        body |= {"status": "pending", "pending_count": len(entries), "pendings": entries}
+    return body
+
+
+@endpoint("GET")
+def status(request: HttpRequest, user: User, api_root: str, status_id: str) -> HttpResponse:
+    """§4.3 Get Status."""
+    _check_root(api_root)
+    return _respond(_status_body(selectors.status_get(principal=user, status_id=status_id)))
+
+
+def _collection_body(access: selectors.CollectionAccess) -> dict[str, Any]:
+    """§5.2.1 the collection resource."""
+    collection = access.collection
+    return {
+        "id": str(collection.id),
+        "title": collection.title,
+        "description": collection.description,
+        "alias": collection.alias,
+        "can_read": access.can_read,
+        "can_write": access.can_write,
+        "media_types": ["application/stix+json;version=2.1"],
+    }
+
+
+@endpoint("GET")
+def collections(request: HttpRequest, user: User, api_root: str) -> HttpResponse:
+    """§5.1 Get Collections: only those this person may read or write."""
+    _check_root(api_root)
+    found = selectors.collection_list(principal=user)
+    return _respond({"collections": [_collection_body(a) for a in found]} if found else {})
+
+
+@endpoint("GET")
+def collection(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
+    """§5.2 Get A Collection."""
+    _check_root(api_root)
+    return _respond(_collection_body(selectors.collection_get(principal=user, collection_id=collection_id)))
+
+
+def _limit(request: HttpRequest) -> int:
+    """``limit`` (§3.4): a positive integer, capped at the server's page size."""
+    raw = request.GET.get("limit")
+    cap = settings.ACCORD_TAXII_PAGE_SIZE
+    if raw is None:
+        return cap
+    if not raw.isdigit() or int(raw) < 1:
+        raise TaxiiError(400, "Bad request", f"limit: a positive integer (at most {cap} are returned).")
+    return min(int(raw), cap)
+
+
+@dataclass(frozen=True)
+class _Page:
+    rows: list[StixObject]
+    envelope: dict[str, Any]
+    headers: dict[str, str]
+    query: ObjectQuery
+    context: PrincipalContext
+
+
+def _page(
+    request: HttpRequest,
+    user: User,
+    collection_id: str,
+    *,
+    scope: str,
+    stix_id: str | None = None,
+    versions: tuple[str, ...] = ("last",),
+    fields: tuple[str, ...] | None = None,
+) -> _Page:
+    """One page of a collection's objects, with its envelope's ``more``/``next`` and headers."""
+    access = selectors.collection_get(principal=user, collection_id=collection_id)
+    params = request.GET.dict()
+    if stix_id is not None:
+        params["match[id]"] = stix_id
+    query = ObjectQuery.parse(params, default_versions=versions)
+    if versions == ("all",):  # §5.8: the versions endpoint lists every version, whatever match[version] says
+        query = replace(query, versions=("all",))
+    context = principal_context(user)
+    qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
+    binding = query.fingerprint(scope, access.collection.pk, user.pk)
+    token = request.GET.get("next")
+    after = next_decode(token, binding) if token else None
+    rows, more = selectors.objects_page(qs, after=after, limit=_limit(request), context=context, fields=fields)
+    headers: dict[str, str] = {}
+    if rows:
+        headers = {
+            "X-TAXII-Date-Added-First": stamp(rows[0].added_at),
+            "X-TAXII-Date-Added-Last": stamp(rows[-1].added_at),
+        }
+    envelope: dict[str, Any] = {"more": more}
+    if more:
+        envelope["next"] = next_encode((rows[-1].added_at, rows[-1].pk), binding)
+    return _Page(rows, envelope, headers, query, context)
+
+
+def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
+    page = _page(
+        request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
+    )
+    envelope, headers = page.envelope, page.headers
+    served = [selectors.object_served(obj, user, page.query.purpose, page.context) for obj in page.rows]
+    objects = [body for body in served if body is not None]
+    if stix_id is not None and not objects and "next" not in request.GET:
+        raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
+    if objects:
+        envelope["objects"] = objects
+    return _respond(envelope, headers=headers)
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The POST body, refused beyond ``max_content_length`` (§4.2.1: 413) before it is read."""
+    limit = settings.ACCORD_TAXII_MAX_CONTENT_LENGTH
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TaxiiError(413, "Too large", f"The body is larger than max_content_length ({limit} bytes).")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise TaxiiError(413, "Too large", f"The body is larger than max_content_length ({limit} bytes).")
+    return body
+
+
+@endpoint("GET", "POST")
+def objects(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
+    """§5.3 Get Objects (an envelope, paged) and §5.4 Add Objects (202 and a status resource)."""
+    _check_root(api_root)
+    if request.method == "POST":
+        if not _media_type_ok(request.headers.get("Content-Type", "")):
+            raise TaxiiError(415, "Unsupported media type", f"Send 'Content-Type: {MEDIA_TYPE}'.")
+        access = selectors.collection_get(principal=user, collection_id=collection_id)
+        created = services.objects_add(actor=user, access=access, body=lambda: _read_body(request))
+        return _respond(_status_body(created), 202)
+    return _objects_envelope(request, user, collection_id, None)
+
+
+@endpoint("GET", "DELETE")
+def object_detail(request: HttpRequest, user: User, api_root: str, collection_id: str, object_id: str) -> HttpResponse:
+    """§5.5 Get An Object (its versions as filtered, default the last) and §5.7 Delete An Object."""
+    _check_root(api_root)
+    if request.method == "DELETE":
+        access = selectors.collection_get(principal=user, collection_id=collection_id)
+        services.object_delete(actor=user, access=access, stix_id=object_id)
+        return HttpResponse(status=200, content_type=MEDIA_TYPE)
+    return _objects_envelope(request, user, collection_id, object_id)
+
+
+@endpoint("GET")
+def object_versions(
+    request: HttpRequest, user: User, api_root: str, collection_id: str, object_id: str
+) -> HttpResponse:
+    """§5.8 Get Object Versions: every version you may see, oldest added first."""
+    _check_root(api_root)
+    page = _page(
+        request,
+        user,
+        collection_id,
+        scope=f"versions:{object_id}",
+        stix_id=object_id,
+        versions=("all",),
+        fields=("pk", "added_at", "modified"),
+    )
+    rows, envelope, headers = page.rows, page.envelope, page.headers
+    if not rows and "next" not in request.GET:
+        raise TaxiiError(404, "Not found", f"No object {object_id} in this collection (or you may not see it).")
+    if rows:
+        envelope["versions"] = [stamp(row.modified) for row in rows]
+    return _respond(envelope, headers=headers)
+
+
+@endpoint("GET")
+def manifest(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
+    """§5.6 Get Object Manifests: id, date added, version and media type of each object."""
+    _check_root(api_root)
+    page = _page(
+        request, user, collection_id, scope="manifest", fields=("pk", "stix_id", "added_at", "modified", "spec_version")
+    )
+    rows, envelope, headers = page.rows, page.envelope, page.headers
+    if rows:
+        envelope["objects"] = [
+            {
+                "id": row.stix_id,
+                "date_added": stamp(row.added_at),
+                "version": stamp(row.modified),
+                "media_type": f"application/stix+json;version={row.spec_version}",
+            }
+            for row in rows
+        ]
+    return _respond(envelope, headers=headers)

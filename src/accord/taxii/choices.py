@@ -1,0 +1,26 @@
+"""Vocabularies of the TAXII app."""
+
+from django.db import models
+
+__all__ = ["CollectionKind", "SPEC_FIELDS"]
+
+
+class CollectionKind(models.TextChoices):
+    """What a collection is for. The kind says whether it takes writes; its ``spec`` says which
+    objects it holds (see :data:`SPEC_FIELDS`)."""
+
+    INBOX = "inbox", "Inbox of an organisation"
+    ALL = "all", "Everything you may see"
+    REGION = "region", "Shared from one region"
+    OPERATION = "operation", "One operation"
+
+
+# The keys a collection's ``spec`` may use, and the StixObject lookup each one becomes. A new
+# collection (an operation, a crime type, a region) is a row with a spec, not new code.
+SPEC_FIELDS: dict[str, str] = {
+    "region": "organisation__region__in",
+    "crime_type": "crime_type__in",
+    "type": "type__in",
+    "data_category": "data_category__in",
+    "organisation": "organisation_id__in",
+}

@@ -1,0 +1,101 @@
+"""TAXII collections (which objects, who may read or write) and status resources of POSTs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from accord.core.models import Organisation, User
+from accord.sharing.models import Submission
+from accord.taxii.choices import SPEC_FIELDS, CollectionKind
+
+__all__ = ["Collection", "Status"]
+
+
+class Collection(models.Model):
+    """A TAXII 2.1 Collection (§3.4 and §5): a named view over the shared-object store.
+
+    What it holds is data: ``kind`` says whether it takes writes (an ``inbox`` is where one
+    organisation posts its data, as submissions under its agreement); ``spec`` narrows the
+    objects (``{"region": ["europe"]}``, ``{"crime_type": ["bec"]}``; keys in
+    :data:`accord.taxii.choices.SPEC_FIELDS`). Whatever the spec, every read goes through
+    :mod:`accord.policy`: a collection never shows more than its reader may see anyway.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=CollectionKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    alias = models.SlugField(max_length=100, unique=True, help_text="TAXII 2.1 §5.2 alias, e.g. 'region-europe'.")
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="taxii_collections",
+        help_text="For an inbox: the organisation whose data it takes.",
+    )
+    spec = models.JSONField(default=dict, blank=True, help_text="Which objects it holds; keys from SPEC_FIELDS.")
+    read_back = models.BooleanField(
+        default=True,
+        help_text="Inbox only: its organisation's people may read back (and delete) what the organisation shared. "
+        "Off makes it a write-only drop box.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["kind", "title"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(kind="inbox"),
+                name="taxii_collection_one_inbox_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="inbox") | models.Q(organisation__isnull=False),
+                name="taxii_collection_inbox_has_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = spec_errors(self.spec)
+        if errors:
+            raise ValidationError({"spec": errors})
+
+    @property
+    def is_inbox(self) -> bool:
+        return self.kind == CollectionKind.INBOX
+
+
+def spec_errors(spec: Any) -> list[str]:
+    """What is wrong with a collection spec (empty when it is usable)."""
+    if not isinstance(spec, dict):
+        return ["A spec is a JSON object."]
+    errors = [f"Unknown key {key!r}; one of {', '.join(SPEC_FIELDS)}." for key in spec if key not in SPEC_FIELDS]
+    errors += [f"{key}: a list of values." for key, value in spec.items() if not isinstance(value, list)]
+    return errors
+
+
+class Status(models.Model):
+    """A TAXII 2.1 Status resource (§4.3.1): the state of one POST to an inbox, read from the
+    submission it became, with the (id, version) of every object the envelope carried."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="statuses")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="taxii_statuses")
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    request_timestamp = models.DateTimeField(default=timezone.now)
+    entries = models.JSONField(default=list, help_text="[[id, version or null], ...] in envelope order.")
+
+    class Meta:
+        verbose_name_plural = "statuses"
+
+    def __str__(self) -> str:
+        return f"status {self.id} (submission {self.submission_id})"

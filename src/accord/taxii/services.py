@@ -1,0 +1,183 @@
+"""Every change TAXII makes: the default collections, a POST to an inbox (a submission through
+the one ingest service), and a DELETE (the originator's revocation)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from django.db import transaction
+
+from accord.core.choices import Region
+from accord.core.errors import Forbidden, NotFound, ValidationFailed
+from accord.core.models import Organisation, User
+from accord.partners.choices import AgreementKind
+from accord.sharing.services import object_revoke, submission_create, submission_start
+from accord.taxii.choices import CollectionKind
+from accord.taxii.models import Collection, Status, spec_errors
+from accord.taxii.selectors import CollectionAccess
+
+__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add"]
+
+_NAMESPACE = uuid.UUID("8f3a1c52-6a3e-4d0b-9b7e-2f1c5d9a7e40")
+
+
+def _stable_id(alias: str) -> uuid.UUID:
+    """The same alias gets the same collection id on every instance (federation keeps its URLs)."""
+    return uuid.uuid5(_NAMESPACE, alias)
+
+
+@transaction.atomic
+def collection_create(
+    *,
+    kind: str,
+    title: str,
+    alias: str,
+    description: str = "",
+    spec: dict[str, Any] | None = None,
+    organisation: Organisation | None = None,
+    read_back: bool = True,
+) -> Collection:
+    """A collection from data: its kind (inbox or read) and spec (which objects)."""
+    spec = spec or {}
+    errors = spec_errors(spec)
+    if errors:
+        raise ValidationFailed(f"spec: {errors[0]}", details={"spec": errors})
+    if kind not in CollectionKind.values:
+        raise ValidationFailed(f"kind: one of {', '.join(CollectionKind.values)}.", details={"kind": ["Invalid."]})
+    if (kind == CollectionKind.INBOX) != (organisation is not None):
+        raise ValidationFailed("organisation: an inbox, and only an inbox, belongs to an organisation.")
+    collection, _ = Collection.objects.update_or_create(
+        alias=alias,
+        defaults={
+            "kind": kind,
+            "title": title,
+            "description": description,
+            "spec": spec,
+            "organisation": organisation,
+            "read_back": read_back,
+        },
+        create_defaults={
+            "id": _stable_id(alias),
+            "kind": kind,
+            "title": title,
+            "description": description,
+            "spec": spec,
+            "organisation": organisation,
+            "read_back": read_back,
+        },
+    )
+    return collection
+
+
+@transaction.atomic
+def collections_sync() -> int:
+    """Create the standard collections that are missing; ``accord init``, the demo and the
+    worker's daily run call it. Everything you may see; one per region; an inbox for every
+    organisation holding a data-sharing agreement. Existing ones are left as they are."""
+    created = 0
+    wanted: list[dict[str, Any]] = [
+        {
+            "kind": CollectionKind.ALL,
+            "alias": "shared",
+            "title": "Everything you may see",
+            "description": "Every object the agreements let you receive, from every source.",
+        }
+    ]
+    wanted += [
+        {
+            "kind": CollectionKind.REGION,
+            "alias": f"region-{region.value.replace('_', '-')}",
+            "title": f"Shared from {region.label}",
+            "description": f"Objects shared by organisations in {region.label}, as far as you may see them.",
+            "spec": {"region": [region.value]},
+        }
+        for region in Region
+    ]
+    organisations = Organisation.objects.filter(agreements__kind=AgreementKind.DATA_SHARING).distinct()
+    wanted += [
+        {
+            "kind": CollectionKind.INBOX,
+            "alias": f"inbox-{organisation.pk}",
+            "title": f"Inbox of {organisation.name}",
+            "description": (
+                f"Post STIX 2.1 objects here to share them under {organisation.name}'s data-sharing agreement; "
+                "read back what the organisation shared, and delete (revoke) it."
+            ),
+            "organisation": organisation,
+        }
+        for organisation in organisations
+    ]
+    known = set(Collection.objects.values_list("alias", flat=True))
+    inboxes = set(Collection.objects.filter(kind=CollectionKind.INBOX).values_list("organisation_id", flat=True))
+    for spec in wanted:
+        if spec["alias"] in known or (spec.get("organisation") and spec["organisation"].pk in inboxes):
+            continue
+        collection_create(**spec)
+        created += 1
+    return created
+
+
+def _envelope(body: bytes) -> list[dict[str, Any]]:
+    """The objects of a TAXII 2.1 envelope (§3.7); a malformed envelope is a 400."""
+    try:
+        envelope = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationFailed(f"envelope: malformed JSON ({exc}).") from None
+    if not isinstance(envelope, dict):
+        raise ValidationFailed('envelope: expected a JSON object with "objects".')
+    objects = envelope.get("objects")
+    if not isinstance(objects, list) or not objects:
+        raise ValidationFailed('envelope: "objects" must be a non-empty list of STIX objects.')
+    for index, item in enumerate(objects):
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str) or not isinstance(item.get("id"), str):
+            raise ValidationFailed(f'envelope: object {index} is not a STIX object with a "type" and an "id".')
+    return objects
+
+
+def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], bytes]) -> Status:
+    """TAXII 2.1 §5.4 Add Objects: the envelope becomes a submission of the inbox's organisation
+    through the same ingest as any other (all or nothing, in the background when large); the
+    status resource follows it. A rejected request stores nothing. ``body`` reads the request
+    (once write access is established)."""
+    if not access.can_write:
+        raise Forbidden(f"The collection {access.collection.title} does not take objects from you.")
+    collection = access.collection
+    assert collection.organisation is not None  # noqa: S101 - only inboxes are writable
+    raw = body()
+    objects = _envelope(raw)
+    # The ingest reads STIX bundles: wrap the envelope's objects, verbatim, in one whose id
+    # derives from the request body, so the same POST twice is the same submission.
+    digest = hashlib.sha256(raw).hexdigest()
+    bundle = orjson.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid5(_NAMESPACE, digest)}", "objects": objects})
+    submission, created = submission_create(
+        actor=actor,
+        organisation=collection.organisation,
+        stream=io.BytesIO(bundle),
+        filename=f"taxii-{collection.alias}.json",
+        format="stix",
+    )
+    status = Status.objects.create(
+        collection=collection,
+        submission=submission,
+        requested_by=actor,
+        entries=[[o["id"], o.get("modified") if isinstance(o.get("modified"), str) else None] for o in objects],
+    )
+    if created:
+        status.submission = submission_start(submission=submission)
+    return status
+
+
+def object_delete(*, actor: User, access: CollectionAccess, stix_id: str) -> int:
+    """TAXII 2.1 §5.7 Delete An Object: the originator revokes it (every version), audited by
+    :func:`accord.sharing.services.object_revoke`. Only in its own inbox, which it can read and write."""
+    if not (access.can_read and access.can_write):
+        raise Forbidden(f"Deleting from {access.collection.title} needs both read and write access.")
+    count = object_revoke(actor=actor, stix_id=stix_id, reason=f"TAXII DELETE in {access.collection.alias}")
+    if not count:
+        raise NotFound(f"No object {stix_id} of your organisation in this collection.")
+    return count

@@ -1,0 +1,335 @@
+"""TAXII 2.1 endpoints through HTTP (Django's test client): shapes, filters, paging, and every
+kind of bad input getting the status the specification requires with a TAXII error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from django.core.signing import dumps
+
+from accord.core.models import AuditEvent
+from accord.formats.markings import TLP2_IDS
+from accord.sharing.models import StixObject, Submission
+from accord.taxii.api import MEDIA_TYPE
+from accord.taxii.models import Collection, Status
+from tests.factories import UserFactory, make_agreement
+from tests.stix_samples import indicator
+
+pytestmark = pytest.mark.django_db
+
+
+def envelope(*objects: dict[str, Any]) -> bytes:
+    return orjson.dumps({"objects": list(objects)})
+
+
+def indicators(count: int, start: int = 1, **extra: Any) -> list[dict[str, Any]]:
+    return [indicator(n, f"[ipv4-addr:value = '198.51.100.{n}']", **extra) for n in range(start, start + count)]
+
+
+def share(client: Any, inbox: Collection, *objects: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"collections/{inbox.pk}/objects/", envelope(*objects))
+    assert response.status_code == 202, response.content
+    assert response["Content-Type"] == MEDIA_TYPE
+    return response.json()
+
+
+def shared_id() -> str:
+    return str(Collection.objects.get(alias="shared").pk)
+
+
+def assert_taxii_error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == MEDIA_TYPE
+    body = response.json()
+    assert body["http_status"] == str(status) and body["title"] and body["description"]
+    return body
+
+
+def test_discovery_and_api_root(taxii_as, sharer):
+    client = taxii_as("analyst")
+    response = client.client.get("/taxii2/", headers=client.headers)
+    assert response.status_code == 200 and response["Content-Type"] == MEDIA_TYPE
+    discovery = response.json()
+    assert discovery["api_roots"] == ["http://testserver/taxii2/api/"] and discovery["default"]
+    root = client.get("").json()
+    assert root["versions"] == [MEDIA_TYPE] and root["max_content_length"] > 0 and root["title"]
+    assert_taxii_error(client.client.get("/taxii2/nope/", headers=client.headers), 404)
+
+
+def test_collections_are_those_the_person_may_use(taxii_as, sharer, inbox, other_partner):
+    make_agreement(other_partner)
+    from accord.taxii.services import collections_sync
+
+    collections_sync()
+    listed = {c["alias"]: c for c in taxii_as("partner_contributor").get("collections/").json()["collections"]}
+    assert set(listed) == {
+        "shared",
+        *(f"region-{r}" for r in ("africa", "americas", "asia-south-pacific", "europe", "mena")),
+        inbox.alias,
+    }
+    assert (listed[inbox.alias]["can_read"], listed[inbox.alias]["can_write"]) == (True, True)
+    assert (listed["shared"]["can_read"], listed["shared"]["can_write"]) == (True, False)
+    assert listed["shared"]["media_types"] == ["application/stix+json;version=2.1"]
+    reader = {c["alias"]: c for c in taxii_as("partner_reader").get("collections/").json()["collections"]}
+    assert (reader[inbox.alias]["can_read"], reader[inbox.alias]["can_write"]) == (True, False)
+    host = {c["alias"] for c in taxii_as("analyst").get("collections/").json()["collections"]}
+    assert not any(alias.startswith("inbox-") for alias in host)  # another organisation's inbox is not yours
+    detail = taxii_as("partner_contributor").get(f"collections/{inbox.pk}/").json()
+    assert detail["id"] == str(inbox.pk) and detail["can_write"] is True
+    assert_taxii_error(taxii_as("analyst").get(f"collections/{inbox.pk}/"), 404)
+
+
+def test_post_becomes_a_submission_and_the_status_reports_it(taxii_as, sharer, inbox, people):
+    client = taxii_as("partner_contributor")
+    status = share(client, inbox, *indicators(3))
+    assert (status["status"], status["total_count"], status["success_count"]) == ("complete", 3, 3)
+    assert status["failure_count"] == status["pending_count"] == 0
+    assert {s["id"] for s in status["successes"]} == {f"indicator--00000000-0000-4000-8000-{n:012}" for n in (1, 2, 3)}
+    submission = Submission.objects.get()
+    assert (submission.organisation, submission.agreement, submission.status) == (inbox.organisation, sharer, "done")
+    assert client.get(f"status/{status['id']}/").json() == status
+    other = UserFactory(role="partner_reader")
+    assert_taxii_error(taxii_as(other).get(f"status/{status['id']}/"), 404)
+    assert taxii_as("analyst").get(f"status/{status['id']}/").status_code == 200  # host staff follow every POST
+
+
+def test_a_rejected_object_fails_the_whole_envelope_with_a_message_per_object(taxii_as, sharer, inbox):
+    bad = indicator(9, "[ipv4-addr:value = '198.51.100.9'")  # unbalanced pattern
+    status = share(taxii_as("partner_contributor"), inbox, *indicators(2), bad)
+    assert (status["status"], status["success_count"], status["failure_count"]) == ("complete", 0, 3)
+    messages = {f["id"]: f["message"] for f in status["failures"]}
+    assert "pattern" in messages[bad["id"]]
+    assert "all or nothing" in messages[indicators(1)[0]["id"]]
+    assert StixObject.objects.count() == 0
+
+
+def test_objects_carry_markings_and_paging_is_a_signed_keyset(taxii_as, sharer, inbox, django_assert_max_num_queries):
+    share(
+        taxii_as("partner_contributor"),
+        inbox,
+        *indicators(4),
+        indicator(5, "[ipv4-addr:value = '198.51.100.5']", object_marking_refs=[TLP2_IDS["amber"]]),
+    )
+    client = taxii_as("analyst")
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    pages = 0
+    while True:
+        with django_assert_max_num_queries(12):
+            response = client.get(f"collections/{shared_id()}/objects/", params)
+        assert response.status_code == 200
+        body = response.json()
+        pages += 1
+        seen += [o["id"] for o in body["objects"]]
+        assert response["X-TAXII-Date-Added-First"] <= response["X-TAXII-Date-Added-Last"]
+        for obj in body["objects"]:
+            assert TLP2_IDS["green"] in obj["object_marking_refs"] or TLP2_IDS["amber"] in obj["object_marking_refs"]
+        if not body["more"]:
+            assert "next" not in body
+            break
+        params = {"limit": 2, "next": body["next"]}
+    assert pages == 3 and len(seen) == len(set(seen)) == 5
+
+
+def test_filters(taxii_as, sharer, inbox):
+    contributor = taxii_as("partner_contributor")
+    share(contributor, inbox, *indicators(3))
+    newer = indicator(1, "[ipv4-addr:value = '198.51.100.1']", modified="2026-06-01T12:00:00.000Z")
+    share(contributor, inbox, newer)
+    later = StixObject.objects.get(stix_id=newer["id"], modified__month=6).added_at
+    client = taxii_as("analyst")
+    url = f"collections/{shared_id()}/objects/"
+
+    def ids(**params: Any) -> list[tuple[str, str]]:
+        body = client.get(url, params).json()
+        return [(o["id"][-1], o["modified"][5:7]) for o in body.get("objects", [])]
+
+    assert sorted(ids()) == [("1", "06"), ("2", "05"), ("3", "05")]  # last version by default
+    assert sorted(ids(**{"match[version]": "first"})) == [("1", "05"), ("2", "05"), ("3", "05")]
+    assert sorted(ids(**{"match[version]": "all"})) == [("1", "05"), ("1", "06"), ("2", "05"), ("3", "05")]
+    assert ids(**{"match[version]": "2026-05-01T12:00:00.000Z", "match[id]": newer["id"]}) == [("1", "05")]
+    assert sorted(ids(**{"match[id]": f"{newer['id']},{indicators(1, 2)[0]['id']}"})) == [("1", "06"), ("2", "05")]
+    assert ids(**{"match[type]": "malware"}) == []
+    assert len(ids(**{"match[type]": "malware,indicator", "match[spec_version]": "2.1"})) == 3
+    from accord.taxii.filters import stamp
+
+    assert ids(added_after=stamp(later)) == []
+    versions = client.get(f"collections/{shared_id()}/objects/{newer['id']}/versions/").json()
+    assert versions["versions"] == ["2026-05-01T12:00:00.000000Z", "2026-06-01T12:00:00.000000Z"]
+    manifest = client.get(f"collections/{shared_id()}/manifest/", {"match[version]": "all"}).json()
+    assert len(manifest["objects"]) == 4
+    assert manifest["objects"][0]["media_type"] == "application/stix+json;version=2.1"
+    one = client.get(f"collections/{shared_id()}/objects/{newer['id']}/").json()
+    assert [o["modified"] for o in one["objects"]] == ["2026-06-01T12:00:00.000Z"]
+    assert_taxii_error(
+        client.get(f"collections/{shared_id()}/objects/indicator--00000000-0000-4000-8000-999999999999/"), 404
+    )
+    assert_taxii_error(client.get(url, {"match[colour]": "red"}), 400)
+    assert_taxii_error(client.get(url, {"added_after": "yesterday"}), 400)
+    assert_taxii_error(client.get(url, {"match[version]": "newest"}), 400)
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten", "1.5"])
+def test_a_limit_that_is_not_a_positive_integer_is_a_400(taxii_as, sharer, limit):
+    assert_taxii_error(taxii_as("analyst").get(f"collections/{shared_id()}/objects/", {"limit": limit}), 400)
+
+
+def test_a_next_token_altered_or_replayed_with_other_filters_is_a_400(taxii_as, sharer, inbox):
+    share(taxii_as("partner_contributor"), inbox, *indicators(3))
+    client = taxii_as("analyst")
+    url = f"collections/{shared_id()}/objects/"
+    token = client.get(url, {"limit": 1}).json()["next"]
+    assert client.get(url, {"limit": 1, "next": token}).status_code == 200
+    assert "next" in assert_taxii_error(client.get(url, {"next": token[:-2] + "xx"}), 400)["description"]
+    assert_taxii_error(client.get(url, {"next": "garbage"}), 400)
+    assert_taxii_error(client.get(url, {"next": token, "match[type]": "indicator"}), 400)
+    assert_taxii_error(client.get(f"collections/{shared_id()}/manifest/", {"next": token}), 400)
+    assert_taxii_error(taxii_as("partner_reader").get(url, {"next": token}), 400)  # another asker
+    forged = dumps(["2000-01-01T00:00:00.000000Z", 0, "x"], salt="elsewhere")
+    assert_taxii_error(client.get(url, {"next": forged}), 400)
+
+
+def test_authentication(taxii_as, sharer, people, client):
+    url = "/taxii2/api/collections/"
+    assert_taxii_error(client.get(url, headers={"Accept": MEDIA_TYPE}), 401)
+    assert "Basic" in client.get(url, headers={"Accept": MEDIA_TYPE})["WWW-Authenticate"]
+    from tests.taxii.conftest import secret_for
+
+    secret = secret_for(people["analyst"])
+    bearer = {"Accept": MEDIA_TYPE, "Authorization": f"Bearer {secret}"}
+    assert client.get(url, headers=bearer).status_code == 200
+    assert_taxii_error(client.get(url, headers=bearer | {"Authorization": "Bearer acc_nope"}), 401)
+    wrong_user = taxii_as("analyst")
+    wrong_user.headers["Authorization"] = (
+        "Basic " + __import__("base64").b64encode(f"auditor:{secret}".encode()).decode()
+    )
+    assert_taxii_error(wrong_user.get("collections/"), 401)
+    assert_taxii_error(taxii_as("analyst", scopes=("read",)).get("collections/"), 403)
+
+
+@pytest.mark.parametrize("accept", ["", "application/json", "application/taxii+json;version=2.0", "text/html"])
+def test_wrong_or_missing_accept_is_a_406(taxii_as, sharer, accept):
+    client = taxii_as("analyst")
+    client.headers["Accept"] = accept
+    assert_taxii_error(client.get("collections/"), 406)
+
+
+def test_bad_writes_store_nothing(taxii_as, sharer, inbox, settings):
+    client = taxii_as("partner_contributor")
+    url = f"collections/{inbox.pk}/objects/"
+    good = envelope(*indicators(2))
+    assert_taxii_error(client.post(url, good, content_type="application/json"), 415)
+    assert_taxii_error(client.post(url, good, content_type="application/stix+json;version=2.1"), 415)
+    assert_taxii_error(client.post(f"collections/{shared_id()}/objects/", good), 403)  # read-only
+    assert_taxii_error(client.post("collections/00000000-0000-4000-8000-000000000000/objects/", good), 404)
+    for malformed in (
+        b"{not json",
+        b"[]",
+        b'{"objects": []}',
+        b'{"objects": [1]}',
+        b'{"objects": [{"type": "indicator"}]}',
+    ):
+        assert_taxii_error(client.post(url, malformed), 400)
+    settings.ACCORD_TAXII_MAX_CONTENT_LENGTH = len(good) - 1
+    assert_taxii_error(client.post(url, good), 413)
+    assert Submission.objects.count() == StixObject.objects.count() == Status.objects.count() == 0
+
+
+def test_reading_a_write_only_inbox_is_a_403(taxii_as, sharer, inbox):
+    inbox.read_back = False
+    inbox.save()
+    client = taxii_as("partner_contributor")
+    listed = {c["alias"]: c for c in client.get("collections/").json()["collections"]}
+    assert (listed[inbox.alias]["can_read"], listed[inbox.alias]["can_write"]) == (False, True)
+    for path in ("objects/", "manifest/", "objects/indicator--00000000-0000-4000-8000-000000000001/"):
+        assert_taxii_error(client.get(f"collections/{inbox.pk}/{path}"), 403)
+    assert_taxii_error(
+        client.delete(f"collections/{inbox.pk}/objects/indicator--00000000-0000-4000-8000-000000000001/"), 403
+    )
+    assert share(client, inbox, *indicators(1))["success_count"] == 1
+
+
+def test_delete_revokes_the_originators_object_and_is_audited(taxii_as, sharer, inbox):
+    contributor = taxii_as("partner_contributor")
+    share(contributor, inbox, *indicators(2))
+    target = indicators(1)[0]["id"]
+    assert_taxii_error(taxii_as("analyst").delete(f"collections/{shared_id()}/objects/{target}/"), 403)
+    response = contributor.delete(f"collections/{inbox.pk}/objects/{target}/")
+    assert response.status_code == 200
+    assert StixObject.objects.get(stix_id=target).revoked
+    assert AuditEvent.objects.filter(action="object.revoke", object_id=target).exists()
+    served = taxii_as("analyst").get(f"collections/{shared_id()}/objects/").json()["objects"]
+    assert [o["id"] for o in served] == [indicators(1, 2)[0]["id"]]
+    assert_taxii_error(contributor.delete(f"collections/{inbox.pk}/objects/{target}/"), 404)  # already gone
+
+
+def test_collections_follow_their_spec(taxii_as, sharer, inbox):
+    share(taxii_as("partner_contributor"), inbox, *indicators(2))  # Kestrel is in Europe
+    client = taxii_as("analyst")
+    europe = Collection.objects.get(alias="region-europe").pk
+    africa = Collection.objects.get(alias="region-africa").pk
+    assert len(client.get(f"collections/{europe}/objects/").json()["objects"]) == 2
+    assert client.get(f"collections/{africa}/objects/").json() == {"more": False}
+    from accord.taxii.services import collection_create
+
+    operation = collection_create(kind="operation", alias="op", title="Op", spec={"crime_type": ["bec"]})
+    assert client.get(f"collections/{operation.pk}/objects/").json() == {"more": False}
+    assert client.get(f"collections/{operation.alias}/").json()["id"] == str(operation.pk)
+
+
+def test_a_large_post_is_pending_until_the_background_ingest_completes(
+    taxii_as, sharer, inbox, settings, django_capture_on_commit_callbacks
+):
+    settings.ACCORD_INLINE_SUBMISSION_BYTES = 0  # everything goes to the background
+    client = taxii_as("partner_contributor")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        status = share(client, inbox, *indicators(3))
+    assert (status["status"], status["pending_count"], status["success_count"]) == ("pending", 3, 0)
+    assert [p["id"] for p in status["pendings"]] == [o["id"] for o in indicators(3)]
+    assert StixObject.objects.count() == 0
+    for callback in queued:
+        callback()
+    done = client.get(f"status/{status['id']}/").json()
+    assert (done["status"], done["success_count"], done["pending_count"]) == ("complete", 3, 0)
+
+
+ENDPOINTS = [
+    ("get", "/taxii2/"),
+    ("get", "/taxii2/api/"),
+    ("get", "/taxii2/api/collections/"),
+    ("get", "/taxii2/api/collections/shared/"),
+    ("get", "/taxii2/api/collections/shared/objects/"),
+    ("post", "/taxii2/api/collections/{inbox}/objects/"),
+    ("get", "/taxii2/api/collections/shared/objects/indicator--00000000-0000-4000-8000-000000000001/"),
+    ("delete", "/taxii2/api/collections/{inbox}/objects/indicator--00000000-0000-4000-8000-000000000001/"),
+    ("get", "/taxii2/api/collections/shared/objects/indicator--00000000-0000-4000-8000-000000000001/versions/"),
+    ("get", "/taxii2/api/collections/shared/manifest/"),
+    ("get", "/taxii2/api/status/00000000-0000-4000-8000-000000000000/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_every_endpoint_needs_a_token_with_the_taxii_scope(client, taxii_as, sharer, inbox, people, method, path):
+    url = path.format(inbox=inbox.pk)
+    call = getattr(client, method)
+    kwargs = {"content_type": MEDIA_TYPE, "data": envelope(*indicators(1))} if method == "post" else {}
+    assert_taxii_error(call(url, headers={"Accept": MEDIA_TYPE}, **kwargs), 401)
+    read_only = taxii_as("partner_contributor", scopes=("read", "write"))
+    assert_taxii_error(call(url, headers=read_only.headers, **kwargs), 403)
+    assert StixObject.objects.count() == 0
+
+
+def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_assert_max_num_queries):
+    share(taxii_as("partner_contributor"), inbox, *indicators(30))
+    client = taxii_as("partner_reader")  # a partner: its own agreement is read too
+    shared = shared_id()
+    one = indicators(1)[0]["id"]
+    for path in (
+        f"collections/{shared}/objects/",
+        f"collections/{shared}/manifest/",
+        f"collections/{shared}/objects/{one}/",
+    ):
+        with django_assert_max_num_queries(8):
+            assert client.get(path).status_code == 200
