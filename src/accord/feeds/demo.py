@@ -9,7 +9,7 @@ from accord.feeds.models import Feed
 from accord.feeds.services import feed_add, feed_update
 
 DEMO_TOKEN = "demo-token-not-real"  # the demo's sources do not exist
-FEEDS = [
+FEEDS: list[dict[str, Any]] = [
     {
         "name": "kestrel-taxii",
         "kind": "taxii",
