@@ -328,3 +328,18 @@ def test_the_admin_page_adds_and_pulls_a_feed(client, people, server, source, pa
     assert "OK" in page and f"submission {Submission.objects.get().pk}" in page
     client.force_login(people["analyst"])
     assert client.get("/feeds/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [(None, "404"), (b'{"id": "not-this-collection", "title": "x"}', "not a usable TAXII 2.1 answer")],
+)
+def test_a_taxii_feed_that_answers_wrongly_is_an_error_not_a_crash(server, source, partner, body, words):
+    if body is not None:
+        server.files["/taxii2/api/collections/abc/"] = body
+    feed = feed_add(
+        actor=None, name="t", kind="taxii", url=f"{server.url}/taxii2/api/", collection="abc", organisation=partner
+    )
+    result = feed_pull(actor=None, feed=feed)
+    assert words in result.error, result.error
+    assert Feed.objects.get().cursor == "" and Submission.objects.count() == 0

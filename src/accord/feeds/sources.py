@@ -20,6 +20,7 @@ from typing import IO, Any, ClassVar
 import orjson
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
+from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
 
 from accord.feeds.models import FeedKind
@@ -137,8 +138,8 @@ class TaxiiSource(Source):
                 progress(f"{count} objects")
         except requests.RequestException as exc:
             raise FeedError(f"{collection.url}: {exc}") from exc
-        except (ValueError, KeyError) as exc:  # taxii2-client's errors for what is not TAXII 2.1
-            raise FeedError(f"{collection.url}: not a TAXII 2.1 answer ({exc})") from exc
+        except (TAXIIServiceException, ValueError, KeyError) as exc:  # what is not a TAXII 2.1 answer
+            raise FeedError(f"{collection.url}: not a usable TAXII 2.1 answer ({exc})") from exc
         spool.write(b"]}")
         spool.seek(0)
         if count:
