@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from statistics import median
 from typing import Any
 
-__all__ = ["report", "timed"]
+__all__ = ["demo_store", "report", "timed"]
+
+
+def demo_store(prefix: str, objects: int) -> int:
+    """Django set up on ``$ACCORD_HOME`` (a new temporary one unless set), with the demo and at
+    least ``objects`` shared objects (a generated bundle ingested as Kestrel); how many are stored."""
+    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from accord.core.models import Organisation, User
+    from accord.sharing.models import StixObject
+    from accord.sharing.services import submission_create, submission_process
+    from bench.ingest import write_bundle
+
+    call_command("init", "--no-static", verbosity=0)
+    if not User.objects.filter(username="analyst").exists():
+        call_command("demo", "--no-init", stdout=io.StringIO())
+    if StixObject.objects.count() < objects:
+        path = Path(os.environ["ACCORD_HOME"]) / f"{prefix}bundle.json"
+        write_bundle(path, objects)
+        kestrel = Organisation.objects.get(short_name="Kestrel")
+        with path.open("rb") as data:
+            submission, _ = submission_create(actor=None, organisation=kestrel, stream=data, filename=path.name)
+        assert submission_process(submission_id=submission.pk).status == "done", "the bench bundle is refused"  # noqa: S101
+        path.unlink()
+    return StixObject.objects.count()
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> list[float]:

@@ -8,7 +8,6 @@ is complete (objects/s; target >= 10,000).
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import socket
@@ -22,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from bench.common import demo_store
 from bench.ingest import write_bundle
 
 STORED = 100_000
@@ -38,30 +38,13 @@ def _free_port() -> int:
 
 def _prepare() -> dict[str, str]:
     """At least STORED objects in the store, the standard collections, two taxii tokens."""
-    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix="accord-bench-taxii-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    demo_store("accord-bench-taxii-", STORED)
     from accord.core.models import Organisation, User
     from accord.core.services import token_issue
     from accord.sharing.models import StixObject
-    from accord.sharing.services import submission_create, submission_process
     from accord.taxii.services import collections_sync
 
-    call_command("init", "--no-static", verbosity=0)
-    if not User.objects.filter(username="analyst").exists():
-        call_command("demo", "--no-init", stdout=io.StringIO())
     kestrel = Organisation.objects.get(short_name="Kestrel")
-    missing = STORED - StixObject.objects.count()
-    if missing > 0:
-        path = Path(os.environ["ACCORD_HOME"]) / "bench-taxii-bundle.json"
-        write_bundle(path, STORED)
-        with path.open("rb") as data:
-            submission, _ = submission_create(actor=None, organisation=kestrel, stream=data, filename="b.json")
-        assert submission_process(submission_id=submission.pk).status == "done"
     collections_sync()
     analyst = User.objects.get(username="analyst")
     contributor = User.objects.filter(organisation=kestrel, role="partner_contributor").first()
