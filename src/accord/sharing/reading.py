@@ -12,13 +12,17 @@ cost more than it saves.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 __all__ = ["ReadingFailed", "read_batches"]
+
+AHEAD = 8  # batches taken off the pipe and not yet written
 
 Produce = Callable[[Callable[[int], None]], Iterator[list[Any]]]
 
@@ -29,7 +33,12 @@ class ReadingFailed(RuntimeError):
 
 
 def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel: bool) -> Iterator[list[Any]]:
-    """The batches ``produce(progress)`` yields, produced in a child process when ``parallel``."""
+    """The batches ``produce(progress)`` yields, produced in a child process when ``parallel``.
+
+    A thread takes batches off the pipe as they come and holds up to ``AHEAD`` of them, so the
+    child reads on while the caller writes (the pipe alone holds less than one batch, and the two
+    would take turns instead of working at once).
+    """
     if not parallel:
         yield from produce(progress)
         return
@@ -38,25 +47,48 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
     child = context.Process(target=_child, args=(produce, sender, receiver), daemon=True, name="accord-reader")
     child.start()
     sender.close()
+    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=AHEAD)
+    stop = threading.Event()
+    taker = threading.Thread(target=_take, args=(receiver, inbox, stop), daemon=True, name="accord-reader-pipe")
+    taker.start()
     try:
         while True:
-            try:
-                kind, payload = receiver.recv()
-            except EOFError as exc:
-                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})") from exc
+            kind, payload = inbox.get()
             if kind == "batch":
                 yield payload
             elif kind == "progress":
                 progress(payload)
             elif kind == "crash":
                 raise ReadingFailed(payload)
+            elif kind == "eof":
+                child.join()
+                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})")
             else:
                 return
     finally:
-        receiver.close()
+        stop.set()
         if child.is_alive():
-            child.kill()
+            child.kill()  # its end of the pipe closes: the taker's recv ends
         child.join()
+        taker.join()
+        receiver.close()
+
+
+def _take(receiver: Connection, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
+    """Move messages from the pipe to ``inbox`` until the end, the child's death or ``stop``."""
+    while not stop.is_set():
+        try:
+            message = receiver.recv()
+        except (EOFError, OSError):
+            message = ("eof", None)
+        while not stop.is_set():
+            try:
+                inbox.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if message[0] in ("end", "crash", "eof"):
+            return
 
 
 def _child(produce: Produce, sender: Connection, receiver: Connection) -> None:
