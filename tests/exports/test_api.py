@@ -139,3 +139,14 @@ def test_queries_grow_with_batches_not_objects(api_for, shared, django_assert_ma
         body_of(client.get(f"{EXPORTS}stix/"))
     with django_assert_max_num_queries(40):
         body_of(client.get(f"{EXPORTS}suricata/"))
+
+
+def test_an_auditor_views_revoked_objects_but_never_exports_them(api_for, shared):
+    from accord.sharing.models import StixObject
+
+    revoked = StixObject.objects.order_by("pk").first()
+    StixObject.objects.filter(pk=revoked.pk).update(revoked=True)
+    auditor = api_for("auditor")
+    assert auditor.get(f"/api/v1/objects/{revoked.pk}/").status_code == 200  # on the platform, for the audit
+    bundle = orjson.loads(body_of(auditor.get(f"{EXPORTS}stix/")))
+    assert revoked.stix_id not in {o["id"] for o in bundle["objects"]}

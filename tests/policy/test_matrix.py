@@ -199,4 +199,4 @@ def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purp
             categories = RECIPIENT_TERMS[terms]["data_categories"]
             if tlp not in ceiling or category not in categories or purpose not in ("investigation", "prevention"):
                 return False
-    return not (object_state != "live" and role != Role.AUDITOR)  # rule 4
+    return object_state == "live" or (role == Role.AUDITOR and action == "view")  # rule 4

@@ -28,6 +28,7 @@ from accord.policy.rules import (
     originator_permits,
     recipient_accepts,
     redactions_for,
+    retention_applies,
     tlp_grant,
     tlp_refusal,
 )
@@ -146,7 +147,7 @@ def decide(
         ok, reason = recipient_accepts(ctx, obj.tlp, obj.data_category, purpose)
         if not ok:
             return deny(Rule.RECIPIENT_TERMS, reason)
-    if not ctx.is_auditor:
+    if retention_applies(ctx, action):
         if obj.revoked:
             return deny(Rule.RETENTION, "Its originator revoked this object.")
         if obj.expires_at is not None and obj.expires_at <= ctx.now:
@@ -223,7 +224,11 @@ def visible(
         recipient_q = Q(pk__in=[])
     rule3 = public | (originator_q & recipient_q)
     rule1 = Q() if ctx.eligible else public
-    rule4 = Q() if ctx.is_auditor else Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
+    rule4 = (
+        Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
+        if retention_applies(ctx, action)
+        else Q()
+    )
 
     allowed = rule1 & tlp_q & rule3 & rule4
     if ctx.organisation_id is not None:

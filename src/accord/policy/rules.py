@@ -17,6 +17,7 @@ __all__ = [
     "originator_permits",
     "recipient_accepts",
     "redactions_for",
+    "retention_applies",
     "tlp_grant",
 ]
 
@@ -155,6 +156,12 @@ def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str, purpose: s
             f"'{DataCategory(category).label.lower()}'."
         )
     return True, ""
+
+
+def retention_applies(ctx: PrincipalContext, action: str) -> bool:
+    """Revoked and expired objects are gone for everyone, except auditors viewing them on the
+    platform; nothing revoked or expired leaves it, not even in an auditor's export."""
+    return not (ctx.is_auditor and action == "view")
 
 
 def redactions_for(terms: AgreementVersion | None, ctx: PrincipalContext, category: str) -> tuple[str, ...]:
