@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -122,11 +123,13 @@ class RuleWriter(Writer):
     def ip_rule(self, observable: ExportObservable) -> str:
         return f"alert ip any any <> {observable.value} any " + self.options(observable, observable.type, 0)
 
+    @abstractmethod
     def domain_rules(self, observable: ExportObservable) -> Iterator[str]:
-        raise NotImplementedError
+        """The rules that catch a domain and its subdomains (DNS, TLS SNI)."""
 
+    @abstractmethod
     def url_rule(self, observable: ExportObservable, host: str, path: str, query: str) -> str:
-        raise NotImplementedError
+        """The rule that catches a URL in HTTP traffic."""
 
 
 @register_writer
