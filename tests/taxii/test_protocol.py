@@ -265,6 +265,24 @@ def test_delete_revokes_the_originators_object_and_is_audited(taxii_as, sharer, 
     assert_taxii_error(contributor.delete(f"collections/{inbox.pk}/objects/{target}/"), 404)  # already gone
 
 
+def test_delete_takes_the_versions_matched_and_all_by_default(taxii_as, sharer, inbox):
+    contributor = taxii_as("partner_contributor")
+    target = indicators(1)[0]["id"]
+    share(contributor, inbox, *indicators(1), *indicators(1, modified="2026-06-01T12:00:00.000Z"))
+    share(contributor, inbox, *indicators(1, modified="2026-07-01T12:00:00.000Z"))
+    live = StixObject.objects.filter(stix_id=target, revoked=False)
+    url = f"collections/{inbox.pk}/objects/{target}/"
+    assert contributor.delete(url + "?match[version]=first").status_code == 200
+    assert sorted(f"{m:%m}" for m in live.values_list("modified", flat=True)) == ["06", "07"]
+    assert contributor.delete(url + "?match[version]=2026-07-01T12:00:00.000Z").status_code == 200
+    assert [f"{m:%m}" for m in live.values_list("modified", flat=True)] == ["06"]
+    assert_taxii_error(contributor.delete(url + "?match[version]=2026-07-01T12:00:00.000Z"), 404)  # gone already
+    assert_taxii_error(contributor.delete(url + "?match[version]=yesterday"), 400)
+    assert contributor.delete(url).status_code == 200  # no match[version]: every version left
+    assert not live.exists()
+    assert AuditEvent.objects.filter(action="object.revoke", object_id=target).count() == 3
+
+
 def test_collections_follow_their_spec(taxii_as, sharer, inbox):
     share(taxii_as("partner_contributor"), inbox, *indicators(2))  # Kestrel is in Europe
     client = taxii_as("analyst")

@@ -407,18 +407,21 @@ def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) ->
 
 
 @transaction.atomic
-def object_revoke(*, actor: User, stix_id: str, reason: str = "") -> int:
-    """The originator withdraws an object: every version becomes invisible to all but auditors."""
+def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list[datetime] | None = None) -> int:
+    """The originator withdraws an object: every version (or those ``modified`` at ``versions``)
+    becomes invisible to all but auditors viewing it on the platform."""
     require(actor, Perm.SHARING_SUBMIT)
-    versions = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
-    count = versions.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+    chosen = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
+    if versions is not None:
+        chosen = chosen.filter(modified__in=versions)
+    count = chosen.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
     if count:
         audit_record(
             actor=actor,
             action="object.revoke",
             object_type="sharing.stixobject",
             object_id=stix_id,
-            details={"versions": count},
+            details={"versions": count, "modified": [f"{v:%Y-%m-%dT%H:%M:%S.%fZ}" for v in versions or ()]},
             justification=reason,
         )
     return count

@@ -354,7 +354,8 @@ def object_detail(request: HttpRequest, user: User, api_root: str, collection_id
     _check_root(api_root)
     if request.method == "DELETE":
         access = selectors.collection_get(principal=user, collection_id=collection_id)
-        services.object_delete(actor=user, access=access, stix_id=object_id)
+        query = ObjectQuery.parse(request.GET.dict(), default_versions=("all",))  # §5.7: all unless matched
+        services.object_delete(actor=user, access=access, stix_id=object_id, query=query)
         return HttpResponse(status=200, content_type=MEDIA_TYPE)
     return _objects_envelope(request, user, collection_id, object_id)
 

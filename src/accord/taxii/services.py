@@ -16,8 +16,10 @@ from accord.core.choices import Region
 from accord.core.errors import Forbidden, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
+from accord.sharing.models import StixObject
 from accord.sharing.services import object_revoke, submission_create, submission_start
 from accord.taxii.choices import CollectionKind
+from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
 
@@ -172,12 +174,21 @@ def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], byt
     return status
 
 
-def object_delete(*, actor: User, access: CollectionAccess, stix_id: str) -> int:
-    """TAXII 2.1 §5.7 Delete An Object: the originator revokes it (every version), audited by
+def object_delete(*, actor: User, access: CollectionAccess, stix_id: str, query: ObjectQuery) -> int:
+    """TAXII 2.1 §5.7 Delete An Object: the originator revokes the versions ``match[version]``
+    and ``match[spec_version]`` select among its live ones (all by default), audited by
     :func:`accord.sharing.services.object_revoke`. Only in its own inbox, which it can read and write."""
     if not (access.can_read and access.can_write):
         raise Forbidden(f"Deleting from {access.collection.title} needs both read and write access.")
-    count = object_revoke(actor=actor, stix_id=stix_id, reason=f"TAXII DELETE in {access.collection.alias}")
+    live = StixObject.objects.filter(stix_id=stix_id, organisation_id=actor.organisation_id, revoked=False)
+    versions = list(query.apply(live, live).values_list("modified", flat=True))
+    count = (
+        object_revoke(
+            actor=actor, stix_id=stix_id, versions=versions, reason=f"TAXII DELETE in {access.collection.alias}"
+        )
+        if versions
+        else 0
+    )
     if not count:
-        raise NotFound(f"No object {stix_id} of your organisation in this collection.")
+        raise NotFound(f"No object {stix_id} of your organisation in this collection (or no such version).")
     return count
