@@ -24,5 +24,18 @@ def indicator(n: int, pattern: str, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
+def person(key: str = "aa", **extra: Any) -> dict[str, Any]:
+    """An individual's identity (personal data), with a fixed id ending in ``key``."""
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--00000000-0000-4000-8000-0000000000{key}",
+        "created": STAMP,
+        "modified": STAMP,
+        "name": "J. Doe",
+        "identity_class": "individual",
+    } | extra
+
+
 def bundle(*objects: dict[str, Any], **fields: Any) -> bytes:
     return orjson.dumps({"type": "bundle", "id": BUNDLE_ID, "objects": list(objects)} | fields)

@@ -11,25 +11,14 @@ from django.utils import timezone
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from tests.factories import UserFactory, make_agreement
-from tests.stix_samples import bundle, indicator
+from tests.stix_samples import bundle, indicator, person
 
 ETH = "0x52908400098527886E0F7030069857D2E4169EE7"
 IBAN = "GB82WEST12345698765432"
 ODD_URL = 'http://login-bank.example.com/a;b"c|d?x=1'
 GREEN = [TLP2_IDS["green"]]
 NOTE_ID = "note--00000000-0000-4000-8000-0000000000dd"
-PERSON = {
-    "type": "identity",
-    "spec_version": "2.1",
-    "id": "identity--00000000-0000-4000-8000-0000000000aa",
-    "created": "2026-05-01T12:00:00.000Z",
-    "modified": "2026-05-01T12:00:00.000Z",
-    "name": "J. Doe",
-    "identity_class": "individual",
-    "contact_information": "+44 20 7946 0958",
-    "x_accord_data_subject": "suspect",
-    "object_marking_refs": GREEN,
-}
+PERSON = person(contact_information="+44 20 7946 0958", x_accord_data_subject="suspect", object_marking_refs=GREEN)
 OBJECTS = [
     indicator(1, "[ipv4-addr:value = '203.0.113.7']", object_marking_refs=GREEN, labels=["phishing"]),
     indicator(2, "[domain-name:value = 'login-bank.example.com']", object_marking_refs=[TLP2_IDS["amber+strict"]]),

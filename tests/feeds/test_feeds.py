@@ -291,8 +291,10 @@ def test_the_cli_adds_lists_pulls_and_removes(server, source, partner):
     call_command("feeds", "add", "kestrel", f"{server.url}/misp/", "--kind", "misp", "--org", partner.name, stdout=out)
     call_command("feeds", "pull", "kestrel", stdout=out)
     assert "kestrel: 1 submission(s)" in out.getvalue()
-    call_command("feeds", "list", stdout=out)
-    assert "ok" in out.getvalue()
+    listing = StringIO()
+    call_command("feeds", "list", stdout=listing)
+    assert "kestrel" in listing.getvalue() and "never" not in listing.getvalue()  # it has been pulled
+    assert Feed.objects.get().last_success_at is not None
     server.files.clear()
     with pytest.raises(CommandError, match="1 feed\\(s\\) failed"):
         call_command("feeds", "pull", stdout=out, stderr=StringIO())

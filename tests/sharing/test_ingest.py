@@ -15,7 +15,7 @@ from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from tests.factories import make_agreement
-from tests.stix_samples import bundle, indicator
+from tests.stix_samples import bundle, indicator, person
 
 URL = "/api/v1/submissions/"
 MONERO = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
@@ -309,24 +309,10 @@ def test_bad_handling_properties_are_refused(api_for, sharer, extra, field):
 
 
 def test_handling_properties_are_kept_and_personal_data_has_a_subject(api_for, sharer):
-    person = {
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": "identity--00000000-0000-4000-8000-0000000000aa",
-        "created": "2026-05-01T12:00:00.000Z",
-        "modified": "2026-05-01T12:00:00.000Z",
-        "name": "J. Doe",
-        "identity_class": "individual",
-    }
     data = bundle(
         indicator(1, "[ipv4-addr:value = '203.0.113.7']", x_accord_credibility=2),
-        person,
-        dict(
-            person,
-            id="identity--00000000-0000-4000-8000-0000000000bb",
-            x_accord_data_subject="suspect",
-            x_accord_nature="assessment",
-        ),
+        person(),
+        person("bb", x_accord_data_subject="suspect", x_accord_nature="assessment"),
     )
     assert post(api_for("partner_contributor"), data).status_code == 201
     rows = {o.stix_id[-2:]: o for o in StixObject.objects.all()}

@@ -14,22 +14,13 @@ from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import Observable, StixObject
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
-from tests.stix_samples import bundle, indicator
+from tests.stix_samples import bundle, indicator, person
 
 OBJECTS = "/api/v1/objects/"
 OBSERVABLES = "/api/v1/observables/"
-PERSON = {
-    "type": "identity",
-    "spec_version": "2.1",
-    "id": "identity--00000000-0000-4000-8000-0000000000aa",
-    "created": "2026-05-01T12:00:00.000Z",
-    "modified": "2026-05-01T12:00:00.000Z",
-    "name": "J. Doe",
-    "identity_class": "individual",
-    "contact_information": "+44 20 7946 0958",
-    "x_accord_data_subject": "suspect",
-    "object_marking_refs": [TLP2_IDS["green"]],
-}
+PERSON = person(
+    contact_information="+44 20 7946 0958", x_accord_data_subject="suspect", object_marking_refs=[TLP2_IDS["green"]]
+)
 
 
 @pytest.fixture

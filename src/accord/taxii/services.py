@@ -53,25 +53,16 @@ def collection_create(
         raise ValidationFailed(f"kind: one of {', '.join(CollectionKind.values)}.", details={"kind": ["Invalid."]})
     if (kind == CollectionKind.INBOX) != (organisation is not None):
         raise ValidationFailed("organisation: an inbox, and only an inbox, belongs to an organisation.")
+    fields = {
+        "kind": kind,
+        "title": title,
+        "description": description,
+        "spec": spec,
+        "organisation": organisation,
+        "read_back": read_back,
+    }
     collection, _ = Collection.objects.update_or_create(
-        alias=alias,
-        defaults={
-            "kind": kind,
-            "title": title,
-            "description": description,
-            "spec": spec,
-            "organisation": organisation,
-            "read_back": read_back,
-        },
-        create_defaults={
-            "id": _stable_id(alias),
-            "kind": kind,
-            "title": title,
-            "description": description,
-            "spec": spec,
-            "organisation": organisation,
-            "read_back": read_back,
-        },
+        alias=alias, defaults=fields, create_defaults={"id": _stable_id(alias), **fields}
     )
     return collection
 
