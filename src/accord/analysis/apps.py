@@ -1,0 +1,11 @@
+"""Application config for :mod:`accord.analysis`."""
+
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    """What analysts make of the partners' data, always through the policy."""
+
+    name = "accord.analysis"
+    label = "analysis"
+    verbose_name = "Analysis"

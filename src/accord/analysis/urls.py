@@ -1,0 +1,5 @@
+"""UI routes of the analysis app."""
+
+app_name = "analysis"
+
+urlpatterns: list = []
