@@ -1,5 +1,7 @@
 """UI routes of the analysis app."""
 
+from django.urls import URLPattern
+
 app_name = "analysis"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = []
