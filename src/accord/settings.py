@@ -209,6 +209,19 @@ ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
 # First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).
 ACCORD_EXPORT_SID_BASE = int(os.environ.get("ACCORD_EXPORT_SID_BASE", "3000000000"))
 
+# Analysis. Known-benign values: the MISP warning lists bundled with pymispwarninglists (all, or
+# the comma-separated names in ACCORD_WARNINGLISTS), indexed once into ACCORD_WARNINGLISTS_DIR.
+ACCORD_WARNINGLISTS = (
+    [name.strip() for name in os.environ["ACCORD_WARNINGLISTS"].split(",") if name.strip()]
+    if os.environ.get("ACCORD_WARNINGLISTS")
+    else None
+)
+ACCORD_WARNINGLISTS_DIR = Path(os.environ.get("ACCORD_WARNINGLISTS_DIR", str(ACCORD_HOME))).resolve()
+# A value mentioned by more objects than this is over-correlating: flagged, never a campaign link.
+ACCORD_CORRELATION_CAP = int(os.environ.get("ACCORD_CORRELATION_CAP", "100"))
+# Kept up to date inside every change to the store (see accord.sharing.listeners).
+ACCORD_STORE_LISTENERS = ["accord.analysis.correlation.CorrelationListener"]
+
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.
 CACHES = {

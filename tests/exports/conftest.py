@@ -15,16 +15,16 @@ from tests.stix_samples import bundle, indicator, person
 
 ETH = "0x52908400098527886E0F7030069857D2E4169EE7"
 IBAN = "GB82WEST12345698765432"
-ODD_URL = 'http://login-bank.example.com/a;b"c|d?x=1'
+ODD_URL = 'http://login-bank-verify.info/a;b"c|d?x=1'
 GREEN = [TLP2_IDS["green"]]
 NOTE_ID = "note--00000000-0000-4000-8000-0000000000dd"
 PERSON = person(contact_information="+44 20 7946 0958", x_accord_data_subject="suspect", object_marking_refs=GREEN)
 OBJECTS = [
-    indicator(1, "[ipv4-addr:value = '203.0.113.7']", object_marking_refs=GREEN, labels=["phishing"]),
-    indicator(2, "[domain-name:value = 'login-bank.example.com']", object_marking_refs=[TLP2_IDS["amber+strict"]]),
+    indicator(1, "[ipv4-addr:value = '91.215.85.203']", object_marking_refs=GREEN, labels=["phishing"]),
+    indicator(2, "[domain-name:value = 'login-bank-verify.info']", object_marking_refs=[TLP2_IDS["amber+strict"]]),
     indicator(3, "[url:value = '" + ODD_URL + "']", object_marking_refs=GREEN),
-    indicator(4, "[domain-name:value = 'phish.example.net']", object_marking_refs=GREEN, labels=["phishing"]),
-    indicator(5, "[ipv6-addr:value = '2001:db8::1']", object_marking_refs=GREEN),
+    indicator(4, "[domain-name:value = 'phish-kit-host.net']", object_marking_refs=GREEN, labels=["phishing"]),
+    indicator(5, "[ipv6-addr:value = '2a0e:1c80:7::1f']", object_marking_refs=GREEN),
     {
         "type": "x-accord-bank-account",
         "spec_version": "2.1",

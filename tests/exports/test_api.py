@@ -21,7 +21,7 @@ def values(text: str) -> list[str]:
 def test_same_filters_as_the_objects_list(api_for, shared):
     client = api_for("analyst")
     for params in (
-        {"observable": "203.0.113.7"},
+        {"observable": "91.215.85.203"},
         {"value_prefix": "http://login-bank"},
         {"tlp": "amber+strict"},
         {"crime_type": "PHISHING"},
@@ -32,8 +32,8 @@ def test_same_filters_as_the_objects_list(api_for, shared):
         exported = {o["id"] for o in stix(client, **params)["objects"] if o["id"] in listed or "--0000" in o["id"]}
         assert exported == listed, params
     assert values(body_of(client.get(f"{EXPORTS}csv/", {"crime_type": "phishing"})).decode()) == [
-        "203.0.113.7",
-        "phish.example.net",
+        "91.215.85.203",
+        "phish-kit-host.net",
     ]
 
 

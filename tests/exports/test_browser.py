@@ -30,4 +30,4 @@ def test_export_buttons_download_what_the_filters_select(page, live_server, shar
     with page.expect_download() as info:
         page.click("[data-export=blocklist-domain]")
     lines = open(info.value.path()).read().splitlines()  # noqa: SIM115
-    assert [line for line in lines if not line.startswith("#")] == ["phish.example.net"]
+    assert [line for line in lines if not line.startswith("#")] == ["phish-kit-host.net"]

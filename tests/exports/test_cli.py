@@ -33,7 +33,7 @@ def test_export_to_a_file_as_a_person(shared, tmp_path):
 
 def test_filters_and_standard_output(shared):
     out, _ = run("--format", "blocklist", "--observable-type", "ipv4", "--as", "analyst", "--tlp", "green")
-    assert [line for line in out.splitlines() if not line.startswith("#")] == ["203.0.113.7"]
+    assert [line for line in out.splitlines() if not line.startswith("#")] == ["91.215.85.203"]
     out, _ = run("--format", "csv", "--as", "analyst", "--crime-type", "phishing", "--purpose", "prevention")
     assert out.count("\n") == 3
 

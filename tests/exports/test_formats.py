@@ -13,7 +13,7 @@ from idstools import rule as idsrule
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_string
 
-from accord.exports.benign import clear_benign_checks, register_benign_check
+from accord.exports.benign import register_benign_check, unregister_benign_check
 from accord.formats.detection import rpz_ip_owner, rule_content
 from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS
 from accord.formats.misp import MispReader
@@ -96,8 +96,8 @@ def test_misp_event_loads_in_pymisp_and_reads_back(api_for, shared):
     event = MISPEvent()
     event.load(raw.decode())
     values = {(a.type, a.value) for a in event.attributes}
-    assert ("ip-dst", "203.0.113.7") in values and ("ip-dst", "2001:db8::1") in values
-    assert ("domain", "login-bank.example.com") in values and ("iban", IBAN) in values
+    assert ("ip-dst", "91.215.85.203") in values and ("ip-dst", "2a0e:1c80:7::1f") in values
+    assert ("domain", "login-bank-verify.info") in values and ("iban", IBAN) in values
     assert ("ip-dst", "198.51.100.9") not in values  # RED
     wallet = next(o for o in event.objects if o.name == "coin-address")
     assert {a.object_relation: a.value for a in wallet.attributes} == {"address": ETH, "symbol": "ETH"}
@@ -107,14 +107,14 @@ def test_misp_event_loads_in_pymisp_and_reads_back(api_for, shared):
     read = list(MispReader().read(io.BytesIO(raw)))  # Accord's own reader takes it back
     assert all(hasattr(item, "mentions") for item in read), read
     found = {(m.type, m.value) for item in read for m in item.mentions}
-    assert {("eth", ETH), ("iban", IBAN), ("ipv6", "2001:db8::1"), ("domain", "phish.example.net")} <= found
+    assert {("eth", ETH), ("iban", IBAN), ("ipv6", "2a0e:1c80:7::1f"), ("domain", "phish-kit-host.net")} <= found
 
 
 def test_misp_for_a_partner_leaves_out_withheld_values(api_for, shared):
     raw = body_of(api_for("partner_reader").get(f"{EXPORTS}misp/"))
     event = MISPEvent()
     event.load(raw.decode())
-    assert {a.value for a in event.attributes} == {"203.0.113.7", ODD_URL, "phish.example.net", "2001:db8::1"}
+    assert {a.value for a in event.attributes} == {"91.215.85.203", ODD_URL, "phish-kit-host.net", "2a0e:1c80:7::1f"}
     assert event.objects == []
 
 
@@ -122,8 +122,8 @@ def test_csv_rows_per_observable(api_for, shared):
     text = body_of(api_for("partner_reader").get(f"{EXPORTS}csv/", {"observable_type": ["ipv4", "ipv6"]})).decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["type"], r["value"], r["tlp"]) for r in rows] == [
-        ("ipv4", "203.0.113.7", "green"),
-        ("ipv6", "2001:db8::1", "green"),
+        ("ipv4", "91.215.85.203", "green"),
+        ("ipv6", "2a0e:1c80:7::1f", "green"),
     ]
     assert rows[0]["stix_id"] == "indicator--00000000-0000-4000-8000-000000000001"
     assert rows[0]["crime_type"] == "phishing" and rows[0]["purpose"] == "investigation"
@@ -139,7 +139,7 @@ def test_rules_parse_with_unique_sids_and_escaped_content(api_for, shared, fmt):
     assert len(sids) == len(set(sids)) and len(rules) == 7  # 2 IPs, 2 domains x (DNS, TLS), 1 URL
     url_rule = next(line for line in lines if "ACCORD URL" in line)
     assert "|3B|b|22|c|7C|d?x=1" in url_rule  # ; " | as bytes, never raw in a content string
-    assert 'msg:"ACCORD URL http://login-bank.example.com/a\\;b\\"c|d?x=1 (TLP:GREEN)"' in url_rule
+    assert 'msg:"ACCORD URL http://login-bank-verify.info/a\\;b\\"c|d?x=1 (TLP:GREEN)"' in url_rule
     assert "198.51.100.9" not in text and IBAN not in text
     assert all("metadata:tlp " in line for line in lines)
     again = body_of(api_for("analyst").get(f"{EXPORTS}{fmt}/")).decode()
@@ -149,20 +149,20 @@ def test_rules_parse_with_unique_sids_and_escaped_content(api_for, shared, fmt):
 def test_suricata_rule_shapes(api_for, shared):
     text = body_of(api_for("analyst").get(f"{EXPORTS}suricata/")).decode()
     assert (
-        'alert dns any any -> any any (msg:"ACCORD DNS query phish.example.net (TLP:GREEN)"; '
-        'dns.query; dotprefix; content:".phish.example.net"; nocase; endswith;'
+        'alert dns any any -> any any (msg:"ACCORD DNS query phish-kit-host.net (TLP:GREEN)"; '
+        'dns.query; dotprefix; content:".phish-kit-host.net"; nocase; endswith;'
     ) in text
     assert "alert tls any any -> any any" in text and "tls.sni; dotprefix;" in text
-    assert "alert ip any any <> 2001:db8::1 any" in text
-    assert 'http.host; content:"login-bank.example.com"; nocase; bsize:22;' in text
+    assert "alert ip any any <> 2a0e:1c80:7::1f any" in text
+    assert 'http.host; content:"login-bank-verify.info"; nocase; bsize:22;' in text
 
 
 def test_rpz_zone_is_valid_with_soa_and_ns(api_for, shared):
     text = body_of(api_for("analyst").get(f"{EXPORTS}rpz/")).decode()
     zone = dns.zone.from_text(text, origin="rpz.example.", relativize=True, check_origin=True)
     names = {str(name) for name in zone.nodes}
-    assert {"login-bank.example.com", "*.login-bank.example.com", "phish.example.net"} <= names
-    assert {"32.7.113.0.203.rpz-ip", "128.1.zz.db8.2001.rpz-ip"} <= names
+    assert {"login-bank-verify.info", "*.login-bank-verify.info", "phish-kit-host.net"} <= names
+    assert {"32.203.85.215.91.rpz-ip", "128.1f.zz.7.1c80.2a0e.rpz-ip"} <= names
     assert zone.get_rdataset("@", dns.rdatatype.SOA) and zone.get_rdataset("@", dns.rdatatype.NS)
     assert not any("198.51.100.9" in n or "100.51.198" in n for n in names)
 
@@ -183,7 +183,7 @@ def test_blocklist_of_one_type(api_for, shared):
     client = api_for("partner_reader")
     response = client.get(f"{EXPORTS}blocklist/", {"observable_type": "domain"})
     text = body_of(response).decode()
-    assert [line for line in text.splitlines() if not line.startswith("#")] == ["phish.example.net"]
+    assert [line for line in text.splitlines() if not line.startswith("#")] == ["phish-kit-host.net"]
     assert 'filename="accord-blocklist-domain-' in response["Content-Disposition"]
     missing = client.get(f"{EXPORTS}blocklist/")
     assert missing.status_code == 400 and "observable_type" in missing.json()["error"]["message"]
@@ -193,14 +193,17 @@ def test_blocklist_of_one_type(api_for, shared):
 
 
 def test_known_benign_values_are_left_out_of_detection_exports_only(api_for, shared):
-    register_benign_check(lambda kind, value: "test list" if value == "phish.example.net" else None)
+    def check(kind: str, value: str) -> str | None:
+        return "test list" if value == "phish-kit-host.net" else None
+
+    register_benign_check(check)
     try:
         client = api_for("analyst")
         for fmt in ("suricata", "snort", "rpz"):
-            assert "phish.example.net" not in body_of(client.get(f"{EXPORTS}{fmt}/")).decode()
+            assert "phish-kit-host.net" not in body_of(client.get(f"{EXPORTS}{fmt}/")).decode()
         blocklist = body_of(client.get(f"{EXPORTS}blocklist/", {"observable_type": "domain"})).decode()
-        assert "phish.example.net" not in blocklist and "login-bank.example.com" in blocklist
-        assert "phish.example.net" in body_of(client.get(f"{EXPORTS}stix/")).decode()
-        assert "phish.example.net" in body_of(client.get(f"{EXPORTS}csv/")).decode()
+        assert "phish-kit-host.net" not in blocklist and "login-bank-verify.info" in blocklist
+        assert "phish-kit-host.net" in body_of(client.get(f"{EXPORTS}stix/")).decode()
+        assert "phish-kit-host.net" in body_of(client.get(f"{EXPORTS}csv/")).decode()
     finally:
-        clear_benign_checks()
+        unregister_benign_check(check)

@@ -29,7 +29,7 @@ STAMP = "2026-05-01T12:00:00.000Z"
 
 
 def _ip(pk: int) -> str:
-    return str(ipaddress.IPv4Address("10.0.0.0") + pk)
+    return str(ipaddress.IPv4Address("194.147.64.0") + pk)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_the_download_is_the_export_of_what_the_page_shows(client, shared):
     response = client.get("/shared/export/csv/", {"crime_type": "phishing", "page": "2"})
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [r["value"] for r in rows] == ["203.0.113.7", "phish.example.net"]
+    assert [r["value"] for r in rows] == ["91.215.85.203", "phish-kit-host.net"]
 
 
 def test_a_bad_filter_is_explained_on_a_page(client, shared):

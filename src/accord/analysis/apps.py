@@ -9,3 +9,9 @@ class AnalysisConfig(AppConfig):
     name = "accord.analysis"
     label = "analysis"
     verbose_name = "Analysis"
+
+    def ready(self) -> None:
+        from accord.analysis.benign import known_benign
+        from accord.exports.benign import register_benign_check
+
+        register_benign_check(known_benign)

@@ -1,1 +1,212 @@
-"""Analysis records kept next to the shared store; none of them copies shared content."""
+"""Analysis records kept next to the shared store; none of them copies shared content.
+
+Correlation is stored per observable and per (observable, organisation), never per pair of
+objects: its size grows with the links, whatever the overlap (see ``docs/analysis.md``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+from accord.core.choices import Region
+from accord.core.models import Organisation, User
+from accord.sharing.choices import ObservableType
+from accord.sharing.models import Observable, StixObject
+
+__all__ = [
+    "Campaign",
+    "CampaignBridge",
+    "CampaignMember",
+    "CampaignNote",
+    "Correlation",
+    "ExclusionEntry",
+    "ExclusionList",
+    "LinkCut",
+    "ObservableSource",
+    "Sighting",
+]
+
+
+class ObservableSource(models.Model):
+    """How many live object versions of one organisation mention one observable: the link table
+    grouped by (observable, originator), kept up to date by every ingest, revocation and purge."""
+
+    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="sources", db_index=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    object_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["observable", "organisation"], name="analysis_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.observable_id} by {self.organisation_id}: {self.object_count}"
+
+
+class Correlation(models.Model):
+    """An observable that two or more live object versions mention. It *correlates* when they
+    come from two or more organisations; it *links* objects into campaigns unless it is known
+    benign, over-correlating (more objects than ``ACCORD_CORRELATION_CAP``) or cut by an analyst."""
+
+    observable = models.OneToOneField(
+        Observable, on_delete=models.CASCADE, primary_key=True, related_name="correlation"
+    )
+    organisation_count = models.PositiveIntegerField()
+    object_count = models.PositiveIntegerField()
+    benign = models.CharField(max_length=200, blank=True, help_text="The list that names the value as benign.")
+    over_correlating = models.BooleanField(default=False)
+    correlated_at = models.DateTimeField(null=True, blank=True, help_text="When a second organisation reported it.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["organisation_count", "object_count"], name="analysis_corr_counts")]
+
+    def __str__(self) -> str:
+        return f"{self.observable_id}: {self.organisation_count} organisations, {self.object_count} objects"
+
+    @property
+    def correlates(self) -> bool:
+        return self.organisation_count >= 2 and not self.benign
+
+
+class LinkCut(models.Model):
+    """An analyst's decision that an observable is no link between objects (shared hosting, a
+    mass-mailer's address): campaigns split where they only held together through it."""
+
+    observable = models.OneToOneField(Observable, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"cut {self.observable_id}"
+
+
+class Campaign(models.Model):
+    """A connected component of objects linked by observables that may link (see
+    :class:`Correlation`), kept up to date as data arrives and leaves; analysts name, annotate,
+    merge and split them. The summary columns are refreshed whenever the members change."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    named = models.BooleanField(default=False, help_text="Named by an analyst (kept on merges).")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    objects_count = models.PositiveIntegerField(default=0)
+    observables_count = models.PositiveIntegerField(default=0)
+    organisations_count = models.PositiveIntegerField(default=0)
+    regions = models.JSONField(default=list, blank=True)
+    crime_types = models.JSONField(default=list, blank=True, help_text="europol-incident machine tags.")
+
+    class Meta:
+        ordering = ("-last_seen", "-pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    """An object version's campaign (at most one)."""
+
+    stix_object = models.OneToOneField(StixObject, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} in {self.campaign_id}"
+
+
+class CampaignBridge(models.Model):
+    """An analyst's assertion that two objects belong together (how campaigns are merged):
+    an edge that holds whatever observables say."""
+
+    object_a = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="+")
+    object_b = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.object_a_id} = {self.object_b_id}"
+
+
+class CampaignNote(models.Model):
+    """An analyst's annotation of a campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"note on {self.campaign_id}"
+
+
+class ExclusionList(models.Model):
+    """A local list of known-benign values, beside the MISP warning lists."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExclusionEntry(models.Model):
+    """One pattern of a local list: a canonical value, a network (``10.0.0.0/8``) for addresses,
+    or ``*.example.org`` for a domain and its subdomains (and URLs and e-mail addresses there)."""
+
+    exclusion_list = models.ForeignKey(ExclusionList, on_delete=models.CASCADE, related_name="entries")
+    type = models.CharField(max_length=16, choices=ObservableType.choices)
+    pattern = models.CharField(max_length=2048)
+    comment = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("type", "pattern")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["exclusion_list", "type", "pattern"], name="analysis_exclusion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.pattern}"
+
+
+class Sighting(models.Model):
+    """An organisation saw an observable (its own report, or a STIX ``sighting`` it shared):
+    the feedback the originators of the intelligence get back."""
+
+    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="sightings")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    reported_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, where it was seen.")
+    region = models.CharField(max_length=32, choices=Region.choices, blank=True)
+    note = models.CharField(max_length=1000, blank=True)
+    stix_object = models.ForeignKey(
+        StixObject, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="A STIX sighting."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-last_seen", "-pk")
+        indexes: ClassVar = [models.Index(fields=["observable", "last_seen"], name="analysis_sighting_obs")]
+
+    def __str__(self) -> str:
+        return f"{self.observable_id} seen by {self.organisation_id}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["BenignCheck", "clear_benign_checks", "known_benign", "register_benign_check"]
+__all__ = ["BenignCheck", "known_benign", "register_benign_check", "unregister_benign_check"]
 
 BenignCheck = Callable[[str, str], str | None]
 _CHECKS: list[BenignCheck] = []
@@ -27,9 +27,10 @@ def register_benign_check(check: BenignCheck) -> None:
         _CHECKS.append(check)
 
 
-def clear_benign_checks() -> None:
-    """Forget every registered check (for tests)."""
-    _CHECKS.clear()
+def unregister_benign_check(check: BenignCheck) -> None:
+    """Stop consulting ``check``."""
+    if check in _CHECKS:
+        _CHECKS.remove(check)
 
 
 def known_benign(observable_type: str, value: str) -> str | None:

@@ -33,8 +33,10 @@ from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
+from accord.sharing.bulk import chunks
 from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
-from accord.sharing.models import Observable, StixObject, Submission
+from accord.sharing.listeners import notify_removed
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from accord.sharing.progress import forget_progress, report_progress
 from accord.sharing.reading import read_batches
 from accord.sharing.store import BatchWriter, Row, row_of
@@ -414,7 +416,9 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     chosen = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
     if versions is not None:
         chosen = chosen.filter(modified__in=versions)
-    count = chosen.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+    pks = list(chosen.filter(revoked=False).values_list("pk", flat=True))
+    count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
+    notify_removed(objects=pks, observables=_mentioned(pks))
     if count:
         audit_record(
             actor=actor,
@@ -427,16 +431,25 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     return count
 
 
+def _mentioned(objects: list[int]) -> set[int]:
+    """The observables the given object versions mention."""
+    return {
+        pk
+        for part in chunks(objects)
+        for pk in ObjectObservable.objects.filter(stix_object_id__in=part).values_list("observable_id", flat=True)
+    }
+
+
 @transaction.atomic
 def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
     """Delete objects past their retention, their links, and observables nothing mentions any
     more (``accord retention purge``, and the worker daily); the summary goes to the audit chain."""
     now = now or timezone.now()
     expired = StixObject.objects.filter(expires_at__lte=now)
-    orphans_before = set(
-        Observable.objects.filter(links__stix_object__in=expired).values_list("pk", flat=True).distinct()
-    )
+    gone = list(expired.values_list("pk", flat=True))
+    orphans_before = _mentioned(gone)
     _, deleted = expired.delete()
+    notify_removed(objects=gone, observables=orphans_before)
     objects = deleted.get(StixObject._meta.label, 0)
     _, deleted = Observable.objects.filter(pk__in=orphans_before, links__isnull=True).delete()
     observables = deleted.get(Observable._meta.label, 0)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accord.formats.base import ParsedObject
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.listeners import notify_added
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
 __all__ = ["BatchWriter", "Row", "row_of"]
@@ -151,16 +152,10 @@ class BatchWriter:
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, self._object_rows(ids, fresh), json_columns=("body",))
         observable_ids = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
-        insert_rows(
-            _LINKS,
-            ("stix_object_id", "observable_id"),
-            (
-                (pk, observable_ids[pair])
-                for pk, (_, _, mentions) in zip(ids, fresh, strict=True)
-                for pair, _ in mentions
-            ),
-            ignore_conflicts=True,
-        )
+        mentioned = zip(ids, (mentions for _, _, mentions in fresh), strict=True)
+        links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
+        insert_rows(_LINKS, ("stix_object_id", "observable_id"), links)
+        notify_added(organisation_id=self.submission.organisation_id, links=links)
 
     def _fresh(self, batch: list[Row]) -> list[Row]:
         """The batch's versions not stored yet (the first of repeats), counting new and updated."""

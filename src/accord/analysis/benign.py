@@ -1,0 +1,154 @@
+"""Known-benign values: the MISP warning lists and the programme's local exclusion lists.
+
+A known-benign value never correlates, never links objects into a campaign and never goes into
+a detection export; wherever it is shown, the list that named it is shown with it. The
+exports app asks through :func:`accord.exports.benign.known_benign`, which this module answers
+(registered when the app starts).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from accord.analysis.models import Correlation, ExclusionEntry
+from accord.analysis.warninglists import index
+from accord.sharing.bulk import select_in
+from accord.sharing.models import Observable
+
+__all__ = [
+    "LocalExclusions",
+    "flag_correlations",
+    "forget_local_exclusions",
+    "known_benign",
+    "local_exclusions",
+    "reasons",
+    "reasons_for_ids",
+]
+
+_OBSERVABLES = Observable._meta.db_table
+_CORRELATIONS = Correlation._meta.db_table
+# How long a process trusts its copy of the local lists when another process may have changed them.
+_LOCAL_TTL = 5.0
+
+
+def host_of(kind: str, value: str) -> str | None:
+    """The host a domain, URL or e-mail address is about."""
+    if kind == "domain":
+        return value
+    if kind == "url":
+        after = value.split("://", 1)[-1]
+        host = after.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+        return host.rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]")
+    if kind == "email":
+        return value.rpartition("@")[2]
+    return None
+
+
+@dataclass
+class LocalExclusions:
+    """The local lists compiled for lookups: exact values, networks, domain suffixes."""
+
+    exact: dict[tuple[str, str], str] = field(default_factory=dict)
+    networks: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(default_factory=list)
+    suffixes: dict[tuple[str, str], str] = field(default_factory=dict)
+    loaded_at: float = 0.0
+
+    def match(self, kind: str, value: str) -> str | None:
+        reason = self.exact.get((kind, value))
+        if reason:
+            return reason
+        if kind in {"ipv4", "ipv6"} and self.networks:
+            address = ipaddress.ip_address(value)
+            for network_kind, network, name in self.networks:
+                if network_kind == kind and address in network:
+                    return name
+        host = host_of(kind, value)
+        if host and self.suffixes:
+            labels = host.split(".")
+            for start in range(len(labels)):
+                suffix = self.suffixes.get((kind, ".".join(labels[start:])))
+                if suffix:
+                    return suffix
+        return None
+
+
+_LOCAL = LocalExclusions()
+
+
+def local_exclusions() -> LocalExclusions:
+    """This process's compiled copy of the local lists, reloaded when older than a few seconds."""
+    global _LOCAL  # noqa: PLW0603 - one copy per process
+    if time.monotonic() - _LOCAL.loaded_at > _LOCAL_TTL:
+        compiled = LocalExclusions(loaded_at=time.monotonic())
+        for kind, pattern, name in ExclusionEntry.objects.values_list("type", "pattern", "exclusion_list__name"):
+            reason = f"Local list: {name}"
+            if pattern.startswith("*."):
+                compiled.suffixes.setdefault((kind, pattern[2:]), reason)
+            elif "/" in pattern and kind in {"ipv4", "ipv6"}:
+                compiled.networks.append((kind, ipaddress.ip_network(pattern), reason))
+            else:
+                compiled.exact.setdefault((kind, pattern), reason)
+        _LOCAL = compiled
+    return _LOCAL
+
+
+def forget_local_exclusions() -> None:
+    """Make the next lookup read the local lists again (after a change in this process)."""
+    _LOCAL.loaded_at = 0.0
+
+
+def reasons(kind: str, values: Iterable[str]) -> dict[str, str]:
+    """The values of one type that a local list or a warning list names, with the list's name."""
+    wanted = list(values)
+    local = local_exclusions()
+    found = {value: reason for value in wanted if (reason := local.match(kind, value))}
+    rest = [value for value in wanted if value not in found]
+    if rest:
+        found.update((value, f"Warning list: {name}") for value, name in index().match_many(kind, rest).items())
+    return found
+
+
+def known_benign(kind: str, value: str) -> str | None:
+    """Why one canonical value is known to be benign, or ``None`` (the exports' check)."""
+    return reasons(kind, [value]).get(value)
+
+
+def reasons_for_ids(observables: Iterable[int]) -> dict[int, str]:
+    """Known-benign reasons for observables given by id."""
+    by_type: dict[str, dict[str, int]] = {}
+    for pk, kind, value in select_in(
+        f"SELECT id, type, value FROM {_OBSERVABLES} WHERE id IN ({{}})",  # noqa: S608
+        (),
+        sorted(observables),
+    ):
+        by_type.setdefault(kind, {})[value] = pk
+    found: dict[int, str] = {}
+    for kind, ids in by_type.items():
+        for value, reason in reasons(kind, ids).items():
+            found[ids[value]] = reason
+    return found
+
+
+def flag_correlations(observables: Iterable[int] | None = None) -> int:
+    """Set the known-benign reason of every correlation row (or of ``observables``'); the number
+    now flagged among them."""
+    if observables is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT observable_id FROM {_CORRELATIONS}")  # noqa: S608
+            wanted = [row[0] for row in cursor.fetchall()]
+    else:
+        wanted = sorted(observables)
+    found = reasons_for_ids(wanted)
+    with connection.cursor() as cursor:
+        if observables is None:
+            cursor.execute(f"UPDATE {_CORRELATIONS} SET benign = ''")  # noqa: S608
+            changes = [(reason[:200], pk) for pk, reason in found.items()]
+        else:
+            changes = [(found.get(pk, "")[:200], pk) for pk in wanted]
+        cursor.executemany(f"UPDATE {_CORRELATIONS} SET benign = %s WHERE observable_id = %s", changes)  # noqa: S608
+    return len(found)

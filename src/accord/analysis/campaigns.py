@@ -1,0 +1,410 @@
+"""Campaigns: connected components of object versions linked by observables that may link.
+
+Two live versions are linked when both mention an observable that is neither known benign,
+nor over-correlating, nor cut by an analyst (see :class:`~accord.analysis.models.Correlation`),
+or when an analyst bridged them (a merge). A component becomes a campaign once it holds two or
+more distinct STIX objects (the versions of one object alone are no campaign).
+
+Maintained incrementally: new links grow and merge campaigns (the largest, or the one an analyst
+named, absorbs the others); removals and observables that stop linking re-examine only the
+campaigns they touched, which may split. :func:`campaigns_rebuild` recomputes everything from the
+link table, keeping each campaign's identity where most of its members stay together.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
+from accord.analysis.taxonomy import europol_tags
+from accord.core.models import Organisation
+from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.models import ObjectObservable, StixObject
+
+__all__ = [
+    "UnionFind",
+    "campaigns_recheck",
+    "campaigns_rebuild",
+    "campaigns_refresh",
+    "cut_observables",
+    "on_links_added",
+    "on_objects_removed",
+]
+
+LINKS = ObjectObservable._meta.db_table
+OBJECTS = StixObject._meta.db_table
+MEMBERS = CampaignMember._meta.db_table
+CAMPAIGNS = Campaign._meta.db_table
+CORRELATIONS = Correlation._meta.db_table
+CUTS = LinkCut._meta.db_table
+ORGANISATIONS = Organisation._meta.db_table
+
+_LIVE = "o.revoked = %s AND (o.expires_at IS NULL OR o.expires_at > %s)"
+_LINKING = f"c.benign = '' AND c.over_correlating = %s AND c.observable_id NOT IN (SELECT observable_id FROM {CUTS})"  # noqa: S608, E501
+
+
+def _live_params() -> list[Any]:
+    return [False, adapt_datetime(timezone.now())]
+
+
+def _linking_params() -> list[Any]:
+    return [False]
+
+
+class UnionFind:
+    """Disjoint sets over integer nodes (path halving, union by size)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        if node not in parent:
+            parent[node] = node
+            self.size[node] = 1
+            return node
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+    def groups(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for node in self.parent:
+            out.setdefault(self.find(node), []).append(node)
+        return out
+
+
+def cut_observables(observables: Iterable[int]) -> set[int]:
+    """Those of ``observables`` an analyst cut."""
+    sql = f"SELECT observable_id FROM {CUTS} WHERE observable_id IN ({{}})"  # noqa: S608
+    return {row[0] for row in select_in(sql, (), list(observables))}
+
+
+def _objects_of(observables: Collection[int]) -> dict[int, list[tuple[int, str]]]:
+    """The live versions (id, STIX id) mentioning each observable."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    for observable, obj, stix_id in select_in(
+        f"SELECT l.observable_id, l.stix_object_id, o.stix_id FROM {LINKS} l "  # noqa: S608
+        f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {_LIVE} AND l.observable_id IN ({{}})",
+        _live_params(),
+        sorted(observables),
+    ):
+        found.setdefault(observable, []).append((obj, stix_id))
+    return found
+
+
+def _linking_of(objects: Collection[int]) -> dict[int, list[int]]:
+    """The linking observables each of ``objects`` mentions."""
+    found: dict[int, list[int]] = {}
+    for obj, observable in select_in(
+        f"SELECT l.stix_object_id, l.observable_id FROM {LINKS} l "  # noqa: S608
+        f"JOIN {CORRELATIONS} c ON c.observable_id = l.observable_id WHERE {_LINKING} AND l.stix_object_id IN ({{}})",
+        _linking_params(),
+        sorted(objects),
+    ):
+        found.setdefault(obj, []).append(observable)
+    return found
+
+
+def _bridges_of(objects: Collection[int]) -> list[tuple[int, int]]:
+    wanted = list(objects)
+    if not wanted:
+        return []
+    pairs: set[tuple[int, int]] = set()
+    for part in chunks(wanted):
+        pairs.update(CampaignBridge.objects.filter(object_a_id__in=part).values_list("object_a_id", "object_b_id"))
+        pairs.update(CampaignBridge.objects.filter(object_b_id__in=part).values_list("object_a_id", "object_b_id"))
+    return sorted(pairs)
+
+
+def _membership(objects: Collection[int]) -> dict[int, int]:
+    return dict(
+        select_in(
+            f"SELECT stix_object_id, campaign_id FROM {MEMBERS} WHERE stix_object_id IN ({{}})",  # noqa: S608
+            (),
+            sorted(objects),
+        )
+    )
+
+
+def _stix_ids(objects: Collection[int]) -> dict[int, str]:
+    return dict(select_in(f"SELECT id, stix_id FROM {OBJECTS} WHERE id IN ({{}})", (), sorted(objects)))  # noqa: S608
+
+
+def on_links_added(links: Sequence[tuple[int, int]], *, stopped_linking: Collection[int] = ()) -> set[int]:
+    """Grow, merge or create campaigns for new links over linking observables, and re-examine
+    the campaigns held together by observables that stopped linking; the campaigns touched."""
+    touched: set[int] = set()
+    if stopped_linking:
+        objects = {obj for found in _objects_of(stopped_linking).values() for obj, _ in found}
+        touched |= campaigns_recheck(set(_membership(objects).values()))
+    if links:
+        touched |= _grow({obs for _, obs in links})
+    campaigns_refresh(touched)
+    return touched
+
+
+def _grow(seeds: set[int]) -> set[int]:
+    """Join everything reachable from the seed observables over linking observables and bridges."""
+    uf = UnionFind()
+    stix_of: dict[int, str] = {}
+    member_of: dict[int, int | None] = {}
+    seen: set[int] = set()
+    frontier = set(seeds)
+    while frontier:
+        seen |= frontier
+        pulled: set[int] = set()
+        for found in _objects_of(frontier).values():
+            first = found[0][0]
+            for obj, stix_id in found:
+                stix_of[obj] = stix_id
+                uf.union(first, obj)
+                pulled.add(obj)
+        fresh = pulled - member_of.keys()
+        known = _membership(fresh)
+        for obj in fresh:
+            member_of[obj] = known.get(obj)
+            if obj in known:
+                uf.union(obj, -known[obj])
+        loose = [obj for obj in fresh if obj not in known]
+        for a, b in _bridges_of(loose):
+            uf.union(a, b)
+        frontier = {obs for observables in _linking_of(loose).values() for obs in observables} - seen
+    touched: set[int] = set()
+    for nodes in uf.groups().values():
+        campaign_ids = sorted(-node for node in nodes if node < 0)
+        loose = [node for node in nodes if node > 0 and member_of.get(node) is None]
+        if campaign_ids:
+            keep = _merge(campaign_ids)
+        elif len({stix_of.get(obj) or "" for obj in loose}) >= 2:
+            keep = _create()[0]
+        else:
+            continue
+        touched.add(keep)
+        insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), ((obj, keep) for obj in loose))
+    return touched
+
+
+def _create(name: str = "", *, count: int = 1) -> list[int]:
+    """New campaigns; unnamed ones are called after their number until an analyst names them."""
+    now = timezone.now()
+    made = Campaign.objects.bulk_create(
+        [Campaign(name=name or "Campaign", created_at=now, updated_at=now) for _ in range(count)], batch_size=500
+    )
+    if not name:
+        for campaign in made:
+            campaign.name = f"Campaign {campaign.pk}"
+        Campaign.objects.bulk_update(made, ["name"], batch_size=500)
+    return [campaign.pk for campaign in made]
+
+
+def _merge(campaign_ids: Sequence[int]) -> int:
+    """Merge campaigns into one: the analyst-named one if any, else the largest (then oldest)."""
+    if len(campaign_ids) == 1:
+        return campaign_ids[0]
+    rows = list(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "named", "objects_count"))
+    keep = sorted(rows, key=lambda row: (not row[1], -row[2], row[0]))[0][0]
+    others = [pk for pk, _, _ in rows if pk != keep]
+    CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
+    CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
+    Campaign.objects.filter(pk__in=others).delete()
+    return keep
+
+
+def on_objects_removed(objects: Collection[int], *, stopped_linking: Collection[int] = ()) -> set[int]:
+    """Re-examine the campaigns of revoked or purged versions, and of observables that stopped
+    linking; the campaigns that remain touched."""
+    affected = set(_membership(objects).values())
+    if stopped_linking:
+        linked = {obj for found in _objects_of(stopped_linking).values() for obj, _ in found}
+        affected |= set(_membership(linked).values())
+    for part in chunks(sorted(objects)):
+        CampaignMember.objects.filter(stix_object_id__in=part).delete()
+    touched = campaigns_recheck(affected)
+    campaigns_refresh(touched)
+    return touched
+
+
+def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
+    """Split each campaign into the components its members still form; the campaigns that exist
+    afterwards among them and those split off. Components of a single STIX object leave."""
+    touched: set[int] = set()
+    for campaign in Campaign.objects.filter(pk__in=list(campaign_ids)).order_by("pk"):
+        members = list(CampaignMember.objects.filter(campaign=campaign).values_list("stix_object_id", flat=True))
+        live = set(StixObject.objects.filter(pk__in=members, revoked=False).values_list("pk", flat=True))
+        uf = UnionFind()
+        for obj in live:
+            uf.find(obj)
+        by_observable: dict[int, list[int]] = {}
+        for obj, observables in _linking_of(live).items():
+            for observable in observables:
+                by_observable.setdefault(observable, []).append(obj)
+        for objs in by_observable.values():
+            for obj in objs[1:]:
+                uf.union(objs[0], obj)
+        for a, b in _bridges_of(live):
+            if a in live and b in live:
+                uf.union(a, b)
+        stix_of = _stix_ids(live)
+        parts = sorted(
+            (nodes for nodes in uf.groups().values() if len({stix_of[n] for n in nodes}) >= 2),
+            key=len,
+            reverse=True,
+        )
+        kept = list(parts[0]) if parts else []
+        CampaignMember.objects.filter(campaign=campaign).exclude(stix_object_id__in=kept).delete()
+        if not parts:
+            campaign.delete()
+            continue
+        touched.add(campaign.pk)
+        for part in parts[1:]:
+            split = _create(f"{campaign.name} (split)")[0]
+            insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), ((obj, split) for obj in part))
+            touched.add(split)
+    return touched
+
+
+def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
+    """Recompute the summary columns of the given campaigns (all when ``None``)."""
+    wanted = None if campaign_ids is None else sorted(campaign_ids)
+    if wanted is not None and not wanted:
+        return
+    where, params = ("", []) if wanted is None else ("WHERE m.campaign_id IN ({})", wanted)
+
+    def grouped(select: str, joins: str, group: str) -> list[tuple[Any, ...]]:
+        sql = f"SELECT m.campaign_id, {select} FROM {MEMBERS} m {joins} {where} GROUP BY m.campaign_id{group}"  # noqa: S608
+        if wanted is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall())
+        return list(select_in(sql, (), params))
+
+    objects = f"JOIN {OBJECTS} o ON o.id = m.stix_object_id"
+    summary: dict[int, dict[str, Any]] = {}
+    for pk, first, last, count, organisations in grouped(
+        "MIN(o.created), MAX(o.modified), COUNT(*), COUNT(DISTINCT o.organisation_id)", objects, ""
+    ):
+        summary[pk] = {
+            "first_seen": _aware(first),
+            "last_seen": _aware(last),
+            "objects_count": count,
+            "organisations_count": organisations,
+            "observables_count": 0,
+            "regions": [],
+            "crimes": [],
+        }
+    links = f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id"
+    for pk, count in grouped("COUNT(DISTINCT l.observable_id)", links, ""):
+        summary[pk]["observables_count"] = count
+    for pk, region in grouped(
+        "g.region", f"{objects} JOIN {ORGANISATIONS} g ON g.id = o.organisation_id", ", g.region"
+    ):
+        if region:
+            summary[pk]["regions"].append(region)
+    for pk, crime in grouped("o.crime_type", objects, ", o.crime_type"):
+        if crime:
+            summary[pk]["crimes"].append(crime)
+    now = timezone.now()
+    changed = []
+    for pk, values in summary.items():
+        changed.append(
+            Campaign(
+                pk=pk,
+                first_seen=values["first_seen"],
+                last_seen=values["last_seen"],
+                objects_count=values["objects_count"],
+                organisations_count=values["organisations_count"],
+                observables_count=values["observables_count"],
+                regions=sorted(values["regions"]),
+                crime_types=europol_tags(values["crimes"]),
+                updated_at=now,
+            )
+        )
+    Campaign.objects.bulk_update(
+        changed,
+        [
+            "first_seen",
+            "last_seen",
+            "objects_count",
+            "organisations_count",
+            "observables_count",
+            "regions",
+            "crime_types",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+
+
+def _aware(value: Any) -> datetime | None:
+    """A timestamp from a raw aggregate, aware in UTC whichever database returned it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def campaigns_rebuild() -> int:
+    """Recompute every campaign from the link table; the number of campaigns."""
+    uf = UnionFind()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.observable_id, l.stix_object_id FROM {LINKS} l "  # noqa: S608
+            f"JOIN {CORRELATIONS} c ON c.observable_id = l.observable_id "
+            f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {_LINKING} AND {_LIVE} "
+            "ORDER BY l.observable_id",
+            [*_linking_params(), *_live_params()],
+        )
+        current, first = None, 0
+        while rows := cursor.fetchmany(20000):
+            for observable, obj in rows:
+                if observable != current:
+                    current, first = observable, obj
+                    uf.find(obj)
+                else:
+                    uf.union(first, obj)
+    live = set(StixObject.objects.filter(revoked=False).values_list("pk", flat=True))
+    for a, b in CampaignBridge.objects.values_list("object_a_id", "object_b_id"):
+        if a in live and b in live:
+            uf.union(a, b)
+    groups = [nodes for nodes in uf.groups().values() if len(nodes) >= 2]
+    stix_of = _stix_ids({node for nodes in groups for node in nodes})
+    components = [nodes for nodes in groups if len({stix_of[n] for n in nodes}) >= 2]
+    previous = dict(CampaignMember.objects.values_list("stix_object_id", "campaign_id"))
+    existing = set(Campaign.objects.values_list("pk", flat=True))
+    taken: set[int] = set()
+    assignment: list[tuple[list[int], int | None]] = []
+    for nodes in sorted(components, key=len, reverse=True):
+        votes = Counter(previous[n] for n in nodes if n in previous)
+        keep = next((pk for pk, _ in votes.most_common() if pk not in taken), None)
+        if keep is not None:
+            taken.add(keep)
+        assignment.append((nodes, keep))
+    CampaignMember.objects.all().delete()
+    Campaign.objects.filter(pk__in=existing - taken).delete()
+    fresh = iter(_create(count=sum(1 for _, keep in assignment if keep is None)))
+    rows = []
+    for nodes, keep in assignment:
+        pk = keep if keep is not None else next(fresh)
+        rows.extend((node, pk) for node in nodes)
+    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+    campaigns_refresh()
+    return len(assignment)

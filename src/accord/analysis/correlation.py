@@ -1,0 +1,258 @@
+"""Correlation kept up to date inside every change to the store, and rebuilt in full on demand.
+
+An observable *correlates* when live object versions of two or more organisations mention it.
+That is a group-by over the object–observable link table, stored as one row per (observable,
+organisation) (:class:`~accord.analysis.models.ObservableSource`) and one per observable that
+two or more versions mention (:class:`~accord.analysis.models.Correlation`): linear in the
+links, never a table of pairs. Each ingest batch adds its links' counts; a revocation or a purge
+recounts the observables it touched. Campaigns follow (:mod:`accord.analysis.campaigns`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from accord.analysis import benign, campaigns
+from accord.analysis.models import Correlation, ObservableSource
+from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.listeners import StoreListener
+from accord.sharing.models import ObjectObservable, Observable, StixObject
+
+__all__ = ["CorrelationListener", "correlation_rebuild", "recount"]
+
+SOURCES = ObservableSource._meta.db_table
+CORRELATIONS = Correlation._meta.db_table
+LINKS = ObjectObservable._meta.db_table
+OBJECTS = StixObject._meta.db_table
+OBSERVABLES = Observable._meta.db_table
+
+# The live versions: neither revoked nor past retention (expired ones leave with the daily purge).
+LIVE = "o.revoked = %s AND (o.expires_at IS NULL OR o.expires_at > %s)"
+
+
+def live_params(now: datetime) -> list[Any]:
+    return [False, adapt_datetime(now)]
+
+
+class CorrelationListener(StoreListener):
+    """Keeps sources, correlations and campaigns in step with the store."""
+
+    def objects_added(self, *, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
+        if not links:
+            return
+        added = Counter(observable for _, observable in links)
+        totals = _add_sources(organisation_id, added)
+        changed = _upsert_correlations({obs: totals[obs] for obs in added if totals[obs][1] >= 2})
+        campaigns.on_links_added(
+            [(obj, obs) for obj, obs in links if obs in changed.linking],
+            stopped_linking=changed.stopped_linking,
+        )
+
+    def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
+        changed = recount(observables)
+        campaigns.on_objects_removed(objects, stopped_linking=changed.stopped_linking)
+
+
+class Changed:
+    """What a correlation update changed: the observables that link objects now, and those
+    that linked before and no longer do."""
+
+    def __init__(self) -> None:
+        self.linking: set[int] = set()
+        self.stopped_linking: set[int] = set()
+
+
+def _add_sources(organisation_id: int, added: Counter[int]) -> dict[int, tuple[int, int]]:
+    """Add ``added[observable]`` versions of one organisation; (organisations, versions) after."""
+    by_observable: dict[int, dict[int, int]] = {}
+    for observable, organisation, count in select_in(
+        f"SELECT observable_id, organisation_id, object_count FROM {SOURCES} WHERE observable_id IN ({{}})",  # noqa: S608
+        (),
+        list(added),
+    ):
+        by_observable.setdefault(observable, {})[organisation] = count
+    fresh, grown = [], []
+    for observable, count in added.items():
+        counts = by_observable.setdefault(observable, {})
+        if organisation_id in counts:
+            grown.append((counts[organisation_id] + count, observable, organisation_id))
+        else:
+            fresh.append((observable, organisation_id, count))
+        counts[organisation_id] = counts.get(organisation_id, 0) + count
+    insert_rows(SOURCES, ("observable_id", "organisation_id", "object_count"), fresh)
+    if grown:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {SOURCES} SET object_count = %s WHERE observable_id = %s AND organisation_id = %s",  # noqa: S608
+                grown,
+            )
+    return {observable: (len(counts), sum(counts.values())) for observable, counts in by_observable.items()}
+
+
+def _upsert_correlations(totals: dict[int, tuple[int, int]]) -> Changed:
+    """Write the counts of observables that two or more versions mention (deleting the rows of
+    those that fell below two); what changed for campaigns."""
+    changed = Changed()
+    cap = settings.ACCORD_CORRELATION_CAP
+    now = timezone.now()
+    stamp = adapt_datetime(now)
+    known = {
+        row[0]: row[1:]
+        for row in select_in(
+            f"SELECT observable_id, organisation_count, object_count, benign, over_correlating FROM {CORRELATIONS} "  # noqa: S608
+            "WHERE observable_id IN ({})",
+            (),
+            list(totals),
+        )
+    }
+    cut = campaigns.cut_observables(totals)
+    updates, deletes = [], []
+    for observable, (organisations, objects) in totals.items():
+        if observable not in known:
+            continue
+        before_orgs, _, reason, was_over = known[observable]
+        over = objects > cap
+        was_linking = not reason and not was_over and observable not in cut
+        linking = objects >= 2 and not reason and not over and observable not in cut
+        if objects < 2:
+            deletes.append(observable)
+        else:
+            updates.append((organisations, objects, over, organisations >= 2 and before_orgs < 2, stamp, observable))
+        if linking:
+            changed.linking.add(observable)
+        elif was_linking:
+            changed.stopped_linking.add(observable)
+    new = [observable for observable, (_, objects) in totals.items() if observable not in known and objects >= 2]
+    reasons = benign.reasons_for_ids(new)
+    rows = []
+    for observable in new:
+        organisations, objects = totals[observable]
+        reason = reasons.get(observable, "")
+        over = objects > cap
+        rows.append((observable, organisations, objects, reason, over, stamp if organisations >= 2 else None, stamp))
+        if not reason and not over and observable not in cut:
+            changed.linking.add(observable)
+    insert_rows(
+        CORRELATIONS,
+        (
+            "observable_id",
+            "organisation_count",
+            "object_count",
+            "benign",
+            "over_correlating",
+            "correlated_at",
+            "updated_at",
+        ),
+        rows,
+    )
+    with connection.cursor() as cursor:
+        if updates:
+            cursor.executemany(
+                f"UPDATE {CORRELATIONS} SET organisation_count = %s, object_count = %s, over_correlating = %s, "  # noqa: S608
+                "correlated_at = CASE WHEN %s THEN %s ELSE correlated_at END, updated_at = %s "
+                "WHERE observable_id = %s",
+                [(orgs, objs, over, crossed, stamp, stamp, pk) for orgs, objs, over, crossed, stamp, pk in updates],
+            )
+        for part in chunks(deletes):
+            cursor.execute(
+                f"DELETE FROM {CORRELATIONS} WHERE observable_id IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
+                part,
+            )
+    return changed
+
+
+def recount(observables: Collection[int]) -> Changed:
+    """Count again, from the link table, the sources and correlation of ``observables`` (after
+    object versions were revoked or purged)."""
+    wanted = sorted(observables)
+    if not wanted:
+        return Changed()
+    now = timezone.now()
+    counts: dict[int, dict[int, int]] = {pk: {} for pk in wanted}
+    for observable, organisation, count in select_in(
+        f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "  # noqa: S608
+        f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} AND l.observable_id IN ({{}}) "
+        "GROUP BY l.observable_id, o.organisation_id",
+        live_params(now),
+        wanted,
+    ):
+        counts[observable][organisation] = count
+    with connection.cursor() as cursor:
+        for part in chunks(wanted):
+            cursor.execute(
+                f"DELETE FROM {SOURCES} WHERE observable_id IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
+                part,
+            )
+    insert_rows(
+        SOURCES,
+        ("observable_id", "organisation_id", "object_count"),
+        ((obs, org, count) for obs, by_org in counts.items() for org, count in by_org.items()),
+    )
+    return _upsert_correlations({obs: (len(by_org), sum(by_org.values())) for obs, by_org in counts.items()})
+
+
+def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Recompute sources, correlations, known-benign flags and campaigns from the link table.
+
+    Runs in the caller's transaction; ``progress(step, done, total)`` is told as it goes.
+    """
+    report = progress or (lambda step, done, total: None)
+    now = timezone.now()
+    cap = settings.ACCORD_CORRELATION_CAP
+    report("sources", 0, 4)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SOURCES}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {SOURCES} (observable_id, organisation_id, object_count) "  # noqa: S608
+            f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "
+            f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} GROUP BY l.observable_id, o.organisation_id",
+            live_params(now),
+        )
+        report("correlations", 1, 4)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE analysis_previous AS SELECT observable_id, correlated_at FROM {CORRELATIONS} "  # noqa: S608
+            "WHERE correlated_at IS NOT NULL"
+        )
+        cursor.execute(f"DELETE FROM {CORRELATIONS}")  # noqa: S608
+        stamp = adapt_datetime(now)
+        cursor.execute(
+            f"INSERT INTO {CORRELATIONS} (observable_id, organisation_count, object_count, benign, over_correlating, "  # noqa: S608
+            "correlated_at, updated_at) "
+            "SELECT s.observable_id, COUNT(*), SUM(s.object_count), '', SUM(s.object_count) > %s, "
+            "CASE WHEN COUNT(*) >= 2 THEN COALESCE(MIN(p.correlated_at), %s) END, %s "
+            f"FROM {SOURCES} s LEFT JOIN analysis_previous p ON p.observable_id = s.observable_id "
+            "GROUP BY s.observable_id HAVING SUM(s.object_count) >= 2",
+            [cap, stamp, stamp],
+        )
+        cursor.execute("DROP TABLE analysis_previous")
+    report("known benign", 2, 4)
+    flagged = benign.flag_correlations()
+    report("campaigns", 3, 4)
+    made = campaigns.campaigns_rebuild()
+    report("done", 4, 4)
+    return {
+        "sources": ObservableSource.objects.count(),
+        "correlations": Correlation.objects.filter(organisation_count__gte=2).count(),
+        "known_benign": flagged,
+        "over_correlating": Correlation.objects.filter(over_correlating=True).count(),
+        "campaigns": made,
+    }
+
+
+def observables_of(objects: Iterable[int]) -> set[int]:
+    """The observables the given object versions mention."""
+    return {
+        row[0]
+        for row in select_in(
+            f"SELECT observable_id FROM {LINKS} WHERE stix_object_id IN ({{}})",  # noqa: S608
+            (),
+            sorted(objects),
+        )
+    }

@@ -1,0 +1,54 @@
+"""Crime types as the europol-incident taxonomy names them (through ``pytaxonomies``).
+
+Partners label objects with the programme's short crime types (``phishing``, ``bec``,
+``ransomware`` ...). Campaigns and trends classify them with the machine tags of the
+europol-incident taxonomy, checked against the taxonomy the package ships when first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+__all__ = ["OTHER", "europol_tag", "europol_tags"]
+
+OTHER = 'europol-incident:other="other"'
+
+_CRIME_TYPES = {
+    "phishing": 'europol-incident:information-gathering="phishing"',
+    "bec": 'europol-incident:fraud="illegitimate-use-name"',
+    "business_email_compromise": 'europol-incident:fraud="illegitimate-use-name"',
+    "romance_scam": 'europol-incident:fraud="illegitimate-use-name"',
+    "fraud": 'europol-incident:fraud="illegitimate-use-name"',
+    "cryptojacking": 'europol-incident:fraud="illegitimate-use-resources"',
+    "ransomware": 'europol-incident:malware="infection"',
+    "malware": 'europol-incident:malware="infection"',
+    "banking_trojan": 'europol-incident:malware="infection"',
+    "botnet": 'europol-incident:malware="c&c"',
+    "c2": 'europol-incident:malware="c&c"',
+    "ddos": 'europol-incident:availability="dos-ddos"',
+    "spam": 'europol-incident:abusive-content="spam"',
+    "scanning": 'europol-incident:information-gathering="scanning"',
+    "intrusion": 'europol-incident:intrusion="compromising-account"',
+    "account_takeover": 'europol-incident:intrusion="compromising-account"',
+    "data_breach": 'europol-incident:information-security="unauthorized-access"',
+}
+
+
+@cache
+def _known_tags() -> frozenset[str]:
+    from pytaxonomies.api import Taxonomies
+
+    return frozenset(Taxonomies()["europol-incident"].machinetags())
+
+
+def europol_tag(crime_type: str) -> str:
+    """The europol-incident machine tag for one crime type (``other`` when unknown)."""
+    key = crime_type.strip().lower().replace("-", "_").replace(" ", "_")
+    tag = _CRIME_TYPES.get(key, OTHER)
+    return tag if tag in _known_tags() else OTHER
+
+
+def europol_tags(crime_types: Iterable[str]) -> list[str]:
+    """The distinct tags of several crime types, sorted."""
+    return sorted({europol_tag(crime) for crime in crime_types if crime})

@@ -1,0 +1,49 @@
+"""What other apps learn of changes to the store, inside the transaction that makes them.
+
+The store knows nothing of analysis; the apps that keep derived data (correlation, campaigns)
+subclass :class:`StoreListener` and are named in ``ACCORD_STORE_LISTENERS``. Each call runs in
+the writer's transaction, so derived data commits or rolls back with the change itself: an
+ingest that fails leaves no correlation behind, and one that succeeds is correlated already.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+__all__ = ["StoreListener", "notify_added", "notify_removed", "store_listeners"]
+
+
+class StoreListener(ABC):
+    """Told of object versions written to the store and of those leaving it."""
+
+    @abstractmethod
+    def objects_added(self, *, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
+        """New object versions of one organisation were written, with their (object, observable)
+        links (each pair once)."""
+
+    @abstractmethod
+    def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
+        """Object versions were revoked or purged; ``observables`` are those they mentioned."""
+
+
+@cache
+def store_listeners() -> tuple[StoreListener, ...]:
+    """One instance of each class named in ``ACCORD_STORE_LISTENERS``."""
+    return tuple(import_string(path)() for path in settings.ACCORD_STORE_LISTENERS)
+
+
+def notify_added(*, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
+    for listener in store_listeners():
+        listener.objects_added(organisation_id=organisation_id, links=links)
+
+
+def notify_removed(*, objects: Collection[int], observables: Collection[int]) -> None:
+    if not objects:
+        return
+    for listener in store_listeners():
+        listener.objects_removed(objects=objects, observables=observables)
