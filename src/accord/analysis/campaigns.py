@@ -357,9 +357,8 @@ def _aware(value: Any) -> datetime | None:
     """A timestamp from a raw aggregate, aware in UTC whichever database returned it."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def campaigns_rebuild() -> int:

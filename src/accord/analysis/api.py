@@ -1,0 +1,369 @@
+"""REST API of analysis: correlations, campaigns (graph, names, notes, merges, splits), local
+exclusion lists and the warning lists, sightings. Thin: services change state, selectors read."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accord.analysis import selectors, services
+from accord.analysis.filters import CampaignFilter, CorrelationFilter, SightingFilter
+from accord.analysis.models import Campaign, CampaignNote, Correlation, ExclusionEntry, ExclusionList, Sighting
+from accord.analysis.warninglists import index
+from accord.core.api import SelectorViewSet, principal_of, validated
+from accord.core.errors import NotFound
+from accord.core.roles import Perm
+from accord.policy.principal import principal_context
+from accord.sharing.choices import ObservableType
+
+__all__ = ["CampaignViewSet", "CorrelationViewSet", "ExclusionListViewSet", "SightingViewSet", "WarningListView"]
+
+
+class CorrelationSerializer(serializers.ModelSerializer[Correlation]):
+    observable_id = serializers.IntegerField(source="observable.pk", read_only=True)
+    type = serializers.CharField(source="observable.type", read_only=True)
+    value = serializers.CharField(source="observable.value", read_only=True)
+    known_benign = serializers.CharField(source="benign", read_only=True)
+
+    class Meta:
+        model = Correlation
+        fields: ClassVar[list[str]] = [
+            "observable_id",
+            "type",
+            "value",
+            "organisation_count",
+            "object_count",
+            "known_benign",
+            "over_correlating",
+            "correlated_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Correlation) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("host", False):  # totals include what a partner may not see
+            for field in ("organisation_count", "object_count", "over_correlating", "known_benign"):
+                data.pop(field)
+        return data
+
+
+class SourceSerializer(serializers.Serializer[Any]):
+    organisation = serializers.CharField(allow_null=True, help_text="Null: the source may not be named to you.")
+    objects = serializers.IntegerField()
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    own = serializers.BooleanField()
+
+
+class CorrelationDetailSerializer(serializers.Serializer[Any]):
+    observable_id = serializers.IntegerField(source="observable.pk")
+    type = serializers.CharField(source="observable.type")
+    value = serializers.CharField(source="observable.value")
+    correlates = serializers.BooleanField()
+    known_benign = serializers.CharField()
+    over_correlating = serializers.BooleanField()
+    sources = SourceSerializer(many=True)
+    other_sources = serializers.IntegerField(help_text="Sources you may know of but not see: no detail.")
+    campaigns = serializers.ListField(child=serializers.IntegerField())
+
+
+class CorrelationViewSet(mixins.ListModelMixin, SelectorViewSet):
+    """Observables reported by two or more organisations, as far as the asker may know.
+
+    ``GET /correlations/<observable id>/`` says who else reported one observable."""
+
+    model = Correlation
+    serializer_class = CorrelationSerializer
+    list_selector = staticmethod(selectors.correlation_list)
+    filterset_class = CorrelationFilter
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
+            context["host"] = principal_context(principal_of(self.request)).is_host
+        return context
+
+    @extend_schema(responses=CorrelationDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        detail = selectors.correlation_detail(principal=principal_of(request), observable_id=pk)
+        return Response(CorrelationDetailSerializer(detail).data)
+
+
+class CampaignNoteSerializer(serializers.ModelSerializer[CampaignNote]):
+    author = serializers.CharField(source="author.username", default=None, read_only=True)
+
+    class Meta:
+        model = CampaignNote
+        fields: ClassVar[list[str]] = ["id", "text", "author", "created_at"]
+        read_only_fields: ClassVar[list[str]] = ["id", "author", "created_at"]
+
+
+class CampaignSerializer(serializers.ModelSerializer[Campaign]):
+    objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
+    organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
+    notes = CampaignNoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields: ClassVar[list[str]] = [
+            "id",
+            "name",
+            "description",
+            "named",
+            "first_seen",
+            "last_seen",
+            "objects_seen",
+            "organisations_seen",
+            "objects_count",
+            "observables_count",
+            "organisations_count",
+            "regions",
+            "crime_types",
+            "created_at",
+            "updated_at",
+            "notes",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Campaign) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("host", False):  # totals count objects a partner may not see
+            for field in ("objects_count", "observables_count", "organisations_count", "regions"):
+                data.pop(field)
+        return data
+
+
+class CampaignUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    campaigns = serializers.ListField(child=serializers.IntegerField(), min_length=2)
+    reason = serializers.CharField(max_length=500)
+
+
+class SplitSerializer(serializers.Serializer[Any]):
+    observables = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    reason = serializers.CharField(max_length=500)
+
+
+class NoteSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField()
+
+
+class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+    """Campaigns: connected components of objects sharing observables that may link."""
+
+    model = Campaign
+    serializer_class = CampaignSerializer
+    list_selector = staticmethod(selectors.campaign_list)
+    get_selector = staticmethod(selectors.campaign_get)
+    filterset_class = CampaignFilter
+    action_perms: ClassVar[dict[str, Perm]] = {
+        "partial_update": Perm.ANALYSIS_WORK,
+        "merge": Perm.ANALYSIS_WORK,
+        "split": Perm.ANALYSIS_WORK,
+        "notes": Perm.ANALYSIS_WORK,
+    }
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("notes__author")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
+            context["host"] = principal_context(principal_of(self.request)).is_host
+        return context
+
+    @extend_schema(request=CampaignUpdateSerializer, responses=CampaignSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
+        services.campaign_update(
+            actor=principal_of(request), campaign=campaign, **validated(CampaignUpdateSerializer, request.data)
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def graph(self, request: Request, pk: str) -> Response:
+        """Nodes (objects and the observables joining them) and edges, as far as you may see."""
+        campaign = self.get_object()
+        return Response(selectors.campaign_graph(principal=principal_of(request), campaign=campaign))
+
+    @extend_schema(request=NoteSerializer, responses=CampaignNoteSerializer)
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
+        note = services.campaign_annotate(
+            actor=principal_of(request), campaign=campaign, **validated(NoteSerializer, request.data)
+        )
+        return Response(CampaignNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MergeSerializer, responses=CampaignSerializer)
+    @action(detail=False, methods=["post"])
+    def merge(self, request: Request) -> Response:
+        data = validated(MergeSerializer, request.data)
+        merged = services.campaign_merge(
+            actor=principal_of(request), campaign_ids=data["campaigns"], reason=data["reason"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=merged.pk)).data)
+
+    @extend_schema(request=SplitSerializer, responses=CampaignSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
+        data = validated(SplitSerializer, request.data)
+        pieces = services.campaign_split(
+            actor=principal_of(request), campaign=campaign, observable_ids=data["observables"], reason=data["reason"]
+        )
+        rows = self.get_queryset().filter(pk__in=[p.pk for p in pieces])
+        return Response(self.get_serializer(rows, many=True).data)
+
+
+class ExclusionEntrySerializer(serializers.ModelSerializer[ExclusionEntry]):
+    class Meta:
+        model = ExclusionEntry
+        fields: ClassVar[list[str]] = ["id", "type", "pattern", "comment", "created_at"]
+        read_only_fields: ClassVar[list[str]] = ["id", "created_at"]
+
+
+class ExclusionListSerializer(serializers.ModelSerializer[ExclusionList]):
+    entries = ExclusionEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ExclusionList
+        fields: ClassVar[list[str]] = ["id", "name", "description", "created_at", "entries"]
+        read_only_fields: ClassVar[list[str]] = ["id", "created_at", "entries"]
+
+
+class EntryInputSerializer(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=ObservableType.choices)
+    pattern = serializers.CharField(max_length=2048)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class ExclusionListViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, SelectorViewSet
+):
+    """The programme's own known-benign lists: values and patterns that never correlate, never
+    link campaigns and never go into detection exports."""
+
+    model = ExclusionList
+    serializer_class = ExclusionListSerializer
+    list_selector = staticmethod(selectors.exclusion_list_list)
+    action_perms: ClassVar[dict[str, Perm]] = {
+        "list": Perm.ANALYSIS_WORK,
+        "retrieve": Perm.ANALYSIS_WORK,
+        "create": Perm.ANALYSIS_WORK,
+        "destroy": Perm.ANALYSIS_WORK,
+        "entries": Perm.ANALYSIS_WORK,
+        "entry": Perm.ANALYSIS_WORK,
+    }
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("entries")
+
+    def create(self, request: Request) -> Response:
+        data = validated(ExclusionListSerializer, request.data)
+        made = services.exclusion_list_create(
+            actor=principal_of(request), name=data["name"], description=data.get("description", "")
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.exclusion_list_delete(actor=principal_of(request), exclusion_list=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=EntryInputSerializer, responses=ExclusionEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def entries(self, request: Request, pk: str) -> Response:
+        data = validated(EntryInputSerializer, request.data)
+        entry = services.exclusion_entry_add(actor=principal_of(request), exclusion_list=self.get_object(), **data)
+        return Response(ExclusionEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"entries/(?P<entry_id>\d+)")
+    def entry(self, request: Request, pk: str, entry_id: str) -> Response:
+        found = self.get_object().entries.filter(pk=int(entry_id)).first()
+        if found is None:
+            raise NotFound(f"No entry {entry_id} on this list.")
+        services.exclusion_entry_remove(actor=principal_of(request), entry=found)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WarningListView(APIView):
+    """The MISP warning lists Accord consults (bundled with ``pymispwarninglists``)."""
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request) -> Response:
+        return Response({"results": index().lists()})
+
+
+class SightingSerializer(serializers.ModelSerializer[Sighting]):
+    type = serializers.CharField(source="observable.type", read_only=True)
+    value = serializers.CharField(source="observable.value", read_only=True)
+    organisation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sighting
+        fields: ClassVar[list[str]] = [
+            "id",
+            "type",
+            "value",
+            "organisation",
+            "first_seen",
+            "last_seen",
+            "count",
+            "country",
+            "region",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_organisation(self, sighting: Sighting) -> str | None:
+        ctx = self.context.get("ctx")
+        if ctx is None or selectors.may_name_sighter(ctx, sighting):
+            return sighting.organisation.name
+        return None
+
+
+class SightingInputSerializer(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=ObservableType.choices)
+    value = serializers.CharField(max_length=2048)
+    seen_at = serializers.DateTimeField(required=False)
+    last_seen = serializers.DateTimeField(required=False)
+    count = serializers.IntegerField(required=False, default=1)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SightingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+    """Sightings: who saw an observable, when; the originators' feedback."""
+
+    model = Sighting
+    serializer_class = SightingSerializer
+    list_selector = staticmethod(selectors.sighting_list)
+    filterset_class = SightingFilter
+    action_perms: ClassVar[dict[str, Perm]] = {"create": Perm.SHARING_SUBMIT}
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
+            context["ctx"] = principal_context(principal_of(self.request))
+        return context
+
+    @extend_schema(request=SightingInputSerializer, responses=SightingSerializer)
+    def create(self, request: Request) -> Response:
+        sighting = services.sighting_record(
+            actor=principal_of(request), **validated(SightingInputSerializer, request.data)
+        )
+        return Response(self.get_serializer(sighting).data, status=status.HTTP_201_CREATED)

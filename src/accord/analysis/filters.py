@@ -1,0 +1,58 @@
+"""Filters for correlations, campaigns and sightings, shared by the API and the UI."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import django_filters
+from django.db.models import QuerySet
+
+from accord.analysis.models import Campaign, Correlation, Sighting
+from accord.core.choices import Region
+from accord.sharing.choices import ObservableType
+
+__all__ = ["CampaignFilter", "CorrelationFilter", "SightingFilter"]
+
+
+class CorrelationFilter(django_filters.FilterSet):  # type: ignore[misc]
+    type = django_filters.MultipleChoiceFilter(field_name="observable__type", choices=ObservableType.choices)
+    value_prefix = django_filters.CharFilter(field_name="observable__value", lookup_expr="startswith")
+    min_organisations = django_filters.NumberFilter(field_name="organisation_count", lookup_expr="gte")
+    known_benign = django_filters.BooleanFilter(method="by_benign")
+    over_correlating = django_filters.BooleanFilter()
+    correlated_after = django_filters.IsoDateTimeFilter(field_name="correlated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Correlation
+        fields: ClassVar[list[str]] = ["over_correlating"]
+
+    def by_benign(self, qs: QuerySet[Correlation], name: str, value: bool) -> QuerySet[Correlation]:
+        return qs.exclude(benign="") if value else qs.filter(benign="")
+
+
+class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    region = django_filters.ChoiceFilter(choices=Region.choices, method="by_region")
+    crime_type = django_filters.CharFilter(method="by_crime", label="europol-incident tag or a part of it")
+    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = Campaign
+        fields: ClassVar[list[str]] = ["name"]
+
+    def by_region(self, qs: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
+        return qs.filter(regions__icontains=f'"{value}"')
+
+    def by_crime(self, qs: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
+        return qs.filter(crime_types__icontains=value)
+
+
+class SightingFilter(django_filters.FilterSet):  # type: ignore[misc]
+    type = django_filters.MultipleChoiceFilter(field_name="observable__type", choices=ObservableType.choices)
+    value = django_filters.CharFilter(field_name="observable__value")
+    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+
+    class Meta:
+        model = Sighting
+        fields: ClassVar[list[str]] = ["value"]

@@ -1,0 +1,241 @@
+"""The analysis app's reads, bounded by the policy: correlations, campaigns and their graphs,
+exclusion lists, sightings.
+
+Aggregates count only what the asker may see (design, policy rule 5): a partner learns that its
+own observable matched other sources, is told who only where the other source's agreement allows
+attribution, and hears of sources whose objects it may not see only as "others" where the policy
+lets it know those objects exist; of the rest it learns nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from accord.analysis.models import Campaign, CampaignMember, Correlation, ExclusionList, ObservableSource, Sighting
+from accord.core.errors import NotFound
+from accord.core.models import User
+from accord.partners.choices import AgreementKind
+from accord.partners.models import Agreement
+from accord.policy.decision import Action, visible, withheld_links
+from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy.rules import may_name_source
+from accord.policy.selectors import may_know_exists
+from accord.sharing.models import ObjectObservable, Observable, StixObject
+
+__all__ = [
+    "campaign_get",
+    "campaign_graph",
+    "campaign_list",
+    "correlation_detail",
+    "correlation_list",
+    "exclusion_list_list",
+    "may_name_sighter",
+    "sighting_list",
+]
+
+
+def _live(ctx: PrincipalContext) -> Q:
+    return Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
+
+
+def _seen_by(
+    principal: User, ctx: PrincipalContext, queryset: QuerySet[StixObject] | None = None
+) -> QuerySet[StixObject]:
+    """The live object versions the principal may correlate."""
+    base = queryset if queryset is not None else StixObject.objects.all()
+    return visible(principal, base.filter(_live(ctx)), Action.CORRELATE, context=ctx)
+
+
+def correlation_list(*, principal: User) -> QuerySet[Correlation]:
+    """Observables that correlate. Host staff see them all (known-benign ones too, flagged);
+    a partner sees those it reported itself that another source's object it may see mentions."""
+    ctx = principal_context(principal)
+    rows = Correlation.objects.select_related("observable").order_by("-organisation_count", "-object_count", "pk")
+    rows = rows.filter(organisation_count__gte=2)
+    if ctx.is_host:
+        return rows
+    own = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
+    others = _seen_by(principal, ctx, StixObject.objects.exclude(organisation_id=ctx.organisation_id or 0))
+    matched = ObjectObservable.objects.filter(stix_object__in=others.values("pk")).exclude(
+        withheld_links(principal, context=ctx)
+    )
+    return rows.filter(benign="", pk__in=own).filter(pk__in=matched.values("observable_id"))
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One organisation's part in a correlation, as the asker may know it."""
+
+    organisation: str | None  # None: the source may not be named to the asker
+    objects: int
+    first_seen: Any
+    last_seen: Any
+    own: bool
+
+
+def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]:
+    """Who else reported an observable, as far as the asker may know: named sources, unnamed
+    ones, and a count of "others" whose objects the asker may not see but may know exist."""
+    ctx = principal_context(principal)
+    try:
+        observable = Observable.objects.get(pk=int(observable_id))
+    except (Observable.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No observable {observable_id}.") from None
+    mentioning = StixObject.objects.filter(links__observable=observable).filter(_live(ctx))
+    seen = list(
+        _seen_by(principal, ctx, mentioning)
+        .exclude(
+            pk__in=ObjectObservable.objects.filter(withheld_links(principal, context=ctx))
+            .filter(observable=observable)
+            .values("stix_object_id")
+        )
+        .select_related("organisation", "agreement__current_version")
+    )
+    if not ctx.is_host and not seen:
+        raise NotFound(f"No observable {observable_id} (or you may not know of it).")
+    by_org: dict[int, list[StixObject]] = {}
+    for obj in seen:
+        by_org.setdefault(obj.organisation_id, []).append(obj)
+    sources = []
+    for organisation_id, objects in by_org.items():
+        first = objects[0]
+        terms = first.agreement.current_version if first.agreement else None
+        named = may_name_source(ctx, organisation_id, terms)
+        sources.append(
+            SourceSummary(
+                organisation=first.organisation.name if named else None,
+                objects=len(objects),
+                first_seen=min(o.created for o in objects),
+                last_seen=max(o.modified for o in objects),
+                own=organisation_id == ctx.organisation_id,
+            )
+        )
+    seen_pks = {obj.pk for obj in seen}
+    others: set[int] = set()
+    correlation = Correlation.objects.filter(pk=observable.pk).first()
+    if not ctx.is_host and not (correlation and correlation.over_correlating):
+        hidden = (
+            mentioning.exclude(pk__in=seen_pks)
+            .exclude(organisation_id__in=list(by_org))
+            .select_related("agreement__current_version")
+        )
+        others = {obj.organisation_id for obj in hidden if may_know_exists(ctx, obj)}
+    sources.sort(key=lambda s: (not s.own, s.organisation is None, s.organisation or ""))
+    return {
+        "observable": observable,
+        "correlates": len(by_org) + len(others) >= 2 and not (correlation and correlation.benign),
+        "known_benign": correlation.benign if correlation else "",
+        "over_correlating": bool(correlation and correlation.over_correlating),
+        "sources": sources,
+        "other_sources": len(others),
+        "campaigns": sorted(
+            set(CampaignMember.objects.filter(stix_object_id__in=seen_pks).values_list("campaign_id", flat=True))
+        ),
+    }
+
+
+def campaign_list(*, principal: User) -> QuerySet[Campaign]:
+    """Campaigns with at least one member the principal may see, annotated with what it sees of
+    them (``seen_objects``, ``seen_organisations``)."""
+    ctx = principal_context(principal)
+    seen = _seen_by(principal, ctx).values("pk")
+    condition = Q(members__stix_object__in=seen)
+    return (
+        Campaign.objects.annotate(
+            seen_objects=Count("members", filter=condition, distinct=True),
+            seen_organisations=Count("members__stix_object__organisation", filter=condition, distinct=True),
+        )
+        .filter(seen_objects__gt=0)
+        .order_by("-last_seen", "-pk")
+    )
+
+
+def campaign_get(*, principal: User, pk: Any) -> Campaign:
+    """One campaign the principal may see something of (else 404)."""
+    try:
+        return campaign_list(principal=principal).get(pk=int(pk))
+    except (Campaign.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No campaign {pk}.") from None
+
+
+def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> dict[str, Any]:
+    """The campaign as a graph of the members the principal may see and the observables that join
+    two or more of them (known-benign and withheld ones left out), for the UI's graph view."""
+    ctx = principal_context(principal)
+    members = CampaignMember.objects.filter(campaign=campaign).values("stix_object_id")
+    objects = list(
+        _seen_by(principal, ctx, StixObject.objects.filter(pk__in=members))
+        .select_related("organisation", "agreement__current_version")
+        .order_by("pk")[:limit]
+    )
+    pks = [o.pk for o in objects]
+    links = list(
+        ObjectObservable.objects.filter(stix_object_id__in=pks)
+        .exclude(withheld_links(principal, context=ctx))
+        .exclude(observable__correlation__benign__gt="")
+        .values_list("stix_object_id", "observable_id", "observable__type", "observable__value")
+    )
+    degree: dict[int, int] = {}
+    for _, observable, _, _ in links:
+        degree[observable] = degree.get(observable, 0) + 1
+    shared = {observable for observable, count in degree.items() if count >= 2}
+    nodes: list[dict[str, Any]] = []
+    for obj in objects:
+        terms = obj.agreement.current_version if obj.agreement else None
+        nodes.append(
+            {
+                "id": f"object:{obj.pk}",
+                "kind": "object",
+                "stix_id": obj.stix_id,
+                "type": obj.type,
+                "label": str(obj.body.get("name") or obj.type) if isinstance(obj.body, dict) else obj.type,
+                "organisation": obj.organisation.name if may_name_source(ctx, obj.organisation_id, terms) else None,
+                "tlp": obj.tlp,
+                "created": obj.created.isoformat(),
+            }
+        )
+    seen_observables: set[int] = set()
+    edges = []
+    for obj_pk, observable, kind, value in links:
+        if observable not in shared:
+            continue
+        if observable not in seen_observables:
+            seen_observables.add(observable)
+            nodes.append({"id": f"observable:{observable}", "kind": "observable", "type": kind, "label": value})
+        edges.append({"source": f"object:{obj_pk}", "target": f"observable:{observable}"})
+    return {"campaign": campaign.pk, "nodes": nodes, "edges": edges, "truncated": len(pks) >= limit}
+
+
+def exclusion_list_list(*, principal: User) -> QuerySet[ExclusionList]:
+    """Local exclusion lists (host staff; they name no shared content)."""
+    return ExclusionList.objects.annotate(entry_count=Count("entries")).order_by("name")
+
+
+def sighting_list(*, principal: User) -> QuerySet[Sighting]:
+    """Sightings the principal may know of: host staff all; a partner its own, and those of
+    observables it reported (feedback on its indicators), the sighting organisation named only
+    where the host shows it (see the API)."""
+    ctx = principal_context(principal)
+    rows = Sighting.objects.select_related("observable", "organisation").order_by("-last_seen", "-pk")
+    if ctx.is_host:
+        return rows
+    own_observables = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
+    return rows.filter(Q(organisation_id=ctx.organisation_id or 0) | Q(observable_id__in=own_observables))
+
+
+def may_name_sighter(ctx: PrincipalContext, sighting: Sighting) -> bool:
+    """Whether the asker may learn which organisation made a sighting: host staff and the
+    sighter itself always; others where the sighter's data-sharing agreement allows attribution."""
+    if ctx.is_host or sighting.organisation_id == ctx.organisation_id:
+        return True
+    agreement = (
+        Agreement.objects.filter(organisation_id=sighting.organisation_id, kind=AgreementKind.DATA_SHARING)
+        .exclude(current_version=None)
+        .select_related("current_version")
+        .order_by("-created_at")
+        .first()
+    )
+    return agreement is not None and may_name_source(ctx, sighting.organisation_id, agreement.current_version)

@@ -1,0 +1,184 @@
+"""Correlation, known-benign suppression, over-correlation and campaigns, through the API and CLI."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource
+from accord.core.models import AuditEvent
+from accord.formats.markings import TLP2_IDS
+from accord.sharing.models import Observable, StixObject
+from tests.factories import UserFactory, make_agreement
+from tests.stix_samples import bundle, indicator
+
+SUBMIT = "/api/v1/submissions/"
+CORRELATIONS = "/api/v1/correlations/"
+CAMPAIGNS = "/api/v1/campaigns/"
+GREEN = [TLP2_IDS["green"]]
+
+# Values no warning list names (checked by test_the_test_values_are_not_benign).
+MULE_IP = "194.147.78.10"
+C2_IP = "194.147.78.11"
+PHISH = "kestrel-update.xyz"
+DROP = "login-bank-verify.info"
+
+
+def ip(value: str) -> str:
+    return f"[ipv4-addr:value = '{value}']"
+
+
+def domain(value: str) -> str:
+    return f"[domain-name:value = '{value}']"
+
+
+def share(client: Any, *objects: dict[str, Any]) -> dict[str, Any]:
+    upload = io.BytesIO(bundle(*objects))
+    upload.name = "share.json"
+    response = client.post(SUBMIT, {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "done", response.json()
+    return response.json()
+
+
+@pytest.fixture
+def sharers(partner, other_partner, people, settings, tmp_path):
+    """Kestrel (partner) and Atlas (other_partner) both share under agreements allowing attribution."""
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    make_agreement(other_partner)
+    banker = UserFactory(username="banker", organisation=other_partner, role="partner_contributor")
+    return people["partner_contributor"], banker
+
+
+def observable(value: str) -> Observable:
+    return Observable.objects.get(value=value)
+
+
+def test_the_test_values_are_not_benign(db):
+    from accord.analysis.benign import reasons
+
+    assert reasons("ipv4", [MULE_IP, C2_IP]) == {}
+    assert reasons("domain", [PHISH, DROP]) == {}
+
+
+def test_a_value_shared_by_two_partners_correlates(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN))
+    assert not Correlation.objects.filter(pk=observable(MULE_IP).pk).exists()
+    share(api_for(banker), indicator(2, ip(MULE_IP), object_marking_refs=GREEN))
+    row = Correlation.objects.get(pk=observable(MULE_IP).pk)
+    assert (row.organisation_count, row.object_count, row.benign, row.correlated_at is not None) == (2, 2, "", True)
+
+    listed = api_for("analyst").get(CORRELATIONS).json()
+    assert [(r["value"], r["organisation_count"]) for r in listed["results"]] == [(MULE_IP, 2)]
+    detail = api_for(kestrel).get(f"{CORRELATIONS}{observable(MULE_IP).pk}/").json()
+    assert detail["correlates"] is True
+    assert [(s["organisation"], s["own"]) for s in detail["sources"]] == [
+        ("Kestrel Threat Labs", True),
+        ("Atlas Bank Group", False),
+    ]
+    assert "organisation_count" not in api_for(kestrel).get(CORRELATIONS).json()["results"][0]
+
+
+def test_warning_listed_values_never_correlate_nor_link(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip("8.8.8.8")), indicator(2, domain("google.com")))
+    share(api_for(banker), indicator(3, ip("8.8.8.8")), indicator(4, domain("google.com")))
+    rows = {c.observable.value: c for c in Correlation.objects.select_related("observable")}
+    assert rows["8.8.8.8"].benign == "Warning list: List of known IPv4 public DNS resolvers"
+    assert rows["google.com"].benign.startswith("Warning list: ")
+    assert not Campaign.objects.exists()
+    assert api_for(kestrel).get(CORRELATIONS).json()["count"] == 0
+    benign = api_for("analyst").get(CORRELATIONS, {"known_benign": "true"}).json()
+    assert {r["value"] for r in benign["results"]} == {"8.8.8.8", "google.com"}
+
+
+def test_an_over_correlating_value_is_capped(api_for, sharers, settings):
+    settings.ACCORD_CORRELATION_CAP = 3
+    kestrel, banker = sharers
+    share(api_for(kestrel), *(indicator(n, f"{ip(C2_IP)} OR {ip(f'194.147.78.{100 + n}')}") for n in range(1, 3)))
+    assert CampaignMember.objects.count() == 2  # two objects joined by the C2 address
+    share(api_for(banker), *(indicator(n, ip(C2_IP)) for n in range(3, 5)))
+    row = Correlation.objects.get(pk=observable(C2_IP).pk)
+    assert (row.object_count, row.over_correlating) == (4, True)
+    assert not Campaign.objects.exists()  # the capped value links nothing
+    assert api_for("analyst").get(CORRELATIONS, {"over_correlating": "true"}).json()["count"] == 1
+
+
+def test_campaigns_merge_on_a_bridging_object_and_split_when_it_is_revoked(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, f"{ip(MULE_IP)} OR {domain('a-' + PHISH)}"))
+    share(api_for(banker), indicator(3, domain(PHISH)), indicator(4, domain(PHISH)))
+    assert Campaign.objects.count() == 2
+    bridge = indicator(5, f"{ip(MULE_IP)} OR {domain(PHISH)}")
+    share(api_for(banker), bridge)
+    campaign = Campaign.objects.get()
+    assert (campaign.objects_count, campaign.organisations_count) == (5, 2)
+    assert campaign.regions == ["europe", "mena"]
+
+    response = api_for(banker).post(f"/api/v1/objects/{bridge['id']}/revoke/", {"reason": "mistake"}, format="json")
+    assert response.status_code == 200
+    assert sorted(Campaign.objects.values_list("objects_count", flat=True)) == [2, 2]
+    assert not CampaignMember.objects.filter(stix_object__stix_id=bridge["id"]).exists()
+    assert (
+        ObservableSource.objects.get(observable=observable(PHISH), organisation=banker.organisation).object_count == 2
+    )
+
+
+def test_campaigns_split_when_the_bridging_object_is_purged(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, ip(MULE_IP)))
+    share(api_for(banker), indicator(3, domain(PHISH)), indicator(4, f"{domain(PHISH)} OR {ip(MULE_IP)}"))
+    assert Campaign.objects.get().objects_count == 4
+    StixObject.objects.filter(stix_id=indicator(4, "")["id"]).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    assert list(Campaign.objects.values_list("objects_count", flat=True)) == [2]
+    assert Correlation.objects.get(pk=observable(MULE_IP).pk).organisation_count == 1
+
+
+def test_versions_of_one_object_alone_are_no_campaign(api_for, sharers):
+    kestrel, _ = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)))
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), modified="2026-06-01T00:00:00.000Z"))
+    assert Correlation.objects.get(pk=observable(MULE_IP).pk).object_count == 2
+    assert not Campaign.objects.exists()
+
+
+def test_rebuild_gives_what_the_incremental_path_gave(api_for, sharers, capsys):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, f"{ip(MULE_IP)} OR {domain(DROP)}"))
+    share(api_for(banker), indicator(3, domain(DROP)), indicator(4, ip("8.8.8.8")), indicator(5, ip("8.8.8.8")))
+    campaign = Campaign.objects.get()
+    api_for("analyst").patch(f"{CAMPAIGNS}{campaign.pk}/", {"name": "Mule ring"}, format="json")
+
+    def state() -> Any:
+        return (
+            sorted(Correlation.objects.values_list("observable_id", "organisation_count", "object_count", "benign")),
+            sorted(ObservableSource.objects.values_list("observable_id", "organisation_id", "object_count")),
+            sorted(CampaignMember.objects.values_list("stix_object_id", "campaign_id")),
+            list(Campaign.objects.values_list("pk", "name", "objects_count")),
+        )
+
+    before = state()
+    Correlation.objects.all().delete()
+    ObservableSource.objects.all().delete()
+    call_command("analysis", "rebuild")
+    assert state() == before
+    assert "campaigns" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="analysis.rebuild").exists()
+
+
+def test_a_failed_ingest_leaves_no_correlation(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)))
+    upload = io.BytesIO(bundle(indicator(2, ip(MULE_IP)), {"type": "indicator", "id": "bad"}))
+    upload.name = "bad.json"
+    assert api_for(banker).post(SUBMIT, {"file": upload}, format="multipart").status_code == 400
+    assert not Correlation.objects.exists()
+    assert list(ObservableSource.objects.values_list("object_count", flat=True)) == [1]
