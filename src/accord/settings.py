@@ -6,6 +6,7 @@ configuration table in the README for every variable.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -219,8 +220,16 @@ ACCORD_WARNINGLISTS = (
 ACCORD_WARNINGLISTS_DIR = Path(os.environ.get("ACCORD_WARNINGLISTS_DIR", str(ACCORD_HOME))).resolve()
 # A value mentioned by more objects than this is over-correlating: flagged, never a campaign link.
 ACCORD_CORRELATION_CAP = int(os.environ.get("ACCORD_CORRELATION_CAP", "100"))
-# Kept up to date inside every change to the store (see accord.sharing.listeners).
-ACCORD_STORE_LISTENERS = ["accord.analysis.correlation.CorrelationListener"]
+# Days after which an observable's confidence score halves, per type (JSON object; defaults in
+# accord.analysis.scoring).
+ACCORD_SCORE_HALF_LIFE_DAYS = json.loads(os.environ.get("ACCORD_SCORE_HALF_LIFE_DAYS", "{}"))
+# Kept up to date inside every change to the store (see accord.sharing.listeners); "none" turns
+# incremental correlation off (then `accord analysis rebuild` brings it up to date).
+ACCORD_STORE_LISTENERS = [
+    path.strip()
+    for path in os.environ.get("ACCORD_STORE_LISTENERS", "accord.analysis.correlation.CorrelationListener").split(",")
+    if path.strip() and path.strip() != "none"
+]
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.

@@ -180,5 +180,6 @@ def test_a_failed_ingest_leaves_no_correlation(api_for, sharers):
     upload = io.BytesIO(bundle(indicator(2, ip(MULE_IP)), {"type": "indicator", "id": "bad"}))
     upload.name = "bad.json"
     assert api_for(banker).post(SUBMIT, {"file": upload}, format="multipart").status_code == 400
-    assert not Correlation.objects.exists()
-    assert list(ObservableSource.objects.values_list("object_count", flat=True)) == [1]
+    assert not Correlation.objects.exists() and not ObservableSource.objects.exists()
+    share(api_for(banker), indicator(2, ip(MULE_IP)))  # the same, valid, goes through
+    assert sorted(ObservableSource.objects.values_list("object_count", flat=True)) == [1, 1]

@@ -138,12 +138,19 @@ def flag_correlations(observables: Iterable[int] | None = None) -> int:
     """Set the known-benign reason of every correlation row (or of ``observables``'); the number
     now flagged among them."""
     if observables is None:
+        by_type: dict[str, dict[str, int]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT observable_id FROM {_CORRELATIONS}")  # noqa: S608
-            wanted = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                f"SELECT o.id, o.type, o.value FROM {_CORRELATIONS} c JOIN {_OBSERVABLES} o ON o.id = c.observable_id"  # noqa: S608
+            )
+            while rows := cursor.fetchmany(50000):
+                for pk, kind, value in rows:
+                    by_type.setdefault(kind, {})[value] = pk
+        found = {ids[value]: reason for kind, ids in by_type.items() for value, reason in reasons(kind, ids).items()}
+        wanted = []
     else:
         wanted = sorted(observables)
-    found = reasons_for_ids(wanted)
+        found = reasons_for_ids(wanted)
     with connection.cursor() as cursor:
         if observables is None:
             cursor.execute(f"UPDATE {_CORRELATIONS} SET benign = ''")  # noqa: S608

@@ -18,13 +18,14 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation
-from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, json_placeholder, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
@@ -204,15 +205,17 @@ def _grow(seeds: set[int]) -> set[int]:
 
 def _create(name: str = "", *, count: int = 1) -> list[int]:
     """New campaigns; unnamed ones are called after their number until an analyst names them."""
-    now = timezone.now()
-    made = Campaign.objects.bulk_create(
-        [Campaign(name=name or "Campaign", created_at=now, updated_at=now) for _ in range(count)], batch_size=500
+    stamp = adapt_datetime(timezone.now())
+    ids = IdAllocator(CAMPAIGNS).take(count)
+    json = ("regions", "crime_types")
+    columns = ("id", "name", "description", "named", "created_at", "updated_at", "objects_count", "observables_count")
+    insert_rows(
+        CAMPAIGNS,
+        (*columns, "organisations_count", *json),
+        ((pk, name or f"Campaign {pk}", "", False, stamp, stamp, 0, 0, 0, "[]", "[]") for pk in ids),
+        json_columns=json,
     )
-    if not name:
-        for campaign in made:
-            campaign.name = f"Campaign {campaign.pk}"
-        Campaign.objects.bulk_update(made, ["name"], batch_size=500)
-    return [campaign.pk for campaign in made]
+    return ids
 
 
 def _merge(campaign_ids: Sequence[int]) -> int:
@@ -281,76 +284,75 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
     return touched
 
 
+def _rows(sql: str, wanted: list[int] | None) -> Iterable[tuple[Any, ...]]:
+    """The rows of ``sql`` for every campaign (streamed), or for ``wanted`` (``IN ({})``, chunked)."""
+    if wanted is not None:
+        yield from select_in(sql, (), wanted)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(20000):
+            yield from rows
+
+
 def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
     """Recompute the summary columns of the given campaigns (all when ``None``)."""
     wanted = None if campaign_ids is None else sorted(campaign_ids)
     if wanted is not None and not wanted:
         return
-    where, params = ("", []) if wanted is None else ("WHERE m.campaign_id IN ({})", wanted)
-
-    def grouped(select: str, joins: str, group: str) -> list[tuple[Any, ...]]:
-        sql = f"SELECT m.campaign_id, {select} FROM {MEMBERS} m {joins} {where} GROUP BY m.campaign_id{group}"  # noqa: S608
-        if wanted is None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return list(cursor.fetchall())
-        return list(select_in(sql, (), params))
-
-    objects = f"JOIN {OBJECTS} o ON o.id = m.stix_object_id"
+    where = "" if wanted is None else "WHERE m.campaign_id IN ({})"
+    region_of = dict(Organisation.objects.values_list("pk", "region"))
     summary: dict[int, dict[str, Any]] = {}
-    for pk, first, last, count, organisations in grouped(
-        "MIN(o.created), MAX(o.modified), COUNT(*), COUNT(DISTINCT o.organisation_id)", objects, ""
-    ):
-        summary[pk] = {
-            "first_seen": _aware(first),
-            "last_seen": _aware(last),
-            "objects_count": count,
-            "organisations_count": organisations,
-            "observables_count": 0,
-            "regions": [],
-            "crimes": [],
-        }
-    links = f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id"
-    for pk, count in grouped("COUNT(DISTINCT l.observable_id)", links, ""):
-        summary[pk]["observables_count"] = count
-    for pk, region in grouped(
-        "g.region", f"{objects} JOIN {ORGANISATIONS} g ON g.id = o.organisation_id", ", g.region"
-    ):
-        if region:
-            summary[pk]["regions"].append(region)
-    for pk, crime in grouped("o.crime_type", objects, ", o.crime_type"):
-        if crime:
-            summary[pk]["crimes"].append(crime)
-    now = timezone.now()
-    changed = []
-    for pk, values in summary.items():
-        changed.append(
-            Campaign(
-                pk=pk,
-                first_seen=values["first_seen"],
-                last_seen=values["last_seen"],
-                objects_count=values["objects_count"],
-                organisations_count=values["organisations_count"],
-                observables_count=values["observables_count"],
-                regions=sorted(values["regions"]),
-                crime_types=europol_tags(values["crimes"]),
-                updated_at=now,
-            )
-        )
-    Campaign.objects.bulk_update(
-        changed,
-        [
-            "first_seen",
-            "last_seen",
-            "objects_count",
-            "organisations_count",
-            "observables_count",
-            "regions",
-            "crime_types",
-            "updated_at",
-        ],
-        batch_size=500,
+    sql = (
+        f"SELECT m.campaign_id, o.created, o.modified, o.organisation_id, o.crime_type FROM {MEMBERS} m "  # noqa: S608
+        f"JOIN {OBJECTS} o ON o.id = m.stix_object_id {where}"
     )
+    for pk, created, modified, organisation, crime in _rows(sql, wanted):
+        found = summary.get(pk)
+        if found is None:
+            found = summary[pk] = {
+                "first_seen": created,
+                "last_seen": modified,
+                "objects_count": 0,
+                "organisations": set(),
+                "crimes": set(),
+                "observables_count": 0,
+            }
+        found["first_seen"] = min(found["first_seen"], created)
+        found["last_seen"] = max(found["last_seen"], modified)
+        found["objects_count"] += 1
+        found["organisations"].add(organisation)
+        if crime:
+            found["crimes"].add(crime)
+    sql = (
+        f"SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) FROM {MEMBERS} m "  # noqa: S608
+        f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id {where} GROUP BY m.campaign_id"
+    )
+    for pk, count in _rows(sql, wanted):
+        summary[pk]["observables_count"] = count
+    stamp = adapt_datetime(timezone.now())
+    json = json_placeholder()
+    rows = [
+        (
+            adapt_datetime(_aware(values["first_seen"])),
+            adapt_datetime(_aware(values["last_seen"])),
+            values["objects_count"],
+            len(values["organisations"]),
+            values["observables_count"],
+            orjson.dumps(sorted({region_of[o] for o in values["organisations"] if region_of.get(o)})).decode(),
+            orjson.dumps(europol_tags(values["crimes"])).decode(),
+            stamp,
+            pk,
+        )
+        for pk, values in summary.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {CAMPAIGNS} SET first_seen = %s, last_seen = %s, objects_count = %s, "  # noqa: S608
+            f"organisations_count = %s, observables_count = %s, regions = {json}, crime_types = {json}, "
+            "updated_at = %s WHERE id = %s",
+            rows,
+        )
 
 
 def _aware(value: Any) -> datetime | None:

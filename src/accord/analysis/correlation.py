@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ObservableSource
+from accord.analysis.sightings import sightings_from_stix
 from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
@@ -44,12 +45,22 @@ def live_params(now: datetime) -> list[Any]:
 class CorrelationListener(StoreListener):
     """Keeps sources, correlations and campaigns in step with the store."""
 
-    def objects_added(self, *, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
+    def objects_added(
+        self,
+        *,
+        organisation_id: int,
+        objects: Sequence[tuple[int, str]],
+        links: Sequence[tuple[int, int]],
+        new_observables: Collection[int],
+    ) -> None:
+        sightings = [pk for pk, kind in objects if kind == "sighting"]
+        if sightings:
+            sightings_from_stix(organisation_id, sightings)
         if not links:
             return
         added = Counter(observable for _, observable in links)
-        totals = _add_sources(organisation_id, added)
-        changed = _upsert_correlations({obs: totals[obs] for obs in added if totals[obs][1] >= 2})
+        totals = _add_sources(organisation_id, added, new_observables)
+        changed = _upsert_correlations(totals)
         campaigns.on_links_added(
             [(obj, obs) for obj, obs in links if obs in changed.linking],
             stopped_linking=changed.stopped_linking,
@@ -69,18 +80,46 @@ class Changed:
         self.stopped_linking: set[int] = set()
 
 
-def _add_sources(organisation_id: int, added: Counter[int]) -> dict[int, tuple[int, int]]:
-    """Add ``added[observable]`` versions of one organisation; (organisations, versions) after."""
+def _add_sources(organisation_id: int, added: Counter[int], new: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Count ``added[observable]`` more versions of one organisation; (organisations, versions)
+    of each observable now mentioned twice or more.
+
+    Sources are kept only for observables that two or more live versions mention (most values
+    are reported once): one created by this batch needs a row only if the batch repeats it; a
+    known one without rows was mentioned once before, and its links are counted afresh.
+    """
     by_observable: dict[int, dict[int, int]] = {}
+    known = [observable for observable in added if observable not in new]
     for observable, organisation, count in select_in(
         f"SELECT observable_id, organisation_id, object_count FROM {SOURCES} WHERE observable_id IN ({{}})",  # noqa: S608
         (),
-        list(added),
+        known,
     ):
         by_observable.setdefault(observable, {})[organisation] = count
-    fresh, grown = [], []
+    fresh: list[tuple[int, int, int]] = []
+    grown: list[tuple[int, int, int]] = []
+    singles = [observable for observable in known if observable not in by_observable]
+    for observable, organisation, count in select_in(
+        f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "  # noqa: S608
+        f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} AND l.observable_id IN ({{}}) "
+        "GROUP BY l.observable_id, o.organisation_id",
+        live_params(timezone.now()),
+        singles,
+    ):
+        by_observable.setdefault(observable, {})[organisation] = count  # already counts this batch
+    for observable in singles:
+        counts = by_observable.get(observable, {})
+        if sum(counts.values()) >= 2:
+            fresh.extend((observable, organisation, count) for organisation, count in counts.items())
     for observable, count in added.items():
-        counts = by_observable.setdefault(observable, {})
+        if observable in new:
+            if count >= 2:
+                fresh.append((observable, organisation_id, count))
+                by_observable[observable] = {organisation_id: count}
+            continue
+        if observable in singles:
+            continue
+        counts = by_observable[observable]
         if organisation_id in counts:
             grown.append((counts[organisation_id] + count, observable, organisation_id))
         else:
@@ -93,7 +132,11 @@ def _add_sources(organisation_id: int, added: Counter[int]) -> dict[int, tuple[i
                 f"UPDATE {SOURCES} SET object_count = %s WHERE observable_id = %s AND organisation_id = %s",  # noqa: S608
                 grown,
             )
-    return {observable: (len(counts), sum(counts.values())) for observable, counts in by_observable.items()}
+    return {
+        observable: (len(counts), sum(counts.values()))
+        for observable, counts in by_observable.items()
+        if sum(counts.values()) >= 2
+    }
 
 
 def _upsert_correlations(totals: dict[int, tuple[int, int]]) -> Changed:
@@ -193,7 +236,12 @@ def recount(observables: Collection[int]) -> Changed:
     insert_rows(
         SOURCES,
         ("observable_id", "organisation_id", "object_count"),
-        ((obs, org, count) for obs, by_org in counts.items() for org, count in by_org.items()),
+        (
+            (obs, org, count)
+            for obs, by_org in counts.items()
+            if sum(by_org.values()) >= 2
+            for org, count in by_org.items()
+        ),
     )
     return _upsert_correlations({obs: (len(by_org), sum(by_org.values())) for obs, by_org in counts.items()})
 
@@ -207,31 +255,49 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
     now = timezone.now()
     cap = settings.ACCORD_CORRELATION_CAP
     report("sources", 0, 4)
+    previous = dict(Correlation.objects.exclude(correlated_at=None).values_list("pk", "correlated_at"))
+    ObservableSource.objects.all().delete()
+    Correlation.objects.all().delete()
+    live = StixObject.objects.filter(revoked=False).exclude(expires_at__lte=now)
+    organisation_of = dict(live.values_list("pk", "organisation_id"))
+    stamp = adapt_datetime(now)
+    sources: list[tuple[int, int, int]] = []
+    correlations: list[tuple[Any, ...]] = []
+
+    def counted(observable: int, by_org: Counter[int]) -> None:
+        total = sum(by_org.values())
+        if total < 2:
+            return
+        sources.extend((observable, org, count) for org, count in by_org.items())
+        correlated = previous.get(observable, now) if len(by_org) >= 2 else None
+        correlations.append((observable, len(by_org), total, "", total > cap, adapt_datetime(correlated), stamp))
+        if len(sources) >= 20000:
+            flush()
+
+    def flush() -> None:
+        insert_rows(SOURCES, ("observable_id", "organisation_id", "object_count"), sources)
+        columns = ("organisation_count", "object_count", "benign", "over_correlating", "correlated_at", "updated_at")
+        insert_rows(CORRELATIONS, ("observable_id", *columns), correlations)
+        sources.clear()
+        correlations.clear()
+
+    # One pass over the link table in observable order (its (observable, object) index).
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SOURCES}")  # noqa: S608
-        cursor.execute(
-            f"INSERT INTO {SOURCES} (observable_id, organisation_id, object_count) "  # noqa: S608
-            f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "
-            f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} GROUP BY l.observable_id, o.organisation_id",
-            live_params(now),
-        )
-        report("correlations", 1, 4)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE analysis_previous AS SELECT observable_id, correlated_at FROM {CORRELATIONS} "  # noqa: S608
-            "WHERE correlated_at IS NOT NULL"
-        )
-        cursor.execute(f"DELETE FROM {CORRELATIONS}")  # noqa: S608
-        stamp = adapt_datetime(now)
-        cursor.execute(
-            f"INSERT INTO {CORRELATIONS} (observable_id, organisation_count, object_count, benign, over_correlating, "  # noqa: S608
-            "correlated_at, updated_at) "
-            "SELECT s.observable_id, COUNT(*), SUM(s.object_count), '', SUM(s.object_count) > %s, "
-            "CASE WHEN COUNT(*) >= 2 THEN COALESCE(MIN(p.correlated_at), %s) END, %s "
-            f"FROM {SOURCES} s LEFT JOIN analysis_previous p ON p.observable_id = s.observable_id "
-            "GROUP BY s.observable_id HAVING SUM(s.object_count) >= 2",
-            [cap, stamp, stamp],
-        )
-        cursor.execute("DROP TABLE analysis_previous")
+        cursor.execute(f"SELECT observable_id, stix_object_id FROM {LINKS} ORDER BY observable_id")  # noqa: S608
+        current, by_org = None, Counter[int]()
+        while rows := cursor.fetchmany(50000):
+            for observable, obj in rows:
+                if observable != current:
+                    if current is not None:
+                        counted(current, by_org)
+                    current, by_org = observable, Counter()
+                organisation = organisation_of.get(obj)
+                if organisation is not None:
+                    by_org[organisation] += 1
+        if current is not None:
+            counted(current, by_org)
+    flush()
+    report("correlations", 1, 4)
     report("known benign", 2, 4)
     flagged = benign.flag_correlations()
     report("campaigns", 3, 4)

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 
 from accord.analysis.models import Campaign, CampaignMember, Correlation, ExclusionList, ObservableSource, Sighting
+from accord.analysis.taxonomy import europol_tag
 from accord.core.errors import NotFound
-from accord.core.models import User
+from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.policy.decision import Action, visible, withheld_links
@@ -26,6 +28,7 @@ from accord.policy.selectors import may_know_exists
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 
 __all__ = [
+    "CONTRIBUTION_WEIGHTS",
     "campaign_get",
     "campaign_graph",
     "campaign_list",
@@ -34,6 +37,8 @@ __all__ = [
     "exclusion_list_list",
     "may_name_sighter",
     "sighting_list",
+    "contributions",
+    "trends",
 ]
 
 
@@ -239,3 +244,92 @@ def may_name_sighter(ctx: PrincipalContext, sighting: Sighting) -> bool:
         .first()
     )
     return agreement is not None and may_name_source(ctx, sighting.organisation_id, agreement.current_version)
+
+
+# Weights of the contribution score (docs/analysis.md): what a partner gives the programme.
+CONTRIBUTION_WEIGHTS = {"objects": 1, "correlations": 5, "sightings": 2}
+
+
+def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
+    """Counts for the trends page and API over ``[since, until)``, from what the principal may
+    see: objects by crime type (europol-incident) × originator region × month, the top
+    correlated observables, new campaigns per month, and each partner's contribution (host staff
+    see every partner's; a partner its own)."""
+    ctx = principal_context(principal)
+    window = Q(created__gte=since, created__lt=until)
+    seen = _seen_by(principal, ctx, StixObject.objects.filter(window))
+    matrix: dict[tuple[str, str, str], int] = {}
+    for row in (
+        seen.annotate(month=TruncMonth("created"))
+        .values("crime_type", "organisation__region", "month")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        key = (europol_tag(row["crime_type"] or ""), row["organisation__region"] or "", f"{row['month']:%Y-%m}")
+        matrix[key] = matrix.get(key, 0) + row["count"]
+    campaigns = Campaign.objects.filter(
+        pk__in=campaign_list(principal=principal).values("pk"), created_at__gte=since, created_at__lt=until
+    )
+    new_campaigns = [
+        {"month": f"{row['month']:%Y-%m}", "count": row["count"]}
+        for row in campaigns.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    ]
+    top = [
+        {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
+        | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
+        for c in correlation_list(principal=principal).filter(benign="")[:10]
+    ]
+    return {
+        "since": since,
+        "until": until,
+        "by_crime_region_month": [
+            {"crime_type": crime, "region": region, "month": month, "count": count}
+            for (crime, region, month), count in sorted(
+                matrix.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
+            )
+        ],
+        "top_correlated": top,
+        "new_campaigns": new_campaigns,
+        "contributions": contributions(principal=principal, since=since, until=until, context=ctx),
+    }
+
+
+def contributions(
+    *, principal: User, since: Any, until: Any, context: PrincipalContext | None = None
+) -> list[dict[str, Any]]:
+    """Per partner: objects shared, correlations its data enabled (observables it reported that
+    another organisation reported too, known-benign ones aside), sightings reported, and the
+    contribution score ``objects + 5 × correlations + 2 × sightings``."""
+    ctx = context or principal_context(principal)
+    organisations = Organisation.objects.filter(is_host=False).order_by("name")
+    if not ctx.is_host:
+        organisations = organisations.filter(pk=ctx.organisation_id or 0)
+    names = dict(organisations.values_list("pk", "name"))
+    shared = dict(
+        StixObject.objects.filter(organisation_id__in=list(names), added_at__gte=since, added_at__lt=until)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
+    enabled = dict(
+        ObservableSource.objects.filter(organisation_id__in=list(names), observable_id__in=correlating)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    sighted = dict(
+        Sighting.objects.filter(organisation_id__in=list(names), created_at__gte=since, created_at__lt=until)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    rows = []
+    for pk, name in names.items():
+        counts = {"objects": shared.get(pk, 0), "correlations": enabled.get(pk, 0), "sightings": sighted.get(pk, 0)}
+        score = sum(CONTRIBUTION_WEIGHTS[key] * value for key, value in counts.items())
+        rows.append({"organisation_id": pk, "organisation": name, **counts, "score": score})
+    return sorted(rows, key=lambda row: (-row["score"], row["organisation"]))

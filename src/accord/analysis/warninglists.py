@@ -52,7 +52,8 @@ _ATTRIBUTES = {
     "phone": {"phone-number", "whois-registrant-phone"},
 }
 _BY_LIST_TYPE = {"cidr": {"ipv4", "ipv6"}, "hostname": {"domain", "url"}}
-_CHUNK = 500
+_CHUNK = 5000  # keys per query (SQLite takes up to 32,766 parameters)
+_FORMAT = 2  # of the index file; a new format is built beside the old
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class WarningListIndex:
             "CREATE TABLE lists (id INTEGER PRIMARY KEY, slug TEXT, name TEXT, description TEXT, type TEXT,"
             " version INTEGER, types TEXT);"
             "CREATE TABLE entries (key TEXT, mode INTEGER, list_id INTEGER);"
-            "CREATE TABLE nets (list_id INTEGER, network TEXT);"
+            "CREATE TABLE nets (list_id INTEGER, version INTEGER, length INTEGER, address TEXT);"
             "CREATE TABLE patterns (list_id INTEGER, text TEXT, regex INTEGER);"
         )
         count = 0
@@ -169,8 +170,9 @@ class WarningListIndex:
             if not types:
                 continue
             if kind == "cidr":
-                rows = ((list_id, str(n)) for n in map(_network, entry["list"]) if n is not None)
-                cursor = db.executemany("INSERT INTO nets VALUES (?, ?)", rows)
+                nets = (n for n in map(_network, entry["list"]) if n is not None)
+                rows = ((list_id, n.version, n.prefixlen, f"{int(n.network_address):x}") for n in nets)
+                cursor = db.executemany("INSERT INTO nets VALUES (?, ?, ?, ?)", rows)
             elif kind in {"substring", "regex"}:
                 rows_p = ((list_id, text, kind == "regex") for text in entry["list"])
                 cursor = db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows_p)
@@ -233,10 +235,9 @@ class WarningListIndex:
         """IP version -> prefix length -> network address (as an int) -> first list naming it."""
         if self._nets is None:
             nets: dict[int, dict[int, dict[int, int]]] = {4: {}, 6: {}}
-            for list_id, text in self._db().execute("SELECT list_id, network FROM nets ORDER BY list_id"):
-                network = ipaddress.ip_network(text)
-                by_length = nets[network.version].setdefault(network.prefixlen, {})
-                by_length.setdefault(int(network.network_address), list_id)
+            rows = self._db().execute("SELECT list_id, version, length, address FROM nets ORDER BY list_id")
+            for list_id, version, length, address in rows:
+                nets[version].setdefault(length, {}).setdefault(int(address, 16), list_id)
             self._nets = nets
         return self._nets
 
@@ -315,7 +316,8 @@ def targets(kind: str, value: str) -> list[tuple[str, int]]:
 
 def _index_path(names: tuple[str, ...] | None) -> Path:
     chosen = "all" if names is None else hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:12]
-    return Path(settings.ACCORD_WARNINGLISTS_DIR) / f"warninglists-{version('pymispwarninglists')}-{chosen}.sqlite3"
+    name = f"warninglists-{_FORMAT}-{version('pymispwarninglists')}-{chosen}.sqlite3"
+    return Path(settings.ACCORD_WARNINGLISTS_DIR) / name
 
 
 _BUILD_LOCK = threading.Lock()

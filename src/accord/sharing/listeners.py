@@ -22,9 +22,17 @@ class StoreListener(ABC):
     """Told of object versions written to the store and of those leaving it."""
 
     @abstractmethod
-    def objects_added(self, *, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
-        """New object versions of one organisation were written, with their (object, observable)
-        links (each pair once)."""
+    def objects_added(
+        self,
+        *,
+        organisation_id: int,
+        objects: Sequence[tuple[int, str]],
+        links: Sequence[tuple[int, int]],
+        new_observables: Collection[int],
+    ) -> None:
+        """New object versions (id, STIX type) of one organisation were written, with their
+        (object, observable) links (each pair once); ``new_observables`` were created with them
+        (nothing mentioned them before)."""
 
     @abstractmethod
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
@@ -37,9 +45,17 @@ def store_listeners() -> tuple[StoreListener, ...]:
     return tuple(import_string(path)() for path in settings.ACCORD_STORE_LISTENERS)
 
 
-def notify_added(*, organisation_id: int, links: Sequence[tuple[int, int]]) -> None:
+def notify_added(
+    *,
+    organisation_id: int,
+    objects: Sequence[tuple[int, str]],
+    links: Sequence[tuple[int, int]],
+    new_observables: Collection[int] = (),
+) -> None:
     for listener in store_listeners():
-        listener.objects_added(organisation_id=organisation_id, links=links)
+        listener.objects_added(
+            organisation_id=organisation_id, objects=objects, links=links, new_observables=new_observables
+        )
 
 
 def notify_removed(*, objects: Collection[int], observables: Collection[int]) -> None:

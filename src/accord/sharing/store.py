@@ -151,11 +151,16 @@ class BatchWriter:
         fresh = self._fresh(batch)
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, self._object_rows(ids, fresh), json_columns=("body",))
-        observable_ids = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
+        observable_ids, created = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
         mentioned = zip(ids, (mentions for _, _, mentions in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
         insert_rows(_LINKS, ("stix_object_id", "observable_id"), links)
-        notify_added(organisation_id=self.submission.organisation_id, links=links)
+        notify_added(
+            organisation_id=self.submission.organisation_id,
+            objects=[(pk, columns[3]) for pk, (_, columns, _) in zip(ids, fresh, strict=True)],
+            links=links,
+            new_observables=created,
+        )
 
     def _fresh(self, batch: list[Row]) -> list[Row]:
         """The batch's versions not stored yet (the first of repeats), counting new and updated."""
@@ -181,8 +186,9 @@ class BatchWriter:
     def _object_rows(self, ids: list[int], fresh: list[Row]) -> Iterable[tuple[Any, ...]]:
         return ((pk, *columns, *self.fixed) for pk, (_, columns, _) in zip(ids, fresh, strict=True))
 
-    def _observables(self, facts: dict[Pair, str]) -> dict[Pair, int]:
-        """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the known."""
+    def _observables(self, facts: dict[Pair, str]) -> tuple[dict[Pair, int], set[int]]:
+        """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the
+        known; and the ids of those this batch created."""
         by_type: dict[str, list[str]] = {}
         for kind, value in facts:
             by_type.setdefault(kind, []).append(value)
@@ -211,11 +217,12 @@ class BatchWriter:
         )
         if written == len(missing):
             found.update(zip(missing, ids, strict=True))
-        else:  # another ingest created some of them meanwhile (PostgreSQL): read every id back
-            for kind in {kind for kind, _ in missing}:
-                for value, pk, _ in _lookup(kind, [value for k, value in missing if k == kind]):
-                    found[kind, value] = pk
-        return found
+            return found, set(ids)
+        # another ingest created some of them meanwhile (PostgreSQL): read every id back
+        for kind in {kind for kind, _ in missing}:
+            for value, pk, _ in _lookup(kind, [value for k, value in missing if k == kind]):
+                found[kind, value] = pk
+        return found, set()
 
 
 def _lookup(kind: str, values: list[str]) -> Iterable[tuple[str, int, Any]]:
