@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,15 +14,36 @@ from rest_framework.views import APIView
 
 from accord.analysis import selectors, services
 from accord.analysis.filters import CampaignFilter, CorrelationFilter, SightingFilter
-from accord.analysis.models import Campaign, CampaignNote, Correlation, ExclusionEntry, ExclusionList, Sighting
+from accord.analysis.models import (
+    Campaign,
+    CampaignNote,
+    Correlation,
+    ExclusionEntry,
+    ExclusionList,
+    IntelReport,
+    Sighting,
+)
+from accord.analysis.reports import report_bundle, report_check
+from accord.analysis.scoring import observable_score
+from accord.analysis.selectors import trend_window
 from accord.analysis.warninglists import index
 from accord.core.api import SelectorViewSet, principal_of, validated
-from accord.core.errors import NotFound
+from accord.core.choices import Tlp
+from accord.core.errors import Conflict, NotFound
 from accord.core.roles import Perm
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
 
-__all__ = ["CampaignViewSet", "CorrelationViewSet", "ExclusionListViewSet", "SightingViewSet", "WarningListView"]
+__all__ = [
+    "CampaignViewSet",
+    "CorrelationViewSet",
+    "ExclusionListViewSet",
+    "ReportViewSet",
+    "ScoreView",
+    "SightingViewSet",
+    "TrendsView",
+    "WarningListView",
+]
 
 
 class CorrelationSerializer(serializers.ModelSerializer[Correlation]):
@@ -90,7 +111,10 @@ class CorrelationViewSet(mixins.ListModelMixin, SelectorViewSet):
             context["host"] = principal_context(principal_of(self.request)).is_host
         return context
 
-    @extend_schema(responses=CorrelationDetailSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The observable's id.")],
+        responses=CorrelationDetailSerializer,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         detail = selectors.correlation_detail(principal=principal_of(request), observable_id=pk)
         return Response(CorrelationDetailSerializer(detail).data)
@@ -367,3 +391,157 @@ class SightingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorVi
             actor=principal_of(request), **validated(SightingInputSerializer, request.data)
         )
         return Response(self.get_serializer(sighting).data, status=status.HTTP_201_CREATED)
+
+
+class ReportSerializer(serializers.ModelSerializer[IntelReport]):
+    audience_organisations = serializers.SerializerMethodField()
+    campaigns = serializers.SerializerMethodField()
+    objects = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = IntelReport
+        fields: ClassVar[list[str]] = [
+            "id",
+            "stix_id",
+            "title",
+            "summary",
+            "assessment",
+            "tlp",
+            "audience",
+            "audience_organisations",
+            "audience_regions",
+            "campaigns",
+            "objects",
+            "status",
+            "dissemination",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "disseminated_at",
+        ]
+        read_only_fields = fields
+
+    def get_audience_organisations(self, report: IntelReport) -> list[int]:
+        return sorted(report.audience_organisations.values_list("pk", flat=True))
+
+    def get_campaigns(self, report: IntelReport) -> list[int]:
+        return sorted(report.campaigns.values_list("pk", flat=True))
+
+    def get_objects(self, report: IntelReport) -> list[str]:
+        return sorted(set(report.objects_included.values_list("stix_id", flat=True)))
+
+    def to_representation(self, instance: IntelReport) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("host", False):  # recipients see the report, not the analysts' workings
+            for field in ("dissemination", "audience_organisations", "campaigns", "objects", "created_by"):
+                data.pop(field)
+        return data
+
+
+class ReportInputSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField()
+    assessment = serializers.CharField(required=False, allow_blank=True, default="")
+    tlp = serializers.CharField(required=False, default=Tlp.AMBER)
+    audience = serializers.CharField()
+    audience_organisations = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    audience_regions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    campaigns = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    objects = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+def _report_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    data["campaign_ids"] = data.pop("campaigns", [])
+    data["object_ids"] = data.pop("objects", [])
+    return data
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+    """Intelligence reports: drafted by analysts from campaigns and objects, checked against every
+    source's agreement for the audience, disseminated as STIX 2.1 and as a printable page."""
+
+    model = IntelReport
+    serializer_class = ReportSerializer
+    list_selector = staticmethod(selectors.report_list)
+    get_selector = staticmethod(selectors.report_get)
+    action_perms: ClassVar[dict[str, Perm]] = {
+        "create": Perm.ANALYSIS_WORK,
+        "partial_update": Perm.ANALYSIS_WORK,
+        "check": Perm.ANALYSIS_WORK,
+        "disseminate": Perm.ANALYSIS_WORK,
+    }
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
+            context["host"] = principal_context(principal_of(self.request)).is_host
+        return context
+
+    @extend_schema(request=ReportInputSerializer, responses=ReportSerializer)
+    def create(self, request: Request) -> Response:
+        data = _report_arguments(validated(ReportInputSerializer, request.data))
+        report = services.report_save(actor=principal_of(request), **data)
+        return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReportInputSerializer, responses=ReportSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        report = self.get_object()
+        current = {
+            "title": report.title,
+            "summary": report.summary,
+            "assessment": report.assessment,
+            "tlp": report.tlp,
+            "audience": report.audience,
+            "audience_organisations": list(report.audience_organisations.values_list("pk", flat=True)),
+            "audience_regions": report.audience_regions,
+            "campaigns": list(report.campaigns.values_list("pk", flat=True)),
+            "objects": list(report.objects_included.values_list("stix_id", flat=True)),
+        }
+        data = _report_arguments(validated(ReportInputSerializer, current | dict(request.data)))
+        report = services.report_save(actor=principal_of(request), report=report, **data)
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def check(self, request: Request, pk: str) -> Response:
+        """What would go to the audience now, and what would be blocked and why (changes nothing)."""
+        return Response(report_check(self.get_object()))
+
+    @extend_schema(request=None, responses=ReportSerializer)
+    @action(detail=True, methods=["post"])
+    def disseminate(self, request: Request, pk: str) -> Response:
+        report = services.report_disseminate(actor=principal_of(request), report=self.get_object())
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def bundle(self, request: Request, pk: str) -> Response:
+        """The report as a STIX 2.1 bundle, each object as the policy gives it to you."""
+        report = self.get_object()
+        if report.status != IntelReport.Status.DISSEMINATED:
+            raise Conflict("status: a draft has no bundle yet; disseminate it first.")
+        return Response(report_bundle(report, principal_of(request)))
+
+
+class TrendsView(APIView):
+    """Counts by crime type × region × month, top correlations, new campaigns, contributions."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", str), OpenApiParameter("until", str)],
+        responses=dict,
+    )
+    def get(self, request: Request) -> Response:
+        since, until = trend_window(request.query_params.get("since"), request.query_params.get("until"))
+        return Response(selectors.trends(principal=principal_of(request), since=since, until=until))
+
+
+class ScoreView(APIView):
+    """The confidence score of one observable, with what made it (``docs/analysis.md``)."""
+
+    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)], responses=dict)
+    def get(self, request: Request, pk: str) -> Response:
+        principal = principal_of(request)
+        observable = selectors.observable_for_score(principal=principal, pk=pk)
+        return Response(observable_score(principal=principal, observable=observable).as_dict())

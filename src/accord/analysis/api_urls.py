@@ -1,6 +1,6 @@
 """API routes of the analysis app, mounted under ``/api/v1/``."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accord.analysis import api
@@ -12,5 +12,11 @@ router.register("correlations", api.CorrelationViewSet, basename="correlation")
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("exclusion-lists", api.ExclusionListViewSet, basename="exclusion-list")
 router.register("sightings", api.SightingViewSet, basename="sighting")
+router.register("reports", api.ReportViewSet, basename="report")
 
-urlpatterns = [path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"), *router.urls]
+urlpatterns = [
+    path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"),
+    path("trends/", api.TrendsView.as_view(), name="trends"),
+    re_path(r"^scores/(?P<pk>\d+)/$", api.ScoreView.as_view(), name="score"),
+    *router.urls,
+]

@@ -11,7 +11,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
-from accord.core.choices import Region
+from accord.core.choices import Region, Tlp
 from accord.core.models import Organisation, User
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import Observable, StixObject
@@ -24,6 +24,7 @@ __all__ = [
     "Correlation",
     "ExclusionEntry",
     "ExclusionList",
+    "IntelReport",
     "LinkCut",
     "ObservableSource",
     "Sighting",
@@ -210,3 +211,44 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.observable_id} seen by {self.organisation_id}"
+
+
+class IntelReport(models.Model):
+    """An analyst's intelligence product, built from campaigns and objects. Before it leaves,
+    every included object is checked against its originator's agreement for each recipient of
+    the audience; what may not go is listed with the reason and left out."""
+
+    class Audience(models.TextChoices):
+        ORGANISATIONS = "organisations", "Named organisations"
+        REGIONS = "regions", "Organisations of regions"
+        LAW_ENFORCEMENT = "law_enforcement", "Member-country law enforcement"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        DISSEMINATED = "disseminated", "Disseminated"
+
+    stix_id = models.CharField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField()
+    assessment = models.TextField(blank=True)
+    tlp = models.CharField(max_length=16, choices=Tlp.choices, default=Tlp.AMBER)
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    audience_organisations = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    audience_regions = models.JSONField(default=list, blank=True)
+    campaigns = models.ManyToManyField(Campaign, blank=True, related_name="reports")
+    objects_included = models.ManyToManyField(StixObject, blank=True, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    dissemination = models.JSONField(
+        default=dict, blank=True, help_text="The dissemination check: recipients, included, blocked."
+    )
+    delivered_to = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    disseminated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return self.title

@@ -10,13 +10,24 @@ lets it know those objects exist; of the rest it learns nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from accord.analysis.models import Campaign, CampaignMember, Correlation, ExclusionList, ObservableSource, Sighting
+from accord.analysis.models import (
+    Campaign,
+    CampaignMember,
+    Correlation,
+    ExclusionList,
+    IntelReport,
+    ObservableSource,
+    Sighting,
+)
 from accord.analysis.taxonomy import europol_tag
+from accord.core.checks import invalid
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
@@ -36,6 +47,10 @@ __all__ = [
     "correlation_list",
     "exclusion_list_list",
     "may_name_sighter",
+    "observable_for_score",
+    "trend_window",
+    "report_get",
+    "report_list",
     "sighting_list",
     "contributions",
     "trends",
@@ -333,3 +348,58 @@ def contributions(
         score = sum(CONTRIBUTION_WEIGHTS[key] * value for key, value in counts.items())
         rows.append({"organisation_id": pk, "organisation": name, **counts, "score": score})
     return sorted(rows, key=lambda row: (-row["score"], row["organisation"]))
+
+
+def report_list(*, principal: User) -> QuerySet[IntelReport]:
+    """Reports: host staff all of them; a partner those disseminated to its organisation."""
+    ctx = principal_context(principal)
+    rows = IntelReport.objects.select_related("created_by").order_by("-created_at", "-pk")
+    if ctx.is_host:
+        return rows
+    return rows.filter(status=IntelReport.Status.DISSEMINATED, delivered_to=ctx.organisation_id or 0)
+
+
+def report_get(*, principal: User, pk: Any) -> IntelReport:
+    """One report the principal may read (else 404)."""
+    try:
+        return report_list(principal=principal).get(pk=int(pk))
+    except (IntelReport.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No report {pk}.") from None
+
+
+def trend_window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
+    """The period of a trends request: ISO dates, the last twelve months by default."""
+    now = timezone.now()
+
+    def parse(field: str, text: str | None, default: datetime) -> datetime:
+        if not text:
+            return default
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise invalid(field, f"'{text}' is not an ISO 8601 date.", "2026-01-01") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    start = parse("since", since, now - timedelta(days=365))
+    end = parse("until", until, now + timedelta(seconds=1))
+    if end <= start:
+        raise invalid("until", "The end of the period must come after its start.")
+    return start, end
+
+
+def observable_for_score(*, principal: User, pk: Any) -> Observable:
+    """An observable the principal may know of (host staff any; others through an object they see)."""
+    ctx = principal_context(principal)
+    try:
+        observable = Observable.objects.get(pk=int(pk))
+    except (Observable.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No observable {pk}.") from None
+    if ctx.is_host:
+        return observable
+    mentioning = StixObject.objects.filter(links__observable=observable)
+    if (
+        not _seen_by(principal, ctx, mentioning).exists()
+        and not Sighting.objects.filter(observable=observable, organisation_id=ctx.organisation_id or 0).exists()
+    ):
+        raise NotFound(f"No observable {pk} (or you may not know of it).")
+    return observable

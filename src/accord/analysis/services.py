@@ -25,17 +25,20 @@ from accord.analysis.models import (
     Correlation,
     ExclusionEntry,
     ExclusionList,
+    IntelReport,
     LinkCut,
     Sighting,
 )
+from accord.analysis.reports import new_report_id, report_check
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, require
+from accord.core.checks import all_of, invalid, one_of, require
+from accord.core.choices import Region, Tlp
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.models import User
+from accord.core.models import Organisation, User
 from accord.core.regions import region_for
 from accord.core.roles import Perm
 from accord.sharing.choices import ObservableType
-from accord.sharing.models import ObjectObservable, Observable
+from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.normalisers import InvalidObservable, normalise
 
 __all__ = [
@@ -48,6 +51,8 @@ __all__ = [
     "exclusion_entry_remove",
     "exclusion_list_create",
     "exclusion_list_delete",
+    "report_disseminate",
+    "report_save",
     "sighting_record",
 ]
 
@@ -376,3 +381,131 @@ def campaign_of(pk: Any) -> Campaign:
         return Campaign.objects.get(pk=int(pk))
     except (Campaign.DoesNotExist, ValueError, TypeError):
         raise NotFound(f"No campaign {pk}.") from None
+
+
+# -- intelligence reports ---------------------------------------------------------------------------
+
+
+def _report_fields(
+    *,
+    title: str,
+    summary: str,
+    tlp: str,
+    audience: str,
+    audience_organisations: Sequence[int],
+    audience_regions: Sequence[str],
+    campaign_ids: Sequence[int],
+    object_ids: Sequence[str],
+) -> tuple[list[Organisation], list[str], list[Campaign], list[StixObject]]:
+    """The audience and content of a report, checked: a 400 naming what is unknown."""
+    if not title.strip():
+        raise invalid("title", "A report needs a title.")
+    if not summary.strip():
+        raise invalid("summary", "A report needs a summary.")
+    one_of("tlp", tlp, Tlp)
+    if tlp == Tlp.RED:
+        raise invalid(
+            "tlp", "TLP:RED is for named people; a report goes to organisations.", "clear, green, amber or amber+strict"
+        )
+    one_of("audience", audience, IntelReport.Audience)
+    organisations = list(Organisation.objects.filter(pk__in=list(audience_organisations)))
+    unknown = sorted(set(audience_organisations) - {o.pk for o in organisations})
+    if unknown:
+        raise invalid("audience_organisations", f"no organisation {', '.join(map(str, unknown))}.")
+    regions = all_of(
+        "audience_regions", list(audience_regions), Region, required=audience == IntelReport.Audience.REGIONS
+    )
+    if audience == IntelReport.Audience.ORGANISATIONS and not organisations:
+        raise invalid("audience_organisations", "Name the organisations the report is for.")
+    campaigns_found = list(Campaign.objects.filter(pk__in=list(campaign_ids)))
+    missing = sorted(set(campaign_ids) - {c.pk for c in campaigns_found})
+    if missing:
+        raise invalid("campaigns", f"no campaign {', '.join(map(str, missing))}.")
+    objects = list(StixObject.objects.filter(stix_id__in=list(object_ids)))
+    absent = sorted(set(object_ids) - {o.stix_id for o in objects})
+    if absent:
+        raise invalid("objects", f"no shared object {', '.join(absent)}.")
+    if not campaigns_found and not objects:
+        raise invalid("campaigns", "A report is built from campaigns or objects; name at least one.")
+    return organisations, regions, campaigns_found, objects
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: User | None,
+    report: IntelReport | None = None,
+    title: str,
+    summary: str,
+    assessment: str = "",
+    tlp: str = Tlp.AMBER,
+    audience: str,
+    audience_organisations: Sequence[int] = (),
+    audience_regions: Sequence[str] = (),
+    campaign_ids: Sequence[int] = (),
+    object_ids: Sequence[str] = (),
+) -> IntelReport:
+    """Create a draft report, or change one that has not been disseminated."""
+    require(actor, Perm.ANALYSIS_WORK)
+    if report is not None and report.status != IntelReport.Status.DRAFT:
+        raise Conflict("status: a disseminated report cannot change; write a new one.")
+    organisations, regions, campaigns_found, objects = _report_fields(
+        title=title,
+        summary=summary,
+        tlp=tlp,
+        audience=audience,
+        audience_organisations=audience_organisations,
+        audience_regions=audience_regions,
+        campaign_ids=campaign_ids,
+        object_ids=object_ids,
+    )
+    made = report is None
+    report = report or IntelReport(stix_id=new_report_id(), created_by=actor)
+    report.title, report.summary, report.assessment = title.strip(), summary.strip(), assessment.strip()
+    report.tlp, report.audience, report.audience_regions = tlp, audience, regions
+    report.updated_at = timezone.now()
+    report.dissemination = {}
+    report.save()
+    report.audience_organisations.set(organisations)
+    report.campaigns.set(campaigns_found)
+    report.objects_included.set(objects)
+    audit_record(
+        actor=actor,
+        action="report.create" if made else "report.update",
+        obj=report,
+        details={
+            "title": report.title,
+            "audience": audience,
+            "campaigns": len(campaigns_found),
+            "objects": len(objects),
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelReport:
+    """Check every included object against its originator's agreement for each recipient, and
+    send what passes; the blocked items stay listed with their reasons."""
+    require(actor, Perm.ANALYSIS_WORK)
+    if report.status != IntelReport.Status.DRAFT:
+        raise Conflict("status: this report was disseminated already.")
+    result = report_check(report)
+    if not result["recipients"]:
+        raise invalid("audience", "The audience has no active organisation to receive the report.")
+    report.dissemination = result
+    report.status = IntelReport.Status.DISSEMINATED
+    report.disseminated_at = report.updated_at = timezone.now()
+    report.save(update_fields=["dissemination", "status", "disseminated_at", "updated_at"])
+    report.delivered_to.set([r["id"] for r in result["recipients"]])
+    audit_record(
+        actor=actor,
+        action="report.disseminate",
+        obj=report,
+        details={
+            "recipients": [r["id"] for r in result["recipients"]],
+            "included": len(result["included"]),
+            "blocked": len(result["blocked"]),
+        },
+    )
+    return report

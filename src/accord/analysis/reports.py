@@ -1,0 +1,148 @@
+"""Intelligence reports: who receives one, what may go to them, and the STIX bundle they get.
+
+The check runs the policy decision (``share_onward``, for the report's purpose) for every
+included object and every organisation of the audience, as if that organisation asked. An
+object goes only if every recipient may have it; otherwise it is blocked with the reasons, and
+nothing is left out silently. A reader later gets the report's bundle with each object as the
+policy gives it to *them*: redacted fields removed, the source unnamed where attribution is not
+allowed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accord.analysis.models import CampaignMember, IntelReport
+from accord.core.choices import OrganisationKind, OrganisationStatus, Purpose, Tlp
+from accord.core.models import Organisation, User
+from accord.formats.markings import TLP2_IDS
+from accord.formats.writers import stable_uuid, tlp_marking
+from accord.policy.decision import Action, decide
+from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy.rules import may_name_source
+from accord.sharing.models import StixObject
+
+__all__ = ["OrganisationPrincipal", "new_report_id", "recipients", "report_bundle", "report_check", "report_objects"]
+
+
+@dataclass(frozen=True)
+class OrganisationPrincipal:
+    """An organisation of the audience as the policy sees a reader of it (no named person, so
+    nothing marked TLP:RED reaches it)."""
+
+    organisation: Organisation
+    pk: None = None
+    role: str = "partner_reader"
+    is_authenticated: bool = True
+    is_active: bool = True
+
+
+def new_report_id() -> str:
+    return f"report--{uuid.uuid4()}"
+
+
+def recipients(report: IntelReport) -> QuerySet[Organisation]:
+    """The organisations a report goes to (never the host: it holds everything already)."""
+    active = Organisation.objects.filter(is_host=False, status=OrganisationStatus.ACTIVE)
+    if report.audience == IntelReport.Audience.ORGANISATIONS:
+        return report.audience_organisations.filter(is_host=False).order_by("name")
+    if report.audience == IntelReport.Audience.REGIONS:
+        return active.filter(region__in=report.audience_regions).order_by("name")
+    return active.filter(kind=OrganisationKind.LAW_ENFORCEMENT).order_by("name")
+
+
+def report_objects(report: IntelReport) -> QuerySet[StixObject]:
+    """The object versions a report includes: chosen ones and its campaigns' live members."""
+    members = set(
+        CampaignMember.objects.filter(campaign__in=report.campaigns.all()).values_list("stix_object_id", flat=True)
+    )
+    members.update(report.objects_included.values_list("pk", flat=True))
+    return (
+        StixObject.objects.filter(pk__in=sorted(members))
+        .select_related("organisation", "agreement__current_version")
+        .prefetch_related("addressed_to", "recipients")
+        .order_by("pk")
+    )
+
+
+def report_check(report: IntelReport) -> dict[str, Any]:
+    """What may go to the audience and what may not, with the reasons (stored on dissemination)."""
+    audience = list(recipients(report))
+    contexts = [(org, principal_context(OrganisationPrincipal(org))) for org in audience]
+    included, blocked = [], []
+    ceiling = Tlp.rank(report.tlp)
+    for obj in report_objects(report):
+        reasons = []
+        if Tlp.rank(obj.tlp) > ceiling:
+            reasons.append(f"its TLP:{obj.tlp.upper()} is more restricted than the report's TLP:{report.tlp.upper()}")
+        if obj.revoked:
+            reasons.append("its originator revoked it")
+        for org, ctx in contexts:
+            decision = decide(OrganisationPrincipal(org), obj, Action.SHARE_ONWARD, Purpose.INVESTIGATION, context=ctx)
+            if not decision.allowed:
+                reasons.append(f"{org.name}: {decision.reason}")
+        entry = {"id": obj.pk, "stix_id": obj.stix_id, "type": obj.type, "tlp": obj.tlp}
+        if reasons:
+            blocked.append(entry | {"reasons": reasons})
+        else:
+            included.append(entry)
+    return {
+        "checked_at": timezone.now().isoformat(),
+        "recipients": [{"id": org.pk, "name": org.name} for org in audience],
+        "included": included,
+        "blocked": blocked,
+    }
+
+
+def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
+    """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
+    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking."""
+    ctx: PrincipalContext = principal_context(reader)
+    allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
+    objects = []
+    for obj in report_objects(report).filter(pk__in=allowed_ids):
+        decision = decide(reader, obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
+        if not decision.allowed:
+            continue
+        body = dict(obj.body)
+        for name in decision.redactions:
+            body.pop(name, None)
+        terms = obj.agreement.current_version if obj.agreement else None
+        if not may_name_source(ctx, obj.organisation_id, terms):
+            body.pop("created_by_ref", None)
+        objects.append(body)
+    stamp = (report.disseminated_at or report.updated_at).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    host = Organisation.objects.filter(is_host=True).values_list("name", flat=True).first() or "Accord"
+    identity = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{stable_uuid('host:' + host)}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": host,
+        "identity_class": "organization",
+    }
+    sdo = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": report.stix_id,
+        "created": report.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "modified": stamp,
+        "published": stamp,
+        "name": report.title,
+        "description": report.summary + ("\n\nAssessment: " + report.assessment if report.assessment else ""),
+        "report_types": ["threat-report"],
+        "created_by_ref": identity["id"],
+        "object_refs": sorted({body["id"] for body in objects}) or [identity["id"]],
+        "object_marking_refs": [TLP2_IDS[report.tlp]],
+    }
+    return {
+        "type": "bundle",
+        "id": f"bundle--{uuid.uuid4()}",
+        "objects": [identity, tlp_marking(report.tlp), sdo, *objects],
+    }
