@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import chain
 from typing import IO, Any
 
@@ -22,6 +23,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
 from accord.core.checks import require
@@ -373,6 +375,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 organisation=submission.organisation,
                 details=counts,
             )
+            transaction.on_commit(partial(_after_ingest, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
     _set(
@@ -391,6 +394,12 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
         organisation=submission.organisation,
         details={"errors": len(errors), "first": str(errors[0])},
     )
+
+
+def _after_ingest(submission_id: int) -> None:
+    """Queue the ``ACCORD_AFTER_INGEST`` tasks (enrichment …) for a stored submission."""
+    for path in settings.ACCORD_AFTER_INGEST:
+        import_string(path).enqueue(submission_id)
 
 
 def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:
