@@ -7,14 +7,9 @@ import pytest
 
 from accord.analysis.enrichment_services import enricher_update
 from accord.analysis.models import Enricher, Enrichment
-from tests.analysis.enrichment_setup import (  # noqa: F401 - fixtures
+from tests.analysis.enrichment.conftest import (
     DOMAIN,
-    banker,
-    kestrel_http,
     observable,
-    offline,
-    partner_service,
-    shared,
 )
 
 

@@ -11,7 +11,7 @@ from accord.analysis.models import Enricher, Enrichment
 from accord.core.models import AuditEvent
 from accord.partners.models import Agreement
 from accord.sharing.models import StixObject
-from tests.analysis.enrichment_setup import (  # noqa: F401 - fixtures
+from tests.analysis.enrichment.conftest import (
     AMBER_IP,
     BTC,
     DOMAIN,
@@ -20,13 +20,8 @@ from tests.analysis.enrichment_setup import (  # noqa: F401 - fixtures
     PHONE,
     SECRET,
     STRICT_DOMAIN,
-    banker,
-    kestrel_http,
     observable,
-    offline,
-    partner_service,
     share,
-    shared,
 )
 from tests.factories import make_agreement
 
