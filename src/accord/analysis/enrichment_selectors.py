@@ -22,6 +22,7 @@ __all__ = [
     "enricher_list",
     "enrichment_list",
     "observable_get",
+    "observable_list_for",
     "observable_tlp",
     "observable_tlps",
 ]
@@ -50,6 +51,11 @@ def _observables(principal: User | None) -> QuerySet[Observable]:
     if principal is None:  # the system (CLI, ingest): everything
         return Observable.objects.all()
     return observable_list(principal=principal)
+
+
+def observable_list_for(*, principal: User | None) -> QuerySet[Observable]:
+    """Observables the principal may see (every one for the system)."""
+    return _observables(principal)
 
 
 def observable_get(*, principal: User | None, pk: Any) -> Observable:

@@ -67,7 +67,7 @@ class EnrichmentStatus(models.TextChoices):
 
 
 class EnrichmentTrigger(models.TextChoices):
-    REQUEST = "request", "Asked for"
+    REQUEST = "request", "On request"
     INGEST = "ingest", "On ingest"
 
 
