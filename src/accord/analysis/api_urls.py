@@ -1,6 +1,6 @@
 """API routes of the analysis app, mounted under ``/api/v1/``."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accord.analysis import enrichment_api
@@ -13,8 +13,8 @@ router.register("enrichments", enrichment_api.EnrichmentViewSet, basename="enric
 
 urlpatterns = [
     *router.urls,
-    path(
-        "observables/<int:observable_id>/enrichments/",
+    re_path(
+        r"^observables/(?P<observable_id>[0-9]+)/enrichments/$",
         enrichment_api.ObservableEnrichmentViewSet.as_view({"get": "list", "post": "create"}),
         name="observable-enrichment-list",
     ),

@@ -30,7 +30,7 @@ __all__ = [
 
 def enricher_list(*, principal: User | None) -> QuerySet[Enricher]:
     """Host staff see every configured enricher; a partner sees the tools its organisation provides."""
-    qs = Enricher.objects.select_related("organisation", "agreement")
+    qs = Enricher.objects.select_related("organisation", "agreement__current_version")
     if principal is None or has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
         return qs
     return qs.filter(organisation_id=principal.organisation_id)

@@ -249,8 +249,11 @@ def enricher_instance(enricher: Enricher) -> EnricherBase:
     )
 
 
-def _run(tool: EnricherBase | None, observable: Observable) -> tuple[str, dict[str, Any], str, int]:
-    """(status, result, error, milliseconds). The tool's failures become a failed result."""
+def _run(
+    tool: EnricherBase | None, enricher: Enricher, observable: Observable, tlp: str, **provenance: Any
+) -> Enrichment:
+    """Call the tool and return the (unsaved) result with its provenance; the tool's failures
+    become a failed result."""
     started = time.monotonic()
     try:
         if tool is None:
@@ -259,11 +262,21 @@ def _run(tool: EnricherBase | None, observable: Observable) -> tuple[str, dict[s
     except EnrichmentError as exc:
         status, result, error = EnrichmentStatus.FAILED, {}, str(exc)
     except Exception as exc:  # a tool's own bug must not lose the record of the attempt
-        log.exception("enricher %s failed on observable %s", tool and tool.kind, observable.pk)
+        log.exception("enricher %s failed on observable %s", enricher.name, observable.pk)
         status, result, error = EnrichmentStatus.FAILED, {}, f"the enricher failed: {type(exc).__name__}"
     else:
         status, error = EnrichmentStatus.OK, ""
-    return status, result, error, int((time.monotonic() - started) * 1000)
+    return Enrichment(
+        observable=observable,
+        enricher=enricher,
+        provider=enricher.organisation,
+        tlp_sent=tlp,
+        status=status,
+        result=result,
+        error=error,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        **provenance,
+    )
 
 
 def _tool(enricher: Enricher) -> EnricherBase | None:
@@ -304,20 +317,9 @@ def observable_enrich(*, actor: User | None, observable: Observable, enricher: E
             raise invalid("enricher", refusal)
         raise Forbidden(f"Nothing was sent: {refusal}")
     assert tlp is not None  # noqa: S101 - _refusal returned "" only with a TLP
-    status, result, error, duration = _run(_tool(enricher), observable)
+    enrichment = _run(_tool(enricher), enricher, observable, tlp, requested_by=actor, trigger=EnrichmentTrigger.REQUEST)
     with transaction.atomic():
-        enrichment = Enrichment.objects.create(
-            observable=observable,
-            enricher=enricher,
-            provider=enricher.organisation,
-            requested_by=actor,
-            trigger=EnrichmentTrigger.REQUEST,
-            tlp_sent=tlp,
-            status=status,
-            result=result,
-            error=error,
-            duration_ms=duration,
-        )
+        enrichment.save()
         audit_record(
             actor=actor,
             action="enrichment.run",
@@ -328,8 +330,8 @@ def observable_enrich(*, actor: User | None, observable: Observable, enricher: E
                 "observable": observable.pk,
                 "type": observable.type,
                 "tlp_sent": tlp,
-                "status": status,
-                "error": error,
+                "status": enrichment.status,
+                "error": enrichment.error,
             },
         )
     return enrichment
@@ -386,23 +388,10 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
                 network_left[enricher.name] -= len(todo)
             if not todo:
                 continue
-            rows = []
-            for observable in todo:
-                status, result, error, duration = _run(tool, observable)
-                rows.append(
-                    Enrichment(
-                        observable=observable,
-                        enricher=enricher,
-                        provider=enricher.organisation,
-                        trigger=EnrichmentTrigger.INGEST,
-                        submission=submission,
-                        tlp_sent=tlps[observable.pk],
-                        status=status,
-                        result=result,
-                        error=error,
-                        duration_ms=duration,
-                    )
-                )
+            rows = [
+                _run(tool, enricher, o, tlps[o.pk], trigger=EnrichmentTrigger.INGEST, submission=submission)
+                for o in todo
+            ]
             with transaction.atomic():
                 Enrichment.objects.bulk_create(rows)
                 audit_record(
