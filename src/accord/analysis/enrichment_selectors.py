@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accord.analysis.models import Enricher, Enrichment
 from accord.core.choices import Tlp
+from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
@@ -42,7 +43,7 @@ def enricher_get(*, principal: User | None, pk: Any) -> Enricher:
     if isinstance(pk, str) and not pk.isdigit():
         found = qs.filter(name=pk).first()
         if found is None:
-            return get_visible(qs.none(), pk, "enricher")
+            raise NotFound(f"No enricher called {pk} (or you may not see it).")
         return found
     return get_visible(qs, pk, "enricher")
 

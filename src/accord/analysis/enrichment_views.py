@@ -41,10 +41,10 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
 
 
-def _tools(observable: Observable, tlp: str | None) -> list[dict[str, Any]]:
+def _tools(request: AuthedRequest, observable: Observable, tlp: str | None) -> list[dict[str, Any]]:
     """Every enabled enricher that takes this type, and why one may not be run on it now."""
     tools = []
-    for enricher in selectors.enricher_list(principal=None).filter(enabled=True):
+    for enricher in selectors.enricher_list(principal=request.user).filter(enabled=True):
         if observable.type not in enricher.types:
             continue
         reason = enricher_problem(enricher)
@@ -82,7 +82,7 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
         "observable": observable,
         "tlp": tlp,
         "tlp_label": Tlp(tlp).label if tlp else "",
-        "tools": _tools(observable, tlp) if analyst else [],
+        "tools": _tools(request, observable, tlp) if analyst else [],
         "results": selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN],
         "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
     }

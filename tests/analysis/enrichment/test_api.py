@@ -124,6 +124,9 @@ def test_enrichers_list_visibility_and_query_counts(api_for, shared, kestrel_htt
     assert analyst.get(ENRICHERS, {"type": "iban"}).json()["count"] == 1
     # A partner sees the tools it provides, no others.
     assert [e["name"] for e in api_for("partner_reader").get(ENRICHERS).json()["results"]] == ["kestrel-sandbox"]
+    iban_id = next(e["id"] for e in body["results"] if e["name"] == "iban-offline")
+    assert api_for("partner_reader").get(f"{ENRICHERS}{iban_id}/").status_code == 404
+    assert analyst.get(f"{ENRICHERS}{iban_id}/").json()["problem"] == ""
     for value, enricher in ((IBAN, "iban-offline"), (PHONE, "phone-offline"), (DOMAIN, "domain-offline")):
         run(analyst, value, enricher)
     reader = api_for("partner_reader")
