@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from itertools import chain
 from typing import IO, Any
 
@@ -375,7 +374,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 organisation=submission.organisation,
                 details=counts,
             )
-            transaction.on_commit(partial(_after_ingest, submission.pk), robust=True)
+            for path in settings.ACCORD_AFTER_INGEST:  # each on its own: one failing never stops the others
+                transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
     _set(
@@ -396,10 +396,13 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     )
 
 
-def _after_ingest(submission_id: int) -> None:
-    """Queue the ``ACCORD_AFTER_INGEST`` tasks (enrichment …) for a stored submission."""
-    for path in settings.ACCORD_AFTER_INGEST:
+def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
+    """Queuing one of the ``ACCORD_AFTER_INGEST`` tasks (enrichment …) for a stored submission."""
+
+    def enqueue() -> None:
         import_string(path).enqueue(submission_id)
+
+    return enqueue
 
 
 def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:

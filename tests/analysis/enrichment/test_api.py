@@ -252,3 +252,14 @@ def test_enrichment_after_ingest(
     from accord.analysis.enrichment_services import observables_enrich_after_ingest
 
     assert set(observables_enrich_after_ingest(submission_id=submission["id"]).values()) == {0}  # idempotent
+
+
+def test_a_failing_after_ingest_task_never_fails_the_ingest(
+    api_for, banker, offline, settings, django_capture_on_commit_callbacks
+):
+    Enricher.objects.filter(name="iban-offline").update(run_on_ingest=True)
+    settings.ACCORD_AFTER_INGEST = ["accord.analysis.no_such_task", *settings.ACCORD_AFTER_INGEST]
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = share(api_for, banker)
+    assert submission["status"] == "done"
+    assert [r.observable.value for r in Enrichment.objects.filter(trigger="ingest")] == [IBAN]
