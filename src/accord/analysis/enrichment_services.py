@@ -222,6 +222,8 @@ def enricher_problem(enricher: Enricher) -> str:
     """Why the enricher may not run now (disabled, provider or agreement not in force); ``""`` if it may."""
     if not enricher.enabled:
         return f"{enricher.name} is disabled."
+    if enricher.kind not in ENRICHERS:
+        return f"{enricher.name} is of kind '{enricher.kind}', which is not installed."
     organisation = enricher.organisation
     if organisation.is_host:
         return ""
@@ -238,7 +240,9 @@ def enricher_problem(enricher: Enricher) -> str:
 
 def enricher_instance(enricher: Enricher) -> EnricherBase:
     """The configured tool, ready to call."""
-    cls = ENRICHERS[enricher.kind]
+    cls = ENRICHERS.get(enricher.kind)
+    if cls is None:
+        raise EnrichmentError(f"no enricher of kind '{enricher.kind}' is installed")
     return cls(
         types=enricher.types,
         tlp_ceiling=enricher.tlp_ceiling,
@@ -249,16 +253,12 @@ def enricher_instance(enricher: Enricher) -> EnricherBase:
     )
 
 
-def _run(
-    tool: EnricherBase | None, enricher: Enricher, observable: Observable, tlp: str, **provenance: Any
-) -> Enrichment:
+def _run(enricher: Enricher, observable: Observable, tlp: str, **provenance: Any) -> Enrichment:
     """Call the tool and return the (unsaved) result with its provenance; the tool's failures
     become a failed result."""
     started = time.monotonic()
     try:
-        if tool is None:
-            raise EnrichmentError("the enricher could not be set up")
-        result = tool.enrich(observable.type, observable.value)
+        result = enricher_instance(enricher).enrich(observable.type, observable.value)
     except EnrichmentError as exc:
         status, result, error = EnrichmentStatus.FAILED, {}, str(exc)
     except Exception as exc:  # a tool's own bug must not lose the record of the attempt
@@ -277,13 +277,6 @@ def _run(
         duration_ms=int((time.monotonic() - started) * 1000),
         **provenance,
     )
-
-
-def _tool(enricher: Enricher) -> EnricherBase | None:
-    try:
-        return enricher_instance(enricher)
-    except EnrichmentError:
-        return None
 
 
 def _refusal(enricher: Enricher, observable: Observable, tlp: str | None) -> str:
@@ -317,7 +310,7 @@ def observable_enrich(*, actor: User | None, observable: Observable, enricher: E
             raise invalid("enricher", refusal)
         raise Forbidden(f"Nothing was sent: {refusal}")
     assert tlp is not None  # noqa: S101 - _refusal returned "" only with a TLP
-    enrichment = _run(_tool(enricher), enricher, observable, tlp, requested_by=actor, trigger=EnrichmentTrigger.REQUEST)
+    enrichment = _run(enricher, observable, tlp, requested_by=actor, trigger=EnrichmentTrigger.REQUEST)
     with transaction.atomic():
         enrichment.save()
         audit_record(
@@ -382,15 +375,13 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
                 ).values_list("observable_id", flat=True)
             )
             todo = [o for o in observables if o.pk not in done and not _refusal(enricher, o, tlps.get(o.pk))]
-            tool = _tool(enricher)
-            if tool is not None and not tool.offline:
+            if not ENRICHERS[enricher.kind].offline:
                 todo = todo[: max(network_left[enricher.name], 0)]
                 network_left[enricher.name] -= len(todo)
             if not todo:
                 continue
             rows = [
-                _run(tool, enricher, o, tlps[o.pk], trigger=EnrichmentTrigger.INGEST, submission=submission)
-                for o in todo
+                _run(enricher, o, tlps[o.pk], trigger=EnrichmentTrigger.INGEST, submission=submission) for o in todo
             ]
             with transaction.atomic():
                 Enrichment.objects.bulk_create(rows)

@@ -66,3 +66,9 @@ def test_a_wrong_secret_is_refused_by_the_partner(api_for, only_http, partner_se
 def test_nothing_listens(api_for, only_http, partner_service):
     body = run(api_for, base="http://127.0.0.1:9").json()
     assert body["status"] == "failed" and body["error"].startswith("could not reach http://127.0.0.1:9/lookup")
+
+
+def test_a_secret_sealed_under_another_key_is_a_failed_result_not_a_crash(api_for, only_http, settings):
+    settings.SECRET_KEY = "a-different-secret-key-after-a-bad-restore-0123456789"
+    body = run(api_for).json()
+    assert body["status"] == "failed" and "the stored secret cannot be read" in body["error"]
