@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.analysis import enrichment_selectors as selectors
+from accord.analysis.enrichment import ENRICHERS
 from accord.analysis.enrichment_filters import EnricherFilter
 from accord.analysis.enrichment_services import enricher_problem, enricher_update, observable_enrich
 from accord.analysis.models import Enricher
@@ -54,6 +56,23 @@ def _tools(request: AuthedRequest, observable: Observable, tlp: str | None) -> l
     return tools
 
 
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _facts(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """A result's facts as label and text, in the order the tool gave them."""
+    return [(name.replace("_", " "), _shown(value)) for name, value in result.items()]
+
+
 @login_required
 def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
     """One observable's enrichment results; analysts run an applicable enricher (``POST``)."""
@@ -83,7 +102,10 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
         "tlp": tlp,
         "tlp_label": Tlp(tlp).label if tlp else "",
         "tools": _tools(request, observable, tlp) if analyst else [],
-        "results": selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN],
+        "results": [
+            (r, _facts(r.result))
+            for r in selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN]
+        ],
         "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
     }
     template = "analysis/_enrichment_panel.html" if request.htmx else "analysis/enrichment_observable.html"
@@ -95,7 +117,7 @@ def enricher_list(request: AuthedRequest) -> HttpResponse:
     """The configured enrichers (host staff: all; partners: the ones they provide)."""
     filterset = EnricherFilter(request.GET, queryset=selectors.enricher_list(principal=request.user))
     page, query = paginate(request, filterset.qs)
-    rows = [(e, enricher_problem(e)) for e in page]
+    rows = [(e, enricher_problem(e), getattr(ENRICHERS.get(e.kind), "offline", False)) for e in page]
     return render(
         request,
         "analysis/enrichment_enrichers.html",
