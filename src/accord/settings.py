@@ -255,6 +255,10 @@ ACCORD_DAILY_JOBS = [
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
+# Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
+ACCORD_AFTER_INGEST = ["accord.analysis.enrichment_tasks.enrich_after_ingest"]
+# At most this many observables of one submission go to each network enricher on ingest.
+ACCORD_ENRICH_INGEST_NETWORK_LIMIT = int(os.environ.get("ACCORD_ENRICH_INGEST_NETWORK_LIMIT", "100"))
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {
@@ -299,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "RegionEnum": "accord.core.choices.Region",
         "SectorEnum": "accord.core.choices.Sector",
         "TlpEnum": "accord.core.choices.Tlp",
+        "ObservableTypeEnum": "accord.sharing.choices.ObservableType",
         "DataCategoryEnum": "accord.core.choices.DataCategory",
         "PurposeEnum": "accord.core.choices.Purpose",
         "ContributionAreaEnum": "accord.core.choices.ContributionArea",

@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
 from accord.core.checks import require
@@ -375,6 +376,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 organisation=submission.organisation,
                 details=counts,
             )
+            for path in settings.ACCORD_AFTER_INGEST:  # each on its own: one failing never stops the others
+                transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
     _set(
@@ -393,6 +396,15 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
         organisation=submission.organisation,
         details={"errors": len(errors), "first": str(errors[0])},
     )
+
+
+def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
+    """Queuing one of the ``ACCORD_AFTER_INGEST`` tasks (enrichment …) for a stored submission."""
+
+    def enqueue() -> None:
+        import_string(path).enqueue(submission_id)
+
+    return enqueue
 
 
 def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:

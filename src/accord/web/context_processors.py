@@ -32,6 +32,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if has_perm(user, Perm.SHARING_READ):
         items.append(("Shared data", reverse("sharing:object-list")))
         items.append(("TAXII", reverse("taxii-ui:collection-list")))
+        items.append(("Observables", reverse("analysis:observable-list")))
+    if has_perm(user, Perm.ORGANISATION_VIEW_ALL):
+        items.append(("Enrichers", reverse("analysis:enricher-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
         ("People", reverse("web:person-list")),

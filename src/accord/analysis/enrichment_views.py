@@ -1,0 +1,149 @@
+"""Enrichment pages: observables one may see, one observable's enrichment results with a run
+button per applicable enricher (analysts), and the configured enrichers. Thin: selectors read
+through the policy, the enrichment services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accord.analysis import enrichment_selectors as selectors
+from accord.analysis.enrichment import ENRICHERS
+from accord.analysis.enrichment_filters import EnricherFilter
+from accord.analysis.enrichment_services import enricher_problem, enricher_update, observable_enrich
+from accord.analysis.models import Enricher
+from accord.core.choices import Tlp
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.roles import Perm, has_perm
+from accord.sharing.filters import ObservableFilter
+from accord.sharing.models import Observable
+from accord.web.views import AuthedRequest, paginate
+
+__all__ = ["enricher_action", "enricher_list", "observable_enrichments", "observable_list"]
+
+RESULTS_SHOWN = 50
+
+
+@login_required
+def observable_list(request: AuthedRequest) -> HttpResponse:
+    """Observables mentioned by objects one may see, with how many enrichment results each has."""
+    if not has_perm(request.user, Perm.SHARING_READ):
+        raise PermissionDenied("Your role does not read shared data.")
+    qs = selectors.observable_list_for(principal=request.user).annotate(results=Count("enrichments"))
+    filterset = ObservableFilter(request.GET, queryset=qs.order_by("-last_seen", "pk"))
+    page, query = paginate(request, filterset.qs)
+    return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
+
+
+def _tools(request: AuthedRequest, observable: Observable, tlp: str | None) -> list[dict[str, Any]]:
+    """Every enabled enricher that takes this type, and why one may not be run on it now."""
+    tools = []
+    for enricher in selectors.enricher_list(principal=request.user).filter(enabled=True):
+        if observable.type not in enricher.types:
+            continue
+        reason = enricher_problem(enricher)
+        if not reason and (tlp is None or Tlp.rank(tlp) > Tlp.rank(enricher.tlp_ceiling)):
+            reason = f"Above its ceiling TLP:{enricher.tlp_ceiling.upper()}: nothing would be sent."
+        tools.append({"enricher": enricher, "reason": reason})
+    return tools
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _facts(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """A result's facts as label and text, in the order the tool gave them."""
+    return [(name.replace("_", " "), _shown(value)) for name, value in result.items()]
+
+
+@login_required
+def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One observable's enrichment results; analysts run an applicable enricher (``POST``)."""
+    try:
+        observable = selectors.observable_get(principal=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
+    if request.method == "POST":
+        if not analyst:
+            raise PermissionDenied("Analysts run enrichers.")
+        try:
+            enricher = selectors.enricher_get(principal=request.user, pk=request.POST.get("enricher", ""))
+            result = observable_enrich(actor=request.user, observable=observable, enricher=enricher)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            if result.status == "ok":
+                messages.success(request, f"{enricher.title or enricher.name} answered.")
+            else:
+                messages.error(request, f"{enricher.title or enricher.name} failed: {result.error}")
+        if not request.htmx:
+            return redirect("analysis:observable-enrichments", pk=observable.pk)
+    tlp = selectors.observable_tlp(principal=request.user, observable=observable)
+    context = {
+        "observable": observable,
+        "tlp": tlp,
+        "tlp_label": Tlp(tlp).label if tlp else "",
+        "tools": _tools(request, observable, tlp) if analyst else [],
+        "results": [
+            (r, _facts(r.result))
+            for r in selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN]
+        ],
+        "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
+    }
+    template = "analysis/_enrichment_panel.html" if request.htmx else "analysis/enrichment_observable.html"
+    return render(request, template, context)
+
+
+@login_required
+def enricher_list(request: AuthedRequest) -> HttpResponse:
+    """The configured enrichers (host staff: all; partners: the ones they provide)."""
+    filterset = EnricherFilter(request.GET, queryset=selectors.enricher_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    rows = [(e, enricher_problem(e), getattr(ENRICHERS.get(e.kind), "offline", False)) for e in page]
+    return render(
+        request,
+        "analysis/enrichment_enrichers.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "admin": has_perm(request.user, Perm.PLATFORM_ADMIN),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enricher_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Enable or disable an enricher (administrators)."""
+    if not has_perm(request.user, Perm.PLATFORM_ADMIN):
+        raise PermissionDenied("Enrichers are configured by platform administrators.")
+    try:
+        enricher: Enricher = selectors.enricher_get(principal=request.user, pk=pk)
+        if action not in ("enable", "disable"):
+            raise NotFound(f"Unknown action '{action}'.")
+        enricher_update(actor=request.user, enricher=enricher, enabled=action == "enable")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Enricher {enricher.name} {action}d.")
+    return redirect("analysis:enricher-list")
