@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("TAXII", reverse("taxii-ui:collection-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
+        ("Secondment & training", reverse("programme:home")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]
