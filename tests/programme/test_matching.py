@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accord.programme.models import Expert, Secondment, SecondmentRequest
-from tests.factories import OrganisationFactory, make_agreement
+from tests.factories import OrganisationFactory
 from tests.programme.conftest import days
 
 START, END = days(10), days(99)  # 90 days

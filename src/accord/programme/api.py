@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, renderers, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,7 @@ from accord.core.roles import Perm
 from accord.core.selectors import organisation_get, person_get
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
-from accord.programme.certificates import certificate_pdf
+from accord.programme.certificates import certificate_response
 from accord.programme.choices import (
     SECONDMENT_TRANSITIONS,
     ClearanceLevel,
@@ -63,6 +63,8 @@ from accord.programme.models import (
 
 __all__ = [
     "CertificateViewSet",
+    "csv_response",
+    "report_csv",
     "CourseViewSet",
     "EnrolmentViewSet",
     "ExpertViewSet",
@@ -76,15 +78,11 @@ __all__ = [
 ]
 
 
-class CsvRenderer(renderers.BaseRenderer):
-    """``text/csv`` for the reports (``?format=csv`` or ``Accept: text/csv``)."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return data if isinstance(data, bytes) else str(data).encode()
+def csv_response(name: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> HttpResponse:
+    """A report as a CSV download named after it."""
+    response = HttpResponse(report_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def report_csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
@@ -517,7 +515,7 @@ class ExpertViewSet(
     filterset_class = ExpertFilter
     ordering_fields: ClassVar[list[str]] = ["full_name", "created_at", "clearance_expires"]
     ordering = ["full_name"]
-    http_method_names: ClassVar[list[str]] = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     model = Expert
     list_selector = staticmethod(selectors.expert_list)
     get_selector = staticmethod(selectors.expert_get)
@@ -645,7 +643,7 @@ class CourseViewSet(
     filterset_class = CourseFilter
     ordering_fields: ClassVar[list[str]] = ["code", "title", "level"]
     ordering = ["code"]
-    http_method_names: ClassVar[list[str]] = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     action_perms: ClassVar[dict[str, Perm]] = {
         "create": Perm.PROGRAMME_MANAGE,
         "partial_update": Perm.PROGRAMME_MANAGE,
@@ -838,9 +836,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Selec
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> HttpResponse:
         certificate = self.get_object()
-        response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-        return response
+        return certificate_response(certificate)
 
     @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
@@ -851,25 +847,26 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Selec
 
 
 class ReportView(APIView):
-    """A programme report as JSON rows, or CSV (``?format=csv``); programme staff only.
-    Names: ``officers-trained``, ``sessions``, ``sponsorships``, ``secondment-months``."""
+    """A programme report as JSON rows, or CSV (``?format=csv`` or ``Accept: text/csv``);
+    programme staff only. Names: ``officers-trained``, ``sessions``, ``sponsorships``,
+    ``secondment-months``."""
 
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
     action_perms: ClassVar[dict[str, Perm]] = {"get": Perm.ORGANISATION_VIEW_ALL}
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, description="Only this year.")],
+        parameters=[
+            OpenApiParameter("year", int, description="Only this year."),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="csv: a CSV download."),
+        ],
         responses={(200, "application/json"): dict[str, Any], (200, "text/csv"): str},
     )
-    def get(self, request: Request, name: str) -> Response:
+    def get(self, request: Request, name: str) -> Response | HttpResponse:
         report = selectors.REPORTS.get(name)
         if report is None:
             raise NotFound(f"No report called '{name}'; reports: {', '.join(selectors.REPORTS)}.")
         year_text = request.query_params.get("year", "")
         year = int(year_text) if year_text.isdigit() else None
         rows = selectors.REPORT_SELECTORS[name](principal=principal_of(request), year=year)
-        if request.accepted_renderer.format == "csv":
-            response = Response(report_csv(report.columns, rows).encode(), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-            return response
+        if request.query_params.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
+            return csv_response(name, report.columns, rows)
         return Response({"report": name, "title": report.title, "year": year, "columns": report.columns, "rows": rows})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from fpdf import FPDF
 
 from accord.programme.models import Certificate
 
-__all__ = ["certificate_pdf", "verification_url"]
+__all__ = ["certificate_pdf", "certificate_response", "verification_url"]
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -55,3 +56,10 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.ln(7)
     pdf.cell(0, 7, _latin1(f"Verify at {verification_url(certificate)}"), align="C")
     return bytes(pdf.output())
+
+
+def certificate_response(certificate: Certificate) -> HttpResponse:
+    """The certificate's PDF as a download (the API and the UI serve the same file)."""
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    return response

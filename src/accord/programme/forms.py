@@ -180,8 +180,9 @@ class NominateForm(forms.Form):
 
     def __init__(self, *args: Any, officers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if officers is not None:
-            self.fields["officer"].queryset = officers
+        field = self.fields["officer"]
+        if officers is not None and isinstance(field, forms.ModelChoiceField):
+            field.queryset = officers
 
 
 class AttendanceForm(forms.Form):

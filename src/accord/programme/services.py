@@ -379,7 +379,7 @@ def request_create(
     if start < _today():
         raise invalid("start", f"{start} is in the past.", "Today or later.")
     _check_duration(start, end)
-    request = _create_numbered(
+    request = _create_numbered(  # type: ignore[type-var]  # any model with a unique reference
         SecondmentRequest,
         "SRQ",
         title=_text("title", title, "a title"),
@@ -537,7 +537,7 @@ def secondment_propose(
         raise invalid("request", f"{request.reference} is {request.status}; experts are proposed for open requests.")
     start, end = start or request.start, end or request.end
     agreement = _check_placement(expert, request, start, end)
-    secondment = _create_numbered(
+    secondment = _create_numbered(  # type: ignore[type-var]  # any model with a unique reference
         Secondment,
         "PLC",
         expert=expert,

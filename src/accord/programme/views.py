@@ -20,8 +20,8 @@ from django.shortcuts import redirect, render
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
 from accord.programme import selectors, services
-from accord.programme.api import report_csv
-from accord.programme.certificates import certificate_pdf
+from accord.programme.api import csv_response
+from accord.programme.certificates import certificate_response
 from accord.programme.choices import SECONDMENT_TRANSITIONS, EnrolmentStatus
 from accord.programme.filters import (
     CourseFilter,
@@ -340,14 +340,14 @@ def _session_post(request: AuthedRequest, session: Any) -> None:
             enrolment = _get(selectors.enrolment_get, request, data["enrolment"])
             if enrolment.session_id != session.pk:
                 raise Http404("Not an enrolment of this session.")
-            if not _run(
-                request,
-                None,
-                lambda e=enrolment, d=data: services.enrolment_record_attendance(
-                    actor=user, enrolment=e, attended=d["attended"], score=d["score"] if d["attended"] else None
-                ),
-                f"Attendance of {enrolment.officer.full_name} recorded.",
-            ):
+
+            def record(enrolment: Any = enrolment, data: dict[str, Any] = data) -> Any:
+                score = data["score"] if data["attended"] else None
+                return services.enrolment_record_attendance(
+                    actor=user, enrolment=enrolment, attended=data["attended"], score=score
+                )
+
+            if not _run(request, None, record, f"Attendance of {enrolment.officer.full_name} recorded."):
                 return
         return
     enrolment = _get(selectors.enrolment_get, request, request.POST.get("enrolment"))
@@ -460,9 +460,7 @@ def officer_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
     certificate = _get(selectors.certificate_get, request, pk)
-    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-    return response
+    return certificate_response(certificate)
 
 
 def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
@@ -524,6 +522,4 @@ def report_csv_download(request: AuthedRequest, name: str) -> HttpResponse:
         rows = selectors.REPORT_SELECTORS[name](principal=request.user, year=_year(request))
     except ApplicationError as exc:
         raise PermissionDenied(exc.message) from exc
-    response = HttpResponse(report_csv(report.columns, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(name, report.columns, rows)
