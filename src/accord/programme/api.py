@@ -111,6 +111,13 @@ class SkillSerializer(serializers.ModelSerializer[Skill]):
     class Meta:
         model = Skill
         fields: ClassVar[list[str]] = ["code", "label", "description"]
+        read_only_fields = fields
+
+
+class SkillWriteSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=40, help_text="Short code, e.g. cloud_forensics.")
+    label = serializers.CharField(max_length=80)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ExpertSerializer(serializers.ModelSerializer[Expert]):
@@ -499,9 +506,9 @@ class SkillViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewS
     model = Skill
     list_selector = staticmethod(selectors.skill_list)
 
-    @extend_schema(request=SkillSerializer, responses={201: SkillSerializer})
+    @extend_schema(request=SkillWriteSerializer, responses={201: SkillSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(SkillSerializer, request.data)
+        data = validated(SkillWriteSerializer, request.data)
         skill = services.skill_create(actor=principal_of(request), **data)
         return Response(SkillSerializer(skill).data, status=status.HTTP_201_CREATED)
 

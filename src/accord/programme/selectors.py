@@ -91,8 +91,10 @@ def expert_get(*, principal: User, pk: Any) -> Expert:
 def request_list(*, principal: User) -> QuerySet[SecondmentRequest]:
     """Secondment requests are calls for experts: everyone signed in reads them, so partners
     can propose their own experts."""
-    return SecondmentRequest.objects.select_related("created_by").annotate(
-        placements=Count("secondments", filter=Q(secondments__status__in=HOLDING_STATUSES))
+    return (
+        SecondmentRequest.objects.select_related("created_by")
+        .annotate(placements=Count("secondments", filter=Q(secondments__status__in=HOLDING_STATUSES)))
+        .order_by("-start", "reference")
     )
 
 
@@ -112,7 +114,9 @@ def secondment_get(*, principal: User, pk: Any) -> Secondment:
 
 def course_list(*, principal: User) -> QuerySet[Course]:
     """The course catalogue is open to everyone signed in."""
-    return Course.objects.annotate(session_count=Count("sessions", filter=Q(sessions__cancelled=False)))
+    return Course.objects.annotate(session_count=Count("sessions", filter=Q(sessions__cancelled=False))).order_by(
+        "code"
+    )
 
 
 def course_get(*, principal: User, pk: Any) -> Course:
@@ -128,6 +132,7 @@ def session_list(*, principal: User) -> QuerySet[TrainingSession]:
             seats_taken=Count("enrolments", filter=Q(enrolments__status__in=["nominated", "confirmed"])),
             waiting=Count("enrolments", filter=Q(enrolments__status="waitlisted")),
         )
+        .order_by("-start", "course__code", "pk")
     )
 
 

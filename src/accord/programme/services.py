@@ -17,6 +17,7 @@ import pycountry
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accord.core.audit import audit_record
 from accord.core.checks import all_of, invalid, one_of, require
@@ -227,7 +228,9 @@ def _overlaps(start: date, end: date, other_start: date, other_end: date) -> boo
 def skill_create(*, actor: User | None, code: str, label: str, description: str = "") -> Skill:
     """Add a term to the managed skills vocabulary (programme managers)."""
     require(actor, Perm.PROGRAMME_MANAGE)
-    code = _text("code", code, "a short code").lower().replace(" ", "_").replace("-", "_")
+    code = slugify(_text("code", code, "a short code")).replace("-", "_")
+    if not code:
+        raise invalid("code", "a skill code needs letters or digits.", "e.g. cloud_forensics.")
     label = _text("label", label, "a label")
     if Skill.objects.filter(code=code).exists() or Skill.objects.filter(label__iexact=label).exists():
         raise Conflict(f"code: the skill '{code}' ({label}) exists already.", details={"code": ["Exists."]})
