@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accord.programme.models import Course, Expert, SecondmentRequest, Secondment
+from accord.programme.models import Course, Expert, Secondment, SecondmentRequest
 from tests.programme.conftest import days, make_officer, request_payload
 
 PAGES = [
