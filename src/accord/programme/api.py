@@ -116,7 +116,7 @@ class SkillSerializer(serializers.ModelSerializer[Skill]):
 
 class SkillWriteSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(max_length=40, help_text="Short code, e.g. cloud_forensics.")
-    label = serializers.CharField(max_length=80)
+    label = serializers.CharField(max_length=80)  # type: ignore[assignment]  # a field, popped by the metaclass
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 

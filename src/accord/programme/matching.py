@@ -129,10 +129,19 @@ def _conflict(conflicts: list[Any]) -> dict[str, Any]:
     return {"placements": refs, "why": f"overlaps {', '.join(refs)}", "fraction": 0.0}
 
 
-def score_expert(expert: Expert, request: SecondmentRequest, *, conflicts: list[Any], has_agreement: bool) -> Candidate:
-    """Score one expert for a request. ``conflicts`` are the expert's placements overlapping the
-    request's period (proposed, approved or active); ``has_agreement`` says whether the expert's
-    organisation holds an active secondment agreement covering that period."""
+def score_expert(
+    expert: Expert,
+    request: SecondmentRequest,
+    *,
+    conflicts: list[Any],
+    has_agreement: bool,
+    placed: list[Any] | None = None,
+) -> Candidate:
+    """Score one expert for a request. ``conflicts`` are the expert's placements for other
+    requests overlapping the request's period (proposed, approved or active); ``placed`` the
+    expert's placements for this very request (not a conflict, but nothing more to propose);
+    ``has_agreement`` whether the expert's organisation holds an active secondment agreement
+    covering the period."""
     parts = {
         "skills": _skills(expert, request),
         "languages": _languages(expert, request),
@@ -150,6 +159,8 @@ def score_expert(expert: Expert, request: SecondmentRequest, *, conflicts: list[
         blockers.append(f"clearance: {components['clearance']['why']}")
     if conflicts:
         blockers.append(f"conflict: {components['no_conflict']['why']}")
+    if placed:
+        blockers.append(f"placed: already {placed[0].status} for this request ({placed[0].reference})")
     if expert.organisation.status != OrganisationStatus.ACTIVE:
         blockers.append(f"organisation: {expert.organisation.name} is {expert.organisation.status}")
     elif not has_agreement:

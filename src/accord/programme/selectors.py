@@ -216,10 +216,11 @@ def request_candidates(*, principal: User, request: SecondmentRequest, limit: in
         has_skill |= Q(skills__has_key=code)
     experts = list(Expert.objects.filter(has_skill, is_active=True).select_related("organisation"))
     placements: dict[int, list[Secondment]] = defaultdict(list)
+    placed_here: dict[int, list[Secondment]] = defaultdict(list)
     for placement in Secondment.objects.filter(
         expert__in=experts, status__in=HOLDING_STATUSES, start__lte=request.end, end__gte=request.start
     ).order_by("start"):
-        placements[placement.expert_id].append(placement)
+        (placed_here if placement.request_id == request.pk else placements)[placement.expert_id].append(placement)
     agreements: dict[int, list[Agreement]] = defaultdict(list)
     for agreement in Agreement.objects.filter(
         organisation_id__in={e.organisation_id for e in experts},
@@ -232,6 +233,7 @@ def request_candidates(*, principal: User, request: SecondmentRequest, limit: in
             expert,
             request,
             conflicts=placements[expert.pk],
+            placed=placed_here[expert.pk],
             has_agreement=any(
                 agreement_covers(a, request.start, request.end) for a in agreements[expert.organisation_id]
             ),
