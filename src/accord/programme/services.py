@@ -639,6 +639,15 @@ def _managers() -> list[str]:
     )
 
 
+def _warn(
+    *, obj: Any, to: set[str], template: str, context: dict[str, Any], action: str, details: dict[str, Any]
+) -> None:
+    """E-mail a warning to each address (after commit) and record that it was given."""
+    for address in sorted(to):
+        mail_after_commit(to=address, template=template, context=context)
+    audit_record(actor=None, action=action, obj=obj, organisation=obj.organisation, details=details)
+
+
 @transaction.atomic
 def secondments_daily(*, now: datetime | None = None) -> list[str]:
     """The daily job (``ACCORD_DAILY_JOBS``, ``accord programme daily``): approved placements
@@ -659,19 +668,14 @@ def secondments_daily(*, now: datetime | None = None) -> list[str]:
         status=SecondmentStatus.ACTIVE, end__gte=today, end__lte=horizon, end_warned_on__isnull=True
     ).select_related("expert", "organisation", "request")
     for placement in ending:
-        for to in {placement.expert.email, *managers}:
-            mail_after_commit(
-                to=to,
-                template="programme/email/secondment_ending",
-                context={"secondment": placement, "days": (placement.end - today).days},
-            )
         placement.end_warned_on = today
         placement.save(update_fields=["end_warned_on", "updated_at"])
-        audit_record(
-            actor=None,
-            action="secondment.end_warning",
+        _warn(
             obj=placement,
-            organisation=placement.organisation,
+            to={placement.expert.email, *managers},
+            template="programme/email/secondment_ending",
+            context={"secondment": placement, "days": (placement.end - today).days},
+            action="secondment.end_warning",
             details={"end": str(placement.end)},
         )
         done.append(f"{placement.reference} ends {placement.end}")
@@ -689,19 +693,14 @@ def secondments_daily(*, now: datetime | None = None) -> list[str]:
     for expert in expiring:
         if expert.clearance_warned_for == expert.clearance_expires:
             continue
-        for to in {expert.email, *managers}:
-            mail_after_commit(
-                to=to,
-                template="programme/email/clearance_expiring",
-                context={"expert": expert, "days": (expert.clearance_expires - today).days},  # type: ignore[operator]
-            )
         expert.clearance_warned_for = expert.clearance_expires
         expert.save(update_fields=["clearance_warned_for", "updated_at"])
-        audit_record(
-            actor=None,
-            action="expert.clearance_warning",
+        _warn(
             obj=expert,
-            organisation=expert.organisation,
+            to={expert.email, *managers},
+            template="programme/email/clearance_expiring",
+            context={"expert": expert, "days": (expert.clearance_expires - today).days},  # type: ignore[operator]
+            action="expert.clearance_warning",
             details={"expires": str(expert.clearance_expires)},
         )
         done.append(f"clearance of {expert.full_name} expires {expert.clearance_expires}")
