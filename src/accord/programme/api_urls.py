@@ -1,6 +1,6 @@
 """API routes of secondment and training, mounted under ``/api/v1/``."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accord.programme import api
@@ -19,4 +19,7 @@ router.register("officers", api.OfficerViewSet, basename="officer")
 router.register("enrolments", api.EnrolmentViewSet, basename="enrolment")
 router.register("certificates", api.CertificateViewSet, basename="certificate")
 
-urlpatterns = [path("programme-reports/<slug:name>/", api.ReportView.as_view(), name="report"), *router.urls]
+urlpatterns = [
+    re_path(r"^programme-reports/(?P<name>[a-z-]+)/$", api.ReportView.as_view(), name="report"),
+    *router.urls,
+]
