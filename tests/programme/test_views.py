@@ -107,3 +107,28 @@ def test_officer_registration_from_the_ui(client, people, unit, unit_contributor
     make_officer(unit, 5)
     page = client.get("/programme/officers/", {"q": "grace"}).content.decode()
     assert "Grace Wanjiru" in page and "Officer 05" not in page
+
+
+def test_edit_an_expert_and_close_a_request_in_the_ui(client, people, expert, open_request):
+    client.force_login(people["partner_contributor"])
+    form = client.get(f"/programme/experts/{expert.pk}/edit/").content.decode()
+    assert 'value="en:C1"' in form
+    response = client.post(
+        f"/programme/experts/{expert.pk}/edit/",
+        {"full_name": "Yuki Sato", "email": expert.email, "skill_malware_analysis": "4", "languages": "en:C2",
+         "clearance_level": "secret", "clearance_expires": days(800).isoformat(), "availability": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    expert.refresh_from_db()
+    assert (expert.skills, expert.languages, expert.is_active) == (
+        {"malware_analysis": 4},
+        [{"language": "en", "proficiency": "C2"}],
+        False,  # the box was left unticked
+    )
+    assert (
+        client.post(f"/programme/requests/{open_request.pk}/", {"op": "status", "status": "closed"}).status_code == 403
+    )
+    client.force_login(people["programme_manager"])
+    client.post(f"/programme/requests/{open_request.pk}/", {"op": "status", "status": "closed"})
+    open_request.refresh_from_db()
+    assert open_request.status == "closed"

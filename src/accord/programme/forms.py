@@ -101,6 +101,7 @@ class ExpertForm(SkillLevelsMixin):
     availability = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One window a line: 2027-01-01..2027-06-30"
     )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active (may be proposed)")
 
 
 class RequestForm(SkillLevelsMixin):

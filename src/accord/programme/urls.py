@@ -11,6 +11,7 @@ urlpatterns = [
     path("programme/experts/", views.expert_list, name="expert-list"),
     path("programme/experts/new/", views.expert_create, name="expert-create"),
     path("programme/experts/<int:pk>/", views.expert_detail, name="expert-detail"),
+    path("programme/experts/<int:pk>/edit/", views.expert_create, name="expert-edit"),
     path("programme/requests/", views.request_list, name="request-list"),
     path("programme/requests/new/", views.request_create, name="request-create"),
     path("programme/requests/<int:pk>/", views.request_detail, name="request-detail"),

@@ -142,40 +142,63 @@ def expert_list(request: AuthedRequest) -> HttpResponse:
     return _listing(request, "programme/expert_list.html", filterset, contribute=_contribute(request))
 
 
+def _expert_save(request: AuthedRequest, form: ExpertForm, expert: Any) -> Any:
+    data = form.cleaned_data
+    fields = {
+        "full_name": data["full_name"],
+        "email": data["email"],
+        "job_title": data["job_title"],
+        "skills": form.skills(),
+        "languages": parse_languages(data["languages"]),
+        "clearance_level": data["clearance_level"],
+        "clearance_expires": data["clearance_expires"],
+        "availability": parse_windows(data["availability"]),
+    }
+    if expert is None:
+        organisation = data["organisation"] or request.user.organisation
+        return services.expert_create(actor=request.user, organisation=organisation, **fields)
+    return services.expert_update(actor=request.user, expert=expert, is_active=data["is_active"], **fields)
+
+
+def _expert_initial(expert: Any) -> dict[str, Any]:
+    """The form's fields from a profile: skills per level field, languages and windows as text."""
+    return {
+        "full_name": expert.full_name,
+        "email": expert.email,
+        "job_title": expert.job_title,
+        "languages": ", ".join(f"{entry['language']}:{entry['proficiency']}" for entry in expert.languages),
+        "clearance_level": expert.clearance_level,
+        "clearance_expires": expert.clearance_expires,
+        "availability": "\n".join(f"{w['start']}..{w['end']}" for w in expert.availability),
+        "is_active": expert.is_active,
+        **{f"skill_{code}": level for code, level in expert.skills.items()},
+    }
+
+
 @login_required
-def expert_create(request: AuthedRequest) -> HttpResponse:
+def expert_create(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    """Add an expert (partner contributors for their organisation, programme managers for
+    any), or edit one when ``pk`` is given."""
     if not _contribute(request):
         raise PermissionDenied("Partner contributors and programme managers only.")
-    form = ExpertForm(request.POST or None)
+    expert = _get(selectors.expert_get, request, pk) if pk is not None else None
+    initial = _expert_initial(expert) if expert is not None else None
+    form = ExpertForm(request.POST or None, initial=initial)
+    del form.fields["organisation" if expert is not None else "is_active"]
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        expert = _run(
-            request,
-            form,
-            lambda: services.expert_create(
-                actor=request.user,
-                organisation=data["organisation"] or request.user.organisation,
-                full_name=data["full_name"],
-                email=data["email"],
-                job_title=data["job_title"],
-                skills=form.skills(),
-                languages=parse_languages(data["languages"]),
-                clearance_level=data["clearance_level"],
-                clearance_expires=data["clearance_expires"],
-                availability=parse_windows(data["availability"]),
-            ),
-            "Expert added.",
-        )
-        if expert:
-            return redirect("programme:expert-detail", pk=expert.pk)
-    return render(request, "programme/expert_form.html", {"form": form}, status=_status(form))
+        saved = _run(request, form, lambda: _expert_save(request, form, expert), "Expert profile saved.")
+        if saved:
+            return redirect("programme:expert-detail", pk=saved.pk)
+    context = {"form": form, "expert": expert}
+    return render(request, "programme/expert_form.html", context, status=_status(form))
 
 
 @login_required
 def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     expert = _get(selectors.expert_get, request, pk)
     placements = selectors.secondment_list(principal=request.user).filter(expert=expert)
-    return render(request, "programme/expert_detail.html", {"expert": expert, "placements": placements})
+    context = {"expert": expert, "placements": placements, "contribute": _contribute(request)}
+    return render(request, "programme/expert_detail.html", context)
 
 
 # --- Requests and secondments ---------------------------------------------------------------------
@@ -222,6 +245,17 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     button to propose each eligible one."""
     secondment_request = _get(selectors.request_get, request, pk)
     manage = _manage(request)
+    if request.method == "POST" and request.POST.get("op") == "status":
+        if not manage:
+            raise PermissionDenied("Programme managers only.")
+        status = request.POST.get("status", "")
+        _run(
+            request,
+            None,
+            lambda: services.request_set_status(actor=request.user, request=secondment_request, status=status),
+            f"Request {status}.",
+        )
+        return redirect("programme:request-detail", pk=pk)
     if request.method == "POST":
         if not _contribute(request):
             raise PermissionDenied("Partner contributors and programme managers only.")
