@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
@@ -436,6 +437,7 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "contribute": _contribute(request),
         "nominate_form": NominateForm(officers=officers),
         "sponsorships": selectors.sponsorship_list(principal=request.user).filter(session=session),
+        "nominations_open": not session.cancelled and session.start > timezone.localdate(),
     }
     return render(request, "programme/session_detail.html", context)
 
