@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from accord.core.models import AuditEvent
 from accord.programme.models import Certificate, Enrolment, Secondment, SecondmentRequest, TrainingSession
 from tests.programme.conftest import days, make_officer
 
@@ -115,5 +116,6 @@ def test_session_cancel_withdraws_its_enrolments(api_for, world, course, unit):
     cancelled = manager.post(url, {"reason": "Venue unavailable"}, format="json").json()
     assert cancelled["cancelled"] is True
     assert Enrolment.objects.get(session_id=planned["id"]).status == "withdrawn"
+    assert AuditEvent.objects.filter(action="enrolment.withdrawn").count() == 1
     held = _url("/api/v1/training-sessions/{session}/cancel/", world)
     assert manager.post(held, {"reason": "x"}, format="json").json()["error"]["message"].startswith("session:")

@@ -892,9 +892,12 @@ def session_cancel(*, actor: User | None, session: TrainingSession, reason: str)
         raise invalid("session", f"the session started on {session.start}; it can no longer be cancelled.")
     if not reason.strip():
         raise invalid("reason", "say why the session is cancelled.", "Required.")
-    withdrawn = session.enrolments.filter(status__in=[*SEAT_HOLDING, EnrolmentStatus.WAITLISTED]).update(
-        status=EnrolmentStatus.WITHDRAWN, updated_at=timezone.now()
+    open_ones = session.enrolments.filter(status__in=[*SEAT_HOLDING, EnrolmentStatus.WAITLISTED]).select_related(
+        "officer__organisation"
     )
+    withdrawn = [
+        _move(actor, enrolment, EnrolmentStatus.WITHDRAWN, reason="session cancelled").pk for enrolment in open_ones
+    ]
     session.cancelled = True
     session.save(update_fields=["cancelled"])
     audit_record(
