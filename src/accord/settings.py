@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accord.taxii",
     "accord.exports",
     "accord.analysis",
+    "accord.programme",
     "accord.web",
 ]
 
@@ -194,6 +195,10 @@ ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Shared-data submissions: at most this size (a larger one is a 413).
 ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "512")) * 1024 * 1024
+# The longest a secondment may last, in months.
+ACCORD_SECONDMENT_MAX_MONTHS = int(os.environ.get("ACCORD_SECONDMENT_MAX_MONTHS", "24"))
+# How many days ahead the daily task warns of a secondment's end or an expert's clearance expiry.
+ACCORD_SECONDMENT_WARN_DAYS = int(os.environ.get("ACCORD_SECONDMENT_WARN_DAYS", "30"))
 # Objects an ingest writes at a time, within its one transaction.
 ACCORD_INGEST_BATCH = int(os.environ.get("ACCORD_INGEST_BATCH", "5000"))
 # Submissions at least this large are read in a second process while the first writes.
@@ -252,6 +257,7 @@ ACCORD_DAILY_JOBS = [
     "accord.partners.services.agreements_sweep",
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
+    "accord.programme.services.secondments_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
@@ -313,6 +319,16 @@ SPECTACULAR_SETTINGS = {
         "MustMayEnum": "accord.partners.choices.EncryptInTransit",
         "MayMustNotEnum": "accord.partners.choices.UnmodifiedResale",
         "MayMustMustNotEnum": "accord.partners.choices.ProviderAttribution",
+        "ClearanceLevelEnum": "accord.programme.choices.ClearanceLevel",
+        "ProficiencyEnum": "accord.programme.choices.Proficiency",
+        "SecondmentPurposeEnum": "accord.programme.choices.SecondmentPurpose",
+        "SecondmentRequestStatusEnum": "accord.programme.choices.RequestStatus",
+        "SecondmentStatusEnum": "accord.programme.choices.SecondmentStatus",
+        "CourseLevelEnum": "accord.programme.choices.CourseLevel",
+        "DeliveryModeEnum": "accord.programme.choices.DeliveryMode",
+        "SponsorshipKindEnum": "accord.programme.choices.SponsorshipKind",
+        "InKindItemEnum": "accord.programme.choices.InKindItem",
+        "EnrolmentStatusEnum": "accord.programme.choices.EnrolmentStatus",
     },
 }
 

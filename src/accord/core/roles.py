@@ -30,6 +30,7 @@ class Perm(StrEnum):
     SHARING_READ = "sharing.read"
     ANALYSIS_WORK = "analysis.work"
     PROGRAMME_MANAGE = "programme.manage"
+    PROGRAMME_CONTRIBUTE = "programme.contribute"
     GOVERNANCE_MANAGE = "governance.manage"
     PLATFORM_ADMIN = "platform.admin"
 
@@ -51,7 +52,8 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     ),
     Role.ANALYST: frozenset(_HOST_READ | {Perm.ANALYSIS_WORK, Perm.SHARING_SUBMIT}),
     Role.AUDITOR: frozenset(_HOST_READ | {Perm.AUDIT_VIEW}),
-    Role.PARTNER_CONTRIBUTOR: frozenset({Perm.SHARING_SUBMIT, Perm.SHARING_READ}),
+    # Partner staff manage their own organisation's experts, officers and nominations.
+    Role.PARTNER_CONTRIBUTOR: frozenset({Perm.SHARING_SUBMIT, Perm.SHARING_READ, Perm.PROGRAMME_CONTRIBUTE}),
     Role.PARTNER_READER: frozenset({Perm.SHARING_READ}),
 }
 

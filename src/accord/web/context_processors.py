@@ -37,6 +37,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Enrichers", reverse("analysis:enricher-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
+        ("Secondment & training", reverse("programme:home")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]
