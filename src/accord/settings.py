@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accord.policy",
     "accord.taxii",
     "accord.exports",
+    "accord.governance",
     "accord.web",
 ]
 

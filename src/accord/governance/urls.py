@@ -1,0 +1,5 @@
+"""UI routes of governance."""
+
+app_name = "governance"
+
+urlpatterns: list[object] = []
