@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -117,6 +117,9 @@ class IdsField(serializers.Field):  # type: ignore[type-arg]
 
 
 class GroupSerializer(serializers.ModelSerializer[Group]):
+    region = serializers.CharField(
+        read_only=True, help_text="The region of a regional group; empty for the expert group."
+    )
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -646,7 +649,13 @@ class OperationDetailSerializer(OperationSerializer):
 
 class OperationCreateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
-    codename = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="")
+    codename = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Short name (slug); made from the name when empty.",
+    )
     description = serializers.CharField(required=False, allow_blank=True, default="")
     crime_types = choice_list_field(CrimeType, allow_empty=False)
     lead = serializers.IntegerField()
@@ -871,7 +880,11 @@ class HostingView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, required=False)],
-        responses={200: HostingSerializer | ExpectedHostSerializer},
+        responses=PolymorphicProxySerializer(
+            component_name="HostingAnswer",
+            serializers=[HostingSerializer, ExpectedHostSerializer],
+            resource_type_field_name=None,
+        ),
     )
     def get(self, request: Request) -> Response:
         year = request.query_params.get("year")
