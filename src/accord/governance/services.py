@@ -727,6 +727,7 @@ def operation_record_outcome(
     funds frozen and recovered with their currency, victims, remediated devices). Figures are
     whole numbers (funds: amounts) of zero or more; funds need a currency (ISO 4217)."""
     _manage(actor)
+    operation = Operation.objects.select_for_update().get(pk=operation.pk)
     if operation.status == OperationStatus.PLANNING:
         raise invalid("status", "an operation records outcomes once it is active.")
     unknown = set(figures) - set(OUTCOME_COUNTS) - set(OUTCOME_FUNDS)

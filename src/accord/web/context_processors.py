@@ -34,6 +34,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("TAXII", reverse("taxii-ui:collection-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
+        ("Governance", reverse("governance:group-list")),
+        ("Operations", reverse("governance:operation-list")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]
