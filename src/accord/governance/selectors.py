@@ -76,7 +76,7 @@ def _my_groups(principal: User) -> QuerySet[Membership]:
     return Membership.objects.filter(person=principal, term_start__lte=today).exclude(term_end__lt=today)
 
 
-def group_list(*, principal: User) -> QuerySet[Group]:
+def group_list(*, principal: User | None) -> QuerySet[Group]:
     """Every group, with its count of current members (the groups are public within Accord)."""
     today = timezone.localdate()
     current = Q(memberships__term_start__lte=today) & (
