@@ -968,14 +968,17 @@ def registration_create(
 ) -> Registration:
     """Register someone for an edition, within its capacity; one place per e-mail address.
     Programme managers register anyone; others register themselves."""
-    if actor is not None and not has_perm(actor, Perm.GOVERNANCE_MANAGE):
+    manager = actor is None or has_perm(actor, Perm.GOVERNANCE_MANAGE)
+    if not manager:
+        assert actor is not None  # noqa: S101 - only a person can be a non-manager
         if email.lower() != actor.email.lower():
             raise Forbidden("You may register yourself only.")
         person = actor
     one_of("sector", sector, SpeakerSector)
     country = _country("country", country)
     edition = ConferenceEdition.objects.select_for_update().get(pk=edition.pk)
-    if edition.end_date < timezone.localdate():
+    # Programme managers may still record walk-ins and late entries; others register before it ends.
+    if edition.end_date < timezone.localdate() and not manager:
         raise invalid("edition", f"the {edition.year} edition is over.")
     taken = edition.registrations.filter(status=RegistrationStatus.REGISTERED)
     if taken.filter(email__iexact=email).exists():
