@@ -113,6 +113,21 @@ class IdsField(serializers.Field):  # type: ignore[type-arg]
         return [item.pk for item in value.all()]
 
 
+class DetailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+    """A list/create/retrieve viewset whose one-row answers (retrieve and every action) use
+    ``detail_serializer``, read again through the selector after the change."""
+
+    detail_serializer: type[serializers.Serializer[Any]]
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        return self.detail_serializer if self.action == "retrieve" else super().get_serializer_class()
+
+    def _detail(self, request: Request, pk: Any, code: int = status.HTTP_200_OK) -> Response:
+        assert self.get_selector is not None  # noqa: S101 - every detail viewset names one
+        row = self.get_selector(principal=principal_of(request), pk=pk)
+        return Response(self.detail_serializer(row).data, status=code)
+
+
 # --- Groups and memberships -----------------------------------------------------------------------
 
 
@@ -307,7 +322,7 @@ class InvitedSerializer(serializers.Serializer[Any]):
     invited = serializers.IntegerField()
 
 
-class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class MeetingViewSet(DetailViewSet):
     """Meetings of one group or joint meetings: minutes, attendance, documents, invitations."""
 
     serializer_class = MeetingSerializer
@@ -321,13 +336,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     model = Meeting
     list_selector = staticmethod(selectors.meeting_list)
     get_selector = staticmethod(selectors.meeting_get)
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return MeetingDetailSerializer if self.action == "retrieve" else MeetingSerializer
-
-    def _detail(self, request: Request, pk: Any, code: int = status.HTTP_200_OK) -> Response:
-        meeting = selectors.meeting_get(principal=principal_of(request), pk=pk)
-        return Response(MeetingDetailSerializer(meeting).data, status=code)
+    detail_serializer = MeetingDetailSerializer
 
     @extend_schema(request=MeetingCreateSerializer, responses={201: MeetingDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -461,7 +470,7 @@ class ActionItemDoneSerializer(serializers.Serializer[Any]):
     item = serializers.IntegerField()
 
 
-class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class RecommendationViewSet(DetailViewSet):
     """Recommendations and their follow-up: status moves, progress notes, action items."""
 
     serializer_class = RecommendationSerializer
@@ -474,13 +483,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
     model = Recommendation
     list_selector = staticmethod(selectors.recommendation_list)
     get_selector = staticmethod(selectors.recommendation_get)
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return RecommendationDetailSerializer if self.action == "retrieve" else RecommendationSerializer
-
-    def _detail(self, request: Request, pk: Any, code: int = status.HTTP_200_OK) -> Response:
-        recommendation = selectors.recommendation_get(principal=principal_of(request), pk=pk)
-        return Response(RecommendationDetailSerializer(recommendation).data, status=code)
+    detail_serializer = RecommendationDetailSerializer
 
     @extend_schema(request=RecommendationCreateSerializer, responses={201: RecommendationDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -759,7 +762,7 @@ class TotalsSerializer(serializers.Serializer[Any]):
     funds = serializers.DictField(child=FundsSerializer())
 
 
-class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class OperationViewSet(DetailViewSet):
     """Joint operations: participants, phases, linked intelligence (through the policy),
     outcomes and their totals."""
 
@@ -773,13 +776,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     model = Operation
     list_selector = staticmethod(selectors.operation_list)
     get_selector = staticmethod(selectors.operation_get)
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return OperationDetailSerializer if self.action == "retrieve" else OperationSerializer
-
-    def _detail(self, request: Request, pk: Any, code: int = status.HTTP_200_OK) -> Response:
-        operation = selectors.operation_get(principal=principal_of(request), pk=pk)
-        return Response(OperationDetailSerializer(operation).data, status=code)
+    detail_serializer = OperationDetailSerializer
 
     @extend_schema(request=OperationCreateSerializer, responses={201: OperationDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
