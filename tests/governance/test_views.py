@@ -114,7 +114,8 @@ def test_operation_dashboard_and_printable_report(setting, people, heads):
     page = login(heads["kenya"]).get(f"/governance/operations/{operation.pk}/").content.decode()
     assert "Operation Sentinel" in page and '<span class="bar-value">7</span>' in page
     report = login(people["programme_manager"]).get(f"/governance/operations/{operation.pk}/report/").content.decode()
-    assert "Closing report: Operation Sentinel" in report and "@media print" not in report
+    assert "Closing report: Operation Sentinel" in report and '<span class="bar-value">7</span>' in report
+    assert "Kenya National Cybercrime Unit (KE)" in report
     assert login(heads["france"]).get(f"/governance/operations/{operation.pk}/").status_code == 404
 
 
