@@ -3,6 +3,8 @@ rendered safely, invitations with an iCalendar attachment."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import timedelta
 
 from django.core import mail
@@ -146,3 +148,18 @@ def test_meeting_end_before_start_is_refused(api_for, groups):
         ends_at=(start - timedelta(hours=1)).isoformat(),
     )
     assert response.status_code == 400 and response.json()["error"]["message"].startswith("ends_at:")
+
+
+def test_meeting_documents_are_kept_with_their_hash_and_read_by_members(api_for, groups, heads, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    manager = api_for("programme_manager")
+    seat(manager, groups["africa"], heads["kenya"])
+    meeting = schedule(manager, [groups["africa"]]).json()
+    upload = io.BytesIO(b"%PDF-1.4 agenda pack")
+    upload.name = "agenda.pdf"
+    created = manager.post(f"{API}meetings/{meeting['id']}/documents/", {"title": "Agenda pack", "file": upload})
+    assert created.status_code == 201, created.content
+    assert created.json()["sha256"] == hashlib.sha256(b"%PDF-1.4 agenda pack").hexdigest()
+    url = f"{API}meetings/{meeting['id']}/documents/{created.json()['id']}/"
+    assert b"".join(api_for(heads["kenya"]).get(url).streaming_content) == b"%PDF-1.4 agenda pack"
+    assert api_for(heads["france"]).get(url).status_code == 404

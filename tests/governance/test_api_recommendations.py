@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,17 @@ def test_good_practices_are_shared_and_read_by_members(api_for, groups, heads, p
     assert [p["title"] for p in found] == ["Seizing cryptocurrency wallets"]
     assert member.get(f"{API}practices/", {"tag": "dns"}).json()["count"] == 1
     assert member.get(f"{API}practices/", {"topic": "digital_forensics"}).json()["count"] == 0
+
+    upload = io.BytesIO(b"checklist v2")
+    upload.name = "checklist.txt"
+    body = {
+        "group": groups["global"].pk,
+        "title": "Seizure checklist",
+        "topic": "digital_forensics",
+        "document": upload,
+    }
+    shared = member.post(f"{API}practices/", body)
+    assert shared.status_code == 201 and shared.json()["has_document"], shared.content
+    url = f"{API}practices/{shared.json()['id']}/document/"
+    assert b"".join(member.get(url).streaming_content) == b"checklist v2"
+    assert outsider.get(url).status_code == 404

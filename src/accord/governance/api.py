@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, serializers, status
@@ -378,6 +379,15 @@ class MeetingViewSet(DetailViewSet):
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
+    def document(self, request: Request, pk: str, document_id: str) -> FileResponse:
+        """Download one of the meeting's documents."""
+        found = self.get_object().documents.filter(pk=document_id).first()
+        if found is None:
+            raise NotFound(f"No document {document_id} in this meeting.")
+        return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.file.name.rsplit("/", 1)[-1])
+
     @extend_schema(request=None, responses=InvitedSerializer)
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str) -> Response:
@@ -603,6 +613,17 @@ class PracticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             actor=principal, group=group, stream=upload, filename=upload.name if upload else "", **data
         )
         return Response(PracticeSerializer(practice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def document(self, request: Request, pk: str) -> FileResponse:
+        """Download the entry's document (members of its group, as for the entry)."""
+        practice = self.get_object()
+        if not practice.document:
+            raise NotFound("This entry has no document.")
+        return FileResponse(
+            practice.document.open("rb"), as_attachment=True, filename=practice.document.name.rsplit("/", 1)[-1]
+        )
 
 
 # --- Operations -----------------------------------------------------------------------------------

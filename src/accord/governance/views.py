@@ -344,6 +344,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "operation": operation,
         "manage": manage,
+        "can_link": manage or has_perm(request.user, Perm.ANALYSIS_WORK),
         "objects": selectors.operation_objects(principal=request.user, operation=operation),
         "outcomes": operation.outcomes.all(),
         "next": OPERATION_TRANSITIONS[operation.status],
