@@ -61,6 +61,12 @@ def test_regional_group_admits_heads_of_units_of_its_region_only(api_for, groups
     }
     assert seat(api, groups["africa"], heads["kenya"]).status_code == 400
     assert Membership.objects.count() == before
+    # Terms that do not overlap are fine: a past seat, then the current one.
+    past = {"term_start": "2019-01-01", "term_end": "2020-12-31", "role": "chair"}
+    assert seat(api, groups["africa"], heads["kenya"], **past).status_code == 201
+    assert (
+        seat(api, groups["africa"], heads["kenya"], term_start="2021-01-01", term_end="2019-01-01").status_code == 400
+    )
     # The expert group admits private and academic experts as well as police.
     assert seat(api, groups["global"], private).status_code == 201
 

@@ -241,6 +241,8 @@ def membership_add(
         raise invalid("term_end", "the term ends before it starts.", "On or after term_start.")
     _may_join(group, person.organisation)
     current = Membership.objects.filter(group=group).exclude(term_end__lt=term_start)
+    if term_end is not None:
+        current = current.exclude(term_start__gt=term_end)
     if current.filter(person=person).exists():
         raise invalid("person", f"{person} already holds a seat in {group.name} for that time.")
     if role in (MembershipRole.CHAIR, MembershipRole.VICE_CHAIR) and current.filter(role=role).exists():
