@@ -79,6 +79,8 @@ def test_group_page_shows_members_calendar_and_board_with_overdue(setting, peopl
     page = login(people["programme_manager"]).get(f"/governance/groups/{groups['africa'].slug}/").content.decode()
     assert "Chair" in page and "Africa spring session" in page
     assert "1 overdue" in page and 'data-testid="move-' in page
+    observers = login(people["programme_manager"]).get(f"/governance/groups/{groups['africa'].slug}/?role=observer")
+    assert "No members match." in observers.content.decode()
 
 
 def test_meeting_page_renders_minutes_safely_and_hides_from_outsiders(setting, people, heads):
@@ -122,7 +124,8 @@ def test_operation_dashboard_and_printable_report(setting, people, heads):
 def test_conference_pages(setting, people):
     year = setting["edition"].year
     client = login(people["programme_manager"])
-    assert str(year) in client.get("/governance/conference/").content.decode()
+    assert f">{year}<" in client.get("/governance/conference/").content.decode()
+    assert f">{year}<" not in client.get(f"/governance/conference/?year={year - 5}").content.decode()
     page = client.get(f"/governance/conference/{year}/").content.decode()
     assert "Attendance statistics" in page and "Law enforcement" in page
     reader = login(people["partner_reader"]).get(f"/governance/conference/{year}/").content.decode()
@@ -138,3 +141,19 @@ def test_library_and_lists_render(setting, people):
         "/governance/operations/?status=active",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_member_added_from_the_group_page_and_one_refused(setting, people, groups, heads):
+    client = login(people["programme_manager"])
+    url = f"/governance/groups/{groups['europe'].slug}/"
+    body = {
+        "op": "member",
+        "member-person": heads["kenya"].pk,
+        "member-role": "member",
+        "member-term_start": "2026-01-01",
+    }
+    refused = client.post(url, body, follow=True).content.decode()
+    assert "is in Africa, not in Europe" in refused
+    body["member-person"] = heads["france"].pk
+    assert "Member added." in client.post(url, body, follow=True).content.decode()
+    assert groups["europe"].memberships.get().person == heads["france"]

@@ -30,7 +30,9 @@ from accord.governance.choices import (
     RecommendationStatus,
 )
 from accord.governance.filters import (
+    EditionFilter,
     MeetingFilter,
+    MembershipFilter,
     OperationFilter,
     PracticeFilter,
     RecommendationFilter,
@@ -105,13 +107,13 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     """Members, the meetings calendar and the recommendations board of one group."""
     group = _found(lambda: selectors.group_get(principal=request.user, pk=slug))
     manage = _manage(request)
-    member_form = MembershipForm(initial={"term_start": timezone.localdate()})
+    member_form = MembershipForm(initial={"term_start": timezone.localdate()}, prefix="member")
     meeting_form = MeetingForm(initial={"groups": [group.pk]})
     if request.method == "POST":
         if not manage:
             raise PermissionDenied("Programme managers only.")
         if request.POST.get("op") == "member":
-            member_form = MembershipForm(request.POST)
+            member_form = MembershipForm(request.POST, prefix="member")
             if member_form.is_valid() and _attempt(
                 request,
                 lambda: services.membership_add(actor=request.user, group=group, **member_form.cleaned_data),
@@ -127,12 +129,17 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
                 "Meeting scheduled.",
             ):
                 return redirect("governance:meeting-detail", pk=created[0].pk)
-    memberships = selectors.membership_list(principal=request.user).filter(group=group).order_by("-term_end", "role")
+    members = MembershipFilter(
+        request.GET, queryset=selectors.membership_list(principal=request.user).filter(group=group)
+    )
+    page, query = paginate(request, members.qs.order_by("role", "person__last_name", "pk"))
     meetings = selectors.meeting_list(principal=request.user).filter(groups=group)
     followup = selectors.recommendation_followup(principal=request.user, group=group)
     context = {
         "group": group,
-        "memberships": memberships,
+        "filter": members,
+        "page": page,
+        "query": query,
         "calendar": _calendar(meetings),
         "followup": followup,
         "board": [(RecommendationStatus(s), followup["board"][s]) for s in RecommendationStatus.values],
@@ -370,9 +377,9 @@ def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def edition_list(request: AuthedRequest) -> HttpResponse:
-    editions = selectors.edition_list(principal=request.user).order_by("-year")
-    page, query = paginate(request, editions)
-    return render(request, "governance/edition_list.html", {"page": page, "query": query})
+    editions = EditionFilter(request.GET, queryset=selectors.edition_list(principal=request.user).order_by("-year"))
+    page, query = paginate(request, editions.qs)
+    return render(request, "governance/edition_list.html", {"filter": editions, "page": page, "query": query})
 
 
 @login_required
