@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accord.exports",
     "accord.analysis",
     "accord.programme",
+    "accord.governance",
     "accord.web",
 ]
 
@@ -329,6 +330,19 @@ SPECTACULAR_SETTINGS = {
         "SponsorshipKindEnum": "accord.programme.choices.SponsorshipKind",
         "InKindItemEnum": "accord.programme.choices.InKindItem",
         "EnrolmentStatusEnum": "accord.programme.choices.EnrolmentStatus",
+        "RoleEnum": "accord.core.choices.Role",
+        "GroupKindEnum": "accord.governance.choices.GroupKind",
+        "MembershipRoleEnum": "accord.governance.choices.MembershipRole",
+        "AttendanceStatusEnum": "accord.governance.choices.AttendanceStatus",
+        "RecommendationAreaEnum": "accord.governance.choices.RecommendationArea",
+        "RecommendationStatusEnum": "accord.governance.choices.RecommendationStatus",
+        "PracticeTopicEnum": "accord.governance.choices.PracticeTopic",
+        "CrimeTypeEnum": "accord.governance.choices.CrimeType",
+        "OperationStatusEnum": "accord.governance.choices.OperationStatus",
+        "PaperStatusEnum": "accord.governance.choices.PaperStatus",
+        "SpeakerSectorEnum": "accord.governance.choices.SpeakerSector",
+        "SessionKindEnum": "accord.governance.choices.SessionKind",
+        "RegistrationStatusEnum": "accord.governance.choices.RegistrationStatus",
     },
 }
 

@@ -5,22 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 
 __all__ = ["mail_after_commit"]
 
 
-def mail_after_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+def mail_after_commit(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
     """Queue ``templates/<template>.txt`` (first line: the subject) to ``to`` after commit.
 
+    ``attachments`` are ``(filename, content, mimetype)``, e.g. an iCalendar invitation.
     A rolled-back change sends nothing; a failed send does not undo the change.
     """
     text = render_to_string(f"{template}.txt", {"base_url": settings.ACCORD_BASE_URL, **context})
     subject, _, body = text.strip().partition("\n")
+    files = list(attachments or [])
 
     def send() -> None:
-        send_mail(subject.strip(), body.strip() + "\n", None, [to], fail_silently=False)
+        message = EmailMessage(subject.strip(), body.strip() + "\n", None, [to])
+        for name, content, mimetype in files:
+            message.attach(name, content, mimetype)
+        message.send(fail_silently=False)
 
     transaction.on_commit(send)

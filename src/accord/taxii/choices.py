@@ -23,4 +23,5 @@ SPEC_FIELDS: dict[str, str] = {
     "type": "type__in",
     "data_category": "data_category__in",
     "organisation": "organisation_id__in",
+    "stix_id": "stix_id__in",
 }

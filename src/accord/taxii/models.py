@@ -22,7 +22,8 @@ class Collection(models.Model):
     What it holds is data: ``kind`` says whether it takes writes (an ``inbox`` is where one
     organisation posts its data, as submissions under its agreement); ``spec`` narrows the
     objects (``{"region": ["europe"]}``, ``{"crime_type": ["bec"]}``; keys in
-    :data:`accord.taxii.choices.SPEC_FIELDS`). Whatever the spec, every read goes through
+    :data:`accord.taxii.choices.SPEC_FIELDS`); ``readers`` narrows who may read an operation's
+    collection to the operation's participants. Whatever the spec, every read goes through
     :mod:`accord.policy`: a collection never shows more than its reader may see anyway.
     """
 
@@ -44,6 +45,12 @@ class Collection(models.Model):
         default=True,
         help_text="Inbox only: its organisation's people may read back (and delete) what the organisation shared. "
         "Off makes it a write-only drop box.",
+    )
+    readers = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="readable_collections",
+        help_text="Operation only: when any are named, only their people (and host staff) may read it.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -60,13 +60,19 @@ def _access(principal: User, collection: Collection) -> CollectionAccess:
         can_write = own and has_perm(principal, Perm.SHARING_SUBMIT)
         can_read = own and collection.read_back and has_perm(principal, Perm.SHARING_READ)
         return CollectionAccess(collection, can_read, can_write)
-    return CollectionAccess(collection, has_perm(principal, Perm.SHARING_READ), False)
+    can_read = has_perm(principal, Perm.SHARING_READ)
+    if collection.kind == CollectionKind.OPERATION and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+        readers = {organisation.pk for organisation in collection.readers.all()}
+        can_read = can_read and (not readers or principal.organisation_id in readers)
+    return CollectionAccess(collection, can_read, False)
 
 
 def collection_list(*, principal: User) -> list[CollectionAccess]:
     """The collections a person may use (TAXII 2.1 §5.1): the read collections, and the inbox of
     their own organisation. Collections they can neither read nor write are not listed."""
-    rows = Collection.objects.filter(~Q(kind=CollectionKind.INBOX) | Q(organisation_id=principal.organisation_id))
+    rows = Collection.objects.filter(
+        ~Q(kind=CollectionKind.INBOX) | Q(organisation_id=principal.organisation_id)
+    ).prefetch_related("readers")
     found = [_access(principal, c) for c in rows.order_by("kind", "title")]
     return [a for a in found if a.can_read or a.can_write]
 

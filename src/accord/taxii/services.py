@@ -43,8 +43,10 @@ def collection_create(
     spec: dict[str, Any] | None = None,
     organisation: Organisation | None = None,
     read_back: bool = True,
+    readers: list[Organisation] | None = None,
 ) -> Collection:
-    """A collection from data: its kind (inbox or read) and spec (which objects)."""
+    """A collection from data: its kind (inbox or read) and spec (which objects); ``readers``
+    (an operation's participants) limit who may read an operation's collection."""
     spec = spec or {}
     errors = spec_errors(spec)
     if errors:
@@ -53,6 +55,8 @@ def collection_create(
         raise ValidationFailed(f"kind: one of {', '.join(CollectionKind.values)}.", details={"kind": ["Invalid."]})
     if (kind == CollectionKind.INBOX) != (organisation is not None):
         raise ValidationFailed("organisation: an inbox, and only an inbox, belongs to an organisation.")
+    if readers and kind != CollectionKind.OPERATION:
+        raise ValidationFailed("readers: only an operation's collection is limited to named readers.")
     fields = {
         "kind": kind,
         "title": title,
@@ -64,6 +68,8 @@ def collection_create(
     collection, _ = Collection.objects.update_or_create(
         alias=alias, defaults=fields, create_defaults={"id": _stable_id(alias), **fields}
     )
+    if readers is not None:
+        collection.readers.set(readers)
     return collection
 
 

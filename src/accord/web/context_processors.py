@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items += [
         ("Agreements", reverse("partners:agreement-list")),
         ("Secondment & training", reverse("programme:home")),
+        ("Governance", reverse("governance:group-list")),
+        ("Operations", reverse("governance:operation-list")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]

@@ -7,177 +7,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analysis', '0001_initial'),
-        ('core', '0004_scheduledrun'),
-        ('sharing', '0008_body_without_json_check'),
+        ("analysis", "0001_initial"),
+        ("core", "0004_scheduledrun"),
+        ("sharing", "0008_body_without_json_check"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('named', models.BooleanField(default=False, help_text='Named by an analyst (kept on merges).')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_seen', models.DateTimeField(blank=True, null=True)),
-                ('last_seen', models.DateTimeField(blank=True, null=True)),
-                ('objects_count', models.PositiveIntegerField(default=0)),
-                ('observables_count', models.PositiveIntegerField(default=0)),
-                ('organisations_count', models.PositiveIntegerField(default=0)),
-                ('regions', models.JSONField(blank=True, default=list)),
-                ('crime_types', models.JSONField(blank=True, default=list, help_text='europol-incident machine tags.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("named", models.BooleanField(default=False, help_text="Named by an analyst (kept on merges).")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_seen", models.DateTimeField(blank=True, null=True)),
+                ("last_seen", models.DateTimeField(blank=True, null=True)),
+                ("objects_count", models.PositiveIntegerField(default=0)),
+                ("observables_count", models.PositiveIntegerField(default=0)),
+                ("organisations_count", models.PositiveIntegerField(default=0)),
+                ("regions", models.JSONField(blank=True, default=list)),
+                ("crime_types", models.JSONField(blank=True, default=list, help_text="europol-incident machine tags.")),
             ],
             options={
-                'ordering': ('-last_seen', '-pk'),
+                "ordering": ("-last_seen", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='CampaignBridge',
+            name="CampaignBridge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('object_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sharing.stixobject')),
-                ('object_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sharing.stixobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "object_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sharing.stixobject"
+                    ),
+                ),
+                (
+                    "object_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sharing.stixobject"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CampaignMember',
+            name="CampaignMember",
             fields=[
-                ('stix_object', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='sharing.stixobject')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='analysis.campaign')),
+                (
+                    "stix_object",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="sharing.stixobject",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="analysis.campaign"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CampaignNote',
+            name="CampaignNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='analysis.campaign')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="analysis.campaign"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('created_at', 'pk'),
+                "ordering": ("created_at", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='Correlation',
+            name="Correlation",
             fields=[
-                ('observable', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='correlation', serialize=False, to='sharing.observable')),
-                ('organisation_count', models.PositiveIntegerField()),
-                ('object_count', models.PositiveIntegerField()),
-                ('benign', models.CharField(blank=True, help_text='The list that names the value as benign.', max_length=200)),
-                ('over_correlating', models.BooleanField(default=False)),
-                ('correlated_at', models.DateTimeField(blank=True, help_text='When a second organisation reported it.', null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "observable",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="correlation",
+                        serialize=False,
+                        to="sharing.observable",
+                    ),
+                ),
+                ("organisation_count", models.PositiveIntegerField()),
+                ("object_count", models.PositiveIntegerField()),
+                (
+                    "benign",
+                    models.CharField(blank=True, help_text="The list that names the value as benign.", max_length=200),
+                ),
+                ("over_correlating", models.BooleanField(default=False)),
+                (
+                    "correlated_at",
+                    models.DateTimeField(blank=True, help_text="When a second organisation reported it.", null=True),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation_count', 'object_count'], name='analysis_corr_counts')],
+                "indexes": [models.Index(fields=["organisation_count", "object_count"], name="analysis_corr_counts")],
             },
         ),
         migrations.CreateModel(
-            name='ExclusionList',
+            name="ExclusionList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='IntelReport',
+            name="IntelReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stix_id', models.CharField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('summary', models.TextField()),
-                ('assessment', models.TextField(blank=True)),
-                ('tlp', models.CharField(choices=[('clear', 'TLP:CLEAR'), ('green', 'TLP:GREEN'), ('amber', 'TLP:AMBER'), ('amber+strict', 'TLP:AMBER+STRICT'), ('red', 'TLP:RED')], default='amber', max_length=16)),
-                ('audience', models.CharField(choices=[('organisations', 'Named organisations'), ('regions', 'Organisations of regions'), ('law_enforcement', 'Member-country law enforcement')], max_length=16)),
-                ('audience_regions', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('disseminated', 'Disseminated')], default='draft', max_length=16)),
-                ('dissemination', models.JSONField(blank=True, default=dict, help_text='The dissemination check: recipients, included, blocked.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('disseminated_at', models.DateTimeField(blank=True, null=True)),
-                ('audience_organisations', models.ManyToManyField(blank=True, related_name='+', to='core.organisation')),
-                ('campaigns', models.ManyToManyField(blank=True, related_name='reports', to='analysis.campaign')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('delivered_to', models.ManyToManyField(blank=True, related_name='+', to='core.organisation')),
-                ('objects_included', models.ManyToManyField(blank=True, related_name='+', to='sharing.stixobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stix_id", models.CharField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                ("summary", models.TextField()),
+                ("assessment", models.TextField(blank=True)),
+                (
+                    "tlp",
+                    models.CharField(
+                        choices=[
+                            ("clear", "TLP:CLEAR"),
+                            ("green", "TLP:GREEN"),
+                            ("amber", "TLP:AMBER"),
+                            ("amber+strict", "TLP:AMBER+STRICT"),
+                            ("red", "TLP:RED"),
+                        ],
+                        default="amber",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("organisations", "Named organisations"),
+                            ("regions", "Organisations of regions"),
+                            ("law_enforcement", "Member-country law enforcement"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("audience_regions", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("disseminated", "Disseminated")], default="draft", max_length=16
+                    ),
+                ),
+                (
+                    "dissemination",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The dissemination check: recipients, included, blocked."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("disseminated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "audience_organisations",
+                    models.ManyToManyField(blank=True, related_name="+", to="core.organisation"),
+                ),
+                ("campaigns", models.ManyToManyField(blank=True, related_name="reports", to="analysis.campaign")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("delivered_to", models.ManyToManyField(blank=True, related_name="+", to="core.organisation")),
+                ("objects_included", models.ManyToManyField(blank=True, related_name="+", to="sharing.stixobject")),
             ],
             options={
-                'ordering': ('-created_at', '-pk'),
+                "ordering": ("-created_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='LinkCut',
+            name="LinkCut",
             fields=[
-                ('observable', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='sharing.observable')),
-                ('reason', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "observable",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="sharing.observable",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ExclusionEntry',
+            name="ExclusionEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('ipv4', 'IPv4 address'), ('ipv6', 'IPv6 address'), ('domain', 'Domain name'), ('url', 'URL'), ('email', 'E-mail address'), ('md5', 'MD5 hash'), ('sha1', 'SHA-1 hash'), ('sha256', 'SHA-256 hash'), ('iban', 'IBAN'), ('btc', 'Bitcoin address'), ('eth', 'Ethereum address'), ('xmr', 'Monero address'), ('phone', 'Phone number')], max_length=16)),
-                ('pattern', models.CharField(max_length=2048)),
-                ('comment', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('exclusion_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='analysis.exclusionlist')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("ipv4", "IPv4 address"),
+                            ("ipv6", "IPv6 address"),
+                            ("domain", "Domain name"),
+                            ("url", "URL"),
+                            ("email", "E-mail address"),
+                            ("md5", "MD5 hash"),
+                            ("sha1", "SHA-1 hash"),
+                            ("sha256", "SHA-256 hash"),
+                            ("iban", "IBAN"),
+                            ("btc", "Bitcoin address"),
+                            ("eth", "Ethereum address"),
+                            ("xmr", "Monero address"),
+                            ("phone", "Phone number"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("pattern", models.CharField(max_length=2048)),
+                ("comment", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "exclusion_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="analysis.exclusionlist"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('type', 'pattern'),
-                'constraints': [models.UniqueConstraint(fields=('exclusion_list', 'type', 'pattern'), name='analysis_exclusion_unique')],
+                "ordering": ("type", "pattern"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("exclusion_list", "type", "pattern"), name="analysis_exclusion_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ObservableSource',
+            name="ObservableSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_count', models.PositiveIntegerField()),
-                ('observable', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='sharing.observable')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("object_count", models.PositiveIntegerField()),
+                (
+                    "observable",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="sharing.observable",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.organisation"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('observable', 'organisation'), name='analysis_source_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("observable", "organisation"), name="analysis_source_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Sighting',
+            name="Sighting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(default=1)),
-                ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2, where it was seen.', max_length=2)),
-                ('region', models.CharField(blank=True, choices=[('africa', 'Africa'), ('americas', 'Americas'), ('asia_south_pacific', 'Asia & South Pacific'), ('europe', 'Europe'), ('mena', 'Middle East & North Africa')], max_length=32)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('observable', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sightings', to='sharing.observable')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stix_object', models.ForeignKey(blank=True, help_text='A STIX sighting.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sharing.stixobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(default=1)),
+                (
+                    "country",
+                    models.CharField(blank=True, help_text="ISO 3166-1 alpha-2, where it was seen.", max_length=2),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("africa", "Africa"),
+                            ("americas", "Americas"),
+                            ("asia_south_pacific", "Asia & South Pacific"),
+                            ("europe", "Europe"),
+                            ("mena", "Middle East & North Africa"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "observable",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sightings", to="sharing.observable"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.organisation"
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stix_object",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A STIX sighting.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sharing.stixobject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-last_seen', '-pk'),
-                'indexes': [models.Index(fields=['observable', 'last_seen'], name='analysis_sighting_obs')],
+                "ordering": ("-last_seen", "-pk"),
+                "indexes": [models.Index(fields=["observable", "last_seen"], name="analysis_sighting_obs")],
             },
         ),
     ]

@@ -1,5 +1,5 @@
-"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host and the
-standard TAXII collections."""
+"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host, the
+standard TAXII collections and the governance groups (the expert group and the five regional working groups)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from accord.core.services import host_ensure
+from accord.governance.services import groups_ensure
 from accord.taxii.services import collections_sync
 
 DEFAULT_HOST = "International Cybercrime Directorate"
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         host = host_ensure(name=options["host_name"], country=options["host_country"])
         collections_sync()
+        groups_ensure()
         database = settings.DATABASES["default"]
         where = database["NAME"] if "sqlite" in database["ENGINE"] else f"{database['ENGINE'].rsplit('.', 1)[-1]}"
         self.stdout.write(self.style.SUCCESS(f"Accord ready in {home} (database: {where}; host: {host.name})."))

@@ -1,0 +1,12 @@
+"""Application config for :mod:`accord.governance`."""
+
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    """The expert group and regional working groups, their meetings and recommendations, the
+    good-practices library, joint operations and the annual conference."""
+
+    name = "accord.governance"
+    label = "governance"
+    verbose_name = "Governance and operations"

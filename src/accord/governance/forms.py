@@ -1,0 +1,144 @@
+"""Forms of the governance UI: shape only; the services enforce the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accord.core.choices import Tlp
+from accord.core.models import Organisation, User
+from accord.core.regions import country_choices
+from accord.governance.choices import (
+    AttendanceStatus,
+    CrimeType,
+    MembershipRole,
+    PracticeTopic,
+    RecommendationArea,
+    SpeakerSector,
+)
+from accord.governance.models import Group
+
+__all__ = [
+    "AttendanceForm",
+    "MeetingForm",
+    "MembershipForm",
+    "MinutesForm",
+    "OperationForm",
+    "OutcomeForm",
+    "PracticeForm",
+    "RecommendationForm",
+    "RegistrationForm",
+    "TransitionForm",
+]
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class MembershipForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).select_related("organisation"))
+    role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.MEMBER)
+    term_start = forms.DateField(widget=DATE)
+    term_end = forms.DateField(widget=DATE, required=False)
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.all(), widget=forms.CheckboxSelectMultiple)
+    starts_at = forms.DateTimeField(widget=DATETIME)
+    ends_at = forms.DateTimeField(widget=DATETIME)
+    city = forms.CharField(max_length=100)
+    country = forms.ChoiceField(choices=country_choices)
+    themes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line.")
+    agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="One item per line.")
+
+    def cleaned(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["groups"] = list(data["groups"])
+        data["themes"], data["agenda"] = _lines(data["themes"]), _lines(data["agenda"])
+        return data
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False, help_text="Markdown.")
+
+
+class AttendanceForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True))
+    status = forms.ChoiceField(choices=AttendanceStatus.choices)
+
+
+class RecommendationForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=Group.objects.all())
+    title = forms.CharField(max_length=200)
+    area = forms.ChoiceField(choices=RecommendationArea.choices)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    due_date = forms.DateField(widget=DATE, required=False)
+
+    def __init__(self, *args: Any, groups: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(max_length=32)
+    note = forms.CharField(required=False)
+
+
+class PracticeForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=Group.objects.all())
+    title = forms.CharField(max_length=200)
+    topic = forms.ChoiceField(choices=PracticeTopic.choices)
+    tlp = forms.ChoiceField(choices=[c for c in Tlp.choices if c[0] != Tlp.RED], initial=Tlp.AMBER)
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown.")
+    document = forms.FileField(required=False)
+
+    def cleaned(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
+        return data
+
+
+class OperationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    crime_types = forms.MultipleChoiceField(choices=CrimeType.choices, widget=forms.CheckboxSelectMultiple)
+    lead = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind__in=["law_enforcement", "international_org"])
+    )
+    participants = forms.ModelMultipleChoiceField(queryset=Organisation.objects.all(), required=False)
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(widget=DATE, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class OutcomeForm(forms.Form):
+    date = forms.DateField(widget=DATE)
+    country = forms.ChoiceField(choices=[("", "—"), *country_choices()], required=False)
+    arrests = forms.IntegerField(initial=0)
+    searches = forms.IntegerField(initial=0)
+    servers_taken_down = forms.IntegerField(initial=0)
+    domains_taken_down = forms.IntegerField(initial=0)
+    accounts_blocked = forms.IntegerField(initial=0)
+    funds_frozen = forms.DecimalField(initial=0, decimal_places=2)
+    funds_recovered = forms.DecimalField(initial=0, decimal_places=2)
+    currency = forms.CharField(max_length=3, required=False)
+    victims_identified = forms.IntegerField(initial=0)
+    victims_notified = forms.IntegerField(initial=0)
+    devices_remediated = forms.IntegerField(initial=0)
+    note = forms.CharField(required=False)
+
+
+class RegistrationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    organisation = forms.CharField(max_length=200, required=False)
+    sector = forms.ChoiceField(choices=SpeakerSector.choices)
+    country = forms.ChoiceField(choices=country_choices)

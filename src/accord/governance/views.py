@@ -1,0 +1,422 @@
+"""Governance UI: group pages (members, meetings calendar, recommendations board), meeting
+pages, the follow-up list, the good-practices library, operation pages with their dashboard
+and printable closing report, and conference pages.
+
+Thin: forms check shape, services decide, selectors read. A refused change is shown as a
+message naming the rule; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.roles import Perm, has_perm
+from accord.governance import selectors, services
+from accord.governance.choices import (
+    OPERATION_TRANSITIONS,
+    OUTCOME_COUNTS,
+    RECOMMENDATION_TRANSITIONS,
+    RecommendationStatus,
+)
+from accord.governance.filters import (
+    EditionFilter,
+    MeetingFilter,
+    MembershipFilter,
+    OperationFilter,
+    PracticeFilter,
+    RecommendationFilter,
+    RegistrationFilter,
+)
+from accord.governance.forms import (
+    AttendanceForm,
+    MeetingForm,
+    MembershipForm,
+    MinutesForm,
+    OperationForm,
+    OutcomeForm,
+    PracticeForm,
+    RecommendationForm,
+    RegistrationForm,
+    TransitionForm,
+)
+from accord.web.views import AuthedRequest, paginate
+
+__all__ = [
+    "edition_detail",
+    "edition_list",
+    "group_detail",
+    "group_list",
+    "meeting_detail",
+    "meeting_list",
+    "operation_detail",
+    "operation_list",
+    "operation_report",
+    "practice_list",
+    "recommendation_list",
+    "recommendation_transition",
+]
+
+
+def _manage(request: AuthedRequest) -> bool:
+    return has_perm(request.user, Perm.GOVERNANCE_MANAGE)
+
+
+def _attempt(request: AuthedRequest, call: Callable[[], Any], success: str) -> bool:
+    """Call a service; a business error becomes a message naming the rule, not a 500."""
+    try:
+        call()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _found(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _calendar(meetings: Any) -> list[tuple[str, list[Any]]]:
+    """Meetings grouped by month, soonest first."""
+    ordered = sorted(meetings, key=lambda m: m.starts_at)
+    return [(month, list(items)) for month, items in groupby(ordered, key=lambda m: f"{m.starts_at:%B %Y}")]
+
+
+@login_required
+def group_list(request: AuthedRequest) -> HttpResponse:
+    groups = selectors.group_list(principal=request.user).order_by("kind", "name")
+    return render(request, "governance/group_list.html", {"groups": groups})
+
+
+@login_required
+def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Members, the meetings calendar and the recommendations board of one group."""
+    group = _found(lambda: selectors.group_get(principal=request.user, pk=slug))
+    manage = _manage(request)
+    member_form = MembershipForm(initial={"term_start": timezone.localdate()}, prefix="member")
+    meeting_form = MeetingForm(initial={"groups": [group.pk]})
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("Programme managers only.")
+        if request.POST.get("op") == "member":
+            member_form = MembershipForm(request.POST, prefix="member")
+            if member_form.is_valid() and _attempt(
+                request,
+                lambda: services.membership_add(actor=request.user, group=group, **member_form.cleaned_data),
+                "Member added.",
+            ):
+                return redirect("governance:group-detail", slug=group.slug)
+        elif request.POST.get("op") == "meeting":
+            meeting_form = MeetingForm(request.POST)
+            created: list[Any] = []
+            if meeting_form.is_valid() and _attempt(
+                request,
+                lambda: created.append(services.meeting_schedule(actor=request.user, **meeting_form.cleaned())),
+                "Meeting scheduled.",
+            ):
+                return redirect("governance:meeting-detail", pk=created[0].pk)
+    members = MembershipFilter(
+        request.GET, queryset=selectors.membership_list(principal=request.user).filter(group=group)
+    )
+    page, query = paginate(request, members.qs.order_by("role", "person__last_name", "pk"))
+    meetings = selectors.meeting_list(principal=request.user).filter(groups=group)
+    followup = selectors.recommendation_followup(principal=request.user, group=group)
+    context = {
+        "group": group,
+        "filter": members,
+        "page": page,
+        "query": query,
+        "calendar": _calendar(meetings),
+        "followup": followup,
+        "board": [(RecommendationStatus(s), followup["board"][s]) for s in RecommendationStatus.values],
+        "transitions": RECOMMENDATION_TRANSITIONS,
+        "manage": manage,
+        "member_form": member_form,
+        "meeting_form": meeting_form,
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/group_detail.html", context)
+
+
+@login_required
+def meeting_list(request: AuthedRequest) -> HttpResponse:
+    filterset = MeetingFilter(request.GET, queryset=selectors.meeting_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    return render(request, "governance/meeting_list.html", {"filter": filterset, "page": page, "query": query})
+
+
+@login_required
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A meeting: agenda, attendance, minutes (Markdown rendered safely), documents,
+    recommendations; managers record minutes, attendance and recommendations and invite."""
+    meeting = _found(lambda: selectors.meeting_get(principal=request.user, pk=pk))
+    manage = _manage(request)
+    groups = meeting.groups.all()
+    rec_form = RecommendationForm(groups=groups)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("Programme managers only.")
+        op = request.POST.get("op")
+        done = False
+        if op == "minutes":
+            form = MinutesForm(request.POST)
+            done = form.is_valid() and _attempt(
+                request,
+                lambda: services.meeting_set_minutes(actor=request.user, meeting=meeting, **form.cleaned_data),
+                "Minutes saved.",
+            )
+        elif op == "attendance":
+            attendance = AttendanceForm(request.POST)
+            done = attendance.is_valid() and _attempt(
+                request,
+                lambda: services.attendance_record(actor=request.user, meeting=meeting, **attendance.cleaned_data),
+                "Attendance recorded.",
+            )
+        elif op == "invite":
+            done = _attempt(
+                request, lambda: services.meeting_invite(actor=request.user, meeting=meeting), "Invitations sent."
+            )
+        elif op == "recommendation":
+            rec_form = RecommendationForm(request.POST, groups=groups)
+            done = rec_form.is_valid() and _attempt(
+                request,
+                lambda: services.recommendation_create(actor=request.user, meeting=meeting, **rec_form.cleaned_data),
+                "Recommendation recorded.",
+            )
+        if done:
+            return redirect("governance:meeting-detail", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "groups": groups,
+        "manage": manage,
+        "minutes_form": MinutesForm(initial={"minutes": meeting.minutes}),
+        "attendance_form": AttendanceForm(),
+        "rec_form": rec_form,
+        "transitions": RECOMMENDATION_TRANSITIONS,
+    }
+    return render(request, "governance/meeting_detail.html", context)
+
+
+@login_required
+def recommendation_list(request: AuthedRequest) -> HttpResponse:
+    """The follow-up list: filter by region, group, status, area, overdue."""
+    filterset = RecommendationFilter(request.GET, queryset=selectors.recommendation_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query,
+        "manage": _manage(request),
+        "transitions": RECOMMENDATION_TRANSITIONS,
+    }
+    return render(request, "governance/recommendation_list.html", context)
+
+
+@login_required
+@require_POST
+def recommendation_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Move a recommendation one step (from the board, the meeting page or the list)."""
+    recommendation = _found(lambda: selectors.recommendation_get(principal=request.user, pk=pk))
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.recommendation_transition(
+                actor=request.user, recommendation=recommendation, **form.cleaned_data
+            ),
+            f"Recommendation moved to {form.cleaned_data['to'].replace('_', ' ')}.",
+        )
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("governance:meeting-detail", pk=recommendation.meeting_id)
+
+
+@login_required
+def practice_list(request: AuthedRequest) -> HttpResponse:
+    """The good-practices library: search, filter by topic, tag and TLP; members share."""
+    form = PracticeForm()
+    if request.method == "POST":
+        form = PracticeForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned()
+            upload = data.pop("document")
+            if _attempt(
+                request,
+                lambda: services.practice_create(
+                    actor=request.user, stream=upload, filename=upload.name if upload else "", **data
+                ),
+                "Shared in the library.",
+            ):
+                return redirect("governance:practice-list")
+    filterset = PracticeFilter(request.GET, queryset=selectors.practice_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    return render(
+        request, "governance/practice_list.html", {"filter": filterset, "page": page, "query": query, "form": form}
+    )
+
+
+@login_required
+def operation_list(request: AuthedRequest) -> HttpResponse:
+    manage = _manage(request)
+    form = OperationForm()
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("Programme managers only.")
+        form = OperationForm(request.POST)
+        created: list[Any] = []
+        if form.is_valid() and _attempt(
+            request,
+            lambda: created.append(
+                services.operation_create(
+                    actor=request.user,
+                    **(form.cleaned_data | {"participants": list(form.cleaned_data["participants"])}),
+                )
+            ),
+            "Operation planned.",
+        ):
+            return redirect("governance:operation-detail", pk=created[0].pk)
+    filterset = OperationFilter(request.GET, queryset=selectors.operation_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page, "query": query, "manage": manage, "form": form}
+    return render(request, "governance/operation_list.html", context)
+
+
+def _dashboard(operation: Any) -> dict[str, Any]:
+    totals = selectors.operation_totals(operation=operation)
+    top = max([totals[name] for name in OUTCOME_COUNTS] + [1])
+    bars = [
+        {"label": name.replace("_", " ").capitalize(), "value": totals[name], "width": round(100 * totals[name] / top)}
+        for name in OUTCOME_COUNTS
+    ]
+    return {"totals": totals, "bars": bars}
+
+
+@login_required
+def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An operation: dashboard of outcome totals, phases, participants, the linked intelligence
+    the reader may see, outcomes; managers move it, link objects and record outcomes."""
+    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
+    manage = _manage(request)
+    outcome_form = OutcomeForm(initial={"date": timezone.localdate()})
+    if request.method == "POST":
+        op = request.POST.get("op")
+        done = False
+        if op == "link":
+            done = _attempt(
+                request,
+                lambda: services.operation_link_object(
+                    actor=request.user, operation=operation, stix_id=request.POST.get("stix_id", "")
+                ),
+                "Object linked.",
+            )
+        elif not manage:
+            raise PermissionDenied("Programme managers only.")
+        elif op == "transition":
+            done = _attempt(
+                request,
+                lambda: services.operation_transition(
+                    actor=request.user,
+                    operation=operation,
+                    to=request.POST.get("to", ""),
+                    closing_summary=request.POST.get("closing_summary", ""),
+                ),
+                "Operation updated.",
+            )
+        elif op == "outcome":
+            outcome_form = OutcomeForm(request.POST)
+            done = outcome_form.is_valid() and _attempt(
+                request,
+                lambda: services.operation_record_outcome(
+                    actor=request.user, operation=operation, **outcome_form.cleaned_data
+                ),
+                "Outcome recorded.",
+            )
+        if done:
+            return redirect("governance:operation-detail", pk=operation.pk)
+    context = {
+        "operation": operation,
+        "manage": manage,
+        "can_link": manage or has_perm(request.user, Perm.ANALYSIS_WORK),
+        "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "outcomes": operation.outcomes.all(),
+        "next": OPERATION_TRANSITIONS[operation.status],
+        "outcome_form": outcome_form,
+        **_dashboard(operation),
+    }
+    return render(request, "governance/operation_detail.html", context)
+
+
+@login_required
+def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The closing report: a printable page of the operation, its phases and outcomes."""
+    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
+    context = {
+        "operation": operation,
+        "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "outcomes": operation.outcomes.all(),
+        "generated_at": timezone.now(),
+        **_dashboard(operation),
+    }
+    return render(request, "governance/operation_report.html", context)
+
+
+@login_required
+def edition_list(request: AuthedRequest) -> HttpResponse:
+    editions = EditionFilter(request.GET, queryset=selectors.edition_list(principal=request.user).order_by("-year"))
+    page, query = paginate(request, editions.qs)
+    return render(request, "governance/edition_list.html", {"filter": editions, "page": page, "query": query})
+
+
+@login_required
+def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
+    """An edition: programme, statistics by sector and region, registrations (staff)."""
+    edition = _found(lambda: selectors.edition_get(principal=request.user, pk=year))
+    manage = _manage(request)
+    form = RegistrationForm(
+        initial={
+            "name": request.user.get_full_name(),
+            "email": request.user.email,
+            "country": request.user.organisation.country,
+        }
+    )
+    if request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_valid() and _attempt(
+            request,
+            lambda: services.registration_create(actor=request.user, edition=edition, **form.cleaned_data),
+            "Registered.",
+        ):
+            return redirect("governance:edition-detail", year=edition.year)
+    stats = selectors.edition_statistics(edition=edition) if manage else None
+    registrations = RegistrationFilter(
+        request.GET, queryset=selectors.registration_list(principal=request.user).filter(edition=edition)
+    )
+    page, query = paginate(request, registrations.qs)
+    top = max([row["registered"] for row in (stats["by_sector"] + stats["by_region"])] + [1]) if stats else 1
+    context = {
+        "edition": edition,
+        "sessions": selectors.session_list(principal=request.user).filter(edition=edition),
+        "stats": stats,
+        "top": top,
+        "filter": registrations,
+        "page": page,
+        "query": query,
+        "form": form,
+        "manage": manage,
+    }
+    return render(request, "governance/edition_detail.html", context)

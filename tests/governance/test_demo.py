@@ -1,0 +1,29 @@
+"""The governance demo: believable data on top of the partners' and the sharing demo, loaded once."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+
+from accord.core.audit import audit_verify
+from accord.core.models import User
+from accord.governance import selectors
+from accord.governance.models import Membership, Operation, Recommendation
+
+
+def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("demo", stdout=io.StringIO())
+    seats = Membership.objects.count()
+    call_command("demo", stdout=io.StringIO())
+    assert Membership.objects.count() == seats > 0
+    assert Recommendation.objects.filter(status="implemented").exists()
+    assert any(r.overdue for r in Recommendation.objects.all())
+    first_light = Operation.objects.get(codename="first-light-2026")
+    assert (
+        first_light.object_links.exists() and first_light.collection.readers.count() == first_light.participants.count()
+    )
+    brazil = User.objects.get(username="l.almeida")
+    assert first_light in selectors.operation_list(principal=brazil)
+    assert audit_verify().ok
