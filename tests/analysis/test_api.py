@@ -331,3 +331,30 @@ def test_known_benign_values_stay_out_of_detection_exports(api_for, sharers):
     blocklist = export("blocklist")
     assert MULE_IP in blocklist and "8.8.8.8" not in blocklist and "194.147.78.77" not in blocklist
     assert "8.8.8.8" in export("csv")  # only detection formats leave them out
+
+
+def test_analysts_grade_objects_and_the_score_follows(api_for, sharers):
+    kestrel, _ = sharers
+    share(api_for(kestrel), indicator(1, domain(PHISH)))
+    analyst = api_for("analyst")
+    before = analyst.get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    stix_id = indicator(1, "")["id"]
+    graded = analyst.post(
+        "/api/v1/gradings/",
+        {"object": stix_id, "reliability": "A", "credibility": 1, "reason": "confirmed"},
+        format="json",
+    )
+    assert graded.json() == {"graded_versions": 1}
+    after = analyst.get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    assert after["sources"][0]["weight"] == 0.95 and after["score"] > before["score"]
+    assert AuditEvent.objects.filter(action="object.grade", object_id=stix_id, justification="confirmed").exists()
+    for body, status in (
+        ({"object": stix_id, "credibility": 6, "reason": "x"}, 400),
+        ({"object": stix_id, "reliability": "E", "reason": "x"}, 400),
+        ({"object": stix_id, "reason": "x"}, 400),
+        ({"object": "indicator--nope", "reliability": "B", "reason": "x"}, 404),
+    ):
+        assert analyst.post("/api/v1/gradings/", body, format="json").status_code == status, body
+    assert StixObject.objects.get().reliability == "A"
+    body = {"object": stix_id, "reliability": "D", "reason": "x"}
+    assert api_for(kestrel).post("/api/v1/gradings/", body, format="json").status_code == 403

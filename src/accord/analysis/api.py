@@ -38,6 +38,7 @@ __all__ = [
     "CampaignViewSet",
     "CorrelationViewSet",
     "ExclusionListViewSet",
+    "GradingView",
     "ReportViewSet",
     "ScoreView",
     "SightingViewSet",
@@ -545,3 +546,28 @@ class ScoreView(APIView):
         principal = principal_of(request)
         observable = selectors.observable_for_score(principal=principal, pk=pk)
         return Response(observable_score(principal=principal, observable=observable).as_dict())
+
+
+class GradingSerializer(serializers.Serializer[Any]):
+    object = serializers.CharField(help_text="The STIX id; every version is graded.")
+    reliability = serializers.CharField(required=False, help_text="Source reliability A–D or X.")
+    credibility = serializers.IntegerField(required=False, help_text="Information credibility 1–4.")
+    reason = serializers.CharField(max_length=500)
+
+
+class GradingView(APIView):
+    """An analyst grades an object: reliability overriding the source's grade, credibility."""
+
+    action_perms: ClassVar[dict[str, Perm]] = {"post": Perm.ANALYSIS_WORK}
+
+    @extend_schema(request=GradingSerializer, responses=dict)
+    def post(self, request: Request) -> Response:
+        data = validated(GradingSerializer, request.data)
+        count = services.object_grade(
+            actor=principal_of(request),
+            stix_id=data["object"],
+            reliability=data.get("reliability"),
+            credibility=data.get("credibility"),
+            reason=data["reason"],
+        )
+        return Response({"graded_versions": count})

@@ -19,6 +19,7 @@ router.register("enrichments", enrichment_api.EnrichmentViewSet, basename="enric
 urlpatterns = [
     path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"),
     path("trends/", api.TrendsView.as_view(), name="trends"),
+    path("gradings/", api.GradingView.as_view(), name="gradings"),
     re_path(r"^scores/(?P<pk>\d+)/$", api.ScoreView.as_view(), name="score"),
     re_path(
         r"^observables/(?P<observable_id>[0-9]+)/enrichments/$",
