@@ -152,3 +152,14 @@ def test_a_failed_ingest_leaves_no_correlation(api_for, sharers):
     assert not Correlation.objects.exists() and not ObservableSource.objects.exists()
     share(api_for(banker), indicator(2, ip(MULE_IP)))  # the same, valid, goes through
     assert sorted(ObservableSource.objects.values_list("object_count", flat=True)) == [1, 1]
+
+
+def test_a_purged_member_leaves_its_campaign_counted_right(api_for, sharers):
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, ip(MULE_IP)))
+    share(api_for(banker), indicator(3, ip(MULE_IP)))
+    assert Campaign.objects.get().objects_count == 3
+    StixObject.objects.filter(stix_id=indicator(3, "")["id"]).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    campaign = Campaign.objects.get()
+    assert (campaign.objects_count, campaign.organisations_count) == (2, 1)

@@ -236,12 +236,24 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     return keep
 
 
-def on_objects_removed(objects: Collection[int], *, stopped_linking: Collection[int] = ()) -> set[int]:
-    """Re-examine the campaigns of revoked or purged versions, and of observables that stopped
-    linking; the campaigns that remain touched."""
+def on_objects_removed(
+    objects: Collection[int], *, observables: Collection[int] = (), stopped_linking: Collection[int] = ()
+) -> set[int]:
+    """Re-examine the campaigns of revoked or purged versions (a purged one's membership is gone
+    with it, so its campaign is found through the others mentioning its linking ``observables``)
+    and of observables that stopped linking; the campaigns that remain touched."""
     affected = set(_membership(objects).values())
-    if stopped_linking:
-        linked = {obj for found in _objects_of(stopped_linking).values() for obj, _ in found}
+    linking = {
+        pk
+        for (pk,) in select_in(
+            f"SELECT c.observable_id FROM {CORRELATIONS} c WHERE {_LINKING} AND c.observable_id IN ({{}})",  # noqa: S608
+            _linking_params(),
+            sorted(observables),
+        )
+    }
+    around = {*linking, *stopped_linking}
+    if around:
+        linked = {obj for found in _objects_of(around).values() for obj, _ in found}
         affected |= set(_membership(linked).values())
     for part in chunks(sorted(objects)):
         CampaignMember.objects.filter(stix_object_id__in=part).delete()

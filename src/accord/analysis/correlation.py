@@ -68,7 +68,7 @@ class CorrelationListener(StoreListener):
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         changed = recount(observables)
-        campaigns.on_objects_removed(objects, stopped_linking=changed.stopped_linking)
+        campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
 
 
 class Changed:
