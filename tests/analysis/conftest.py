@@ -15,17 +15,19 @@ from tests.stix_samples import indicator
 
 
 @pytest.fixture
-def workbench(api_for: Any, partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+def workbench(
+    api_for: Any, partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path: Any
+) -> dict[str, Any]:
     """Kestrel (``partner``) and Atlas (``other_partner``) share under agreements allowing
     attribution: ``MULE_IP`` (Kestrel twice) and ``PHISH`` (both) join objects 1-3 into one
     campaign, ``DROP`` joins Atlas's 6 and 7 into another, and ``8.8.8.8`` (both) is warning-listed.
-    Object 2 is TLP:GREEN, the rest TLP:AMBER."""
+    Objects 2 and 3 are TLP:GREEN, the rest TLP:AMBER."""
     settings.MEDIA_ROOT = tmp_path
+    green = [TLP2_IDS["green"]]
     make_agreement(partner)
     make_agreement(other_partner)
     banker = UserFactory(username="banker", organisation=other_partner, role="partner_contributor")
     kestrel = people["partner_contributor"]
-    green = [TLP2_IDS["green"]]
     share(
         api_for(kestrel),
         indicator(1, ip(MULE_IP), name="Mule account relay"),
@@ -34,7 +36,7 @@ def workbench(api_for: Any, partner: Any, other_partner: Any, people: Any, setti
     )
     share(
         api_for(banker),
-        indicator(3, domain(PHISH), name="Atlas phishing lure"),
+        indicator(3, domain(PHISH), name="Atlas phishing lure", object_marking_refs=green),
         indicator(4, ip("8.8.8.8")),
         indicator(6, domain(DROP), name="Drop site A"),
         indicator(7, domain(DROP), name="Drop site B"),

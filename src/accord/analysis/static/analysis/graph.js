@@ -57,7 +57,20 @@
         n.vx *= 0.5; n.vy *= 0.5;
       });
     }
+    fit(nodes);
     return links;
+  }
+
+  function fit(nodes) {
+    /* Spread the settled layout over the drawing, keeping its proportions. */
+    var xs = nodes.map(function (n) { return n.x; }), ys = nodes.map(function (n) { return n.y; });
+    var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
+    var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
+    var scale = Math.min((W - 220) / Math.max(maxX - minX, 1), (H - 80) / Math.max(maxY - minY, 1), 2.5);
+    nodes.forEach(function (n) {
+      n.x = W / 2 + (n.x - (minX + maxX) / 2) * scale;
+      n.y = H / 2 + (n.y - (minY + maxY) / 2) * scale;
+    });
   }
 
   function short(text) {
