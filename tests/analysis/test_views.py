@@ -41,6 +41,9 @@ def test_a_correlation_page_names_sources_scores_and_campaigns(client, people, w
     assert "benign-banner" not in page
     flagged = text(client.get(f"/analysis/correlations/{obs('8.8.8.8').pk}/"))
     assert 'data-testid="benign-banner"' in flagged and "List of known IPv4 public DNS resolvers" in flagged
+    observable_page = text(client.get(f"/observables/{obs('8.8.8.8').pk}/enrichments/"))
+    assert 'data-testid="benign-banner"' in observable_page
+    assert 'data-testid="benign-banner"' not in text(client.get(f"/observables/{obs(PHISH).pk}/enrichments/"))
 
 
 def test_a_partner_sees_its_own_correlations_only(client, people, workbench):
