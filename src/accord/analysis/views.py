@@ -332,6 +332,11 @@ def _bars(rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], ke
     return [{"label": label(row), "value": row[key], "width": round(100 * row[key] / top)} for row in rows]
 
 
+def _crime_label(tag: str) -> str:
+    """``europol-incident:malware="ransomware"`` as ``ransomware``."""
+    return tag.partition("=")[2].strip('"') or tag or "unclassified"
+
+
 @login_required
 def trends(request: AuthedRequest) -> HttpResponse:
     """Counts over a period (``?since=&until=``, ISO dates; the last twelve months by default)
@@ -349,7 +354,8 @@ def trends(request: AuthedRequest) -> HttpResponse:
     by_region: dict[str, int] = {}
     for row in data["by_crime_region_month"]:
         by_month[row["month"]] = by_month.get(row["month"], 0) + row["count"]
-        by_crime[row["crime_type"]] = by_crime.get(row["crime_type"], 0) + row["count"]
+        row["crime_label"] = _crime_label(row["crime_type"])
+        by_crime[row["crime_label"]] = by_crime.get(row["crime_label"], 0) + row["count"]
         by_region[row["region"]] = by_region.get(row["region"], 0) + row["count"]
 
     def totals(counts: dict[str, int]) -> list[dict[str, Any]]:
