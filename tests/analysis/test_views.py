@@ -207,6 +207,8 @@ def test_analysts_draft_check_disseminate_and_print_reports(client, people, work
     report.refresh_from_db()
     assert report.status == "disseminated" and report.title == "Kestrel lure wave, May"
     assert client.get(f"/analysis/reports/{report.pk}/edit/").status_code == 302
+    assert "Kestrel lure wave, May" not in text(client.get("/analysis/reports/", {"status": "draft"}))
+    assert "Kestrel lure wave, May" in text(client.get("/analysis/reports/", {"status": "disseminated"}))
 
     client.force_login(people["partner_reader"])
     assert "Kestrel lure wave, May" in text(client.get("/analysis/reports/"))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.analysis import selectors, services
+from accord.analysis.enrichment_views import _facts
 from accord.analysis.filters import CampaignFilter, CorrelationFilter
 from accord.analysis.forms import (
     CampaignForm,
@@ -480,7 +481,14 @@ def report_print(request: AuthedRequest, pk: int) -> HttpResponse:
     if report.status == IntelReport.Status.DRAFT:
         report.dissemination = report_check(report)  # shown, never saved
     bundle = report_bundle(report, request.user)
-    objects = bundle["objects"][3:]  # after the identity, the marking and the report itself
+    objects = [  # after the identity, the marking and the report itself
+        {
+            "title": body.get("name") or body["type"],
+            "type": body["type"],
+            "facts": _facts({k: v for k, v in body.items() if k not in {"type", "spec_version", "name"}}),
+        }
+        for body in bundle["objects"][3:]
+    ]
     context = {
         "report": report,
         "objects": objects,
