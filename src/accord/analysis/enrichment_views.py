@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.analysis import enrichment_selectors as selectors
+from accord.analysis.benign import known_benign
 from accord.analysis.enrichment import ENRICHERS
 from accord.analysis.enrichment_filters import EnricherFilter
 from accord.analysis.enrichment_services import enricher_problem, enricher_update, observable_enrich
@@ -107,6 +108,7 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
             for r in selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN]
         ],
         "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
+        "known_benign": known_benign(observable.type, observable.value) or "",
     }
     template = "analysis/_enrichment_panel.html" if request.htmx else "analysis/enrichment_observable.html"
     return render(request, template, context)

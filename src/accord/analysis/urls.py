@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accord.analysis import enrichment_views
+from accord.analysis import enrichment_views, views
 
 app_name = "analysis"
 
@@ -11,4 +11,22 @@ urlpatterns = [
     path("observables/<int:pk>/enrichments/", enrichment_views.observable_enrichments, name="observable-enrichments"),
     path("enrichers/", enrichment_views.enricher_list, name="enricher-list"),
     path("enrichers/<int:pk>/<str:action>/", enrichment_views.enricher_action, name="enricher-action"),
+    path("analysis/", views.analysis_home, name="home"),
+    path("analysis/correlations/", views.correlation_list, name="correlation-list"),
+    path("analysis/correlations/<int:observable_id>/", views.correlation_detail, name="correlation-detail"),
+    path("analysis/campaigns/", views.campaign_list, name="campaign-list"),
+    path("analysis/campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("analysis/exclusions/", views.exclusion_lists, name="exclusion-lists"),
+    path("analysis/exclusions/<int:pk>/delete/", views.exclusion_list_delete, name="exclusion-list-delete"),
+    path(
+        "analysis/exclusions/<int:pk>/entries/<int:entry_id>/delete/",
+        views.exclusion_entry_remove,
+        name="exclusion-entry-remove",
+    ),
+    path("analysis/trends/", views.trends, name="trends"),
+    path("analysis/reports/", views.report_list, name="report-list"),
+    path("analysis/reports/new/", views.report_edit, name="report-create"),
+    path("analysis/reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("analysis/reports/<int:pk>/edit/", views.report_edit, name="report-edit"),
+    path("analysis/reports/<int:pk>/print/", views.report_print, name="report-print"),
 ]

@@ -33,6 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Shared data", reverse("sharing:object-list")))
         items.append(("TAXII", reverse("taxii-ui:collection-list")))
         items.append(("Observables", reverse("analysis:observable-list")))
+        items.append(("Analysis", reverse("analysis:home")))
     if has_perm(user, Perm.ORGANISATION_VIEW_ALL):
         items.append(("Enrichers", reverse("analysis:enricher-list")))
     items += [
