@@ -21,6 +21,7 @@ from accord.taxii.services import collections_sync
 from tests.analysis.test_correlation import C2_IP, MULE_IP, PHISH, domain, ip, share
 from tests.factories import UserFactory, make_agreement
 from tests.governance.conftest import API, unit
+from tests.governance.test_views import login
 from tests.stix_samples import indicator
 from tests.taxii.conftest import Taxii, secret_for
 
@@ -134,3 +135,25 @@ def test_a_rebuild_that_joins_two_campaigns_keeps_the_links(api_for, setting):
     wanted = {o.stix_id for o in StixObject.objects.all() if decide(banker, o, Action.EXPORT).allowed}
     assert served(banker, operation) == wanted >= {indicator(n, "")["id"] for n in (3, 4)}
     assert OperationCampaign.objects.get().operation.collection.spec["campaign"] == [kept.pk]
+
+
+def test_the_operation_page_lists_and_links_campaigns(api_for, setting, people):
+    operation = setting["operation"]
+    share(api_for(setting["kestrel"]), indicator(1, ip(MULE_IP)))
+    share(api_for(setting["banker"]), indicator(2, ip(MULE_IP)))
+    campaign = Campaign.objects.get()
+    campaign.name = "Gulf mule ring"
+    campaign.save()
+    page = f"/governance/operations/{operation['id']}/"
+    analyst = login(people["analyst"])
+    response = analyst.post(page, {"op": "link_campaign", "campaign": "999999"}, follow=True)
+    assert "campaign: no campaign 999999 that you may see" in response.content.decode()
+    assert not OperationCampaign.objects.exists()
+    response = analyst.post(page, {"op": "link_campaign", "campaign": str(campaign.pk)}, follow=True)
+    assert "Campaign linked." in response.content.decode()
+    assert OperationCampaign.objects.get().linked_by == people["analyst"]
+    seen = login(setting["banker"]).get(page).content.decode()
+    assert "Gulf mule ring" in seen and 'name="op" value="link_campaign"' not in seen  # read, not link
+    response = analyst.post(page, {"op": "unlink_campaign", "campaign": str(campaign.pk)}, follow=True)
+    assert "Campaign unlinked." in response.content.decode()
+    assert "Gulf mule ring" not in login(setting["banker"]).get(page).content.decode()
