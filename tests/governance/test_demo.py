@@ -6,6 +6,7 @@ import io
 
 from django.core.management import call_command
 
+from accord.analysis.models import Campaign
 from accord.core.audit import audit_verify
 from accord.core.models import User
 from accord.governance import selectors
@@ -23,6 +24,11 @@ def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path
     first_light = Operation.objects.get(codename="first-light-2026")
     assert (
         first_light.object_links.exists() and first_light.collection.readers.count() == first_light.participants.count()
+    )
+    # A campaign formed by the demo's shared data is linked, and the collection names it.
+    assert first_light.campaign_links.exists() == Campaign.objects.exists()
+    assert first_light.collection.spec["campaign"] == list(
+        first_light.campaign_links.values_list("campaign_id", flat=True)
     )
     brazil = User.objects.get(username="l.almeida")
     assert first_light in selectors.operation_list(principal=brazil)

@@ -1,6 +1,6 @@
 """Demo data of governance: seats in the groups, meetings (one joint) with minutes and
 recommendations, the good-practices library, three joint operations linked to the demo's
-shared intelligence, and the conference with its alternating hosts.
+shared intelligence (objects, and a campaign when the shared data formed one), and the conference with its alternating hosts.
 
 Idempotent: it adds nothing once the groups have members.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accord.analysis.selectors import campaign_list
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.models import Organisation, User
 from accord.core.services import organisation_create
@@ -237,6 +238,10 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         seen = visible(analyst, StixObject.objects.filter(crime_type__in=["bec", "phishing"]), Action.VIEW)
         for stix_id in list(dict.fromkeys(seen.values_list("stix_id", flat=True)))[:12]:
             services.operation_link_object(actor=analyst, operation=first_light, stix_id=stix_id)
+        # The campaign the analyst sees most of, when the shared demo data formed one.
+        campaign = campaign_list(principal=analyst).order_by("-seen_objects", "pk").first()
+        if campaign is not None:
+            services.operation_link_campaign(actor=analyst, operation=first_light, campaign=campaign.pk)
 
     cookie_jar = services.operation_create(
         actor=None,
