@@ -1,6 +1,7 @@
 """Demo data of governance: seats in the groups, meetings (one joint) with minutes and
 recommendations, the good-practices library, three joint operations linked to the demo's
-shared intelligence (objects, and a campaign when the shared data formed one), and the conference with its alternating hosts.
+shared intelligence (objects, and a campaign when the shared data formed one), and the
+conference with its alternating hosts.
 
 Idempotent: it adds nothing once the groups have members.
 """
