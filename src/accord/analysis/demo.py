@@ -1,11 +1,12 @@
-"""Demo data of the analysis app."""
+"""Demo data of the analysis app: analysts' work on the campaigns the shared data forms, and
+enrichment."""
 
 from __future__ import annotations
 
-from accord.analysis import enrichment_demo
+from accord.analysis import analysis_demo, enrichment_demo
 
 __all__ = ["load"]
 
 
 def load() -> list[object]:
-    return enrichment_demo.load()
+    return [*analysis_demo.load(), *enrichment_demo.load()]

@@ -1,7 +1,8 @@
 """Intelligence reports: who receives one, what may go to them, and the STIX bundle they get.
 
-The check runs the policy decision (``share_onward``, for the report's purpose) for every
-included object and every organisation of the audience, as if that organisation asked. An
+The check runs the policy decision (rules 1–5, for an investigation) for every included object
+and every organisation of the audience, as if that organisation asked: the originator's
+onward-sharing terms, the TLP, and the recipient's own agreement. An
 object goes only if every recipient may have it; otherwise it is blocked with the reasons, and
 nothing is left out silently. A reader later gets the report's bundle with each object as the
 policy gives it to *them*: redacted fields removed, the source unnamed where attribution is not
@@ -36,7 +37,7 @@ class OrganisationPrincipal:
     nothing marked TLP:RED reaches it)."""
 
     organisation: Organisation
-    pk: None = None
+    pk: int = 0  # a reader, but no person any TLP:RED object names
     role: str = "partner_reader"
     is_authenticated: bool = True
     is_active: bool = True
@@ -83,7 +84,7 @@ def report_check(report: IntelReport) -> dict[str, Any]:
         if obj.revoked:
             reasons.append("its originator revoked it")
         for org, ctx in contexts:
-            decision = decide(OrganisationPrincipal(org), obj, Action.SHARE_ONWARD, Purpose.INVESTIGATION, context=ctx)
+            decision = decide(OrganisationPrincipal(org), obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
             if not decision.allowed:
                 reasons.append(f"{org.name}: {decision.reason}")
         entry = {"id": obj.pk, "stix_id": obj.stix_id, "type": obj.type, "tlp": obj.tlp}

@@ -242,8 +242,10 @@ def sighting_list(*, principal: User) -> QuerySet[Sighting]:
     rows = Sighting.objects.select_related("observable", "organisation").order_by("-last_seen", "-pk")
     if ctx.is_host:
         return rows
-    own_observables = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
-    return rows.filter(Q(organisation_id=ctx.organisation_id or 0) | Q(observable_id__in=own_observables))
+    reported = ObjectObservable.objects.filter(stix_object__organisation_id=ctx.organisation_id or 0)
+    return rows.filter(
+        Q(organisation_id=ctx.organisation_id or 0) | Q(observable_id__in=reported.values("observable_id"))
+    )
 
 
 def may_name_sighter(ctx: PrincipalContext, sighting: Sighting) -> bool:

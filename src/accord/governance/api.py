@@ -1123,7 +1123,7 @@ class SpeakerSerializer(serializers.ModelSerializer[SessionSpeaker]):
         fields: ClassVar[list[str]] = ["name", "organisation", "sector"]
 
 
-class SessionSerializer(serializers.ModelSerializer[ConferenceSession]):
+class ConferenceSessionSerializer(serializers.ModelSerializer[ConferenceSession]):
     speakers = SpeakerSerializer(many=True, read_only=True)
     year = serializers.IntegerField(source="edition.year", read_only=True)
 
@@ -1144,7 +1144,7 @@ class SessionSerializer(serializers.ModelSerializer[ConferenceSession]):
         read_only_fields = fields
 
 
-class SessionCreateSerializer(serializers.Serializer[Any]):
+class ConferenceSessionCreateSerializer(serializers.Serializer[Any]):
     edition = serializers.IntegerField(help_text="The edition's id or year.")
     title = serializers.CharField(max_length=200)
     kind = choice_field(SessionKind)
@@ -1158,16 +1158,16 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
     """The programme: sessions of each edition and their speakers."""
 
-    serializer_class = SessionSerializer
+    serializer_class = ConferenceSessionSerializer
     filterset_class = SessionFilter
     ordering = ["starts_at", "pk"]
     action_perms: ClassVar[dict[str, Perm]] = {"create": MANAGE}
     model = ConferenceSession
     list_selector = staticmethod(selectors.session_list)
 
-    @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
+    @extend_schema(request=ConferenceSessionCreateSerializer, responses={201: ConferenceSessionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(SessionCreateSerializer, request.data)
+        data = validated(ConferenceSessionCreateSerializer, request.data)
         principal = principal_of(request)
         data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
         data["paper"] = (
@@ -1177,7 +1177,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         )
         data["speakers"] = [dict(s) for s in data["speakers"]]
         session = services.session_create(actor=principal, **data)
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(ConferenceSessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
 class RegistrationSerializer(serializers.ModelSerializer[Registration]):

@@ -19,8 +19,8 @@ __all__ = ["load"]
 
 STAMP = "2026-10-12T08:30:00.000Z"
 MULE_IBAN = "GB33BUKB20201555555555"
-PHISHING_DOMAIN = "secure-login-atlasbank.example.com"
-C2 = "198.51.100.23"
+PHISHING_DOMAIN = "secure-login-atlasbank.com"
+C2 = "194.147.78.23"
 WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 
 
@@ -47,7 +47,7 @@ def _kestrel() -> bytes:
         _indicator(2, f"[ipv4-addr:value = '{C2}']", "Phishing kit back end", "amber", "phishing"),
         _indicator(
             3,
-            "[url:value = 'https://secure-login-atlasbank.example.com/auth/verify.php']",
+            "[url:value = 'https://secure-login-atlasbank.com/auth/verify.php']",
             "Phishing landing page",
             "green",
             "phishing",
@@ -61,14 +61,14 @@ def _kestrel() -> bytes:
         ),
         _indicator(
             5,
-            "[domain-name:value = 'pool.xmr-fastmine.example.net']",
+            "[domain-name:value = 'pool.xmr-fastmine.net']",
             "Mining pool of the miner",
             "green",
             "cryptojacking",
         ),
         _indicator(
             6,
-            "[email-addr:value = 'ceo-office@atlas-bank-group.example.org']",
+            "[email-addr:value = 'ceo-office@atlas-bank-group.org']",
             "BEC sender impersonating a CEO",
             "amber",
             "bec",
@@ -140,7 +140,7 @@ def _northwind() -> bytes:
     return (
         "type,value,tlp,first_seen,description,crime_type\n"
         f"domain,{PHISHING_DOMAIN},green,2026-10-09,Hosted on our cloud; taken down,phishing\n"
-        "url,https://invoice-portal.example.com/pay,green,2026-10-11,Fake invoice portal,bec\n"
+        "url,https://invoice-portal-payments.com/pay,green,2026-10-11,Fake invoice portal,bec\n"
         f"ipv4,{C2},amber,2026-10-08,Tenant used as phishing back end,phishing\n"
         "ipv4,203.0.113.45,green,2026-10-07,Brute force against tenants,other\n"
     ).encode()
@@ -153,7 +153,7 @@ def _kenya() -> bytes:
         f"{MULE_IBAN[:4]} {MULE_IBAN[4:8]} {MULE_IBAN[8:12]} {MULE_IBAN[12:16]} {MULE_IBAN[16:20]} {MULE_IBAN[20:]}. "
         "The suspects' phone line, +254 20 2222222, was used to coach victims. "
         f"Funds were then moved to the wallet {WALLET}. "
-        "The fake dating profile linked to hxxps://love-match-africa[.]example[.]com/profile/442.\n"
+        "The fake dating profile linked to hxxps://love-match-africa[.]com/profile/442.\n"
     ).encode()
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accord.analysis.warninglists import index
 from accord.core.services import host_ensure
 from accord.governance.services import groups_ensure
 from accord.taxii.services import collections_sync
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         host = host_ensure(name=options["host_name"], country=options["host_country"])
         collections_sync()
         groups_ensure()
+        index()  # the warning-list index, built once per home
         database = settings.DATABASES["default"]
         where = database["NAME"] if "sqlite" in database["ENGINE"] else f"{database['ENGINE'].rsplit('.', 1)[-1]}"
         self.stdout.write(self.style.SUCCESS(f"Accord ready in {home} (database: {where}; host: {host.name})."))
