@@ -6,7 +6,6 @@ import io
 
 from django.core.management import call_command
 
-from accord.analysis.models import Campaign
 from accord.core.audit import audit_verify
 from accord.core.models import User
 from accord.governance import selectors
@@ -25,8 +24,9 @@ def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path
     assert (
         first_light.object_links.exists() and first_light.collection.readers.count() == first_light.participants.count()
     )
-    # A campaign formed by the demo's shared data is linked, and the collection names it.
-    assert first_light.campaign_links.exists() == Campaign.objects.exists()
+    # The analysts' phishing campaign is linked to First Light, and its collection names it.
+    linked = list(first_light.campaign_links.values_list("campaign__name", flat=True))
+    assert "Atlas Bank credential phishing" in linked, linked
     assert first_light.collection.spec["campaign"] == list(
         first_light.campaign_links.values_list("campaign_id", flat=True)
     )

@@ -18,7 +18,7 @@ from accord.governance.models import OperationCampaign
 from accord.policy import Action, decide
 from accord.sharing.models import StixObject
 from accord.taxii.services import collections_sync
-from tests.analysis.test_correlation import C2_IP, MULE_IP, PHISH, domain, ip, share
+from tests.analysis.conftest import C2_IP, MULE_IP, PHISH, domain, ip, share
 from tests.factories import UserFactory, make_agreement
 from tests.governance.conftest import API, unit
 from tests.governance.test_views import login

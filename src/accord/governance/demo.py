@@ -1,6 +1,6 @@
 """Demo data of governance: seats in the groups, meetings (one joint) with minutes and
 recommendations, the good-practices library, three joint operations linked to the demo's
-shared intelligence (objects, and a campaign when the shared data formed one), and the
+shared intelligence (objects, and the named campaigns of their crime types), and the
 conference with its alternating hosts.
 
 Idempotent: it adds nothing once the groups have members.
@@ -14,11 +14,12 @@ from typing import Any
 from django.utils import timezone
 
 from accord.analysis.selectors import campaign_list
+from accord.analysis.taxonomy import europol_tags
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.models import Organisation, User
 from accord.core.services import organisation_create
 from accord.governance import services
-from accord.governance.models import Group, Membership
+from accord.governance.models import Group, Membership, Operation
 from accord.policy import Action, visible
 from accord.sharing.models import StixObject
 
@@ -239,10 +240,6 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         seen = visible(analyst, StixObject.objects.filter(crime_type__in=["bec", "phishing"]), Action.VIEW)
         for stix_id in list(dict.fromkeys(seen.values_list("stix_id", flat=True)))[:12]:
             services.operation_link_object(actor=analyst, operation=first_light, stix_id=stix_id)
-        # The campaign the analyst sees most of, when the shared demo data formed one.
-        campaign = campaign_list(principal=analyst).order_by("-seen_objects", "pk").first()
-        if campaign is not None:
-            services.operation_link_campaign(actor=analyst, operation=first_light, campaign=campaign.pk)
 
     cookie_jar = services.operation_create(
         actor=None,
@@ -268,7 +265,7 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         closing_summary="Mining pools' command servers seized; vendors pushed remediation to 48,000 devices.",
     )
     jordan = orgs.get("JO-CCU") or lead
-    services.operation_create(
+    heartbreak = services.operation_create(
         actor=None,
         name="Heartbreak",
         crime_types=["romance_scam"],
@@ -277,6 +274,19 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         start_date=today + timedelta(days=45),
         description="Romance-scam networks laundering through mule accounts in the Gulf and South America.",
     )
+    if analyst is not None:
+        _link_campaigns(analyst, [first_light, heartbreak])
+
+
+def _link_campaigns(analyst: User, operations: list[Operation]) -> None:
+    """Link each open operation to the campaigns the analysts named (the analysis demo) that
+    the analyst may see and that concern one of its crime types."""
+    campaigns = list(campaign_list(principal=analyst).filter(named=True).order_by("pk"))
+    for operation in operations:
+        wanted = set(europol_tags(operation.crime_types))
+        for campaign in campaigns:
+            if wanted & set(campaign.crime_types):
+                services.operation_link_campaign(actor=analyst, operation=operation, campaign=campaign.pk)
 
 
 def _conference(manager: User, people: dict[str, User], today: date) -> None:
