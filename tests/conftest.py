@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from accord.analysis.benign import forget_local_exclusions
 from accord.core.choices import Role
 from accord.core.models import Organisation, User
 from accord.core.roles import allowed_scopes
@@ -17,6 +18,13 @@ from tests.factories import HostFactory, OrganisationFactory, UserFactory
 
 HOST_ROLES = (Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR)
 PARTNER_ROLES = (Role.PARTNER_CONTRIBUTOR, Role.PARTNER_READER)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_exclusions() -> None:
+    """Each test starts without a compiled copy of the local exclusion lists: the previous test's
+    database was rolled back under it (the copy lives a few seconds in a process)."""
+    forget_local_exclusions()
 
 
 @pytest.fixture

@@ -190,17 +190,22 @@ def _grow(seeds: set[int]) -> set[int]:
             uf.union(a, b)
         frontier = {obs for observables in _linking_of(loose).values() for obs in observables} - seen
     touched: set[int] = set()
+    new_campaigns: list[list[int]] = []
+    rows: list[tuple[int, int]] = []
     for nodes in uf.groups().values():
         campaign_ids = sorted(-node for node in nodes if node < 0)
         loose = [node for node in nodes if node > 0 and member_of.get(node) is None]
         if campaign_ids:
             keep = _merge(campaign_ids)
+            touched.add(keep)
+            rows.extend((obj, keep) for obj in loose)
         elif len({stix_of.get(obj) or "" for obj in loose}) >= 2:
-            keep = _create()[0]
-        else:
-            continue
-        touched.add(keep)
-        insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), ((obj, keep) for obj in loose))
+            new_campaigns.append(loose)
+    made = _create(count=len(new_campaigns)) if new_campaigns else []
+    for objects, pk in zip(new_campaigns, made, strict=True):
+        touched.add(pk)
+        rows.extend((obj, pk) for obj in objects)
+    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
     return touched
 
 

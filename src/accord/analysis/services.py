@@ -124,11 +124,13 @@ def _matching_correlations(kind: str, pattern: str) -> list[int]:
 
 
 def _reflag(observables: Sequence[int]) -> None:
-    """Flag ``observables``' correlations again and bring campaigns in line with the result."""
+    """Flag ``observables``' correlations again (the local lists changed) and bring campaigns in
+    line with the result."""
+    benign.forget_local_exclusions()
+    transaction.on_commit(benign.forget_local_exclusions)  # what other requests compiled meanwhile
     if not observables:
         return
     before = dict(Correlation.objects.filter(pk__in=observables).values_list("pk", "benign"))
-    benign.forget_local_exclusions()
     benign.flag_correlations(observables)
     after = dict(Correlation.objects.filter(pk__in=observables).values_list("pk", "benign"))
     stopped = [pk for pk in observables if not before.get(pk) and after.get(pk)]

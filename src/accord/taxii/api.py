@@ -314,7 +314,8 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
         request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
     )
     envelope, headers = page.envelope, page.headers
-    served = [selectors.object_served(obj, user, page.query.purpose, page.context) for obj in page.rows]
+    memo: selectors.DecisionMemo = {}
+    served = [selectors.object_served(obj, user, page.query.purpose, page.context, memo) for obj in page.rows]
     objects = [body for body in served if body is not None]
     if stix_id is not None and not objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")

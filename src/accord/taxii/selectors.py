@@ -24,7 +24,7 @@ from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import TLP2_IDS
 from accord.partners.models import Agreement
-from accord.policy.decision import Action, decide, visible
+from accord.policy.decision import Action, Decision, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
@@ -204,11 +204,31 @@ def objects_page(
     return rows, more
 
 
-def object_served(obj: StixObject, principal: User, purpose: str, context: PrincipalContext) -> dict[str, Any] | None:
+DecisionMemo = dict[tuple[Any, ...], Decision]
+
+
+def _decided(obj: StixObject, principal: User, purpose: str, context: PrincipalContext, memo: DecisionMemo) -> Decision:
+    """``decide`` for one row, remembered for the rows of a page that share every input of the
+    decision: originator, agreement, TLP, data category, revocation and expiry. TLP:AMBER and
+    TLP:RED rows are decided one by one (their addressees and named recipients count too)."""
+    if obj.tlp in (Tlp.AMBER, Tlp.RED):
+        return decide(principal, obj, ACTION, purpose, context=context)
+    expired = obj.expires_at is not None and obj.expires_at <= context.now
+    key = (obj.organisation_id, obj.agreement_id, obj.tlp, obj.data_category, obj.revoked, expired)
+    decision = memo.get(key)
+    if decision is None:
+        decision = memo[key] = decide(principal, obj, ACTION, purpose, context=context)
+    return decision
+
+
+def object_served(
+    obj: StixObject, principal: User, purpose: str, context: PrincipalContext, memo: DecisionMemo | None = None
+) -> dict[str, Any] | None:
     """The STIX object as this reader receives it: fields the originator's agreement withholds
     removed (not blanked), and its TLP 2.0 marking in ``object_marking_refs``. ``None`` if the
-    per-object decision refuses it (it never should for a row the SQL form let through)."""
-    decision = decide(principal, obj, ACTION, purpose, context=context)
+    per-object decision refuses it (it never should for a row the SQL form let through).
+    ``memo`` shares decisions between the rows of one page."""
+    decision = _decided(obj, principal, purpose, context, {} if memo is None else memo)
     if not decision.allowed:
         return None
     text = getattr(obj, "body_json", None)
