@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from accord.analysis.models import Campaign, CampaignMember
 from accord.core.models import AuditEvent
-from accord.governance.models import Operation, OperationObject, OperationOutcome
+from accord.governance.models import Operation, OperationCampaign, OperationObject, OperationOutcome
 from accord.policy import Action, decide
 from accord.sharing.models import StixObject
+from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.governance.conftest import API, unit
@@ -237,3 +239,90 @@ def test_operation_list_is_filterable_and_pinned(api_for, operation, django_asse
         body = api.get(f"{API}operations/", {"crime_type": "bec", "status": "planning"}).json()
     assert body["count"] == 1 and body["results"][0]["taxii_collection"]
     assert api.get(f"{API}operations/", {"crime_type": "ransomware"}).json()["count"] == 0
+
+
+# --- Linked campaigns --------------------------------------------------------------------------
+
+
+def campaign_of(name: str, objects: list[StixObject]) -> Campaign:
+    """A campaign holding ``objects`` (as the analysis app keeps them; the ingest-driven growth
+    and merges are in test_operation_campaigns.py)."""
+    campaign = Campaign.objects.create(name=name, named=True)
+    CampaignMember.objects.bulk_create(CampaignMember(stix_object=o, campaign=campaign) for o in objects)
+    return campaign
+
+
+def test_participants_see_a_linked_campaign_as_far_as_the_policy_allows(
+    api_for, world, operation, django_assert_max_num_queries
+):
+    """The policy matrix again, the intelligence coming from a campaign rather than object links:
+    every object of the matrix is a member; the API and TAXII give each participant exactly the
+    members ``decide`` allows (view, export)."""
+    members = world["objects"]
+    campaign = campaign_of("Atlas mule network", members)
+    base = f"{API}operations/{operation['id']}/"
+    response = api_for("admin").post(base + "campaigns/", {"campaign": campaign.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert [c["name"] for c in response.json()] == ["Atlas mule network"]
+    assert not OperationObject.objects.exists()  # no object linked: everything comes from the campaign
+    path = f"collections/operation-{operation['codename']}/objects/"
+    for who in ("kenya", "kestrel", "france"):
+        reader = world["readers"][who]
+        api = api_for(reader)
+        with django_assert_max_num_queries(9):
+            seen = {o["stix_id"] for o in api.get(base + "objects/").json()}
+        assert seen == {o.stix_id for o in members if decide(reader, o, Action.VIEW).allowed}, who
+        with django_assert_max_num_queries(9):
+            listed = api.get(base + "campaigns/").json()
+        assert [(c["id"], c["name"], c["objects_seen"]) for c in listed] == [
+            (campaign.pk, "Atlas mule network", len(seen))
+        ], who
+        served = {o["id"] for o in Taxii(reader, secret_for(reader)).get(path).json().get("objects", [])}
+        assert served == {o.stix_id for o in members if decide(reader, o, Action.EXPORT).allowed}, who
+        assert served, who  # TLP:CLEAR at least, for France too
+    assert len(seen) < len(members)  # the matrix hides something from France
+    # Not a participant: neither the operation nor its campaigns exist for them.
+    assert api_for(world["readers"]["brazil"]).get(base + "campaigns/").status_code == 404
+
+
+def test_linking_a_campaign_needs_the_linker_to_see_it(api_for, world, operation):
+    red = [o for o in world["objects"] if o.tlp == "red"]
+    hidden = campaign_of("Named eyes only", red)  # the admin is named on no RED object
+    visible_one = campaign_of("Atlas mule network", [o for o in world["objects"] if o.tlp != "red"])
+    api = api_for("admin")
+    url = f"{API}operations/{operation['id']}/campaigns/"
+    collection = Collection.objects.get(alias=f"operation-{operation['codename']}")
+    before = collection.spec
+    for refused in (hidden.pk, 987654):
+        response = api.post(url, {"campaign": refused}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"]["message"].startswith(f"campaign: no campaign {refused} that you may see")
+    assert not OperationCampaign.objects.exists()
+    collection.refresh_from_db()
+    assert collection.spec == before == {"stix_id": [], "campaign": []}
+    assert not AuditEvent.objects.filter(action__startswith="governance.operation.link").exists()
+
+    assert api.post(url, {"campaign": visible_one.pk}, format="json").status_code == 201
+    assert api.post(url, {"campaign": visible_one.pk}, format="json").status_code == 400  # linked once
+    collection.refresh_from_db()
+    assert collection.spec == {"stix_id": [], "campaign": [visible_one.pk]}
+    assert AuditEvent.objects.filter(action="governance.operation.link_campaign").count() == 1
+
+    # A participant reads but does not link or unlink; an analyst (host staff) may.
+    kenya = api_for(world["readers"]["kenya"])
+    assert kenya.post(url, {"campaign": visible_one.pk}, format="json").status_code == 403
+    assert kenya.delete(url, {"campaign": visible_one.pk}, format="json").status_code == 403
+    analyst = api_for("analyst")
+    assert analyst.delete(url, {"campaign": visible_one.pk}, format="json").status_code == 204
+    assert analyst.delete(url, {"campaign": visible_one.pk}, format="json").status_code == 400  # not linked
+    assert not OperationCampaign.objects.exists()
+    collection.refresh_from_db()
+    assert collection.spec == {"stix_id": [], "campaign": []}
+    assert AuditEvent.objects.filter(action="governance.operation.unlink_campaign").count() == 1
+    # A closed operation links nothing more.
+    manager = api_for("programme_manager")
+    base = f"{API}operations/{operation['id']}/"
+    manager.post(base + "transition/", {"to": "active"}, format="json")
+    manager.post(base + "transition/", {"to": "closed", "closing_summary": "Done."}, format="json")
+    response = analyst.post(url, {"campaign": visible_one.pk}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["message"].startswith("status:")

@@ -24,6 +24,12 @@ def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path
     assert (
         first_light.object_links.exists() and first_light.collection.readers.count() == first_light.participants.count()
     )
+    # The analysts' phishing campaign is linked to First Light, and its collection names it.
+    linked = list(first_light.campaign_links.values_list("campaign__name", flat=True))
+    assert "Atlas Bank credential phishing" in linked, linked
+    assert first_light.collection.spec["campaign"] == list(
+        first_light.campaign_links.values_list("campaign_id", flat=True)
+    )
     brazil = User.objects.get(username="l.almeida")
     assert first_light in selectors.operation_list(principal=brazil)
     assert audit_verify().ok

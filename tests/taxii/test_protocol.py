@@ -297,6 +297,35 @@ def test_collections_follow_their_spec(taxii_as, sharer, inbox):
     assert client.get(f"collections/{operation.alias}/").json()["id"] == str(operation.pk)
 
 
+def test_stix_id_and_campaign_name_objects_and_the_other_keys_narrow(taxii_as, sharer, inbox):
+    """``stix_id`` and ``campaign`` are OR-ed, the rest AND-ed; a campaign's members are looked up
+    when the collection is read, so a member added later is served without touching the spec."""
+    from accord.analysis.models import Campaign, CampaignMember
+    from accord.core.errors import ValidationFailed
+    from accord.taxii.services import collection_create
+
+    first, second, third = (o["id"] for o in indicators(3))
+    share(taxii_as("partner_contributor"), inbox, *indicators(3))
+    campaign = Campaign.objects.create(name="Mule ring")
+    CampaignMember.objects.create(stix_object=StixObject.objects.get(stix_id=second), campaign=campaign)
+    spec = {"stix_id": [first], "campaign": [campaign.pk]}
+    named = collection_create(kind="operation", alias="op-named", title="Named", spec=spec)
+    narrowed = collection_create(
+        kind="operation", alias="op-narrowed", title="Narrowed", spec=spec | {"type": ["malware"]}
+    )
+    client = taxii_as("analyst")
+
+    def served(collection: Collection) -> set[str]:
+        return {o["id"] for o in client.get(f"collections/{collection.pk}/objects/").json().get("objects", [])}
+
+    assert served(named) == {first, second}
+    CampaignMember.objects.create(stix_object=StixObject.objects.get(stix_id=third), campaign=campaign)
+    assert served(named) == {first, second, third}
+    assert served(narrowed) == set()
+    with pytest.raises(ValidationFailed, match="campaign: a list of campaign ids"):
+        collection_create(kind="operation", alias="op-bad", title="Bad", spec={"campaign": ["Mule ring"]})
+
+
 def test_a_large_post_is_pending_until_the_background_ingest_completes(
     taxii_as, sharer, inbox, settings, django_capture_on_commit_callbacks
 ):

@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
+from accord.analysis.signals import campaigns_merged
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, json_placeholder, select_in
@@ -232,6 +233,7 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     others = [pk for pk, _, _ in rows if pk != keep]
     CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
     CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
+    campaigns_merged.send(sender=Campaign, survivor=keep, absorbed=others)
     Campaign.objects.filter(pk__in=others).delete()
     return keep
 
@@ -417,12 +419,28 @@ def campaigns_rebuild() -> int:
             taken.add(keep)
         assignment.append((nodes, keep))
     CampaignMember.objects.all().delete()
-    Campaign.objects.filter(pk__in=existing - taken).delete()
     fresh = iter(_create(count=sum(1 for _, keep in assignment if keep is None)))
     rows = []
     for nodes, keep in assignment:
         pk = keep if keep is not None else next(fresh)
         rows.extend((node, pk) for node in nodes)
     insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+    _absorbed_by_rebuild(previous, dict(rows), existing - taken)
+    Campaign.objects.filter(pk__in=existing - taken).delete()
     campaigns_refresh()
     return len(assignment)
+
+
+def _absorbed_by_rebuild(previous: dict[int, int], current: dict[int, int], dropped: Collection[int]) -> None:
+    """Announce, for each campaign a rebuild drops, the campaign most of its members went to
+    (a merge); one whose members all left every campaign dissolved and is not announced."""
+    gone = set(dropped)
+    votes: dict[int, Counter[int]] = {}
+    for node, old in previous.items():
+        if old in gone and node in current:
+            votes.setdefault(old, Counter())[current[node]] += 1
+    into: dict[int, list[int]] = {}
+    for pk, counted in sorted(votes.items()):
+        into.setdefault(counted.most_common(1)[0][0], []).append(pk)
+    for survivor, absorbed in sorted(into.items()):
+        campaigns_merged.send(sender=Campaign, survivor=survivor, absorbed=absorbed)

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accord.analysis.models import Campaign
 from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Region, Tlp
 from accord.core.errors import NotFound
@@ -729,6 +730,33 @@ class LinkedObjectSerializer(serializers.ModelSerializer[StixObject]):
         read_only_fields = fields
 
 
+class CampaignLinkSerializer(serializers.Serializer[Any]):
+    campaign = serializers.IntegerField(help_text="The id of an analysis campaign you may see.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class LinkedCampaignSerializer(serializers.ModelSerializer[Campaign]):
+    """A linked campaign as the reader may see it: its name and how much of it the reader sees
+    (its members are in ``…/objects/``, as far as the policy allows)."""
+
+    objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
+    organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields: ClassVar[list[str]] = [
+            "id",
+            "name",
+            "description",
+            "first_seen",
+            "last_seen",
+            "objects_seen",
+            "organisations_seen",
+            "crime_types",
+        ]
+        read_only_fields = fields
+
+
 class OutcomeSerializer(serializers.ModelSerializer[OperationOutcome]):
     class Meta:
         model = OperationOutcome
@@ -849,6 +877,27 @@ class OperationViewSet(DetailViewSet):
         rows = selectors.operation_objects(principal=principal, operation=operation)
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
         return Response(LinkedObjectSerializer(rows, many=True).data, status=code)
+
+    @extend_schema(methods=["GET"], responses=LinkedCampaignSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=CampaignLinkSerializer, responses={201: LinkedCampaignSerializer(many=True)}
+    )
+    @extend_schema(methods=["DELETE"], request=CampaignLinkSerializer, responses={204: None})
+    @action(detail=True, methods=["get", "post", "delete"])
+    def campaigns(self, request: Request, pk: str) -> Response:
+        """GET: the linked campaigns you may see. POST: link a campaign you may see. DELETE: unlink."""
+        principal = principal_of(request)
+        operation = self.get_object()
+        if request.method == "POST":
+            data = validated(CampaignLinkSerializer, request.data)
+            services.operation_link_campaign(actor=principal, operation=operation, **data)
+        elif request.method == "DELETE":
+            data = validated(CampaignLinkSerializer, request.data)
+            services.operation_unlink_campaign(actor=principal, operation=operation, campaign=data["campaign"])
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        rows = selectors.operation_campaigns(principal=principal, operation=operation)
+        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        return Response(LinkedCampaignSerializer(rows, many=True).data, status=code)
 
     @extend_schema(methods=["GET"], responses=OutcomeSerializer(many=True))
     @extend_schema(methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeSerializer})

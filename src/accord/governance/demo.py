@@ -1,6 +1,7 @@
 """Demo data of governance: seats in the groups, meetings (one joint) with minutes and
 recommendations, the good-practices library, three joint operations linked to the demo's
-shared intelligence, and the conference with its alternating hosts.
+shared intelligence (objects, and the named campaigns of their crime types), and the
+conference with its alternating hosts.
 
 Idempotent: it adds nothing once the groups have members.
 """
@@ -12,11 +13,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from accord.analysis.selectors import campaign_list
+from accord.analysis.taxonomy import europol_tags
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.models import Organisation, User
 from accord.core.services import organisation_create
 from accord.governance import services
-from accord.governance.models import Group, Membership
+from accord.governance.models import Group, Membership, Operation
 from accord.policy import Action, visible
 from accord.sharing.models import StixObject
 
@@ -262,7 +265,7 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         closing_summary="Mining pools' command servers seized; vendors pushed remediation to 48,000 devices.",
     )
     jordan = orgs.get("JO-CCU") or lead
-    services.operation_create(
+    heartbreak = services.operation_create(
         actor=None,
         name="Heartbreak",
         crime_types=["romance_scam"],
@@ -271,6 +274,19 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         start_date=today + timedelta(days=45),
         description="Romance-scam networks laundering through mule accounts in the Gulf and South America.",
     )
+    if analyst is not None:
+        _link_campaigns(analyst, [first_light, heartbreak])
+
+
+def _link_campaigns(analyst: User, operations: list[Operation]) -> None:
+    """Link each open operation to the campaigns the analysts named (the analysis demo) that
+    the analyst may see and that concern one of its crime types."""
+    campaigns = list(campaign_list(principal=analyst).filter(named=True).order_by("pk"))
+    for operation in operations:
+        wanted = set(europol_tags(operation.crime_types))
+        for campaign in campaigns:
+            if wanted & set(campaign.crime_types):
+                services.operation_link_campaign(actor=analyst, operation=operation, campaign=campaign.pk)
 
 
 def _conference(manager: User, people: dict[str, User], today: date) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "MeetingDocument",
     "Membership",
     "Operation",
+    "OperationCampaign",
     "OperationObject",
     "OperationOutcome",
     "OperationPhase",
@@ -260,8 +261,9 @@ class Operation(models.Model):
     """A joint operation of member countries and partners against one or more crime types.
 
     Linked intelligence is held in link tables, one per kind of thing linked
-    (:class:`OperationObject` for shared STIX objects); its participants read it through the
-    policy, in the UI, the API and the operation's own TAXII collection (``collection``).
+    (:class:`OperationObject` for shared STIX objects, :class:`OperationCampaign` for the
+    analysis app's campaigns); its participants read it through the policy, in the UI, the API
+    and the operation's own TAXII collection (``collection``).
     """
 
     name = models.CharField(max_length=200, unique=True)
@@ -329,6 +331,27 @@ class OperationObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_id} in {self.operation_id}"
+
+
+class OperationCampaign(models.Model):
+    """A campaign of the analysis app linked to an operation. What it brings is its members at
+    the time of reading (campaigns grow, merge and split as data arrives), each as far as the
+    reader may see it; when the campaign is merged into another, the link moves to the survivor."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="campaign_links")
+    campaign = models.ForeignKey("analysis.Campaign", on_delete=models.CASCADE, related_name="operation_links")
+    note = models.CharField(max_length=300, blank=True)
+    linked_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["linked_at", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["operation", "campaign"], name="governance_campaign_linked_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} in {self.operation_id}"
 
 
 class OperationOutcome(models.Model):

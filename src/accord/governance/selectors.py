@@ -15,6 +15,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accord.analysis.models import Campaign, CampaignMember
+from accord.analysis.selectors import campaign_list
 from accord.core.choices import Region, Tlp
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
@@ -52,6 +54,7 @@ __all__ = [
     "meeting_get",
     "meeting_list",
     "membership_list",
+    "operation_campaigns",
     "operation_get",
     "operation_list",
     "operation_objects",
@@ -185,13 +188,26 @@ def operation_get(*, principal: User, pk: Any) -> Operation:
 
 
 def operation_objects(*, principal: User, operation: Operation) -> QuerySet[StixObject]:
-    """The latest version of each object linked to the operation, as far as the policy lets
-    the principal see it: a participant sees only what its agreements allow."""
+    """The operation's linked intelligence: the latest version of each object linked to it or
+    now a member of a campaign linked to it, as far as the policy lets the principal see it (a
+    participant sees only what its agreements allow). The same objects as its TAXII collection
+    holds, which serves them by the policy's ``export`` action instead of ``view``."""
     linked = operation.object_links.values("stix_id")
-    seen = visible(principal, StixObject.objects.filter(stix_id__in=linked), Action.VIEW)
+    members = CampaignMember.objects.filter(campaign__operation_links__operation=operation).values("stix_object_id")
+    candidates = StixObject.objects.filter(Q(stix_id__in=linked) | Q(pk__in=members))
+    seen = visible(principal, candidates, Action.VIEW)
     newer = seen.filter(stix_id=OuterRef("stix_id"), modified__gt=OuterRef("modified"))
     latest: QuerySet[StixObject] = seen.filter(~Exists(newer)).select_related("organisation")
     return latest.order_by("type", "stix_id")
+
+
+def operation_campaigns(*, principal: User, operation: Operation) -> QuerySet[Campaign]:
+    """The campaigns linked to the operation that the principal may see something of (as the
+    analysis app decides, :func:`accord.analysis.selectors.campaign_list`), with what it sees of
+    them (``seen_objects``, ``seen_organisations``); a linked campaign none of whose members it
+    may see is not shown, not even by name."""
+    linked = operation.campaign_links.values("campaign_id")
+    return campaign_list(principal=principal).filter(pk__in=linked).order_by("name", "pk")
 
 
 def operation_totals(*, operation: Operation) -> dict[str, Any]:

@@ -19,10 +19,11 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accord.analysis.selectors import campaign_get
 from accord.core.audit import audit_record
 from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import OrganisationKind, OrganisationStatus, Region, Tlp
-from accord.core.errors import Forbidden
+from accord.core.errors import Forbidden, NotFound
 from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
@@ -59,6 +60,7 @@ from accord.governance.models import (
     MeetingDocument,
     Membership,
     Operation,
+    OperationCampaign,
     OperationObject,
     OperationOutcome,
     OperationPhase,
@@ -87,12 +89,15 @@ __all__ = [
     "meeting_set_minutes",
     "membership_add",
     "membership_end",
+    "operation_campaigns_follow_merge",
     "operation_create",
+    "operation_link_campaign",
     "operation_link_object",
     "operation_phase_add",
     "operation_record_outcome",
     "operation_set_participants",
     "operation_transition",
+    "operation_unlink_campaign",
     "operation_unlink_object",
     "paper_review",
     "paper_submit",
@@ -557,14 +562,18 @@ def practice_create(
 
 
 def _sync_collection(operation: Operation) -> None:
-    """The operation's TAXII collection: its linked objects, read by its participants only."""
+    """The operation's TAXII collection: its linked objects and the members of its linked
+    campaigns (resolved when read, so it follows the campaigns), read by its participants only."""
     collection = collection_create(
         kind=CollectionKind.OPERATION,
         alias=f"operation-{operation.codename}",
         title=f"Operation {operation.name}",
         description=f"Intelligence linked to operation {operation.name}, for its participants, "
         "as far as each source's agreement allows.",
-        spec={"stix_id": sorted(operation.object_links.values_list("stix_id", flat=True))},
+        spec={
+            "stix_id": sorted(operation.object_links.values_list("stix_id", flat=True)),
+            "campaign": sorted(operation.campaign_links.values_list("campaign_id", flat=True)),
+        },
         readers=list(operation.participants.all()),
     )
     if operation.collection_id != collection.pk:
@@ -679,12 +688,16 @@ def operation_phase_add(
     return phase
 
 
+def _may_link(actor: User | None) -> None:
+    if not (has_perm(actor, Perm.GOVERNANCE_MANAGE) or has_perm(actor, Perm.ANALYSIS_WORK)):
+        raise Forbidden("Your role does not allow this (governance.manage or analysis.work).")
+
+
 @transaction.atomic
 def operation_link_object(*, actor: User, operation: Operation, stix_id: str, note: str = "") -> OperationObject:
     """Link a shared STIX object to the operation. The person linking must be allowed to see it
     (:mod:`accord.policy`); a missing object and a hidden one are refused alike."""
-    if not (has_perm(actor, Perm.GOVERNANCE_MANAGE) or has_perm(actor, Perm.ANALYSIS_WORK)):
-        raise Forbidden("Your role does not allow this (governance.manage or analysis.work).")
+    _may_link(actor)
     if operation.status == OperationStatus.CLOSED:
         raise invalid("status", "the operation is closed.")
     stix_id = stix_id.strip()
@@ -705,13 +718,68 @@ def operation_link_object(*, actor: User, operation: Operation, stix_id: str, no
 @transaction.atomic
 def operation_unlink_object(*, actor: User, operation: Operation, stix_id: str) -> None:
     """Remove a linked object from the operation (and from its TAXII collection)."""
-    if not (has_perm(actor, Perm.GOVERNANCE_MANAGE) or has_perm(actor, Perm.ANALYSIS_WORK)):
-        raise Forbidden("Your role does not allow this (governance.manage or analysis.work).")
+    _may_link(actor)
     deleted, _ = operation.object_links.filter(stix_id=stix_id).delete()
     if not deleted:
         raise invalid("stix_id", f"{stix_id} is not linked to this operation.")
     _sync_collection(operation)
     _audit(actor, "operation.unlink", operation, stix_id=stix_id)
+
+
+@transaction.atomic
+def operation_link_campaign(*, actor: User, operation: Operation, campaign: int, note: str = "") -> OperationCampaign:
+    """Link an analysis campaign to the operation: its members, now and as it grows, become the
+    operation's intelligence. The person linking must see the campaign (at least one member, by
+    :func:`accord.analysis.selectors.campaign_get`); a missing campaign and a hidden one are
+    refused alike."""
+    _may_link(actor)
+    if operation.status == OperationStatus.CLOSED:
+        raise invalid("status", "the operation is closed.")
+    try:
+        found = campaign_get(principal=actor, pk=campaign)
+    except NotFound:
+        raise invalid(
+            "campaign",
+            f"no campaign {campaign} that you may see: an operation links only intelligence its author may see.",
+            "The id of a campaign you may see.",
+        ) from None
+    if operation.campaign_links.filter(campaign_id=found.pk).exists():
+        raise invalid("campaign", f"campaign {found.pk} is already linked to this operation.")
+    link = OperationCampaign.objects.create(operation=operation, campaign_id=found.pk, note=note, linked_by=actor)
+    _sync_collection(operation)
+    _audit(actor, "operation.link_campaign", operation, campaign=found.pk)
+    return link
+
+
+@transaction.atomic
+def operation_unlink_campaign(*, actor: User, operation: Operation, campaign: int) -> None:
+    """Remove a linked campaign from the operation (and its members from the TAXII collection,
+    unless they are linked otherwise)."""
+    _may_link(actor)
+    deleted, _ = operation.campaign_links.filter(campaign_id=campaign).delete()
+    if not deleted:
+        raise invalid("campaign", f"campaign {campaign} is not linked to this operation.")
+    _sync_collection(operation)
+    _audit(actor, "operation.unlink_campaign", operation, campaign=campaign)
+
+
+@transaction.atomic
+def operation_campaigns_follow_merge(*, survivor: int, absorbed: list[int]) -> int:
+    """Move the operations' links from campaigns merged away to the one that absorbed them (an
+    operation linking both keeps one link); their collections follow. Called by the analysis
+    app's ``campaigns_merged`` signal, inside the merge; the number of operations touched."""
+    links = list(OperationCampaign.objects.filter(campaign_id__in=absorbed).select_related("operation"))
+    operations = {link.operation_id: link.operation for link in links}
+    for link in links:
+        if OperationCampaign.objects.filter(operation_id=link.operation_id, campaign_id=survivor).exists():
+            link.delete()
+        else:
+            link.campaign_id = survivor
+            link.save(update_fields=["campaign"])
+    for operation in operations.values():
+        _sync_collection(operation)
+        _audit(None, "operation.campaign_merged", operation, campaign=survivor, absorbed=sorted(absorbed))
+    return len(operations)
 
 
 @transaction.atomic

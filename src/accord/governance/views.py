@@ -50,6 +50,7 @@ from accord.governance.forms import (
     RegistrationForm,
     TransitionForm,
 )
+from accord.governance.models import Operation
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
@@ -324,6 +325,8 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 ),
                 "Object linked.",
             )
+        elif op in ("link_campaign", "unlink_campaign"):
+            done = _campaign_link(request, operation, op)
         elif not manage:
             raise PermissionDenied("Programme managers only.")
         elif op == "transition":
@@ -353,12 +356,30 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "manage": manage,
         "can_link": manage or has_perm(request.user, Perm.ANALYSIS_WORK),
         "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
         "outcomes": operation.outcomes.all(),
         "next": OPERATION_TRANSITIONS[operation.status],
         "outcome_form": outcome_form,
         **_dashboard(operation),
     }
     return render(request, "governance/operation_detail.html", context)
+
+
+def _campaign_link(request: AuthedRequest, operation: Operation, op: str) -> bool:
+    """Link or unlink the campaign named in the form (its id); a bad id is the service's 400."""
+    raw = request.POST.get("campaign", "").strip()
+    campaign = int(raw) if raw.isdigit() else 0
+    if op == "link_campaign":
+        return _attempt(
+            request,
+            lambda: services.operation_link_campaign(actor=request.user, operation=operation, campaign=campaign),
+            "Campaign linked.",
+        )
+    return _attempt(
+        request,
+        lambda: services.operation_unlink_campaign(actor=request.user, operation=operation, campaign=campaign),
+        "Campaign unlinked.",
+    )
 
 
 @login_required
@@ -368,6 +389,7 @@ def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "operation": operation,
         "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
         "outcomes": operation.outcomes.all(),
         "generated_at": timezone.now(),
         **_dashboard(operation),

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-__all__ = ["CollectionKind", "SPEC_FIELDS"]
+__all__ = ["NAMING_KEYS", "SPEC_FIELDS", "CollectionKind"]
 
 
 class CollectionKind(models.TextChoices):
@@ -24,4 +24,11 @@ SPEC_FIELDS: dict[str, str] = {
     "data_category": "data_category__in",
     "organisation": "organisation_id__in",
     "stix_id": "stix_id__in",
+    # Ids of analysis campaigns: their member versions at the time of reading (a subquery, so
+    # the collection follows the campaign as it grows, merges and splits).
+    "campaign": "pk__in",
 }
+
+# The keys that name objects rather than narrow them: an object any of them names is held
+# (they are OR-ed together), and the other keys narrow that (AND).
+NAMING_KEYS: tuple[str, ...] = ("stix_id", "campaign")

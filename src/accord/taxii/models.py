@@ -22,7 +22,8 @@ class Collection(models.Model):
     What it holds is data: ``kind`` says whether it takes writes (an ``inbox`` is where one
     organisation posts its data, as submissions under its agreement); ``spec`` narrows the
     objects (``{"region": ["europe"]}``, ``{"crime_type": ["bec"]}``; keys in
-    :data:`accord.taxii.choices.SPEC_FIELDS`); ``readers`` narrows who may read an operation's
+    :data:`accord.taxii.choices.SPEC_FIELDS`; ``stix_id`` and ``campaign`` name objects and
+    are OR-ed, the other keys narrow); ``readers`` narrows who may read an operation's
     collection to the operation's participants. Whatever the spec, every read goes through
     :mod:`accord.policy`: a collection never shows more than its reader may see anyway.
     """
@@ -87,6 +88,9 @@ def spec_errors(spec: Any) -> list[str]:
         return ["A spec is a JSON object."]
     errors = [f"Unknown key {key!r}; one of {', '.join(SPEC_FIELDS)}." for key in spec if key not in SPEC_FIELDS]
     errors += [f"{key}: a list of values." for key, value in spec.items() if not isinstance(value, list)]
+    campaigns = spec.get("campaign")
+    if isinstance(campaigns, list) and not all(isinstance(v, int) and not isinstance(v, bool) for v in campaigns):
+        errors.append("campaign: a list of campaign ids (whole numbers).")
     return errors
 
 

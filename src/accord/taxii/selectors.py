@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet, TextField, prefetch_related_
 from django.db.models.base import ModelState
 from django.db.models.functions import Cast
 
+from accord.analysis.models import CampaignMember
 from accord.core.choices import Tlp
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
@@ -27,7 +28,7 @@ from accord.policy.decision import Action, Decision, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
-from accord.taxii.choices import SPEC_FIELDS, CollectionKind
+from accord.taxii.choices import NAMING_KEYS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
@@ -88,10 +89,25 @@ def collection_get(*, principal: User, collection_id: str) -> CollectionAccess:
     return access
 
 
+def _spec_condition(key: str, values: list[Any]) -> Q:
+    if key == "campaign":  # the members now, not when the spec was written
+        return Q(pk__in=CampaignMember.objects.filter(campaign_id__in=values).values("stix_object_id"))
+    return Q(**{SPEC_FIELDS[key]: values})
+
+
 def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
+    """The objects the collection's spec holds: those any naming key (``stix_id``,
+    ``campaign``) names, narrowed by every other key."""
     if collection.organisation_id is not None:  # an inbox: what its organisation shared
         qs = qs.filter(organisation_id=collection.organisation_id)
-    return qs.filter(**{SPEC_FIELDS[key]: values for key, values in collection.spec.items()})
+    named = Q()
+    narrowing = Q()
+    for key, values in collection.spec.items():
+        if key in NAMING_KEYS:
+            named |= _spec_condition(key, values)
+        else:
+            narrowing &= _spec_condition(key, values)
+    return qs.filter(named, narrowing)
 
 
 def collection_objects(
