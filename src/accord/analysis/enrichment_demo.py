@@ -18,11 +18,14 @@ from accord.sharing.models import Observable, Submission
 
 __all__ = ["load"]
 
+# (name, kind, title, run on ingest): the financial and phone tools run on every ingest (such
+# values are few and their facts matter at once); the domain tool, whose values come by the
+# thousand, runs on request.
 OFFLINE = [
-    ("iban-registry", "iban", "IBAN bank and country (schwifty registry)"),
-    ("phone-metadata", "phone", "Phone country, line type and carrier"),
-    ("domain-suffix", "domain", "Registered domain and public suffix"),
-    ("crypto-address", "crypto", "Crypto address currency and type"),
+    ("iban-registry", "iban", "IBAN bank and country (schwifty registry)", True),
+    ("phone-metadata", "phone", "Phone country, line type and carrier", True),
+    ("domain-suffix", "domain", "Registered domain and public suffix", False),
+    ("crypto-address", "crypto", "Crypto address currency and type", True),
 ]
 MULE_IBAN = "GB33BUKB20201555555555"
 
@@ -31,10 +34,16 @@ def load() -> list[object]:
     host = Organisation.objects.filter(is_host=True).first()
     if host is None:
         return []
-    for name, kind, title in OFFLINE:
+    for name, kind, title, on_ingest in OFFLINE:
         if not Enricher.objects.filter(name=name).exists():
             enricher_add(
-                actor=None, name=name, kind=kind, title=title, organisation=host, tlp_ceiling="red", run_on_ingest=True
+                actor=None,
+                name=name,
+                kind=kind,
+                title=title,
+                organisation=host,
+                tlp_ceiling="red",
+                run_on_ingest=on_ingest,
             )
     kestrel = Organisation.objects.filter(short_name="Kestrel").first()
     tools = kestrel.agreements.filter(kind=AgreementKind.ANALYSIS_TOOLS).first() if kestrel else None

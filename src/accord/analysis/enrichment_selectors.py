@@ -74,12 +74,14 @@ def observable_tlps(*, principal: User | None, observable_ids: list[int]) -> dic
     sending it to a tool cleared for that TLP discloses nothing more than the object does.
     """
     now = timezone.now()
-    objects = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked=False)
-    links = ObjectObservable.objects.filter(observable_id__in=observable_ids)
+    live = Q(stix_object__revoked=False) & (
+        Q(stix_object__expires_at__isnull=True) | Q(stix_object__expires_at__gt=now)
+    )
+    links = ObjectObservable.objects.filter(live, observable_id__in=observable_ids)  # a join, not a subquery
     if principal is not None:
-        objects = visible(principal, objects)
+        links = links.filter(stix_object__in=visible(principal, StixObject.objects.all()).values("pk"))
         links = links.exclude(withheld_links(principal))
-    rows = links.filter(stix_object__in=objects.values("pk")).values_list("observable_id", "stix_object__tlp")
+    rows = links.values_list("observable_id", "stix_object__tlp")
     least: dict[int, str] = {}
     for observable_id, tlp in rows.distinct():
         if observable_id not in least or Tlp.rank(tlp) < Tlp.rank(least[observable_id]):
