@@ -357,8 +357,9 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
     ]
     if not enrichers:
         return {}
+    wanted = sorted({kind for e in enrichers for kind in e.types})  # only what some tool takes
     linked = (
-        ObjectObservable.objects.filter(stix_object__submission_id=submission_id)
+        ObjectObservable.objects.filter(stix_object__submission_id=submission_id, observable__type__in=wanted)
         .values_list("observable_id", flat=True)
         .distinct()
     )
