@@ -264,13 +264,16 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
     sources: list[tuple[int, int, int]] = []
     correlations: list[tuple[Any, ...]] = []
 
-    def counted(observable: int, by_org: Counter[int]) -> None:
-        total = sum(by_org.values())
-        if total < 2:
-            return
+    def counted(observable: int, organisations: list[int]) -> None:
+        by_org = Counter(organisations)
         sources.extend((observable, org, count) for org, count in by_org.items())
-        correlated = previous.get(observable, now) if len(by_org) >= 2 else None
-        correlations.append((observable, len(by_org), total, "", total > cap, adapt_datetime(correlated), stamp))
+        if len(by_org) >= 2:
+            earlier = previous.get(observable)
+            correlated = stamp if earlier is None else adapt_datetime(earlier)
+        else:
+            correlated = None
+        total = len(organisations)
+        correlations.append((observable, len(by_org), total, "", total > cap, correlated, stamp))
         if len(sources) >= 20000:
             flush()
 
@@ -281,21 +284,25 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
         sources.clear()
         correlations.clear()
 
-    # One pass over the link table in observable order (its (observable, object) index).
+    # One pass over the link table in observable order (its (observable, object) index); most
+    # observables have one live version and cost a dictionary lookup.
+    organisation = organisation_of.get
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT observable_id, stix_object_id FROM {LINKS} ORDER BY observable_id")  # noqa: S608
-        current, by_org = None, Counter[int]()
+        current: int | None = None
+        found: list[int] = []
         while rows := cursor.fetchmany(50000):
             for observable, obj in rows:
                 if observable != current:
-                    if current is not None:
-                        counted(current, by_org)
-                    current, by_org = observable, Counter()
-                organisation = organisation_of.get(obj)
-                if organisation is not None:
-                    by_org[organisation] += 1
-        if current is not None:
-            counted(current, by_org)
+                    if len(found) >= 2:
+                        counted(current, found)  # type: ignore[arg-type]
+                    current = observable
+                    found = []
+                org = organisation(obj)
+                if org is not None:
+                    found.append(org)
+        if len(found) >= 2:
+            counted(current, found)  # type: ignore[arg-type]
     flush()
     report("correlations", 1, 4)
     report("known benign", 2, 4)
