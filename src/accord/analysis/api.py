@@ -47,7 +47,37 @@ __all__ = [
 ]
 
 
-class CorrelationSerializer(serializers.ModelSerializer[Correlation]):
+class PrincipalContextMixin:
+    """Puts the asker's policy context in the serializer context (``ctx``), so serializers show
+    host staff what partners may not learn (totals that count objects they may not see)."""
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        if not getattr(self, "swagger_fake_view", False) and request is not None and request.user.is_authenticated:
+            context["ctx"] = principal_context(principal_of(request))
+        return context
+
+
+class HostOnlyFields:
+    """Serializer mixin: ``host_only_fields`` are left out for anyone but host staff."""
+
+    host_only_fields: ClassVar[tuple[str, ...]] = ()
+    context: dict[str, Any]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)  # type: ignore[misc]
+        ctx = self.context.get("ctx")
+        if ctx is None or not ctx.is_host:
+            for field in self.host_only_fields:
+                data.pop(field, None)
+        return data
+
+
+class CorrelationSerializer(HostOnlyFields, serializers.ModelSerializer[Correlation]):
+    # totals that count objects a partner may not see
+    host_only_fields = ("organisation_count", "object_count", "over_correlating", "known_benign")
+
     observable_id = serializers.IntegerField(source="observable.pk", read_only=True)
     type = serializers.CharField(source="observable.type", read_only=True)
     value = serializers.CharField(source="observable.value", read_only=True)
@@ -67,13 +97,6 @@ class CorrelationSerializer(serializers.ModelSerializer[Correlation]):
             "updated_at",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Correlation) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not self.context.get("host", False):  # totals include what a partner may not see
-            for field in ("organisation_count", "object_count", "over_correlating", "known_benign"):
-                data.pop(field)
-        return data
 
 
 class SourceSerializer(serializers.Serializer[Any]):
@@ -96,7 +119,7 @@ class CorrelationDetailSerializer(serializers.Serializer[Any]):
     campaigns = serializers.ListField(child=serializers.IntegerField())
 
 
-class CorrelationViewSet(mixins.ListModelMixin, SelectorViewSet):
+class CorrelationViewSet(PrincipalContextMixin, mixins.ListModelMixin, SelectorViewSet):
     """Observables reported by two or more organisations, as far as the asker may know.
 
     ``GET /correlations/<observable id>/`` says who else reported one observable."""
@@ -105,12 +128,6 @@ class CorrelationViewSet(mixins.ListModelMixin, SelectorViewSet):
     serializer_class = CorrelationSerializer
     list_selector = staticmethod(selectors.correlation_list)
     filterset_class = CorrelationFilter
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
-            context["host"] = principal_context(principal_of(self.request)).is_host
-        return context
 
     @extend_schema(
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The observable's id.")],
@@ -130,7 +147,9 @@ class CampaignNoteSerializer(serializers.ModelSerializer[CampaignNote]):
         read_only_fields: ClassVar[list[str]] = ["id", "author", "created_at"]
 
 
-class CampaignSerializer(serializers.ModelSerializer[Campaign]):
+class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
+    host_only_fields = ("objects_count", "observables_count", "organisations_count", "regions")
+
     objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
     organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
     notes = CampaignNoteSerializer(many=True, read_only=True)
@@ -157,13 +176,6 @@ class CampaignSerializer(serializers.ModelSerializer[Campaign]):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Campaign) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not self.context.get("host", False):  # totals count objects a partner may not see
-            for field in ("objects_count", "observables_count", "organisations_count", "regions"):
-                data.pop(field)
-        return data
-
 
 class CampaignUpdateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False)
@@ -184,7 +196,7 @@ class NoteSerializer(serializers.Serializer[Any]):
     text = serializers.CharField()
 
 
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class CampaignViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
     """Campaigns: connected components of objects sharing observables that may link."""
 
     model = Campaign
@@ -201,12 +213,6 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Selector
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("notes__author")
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
-            context["host"] = principal_context(principal_of(self.request)).is_host
-        return context
 
     @extend_schema(request=CampaignUpdateSerializer, responses=CampaignSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -371,7 +377,7 @@ class SightingInputSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class SightingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SightingViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewSet):
     """Sightings: who saw an observable, when; the originators' feedback."""
 
     model = Sighting
@@ -379,12 +385,6 @@ class SightingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorVi
     list_selector = staticmethod(selectors.sighting_list)
     filterset_class = SightingFilter
     action_perms: ClassVar[dict[str, Perm]] = {"create": Perm.SHARING_SUBMIT}
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
-            context["ctx"] = principal_context(principal_of(self.request))
-        return context
 
     @extend_schema(request=SightingInputSerializer, responses=SightingSerializer)
     def create(self, request: Request) -> Response:
@@ -394,7 +394,10 @@ class SightingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorVi
         return Response(self.get_serializer(sighting).data, status=status.HTTP_201_CREATED)
 
 
-class ReportSerializer(serializers.ModelSerializer[IntelReport]):
+class ReportSerializer(HostOnlyFields, serializers.ModelSerializer[IntelReport]):
+    # recipients see the report, not the analysts' workings
+    host_only_fields = ("dissemination", "audience_organisations", "campaigns", "objects", "created_by")
+
     audience_organisations = serializers.SerializerMethodField()
     campaigns = serializers.SerializerMethodField()
     objects = serializers.SerializerMethodField()
@@ -432,13 +435,6 @@ class ReportSerializer(serializers.ModelSerializer[IntelReport]):
     def get_objects(self, report: IntelReport) -> list[str]:
         return sorted(set(report.objects_included.values_list("stix_id", flat=True)))
 
-    def to_representation(self, instance: IntelReport) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not self.context.get("host", False):  # recipients see the report, not the analysts' workings
-            for field in ("dissemination", "audience_organisations", "campaigns", "objects", "created_by"):
-                data.pop(field)
-        return data
-
 
 class ReportInputSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=300)
@@ -459,7 +455,7 @@ def _report_arguments(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class ReportViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
     """Intelligence reports: drafted by analysts from campaigns and objects, checked against every
     source's agreement for the audience, disseminated as STIX 2.1 and as a printable page."""
 
@@ -473,12 +469,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorVi
         "check": Perm.ANALYSIS_WORK,
         "disseminate": Perm.ANALYSIS_WORK,
     }
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False) and self.request.user.is_authenticated:
-            context["host"] = principal_context(principal_of(self.request)).is_host
-        return context
 
     @extend_schema(request=ReportInputSerializer, responses=ReportSerializer)
     def create(self, request: Request) -> Response:
