@@ -259,6 +259,7 @@ ACCORD_DAILY_JOBS = [
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
     "accord.programme.services.secondments_daily",
+    "accord.governance.services.recommendations_overdue_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
