@@ -70,6 +70,14 @@ def test_cancel_sends_an_icalendar_cancel_for_the_same_event(
     assert api.patch(url, {"city": "Kisumu"}, format="json").status_code == 400
     assert api.post(f"{url}invite/").status_code == 400
     assert api.post(f"{url}cancel/", {"reason": "again"}, format="json").status_code == 400
+    attendance = api.post(f"{url}attendance/", {"person": heads["kenya"].pk, "status": "attended"}, format="json")
+    assert attendance.status_code == 400 and attendance.json()["error"]["message"].startswith("status:")
+    recommendation = {"meeting": meeting.pk, "group": meeting.groups.get().pk, "title": "X", "area": "strategy"}
+    assert api.post(f"{API}recommendations/", recommendation, format="json").status_code == 400
+    assert not meeting.attendance.exists() and meeting.recommendations.count() == 1
+    listed = api.get(f"{API}meetings/", {"status": "cancelled"}).json()
+    assert [m["id"] for m in listed["results"]] == [meeting.pk]
+    assert api.get(f"{API}meetings/", {"status": "scheduled"}).json()["count"] == 0
     assert AuditEvent.objects.filter(action="governance.meeting.cancel").count() == 1
 
 

@@ -435,8 +435,9 @@ def meeting_set_minutes(*, actor: User | None, meeting: Meeting, minutes: str) -
 @transaction.atomic
 def attendance_record(*, actor: User | None, meeting: Meeting, person: User, status: str) -> Attendance:
     """Record that a person attended or sent apologies: a member of one of the meeting's groups
-    on its date, or an invited guest."""
+    on its date, or an invited guest. A cancelled meeting has no attendance."""
     _manage(actor)
+    _scheduled(meeting)
     one_of("status", status, AttendanceStatus)
     day = timezone.localtime(meeting.starts_at).date()
     groups = list(meeting.groups.all())
@@ -515,8 +516,10 @@ def recommendation_create(
     owner: User | None = None,
     due_date: date | None = None,
 ) -> Recommendation:
-    """Record a recommendation made at a meeting by one of its groups (status ``proposed``)."""
+    """Record a recommendation made at a meeting by one of its groups (status ``proposed``);
+    a cancelled meeting makes none."""
     _manage(actor)
+    _scheduled(meeting)
     one_of("area", area, RecommendationArea)
     if not meeting.groups.filter(pk=group.pk).exists():
         raise invalid("group", f"{group.name} did not take part in this meeting.", "One of the meeting's groups.")
