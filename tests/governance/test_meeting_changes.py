@@ -21,12 +21,24 @@ def _event(message, name):
     return calendar, calendar.walk("VEVENT")[0]
 
 
-def test_patch_changes_place_and_agenda_and_refuses_bad_input(setting, api_for):
+def test_patch_changes_place_and_agenda_and_refuses_bad_input(
+    setting, api_for, heads, django_capture_on_commit_callbacks
+):
     meeting = setting["meeting"]
     api = api_for("programme_manager")
     url = f"{API}meetings/{meeting.pk}/"
-    response = api.patch(url, {"city": "Mombasa", "agenda": ["Opening", "BEC trends"]}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"{url}invite/")
+    _, invited = _event(mail.outbox.pop(), "invitation.ics")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.patch(url, {"city": "Mombasa", "agenda": ["Opening", "BEC trends"]}, format="json")
     assert response.status_code == 200, response.content
+    # Those invited get the changed invitation for the same calendar event.
+    assert [m.to for m in mail.outbox] == [[heads["kenya"].email]]
+    assert mail.outbox[0].subject.startswith("Changed: Africa spring session")
+    _, changed = _event(mail.outbox[0], "invitation.ics")
+    assert str(changed["uid"]) == str(invited["uid"]) and "Mombasa" in str(changed["location"])
+    assert int(changed["sequence"]) == int(invited["sequence"]) + 1
     assert response.json()["city"] == "Mombasa" and response.json()["agenda"] == ["Opening", "BEC trends"]
     stored = Meeting.objects.get(pk=meeting.pk)
     assert stored.sequence == 1 and stored.country == "KE"

@@ -362,8 +362,8 @@ def meeting_update(
     agenda: list[str] | None = None,
 ) -> Meeting:
     """Change a scheduled meeting's title, date, place, themes or agenda (what is not given
-    stays). Each change raises the calendar sequence; invitations already sent are sent again
-    with ``meeting_invite``. A cancelled meeting is not changed."""
+    stays). Each change raises the calendar sequence; when invitations were already sent, the
+    invitees get the updated invitation (same event UID). A cancelled meeting is not changed."""
     _manage(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _scheduled(meeting)
@@ -391,7 +391,19 @@ def meeting_update(
         setattr(meeting, name, value)
     meeting.sequence += 1
     meeting.save(update_fields=[*changed, "sequence"])
-    _audit(actor, "meeting.update", meeting, changed=sorted(changed), sequence=meeting.sequence)
+    told: list[User] = []
+    if meeting.invitations_sent_at is not None:
+        told = _mail_invitees(
+            meeting, template="governance/email/meeting_invitation", filename="invitation.ics", updated=True
+        )
+    _audit(
+        actor,
+        "meeting.update",
+        meeting,
+        changed=sorted(changed),
+        sequence=meeting.sequence,
+        updated=[p.username for p in told],
+    )
     return meeting
 
 
@@ -408,16 +420,9 @@ def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str) -> int:
     meeting.cancelled_at = timezone.now()
     meeting.sequence += 1
     meeting.save(update_fields=["status", "cancel_reason", "cancelled_at", "sequence"])
-    invitees = _invitees(meeting)
-    for person in invitees:
-        mail_after_commit(
-            to=person.email,
-            template="governance/email/meeting_cancelled",
-            context={"meeting": meeting, "person": person, "groups": list(meeting.groups.all())},
-            attachments=[
-                ("cancel.ics", meeting_ics(meeting, attendee_email=person.email, method="CANCEL"), "text/calendar")
-            ],
-        )
+    invitees = _mail_invitees(
+        meeting, template="governance/email/meeting_cancelled", filename="cancel.ics", method="CANCEL"
+    )
     _audit(actor, "meeting.cancel", meeting, reason=meeting.cancel_reason, told=[p.username for p in invitees])
     return len(invitees)
 
@@ -471,6 +476,23 @@ def meeting_attach_document(
     return document
 
 
+def _mail_invitees(
+    meeting: Meeting, *, template: str, filename: str, method: str = "REQUEST", updated: bool = False
+) -> list[User]:
+    """Queue one e-mail per invitee (after commit), each with the meeting's iCalendar event
+    (``method`` REQUEST or CANCEL, the invitee as attendee). Returns the invitees."""
+    invitees = _invitees(meeting)
+    groups = list(meeting.groups.all())
+    for person in invitees:
+        mail_after_commit(
+            to=person.email,
+            template=template,
+            context={"meeting": meeting, "person": person, "groups": groups, "updated": updated},
+            attachments=[(filename, meeting_ics(meeting, attendee_email=person.email, method=method), "text/calendar")],
+        )
+    return invitees
+
+
 def _invitees(meeting: Meeting) -> list[User]:
     day = timezone.localtime(meeting.starts_at).date()
     members = User.objects.filter(
@@ -487,14 +509,7 @@ def meeting_invite(*, actor: User | None, meeting: Meeting) -> int:
     and every guest. Sending again sends the update (same event UID). Returns the count."""
     _manage(actor)
     _scheduled(meeting)
-    invitees = _invitees(meeting)
-    for person in invitees:
-        mail_after_commit(
-            to=person.email,
-            template="governance/email/meeting_invitation",
-            context={"meeting": meeting, "person": person, "groups": list(meeting.groups.all())},
-            attachments=[("invitation.ics", meeting_ics(meeting, attendee_email=person.email), "text/calendar")],
-        )
+    invitees = _mail_invitees(meeting, template="governance/email/meeting_invitation", filename="invitation.ics")
     meeting.invitations_sent_at = timezone.now()
     meeting.save(update_fields=["invitations_sent_at"])
     _audit(actor, "meeting.invite", meeting, invited=[p.username for p in invitees])

@@ -265,7 +265,7 @@ def _meeting_edit(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -
     return form.is_valid() and _attempt(
         request,
         lambda: services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned()),
-        "Meeting updated; send the invitations again to update the calendars.",
+        "Meeting updated; invitees already invited get the change.",
         form,
     )
 
