@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "accord.governance.choices.GroupKind",
         "MembershipRoleEnum": "accord.governance.choices.MembershipRole",
         "AttendanceStatusEnum": "accord.governance.choices.AttendanceStatus",
+        "MeetingStatusEnum": "accord.governance.choices.MeetingStatus",
         "RecommendationAreaEnum": "accord.governance.choices.RecommendationArea",
         "RecommendationStatusEnum": "accord.governance.choices.RecommendationStatus",
         "PracticeTopicEnum": "accord.governance.choices.PracticeTopic",
