@@ -37,6 +37,7 @@ def test_action_items_added_and_done_from_the_meeting_page(setting, people, head
     client = login(people["programme_manager"])
     refused = client.post(url, {"op": "action", "action-recommendation": late.pk, "action-description": " "})
     assert refused.status_code == 200 and not ActionItem.objects.exists()
+    assert "This field is required." in refused.content.decode()
     body = {"op": "action", "action-recommendation": late.pk, "action-description": "Draft the reporting form"}
     assert login(heads["kenya"]).post(url, body).status_code == 403
     assert "Action item added." in client.post(url, body, follow=True).content.decode()
