@@ -123,7 +123,8 @@ def group_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Members, the meetings calendar and the recommendations board of one group."""
+    """Members, the meetings calendar and the recommendations board of one group; managers
+    add and end memberships and schedule meetings."""
     group = _found(lambda: selectors.group_get(principal=request.user, pk=slug))
     manage = _manage(request)
     member_form = MembershipForm(initial={"term_start": timezone.localdate()}, prefix="member")
@@ -191,7 +192,8 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A meeting: agenda, attendance, minutes (Markdown rendered safely), documents,
-    recommendations; managers record minutes, attendance and recommendations and invite."""
+    recommendations and their action items; managers change or cancel the meeting, record
+    minutes, attendance, documents, recommendations and action items, and invite."""
     meeting = _found(lambda: selectors.meeting_get(principal=request.user, pk=pk))
     manage = _manage(request)
     groups = meeting.groups.all()
@@ -429,7 +431,8 @@ def _dashboard(operation: Any) -> dict[str, Any]:
 @login_required
 def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """An operation: dashboard of outcome totals, phases, participants, the linked intelligence
-    the reader may see, outcomes; managers move it, link objects and record outcomes."""
+    the reader may see, outcomes; managers move it, add phases, change participants, link
+    objects and record outcomes."""
     operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
     manage = _manage(request)
     outcome_form = OutcomeForm(initial={"date": timezone.localdate()})
@@ -553,7 +556,9 @@ def edition_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
-    """An edition: programme, statistics by sector and region, registrations (staff)."""
+    """An edition: programme, call for papers, statistics by sector and region, registrations
+    (staff). Anyone signed in registers and submits papers; managers review papers and add
+    sessions with their speakers."""
     edition = _found(lambda: selectors.edition_get(principal=request.user, pk=year))
     manage = _manage(request)
     form = RegistrationForm(
