@@ -259,6 +259,7 @@ ACCORD_DAILY_JOBS = [
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
     "accord.programme.services.secondments_daily",
+    "accord.governance.services.recommendations_overdue_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
@@ -334,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "accord.governance.choices.GroupKind",
         "MembershipRoleEnum": "accord.governance.choices.MembershipRole",
         "AttendanceStatusEnum": "accord.governance.choices.AttendanceStatus",
+        "MeetingStatusEnum": "accord.governance.choices.MeetingStatus",
         "RecommendationAreaEnum": "accord.governance.choices.RecommendationArea",
         "RecommendationStatusEnum": "accord.governance.choices.RecommendationStatus",
         "PracticeTopicEnum": "accord.governance.choices.PracticeTopic",

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from accord.core.audit import audit_verify
 from accord.core.models import User
 from accord.governance import selectors
-from accord.governance.models import Membership, Operation, Recommendation
+from accord.governance.models import Meeting, Membership, Operation, Recommendation
 
 
 def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path):
@@ -20,6 +20,8 @@ def test_demo_seats_meets_recommends_operates_and_confers(db, settings, tmp_path
     assert Membership.objects.count() == seats > 0
     assert Recommendation.objects.filter(status="implemented").exists()
     assert any(r.overdue for r in Recommendation.objects.all())
+    americas = Meeting.objects.get(title="Regional Working Group Americas: spring meeting")
+    assert americas.sequence == 1 and americas.agenda[-1].startswith("Joint session with domain registrars")
     first_light = Operation.objects.get(codename="first-light-2026")
     assert (
         first_light.object_links.exists() and first_light.collection.readers.count() == first_light.participants.count()

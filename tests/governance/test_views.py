@@ -3,76 +3,8 @@ refused change shows the rule instead of storing anything."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-import pytest
-from django.test import Client
-from django.utils import timezone
-
-from accord.governance import services
 from accord.governance.models import Recommendation
-from tests.factories import TEST_PASSWORD, OrganisationFactory
-from tests.governance.conftest import seat
-
-
-def login(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=TEST_PASSWORD)
-    return client
-
-
-@pytest.fixture
-def setting(api_for, groups, heads, people, host):
-    manager = people["programme_manager"]
-    seat(api_for("programme_manager"), groups["africa"], heads["kenya"], role="chair")
-    start = timezone.now() + timedelta(days=7)
-    meeting = services.meeting_schedule(
-        actor=manager,
-        title="Africa spring session",
-        groups=[groups["africa"]],
-        starts_at=start,
-        ends_at=start + timedelta(hours=4),
-        city="Nairobi",
-        country="KE",
-        agenda=["Opening"],
-    )
-    services.meeting_set_minutes(actor=manager, meeting=meeting, minutes="**Agreed**\n\n<img src=x onerror=alert(1)>")
-    late = services.recommendation_create(
-        actor=manager,
-        meeting=meeting,
-        group=groups["africa"],
-        title="Regional BEC reporting channel",
-        area="operational",
-        due_date=timezone.localdate() - timedelta(days=3),
-    )
-    operation = services.operation_create(
-        actor=manager,
-        name="Sentinel",
-        crime_types=["romance_scam"],
-        lead=heads["kenya"].organisation,
-        start_date=timezone.localdate() - timedelta(days=20),
-    )
-    services.operation_transition(actor=manager, operation=operation, to="active")
-    services.operation_record_outcome(actor=manager, operation=operation, date=timezone.localdate(), arrests=7)
-    other = OrganisationFactory(name="Second Host", kind="law_enforcement", sector="", country="FR")
-    services.conference_configure(actor=manager, first_host=host, second_host=other, first_year=2013)
-    year = timezone.localdate().year + 1
-    edition = services.edition_create(
-        actor=manager,
-        year=year,
-        host=services.expected_host(year),
-        theme="Trust at scale",
-        venue="Expo",
-        city="Lyon",
-        country="FR",
-        start_date=date(year, 9, 1),
-        end_date=date(year, 9, 3),
-        capacity=50,
-    )
-    services.registration_create(
-        actor=manager, edition=edition, name="Kevin", email="k@example.org", sector="law_enforcement", country="KE"
-    )
-    return {"meeting": meeting, "late": late, "operation": operation, "edition": edition}
+from tests.governance.conftest import login
 
 
 def test_group_page_shows_members_calendar_and_board_with_overdue(setting, people, groups):

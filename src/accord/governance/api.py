@@ -267,6 +267,9 @@ class MeetingSerializer(serializers.ModelSerializer[Meeting]):
             "themes",
             "agenda",
             "invitations_sent_at",
+            "status",
+            "cancel_reason",
+            "cancelled_at",
         ]
         read_only_fields = fields
 
@@ -306,6 +309,26 @@ class MeetingCreateSerializer(serializers.Serializer[Any]):
     guests = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
+class MeetingUpdateSerializer(serializers.Serializer[Any]):
+    """What a PATCH may change; fields left out stay as they are."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    city = serializers.CharField(max_length=100, required=False)
+    country = serializers.CharField(max_length=2, required=False)
+    themes = serializers.ListField(child=serializers.CharField(), required=False)
+    agenda = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class MeetingCancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CancelledSerializer(serializers.Serializer[Any]):
+    told = serializers.IntegerField()
+
+
 class MinutesSerializer(serializers.Serializer[Any]):
     minutes = serializers.CharField(allow_blank=True)
 
@@ -333,7 +356,7 @@ class MeetingViewSet(DetailViewSet):
     ordering = ["-starts_at"]
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
     action_perms: ClassVar[dict[str, Perm]] = {
-        name: MANAGE for name in ("create", "minutes", "attendance", "documents", "invite")
+        name: MANAGE for name in ("create", "partial_update", "cancel", "minutes", "attendance", "documents", "invite")
     }
     model = Meeting
     list_selector = staticmethod(selectors.meeting_list)
@@ -348,6 +371,21 @@ class MeetingViewSet(DetailViewSet):
         data["guests"] = [_person(request, g, "guests") for g in data["guests"]]
         meeting = services.meeting_schedule(actor=principal, **data)
         return self._detail(request, meeting.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MeetingUpdateSerializer, responses=MeetingDetailSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change the title, dates, place, themes or agenda of a scheduled meeting."""
+        data = validated(MeetingUpdateSerializer, request.data)
+        services.meeting_update(actor=principal_of(request), meeting=self.get_object(), **data)
+        return self._detail(request, pk)
+
+    @extend_schema(request=MeetingCancelSerializer, responses=CancelledSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel the meeting with a reason; invitees get an iCalendar CANCEL."""
+        data = validated(MeetingCancelSerializer, request.data)
+        told = services.meeting_cancel(actor=principal_of(request), meeting=self.get_object(), **data)
+        return Response({"told": told})
 
     @extend_schema(request=MinutesSerializer, responses=MeetingDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -12,6 +12,7 @@ __all__ = [
     "AttendanceStatus",
     "CrimeType",
     "GroupKind",
+    "MeetingStatus",
     "MembershipRole",
     "OperationStatus",
     "PaperStatus",
@@ -29,6 +30,13 @@ class GroupKind(models.TextChoices):
 
     GLOBAL = "global", "Global expert group"
     REGIONAL = "regional", "Regional working group"
+
+
+class MeetingStatus(models.TextChoices):
+    """A meeting is scheduled until it is cancelled (with a reason); a cancelled one stays on record."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class MembershipRole(models.TextChoices):

@@ -152,7 +152,7 @@ def _meetings(manager: User, groups: dict[str, Group], people: dict[str, User], 
         guests=[p for p in [people.get("f.alnuaimi")] if p is not None],
     )
     later = today + timedelta(days=90)
-    services.meeting_schedule(
+    americas = services.meeting_schedule(
         actor=None,
         title="Regional Working Group Americas: spring meeting",
         groups=[groups["rwg-americas"]],
@@ -162,6 +162,13 @@ def _meetings(manager: User, groups: dict[str, Group], people: dict[str, User], 
         country="BR",
         themes=["ransomware", "phishing kits"],
         agenda=["Ransomware negotiations: what units see", "Phishing-kit takedowns with registrars"],
+    )
+    # The host unit asked for a second day, for the registrars' session.
+    services.meeting_update(
+        actor=None,
+        meeting=americas,
+        ends_at=_at(later + timedelta(days=1), 13),
+        agenda=[*americas.agenda, "Joint session with domain registrars (day two)"],
     )
 
 

@@ -13,6 +13,7 @@ from accord.governance.choices import (
     OPEN_RECOMMENDATION_STATUSES,
     CrimeType,
     GroupKind,
+    MeetingStatus,
     MembershipRole,
     OperationStatus,
     PaperStatus,
@@ -79,12 +80,13 @@ class MeetingFilter(django_filters.FilterSet):  # type: ignore[misc]
     group = django_filters.NumberFilter(field_name="groups", label="Group id")
     region = django_filters.ChoiceFilter(field_name="groups__region", choices=Region.choices)
     country = django_filters.CharFilter(lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
     since = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
     until = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
 
     class Meta:
         model = Meeting
-        fields: ClassVar[list[str]] = ["q", "group", "region", "country", "since", "until"]
+        fields: ClassVar[list[str]] = ["q", "group", "region", "country", "status", "since", "until"]
 
     def search(self, qs: QuerySet[Meeting], name: str, value: str) -> QuerySet[Meeting]:
         return qs.filter(Q(title__icontains=value) | Q(city__icontains=value) | Q(minutes__icontains=value))

@@ -13,15 +13,27 @@ from accord.governance.choices import (
     AttendanceStatus,
     CrimeType,
     MembershipRole,
+    PaperStatus,
     PracticeTopic,
     RecommendationArea,
+    SessionKind,
     SpeakerSector,
 )
-from accord.governance.models import Group
+from accord.governance.models import Group, Membership
 
 __all__ = [
+    "ActionItemForm",
     "AttendanceForm",
+    "CancelForm",
+    "DocumentForm",
+    "MeetingEditForm",
     "MeetingForm",
+    "MembershipEndForm",
+    "PaperForm",
+    "PaperReviewForm",
+    "ParticipantsForm",
+    "PhaseForm",
+    "SessionForm",
     "MembershipForm",
     "MinutesForm",
     "OperationForm",
@@ -47,9 +59,10 @@ class MembershipForm(forms.Form):
     term_end = forms.DateField(widget=DATE, required=False)
 
 
-class MeetingForm(forms.Form):
+class MeetingEditForm(forms.Form):
+    """A meeting's title, dates, place, themes and agenda (the schedule form adds its groups)."""
+
     title = forms.CharField(max_length=200)
-    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.all(), widget=forms.CheckboxSelectMultiple)
     starts_at = forms.DateTimeField(widget=DATETIME)
     ends_at = forms.DateTimeField(widget=DATETIME)
     city = forms.CharField(max_length=100)
@@ -59,8 +72,90 @@ class MeetingForm(forms.Form):
 
     def cleaned(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["groups"] = list(data["groups"])
         data["themes"], data["agenda"] = _lines(data["themes"]), _lines(data["agenda"])
+        return data
+
+
+class MeetingForm(MeetingEditForm):
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.all(), widget=forms.CheckboxSelectMultiple)
+    field_order = ("title", "groups")
+
+    def cleaned(self) -> dict[str, Any]:
+        data = super().cleaned()
+        data["groups"] = list(data["groups"])
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    file = forms.FileField()
+
+
+class MembershipEndForm(forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none())
+    term_end = forms.DateField(widget=DATE)
+
+    def __init__(self, *args: Any, memberships: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if memberships is not None:
+            self.fields["membership"].queryset = memberships  # type: ignore[attr-defined]
+
+
+class ActionItemForm(forms.Form):
+    recommendation = forms.IntegerField(widget=forms.HiddenInput)
+    description = forms.CharField(max_length=300)
+    owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    due_date = forms.DateField(widget=DATE, required=False)
+
+
+class PhaseForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(widget=DATE)
+    description = forms.CharField(required=False)
+
+
+class ParticipantsForm(forms.Form):
+    participants = forms.ModelMultipleChoiceField(queryset=Organisation.objects.all(), required=False)
+
+
+class PaperForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    abstract = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    speaker_name = forms.CharField(max_length=200)
+    speaker_organisation = forms.CharField(max_length=200, required=False)
+    speaker_sector = forms.ChoiceField(choices=SpeakerSector.choices)
+
+
+class PaperReviewForm(forms.Form):
+    paper = forms.IntegerField(widget=forms.HiddenInput)
+    to = forms.ChoiceField(choices=[c for c in PaperStatus.choices if c[0] != PaperStatus.SUBMITTED])
+    note = forms.CharField(required=False)
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=SessionKind.choices)
+    starts_at = forms.DateTimeField(widget=DATETIME)
+    ends_at = forms.DateTimeField(widget=DATETIME)
+    room = forms.CharField(max_length=100, required=False)
+    speakers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="One per line: name | organisation | sector (" + ", ".join(SpeakerSector.values) + ").",
+    )
+
+    def cleaned(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        speakers = []
+        for line in _lines(data["speakers"]):
+            parts = [p.strip() for p in line.split("|")] + ["", ""]
+            speakers.append({"name": parts[0], "organisation": parts[1], "sector": parts[2]})
+        data["speakers"] = speakers
         return data
 
 

@@ -17,6 +17,7 @@ from accord.governance.choices import (
     OPEN_RECOMMENDATION_STATUSES,
     AttendanceStatus,
     GroupKind,
+    MeetingStatus,
     MembershipRole,
     OperationStatus,
     PaperStatus,
@@ -109,7 +110,8 @@ class Membership(models.Model):
 
 class Meeting(models.Model):
     """A meeting of one group, or a joint meeting of the expert group with regional groups
-    (one meeting, several groups). Minutes are Markdown, rendered safely."""
+    (one meeting, several groups). Minutes are Markdown, rendered safely. A cancelled meeting
+    keeps its record and reason; ``sequence`` orders the calendar updates sent about it."""
 
     title = models.CharField(max_length=200)
     groups = models.ManyToManyField(Group, related_name="meetings")
@@ -122,6 +124,12 @@ class Meeting(models.Model):
     minutes = models.TextField(blank=True, help_text="Markdown.")
     guests = models.ManyToManyField(User, blank=True, related_name="meeting_invitations")
     invitations_sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    cancel_reason = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="iCalendar SEQUENCE: raised by every change sent to calendars (RFC 5545)."
+    )
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -183,6 +191,9 @@ class Recommendation(models.Model):
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=RecommendationStatus.choices, default=RecommendationStatus.PROPOSED
+    )
+    overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner was told it is overdue (once per recommendation)."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

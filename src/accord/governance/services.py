@@ -29,6 +29,7 @@ from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
 from accord.core.roles import Perm, has_perm
 from accord.governance.choices import (
+    OPEN_RECOMMENDATION_STATUSES,
     OPERATION_TRANSITIONS,
     OUTCOME_COUNTS,
     OUTCOME_FUNDS,
@@ -37,6 +38,7 @@ from accord.governance.choices import (
     AttendanceStatus,
     CrimeType,
     GroupKind,
+    MeetingStatus,
     MembershipRole,
     OperationStatus,
     PaperStatus,
@@ -84,9 +86,11 @@ __all__ = [
     "expected_host",
     "groups_ensure",
     "meeting_attach_document",
+    "meeting_cancel",
     "meeting_invite",
     "meeting_schedule",
     "meeting_set_minutes",
+    "meeting_update",
     "membership_add",
     "membership_end",
     "operation_campaigns_follow_merge",
@@ -105,6 +109,7 @@ __all__ = [
     "recommendation_create",
     "recommendation_note",
     "recommendation_transition",
+    "recommendations_overdue_daily",
     "registration_cancel",
     "registration_create",
     "registration_mark_attended",
@@ -338,6 +343,90 @@ def meeting_schedule(
     return meeting
 
 
+def _scheduled(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise invalid("status", "the meeting is cancelled; it takes no more changes.", "A scheduled meeting.")
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    city: str | None = None,
+    country: str | None = None,
+    themes: list[str] | None = None,
+    agenda: list[str] | None = None,
+) -> Meeting:
+    """Change a scheduled meeting's title, date, place, themes or agenda (what is not given
+    stays). Each change raises the calendar sequence; when invitations were already sent, the
+    invitees get the updated invitation (same event UID). A cancelled meeting is not changed."""
+    _manage(actor)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _scheduled(meeting)
+    wanted: dict[str, Any] = {}
+    if title is not None:
+        wanted["title"] = _text("title", title)
+    if city is not None:
+        wanted["city"] = _text("city", city)
+    if country is not None:
+        wanted["country"] = _country("country", country)
+    if themes is not None:
+        wanted["themes"] = _strings("themes", themes)
+    if agenda is not None:
+        wanted["agenda"] = _strings("agenda", agenda)
+    if starts_at is not None:
+        wanted["starts_at"] = starts_at
+    if ends_at is not None:
+        wanted["ends_at"] = ends_at
+    if wanted.get("ends_at", meeting.ends_at) <= wanted.get("starts_at", meeting.starts_at):
+        raise invalid("ends_at", "the meeting ends before it starts.", "After starts_at.")
+    changed = {name: value for name, value in wanted.items() if getattr(meeting, name) != value}
+    if not changed:
+        return meeting
+    for name, value in changed.items():
+        setattr(meeting, name, value)
+    meeting.sequence += 1
+    meeting.save(update_fields=[*changed, "sequence"])
+    told: list[User] = []
+    if meeting.invitations_sent_at is not None:
+        told = _mail_invitees(
+            meeting, template="governance/email/meeting_invitation", filename="invitation.ics", updated=True
+        )
+    _audit(
+        actor,
+        "meeting.update",
+        meeting,
+        changed=sorted(changed),
+        sequence=meeting.sequence,
+        updated=[p.username for p in told],
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str) -> int:
+    """Cancel a scheduled meeting, saying why. Every invitee (members of its groups on its date
+    and guests) gets a cancellation e-mail with an iCalendar ``CANCEL`` for the same event UID,
+    which takes it out of their calendars. Returns how many were told."""
+    _manage(actor)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _scheduled(meeting)
+    meeting.cancel_reason = _text("reason", reason)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = timezone.now()
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "cancel_reason", "cancelled_at", "sequence"])
+    invitees = _mail_invitees(
+        meeting, template="governance/email/meeting_cancelled", filename="cancel.ics", method="CANCEL"
+    )
+    _audit(actor, "meeting.cancel", meeting, reason=meeting.cancel_reason, told=[p.username for p in invitees])
+    return len(invitees)
+
+
 @transaction.atomic
 def meeting_set_minutes(*, actor: User | None, meeting: Meeting, minutes: str) -> Meeting:
     """Record (or correct) a meeting's minutes, in Markdown."""
@@ -351,8 +440,9 @@ def meeting_set_minutes(*, actor: User | None, meeting: Meeting, minutes: str) -
 @transaction.atomic
 def attendance_record(*, actor: User | None, meeting: Meeting, person: User, status: str) -> Attendance:
     """Record that a person attended or sent apologies: a member of one of the meeting's groups
-    on its date, or an invited guest."""
+    on its date, or an invited guest. A cancelled meeting has no attendance."""
     _manage(actor)
+    _scheduled(meeting)
     one_of("status", status, AttendanceStatus)
     day = timezone.localtime(meeting.starts_at).date()
     groups = list(meeting.groups.all())
@@ -386,6 +476,23 @@ def meeting_attach_document(
     return document
 
 
+def _mail_invitees(
+    meeting: Meeting, *, template: str, filename: str, method: str = "REQUEST", updated: bool = False
+) -> list[User]:
+    """Queue one e-mail per invitee (after commit), each with the meeting's iCalendar event
+    (``method`` REQUEST or CANCEL, the invitee as attendee). Returns the invitees."""
+    invitees = _invitees(meeting)
+    groups = list(meeting.groups.all())
+    for person in invitees:
+        mail_after_commit(
+            to=person.email,
+            template=template,
+            context={"meeting": meeting, "person": person, "groups": groups, "updated": updated},
+            attachments=[(filename, meeting_ics(meeting, attendee_email=person.email, method=method), "text/calendar")],
+        )
+    return invitees
+
+
 def _invitees(meeting: Meeting) -> list[User]:
     day = timezone.localtime(meeting.starts_at).date()
     members = User.objects.filter(
@@ -401,14 +508,8 @@ def meeting_invite(*, actor: User | None, meeting: Meeting) -> int:
     """E-mail an invitation with an iCalendar attachment to every member of the meeting's groups
     and every guest. Sending again sends the update (same event UID). Returns the count."""
     _manage(actor)
-    invitees = _invitees(meeting)
-    for person in invitees:
-        mail_after_commit(
-            to=person.email,
-            template="governance/email/meeting_invitation",
-            context={"meeting": meeting, "person": person, "groups": list(meeting.groups.all())},
-            attachments=[("invitation.ics", meeting_ics(meeting, attendee_email=person.email), "text/calendar")],
-        )
+    _scheduled(meeting)
+    invitees = _mail_invitees(meeting, template="governance/email/meeting_invitation", filename="invitation.ics")
     meeting.invitations_sent_at = timezone.now()
     meeting.save(update_fields=["invitations_sent_at"])
     _audit(actor, "meeting.invite", meeting, invited=[p.username for p in invitees])
@@ -430,8 +531,10 @@ def recommendation_create(
     owner: User | None = None,
     due_date: date | None = None,
 ) -> Recommendation:
-    """Record a recommendation made at a meeting by one of its groups (status ``proposed``)."""
+    """Record a recommendation made at a meeting by one of its groups (status ``proposed``);
+    a cancelled meeting makes none."""
     _manage(actor)
+    _scheduled(meeting)
     one_of("area", area, RecommendationArea)
     if not meeting.groups.filter(pk=group.pk).exists():
         raise invalid("group", f"{group.name} did not take part in this meeting.", "One of the meeting's groups.")
@@ -479,6 +582,40 @@ def recommendation_note(*, actor: User | None, recommendation: Recommendation, b
     )
     _audit(actor, "recommendation.note", recommendation, note=note.pk)
     return note
+
+
+def recommendations_overdue_daily(*, today: date | None = None) -> list[int]:
+    """The daily job (``ACCORD_DAILY_JOBS``): e-mail the owner of every open recommendation
+    whose due date has passed, once per recommendation (``overdue_notified_at`` marks it, so
+    running again sends nothing). Returns the recommendations whose owners were told."""
+    today = today or timezone.localdate()
+    told: list[int] = []
+    with transaction.atomic():
+        due = (
+            Recommendation.objects.select_for_update(of=("self",))
+            .filter(
+                status__in=OPEN_RECOMMENDATION_STATUSES,
+                due_date__lt=today,
+                overdue_notified_at__isnull=True,
+                owner__isnull=False,
+                owner__is_active=True,
+            )
+            .exclude(owner__email="")
+            .select_related("owner", "group", "meeting")
+            .order_by("pk")
+        )
+        for recommendation in due:
+            assert recommendation.owner is not None  # noqa: S101 - filtered above
+            mail_after_commit(
+                to=recommendation.owner.email,
+                template="governance/email/recommendation_overdue",
+                context={"recommendation": recommendation, "person": recommendation.owner, "today": today},
+            )
+            recommendation.overdue_notified_at = timezone.now()
+            recommendation.save(update_fields=["overdue_notified_at"])
+            _audit(None, "recommendation.overdue_notice", recommendation, owner=recommendation.owner.username)
+            told.append(recommendation.pk)
+    return told
 
 
 @transaction.atomic

@@ -39,18 +39,28 @@ from accord.governance.filters import (
     RegistrationFilter,
 )
 from accord.governance.forms import (
+    ActionItemForm,
     AttendanceForm,
+    CancelForm,
+    DocumentForm,
+    MeetingEditForm,
     MeetingForm,
+    MembershipEndForm,
     MembershipForm,
     MinutesForm,
     OperationForm,
     OutcomeForm,
+    PaperForm,
+    PaperReviewForm,
+    ParticipantsForm,
+    PhaseForm,
     PracticeForm,
     RecommendationForm,
     RegistrationForm,
+    SessionForm,
     TransitionForm,
 )
-from accord.governance.models import Operation
+from accord.governance.models import ActionItem, Operation
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
@@ -73,12 +83,20 @@ def _manage(request: AuthedRequest) -> bool:
     return has_perm(request.user, Perm.GOVERNANCE_MANAGE)
 
 
-def _attempt(request: AuthedRequest, call: Callable[[], Any], success: str) -> bool:
-    """Call a service; a business error becomes a message naming the rule, not a 500."""
+def _attempt(request: AuthedRequest, call: Callable[[], Any], success: str, form: Any = None) -> bool:
+    """Call a service; a business error becomes a message naming the rule, not a 500. With a
+    ``form``, the error is shown next to the field the service named (or above the form)."""
     try:
         call()
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        if form is None:
+            messages.error(request, exc.message)
+            return False
+        field = next(iter(exc.details), None) if isinstance(exc.details, dict) else None
+        if field in form.fields:
+            form.add_error(field, exc.message.removeprefix(f"{field}: "))
+        else:
+            form.add_error(None, exc.message)
         return False
     messages.success(request, success)
     return True
@@ -105,11 +123,14 @@ def group_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Members, the meetings calendar and the recommendations board of one group."""
+    """Members, the meetings calendar and the recommendations board of one group; managers
+    add and end memberships and schedule meetings."""
     group = _found(lambda: selectors.group_get(principal=request.user, pk=slug))
     manage = _manage(request)
     member_form = MembershipForm(initial={"term_start": timezone.localdate()}, prefix="member")
     meeting_form = MeetingForm(initial={"groups": [group.pk]})
+    seats = selectors.membership_list(principal=request.user).filter(group=group)
+    end_form = MembershipEndForm(memberships=seats, initial={"term_end": timezone.localdate()}, prefix="end")
     if request.method == "POST":
         if not manage:
             raise PermissionDenied("Programme managers only.")
@@ -130,9 +151,16 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
                 "Meeting scheduled.",
             ):
                 return redirect("governance:meeting-detail", pk=created[0].pk)
-    members = MembershipFilter(
-        request.GET, queryset=selectors.membership_list(principal=request.user).filter(group=group)
-    )
+        elif request.POST.get("op") == "end":
+            end_form = MembershipEndForm(request.POST, memberships=seats, prefix="end")
+            if end_form.is_valid() and _attempt(
+                request,
+                lambda: services.membership_end(actor=request.user, **end_form.cleaned_data),
+                "Membership ended.",
+                end_form,
+            ):
+                return redirect("governance:group-detail", slug=group.slug)
+    members = MembershipFilter(request.GET, queryset=seats)
     page, query = paginate(request, members.qs.order_by("role", "person__last_name", "pk"))
     meetings = selectors.meeting_list(principal=request.user).filter(groups=group)
     followup = selectors.recommendation_followup(principal=request.user, group=group)
@@ -148,6 +176,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "manage": manage,
         "member_form": member_form,
         "meeting_form": meeting_form,
+        "end_form": end_form,
         "today": timezone.localdate(),
     }
     return render(request, "governance/group_detail.html", context)
@@ -163,11 +192,29 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A meeting: agenda, attendance, minutes (Markdown rendered safely), documents,
-    recommendations; managers record minutes, attendance and recommendations and invite."""
+    recommendations and their action items; managers change or cancel the meeting, record
+    minutes, attendance, documents, recommendations and action items, and invite."""
     meeting = _found(lambda: selectors.meeting_get(principal=request.user, pk=pk))
     manage = _manage(request)
     groups = meeting.groups.all()
     rec_form = RecommendationForm(groups=groups)
+    forms = {
+        "edit_form": MeetingEditForm(
+            initial={
+                "title": meeting.title,
+                "starts_at": timezone.localtime(meeting.starts_at),
+                "ends_at": timezone.localtime(meeting.ends_at),
+                "city": meeting.city,
+                "country": meeting.country,
+                "themes": "\n".join(meeting.themes),
+                "agenda": "\n".join(meeting.agenda),
+            },
+            prefix="edit",
+        ),
+        "cancel_form": CancelForm(prefix="cancel"),
+        "document_form": DocumentForm(prefix="doc"),
+        "action_form": ActionItemForm(prefix="action"),
+    }
     if request.method == "POST":
         if not manage:
             raise PermissionDenied("Programme managers only.")
@@ -198,6 +245,8 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 lambda: services.recommendation_create(actor=request.user, meeting=meeting, **rec_form.cleaned_data),
                 "Recommendation recorded.",
             )
+        elif op in _MEETING_OPS:
+            done = _MEETING_OPS[op](request, meeting, forms)
         if done:
             return redirect("governance:meeting-detail", pk=meeting.pk)
     context = {
@@ -208,8 +257,80 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "attendance_form": AttendanceForm(),
         "rec_form": rec_form,
         "transitions": RECOMMENDATION_TRANSITIONS,
+        **forms,
     }
     return render(request, "governance/meeting_detail.html", context)
+
+
+def _meeting_edit(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
+    form = forms["edit_form"] = MeetingEditForm(request.POST, prefix="edit")
+    return form.is_valid() and _attempt(
+        request,
+        lambda: services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned()),
+        "Meeting updated; invitees already invited get the change.",
+        form,
+    )
+
+
+def _meeting_cancel(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
+    form = forms["cancel_form"] = CancelForm(request.POST, prefix="cancel")
+    return form.is_valid() and _attempt(
+        request,
+        lambda: services.meeting_cancel(actor=request.user, meeting=meeting, **form.cleaned_data),
+        "Meeting cancelled; the invitees were told.",
+        form,
+    )
+
+
+def _meeting_document(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
+    form = forms["document_form"] = DocumentForm(request.POST, request.FILES, prefix="doc")
+    return form.is_valid() and _attempt(
+        request,
+        lambda: services.meeting_attach_document(
+            actor=request.user,
+            meeting=meeting,
+            title=form.cleaned_data["title"],
+            stream=form.cleaned_data["file"],
+            filename=form.cleaned_data["file"].name,
+        ),
+        "Document attached.",
+        form,
+    )
+
+
+def _meeting_action(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
+    form = forms["action_form"] = ActionItemForm(request.POST, prefix="action")
+    if not form.is_valid():
+        return False
+    data = dict(form.cleaned_data)
+    recommendation = meeting.recommendations.filter(pk=data.pop("recommendation")).first()
+    if recommendation is None:
+        form.add_error(None, "No such recommendation in this meeting.")
+        return False
+    return _attempt(
+        request,
+        lambda: services.action_item_add(actor=request.user, recommendation=recommendation, **data),
+        "Action item added.",
+        form,
+    )
+
+
+def _meeting_action_done(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
+    raw = request.POST.get("item", "")
+    item = ActionItem.objects.filter(recommendation__meeting=meeting, pk=raw).first() if raw.isdigit() else None
+    if item is None:
+        messages.error(request, "item: no such action item in this meeting.")
+        return False
+    return _attempt(request, lambda: services.action_item_complete(actor=request.user, item=item), "Action done.")
+
+
+_MEETING_OPS: dict[str, Callable[[AuthedRequest, Any, dict[str, Any]], bool]] = {
+    "update": _meeting_edit,
+    "cancel": _meeting_cancel,
+    "document": _meeting_document,
+    "action": _meeting_action,
+    "action_done": _meeting_action_done,
+}
 
 
 @login_required
@@ -310,10 +431,15 @@ def _dashboard(operation: Any) -> dict[str, Any]:
 @login_required
 def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """An operation: dashboard of outcome totals, phases, participants, the linked intelligence
-    the reader may see, outcomes; managers move it, link objects and record outcomes."""
+    the reader may see, outcomes; managers move it, add phases, change participants, link
+    objects and record outcomes."""
     operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
     manage = _manage(request)
     outcome_form = OutcomeForm(initial={"date": timezone.localdate()})
+    phase_form = PhaseForm(prefix="phase")
+    participants_form = ParticipantsForm(
+        initial={"participants": list(operation.participants.all())}, prefix="participants"
+    )
     if request.method == "POST":
         op = request.POST.get("op")
         done = False
@@ -349,6 +475,28 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 ),
                 "Outcome recorded.",
             )
+        elif op == "phase":
+            phase_form = PhaseForm(request.POST, prefix="phase")
+            done = phase_form.is_valid() and _attempt(
+                request,
+                lambda: services.operation_phase_add(
+                    actor=request.user, operation=operation, **phase_form.cleaned_data
+                ),
+                "Phase added.",
+                phase_form,
+            )
+        elif op == "participants":
+            participants_form = ParticipantsForm(request.POST, prefix="participants")
+            done = participants_form.is_valid() and _attempt(
+                request,
+                lambda: services.operation_set_participants(
+                    actor=request.user,
+                    operation=operation,
+                    participants=list(participants_form.cleaned_data["participants"]),
+                ),
+                "Participants updated.",
+                participants_form,
+            )
         if done:
             return redirect("governance:operation-detail", pk=operation.pk)
     context = {
@@ -360,6 +508,8 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "outcomes": operation.outcomes.all(),
         "next": OPERATION_TRANSITIONS[operation.status],
         "outcome_form": outcome_form,
+        "phase_form": phase_form,
+        "participants_form": participants_form,
         **_dashboard(operation),
     }
     return render(request, "governance/operation_detail.html", context)
@@ -406,7 +556,9 @@ def edition_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
-    """An edition: programme, statistics by sector and region, registrations (staff)."""
+    """An edition: programme, call for papers, statistics by sector and region, registrations
+    (staff). Anyone signed in registers and submits papers; managers review papers and add
+    sessions with their speakers."""
     edition = _found(lambda: selectors.edition_get(principal=request.user, pk=year))
     manage = _manage(request)
     form = RegistrationForm(
@@ -416,13 +568,43 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
             "country": request.user.organisation.country,
         }
     )
+    paper_form, review_form, session_form = (
+        PaperForm(prefix="paper"),
+        PaperReviewForm(prefix="review"),
+        SessionForm(prefix="session"),
+    )
     if request.method == "POST":
-        form = RegistrationForm(request.POST)
-        if form.is_valid() and _attempt(
-            request,
-            lambda: services.registration_create(actor=request.user, edition=edition, **form.cleaned_data),
-            "Registered.",
-        ):
+        op = request.POST.get("op", "register")
+        done = False
+        if op == "register":
+            form = RegistrationForm(request.POST)
+            done = form.is_valid() and _attempt(
+                request,
+                lambda: services.registration_create(actor=request.user, edition=edition, **form.cleaned_data),
+                "Registered.",
+            )
+        elif op == "paper":
+            paper_form = PaperForm(request.POST, prefix="paper")
+            done = paper_form.is_valid() and _attempt(
+                request,
+                lambda: services.paper_submit(actor=request.user, edition=edition, **paper_form.cleaned_data),
+                "Paper submitted.",
+                paper_form,
+            )
+        elif not manage:
+            raise PermissionDenied("Programme managers only.")
+        elif op == "review":
+            review_form = PaperReviewForm(request.POST, prefix="review")
+            done = review_form.is_valid() and _paper_review(request, edition, review_form)
+        elif op == "session":
+            session_form = SessionForm(request.POST, prefix="session")
+            done = session_form.is_valid() and _attempt(
+                request,
+                lambda: services.session_create(actor=request.user, edition=edition, **session_form.cleaned()),
+                "Session added to the programme.",
+                session_form,
+            )
+        if done:
             return redirect("governance:edition-detail", year=edition.year)
     stats = selectors.edition_statistics(edition=edition) if manage else None
     registrations = RegistrationFilter(
@@ -440,5 +622,20 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
         "query": query,
         "form": form,
         "manage": manage,
+        "papers": selectors.paper_list(principal=request.user).filter(edition=edition),
+        "paper_form": paper_form,
+        "review_form": review_form,
+        "session_form": session_form,
     }
     return render(request, "governance/edition_detail.html", context)
+
+
+def _paper_review(request: AuthedRequest, edition: Any, form: PaperReviewForm) -> bool:
+    data = dict(form.cleaned_data)
+    paper = selectors.paper_list(principal=request.user).filter(edition=edition, pk=data.pop("paper")).first()
+    if paper is None:
+        form.add_error(None, "No such paper for this edition.")
+        return False
+    return _attempt(
+        request, lambda: services.paper_review(actor=request.user, paper=paper, **data), "Review recorded.", form
+    )

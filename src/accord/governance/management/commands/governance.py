@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = (
         "Governance: `groups` (seed and list), `followup` (recommendations, --region, --overdue), "
         "`operations` (with outcome totals), `hosts` (set the conference alternation), "
-        "`host` (the expected host of years)."
+        "`host` (the expected host of years), `overdue` (tell owners of overdue recommendations)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         hosts.add_argument("--first-year", type=int, default=2013)
         host = sub.add_parser("host", help="The expected host of one or more years.")
         host.add_argument("years", nargs="+", help="Years, or ranges like 2013-2040.")
+        sub.add_parser("overdue", help="E-mail the owners of newly overdue recommendations (the daily job).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -60,6 +61,10 @@ class Command(BaseCommand):
                 f"#{r.pk:<5} {r.status:12} due {r.due_date or '-'!s:10} {r.group.slug:26} {r.title}{flag}"
             )
         self.stdout.write(f"{rows.count()} recommendation(s).")
+
+    def _overdue(self, options: dict[str, Any]) -> None:
+        told = services.recommendations_overdue_daily()
+        self.stdout.write(f"{len(told)} owner notice(s) sent.")
 
     def _operations(self, options: dict[str, Any]) -> None:
         data = {"status": [options["status"]] if options.get("status") else []}
