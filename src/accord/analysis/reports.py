@@ -28,7 +28,16 @@ from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source
 from accord.sharing.models import StixObject
 
-__all__ = ["OrganisationPrincipal", "new_report_id", "recipients", "report_bundle", "report_check", "report_objects"]
+__all__ = [
+    "OrganisationPrincipal",
+    "host_identity",
+    "new_report_id",
+    "recipients",
+    "report_bundle",
+    "report_check",
+    "report_objects",
+    "report_sdo",
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,40 @@ def report_check(report: IntelReport) -> dict[str, Any]:
     }
 
 
+def host_identity() -> dict[str, Any]:
+    """The hosting organisation as a STIX identity (the same id as in exports)."""
+    host = Organisation.objects.filter(is_host=True).values_list("name", flat=True).first() or "Accord"
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{stable_uuid('host:' + host)}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": host,
+        "identity_class": "organization",
+    }
+
+
+def report_sdo(report: IntelReport, refs: list[str], identity_id: str) -> dict[str, Any]:
+    """The STIX 2.1 ``report`` object (§4.14) of a report, referring to ``refs`` (or, with
+    nothing to refer to, to its author: ``object_refs`` may not be empty)."""
+    stamp = (report.disseminated_at or report.updated_at).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": report.stix_id,
+        "created": report.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "modified": stamp,
+        "published": stamp,
+        "name": report.title,
+        "description": report.summary + ("\n\nAssessment: " + report.assessment if report.assessment else ""),
+        "report_types": ["threat-report"],
+        "created_by_ref": identity_id,
+        "object_refs": refs or [identity_id],
+        "object_marking_refs": [TLP2_IDS[report.tlp]],
+    }
+
+
 def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
     policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking."""
@@ -117,31 +160,8 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         if not may_name_source(ctx, obj.organisation_id, terms):
             body.pop("created_by_ref", None)
         objects.append(body)
-    stamp = (report.disseminated_at or report.updated_at).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    host = Organisation.objects.filter(is_host=True).values_list("name", flat=True).first() or "Accord"
-    identity = {
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": f"identity--{stable_uuid('host:' + host)}",
-        "created": "2026-01-01T00:00:00.000Z",
-        "modified": "2026-01-01T00:00:00.000Z",
-        "name": host,
-        "identity_class": "organization",
-    }
-    sdo = {
-        "type": "report",
-        "spec_version": "2.1",
-        "id": report.stix_id,
-        "created": report.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "modified": stamp,
-        "published": stamp,
-        "name": report.title,
-        "description": report.summary + ("\n\nAssessment: " + report.assessment if report.assessment else ""),
-        "report_types": ["threat-report"],
-        "created_by_ref": identity["id"],
-        "object_refs": sorted({body["id"] for body in objects}) or [identity["id"]],
-        "object_marking_refs": [TLP2_IDS[report.tlp]],
-    }
+    identity = host_identity()
+    sdo = report_sdo(report, sorted({body["id"] for body in objects}), identity["id"])
     return {
         "type": "bundle",
         "id": f"bundle--{uuid.uuid4()}",
