@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accord.analysis.models import Correlation, ExclusionEntry
-from accord.analysis.warninglists import index
+from accord.analysis.warninglists import host_of, index
 from accord.sharing.bulk import select_in
 from accord.sharing.models import Observable
 
@@ -34,19 +34,6 @@ _OBSERVABLES = Observable._meta.db_table
 _CORRELATIONS = Correlation._meta.db_table
 # How long a process trusts its copy of the local lists when another process may have changed them.
 _LOCAL_TTL = 5.0
-
-
-def host_of(kind: str, value: str) -> str | None:
-    """The host a domain, URL or e-mail address is about."""
-    if kind == "domain":
-        return value
-    if kind == "url":
-        after = value.split("://", 1)[-1]
-        host = after.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
-        return host.rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]")
-    if kind == "email":
-        return value.rpartition("@")[2]
-    return None
 
 
 @dataclass

@@ -11,7 +11,7 @@ recounts the observables it touched. Campaigns follow (:mod:`accord.analysis.cam
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -316,16 +316,4 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
         "known_benign": flagged,
         "over_correlating": Correlation.objects.filter(over_correlating=True).count(),
         "campaigns": made,
-    }
-
-
-def observables_of(objects: Iterable[int]) -> set[int]:
-    """The observables the given object versions mention."""
-    return {
-        row[0]
-        for row in select_in(
-            f"SELECT observable_id FROM {LINKS} WHERE stix_object_id IN ({{}})",  # noqa: S608
-            (),
-            sorted(objects),
-        )
     }

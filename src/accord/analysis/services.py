@@ -378,14 +378,6 @@ def sighting_record(
     return sighting
 
 
-def campaign_of(pk: Any) -> Campaign:
-    """A campaign by id for a service call (the caller has checked the principal may see it)."""
-    try:
-        return Campaign.objects.get(pk=int(pk))
-    except (Campaign.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"No campaign {pk}.") from None
-
-
 # -- intelligence reports ---------------------------------------------------------------------------
 
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import ahocorasick
 from django.conf import settings
 
-__all__ = ["WarningListIndex", "index", "targets"]
+__all__ = ["WarningListIndex", "host_of", "index", "targets"]
 
 # Observable type -> the MISP attribute types a list must name to apply to it.
 _ATTRIBUTES = {
@@ -65,7 +65,7 @@ class _Patterns:
     regexes: list[tuple[int, re.Pattern[str]]]
 
     def first(self, kind: str, value: str) -> int | None:
-        subject = _host(kind, value) or value.lower()
+        subject = host_of(kind, value) or value.lower()
         hits = [list_id for _, list_id in self.substrings.iter(subject)] if self.substrings else []
         hits += [list_id for list_id, regex in self.regexes if regex.search(value)]
         return min(hits, default=None)
@@ -291,7 +291,8 @@ class WarningListIndex:
         return self.match_many(kind, [value]).get(value)
 
 
-def _host(kind: str, value: str) -> str | None:
+def host_of(kind: str, value: str) -> str | None:
+    """The host a domain, URL or e-mail address is about (``None`` for other types)."""
     if kind == "domain":
         return value
     if kind == "url":
@@ -305,7 +306,7 @@ def targets(kind: str, value: str) -> list[tuple[str, int]]:
     """The (key, mode) entries that would name ``value`` of type ``kind``: the value (and for a
     URL or e-mail address, its host) exactly, and the host and its parent domains as suffixes."""
     keys = [(value.lower(), _EXACT)]
-    host = _host(kind, value)
+    host = host_of(kind, value)
     if host is not None:
         if host != value.lower():
             keys.append((host, _EXACT))
