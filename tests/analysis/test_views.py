@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from accord.analysis.models import Campaign, CampaignNote, Correlation, ExclusionList, IntelReport, LinkCut
@@ -213,8 +214,15 @@ def test_analysts_draft_check_disseminate_and_print_reports(client, people, work
 
     client.force_login(people["partner_reader"])
     assert "Kestrel lure wave, May" in text(client.get("/analysis/reports/"))
+    page = text(client.get(f"/analysis/reports/{report.pk}/"))
+    assert f"collection <code>report-{report.pk}</code>" in page  # read it through TAXII
+    export = client.get(f"/shared/export/stix/?contents_of={report.stix_id}")
+    exported = {o["id"] for o in orjson.loads(b"".join(export.streaming_content))["objects"]}
+    assert report.stix_id in exported and indicator(3, "")["id"] in exported
+    assert client.get(f"/taxii/{report.collection_id}/").status_code == 200
     printed = text(client.get(f"/analysis/reports/{report.pk}/print/"))
     assert printed.count('data-testid="object"') == 2 and "Kestrel phishing kit" in printed
     assert "print-blocked" not in printed and "Mule account relay" not in printed  # the AMBER one stayed out
     client.force_login(workbench["banker"])
     assert client.get(f"/analysis/reports/{report.pk}/print/").status_code == 404  # not delivered to Atlas
+    assert client.get(f"/taxii/{report.collection_id}/").status_code == 404

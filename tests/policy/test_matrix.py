@@ -5,7 +5,8 @@ active agreement under a partnership sanction) × recipient kind (private, law e
 academia) × the recipient's own terms (broad, narrow) ×
 targeted (AMBER addressed to the recipient / RED naming the person) × TLP (5) ×
 data category (5) × originator's onward-sharing terms (permits, redacts, excludes the kind,
-excludes the region, or the host's own object without agreement) × object state (live,
+excludes the region, the host's own object without agreement, or the host's own product sent
+only to the organisations it is addressed to, like a disseminated report) × object state (live,
 expired, revoked) × action (4) × purpose (one permitted, one not). Host staff are exempt from
 rule 1, so for them the recipient-side dimensions collapse to "targeted or not". Every denial
 names its rule, and every outcome is checked against an independent reading of the design's
@@ -37,7 +38,8 @@ RECIPIENT_TERMS = {
         "data_categories": [DataCategory.TECHNICAL_INDICATOR, DataCategory.INCIDENT_REPORT],
     },
 }
-ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region", "host_own"]
+ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region", "host_own", "host_report"]
+HOST_VARIANTS = {"host_own", "host_report"}
 OBJECT_STATES = ["live", "expired", "revoked"]
 PURPOSES = [Purpose.INVESTIGATION, Purpose.RESEARCH]
 HOST_ROLES = {Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR}
@@ -92,7 +94,7 @@ def matrix(db: Any) -> dict[str, Any]:
 
     originators: dict[str, Any] = {}
     for variant in ONWARD_TERMS:
-        if variant == "host_own":
+        if variant in HOST_VARIANTS:
             originators[variant] = None
             continue
         organisation = OrganisationFactory(kind=OrganisationKind.PRIVATE, country="US")
@@ -113,6 +115,7 @@ def matrix(db: Any) -> dict[str, Any]:
             data_category=category,
             expires_at=now - timedelta(days=1) if state == "expired" else now + timedelta(days=30),
             revoked=state == "revoked",
+            addressees_only=variant == "host_report",
         )
         if targeted:
             obj.addressed_to.set(targeted_orgs)
@@ -156,6 +159,7 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
         Rule.ORIGINATOR,
         Rule.GRANTED,
         Rule.RECIPIENT_AGREEMENT,
+        Rule.AUDIENCE,
         Rule.TLP,
         Rule.ONWARD_SHARING,
         Rule.RECIPIENT_TERMS,
@@ -168,12 +172,14 @@ def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purp
     role, state, kind, terms, targeted = principal
     tlp, category, variant, object_state, object_targeted = obj
     host = role in HOST_ROLES
-    if host and variant == "host_own":  # rule 0: the host originated it
+    if host and variant in HOST_VARIANTS:  # rule 0: the host originated it
         return True
     public = tlp == "clear"
     if not public and not (host or state == "active"):  # rule 1
         return False
     named = targeted and object_targeted
+    if variant == "host_report" and not (host or named):  # rule 2: sent to its addressees only
+        return False
     if action == "share_onward":  # rule 2
         tlp_ok = tlp in ("clear", "green")
     else:
@@ -187,7 +193,7 @@ def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purp
     if not tlp_ok:
         return False
     if not public:  # rule 3
-        if variant != "host_own":
+        if variant not in HOST_VARIANTS:
             if purpose not in ("investigation", "prevention"):
                 return False
             if not host and variant == "excludes_kind" and kind not in ("academia", "international_org"):

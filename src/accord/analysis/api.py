@@ -402,6 +402,7 @@ class ReportSerializer(HostOnlyFields, serializers.ModelSerializer[IntelReport])
     campaigns = serializers.SerializerMethodField()
     objects = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    taxii_collection = serializers.SerializerMethodField()
 
     class Meta:
         model = IntelReport
@@ -423,8 +424,13 @@ class ReportSerializer(HostOnlyFields, serializers.ModelSerializer[IntelReport])
             "created_at",
             "updated_at",
             "disseminated_at",
+            "taxii_collection",
         ]
         read_only_fields = fields
+
+    def get_taxii_collection(self, report: IntelReport) -> str | None:
+        """The id of the TAXII collection its recipients read it from, once disseminated."""
+        return str(report.collection_id) if report.collection_id else None
 
     def get_audience_organisations(self, report: IntelReport) -> list[int]:
         return sorted(report.audience_organisations.values_list("pk", flat=True))

@@ -247,6 +247,14 @@ class IntelReport(models.Model):
         default=dict, blank=True, help_text="The dissemination check: recipients, included, blocked."
     )
     delivered_to = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    collection = models.OneToOneField(
+        "taxii.Collection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report",
+        help_text="The TAXII collection its recipients read it from (made when it is disseminated).",
+    )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -29,7 +29,7 @@ from accord.analysis.models import (
     LinkCut,
     Sighting,
 )
-from accord.analysis.reports import new_report_id, report_check
+from accord.analysis.reports import host_identity, new_report_id, report_check, report_sdo
 from accord.core.audit import audit_record
 from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import Region, ReliabilityGrade, Tlp
@@ -40,6 +40,9 @@ from accord.core.roles import Perm
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.normalisers import InvalidObservable, normalise
+from accord.sharing.services import host_product_publish
+from accord.taxii.choices import CollectionKind
+from accord.taxii.services import collection_create
 
 __all__ = [
     "analysis_rebuild",
@@ -481,18 +484,34 @@ def report_save(
 @transaction.atomic
 def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelReport:
     """Check every included object against its originator's agreement for each recipient, and
-    send what passes; the blocked items stay listed with their reasons."""
+    send what passes; the blocked items stay listed with their reasons. The report's STIX object
+    goes into the store for the recipients only, and a TAXII collection of the report and what
+    it includes is opened to them (exports read it with ``contents_of``)."""
     require(actor, Perm.ANALYSIS_WORK)
     if report.status != IntelReport.Status.DRAFT:
         raise Conflict("status: this report was disseminated already.")
     result = report_check(report)
     if not result["recipients"]:
         raise invalid("audience", "The audience has no active organisation to receive the report.")
+    recipients = list(Organisation.objects.filter(pk__in=[r["id"] for r in result["recipients"]]))
     report.dissemination = result
     report.status = IntelReport.Status.DISSEMINATED
     report.disseminated_at = report.updated_at = timezone.now()
-    report.save(update_fields=["dissemination", "status", "disseminated_at", "updated_at"])
-    report.delivered_to.set([r["id"] for r in result["recipients"]])
+    refs = sorted({item["stix_id"] for item in result["included"]})
+    host_product_publish(
+        actor=actor, body=report_sdo(report, refs, host_identity()["id"]), tlp=report.tlp, addressed_to=recipients
+    )
+    report.collection = collection_create(
+        kind=CollectionKind.REPORT,
+        alias=f"report-{report.pk}",
+        title=f"Report: {report.title}"[:200],
+        description=f"Intelligence report {report.stix_id} and the objects it includes, for its recipients, "
+        "as far as each source's agreement allows.",
+        spec={"stix_id": [report.stix_id, *refs]},
+        readers=recipients,
+    )
+    report.save(update_fields=["dissemination", "status", "disseminated_at", "updated_at", "collection"])
+    report.delivered_to.set(recipients)
     audit_record(
         actor=actor,
         action="report.disseminate",
@@ -501,6 +520,7 @@ def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelRepor
             "recipients": [r["id"] for r in result["recipients"]],
             "included": len(result["included"]),
             "blocked": len(result["blocked"]),
+            "collection": report.collection.alias,
         },
     )
     return report

@@ -5,7 +5,9 @@ Rules, in order (the design's "policy decision"):
 0. the originator always sees its own objects;
 1. the recipient's organisation is active and holds an active data-sharing agreement whose
    window covers now (staff of the hosting organisation are exempt; TLP:CLEAR needs nothing);
-2. TLP 2.0 from the hub's point of view (see :mod:`accord.policy.rules`);
+2. a product of the host addressed to named organisations (a disseminated intelligence report)
+   reaches only them, whatever its TLP; then TLP 2.0 from the hub's point of view (see
+   :mod:`accord.policy.rules`);
 3. the originator's agreement permits the purpose and onward sharing to the recipient's kind and
    region, and the recipient's agreement accepts the TLP and data category (CLEAR is public);
 4. revoked or expired objects are invisible to everyone but auditors.
@@ -34,7 +36,7 @@ from accord.policy.rules import (
 )
 from accord.sharing.models import StixObject
 
-__all__ = ["Action", "Decision", "Rule", "decide", "visible", "withheld_links"]
+__all__ = ["Action", "Decision", "Rule", "decide", "outside_audience", "visible", "withheld_links"]
 
 
 class Action(StrEnum):
@@ -49,6 +51,7 @@ class Rule(StrEnum):
 
     ORIGINATOR = "originator"
     RECIPIENT_AGREEMENT = "recipient_agreement"
+    AUDIENCE = "audience"
     TLP = "tlp"
     ONWARD_SHARING = "onward_sharing"
     RECIPIENT_TERMS = "recipient_terms"
@@ -108,6 +111,12 @@ def _ids(manager: Any) -> set[int]:
     return {item.pk for item in manager.all()}
 
 
+def outside_audience(ctx: PrincipalContext, obj: StixObject) -> bool:
+    """Whether ``obj`` is a host product sent only to the organisations it is addressed to, and
+    the asker's organisation is not one of them (the host's own staff hold it anyway)."""
+    return obj.addressees_only and not ctx.is_host and ctx.organisation_id not in _ids(obj.addressed_to)
+
+
 def decide(
     principal: Any,
     obj: StixObject,
@@ -130,6 +139,11 @@ def decide(
 
     if not ctx.eligible and not public:
         return deny(Rule.RECIPIENT_AGREEMENT, ctx.ineligible_reason)
+    if outside_audience(ctx, obj):
+        return deny(
+            Rule.AUDIENCE,
+            "This intelligence product was sent to named organisations only, and yours is not one of them.",
+        )
     grant = tlp_grant(ctx, action)
     tlp_ok = (
         obj.tlp in grant.labels
@@ -223,6 +237,10 @@ def visible(
     else:
         recipient_q = Q(pk__in=[])
     rule3 = public | (originator_q & recipient_q)
+    audience_q = Q() if ctx.is_host else Q(addressees_only=False)
+    if not ctx.is_host and ctx.organisation_id is not None:
+        addressees = StixObject.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
+        audience_q |= Q(pk__in=addressees.values("stixobject_id"))
     rule1 = Q() if ctx.eligible else public
     rule4 = (
         Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
@@ -230,7 +248,7 @@ def visible(
         else Q()
     )
 
-    allowed = rule1 & tlp_q & rule3 & rule4
+    allowed = rule1 & audience_q & tlp_q & rule3 & rule4
     if ctx.organisation_id is not None:
         allowed |= Q(organisation_id=ctx.organisation_id)
     return qs.filter(allowed)

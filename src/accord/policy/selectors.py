@@ -8,7 +8,7 @@ from accord.core.audit import audit_record
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import User
-from accord.policy.decision import Action, decide
+from accord.policy.decision import Action, decide, outside_audience
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
@@ -18,12 +18,15 @@ __all__ = ["explain", "may_know_exists"]
 
 def may_know_exists(ctx: PrincipalContext, obj: StixObject) -> bool:
     """Whether the asker may learn that the object exists: host staff and the originator
-    always; anyone else only for a live object that its TLP marking and the originator's
-    onward-sharing terms would let reach them. What remains to explain is then about the
-    asker's own side: its agreement, its caps, the purpose asked for. Others get a 404."""
+    always; anyone else only for a live object that its audience (for a host product sent to
+    named organisations), its TLP marking and the originator's onward-sharing terms would let
+    reach them. What remains to explain is then about the asker's own side: its agreement, its
+    caps, the purpose asked for. Others get a 404."""
     if ctx.is_host or obj.organisation_id == ctx.organisation_id:
         return True
     if obj.revoked or (obj.expires_at is not None and obj.expires_at <= ctx.now):
+        return False
+    if outside_audience(ctx, obj):
         return False
     grant = tlp_grant(ctx, Action.VIEW)
     reachable = (

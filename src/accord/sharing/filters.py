@@ -24,6 +24,9 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     value_prefix = django_filters.CharFilter(method="by_prefix", label="Mentions a value starting with")
     added_after = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="gte")
     added_before = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="lt")
+    contents_of = django_filters.CharFilter(
+        method="by_container", label="This object (a report, a grouping) and the objects its object_refs name"
+    )
 
     class Meta:
         model = StixObject
@@ -32,6 +35,15 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     def by_value(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         linked = Observable.objects.filter(value=value).values("links__stix_object")
         return qs.filter(pk__in=linked)
+
+    def by_container(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
+        # The container is looked up among what the asker may see (the queryset the filters
+        # started from); one it may not see names nothing.
+        container = self.queryset.filter(stix_id=value).order_by("-modified").first()
+        if container is None:
+            return qs.none()
+        refs = container.body.get("object_refs", [])
+        return qs.filter(stix_id__in=[value, *(ref for ref in refs if isinstance(ref, str))])
 
     def by_prefix(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         linked = Observable.objects.filter(value__startswith=value).values("links__stix_object")

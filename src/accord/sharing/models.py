@@ -82,8 +82,9 @@ class StixObject(models.Model):
     """One version of a STIX 2.1 object shared through Accord (``stix_id`` + ``modified``).
 
     Provenance (originating organisation, agreement) and handling (TLP 2.0 marking, data
-    category, purpose, named recipients for RED, organisations it is addressed to for AMBER,
-    retention, revocation) travel with it; :mod:`accord.policy` reads them on every access.
+    category, purpose, named recipients for RED, organisations it is addressed to — for AMBER,
+    or whatever the TLP for a host product sent to them only —, retention, revocation) travel
+    with it; :mod:`accord.policy` reads them on every access.
     """
 
     stix_id = models.CharField(max_length=100)
@@ -138,6 +139,13 @@ class StixObject(models.Model):
         blank=True,
         related_name="addressed_objects",
         help_text="Organisations a TLP:AMBER object is explicitly shared with.",
+    )
+    # A database default too: the store's bulk INSERT names its columns and leaves this one out.
+    addressees_only = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="A product of the hosting organisation (a disseminated intelligence report) that reaches "
+        "only the organisations it is addressed to, whatever its TLP.",
     )
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)

@@ -44,6 +44,7 @@ from accord.sharing.store import BatchWriter, Row, row_of
 
 __all__ = [
     "category_of",
+    "host_product_publish",
     "object_revoke",
     "retention_purge",
     "submission_create",
@@ -441,6 +442,41 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
             justification=reason,
         )
     return count
+
+
+@transaction.atomic
+def host_product_publish(
+    *, actor: User | None, body: dict[str, Any], tlp: str, addressed_to: list[Organisation]
+) -> StixObject:
+    """Store a product of the hosting organisation (a disseminated report's STIX object) as one
+    object version that reaches only the organisations it is addressed to, whatever its TLP
+    (:func:`accord.policy.decision.outside_audience`). It mentions no observable of its own."""
+    require(actor, Perm.ANALYSIS_WORK)
+    host = Organisation.objects.filter(is_host=True).first()
+    if host is None:
+        raise ValidationFailed("organisation: there is no hosting organisation to publish as (run accord init).")
+    if not addressed_to:
+        raise ValidationFailed("addressed_to: a product sent to its addressees only needs at least one.")
+    obj = StixObject.objects.create(
+        stix_id=body["id"],
+        type=body["type"],
+        spec_version=body.get("spec_version", "2.1"),
+        created=datetime.fromisoformat(body["created"]),
+        modified=datetime.fromisoformat(body["modified"]),
+        body=body,
+        organisation=host,
+        tlp=tlp,
+        data_category=_CATEGORY_BY_TYPE.get(body["type"], DataCategory.INCIDENT_REPORT),
+        addressees_only=True,
+    )
+    obj.addressed_to.set(addressed_to)
+    audit_record(
+        actor=actor,
+        action="object.publish",
+        obj=obj,
+        details={"stix_id": obj.stix_id, "tlp": tlp, "addressed_to": sorted(o.pk for o in addressed_to)},
+    )
+    return obj
 
 
 def _mentioned(objects: list[int]) -> set[int]:

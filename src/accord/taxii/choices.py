@@ -2,7 +2,7 @@
 
 from django.db import models
 
-__all__ = ["NAMING_KEYS", "SPEC_FIELDS", "CollectionKind"]
+__all__ = ["NAMING_KEYS", "READER_KINDS", "SPEC_FIELDS", "CollectionKind"]
 
 
 class CollectionKind(models.TextChoices):
@@ -13,6 +13,12 @@ class CollectionKind(models.TextChoices):
     ALL = "all", "Everything you may see"
     REGION = "region", "Shared from one region"
     OPERATION = "operation", "One operation"
+    REPORT = "report", "One intelligence report"
+
+
+# The kinds whose ``readers`` (an operation's participants, a report's recipients) narrow who
+# may read them.
+READER_KINDS: frozenset[str] = frozenset({CollectionKind.OPERATION, CollectionKind.REPORT})
 
 
 # The keys a collection's ``spec`` may use, and the StixObject lookup each one becomes. A new

@@ -24,8 +24,9 @@ class Collection(models.Model):
     objects (``{"region": ["europe"]}``, ``{"crime_type": ["bec"]}``; keys in
     :data:`accord.taxii.choices.SPEC_FIELDS`; ``stix_id`` and ``campaign`` name objects and
     are OR-ed, the other keys narrow); ``readers`` narrows who may read an operation's
-    collection to the operation's participants. Whatever the spec, every read goes through
-    :mod:`accord.policy`: a collection never shows more than its reader may see anyway.
+    collection to the operation's participants, and a report's to its recipients. Whatever
+    the spec, every read goes through :mod:`accord.policy`: a collection never shows more
+    than its reader may see anyway.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -51,7 +52,7 @@ class Collection(models.Model):
         Organisation,
         blank=True,
         related_name="readable_collections",
-        help_text="Operation only: when any are named, only their people (and host staff) may read it.",
+        help_text="Operation or report only: when any are named, only their people (and host staff) may read it.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -28,7 +28,7 @@ from accord.policy.decision import Action, Decision, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
-from accord.taxii.choices import NAMING_KEYS, SPEC_FIELDS, CollectionKind
+from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
@@ -62,7 +62,7 @@ def _access(principal: User, collection: Collection) -> CollectionAccess:
         can_read = own and collection.read_back and has_perm(principal, Perm.SHARING_READ)
         return CollectionAccess(collection, can_read, can_write)
     can_read = has_perm(principal, Perm.SHARING_READ)
-    if collection.kind == CollectionKind.OPERATION and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+    if collection.kind in READER_KINDS and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
         readers = {organisation.pk for organisation in collection.readers.all()}
         can_read = can_read and (not readers or principal.organisation_id in readers)
     return CollectionAccess(collection, can_read, False)

@@ -18,7 +18,7 @@ from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
 from accord.sharing.models import StixObject
 from accord.sharing.services import object_revoke, submission_create, submission_start
-from accord.taxii.choices import CollectionKind
+from accord.taxii.choices import READER_KINDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
@@ -46,7 +46,8 @@ def collection_create(
     readers: list[Organisation] | None = None,
 ) -> Collection:
     """A collection from data: its kind (inbox or read) and spec (which objects); ``readers``
-    (an operation's participants) limit who may read an operation's collection."""
+    (an operation's participants, a report's recipients) limit who may read an operation's or a
+    report's collection."""
     spec = spec or {}
     errors = spec_errors(spec)
     if errors:
@@ -55,8 +56,8 @@ def collection_create(
         raise ValidationFailed(f"kind: one of {', '.join(CollectionKind.values)}.", details={"kind": ["Invalid."]})
     if (kind == CollectionKind.INBOX) != (organisation is not None):
         raise ValidationFailed("organisation: an inbox, and only an inbox, belongs to an organisation.")
-    if readers and kind != CollectionKind.OPERATION:
-        raise ValidationFailed("readers: only an operation's collection is limited to named readers.")
+    if readers and kind not in READER_KINDS:
+        raise ValidationFailed("readers: only an operation's or a report's collection is limited to named readers.")
     fields = {
         "kind": kind,
         "title": title,

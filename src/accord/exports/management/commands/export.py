@@ -25,6 +25,7 @@ FILTER_OPTIONS = {
     "value_prefix": "value_prefix",
     "added_after": "added_after",
     "added_before": "added_before",
+    "contents_of": "contents_of",
     "purpose": "purpose",
     "observable_type": "observable_type",
 }
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--value-prefix", dest="value_prefix", help="Objects mentioning a value starting so.")
         parser.add_argument("--added-after", dest="added_after", help="ISO 8601 date-time.")
         parser.add_argument("--added-before", dest="added_before", help="ISO 8601 date-time.")
+        parser.add_argument("--contents-of", dest="contents_of", help="A report (STIX id) and the objects it includes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.select_related("organisation").filter(username=options["username"]).first()

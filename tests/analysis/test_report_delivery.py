@@ -1,0 +1,145 @@
+"""A disseminated report reaches its recipients through TAXII and the exports, and nobody else.
+
+The report's STIX object is stored as a host product addressed to the recipients only; a TAXII
+collection of the report and what it includes is opened to them; ``contents_of`` exports it.
+A community member outside the audience, and the originator of an included object, learn
+nothing of it: not in the collections list, the "everything" collection, the objects list,
+the exports, or the policy explanation.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+import pytest
+from django.core.management import call_command
+from stix2validator import ValidationOptions, validate_parsed_json
+
+from accord.core.models import User
+from accord.formats.markings import TLP2_IDS
+from accord.policy import Action, decide
+from accord.sharing.models import StixObject
+from accord.taxii.services import collections_sync
+from tests.analysis.conftest import DROP, MULE_IP, domain, ip, share
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.stix_samples import indicator
+from tests.taxii.conftest import Taxii, secret_for
+
+REPORTS = "/api/v1/reports/"
+GREEN = [TLP2_IDS["green"]]
+
+
+@pytest.fixture
+def delivered(api_for: Any, sharers: Any) -> dict[str, Any]:
+    """Kestrel and Atlas share one GREEN indicator each; a GREEN report including both goes to
+    Kestrel only. Outsider is a community member with an agreement in force."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN))
+    share(api_for(banker), indicator(2, domain(DROP), object_marking_refs=GREEN))
+    outsider_org = OrganisationFactory(name="Outsider Security", country="DE")
+    make_agreement(outsider_org)
+    outsider = UserFactory(username="outsider", organisation=outsider_org, role="partner_reader")
+    collections_sync()
+    analyst = api_for("analyst")
+    report = analyst.post(
+        REPORTS,
+        {
+            "title": "Mule IP and drop domain",
+            "summary": "Two partners' indicators of one cash-out chain.",
+            "tlp": "green",
+            "audience": "organisations",
+            "audience_organisations": [kestrel.organisation_id],
+            "objects": [indicator(1, "")["id"], indicator(2, "")["id"]],
+        },
+        format="json",
+    ).json()
+    sent = analyst.post(f"{REPORTS}{report['id']}/disseminate/").json()
+    assert sent["status"] == "disseminated" and not sent["dissemination"]["blocked"], sent
+    return {"report": sent, "kestrel": kestrel, "banker": banker, "outsider": outsider}
+
+
+def _taxii(user: User) -> Taxii:
+    return Taxii(user, secret_for(user))
+
+
+def _export(api: Any, stix_id: str, **filters: str) -> dict[str, Any]:
+    response = api.get("/api/v1/exports/stix/", {"contents_of": stix_id, **filters})
+    assert response.status_code == 200, response.content
+    bundle: dict[str, Any] = orjson.loads(b"".join(response.streaming_content))
+    return bundle
+
+
+def test_the_recipient_reads_the_report_through_its_taxii_collection(delivered):
+    report, kestrel = delivered["report"], delivered["kestrel"]
+    taxii = _taxii(kestrel)
+    listed = {c["id"]: c for c in taxii.get("collections/").json()["collections"]}
+    assert report["taxii_collection"] in listed
+    assert listed[report["taxii_collection"]]["can_read"] is True
+    served = taxii.get(f"collections/{report['taxii_collection']}/objects/").json()["objects"]
+    by_type = {o["type"]: o for o in served}
+    assert sorted(o["id"] for o in served) == sorted(
+        [report["stix_id"], indicator(1, "")["id"], indicator(2, "")["id"]]
+    )
+    sdo = by_type["report"]
+    assert sdo["object_refs"] == sorted([indicator(1, "")["id"], indicator(2, "")["id"]])
+    assert sdo["object_marking_refs"] == GREEN
+    assert sdo["name"] == "Mule IP and drop domain"
+    # It is in the recipient's "everything" collection too, and in its objects list.
+    everything = taxii.get("collections/shared/objects/", {"match[type]": "report"}).json()["objects"]
+    assert [o["id"] for o in everything] == [report["stix_id"]]
+    assert StixObject.objects.get(stix_id=report["stix_id"]).addressees_only
+
+
+def test_the_recipient_exports_the_report_bundle(api_for, delivered, tmp_path):
+    report = delivered["report"]
+    bundle = _export(api_for(delivered["kestrel"]), report["stix_id"])
+    ids = {o["id"] for o in bundle["objects"]}
+    assert {report["stix_id"], indicator(1, "")["id"], indicator(2, "")["id"]} <= ids
+    assert "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb" in ids
+    results = validate_parsed_json(bundle, ValidationOptions(version="2.1", strict=False))
+    assert results.is_valid, [str(e) for e in results.errors]
+    # contents_of narrows together with the other filters
+    only = _export(api_for(delivered["kestrel"]), report["stix_id"], type="indicator")
+    assert {o["id"] for o in only["objects"] if o["type"] in ("indicator", "report")} == {
+        indicator(1, "")["id"],
+        indicator(2, "")["id"],
+    }
+    # The command line exports the same, as the person named.
+    out = tmp_path / "report.json"
+    call_command(
+        "export", "--format", "misp", "--contents-of", report["stix_id"], "--as", delivered["kestrel"].username,
+        "-o", str(out), stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    attributes = {a["value"] for a in orjson.loads(out.read_bytes())["Event"]["Attribute"]}
+    assert {MULE_IP, DROP} <= attributes
+
+
+@pytest.mark.parametrize("who", ["outsider", "banker"])
+def test_nobody_outside_the_audience_learns_of_the_report(api_for, delivered, who):
+    """A GREEN community member, and the originator of an included object, see the indicators
+    the policy gives them, but not the report: it was sent to Kestrel only."""
+    report, user = delivered["report"], delivered[who]
+    obj = StixObject.objects.get(stix_id=report["stix_id"])
+    decision = decide(user, obj, Action.VIEW)
+    assert not decision.allowed and decision.rule == "audience"
+    taxii = _taxii(user)
+    assert report["taxii_collection"] not in {c["id"] for c in taxii.get("collections/").json()["collections"]}
+    assert taxii.get(f"collections/{report['taxii_collection']}/objects/").status_code == 404
+    assert taxii.get(f"collections/shared/objects/{report['stix_id']}/").status_code == 404
+    everything = taxii.get("collections/shared/objects/").json()["objects"]
+    assert "report" not in {o["type"] for o in everything}
+    assert indicator(1, "")["id"] in {o["id"] for o in everything}  # GREEN: the community sees it
+    api = api_for(user)
+    assert api.get("/api/v1/objects/", {"type": "report"}).json()["count"] == 0
+    assert [o for o in _export(api, report["stix_id"])["objects"] if o["type"] in ("indicator", "report")] == []
+    assert api.get("/api/v1/policy/explain/", {"object": report["stix_id"]}).status_code == 404
+    assert api.get(f"{REPORTS}{report['id']}/").status_code == 404
+
+
+def test_host_staff_hold_every_report(api_for, delivered):
+    report = delivered["report"]
+    analyst = api_for("analyst")
+    assert analyst.get("/api/v1/objects/", {"type": "report"}).json()["count"] == 1
+    assert report["stix_id"] in {o["id"] for o in _export(analyst, report["stix_id"])["objects"]}
