@@ -145,7 +145,8 @@ def report_sdo(report: IntelReport, refs: list[str], identity_id: str) -> dict[s
 
 def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
-    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking."""
+    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking.
+    Host staff and recipients only (the selectors see to it)."""
     ctx: PrincipalContext = principal_context(reader)
     allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
     objects = []
@@ -161,7 +162,10 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
             body.pop("created_by_ref", None)
         objects.append(body)
     identity = host_identity()
-    sdo = report_sdo(report, sorted({body["id"] for body in objects}), identity["id"])
+    # The report object stored when it went (an id and version are one content in STIX); its
+    # refs name everything the check let through for every recipient.
+    stored = StixObject.objects.filter(stix_id=report.stix_id).order_by("-modified").first()
+    sdo = stored.body if stored else report_sdo(report, sorted({body["id"] for body in objects}), identity["id"])
     return {
         "type": "bundle",
         "id": f"bundle--{uuid.uuid4()}",
