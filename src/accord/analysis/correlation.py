@@ -98,13 +98,13 @@ def _add_sources(organisation_id: int, added: Counter[int], new: Collection[int]
         by_observable.setdefault(observable, {})[organisation] = count
     fresh: list[tuple[int, int, int]] = []
     grown: list[tuple[int, int, int]] = []
-    singles = [observable for observable in known if observable not in by_observable]
+    singles = {observable for observable in known if observable not in by_observable}
     for observable, organisation, count in select_in(
         f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "  # noqa: S608
         f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} AND l.observable_id IN ({{}}) "
         "GROUP BY l.observable_id, o.organisation_id",
         live_params(timezone.now()),
-        singles,
+        sorted(singles),
     ):
         by_observable.setdefault(observable, {})[organisation] = count  # already counts this batch
     for observable in singles:

@@ -18,6 +18,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 __all__ = ["ReadingFailed", "read_batches"]
@@ -37,7 +38,9 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
 
     A thread takes batches off the pipe as they come and holds up to ``AHEAD`` of them, so the
     child reads on while the caller writes (the pipe alone holds less than one batch, and the two
-    would take turns instead of working at once).
+    would take turns instead of working at once). It moves them as bytes: unpickled there, a
+    batch held the interpreter lock for milliseconds while the writing thread, back from each
+    row SQLite wrote without the lock, waited for it; the caller's thread unpickles instead.
     """
     if not parallel:
         yield from produce(progress)
@@ -47,13 +50,14 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
     child = context.Process(target=_child, args=(produce, sender, receiver), daemon=True, name="accord-reader")
     child.start()
     sender.close()
-    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=AHEAD)
+    inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()
     taker = threading.Thread(target=_take, args=(receiver, inbox, stop), daemon=True, name="accord-reader-pipe")
     taker.start()
     try:
         while True:
-            kind, payload = inbox.get()
+            message = inbox.get()
+            kind, payload = ("eof", None) if message is None else ForkingPickler.loads(message)
             if kind == "batch":
                 yield payload
             elif kind == "progress":
@@ -74,20 +78,21 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
         receiver.close()
 
 
-def _take(receiver: Connection, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
-    """Move messages from the pipe to ``inbox`` until the end, the child's death or ``stop``."""
+def _take(receiver: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Move messages, still pickled, from the pipe to ``inbox`` until the pipe closes (the
+    child ended or died: ``None``) or ``stop``."""
     while not stop.is_set():
         try:
-            message = receiver.recv()
+            message: bytes | None = receiver.recv_bytes()
         except (EOFError, OSError):
-            message = ("eof", None)
+            message = None
         while not stop.is_set():
             try:
                 inbox.put(message, timeout=0.1)
                 break
             except queue.Full:
                 continue
-        if message[0] in ("end", "crash", "eof"):
+        if message is None:
             return
 
 
