@@ -57,7 +57,7 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
     try:
         while True:
             message = inbox.get()
-            kind, payload = ("eof", None) if message is None else ForkingPickler.loads(message)
+            kind, payload = ("eof", None) if message is None else _message(message)
             if kind == "batch":
                 yield payload
             elif kind == "progress":
@@ -76,6 +76,12 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
         child.join()
         taker.join()
         receiver.close()
+
+
+def _message(data: bytes) -> tuple[str, Any]:
+    """A message as the child sent it: ``(kind, payload)``."""
+    kind, payload = ForkingPickler.loads(data)
+    return kind, payload
 
 
 def _take(receiver: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
