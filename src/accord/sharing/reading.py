@@ -57,16 +57,16 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
     try:
         while True:
             message = inbox.get()
-            kind, payload = ("eof", None) if message is None else _message(message)
+            if message is None:
+                child.join()
+                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})")
+            kind, payload = _message(message)
             if kind == "batch":
                 yield payload
             elif kind == "progress":
                 progress(payload)
             elif kind == "crash":
                 raise ReadingFailed(payload)
-            elif kind == "eof":
-                child.join()
-                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})")
             else:
                 return
     finally:
