@@ -22,6 +22,7 @@ from django.utils import timezone
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ObservableSource
 from accord.analysis.sightings import sightings_from_stix
+from accord.analysis.warninglists import index_if_built
 from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
@@ -65,6 +66,13 @@ class CorrelationListener(StoreListener):
             [(obj, obs) for obj, obs in links if obs in changed.linking],
             stopped_linking=changed.stopped_linking,
         )
+
+    def prepare(self) -> None:
+        """The warning lists' networks and patterns, which the first correlation consults (when
+        the index is built already: ``accord analysis warninglists`` builds it, not a server's start)."""
+        warnings = index_if_built()
+        if warnings is not None:
+            warnings.prepare()
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         changed = recount(observables)
