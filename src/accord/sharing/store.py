@@ -155,7 +155,7 @@ class BatchWriter:
             return
         fresh = self._fresh(batch)
         ids = self.object_ids.take(len(fresh))
-        insert_rows(_OBJECTS, _OBJECT_COLUMNS, self._object_rows(ids, fresh), json_columns=("body",))
+        insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
         observable_ids, created = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
         mentioned = zip(ids, (mentions for _, _, mentions in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
