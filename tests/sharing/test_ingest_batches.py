@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from typing import Any
 
@@ -54,6 +55,22 @@ def test_a_submission_of_several_batches_is_stored_whole(api_for, reading):
     assert Observable.objects.count() == OBJECTS
     assert ObjectObservable.objects.count() == OBJECTS + 1
     assert not multiprocessing.active_children()  # the reading process is gone
+
+
+def test_batches_growing_to_the_configured_size_store_the_submission_whole(api_for, reading, settings):
+    settings.ACCORD_INGEST_BATCH = 4000  # written as 1,000 then 2,000 then the rest
+    response = post(api_for("partner_contributor"), bundle(*_objects()))
+    assert response.status_code == 201, response.json()
+    assert (response.json()["objects_count"], response.json()["observables_count"]) == (OBJECTS + 2, OBJECTS)
+    assert (StixObject.objects.count(), ObjectObservable.objects.count()) == (OBJECTS + 1, OBJECTS + 1)
+
+
+@pytest.mark.parametrize("bad_at", [None, OBJECTS - 10])
+def test_the_garbage_collector_is_back_on_after_an_ingest_stored_or_refused(api_for, reading, bad_at):
+    assert gc.isenabled()
+    response = post(api_for("partner_contributor"), bundle(*_objects(bad_at=bad_at)))
+    assert response.status_code == (201 if bad_at is None else 400)
+    assert gc.isenabled()
 
 
 def test_a_later_version_in_a_new_submission_is_an_update(api_for, reading):

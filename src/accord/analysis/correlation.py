@@ -22,6 +22,7 @@ from django.utils import timezone
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ObservableSource
 from accord.analysis.sightings import sightings_from_stix
+from accord.analysis.warninglists import index_if_built
 from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
@@ -66,6 +67,13 @@ class CorrelationListener(StoreListener):
             stopped_linking=changed.stopped_linking,
         )
 
+    def prepare(self) -> None:
+        """The warning lists' networks and patterns, which the first correlation consults (when
+        the index is built already: ``accord analysis warninglists`` builds it, not a server's start)."""
+        warnings = index_if_built()
+        if warnings is not None:
+            warnings.prepare()
+
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
@@ -98,13 +106,13 @@ def _add_sources(organisation_id: int, added: Counter[int], new: Collection[int]
         by_observable.setdefault(observable, {})[organisation] = count
     fresh: list[tuple[int, int, int]] = []
     grown: list[tuple[int, int, int]] = []
-    singles = [observable for observable in known if observable not in by_observable]
+    singles = {observable for observable in known if observable not in by_observable}
     for observable, organisation, count in select_in(
         f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "  # noqa: S608
         f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} AND l.observable_id IN ({{}}) "
         "GROUP BY l.observable_id, o.organisation_id",
         live_params(timezone.now()),
-        singles,
+        sorted(singles),
     ):
         by_observable.setdefault(observable, {})[organisation] = count  # already counts this batch
     for observable in singles:

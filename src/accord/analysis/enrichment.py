@@ -31,8 +31,6 @@ import phonenumbers
 import pycountry
 import requests
 import tldextract
-from phonenumbers import carrier, geocoder
-from phonenumbers import timezone as phone_timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -171,6 +169,11 @@ class PhoneEnricher(EnricherBase):
     supported_types = frozenset({ObservableType.PHONE.value})
 
     def enrich(self, type_: str, value: str) -> dict[str, Any]:
+        # Imported on first use: the area descriptions weigh about 100 MB and half a second,
+        # which every process that imports the enrichers (an ingest queues them) would pay.
+        from phonenumbers import carrier, geocoder
+        from phonenumbers import timezone as phone_timezone
+
         try:
             number = phonenumbers.parse(value, None)
         except phonenumbers.NumberParseException as exc:

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import ahocorasick
 from django.conf import settings
 
-__all__ = ["WarningListIndex", "host_of", "index", "targets"]
+__all__ = ["WarningListIndex", "host_of", "index", "index_if_built", "targets"]
 
 # Observable type -> the MISP attribute types a list must name to apply to it.
 _ATTRIBUTES = {
@@ -199,6 +199,13 @@ class WarningListIndex:
             self._local.db = db
         return db
 
+    def prepare(self) -> None:
+        """Load now what the first lookups of each type would otherwise load (the names, the
+        networks, the patterns): a server worker does it before it takes requests."""
+        self._networks()
+        for kind in _ATTRIBUTES:
+            self._patterns_for(kind)
+
     def _list_info(self) -> dict[int, tuple[str, frozenset[str]]]:
         if self._lists is None:
             rows = self._db().execute("SELECT id, name, types FROM lists")
@@ -333,7 +340,16 @@ def _index_for(names: tuple[str, ...] | None) -> WarningListIndex:
     return WarningListIndex(path)
 
 
+def _chosen() -> tuple[str, ...] | None:
+    names = settings.ACCORD_WARNINGLISTS
+    return tuple(sorted(names)) if names is not None else None
+
+
 def index() -> WarningListIndex:
     """The index of the lists chosen by ``ACCORD_WARNINGLISTS`` (all when unset), built if missing."""
-    names = settings.ACCORD_WARNINGLISTS
-    return _index_for(tuple(sorted(names)) if names is not None else None)
+    return _index_for(_chosen())
+
+
+def index_if_built() -> WarningListIndex | None:
+    """The index when its file exists already (``None`` rather than building it)."""
+    return _index_for(_chosen()) if _index_path(_chosen()).exists() else None

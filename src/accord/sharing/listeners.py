@@ -15,7 +15,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-__all__ = ["StoreListener", "notify_added", "notify_removed", "store_listeners"]
+__all__ = ["StoreListener", "notify_added", "notify_removed", "prepare_listeners", "store_listeners"]
 
 
 class StoreListener(ABC):
@@ -38,11 +38,20 @@ class StoreListener(ABC):
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         """Object versions were revoked or purged; ``observables`` are those they mentioned."""
 
+    def prepare(self) -> None:  # noqa: B027 - optional: most listeners have nothing to load
+        """Load what the first call would otherwise load (a server worker calls it at start,
+        so that no submission pays for it)."""
+
 
 @cache
 def store_listeners() -> tuple[StoreListener, ...]:
     """One instance of each class named in ``ACCORD_STORE_LISTENERS``."""
     return tuple(import_string(path)() for path in settings.ACCORD_STORE_LISTENERS)
+
+
+def prepare_listeners() -> None:
+    for listener in store_listeners():
+        listener.prepare()
 
 
 def notify_added(

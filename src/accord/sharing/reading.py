@@ -18,6 +18,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 __all__ = ["ReadingFailed", "read_batches"]
@@ -37,7 +38,9 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
 
     A thread takes batches off the pipe as they come and holds up to ``AHEAD`` of them, so the
     child reads on while the caller writes (the pipe alone holds less than one batch, and the two
-    would take turns instead of working at once).
+    would take turns instead of working at once). It moves them as bytes: unpickled there, a
+    batch held the interpreter lock for milliseconds while the writing thread, back from each
+    row SQLite wrote without the lock, waited for it; the caller's thread unpickles instead.
     """
     if not parallel:
         yield from produce(progress)
@@ -47,22 +50,23 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
     child = context.Process(target=_child, args=(produce, sender, receiver), daemon=True, name="accord-reader")
     child.start()
     sender.close()
-    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=AHEAD)
+    inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()
     taker = threading.Thread(target=_take, args=(receiver, inbox, stop), daemon=True, name="accord-reader-pipe")
     taker.start()
     try:
         while True:
-            kind, payload = inbox.get()
+            message = inbox.get()
+            if message is None:
+                child.join()
+                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})")
+            kind, payload = _message(message)
             if kind == "batch":
                 yield payload
             elif kind == "progress":
                 progress(payload)
             elif kind == "crash":
                 raise ReadingFailed(payload)
-            elif kind == "eof":
-                child.join()
-                raise ReadingFailed(f"the reading process ended without a word (exit code {child.exitcode})")
             else:
                 return
     finally:
@@ -74,20 +78,27 @@ def read_batches(produce: Produce, progress: Callable[[int], None], *, parallel:
         receiver.close()
 
 
-def _take(receiver: Connection, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
-    """Move messages from the pipe to ``inbox`` until the end, the child's death or ``stop``."""
+def _message(data: bytes) -> tuple[str, Any]:
+    """A message as the child sent it: ``(kind, payload)``."""
+    kind, payload = ForkingPickler.loads(data)
+    return kind, payload
+
+
+def _take(receiver: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Move messages, still pickled, from the pipe to ``inbox`` until the pipe closes (the
+    child ended or died: ``None``) or ``stop``."""
     while not stop.is_set():
         try:
-            message = receiver.recv()
+            message: bytes | None = receiver.recv_bytes()
         except (EOFError, OSError):
-            message = ("eof", None)
+            message = None
         while not stop.is_set():
             try:
                 inbox.put(message, timeout=0.1)
                 break
             except queue.Full:
                 continue
-        if message[0] in ("end", "crash", "eof"):
+        if message is None:
             return
 
 

@@ -34,7 +34,7 @@ from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
-from accord.sharing.bulk import chunks
+from accord.sharing.bulk import chunks, gc_paused
 from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 from accord.sharing.listeners import notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
@@ -305,7 +305,8 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
     _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
     report_progress(submission.pk, 0)
     try:
-        _process(submission, progress)
+        with gc_paused():
+            _process(submission, progress)
     except Exception as exc:
         _set(
             submission,

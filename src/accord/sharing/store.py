@@ -54,6 +54,7 @@ _OBSERVABLES = Observable._meta.db_table
 _LINKS = ObjectObservable._meta.db_table
 
 Pair = tuple[str, str]
+FIRST_BATCH = 1000
 
 
 # One object ready to be written, built where the submission is read (:func:`row_of`) so that
@@ -104,6 +105,9 @@ class BatchWriter:
     def __init__(self, submission: Submission, *, retention_days: int, purpose: str) -> None:
         self.submission = submission
         self.size = settings.ACCORD_INGEST_BATCH
+        # The first batches are smaller, so that writing starts as soon as the reading process
+        # has a little ready instead of idling until a whole batch is read.
+        self.limit = min(FIRST_BATCH, self.size)
         self.now = timezone.now()
         self.stamp = adapt_datetime(self.now)
         self.fixed = (
@@ -124,8 +128,9 @@ class BatchWriter:
     def add(self, row: Row) -> None:
         self.pending.append(row)
         self.objects += 1
-        if len(self.pending) >= self.size:
+        if len(self.pending) >= self.limit:
             self.flush()
+            self.limit = min(2 * self.limit, self.size)
 
     def finish(self) -> dict[str, int]:
         """Write what is left; the submission's counts."""
@@ -150,7 +155,7 @@ class BatchWriter:
             return
         fresh = self._fresh(batch)
         ids = self.object_ids.take(len(fresh))
-        insert_rows(_OBJECTS, _OBJECT_COLUMNS, self._object_rows(ids, fresh), json_columns=("body",))
+        insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
         observable_ids, created = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
         mentioned = zip(ids, (mentions for _, _, mentions in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))

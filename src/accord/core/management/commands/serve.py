@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.urls import get_resolver
+from django.utils.module_loading import import_string
 from gunicorn.app.base import BaseApplication
 
+from accord.sharing.listeners import prepare_listeners
 from accord.wsgi import application
+
+
+def _prepare_worker(worker: Any) -> None:
+    """What every worker would otherwise load on its first requests, loaded before it takes
+    any: the URL configuration (every app's views), the after-ingest tasks and what the store
+    listeners consult (the warning lists), so that no partner's request or submission pays it."""
+    get_resolver().url_patterns  # noqa: B018 - imports every app's URL configuration and views
+    for path in settings.ACCORD_AFTER_INGEST:
+        import_string(path)
+    prepare_listeners()
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -40,5 +54,6 @@ class Command(BaseCommand):
                 "timeout": options["timeout"],
                 "accesslog": "-",
                 "errorlog": "-",
+                "post_worker_init": _prepare_worker,
             }
         ).run()
