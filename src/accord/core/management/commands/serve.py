@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.urls import get_resolver
 from gunicorn.app.base import BaseApplication
 
 from accord.wsgi import application
@@ -21,6 +23,16 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         return application
+
+
+def _freeze_start_up(worker: Any) -> None:
+    """Load the URL routes (and the views they import), then move everything the worker built
+    while starting out of the garbage collector's sight: it lives as long as the process, and a
+    full collection walking those few hundred thousand objects again cost the request it
+    interrupted tens of milliseconds (a page of 1,000 TAXII objects allocates enough to trigger
+    one every few pages)."""
+    get_resolver().url_patterns  # noqa: B018 - loads the routes
+    gc.freeze()
 
 
 class Command(BaseCommand):
@@ -40,5 +52,6 @@ class Command(BaseCommand):
                 "timeout": options["timeout"],
                 "accesslog": "-",
                 "errorlog": "-",
+                "post_worker_init": _freeze_start_up,
             }
         ).run()
