@@ -42,7 +42,12 @@ def delivered(api_for: Any, sharers: Any) -> dict[str, Any]:
     make_agreement(outsider_org)
     outsider = UserFactory(username="outsider", organisation=outsider_org, role="partner_reader")
     collections_sync()
-    analyst = api_for("analyst")
+    sent = _disseminate(api_for("analyst"), kestrel.organisation_id, indicator(1, "")["id"], indicator(2, "")["id"])
+    return {"report": sent, "kestrel": kestrel, "banker": banker, "outsider": outsider}
+
+
+def _disseminate(analyst: Any, organisation: int, *objects: str) -> dict[str, Any]:
+    """A TLP:GREEN report of ``objects`` for one organisation, disseminated."""
     report = analyst.post(
         REPORTS,
         {
@@ -50,14 +55,14 @@ def delivered(api_for: Any, sharers: Any) -> dict[str, Any]:
             "summary": "Two partners' indicators of one cash-out chain.",
             "tlp": "green",
             "audience": "organisations",
-            "audience_organisations": [kestrel.organisation_id],
-            "objects": [indicator(1, "")["id"], indicator(2, "")["id"]],
+            "audience_organisations": [organisation],
+            "objects": list(objects),
         },
         format="json",
     ).json()
-    sent = analyst.post(f"{REPORTS}{report['id']}/disseminate/").json()
+    sent: dict[str, Any] = analyst.post(f"{REPORTS}{report['id']}/disseminate/").json()
     assert sent["status"] == "disseminated" and not sent["dissemination"]["blocked"], sent
-    return {"report": sent, "kestrel": kestrel, "banker": banker, "outsider": outsider}
+    return sent
 
 
 def _taxii(user: User) -> Taxii:
@@ -71,7 +76,7 @@ def _export(api: Any, stix_id: str, **filters: str) -> dict[str, Any]:
     return bundle
 
 
-def test_the_recipient_reads_the_report_through_its_taxii_collection(delivered):
+def test_the_recipient_reads_the_report_through_its_taxii_collection(api_for, delivered):
     report, kestrel = delivered["report"], delivered["kestrel"]
     taxii = _taxii(kestrel)
     listed = {c["id"]: c for c in taxii.get("collections/").json()["collections"]}
@@ -86,9 +91,12 @@ def test_the_recipient_reads_the_report_through_its_taxii_collection(delivered):
     assert sdo["object_refs"] == sorted([indicator(1, "")["id"], indicator(2, "")["id"]])
     assert sdo["object_marking_refs"] == GREEN
     assert sdo["name"] == "Mule IP and drop domain"
-    # It is in the recipient's "everything" collection too, and in its objects list.
+    # It is in the recipient's "everything" collection too; a report like it sent to Atlas is not.
+    other = _disseminate(api_for("analyst"), delivered["banker"].organisation_id, indicator(2, "")["id"])
     everything = taxii.get("collections/shared/objects/", {"match[type]": "report"}).json()["objects"]
     assert [o["id"] for o in everything] == [report["stix_id"]]
+    theirs = _taxii(delivered["banker"]).get("collections/shared/objects/", {"match[type]": "report"})
+    assert [o["id"] for o in theirs.json()["objects"]] == [other["stix_id"]]
     assert StixObject.objects.get(stix_id=report["stix_id"]).addressees_only
 
 

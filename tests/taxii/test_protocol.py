@@ -378,5 +378,5 @@ def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_as
         f"collections/{shared}/manifest/",
         f"collections/{shared}/objects/{one}/",
     ):
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(7):
             assert client.get(path).status_code == 200

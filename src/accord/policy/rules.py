@@ -138,24 +138,28 @@ def recipient_accepts(ctx: PrincipalContext, tlp: str, category: str, purpose: s
     if ctx.is_host:
         return True, ""
     terms = ctx.terms
-    reference = terms.agreement.reference if terms is not None else "(none)"
     if terms is None or not terms.tlp_ceiling or Tlp.rank(tlp) > Tlp.rank(terms.tlp_ceiling):
         ceiling = _TLP_LABEL.get(terms.tlp_ceiling, "nothing") if terms is not None else "nothing"
         return False, (
-            f"Your organisation's agreement {reference} caps what it receives at {ceiling}; "
+            f"Your organisation's agreement {_reference(terms)} caps what it receives at {ceiling}; "
             f"this object is {_TLP_LABEL[tlp]}."
         )
     if purpose not in terms.purposes:
         return False, (
-            f"Your organisation's agreement {reference} does not cover using shared data for "
+            f"Your organisation's agreement {_reference(terms)} does not cover using shared data for "
             f"{Purpose(purpose).label.lower()}."
         )
     if category not in terms.data_categories:
         return False, (
-            f"Your organisation's agreement {reference} does not cover the data category "
+            f"Your organisation's agreement {_reference(terms)} does not cover the data category "
             f"'{DataCategory(category).label.lower()}'."
         )
     return True, ""
+
+
+def _reference(terms: AgreementVersion | None) -> str:
+    # Read only to explain a refusal: the agreement behind the terms is one more query.
+    return terms.agreement.reference if terms is not None else "(none)"
 
 
 def retention_applies(ctx: PrincipalContext, action: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +29,7 @@ from accord.sharing.models import StixObject
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Status
-from accord.taxii.paging import next_decode, next_encode
+from accord.taxii.paging import Position, next_decode, next_encode
 
 __all__ = [
     "MEDIA_TYPE",
@@ -265,15 +266,40 @@ def _limit(request: HttpRequest) -> int:
 
 
 @dataclass(frozen=True)
-class _Page:
-    rows: list[StixObject]
-    envelope: dict[str, Any]
-    headers: dict[str, str]
+class _Read:
+    """A read of a collection's objects: what it selects (in SQL, through the policy), where its
+    page starts, and what its ``next`` token is bound to."""
+
+    qs: QuerySet[StixObject]
+    after: Position | None
+    limit: int
+    binding: str
     query: ObjectQuery
     context: PrincipalContext
 
+    def envelope(self, first: Position | None, last: Position | None, more: bool) -> tuple[dict[str, Any], _Headers]:
+        """The envelope's ``more``/``next`` and the date-added headers of a page."""
+        headers: _Headers = {}
+        if first is not None and last is not None:
+            headers = {"X-TAXII-Date-Added-First": stamp(first[0]), "X-TAXII-Date-Added-Last": stamp(last[0])}
+        envelope: dict[str, Any] = {"more": more}
+        if more and last is not None:
+            envelope["next"] = next_encode(last, self.binding)
+        return envelope, headers
 
-def _page(
+    def page(self, fields: tuple[str, ...]) -> tuple[list[StixObject], dict[str, Any], _Headers]:
+        """One page of rows holding ``fields`` (manifest, versions), with envelope and headers."""
+        rows, more = selectors.objects_page(self.qs, after=self.after, limit=self.limit, fields=fields)
+        first: Position | None = (rows[0].added_at, rows[0].pk) if rows else None
+        last: Position | None = (rows[-1].added_at, rows[-1].pk) if rows else None
+        envelope, headers = self.envelope(first, last, more)
+        return rows, envelope, headers
+
+
+_Headers = dict[str, str]
+
+
+def _read(
     request: HttpRequest,
     user: User,
     collection_id: str,
@@ -281,9 +307,8 @@ def _page(
     scope: str,
     stix_id: str | None = None,
     versions: tuple[str, ...] = ("last",),
-    fields: tuple[str, ...] | None = None,
-) -> _Page:
-    """One page of a collection's objects, with its envelope's ``more``/``next`` and headers."""
+) -> _Read:
+    """A read of a collection's objects as the request's filters, ``limit`` and ``next`` say."""
     access = selectors.collection_get(principal=user, collection_id=collection_id)
     params = request.GET.dict()
     if stix_id is not None:
@@ -296,32 +321,26 @@ def _page(
     binding = query.fingerprint(scope, access.collection.pk, user.pk)
     token = request.GET.get("next")
     after = next_decode(token, binding) if token else None
-    rows, more = selectors.objects_page(qs, after=after, limit=_limit(request), context=context, fields=fields)
-    headers: dict[str, str] = {}
-    if rows:
-        headers = {
-            "X-TAXII-Date-Added-First": stamp(rows[0].added_at),
-            "X-TAXII-Date-Added-Last": stamp(rows[-1].added_at),
-        }
-    envelope: dict[str, Any] = {"more": more}
-    if more:
-        envelope["next"] = next_encode((rows[-1].added_at, rows[-1].pk), binding)
-    return _Page(rows, envelope, headers, query, context)
+    return _Read(qs, after, _limit(request), binding, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
-    page = _page(
+    read = _read(
         request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
     )
-    envelope, headers = page.envelope, page.headers
-    memo: selectors.DecisionMemo = {}
-    served = [selectors.object_served(obj, user, page.query.purpose, page.context, memo) for obj in page.rows]
-    objects = [body for body in served if body is not None]
-    if stix_id is not None and not objects and "next" not in request.GET:
+    page = selectors.objects_served(
+        read.qs, principal=user, purpose=read.query.purpose, after=read.after, limit=read.limit, context=read.context
+    )
+    if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
-    if objects:
-        envelope["objects"] = objects
-    return _respond(envelope, headers=headers)
+    envelope, headers = read.envelope(page.first, page.last, page.more)
+    data = orjson.dumps(envelope)
+    if page.objects:  # the objects come as JSON already: spliced in, not decoded and encoded again
+        data = b"".join((data[:-1], b',"objects":[', b",".join(page.objects), b"]}"))
+    response = HttpResponse(data, content_type=MEDIA_TYPE)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -367,16 +386,8 @@ def object_versions(
 ) -> HttpResponse:
     """§5.8 Get Object Versions: every version you may see, oldest added first."""
     _check_root(api_root)
-    page = _page(
-        request,
-        user,
-        collection_id,
-        scope=f"versions:{object_id}",
-        stix_id=object_id,
-        versions=("all",),
-        fields=("pk", "added_at", "modified"),
-    )
-    rows, envelope, headers = page.rows, page.envelope, page.headers
+    read = _read(request, user, collection_id, scope=f"versions:{object_id}", stix_id=object_id, versions=("all",))
+    rows, envelope, headers = read.page(("pk", "added_at", "modified"))
     if not rows and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {object_id} in this collection (or you may not see it).")
     if rows:
@@ -388,10 +399,8 @@ def object_versions(
 def manifest(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
     """§5.6 Get Object Manifests: id, date added, version and media type of each object."""
     _check_root(api_root)
-    page = _page(
-        request, user, collection_id, scope="manifest", fields=("pk", "stix_id", "added_at", "modified", "spec_version")
-    )
-    rows, envelope, headers = page.rows, page.envelope, page.headers
+    read = _read(request, user, collection_id, scope="manifest")
+    rows, envelope, headers = read.page(("pk", "stix_id", "added_at", "modified", "spec_version"))
     if rows:
         envelope["objects"] = [
             {

@@ -99,23 +99,26 @@ class ObjectQuery:
     def apply(self, qs: QuerySet[StixObject], base: QuerySet[StixObject]) -> QuerySet[StixObject]:
         """``qs`` narrowed by the filters. ``base`` is what the reader may see in the collection:
         "first" and "last" are the first and last versions *visible there* (TAXII 2.1 §3.5.1)."""
+        conditions = Q()
         if self.added_after is not None:
-            qs = qs.filter(added_at__gt=self.added_after)
+            conditions &= Q(added_at__gt=self.added_after)
         if self.ids:
-            qs = qs.filter(stix_id__in=self.ids)
+            conditions &= Q(stix_id__in=self.ids)
         if self.types:
-            qs = qs.filter(type__in=self.types)
+            conditions &= Q(type__in=self.types)
         if self.spec_versions:
-            qs = qs.filter(spec_version__in=self.spec_versions)
+            conditions &= Q(spec_version__in=self.spec_versions)
         if "all" in self.versions:
-            return qs
+            return qs.filter(conditions)
         wanted = Q(pk__in=[])
         stamps = [parse_timestamp(v, "match[version]") for v in self.versions if v not in VERSION_WORDS]
         if stamps:
             wanted |= Q(modified__in=stamps)
-        same = base.filter(stix_id=OuterRef("stix_id"))
+        # One filter per query: each clones the policy's conditions (the costly part of a read).
         if "last" in self.versions:
-            wanted |= ~Q(Exists(same.filter(modified__gt=OuterRef("modified"))))
+            newer = base.filter(stix_id=OuterRef("stix_id"), modified__gt=OuterRef("modified"))
+            wanted |= ~Q(Exists(newer))
         if "first" in self.versions:
-            wanted |= ~Q(Exists(same.filter(modified__lt=OuterRef("modified"))))
-        return qs.filter(wanted)
+            older = base.filter(stix_id=OuterRef("stix_id"), modified__lt=OuterRef("modified"))
+            wanted |= ~Q(Exists(older))
+        return qs.filter(conditions, wanted)

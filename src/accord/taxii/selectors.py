@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, TextField, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    prefetch_related_objects,
+)
 from django.db.models.base import ModelState
 from django.db.models.functions import Cast
+from django.db.models.sql.constants import MULTI
+from django.utils.dateparse import parse_datetime
 
 from accord.analysis.models import CampaignMember
 from accord.core.choices import Tlp
@@ -38,8 +50,9 @@ __all__ = [
     "collection_get",
     "collection_list",
     "collection_objects",
-    "object_served",
+    "ServedPage",
     "objects_page",
+    "objects_served",
     "status_get",
 ]
 
@@ -126,122 +139,199 @@ def collection_objects(
     return query.apply(base, base).order_by("added_at", "pk")
 
 
-# What a served object needs: the policy's inputs, the paging key, and the body (as JSON text,
-# parsed by orjson rather than loaded as a JSONField).
-_SERVED_FIELDS = (
-    "id",
-    "stix_id",
-    "tlp",
-    "data_category",
-    "organisation_id",
-    "agreement_id",
-    "revoked",
-    "expires_at",
-    "added_at",
-    "body_json",
+# What ``decide`` reads of an object besides its expiry: the columns of the instances it is
+# given, and (with the expiry) the key under which a page shares one decision between rows. A
+# column ``decide`` starts reading belongs here, so that both follow.
+_DECISION_INPUTS = ("organisation_id", "agreement_id", "tlp", "data_category", "revoked", "addressees_only")
+# A served row: its key, the decision's inputs, the expiry (whether it has passed, in SQL, and as
+# text), the paging key's date as text, and the body as JSON text. Dates as text: the SQLite
+# driver would otherwise parse two per row, for the few rows that need them.
+_SERVED_FIELDS = ("id", *_DECISION_INPUTS, "expired", "expires_text", "added_text", "body_json")
+_PK, _TLP, _REVOKED, _AUDIENCE, _EXPIRED, _EXPIRES, _ADDED, _BODY = (
+    _SERVED_FIELDS.index(name)
+    for name in ("id", "tlp", "revoked", "addressees_only", "expired", "expires_text", "added_text", "body_json")
 )
+_KEY = itemgetter(*range(1, len(_DECISION_INPUTS) + 1))
+# Their decision also reads the object's addressees or named recipients: decided row by row.
+_ONE_BY_ONE = frozenset({Tlp.AMBER, Tlp.RED})
 
 
-def _served_rows(qs: QuerySet[StixObject], count: int) -> list[StixObject]:
-    """Rows as model instances holding only the served fields (the others load on access, as
-    with ``only()``), built from tuples: a page of 1,000 spends half the time otherwise in
-    ``Model.__init__`` filling deferred fields."""
-    db = qs.db
-    rows = []
-    served = qs.annotate(body_json=Cast("body", output_field=TextField())).values_list(*_SERVED_FIELDS)
-    for values in served[:count]:
-        obj = StixObject.__new__(StixObject)
-        obj._state = ModelState()
-        obj._state.adding, obj._state.db = False, db
-        obj.__dict__.update(zip(_SERVED_FIELDS, values, strict=True))
-        rows.append(obj)
-    return rows
+def _one_by_one(row: tuple[Any, ...]) -> bool:
+    """Whether a row's decision reads its addressees or named recipients (TLP:AMBER, TLP:RED,
+    or a host product for its addressees only), so that it is decided on its own."""
+    return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE])
+
+
+def _after(qs: QuerySet[StixObject], after: Position | None) -> QuerySet[StixObject]:
+    """``qs`` from a keyset position on (exclusive)."""
+    if after is None:
+        return qs
+    # A row-value comparison walks the (added_at, id) index from the position, even when a large
+    # submission gave thousands of objects the same added_at (an OR would scan them).
+    added, pk = after
+    table = StixObject._meta.db_table
+    return qs.filter(added_at__gte=added).extra(  # noqa: S610 - fixed SQL, bound parameters
+        where=[f'("{table}"."added_at", "{table}"."id") > (%s, %s)'],
+        params=[connection.ops.adapt_datetimefield_value(added), pk],
+    )
 
 
 def objects_page(
-    qs: QuerySet[StixObject],
-    *,
-    after: Position | None,
-    limit: int,
-    context: PrincipalContext,
-    fields: tuple[str, ...] | None = None,
+    qs: QuerySet[StixObject], *, after: Position | None, limit: int, fields: tuple[str, ...]
 ) -> tuple[list[StixObject], bool]:
-    """One page of ``qs`` after a keyset position; ``(rows, more)``. Without ``fields``, rows come
-    ready for :func:`object_served`: one instance per originator agreement (the policy caches
-    what it consults on it), and named recipients only where TLP makes them matter."""
-    if after is not None:
-        # A row-value comparison walks the (added_at, id) index from the position, even when a
-        # large submission gave thousands of objects the same added_at (an OR would scan them).
-        added, pk = after
-        table = StixObject._meta.db_table
-        qs = qs.filter(added_at__gte=added).extra(  # noqa: S610 - fixed SQL, bound parameters
-            where=[f'("{table}"."added_at", "{table}"."id") > (%s, %s)'],
-            params=[connection.ops.adapt_datetimefield_value(added), pk],
-        )
-    if fields is not None:
-        rows = list(qs.only(*fields)[: limit + 1])
-        return rows[:limit], len(rows) > limit
-    rows = _served_rows(qs, limit + 1)
-    rows, more = rows[:limit], len(rows) > limit
-    # One instance per originator agreement: the policy caches what it consults on it.
-    agreements = Agreement.objects.select_related("current_version").in_bulk(
-        {row.agreement_id for row in rows if row.agreement_id is not None}
-    )
+    """One page of ``qs`` after a keyset position, as instances holding ``fields``; ``(rows, more)``.
+    For what the manifest and versions endpoints list (they serve no object bodies)."""
+    rows = list(_after(qs, after).only(*fields)[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class ServedPage:
+    """A page of objects as one reader receives them: each object's JSON (fields the originator's
+    agreement withholds removed, its TLP 2.0 marking in ``object_marking_refs``), the keyset
+    positions of the first and last rows read, and whether more follow."""
+
+    objects: list[bytes]
+    first: Position | None
+    last: Position | None
+    more: bool
+
+
+def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values query as the database driver returns them, without Django's
+    conversions (on a page of 1,000 they cost more than everything else done per row)."""
+    query = qs.query
+    rows = [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
+    # The driver returns model fields before annotations; ``values_list`` reorders them so.
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    wanted = tuple(qs._fields or ())  # type: ignore[attr-defined]
+    if names == wanted:
+        return rows
+    reorder = itemgetter(*(names.index(name) for name in wanted))
+    return [reorder(row) for row in rows]
+
+
+def _moment(text: str) -> datetime:
+    """A stored date-time read as text (SQLite's naive UTC, or PostgreSQL's with its offset)."""
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValueError(f"Not a stored date-time: {text!r}.")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) -> list[StixObject]:
+    """The rows ``decide`` reads, as model instances holding the decision's inputs (the other
+    fields load on access, as with ``only()``), built from tuples rather than through
+    ``Model.__init__``; one instance per originator agreement (the policy caches what it consults
+    on it), and named recipients and addressees only where the reader's TLP grant depends on them."""
+    objects = []
     for row in rows:
-        if row.agreement_id is not None:
-            row._state.fields_cache["agreement"] = agreements[row.agreement_id]
-    # Named recipients and addressees matter only where the reader's TLP grant depends on them.
+        obj = StixObject.__new__(StixObject)
+        obj._state = ModelState()
+        obj._state.adding, obj._state.db = False, db
+        obj.__dict__.update(zip(_DECISION_INPUTS, _KEY(row), strict=True))
+        expires = row[_EXPIRES]
+        obj.__dict__.update(
+            id=row[_PK],
+            revoked=bool(row[_REVOKED]),
+            addressees_only=bool(row[_AUDIENCE]),
+            expires_at=expires and _moment(expires),
+        )
+        objects.append(obj)
+    agreements = Agreement.objects.select_related("current_version").in_bulk(
+        {obj.agreement_id for obj in objects if obj.agreement_id is not None}
+    )
+    for obj in objects:
+        if obj.agreement_id is not None:
+            obj._state.fields_cache["agreement"] = agreements[obj.agreement_id]
     grant = tlp_grant(context, ACTION)
     if grant.red_if_named:
         prefetch_related_objects(
-            [row for row in rows if row.tlp == Tlp.RED], Prefetch("recipients", queryset=User.objects.only("pk"))
+            [obj for obj in objects if obj.tlp == Tlp.RED], Prefetch("recipients", queryset=User.objects.only("pk"))
         )
-    if grant.amber_if_addressed and Tlp.AMBER not in grant.labels:
-        prefetch_related_objects(
-            [row for row in rows if row.tlp == Tlp.AMBER],
-            Prefetch("addressed_to", queryset=Organisation.objects.only("pk")),
-        )
-    return rows, more
+    amber_addressed = grant.amber_if_addressed and Tlp.AMBER not in grant.labels
+    prefetch_related_objects(
+        [obj for obj in objects if (amber_addressed and obj.tlp == Tlp.AMBER) or obj.addressees_only],
+        Prefetch("addressed_to", queryset=Organisation.objects.only("pk")),
+    )
+    return objects
 
 
-DecisionMemo = dict[tuple[Any, ...], Decision]
+def objects_served(
+    qs: QuerySet[StixObject],
+    *,
+    principal: User,
+    purpose: str,
+    after: Position | None,
+    limit: int,
+    context: PrincipalContext,
+) -> ServedPage:
+    """One page of ``qs`` (what :func:`collection_objects` selected in SQL) after a keyset
+    position, each row passing ``decide`` again for its redactions and as a second lock.
+
+    Rows that share every input of the decision (originator, agreement, TLP, data category,
+    revocation, expiry) share one decision; TLP:AMBER and TLP:RED rows, and host products for
+    their addressees only, are decided one by one (their addressees and named recipients count
+    too). An object whose decision withholds
+    nothing and whose stored body already carries its marking is served as stored, without
+    being encoded again.
+    """
+    text = TextField()
+    values = _after(qs, after).annotate(
+        expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
+        expires_text=Cast("expires_at", output_field=text),
+        added_text=Cast("added_at", output_field=text),
+        body_json=Cast("body", output_field=text),
+    )
+    served = values.values_list(*_SERVED_FIELDS)[: limit + 1]
+    found = _raw_rows(served)
+    rows, more = found[:limit], len(found) > limit
+    if not rows:
+        return ServedPage([], None, None, more)
+
+    def key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (*_KEY(row), bool(row[_EXPIRED]))
+
+    deciding: dict[int, tuple[Any, ...]] = {}
+    keys: set[tuple[Any, ...]] = set()
+    for row in rows:
+        if _one_by_one(row):
+            deciding[row[_PK]] = row
+        elif (row_key := key(row)) not in keys:
+            keys.add(row_key)
+            deciding[row[_PK]] = row
+    by_row: dict[int, Decision] = {}
+    by_key: dict[tuple[Any, ...], Decision] = {}
+    for obj in _instances(list(deciding.values()), served.db, context):
+        decision = decide(principal, obj, ACTION, purpose, context=context)
+        if _one_by_one(deciding[obj.pk]):
+            by_row[obj.pk] = decision
+        else:
+            by_key[key(deciding[obj.pk])] = decision
+    objects = []
+    for row in rows:
+        decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
+        if decision.allowed:
+            objects.append(_served_json(row[_BODY], row[_TLP], decision.redactions))
+    first, last = rows[0], rows[-1]
+    return ServedPage(objects, (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK]), more)
 
 
-def _decided(obj: StixObject, principal: User, purpose: str, context: PrincipalContext, memo: DecisionMemo) -> Decision:
-    """``decide`` for one row, remembered for the rows of a page that share every input of the
-    decision: originator, agreement, TLP, data category, revocation and expiry. TLP:AMBER and
-    TLP:RED rows are decided one by one (their addressees and named recipients count too)."""
-    if obj.tlp in (Tlp.AMBER, Tlp.RED):
-        return decide(principal, obj, ACTION, purpose, context=context)
-    expired = obj.expires_at is not None and obj.expires_at <= context.now
-    key = (obj.organisation_id, obj.agreement_id, obj.tlp, obj.data_category, obj.revoked, expired)
-    decision = memo.get(key)
-    if decision is None:
-        decision = memo[key] = decide(principal, obj, ACTION, purpose, context=context)
-    return decision
-
-
-def object_served(
-    obj: StixObject, principal: User, purpose: str, context: PrincipalContext, memo: DecisionMemo | None = None
-) -> dict[str, Any] | None:
-    """The STIX object as this reader receives it: fields the originator's agreement withholds
-    removed (not blanked), and its TLP 2.0 marking in ``object_marking_refs``. ``None`` if the
-    per-object decision refuses it (it never should for a row the SQL form let through).
-    ``memo`` shares decisions between the rows of one page."""
-    decision = _decided(obj, principal, purpose, context, {} if memo is None else memo)
-    if not decision.allowed:
-        return None
-    text = getattr(obj, "body_json", None)
-    body: dict[str, Any] = orjson.loads(text) if text is not None else dict(obj.body)
-    for name in decision.redactions:
-        body.pop(name, None)
-    marking = TLP2_IDS[obj.tlp]
+def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes:
+    """A stored body as served: ``redactions`` removed (not blanked) and the TLP 2.0 marking in
+    ``object_marking_refs``; the stored text itself when that changes nothing."""
+    body: dict[str, Any] = orjson.loads(text)
+    marking = TLP2_IDS[tlp]
     refs = body.get("object_marking_refs")
+    if not redactions and isinstance(refs, list) and marking in refs:
+        return text.encode()
+    for name in redactions:
+        body.pop(name, None)
     if not isinstance(refs, list):
         body["object_marking_refs"] = [marking]
     elif marking not in refs:
         body["object_marking_refs"] = [*refs, marking]
-    return body
+    return orjson.dumps(body)
 
 
 def status_get(*, principal: User, status_id: str) -> Status:
