@@ -151,3 +151,6 @@ def test_host_staff_hold_every_report(api_for, delivered):
     analyst = api_for("analyst")
     assert analyst.get("/api/v1/objects/", {"type": "report"}).json()["count"] == 1
     assert report["stix_id"] in {o["id"] for o in _export(analyst, report["stix_id"])["objects"]}
+    # Trends count what partners shared, not the host's reports about it.
+    trends = analyst.get("/api/v1/trends/", {"since": "2026-01-01", "until": "2028-01-01"}).json()
+    assert sum(row["count"] for row in trends["by_crime_region_month"]) == 2

@@ -273,7 +273,8 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     correlated observables, new campaigns per month, and each partner's contribution (host staff
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
-    window = Q(created__gte=since, created__lt=until)
+    # What partners shared, not the host's own disseminated reports about it.
+    window = Q(created__gte=since, created__lt=until, addressees_only=False)
     seen = _seen_by(principal, ctx, StixObject.objects.filter(window))
     matrix: dict[tuple[str, str, str], int] = {}
     for row in (
