@@ -163,6 +163,17 @@ def test_filters(taxii_as, sharer, inbox):
     assert manifest["objects"][0]["media_type"] == "application/stix+json;version=2.1"
     one = client.get(f"collections/{shared_id()}/objects/{newer['id']}/").json()
     assert [o["modified"] for o in one["objects"]] == ["2026-06-01T12:00:00.000Z"]
+    assert one["more"] is False
+    first = client.get(f"collections/{shared_id()}/objects/{newer['id']}/", {"match[version]": "first"}).json()
+    assert [o["modified"] for o in first["objects"]] == ["2026-05-01T12:00:00.000Z"] and first["more"] is False
+    # The newest version withdrawn: the last one the reader may still see is the older one.
+    withdrawn = contributor.delete(
+        f"collections/{inbox.pk}/objects/{newer['id']}/?match[version]=2026-06-01T12:00:00.000Z"
+    )
+    assert withdrawn.status_code == 200, withdrawn.content
+    one = client.get(f"collections/{shared_id()}/objects/{newer['id']}/").json()
+    assert [o["modified"] for o in one["objects"]] == ["2026-05-01T12:00:00.000Z"]
+    assert sorted(ids()) == [("1", "05"), ("2", "05"), ("3", "05")]  # the same through the paged read
     assert_taxii_error(
         client.get(f"collections/{shared_id()}/objects/indicator--00000000-0000-4000-8000-999999999999/"), 404
     )

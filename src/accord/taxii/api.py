@@ -276,6 +276,7 @@ class _Read:
     binding: str
     query: ObjectQuery
     context: PrincipalContext
+    single: bool = False  # one object's last or first version: one row, never "more"
 
     def envelope(self, first: Position | None, last: Position | None, more: bool) -> tuple[dict[str, Any], _Headers]:
         """The envelope's ``more``/``next`` and the date-added headers of a page."""
@@ -317,11 +318,18 @@ def _read(
     if versions == ("all",):  # §5.8: the versions endpoint lists every version, whatever match[version] says
         query = replace(query, versions=("all",))
     context = principal_context(user)
-    qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
     binding = query.fingerprint(scope, access.collection.pk, user.pk)
     token = request.GET.get("next")
+    limit = _limit(request)
+    single = query.single_version if token is None else None
+    if single is not None:  # one object's last or first version: one row, in the order of its versions
+        every = replace(query, versions=("all",))
+        qs = selectors.collection_objects(principal=user, access=access, query=every, context=context)
+        ordered = qs.order_by("-modified" if single == "last" else "modified")
+        return _Read(ordered, None, 1, binding, query, context, single=True)
+    qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
     after = next_decode(token, binding) if token else None
-    return _Read(qs, after, _limit(request), binding, query, context)
+    return _Read(qs, after, limit, binding, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
@@ -333,7 +341,7 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
     )
     if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
-    envelope, headers = read.envelope(page.first, page.last, page.more)
+    envelope, headers = read.envelope(page.first, page.last, page.more and not read.single)
     data = orjson.dumps(envelope)
     if page.objects:  # the objects come as JSON already: spliced in, not decoded and encoded again
         data = b"".join((data[:-1], b',"objects":[', b",".join(page.objects), b"]}"))

@@ -83,6 +83,16 @@ class ObjectQuery:
             purpose=purpose,
         )
 
+    @property
+    def single_version(self) -> str | None:
+        """``"last"`` or ``"first"`` when the read asks for exactly that version of one object and
+        nothing else narrows it: then it is the newest (or oldest) of the object's versions the
+        reader may see, found by ordering them, without a "no newer visible version" check."""
+        plain = not (self.added_after or self.types or self.spec_versions)
+        if plain and len(self.ids) == 1 and self.versions in (("last",), ("first",)):
+            return self.versions[0]
+        return None
+
     def fingerprint(self, *scope: object) -> str:
         """A digest of the filters and what else a ``next`` token is bound to (collection, asker)."""
         data = {
