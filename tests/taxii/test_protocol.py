@@ -8,14 +8,17 @@ from typing import Any
 import orjson
 import pytest
 from django.core.signing import dumps
+from django.utils import timezone
 
 from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
+from accord.partners.services import agreement_amend
 from accord.sharing.models import StixObject, Submission
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.models import Collection, Status
-from tests.factories import UserFactory, make_agreement
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import indicator
+from tests.taxii.conftest import Taxii, secret_for
 
 pytestmark = pytest.mark.django_db
 
@@ -384,6 +387,8 @@ def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_as
     client = taxii_as("partner_reader")  # a partner: its own agreement is read too
     shared = shared_id()
     one = indicators(1)[0]["id"]
+    with django_assert_max_num_queries(8):  # the worker loads the originator's agreement once
+        assert client.get(f"collections/{shared}/objects/").status_code == 200
     for path in (
         f"collections/{shared}/objects/",
         f"collections/{shared}/manifest/",
@@ -391,3 +396,44 @@ def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_as
     ):
         with django_assert_max_num_queries(7):
             assert client.get(path).status_code == 200
+
+
+def test_an_amendment_of_the_originators_agreement_counts_from_the_next_read(taxii_as, sharer, people):
+    """The originators' agreements are kept per worker between reads: an amendment that redacts
+    personal data onward must still hold from the very next read."""
+    now = timezone.now()
+    person = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
+        "created": "2026-05-01T12:00:00.000Z",
+        "modified": "2026-05-01T12:00:00.000Z",
+        "name": "Jane Mule",
+        "identity_class": "individual",
+        "contact_information": "+44 7700 900123",
+    }
+    StixObject.objects.create(
+        stix_id=person["id"],
+        type="identity",
+        created=now,
+        modified=now,
+        body=person,
+        organisation=sharer.organisation,
+        agreement=sharer,
+        tlp="green",
+        data_category="personal_data",
+    )
+    nordic = OrganisationFactory(name="Nordic CERT", country="NO")
+    make_agreement(nordic)
+    reader = UserFactory(organisation=nordic, role="partner_reader")
+    client = Taxii(reader, secret_for(reader))
+    url = f"collections/{shared_id()}/objects/{person['id']}/"
+    assert client.get(url).json()["objects"][0]["name"] == "Jane Mule"
+    agreement_amend(
+        actor=people["programme_manager"],
+        agreement=sharer,
+        change_note="Personal data goes onward redacted.",
+        terms={"onward_redactions": ["personal_data"]},
+    )
+    served = client.get(url).json()["objects"][0]
+    assert "name" not in served and "contact_information" not in served

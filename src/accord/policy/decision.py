@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Purpose, Tlp
@@ -36,7 +37,16 @@ from accord.policy.rules import (
 )
 from accord.sharing.models import StixObject
 
-__all__ = ["Action", "Decision", "Rule", "decide", "outside_audience", "visible", "withheld_links"]
+__all__ = [
+    "Action",
+    "Decision",
+    "Rule",
+    "decide",
+    "originator_agreements",
+    "outside_audience",
+    "visible",
+    "withheld_links",
+]
 
 
 class Action(StrEnum):
@@ -104,6 +114,39 @@ def _originator_terms(obj: StixObject) -> tuple[bool, AgreementVersion | None]:
     if obj.agreement_id is None:
         return False, None
     return True, obj.agreement.current_version  # type: ignore[union-attr]
+
+
+# Originator agreements with their terms in force, kept per process by the state of their row:
+# (id, version in force, last change). Every change goes through the partners' services, which
+# set a new version or ``updated_at``; the key is read afresh on every call.
+_AGREEMENTS: dict[tuple[Any, ...], Agreement] = {}
+_AGREEMENTS_KEPT = 4096
+
+
+def originator_agreements(ids: set[int]) -> dict[int, Agreement]:
+    """The agreements ``ids`` with their terms in force, as ``decide`` reads them for objects
+    shared under them. One plain query reads each row's state; the instances (the terms decoded,
+    what the policy consulted cached on them) are reused while that state is unchanged, so an
+    amendment, suspension or termination counts from the next call on."""
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Agreement._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, current_version_id, updated_at FROM {table} WHERE id IN ({marks})",  # noqa: S608
+            sorted(ids),
+        )
+        keys = {row[0]: tuple(row) for row in cursor.fetchall()}
+    found = {pk: _AGREEMENTS.get(key) for pk, key in keys.items()}
+    missing = [pk for pk, agreement in found.items() if agreement is None]
+    if missing:
+        loaded = Agreement.objects.select_related("current_version").in_bulk(missing)
+        if len(_AGREEMENTS) + len(loaded) > _AGREEMENTS_KEPT:
+            _AGREEMENTS.clear()
+        for pk, agreement in loaded.items():
+            _AGREEMENTS[keys[pk]] = found[pk] = agreement
+    return {pk: agreement for pk, agreement in found.items() if agreement is not None}
 
 
 def _ids(manager: Any) -> set[int]:

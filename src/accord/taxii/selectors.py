@@ -35,8 +35,7 @@ from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import TLP2_IDS
-from accord.partners.models import Agreement
-from accord.policy.decision import Action, Decision, decide, visible
+from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.models import StixObject
@@ -238,9 +237,7 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
             expires_at=expires and _moment(expires),
         )
         objects.append(obj)
-    agreements = Agreement.objects.select_related("current_version").in_bulk(
-        {obj.agreement_id for obj in objects if obj.agreement_id is not None}
-    )
+    agreements = originator_agreements({obj.agreement_id for obj in objects if obj.agreement_id is not None})
     for obj in objects:
         if obj.agreement_id is not None:
             obj._state.fields_cache["agreement"] = agreements[obj.agreement_id]
