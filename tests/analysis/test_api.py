@@ -286,6 +286,7 @@ def test_report_bad_input_changes_nothing(api_for, sharers):
         ({"audience": "regions", "audience_regions": ["atlantis"]}, "audience_regions"),
         ({"audience": "everyone"}, "audience"),
         ({"audience_organisations": [kestrel.organisation_id], "tlp": "red"}, "tlp"),
+        ({"audience_organisations": [kestrel.organisation_id], "tlp": "amber+strict"}, "tlp"),
         ({"audience_organisations": [kestrel.organisation_id], "campaigns": [77]}, "campaigns"),
         ({"audience_organisations": [kestrel.organisation_id], "objects": ["indicator--nope"]}, "objects"),
     ):

@@ -81,7 +81,9 @@ class IntelReportForm(forms.Form):
     title = forms.CharField(max_length=300)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     assessment = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
-    tlp = forms.ChoiceField(choices=[c for c in Tlp.choices if c[0] != Tlp.RED], initial=Tlp.AMBER, label="TLP")
+    tlp = forms.ChoiceField(
+        choices=[c for c in Tlp.choices if c[0] not in (Tlp.RED, Tlp.AMBER_STRICT)], initial=Tlp.AMBER, label="TLP"
+    )
     audience = forms.ChoiceField(choices=IntelReport.Audience.choices)
     audience_organisations = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.filter(is_host=False).order_by("name"),

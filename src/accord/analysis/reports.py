@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from accord.analysis.models import CampaignMember, IntelReport
 from accord.core.choices import OrganisationKind, OrganisationStatus, Purpose, Tlp
+from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.formats.markings import TLP2_IDS
 from accord.formats.writers import stable_uuid, tlp_marking
-from accord.policy.decision import Action, decide
+from accord.policy.decision import Action, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source
 from accord.sharing.models import StixObject
@@ -145,8 +146,8 @@ def report_sdo(report: IntelReport, refs: list[str], identity_id: str) -> dict[s
 
 def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
-    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking.
-    Host staff and recipients only (the selectors see to it)."""
+    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking. A
+    draft (printed by analysts) gets its report object built from what would go now."""
     ctx: PrincipalContext = principal_context(reader)
     allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
     objects = []
@@ -162,10 +163,16 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
             body.pop("created_by_ref", None)
         objects.append(body)
     identity = host_identity()
-    # The report object stored when it went (an id and version are one content in STIX); its
-    # refs name everything the check let through for every recipient.
-    stored = StixObject.objects.filter(stix_id=report.stix_id).order_by("-modified").first()
-    sdo = stored.body if stored else report_sdo(report, sorted({body["id"] for body in objects}), identity["id"])
+    if report.status == IntelReport.Status.DRAFT:  # the printable draft: what would go now
+        sdo = report_sdo(report, sorted({body["id"] for body in objects}), identity["id"])
+    else:
+        # The report object stored when it went (an id and version are one content in STIX), as
+        # the policy lets the reader have it; its refs name everything the check let through.
+        found = StixObject.objects.filter(stix_id=report.stix_id)
+        stored = visible(reader, found, Action.VIEW, Purpose.INVESTIGATION, context=ctx).order_by("-modified").first()
+        if stored is None:
+            raise NotFound(f"No report {report.pk} (or your organisation's agreement does not let it receive it).")
+        sdo = stored.body
     return {
         "type": "bundle",
         "id": f"bundle--{uuid.uuid4()}",

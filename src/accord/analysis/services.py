@@ -384,6 +384,9 @@ def sighting_record(
 # -- intelligence reports ---------------------------------------------------------------------------
 
 
+REPORT_TLPS = "clear, green or amber"
+
+
 def _report_fields(
     *,
     title: str,
@@ -402,8 +405,10 @@ def _report_fields(
         raise invalid("summary", "A report needs a summary.")
     one_of("tlp", tlp, Tlp)
     if tlp == Tlp.RED:
+        raise invalid("tlp", "TLP:RED is for named people; a report goes to organisations.", REPORT_TLPS)
+    if tlp == Tlp.AMBER_STRICT:
         raise invalid(
-            "tlp", "TLP:RED is for named people; a report goes to organisations.", "clear, green, amber or amber+strict"
+            "tlp", "TLP:AMBER+STRICT stays with the hosting organisation; a report goes to others.", REPORT_TLPS
         )
     one_of("audience", audience, IntelReport.Audience)
     organisations = list(Organisation.objects.filter(pk__in=list(audience_organisations)))

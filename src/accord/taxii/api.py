@@ -68,7 +68,9 @@ _TITLES = {
 
 
 def _respond(data: Any, http_status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    response = HttpResponse(orjson.dumps(data), status=http_status, content_type=MEDIA_TYPE)
+    """A TAXII response: ``data`` encoded as JSON (or JSON bytes already), with ``headers``."""
+    body = data if isinstance(data, bytes) else orjson.dumps(data)
+    response = HttpResponse(body, status=http_status, content_type=MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -320,7 +322,7 @@ def _read(
     context = principal_context(user)
     binding = query.fingerprint(scope, access.collection.pk, user.pk)
     token = request.GET.get("next")
-    limit = _limit(request)
+    limit = _limit(request)  # checked even where one row is read
     single = query.single_version if token is None else None
     if single is not None:  # one object's last or first version: one row, in the order of its versions
         every = replace(query, versions=("all",))
@@ -345,10 +347,7 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
     data = orjson.dumps(envelope)
     if page.objects:  # the objects come as JSON already: spliced in, not decoded and encoded again
         data = b"".join((data[:-1], b',"objects":[', b",".join(page.objects), b"]}"))
-    response = HttpResponse(data, content_type=MEDIA_TYPE)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    return _respond(data, headers=headers)
 
 
 def _read_body(request: HttpRequest) -> bytes:
