@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from stix2validator import ValidationOptions, validate_parsed_json
 
 from accord.core.models import User
@@ -154,3 +155,54 @@ def test_host_staff_hold_every_report(api_for, delivered):
     # Trends count what partners shared, not the host's reports about it.
     trends = analyst.get("/api/v1/trends/", {"since": "2026-01-01", "until": "2028-01-01"}).json()
     assert sum(row["count"] for row in trends["by_crime_region_month"]) == 2
+
+
+def test_an_organisation_whose_agreement_refuses_the_report_is_listed_and_not_sent_it(api_for, sharers, people):
+    """The report itself is checked for each organisation of the audience: one whose own
+    agreement caps at TLP:GREEN cannot receive an AMBER report, one that does not take incident
+    reports cannot receive any; both are listed with the reason, and only the others get it."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN))
+    capped = OrganisationFactory(name="Capped CERT", country="NO")
+    make_agreement(capped, tlp_ceiling="green")
+    no_reports = OrganisationFactory(name="Indicators Only", country="FI")
+    make_agreement(no_reports, data_categories=["technical_indicator"])
+    analyst = api_for("analyst")
+
+    def draft(tlp: str, *audience: int) -> dict[str, Any]:
+        body = {
+            "title": "Mule IP",
+            "summary": "A cash-out chain.",
+            "tlp": tlp,
+            "audience": "organisations",
+            "audience_organisations": list(audience),
+            "objects": [indicator(1, "")["id"]],
+        }
+        created: dict[str, Any] = analyst.post(REPORTS, body, format="json").json()
+        return created
+
+    report = draft("amber", kestrel.organisation_id, capped.pk, no_reports.pk)
+    check = analyst.get(f"{REPORTS}{report['id']}/check/").json()
+    assert [r["name"] for r in check["recipients"]] == ["Kestrel Threat Labs"]
+    reasons = {item["name"]: item["reason"] for item in check["unreachable"]}
+    assert set(reasons) == {"Capped CERT", "Indicators Only"}
+    assert "TLP:AMBER" in reasons["Capped CERT"] and "incident" in reasons["Indicators Only"].lower()
+    assert [item["stix_id"] for item in check["included"]] == [indicator(1, "")["id"]]
+
+    sent = analyst.post(f"{REPORTS}{report['id']}/disseminate/").json()
+    assert sent["dissemination"]["unreachable"] == check["unreachable"]
+    stored = StixObject.objects.get(stix_id=report["stix_id"])
+    assert sorted(o.name for o in stored.addressed_to.all()) == ["Kestrel Threat Labs"]
+    browser = Client()
+    browser.force_login(people["analyst"])
+    page = browser.get(f"/analysis/reports/{report['id']}/")
+    assert b'data-testid="unreachable"' in page.content and b"Capped CERT" in page.content
+
+    # Nobody of the audience can receive it: a 400 naming each organisation, and nothing stored.
+    refused = draft("amber", capped.pk)
+    response = analyst.post(f"{REPORTS}{refused['id']}/disseminate/")
+    assert response.status_code == 400, response.content
+    message = response.json()["error"]["message"]
+    assert message.startswith("audience: ") and "Capped CERT" in message and "TLP:AMBER" in message
+    assert not StixObject.objects.filter(stix_id=refused["stix_id"]).exists()
+    assert analyst.get(f"{REPORTS}{refused['id']}/").json()["status"] == "draft"

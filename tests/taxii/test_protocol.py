@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
-from accord.partners.services import agreement_amend
+from accord.partners.services import agreement_activate, agreement_amend, agreement_suspend
 from accord.sharing.models import StixObject, Submission
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.models import Collection, Status
@@ -387,14 +387,17 @@ def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_as
     client = taxii_as("partner_reader")  # a partner: its own agreement is read too
     shared = shared_id()
     one = indicators(1)[0]["id"]
-    with django_assert_max_num_queries(8):  # the worker loads the originator's agreement once
+    # The first read marks the token used and the worker loads the agreements once; then: the
+    # token, the collection, the states of the agreements read (the reader's, the permitting
+    # ones, the originators'), and the objects.
+    with django_assert_max_num_queries(8):
         assert client.get(f"collections/{shared}/objects/").status_code == 200
     for path in (
         f"collections/{shared}/objects/",
         f"collections/{shared}/manifest/",
         f"collections/{shared}/objects/{one}/",
     ):
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(6):
             assert client.get(path).status_code == 200
 
 
@@ -437,3 +440,22 @@ def test_an_amendment_of_the_originators_agreement_counts_from_the_next_read(tax
     )
     served = client.get(url).json()["objects"][0]
     assert "name" not in served and "contact_information" not in served
+
+
+def test_a_change_to_the_readers_own_agreement_counts_from_the_next_read(taxii_as, sharer, people):
+    """The reader's agreements are kept per worker between reads too: a suspension, a
+    reinstatement and an amendment that lowers its TLP ceiling each hold from the very next read."""
+    share(taxii_as("partner_contributor"), Collection.objects.get(kind="inbox"), *indicators(1))
+    nordic = OrganisationFactory(name="Nordic CERT", country="NO")
+    own = make_agreement(nordic)
+    reader = UserFactory(organisation=nordic, role="partner_reader")
+    client = Taxii(reader, secret_for(reader))
+    url = f"collections/{shared_id()}/objects/{indicators(1)[0]['id']}/"
+    manager = people["programme_manager"]
+    assert client.get(url).status_code == 200
+    agreement_suspend(actor=manager, agreement=own, reason="Audit finding.")
+    assert_taxii_error(client.get(url), 404)
+    agreement_activate(actor=manager, agreement=own, reason="Finding closed.")
+    assert client.get(url).status_code == 200
+    agreement_amend(actor=manager, agreement=own, change_note="CLEAR only.", terms={"tlp_ceiling": "clear"})
+    assert_taxii_error(client.get(url), 404)  # the indicator is TLP:GREEN

@@ -1,12 +1,13 @@
 """Intelligence reports: who receives one, what may go to them, and the STIX bundle they get.
 
-The check runs the policy decision (rules 1–5, for an investigation) for every included object
-and every organisation of the audience, as if that organisation asked: the originator's
-onward-sharing terms, the TLP, and the recipient's own agreement. An
-object goes only if every recipient may have it; otherwise it is blocked with the reasons, and
-nothing is left out silently. A reader later gets the report's bundle with each object as the
-policy gives it to *them*: redacted fields removed, the source unnamed where attribution is not
-allowed.
+The check runs the policy decision (rules 1–5, for an investigation) as if each organisation of
+the audience asked: first for the report itself (an organisation whose own agreement does not
+accept it is unreachable, listed with the reason, and not sent the report), then for every
+included object and every organisation the report reaches: the originator's onward-sharing
+terms, the TLP, and the recipient's own agreement. An object goes only if every recipient may
+have it; otherwise it is blocked with the reasons, and nothing is left out silently. A reader
+later gets the report's bundle with each object as the policy gives it to *them*: redacted
+fields removed, the source unnamed where attribution is not allowed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from accord.policy.decision import Action, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source
 from accord.sharing.models import StixObject
+from accord.sharing.services import host_product
 
 __all__ = [
     "OrganisationPrincipal",
@@ -81,10 +83,31 @@ def report_objects(report: IntelReport) -> QuerySet[StixObject]:
     )
 
 
+def _addressed_to(product: StixObject, organisation: Organisation) -> StixObject:
+    """``product`` (never saved) as if stored addressed to ``organisation``: the policy reads its
+    addressees from the cache prefetching fills, so it decides as it will on the stored one."""
+    product.pk = 0  # a related manager needs a key; nothing is read or written by it
+    product._prefetched_objects_cache = {"addressed_to": Organisation.objects.filter(pk=organisation.pk)}  # type: ignore[attr-defined]
+    return product
+
+
 def report_check(report: IntelReport) -> dict[str, Any]:
-    """What may go to the audience and what may not, with the reasons (stored on dissemination)."""
-    audience = list(recipients(report))
-    contexts = [(org, principal_context(OrganisationPrincipal(org))) for org in audience]
+    """What may go to the audience and what may not, with the reasons (stored on dissemination).
+
+    First the report itself: an organisation of the audience whose own agreement does not accept
+    it (its TLP, or incident reports) cannot receive it, and is listed as unreachable with the
+    reason. Then every included object, for the organisations that can."""
+    product = host_product(body=report_sdo(report, [], host_identity()["id"]), tlp=report.tlp)
+    contexts, unreachable = [], []
+    for org in recipients(report):
+        ctx = principal_context(OrganisationPrincipal(org))
+        decision = decide(
+            OrganisationPrincipal(org), _addressed_to(product, org), Action.VIEW, Purpose.INVESTIGATION, context=ctx
+        )
+        if decision.allowed:
+            contexts.append((org, ctx))
+        else:
+            unreachable.append({"id": org.pk, "name": org.name, "reason": decision.reason})
     included, blocked = [], []
     ceiling = Tlp.rank(report.tlp)
     for obj in report_objects(report):
@@ -104,7 +127,8 @@ def report_check(report: IntelReport) -> dict[str, Any]:
             included.append(entry)
     return {
         "checked_at": timezone.now().isoformat(),
-        "recipients": [{"id": org.pk, "name": org.name} for org in audience],
+        "recipients": [{"id": org.pk, "name": org.name} for org, _ in contexts],
+        "unreachable": unreachable,
         "included": included,
         "blocked": blocked,
     }

@@ -488,8 +488,9 @@ def report_save(
 
 @transaction.atomic
 def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelReport:
-    """Check every included object against its originator's agreement for each recipient, and
-    send what passes; the blocked items stay listed with their reasons. The report's STIX object
+    """Check the report and every included object for each organisation of the audience, and
+    send what passes to those the report reaches; the organisations it cannot reach and the
+    blocked items stay listed with their reasons. The report's STIX object
     goes into the store for the recipients only, and a TAXII collection of the report and what
     it includes is opened to them (exports read it with ``contents_of``)."""
     require(actor, Perm.ANALYSIS_WORK)
@@ -497,7 +498,13 @@ def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelRepor
         raise Conflict("status: this report was disseminated already.")
     result = report_check(report)
     if not result["recipients"]:
-        raise invalid("audience", "The audience has no active organisation to receive the report.")
+        unreachable = "; ".join(f"{item['name']}: {item['reason']}" for item in result["unreachable"])
+        raise invalid(
+            "audience",
+            f"No organisation of the audience may receive this TLP:{report.tlp.upper()} report ({unreachable})."
+            if unreachable
+            else "The audience has no active organisation to receive the report.",
+        )
     recipients = list(Organisation.objects.filter(pk__in=[r["id"] for r in result["recipients"]]))
     report.dissemination = result
     report.status = IntelReport.Status.DISSEMINATED

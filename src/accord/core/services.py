@@ -31,6 +31,7 @@ from accord.core.choices import (
 )
 from accord.core.errors import Conflict, ValidationFailed
 from accord.core.models import ApiToken, Organisation, User
+from accord.core.prepared import Prepared
 from accord.core.regions import COUNTRY_REGION, region_for
 from accord.core.roles import Perm, allowed_scopes
 
@@ -452,6 +453,14 @@ def token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+# Read on every API and TAXII request: compiled once per process.
+_TOKEN_BY_KEY = Prepared(
+    ApiToken,
+    lambda key_id: ApiToken.objects.select_related("user", "user__organisation").filter(key_id=key_id),
+    key_id=ApiToken._meta.get_field("key_id"),
+)
+
+
 def token_authenticate(raw: str) -> ApiToken | None:
     """The live token for a presented secret, or ``None``; marks it used (at most once a minute).
 
@@ -461,7 +470,7 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if not raw.startswith(prefix) or len(raw) < len(prefix) + 14:
         return None
     key_id = raw[len(prefix) : len(prefix) + 12]
-    token = ApiToken.objects.select_related("user", "user__organisation").filter(key_id=key_id).first()
+    token = _TOKEN_BY_KEY.first(key_id=key_id)
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(raw)):
         return None
     now = timezone.now()

@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Purpose, Tlp
 from accord.partners.models import Agreement, AgreementVersion
+from accord.policy.agreements import agreements_where
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
-    OnwardTerms,
     originator_permits,
     recipient_accepts,
     redactions_for,
@@ -116,37 +115,12 @@ def _originator_terms(obj: StixObject) -> tuple[bool, AgreementVersion | None]:
     return True, obj.agreement.current_version  # type: ignore[union-attr]
 
 
-# Originator agreements with their terms in force, kept per process by the state of their row:
-# (id, version in force, last change). Every change goes through the partners' services, which
-# set a new version or ``updated_at``; the key is read afresh on every call.
-_AGREEMENTS: dict[tuple[Any, ...], Agreement] = {}
-_AGREEMENTS_KEPT = 4096
-
-
 def originator_agreements(ids: set[int]) -> dict[int, Agreement]:
     """The agreements ``ids`` with their terms in force, as ``decide`` reads them for objects
-    shared under them. One plain query reads each row's state; the instances (the terms decoded,
-    what the policy consulted cached on them) are reused while that state is unchanged, so an
-    amendment, suspension or termination counts from the next call on."""
+    shared under them (see :func:`accord.policy.agreements.agreements_where`)."""
     if not ids:
         return {}
-    table = connection.ops.quote_name(Agreement._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, current_version_id, updated_at FROM {table} WHERE id IN ({marks})",  # noqa: S608
-            sorted(ids),
-        )
-        keys = {row[0]: tuple(row) for row in cursor.fetchall()}
-    found = {pk: _AGREEMENTS.get(key) for pk, key in keys.items()}
-    missing = [pk for pk, agreement in found.items() if agreement is None]
-    if missing:
-        loaded = Agreement.objects.select_related("current_version").in_bulk(missing)
-        if len(_AGREEMENTS) + len(loaded) > _AGREEMENTS_KEPT:
-            _AGREEMENTS.clear()
-        for pk, agreement in loaded.items():
-            _AGREEMENTS[keys[pk]] = found[pk] = agreement
-    return {pk: agreement for pk, agreement in found.items() if agreement is not None}
+    return agreements_where(f"id IN ({', '.join(['%s'] * len(ids))})", sorted(ids))
 
 
 def _ids(manager: Any) -> set[int]:
@@ -241,12 +215,10 @@ def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
     """Originator agreements whose terms in force permit this recipient and purpose (rule 3).
 
     Evaluated over the (small) agreements table in Python with the same predicate ``decide``
-    uses, then pushed into SQL as an id list.
+    uses, on the agreements ``decide`` reads, then pushed into SQL as an id list.
     """
-    rows = Agreement.objects.filter(current_version__isnull=False).values_list(
-        "pk", "current_version__purposes", "current_version__onward_kinds", "current_version__onward_regions"
-    )
-    return [pk for pk, *terms in rows if originator_permits(OnwardTerms(*terms), ctx, purpose)[0]]
+    agreements = agreements_where("current_version_id IS NOT NULL", [])
+    return sorted(pk for pk, a in agreements.items() if originator_permits(a.current_version, ctx, purpose)[0])
 
 
 def visible(

@@ -12,6 +12,7 @@ from accord.core.choices import OrganisationStatus, Role
 from accord.core.models import User
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
+from accord.policy.agreements import agreements_where
 
 __all__ = ["ConsultedAgreement", "PrincipalContext", "principal_context"]
 
@@ -100,11 +101,8 @@ def principal_context(principal: User | Any, now: datetime | None = None) -> Pri
     )
     if organisation.is_host:
         return replace(base, eligible=True, ineligible_reason="")
-    agreements = list(
-        Agreement.objects.filter(organisation=organisation, kind=AgreementKind.DATA_SHARING)
-        .select_related("current_version")
-        .order_by("-created_at")
-    )
+    own = agreements_where("organisation_id = %s AND kind = %s", [organisation.pk, AgreementKind.DATA_SHARING])
+    agreements = sorted(own.values(), key=lambda a: (a.created_at, a.pk), reverse=True)  # the newest first
     in_force = next(
         (
             a

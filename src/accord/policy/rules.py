@@ -3,8 +3,6 @@ SQL form. Every predicate answers ``(ok, reason)``; reasons speak to the person 
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
 from accord.partners.models import AgreementVersion
 from accord.policy.principal import PrincipalContext
@@ -13,7 +11,6 @@ __all__ = [
     "REDACTED_FIELDS",
     "WITHHELD_OBSERVABLES",
     "may_name_source",
-    "OnwardTerms",
     "originator_permits",
     "recipient_accepts",
     "redactions_for",
@@ -101,18 +98,7 @@ def tlp_refusal(ctx: PrincipalContext, tlp: str, action: str) -> str:
     return f"This object is {label}: it is for participants with an agreement in force."
 
 
-class OnwardTerms(NamedTuple):
-    """The three terms rule 3 reads from an originator's agreement (an ``AgreementVersion``
-    has them too); the SQL form loads just these columns."""
-
-    purposes: list[str]
-    onward_kinds: list[str]
-    onward_regions: list[str]
-
-
-def originator_permits(
-    terms: AgreementVersion | OnwardTerms | None, ctx: PrincipalContext, purpose: str
-) -> tuple[bool, str]:
+def originator_permits(terms: AgreementVersion | None, ctx: PrincipalContext, purpose: str) -> tuple[bool, str]:
     """Rule 3, originator side: purpose, and onward sharing to the recipient's kind and region."""
     if terms is None:
         return True, ""

@@ -44,6 +44,7 @@ from accord.sharing.store import BatchWriter, Row, row_of
 
 __all__ = [
     "category_of",
+    "host_product",
     "host_product_publish",
     "object_revoke",
     "retention_purge",
@@ -445,20 +446,13 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     return count
 
 
-@transaction.atomic
-def host_product_publish(
-    *, actor: User | None, body: dict[str, Any], tlp: str, addressed_to: list[Organisation]
-) -> StixObject:
-    """Store a product of the hosting organisation (a disseminated report's STIX object) as one
-    object version that reaches only the organisations it is addressed to, whatever its TLP
-    (:func:`accord.policy.decision.outside_audience`). It mentions no observable of its own."""
-    require(actor, Perm.ANALYSIS_WORK)
+def host_product(*, body: dict[str, Any], tlp: str) -> StixObject:
+    """A product of the hosting organisation (a report's STIX object) as :func:`host_product_publish`
+    stores it, not yet saved nor addressed: what the policy decides on for its addressees."""
     host = Organisation.objects.filter(is_host=True).first()
     if host is None:
         raise ValidationFailed("organisation: there is no hosting organisation to publish as (run accord init).")
-    if not addressed_to:
-        raise ValidationFailed("addressed_to: a product sent to its addressees only needs at least one.")
-    obj = StixObject.objects.create(
+    return StixObject(
         stix_id=body["id"],
         type=body["type"],
         spec_version=body.get("spec_version", "2.1"),
@@ -470,6 +464,20 @@ def host_product_publish(
         data_category=_CATEGORY_BY_TYPE.get(body["type"], DataCategory.INCIDENT_REPORT),
         addressees_only=True,
     )
+
+
+@transaction.atomic
+def host_product_publish(
+    *, actor: User | None, body: dict[str, Any], tlp: str, addressed_to: list[Organisation]
+) -> StixObject:
+    """Store a product of the hosting organisation (a disseminated report's STIX object) as one
+    object version that reaches only the organisations it is addressed to, whatever its TLP
+    (:func:`accord.policy.decision.outside_audience`). It mentions no observable of its own."""
+    require(actor, Perm.ANALYSIS_WORK)
+    if not addressed_to:
+        raise ValidationFailed("addressed_to: a product sent to its addressees only needs at least one.")
+    obj = host_product(body=body, tlp=tlp)
+    obj.save(force_insert=True)
     obj.addressed_to.set(addressed_to)
     audit_record(
         actor=actor,

@@ -33,6 +33,7 @@ from accord.analysis.models import CampaignMember
 from accord.core.choices import Tlp
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
+from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import TLP2_IDS
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
@@ -90,11 +91,18 @@ def collection_list(*, principal: User) -> list[CollectionAccess]:
     return [a for a in found if a.can_read or a.can_write]
 
 
+# Read on every TAXII request: compiled once per process.
+_COLLECTION = Prepared(
+    Collection,
+    lambda alias, pk: Collection.objects.filter(Q(alias=alias) | Q(pk=pk)).order_by("pk")[:1],
+    alias=Collection._meta.get_field("alias"),
+    pk=Collection._meta.get_field("id"),
+)
+
+
 def collection_get(*, principal: User, collection_id: str) -> CollectionAccess:
     """One usable collection by id or alias; unknown and unusable ones are the same 404."""
-    as_uuid = _uuid(collection_id)
-    match = Q(alias=collection_id) | (Q(pk=as_uuid) if as_uuid else Q(pk__in=[]))
-    collection = Collection.objects.filter(match).first()
+    collection = _COLLECTION.first(alias=collection_id, pk=_uuid(collection_id))  # no id: "id = NULL", none
     access = _access(principal, collection) if collection is not None else None
     if access is None or not (access.can_read or access.can_write):
         raise NotFound(f"No collection {collection_id} (or you may not use it).")
