@@ -16,6 +16,7 @@ from accord.partners.services import agreement_activate, agreement_amend, agreem
 from accord.sharing.models import StixObject, Submission
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.models import Collection, Status
+from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import indicator
 from tests.taxii.conftest import Taxii, secret_for
@@ -63,7 +64,6 @@ def test_discovery_and_api_root(taxii_as, sharer):
 
 def test_collections_are_those_the_person_may_use(taxii_as, sharer, inbox, other_partner):
     make_agreement(other_partner)
-    from accord.taxii.services import collections_sync
 
     collections_sync()
     listed = {c["alias"]: c for c in taxii_as("partner_contributor").get("collections/").json()["collections"]}
@@ -96,6 +96,23 @@ def test_post_becomes_a_submission_and_the_status_reports_it(taxii_as, sharer, i
     other = UserFactory(role="partner_reader")
     assert_taxii_error(taxii_as(other).get(f"status/{status['id']}/"), 404)
     assert taxii_as("analyst").get(f"status/{status['id']}/").status_code == 200  # host staff follow every POST
+
+
+def test_every_status_entry_has_the_version_the_manifest_lists(taxii_as, sharer, inbox):
+    """§4.3.1: ``version`` is required: ``modified`` (else ``created``), else for a cyber-observable
+    the moment the server received it, which is the version it stores and lists."""
+    address = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+               "value": "198.51.100.3"}  # fmt: skip
+    client = taxii_as("partner_contributor")
+    status = share(client, inbox, indicators(1)[0], address)
+    assert status["success_count"] == 2, status.get("failures")
+    versions = {s["id"]: s["version"] for s in status["successes"]}
+    assert versions[indicators(1)[0]["id"]] == indicators(1)[0]["modified"]
+    assert versions[address["id"]].endswith("Z")
+    listed = {m["id"]: m["version"] for m in client.get(f"collections/{inbox.pk}/manifest/").json()["objects"]}
+    assert listed[address["id"]] == versions[address["id"]]
+    assert listed[indicators(1)[0]["id"]] == "2026-05-01T12:00:00.000000Z"  # the same instant, to the microsecond
+    assert client.get(f"status/{status['id']}/").json()["successes"] == status["successes"]
 
 
 def test_a_rejected_object_fails_the_whole_envelope_with_a_message_per_object(taxii_as, sharer, inbox):
@@ -185,9 +202,18 @@ def test_filters(taxii_as, sharer, inbox):
     assert_taxii_error(client.get(url, {"match[version]": "newest"}), 400)
 
 
-@pytest.mark.parametrize("limit", ["0", "-1", "ten", "1.5"])
+@pytest.mark.parametrize("limit", ["0", "-1", "ten", "1.5", "\u00b2", "000"])
 def test_a_limit_that_is_not_a_positive_integer_is_a_400(taxii_as, sharer, limit):
     assert_taxii_error(taxii_as("analyst").get(f"collections/{shared_id()}/objects/", {"limit": limit}), 400)
+
+
+def test_a_limit_of_any_length_is_capped_at_the_page_size(taxii_as, sharer, inbox, settings):
+    share(taxii_as("partner_contributor"), inbox, *indicators(3))
+    settings.ACCORD_TAXII_PAGE_SIZE = 2
+    url = f"collections/{shared_id()}/objects/"
+    for limit in ("9" * 5000, "0" * 5000 + "2", "3"):
+        body = taxii_as("analyst").get(url, {"limit": limit}).json()
+        assert len(body["objects"]) == 2 and body["more"] is True, limit
 
 
 def test_a_next_token_altered_or_replayed_with_other_filters_is_a_400(taxii_as, sharer, inbox):
@@ -277,6 +303,15 @@ def test_delete_revokes_the_originators_object_and_is_audited(taxii_as, sharer, 
     served = taxii_as("analyst").get(f"collections/{shared_id()}/objects/").json()["objects"]
     assert [o["id"] for o in served] == [indicators(1, 2)[0]["id"]]
     assert_taxii_error(contributor.delete(f"collections/{inbox.pk}/objects/{target}/"), 404)  # already gone
+    # Gone for its originator too (§5.7), from every endpoint of every collection.
+    for collection in (inbox.pk, shared_id()):
+        base = f"collections/{collection}/"
+        assert_taxii_error(contributor.get(f"{base}objects/{target}/"), 404)
+        assert_taxii_error(contributor.get(f"{base}objects/{target}/versions/"), 404)
+        listed = contributor.get(f"{base}objects/").json()["objects"]
+        assert [o["id"] for o in listed] == [indicators(1, 2)[0]["id"]]
+        manifest = contributor.get(f"{base}manifest/").json()["objects"]
+        assert [m["id"] for m in manifest] == [indicators(1, 2)[0]["id"]]
 
 
 def test_delete_takes_the_versions_matched_and_all_by_default(taxii_as, sharer, inbox):
@@ -459,3 +494,69 @@ def test_a_change_to_the_readers_own_agreement_counts_from_the_next_read(taxii_a
     assert client.get(url).status_code == 200
     agreement_amend(actor=manager, agreement=own, change_note="CLEAR only.", terms={"tlp_ceiling": "clear"})
     assert_taxii_error(client.get(url), 404)  # the indicator is TLP:GREEN
+
+
+def test_only_the_creator_of_an_object_adds_versions_and_counts_tell_nothing_of_others(
+    taxii_as, sharer, inbox, other_partner
+):
+    """STIX 2.1 §3.6: another organisation posting a later version of Kestrel's indicator is
+    refused, with where it is, and stores nothing; re-sharing Kestrel's exact version, or the
+    same cyber-observable, is fine. The counts compare with the submitter's own objects only."""
+    make_agreement(other_partner)
+    collections_sync()
+    atlas = taxii_as(UserFactory(organisation=other_partner, role="partner_contributor"))
+    atlas_inbox = Collection.objects.get(kind="inbox", organisation=other_partner)
+    address = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+               "value": "198.51.100.3"}  # fmt: skip
+    kestrel = taxii_as("partner_contributor")
+    share(kestrel, inbox, *indicators(2), address)
+    original = indicators(1)[0]
+    forged = original | {"modified": "2026-09-01T12:00:00.000Z", "pattern": "[ipv4-addr:value = '8.8.8.8']"}
+
+    status = share(atlas, atlas_inbox, indicators(1, 3)[0], forged)
+    assert (status["success_count"], status["failure_count"]) == (0, 2)
+    messages = {f["id"]: f["message"] for f in status["failures"]}
+    assert "created by another organisation" in messages[forged["id"]] and "§3.6" in messages[forged["id"]]
+    assert "all or nothing" in messages[indicators(1, 3)[0]["id"]]
+    failed = Submission.objects.get(organisation=other_partner)
+    assert failed.status == "failed" and failed.errors[0]["where"].startswith("object 1 ")
+    assert StixObject.objects.filter(organisation=other_partner).count() == 0
+    served = taxii_as("analyst").get(f"collections/{shared_id()}/objects/{original['id']}/").json()["objects"]
+    assert served[0]["pattern"] == original["pattern"]  # Kestrel's version is still the last
+
+    # Kestrel's exact version and the same address: taken; both are new to Atlas, whoever holds them.
+    status = share(atlas, atlas_inbox, original, address, indicators(1, 4)[0])
+    assert status["success_count"] == 3
+    done = Submission.objects.filter(organisation=other_partner, status="done").get()
+    assert (done.new_count, done.updated_count) == (2, 0)  # the address and the new indicator
+    again = share(kestrel, inbox, address)
+    assert again["success_count"] == 1
+    mine = Submission.objects.filter(organisation=inbox.organisation).order_by("-pk").first()
+    assert (mine.new_count, mine.updated_count) == (0, 1)  # Kestrel's own address, seen again
+
+
+def test_a_read_that_discloses_personal_data_is_audited(taxii_as, sharer, inbox):
+    """Every disclosure of personal data is logged with who, when, to whom and why; a read of
+    technical indicators only writes nothing."""
+    mule = {"type": "identity", "spec_version": "2.1", "id": "identity--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
+            "created": "2026-05-01T12:00:00.000Z", "modified": "2026-05-01T12:00:00.000Z", "name": "Jane Mule",
+            "identity_class": "individual"}  # fmt: skip
+    share(taxii_as("partner_contributor"), inbox, *indicators(2), mule)
+    nordic = OrganisationFactory(name="Nordic CERT", country="NO")
+    make_agreement(nordic)
+    reader = UserFactory(organisation=nordic, role="partner_reader")
+    client = Taxii(reader, secret_for(reader))
+    before = AuditEvent.objects.filter(action="taxii.personal_data_read").count()
+    technical = client.get(f"collections/{shared_id()}/objects/", {"match[type]": "indicator"})
+    assert len(technical.json()["objects"]) == 2
+    assert AuditEvent.objects.filter(action="taxii.personal_data_read").count() == before
+    for path, params in (
+        (f"collections/{shared_id()}/objects/", {"purpose": "prevention"}),
+        (f"collections/shared/objects/{mule['id']}/", {}),
+    ):
+        assert client.get(path, params).status_code == 200
+        event = AuditEvent.objects.filter(action="taxii.personal_data_read").latest("seq")
+        assert (event.actor, event.organisation) == (reader, nordic)
+        assert event.details["objects"] == [mule["id"]] and event.details["collection"] == "shared"
+        assert event.details["purpose"] == params.get("purpose", "investigation")
+    assert AuditEvent.objects.filter(action="taxii.personal_data_read").count() == before + 2

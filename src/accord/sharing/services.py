@@ -331,7 +331,9 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     reader = READERS[submission.format](
         namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"accord:{submission.organisation_id}")
     )
-    now = timezone.now()
+    # An object with neither ``modified`` nor ``created`` (a cyber-observable) is versioned at
+    # the moment the submission was received, so that its version is known from then on.
+    now = submission.created_at
     marking = submission.tlp or terms.default_tlp
 
     def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError]]:
@@ -368,9 +370,11 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             else:
                 valid += 1
                 if not errors:
-                    writer.add(item)
+                    errors.extend(writer.add(item)[:MAX_ERRORS])  # a batch refused: nothing more is written
         if not errors:
-            counts = writer.finish()
+            errors.extend(writer.flush()[:MAX_ERRORS])
+        if not errors:
+            counts = writer.counts()
             _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
             audit_record(
                 actor=None,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from accord.formats.base import ParsedObject
+from accord.formats.base import ParsedObject, ReadError
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
@@ -59,10 +59,11 @@ FIRST_BATCH = 1000
 
 # One object ready to be written, built where the submission is read (:func:`row_of`) so that
 # the writer only writes: its version key (STIX id, ``modified`` as the database takes it), its
-# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``nature``) and the observables it mentions,
-# each with the facts its normaliser derived as JSON text. A plain tuple: rows cross a pipe
-# from the reading process, and plain tuples are the cheapest to rebuild there.
-Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...]]
+# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``nature``), the observables it mentions,
+# each with the facts its normaliser derived as JSON text, and, for an object that has versions
+# (one with ``created``: not a cyber-observable), where it is in the submission. A plain tuple:
+# rows cross a pipe from the reading process, and plain tuples are the cheapest to rebuild there.
+Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...], str]
 
 
 def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
@@ -91,6 +92,7 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
             stix.get("x_accord_nature", ""),
         ),
         tuple({(m.type, m.value): orjson.dumps(m.extra).decode() if m.extra else "{}" for m in item.mentions}.items()),
+        item.where if "created" in stix else "",
     )
 
 
@@ -98,8 +100,12 @@ class BatchWriter:
     """Takes rows one by one and writes them a batch at a time.
 
     A version already stored (same ``id`` and ``modified``) is not written again, whoever sent
-    it; a later version of a known object is an update. Every observable mentioned gets its
-    ``last_seen`` moved to now, and new ones are created.
+    it; a later version of the organisation's own object is an update. Only the organisation
+    that created an object may add versions of it (STIX 2.1 §3.6: another producer makes a new
+    object, ``derived-from`` it): such a version is refused, with where it is in the submission.
+    Cyber-observables have no versions: their ids come from their values, and any organisation
+    may share them. Every observable mentioned gets its ``last_seen`` moved to now, and new ones
+    are created.
     """
 
     def __init__(self, submission: Submission, *, retention_days: int, purpose: str) -> None:
@@ -125,16 +131,17 @@ class BatchWriter:
         self.object_ids = IdAllocator(_OBJECTS)
         self.observable_ids = IdAllocator(_OBSERVABLES)
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Row) -> list[ReadError]:
+        """Take a row; what a batch written meanwhile refused (then nothing of it is written)."""
         self.pending.append(row)
         self.objects += 1
         if len(self.pending) >= self.limit:
-            self.flush()
             self.limit = min(2 * self.limit, self.size)
+            return self.flush()
+        return []
 
-    def finish(self) -> dict[str, int]:
-        """Write what is left; the submission's counts."""
-        self.flush()
+    def counts(self) -> dict[str, int]:
+        """The submission's counts, once everything is written."""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(DISTINCT l.observable_id) FROM {_LINKS} l "  # noqa: S608 - table names
@@ -149,47 +156,70 @@ class BatchWriter:
             "updated_count": self.updated,
         }
 
-    def flush(self) -> None:
+    def flush(self) -> list[ReadError]:
+        """Write the pending rows, or none of them and why (versions of other organisations' objects)."""
         batch, self.pending = self.pending, []
         if not batch:
-            return
-        fresh = self._fresh(batch)
+            return []
+        fresh, refused = self._fresh(batch)
+        if refused:
+            return refused
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
-        observable_ids, created = self._observables(dict(mention for _, _, mentions in batch for mention in mentions))
-        mentioned = zip(ids, (mentions for _, _, mentions in fresh), strict=True)
+        facts = dict(mention for _, _, mentions, _ in batch for mention in mentions)
+        observable_ids, created = self._observables(facts)
+        mentioned = zip(ids, (mentions for _, _, mentions, _ in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
         insert_rows(_LINKS, ("stix_object_id", "observable_id"), links)
         notify_added(
             organisation_id=self.submission.organisation_id,
-            objects=[(pk, columns[3]) for pk, (_, columns, _) in zip(ids, fresh, strict=True)],
+            objects=[(pk, columns[3]) for pk, (_, columns, _, _) in zip(ids, fresh, strict=True)],
             links=links,
             new_observables=created,
         )
+        return []
 
-    def _fresh(self, batch: list[Row]) -> list[Row]:
-        """The batch's versions not stored yet (the first of repeats), counting new and updated."""
+    def _fresh(self, batch: list[Row]) -> tuple[list[Row], list[ReadError]]:
+        """The batch's versions not stored yet (the first of repeats), counting new and updated
+        against the organisation's own objects only (the counts say nothing of others'); and the
+        refusals of new versions of objects another organisation created."""
         versions: dict[tuple[str, Any], Row] = {}
         for row in batch:
             versions.setdefault(row[0], row)
         stored: set[tuple[str, Any]] = set()
         known_before: set[str] = set()
-        for stix_id, modified, submission_id in select_in(
-            f"SELECT stix_id, modified, submission_id FROM {_OBJECTS} WHERE stix_id IN ({{}})",  # noqa: S608
+        others: set[str] = set()
+        mine = self.submission.organisation_id
+        for stix_id, modified, submission_id, organisation_id in select_in(
+            f"SELECT stix_id, modified, submission_id, organisation_id FROM {_OBJECTS} WHERE stix_id IN ({{}})",  # noqa: S608
             (),
             sorted({stix_id for stix_id, _ in versions}),
         ):
             stored.add((stix_id, adapt_datetime(_utc(modified))))
-            if submission_id != self.submission.pk:
+            if organisation_id != mine:
+                others.add(stix_id)
+            elif submission_id != self.submission.pk:
                 known_before.add(stix_id)
         fresh = [row for key, row in versions.items() if key not in stored]
-        updated = sum(1 for (stix_id, _), _, _ in fresh if stix_id in known_before)
+        refused = [
+            ReadError(
+                where,
+                "id",
+                f"{stix_id} was created by another organisation: only its creator may add versions "
+                "(STIX 2.1 §3.6); share your own object, related to it by a derived-from relationship",
+            )
+            for (stix_id, _), _, _, where in fresh
+            if where and stix_id in others
+        ]
+        if refused:
+            return [], refused
+        updated = sum(1 for (stix_id, _), _, _, _ in fresh if stix_id in known_before)
         self.updated += updated
         self.new += len(fresh) - updated
-        return fresh
+        return fresh, []
 
     def _object_rows(self, ids: list[int], fresh: list[Row]) -> Iterable[tuple[Any, ...]]:
-        return ((pk, *columns, *self.fixed) for pk, (_, columns, _) in zip(ids, fresh, strict=True))
+        return ((pk, *columns, *self.fixed) for pk, (_, columns, _, _) in zip(ids, fresh, strict=True))
 
     def _observables(self, facts: dict[Pair, str]) -> tuple[dict[Pair, int], set[int]]:
         """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the

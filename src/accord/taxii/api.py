@@ -189,7 +189,9 @@ def api_root(request: HttpRequest, user: User, api_root: str) -> HttpResponse:
 def _status_body(status: Status) -> dict[str, Any]:
     """§4.3.1 the status resource, read from the submission the POST became (all or nothing)."""
     submission = status.submission
-    entries = [{"id": stix_id, **({"version": version} if version else {})} for stix_id, version in status.entries]
+    entries = [
+        {"id": stix_id, "version": version or stamp(submission.created_at)} for stix_id, version in status.entries
+    ]
     body: dict[str, Any] = {
         "id": str(status.id),
         "request_timestamp": stamp(status.request_timestamp),
@@ -262,9 +264,10 @@ def _limit(request: HttpRequest) -> int:
     cap = settings.ACCORD_TAXII_PAGE_SIZE
     if raw is None:
         return cap
-    if not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:  # "²" is a digit to str.isdigit, not a number
         raise TaxiiError(400, "Bad request", f"limit: a positive integer (at most {cap} are returned).")
-    return min(int(raw), cap)
+    return cap if len(digits) > len(str(cap)) else min(int(digits), cap)  # any length: capped, never parsed
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,7 @@ class _Read:
     """A read of a collection's objects: what it selects (in SQL, through the policy), where its
     page starts, and what its ``next`` token is bound to."""
 
+    access: selectors.CollectionAccess
     qs: QuerySet[StixObject]
     after: Position | None
     limit: int
@@ -328,10 +332,10 @@ def _read(
         every = replace(query, versions=("all",))
         qs = selectors.collection_objects(principal=user, access=access, query=every, context=context)
         ordered = qs.order_by("-modified" if single == "last" else "modified")
-        return _Read(ordered, None, 1, binding, query, context, single=True)
+        return _Read(access, ordered, None, 1, binding, query, context, single=True)
     qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
     after = next_decode(token, binding) if token else None
-    return _Read(qs, after, limit, binding, query, context)
+    return _Read(access, qs, after, limit, binding, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
@@ -343,6 +347,10 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
     )
     if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
+    if page.personal:
+        services.personal_data_disclosed(
+            actor=user, access=read.access, purpose=read.query.purpose, stix_ids=page.personal
+        )
     envelope, headers = read.envelope(page.first, page.last, page.more and not read.single)
     data = orjson.dumps(envelope)
     if page.objects:  # the objects come as JSON already: spliced in, not decoded and encoded again

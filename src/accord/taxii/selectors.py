@@ -8,7 +8,7 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -30,7 +30,7 @@ from django.db.models.sql.constants import MULTI
 from django.utils.dateparse import parse_datetime
 
 from accord.analysis.models import CampaignMember
-from accord.core.choices import Tlp
+from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
@@ -133,16 +133,18 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
 def collection_objects(
     *, principal: User, access: CollectionAccess, query: ObjectQuery, context: PrincipalContext | None = None
 ) -> QuerySet[StixObject]:
-    """The object versions of a collection the reader may receive, filtered, oldest added first.
+    """The live object versions of a collection the reader may receive, filtered, oldest added first.
 
     Policy, collection and filters are one SQL query; nothing is loaded to be discarded.
     """
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
     ctx = context or principal_context(principal)
-    base = _in_collection(
-        access.collection, visible(principal, StixObject.objects.all(), ACTION, query.purpose, context=ctx)
-    )
+    # A collection holds live versions only, for everyone: a DELETE (§5.7) or the end of the
+    # retention period takes a version out of every collection, its originator's inbox included
+    # (the policy would still show an originator its own, and auditors everything, elsewhere).
+    live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now), revoked=False)
+    base = _in_collection(access.collection, visible(principal, live, ACTION, query.purpose, context=ctx))
     return query.apply(base, base).order_by("added_at", "pk")
 
 
@@ -153,10 +155,21 @@ _DECISION_INPUTS = ("organisation_id", "agreement_id", "tlp", "data_category", "
 # A served row: its key, the decision's inputs, the expiry (whether it has passed, in SQL, and as
 # text), the paging key's date as text, and the body as JSON text. Dates as text: the SQLite
 # driver would otherwise parse two per row, for the few rows that need them.
-_SERVED_FIELDS = ("id", *_DECISION_INPUTS, "expired", "expires_text", "added_text", "body_json")
-_PK, _TLP, _REVOKED, _AUDIENCE, _EXPIRED, _EXPIRES, _ADDED, _BODY = (
+_SERVED_FIELDS = ("id", *_DECISION_INPUTS, "stix_id", "expired", "expires_text", "added_text", "body_json")
+_PK, _TLP, _CATEGORY, _REVOKED, _AUDIENCE, _EXPIRED, _EXPIRES, _ADDED, _BODY, _STIX_ID = (
     _SERVED_FIELDS.index(name)
-    for name in ("id", "tlp", "revoked", "addressees_only", "expired", "expires_text", "added_text", "body_json")
+    for name in (
+        "id",
+        "tlp",
+        "data_category",
+        "revoked",
+        "addressees_only",
+        "expired",
+        "expires_text",
+        "added_text",
+        "body_json",
+        "stix_id",
+    )
 )
 _KEY = itemgetter(*range(1, len(_DECISION_INPUTS) + 1))
 # Their decision also reads the object's addressees or named recipients: decided row by row.
@@ -202,20 +215,19 @@ class ServedPage:
     first: Position | None
     last: Position | None
     more: bool
+    personal: list[str] = field(default_factory=list)  # the STIX ids of personal data served
 
 
 def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """The rows of a values query as the database driver returns them, without Django's
-    conversions (on a page of 1,000 they cost more than everything else done per row)."""
+    conversions (on a page of 1,000 they cost more than everything else done per row). Its
+    fields name the model's columns first, then the annotations: the order rows come in
+    whichever way Django builds the select list."""
     query = qs.query
-    rows = [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
-    # The driver returns model fields before annotations; ``values_list`` reorders them so.
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    wanted = tuple(qs._fields or ())  # type: ignore[attr-defined]
-    if names == wanted:
-        return rows
-    reorder = itemgetter(*(names.index(name) for name in wanted))
-    return [reorder(row) for row in rows]
+    if names != tuple(qs._fields or ()):  # type: ignore[attr-defined]
+        raise ValueError("Name the model fields before the annotations: the rows come in that order.")
+    return [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
 
 
 def _moment(text: str) -> datetime:
@@ -313,13 +325,16 @@ def objects_served(
             by_row[obj.pk] = decision
         else:
             by_key[key(deciding[obj.pk])] = decision
-    objects = []
+    objects, personal = [], []
     for row in rows:
         decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
         if decision.allowed:
             objects.append(_served_json(row[_BODY], row[_TLP], decision.redactions))
+            if row[_CATEGORY] == DataCategory.PERSONAL_DATA:
+                personal.append(row[_STIX_ID])
     first, last = rows[0], rows[-1]
-    return ServedPage(objects, (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK]), more)
+    position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
+    return ServedPage(objects, *position, more, personal)
 
 
 def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes:

@@ -7,11 +7,13 @@ import hashlib
 import io
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
 from django.db import transaction
 
+from accord.core.audit import audit_record
 from accord.core.choices import Region
 from accord.core.errors import Forbidden, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
@@ -19,11 +21,11 @@ from accord.partners.choices import AgreementKind
 from accord.sharing.models import StixObject
 from accord.sharing.services import object_revoke, submission_create, submission_start
 from accord.taxii.choices import READER_KINDS, CollectionKind
-from accord.taxii.filters import ObjectQuery
+from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Collection, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
 
-__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add"]
+__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add", "personal_data_disclosed"]
 
 _NAMESPACE = uuid.UUID("8f3a1c52-6a3e-4d0b-9b7e-2f1c5d9a7e40")
 
@@ -139,6 +141,15 @@ def _envelope(body: bytes) -> list[dict[str, Any]]:
     return objects
 
 
+def _version(obj: dict[str, Any], received: datetime) -> str:
+    """The version of a posted object (§4.3.1 ``version``): its ``modified``, else its ``created``,
+    else when the submission was received, which the store gives an object without either."""
+    for name in ("modified", "created"):
+        if isinstance(obj.get(name), str):
+            return str(obj[name])
+    return stamp(received)
+
+
 def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], bytes]) -> Status:
     """TAXII 2.1 §5.4 Add Objects: the envelope becomes a submission of the inbox's organisation
     through the same ingest as any other (all or nothing, in the background when large); the
@@ -165,7 +176,7 @@ def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], byt
         collection=collection,
         submission=submission,
         requested_by=actor,
-        entries=[[o["id"], o.get("modified") if isinstance(o.get("modified"), str) else None] for o in objects],
+        entries=[[o["id"], _version(o, submission.created_at)] for o in objects],
     )
     if created:
         status.submission = submission_start(submission=submission)
@@ -190,3 +201,16 @@ def object_delete(*, actor: User, access: CollectionAccess, stix_id: str, query:
     if not count:
         raise NotFound(f"No object {stix_id} of your organisation in this collection (or no such version).")
     return count
+
+
+def personal_data_disclosed(*, actor: User, access: CollectionAccess, purpose: str, stix_ids: list[str]) -> None:
+    """Record that a TAXII read gave ``actor`` these objects holding personal data: who, when
+    (the event's time), to whom (the reader's organisation), why (the purpose) and what. Every
+    disclosure of personal data is logged; reads without any write nothing."""
+    audit_record(
+        actor=actor,
+        action="taxii.personal_data_read",
+        object_type="sharing.stixobject",
+        organisation=actor.organisation,
+        details={"collection": access.collection.alias, "purpose": purpose, "objects": stix_ids},
+    )
