@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -453,6 +454,7 @@ def token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+_KEY_ID = re.compile(r"[0-9a-f]{12}")
 # Read on every API and TAXII request: compiled once per process.
 _TOKEN_BY_KEY = Prepared(
     ApiToken,
@@ -470,6 +472,8 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if not raw.startswith(prefix) or len(raw) < len(prefix) + 14:
         return None
     key_id = raw[len(prefix) : len(prefix) + 12]
+    if not _KEY_ID.fullmatch(key_id):  # as issued (hex); anything else is no token, not a query
+        return None
     token = _TOKEN_BY_KEY.first(key_id=key_id)
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(raw)):
         return None

@@ -18,7 +18,7 @@ from accord.core.choices import Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.models import Organisation, User
 from accord.exports.benign import known_benign
-from accord.formats.stix import NAMED, REQUIRED, SCO_TYPES
+from accord.formats.stix import redacted
 from accord.formats.writers import (
     ALL_OBSERVABLE_TYPES,
     ExportLink,
@@ -63,20 +63,6 @@ def export_queryset(
         raise ValidationFailed(f"{name}: {' '.join(messages)}", details=errors)
     queryset: QuerySet[StixObject] = filterset.qs
     return queryset.exclude(tlp=Tlp.RED).order_by()
-
-
-def _carries_observables(stix_type: str) -> bool:
-    """Objects whose substance is an observable value: withheld whole when redacted, since the
-    value (an indicator's pattern, a cyber-observable's value) cannot be removed from them."""
-    return stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-")
-
-
-def _complete(body: dict[str, Any]) -> bool:
-    """Whether a redacted body still has every property its type requires (an identity whose
-    name was withheld is left out rather than sent as invalid STIX)."""
-    stix_type = body.get("type", "")
-    required = REQUIRED.get(stix_type, ()) + (("name",) if stix_type in NAMED else ())
-    return all(body.get(name) not in (None, "", []) for name in required)
 
 
 def _iso(moment: Any) -> str | None:
@@ -147,16 +133,12 @@ class PolicyExportSource:
             yield [(obj, decision) for obj, decision in decided if decision.allowed]
 
     def objects(self) -> Iterator[ExportObject]:
-        """Each object version, redacted fields removed; observable-bearing objects that would be
-        redacted are left out (see :func:`_carries_observables`)."""
+        """Each object version, redacted fields removed; objects that redaction leaves nothing
+        worth sending of are left out (see :func:`accord.formats.stix.redacted`)."""
         for batch in self._object_batches(with_body=True):
             for obj, decision in batch:
-                if decision.redactions and _carries_observables(obj.type):
-                    continue
-                body = dict(obj.body)
-                for name in decision.redactions:
-                    body.pop(name, None)
-                if decision.redactions and not _complete(body):
+                body = redacted(dict(obj.body), decision.redactions)
+                if body is None:
                     continue
                 self.objects_written += 1
                 terms = obj.agreement.current_version if obj.agreement is not None else None

@@ -10,7 +10,7 @@ Patterns made only of equality comparisons take a fast path; anything else is pa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import IO, Any
@@ -23,7 +23,7 @@ from accord.formats.base import Mention, ParsedObject, Reader, ReadError, regist
 from accord.formats.markings import tlp_of_refs
 from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
 
-__all__ = ["StixReader"]
+__all__ = ["StixReader", "redacted"]
 
 SDO_TYPES = frozenset(
     {
@@ -105,6 +105,23 @@ UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 SIMPLE_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]")
 JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
 STREAM_THRESHOLD = 4 * 1024 * 1024  # a bundle loaded whole takes about seven times its size in memory
+
+
+def redacted(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any] | None:
+    """``body`` without the properties ``redactions`` withholds, as it may be sent; ``None`` when
+    nothing worth sending is left: an object whose substance is an observable value (an
+    indicator's pattern, a cyber-observable's value: the value cannot be taken out of it), or one
+    that lost a property its type requires (an identity whose name is withheld), which would be
+    invalid STIX."""
+    if not redactions:
+        return body
+    stix_type = str(body.get("type", ""))
+    if stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-"):
+        return None
+    kept = {name: value for name, value in body.items() if name not in redactions}
+    if any(kept.get(name) in (None, "", []) for name in _MUST_HAVE.get(stix_type, ())):
+        return None
+    return kept
 
 
 def _timestamp_error(value: Any) -> str | None:

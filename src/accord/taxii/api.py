@@ -83,15 +83,24 @@ def _error(http_status: int, title: str, description: str, headers: dict[str, st
 
 
 def _media_type_ok(header: str) -> bool:
-    """``application/taxii+json`` with ``version=2.1`` or no version (§1.6.8.1: the latest)."""
+    """``application/taxii+json`` with ``version=2.1`` or no version (§1.6.8.1: the latest),
+    parameter values quoted or not (RFC 9110 §5.6.6), unless refused with ``q=0``."""
     for item in header.split(","):
         parts = [p.strip().lower() for p in item.split(";")]
         if parts[0] != "application/taxii+json":
             continue
-        params = dict(p.partition("=")[::2] for p in parts[1:] if "=" in p)
-        if params.get("version", "2.1") == "2.1":
+        params = {name.strip(): value.strip().strip('"') for name, _, value in (p.partition("=") for p in parts[1:])}
+        if params.get("version", "2.1") == "2.1" and _weight(params.get("q", "1")) > 0:
             return True
     return False
+
+
+def _weight(q: str) -> float:
+    """A media range's ``q`` (RFC 9110 §12.4.2); a malformed one counts as 0."""
+    try:
+        return float(q)
+    except ValueError:
+        return 0.0
 
 
 def _authenticate(request: HttpRequest) -> User:

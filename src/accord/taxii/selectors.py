@@ -36,6 +36,7 @@ from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import TLP2_IDS
+from accord.formats.stix import redacted
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
@@ -92,17 +93,19 @@ def collection_list(*, principal: User) -> list[CollectionAccess]:
 
 
 # Read on every TAXII request: compiled once per process.
-_COLLECTION = Prepared(
-    Collection,
-    lambda alias, pk: Collection.objects.filter(Q(alias=alias) | Q(pk=pk)).order_by("pk")[:1],
-    alias=Collection._meta.get_field("alias"),
-    pk=Collection._meta.get_field("id"),
+_COLLECTION_BY_ID = Prepared(
+    Collection, lambda pk: Collection.objects.filter(pk=pk), pk=Collection._meta.get_field("id")
+)
+_COLLECTION_BY_ALIAS = Prepared(
+    Collection, lambda alias: Collection.objects.filter(alias=alias), alias=Collection._meta.get_field("alias")
 )
 
 
 def collection_get(*, principal: User, collection_id: str) -> CollectionAccess:
-    """One usable collection by id or alias; unknown and unusable ones are the same 404."""
-    collection = _COLLECTION.first(alias=collection_id, pk=_uuid(collection_id))  # no id: "id = NULL", none
+    """One usable collection by id or alias (an id first: an alias cannot hide another
+    collection); unknown and unusable ones are the same 404."""
+    as_uuid = _uuid(collection_id)
+    collection = (as_uuid and _COLLECTION_BY_ID.first(pk=as_uuid)) or _COLLECTION_BY_ALIAS.first(alias=collection_id)
     access = _access(principal, collection) if collection is not None else None
     if access is None or not (access.can_read or access.can_write):
         raise NotFound(f"No collection {collection_id} (or you may not use it).")
@@ -328,8 +331,9 @@ def objects_served(
     objects, personal = [], []
     for row in rows:
         decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
-        if decision.allowed:
-            objects.append(_served_json(row[_BODY], row[_TLP], decision.redactions))
+        sent = _served_json(row[_BODY], row[_TLP], decision.redactions) if decision.allowed else None
+        if sent is not None:
+            objects.append(sent)
             if row[_CATEGORY] == DataCategory.PERSONAL_DATA:
                 personal.append(row[_STIX_ID])
     first, last = rows[0], rows[-1]
@@ -337,16 +341,18 @@ def objects_served(
     return ServedPage(objects, *position, more, personal)
 
 
-def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes:
+def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | None:
     """A stored body as served: ``redactions`` removed (not blanked) and the TLP 2.0 marking in
-    ``object_marking_refs``; the stored text itself when that changes nothing."""
-    body: dict[str, Any] = orjson.loads(text)
+    ``object_marking_refs``; the stored text itself when that changes nothing; ``None`` when
+    redaction leaves nothing worth sending (:func:`accord.formats.stix.redacted`, as exports)."""
+    body: dict[str, Any] | None = orjson.loads(text)
     marking = TLP2_IDS[tlp]
-    refs = body.get("object_marking_refs")
+    refs = body.get("object_marking_refs") if body is not None else None
     if not redactions and isinstance(refs, list) and marking in refs:
         return text.encode()
-    for name in redactions:
-        body.pop(name, None)
+    body = redacted(body or {}, redactions)
+    if body is None:
+        return None
     if not isinstance(refs, list):
         body["object_marking_refs"] = [marking]
     elif marking not in refs:
