@@ -3,6 +3,7 @@ kind of bad input getting the status the specification requires with a TAXII err
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -606,3 +607,48 @@ def test_a_read_that_discloses_personal_data_is_audited(taxii_as, sharer, inbox)
         assert event.details["objects"] == [mule["id"]] and event.details["collection"] == "shared"
         assert event.details["purpose"] == params.get("purpose", "investigation")
     assert AuditEvent.objects.filter(action="taxii.personal_data_read").count() == before + 2
+
+
+def test_objects_added_after_a_running_ingest_began_wait_for_it(taxii_as, sharer, inbox):
+    """An ingest stamps date_added when it starts and commits later; what a later ingest added
+    meanwhile is held back until it ends, so that a reader going on from the newest date it saw
+    (added_after, next) never skips the earlier-stamped objects. A dead one holds back nothing."""
+    contributor, reader = taxii_as("partner_contributor"), taxii_as("analyst")
+    url = f"collections/{shared_id()}/objects/"
+    share(contributor, inbox, *indicators(2))
+    running = Submission.objects.create(
+        organisation=inbox.organisation,
+        agreement=sharer,
+        format="stix",
+        sha256="0" * 64,
+        size=1,
+        status="processing",
+        started_at=timezone.now(),
+    )
+    share(contributor, inbox, *indicators(2, start=3))
+    seen = reader.get(url)
+    assert [o["id"] for o in seen.json()["objects"]] == [o["id"] for o in indicators(2)]
+    manifest = reader.get(f"collections/{shared_id()}/manifest/").json()["objects"]
+    assert len(manifest) == 2
+    assert_taxii_error(reader.get(f"{url}{indicators(1, 3)[0]['id']}/"), 404)
+    Submission.objects.filter(pk=running.pk).update(status="done")
+    later = reader.get(url, {"added_after": seen["X-TAXII-Date-Added-Last"]}).json()["objects"]
+    assert [o["id"] for o in later] == [o["id"] for o in indicators(2, start=3)]
+    # A worker killed mid-ingest leaves it "processing": after a while it holds back nothing.
+    Submission.objects.filter(pk=running.pk).update(status="processing", started_at=timezone.now() - timedelta(hours=2))
+    assert len(reader.get(url).json()["objects"]) == 4
+
+
+def test_when_the_newest_version_is_withdrawn_the_one_before_is_the_last(taxii_as, sharer, inbox):
+    contributor = taxii_as("partner_contributor")
+    target = indicators(1)[0]["id"]
+    share(contributor, inbox, *indicators(1), *indicators(1, modified="2026-07-01T12:00:00.000Z"), *indicators(1, 2))
+    assert contributor.delete(f"collections/{inbox.pk}/objects/{target}/?match[version]=last").status_code == 200
+    readers = ((contributor, inbox.pk), (contributor, shared_id()), (taxii_as("analyst"), shared_id()))
+    for reader, collection in readers:  # the originator too: it sees its withdrawn version elsewhere
+        listed = reader.get(f"collections/{collection}/objects/").json()["objects"]
+        assert [(o["id"], o["modified"]) for o in listed if o["id"] == target] == [
+            (target, indicators(1)[0]["modified"])
+        ]
+        manifest = reader.get(f"collections/{collection}/manifest/").json()["objects"]
+        assert [m["version"] for m in manifest if m["id"] == target] == ["2026-05-01T12:00:00.000000Z"]

@@ -50,6 +50,13 @@ class Submission(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["agreement", "sha256"], name="sharing_submission_once_per_agreement"),
         ]
+        indexes: ClassVar = [  # the ingests in progress, read by every TAXII read (a handful of rows)
+            models.Index(
+                fields=["started_at"],
+                name="sharing_submission_running_idx",
+                condition=models.Q(status=SubmissionStatus.PROCESSING),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"submission {self.pk} ({self.format}, {self.status})"

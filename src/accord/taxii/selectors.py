@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -40,7 +41,8 @@ from accord.formats.stix import redacted
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
-from accord.sharing.models import StixObject
+from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import StixObject, Submission
 from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status
@@ -148,7 +150,35 @@ def collection_objects(
     # (the policy would still show an originator its own, and auditors everything, elsewhere).
     live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now), revoked=False)
     base = _in_collection(access.collection, visible(principal, live, ACTION, query.purpose, context=ctx))
-    return query.apply(base, base).order_by("added_at", "pk")
+    # "first" and "last" are among the versions visible now, whatever an ingest holds back.
+    return query.apply(_before_running_ingests(base, ctx.now), base).order_by("added_at", "pk")
+
+
+_NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet[StixObject]:
+    """``qs`` (the objects table unaliased, at the top of a query) narrowed to what was added
+    before the earliest ingest still in progress began (all of it when none is).
+
+    An ingest stamps its objects' ``date_added`` when it starts and they appear when it commits;
+    on PostgreSQL another, later ingest may commit first. A client that read that one's objects
+    and then asks for what was added after them (``added_after``, or ``next``) would never get
+    the earlier-stamped objects that appear afterwards. Holding back what was added since the
+    earliest running ingest began closes that gap: every ingest marks itself ``processing``
+    (committed) before it takes its stamp, and the condition is part of the same statement, so
+    of the same snapshot, as the read. An ingest still running after
+    ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS`` is taken for dead (its worker was killed) and holds
+    nothing back any longer. Plain SQL, evaluated once per statement: it is on every TAXII read."""
+    objects, submissions = StixObject._meta.db_table, Submission._meta.db_table
+    alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    # The status is written in, not bound: so the partial index on running ingests applies.
+    condition = (
+        f'"{objects}"."added_at" < COALESCE((SELECT MIN("started_at") FROM "{submissions}" '  # noqa: S608 - table names
+        f'WHERE "status" = \'{SubmissionStatus.PROCESSING}\' AND "started_at" > %s), %s)'
+    )
+    return qs.extra(where=[condition], params=[adapt(alive_since), adapt(_NO_HORIZON)])  # noqa: S610 - bound
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
