@@ -94,6 +94,8 @@ def test_observables_only_of_visible_objects_with_prefix_search(api_for, shared)
 def test_list_query_counts_are_constant(api_for, shared, django_assert_max_num_queries):
     client = api_for("partner_reader")
     with django_assert_max_num_queries(12):
+        assert client.get(OBJECTS, {"page_size": 100, "type": "indicator"}).status_code == 200
+    with django_assert_max_num_queries(16):  # the same, and one audit event for the personal data shown
         assert client.get(OBJECTS, {"page_size": 100}).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(OBSERVABLES, {"page_size": 100}).status_code == 200
@@ -152,3 +154,30 @@ def test_a_redacted_category_is_withheld_from_observables_and_patterns(api_for, 
         wallet,
         "203.0.113.9",
     }
+
+
+def test_consulting_personal_data_is_logged_and_reading_indicators_is_not(api_for, shared, people, client):
+    """Who, their organisation, when, why (purpose), how (api, web) and which objects."""
+    events = AuditEvent.objects.filter(action="personal_data.consulted")
+    reader = api_for("partner_reader")
+    assert reader.get(OBJECTS, {"type": "indicator"}).status_code == 200
+    assert reader.get(f"{OBJECTS}{indicator(1, '')['id']}/").status_code == 200
+    assert not events.exists()
+    assert reader.get(OBJECTS, {"purpose": "prevention"}).status_code == 200
+    listed = events.latest("seq")
+    assert (listed.actor, listed.organisation) == (people["partner_reader"], people["partner_reader"].organisation)
+    assert listed.details == {"via": "api", "purpose": "prevention", "objects": [PERSON["id"]]}
+    assert reader.get(f"{OBJECTS}{PERSON['id']}/").status_code == 200
+    assert events.latest("seq").details == {"via": "api", "purpose": "investigation", "objects": [PERSON["id"]]}
+    client.force_login(people["analyst"])
+    assert client.get("/shared/", {"type": "indicator"}).status_code == 200
+    assert events.count() == 2
+    for url in ("/shared/", f"/shared/{PERSON['id']}/"):
+        assert client.get(url).status_code == 200
+        event = events.latest("seq")
+        assert (event.actor, event.details["via"], event.details["objects"]) == (
+            people["analyst"],
+            "web",
+            [PERSON["id"]],
+        )
+    assert events.count() == 4

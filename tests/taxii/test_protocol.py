@@ -593,20 +593,21 @@ def test_a_read_that_discloses_personal_data_is_audited(taxii_as, sharer, inbox)
     make_agreement(nordic)
     reader = UserFactory(organisation=nordic, role="partner_reader")
     client = Taxii(reader, secret_for(reader))
-    before = AuditEvent.objects.filter(action="taxii.personal_data_read").count()
+    before = AuditEvent.objects.filter(action="personal_data.consulted").count()
     technical = client.get(f"collections/{shared_id()}/objects/", {"match[type]": "indicator"})
     assert len(technical.json()["objects"]) == 2
-    assert AuditEvent.objects.filter(action="taxii.personal_data_read").count() == before
+    assert AuditEvent.objects.filter(action="personal_data.consulted").count() == before
     for path, params in (
         (f"collections/{shared_id()}/objects/", {"purpose": "prevention"}),
         (f"collections/shared/objects/{mule['id']}/", {}),
     ):
         assert client.get(path, params).status_code == 200
-        event = AuditEvent.objects.filter(action="taxii.personal_data_read").latest("seq")
+        event = AuditEvent.objects.filter(action="personal_data.consulted").latest("seq")
         assert (event.actor, event.organisation) == (reader, nordic)
         assert event.details["objects"] == [mule["id"]] and event.details["collection"] == "shared"
+        assert event.details["via"] == "taxii"
         assert event.details["purpose"] == params.get("purpose", "investigation")
-    assert AuditEvent.objects.filter(action="taxii.personal_data_read").count() == before + 2
+    assert AuditEvent.objects.filter(action="personal_data.consulted").count() == before + 2
 
 
 def test_objects_added_after_a_running_ingest_began_wait_for_it(taxii_as, sharer, inbox):

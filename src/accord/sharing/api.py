@@ -23,7 +23,7 @@ from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
 from accord.sharing.models import Observable, StixObject, Submission
 from accord.sharing.progress import progress_of
-from accord.sharing.services import object_revoke, submission_create, submission_start
+from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
 
 __all__ = ["ObservableViewSet", "StixObjectViewSet", "SubmissionViewSet"]
 
@@ -221,8 +221,19 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         """Every version you may see of one object (STIX id or numeric id), newest first."""
-        versions = selectors.object_get(principal=principal_of(request), key=pk, purpose=_purpose(request))
+        principal, purpose = principal_of(request), _purpose(request)
+        versions = selectors.object_get(principal=principal, key=pk, purpose=purpose)
+        personal_data_consulted(actor=principal, objects=versions, purpose=purpose, via="api")
         return Response(StixObjectSerializer(versions, many=True, context=self.get_serializer_context()).data)
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page of a list, its personal data logged as consulted."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and not getattr(self, "swagger_fake_view", False):
+            personal_data_consulted(
+                actor=principal_of(self.request), objects=page, purpose=_purpose(self.request), via="api"
+            )
+        return page
 
     @extend_schema(
         request=inline_serializer("RevokeRequest", {"reason": serializers.CharField(required=False)}),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
@@ -47,6 +47,7 @@ __all__ = [
     "host_product",
     "host_product_publish",
     "object_revoke",
+    "personal_data_consulted",
     "retention_purge",
     "submission_create",
     "submission_process",
@@ -518,3 +519,30 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
     return summary
+
+
+def personal_data_consulted(
+    *,
+    actor: User,
+    objects: Iterable[StixObject] = (),
+    stix_ids: Iterable[str] = (),
+    purpose: str,
+    via: str,
+    **where: str,
+) -> None:
+    """Log that ``actor`` consulted personal data: who, their organisation, when (the event's
+    time), why (the purpose), how (``via``: web, api, taxii) and which objects. Of ``objects``,
+    only those of the personal-data category count (with ``stix_ids`` already chosen so);
+    when none does, nothing is written. Every consultation or disclosure of personal data is
+    logged (data protection for law enforcement), and only those, so reading indicators costs
+    no write."""
+    ids = sorted({*stix_ids, *(obj.stix_id for obj in objects if obj.data_category == DataCategory.PERSONAL_DATA)})
+    if not ids:
+        return
+    audit_record(
+        actor=actor,
+        action="personal_data.consulted",
+        object_type="sharing.stixobject",
+        organisation=actor.organisation,
+        details={"via": via, "purpose": purpose, "objects": ids, **where},
+    )

@@ -18,7 +18,7 @@ from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
 from accord.sharing.progress import progress_of
-from accord.sharing.services import submission_create, submission_start
+from accord.sharing.services import personal_data_consulted, submission_create, submission_start
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["object_detail", "object_list", "submission_detail", "submission_list", "submit"]
@@ -86,6 +86,7 @@ def object_list(request: AuthedRequest) -> HttpResponse:
         raise Http404(str(exc)) from exc
     filterset = StixObjectFilter(request.GET, queryset=qs)
     page, query = paginate(request, filterset.qs)
+    personal_data_consulted(actor=request.user, objects=page, purpose=purpose, via="web")
     blocklists = [("ipv4", "IPv4"), ("ipv6", "IPv6"), ("domain", "Domains"), ("url", "URLs"), ("sha256", "SHA-256")]
     return render(
         request,
@@ -100,6 +101,7 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
         versions = selectors.object_get(principal=request.user, key=key)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web")
     context = principal_context(request.user)
     shown = [(v, selectors.redacted(v, request.user, "investigation", context)) for v in versions]
     return render(request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0]})

@@ -26,6 +26,7 @@ from accord.core.services import token_authenticate
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import StixObject
+from accord.sharing.services import personal_data_consulted
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Status
@@ -356,10 +357,13 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
     )
     if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
-    if page.personal:
-        services.personal_data_disclosed(
-            actor=user, access=read.access, purpose=read.query.purpose, stix_ids=page.personal
-        )
+    personal_data_consulted(
+        actor=user,
+        stix_ids=page.personal,
+        purpose=read.query.purpose,
+        via="taxii",
+        collection=read.access.collection.alias,
+    )
     envelope, headers = read.envelope(page.first, page.last, page.more and not read.single)
     data = orjson.dumps(envelope)
     if page.objects:  # the objects come as JSON already: spliced in, not decoded and encoded again

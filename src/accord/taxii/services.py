@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 from django.db import transaction
 
-from accord.core.audit import audit_record
 from accord.core.choices import Region
 from accord.core.errors import Forbidden, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
@@ -25,7 +24,7 @@ from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Collection, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
 
-__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add", "personal_data_disclosed"]
+__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add"]
 
 _NAMESPACE = uuid.UUID("8f3a1c52-6a3e-4d0b-9b7e-2f1c5d9a7e40")
 
@@ -201,16 +200,3 @@ def object_delete(*, actor: User, access: CollectionAccess, stix_id: str, query:
     if not count:
         raise NotFound(f"No object {stix_id} of your organisation in this collection (or no such version).")
     return count
-
-
-def personal_data_disclosed(*, actor: User, access: CollectionAccess, purpose: str, stix_ids: list[str]) -> None:
-    """Record that a TAXII read gave ``actor`` these objects holding personal data: who, when
-    (the event's time), to whom (the reader's organisation), why (the purpose) and what. Every
-    disclosure of personal data is logged; reads without any write nothing."""
-    audit_record(
-        actor=actor,
-        action="taxii.personal_data_read",
-        object_type="sharing.stixobject",
-        organisation=actor.organisation,
-        details={"collection": access.collection.alias, "purpose": purpose, "objects": stix_ids},
-    )
