@@ -18,7 +18,7 @@ from accord.core.choices import Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.models import Organisation, User
 from accord.exports.benign import known_benign
-from accord.formats.stix import redacted
+from accord.formats.stix import sendable
 from accord.formats.writers import (
     ALL_OBSERVABLE_TYPES,
     ExportLink,
@@ -134,10 +134,10 @@ class PolicyExportSource:
 
     def objects(self) -> Iterator[ExportObject]:
         """Each object version, redacted fields removed; objects that redaction leaves nothing
-        worth sending of are left out (see :func:`accord.formats.stix.redacted`)."""
+        worth sending of are left out (see :func:`accord.formats.stix.sendable`)."""
         for batch in self._object_batches(with_body=True):
             for obj, decision in batch:
-                body = redacted(dict(obj.body), decision.redactions)
+                body = sendable(dict(obj.body), decision.redactions)
                 if body is None:
                     continue
                 self.objects_written += 1

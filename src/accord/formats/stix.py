@@ -23,7 +23,7 @@ from accord.formats.base import Mention, ParsedObject, Reader, ReadError, regist
 from accord.formats.markings import tlp_of_refs
 from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
 
-__all__ = ["StixReader", "redacted"]
+__all__ = ["StixReader", "sendable"]
 
 SDO_TYPES = frozenset(
     {
@@ -107,7 +107,7 @@ JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
 STREAM_THRESHOLD = 4 * 1024 * 1024  # a bundle loaded whole takes about seven times its size in memory
 
 
-def redacted(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any] | None:
+def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any] | None:
     """``body`` without the properties ``redactions`` withholds, as it may be sent; ``None`` when
     nothing worth sending is left: an object whose substance is an observable value (an
     indicator's pattern, a cyber-observable's value: the value cannot be taken out of it), or one

@@ -199,9 +199,9 @@ def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -
     withheld = Q(pk__in=[])
     if ctx.is_host:
         return withheld
-    agreements = list(Agreement.objects.exclude(current_version=None).select_related("current_version"))
+    agreements = _with_terms()
     for category, types in WITHHELD_OBSERVABLES.items():
-        redacting = [a.pk for a in agreements if redactions_for(a.current_version, ctx, category)]
+        redacting = sorted(pk for pk, a in agreements.items() if redactions_for(a.current_version, ctx, category))
         if redacting:
             withheld |= Q(
                 stix_object__agreement_id__in=redacting,
@@ -217,8 +217,13 @@ def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
     Evaluated over the (small) agreements table in Python with the same predicate ``decide``
     uses, on the agreements ``decide`` reads, then pushed into SQL as an id list.
     """
-    agreements = agreements_where("current_version_id IS NOT NULL", [])
+    agreements = _with_terms()
     return sorted(pk for pk, a in agreements.items() if originator_permits(a.current_version, ctx, purpose)[0])
+
+
+def _with_terms() -> dict[int, Agreement]:
+    """Every agreement with terms in force, as the SQL forms of rule 3 and of redactions read them."""
+    return agreements_where("current_version_id IS NOT NULL", [])
 
 
 def visible(

@@ -37,7 +37,7 @@ from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import TLP2_IDS
-from accord.formats.stix import redacted
+from accord.formats.stix import sendable
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
@@ -374,13 +374,13 @@ def objects_served(
 def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | None:
     """A stored body as served: ``redactions`` removed (not blanked) and the TLP 2.0 marking in
     ``object_marking_refs``; the stored text itself when that changes nothing; ``None`` when
-    redaction leaves nothing worth sending (:func:`accord.formats.stix.redacted`, as exports)."""
-    body: dict[str, Any] | None = orjson.loads(text)
+    redaction leaves nothing worth sending (:func:`accord.formats.stix.sendable`, as exports)."""
+    stored: dict[str, Any] = orjson.loads(text)
     marking = TLP2_IDS[tlp]
-    refs = body.get("object_marking_refs") if body is not None else None
+    refs = stored.get("object_marking_refs")
     if not redactions and isinstance(refs, list) and marking in refs:
         return text.encode()
-    body = redacted(body or {}, redactions)
+    body = sendable(stored, redactions)
     if body is None:
         return None
     if not isinstance(refs, list):
