@@ -54,9 +54,9 @@ SECRET_KEY = _secret_key(ACCORD_HOME)
 # the same value from the same organisation gets the same id within an installation, and no one
 # without this key can compute it. Derived from the secret key unless set, so hosts that share
 # one share the other; set it to keep the ids when the secret key changes.
-ACCORD_ID_KEY = os.environ.get("ACCORD_ID_KEY") or hmac.new(
-    SECRET_KEY.encode(), b"accord minted ids", hashlib.sha256
-).hexdigest()
+ACCORD_ID_KEY = (
+    os.environ.get("ACCORD_ID_KEY") or hmac.new(SECRET_KEY.encode(), b"accord minted ids", hashlib.sha256).hexdigest()
+)
 ALLOWED_HOSTS = _list("ACCORD_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = _list("ACCORD_CSRF_TRUSTED_ORIGINS", "")
 
