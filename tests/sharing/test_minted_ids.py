@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from django.core.management import call_command
 
 from accord.formats.markings import TLP2_IDS
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
@@ -100,7 +101,7 @@ def _without(error: dict[str, str], stix_id: str) -> tuple[str, str]:
     return error["field"], error["message"].replace(stix_id, "<id>")
 
 
-def test_a_colliding_id_is_refused_alone_with_one_message_that_names_no_one(api_for, sharers, people):
+def test_a_colliding_id_is_refused_alone_with_one_message_that_names_no_one(api_for, sharers, people, client):
     """Atlas posts versions of Kestrel's object it may see (TLP:GREEN) and of Nordic's it may not
     (TLP:AMBER+STRICT), with an object of its own: its own is stored, each colliding one refused
     with the same message, naming no one."""
@@ -130,6 +131,24 @@ def test_a_colliding_id_is_refused_alone_with_one_message_that_names_no_one(api_
         assert name not in one["message"]
     assert ids_of(reader, "198.51.100.3") == {mine["id"]}
     assert reader.get(f"{OBJECTS}{seen['id']}/").json()[0]["version"].startswith("2026-05-01")  # Kestrel's still
+    client.force_login(atlas)
+    page = client.get(f"/submissions/{body['id']}/").content.decode()
+    assert "Refused: everything else was stored" in page and "nothing was stored" not in page
+    assert page.count("is already in use; choose another id") == 2
+
+
+def test_the_cli_import_stores_the_rest_and_lists_what_it_refused(api_for, sharers, tmp_path, capsys):
+    """``accord import``: the colliding object is listed as not stored, the rest is stored."""
+    theirs = indicator(1, "[ipv4-addr:value = '198.51.100.1']", object_marking_refs=GREEN)
+    assert post(api_for(sharers["kestrel"]), bundle(theirs), "k.json").status_code == 201
+    path = tmp_path / "atlas.json"
+    later = theirs | {"modified": "2026-09-01T12:00:00.000Z"}
+    path.write_bytes(bundle(later, indicator(3, "[ipv4-addr:value = '198.51.100.3']")))
+    call_command("import", str(path), "--org", "Atlas Bank Group")
+    out = capsys.readouterr().out
+    assert "2 objects (1 new, 0 updated, 1 refused)" in out
+    assert f"not stored: object 0 ({theirs['id']}), id: {theirs['id']} is already in use" in out
+    assert "Kestrel" not in out
 
 
 def _sco(value: str, **extra: Any) -> dict[str, Any]:
