@@ -13,8 +13,11 @@ import pytest
 from django.core.management import call_command
 
 from accord.formats.markings import TLP2_IDS
+from accord.taxii.models import Collection
+from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import STAMP, bundle, indicator
+from tests.taxii.conftest import Taxii, secret_for
 
 SUBMIT = "/api/v1/submissions/"
 OBJECTS = "/api/v1/objects/"
@@ -34,6 +37,10 @@ def sharers(partner: Any, other_partner: Any, people: Any, settings: Any, tmp_pa
     make_agreement(other_partner)
     atlas = UserFactory(username="atlas", organisation=other_partner, role="partner_contributor")
     return {"kestrel": people["partner_contributor"], "atlas": atlas}
+
+
+def envelope(*objects: dict[str, Any]) -> bytes:
+    return orjson.dumps({"objects": list(objects)})
 
 
 def post(client: Any, data: bytes, name: str) -> Any:
@@ -176,3 +183,23 @@ def test_a_cyber_observable_another_organisation_holds_answers_as_a_fresh_one(ap
         answers.append((response.status_code, {key: body.get(key) for key in _SAME_FOR_ANY_OBJECT}))
     assert answers[0] == answers[1]
     assert answers[0][1]["new_count"] == 1
+
+
+def test_taxii_reports_every_refused_object_as_a_failure_beyond_the_error_list(sharers):
+    """More objects refused than a submission's error list keeps (100): TAXII's status still
+    lists each as a failure, and the others as successes."""
+    kestrel, atlas = sharers["kestrel"], sharers["atlas"]
+    collections_sync()
+    theirs = [indicator(n, f"[ipv4-addr:value = '198.51.100.{n}']", object_marking_refs=GREEN) for n in range(1, 106)]
+    inbox = Collection.objects.get(kind="inbox", organisation=kestrel.organisation)
+    posted = Taxii(kestrel, secret_for(kestrel)).post(f"collections/{inbox.pk}/objects/", envelope(*theirs))
+    assert posted.json()["success_count"] == 105
+    later = [o | {"modified": "2026-09-01T12:00:00.000Z"} for o in theirs]
+    own = indicator(200, "[ipv4-addr:value = '198.51.100.200']")
+    mine = Collection.objects.get(kind="inbox", organisation=atlas.organisation)
+    status = Taxii(atlas, secret_for(atlas)).post(f"collections/{mine.pk}/objects/", envelope(*later, own)).json()
+    assert (status["status"], status["success_count"], status["failure_count"]) == ("complete", 1, 105)
+    assert [s["id"] for s in status["successes"]] == [own["id"]]
+    assert [f["id"] for f in status["failures"]] == [o["id"] for o in later]
+    for failure in status["failures"]:
+        assert failure["message"].startswith(f"id: {failure['id']} is already in use; choose another id")

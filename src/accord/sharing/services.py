@@ -346,8 +346,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     terms = agreement.current_version
     assert terms is not None  # noqa: S101 - checked when the submission was created
     reader = READERS[submission.format](namespace=minting_namespace(submission.organisation_id))
-    # An object with neither ``modified`` nor ``created`` (a cyber-observable) is versioned at
-    # the moment the submission was received, so that its version is known from then on.
+    # A cyber-observable, and an object with neither ``modified`` nor ``created``, is versioned
+    # at the moment the submission was received, so that its version is known from then on.
     now = submission.created_at
     marking = submission.tlp or terms.default_tlp
 

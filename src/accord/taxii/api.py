@@ -27,6 +27,7 @@ from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import StixObject
 from accord.sharing.services import personal_data_consulted
+from accord.sharing.store import id_in_use
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Status
@@ -216,6 +217,9 @@ def _status_body(status: Status) -> dict[str, Any]:
         return body | {"status": "pending", "pending_count": len(entries), "pendings": entries}
     reasons, general = _reasons(submission.errors)
     if submission.status == SubmissionStatus.DONE:
+        if submission.rejected_count > len(reasons):  # more refused than the error list records
+            unstored = selectors.status_unstored(status) - set(reasons)
+            reasons |= {n: f"id: {id_in_use(entries[n]['id'])}" for n in unstored}
         failures = [entry | {"message": reasons[n]} for n, entry in enumerate(entries) if n in reasons]
         successes = [entry for n, entry in enumerate(entries) if n not in reasons]
     else:
