@@ -6,6 +6,8 @@ configuration table in the README for every variable.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -48,6 +50,13 @@ def _secret_key(home: Path) -> str:
 ACCORD_HOME = Path(os.environ.get("ACCORD_HOME", "var")).resolve()
 DEBUG = _flag("ACCORD_DEBUG")
 SECRET_KEY = _secret_key(ACCORD_HOME)
+# Keys the ids Accord mints for imported objects (CSV rows, text, MISP objects without a uuid):
+# the same value from the same organisation gets the same id within an installation, and no one
+# without this key can compute it. Derived from the secret key unless set, so hosts that share
+# one share the other; set it to keep the ids when the secret key changes.
+ACCORD_ID_KEY = (
+    os.environ.get("ACCORD_ID_KEY") or hmac.new(SECRET_KEY.encode(), b"accord minted ids", hashlib.sha256).hexdigest()
+)
 ALLOWED_HOSTS = _list("ACCORD_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = _list("ACCORD_CSRF_TRUSTED_ORIGINS", "")
 

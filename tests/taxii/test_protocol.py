@@ -547,8 +547,9 @@ def test_only_the_creator_of_an_object_adds_versions_and_counts_tell_nothing_of_
     taxii_as, sharer, inbox, other_partner
 ):
     """STIX 2.1 §3.6: another organisation posting a later version of Kestrel's indicator is
-    refused, with where it is, and stores nothing; re-sharing Kestrel's exact version, or the
-    same cyber-observable, is fine. The counts compare with the submitter's own objects only."""
+    refused alone, with where it is and without naming Kestrel, and the rest of the envelope is
+    stored; re-sharing Kestrel's exact version, or the same cyber-observable, is fine. The counts
+    compare with the submitter's own objects only."""
     make_agreement(other_partner)
     collections_sync()
     atlas = taxii_as(UserFactory(organisation=other_partner, role="partner_contributor"))
@@ -561,20 +562,25 @@ def test_only_the_creator_of_an_object_adds_versions_and_counts_tell_nothing_of_
     forged = original | {"modified": "2026-09-01T12:00:00.000Z", "pattern": "[ipv4-addr:value = '8.8.8.8']"}
 
     status = share(atlas, atlas_inbox, indicators(1, 3)[0], forged)
-    assert (status["success_count"], status["failure_count"]) == (0, 2)
-    messages = {f["id"]: f["message"] for f in status["failures"]}
-    assert "created by another organisation" in messages[forged["id"]] and "§3.6" in messages[forged["id"]]
-    assert "all or nothing" in messages[indicators(1, 3)[0]["id"]]
-    failed = Submission.objects.get(organisation=other_partner)
-    assert failed.status == "failed" and failed.errors[0]["where"].startswith("object 1 ")
-    assert StixObject.objects.filter(organisation=other_partner).count() == 0
+    assert (status["success_count"], status["failure_count"]) == (1, 1)
+    assert status["successes"][0]["id"] == indicators(1, 3)[0]["id"]
+    (failure,) = status["failures"]
+    assert failure["id"] == forged["id"] and failure["version"] == forged["modified"]
+    assert failure["message"].startswith(f"id: {forged['id']} is already in use; choose another id")
+    assert "§3.6" in failure["message"] and "Kestrel" not in failure["message"]
+    partial = Submission.objects.get(organisation=other_partner)
+    assert (partial.status, partial.rejected_count, partial.new_count) == ("done", 1, 1)
+    assert partial.errors[0]["where"].startswith("object 1 ")
+    assert list(StixObject.objects.filter(organisation=other_partner).values_list("stix_id", flat=True)) == [
+        indicators(1, 3)[0]["id"]
+    ]
     served = taxii_as("analyst").get(f"collections/{shared_id()}/objects/{original['id']}/").json()["objects"]
     assert served[0]["pattern"] == original["pattern"]  # Kestrel's version is still the last
 
     # Kestrel's exact version and the same address: taken; both are new to Atlas, whoever holds them.
     status = share(atlas, atlas_inbox, original, address, indicators(1, 4)[0])
     assert status["success_count"] == 3
-    done = Submission.objects.filter(organisation=other_partner, status="done").get()
+    done = Submission.objects.filter(organisation=other_partner, status="done").latest("pk")
     assert (done.new_count, done.updated_count) == (2, 0)  # the address and the new indicator
     again = share(kestrel, inbox, address)
     assert again["success_count"] == 1

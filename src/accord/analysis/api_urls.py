@@ -20,7 +20,8 @@ urlpatterns = [
     path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"),
     path("trends/", api.TrendsView.as_view(), name="trends"),
     path("gradings/", api.GradingView.as_view(), name="gradings"),
-    re_path(r"^scores/(?P<pk>\d+)/$", api.ScoreView.as_view(), name="score"),
+    # any id reaches the view, so that one that is no number gets the answer of a missing one
+    re_path(r"^scores/(?P<pk>[^/]+)/$", api.ScoreView.as_view(), name="score"),
     re_path(
         r"^observables/(?P<observable_id>[0-9]+)/enrichments/$",
         enrichment_api.ObservableEnrichmentViewSet.as_view({"get": "list", "post": "create"}),

@@ -195,7 +195,7 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         found = StixObject.objects.filter(stix_id=report.stix_id)
         stored = visible(reader, found, Action.VIEW, Purpose.INVESTIGATION, context=ctx).order_by("-modified").first()
         if stored is None:
-            raise NotFound(f"No report {report.pk} (or your organisation's agreement does not let it receive it).")
+            raise NotFound(f"No report {report.pk}.")  # as for a report one may not read (report_get)
         sdo = stored.body
     return {
         "type": "bundle",

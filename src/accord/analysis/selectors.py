@@ -103,7 +103,7 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
     try:
         observable = Observable.objects.get(pk=int(observable_id))
     except (Observable.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"No observable {observable_id}.") from None
+        raise NotFound(f"No observable {observable_id} (or you may not know of it).") from None
     mentioning = StixObject.objects.filter(links__observable=observable).filter(_live(ctx))
     seen = list(
         _seen_by(principal, ctx, mentioning)
@@ -396,7 +396,7 @@ def observable_for_score(*, principal: User, pk: Any) -> Observable:
     try:
         observable = Observable.objects.get(pk=int(pk))
     except (Observable.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"No observable {pk}.") from None
+        raise NotFound(f"No observable {pk} (or you may not know of it).") from None
     if ctx.is_host:
         return observable
     mentioning = StixObject.objects.filter(links__observable=observable)

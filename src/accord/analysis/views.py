@@ -480,7 +480,7 @@ def report_print(request: AuthedRequest, pk: int) -> HttpResponse:
     analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
     if report.status == IntelReport.Status.DRAFT:
         report.dissemination = report_check(report)  # shown, never saved
-    bundle = report_bundle(report, request.user)
+    bundle = _found(lambda: report_bundle(report, request.user))
     objects = [  # after the identity, the marking and the report itself
         {
             "title": body.get("name") or body["type"],

@@ -55,7 +55,9 @@ class ReadError:
 
 
 class Reader(ABC):
-    """Reads one format. ``namespace`` makes the ids it mints deterministic per organisation."""
+    """Reads one format. ``namespace`` keys the ids it mints: the ingest gives each organisation
+    its own, keyed with the installation's secret (``accord.sharing.services.minting_namespace``),
+    so that the same value gets the same id again while no one else can compute it."""
 
     format: ClassVar[str]
     label: ClassVar[str]
@@ -88,7 +90,8 @@ class Reader(ABC):
         return Mention(canonical.type, canonical.value, context, canonical.extra)
 
     def mint_id(self, stix_type: str, key: str) -> str:
-        """A deterministic STIX id for an object this reader creates (UUIDv5)."""
+        """A STIX id for an object this reader creates: UUIDv5 of ``key`` in the reader's
+        namespace, so the same key gets the same id (a re-import updates, not duplicates)."""
         return f"{stix_type}--{uuid.uuid5(self.namespace, key)}"
 
 

@@ -174,7 +174,7 @@ class MispReader(Reader):
                     continue
                 yield self._attribute(f"{where}, attribute {index}", attribute, event_tlp)
             return
-        sco["id"] = f"{sco['type']}--{uuid.uuid5(self.namespace, f'{found.type}:{found.value}')}"
+        sco["id"] = self.mint_id(sco["type"], f"{found.type}:{found.value}")
         sco["spec_version"] = "2.1"
         tags = misp_object.attributes[0].tags if misp_object.attributes else []
         yield ParsedObject(where, sco, [found], _tlp(tags) or event_tlp)

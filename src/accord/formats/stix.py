@@ -10,7 +10,7 @@ Patterns made only of equality comparisons take a fast path; anything else is pa
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import IO, Any
@@ -23,7 +23,7 @@ from accord.formats.base import Mention, ParsedObject, Reader, ReadError, regist
 from accord.formats.markings import tlp_of_refs
 from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
 
-__all__ = ["StixReader", "sendable"]
+__all__ = ["StixReader", "is_cyber_observable", "sendable"]
 
 SDO_TYPES = frozenset(
     {
@@ -72,6 +72,8 @@ SCO_TYPES = frozenset(
         "x509-certificate",
     }
 )
+# Accord's own cyber-observable types (the design's bank accounts, crypto wallets, phone numbers).
+ACCORD_SCO_TYPES = frozenset({"x-accord-bank-account", "x-accord-crypto-wallet", "x-accord-phone-number"})
 # Properties each kind of object must carry (STIX 2.1 §3 and each object's section).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "indicator": ("pattern", "pattern_type", "valid_from"),
@@ -122,6 +124,14 @@ def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any
     if any(kept.get(name) in (None, "", []) for name in _MUST_HAVE.get(stix_type, ())):
         return None
     return kept
+
+
+def is_cyber_observable(obj: Mapping[str, Any]) -> bool:
+    """Whether a STIX object is a cyber-observable (STIX 2.1 §6): a standard or Accord's own
+    observable type, or another custom type without ``created`` (a custom domain object has one).
+    Its id comes from its value (§2.9) and it has no versions of its own."""
+    kind = str(obj.get("type", ""))
+    return kind in SCO_TYPES or kind in ACCORD_SCO_TYPES or (kind.startswith("x-") and "created" not in obj)
 
 
 def _timestamp_error(value: Any) -> str | None:
@@ -256,7 +266,7 @@ class StixReader(Reader):
         if error:
             return ReadError(where, "id", error)
         where = f"object {index} ({obj['id']})"
-        is_sco = stix_type in SCO_TYPES or (stix_type.startswith("x-") and "created" not in obj)
+        is_sco = is_cyber_observable(obj)
         if not is_sco:
             if obj.get("spec_version") != "2.1":
                 return ReadError(where, "spec_version", f'expected "2.1", got {obj.get("spec_version")!r}')

@@ -56,7 +56,8 @@ def explain(*, principal: User, object: str, purpose: str, action: str) -> dict[
     The request itself goes into the audit chain (who asked about what, and the answer).
     """
     qs = StixObject.objects.select_related("agreement__current_version", "organisation")
-    obj = (qs.filter(pk=int(object)) if object.isdigit() else qs.filter(stix_id=object)).order_by("-modified").first()
+    numeric = object.isascii() and object.isdigit()  # "²" is a digit to str.isdigit, not a number
+    obj = (qs.filter(pk=int(object)) if numeric else qs.filter(stix_id=object)).order_by("-modified").first()
     ctx = principal_context(principal)
     if obj is None or not may_know_exists(ctx, obj):
         raise NotFound(f"No shared object {object} (or you may not know of it).")

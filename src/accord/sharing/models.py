@@ -23,7 +23,8 @@ class BodyField(models.JSONField):
 
 class Submission(models.Model):
     """One ingest: the raw bytes (content-addressed by SHA-256), who sent them under which
-    agreement, and how it went. All or nothing: ``done`` stored everything, ``failed`` nothing."""
+    agreement, and how it went. All or nothing: ``done`` stored everything but the objects its
+    ``errors`` list (refused alone: an id another organisation's object has), ``failed`` nothing."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="submissions")
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="submissions")

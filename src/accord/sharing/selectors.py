@@ -38,12 +38,14 @@ def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[
 
 
 def object_get(*, principal: User, key: str, purpose: str = "investigation") -> list[StixObject]:
-    """The visible versions of one object (by STIX id or numeric id), newest first; 404 if none."""
+    """The visible versions of one object (by STIX id or numeric id), newest first; one 404,
+    naming the key as given, whether it is missing or hidden, a number or not."""
     qs = object_list(principal=principal, purpose=purpose)
-    if key.isdigit():
-        first = get_visible(qs, key, "object")
-        key = first.stix_id
-    versions = list(qs.filter(stix_id=key).order_by("-modified"))
+    stix_id = key
+    if key.isascii() and key.isdigit():  # "²" is a digit to str.isdigit, not a number
+        found = qs.filter(pk=int(key)).values_list("stix_id", flat=True).first()
+        stix_id = found or ""
+    versions = list(qs.filter(stix_id=stix_id).order_by("-modified")) if stix_id else []
     if not versions:
         raise NotFound(f"No shared object {key} (or you may not see it).")
     return versions

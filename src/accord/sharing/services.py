@@ -3,12 +3,14 @@
 ``submission_create`` stores the raw bytes (content-addressed by SHA-256) and records the
 submission; ``submission_process`` reads it with the format's reader and, when every object
 is valid and permitted by the agreement, writes objects, observables and links in one
-transaction. Any error leaves the store exactly as it was.
+transaction. Any error in the submission leaves the store exactly as it was; an object whose
+id another organisation's object already has is refused alone (see :mod:`accord.sharing.store`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +48,7 @@ __all__ = [
     "category_of",
     "host_product",
     "host_product_publish",
+    "minting_namespace",
     "object_revoke",
     "personal_data_consulted",
     "retention_purge",
@@ -323,17 +326,28 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
     return submission
 
 
+def minting_namespace(organisation_id: int) -> uuid.UUID:
+    """The namespace of the ids Accord mints for one organisation's imported objects (a CSV row,
+    an indicator found in text, a MISP object without a uuid): keyed with this installation's
+    ``ACCORD_ID_KEY``. The same value from the same organisation gets the same id again, so a
+    re-import updates rather than duplicates; no one without the key can compute the id, so an
+    id tells nothing of the value or of who shared it, and no one can take it first."""
+    digest = hmac.new(
+        settings.ACCORD_ID_KEY.encode(), f"accord:organisation:{organisation_id}".encode(), hashlib.sha256
+    ).digest()
+    return uuid.UUID(bytes=digest[:16])
+
+
 def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     """Read and write in one transaction, a batch at a time; the first error stops the writing
-    (reading goes on to report up to ``MAX_ERRORS``) and rolls everything back."""
+    (reading goes on to report up to ``MAX_ERRORS``) and rolls everything back. Objects refused
+    alone (an id another organisation's object has) are left out and reported; the rest is stored."""
     agreement = submission.agreement
     terms = agreement.current_version
     assert terms is not None  # noqa: S101 - checked when the submission was created
-    reader = READERS[submission.format](
-        namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"accord:{submission.organisation_id}")
-    )
-    # An object with neither ``modified`` nor ``created`` (a cyber-observable) is versioned at
-    # the moment the submission was received, so that its version is known from then on.
+    reader = READERS[submission.format](namespace=minting_namespace(submission.organisation_id))
+    # A cyber-observable, and an object with neither ``modified`` nor ``created``, is versioned
+    # at the moment the submission was received, so that its version is known from then on.
     now = submission.created_at
     marking = submission.tlp or terms.default_tlp
 
@@ -371,12 +385,20 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             else:
                 valid += 1
                 if not errors:
-                    errors.extend(writer.add(item)[:MAX_ERRORS])  # a batch refused: nothing more is written
+                    writer.add(item)
         if not errors:
-            errors.extend(writer.flush()[:MAX_ERRORS])
+            writer.flush()
         if not errors:
             counts = writer.counts()
-            _set(submission, status=SubmissionStatus.DONE, finished_at=timezone.now(), progress=100, **counts)
+            refused = [e.as_dict() for e in writer.refused[:MAX_ERRORS]]
+            _set(
+                submission,
+                status=SubmissionStatus.DONE,
+                finished_at=timezone.now(),
+                progress=100,
+                errors=refused,
+                **counts,
+            )
             audit_record(
                 actor=None,
                 action="submission.done",

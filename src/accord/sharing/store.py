@@ -19,11 +19,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.formats.base import ParsedObject, ReadError
+from accord.formats.stix import is_cyber_observable
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["BatchWriter", "Row", "row_of"]
+__all__ = ["BatchWriter", "Row", "id_in_use", "row_of"]
 
 
 _OBJECT_COLUMNS = (
@@ -57,21 +58,41 @@ Pair = tuple[str, str]
 FIRST_BATCH = 1000
 
 
+def id_in_use(stix_id: str) -> str:
+    """Why an object whose id another organisation's object has is refused. One text whoever
+    holds the id and whether the sender may see that object: it names no one and says nothing
+    the sender does not know already (it chose or was given the id, and it is not its own)."""
+    return (
+        f"{stix_id} is already in use; choose another id (STIX 2.1 §3.6: only the creator of an object "
+        "adds versions of it; to build on it, share your own object related to it by derived-from)"
+    )
+
+
 # One object ready to be written, built where the submission is read (:func:`row_of`) so that
 # the writer only writes: its version key (STIX id, ``modified`` as the database takes it), its
 # columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``nature``), the observables it mentions,
 # each with the facts its normaliser derived as JSON text, and, for an object that has versions
-# (one with ``created``: not a cyber-observable), where it is in the submission. A plain tuple:
-# rows cross a pipe from the reading process, and plain tuples are the cheapest to rebuild there.
+# (not a cyber-observable), where it is in the submission. A plain tuple: rows cross a pipe from
+# the reading process, and plain tuples are the cheapest to rebuild there.
 Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...], str]
 
 
 def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
     """The row of an object read and accepted (``x_accord_data_category`` already set);
-    ``marking`` is the TLP for an object that carries none."""
+    ``marking`` is the TLP for an object that carries none.
+
+    A cyber-observable is versioned at ``now``, when the submission was received, whatever
+    stamps it carries (STIX 2.1 gives it none): its id comes from its value, which anyone may
+    compute, so neither its id nor a stamp the sender chose may meet another organisation's
+    version, which would tell the sender that someone holds that value."""
     stix = item.stix
-    modified = adapt_datetime(_stamp(stix.get("modified")) or _stamp(stix.get("created")) or now)
-    created = _stamp(stix.get("created")) if stix.get("created") != stix.get("modified") else None
+    observable = is_cyber_observable(stix)
+    if observable:
+        modified = adapt_datetime(now)
+        created = None
+    else:
+        modified = adapt_datetime(_stamp(stix.get("modified")) or _stamp(stix.get("created")) or now)
+        created = _stamp(stix.get("created")) if stix.get("created") != stix.get("modified") else None
     labels = stix.get("labels")
     declared = stix.get("x_accord_crime_type")
     crime = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
@@ -92,7 +113,7 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
             stix.get("x_accord_nature", ""),
         ),
         tuple({(m.type, m.value): orjson.dumps(m.extra).decode() if m.extra else "{}" for m in item.mentions}.items()),
-        item.where if "created" in stix else "",
+        "" if observable else item.where,
     )
 
 
@@ -102,10 +123,12 @@ class BatchWriter:
     A version already stored (same ``id`` and ``modified``) is not written again, whoever sent
     it; a later version of the organisation's own object is an update. Only the organisation
     that created an object may add versions of it (STIX 2.1 §3.6: another producer makes a new
-    object, ``derived-from`` it): such a version is refused, with where it is in the submission.
-    Cyber-observables have no versions: their ids come from their values, and any organisation
-    may share them. Every observable mentioned gets its ``last_seen`` moved to now, and new ones
-    are created.
+    object, ``derived-from`` it): such a version is refused alone, with where it is in the
+    submission (:attr:`refused`), and the rest is written. Its message is the same whoever holds
+    the id and whether the sender may see that object, and names no one: the sender learns only
+    that the id is taken. Cyber-observables have no versions: their ids come from their values,
+    and any organisation may share them. Every observable mentioned by what is written gets its
+    ``last_seen`` moved to now, and new ones are created.
     """
 
     def __init__(self, submission: Submission, *, retention_days: int, purpose: str) -> None:
@@ -127,18 +150,18 @@ class BatchWriter:
             self.stamp,
         )
         self.pending: list[Row] = []
+        self.refused: list[ReadError] = []  # objects left out, each with why
         self.objects = self.new = self.updated = 0
         self.object_ids = IdAllocator(_OBJECTS)
         self.observable_ids = IdAllocator(_OBSERVABLES)
 
-    def add(self, row: Row) -> list[ReadError]:
-        """Take a row; what a batch written meanwhile refused (then nothing of it is written)."""
+    def add(self, row: Row) -> None:
+        """Take a row, writing the pending batch when it is full."""
         self.pending.append(row)
         self.objects += 1
         if len(self.pending) >= self.limit:
             self.limit = min(2 * self.limit, self.size)
-            return self.flush()
-        return []
+            self.flush()
 
     def counts(self) -> dict[str, int]:
         """The submission's counts, once everything is written."""
@@ -154,16 +177,19 @@ class BatchWriter:
             "observables_count": observables,
             "new_count": self.new,
             "updated_count": self.updated,
+            "rejected_count": len(self.refused),
         }
 
-    def flush(self) -> list[ReadError]:
-        """Write the pending rows, or none of them and why (versions of other organisations' objects)."""
+    def flush(self) -> None:
+        """Write the pending rows but those refused (versions of other organisations' objects)."""
         batch, self.pending = self.pending, []
         if not batch:
-            return []
+            return
         fresh, refused = self._fresh(batch)
         if refused:
-            return refused
+            self.refused.extend(error for _, error in refused)
+            keys = {key for key, _ in refused}
+            batch = [row for row in batch if row[0] not in keys]
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
         facts = dict(mention for _, _, mentions, _ in batch for mention in mentions)
@@ -177,12 +203,12 @@ class BatchWriter:
             links=links,
             new_observables=created,
         )
-        return []
 
-    def _fresh(self, batch: list[Row]) -> tuple[list[Row], list[ReadError]]:
-        """The batch's versions not stored yet (the first of repeats), counting new and updated
-        against the organisation's own objects only (the counts say nothing of others'); and the
-        refusals of new versions of objects another organisation created."""
+    def _fresh(self, batch: list[Row]) -> tuple[list[Row], list[tuple[tuple[str, Any], ReadError]]]:
+        """The batch's versions to write: not stored yet (the first of repeats) and not refused,
+        counting new and updated against the organisation's own objects only (the counts say
+        nothing of others'); and the refusals, by version key, of new versions of objects another
+        organisation created."""
         versions: dict[tuple[str, Any], Row] = {}
         for row in batch:
             versions.setdefault(row[0], row)
@@ -200,23 +226,19 @@ class BatchWriter:
                 others.add(stix_id)
             elif submission_id != self.submission.pk:
                 known_before.add(stix_id)
-        fresh = [row for key, row in versions.items() if key not in stored]
-        refused = [
-            ReadError(
-                where,
-                "id",
-                f"{stix_id} was created by another organisation: only its creator may add versions "
-                "(STIX 2.1 §3.6); share your own object, related to it by a derived-from relationship",
-            )
-            for (stix_id, _), _, _, where in fresh
-            if where and stix_id in others
-        ]
-        if refused:
-            return [], refused
+        fresh: list[Row] = []
+        refused: list[tuple[tuple[str, Any], ReadError]] = []
+        for key, row in versions.items():
+            if key in stored:
+                continue
+            if row[3] and key[0] in others:
+                refused.append((key, ReadError(row[3], "id", id_in_use(key[0]))))
+            else:
+                fresh.append(row)
         updated = sum(1 for (stix_id, _), _, _, _ in fresh if stix_id in known_before)
         self.updated += updated
         self.new += len(fresh) - updated
-        return fresh, []
+        return fresh, refused
 
     def _object_rows(self, ids: list[int], fresh: list[Row]) -> Iterable[tuple[Any, ...]]:
         return ((pk, *columns, *self.fixed) for pk, (_, columns, _, _) in zip(ids, fresh, strict=True))

@@ -57,6 +57,7 @@ __all__ = [
     "objects_page",
     "objects_served",
     "status_get",
+    "status_unstored",
 ]
 
 ACTION = Action.EXPORT
@@ -400,6 +401,28 @@ def status_get(*, principal: User, status_id: str) -> Status:
     if found is None:
         raise NotFound(f"No status {status_id} (or you may not see it).")
     return found
+
+
+def status_unstored(status: Status) -> set[int]:
+    """The positions in a status resource's envelope of the objects its done submission did not
+    store: the versions the store holds from no one. Every other object was stored or was there
+    already, so this tells the submitter only what its own refusals told it; it serves when more
+    objects were refused than the submission's error list records."""
+    wanted: dict[str, list[tuple[int, datetime | None]]] = {}
+    for position, (stix_id, version) in enumerate(status.entries):
+        moment = parse_datetime(version) if isinstance(version, str) else None
+        wanted.setdefault(stix_id, []).append((position, moment))
+    held: set[tuple[str, datetime]] = set()
+    ids = list(wanted)
+    for start in range(0, len(ids), 5000):
+        rows = StixObject.objects.filter(stix_id__in=ids[start : start + 5000]).values_list("stix_id", "modified")
+        held.update((stix_id, modified.astimezone(UTC)) for stix_id, modified in rows)
+    return {
+        position
+        for stix_id, versions in wanted.items()
+        for position, moment in versions
+        if moment is None or (stix_id, moment.astimezone(UTC)) not in held
+    }
 
 
 def _uuid(text: str) -> uuid.UUID | None:

@@ -16,6 +16,7 @@ from django.db import transaction
 from accord.core.choices import Region
 from accord.core.errors import Forbidden, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
+from accord.formats.stix import is_cyber_observable
 from accord.partners.choices import AgreementKind
 from accord.sharing.models import StixObject
 from accord.sharing.services import object_revoke, submission_create, submission_start
@@ -142,16 +143,19 @@ def _envelope(body: bytes) -> list[dict[str, Any]]:
 
 def _version(obj: dict[str, Any], received: datetime) -> str:
     """The version of a posted object (§4.3.1 ``version``): its ``modified``, else its ``created``,
-    else when the submission was received, which the store gives an object without either."""
-    for name in ("modified", "created"):
-        if isinstance(obj.get(name), str):
-            return str(obj[name])
+    else when the submission was received, which the store gives an object without either and
+    every cyber-observable (:func:`accord.sharing.store.row_of`)."""
+    if not is_cyber_observable(obj):
+        for name in ("modified", "created"):
+            if isinstance(obj.get(name), str):
+                return str(obj[name])
     return stamp(received)
 
 
 def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], bytes]) -> Status:
     """TAXII 2.1 §5.4 Add Objects: the envelope becomes a submission of the inbox's organisation
-    through the same ingest as any other (all or nothing, in the background when large); the
+    through the same ingest as any other (all or nothing but for objects refused alone, in the
+    background when large); the
     status resource follows it. A rejected request stores nothing. ``body`` reads the request
     (once write access is established)."""
     if not access.can_write:

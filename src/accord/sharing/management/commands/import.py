@@ -15,7 +15,10 @@ from accord.sharing.services import submission_create, submission_process
 
 
 class Command(BaseCommand):
-    help = "Import a STIX 2.1 bundle, MISP event, CSV or text file as an organisation's submission (all or nothing)."
+    help = (
+        "Import a STIX 2.1 bundle, MISP event, CSV or text file as an organisation's submission "
+        "(all or nothing, but for objects whose id is already in use, refused alone)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -67,6 +70,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Submission {submission.pk} done: {submission.objects_count} objects ({submission.new_count} new, "
-            f"{submission.updated_count} updated), {submission.observables_count} observables, "
-            f"sha256 {submission.sha256}."
+            f"{submission.updated_count} updated, {submission.rejected_count} refused), "
+            f"{submission.observables_count} observables, sha256 {submission.sha256}."
         )
+        for e in submission.errors[:20]:
+            self.stdout.write(f"  not stored: {e['where']}, {e['field']}: {e['message']}")
