@@ -222,9 +222,7 @@ def nameable_sources(principal: Any, *, context: PrincipalContext | None = None)
     if ctx.is_host:
         return Q()
     unnamed = sorted(
-        pk
-        for pk, a in _with_terms().items()
-        if not may_name_source(ctx, a.organisation_id, a.current_version)
+        pk for pk, a in _with_terms().items() if not may_name_source(ctx, a.organisation_id, a.current_version)
     )
     named = ~Q(agreement_id__in=unnamed)
     if ctx.organisation_id is not None:
