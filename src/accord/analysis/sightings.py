@@ -11,16 +11,18 @@ sender's own sightings never show it a value it may not see.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accord.analysis.models import Sighting
 from accord.core.models import User
 from accord.policy.decision import Action, visible, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
+from accord.sharing.bulk import chunks
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
 __all__ = ["sightings_from_stix", "sightings_link"]
@@ -87,10 +89,17 @@ def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
 def sightings_link(new_observables: Collection[int]) -> int:
     """Name the observable of every sighting of a value that was not in the store when it was
     reported and is now (an ingest just created ``new_observables``); how many were linked.
-    Sightings waiting for their value are few: one indexed probe each, and none at all when
-    nothing was created or nothing waits."""
-    if not new_observables:
-        return 0
+    Sightings wait for their value only until it arrives: one indexed look-up per new
+    observable, and nothing at all when no sighting waits."""
     waiting = Sighting.objects.filter(observable__isnull=True)
-    same = Observable.objects.filter(type=OuterRef("type"), value=OuterRef("value"))
-    return waiting.filter(Exists(same)).update(observable=Subquery(same.values("pk")[:1]))
+    if not new_observables or not waiting.exists():
+        return 0
+    linked = 0
+    for part in chunks(sorted(new_observables)):
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for kind, value in Observable.objects.filter(pk__in=part).values_list("type", "value"):
+            by_type[kind].append(value)
+        for kind, values in by_type.items():
+            same = Observable.objects.filter(type=OuterRef("type"), value=OuterRef("value")).values("pk")[:1]
+            linked += waiting.filter(type=kind, value__in=values).update(observable=Subquery(same))
+    return linked
