@@ -163,7 +163,7 @@ def test_sightings_reach_the_originator_as_far_as_attribution_allows(api_for, sh
 
 def test_stix_sightings_in_a_submission_are_recorded(api_for, sharers):
     kestrel, banker = sharers
-    share(api_for(kestrel), indicator(1, ip(MULE_IP)))
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN))  # one the bank sees
     sighting = {
         "type": "sighting",
         "spec_version": "2.1",

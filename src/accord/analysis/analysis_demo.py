@@ -79,10 +79,7 @@ def load() -> list[object]:
         ("m.reyes", "domain", PHISHING_DOMAIN, 1, "US"),
     ):
         person = User.objects.filter(username=username).first()
-        if (
-            person is None
-            or Sighting.objects.filter(organisation=person.organisation, observable__value=value).exists()
-        ):
+        if person is None or Sighting.objects.filter(organisation=person.organisation, value=value).exists():
             continue
         sighting_record(
             actor=person,

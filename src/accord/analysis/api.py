@@ -339,8 +339,9 @@ class WarningListView(APIView):
 
 
 class SightingSerializer(serializers.ModelSerializer[Sighting]):
-    type = serializers.CharField(source="observable.type", read_only=True)
-    value = serializers.CharField(source="observable.value", read_only=True)
+    """A sighting with the value as it was seen (never anything of a stored observable, so that a
+    reporter learns nothing of whether the value was in the store)."""
+
     organisation = serializers.SerializerMethodField()
 
     class Meta:

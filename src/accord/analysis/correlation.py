@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ObservableSource
-from accord.analysis.sightings import sightings_from_stix
+from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.warninglists import index_if_built
 from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
@@ -54,6 +54,7 @@ class CorrelationListener(StoreListener):
         links: Sequence[tuple[int, int]],
         new_observables: Collection[int],
     ) -> None:
+        sightings_link(new_observables)
         sightings = [pk for pk, kind in objects if kind == "sighting"]
         if sightings:
             sightings_from_stix(organisation_id, sightings)

@@ -49,8 +49,10 @@ class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class SightingFilter(django_filters.FilterSet):  # type: ignore[misc]
-    type = django_filters.MultipleChoiceFilter(field_name="observable__type", choices=ObservableType.choices)
-    value = django_filters.CharFilter(field_name="observable__value")
+    """On the value as it was seen, like the list shows it."""
+
+    type = django_filters.MultipleChoiceFilter(choices=ObservableType.choices)
+    value = django_filters.CharFilter()
     seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
 
     class Meta:

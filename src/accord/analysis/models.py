@@ -193,10 +193,24 @@ class ExclusionEntry(models.Model):
 
 
 class Sighting(models.Model):
-    """An organisation saw an observable (its own report, or a STIX ``sighting`` it shared):
-    the feedback the originators of the intelligence get back."""
+    """An organisation saw a value (its own report, or a STIX ``sighting`` it shared): the
+    feedback the originators of the intelligence get back.
 
-    observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="sightings")
+    The value is kept on the sighting itself, and ``observable`` names the stored observable of
+    that value once there is one (when the sighting is reported, or when an ingest brings the
+    value later): a sighting never creates an observable, so nothing a reporter can see (an
+    observable id, a count) tells whether the value it reported was already in the store."""
+
+    observable = models.ForeignKey(
+        Observable,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sightings",
+        help_text="The stored observable of this value, when there is one.",
+    )
+    type = models.CharField(max_length=16, choices=ObservableType.choices)
+    value = models.CharField(max_length=2048, help_text="The canonical value seen.")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     reported_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     first_seen = models.DateTimeField()
@@ -212,10 +226,13 @@ class Sighting(models.Model):
 
     class Meta:
         ordering = ("-last_seen", "-pk")
-        indexes: ClassVar = [models.Index(fields=["observable", "last_seen"], name="analysis_sighting_obs")]
+        indexes: ClassVar = [
+            models.Index(fields=["observable", "last_seen"], name="analysis_sighting_obs"),
+            models.Index(fields=["type", "value"], name="analysis_sighting_value"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.observable_id} seen by {self.organisation_id}"
+        return f"{self.type}:{self.value} seen by {self.organisation_id}"
 
 
 class IntelReport(models.Model):

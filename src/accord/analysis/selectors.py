@@ -239,7 +239,7 @@ def sighting_list(*, principal: User) -> QuerySet[Sighting]:
     observables it reported (feedback on its indicators), the sighting organisation named only
     where the host shows it (see the API)."""
     ctx = principal_context(principal)
-    rows = Sighting.objects.select_related("observable", "organisation").order_by("-last_seen", "-pk")
+    rows = Sighting.objects.select_related("organisation").order_by("-last_seen", "-pk")
     if ctx.is_host:
         return rows
     reported = ObjectObservable.objects.filter(stix_object__organisation_id=ctx.organisation_id or 0)
@@ -399,10 +399,9 @@ def observable_for_score(*, principal: User, pk: Any) -> Observable:
         raise NotFound(f"No observable {pk} (or you may not know of it).") from None
     if ctx.is_host:
         return observable
+    # Not through the asker's own sightings: a sighting of a value says nothing of whether it is
+    # in the store, and must open nothing that tells.
     mentioning = StixObject.objects.filter(links__observable=observable)
-    if (
-        not _seen_by(principal, ctx, mentioning).exists()
-        and not Sighting.objects.filter(observable=observable, organisation_id=ctx.organisation_id or 0).exists()
-    ):
+    if not _seen_by(principal, ctx, mentioning).exists():
         raise NotFound(f"No observable {pk} (or you may not know of it).")
     return observable

@@ -339,8 +339,13 @@ def sighting_record(
     country: str = "",
     note: str = "",
 ) -> Sighting:
-    """A partner (or the host) saw an observable: feedback its reporters see. An unknown value is
-    recorded when it normalises; one that does not is refused."""
+    """A partner (or the host) saw a value: feedback its reporters see. A value that normalises
+    is recorded; one that does not is refused.
+
+    What the reporter gets back is the same whether the value is in the store, visible to it or
+    not, or unknown: the sighting keeps the value, names its observable only where one exists
+    (an ingest that brings the value later links it, :func:`~accord.analysis.sightings.sightings_link`)
+    and never creates one, so no id or count moves differently."""
     require(actor, Perm.SHARING_SUBMIT)
     try:
         canonical = normalise(type, value)
@@ -358,11 +363,10 @@ def sighting_record(
         raise invalid("last_seen", "The last sighting cannot come before the first.")
     if first > now:
         raise invalid("seen_at", "A sighting cannot be in the future.")
-    observable, _ = Observable.objects.get_or_create(
-        type=canonical.type, value=canonical.value, defaults={"extra": dict(canonical.extra)}
-    )
     sighting = Sighting.objects.create(
-        observable=observable,
+        observable=Observable.objects.filter(type=canonical.type, value=canonical.value).first(),
+        type=canonical.type,
+        value=canonical.value,
         organisation=actor.organisation,
         reported_by=actor,
         first_seen=first,

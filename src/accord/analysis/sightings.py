@@ -1,21 +1,31 @@
-"""STIX ``sighting`` objects shared in submissions, turned into sightings of observables.
+"""STIX ``sighting`` objects shared in submissions, turned into sightings of observables; and
+sightings of values not yet in the store, linked to their observable when an ingest brings it.
 
 A STIX 2.1 sighting (§5.2) says that ``sighting_of_ref`` (an indicator, usually) was seen
 ``count`` times between ``first_seen`` and ``last_seen``. Accord records one sighting per
-observable the referenced object mentions, so the originator of the indicator sees the feedback
-on its observables, as it does for sightings reported through the API.
+observable of the referenced object that the sender may know of (the object is one it may view,
+and the observable is not withheld from it by a redaction), so the originator of the indicator
+sees the feedback on its observables, as it does for sightings reported through the API; and the
+sender's own sightings never show it a value it may not see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from accord.analysis.models import Sighting
-from accord.sharing.models import ObjectObservable, StixObject
+from django.db.models import OuterRef, QuerySet, Subquery
 
-__all__ = ["sightings_from_stix"]
+from accord.analysis.models import Sighting
+from accord.core.models import User
+from accord.policy.decision import Action, visible, withheld_links
+from accord.policy.principal import PrincipalContext, principal_context
+from accord.sharing.bulk import chunks
+from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+
+__all__ = ["sightings_from_stix", "sightings_link"]
 
 
 def _stamp(value: Any, default: datetime) -> datetime:
@@ -28,29 +38,43 @@ def _stamp(value: Any, default: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
+def _known_links(sender: User | None, context: PrincipalContext | None, target: str) -> QuerySet[ObjectObservable]:
+    """The links of the newest live version of ``target`` that ``sender`` may view, except the
+    withheld ones; every link for a submission without a sender (the command line's operator)."""
+    versions = StixObject.objects.filter(stix_id=target, revoked=False)
+    if sender is not None:
+        versions = visible(sender, versions, Action.VIEW, context=context)
+    newest = versions.order_by("-modified").values_list("pk", flat=True).first()
+    links = ObjectObservable.objects.filter(stix_object_id=newest if newest is not None else 0)
+    if sender is not None:
+        links = links.exclude(withheld_links(sender, context=context))
+    return links
+
+
 def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
     """Record the sightings of the given STIX sighting versions; how many were recorded."""
     made = []
-    for sighting in StixObject.objects.filter(pk__in=list(objects), type="sighting").only("pk", "body", "created"):
+    versions = list(
+        StixObject.objects.filter(pk__in=list(objects), type="sighting").only("pk", "body", "created", "submission_id")
+    )
+    submissions = Submission.objects.filter(pk__in={v.submission_id for v in versions if v.submission_id})
+    senders = {s.pk: s.submitted_by for s in submissions.select_related("submitted_by__organisation")}
+    contexts = {pk: principal_context(user) if user is not None else None for pk, user in senders.items()}
+    for sighting in versions:
         body = sighting.body if isinstance(sighting.body, dict) else {}
-        target = (
-            StixObject.objects.filter(stix_id=str(body.get("sighting_of_ref", "")), revoked=False)
-            .order_by("-modified")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if target is None:
-            continue
+        sender = senders.get(sighting.submission_id) if sighting.submission_id else None
+        context = contexts.get(sighting.submission_id) if sighting.submission_id else None
+        links = _known_links(sender, context, str(body.get("sighting_of_ref", "")))
         first = _stamp(body.get("first_seen"), sighting.created)
         last = max(_stamp(body.get("last_seen"), first), first)
         stated = body.get("count")
         count = stated if isinstance(stated, int) and stated > 0 else 1
-        for observable in ObjectObservable.objects.filter(stix_object_id=target).values_list(
-            "observable_id", flat=True
-        ):
+        for observable, kind, value in links.values_list("observable_id", "observable__type", "observable__value"):
             made.append(
                 Sighting(
                     observable_id=observable,
+                    type=kind,
+                    value=value,
                     organisation_id=organisation_id,
                     first_seen=first,
                     last_seen=last,
@@ -60,3 +84,22 @@ def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
             )
     Sighting.objects.bulk_create(made, batch_size=500)
     return len(made)
+
+
+def sightings_link(new_observables: Collection[int]) -> int:
+    """Name the observable of every sighting of a value that was not in the store when it was
+    reported and is now (an ingest just created ``new_observables``); how many were linked.
+    Sightings wait for their value only until it arrives: one indexed look-up per new
+    observable, and nothing at all when no sighting waits."""
+    waiting = Sighting.objects.filter(observable__isnull=True)
+    if not new_observables or not waiting.exists():
+        return 0
+    linked = 0
+    for part in chunks(sorted(new_observables)):
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for kind, value in Observable.objects.filter(pk__in=part).values_list("type", "value"):
+            by_type[kind].append(value)
+        for kind, values in by_type.items():
+            same = Observable.objects.filter(type=OuterRef("type"), value=OuterRef("value")).values("pk")[:1]
+            linked += waiting.filter(type=kind, value__in=values).update(observable=Subquery(same))
+    return linked

@@ -53,10 +53,11 @@ def export_queryset(
     *, principal: User, purpose: str, filters: Mapping[str, Any], context: PrincipalContext
 ) -> QuerySet[StixObject]:
     """Every object version ``principal`` may export for ``purpose`` that matches the objects-list
-    ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`). TLP:RED never leaves, not
-    even to its originator: an exported file is beyond the platform's control."""
+    ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`, which match only what the
+    principal may receive). TLP:RED never leaves, not even to its originator: an exported file is
+    beyond the platform's control."""
     allowed = visible(principal, StixObject.objects.all(), Action.EXPORT, purpose, context=context)
-    filterset = StixObjectFilter(filters, queryset=allowed)
+    filterset = StixObjectFilter(filters, queryset=allowed, principal=principal, context=context)
     if not filterset.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         name, messages = next(iter(errors.items()))

@@ -27,6 +27,7 @@ from accord.policy.agreements import agreements_where
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
+    may_name_source,
     originator_permits,
     recipient_accepts,
     redactions_for,
@@ -41,6 +42,7 @@ __all__ = [
     "Decision",
     "Rule",
     "decide",
+    "nameable_sources",
     "originator_agreements",
     "outside_audience",
     "visible",
@@ -209,6 +211,23 @@ def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -
                 observable__type__in=types,
             ) & ~Q(stix_object__organisation_id=ctx.organisation_id or 0)
     return withheld
+
+
+def nameable_sources(principal: Any, *, context: PrincipalContext | None = None) -> Q:
+    """The objects whose source the principal may learn, in SQL (a ``Q`` over ``StixObject``):
+    the predicate the readers use to name it (:func:`accord.policy.rules.may_name_source`), so
+    that nothing, a filter by organisation included, tells an object's source where it is
+    withheld. Everything for the host; an originator knows its own objects."""
+    ctx = context or principal_context(principal)
+    if ctx.is_host:
+        return Q()
+    unnamed = sorted(
+        pk for pk, a in _with_terms().items() if not may_name_source(ctx, a.organisation_id, a.current_version)
+    )
+    named = ~Q(agreement_id__in=unnamed)
+    if ctx.organisation_id is not None:
+        named |= Q(organisation_id=ctx.organisation_id)
+    return named
 
 
 def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:

@@ -1,23 +1,34 @@
-"""Filters for shared objects and observables, shared by the API, the UI and the CLI."""
+"""Filters for shared objects and observables, shared by the API, the UI, the exports and the CLI.
+
+A filter matches only what the reader may receive: a value the originator's agreement withholds
+from the reader, or a source it may not name, behaves exactly as if it were not there, so that no
+filter answers a question the object itself would not (count the matches of a guessed value, walk
+a prefix one character at a time).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
+from accord.policy.decision import nameable_sources, withheld_links
+from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import ObservableType
-from accord.sharing.models import Observable, StixObject
+from accord.sharing.models import ObjectObservable, Observable, StixObject
 
 __all__ = ["ObservableFilter", "StixObjectFilter"]
 
 
 class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
+    """The objects-list filters, for one reader: ``principal`` (or the ``request``'s user; nobody
+    without either, who is withheld everything an agreement withholds from anyone)."""
+
     type = django_filters.CharFilter()
     tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices)
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = django_filters.NumberFilter(method="by_organisation", label="Shared by this organisation (id)")
     data_category = django_filters.MultipleChoiceFilter(choices=DataCategory.choices)
     crime_type = django_filters.CharFilter(lookup_expr="iexact")
     observable = django_filters.CharFilter(method="by_value", label="Mentions exactly this value")
@@ -32,9 +43,40 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
         model = StixObject
         fields: ClassVar[list[str]] = ["type", "tlp", "organisation", "data_category", "crime_type"]
 
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[StixObject] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        principal: Any = None,
+        context: PrincipalContext | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.principal = principal if principal is not None else getattr(request, "user", None)
+        self._context = context
+
+    @property
+    def context(self) -> PrincipalContext:
+        """Who is reading (computed once, on the first filter that needs it)."""
+        if self._context is None:
+            self._context = principal_context(self.principal)
+        return self._context
+
+    def _mentioning(self, qs: QuerySet[StixObject], condition: Q) -> QuerySet[StixObject]:
+        """``qs`` (what the reader may see) narrowed to the objects that mention an observable
+        meeting ``condition`` through a link the reader may learn (not ``withheld_links``)."""
+        links = ObjectObservable.objects.filter(condition).exclude(withheld_links(self.principal, context=self.context))
+        return qs.filter(pk__in=links.values("stix_object_id"))
+
     def by_value(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
-        linked = Observable.objects.filter(value=value).values("links__stix_object")
-        return qs.filter(pk__in=linked)
+        return self._mentioning(qs, Q(observable__value=value))
+
+    def by_organisation(self, qs: QuerySet[StixObject], name: str, value: Any) -> QuerySet[StixObject]:
+        # Only among the objects whose source the reader may be told: a source withheld from it
+        # matches no filter, as it is named on no object.
+        return qs.filter(nameable_sources(self.principal, context=self.context), organisation_id=value)
 
     def by_container(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         # The container is looked up among what the asker may see (the queryset the filters
@@ -46,8 +88,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
         return qs.filter(stix_id__in=[value, *(ref for ref in refs if isinstance(ref, str))])
 
     def by_prefix(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
-        linked = Observable.objects.filter(value__startswith=value).values("links__stix_object")
-        return qs.filter(pk__in=linked)
+        return self._mentioning(qs, Q(observable__value__startswith=value))
 
 
 class ObservableFilter(django_filters.FilterSet):  # type: ignore[misc]
