@@ -359,3 +359,54 @@ def test_analysts_grade_objects_and_the_score_follows(api_for, sharers):
     assert StixObject.objects.get().reliability == "A"
     body = {"object": stix_id, "reliability": "D", "reason": "x"}
     assert api_for(kestrel).post("/api/v1/gradings/", body, format="json").status_code == 403
+
+
+def test_graphs_and_correlations_withhold_redacted_names_and_log_personal_data(api_for, partner, other_partner, people):
+    """The bank redacts personal data onward: its indicator of a mule's phone number (named
+    after it) is in Kestrel's campaign graph as an unnamed object would be, and the number is
+    no node. Reads that show a phone number, or an object of personal data whole, are logged
+    as consultations: the host's graph and correlation; Kestrel's graph names its own."""
+    make_agreement(partner)
+    make_agreement(other_partner, onward_redactions=["personal_data"])
+    banker = UserFactory(organisation=other_partner, role="partner_contributor")
+    hotline = "[x-accord-phone-number:number = '+971501239999']"
+    joined = f"{hotline} OR {domain(PHISH)}"
+    share(api_for(banker), indicator(1, joined, name="Mule hotline +971 50 123 9999", object_marking_refs=GREEN))
+    share(api_for(people["partner_contributor"]), indicator(2, joined, name="Kestrel lure", object_marking_refs=GREEN))
+    share(api_for(banker), indicator(3, domain(PHISH), object_marking_refs=GREEN))  # unnamed, for comparison
+    (campaign,) = Campaign.objects.all()
+    events = AuditEvent.objects.filter(action="personal_data.consulted")
+    url = f"{CAMPAIGNS}{campaign.pk}/graph/"
+
+    response = api_for("partner_reader").get(url)
+    assert b"+971" not in response.content and b"9999" not in response.content
+    labels = {n["stix_id"][-2:]: n["label"] for n in response.json()["nodes"] if n["kind"] == "object"}
+    assert labels == {"01": labels["03"], "02": "Kestrel lure", "03": "indicator"}
+    assert {n["label"] for n in response.json()["nodes"] if n["kind"] == "observable"} == {PHISH}
+    assert events.get().details == {  # Kestrel's own indicator of the number, read whole
+        "via": "api",
+        "purpose": "investigation",
+        "objects": [indicator(2, "")["id"]],
+        "campaign": campaign.pk,
+    }
+
+    host = api_for("analyst")
+    graph = host.get(url).json()
+    assert {n["label"] for n in graph["nodes"]} >= {"Mule hotline +971 50 123 9999", "+971501239999"}
+    phone = observable("+971501239999")
+    logged = events.latest("seq")
+    assert (logged.actor, logged.details["observables"]) == (people["analyst"], [phone.pk])
+    assert logged.details["objects"] == sorted(indicator(n, "")["id"] for n in (1, 2))
+    assert host.get(f"{CORRELATIONS}{phone.pk}/").status_code == 200
+    assert events.latest("seq").details == {
+        "via": "api",
+        "purpose": "investigation",
+        "objects": [],
+        "observables": [phone.pk],
+    }
+    before = events.count()
+    assert host.get(f"{CORRELATIONS}{observable(PHISH).pk}/").status_code == 200  # no personal data
+    assert host.get(CORRELATIONS, {"type": "domain"}).status_code == 200
+    assert events.count() == before
+    assert host.get(CORRELATIONS).status_code == 200
+    assert events.latest("seq").details["observables"] == [phone.pk]

@@ -45,6 +45,29 @@ def test_indicators_are_refanged_normalised_and_keep_their_sentence():
     assert all(p.stix["description"] for p in parsed)
 
 
+def test_each_sentence_keeps_its_own_category_and_masks_the_others():
+    """A technical indicator's sentence names no phone number, e-mail address, IBAN or wallet
+    (not even one the search does not take, at a reserved domain); a phone number's keeps the
+    personal data and masks the IBAN; an IBAN's the reverse. A hash is no IBAN."""
+    text = (
+        "Send to +971 50 123 9999, paid into GB29 NWBK 6016 1331 9268 19 or 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, "
+        "mail ops@evil-payments.example, hash AB12CD34EF56AB12CD34EF56AB12CD34 at hxxps://evil-payments[.]com/login."
+    )
+    sentences = {(m.type, m.value): m.context for p in read(text) for m in p.mentions}
+    assert sentences[("url", "https://evil-payments.com/login")] == (
+        "Send to [phone number], paid into [IBAN] or [crypto address], mail [e-mail address], "
+        "hash AB12CD34EF56AB12CD34EF56AB12CD34 at hxxps://evil-payments[.]com/login."
+    )
+    assert sentences[("phone", "+971501239999")] == (
+        "Send to +971 50 123 9999, paid into [IBAN] or [crypto address], mail ops@evil-payments.example, "
+        "hash AB12CD34EF56AB12CD34EF56AB12CD34 at hxxps://evil-payments[.]com/login."
+    )
+    assert sentences[("iban", "GB29NWBK60161331926819")] == (
+        "Send to [phone number], paid into GB29 NWBK 6016 1331 9268 19 or 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, "
+        "mail [e-mail address], hash AB12CD34EF56AB12CD34EF56AB12CD34 at hxxps://evil-payments[.]com/login."
+    )
+
+
 def test_non_utf8_is_refused():
     (error,) = read(b"caf\xe9 \xff")
     assert isinstance(error, ReadError)

@@ -319,3 +319,31 @@ def test_handling_properties_are_kept_and_personal_data_has_a_subject(api_for, s
     assert rows["01"].credibility == 2
     assert (rows["aa"].data_category, rows["aa"].subject_category, rows["aa"].nature) == ("personal_data", "other", "")
     assert (rows["bb"].subject_category, rows["bb"].nature) == ("suspect", "assessment")
+
+
+def test_an_object_takes_the_most_sensitive_category_it_holds(api_for, partner, settings, tmp_path):
+    """E-mail addresses and user accounts are personal data, however an object declares itself;
+    an object that names a phone number and an IBAN is personal data; an IBAN alone is a
+    financial identifier; a declaration raises a technical object's category."""
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    phone = "[x-accord-phone-number:number = '+971501239999']"
+    iban = "[x-accord-bank-account:iban = 'GB29NWBK60161331926819']"
+    data = bundle(
+        indicator(1, "[email-addr:value = 'ops@evil-payments.com']", x_accord_data_category="technical_indicator"),
+        indicator(2, f"{iban} OR {phone}"),
+        indicator(3, iban),
+        indicator(4, "[ipv4-addr:value = '203.0.113.7']", x_accord_data_category="incident_report"),
+        {"type": "email-addr", "id": "email-addr--00000000-0000-4000-8000-000000000005", "value": "ops@evil.com"},
+        {"type": "user-account", "id": "user-account--00000000-0000-4000-8000-000000000006", "user_id": "mule1"},
+    )
+    assert post(api_for("partner_contributor"), data).status_code == 201
+    categories = {o.stix_id[-1]: o.data_category for o in StixObject.objects.all()}
+    assert categories == {
+        "1": "personal_data",
+        "2": "personal_data",
+        "3": "financial_identifier",
+        "4": "incident_report",
+        "5": "personal_data",
+        "6": "personal_data",
+    }

@@ -157,17 +157,22 @@ def test_a_redacted_category_is_withheld_from_observables_and_patterns(api_for, 
 
 
 def test_consulting_personal_data_is_logged_and_reading_indicators_is_not(api_for, shared, people, client):
-    """Who, their organisation, when, why (purpose), how (api, web) and which objects."""
+    """Who, their organisation, when, why (purpose), how (api, web) and which objects. A read
+    that shows personal data only redacted (the bank's agreement withholds it from Kestrel)
+    shows none, and writes nothing, as a read of indicators."""
     events = AuditEvent.objects.filter(action="personal_data.consulted")
     reader = api_for("partner_reader")
     assert reader.get(OBJECTS, {"type": "indicator"}).status_code == 200
     assert reader.get(f"{OBJECTS}{indicator(1, '')['id']}/").status_code == 200
-    assert not events.exists()
-    assert reader.get(OBJECTS, {"purpose": "prevention"}).status_code == 200
-    listed = events.latest("seq")
-    assert (listed.actor, listed.organisation) == (people["partner_reader"], people["partner_reader"].organisation)
-    assert listed.details == {"via": "api", "purpose": "prevention", "objects": [PERSON["id"]]}
+    assert reader.get(OBJECTS, {"purpose": "prevention"}).json()["count"] == 3  # the person among them, redacted
     assert reader.get(f"{OBJECTS}{PERSON['id']}/").status_code == 200
+    assert not events.exists()
+    originator = api_for(shared)
+    assert originator.get(OBJECTS, {"purpose": "prevention"}).status_code == 200
+    listed = events.latest("seq")
+    assert (listed.actor, listed.organisation) == (shared, shared.organisation)
+    assert listed.details == {"via": "api", "purpose": "prevention", "objects": [PERSON["id"]]}
+    assert originator.get(f"{OBJECTS}{PERSON['id']}/").status_code == 200
     assert events.latest("seq").details == {"via": "api", "purpose": "investigation", "objects": [PERSON["id"]]}
     client.force_login(people["analyst"])
     assert client.get("/shared/", {"type": "indicator"}).status_code == 200
@@ -181,3 +186,46 @@ def test_consulting_personal_data_is_logged_and_reading_indicators_is_not(api_fo
             [PERSON["id"]],
         )
     assert events.count() == 4
+
+
+def test_free_text_of_a_redacted_object_is_withheld_as_if_absent(api_for, partner, other_partner, people, client):
+    """A person's description and custom properties may name what the agreement withholds:
+    the reader receives the same body as for a person without them; whom the data is about
+    goes with the data subject. The host reads them all."""
+    make_agreement(partner)
+    make_agreement(other_partner, onward_redactions=["personal_data"])
+    banker = UserFactory(organisation=other_partner, role="partner_contributor")
+    green = {"object_marking_refs": [TLP2_IDS["green"]], "x_accord_data_subject": "suspect"}
+    wordy = person("aa", description="Mule; calls from +971501239999.", x_mule_alias="+971501239999", **green)
+    upload = io.BytesIO(bundle(wordy, person("bb", **green)))
+    upload.name = "bank.json"
+    assert api_for(banker).post("/api/v1/submissions/", {"file": upload}, format="multipart").status_code == 201
+    response = api_for("partner_reader").get(OBJECTS)
+    assert b"971501239999" not in response.content
+    seen = {o["stix_id"][-2:]: o for o in response.json()["results"]}
+    assert {k: v for k, v in seen["aa"]["body"].items() if k != "id"} == {
+        k: v for k, v in seen["bb"]["body"].items() if k != "id"
+    }
+    assert seen["aa"]["subject_category"] == seen["aa"]["nature"] == ""
+    client.force_login(people["partner_reader"])
+    assert b"971501239999" not in client.get(f"/shared/{wordy['id']}/").content
+    host = {o["stix_id"][-2:]: o for o in api_for("analyst").get(OBJECTS).json()["results"]}
+    assert host["aa"]["body"]["x_mule_alias"] == "+971501239999" and host["aa"]["subject_category"] == "suspect"
+
+
+def test_an_object_of_personal_data_withholds_the_financial_identifiers_it_names(api_for, partner, other_partner):
+    """The bank redacts financial identifiers only: an indicator of a phone number and an IBAN
+    (personal data, the most sensitive it holds) reaches the reader without its pattern, and
+    the IBAN is no observable the reader may list."""
+    make_agreement(partner)
+    make_agreement(other_partner, onward_redactions=["financial_identifier"])
+    banker = UserFactory(organisation=other_partner, role="partner_contributor")
+    both = "[x-accord-phone-number:number = '+971501239999'] OR [x-accord-bank-account:iban = 'GB29NWBK60161331926819']"
+    upload = io.BytesIO(bundle(indicator(1, both, object_marking_refs=[TLP2_IDS["green"]])))
+    upload.name = "bank.json"
+    assert api_for(banker).post("/api/v1/submissions/", {"file": upload}, format="multipart").status_code == 201
+    reader = api_for("partner_reader")
+    for response in (reader.get(OBJECTS), reader.get(OBSERVABLES)):
+        assert response.status_code == 200 and b"GB29" not in response.content
+    assert {o["value"] for o in reader.get(OBSERVABLES).json()["results"]} == {"+971501239999"}
+    assert "GB29NWBK60161331926819" in api_for("analyst").get(OBJECTS).json()["results"][0]["body"]["pattern"]

@@ -28,11 +28,12 @@ from accord.analysis.scoring import observable_score
 from accord.analysis.selectors import trend_window
 from accord.analysis.warninglists import index
 from accord.core.api import SelectorViewSet, principal_of, validated
-from accord.core.choices import Tlp
+from accord.core.choices import Purpose, Tlp
 from accord.core.errors import Conflict, NotFound
 from accord.core.roles import Perm
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
+from accord.sharing.services import personal_data_consulted
 
 __all__ = [
     "CampaignViewSet",
@@ -134,8 +135,24 @@ class CorrelationViewSet(PrincipalContextMixin, mixins.ListModelMixin, SelectorV
         responses=CorrelationDetailSerializer,
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        detail = selectors.correlation_detail(principal=principal_of(request), observable_id=pk)
+        principal = principal_of(request)
+        detail = selectors.correlation_detail(principal=principal, observable_id=pk)
+        personal_data_consulted(
+            actor=principal, observables=[detail["observable"]], purpose=Purpose.INVESTIGATION, via="api"
+        )
         return Response(CorrelationDetailSerializer(detail).data)
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page of a list, its phone numbers and e-mail addresses logged as consulted."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and not getattr(self, "swagger_fake_view", False):
+            personal_data_consulted(
+                actor=principal_of(self.request),
+                observables=[row.observable for row in page],
+                purpose=Purpose.INVESTIGATION,
+                via="api",
+            )
+        return page
 
 
 class CampaignNoteSerializer(serializers.ModelSerializer[CampaignNote]):
@@ -227,7 +244,10 @@ class CampaignViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.Retri
     def graph(self, request: Request, pk: str) -> Response:
         """Nodes (objects and the observables joining them) and edges, as far as you may see."""
         campaign = self.get_object()
-        return Response(selectors.campaign_graph(principal=principal_of(request), campaign=campaign))
+        principal = principal_of(request)
+        graph = selectors.campaign_graph(principal=principal, campaign=campaign)
+        services.campaign_graph_consulted(actor=principal, graph=graph, via="api")
+        return Response(graph)
 
     @extend_schema(request=NoteSerializer, responses=CampaignNoteSerializer)
     @action(detail=True, methods=["post"])

@@ -21,11 +21,12 @@ from accord.analysis.enrichment import ENRICHERS
 from accord.analysis.enrichment_filters import EnricherFilter
 from accord.analysis.enrichment_services import enricher_problem, enricher_update, observable_enrich
 from accord.analysis.models import Enricher
-from accord.core.choices import Tlp
+from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
 from accord.sharing.filters import ObservableFilter
 from accord.sharing.models import Observable
+from accord.sharing.services import personal_data_consulted
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["enricher_action", "enricher_list", "observable_enrichments", "observable_list"]
@@ -41,6 +42,7 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.observable_list_for(principal=request.user).annotate(results=Count("enrichments"))
     filterset = ObservableFilter(request.GET, queryset=qs.order_by("-last_seen", "pk"))
     page, query = paginate(request, filterset.qs)
+    personal_data_consulted(actor=request.user, observables=page, purpose=Purpose.INVESTIGATION, via="web")
     return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
 
 
@@ -97,6 +99,7 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.error(request, f"{enricher.title or enricher.name} failed: {result.error}")
         if not request.htmx:
             return redirect("analysis:observable-enrichments", pk=observable.pk)
+    personal_data_consulted(actor=request.user, observables=[observable], purpose=Purpose.INVESTIGATION, via="web")
     tlp = selectors.observable_tlp(principal=request.user, observable=observable)
     context = {
         "observable": observable,

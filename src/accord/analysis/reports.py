@@ -27,7 +27,7 @@ from accord.formats.markings import TLP2_IDS
 from accord.formats.writers import stable_uuid, tlp_marking
 from accord.policy.decision import Action, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import may_name_source
+from accord.policy.rules import may_name_source, withhold
 from accord.sharing.models import StixObject
 from accord.sharing.services import host_product
 
@@ -179,9 +179,7 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         decision = decide(reader, obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
         if not decision.allowed:
             continue
-        body = dict(obj.body)
-        for name in decision.redactions:
-            body.pop(name, None)
+        body = withhold(obj.body, decision.redactions)
         terms = obj.agreement.current_version if obj.agreement else None
         if not may_name_source(ctx, obj.organisation_id, terms):
             body.pop("created_by_ref", None)

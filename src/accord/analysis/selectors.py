@@ -32,7 +32,7 @@ from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
-from accord.policy.decision import Action, visible, withheld_links
+from accord.policy.decision import Action, visible, withheld_from, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source
 from accord.policy.selectors import may_know_exists
@@ -211,7 +211,7 @@ def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> 
                 "kind": "object",
                 "stix_id": obj.stix_id,
                 "type": obj.type,
-                "label": str(obj.body.get("name") or obj.type) if isinstance(obj.body, dict) else obj.type,
+                "label": _label(ctx, obj),
                 "organisation": obj.organisation.name if may_name_source(ctx, obj.organisation_id, terms) else None,
                 "tlp": obj.tlp,
                 "created": obj.created.isoformat(),
@@ -227,6 +227,12 @@ def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> 
             nodes.append({"id": f"observable:{observable}", "kind": "observable", "type": kind, "label": value})
         edges.append({"source": f"object:{obj_pk}", "target": f"observable:{observable}"})
     return {"campaign": campaign.pk, "nodes": nodes, "edges": edges, "truncated": len(pks) >= limit}
+
+
+def _label(ctx: PrincipalContext, obj: StixObject) -> str:
+    """An object's name as the asker may read it: its type where its free text is withheld."""
+    name = obj.body.get("name") if isinstance(obj.body, dict) else None
+    return str(name) if name and "name" not in withheld_from(ctx, obj) else obj.type
 
 
 def exclusion_list_list(*, principal: User) -> QuerySet[ExclusionList]:

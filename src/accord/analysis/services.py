@@ -32,21 +32,23 @@ from accord.analysis.models import (
 from accord.analysis.reports import host_identity, new_report_id, report_check, report_sdo
 from accord.core.audit import audit_record
 from accord.core.checks import all_of, invalid, one_of, require
-from accord.core.choices import Region, ReliabilityGrade, Tlp
+from accord.core.choices import DataCategory, Purpose, Region, ReliabilityGrade, Tlp
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
 from accord.core.regions import region_for
 from accord.core.roles import Perm
+from accord.policy.rules import WITHHELD_OBSERVABLES
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.normalisers import InvalidObservable, normalise
-from accord.sharing.services import host_product_publish
+from accord.sharing.services import host_product_publish, personal_data_consulted
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
 
 __all__ = [
     "analysis_rebuild",
     "campaign_annotate",
+    "campaign_graph_consulted",
     "campaign_merge",
     "campaign_split",
     "campaign_update",
@@ -238,6 +240,25 @@ def campaign_annotate(*, actor: User | None, campaign: Campaign, text: str) -> C
     note = CampaignNote.objects.create(campaign=campaign, text=text.strip(), author=actor)
     audit_record(actor=actor, action="campaign.annotate", obj=campaign, details={"note": note.pk})
     return note
+
+
+def campaign_graph_consulted(*, actor: User, graph: dict[str, Any], via: str) -> None:
+    """Log the personal data a campaign graph (``selectors.campaign_graph``) showed ``actor``:
+    its phone numbers and e-mail addresses, and the objects of personal data it names whole
+    (:func:`accord.sharing.services.personal_data_consulted`)."""
+    personal = WITHHELD_OBSERVABLES[DataCategory.PERSONAL_DATA]
+    observables = [n for n in graph["nodes"] if n["kind"] == "observable" and n["type"] in personal]
+    objects = [int(n["id"].split(":")[1]) for n in graph["nodes"] if n["kind"] == "object"]
+    personal_data_consulted(
+        actor=actor,
+        objects=StixObject.objects.filter(pk__in=objects, data_category=DataCategory.PERSONAL_DATA).select_related(
+            "agreement__current_version"
+        ),
+        observable_ids=[int(n["id"].split(":")[1]) for n in observables],
+        purpose=Purpose.INVESTIGATION,
+        via=via,
+        campaign=graph["campaign"],
+    )
 
 
 @transaction.atomic

@@ -32,9 +32,11 @@ from accord.analysis.models import Campaign, Correlation, ExclusionList, IntelRe
 from accord.analysis.reports import report_bundle, report_check
 from accord.analysis.scoring import SIGHTING_WEIGHT, observable_score
 from accord.analysis.warninglists import index
+from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
 from accord.policy.principal import principal_context
+from accord.sharing.services import personal_data_consulted
 from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
@@ -108,6 +110,9 @@ def correlation_list(request: AuthedRequest) -> HttpResponse:
     host = principal_context(request.user).is_host
     filterset = CorrelationFilter(request.GET, queryset=selectors.correlation_list(principal=request.user))
     page, query = paginate(request, filterset.qs)
+    personal_data_consulted(
+        actor=request.user, observables=[row.observable for row in page], purpose=Purpose.INVESTIGATION, via="web"
+    )
     return render(
         request, "analysis/correlation_list.html", {"filter": filterset, "page": page, "query": query, "host": host}
     )
@@ -120,6 +125,7 @@ def correlation_detail(request: AuthedRequest, observable_id: int) -> HttpRespon
     _reader(request)
     detail = _found(lambda: selectors.correlation_detail(principal=request.user, observable_id=observable_id))
     observable = detail["observable"]
+    personal_data_consulted(actor=request.user, observables=[observable], purpose=Purpose.INVESTIGATION, via="web")
     ctx = principal_context(request.user)
     sightings = [
         (s, selectors.may_name_sighter(ctx, s))
@@ -162,6 +168,7 @@ def _campaign_forms(
         for c in selectors.campaign_list(principal=request.user).exclude(pk=campaign.pk)[:CHOICES_SHOWN]
     ]
     graph = selectors.campaign_graph(principal=request.user, campaign=campaign)
+    services.campaign_graph_consulted(actor=request.user, graph=graph, via="web")  # the split form names them
     observables = [
         (int(n["id"].split(":")[1]), f"{n['type']} {n['label']}") for n in graph["nodes"] if n["kind"] == "observable"
     ]

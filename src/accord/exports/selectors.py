@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from accord.core.choices import Tlp
+from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.models import Organisation, User
 from accord.exports.benign import known_benign
@@ -30,13 +30,14 @@ from accord.formats.writers import (
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.decision import Action, Decision, decide, visible
 from accord.policy.principal import PrincipalContext
-from accord.policy.rules import may_name_source, redactions_for, tlp_grant
+from accord.policy.rules import WITHHELD_OBSERVABLES, may_name_source, redactions_for, tlp_grant
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = ["BATCH", "PolicyExportSource", "export_queryset"]
 
 BATCH = 2000
+_PERSONAL_TYPES = frozenset(WITHHELD_OBSERVABLES[DataCategory.PERSONAL_DATA])
 
 _IEP_FIELDS = (
     ("encrypt_in_transit", "encrypt_in_transit"),
@@ -97,6 +98,9 @@ class PolicyExportSource:
         self.skipped_benign = 0
         self.objects_written = 0
         self.observables_written = 0
+        # What left with its personal data whole, for the consultation log.
+        self.personal_objects: set[str] = set()
+        self.personal_observables: set[int] = set()
 
     # -- objects ----------------------------------------------------------------------------------
 
@@ -142,6 +146,8 @@ class PolicyExportSource:
                 if body is None:
                     continue
                 self.objects_written += 1
+                if obj.data_category == DataCategory.PERSONAL_DATA:
+                    self.personal_objects.add(obj.stix_id)  # no redactions: sent whole
                 terms = obj.agreement.current_version if obj.agreement is not None else None
                 yield ExportObject(
                     body=body,
@@ -176,6 +182,8 @@ class PolicyExportSource:
                 if object_id != previous:
                     self.objects_written += 1
                     previous = object_id
+                if obj.data_category == DataCategory.PERSONAL_DATA:
+                    self.personal_objects.add(obj.stix_id)
                 self.observables_written += 1
                 yield ExportLink(
                     stix_id=obj.stix_id,
@@ -249,6 +257,8 @@ class PolicyExportSource:
             self.skipped_benign += 1
             return None
         self.observables_written += 1
+        if kind in _PERSONAL_TYPES:
+            self.personal_observables.add(observable_id)
         return ExportObservable(id=observable_id, type=kind, value=value, tlp=tlp, crime_types=tuple(sorted(crimes)))
 
     def _withheld(self, organisation_id: int, agreement_id: int | None, category: str) -> bool:

@@ -27,6 +27,7 @@ from accord.formats.writers import WRITERS, ExportMeta
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
 from accord.sharing.filters import StixObjectFilter
+from accord.sharing.services import personal_data_consulted
 
 __all__ = ["CHUNK_BYTES", "Export", "export_params", "export_start"]
 
@@ -78,7 +79,8 @@ def _buffered(chunks: Iterator[bytes], size: int = CHUNK_BYTES) -> Iterator[byte
 def _audited(
     chunks: Iterator[bytes], *, actor: User, source: selectors.PolicyExportSource, started: AuditEvent
 ) -> Iterator[bytes]:
-    """Pass the chunks on; when the last is sent (or the client goes away), record what left."""
+    """Pass the chunks on; when the last is sent (or the client goes away), record what left,
+    and the personal data that left whole as consulted (by export)."""
     complete = False
     try:
         yield from chunks
@@ -95,6 +97,15 @@ def _audited(
                 "observables": source.observables_written,
                 "left_out_as_benign": source.skipped_benign,
             },
+        )
+        personal_data_consulted(
+            actor=actor,
+            stix_ids=source.personal_objects,
+            observable_ids=source.personal_observables,
+            purpose=source.purpose,
+            via="export",
+            format=started.details["format"],
+            export_event=started.seq,
         )
 
 

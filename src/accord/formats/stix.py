@@ -22,6 +22,7 @@ from stix2patterns.pattern import ParseException, Pattern
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
 from accord.formats.markings import tlp_of_refs
 from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
+from accord.policy.rules import withhold
 
 __all__ = ["StixReader", "is_cyber_observable", "sendable"]
 
@@ -109,19 +110,32 @@ JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
 STREAM_THRESHOLD = 4 * 1024 * 1024  # a bundle loaded whole takes about seven times its size in memory
 
 
+# Properties STIX 2.1 requires that the reader does not insist on, but that a redacted object
+# must still carry to be sent as valid STIX (an incident's name, a malware analysis's product).
+_SENT_MUST_HAVE = _MUST_HAVE | {
+    "incident": ("name",),
+    "opinion": ("opinion", "object_refs"),
+    "malware-analysis": ("product",),
+}
+
+
 def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any] | None:
-    """``body`` without the properties ``redactions`` withholds, as it may be sent; ``None`` when
-    nothing worth sending is left: an object whose substance is an observable value (an
-    indicator's pattern, a cyber-observable's value: the value cannot be taken out of it), or one
-    that lost a property its type requires (an identity whose name is withheld), which would be
+    """``body`` without the properties ``redactions`` withholds (:func:`accord.policy.rules.withhold`),
+    as it may be sent; ``None`` when nothing worth sending is left: an object whose substance is
+    an observable value (an indicator's pattern, a cyber-observable's value: the value cannot be
+    taken out of it), or one that lost a property its type requires (an identity whose name is
+    withheld, a note without its content, a malware family without its name), which would be
     invalid STIX."""
     if not redactions:
         return body
     stix_type = str(body.get("type", ""))
     if stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-"):
         return None
-    kept = {name: value for name, value in body.items() if name not in redactions}
-    if any(kept.get(name) in (None, "", []) for name in _MUST_HAVE.get(stix_type, ())):
+    kept = withhold(body, redactions)
+    required = _SENT_MUST_HAVE.get(stix_type, ())
+    if stix_type == "malware" and kept.get("is_family") is True:
+        required = (*required, "name")  # STIX 2.1 §4.11: a family has a name
+    if any(kept.get(name) in (None, "", []) for name in required):
         return None
     return kept
 

@@ -1,5 +1,13 @@
 """Free text (reports, e-mails): indicators found by ``iocsearcher`` — which refangs
-``hxxp``, ``[.]`` and the like — each kept as an indicator with the sentence it came from."""
+``hxxp``, ``[.]`` and the like — each kept as an indicator with the sentence it came from.
+
+A sentence often names values of several kinds ("send to +971…, paid into GB29…"). Each
+indicator's sentence keeps the values of its own data category and masks those of every other
+sensitive one ("send to +971…, paid into [IBAN]" for the phone number; "[phone number]" and
+"[IBAN]" for a domain), so that withholding a category from a reader withholds every copy of
+its values: the sentence is stored in full only where the policy treats it as that category.
+Values that look like e-mail addresses, phone numbers or IBANs but that the search does not take
+as valid observables (a reserved domain, a wrong checksum) are masked all the same."""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from iocsearcher.searcher import Searcher
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
 from accord.formats.observables import pattern_for
+from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
 __all__ = ["TextReader"]
 
@@ -35,20 +44,67 @@ IOC_TYPES = {
 SENTENCE_END = re.compile(r"[.!?](\s|$)|\n\s*\n")
 MAX_CONTEXT = 400
 
+# What a masked value reads as in another indicator's sentence.
+MASKS = {
+    "phone": "[phone number]",
+    "email": "[e-mail address]",
+    "iban": "[IBAN]",
+    "btc": "[crypto address]",
+    "eth": "[crypto address]",
+    "xmr": "[crypto address]",
+}
+# Look-alikes of sensitive values the search may not take (defanged forms included).
+LOOKALIKES = (
+    (
+        "email",
+        re.compile(
+            r"[\w.%+-]+\s?(?:@|\[@\]|\(@\)|\[at\]|\(at\))\s?[\w-]+(?:\s?(?:\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\s?[\w-]+)+",
+            re.IGNORECASE,
+        ),
+    ),
+    ("phone", re.compile(r"\+\s?\d(?:[\s().-]?\d){6,14}")),
+    ("iban", re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b")),
+)
+
+# Where a value is in the text: start, end, observable type (``None``: a kind not taken).
+Span = tuple[int, int, str | None]
+
 
 @cache
 def _searcher() -> Searcher:
     return Searcher()
 
 
-def _sentence(text: str, offset: int) -> str:
-    """The sentence around ``offset``: from the previous sentence end to the next."""
+def _sensitive(text: str, found: list[Span]) -> list[Span]:
+    """Where the text names a sensitive value: the values the search found, and look-alikes
+    not inside a value it found (a hash is no IBAN)."""
+    spans = [span for span in found if span[2] in SENSITIVE_OBSERVABLES]
+    for kind, pattern in LOOKALIKES:
+        for match in pattern.finditer(text):
+            if not any(start <= match.start() and match.end() <= end for start, end, _ in found):
+                spans.append((match.start(), match.end(), kind))
+    return sorted(spans)
+
+
+def _sentence(text: str, offset: int, sensitive: list[Span], keep: str | None) -> str:
+    """The sentence around ``offset`` (from the previous sentence end to the next), its
+    sensitive values of any category but ``keep`` masked."""
     start = 0
     for match in SENTENCE_END.finditer(text, 0, offset):
         start = match.end()
     following = SENTENCE_END.search(text, offset)
     end = following.end() if following else len(text)
-    return " ".join(text[start:end].split())[:MAX_CONTEXT]
+    pieces: list[str] = []
+    cursor = start
+    for span_start, span_end, kind in sensitive:  # in order of where they start
+        if span_start >= end:
+            break
+        if span_end <= cursor or kind is None or SENSITIVE_OBSERVABLES[kind] == keep:
+            continue
+        pieces += [text[cursor : max(span_start, cursor)], MASKS[kind]]
+        cursor = min(span_end, end)
+    pieces.append(text[cursor:end])
+    return " ".join("".join(pieces).split())[:MAX_CONTEXT]
 
 
 @register
@@ -72,14 +128,20 @@ class TextReader(Reader):
             return
         searcher = _searcher()
         found: dict[tuple[str, str], Mention] = {}
-        matches = [(m.name, m.value, m.start_offset) for m in searcher.search_matches(text)]
-        if not any(name == "phoneNumber" for name, _, _ in matches):
-            matches += [(ioc.name, ioc.value, text.find(ioc.value)) for ioc in searcher.search_phone_numbers(text)]
-        for name, value, offset in sorted(matches, key=lambda m: m[2]):
+        matches = [(m.name, m.value, m.start_offset, m.raw_value) for m in searcher.search_matches(text)]
+        if not any(name == "phoneNumber" for name, _, _, _ in matches):
+            for ioc in searcher.search_phone_numbers(text):
+                matches.append((ioc.name, ioc.value, text.find(ioc.value), ioc.value))
+        spans: list[Span] = [
+            (offset, offset + len(raw), IOC_TYPES.get(name)) for name, _, offset, raw in matches if offset >= 0
+        ]
+        sensitive = _sensitive(text, spans)
+        for name, value, offset, _ in sorted(matches, key=lambda m: m[2]):
             kind = IOC_TYPES.get(name)
             if kind is None:
                 continue
-            mention = self.mention("text", "value", kind, value, context=_sentence(text, max(offset, 0)))
+            context = _sentence(text, max(offset, 0), sensitive, SENSITIVE_OBSERVABLES.get(kind))
+            mention = self.mention("text", "value", kind, value, context=context)
             if isinstance(mention, ReadError):
                 continue  # a candidate the text search saw but that is not a valid observable: not the author's error
             found.setdefault((mention.type, mention.value), mention)

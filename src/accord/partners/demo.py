@@ -72,13 +72,14 @@ PROFILES: dict[str, tuple[bool, list[str], dict[str, Any]]] = {
         [CA.INFORMATION_SHARING, CA.INTELLIGENCE_ANALYSIS, CA.TRAINING],
         IEP
         | {
-            "data_categories": [DC.TECHNICAL_INDICATOR, DC.MALWARE_SAMPLE, DC.INCIDENT_REPORT],
+            # The BEC sender addresses it shares are personal data: they go onward redacted.
+            "data_categories": [DC.TECHNICAL_INDICATOR, DC.MALWARE_SAMPLE, DC.INCIDENT_REPORT, DC.PERSONAL_DATA],
             "purposes": [P.INVESTIGATION, P.PREVENTION, P.RESEARCH],
             "tlp_ceiling": Tlp.AMBER,
             "default_tlp": Tlp.GREEN,
             "onward_kinds": [K.LAW_ENFORCEMENT, K.INTERNATIONAL_ORG, K.PRIVATE, K.ACADEMIA],
             "onward_regions": ALL_REGIONS,
-            "onward_redactions": [],
+            "onward_redactions": [DC.PERSONAL_DATA],
             "retention_days": 730,
         },
     ),

@@ -27,10 +27,12 @@ from accord.policy.agreements import agreements_where
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
+    held_under,
     may_name_source,
     originator_permits,
     recipient_accepts,
     redactions_for,
+    redacts,
     retention_applies,
     tlp_grant,
     tlp_refusal,
@@ -46,6 +48,7 @@ __all__ = [
     "originator_agreements",
     "outside_audience",
     "visible",
+    "withheld_from",
     "withheld_links",
 ]
 
@@ -185,29 +188,39 @@ def decide(
             return deny(Rule.RETENTION, "Its originator revoked this object.")
         if obj.expires_at is not None and obj.expires_at <= ctx.now:
             return deny(Rule.RETENTION, f"This object's retention period ended on {obj.expires_at:%Y-%m-%d}.")
-    redactions = redactions_for(terms, ctx, obj.data_category)
+    redactions = withheld_from(ctx, obj)
     reason = "Allowed by the agreements consulted."
     if redactions:
         reason += " The originator's agreement withholds some fields from you: " + ", ".join(redactions) + "."
     return Decision(True, reason, Rule.GRANTED, redactions=redactions, agreements=agreements)
 
 
+def withheld_from(ctx: PrincipalContext, obj: StixObject) -> tuple[str, ...]:
+    """The fields of ``obj`` withheld from the asker, as :func:`decide` gives them when it allows
+    the object: none for its originator; else what the originator's agreement redacts of the
+    categories the object may hold (:func:`accord.policy.rules.redactions_for`)."""
+    if ctx.organisation_id is not None and obj.organisation_id == ctx.organisation_id:
+        return ()
+    return redactions_for(_originator_terms(obj)[1], ctx, obj.data_category)
+
+
 def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -> Q:
     """The object–observable links whose observable the principal may not learn, in SQL (a
-    ``Q`` over ``ObjectObservable``): those of objects whose originator's agreement redacts the
-    object's data category from the principal (:func:`redactions_for`), for the observable
-    types of that category. Nothing for the host; an originator sees its own objects whole."""
+    ``Q`` over ``ObjectObservable``): for each data category an originator's agreement redacts
+    from the principal (:func:`accord.policy.rules.redacts`), the observables of that category's
+    types mentioned by its objects that may hold it. Nothing for the host; an originator sees
+    its own objects whole."""
     ctx = context or principal_context(principal)
     withheld = Q(pk__in=[])
     if ctx.is_host:
         return withheld
     agreements = _with_terms()
     for category, types in WITHHELD_OBSERVABLES.items():
-        redacting = sorted(pk for pk, a in agreements.items() if redactions_for(a.current_version, ctx, category))
+        redacting = sorted(pk for pk, a in agreements.items() if redacts(a.current_version, ctx, category))
         if redacting:
             withheld |= Q(
                 stix_object__agreement_id__in=redacting,
-                stix_object__data_category=category,
+                stix_object__data_category__in=list(held_under(category)),
                 observable__type__in=types,
             ) & ~Q(stix_object__organisation_id=ctx.organisation_id or 0)
     return withheld

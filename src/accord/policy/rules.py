@@ -3,34 +3,70 @@ SQL form. Every predicate answers ``(ok, reason)``; reasons speak to the person 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
 from accord.partners.models import AgreementVersion
 from accord.policy.principal import PrincipalContext
+from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
 __all__ = [
+    "FREE_TEXT_FIELDS",
+    "HANDLING_PROPERTIES",
     "REDACTED_FIELDS",
+    "SENSITIVE_CATEGORIES",
     "WITHHELD_OBSERVABLES",
+    "held_under",
+    "may_hold",
     "may_name_source",
     "originator_permits",
     "recipient_accepts",
     "redactions_for",
+    "redacts",
     "retention_applies",
     "tlp_grant",
+    "withhold",
 ]
+
+# Free text: a name, a description, a note, a comment can carry any value an object holds (the
+# free-text reader's context sentence names the phone number it found), so when an object's
+# data category is withheld, so is its free text. ``x_*`` stands for every custom property but
+# the handling ones below (see :func:`withhold`). ``labels`` stay: they are the crime-type
+# vocabulary, which every reader sees as the object's crime type anyway.
+FREE_TEXT_FIELDS: tuple[str, ...] = (
+    "name",
+    "description",
+    "aliases",
+    "content",
+    "abstract",
+    "explanation",
+    "subject",
+    "body",
+    "external_references",
+    "x_*",
+)
+
+# Custom properties that are handling conditions, not content: they travel with a redacted
+# object like its TLP (the category and crime type are columns every reader sees).
+HANDLING_PROPERTIES = frozenset({"x_accord_data_category", "x_accord_crime_type", "x_accord_credibility"})
 
 # The STIX properties withheld when an originator's agreement redacts a data category on
 # onward sharing: the data itself wherever an object carries it (an indicator's pattern names
-# the value it detects, so the pattern goes too).
+# the value it detects, so the pattern goes too), and all free text.
 REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.PERSONAL_DATA: (
-        "name",
         "contact_information",
         "email_addresses",
         "number",
         "value",
+        "display_name",
+        "user_id",
+        "account_login",
         "pattern",
         "x_accord_data_subject",
         "x_accord_personal_data",
+        *FREE_TEXT_FIELDS,
     ),
     DataCategory.FINANCIAL_IDENTIFIER: (
         "iban",
@@ -40,15 +76,35 @@ REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
         "pattern",
         "account_holder",
         "x_accord_account_holder",
+        *FREE_TEXT_FIELDS,
     ),
 }
 
-# The observable types withheld with them: no list of observables may reveal what the objects
-# themselves withhold.
+# The sensitive categories, most sensitive first. An object is recorded under the most sensitive
+# category it holds (``accord.sharing.services.category_of``), so it may hold those after it too:
+# a personal-data object may name an IBAN; a financial one holds no personal data.
+SENSITIVE_CATEGORIES: tuple[str, ...] = (DataCategory.PERSONAL_DATA, DataCategory.FINANCIAL_IDENTIFIER)
+
+# The observable types withheld with each category: no list of observables may reveal what the
+# objects themselves withhold.
 WITHHELD_OBSERVABLES: dict[str, tuple[str, ...]] = {
-    DataCategory.PERSONAL_DATA: ("phone", "email"),
-    DataCategory.FINANCIAL_IDENTIFIER: ("iban", "btc", "eth", "xmr"),
+    category: tuple(kind for kind, of in SENSITIVE_OBSERVABLES.items() if of == category)
+    for category in SENSITIVE_CATEGORIES
 }
+
+
+def may_hold(category: str) -> tuple[str, ...]:
+    """The sensitive categories an object recorded under ``category`` may hold."""
+    if category not in SENSITIVE_CATEGORIES:
+        return ()
+    return SENSITIVE_CATEGORIES[SENSITIVE_CATEGORIES.index(category) :]
+
+
+def held_under(category: str) -> tuple[str, ...]:
+    """The categories an object holding ``category`` may be recorded under (the inverse of
+    :func:`may_hold`)."""
+    return SENSITIVE_CATEGORIES[: SENSITIVE_CATEGORIES.index(category) + 1]
+
 
 _TLP_LABEL = dict(Tlp.choices)
 
@@ -154,11 +210,31 @@ def retention_applies(ctx: PrincipalContext, action: str) -> bool:
     return not (ctx.is_auditor and action == "view")
 
 
+def redacts(terms: AgreementVersion | None, ctx: PrincipalContext, category: str) -> bool:
+    """Whether the originator's agreement withholds ``category`` from this recipient (never from
+    the host, the first recipient)."""
+    return terms is not None and not ctx.is_host and category in terms.onward_redactions
+
+
 def redactions_for(terms: AgreementVersion | None, ctx: PrincipalContext, category: str) -> tuple[str, ...]:
-    """Fields withheld from a recipient other than the host when the originator's agreement says so."""
-    if terms is None or ctx.is_host or category not in terms.onward_redactions:
-        return ()
-    return REDACTED_FIELDS.get(category, ())
+    """Fields withheld from a recipient other than the host when the originator's agreement
+    says so: those of every category withheld that an object of ``category`` may hold."""
+    fields: dict[str, None] = {}
+    for held in may_hold(category):
+        if redacts(terms, ctx, held):
+            fields.update(dict.fromkeys(REDACTED_FIELDS[held]))
+    return tuple(fields)
+
+
+def withhold(body: Mapping[str, Any], redactions: Collection[str]) -> dict[str, Any]:
+    """``body`` without the properties ``redactions`` names, removed rather than blanked;
+    ``x_*`` takes every custom property but the handling ones (:data:`HANDLING_PROPERTIES`)."""
+    custom = "x_*" in redactions
+    return {
+        name: value
+        for name, value in body.items()
+        if name not in redactions and not (custom and name.startswith("x_") and name not in HANDLING_PROPERTIES)
+    }
 
 
 def may_name_source(ctx: PrincipalContext, originator_id: int, terms: AgreementVersion | None) -> bool:

@@ -16,6 +16,7 @@ from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
+from accord.policy.decision import withheld_from
 from accord.policy.principal import principal_context
 from accord.policy.rules import may_name_source
 from accord.sharing import selectors
@@ -186,6 +187,14 @@ class StixObjectSerializer(serializers.ModelSerializer[StixObject]):
     def get_body(self, obj: StixObject) -> dict[str, Any]:
         return selectors.redacted(obj, self.context["principal"], self.context["purpose"], self.context["policy"])
 
+    def to_representation(self, instance: StixObject) -> dict[str, Any]:
+        """Whom personal data is about, and whether it is fact or assessment, go with the
+        data-subject field: withheld where the originator's agreement withholds it."""
+        data: dict[str, Any] = super().to_representation(instance)
+        if "x_accord_data_subject" in withheld_from(self.context["policy"], instance):
+            data["subject_category"] = data["nature"] = ""
+        return data
+
 
 class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
     """Shared objects the policy lets you see (``?purpose=``), redacted as the agreements say."""
@@ -223,8 +232,11 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
         """Every version you may see of one object (STIX id or numeric id), newest first."""
         principal, purpose = principal_of(request), _purpose(request)
         versions = selectors.object_get(principal=principal, key=pk, purpose=purpose)
-        personal_data_consulted(actor=principal, objects=versions, purpose=purpose, via="api")
-        return Response(StixObjectSerializer(versions, many=True, context=self.get_serializer_context()).data)
+        context = self.get_serializer_context()
+        personal_data_consulted(
+            actor=principal, objects=versions, purpose=purpose, via="api", context=context["policy"]
+        )
+        return Response(StixObjectSerializer(versions, many=True, context=context).data)
 
     def paginate_queryset(self, queryset: Any) -> Any:
         """The page of a list, its personal data logged as consulted."""
@@ -269,3 +281,12 @@ class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Observable.objects.none()
         return selectors.observable_list(principal=principal_of(self.request), purpose=_purpose(self.request))
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page of a list, its phone numbers and e-mail addresses logged as consulted."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and not getattr(self, "swagger_fake_view", False):
+            personal_data_consulted(
+                actor=principal_of(self.request), observables=page, purpose=_purpose(self.request), via="api"
+            )
+        return page

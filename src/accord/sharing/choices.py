@@ -2,7 +2,16 @@
 
 from django.db import models
 
-__all__ = ["Nature", "ObservableType", "SubjectCategory", "SubmissionFormat", "SubmissionStatus"]
+from accord.core.choices import DataCategory
+
+__all__ = [
+    "SENSITIVE_OBSERVABLES",
+    "Nature",
+    "ObservableType",
+    "SubjectCategory",
+    "SubmissionFormat",
+    "SubmissionStatus",
+]
 
 
 class ObservableType(models.TextChoices):
@@ -21,6 +30,19 @@ class ObservableType(models.TextChoices):
     ETH = "eth", "Ethereum address"
     XMR = "xmr", "Monero address"
     PHONE = "phone", "Phone number"
+
+
+# The observable types whose values are not technical intelligence, with the data category the
+# value itself is. One map: ingest classifies the objects that mention them by it, the policy
+# withholds them by it, and the free-text reader masks them by it.
+SENSITIVE_OBSERVABLES: dict[str, str] = {
+    ObservableType.PHONE.value: DataCategory.PERSONAL_DATA.value,
+    ObservableType.EMAIL.value: DataCategory.PERSONAL_DATA.value,
+    ObservableType.IBAN.value: DataCategory.FINANCIAL_IDENTIFIER.value,
+    ObservableType.BTC.value: DataCategory.FINANCIAL_IDENTIFIER.value,
+    ObservableType.ETH.value: DataCategory.FINANCIAL_IDENTIFIER.value,
+    ObservableType.XMR.value: DataCategory.FINANCIAL_IDENTIFIER.value,
+}
 
 
 class SubmissionStatus(models.TextChoices):

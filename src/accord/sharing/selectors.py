@@ -12,6 +12,7 @@ from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.policy.decision import decide, visible, withheld_links
 from accord.policy.principal import PrincipalContext
+from accord.policy.rules import withhold
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
 __all__ = ["object_get", "object_list", "observable_list", "redacted", "submission_get", "submission_list"]
@@ -60,9 +61,7 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
 
 
 def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalContext | None = None) -> dict[str, Any]:
-    """The object's STIX body as the principal may receive it: redacted fields removed, not blanked."""
+    """The object's STIX body as the principal may receive it: redacted fields (free text
+    included) removed, not blanked."""
     decision = decide(principal, obj, "view", purpose, context=context)
-    body = dict(obj.body)
-    for name in decision.redactions:
-        body.pop(name, None)
-    return body
+    return withhold(obj.body, decision.redactions)

@@ -36,8 +36,11 @@ from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
+from accord.policy.decision import withheld_from
+from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy.rules import SENSITIVE_CATEGORIES, WITHHELD_OBSERVABLES
 from accord.sharing.bulk import chunks, gc_paused
-from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
+from accord.sharing.choices import SENSITIVE_OBSERVABLES, Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 from accord.sharing.listeners import notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from accord.sharing.progress import forget_progress, report_progress
@@ -60,11 +63,15 @@ __all__ = [
 MAX_ERRORS = 100
 READ_BATCH = 1000
 
-# The data category of an object, from its STIX type and what it mentions.
+# The data category of an object of a STIX type, where the type decides it. Cyber-observables
+# of people (an e-mail address, a user account, a message between people) are personal data.
 _CATEGORY_BY_TYPE = {
     "x-accord-bank-account": DataCategory.FINANCIAL_IDENTIFIER,
     "x-accord-crypto-wallet": DataCategory.FINANCIAL_IDENTIFIER,
     "x-accord-phone-number": DataCategory.PERSONAL_DATA,
+    "email-addr": DataCategory.PERSONAL_DATA,
+    "email-message": DataCategory.PERSONAL_DATA,
+    "user-account": DataCategory.PERSONAL_DATA,
     "identity": DataCategory.PERSONAL_DATA,
     "malware": DataCategory.MALWARE_SAMPLE,
     "malware-analysis": DataCategory.MALWARE_SAMPLE,
@@ -74,12 +81,6 @@ _CATEGORY_BY_TYPE = {
     "note": DataCategory.INCIDENT_REPORT,
     "opinion": DataCategory.INCIDENT_REPORT,
     "grouping": DataCategory.INCIDENT_REPORT,
-}
-_CATEGORY_BY_OBSERVABLE = {
-    "iban": DataCategory.FINANCIAL_IDENTIFIER,
-    "btc": DataCategory.FINANCIAL_IDENTIFIER,
-    "eth": DataCategory.FINANCIAL_IDENTIFIER,
-    "phone": DataCategory.PERSONAL_DATA,
 }
 
 
@@ -104,16 +105,19 @@ def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
 
 
 def category_of(parsed: ParsedObject) -> str:
-    """``x_accord_data_category`` when the object says so; else from its type and observables."""
+    """The object's data category: the most sensitive of what it holds (its type, the
+    observables it mentions, what it declares in ``x_accord_data_category``), personal data
+    before financial identifiers; else what it declares, else what its type says, else a
+    technical indicator. A declaration may raise the category, never lower it below what the
+    object holds: an indicator of an e-mail address is personal data whatever it says."""
     declared = parsed.stix.get("x_accord_data_category")
-    if isinstance(declared, str) and declared in DataCategory.values:
-        return declared
-    if parsed.stix["type"] in _CATEGORY_BY_TYPE:
-        return _CATEGORY_BY_TYPE[parsed.stix["type"]]
-    for mention in parsed.mentions:
-        if mention.type in _CATEGORY_BY_OBSERVABLE:
-            return _CATEGORY_BY_OBSERVABLE[mention.type]
-    return DataCategory.TECHNICAL_INDICATOR
+    declared = declared if isinstance(declared, str) and declared in DataCategory.values else None
+    by_type = _CATEGORY_BY_TYPE.get(parsed.stix["type"])
+    held = {declared, by_type, *(SENSITIVE_OBSERVABLES.get(mention.type) for mention in parsed.mentions)}
+    for category in SENSITIVE_CATEGORIES:
+        if category in held:
+            return category
+    return declared or by_type or DataCategory.TECHNICAL_INDICATOR
 
 
 def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
@@ -446,7 +450,7 @@ def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) ->
             "data_category",
             f"{category} is not permitted by {agreement.reference} (it covers {', '.join(categories)})",
         )
-    item.stix.setdefault("x_accord_data_category", category)
+    item.stix["x_accord_data_category"] = category  # the category of record, raised where it holds more
     return _handling_problem(item, category)
 
 
@@ -548,23 +552,37 @@ def personal_data_consulted(
     actor: User,
     objects: Iterable[StixObject] = (),
     stix_ids: Iterable[str] = (),
+    observables: Iterable[Observable] = (),
+    observable_ids: Iterable[int] = (),
     purpose: str,
     via: str,
-    **where: str,
+    context: PrincipalContext | None = None,
+    **where: Any,
 ) -> None:
     """Log that ``actor`` consulted personal data: who, their organisation, when (the event's
-    time), why (the purpose), how (``via``: web, api, taxii) and which objects. Of ``objects``,
-    only those of the personal-data category count (with ``stix_ids`` already chosen so);
-    when none does, nothing is written. Every consultation or disclosure of personal data is
-    logged (data protection for law enforcement), and only those, so reading indicators costs
-    no write."""
-    ids = sorted({*stix_ids, *(obj.stix_id for obj in objects if obj.data_category == DataCategory.PERSONAL_DATA)})
-    if not ids:
+    time), why (the purpose), how (``via``: web, api, taxii, export) and which objects and
+    observables. Of ``objects``, only those of the personal-data category shown whole count
+    (one whose fields the originator's agreement withholds from the actor showed no personal
+    data); of ``observables``, only phone numbers and e-mail addresses; ``stix_ids`` and
+    ``observable_ids`` are already chosen so. When none is left, nothing is written. Every
+    consultation or disclosure of personal data is logged (data protection for law
+    enforcement), and only those, so reading indicators costs no write."""
+    chosen = [obj for obj in objects if obj.data_category == DataCategory.PERSONAL_DATA]
+    if chosen:
+        ctx = context or principal_context(actor)
+        stix_ids = [*stix_ids, *(obj.stix_id for obj in chosen if not withheld_from(ctx, obj))]
+    ids = sorted(set(stix_ids))
+    personal = WITHHELD_OBSERVABLES[DataCategory.PERSONAL_DATA]
+    values = sorted({*observable_ids, *(observable.pk for observable in observables if observable.type in personal)})
+    if not ids and not values:
         return
+    details: dict[str, Any] = {"via": via, "purpose": purpose, "objects": ids}
+    if values:
+        details["observables"] = values
     audit_record(
         actor=actor,
         action="personal_data.consulted",
         object_type="sharing.stixobject",
         organisation=actor.organisation,
-        details={"via": via, "purpose": purpose, "objects": ids, **where},
+        details=details | where,
     )

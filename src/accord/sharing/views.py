@@ -101,7 +101,7 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
         versions = selectors.object_get(principal=request.user, key=key)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web")
     context = principal_context(request.user)
+    personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
     shown = [(v, selectors.redacted(v, request.user, "investigation", context)) for v in versions]
     return render(request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0]})

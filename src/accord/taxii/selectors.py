@@ -365,8 +365,8 @@ def objects_served(
         sent = _served_json(row[_BODY], row[_TLP], decision.redactions) if decision.allowed else None
         if sent is not None:
             objects.append(sent)
-            if row[_CATEGORY] == DataCategory.PERSONAL_DATA:
-                personal.append(row[_STIX_ID])
+            if row[_CATEGORY] == DataCategory.PERSONAL_DATA and not decision.redactions:
+                personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
     first, last = rows[0], rows[-1]
     position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
     return ServedPage(objects, *position, more, personal)
