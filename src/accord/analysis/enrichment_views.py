@@ -39,7 +39,7 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.SHARING_READ):
         raise PermissionDenied("Your role does not read shared data.")
     qs = selectors.observable_list_for(principal=request.user).annotate(results=Count("enrichments"))
-    filterset = ObservableFilter(request.GET, queryset=qs.order_by("-last_seen", "pk"))
+    filterset = ObservableFilter(request.GET, queryset=qs.order_by("-seen_last", "pk"))
     page, query = paginate(request, filterset.qs)
     return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
 
