@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accord.analysis.models import Campaign, Correlation, Sighting
 from accord.core.choices import Region
@@ -36,7 +36,8 @@ class CorrelationFilter(django_filters.FilterSet):  # type: ignore[misc]
 class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Filters over what the asker sees of each campaign (the ``seen_*`` values of
     :func:`accord.analysis.selectors.campaign_list`): a partner's region or crime type matches
-    only through the members it sees."""
+    only through the members it sees. (The methods name those annotations through ``Q``: the
+    type checker knows only the model's fields.)"""
 
     name = django_filters.CharFilter(lookup_expr="icontains")
     region = django_filters.ChoiceFilter(choices=Region.choices, method="by_region")
@@ -49,10 +50,10 @@ class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
         fields: ClassVar[list[str]] = ["name"]
 
     def by_region(self, qs: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
-        return qs.filter(seen_regions__icontains=f'"{value}"')
+        return qs.filter(Q(seen_regions__icontains=f'"{value}"'))
 
     def by_crime(self, qs: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
-        return qs.filter(seen_crime_types__icontains=value)
+        return qs.filter(Q(seen_crime_types__icontains=value))
 
 
 class SightingFilter(django_filters.FilterSet):  # type: ignore[misc]

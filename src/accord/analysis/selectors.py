@@ -17,6 +17,7 @@ from django.db.models import (
     Aggregate,
     BooleanField,
     Count,
+    Exists,
     F,
     JSONField,
     Max,
@@ -86,20 +87,30 @@ def _seen_by(
 
 
 def _known_links(
-    principal: User, ctx: PrincipalContext, seen: QuerySet[StixObject] | None = None
+    principal: User, ctx: PrincipalContext, seen: QuerySet[StixObject] | None = None, withheld: Q | None = None
 ) -> QuerySet[ObjectObservable]:
     """The object–observable links the principal may know of: those of live objects it may
-    correlate (``seen``, when the caller has it already), less the observables their
-    originators' agreements withhold from it."""
-    objects = (seen if seen is not None else _seen_by(principal, ctx)).values("pk")
-    return ObjectObservable.objects.filter(stix_object__in=objects).exclude(withheld_links(principal, context=ctx))
+    correlate, less the observables their originators' agreements withhold from it (``seen``
+    and ``withheld``, when the caller has them already).
+
+    The object is checked per link (``EXISTS`` on its key), not as ``IN`` a list of every
+    object seen: narrowed by observable, SQLite would otherwise probe the link index once for
+    each object seen."""
+    objects = seen if seen is not None else _seen_by(principal, ctx)
+    return ObjectObservable.objects.filter(Exists(objects.filter(pk=OuterRef("stix_object_id")))).exclude(
+        withheld if withheld is not None else withheld_links(principal, context=ctx)
+    )
 
 
-def _correlations_known(principal: User, ctx: PrincipalContext) -> QuerySet[Correlation]:
+def _correlations_known(
+    principal: User, ctx: PrincipalContext, known: QuerySet[ObjectObservable] | None = None
+) -> QuerySet[Correlation]:
     """A partner's correlations: observables it reported itself that an object of another
-    organisation it may see mentions (and may show it), known-benign ones aside."""
+    organisation it may see mentions (and may show it), known-benign ones aside (``known``:
+    :func:`_known_links`, when the caller has them already)."""
     own = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
-    others = _known_links(principal, ctx).exclude(stix_object__organisation_id=ctx.organisation_id or 0)
+    links = known if known is not None else _known_links(principal, ctx)
+    others = links.exclude(stix_object__organisation_id=ctx.organisation_id or 0)
     return Correlation.objects.filter(benign="", pk__in=own).filter(pk__in=others.values("observable_id"))
 
 
@@ -126,11 +137,12 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
             )
             .order_by("-organisation_count", "-object_count", "pk")
         )
-    known = _known_links(principal, ctx).filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
+    links = _known_links(principal, ctx)
+    known = links.filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
     mine = Q(stix_object__organisation_id=ctx.organisation_id or 0)
     first_added = Min("stix_object__added_at")
     return (
-        _correlations_known(principal, ctx)
+        _correlations_known(principal, ctx, links)
         .select_related("observable")
         .annotate(
             seen_organisations=Subquery(
@@ -165,16 +177,15 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         observable = Observable.objects.get(pk=int(observable_id))
     except (Observable.DoesNotExist, ValueError, TypeError):
         raise NotFound(f"No observable {observable_id}.") from None
-    mentioning = StixObject.objects.filter(links__observable=observable).filter(_live(ctx))
-    seen = list(
-        _seen_by(principal, ctx, mentioning)
-        .exclude(
-            pk__in=ObjectObservable.objects.filter(withheld_links(principal, context=ctx))
-            .filter(observable=observable)
-            .values("stix_object_id")
-        )
-        .select_related("organisation", "agreement__current_version")
+    # An object whose mention of the value its originator's agreement withholds from the asker
+    # counts nowhere here, not even among the "others": the agreement does not allow that much.
+    withheld = ObjectObservable.objects.filter(withheld_links(principal, context=ctx), observable=observable)
+    mentioning = (
+        StixObject.objects.filter(links__observable=observable)
+        .filter(_live(ctx))
+        .exclude(pk__in=withheld.values("stix_object_id"))
     )
+    seen = list(_seen_by(principal, ctx, mentioning).select_related("organisation", "agreement__current_version"))
     if not ctx.is_host and not seen:
         raise NotFound(f"No observable {observable_id} (or you may not know of it).")
     by_org: dict[int, list[StixObject]] = {}
@@ -236,7 +247,7 @@ class _DistinctValues(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-class _SortedValues(JSONField):  # type: ignore[type-arg]
+class _SortedValues(JSONField):
     """A JSON list read back sorted and without nulls (neither aggregate orders its values)."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -256,23 +267,26 @@ def campaign_members_seen(principal: User, ctx: PrincipalContext) -> QuerySet[St
     seen = _seen_by(principal, ctx)
     if ctx.is_host:
         return seen
-    links = (
-        _known_links(principal, ctx, seen)
-        .filter(observable__correlation__benign="", observable__correlation__over_correlating=False)
-        .exclude(observable_id__in=LinkCut.objects.values("observable_id"))
+    linking = Q(observable__correlation__benign="", observable__correlation__over_correlating=False) & ~Q(
+        observable_id__in=LinkCut.objects.values("observable_id")
     )
+    withheld = withheld_links(principal, context=ctx)
     shared = (
-        links.order_by()
+        _known_links(principal, ctx, seen, withheld)
+        .filter(linking)
+        .order_by()
         .values("observable_id")
-        .annotate(objects=Count("stix_object__stix_id", distinct=True))
-        .filter(objects__gte=2)
+        .annotate(mentions=Count("stix_object__stix_id", distinct=True))
+        .filter(mentions__gte=2)
         .values("observable_id")
     )
+    # the links of the objects seen to those shared values (the outer filter keeps the seen ones)
+    joining = ObjectObservable.objects.filter(observable_id__in=shared).exclude(withheld)
     bridges = CampaignBridge.objects.filter(object_a__in=seen.values("pk"), object_b__in=seen.values("pk")).exclude(
         object_a__stix_id=F("object_b__stix_id")
     )
     return seen.filter(
-        Q(pk__in=links.filter(observable_id__in=shared).values("stix_object_id"))
+        Q(pk__in=joining.values("stix_object_id"))
         | Q(pk__in=bridges.values("object_a_id"))
         | Q(pk__in=bridges.values("object_b_id"))
     )
@@ -290,28 +304,22 @@ def campaign_list(*, principal: User) -> QuerySet[Campaign]:
     first of those members was shared."""
     ctx = principal_context(principal)
     members = campaign_members_seen(principal, ctx)
-    rows = Campaign.objects.filter(members__stix_object__in=members.values("pk"))
-    counts = {
-        "seen_objects": Count("members", distinct=True),
-        "seen_organisations": Count("members__stix_object__organisation", distinct=True),
-    }
-    if ctx.is_host:
-        summary: dict[str, Any] = {
-            "seen_first": F("first_seen"),
-            "seen_last": F("last_seen"),
-            "seen_crime_types": F("crime_types"),
-            "seen_regions": F("regions"),
-            "seen_created": F("created_at"),
-        }
-    else:
-        summary = {
-            "seen_first": Min("members__stix_object__created"),
-            "seen_last": Max("members__stix_object__modified"),
-            "seen_crime_types": _DistinctValues(europol_tag_sql("members__stix_object__crime_type")),
-            "seen_regions": _DistinctValues(F("members__stix_object__organisation__region")),
-            "seen_created": Min("members__stix_object__added_at"),
-        }
-    return rows.annotate(**counts, **summary).order_by("-seen_last", "-pk")
+    host = ctx.is_host
+    return (
+        Campaign.objects.filter(members__stix_object__in=members.values("pk"))
+        .annotate(
+            seen_objects=Count("members", distinct=True),
+            seen_organisations=Count("members__stix_object__organisation", distinct=True),
+            seen_first=F("first_seen") if host else Min("members__stix_object__created"),
+            seen_last=F("last_seen") if host else Max("members__stix_object__modified"),
+            seen_crime_types=(
+                F("crime_types") if host else _DistinctValues(europol_tag_sql("members__stix_object__crime_type"))
+            ),
+            seen_regions=F("regions") if host else _DistinctValues(F("members__stix_object__organisation__region")),
+            seen_created=F("created_at") if host else Min("members__stix_object__added_at"),
+        )
+        .order_by("-seen_last", "-pk")
+    )
 
 
 def campaign_get(*, principal: User, pk: Any) -> Campaign:
@@ -428,11 +436,12 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     ):
         key = (europol_tag(row["crime_type"] or ""), row["organisation__region"] or "", f"{row['month']:%Y-%m}")
         matrix[key] = matrix.get(key, 0) + row["count"]
-    # When each campaign appeared as the asker sees it (``seen_created``): by month in Python,
-    # as the database cannot group by an aggregate.
+    # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
+    # the database cannot group by an aggregate. (Q and F name the annotation, which the type
+    # checker, knowing only the model's fields, would refuse as a keyword.)
     per_month: dict[str, int] = {}
-    appeared = campaign_list(principal=principal).filter(seen_created__gte=since, seen_created__lt=until)
-    for created in appeared.values_list("seen_created", flat=True):
+    appeared = campaign_list(principal=principal).filter(Q(seen_created__gte=since, seen_created__lt=until))
+    for created in appeared.values_list(F("seen_created"), flat=True):
         month = f"{timezone.localtime(created):%Y-%m}"
         per_month[month] = per_month.get(month, 0) + 1
     new_campaigns = [{"month": month, "count": count} for month, count in sorted(per_month.items())]

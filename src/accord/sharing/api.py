@@ -281,7 +281,7 @@ class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
 
     serializer_class = ObservableSerializer
     filterset_class = ObservableFilter
-    filter_backends: ClassVar[list[Any]] = [DjangoFilterBackend, SeenOrdering]
+    filter_backends = [DjangoFilterBackend, SeenOrdering]
     ordering_fields: ClassVar[list[str]] = ["first_seen", "last_seen", "value"]
     ordering = ["-last_seen"]
     model = Observable

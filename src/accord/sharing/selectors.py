@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.core.models import User
@@ -58,12 +58,21 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
     mentions it; for anyone else the earliest and latest arrival of the objects it may view that
     mention it, so an object it may not see never dates it."""
     ctx = principal_context(principal)
-    seen = object_list(principal=principal, purpose=purpose).values("pk")
-    links = ObjectObservable.objects.filter(stix_object__in=seen).exclude(withheld_links(principal, context=ctx))
+    objects = object_list(principal=principal, purpose=purpose)
+    withheld = withheld_links(principal, context=ctx)
+    links = ObjectObservable.objects.filter(stix_object__in=objects.values("pk")).exclude(withheld)
     rows = Observable.objects.filter(pk__in=links.values("observable_id"))
     if ctx.is_host:
         return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"))
-    mentions = links.filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
+    # Per observable, its few links, each object checked by key (``EXISTS``): an ``IN`` list of
+    # every object seen would have SQLite probe the link index once per object for each row.
+    mentions = (
+        ObjectObservable.objects.filter(observable_id=OuterRef("pk"))
+        .filter(Exists(objects.filter(pk=OuterRef("stix_object_id"))))
+        .exclude(withheld)
+        .order_by()
+        .values("observable_id")
+    )
     return rows.annotate(
         seen_first=Subquery(mentions.annotate(at=Min("stix_object__added_at")).values("at")),
         seen_last=Subquery(mentions.annotate(at=Max("stix_object__added_at")).values("at")),
