@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accord.analysis.models import Campaign, CampaignMember
+from accord.analysis.models import Campaign, CampaignMember, Correlation
 from accord.core.models import AuditEvent
 from accord.governance.models import Operation, OperationCampaign, OperationObject, OperationOutcome
 from accord.policy import Action, decide
-from accord.sharing.models import StixObject
+from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
@@ -245,10 +245,16 @@ def test_operation_list_is_filterable_and_pinned(api_for, operation, django_asse
 
 
 def campaign_of(name: str, objects: list[StixObject]) -> Campaign:
-    """A campaign holding ``objects`` (as the analysis app keeps them; the ingest-driven growth
-    and merges are in test_operation_campaigns.py)."""
+    """A campaign holding ``objects``, joined by a value they all mention (as the analysis app
+    keeps them; the ingest-driven growth and merges are in test_operation_campaigns.py)."""
     campaign = Campaign.objects.create(name=name, named=True)
     CampaignMember.objects.bulk_create(CampaignMember(stix_object=o, campaign=campaign) for o in objects)
+    joining, _ = Observable.objects.get_or_create(type="ipv4", value="194.147.78.10")
+    ObjectObservable.objects.bulk_create(ObjectObservable(stix_object=o, observable=joining) for o in objects)
+    Correlation.objects.update_or_create(
+        observable=joining,
+        defaults={"organisation_count": 1, "object_count": ObjectObservable.objects.filter(observable=joining).count()},
+    )
     return campaign
 
 

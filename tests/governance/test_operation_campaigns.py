@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember
 from accord.core.models import AuditEvent
+from accord.formats.markings import TLP2_IDS
 from accord.governance.models import OperationCampaign
 from accord.policy import Action, decide
 from accord.sharing.models import StixObject
@@ -139,7 +140,8 @@ def test_a_rebuild_that_joins_two_campaigns_keeps_the_links(api_for, setting):
 
 def test_the_operation_page_lists_and_links_campaigns(api_for, setting, people):
     operation = setting["operation"]
-    share(api_for(setting["kestrel"]), indicator(1, ip(MULE_IP)))
+    # GREEN, so that Atlas sees both objects the campaign joins (its own alone would be no campaign)
+    share(api_for(setting["kestrel"]), indicator(1, ip(MULE_IP), object_marking_refs=[TLP2_IDS["green"]]))
     share(api_for(setting["banker"]), indicator(2, ip(MULE_IP)))
     campaign = Campaign.objects.get()
     campaign.name = "Gulf mule ring"

@@ -76,13 +76,19 @@ class HostOnlyFields:
 
 
 class CorrelationSerializer(HostOnlyFields, serializers.ModelSerializer[Correlation]):
-    # totals that count objects a partner may not see
-    host_only_fields = ("organisation_count", "object_count", "over_correlating", "known_benign")
+    # totals, and when they last changed, count objects a partner may not see
+    host_only_fields = ("organisation_count", "object_count", "over_correlating", "known_benign", "updated_at")
 
     observable_id = serializers.IntegerField(source="observable.pk", read_only=True)
     type = serializers.CharField(source="observable.type", read_only=True)
     value = serializers.CharField(source="observable.value", read_only=True)
     known_benign = serializers.CharField(source="benign", read_only=True)
+    correlated_at = serializers.DateTimeField(
+        source="seen_correlated_at",
+        read_only=True,
+        allow_null=True,
+        help_text="For a partner: when it and another source it may see had both reported the value.",
+    )
 
     class Meta:
         model = Correlation
@@ -165,10 +171,21 @@ class CampaignNoteSerializer(serializers.ModelSerializer[CampaignNote]):
 
 
 class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
-    host_only_fields = ("objects_count", "observables_count", "organisations_count", "regions")
+    """A campaign as the asker sees it (:func:`accord.analysis.selectors.campaign_list`): for a
+    partner every figure comes from the members it sees; host staff also get the totals."""
+
+    host_only_fields = ("objects_count", "observables_count", "organisations_count", "regions", "updated_at")
 
     objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
     organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
+    first_seen = serializers.DateTimeField(source="seen_first", read_only=True, allow_null=True)
+    last_seen = serializers.DateTimeField(source="seen_last", read_only=True, allow_null=True)
+    crime_types = serializers.ListField(child=serializers.CharField(), source="seen_crime_types", read_only=True)
+    created_at = serializers.DateTimeField(
+        source="seen_created",
+        read_only=True,
+        help_text="For a partner: when the first object it sees of the campaign was shared.",
+    )
     notes = CampaignNoteSerializer(many=True, read_only=True)
 
     class Meta:

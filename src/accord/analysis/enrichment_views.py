@@ -10,7 +10,7 @@ import orjson
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -40,7 +40,7 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.SHARING_READ):
         raise PermissionDenied("Your role does not read shared data.")
     qs = selectors.observable_list_for(principal=request.user).annotate(results=Count("enrichments"))
-    filterset = ObservableFilter(request.GET, queryset=qs.order_by("-last_seen", "pk"))
+    filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_last").desc(), "pk"))
     page, query = paginate(request, filterset.qs)
     personal_data_consulted(actor=request.user, observables=page, purpose=Purpose.INVESTIGATION, via="web")
     return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})

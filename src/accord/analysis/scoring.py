@@ -26,10 +26,10 @@ from accord.analysis.models import Sighting
 from accord.analysis.selectors import sighting_list
 from accord.core.choices import ReliabilityGrade
 from accord.core.models import User
-from accord.policy.decision import Action, visible
+from accord.policy.decision import Action, visible, withheld_links
 from accord.policy.principal import principal_context
 from accord.policy.rules import may_name_source
-from accord.sharing.models import Observable, StixObject
+from accord.sharing.models import ObjectObservable, Observable, StixObject
 
 __all__ = ["CREDIBILITY", "RELIABILITY", "SIGHTING_WEIGHT", "Score", "observable_score"]
 
@@ -90,7 +90,11 @@ class Score:
 def observable_score(*, principal: User, observable: Observable, now: datetime | None = None) -> Score:
     """The score of ``observable`` counting only the objects and sightings the principal may see."""
     ctx = principal_context(principal, now)
-    live = StixObject.objects.filter(links__observable=observable, revoked=False)
+    # A source counts where its object mentions the value and does not withhold it from the asker.
+    withheld = ObjectObservable.objects.filter(withheld_links(principal, context=ctx), observable=observable)
+    live = StixObject.objects.filter(links__observable=observable, revoked=False).exclude(
+        pk__in=withheld.values("stix_object_id")
+    )
     seen = visible(principal, live, Action.CORRELATE, context=ctx).select_related(
         "organisation", "agreement__current_version"
     )

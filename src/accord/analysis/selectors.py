@@ -13,20 +13,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
 from accord.analysis.models import (
     Campaign,
+    CampaignBridge,
     CampaignMember,
     Correlation,
     ExclusionList,
     IntelReport,
+    LinkCut,
     ObservableSource,
     Sighting,
 )
-from accord.analysis.taxonomy import europol_tag
+from accord.analysis.taxonomy import europol_tag, europol_tag_sql
 from accord.core.checks import invalid
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
@@ -43,6 +59,7 @@ __all__ = [
     "campaign_get",
     "campaign_graph",
     "campaign_list",
+    "campaign_members_seen",
     "correlation_detail",
     "correlation_list",
     "exclusion_list_list",
@@ -69,20 +86,76 @@ def _seen_by(
     return visible(principal, base.filter(_live(ctx)), Action.CORRELATE, context=ctx)
 
 
-def correlation_list(*, principal: User) -> QuerySet[Correlation]:
-    """Observables that correlate. Host staff see them all (known-benign ones too, flagged);
-    a partner sees those it reported itself that another source's object it may see mentions."""
-    ctx = principal_context(principal)
-    rows = Correlation.objects.select_related("observable").order_by("-organisation_count", "-object_count", "pk")
-    rows = rows.filter(organisation_count__gte=2)
-    if ctx.is_host:
-        return rows
-    own = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
-    others = _seen_by(principal, ctx, StixObject.objects.exclude(organisation_id=ctx.organisation_id or 0))
-    matched = ObjectObservable.objects.filter(stix_object__in=others.values("pk")).exclude(
-        withheld_links(principal, context=ctx)
+def _known_links(
+    principal: User, ctx: PrincipalContext, seen: QuerySet[StixObject] | None = None, withheld: Q | None = None
+) -> QuerySet[ObjectObservable]:
+    """The object–observable links the principal may know of: those of live objects it may
+    correlate, less the observables their originators' agreements withhold from it (``seen``
+    and ``withheld``, when the caller has them already).
+
+    The object is checked per link (``EXISTS`` on its key), not as ``IN`` a list of every
+    object seen: narrowed by observable, SQLite would otherwise probe the link index once for
+    each object seen."""
+    objects = seen if seen is not None else _seen_by(principal, ctx)
+    return ObjectObservable.objects.filter(Exists(objects.filter(pk=OuterRef("stix_object_id")))).exclude(
+        withheld if withheld is not None else withheld_links(principal, context=ctx)
     )
-    return rows.filter(benign="", pk__in=own).filter(pk__in=matched.values("observable_id"))
+
+
+def _correlations_known(
+    principal: User, ctx: PrincipalContext, known: QuerySet[ObjectObservable] | None = None
+) -> QuerySet[Correlation]:
+    """A partner's correlations: observables it reported itself that an object of another
+    organisation it may see mentions (and may show it), known-benign ones aside (``known``:
+    :func:`_known_links`, when the caller has them already)."""
+    own = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
+    links = known if known is not None else _known_links(principal, ctx)
+    others = links.exclude(stix_object__organisation_id=ctx.organisation_id or 0)
+    return Correlation.objects.filter(benign="", pk__in=own).filter(pk__in=others.values("observable_id"))
+
+
+def correlation_list(*, principal: User) -> QuerySet[Correlation]:
+    """Observables that correlate. Host staff see them all (known-benign ones too, flagged),
+    with the stored totals; a partner sees those it reported itself that another source's
+    object it may see mentions.
+
+    Each row carries what the asker may know of it, for display, filters and order:
+    ``seen_organisations`` (organisations whose objects mentioning it the asker may see),
+    ``seen_correlated_at`` (for a partner, when it and another source it may see had both
+    reported it) and ``seen_over_correlating`` (never for a partner: the flag counts every
+    object). For host staff these are the stored totals, so no object a partner may not see
+    orders, filters or dates its rows."""
+    ctx = principal_context(principal)
+    if ctx.is_host:
+        return (
+            Correlation.objects.select_related("observable")
+            .filter(organisation_count__gte=2)
+            .annotate(
+                seen_organisations=F("organisation_count"),
+                seen_correlated_at=F("correlated_at"),
+                seen_over_correlating=F("over_correlating"),
+            )
+            .order_by("-organisation_count", "-object_count", "pk")
+        )
+    links = _known_links(principal, ctx)
+    known = links.filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
+    mine = Q(stix_object__organisation_id=ctx.organisation_id or 0)
+    first_added = Min("stix_object__added_at")
+    return (
+        _correlations_known(principal, ctx, links)
+        .select_related("observable")
+        .annotate(
+            seen_organisations=Subquery(
+                known.annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
+            ),
+            seen_correlated_at=Greatest(
+                Subquery(known.filter(mine).annotate(at=first_added).values("at")),
+                Subquery(known.exclude(mine).annotate(at=first_added).values("at")),
+            ),
+            seen_over_correlating=Value(False, output_field=BooleanField()),
+        )
+        .order_by("-seen_organisations", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -104,16 +177,15 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         observable = Observable.objects.get(pk=int(observable_id))
     except (Observable.DoesNotExist, ValueError, TypeError):
         raise NotFound(f"No observable {observable_id} (or you may not know of it).") from None
-    mentioning = StixObject.objects.filter(links__observable=observable).filter(_live(ctx))
-    seen = list(
-        _seen_by(principal, ctx, mentioning)
-        .exclude(
-            pk__in=ObjectObservable.objects.filter(withheld_links(principal, context=ctx))
-            .filter(observable=observable)
-            .values("stix_object_id")
-        )
-        .select_related("organisation", "agreement__current_version")
+    # An object whose mention of the value its originator's agreement withholds from the asker
+    # counts nowhere here, not even among the "others": the agreement does not allow that much.
+    withheld = ObjectObservable.objects.filter(withheld_links(principal, context=ctx), observable=observable)
+    mentioning = (
+        StixObject.objects.filter(links__observable=observable)
+        .filter(_live(ctx))
+        .exclude(pk__in=withheld.values("stix_object_id"))
     )
+    seen = list(_seen_by(principal, ctx, mentioning).select_related("organisation", "agreement__current_version"))
     if not ctx.is_host and not seen:
         raise NotFound(f"No observable {observable_id} (or you may not know of it).")
     by_org: dict[int, list[StixObject]] = {}
@@ -144,32 +216,109 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         )
         others = {obj.organisation_id for obj in hidden if may_know_exists(ctx, obj)}
     sources.sort(key=lambda s: (not s.own, s.organisation is None, s.organisation or ""))
+    members = CampaignMember.objects.filter(stix_object_id__in=seen_pks)
+    if not ctx.is_host:
+        members = members.filter(stix_object__in=campaign_members_seen(principal, ctx).values("pk"))
     return {
         "observable": observable,
+        # when it was first and last reported, as far as the asker may see
+        "first_seen": observable.first_seen if ctx.is_host else min((o.added_at for o in seen), default=None),
+        "last_seen": observable.last_seen if ctx.is_host else max((o.added_at for o in seen), default=None),
         "correlates": len(by_org) + len(others) >= 2 and not (correlation and correlation.benign),
         "known_benign": correlation.benign if correlation else "",
         "over_correlating": bool(correlation and correlation.over_correlating),
         "sources": sources,
         "other_sources": len(others),
-        "campaigns": sorted(
-            set(CampaignMember.objects.filter(stix_object_id__in=seen_pks).values_list("campaign_id", flat=True))
-        ),
+        "campaigns": sorted(set(members.values_list("campaign_id", flat=True))),
     }
 
 
+class _DistinctValues(Aggregate):
+    """The distinct non-null values of an expression, sorted, as a list (a JSON aggregate:
+    ``JSON_GROUP_ARRAY`` on SQLite, ``JSONB_AGG`` on PostgreSQL)."""
+
+    function = "JSON_GROUP_ARRAY"
+    allow_distinct = True
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, distinct=True, output_field=_SortedValues())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+class _SortedValues(JSONField):
+    """A JSON list read back sorted and without nulls (neither aggregate orders its values)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        found = super().from_db_value(value, expression, connection)
+        return sorted({item for item in found or [] if item is not None})
+
+
+def campaign_members_seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
+    """The campaign members through which the principal sees campaigns.
+
+    Host staff: every member they may correlate. A partner: each member it may see that is
+    joined to another one it may see (a different STIX object) by an observable that links and
+    that it may learn, or by an analyst's bridge between two it sees. A member it sees only
+    because an object it may not see joins it to the rest is not shown in the campaign: without
+    that object it would be in no campaign, or in another one, and the partner must not be able
+    to tell the difference."""
+    seen = _seen_by(principal, ctx)
+    if ctx.is_host:
+        return seen
+    linking = Q(observable__correlation__benign="", observable__correlation__over_correlating=False) & ~Q(
+        observable_id__in=LinkCut.objects.values("observable_id")
+    )
+    withheld = withheld_links(principal, context=ctx)
+    shared = (
+        _known_links(principal, ctx, seen, withheld)
+        .filter(linking)
+        .order_by()
+        .values("observable_id")
+        .annotate(mentions=Count("stix_object__stix_id", distinct=True))
+        .filter(mentions__gte=2)
+        .values("observable_id")
+    )
+    # the links of the objects seen to those shared values (the outer filter keeps the seen ones)
+    joining = ObjectObservable.objects.filter(observable_id__in=shared).exclude(withheld)
+    bridges = CampaignBridge.objects.filter(object_a__in=seen.values("pk"), object_b__in=seen.values("pk")).exclude(
+        object_a__stix_id=F("object_b__stix_id")
+    )
+    return seen.filter(
+        Q(pk__in=joining.values("stix_object_id"))
+        | Q(pk__in=bridges.values("object_a_id"))
+        | Q(pk__in=bridges.values("object_b_id"))
+    )
+
+
 def campaign_list(*, principal: User) -> QuerySet[Campaign]:
-    """Campaigns with at least one member the principal may see, annotated with what it sees of
-    them (``seen_objects``, ``seen_organisations``)."""
+    """Campaigns the principal sees members of (:func:`campaign_members_seen`), each with what
+    it sees of it: ``seen_objects``, ``seen_organisations``, ``seen_first`` and ``seen_last``
+    (the STIX created and modified times of the members), ``seen_crime_types``
+    (europol-incident tags), ``seen_regions`` and ``seen_created``.
+
+    Host staff read the stored summary of the whole campaign (refreshed whenever its members
+    change). For a partner each figure is computed, in the same query, from the members it
+    sees, so an object it may not see changes none of them; ``seen_created`` is then when the
+    first of those members was shared."""
     ctx = principal_context(principal)
-    seen = _seen_by(principal, ctx).values("pk")
-    condition = Q(members__stix_object__in=seen)
+    members = campaign_members_seen(principal, ctx)
+    host = ctx.is_host
     return (
-        Campaign.objects.annotate(
-            seen_objects=Count("members", filter=condition, distinct=True),
-            seen_organisations=Count("members__stix_object__organisation", filter=condition, distinct=True),
+        Campaign.objects.filter(members__stix_object__in=members.values("pk"))
+        .annotate(
+            seen_objects=Count("members", distinct=True),
+            seen_organisations=Count("members__stix_object__organisation", distinct=True),
+            seen_first=F("first_seen") if host else Min("members__stix_object__created"),
+            seen_last=F("last_seen") if host else Max("members__stix_object__modified"),
+            seen_crime_types=(
+                F("crime_types") if host else _DistinctValues(europol_tag_sql("members__stix_object__crime_type"))
+            ),
+            seen_regions=F("regions") if host else _DistinctValues(F("members__stix_object__organisation__region")),
+            seen_created=F("created_at") if host else Min("members__stix_object__added_at"),
         )
-        .filter(seen_objects__gt=0)
-        .order_by("-last_seen", "-pk")
+        .order_by("-seen_last", "-pk")
     )
 
 
@@ -182,12 +331,14 @@ def campaign_get(*, principal: User, pk: Any) -> Campaign:
 
 
 def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> dict[str, Any]:
-    """The campaign as a graph of the members the principal may see and the observables that join
-    two or more of them (known-benign and withheld ones left out), for the UI's graph view."""
+    """The campaign as a graph of the members the principal sees (:func:`campaign_members_seen`)
+    and the observables that join two or more of them (known-benign and withheld ones left
+    out), for the UI's graph view."""
     ctx = principal_context(principal)
     members = CampaignMember.objects.filter(campaign=campaign).values("stix_object_id")
     objects = list(
-        _seen_by(principal, ctx, StixObject.objects.filter(pk__in=members))
+        campaign_members_seen(principal, ctx)
+        .filter(pk__in=members)
         .select_related("organisation", "agreement__current_version")
         .order_by("pk")[:limit]
     )
@@ -291,16 +442,15 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     ):
         key = (europol_tag(row["crime_type"] or ""), row["organisation__region"] or "", f"{row['month']:%Y-%m}")
         matrix[key] = matrix.get(key, 0) + row["count"]
-    campaigns = Campaign.objects.filter(
-        pk__in=campaign_list(principal=principal).values("pk"), created_at__gte=since, created_at__lt=until
-    )
-    new_campaigns = [
-        {"month": f"{row['month']:%Y-%m}", "count": row["count"]}
-        for row in campaigns.annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(count=Count("pk"))
-        .order_by("month")
-    ]
+    # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
+    # the database cannot group by an aggregate. (Q and F name the annotation, which the type
+    # checker, knowing only the model's fields, would refuse as a keyword.)
+    per_month: dict[str, int] = {}
+    appeared = campaign_list(principal=principal).filter(Q(seen_created__gte=since, seen_created__lt=until))
+    for created in appeared.values_list(F("seen_created"), flat=True):
+        month = f"{timezone.localtime(created):%Y-%m}"
+        per_month[month] = per_month.get(month, 0) + 1
+    new_campaigns = [{"month": month, "count": count} for month, count in sorted(per_month.items())]
     top = [
         {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
         | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
@@ -326,7 +476,9 @@ def contributions(
 ) -> list[dict[str, Any]]:
     """Per partner: objects shared, correlations its data enabled (observables it reported that
     another organisation reported too, known-benign ones aside), sightings reported, and the
-    contribution score ``objects + 5 × correlations + 2 × sightings``."""
+    contribution score ``objects + 5 × correlations + 2 × sightings``. A partner's own row
+    counts only the correlations it may know of (those of its correlation list), so an object it
+    may not see never raises its score."""
     ctx = context or principal_context(principal)
     organisations = Organisation.objects.filter(is_host=False).order_by("name")
     if not ctx.is_host:
@@ -338,13 +490,16 @@ def contributions(
         .annotate(n=Count("pk"))
         .values_list("organisation_id", "n")
     )
-    correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
-    enabled = dict(
-        ObservableSource.objects.filter(organisation_id__in=list(names), observable_id__in=correlating)
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
-        .values_list("organisation_id", "n")
-    )
+    if ctx.is_host:
+        correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
+        enabled = dict(
+            ObservableSource.objects.filter(organisation_id__in=list(names), observable_id__in=correlating)
+            .values("organisation_id")
+            .annotate(n=Count("pk"))
+            .values_list("organisation_id", "n")
+        )
+    else:  # only the correlations it may know of: another organisation's object it may see
+        enabled = {pk: _correlations_known(principal, ctx).count() for pk in names}
     sighted = dict(
         Sighting.objects.filter(organisation_id__in=list(names), created_at__gte=since, created_at__lt=until)
         .values("organisation_id")
@@ -397,7 +552,8 @@ def trend_window(since: str | None, until: str | None) -> tuple[datetime, dateti
 
 
 def observable_for_score(*, principal: User, pk: Any) -> Observable:
-    """An observable the principal may know of (host staff any; others through an object they see)."""
+    """An observable the principal may know of (host staff any; others through an object they see
+    that does not withhold it from them)."""
     ctx = principal_context(principal)
     try:
         observable = Observable.objects.get(pk=int(pk))
@@ -407,7 +563,6 @@ def observable_for_score(*, principal: User, pk: Any) -> Observable:
         return observable
     # Not through the asker's own sightings: a sighting of a value says nothing of whether it is
     # in the store, and must open nothing that tells.
-    mentioning = StixObject.objects.filter(links__observable=observable)
-    if not _seen_by(principal, ctx, mentioning).exists():
+    if not _known_links(principal, ctx).filter(observable=observable).exists():
         raise NotFound(f"No observable {pk} (or you may not know of it).")
     return observable

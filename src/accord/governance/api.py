@@ -779,6 +779,9 @@ class LinkedCampaignSerializer(serializers.ModelSerializer[Campaign]):
 
     objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
     organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
+    first_seen = serializers.DateTimeField(source="seen_first", read_only=True, allow_null=True)
+    last_seen = serializers.DateTimeField(source="seen_last", read_only=True, allow_null=True)
+    crime_types = serializers.ListField(child=serializers.CharField(), source="seen_crime_types", read_only=True)
 
     class Meta:
         model = Campaign

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,7 +28,7 @@ from accord.sharing.models import Observable, StixObject, Submission
 from accord.sharing.progress import progress_of
 from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
 
-__all__ = ["ObservableViewSet", "StixObjectViewSet", "SubmissionViewSet"]
+__all__ = ["ObservableViewSet", "SeenOrdering", "StixObjectViewSet", "SubmissionViewSet"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -262,10 +264,28 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
 
 
 class ObservableSerializer(serializers.ModelSerializer[Observable]):
+    first_seen = serializers.DateTimeField(
+        source="seen_first", read_only=True, help_text="When an object you may see first mentioned it."
+    )
+    last_seen = serializers.DateTimeField(
+        source="seen_last", read_only=True, help_text="When an object you may see last mentioned it."
+    )
+
     class Meta:
         model = Observable
         fields: ClassVar[list[str]] = ["id", "type", "value", "extra", "first_seen", "last_seen"]
         read_only_fields = fields
+
+
+class SeenOrdering(OrderingFilter):
+    """``?ordering=first_seen`` / ``last_seen`` order by the dates as the asker may know them
+    (the ``seen_*`` values of :func:`accord.sharing.selectors.observable_list`)."""
+
+    names: ClassVar[dict[str, str]] = {"first_seen": "seen_first", "last_seen": "seen_last"}
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> list[str]:
+        terms = super().get_ordering(request, queryset, view) or []
+        return [("-" if t.startswith("-") else "") + self.names.get(t.lstrip("-"), t.lstrip("-")) for t in terms]
 
 
 class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
@@ -273,6 +293,7 @@ class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
 
     serializer_class = ObservableSerializer
     filterset_class = ObservableFilter
+    filter_backends = [DjangoFilterBackend, SeenOrdering]
     ordering_fields: ClassVar[list[str]] = ["first_seen", "last_seen", "value"]
     ordering = ["-last_seen"]
     model = Observable

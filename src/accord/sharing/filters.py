@@ -95,8 +95,9 @@ class ObservableFilter(django_filters.FilterSet):  # type: ignore[misc]
     type = django_filters.MultipleChoiceFilter(choices=ObservableType.choices)
     value = django_filters.CharFilter()
     value_prefix = django_filters.CharFilter(field_name="value", lookup_expr="startswith")
-    first_seen_after = django_filters.IsoDateTimeFilter(field_name="first_seen", lookup_expr="gte")
-    last_seen_before = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="lt")
+    # the dates as the asker may know them (see ``sharing.selectors.observable_list``)
+    first_seen_after = django_filters.IsoDateTimeFilter(field_name="seen_first", lookup_expr="gte")
+    last_seen_before = django_filters.IsoDateTimeFilter(field_name="seen_last", lookup_expr="lt")
 
     class Meta:
         model = Observable

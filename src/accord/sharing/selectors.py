@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.policy.decision import decide, visible, withheld_links
-from accord.policy.principal import PrincipalContext
+from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import withhold
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
@@ -54,10 +54,32 @@ def object_get(*, principal: User, key: str, purpose: str = "investigation") -> 
 
 def observable_list(*, principal: User, purpose: str = "investigation") -> QuerySet[Observable]:
     """Observables mentioned by at least one object the principal may view, except those the
-    originators' agreements withhold from the principal (redacted data categories)."""
-    seen = object_list(principal=principal, purpose=purpose).values("pk")
-    links = ObjectObservable.objects.filter(stix_object__in=seen).exclude(withheld_links(principal))
-    return Observable.objects.filter(pk__in=links.values("observable_id"))
+    originators' agreements withhold from the principal (redacted data categories).
+
+    Each carries when it was first and last reported as the principal may know it
+    (``seen_first``, ``seen_last``): for host staff the stored dates, moved by every ingest that
+    mentions it; for anyone else the earliest and latest arrival of the objects it may view that
+    mention it, so an object it may not see never dates it."""
+    ctx = principal_context(principal)
+    objects = object_list(principal=principal, purpose=purpose)
+    withheld = withheld_links(principal, context=ctx)
+    links = ObjectObservable.objects.filter(stix_object__in=objects.values("pk")).exclude(withheld)
+    rows = Observable.objects.filter(pk__in=links.values("observable_id"))
+    if ctx.is_host:
+        return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"))
+    # Per observable, its few links, each object checked by key (``EXISTS``): an ``IN`` list of
+    # every object seen would have SQLite probe the link index once per object for each row.
+    mentions = (
+        ObjectObservable.objects.filter(observable_id=OuterRef("pk"))
+        .filter(Exists(objects.filter(pk=OuterRef("stix_object_id"))))
+        .exclude(withheld)
+        .order_by()
+        .values("observable_id")
+    )
+    return rows.annotate(
+        seen_first=Subquery(mentions.annotate(at=Min("stix_object__added_at")).values("at")),
+        seen_last=Subquery(mentions.annotate(at=Max("stix_object__added_at")).values("at")),
+    )
 
 
 def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalContext | None = None) -> dict[str, Any]:
