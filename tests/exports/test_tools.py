@@ -91,7 +91,7 @@ def test_accords_own_observables_are_declared_new_sco_types(api_for, shared):
 # -- Suricata and RPZ ---------------------------------------------------------------------------------
 
 ODD = [
-    indicator(40, "[url:value = 'http://Mixed-Case.phish-kit-host.net:8080/Path%20x?q=A%22b']", object_marking_refs=GREEN),
+    indicator(40, "[url:value = 'http://Mixed-Case.phish-kit-host.net:8080/P%20x?q=A%22b']", object_marking_refs=GREEN),
     indicator(41, "[url:value = 'https://xn--bcher-kva.de/a|b;c']", object_marking_refs=GREEN),
     indicator(42, "[domain-name:value = 'bücher.de']", object_marking_refs=GREEN),
     indicator(43, "[ipv4-addr:value = '91.215.85.77']", object_marking_refs=GREEN, labels=['a "b"; c']),

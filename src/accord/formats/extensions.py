@@ -150,8 +150,6 @@ def definitions(creator: str) -> list[dict[str, Any]]:
     for sco_type, ext_id in NEW_SCO_EXTENSIONS.items():
         name, description, schema = _SCO_SCHEMAS[sco_type]
         found.append(
-            _definition(
-                ext_id, creator, f"{name} ({sco_type})", description, schema, extension_types=["new-sco"]
-            )
+            _definition(ext_id, creator, f"{name} ({sco_type})", description, schema, extension_types=["new-sco"])
         )
     return found
