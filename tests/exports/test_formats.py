@@ -154,7 +154,7 @@ def test_suricata_rule_shapes(api_for, shared):
     ) in text
     assert "alert tls any any -> any any" in text and "tls.sni; dotprefix;" in text
     assert "alert ip any any <> 2a0e:1c80:7::1f any" in text
-    assert 'http.host; content:"login-bank-verify.info"; nocase; bsize:22;' in text
+    assert 'http.host; content:"login-bank-verify.info"; bsize:22;' in text
 
 
 def test_rpz_zone_is_valid_with_soa_and_ns(api_for, shared):

@@ -20,8 +20,10 @@ from django.core.management.base import CommandError
 from accord.core.models import AuditEvent
 from accord.feeds.models import Feed
 from accord.feeds.services import feed_add, feed_pull, feeds_pull_due
+from accord.formats.markings import TLP1_IDS, TLP2_IDS
 from accord.sharing.models import Observable, StixObject, Submission
 from tests.factories import make_agreement
+from tests.stix_samples import indicator
 
 EVENT = orjson.loads((Path(__file__).parents[1] / "data" / "misp_event.json").read_bytes())
 
@@ -32,6 +34,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.credentials: tuple[str, str] | None = None
+        self.media_type: str | None = None  # a Content-Type to send (TAXII needs its own)
         self.requests: list[str] = []
         server = self
 
@@ -44,7 +47,7 @@ class FeedServer:
                         self.send_response(401)
                         self.end_headers()
                         return
-                body = server.files.get(self.path)
+                body = server.files.get(self.path, server.files.get(self.path.split("?", 1)[0]))
                 if body is None:
                     self.send_response(404)
                     self.end_headers()
@@ -57,6 +60,8 @@ class FeedServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("ETag", etag)
+                if server.media_type:
+                    self.send_header("Content-Type", server.media_type)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -345,3 +350,31 @@ def test_a_taxii_feed_that_answers_wrongly_is_an_error_not_a_crash(server, sourc
     result = feed_pull(actor=None, feed=feed)
     assert words in result.error, result.error
     assert Feed.objects.get().cursor == "" and Submission.objects.count() == 0
+
+
+def test_a_taxii_feed_never_stores_tlp_red_that_a_server_sent_by_mistake(server, source, partner):
+    """RED never travels between platforms: a TAXII server that sends it anyway (TLP 2.0 or 1.0)
+    leaves nothing of it here, no object and no observable; the rest is stored as usual."""
+    server.media_type = "application/taxii+json;version=2.1"
+    root = "/taxii2/api/collections/abc/"
+    server.files[root] = orjson.dumps({"id": "abc", "title": "Hub", "can_read": True, "can_write": False})
+    green = indicator(1, "[ipv4-addr:value = '198.51.100.1']", object_marking_refs=[TLP2_IDS["green"]])
+    red = indicator(2, "[ipv4-addr:value = '198.51.100.2']", object_marking_refs=[TLP2_IDS["red"]])
+    tlp1_red = next(ref for ref, label in TLP1_IDS.items() if label == "red")
+    red_tlp1 = indicator(3, "[ipv4-addr:value = '198.51.100.3']", object_marking_refs=[tlp1_red])
+    server.files[root + "objects/"] = orjson.dumps({"more": False, "objects": [red, green, red_tlp1]})
+    feed = feed_add(
+        actor=None, name="hub", kind="taxii", url=f"{server.url}/taxii2/api/", collection="abc", organisation=partner
+    )
+    result = feed_pull(actor=None, feed=feed)
+    assert result.ok, result.error
+    assert (result.objects, result.left_out_red) == (1, 2)
+    assert list(StixObject.objects.values_list("stix_id", "tlp")) == [(green["id"], "green")]
+    assert set(Observable.objects.values_list("value", flat=True)) == {"198.51.100.1"}
+    pulled = AuditEvent.objects.get(action="feed.pull")
+    assert pulled.details["left_out_red"] == 2
+    out = StringIO()
+    server.files[root + "objects/"] = orjson.dumps({"more": False, "objects": [red]})
+    call_command("feeds", "pull", "hub", stdout=out, stderr=StringIO())
+    assert "1 object(s) marked TLP:RED were left out" in out.getvalue()
+    assert StixObject.objects.count() == 1

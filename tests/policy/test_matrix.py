@@ -172,6 +172,8 @@ def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purp
     role, state, kind, terms, targeted = principal
     tlp, category, variant, object_state, object_targeted = obj
     host = role in HOST_ROLES
+    if tlp == "red" and action == "export":  # RED never leaves the platform, not even to its originator
+        return False
     if host and variant in HOST_VARIANTS:  # rule 0: the host originated it
         return True
     public = tlp == "clear"

@@ -45,6 +45,11 @@ class ExportView(APIView):
             OpenApiParameter(
                 "observable_type", str, many=True, enum=ObservableType.values, description="Blocklist: exactly one."
             ),
+            OpenApiParameter(
+                "show_suppressed",
+                bool,
+                description="Detection formats: list in the header the values left out as known-benign.",
+            ),
             OpenApiParameter("type", str, description="STIX type of the objects."),
             OpenApiParameter("tlp", str, many=True, enum=Tlp.values),
             OpenApiParameter("organisation", int),

@@ -1,8 +1,8 @@
 """Reads for exports: what a principal may export, through the policy's ``export`` action, in
 batches so that memory stays flat however many objects match.
 
-The objects are filtered in SQL (``accord.policy.visible`` with the ``export`` action, the
-objects-list filters, never TLP:RED) and read in keyset batches of ``BATCH`` by primary key;
+The objects are filtered in SQL (``accord.policy.visible`` with the ``export`` action, which
+never lets TLP:RED out, and the objects-list filters) and read in keyset batches of ``BATCH`` by primary key;
 each object is also decided on its own (``accord.policy.decide``), which gives its redactions.
 Distinct observables are read with one ordered query streamed by ``.iterator()``.
 """
@@ -26,6 +26,7 @@ from accord.formats.writers import (
     ExportObject,
     ExportObservable,
     Handling,
+    Suppressed,
 )
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.decision import Action, Decision, decide, visible
@@ -55,8 +56,8 @@ def export_queryset(
 ) -> QuerySet[StixObject]:
     """Every object version ``principal`` may export for ``purpose`` that matches the objects-list
     ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`, which match only what the
-    principal may receive). TLP:RED never leaves, not even to its originator: an exported file is
-    beyond the platform's control."""
+    principal may receive). TLP:RED never leaves, not even to its originator: the policy's
+    ``export`` action refuses it to everyone (:func:`accord.policy.rules.kept_on_platform`)."""
     allowed = visible(principal, StixObject.objects.all(), Action.EXPORT, purpose, context=context)
     filterset = StixObjectFilter(filters, queryset=allowed, principal=principal, context=context)
     if not filterset.is_valid():
@@ -64,11 +65,16 @@ def export_queryset(
         name, messages = next(iter(errors.items()))
         raise ValidationFailed(f"{name}: {' '.join(messages)}", details=errors)
     queryset: QuerySet[StixObject] = filterset.qs
-    return queryset.exclude(tlp=Tlp.RED).order_by()
+    return queryset.order_by()
 
 
 def _iso(moment: Any) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if moment is not None else None
+
+
+def _observable(current: tuple[int, str, str], tlp: str, crimes: set[str]) -> ExportObservable:
+    observable_id, kind, value = current
+    return ExportObservable(id=observable_id, type=kind, value=value, tlp=tlp, crime_types=tuple(sorted(crimes)))
 
 
 class PolicyExportSource:
@@ -95,6 +101,7 @@ class PolicyExportSource:
         self._agreements: dict[int, Agreement] = {}
         self._organisations: dict[int, Organisation] = {}
         self._handling: dict[int, Handling | None] = {}
+        self._suppressed: dict[frozenset[str], list[Suppressed]] = {}
         self.skipped_benign = 0
         self.objects_written = 0
         self.observables_written = 0
@@ -204,7 +211,33 @@ class PolicyExportSource:
     def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]:
         """Each distinct observable mentioned by an exported object that is not redacted for the
         recipient, with the most restrictive TLP among those objects. ``detection`` leaves out
-        what :func:`accord.exports.benign.known_benign` says is benign."""
+        what :func:`accord.exports.benign.known_benign` says is benign (:meth:`suppressed`)."""
+        left_out = {found.id for found in self.suppressed(types)} if detection else set()
+        for found in self._distinct(types):
+            if found.id in left_out:
+                continue
+            self.observables_written += 1
+            if found.type in _PERSONAL_TYPES:
+                self.personal_observables.add(found.id)
+            yield found
+
+    def suppressed(self, types: Collection[str]) -> list[Suppressed]:
+        """The values a detection export of ``types`` leaves out as known-benign, each with the
+        reason (a warning list's name): only values the recipient would otherwise receive.
+        Found by a first pass over the observables, so that a file's header can say how many
+        (and, asked to, which) before its first rule; memory holds only these."""
+        key = frozenset(types)
+        if key not in self._suppressed:
+            found = []
+            for observable in self._distinct(types):
+                reason = known_benign(observable.type, observable.value)
+                if reason:
+                    found.append(Suppressed(observable.id, observable.type, observable.value, reason))
+            self._suppressed[key] = found
+            self.skipped_benign = len(found)
+        return self._suppressed[key]
+
+    def _distinct(self, types: Collection[str]) -> Iterator[ExportObservable]:
         wanted = self.observable_types & set(types)
         if not wanted:
             return
@@ -235,9 +268,7 @@ class PolicyExportSource:
                 continue
             if current is None or observable_id != current[0]:
                 if current is not None and tlp is not None:
-                    found = self._observable(current, tlp, crimes, detection)
-                    if found is not None:
-                        yield found
+                    yield _observable(current, tlp, crimes)
                 current, tlp, crimes = (observable_id, kind, value), None, set()
             if self._withheld(organisation_id, agreement_id, category):
                 continue
@@ -245,21 +276,7 @@ class PolicyExportSource:
             if crime:
                 crimes.add(crime)
         if current is not None and tlp is not None:
-            found = self._observable(current, tlp, crimes, detection)
-            if found is not None:
-                yield found
-
-    def _observable(
-        self, current: tuple[int, str, str], tlp: str, crimes: set[str], detection: bool
-    ) -> ExportObservable | None:
-        observable_id, kind, value = current
-        if detection and known_benign(kind, value):
-            self.skipped_benign += 1
-            return None
-        self.observables_written += 1
-        if kind in _PERSONAL_TYPES:
-            self.personal_observables.add(observable_id)
-        return ExportObservable(id=observable_id, type=kind, value=value, tlp=tlp, crime_types=tuple(sorted(crimes)))
+            yield _observable(current, tlp, crimes)
 
     def _withheld(self, organisation_id: int, agreement_id: int | None, category: str) -> bool:
         """Whether the originator's agreement redacts this category for the recipient: the

@@ -32,7 +32,8 @@ from accord.sharing.services import personal_data_consulted
 __all__ = ["CHUNK_BYTES", "Export", "export_params", "export_start"]
 
 CHUNK_BYTES = 64 * 1024
-OPTIONS = ("purpose", "observable_type")
+OPTIONS = ("purpose", "observable_type", "show_suppressed")
+_YES, _NO = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Export:
 
 
 def export_params() -> list[str]:
-    """Every query parameter an export takes: the objects-list filters, ``purpose`` and
-    ``observable_type``."""
+    """Every query parameter an export takes: the objects-list filters, ``purpose``,
+    ``observable_type`` and ``show_suppressed``."""
     return [*StixObjectFilter.base_filters, *OPTIONS]
 
 
@@ -60,6 +61,14 @@ def _query(params: Mapping[str, Any]) -> QueryDict:
         values = value if isinstance(value, list | tuple) else [value]
         query.setlist(key, [str(v) for v in values if v not in (None, "")])
     return query
+
+
+def _flag(query: QueryDict, name: str) -> bool:
+    """A yes/no parameter: ``true``/``1``/``yes``/``on`` or ``false``/``0``/``no``/``off``."""
+    value = (query.get(name) or "").strip().lower()
+    if value not in (*_YES, *_NO):
+        raise invalid(name, f"'{value}' is not true or false.")
+    return value in _YES
 
 
 def _buffered(chunks: Iterator[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -142,6 +151,11 @@ def export_start(*, actor: User, format: str, params: Mapping[str, Any]) -> Expo
         )
     if format == "blocklist" and len(types) != 1:
         raise invalid("observable_type", "a blocklist is of one observable type: name exactly one, e.g. ipv4.")
+    show_suppressed = _flag(query, "show_suppressed")
+    if show_suppressed and not writer_class.detection:
+        raise invalid(
+            "show_suppressed", f"the {format} export leaves nothing out as known-benign: it has nothing to show."
+        )
     filters = {name: values for name, values in query.lists() if name not in OPTIONS and any(values)}
     context = principal_context(actor)
     queryset = selectors.export_queryset(principal=actor, purpose=purpose, filters=query, context=context)
@@ -166,6 +180,7 @@ def export_start(*, actor: User, format: str, params: Mapping[str, Any]) -> Expo
         recipient=f"{actor.get_username()} ({actor.organisation.name})",
         purpose=purpose,
         filters={name: ",".join(values) for name, values in filters.items()},
+        show_suppressed=show_suppressed,
     )
     source = selectors.PolicyExportSource(
         principal=actor, purpose=purpose, queryset=queryset, context=context, meta=meta, observable_types=types or None

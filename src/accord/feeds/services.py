@@ -1,8 +1,9 @@
 """Every change to feeds: adding, changing, removing them, and pulling them into submissions.
 
 A pull submits each piece a source yields through the same ingest as any submission (all or
-nothing, under the feed organisation's agreement, objects keeping their own markings) and
-moves the feed's cursor only past pieces that were stored. Any failure is recorded on the feed
+nothing, under the feed organisation's agreement, objects keeping their own markings; objects
+marked TLP:RED that a TAXII server sent are never taken: :class:`~accord.feeds.sources.TaxiiSource`)
+and moves the feed's cursor only past pieces that were stored. Any failure is recorded on the feed
 and in the audit chain; the feed stays at its last good state and the next pull starts there.
 """
 
@@ -28,7 +29,7 @@ from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.feeds.models import Feed, FeedKind
-from accord.feeds.sources import SOURCES, FeedError, csv_mapping_problem
+from accord.feeds.sources import SOURCES, FeedError, Source, csv_mapping_problem
 from accord.partners.models import Agreement
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.services import submission_create, submission_process
@@ -183,11 +184,19 @@ class PullResult:
     submissions: list[int] = field(default_factory=list)
     objects: int = 0
     new: int = 0
+    left_out_red: int = 0  # objects marked TLP:RED the source sent: never stored
     error: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.error
+
+    @property
+    def left_out_note(self) -> str:
+        """What the people pulling are told of RED objects the source sent ("" when none)."""
+        if not self.left_out_red:
+            return ""
+        return f" {self.left_out_red} object(s) marked TLP:RED were left out: RED never travels between platforms."
 
 
 def _claim(feed: Feed, now: datetime) -> bool:
@@ -204,6 +213,7 @@ def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], No
         raise Conflict(f"Feed {feed.name} is being pulled already; try again when that pull is over.")
     result = PullResult(feed.name)
     report = on_progress or (lambda message: None)
+    source: Source | None = None
     try:
         source = SOURCES[feed.kind](
             url=feed.url,
@@ -241,6 +251,7 @@ def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], No
     except (FeedError, ApplicationError) as exc:
         result.error = exc.message if isinstance(exc, ApplicationError) else str(exc)
     finally:
+        result.left_out_red = source.left_out_red if source is not None else 0
         done = {"pulling_since": None, "last_pull_at": now, "last_error": result.error}
         if result.ok:
             done["last_success_at"] = now
@@ -252,7 +263,12 @@ def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], No
         action="feed.pull" if result.ok else "feed.pull_failed",
         obj=feed,
         organisation=feed.organisation,
-        details={"submissions": result.submissions, "objects": result.objects, "error": result.error},
+        details={
+            "submissions": result.submissions,
+            "objects": result.objects,
+            "left_out_red": result.left_out_red,
+            "error": result.error,
+        },
     )
     return result
 

@@ -23,7 +23,9 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
 
+from accord.core.choices import Tlp
 from accord.feeds.models import FeedKind
+from accord.formats.markings import tlp_of_refs
 
 __all__ = ["SOURCES", "FeedError", "Piece", "Source", "csv_mapping_problem"]
 
@@ -78,6 +80,7 @@ class Source(ABC):
         self.mapping = mapping
         self.limit = limit
         self.credentials = _Credentials(username, token)
+        self.left_out_red = 0  # objects marked TLP:RED the source sent and were not taken
         self.session = requests.Session()
         self.session.auth = self.credentials
 
@@ -115,8 +118,20 @@ def _join(base: str, name: str) -> str:
     return f"{base.rstrip('/')}/{name}"
 
 
+def _red(obj: Any) -> bool:
+    """Whether a STIX object is marked TLP:RED (2.0 or 1.0)."""
+    refs = obj.get("object_marking_refs") if isinstance(obj, dict) else None
+    if not isinstance(refs, list):
+        return False
+    return tlp_of_refs([ref for ref in refs if isinstance(ref, str)]) == Tlp.RED
+
+
 class TaxiiSource(Source):
-    """A TAXII 2.1 collection, through the OASIS ``taxii2-client``, incremental by ``added_after``."""
+    """A TAXII 2.1 collection, through the OASIS ``taxii2-client``, incremental by ``added_after``.
+
+    Objects marked TLP:RED are left out (counted in :attr:`Source.left_out_red`): RED is for the
+    people a platform names on it and never travels between platforms; a server that sends it
+    sends it by mistake, and it is not stored here."""
 
     kind = FeedKind.TAXII
 
@@ -129,6 +144,9 @@ class TaxiiSource(Source):
         try:
             for envelope in as_pages(collection.get_objects, per_request=PAGE, added_after=cursor or None):
                 for obj in envelope.get("objects", []):
+                    if _red(obj):
+                        self.left_out_red += 1
+                        continue
                     data = orjson.dumps(obj)
                     size += len(data) + 1
                     if size > self.limit:

@@ -51,7 +51,9 @@ def feed_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             result = feed_pull(actor=request.user, feed=feed)
             if result.ok:
                 messages.success(
-                    request, f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects."
+                    request,
+                    f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects."
+                    + result.left_out_note,
                 )
             else:
                 messages.error(request, f"{feed.name} failed and kept its last good state: {result.error}")

@@ -16,7 +16,7 @@ from accord.formats.markings import tlp_label
 from accord.formats.observables import pattern_for
 from accord.sharing.choices import ObservableType
 
-__all__ = ["CsvReader"]
+__all__ = ["FORMULA_STARTS", "CsvReader", "csv_value"]
 
 REQUIRED_COLUMNS = ("type", "value")
 OPTIONAL_COLUMNS = ("tlp", "first_seen", "last_seen", "description", "crime_type")
@@ -32,6 +32,18 @@ ALIASES = {
     "ethereum": "eth",
     "phone-number": "phone",
 }
+
+
+# How a cell a spreadsheet would take for a formula starts (OWASP, "CSV Injection"). Accord's CSV
+# export writes such a cell after an apostrophe, which spreadsheets read as "text follows"
+# (accord.formats.writers.csv_cell), and this reader removes it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_value(cell: str) -> str:
+    """A cell as its writer meant it: the apostrophe a CSV export puts before ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return, so that spreadsheets take the cell for text, is removed."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _stamp(value: str) -> datetime | None:
@@ -84,7 +96,8 @@ class CsvReader(Reader):
             for number, row in enumerate(rows, start=2):
                 if not any(cell.strip() for cell in row):
                     continue
-                yield self._row(f"line {number}", dict(zip(header, (cell.strip() for cell in row), strict=False)), now)
+                cells = (csv_value(cell.strip()) for cell in row)
+                yield self._row(f"line {number}", dict(zip(header, cells, strict=False)), now)
         except UnicodeDecodeError as exc:
             yield ReadError(f"line {rows.line_num + 1}", "encoding", f"not UTF-8 text: {exc}")
         except csv.Error as exc:

@@ -1,7 +1,8 @@
 """Detection exports: Suricata and Snort rules, a DNS RPZ zone, plain blocklists.
 
 Each writes distinct observables (never the same value twice), leaves out known-benign values
-(the source consults :func:`accord.exports.benign.known_benign`), and carries the TLP of the
+(the source consults :func:`accord.exports.benign.known_benign`) and says in its header how many
+(and which, when asked: ``show_suppressed``), and carries the TLP of the
 most restrictive object that mentions a value. Rule ids are stable: ``sid`` is derived from the
 observable's id, so a value keeps its sid from one export to the next (suppressions and
 thresholds keep working).
@@ -19,7 +20,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from accord.core.choices import Tlp
-from accord.formats.writers import ExportMeta, ExportObservable, ExportSource, Writer, register_writer
+from accord.formats.writers import (
+    ExportMeta,
+    ExportObservable,
+    ExportSource,
+    Suppressed,
+    Writer,
+    register_writer,
+)
 
 __all__ = ["BlocklistWriter", "RpzWriter", "SnortWriter", "SuricataWriter", "rpz_ip_owner", "rule_content"]
 
@@ -58,7 +66,13 @@ def _sid(observable: ExportObservable, slot: int) -> int:
     return sid
 
 
-def _header(meta: ExportMeta, comment: str = "#") -> Iterator[bytes]:
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _header(meta: ExportMeta, suppressed: list[Suppressed], comment: str = "#") -> Iterator[bytes]:
+    """The comment lines a detection file starts with: who, when, the TLP rule, the filters, and
+    how many values were left out as known-benign (each with its reason when the export was
+    asked to show them)."""
     lines = [
         f"Accord export for {meta.recipient}, purpose {meta.purpose}, {meta.stamp}",
         f"Source: {meta.host}. Each entry carries the TLP of the most restrictive object naming it;",
@@ -66,8 +80,19 @@ def _header(meta: ExportMeta, comment: str = "#") -> Iterator[bytes]:
     ]
     if meta.filters:
         lines.append("Filters: " + ", ".join(f"{k}={v}" for k, v in sorted(meta.filters.items())))
+    count = f"{len(suppressed)} value" + ("" if len(suppressed) == 1 else "s")
+    if not suppressed:
+        lines.append("Left out as known-benign (warning lists): 0 values.")
+    elif meta.show_suppressed:
+        lines.append(f"Left out as known-benign (warning lists): {count}:")
+        lines.extend(f"  {item.type} {item.value} -- {item.reason}" for item in suppressed)
+    else:
+        lines.append(
+            f"Left out as known-benign (warning lists): {count} "
+            "(show_suppressed=true, or accord export --show-suppressed, lists them)."
+        )
     for line in lines:
-        yield f"{comment} {line}\n".encode()
+        yield f"{comment} {_UNPRINTABLE.sub('?', line)}\n".encode()
 
 
 def _dns_labels(domain: str) -> str:
@@ -88,7 +113,7 @@ class RuleWriter(Writer):
     product: ClassVar[str]
 
     def write(self, source: ExportSource) -> Iterator[bytes]:
-        yield from _header(source.meta)
+        yield from _header(source.meta, source.suppressed(self.observable_types))
         for observable in source.observables(self.observable_types, detection=True):
             for rule in self.rules(observable):
                 yield rule.encode() + b"\n"
@@ -135,7 +160,8 @@ class RuleWriter(Writer):
 @register_writer
 class SuricataWriter(RuleWriter):
     """Suricata 6/7 rules: ``dns.query`` and ``tls.sni`` match the domain and its subdomains
-    (``dotprefix``), ``http.host`` + ``http.uri`` the URL."""
+    (``dotprefix``), ``http.host`` (lower case, its normalised form) + ``http.uri`` the URL.
+    Checked by ``suricata -T`` in the tests."""
 
     format = "suricata"
     label = "Suricata rules"
@@ -156,7 +182,8 @@ class SuricataWriter(RuleWriter):
             "URL",
             0,
             "flow:established,to_server;",
-            f'http.host; content:"{rule_content(host)}"; nocase; bsize:{len(host.encode())};',
+            # Suricata 7 normalises http.host to lower case and refuses ``nocase`` on it.
+            f'http.host; content:"{rule_content(host.lower())}"; bsize:{len(host.encode())};',
             f'http.uri; content:"{rule_content(uri)}"; startswith;',
         )
 
@@ -231,7 +258,7 @@ class RpzWriter(Writer):
 
     def write(self, source: ExportSource) -> Iterator[bytes]:
         meta = source.meta
-        yield from _header(meta, comment=";")
+        yield from _header(meta, source.suppressed(self.observable_types), comment=";")
         serial = int(meta.generated_at.timestamp()) & 0xFFFFFFFF
         yield b"$TTL 300\n"
         yield f"@ IN SOA localhost. hostmaster.localhost. {serial} 3600 600 604800 300\n".encode()
@@ -255,6 +282,6 @@ class BlocklistWriter(Writer):
     detection = True
 
     def write(self, source: ExportSource) -> Iterator[bytes]:
-        yield from _header(source.meta)
+        yield from _header(source.meta, source.suppressed(self.observable_types))
         for observable in source.observables(self.observable_types, detection=True):
             yield observable.value.encode() + b"\n"

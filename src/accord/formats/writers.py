@@ -22,6 +22,8 @@ import orjson
 from pymisp import MISPObject
 
 from accord.core.choices import Tlp
+from accord.formats.csvfile import FORMULA_STARTS
+from accord.formats.extensions import HANDLING_EXTENSION, declare, definitions
 from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS, TLP_BY_MARKING
 from accord.sharing.choices import ObservableType
 
@@ -37,15 +39,13 @@ __all__ = [
     "Handling",
     "MispWriter",
     "StixWriter",
+    "Suppressed",
     "Writer",
+    "csv_cell",
     "register_writer",
     "tlp_marking",
 ]
 
-# Accord's STIX 2.1 extension carrying handling conditions: on marking definitions (one per
-# source agreement: its FIRST IEP 2.0 policy and local terms) and on each object (purpose,
-# data category, retention, grading). A fixed id, so consumers can recognise it.
-HANDLING_EXTENSION = "extension-definition--3c9e6a02-6a0e-5d6a-9a4e-61c8a7e1d0b1"
 _NAMESPACE = uuid.UUID("0b1d3f5a-7c9e-4f2b-8d4c-6a8e0c2e4f60")
 _TLP2_CREATED = "2022-10-01T00:00:00.000Z"
 _TLP_NAMES = dict(Tlp.choices)
@@ -115,14 +115,26 @@ class ExportObservable:
 
 
 @dataclass(frozen=True)
+class Suppressed:
+    """A value a detection export left out as known-benign, and why (a warning list's name)."""
+
+    id: int
+    type: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ExportMeta:
-    """Who exported what, when: written into file headers and descriptions."""
+    """Who exported what, when: written into file headers and descriptions. ``show_suppressed``
+    asks a detection export to list in its header the values it left out as known-benign."""
 
     generated_at: datetime
     host: str
     recipient: str
     purpose: str
     filters: dict[str, Any] = field(default_factory=dict)
+    show_suppressed: bool = False
 
     @property
     def stamp(self) -> str:
@@ -139,6 +151,8 @@ class ExportSource(Protocol):
     def links(self, types: Collection[str]) -> Iterator[ExportLink]: ...
 
     def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]: ...
+
+    def suppressed(self, types: Collection[str]) -> list[Suppressed]: ...
 
 
 class Writer(ABC):
@@ -187,7 +201,9 @@ def _dumps(value: Any) -> bytes:
 @register_writer
 class StixWriter(Writer):
     """A STIX 2.1 bundle: each object with its TLP 2.0 marking, its source's handling conditions
-    as a marking definition, and its own conditions in Accord's property extension."""
+    as a marking definition, and its own conditions in Accord's property extension; the
+    definitions of Accord's extensions come first, and each object names those it uses
+    (:mod:`accord.formats.extensions`)."""
 
     format = "stix"
     label = "STIX 2.1 bundle"
@@ -211,7 +227,8 @@ class StixWriter(Writer):
                 "description": "The hosting organisation of this Accord platform, which made this export.",
             }
         )
-        yield b"," + _dumps(self._extension_definition(host_identity))
+        for definition in definitions(host_identity):
+            yield b"," + _dumps(definition)
         markings: set[str] = set()
         handling_refs: dict[str, str] = {}
         for item in source.objects():
@@ -242,34 +259,8 @@ class StixWriter(Writer):
             extensions = dict(body.get("extensions") or {})
             extensions[HANDLING_EXTENSION] = {"extension_type": "property-extension", **item.conditions}
             body["extensions"] = extensions
+        declare(body)
         return body
-
-    @staticmethod
-    def _extension_definition(host_identity: str) -> dict[str, Any]:
-        return {
-            "type": "extension-definition",
-            "spec_version": "2.1",
-            "id": HANDLING_EXTENSION,
-            "created_by_ref": host_identity,
-            "created": "2026-01-01T00:00:00.000Z",
-            "modified": "2026-01-01T00:00:00.000Z",
-            "name": "Accord handling conditions",
-            "description": (
-                "Handling conditions that travel with shared data. On a marking definition: the "
-                "FIRST IEP 2.0 policy of the source's agreement (iep: encrypt_in_transit, "
-                "permitted_actions, affected_party_notifications, tlp, provider_attribution, "
-                "unmodified_resale, start_date, end_date) and its local terms (encrypt_at_rest, "
-                "obfuscate_affected_parties, purposes, retention_days, pap). On an object: purpose, "
-                "data_category, retain_until, source_reliability, information_credibility, "
-                "data_subject and nature (personal data)."
-            ),
-            "schema": (
-                "Plain text: see the description. Values follow FIRST IEP 2.0 and the EU Directive "
-                "2016/680 vocabularies documented in Accord's docs/exports.md."
-            ),
-            "version": "1.0.0",
-            "extension_types": ["property-extension"],
-        }
 
     @staticmethod
     def _handling_marking(ref: str, handling: Handling, host_identity: str) -> dict[str, Any]:
@@ -401,10 +392,17 @@ CSV_COLUMNS = (
 )
 
 
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet evaluates: an apostrophe before a leading ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return (a phone number ``+44…`` is written ``'+44…``)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @register_writer
 class CsvWriter(Writer):
     """One row per observable of each exported object. Its first columns (``type,value,tlp``)
-    are those Accord's CSV reader takes, so the file can be shared on."""
+    are those Accord's CSV reader takes, so the file can be shared on. Cells a spreadsheet
+    would evaluate as a formula are neutralised (:func:`csv_cell`)."""
 
     format = "csv"
     label = "CSV"
@@ -419,12 +417,12 @@ class CsvWriter(Writer):
             out.writerow(
                 (
                     link.observable_type,
-                    link.value,
+                    csv_cell(link.value),
                     link.tlp,
                     link.stix_id,
                     link.stix_type,
                     link.data_category,
-                    link.crime_type,
+                    csv_cell(link.crime_type),
                     link.purpose,
                     _iso(link.added_at),
                     _iso(link.expires_at) or "",

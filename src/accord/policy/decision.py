@@ -2,7 +2,8 @@
 
 Rules, in order (the design's "policy decision"):
 
-0. the originator always sees its own objects;
+0. the originator always sees its own objects (on the platform: TLP:RED leaves it by no
+   ``export``, not even to its originator, see :func:`accord.policy.rules.kept_on_platform`);
 1. the recipient's organisation is active and holds an active data-sharing agreement whose
    window covers now (staff of the hosting organisation are exempt; TLP:CLEAR needs nothing);
 2. a product of the host addressed to named organisations (a disseminated intelligence report)
@@ -28,6 +29,7 @@ from accord.policy.principal import ConsultedAgreement, PrincipalContext, consul
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
     held_under,
+    kept_on_platform,
     may_name_source,
     originator_permits,
     recipient_accepts,
@@ -150,6 +152,8 @@ def decide(
     """May ``principal`` perform ``action`` on ``obj`` for ``purpose``? With the reason."""
     _check(action, purpose)
     ctx = context or principal_context(principal)
+    if obj.tlp in kept_on_platform(action):  # before rule 0: not even its originator takes it out
+        return Decision(False, tlp_refusal(ctx, obj.tlp, action), Rule.TLP, agreements=ctx.consulted)
     if ctx.organisation_id is not None and obj.organisation_id == ctx.organisation_id:
         return Decision(True, "Your organisation shared this object.", Rule.ORIGINATOR)
     has_agreement, terms = _originator_terms(obj)
@@ -303,4 +307,7 @@ def visible(
     allowed = rule1 & audience_q & tlp_q & rule3 & rule4
     if ctx.organisation_id is not None:
         allowed |= Q(organisation_id=ctx.organisation_id)
+    kept = kept_on_platform(action)
+    if kept:  # whoever asks, the originator included
+        allowed &= ~Q(tlp__in=sorted(kept))
     return qs.filter(allowed)

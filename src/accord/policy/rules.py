@@ -18,6 +18,7 @@ __all__ = [
     "SENSITIVE_CATEGORIES",
     "WITHHELD_OBSERVABLES",
     "held_under",
+    "kept_on_platform",
     "may_hold",
     "may_name_source",
     "originator_permits",
@@ -123,12 +124,19 @@ class TlpGrant:
         self.red_if_named = red_if_named
 
 
+def kept_on_platform(action: str) -> frozenset[str]:
+    """The TLP labels that never leave the platform by ``action``, whoever asks, the originator
+    included: TLP:RED is for the eyes of the people it names, and an exported file or an object
+    served over TAXII is beyond the platform's control."""
+    return frozenset({Tlp.RED}) if action == "export" else frozenset()
+
+
 def tlp_grant(ctx: PrincipalContext, action: str) -> TlpGrant:
     if ctx.is_anonymous:
         return TlpGrant({Tlp.CLEAR}, amber_if_addressed=False, red_if_named=False)
     if action == "share_onward":  # beyond the recipient: only the community-wide labels
         return TlpGrant({Tlp.CLEAR, Tlp.GREEN}, amber_if_addressed=False, red_if_named=False)
-    red = action != "export"  # RED is for the eyes of named people, never for exports
+    red = Tlp.RED not in kept_on_platform(action)
     if ctx.is_host:
         return TlpGrant({Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT}, amber_if_addressed=False, red_if_named=red)
     if ctx.organisation_kind == OrganisationKind.LAW_ENFORCEMENT:
@@ -142,7 +150,10 @@ def tlp_refusal(ctx: PrincipalContext, tlp: str, action: str) -> str:
         return f"This object is {label}: it may not be shared onward beyond its recipients."
     if tlp == Tlp.RED:
         if action == "export":
-            return "This object is TLP:RED: it is for named people only and is never exported."
+            return (
+                "This object is TLP:RED: it is for the people it names only and never leaves the platform "
+                "(no export, no TAXII), not even to its originator."
+            )
         return "This object is TLP:RED: only the people it names may see it, and you are not one of them."
     if tlp == Tlp.AMBER_STRICT:
         return "This object is TLP:AMBER+STRICT: only the hosting organisation and its originator may see it."

@@ -36,6 +36,7 @@ from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
+from accord.formats.extensions import declare
 from accord.formats.markings import TLP2_IDS
 from accord.formats.stix import sendable
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
@@ -373,22 +374,26 @@ def objects_served(
 
 
 def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | None:
-    """A stored body as served: ``redactions`` removed (not blanked) and the TLP 2.0 marking in
-    ``object_marking_refs``; the stored text itself when that changes nothing; ``None`` when
-    redaction leaves nothing worth sending (:func:`accord.formats.stix.sendable`, as exports)."""
+    """A stored body as served: ``redactions`` removed (not blanked), the TLP 2.0 marking in
+    ``object_marking_refs`` and the Accord extensions it uses named in ``extensions``
+    (:func:`accord.formats.extensions.declare`, so that standard tools take it); the stored text
+    itself when that changes nothing; ``None`` when redaction leaves nothing worth sending
+    (:func:`accord.formats.stix.sendable`, as exports)."""
     stored: dict[str, Any] = orjson.loads(text)
     marking = TLP2_IDS[tlp]
     refs = stored.get("object_marking_refs")
-    if not redactions and isinstance(refs, list) and marking in refs:
-        return text.encode()
     body = sendable(stored, redactions)
     if body is None:
         return None
+    changed = bool(redactions)
     if not isinstance(refs, list):
         body["object_marking_refs"] = [marking]
+        changed = True
     elif marking not in refs:
         body["object_marking_refs"] = [*refs, marking]
-    return orjson.dumps(body)
+        changed = True
+    changed = declare(body) or changed
+    return orjson.dumps(body) if changed else text.encode()
 
 
 def status_get(*, principal: User, status_id: str) -> Status:

@@ -28,6 +28,7 @@ FILTER_OPTIONS = {
     "contents_of": "contents_of",
     "purpose": "purpose",
     "observable_type": "observable_type",
+    "show_suppressed": "show_suppressed",
 }
 
 
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         parser.add_argument("--purpose", help="investigation (default), prevention, research or training.")
         parser.add_argument(
             "--observable-type", action="append", dest="observable_type", help="Only these (repeat); blocklist: one."
+        )
+        parser.add_argument(
+            "--show-suppressed",
+            action="store_true",
+            dest="show_suppressed",
+            help="Detection formats: list in the file's header the values left out as known-benign, with why.",
         )
         parser.add_argument("--type", help="STIX type of the objects, e.g. indicator.")
         parser.add_argument("--tlp", action="append", help="Only these TLP labels (repeat).")

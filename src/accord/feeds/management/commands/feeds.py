@@ -107,7 +107,7 @@ class Command(BaseCommand):
             if result.ok:
                 self.stdout.write(
                     f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects "
-                    f"({result.new} new); cursor {feed.cursor or '(start)'}."
+                    f"({result.new} new); cursor {feed.cursor or '(start)'}.{result.left_out_note}"
                 )
             else:
                 failed.append(feed.name)
