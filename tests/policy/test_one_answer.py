@@ -182,8 +182,9 @@ def test_the_cli_exports_the_contents_of_a_hidden_report_as_of_a_missing_one(wor
 def test_a_report_the_readers_agreement_no_longer_covers_answers_as_a_missing_one(
     api_for, partner, other_partner, people, settings, tmp_path
 ):
-    """A report disseminated to Atlas whose agreement is then suspended: its bundle (API) and its
-    printable page answer as those of a report that does not exist, not with a reason or an error."""
+    """A report disseminated to Atlas whose agreement is then suspended: the report, its bundle
+    (API) and its pages answer as those of a report that does not exist, not with a reason or an
+    error, and the list no longer shows its title and summary (policy rule 1)."""
     settings.MEDIA_ROOT = tmp_path
     make_agreement(partner)
     agreement: Agreement = make_agreement(other_partner)
@@ -211,6 +212,9 @@ def test_a_report_the_readers_agreement_no_longer_covers_answers_as_a_missing_on
     assert api.get(f"/api/v1/reports/{report['id']}/bundle/").status_code == 200
     agreement_suspend(actor=people["programme_manager"], agreement=agreement, reason="Audit finding.")
     _same(api.get, "/api/v1/reports/{}/bundle/", str(report["id"]), MISSING_NUMBER, NOT_A_NUMBER)
+    _same(api.get, "/api/v1/reports/{}/", str(report["id"]), MISSING_NUMBER, NOT_A_NUMBER)
+    assert api.get("/api/v1/reports/").json()["count"] == 0  # nor its title and summary in the list
     web = Client()
     web.force_login(atlas)
     _same(web.get, "/analysis/reports/{}/print/", str(report["id"]), MISSING_NUMBER)
+    _same(web.get, "/analysis/reports/{}/", str(report["id"]), MISSING_NUMBER)

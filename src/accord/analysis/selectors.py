@@ -44,6 +44,7 @@ from accord.analysis.models import (
 )
 from accord.analysis.taxonomy import europol_tag, europol_tag_sql
 from accord.core.checks import invalid
+from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
@@ -515,12 +516,15 @@ def contributions(
 
 
 def report_list(*, principal: User) -> QuerySet[IntelReport]:
-    """Reports: host staff all of them; a partner those disseminated to its organisation."""
+    """Reports: host staff all of them; a partner those disseminated to its organisation, while
+    it may receive shared data (policy rule 1: an active organisation with an agreement in
+    force; a TLP:CLEAR report needs nothing), as the report's bundle is."""
     ctx = principal_context(principal)
     rows = IntelReport.objects.select_related("created_by").order_by("-created_at", "-pk")
     if ctx.is_host:
         return rows
-    return rows.filter(status=IntelReport.Status.DISSEMINATED, delivered_to=ctx.organisation_id or 0)
+    rows = rows.filter(status=IntelReport.Status.DISSEMINATED, delivered_to=ctx.organisation_id or 0)
+    return rows if ctx.eligible else rows.filter(tlp=Tlp.CLEAR)
 
 
 def report_get(*, principal: User, pk: Any) -> IntelReport:
