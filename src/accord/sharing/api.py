@@ -8,7 +8,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +15,7 @@ from accord.core.api import SelectorViewSet, principal_of
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import choice_field
+from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
 from accord.policy.decision import withheld_from
@@ -277,7 +277,7 @@ class ObservableSerializer(serializers.ModelSerializer[Observable]):
         read_only_fields = fields
 
 
-class SeenOrdering(OrderingFilter):
+class SeenOrdering(StableOrdering):
     """``?ordering=first_seen`` / ``last_seen`` order by the dates as the asker may know them
     (the ``seen_*`` values of :func:`accord.sharing.selectors.observable_list`)."""
 
