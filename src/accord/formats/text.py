@@ -11,7 +11,7 @@ from typing import IO
 
 from iocsearcher.searcher import Searcher
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.observables import pattern_for
 
 __all__ = ["TextReader"]
@@ -68,7 +68,7 @@ class TextReader(Reader):
         try:
             text = stream.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            yield ReadError(f"byte {exc.start}", "encoding", "not UTF-8 text")
+            yield Unreadable(f"byte {exc.start}", "encoding", "not UTF-8 text")
             return
         searcher = _searcher()
         found: dict[tuple[str, str], Mention] = {}
