@@ -12,9 +12,17 @@ from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.policy.decision import decide, visible, withheld_links
 from accord.policy.principal import PrincipalContext
-from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
 
-__all__ = ["object_get", "object_list", "observable_list", "redacted", "submission_get", "submission_list"]
+__all__ = [
+    "object_get",
+    "object_list",
+    "observable_list",
+    "redacted",
+    "refusal_list",
+    "submission_get",
+    "submission_list",
+]
 
 
 def submission_list(*, principal: User) -> QuerySet[Submission]:
@@ -27,6 +35,13 @@ def submission_list(*, principal: User) -> QuerySet[Submission]:
 
 def submission_get(*, principal: User, pk: Any) -> Submission:
     return get_visible(submission_list(principal=principal), pk, "submission")
+
+
+def refusal_list(*, principal: User, pk: Any) -> QuerySet[Refusal]:
+    """What submission ``pk`` refused, in the order the ingest met it; a submission the
+    principal may not see is the same 404 as a missing one. (What it stored is the objects
+    list's ``submission`` filter.)"""
+    return Refusal.objects.filter(submission=submission_get(principal=principal, pk=pk)).order_by("number")
 
 
 def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[StixObject]:
