@@ -53,6 +53,8 @@ def feed_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                 messages.success(
                     request, f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects."
                 )
+                for line in result.refused:
+                    messages.warning(request, f"{feed.name} skipped what was refused: {line}")
             else:
                 messages.error(request, f"{feed.name} failed and kept its last good state: {result.error}")
         elif action in ("enable", "disable"):
