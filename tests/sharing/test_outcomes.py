@@ -181,12 +181,13 @@ def test_strict_refuses_the_whole_and_says_where(api_for, sharer):
     error = response.json()["error"]
     assert error["message"] == f"Nothing was stored: {BAD_ERROR['where']}, pattern: {BAD_ERROR['message']}"
     details = error["details"]
-    assert (details["status"], details["strict"], details["rejected_count"], details["errors"]) == (
+    assert (details["status"], details["strict"], details["accepted_count"], details["rejected_count"]) == (
         "failed",
         True,
+        0,
         1,
-        [BAD_ERROR],
     )
+    assert details["errors"] == [BAD_ERROR]
     assert stored() == ([], [], [])
     assert list(Refusal.objects.values_list("number", "where")) == [(1, BAD_ERROR["where"])]
     assert post(client, bundle(*objects(bad=False)), "fixed.json", strict="true").status_code == 201

@@ -71,7 +71,10 @@ class Submission(models.Model):
 
     @property
     def accepted_count(self) -> int:
-        """Objects taken: stored now, or already held (the same version sent before)."""
+        """Objects taken: stored now, or already held (the same version sent before); none of
+        a failed submission."""
+        if self.status == SubmissionStatus.FAILED:
+            return 0
         return max(self.objects_count - self.rejected_count, 0)
 
 
