@@ -38,7 +38,8 @@ def demo_store(prefix: str, objects: int) -> int:
         kestrel = Organisation.objects.get(short_name="Kestrel")
         with path.open("rb") as data:
             submission, _ = submission_create(actor=None, organisation=kestrel, stream=data, filename=path.name)
-        assert submission_process(submission_id=submission.pk).status == "done", "the bench bundle is refused"  # noqa: S101
+        done = submission_process(submission_id=submission.pk)
+        assert (done.status, done.rejected_count) == ("done", 0), "the bench bundle is refused"  # noqa: S101
         path.unlink()
     return StixObject.objects.count()
 

@@ -186,7 +186,7 @@ def _ingest(objects: int) -> None:
     reader_cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu_before[1]
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert submission.status == "done", submission.errors[:3]
+    assert (submission.status, submission.rejected_count) == ("done", 0), submission.errors[:3]
     print(f"\nIngest ({objects} STIX objects, {size / 1e6:.1f} MB, {submission.observables_count} observables)")
     print(f"  end to end           {elapsed:8.2f} s   {objects / elapsed:10.0f} objects/s (target >= 20000)")
     if objects <= FLOOR_UP_TO:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 import pytest
@@ -138,22 +139,75 @@ def test_a_misp_feed_is_pulled_event_by_event_and_then_incrementally(server, sou
     assert AuditEvent.objects.filter(action="feed.pull").count() == 3
 
 
-def test_a_refused_event_stops_the_pull_and_the_feed_keeps_its_last_good_state(server, source, partner):
-    broken = misp_event("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_100, "198.51.100.999")
-    publish(server, FIRST, broken, THIRD)
+BROKEN = misp_event("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71", 1_780_000_100, "198.51.100.999")
+UNREADABLE_UUID = "25252525-1c2b-4b7a-9d3a-2f1e0c9b8a71"
+
+
+def publish_with_an_unreadable_event(server: FeedServer, *events: dict[str, Any]) -> None:
+    """``events`` and, between the broken one and the third, an event file cut short."""
+    publish(server, *events)
+    manifest = orjson.loads(server.files["/misp/manifest.json"])
+    manifest[UNREADABLE_UUID] = {"timestamp": "1780000150", "info": "cut short"}
+    server.files["/misp/manifest.json"] = orjson.dumps(manifest)
+    server.files[f"/misp/{UNREADABLE_UUID}.json"] = orjson.dumps(THIRD)[:200]
+
+
+def test_a_refused_event_is_reported_and_skipped_and_the_feed_goes_on(server, source, partner):
+    """An event with one bad attribute is stored but for it, an event file cut short is refused
+    whole; both are reported on the feed and skipped, and the pull goes on to the last event."""
+    publish_with_an_unreadable_event(server, FIRST, BROKEN, THIRD)
     feed = misp_feed(server, partner)
     result = feed_pull(actor=None, feed=feed)
-    assert not result.ok
-    assert "22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json was refused" in result.error
-    assert "198.51.100.999" in result.error
+    assert result.ok, result.error
+    assert len(result.submissions) == 4
+    broken, unreadable = result.refused
+    assert broken.startswith("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json: 1 object(s) refused, the rest stored")
+    assert "event 0, attribute 0 (8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61), value: '198.51.100.999'" in broken
+    assert unreadable.startswith(f"{UNREADABLE_UUID}.json: refused whole (submission ")
+    assert "event, json: malformed JSON" in unreadable
     feed.refresh_from_db()
-    assert feed.cursor == "1780000000"  # after the first event, not past the broken one
-    assert feed.last_error == result.error and feed.last_success_at is None
-    assert not Observable.objects.filter(value="198.51.100.3").exists()  # nothing after the failure
-    assert AuditEvent.objects.filter(action="feed.pull_failed").exists()
-    publish(server, FIRST, SECOND, THIRD)  # the source fixes it: the next pull resumes there
-    assert feed_pull(actor=None, feed=feed).ok
+    assert (feed.cursor, feed.last_error, feed.last_success_at is not None) == ("1780000200", "", True)
+    assert feed.last_refused == f"{broken}\n{unreadable}"
+    assert Observable.objects.filter(value="198.51.100.3").exists()  # the event after both
+    from_broken = Submission.objects.get(filename__endswith="22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json")
+    assert (from_broken.status, from_broken.rejected_count) == ("done", 1)
+    assert StixObject.objects.filter(submission=from_broken).count() == 6  # all of it but the one attribute
+    event = AuditEvent.objects.get(action="feed.pull")
+    assert event.details["refused"] == [broken, unreadable]
+    # nothing new: the skipped events are not fetched again
+    server.requests.clear()
+    assert feed_pull(actor=None, feed=feed).submissions == []
+    assert server.requests == ["/misp/manifest.json"]
+
+
+def test_a_strict_feed_skips_an_event_with_any_refusal_whole_and_goes_on(server, source, partner):
+    publish(server, FIRST, BROKEN, THIRD)
+    feed = misp_feed(server, partner, strict=True)
+    result = feed_pull(actor=None, feed=feed)
+    assert result.ok, result.error
+    (refused,) = result.refused
+    assert refused.startswith("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json: refused whole (submission ")
+    assert "'198.51.100.999'" in refused
+    from_broken = Submission.objects.get(filename__endswith="22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json")
+    assert (from_broken.strict, from_broken.status) == (True, "failed")
+    assert not StixObject.objects.filter(submission=from_broken).exists()
+    assert Feed.objects.get().cursor == "1780000200"
     assert Observable.objects.filter(value="198.51.100.3").exists()
+
+
+def test_an_event_the_source_cannot_serve_stops_the_pull_where_it_is(server, source, partner):
+    """The source's failure, unlike a refusal, keeps the feed where it was: the next pull tries again."""
+    publish(server, FIRST, SECOND, THIRD)
+    del server.files["/misp/22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json"]
+    feed = misp_feed(server, partner)
+    result = feed_pull(actor=None, feed=feed)
+    assert not result.ok and "HTTP 404" in result.error
+    feed.refresh_from_db()
+    assert (feed.cursor, feed.last_error) == ("1780000000", result.error)
+    assert AuditEvent.objects.filter(action="feed.pull_failed").exists()
+    publish(server, FIRST, SECOND, THIRD)  # served again: the next pull resumes there
+    assert feed_pull(actor=None, feed=feed).ok
+    assert Feed.objects.get().cursor == "1780000200"
 
 
 @pytest.mark.parametrize(
@@ -378,3 +432,90 @@ def test_a_taxii_feed_never_stores_tlp_red_that_a_server_sent_by_mistake(server,
     call_command("feeds", "pull", "hub", stdout=out, stderr=StringIO())
     assert "1 object(s) marked TLP:RED were left out" in out.getvalue()
     assert StixObject.objects.count() == 1
+
+
+TAXII_TYPE = "application/taxii+json;version=2.1"
+FIRST_VERSION = {
+    "type": "indicator",
+    "spec_version": "2.1",
+    "id": "indicator--6c8e2a3b-2c1e-4f55-8d0a-3c9b6a2f4e11",
+    "created": "2026-05-01T12:00:00.000Z",
+    "modified": "2026-05-01T12:00:00.000Z",
+    "pattern": "[ipv4-addr:value = '198.51.100.41']",
+    "pattern_type": "stix",
+    "valid_from": "2026-05-01T12:00:00.000Z",
+}
+LAST_VERSION = FIRST_VERSION | {
+    "modified": "2026-06-01T12:00:00.000Z",
+    "pattern": "[ipv4-addr:value = '198.51.100.42']",
+}
+
+
+class TaxiiServer:
+    """A TAXII 2.1 API root with one collection, ``abc``, holding two versions of an indicator:
+    every version when asked ``match[version]=all``, else the last only (TAXII 2.1 §3.4.1's
+    default). Remembers the query of every objects request."""
+
+    def __init__(self) -> None:
+        self.queries: list[dict[str, list[str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                path, _, query = self.path.partition("?")
+                if path == "/taxii2/api/collections/abc/":
+                    body: dict[str, Any] = {
+                        "id": "abc",
+                        "title": "versions",
+                        "can_read": True,
+                        "can_write": False,
+                        "media_types": ["application/stix+json;version=2.1"],
+                    }
+                elif path == "/taxii2/api/collections/abc/objects/":
+                    params = parse_qs(query)
+                    server.queries.append(params)
+                    versions = params.get("match[version]", ["last"])[0].split(",")
+                    body = {
+                        "more": False,
+                        "objects": [FIRST_VERSION, LAST_VERSION] if "all" in versions else [LAST_VERSION],
+                    }
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = orjson.dumps(body)
+                self.send_response(200)
+                self.send_header("Content-Type", TAXII_TYPE)
+                self.send_header("Content-Length", str(len(data)))
+                if path.endswith("/objects/"):
+                    self.send_header("X-TAXII-Date-Added-First", "2026-06-01T12:00:00.000000Z")
+                    self.send_header("X-TAXII-Date-Added-Last", "2026-06-01T12:00:00.000000Z")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/taxii2/api/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_taxii_feed_pulls_every_version_of_every_object(source, partner):
+    taxii = TaxiiServer()
+    try:
+        feed = feed_add(
+            actor=None, name="versions", kind="taxii", url=taxii.url, collection="abc", organisation=partner
+        )
+        result = feed_pull(actor=None, feed=feed)
+    finally:
+        taxii.close()
+    assert result.ok, result.error
+    assert taxii.queries[0]["match[version]"] == ["all"]
+    versions = StixObject.objects.filter(stix_id=FIRST_VERSION["id"]).order_by("modified")
+    assert [v.body["pattern"] for v in versions] == [FIRST_VERSION["pattern"], LAST_VERSION["pattern"]]
+    assert Feed.objects.get().cursor == "2026-06-01T12:00:00.000000Z"

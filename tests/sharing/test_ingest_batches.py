@@ -68,7 +68,7 @@ def test_batches_growing_to_the_configured_size_store_the_submission_whole(api_f
 @pytest.mark.parametrize("bad_at", [None, OBJECTS - 10])
 def test_the_garbage_collector_is_back_on_after_an_ingest_stored_or_refused(api_for, reading, bad_at):
     assert gc.isenabled()
-    response = post(api_for("partner_contributor"), bundle(*_objects(bad_at=bad_at)))
+    response = post(api_for("partner_contributor"), bundle(*_objects(bad_at=bad_at)), strict="true")
     assert response.status_code == (201 if bad_at is None else 400)
     assert gc.isenabled()
 
@@ -80,8 +80,8 @@ def test_a_later_version_in_a_new_submission_is_an_update(api_for, reading):
     assert (again.json()["new_count"], again.json()["updated_count"]) == (0, 1)
 
 
-def test_an_error_in_a_late_batch_leaves_nothing_stored(api_for, reading):
-    response = post(api_for("partner_contributor"), bundle(*_objects(bad_at=OBJECTS - 10)))
+def test_strict_an_error_in_a_late_batch_leaves_nothing_stored(api_for, reading):
+    response = post(api_for("partner_contributor"), bundle(*_objects(bad_at=OBJECTS - 10)), strict="true")
     assert response.status_code == 400
     message = response.json()["error"]["message"]
     assert f"object {OBJECTS - 10} (indicator--00000000-0000-4000-8000-{OBJECTS - 10:012})" in message
@@ -90,9 +90,9 @@ def test_an_error_in_a_late_batch_leaves_nothing_stored(api_for, reading):
     assert Submission.objects.get().status == "failed"
 
 
-def test_reading_stops_at_the_error_limit_and_the_reader_is_reaped(api_for, reading):
+def test_strict_reading_stops_at_the_error_limit_and_the_reader_is_reaped(api_for, reading):
     objects = [indicator(n, "[ipv4-addr:value = '999.0.0.1']") for n in range(500)]
-    response = post(api_for("partner_contributor"), bundle(*objects))
+    response = post(api_for("partner_contributor"), bundle(*objects), strict="true")
     assert response.status_code == 400
     submission = Submission.objects.get()
     assert (submission.status, submission.rejected_count, len(submission.errors)) == ("failed", 100, 100)

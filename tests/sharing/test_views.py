@@ -29,15 +29,27 @@ def test_upload_then_see_the_submission(contributor_client):
     assert "feed.json" in contributor_client.get("/submissions/").content.decode()
 
 
-def test_a_failed_upload_lists_its_errors_and_stores_nothing(contributor_client):
+def test_a_strict_upload_lists_its_errors_and_stores_nothing(contributor_client):
     data = b"type,value\nipv4,203.0.113.7\nipv4,203.0.113.999\n"
     response = contributor_client.post(
-        "/share/", {"file": SimpleUploadedFile("feed.csv", data), "format": "csv"}, follow=True
+        "/share/", {"file": SimpleUploadedFile("feed.csv", data), "format": "csv", "strict": "on"}, follow=True
     )
     page = response.content.decode()
     assert "nothing was stored" in page
     assert "line 3" in page and "IPv4" in page
     assert StixObject.objects.count() == 0
+
+
+def test_an_upload_lists_what_it_refused_and_stores_the_rest(contributor_client):
+    data = b"type,value\nipv4,203.0.113.7\nipv4,203.0.113.999\n"
+    response = contributor_client.post(
+        "/share/", {"file": SimpleUploadedFile("feed.csv", data), "format": "csv"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Refused: everything else was stored" in page and "nothing was stored" not in page
+    assert "line 3" in page and "IPv4" in page
+    assert "2 read: 1 taken (1 new, 0 updated), 1 refused" in page
+    assert StixObject.objects.count() == 1
 
 
 def test_htmx_upload_redirects_the_page(contributor_client):

@@ -41,6 +41,9 @@ class FeedForm(forms.Form):
         help_text='CSV only: {"type": "=url", "value": "url", "header": […]}',
     )
     interval_minutes = forms.IntegerField(min_value=1, initial=60, label="Every (minutes)")
+    strict = forms.BooleanField(
+        required=False, help_text="Each event or file all or nothing: if any object is refused, it is skipped whole."
+    )
 
     def clean_mapping(self) -> dict[str, Any]:
         text = self.cleaned_data["mapping"].strip()

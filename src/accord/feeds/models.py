@@ -25,9 +25,11 @@ class FeedKind(models.TextChoices):
 class Feed(models.Model):
     """A source pulled on a schedule into submissions of ``organisation`` under its agreement.
 
-    ``cursor`` is how far the last good pull got (the TAXII ``X-TAXII-Date-Added-Last``, the
-    newest MISP event timestamp, the CSV file's ETag or Last-Modified); a failed pull leaves it
-    as it was and records ``last_error``.
+    ``cursor`` is how far the last pull got (the TAXII ``X-TAXII-Date-Added-Last``, the newest
+    MISP event timestamp, the CSV file's ETag or Last-Modified). A piece the ingest refuses (an
+    event, or objects of it) is reported in ``last_refused`` and skipped: the cursor moves past
+    it. A pull that fails (the source cannot be read, no agreement in force) leaves the cursor as
+    it was and records ``last_error``. ``strict`` makes each piece all or nothing.
     """
 
     name = models.SlugField(max_length=64, unique=True)
@@ -47,12 +49,14 @@ class Feed(models.Model):
     )
     tlp = models.CharField(max_length=16, choices=Tlp.choices, blank=True, help_text="For objects with no marking.")
     mapping = models.JSONField(default=dict, blank=True, help_text="CSV: which column holds what.")
+    strict = models.BooleanField(default=False, help_text="Each piece all or nothing: any refused object fails it.")
     interval_minutes = models.PositiveIntegerField(default=60)
     enabled = models.BooleanField(default=True)
     cursor = models.CharField(max_length=200, blank=True)
     last_pull_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    last_refused = models.TextField(blank=True, help_text="What the last pull refused and skipped, a line a piece.")
     last_submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     pulling_since = models.DateTimeField(null=True, blank=True, help_text="Set while a pull runs (a lease).")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

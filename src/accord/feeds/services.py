@@ -1,10 +1,14 @@
 """Every change to feeds: adding, changing, removing them, and pulling them into submissions.
 
-A pull submits each piece a source yields through the same ingest as any submission (all or
-nothing, under the feed organisation's agreement, objects keeping their own markings; objects
-marked TLP:RED that a TAXII server sent are never taken: :class:`~accord.feeds.sources.TaxiiSource`)
-and moves the feed's cursor only past pieces that were stored. Any failure is recorded on the feed
-and in the audit chain; the feed stays at its last good state and the next pull starts there.
+A pull submits each piece a source yields through the same ingest as any submission (object by
+object, or all or nothing for a ``strict`` feed; under the feed organisation's agreement,
+objects keeping their own markings; objects marked TLP:RED that a TAXII server sent are never
+taken: :class:`~accord.feeds.sources.TaxiiSource`) and moves the feed's cursor past each piece
+once the ingest has dealt with it: what it refused (objects of an event, or a whole event) is
+reported on the feed and in the audit chain and skipped, so one bad event never stops a feed. A
+pull that fails (the source cannot be read, or the agreement does not let anything in) is
+recorded on the feed and in the audit chain; the feed stays where it was and the next pull
+starts there.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from django.utils import timezone
 from accord.core.audit import audit_record
 from accord.core.checks import invalid, one_of, require
 from accord.core.choices import Tlp
-from accord.core.errors import ApplicationError, Conflict
+from accord.core.errors import ApplicationError, Conflict, TooLarge, ValidationFailed
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.feeds.models import Feed, FeedKind
 from accord.feeds.sources import SOURCES, FeedError, Source, csv_mapping_problem
 from accord.partners.models import Agreement
 from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import Submission
 from accord.sharing.services import submission_create, submission_process
 
 __all__ = ["PullResult", "feed_add", "feed_pull", "feed_remove", "feed_update", "feeds_pull_due", "feed_token"]
@@ -104,8 +109,10 @@ def feed_add(
     tlp: str = "",
     mapping: dict[str, Any] | None = None,
     interval_minutes: int = 60,
+    strict: bool = False,
 ) -> Feed:
-    """Register a feed (admins). Its token is kept encrypted with a key derived from the secret key."""
+    """Register a feed (admins). Its token is kept encrypted with a key derived from the secret
+    key. ``strict``: each piece is taken all or nothing."""
     require(actor, Perm.PLATFORM_ADMIN)
     mapping = mapping or {}
     _check(
@@ -133,9 +140,10 @@ def feed_add(
         tlp=tlp,
         mapping=mapping,
         interval_minutes=interval_minutes,
+        strict=strict,
         created_by=actor,
     )
-    audit_record(actor=actor, action="feed.add", obj=feed, details={"kind": kind, "url": url})
+    audit_record(actor=actor, action="feed.add", obj=feed, details={"kind": kind, "url": url, "strict": strict})
     return feed
 
 
@@ -143,7 +151,7 @@ def feed_add(
 def feed_update(*, actor: User | None, feed: Feed, token: str | None = None, **changes: Any) -> Feed:
     """Change a feed's settings (``enabled``, ``url``, ``interval_minutes`` …); ``token`` replaces the token."""
     require(actor, Perm.PLATFORM_ADMIN)
-    allowed = {"url", "collection", "username", "agreement", "tlp", "mapping", "interval_minutes", "enabled"}
+    allowed = {"url", "collection", "username", "agreement", "tlp", "mapping", "interval_minutes", "enabled", "strict"}
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(sorted(unknown)[0], "cannot be changed.", f"One of: {', '.join(sorted(allowed))}.")
@@ -178,13 +186,15 @@ def feed_remove(*, actor: User | None, feed: Feed) -> None:
 
 @dataclass
 class PullResult:
-    """What one pull did: the submissions it made, the objects they held, and any error."""
+    """What one pull did: the submissions it made, the objects they held, what the ingest
+    refused and the pull skipped (a line a piece), and any error that stopped the pull."""
 
     feed: str
     submissions: list[int] = field(default_factory=list)
     objects: int = 0
     new: int = 0
     left_out_red: int = 0  # objects marked TLP:RED the source sent: never stored
+    refused: list[str] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -224,35 +234,45 @@ def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], No
             limit=settings.ACCORD_MAX_SUBMISSION_BYTES,
         )
         for piece in source.pieces(feed.cursor, report):
-            with piece.file:
-                submission, created = submission_create(
-                    actor=None,
-                    organisation=feed.organisation,
-                    stream=piece.file,
-                    filename=f"{feed.name}/{piece.name}"[-255:],
-                    format=piece.format,
-                    tlp=feed.tlp or None,
-                    agreement=feed.agreement.reference if feed.agreement else None,
-                )
-            if created or submission.status != SubmissionStatus.DONE:
+            try:
+                with piece.file:
+                    submission, created = submission_create(
+                        actor=None,
+                        organisation=feed.organisation,
+                        stream=piece.file,
+                        filename=f"{feed.name}/{piece.name}"[-255:],
+                        format=piece.format,
+                        tlp=feed.tlp or None,
+                        agreement=feed.agreement.reference if feed.agreement else None,
+                        strict=feed.strict,
+                    )
+            except (TooLarge, ValidationFailed) as exc:
+                if not _about_the_piece(exc):
+                    raise
+                result.refused.append(f"{piece.name}: refused whole: {exc.message}")
+                _advance(feed, piece.cursor)
+                continue
+            if created or submission.status not in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
                 submission = submission_process(submission_id=submission.pk)
             result.submissions.append(submission.pk)
-            if submission.status != SubmissionStatus.DONE:
-                first = submission.errors[0] if submission.errors else {"where": "", "field": "", "message": ""}
-                raise FeedError(
-                    f"{piece.name} was refused (submission {submission.pk}): "
-                    f"{first['where']}, {first['field']}: {first['message']}"
-                )
-            result.objects += submission.objects_count
-            result.new += submission.new_count
-            Feed.objects.filter(pk=feed.pk).update(cursor=piece.cursor, last_submission=submission)
-            feed.cursor = piece.cursor
-            report(f"{piece.name}: {submission.objects_count} objects")
+            refused = _refused(piece.name, submission)
+            if refused:
+                result.refused.append(refused)
+            if submission.status == SubmissionStatus.DONE:
+                result.objects += submission.accepted_count
+                result.new += submission.new_count
+            _advance(feed, piece.cursor, submission)
+            report(f"{piece.name}: {submission.accepted_count} objects, {submission.rejected_count} refused")
     except (FeedError, ApplicationError) as exc:
         result.error = exc.message if isinstance(exc, ApplicationError) else str(exc)
     finally:
         result.left_out_red = source.left_out_red if source is not None else 0
-        done = {"pulling_since": None, "last_pull_at": now, "last_error": result.error}
+        done = {
+            "pulling_since": None,
+            "last_pull_at": now,
+            "last_error": result.error,
+            "last_refused": "\n".join(result.refused)[:REFUSED_KEPT],
+        }
         if result.ok:
             done["last_success_at"] = now
         Feed.objects.filter(pk=feed.pk).update(**done)
@@ -267,10 +287,47 @@ def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], No
             "submissions": result.submissions,
             "objects": result.objects,
             "left_out_red": result.left_out_red,
+            "refused": result.refused,
             "error": result.error,
         },
     )
     return result
+
+
+REFUSED_KEPT = 10_000  # characters of the last pull's refusals kept on the feed
+
+
+def _about_the_piece(exc: ApplicationError) -> bool:
+    """Whether a submission was refused for the piece's bytes (empty, too large, a format no
+    reader knows) rather than for the feed's settings (its agreement, its TLP): the former is
+    the source's and is skipped, the latter stops the pull until an administrator acts."""
+    return isinstance(exc.details, dict) and bool(exc.details) and set(exc.details) <= {"file", "format"}
+
+
+def _refused(name: str, submission: Submission) -> str:
+    """One line on what the ingest refused of a piece, or ``""`` when it refused nothing."""
+    if submission.status == SubmissionStatus.FAILED:
+        first = submission.errors[0] if submission.errors else {"where": "", "field": "", "message": ""}
+        return (
+            f"{name}: refused whole (submission {submission.pk}): "
+            f"{first['where']}, {first['field']}: {first['message']}"
+        )
+    if submission.rejected_count:
+        first = submission.errors[0]
+        return (
+            f"{name}: {submission.rejected_count} object(s) refused, the rest stored (submission {submission.pk}); "
+            f"first: {first['where']}, {first['field']}: {first['message']}"
+        )
+    return ""
+
+
+def _advance(feed: Feed, cursor: str, submission: Submission | None = None) -> None:
+    """Move the feed past a piece the ingest has dealt with."""
+    changes: dict[str, Any] = {"cursor": cursor}
+    if submission is not None:
+        changes["last_submission"] = submission
+    Feed.objects.filter(pk=feed.pk).update(**changes)
+    feed.cursor = cursor
 
 
 def feeds_pull_due(*, now: datetime | None = None) -> list[PullResult]:

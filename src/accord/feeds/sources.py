@@ -1,9 +1,9 @@
 """Fetching what is new at a remote source, one reader class per kind behind one base.
 
 A source yields :class:`Piece` items: a file to submit (a STIX bundle, a MISP event, a CSV
-file in Accord's columns) and the cursor the feed reaches once that piece is stored. The feed
-service submits each piece through the ingest and moves the cursor only when it is stored, so
-a failure leaves the feed at its last good state. Sources never touch the database.
+file in Accord's columns) and the cursor the feed reaches once the ingest has dealt with that
+piece (stored it, or refused it, whole or in part). A source that cannot be read raises
+:class:`FeedError`, and the feed stays where it was. Sources never touch the database.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class FeedError(Exception):
 
 @dataclass
 class Piece:
-    """One file to submit, and the feed's cursor once it is stored."""
+    """One file to submit, and the feed's cursor once the ingest has dealt with it."""
 
     name: str
     format: str
@@ -127,7 +127,9 @@ def _red(obj: Any) -> bool:
 
 
 class TaxiiSource(Source):
-    """A TAXII 2.1 collection, through the OASIS ``taxii2-client``, incremental by ``added_after``.
+    """A TAXII 2.1 collection, through the OASIS ``taxii2-client``, incremental by ``added_after``,
+    every version of every object (``match[version]=all``: by default a server sends only the
+    last, and the history would never arrive).
 
     Objects marked TLP:RED are left out (counted in :attr:`Source.left_out_red`): RED is for the
     people a platform names on it and never travels between platforms; a server that sends it
@@ -142,7 +144,8 @@ class TaxiiSource(Source):
         spool.write(b'{"type": "bundle", "id": "bundle--' + str(bundle_id).encode() + b'", "objects": [')
         count = size = 0
         try:
-            for envelope in as_pages(collection.get_objects, per_request=PAGE, added_after=cursor or None):
+            pages = as_pages(collection.get_objects, per_request=PAGE, added_after=cursor or None, version="all")
+            for envelope in pages:
                 for obj in envelope.get("objects", []):
                     if _red(obj):
                         self.left_out_red += 1

@@ -55,6 +55,8 @@ def feed_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                     f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects."
                     + result.left_out_note,
                 )
+                for line in result.refused:
+                    messages.warning(request, f"{feed.name} skipped what was refused: {line}")
             else:
                 messages.error(request, f"{feed.name} failed and kept its last good state: {result.error}")
         elif action in ("enable", "disable"):

@@ -2,8 +2,11 @@
 
 A reader turns a submission's bytes into :class:`ParsedObject` items — STIX 2.1 objects with the
 observables they mention, already normalised — or :class:`ReadError` items that say where
-(object index or line), which field, and what was expected. Readers never touch the database;
-the ingest service decides, all or nothing.
+(object index or line), which field, and what was expected. A :class:`ReadError` concerns one
+part (an object, a row, an attribute): that part alone is refused. An :class:`Unreadable` says
+the file as a whole cannot be read (malformed or truncated, not the format): it is the last
+item a reader yields, and the submission is refused whole. Readers never touch the database;
+the ingest service decides.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import IO, Any, ClassVar, NamedTuple
 
 from accord.sharing.normalisers import NO_FACTS, InvalidObservable, normalise
 
-__all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "detect_format", "register"]
+__all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "Unreadable", "detect_format", "register"]
 
 
 class Mention(NamedTuple):
@@ -41,7 +44,8 @@ class ParsedObject:
 
 @dataclass(frozen=True)
 class ReadError:
-    """Why part of a submission cannot be taken: where, which field, what was expected."""
+    """Why one part of a submission (an object, a row, an attribute) cannot be taken: where,
+    which field, what was expected. The part is refused alone; the rest is taken."""
 
     where: str
     field: str
@@ -52,6 +56,13 @@ class ReadError:
 
     def as_dict(self) -> dict[str, str]:
         return {"where": self.where, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Unreadable(ReadError):
+    """Why a submission cannot be read at all (malformed or truncated, not the format it claims):
+    there are no parts to take or refuse, so it is refused whole. A reader yields at most one,
+    and nothing after it."""
 
 
 class Reader(ABC):
@@ -72,7 +83,8 @@ class Reader(ABC):
 
     @abstractmethod
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
-        """Every object of the submission, or an error for each part that cannot be taken."""
+        """Every object of the submission, or an error for each part that cannot be taken; an
+        :class:`Unreadable` last when the file cannot be read on."""
 
     def done(self) -> float | None:
         """How much of the submission has been read, 0 to 1, for readers that load it whole and

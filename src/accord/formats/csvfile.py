@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accord.formats.base import ParsedObject, Reader, ReadError, register
+from accord.formats.base import ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.markings import tlp_label
 from accord.formats.observables import pattern_for
 from accord.sharing.choices import ObservableType
@@ -77,17 +77,17 @@ class CsvReader(Reader):
         try:
             header = [column.strip().lower() for column in next(rows)]
         except StopIteration:
-            yield ReadError("line 1", "header", "the file is empty; expected a header with type,value")
+            yield Unreadable("line 1", "header", "the file is empty; expected a header with type,value")
             return
         except UnicodeDecodeError as exc:
-            yield ReadError("line 1", "encoding", f"not UTF-8 text: {exc}")
+            yield Unreadable("line 1", "encoding", f"not UTF-8 text: {exc}")
             return
         allowed = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
         unknown = [column for column in header if column not in allowed]
         missing = [column for column in REQUIRED_COLUMNS if column not in header]
         if unknown or missing:
             problem = f"unknown column '{unknown[0]}'" if unknown else f"missing column '{missing[0]}'"
-            yield ReadError(
+            yield Unreadable(
                 "line 1", "header", f"{problem}; columns: type, value (required), {', '.join(OPTIONAL_COLUMNS)}"
             )
             return
@@ -98,10 +98,10 @@ class CsvReader(Reader):
                     continue
                 cells = (csv_value(cell.strip()) for cell in row)
                 yield self._row(f"line {number}", dict(zip(header, cells, strict=False)), now)
-        except UnicodeDecodeError as exc:
-            yield ReadError(f"line {rows.line_num + 1}", "encoding", f"not UTF-8 text: {exc}")
+        except UnicodeDecodeError as exc:  # the file cannot be read on from here
+            yield Unreadable(f"line {rows.line_num + 1}", "encoding", f"not UTF-8 text: {exc}")
         except csv.Error as exc:
-            yield ReadError(f"line {rows.line_num}", "csv", str(exc))
+            yield Unreadable(f"line {rows.line_num}", "csv", str(exc))
 
     def _row(self, where: str, row: dict[str, str], now: str) -> ParsedObject | ReadError:
         kind = ALIASES.get(row.get("type", "").lower(), row.get("type", "").lower())

@@ -15,7 +15,7 @@ from typing import IO, Any
 import orjson
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
-from accord.formats.base import ParsedObject, Reader, ReadError, register
+from accord.formats.base import ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.markings import tlp_label
 from accord.formats.observables import CURRENCIES, pattern_for
 
@@ -82,19 +82,21 @@ class MispReader(Reader):
         try:
             document = orjson.loads(stream.read())
         except orjson.JSONDecodeError as exc:
-            yield ReadError("event", "json", f"malformed JSON: {exc}")
+            yield Unreadable("event", "json", f"malformed JSON: {exc}")
             return
         events = document.get("response", [document]) if isinstance(document, dict) else None
         if not isinstance(events, list) or not events or not all(isinstance(e, dict) and "Event" in e for e in events):
-            yield ReadError("event", "Event", 'not a MISP event: expected {"Event": {...}} or {"response": [...]}')
+            yield Unreadable("event", "Event", 'not a MISP event: expected {"Event": {...}} or {"response": [...]}')
             return
         for number, raw in enumerate(events):
             event = MISPEvent()
             try:
                 event.load(raw)
             except Exception as exc:  # pymisp raises several kinds on bad input
-                yield ReadError(f"event {number}", "Event", f"not a valid MISP event: {exc}")
-                return
+                # One event of several is refused alone; a file of one such event is unreadable.
+                kind = Unreadable if len(events) == 1 else ReadError
+                yield kind(f"event {number}", "Event", f"not a valid MISP event: {exc}")
+                continue
             yield from self._event(number, event)
 
     def _event(self, number: int, event: MISPEvent) -> Iterator[ParsedObject | ReadError]:

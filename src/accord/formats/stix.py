@@ -19,7 +19,7 @@ import ijson
 import orjson
 from stix2patterns.pattern import ParseException, Pattern
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.markings import tlp_of_refs
 from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
 from accord.policy.rules import withhold
@@ -193,7 +193,7 @@ class StixReader(Reader):
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         self._index, self._total = 0, 0
         for index, item in enumerate(self._objects(stream)):
-            if isinstance(item, ReadError):
+            if isinstance(item, Unreadable):  # the bundle, not an object: nothing after it
                 yield item
                 return
             self._index = index
@@ -205,6 +205,8 @@ class StixReader(Reader):
     # -- the bundle ---------------------------------------------------------------------------------
 
     def _objects(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
+        """The bundle's objects as parsed, not yet checked; an :class:`Unreadable` when the
+        bundle itself is malformed, truncated or not a bundle."""
         stream.seek(0, 2)
         size = stream.tell()
         stream.seek(0)
@@ -212,7 +214,7 @@ class StixReader(Reader):
             try:
                 bundle = orjson.loads(stream.read())
             except orjson.JSONDecodeError as exc:
-                yield ReadError("bundle", "json", f"malformed JSON: {exc}")
+                yield Unreadable("bundle", "json", f"malformed JSON: {exc}")
                 return
             problem = self._bundle_problem(bundle)
             if problem:
@@ -223,18 +225,18 @@ class StixReader(Reader):
             return
         yield from self._stream(stream)
 
-    def _bundle_problem(self, bundle: Any) -> ReadError | None:
+    def _bundle_problem(self, bundle: Any) -> Unreadable | None:
         if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
-            return ReadError("bundle", "type", 'not a STIX bundle: expected a JSON object with "type": "bundle"')
+            return Unreadable("bundle", "type", 'not a STIX bundle: expected a JSON object with "type": "bundle"')
         if bundle.get("spec_version") not in (None, "2.1"):
-            return ReadError(
+            return Unreadable(
                 "bundle", "spec_version", f"a STIX {bundle.get('spec_version')} bundle; Accord takes STIX 2.1"
             )
         error = _id_error("bundle", bundle.get("id"))
         if error:
-            return ReadError("bundle", "id", error)
+            return Unreadable("bundle", "id", error)
         if not isinstance(bundle.get("objects"), list):
-            return ReadError("bundle", "objects", "expected a list of objects")
+            return Unreadable("bundle", "objects", "expected a list of objects")
         return None
 
     def _stream(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
@@ -247,8 +249,8 @@ class StixReader(Reader):
         stream.seek(0)
         try:
             yield from ijson.items(stream, "objects.item", use_float=True)
-        except ijson.JSONError as exc:
-            yield ReadError("bundle", "json", f"malformed JSON: {exc}")
+        except ijson.JSONError as exc:  # truncated or broken midway: whatever came before goes too
+            yield Unreadable("bundle", "json", f"malformed JSON: {exc}")
 
     @staticmethod
     def _header(stream: IO[bytes]) -> dict[str, Any]:

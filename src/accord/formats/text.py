@@ -19,7 +19,7 @@ from typing import IO
 
 from iocsearcher.searcher import Searcher
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, register
+from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.observables import pattern_for
 from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
@@ -124,7 +124,7 @@ class TextReader(Reader):
         try:
             text = stream.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            yield ReadError(f"byte {exc.start}", "encoding", "not UTF-8 text")
+            yield Unreadable(f"byte {exc.start}", "encoding", "not UTF-8 text")
             return
         searcher = _searcher()
         found: dict[tuple[str, str], Mention] = {}

@@ -1,4 +1,5 @@
-"""``/api/v1/submissions/``: share data (multipart file or raw body) and follow its ingest."""
+"""``/api/v1/submissions/``: share data (multipart file or raw body), follow its ingest, and
+page through what it refused (``…/<id>/refused/``); what it stored is ``/api/v1/objects/?submission=<id>``."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from accord.policy.rules import may_name_source
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
-from accord.sharing.models import Observable, StixObject, Submission
+from accord.sharing.models import Observable, Refusal, StixObject, Submission
 from accord.sharing.progress import progress_of
 from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
 
@@ -36,6 +37,9 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     agreement = serializers.CharField(source="agreement.reference", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None, read_only=True)
     progress = serializers.SerializerMethodField(help_text="Percent of the bytes read, updated while it runs.")
+    accepted_count = serializers.IntegerField(
+        read_only=True, help_text="Objects taken: stored now, or already held (objects_count - rejected_count)."
+    )
 
     class Meta:
         model = Submission
@@ -50,9 +54,11 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "sha256",
             "size",
             "tlp",
+            "strict",
             "status",
             "progress",
             "objects_count",
+            "accepted_count",
             "observables_count",
             "new_count",
             "updated_count",
@@ -68,6 +74,23 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         return progress_of(submission)
 
 
+class RefusalSerializer(serializers.ModelSerializer[Refusal]):
+    class Meta:
+        model = Refusal
+        fields: ClassVar[list[str]] = ["number", "where", "field", "message"]
+        read_only_fields = fields
+
+
+def _flag(name: str, value: str | None) -> bool:
+    """A yes/no option of a request (``?strict=true``)."""
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ValidationFailed(f"{name}: '{value}' is not true or false.", details={name: ["true or false."]})
+
+
 class RawBodyParser(parsers.BaseParser):
     """Any other content type: the body is the submission, read as a stream (not into memory)."""
 
@@ -78,7 +101,8 @@ class RawBodyParser(parsers.BaseParser):
 
 
 class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
-    """Submissions of shared data: post a file, then follow its progress."""
+    """Submissions of shared data: post a file, then follow its progress and see, object by
+    object, what was refused and why."""
 
     serializer_class = SubmissionSerializer
     parser_classes = [parsers.MultiPartParser, RawBodyParser]
@@ -100,6 +124,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             OpenApiParameter("tlp", str),
             OpenApiParameter("agreement", str),
             OpenApiParameter("organisation", int),
+            OpenApiParameter("strict", bool, description="All or nothing: any refused object fails the whole."),
         ],
         responses={201: SubmissionSerializer, 200: SubmissionSerializer, 202: SubmissionSerializer},
     )
@@ -125,6 +150,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             format=options.get("format", "auto"),
             tlp=options.get("tlp") or None,
             agreement=options.get("agreement"),
+            strict=_flag("strict", options.get("strict")),
         )
         if not created:
             return Response(SubmissionSerializer(submission).data, status=status.HTTP_200_OK)
@@ -139,6 +165,15 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 message += f" (and {len(submission.errors) - 1} more)"
             return Response(error_body("invalid_submission", message, body), status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=RefusalSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def refused(self, request: Request, pk: str) -> Response:
+        """Every object the submission refused (where, which field, why), in the order the ingest
+        met them, a page at a time."""
+        refusals = selectors.refusal_list(principal=principal_of(request), pk=pk)
+        page = self.paginate_queryset(refusals)
+        return self.get_paginated_response(RefusalSerializer(page, many=True).data)
 
 
 class ObjectQuerySerializer(serializers.Serializer[Any]):

@@ -14,10 +14,12 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
+from accord.core.models import User
 from accord.policy.decision import nameable_sources, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
+from accord.sharing.selectors import submission_list
 
 __all__ = ["ObservableFilter", "StixObjectFilter"]
 
@@ -38,6 +40,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     contents_of = django_filters.CharFilter(
         method="by_container", label="This object (a report, a grouping) and the objects its object_refs name"
     )
+    submission = django_filters.NumberFilter(method="by_submission", label="Stored by this submission (id)")
 
     class Meta:
         model = StixObject
@@ -86,6 +89,13 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
             return qs.none()
         refs = container.body.get("object_refs", [])
         return qs.filter(stix_id__in=[value, *(ref for ref in refs if isinstance(ref, str))])
+
+    def by_submission(self, qs: QuerySet[StixObject], name: str, value: Any) -> QuerySet[StixObject]:
+        # Only a submission the reader may see (its organisation's; host staff every one): one
+        # it may not see matches nothing, as a missing one, and groups no one else's objects.
+        if not isinstance(self.principal, User):
+            return qs.none()
+        return qs.filter(submission__in=submission_list(principal=self.principal).filter(pk=value).values("pk"))
 
     def by_prefix(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         return self._mentioning(qs, Q(observable__value__startswith=value))

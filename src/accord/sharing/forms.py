@@ -23,3 +23,6 @@ class SubmissionForm(forms.Form):
         help_text="For objects that carry no marking of their own.",
     )
     agreement = forms.CharField(required=False, help_text="Leave empty for your data-sharing agreement in force.")
+    strict = forms.BooleanField(
+        required=False, help_text="All or nothing: if any object is refused, nothing of the file is stored."
+    )

@@ -23,8 +23,10 @@ class BodyField(models.JSONField):
 
 class Submission(models.Model):
     """One ingest: the raw bytes (content-addressed by SHA-256), who sent them under which
-    agreement, and how it went. All or nothing: ``done`` stored everything but the objects its
-    ``errors`` list (refused alone: an id another organisation's object has), ``failed`` nothing."""
+    agreement, and how it went, object by object. ``done`` stored every object but those it
+    refused, each with where, which field and why (:class:`Refusal`); ``failed`` stored nothing:
+    the file could not be read at all, or it is ``strict`` and something was refused. Counts
+    are exact; ``errors`` keeps the first hundred refusals for a quick look."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="submissions")
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="submissions")
@@ -34,14 +36,15 @@ class Submission(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     tlp = models.CharField(max_length=16, choices=Tlp.choices, blank=True, help_text="Marking for unmarked objects.")
+    strict = models.BooleanField(default=False, help_text="All or nothing: any refused object fails the whole.")
     status = models.CharField(max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the bytes read.")
-    objects_count = models.PositiveIntegerField(default=0)
+    objects_count = models.PositiveIntegerField(default=0, help_text="Objects read, taken or refused.")
     observables_count = models.PositiveIntegerField(default=0)
     new_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    rejected_count = models.PositiveIntegerField(default=0, help_text="Objects refused.")
+    errors = models.JSONField(default=list, blank=True, help_text="The first refusals (every one is a Refusal).")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -66,6 +69,36 @@ class Submission(models.Model):
     def raw_path(self) -> str:
         return f"submissions/{self.sha256[:2]}/{self.sha256}"
 
+    @property
+    def accepted_count(self) -> int:
+        """Objects taken: stored now, or already held (the same version sent before); none of
+        a failed submission."""
+        if self.status == SubmissionStatus.FAILED:
+            return 0
+        return max(self.objects_count - self.rejected_count, 0)
+
+
+class Refusal(models.Model):
+    """One part of a submission that was not stored (an object, a CSV row, a MISP attribute or
+    event), in the order the ingest met it: where it is, which field, and why. Every refusal of a
+    ``done`` submission is kept, so the list pages however large the file; a ``failed`` one keeps
+    what its ``errors`` holds (what made it fail comes first)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="refusals")
+    number = models.PositiveIntegerField(help_text="1, 2, … in the order the ingest met them.")
+    where = models.CharField(max_length=500)
+    field = models.CharField(max_length=200, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["submission", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["submission", "number"], name="sharing_refusal_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.where}, {self.field}: {self.message}"
+
 
 class Observable(models.Model):
     """One observable in its canonical form, whoever reported it (see ``normalisers``)."""
@@ -83,7 +116,7 @@ class Observable(models.Model):
         return f"{self.type}:{self.value}"
 
 
-__all__ = ["ObjectObservable", "Observable", "StixObject", "Submission"]
+__all__ = ["ObjectObservable", "Observable", "Refusal", "StixObject", "Submission"]
 
 
 class StixObject(models.Model):

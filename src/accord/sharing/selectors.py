@@ -13,9 +13,17 @@ from accord.core.selectors import get_visible
 from accord.policy.decision import decide, visible, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import withhold
-from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
 
-__all__ = ["object_get", "object_list", "observable_list", "redacted", "submission_get", "submission_list"]
+__all__ = [
+    "object_get",
+    "object_list",
+    "observable_list",
+    "redacted",
+    "refusal_list",
+    "submission_get",
+    "submission_list",
+]
 
 
 def submission_list(*, principal: User) -> QuerySet[Submission]:
@@ -28,6 +36,13 @@ def submission_list(*, principal: User) -> QuerySet[Submission]:
 
 def submission_get(*, principal: User, pk: Any) -> Submission:
     return get_visible(submission_list(principal=principal), pk, "submission")
+
+
+def refusal_list(*, principal: User, pk: Any) -> QuerySet[Refusal]:
+    """What submission ``pk`` refused, in the order the ingest met it; a submission the
+    principal may not see is the same 404 as a missing one. (What it stored is the objects
+    list's ``submission`` filter.)"""
+    return Refusal.objects.filter(submission=submission_get(principal=principal, pk=pk)).order_by("number")
 
 
 def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[StixObject]:

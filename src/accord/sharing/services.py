@@ -1,10 +1,11 @@
-"""Every change to the shared-object store: submissions and their all-or-nothing ingest.
+"""Every change to the shared-object store: submissions and their ingest, object by object.
 
 ``submission_create`` stores the raw bytes (content-addressed by SHA-256) and records the
-submission; ``submission_process`` reads it with the format's reader and, when every object
-is valid and permitted by the agreement, writes objects, observables and links in one
-transaction. Any error in the submission leaves the store exactly as it was; an object whose
-id another organisation's object already has is refused alone (see :mod:`accord.sharing.store`).
+submission; ``submission_process`` reads it with the format's reader and writes, in one
+transaction, every object that is valid and permitted by the agreement, with its observables
+and links, and a refusal (where, which field, why) for each that is not. A file that cannot be
+read at all, and a ``strict`` submission with any refusal, leave the store exactly as it was; so
+does a crash or a kill at any point (see :mod:`accord.sharing.store`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from accord.core.choices import DataCategory, Purpose, Tlp
 from accord.core.errors import Forbidden, TooLarge, ValidationFailed
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
+from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
@@ -42,10 +43,10 @@ from accord.policy.rules import SENSITIVE_CATEGORIES, WITHHELD_OBSERVABLES
 from accord.sharing.bulk import chunks, gc_paused
 from accord.sharing.choices import SENSITIVE_OBSERVABLES, Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 from accord.sharing.listeners import notify_removed
-from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
 from accord.sharing.progress import forget_progress, report_progress
 from accord.sharing.reading import read_batches
-from accord.sharing.store import BatchWriter, Row, row_of
+from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
 
 __all__ = [
     "category_of",
@@ -60,7 +61,6 @@ __all__ = [
     "submission_start",
 ]
 
-MAX_ERRORS = 100
 READ_BATCH = 1000
 
 # The data category of an object of a STIX type, where the type decides it. Cyber-observables
@@ -202,9 +202,11 @@ def submission_create(
     format: str = "auto",  # noqa: A002 - the name users know
     tlp: str | None = None,
     agreement: str | None = None,
+    strict: bool = False,
 ) -> tuple[Submission, bool]:
     """Take a submission in; ``(submission, created)``. The same bytes under the same agreement
-    return the existing submission instead of a duplicate."""
+    return the existing submission instead of a duplicate. ``strict``: all or nothing, any
+    refused object fails the whole (else each object is taken or refused on its own)."""
     require(actor, Perm.SHARING_SUBMIT)
     if actor is not None and not actor.organisation.is_host and actor.organisation_id != organisation.pk:
         raise Forbidden("You may only submit for your own organisation.")
@@ -236,7 +238,8 @@ def submission_create(
         if not _retryable(existing):
             return existing, False
         # Nothing of it was stored: take it again (the agreement may have changed since, or the
-        # process that had it was killed).
+        # process that had it was killed), without what the failed attempt refused.
+        Refusal.objects.filter(submission=existing).delete()
         _set(
             existing,
             status=SubmissionStatus.QUEUED,
@@ -248,6 +251,7 @@ def submission_create(
             submitted_by=actor,
             format=format,
             tlp=marking,
+            strict=strict,
         )
         audit_record(actor=actor, action="submission.retry", obj=existing, organisation=organisation)
         return existing, True
@@ -261,13 +265,20 @@ def submission_create(
             sha256=stored.sha256,
             size=stored.size,
             tlp=marking,
+            strict=strict,
         )
         audit_record(
             actor=actor,
             action="submission.create",
             obj=submission,
             organisation=organisation,
-            details={"sha256": stored.sha256, "size": stored.size, "format": format, "agreement": in_force.reference},
+            details={
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "format": format,
+                "agreement": in_force.reference,
+                "strict": strict,
+            },
         )
     return submission, True
 
@@ -301,7 +312,8 @@ def _set(submission: Submission, **fields: Any) -> None:
 
 
 def submission_process(*, submission_id: int, on_progress: Callable[[int], None] | None = None) -> Submission:
-    """Read and store a queued submission, all or nothing (idempotent: done or failed ones are left)."""
+    """Read and store a queued submission, object by object (all or nothing when ``strict``);
+    idempotent: done or failed ones are left as they are."""
     submission = Submission.objects.select_related("agreement__current_version", "organisation").get(pk=submission_id)
     if submission.status in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
         return submission
@@ -317,12 +329,7 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         with gc_paused():
             _process(submission, progress)
     except Exception as exc:
-        _set(
-            submission,
-            status=SubmissionStatus.FAILED,
-            finished_at=timezone.now(),
-            errors=[{"where": "submission", "field": "", "message": f"internal error: {type(exc).__name__}"}],
-        )
+        _fail(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
         raise
     finally:
         forget_progress(submission.pk)
@@ -343,9 +350,12 @@ def minting_namespace(organisation_id: int) -> uuid.UUID:
 
 
 def _process(submission: Submission, progress: Callable[[int], None]) -> None:
-    """Read and write in one transaction, a batch at a time; the first error stops the writing
-    (reading goes on to report up to ``MAX_ERRORS``) and rolls everything back. Objects refused
-    alone (an id another organisation's object has) are left out and reported; the rest is stored."""
+    """Read and write in one transaction, a batch at a time. Each object is taken or refused on
+    its own: a refusal (the reader's, the agreement's, or the store's for an id in use) is
+    recorded and the rest is written. The transaction is rolled back, and the submission fails,
+    when the file cannot be read on (:class:`~accord.formats.base.Unreadable`: what came before
+    goes too) or when it is ``strict`` and anything was refused (the writing stops at the first
+    refusal, the reading at ``MAX_ERRORS``)."""
     agreement = submission.agreement
     terms = agreement.current_version
     assert terms is not None  # noqa: S101 - checked when the submission was created
@@ -372,35 +382,46 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                     report(min(99, int(100 * (done if done is not None else raw.tell() / max(submission.size, 1)))))
         yield batch
 
-    errors: list[ReadError] = []
-    valid = 0
+    strict = submission.strict
+    unreadable: Unreadable | None = None
+    read = 0  # objects read, taken or refused
+
+    def storing() -> bool:
+        """Whether what was read so far is to be stored (the rest of it, for what was refused)."""
+        return unreadable is None and not (strict and refusals.count)
+
     with transaction.atomic():
+        Refusal.objects.filter(submission=submission).delete()  # of an earlier attempt that failed
+        refusals = RefusalLog(submission)
         writer = BatchWriter(
             submission,
             retention_days=terms.retention_days or 365,
             purpose=terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
+            refusals=refusals,
         )
         parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
         for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
+            if isinstance(item, Unreadable):
+                unreadable = item
+                break
+            read += 1
             if isinstance(item, ReadError):
-                errors.append(item)
-                if len(errors) >= MAX_ERRORS:
+                refusals.add(item)
+                if strict and refusals.count >= MAX_ERRORS:
                     break
-            else:
-                valid += 1
-                if not errors:
-                    writer.add(item)
-        if not errors:
-            writer.flush()
-        if not errors:
-            counts = writer.counts()
-            refused = [e.as_dict() for e in writer.refused[:MAX_ERRORS]]
+            elif not (strict and refusals.count):
+                writer.add(item)
+        if storing():
+            writer.flush()  # may refuse ids in use
+        if storing():
+            refusals.flush()
+            counts = writer.counts() | {"objects_count": read, "rejected_count": refusals.count}
             _set(
                 submission,
                 status=SubmissionStatus.DONE,
                 finished_at=timezone.now(),
                 progress=100,
-                errors=refused,
+                errors=[e.as_dict() for e in refusals.first],
                 **counts,
             )
             audit_record(
@@ -414,13 +435,25 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
+    _fail(submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count)
+
+
+@transaction.atomic
+def _fail(submission: Submission, errors: list[ReadError], read: int, refused: int) -> None:
+    """Record a submission that stored nothing: its errors (an unreadable file's first), as its
+    ``errors`` and its refusals, and the counts of the objects read and refused before it stopped."""
+    Refusal.objects.filter(submission=submission).delete()
+    Refusal.objects.bulk_create(
+        Refusal(submission=submission, number=n, where=e.where[:500], field=e.field[:200], message=e.message)
+        for n, e in enumerate(errors, 1)
+    )
     _set(
         submission,
         status=SubmissionStatus.FAILED,
         finished_at=timezone.now(),
         progress=100,
-        rejected_count=len(errors),
-        objects_count=valid + len(errors),
+        rejected_count=refused,
+        objects_count=read,
         errors=[e.as_dict() for e in errors],
     )
     audit_record(
@@ -428,7 +461,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
         action="submission.failed",
         obj=submission,
         organisation=submission.organisation,
-        details={"errors": len(errors), "first": str(errors[0])},
+        details={"refused": refused, "first": str(errors[0]), "strict": submission.strict},
     )
 
 

@@ -1,5 +1,5 @@
 """Writing a submission's objects to the store as they are read, in batches, inside the one
-transaction the ingest service opens for it.
+transaction the ingest service opens for it, and what it refused (:class:`RefusalLog`).
 
 Memory stays flat however large the submission: only the current batch is held. The
 transaction is the caller's, so an error or a kill at any point still leaves nothing. Keys are
@@ -22,9 +22,9 @@ from accord.formats.base import ParsedObject, ReadError
 from accord.formats.stix import is_cyber_observable
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
-from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
+from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
 
-__all__ = ["BatchWriter", "Row", "id_in_use", "row_of"]
+__all__ = ["MAX_ERRORS", "BatchWriter", "RefusalLog", "Row", "id_in_use", "row_of"]
 
 
 _OBJECT_COLUMNS = (
@@ -56,6 +56,8 @@ _LINKS = ObjectObservable._meta.db_table
 
 Pair = tuple[str, str]
 FIRST_BATCH = 1000
+MAX_ERRORS = 100  # refusals a submission keeps in ``errors``; every one is a Refusal row
+_REFUSALS = Refusal._meta.db_table
 
 
 def id_in_use(stix_id: str) -> str:
@@ -117,6 +119,36 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
     )
 
 
+class RefusalLog:
+    """Every part of a submission the ingest refuses, whatever refused it (the reader, the
+    agreement, the store), written as :class:`~accord.sharing.models.Refusal` rows a batch at a
+    time inside the ingest's transaction, so they commit or roll back with the objects. Counts
+    every refusal; keeps the first ``MAX_ERRORS`` in memory for the submission's ``errors``
+    (and for a submission that fails, whose transaction takes the rows with it)."""
+
+    BATCH = 5000
+
+    def __init__(self, submission: Submission) -> None:
+        self.submission_id = submission.pk
+        self.count = 0
+        self.first: list[ReadError] = []
+        self.pending: list[tuple[int, int, str, str, str]] = []
+
+    def add(self, error: ReadError) -> None:
+        self.count += 1
+        if len(self.first) < MAX_ERRORS:
+            self.first.append(error)
+        self.pending.append((self.submission_id, self.count, error.where[:500], error.field[:200], error.message))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the refusals not written yet."""
+        rows, self.pending = self.pending, []
+        if rows:
+            insert_rows(_REFUSALS, ("submission_id", "number", "where", "field", "message"), rows)
+
+
 class BatchWriter:
     """Takes rows one by one and writes them a batch at a time.
 
@@ -124,14 +156,14 @@ class BatchWriter:
     it; a later version of the organisation's own object is an update. Only the organisation
     that created an object may add versions of it (STIX 2.1 §3.6: another producer makes a new
     object, ``derived-from`` it): such a version is refused alone, with where it is in the
-    submission (:attr:`refused`), and the rest is written. Its message is the same whoever holds
-    the id and whether the sender may see that object, and names no one: the sender learns only
-    that the id is taken. Cyber-observables have no versions: their ids come from their values,
-    and any organisation may share them. Every observable mentioned by what is written gets its
-    ``last_seen`` moved to now, and new ones are created.
+    submission (into ``refusals``, beside the reader's), and the rest is written. Its message is
+    the same whoever holds the id and whether the sender may see that object, and names no one:
+    the sender learns only that the id is taken. Cyber-observables have no versions: their ids
+    come from their values, and any organisation may share them. Every observable mentioned by
+    what is written gets its ``last_seen`` moved to now, and new ones are created.
     """
 
-    def __init__(self, submission: Submission, *, retention_days: int, purpose: str) -> None:
+    def __init__(self, submission: Submission, *, retention_days: int, purpose: str, refusals: RefusalLog) -> None:
         self.submission = submission
         self.size = settings.ACCORD_INGEST_BATCH
         # The first batches are smaller, so that writing starts as soon as the reading process
@@ -150,21 +182,20 @@ class BatchWriter:
             self.stamp,
         )
         self.pending: list[Row] = []
-        self.refused: list[ReadError] = []  # objects left out, each with why
-        self.objects = self.new = self.updated = 0
+        self.refusals = refusals
+        self.new = self.updated = 0
         self.object_ids = IdAllocator(_OBJECTS)
         self.observable_ids = IdAllocator(_OBSERVABLES)
 
     def add(self, row: Row) -> None:
         """Take a row, writing the pending batch when it is full."""
         self.pending.append(row)
-        self.objects += 1
         if len(self.pending) >= self.limit:
             self.limit = min(2 * self.limit, self.size)
             self.flush()
 
     def counts(self) -> dict[str, int]:
-        """The submission's counts, once everything is written."""
+        """What was written, once everything is: observables mentioned, new and updated objects."""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(DISTINCT l.observable_id) FROM {_LINKS} l "  # noqa: S608 - table names
@@ -172,13 +203,7 @@ class BatchWriter:
                 [self.submission.pk],
             )
             observables = cursor.fetchone()[0]
-        return {
-            "objects_count": self.objects,
-            "observables_count": observables,
-            "new_count": self.new,
-            "updated_count": self.updated,
-            "rejected_count": len(self.refused),
-        }
+        return {"observables_count": observables, "new_count": self.new, "updated_count": self.updated}
 
     def flush(self) -> None:
         """Write the pending rows but those refused (versions of other organisations' objects)."""
@@ -187,7 +212,8 @@ class BatchWriter:
             return
         fresh, refused = self._fresh(batch)
         if refused:
-            self.refused.extend(error for _, error in refused)
+            for _, error in refused:
+                self.refusals.add(error)
             keys = {key for key, _ in refused}
             batch = [row for row in batch if row[0] not in keys]
         ids = self.object_ids.take(len(fresh))

@@ -1,4 +1,4 @@
-"""Sharing UI: upload with progress, one's submissions and their errors, browsing shared data.
+"""Sharing UI: upload with progress, one's submissions and what they refused, browsing shared data.
 
 Thin: the form checks shape, the ingest service decides, selectors read through the policy.
 """
@@ -41,6 +41,7 @@ def submit(request: AuthedRequest) -> HttpResponse:
                 format=data["format"] or "auto",
                 tlp=data["tlp"] or None,
                 agreement=data["agreement"] or None,
+                strict=data["strict"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -67,13 +68,16 @@ def submission_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A submission's progress (polled while it runs), counts and errors."""
+    """A submission's progress (polled while it runs), counts, and what it refused, a page at
+    a time (what it stored is the objects list, filtered by submission)."""
     try:
         submission = selectors.submission_get(principal=request.user, pk=pk)
+        refused, query = paginate(request, selectors.refusal_list(principal=request.user, pk=pk))
     except NotFound as exc:
         raise Http404(exc.message) from exc
     template = "sharing/_submission_status.html" if request.htmx else "sharing/submission_detail.html"
-    return render(request, template, {"submission": submission, "progress": progress_of(submission)})
+    context = {"submission": submission, "progress": progress_of(submission), "page": refused, "query": query}
+    return render(request, template, context)
 
 
 @login_required

@@ -27,7 +27,6 @@ from accord.policy.principal import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import StixObject
 from accord.sharing.services import personal_data_consulted
-from accord.sharing.store import id_in_use
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, stamp
 from accord.taxii.models import Status
@@ -198,9 +197,9 @@ def api_root(request: HttpRequest, user: User, api_root: str) -> HttpResponse:
 
 
 def _status_body(status: Status) -> dict[str, Any]:
-    """§4.3.1 the status resource, read from the submission the POST became: all or nothing,
-    but for objects refused alone (an id another organisation's object has), which are failures
-    while the rest succeed."""
+    """§4.3.1 the status resource, read from the submission the POST became: each object the
+    submission refused is a failure with why, every other a success (stored, or held already);
+    when the submission failed whole, every object is a failure."""
     submission = status.submission
     entries = [
         {"id": stix_id, "version": version or stamp(submission.created_at)} for stix_id, version in status.entries
@@ -215,15 +214,12 @@ def _status_body(status: Status) -> dict[str, Any]:
     }
     if submission.status not in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
         return body | {"status": "pending", "pending_count": len(entries), "pendings": entries}
-    reasons, general = _reasons(submission.errors)
+    reasons, general = selectors.status_refusals(status)
     if submission.status == SubmissionStatus.DONE:
-        if submission.rejected_count > len(reasons):  # more refused than the error list records
-            unstored = selectors.status_unstored(status) - set(reasons)
-            reasons |= {n: f"id: {id_in_use(entries[n]['id'])}" for n in unstored}
         failures = [entry | {"message": reasons[n]} for n, entry in enumerate(entries) if n in reasons]
         successes = [entry for n, entry in enumerate(entries) if n not in reasons]
     else:
-        fallback = general or "Not stored: the envelope is taken all or nothing and another object was rejected."
+        fallback = f"Not stored: nothing of the envelope was ({general})." if general else "Not stored."
         failures = [entry | {"message": reasons.get(n, fallback)} for n, entry in enumerate(entries)]
         successes = []
     body |= {"status": "complete", "success_count": len(successes), "failure_count": len(failures)}
@@ -232,23 +228,6 @@ def _status_body(status: Status) -> dict[str, Any]:
     if failures:
         body["failures"] = failures
     return body
-
-
-def _reasons(errors: list[dict[str, Any]]) -> tuple[dict[int, str], str]:
-    """A submission's errors by the index of the envelope's object they concern, and the first
-    that concerns none (the envelope as a whole)."""
-    reasons: dict[int, str] = {}
-    general = ""
-    for error in errors:
-        where = str(error.get("where", ""))
-        text = f"{error.get('field')}: {error.get('message')}" if error.get("field") else str(error.get("message"))
-        if where.startswith("object "):
-            number = where.split()[1]
-            if number.isdigit():
-                reasons.setdefault(int(number), text)
-                continue
-        general = general or text
-    return reasons, general
 
 
 @endpoint("GET")

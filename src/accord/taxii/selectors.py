@@ -43,7 +43,7 @@ from accord.policy.decision import Action, Decision, decide, originator_agreemen
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import StixObject, Submission
+from accord.sharing.models import Refusal, StixObject, Submission
 from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status
@@ -58,7 +58,7 @@ __all__ = [
     "objects_page",
     "objects_served",
     "status_get",
-    "status_unstored",
+    "status_refusals",
 ]
 
 ACTION = Action.EXPORT
@@ -408,26 +408,23 @@ def status_get(*, principal: User, status_id: str) -> Status:
     return found
 
 
-def status_unstored(status: Status) -> set[int]:
-    """The positions in a status resource's envelope of the objects its done submission did not
-    store: the versions the store holds from no one. Every other object was stored or was there
-    already, so this tells the submitter only what its own refusals told it; it serves when more
-    objects were refused than the submission's error list records."""
-    wanted: dict[str, list[tuple[int, datetime | None]]] = {}
-    for position, (stix_id, version) in enumerate(status.entries):
-        moment = parse_datetime(version) if isinstance(version, str) else None
-        wanted.setdefault(stix_id, []).append((position, moment))
-    held: set[tuple[str, datetime]] = set()
-    ids = list(wanted)
-    for start in range(0, len(ids), 5000):
-        rows = StixObject.objects.filter(stix_id__in=ids[start : start + 5000]).values_list("stix_id", "modified")
-        held.update((stix_id, modified.astimezone(UTC)) for stix_id, modified in rows)
-    return {
-        position
-        for stix_id, versions in wanted.items()
-        for position, moment in versions
-        if moment is None or (stix_id, moment.astimezone(UTC)) not in held
-    }
+def status_refusals(status: Status) -> tuple[dict[int, str], str]:
+    """Why the objects of a status resource's envelope were refused, by their position in it
+    (every refusal its submission recorded: the envelope became a bundle of the same objects in
+    the same order, and the STIX reader names each by its index), and the first refusal that
+    concerns no one object (the envelope as a whole)."""
+    reasons: dict[int, str] = {}
+    general = ""
+    refusals = Refusal.objects.filter(submission_id=status.submission_id).order_by("number")
+    for where, name, message in refusals.values_list("where", "field", "message").iterator():
+        text = f"{name}: {message}" if name else message
+        if where.startswith("object "):
+            number = where.split()[1]
+            if number.isdigit():
+                reasons.setdefault(int(number), text)
+                continue
+        general = general or text
+    return reasons, general
 
 
 def _uuid(text: str) -> uuid.UUID | None:

@@ -154,8 +154,8 @@ def _version(obj: dict[str, Any], received: datetime) -> str:
 
 def objects_add(*, actor: User, access: CollectionAccess, body: Callable[[], bytes]) -> Status:
     """TAXII 2.1 §5.4 Add Objects: the envelope becomes a submission of the inbox's organisation
-    through the same ingest as any other (all or nothing but for objects refused alone, in the
-    background when large); the
+    through the same ingest as any other (object by object, never strict: TAXII has no such
+    option, and its status resource reports each object; in the background when large); the
     status resource follows it. A rejected request stores nothing. ``body`` reads the request
     (once write access is established)."""
     if not access.can_write:

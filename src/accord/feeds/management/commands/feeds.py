@@ -34,6 +34,9 @@ class Command(BaseCommand):
         add.add_argument("--tlp", default="", help="TLP for objects that carry none (default: the agreement's).")
         add.add_argument("--map", default="", help='CSV column mapping as JSON, e.g. {"type": "=url", "value": "url"}.')
         add.add_argument("--interval", type=int, default=60, help="Minutes between pulls by `accord worker`.")
+        add.add_argument(
+            "--strict", action="store_true", help="Each event or file all or nothing (any refused object skips it)."
+        )
         sub.add_parser("list", help="List feeds and how their last pull went.")
         pull = sub.add_parser("pull", help="Pull one feed now, or every enabled feed.")
         pull.add_argument("name", nargs="?")
@@ -78,6 +81,7 @@ class Command(BaseCommand):
             tlp=options["tlp"],
             mapping=mapping,
             interval_minutes=options["interval"],
+            strict=options["strict"],
         )
         self.stdout.write(f"Feed {feed.name} added ({feed.get_kind_display()}); `accord feeds pull {feed.name}`.")
 
@@ -85,6 +89,8 @@ class Command(BaseCommand):
         table = Table("name", "kind", "url", "organisation", "every", "last pull", "state")
         for feed in Feed.objects.select_related("organisation"):
             state = "disabled" if not feed.enabled else (f"failed: {feed.last_error}" if feed.last_error else "ok")
+            if feed.last_refused:
+                state += f"; skipped what was refused:\n{feed.last_refused}"
             last = f"{feed.last_pull_at:%Y-%m-%d %H:%M}" if feed.last_pull_at else "never"
             table.add_row(
                 feed.name, feed.kind, feed.url, feed.organisation.name, f"{feed.interval_minutes} min", last, state
@@ -104,10 +110,13 @@ class Command(BaseCommand):
                     bar.update(task, description=f"{name}: {message}")  # noqa: B023 - used within this round
 
                 result = feed_pull(actor=None, feed=feed, on_progress=show)
+            for line in result.refused:
+                self.stdout.write(f"{feed.name}: skipped, refused: {line}")
             if result.ok:
                 self.stdout.write(
                     f"{feed.name}: {len(result.submissions)} submission(s), {result.objects} objects "
-                    f"({result.new} new); cursor {feed.cursor or '(start)'}.{result.left_out_note}"
+                    f"({result.new} new, {len(result.refused)} piece(s) with refusals); "
+                    f"cursor {feed.cursor or '(start)'}.{result.left_out_note}"
                 )
             else:
                 failed.append(feed.name)

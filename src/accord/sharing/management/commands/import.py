@@ -13,11 +13,13 @@ from accord.core.selectors import organisation_named
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.services import submission_create, submission_process
 
+SHOWN = 20  # refusals printed; every one is on the submission's page and in the API
+
 
 class Command(BaseCommand):
     help = (
-        "Import a STIX 2.1 bundle, MISP event, CSV or text file as an organisation's submission "
-        "(all or nothing, but for objects whose id is already in use, refused alone)."
+        "Import a STIX 2.1 bundle, MISP event, CSV or text file as an organisation's submission: "
+        "every valid object is stored and each refused one listed (--strict: all or nothing)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--agreement", help="Its data-sharing agreement (default: the one in force).")
         parser.add_argument("--format", default="auto", choices=["auto", "stix", "misp", "csv", "text"])
         parser.add_argument("--tlp", help="TLP for objects that carry none (default: the agreement's).")
+        parser.add_argument(
+            "--strict", action="store_true", help="All or nothing: if any object is refused, store none."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                     format=options["format"],
                     tlp=options["tlp"],
                     agreement=options["agreement"],
+                    strict=options["strict"],
                 )
             if not created:
                 self.stdout.write(f"Already submitted as submission {submission.pk} ({submission.status}).")
@@ -63,7 +69,7 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         if submission.status == SubmissionStatus.FAILED:
-            lines = [f"  {e['where']}, {e['field']}: {e['message']}" for e in submission.errors[:20]]
+            lines = [f"  {e['where']}, {e['field']}: {e['message']}" for e in submission.errors[:SHOWN]]
             raise CommandError(
                 f"Nothing was stored: submission {submission.pk} has {len(submission.errors)} "
                 "error(s):\n" + "\n".join(lines)
@@ -73,5 +79,10 @@ class Command(BaseCommand):
             f"{submission.updated_count} updated, {submission.rejected_count} refused), "
             f"{submission.observables_count} observables, sha256 {submission.sha256}."
         )
-        for e in submission.errors[:20]:
+        for e in submission.errors[:SHOWN]:
             self.stdout.write(f"  not stored: {e['where']}, {e['field']}: {e['message']}")
+        if submission.rejected_count > SHOWN:
+            self.stdout.write(
+                f"  … and {submission.rejected_count - SHOWN} more refused: /submissions/{submission.pk}/ "
+                f"or GET /api/v1/submissions/{submission.pk}/refused/ lists every one."
+            )
