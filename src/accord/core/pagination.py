@@ -16,9 +16,18 @@ class Pagination(PageNumberPagination):
 
 
 class StableOrdering(OrderingFilter):
-    """``?ordering=`` with the primary key as the last key: rows that tie on the fields asked for
+    """``?ordering=`` on the fields a view names in ``ordering_fields``, and only those, with the
+    primary key as the last key.
+
+    A view that names none takes no ``?ordering=`` (DRF would allow every field of its
+    serializer, and an order is an answer too: ordering correlations by a total only host staff
+    see would tell a partner of objects it may not see). Rows that tie on the fields asked for
     (objects stored by one submission share their arrival) come in one order on every request and
-    every database, so no page repeats or skips a row and one answer can be compared with another."""
+    every database, so no page repeats or skips a row and one answer can be compared with another.
+    """
+
+    def get_default_valid_fields(self, queryset: Any, view: Any, context: Any = None) -> list[tuple[str, str]]:
+        return []
 
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> list[str]:
         terms = list(super().get_ordering(request, queryset, view) or [])
