@@ -144,11 +144,13 @@ def test_rebuild_gives_what_the_incremental_path_gave(api_for, sharers, capsys):
 
 
 def test_a_failed_ingest_leaves_no_correlation(api_for, sharers):
+    """A strict submission with a refused object fails whole, and its valid objects correlate nothing."""
     kestrel, banker = sharers
     share(api_for(kestrel), indicator(1, ip(MULE_IP)))
     upload = io.BytesIO(bundle(indicator(2, ip(MULE_IP)), {"type": "indicator", "id": "bad"}))
     upload.name = "bad.json"
-    assert api_for(banker).post(SUBMIT, {"file": upload}, format="multipart").status_code == 400
+    response = api_for(banker).post(SUBMIT, {"file": upload, "strict": "true"}, format="multipart")
+    assert response.status_code == 400
     assert not Correlation.objects.exists() and not ObservableSource.objects.exists()
     share(api_for(banker), indicator(2, ip(MULE_IP)))  # the same, valid, goes through
     assert sorted(ObservableSource.objects.values_list("object_count", flat=True)) == [1, 1]
