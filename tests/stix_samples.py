@@ -74,7 +74,8 @@ REF = "email-addr--00000000-0000-5000-a000-{:012}"
 def vocabulary() -> list[dict[str, Any]]:
     """One object of every STIX 2.1 type (each SDO, SRO, SCO and the meta objects), written from
     the specification's examples, and custom objects: MITRE ATT&CK's ``x-mitre-tactic`` (no
-    extension definition) and a custom cyber-observable defined by an extension definition."""
+    extension definition) and a new cyber-observable type an extension definition defines
+    (``acme-ticket``: STIX 2.1 §7.3, without the ``x-`` prefix)."""
     extension = "extension-definition--00000000-0000-4000-a000-000000000099"
     sdos = [
         _sdo(
@@ -225,7 +226,7 @@ def vocabulary() -> list[dict[str, Any]]:
             serial_number="36:f7:d4:32:f4:ab:70:ea:d3:ce:98:6e:ea:99:93:49:32:0a:b7:06",
             hashes={"SHA-1": "4dfe4b1f0a1bfe2b8c35d94b2cd9d7aeab5f5f4e"},
         ),
-        _sco("x-acme-ticket", 50, ticket="INC-4711", extensions={extension: {"extension_type": "new-sco"}}),
+        _sco("acme-ticket", 50, ticket="INC-4711", extensions={extension: {"extension_type": "new-sco"}}),
     ]
     meta = [
         _sdo(

@@ -152,10 +152,21 @@ def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any
 
 def is_cyber_observable(obj: Mapping[str, Any]) -> bool:
     """Whether a STIX object is a cyber-observable (STIX 2.1 §6): a standard or Accord's own
-    observable type, or another custom type without ``created`` (a custom domain object has one).
-    Its id comes from its value (§2.9) and it has no versions of its own."""
+    observable type, another custom type without ``created`` (a custom domain object has one),
+    or a type an extension definition makes a new cyber-observable (§7.3, ``new-sco``: its name
+    need not start with ``x-``). Its id comes from its value (§2.9) and it has no versions of
+    its own."""
     kind = str(obj.get("type", ""))
-    return kind in SCO_TYPES or kind in ACCORD_SCO_TYPES or (kind.startswith("x-") and "created" not in obj)
+    if kind in SCO_TYPES or kind in ACCORD_SCO_TYPES:
+        return True
+    if "created" in obj:
+        return False
+    if kind.startswith("x-"):
+        return True
+    extensions = obj.get("extensions")
+    return isinstance(extensions, dict) and any(
+        isinstance(e, dict) and e.get("extension_type") == "new-sco" for e in extensions.values()
+    )
 
 
 def _timestamp_error(value: Any) -> str | None:
