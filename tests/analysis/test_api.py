@@ -65,6 +65,25 @@ def test_a_local_exclusion_suppresses_at_once_and_splits_campaigns(api_for, shar
     assert AuditEvent.objects.filter(action="exclusion_entry.remove").exists()
 
 
+def test_a_network_block_correlates_and_a_wider_local_exclusion_suppresses_it(api_for, sharers):
+    """A CIDR block two sources share is one observable that correlates; an exclusion of a
+    network that holds the block marks it benign (an address list would not)."""
+    kestrel, banker = sharers
+    block = "[ipv4-addr:value = '112.64.0.0/15']"
+    share(api_for(kestrel), indicator(1, block))
+    share(api_for(banker), indicator(2, block))
+    assert Correlation.objects.get(pk=observable("112.64.0.0/15").pk).benign == ""
+    analyst = api_for("analyst")
+    made = analyst.post(EXCLUSIONS, {"name": "Carrier ranges"}, format="json").json()
+    entry = analyst.post(
+        f"{EXCLUSIONS}{made['id']}/entries/", {"type": "ipv4", "pattern": "112.66.0.0/15"}, format="json"
+    )
+    assert entry.status_code == 201
+    assert Correlation.objects.get(pk=observable("112.64.0.0/15").pk).benign == ""  # beside it, not around it
+    analyst.post(f"{EXCLUSIONS}{made['id']}/entries/", {"type": "ipv4", "pattern": "112.64.0.0/14"}, format="json")
+    assert Correlation.objects.get(pk=observable("112.64.0.0/15").pk).benign == "Local list: Carrier ranges"
+
+
 @pytest.mark.parametrize(
     ("kind", "pattern", "words"),
     [

@@ -19,6 +19,7 @@ from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS
 from accord.formats.misp import MispReader
 from accord.formats.writers import HANDLING_EXTENSION
 from tests.exports.conftest import ETH, IBAN, NOTE_ID, ODD_URL, RED_ID
+from tests.stix_samples import bundle, indicator
 
 EXPORTS = "/api/v1/exports/"
 
@@ -207,3 +208,23 @@ def test_known_benign_values_are_left_out_of_detection_exports_only(api_for, sha
         assert "phish-kit-host.net" in body_of(client.get(f"{EXPORTS}csv/")).decode()
     finally:
         unregister_benign_check(check)
+
+
+def test_network_blocks_are_exported_as_networks(api_for, shared):
+    """A CIDR block kept as an observable becomes an RPZ network trigger, a rule on the network
+    and a STIX pattern on the block, so that every tool reads the whole network."""
+    upload = io.BytesIO(
+        bundle(
+            indicator(0x51, "[ipv4-addr:value = '112.64.0.0/15']", object_marking_refs=[TLP2_IDS["green"]]),
+            indicator(0x52, "[ipv6-addr:value = '2001:db8:aa::/48']", object_marking_refs=[TLP2_IDS["green"]]),
+        )
+    )
+    upload.name = "blocks.json"
+    assert api_for(shared).post("/api/v1/submissions/", {"file": upload}, format="multipart").status_code == 201
+    client = api_for("analyst")
+    text = body_of(client.get(f"{EXPORTS}rpz/")).decode()
+    names = {str(name) for name in dns.zone.from_text(text, origin="rpz.example.", relativize=True).nodes}
+    assert {"15.0.0.64.112.rpz-ip", "48.zz.aa.db8.2001.rpz-ip"} <= names
+    assert "alert ip any any <> 112.64.0.0/15 any" in body_of(client.get(f"{EXPORTS}suricata/")).decode()
+    patterns = {o.get("pattern") for o in stix(client)["objects"]}
+    assert "[ipv4-addr:value = '112.64.0.0/15']" in patterns

@@ -68,10 +68,71 @@ def test_international_domains_become_punycode():
     assert normalise("domain", "Bücher.example.DE").value == "xn--bcher-kva.example.de"
 
 
-@pytest.mark.parametrize("bad", ["localhost", "exa mple.com", "-bad-.com", "1.2.3.4", "a..com", "foo.notatld"])
+@pytest.mark.parametrize("bad", ["exa mple.com", "-bad-.com", "1.2.3.4", "a..com", "a_b.com"])
 def test_bad_domains(bad):
     with pytest.raises(InvalidObservable):
         normalise("domain", bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical", "flag"),
+    [
+        ("www.Example", "www.example", "reserved_suffix"),
+        ("db.test", "db.test", "reserved_suffix"),
+        ("nas.corp.internal", "nas.corp.internal", "reserved_suffix"),
+        ("printer.home.arpa", "printer.home.arpa", "reserved_suffix"),
+        ("foo.notatld", "foo.notatld", "unknown_suffix"),
+        ("duskgytldkxiuqc6.onion", "duskgytldkxiuqc6.onion", "onion"),
+        ("FileServer", "fileserver", "internal"),
+        ("localhost", "localhost", "internal"),
+    ],
+)
+def test_questionable_domains_are_kept_and_flagged(value, canonical, flag):
+    kept = normalise("domain", value)
+    assert (kept.value, kept.extra["flags"]) == (canonical, [flag])
+    assert "flags" not in normalise("domain", "login-bank.example.com").extra
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "canonical", "flags"),
+    [
+        ("ipv4", "112.64.0.0/15", "112.64.0.0/15", ["cidr"]),
+        ("ipv4", "10.1.2.3/8", "10.0.0.0/8", ["cidr", "host_bits"]),
+        ("ipv4", "203.0.113.7/32", "203.0.113.7", None),
+        ("ipv6", "2001:0DB8::/32", "2001:db8::/32", ["cidr"]),
+        ("ipv6", "2001:db8::1/128", "2001:db8::1", None),
+    ],
+)
+def test_network_blocks_are_kept_in_canonical_form_and_flagged(type_, value, canonical, flags):
+    kept = normalise(type_, value)
+    assert (kept.value, kept.extra.get("flags")) == (canonical, flags)
+
+
+@pytest.mark.parametrize(("type_", "bad"), [("ipv4", "10.0.0.0/33"), ("ipv4", "2001:db8::/32"), ("ipv6", "10.0.0.0/8")])
+def test_bad_network_blocks(type_, bad):
+    with pytest.raises(InvalidObservable):
+        normalise(type_, bad)
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "canonical"),
+    [
+        ("asn", "AS64496", "64496"),
+        ("asn", "015139", "15139"),
+        ("mutex", "Global\\Ivy", "Global\\Ivy"),
+        ("registry_key", "HKLM\\Software\\Run", "HKEY_LOCAL_MACHINE\\software\\run"),
+        ("registry_key", "hkey_current_user\\X", "HKEY_CURRENT_USER\\x"),
+        ("user_account", "jdoe", "jdoe"),
+    ],
+)
+def test_host_observables(type_, value, canonical):
+    assert normalise(type_, value).value == canonical
+
+
+@pytest.mark.parametrize(("type_", "bad"), [("asn", "AS-1"), ("asn", "4294967296"), ("registry_key", "Software\\Run")])
+def test_bad_host_observables(type_, bad):
+    with pytest.raises(InvalidObservable):
+        normalise(type_, bad)
 
 
 @given(st.sampled_from(["http", "https"]), LABEL, st.booleans(), st.text(alphabet="abc/", max_size=10))

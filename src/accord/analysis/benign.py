@@ -50,10 +50,16 @@ class LocalExclusions:
         if reason:
             return reason
         if kind in {"ipv4", "ipv6"} and self.networks:
-            address = ipaddress.ip_address(value)
-            for network_kind, network, name in self.networks:
-                if network_kind == kind and address in network:
-                    return name
+            if "/" in value:  # a network block (kept CIDR): benign when it lies inside a benign network
+                block = ipaddress.ip_network(value)
+                for network_kind, network, name in self.networks:
+                    if network_kind == kind and block.subnet_of(network):  # type: ignore[arg-type]
+                        return name
+            else:
+                address = ipaddress.ip_address(value)
+                for network_kind, network, name in self.networks:
+                    if network_kind == kind and address in network:
+                        return name
         host = host_of(kind, value)
         if host and self.suffixes:
             labels = host.split(".")

@@ -224,11 +224,12 @@ class SnortWriter(RuleWriter):
 
 
 def rpz_ip_owner(value: str) -> str:
-    """The RPZ IP-trigger owner name for one address (the ``rpz-ip`` convention: prefix length
-    then the address reversed; IPv6 with ``zz`` for the longest run of zero groups)."""
-    address = ipaddress.ip_address(value)
+    """The RPZ IP-trigger owner name for one address or network (the ``rpz-ip`` convention:
+    prefix length then the address reversed; IPv6 with ``zz`` for the longest run of zero groups)."""
+    network = ipaddress.ip_network(value)  # an address, or a kept CIDR block
+    address, prefix = network.network_address, network.prefixlen
     if address.version == 4:
-        return "32." + ".".join(reversed(str(address).split("."))) + ".rpz-ip"
+        return f"{prefix}." + ".".join(reversed(str(address).split("."))) + ".rpz-ip"
     groups = [format(int(g, 16), "x") for g in address.exploded.split(":")]
     best_start, best_len, start = -1, 0, None
     for i, group in enumerate([*groups, "end"]):
@@ -240,7 +241,7 @@ def rpz_ip_owner(value: str) -> str:
             start = None
     if best_len:
         groups = groups[:best_start] + ["zz"] + groups[best_start + best_len :]
-    return "128." + ".".join(reversed(groups)) + ".rpz-ip"
+    return f"{prefix}." + ".".join(reversed(groups)) + ".rpz-ip"
 
 
 @register_writer

@@ -21,7 +21,7 @@ from stix2patterns.pattern import ParseException, Pattern
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.markings import tlp_of_refs
-from accord.formats.observables import CURRENCIES, PATH_TO_TYPE
+from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
 from accord.policy.rules import withhold
 
 __all__ = ["StixReader", "is_cyber_observable", "sendable"]
@@ -107,6 +107,16 @@ _MUST_HAVE = {kind: REQUIRED.get(kind, ()) + (("name",) if kind in NAMED else ()
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SIMPLE_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]")
 JOINERS = re.compile(r"^[\s()]*((OR|AND)[\s()]*)*$")
+ESCAPED = re.compile(r"\\(['\\])")  # STIX patterning §9.2: \' and \\ inside a string
+# Comparison operators whose value names an observable: equality, and for addresses a network.
+EQUALS = frozenset({"="})
+SUBSET = frozenset({"=", "ISSUBSET"})
+# Each cyber-observable type's own properties that hold an observable (no reference paths).
+SCO_PATHS: dict[str, tuple[tuple[str, str], ...]] = {}
+for (_owner, _path), _kind in PATH_TO_TYPE.items():
+    if "." not in _path:
+        SCO_PATHS[_owner] = (*SCO_PATHS.get(_owner, ()), (_path, _kind))
+HASHED = frozenset({owner for owner, path in PATH_TO_TYPE if path.startswith("hashes.")})
 STREAM_THRESHOLD = 4 * 1024 * 1024  # a bundle loaded whole takes about seven times its size in memory
 
 
@@ -142,10 +152,21 @@ def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any
 
 def is_cyber_observable(obj: Mapping[str, Any]) -> bool:
     """Whether a STIX object is a cyber-observable (STIX 2.1 §6): a standard or Accord's own
-    observable type, or another custom type without ``created`` (a custom domain object has one).
-    Its id comes from its value (§2.9) and it has no versions of its own."""
+    observable type, another custom type without ``created`` (a custom domain object has one),
+    or a type an extension definition makes a new cyber-observable (§7.3, ``new-sco``: its name
+    need not start with ``x-``). Its id comes from its value (§2.9) and it has no versions of
+    its own."""
     kind = str(obj.get("type", ""))
-    return kind in SCO_TYPES or kind in ACCORD_SCO_TYPES or (kind.startswith("x-") and "created" not in obj)
+    if kind in SCO_TYPES or kind in ACCORD_SCO_TYPES:
+        return True
+    if "created" in obj:
+        return False
+    if kind.startswith("x-"):
+        return True
+    extensions = obj.get("extensions")
+    return isinstance(extensions, dict) and any(
+        isinstance(e, dict) and e.get("extension_type") == "new-sco" for e in extensions.values()
+    )
 
 
 def _timestamp_error(value: Any) -> str | None:
@@ -176,7 +197,19 @@ def _id_error(stix_type: str, value: Any) -> str | None:
 
 
 def _path_key(path: str) -> str:
-    return path.replace("'", "")
+    return _hash_path(path.replace("'", ""))
+
+
+def _hash_path(path: str) -> str:
+    """``hashes.<name>`` with the name as STIX's hash-algorithm vocabulary spells it."""
+    if path.startswith("hashes."):
+        name = path[7:]
+        return "hashes." + HASH_NAMES.get(name.upper(), name)
+    return path
+
+
+def _unquote(value: str) -> str:
+    return ESCAPED.sub(r"\1", value) if "\\" in value else value
 
 
 @register
@@ -311,22 +344,26 @@ class StixReader(Reader):
 
     def _sco_mentions(self, where: str, stix_type: str, obj: dict[str, Any]) -> list[Mention | ReadError]:
         found: list[Mention | ReadError] = []
-        if stix_type == "file":
-            for algorithm, digest in (obj.get("hashes") or {}).items():
-                kind = PATH_TO_TYPE.get(("file", f"hashes.{algorithm}"))
-                if kind:
-                    found.append(self.mention(where, f"hashes.{algorithm}", kind, digest))
-            return found
         if stix_type == "x-accord-crypto-wallet":
             kind = CURRENCIES.get(str(obj.get("currency", "")).lower())
             if kind is None:
                 return [ReadError(where, "currency", "expected btc, eth or xmr")]
             return [self.mention(where, "address", kind, obj.get("address"))]
-        for (object_type, path), kind in PATH_TO_TYPE.items():
-            if object_type == stix_type and "." not in path:
-                if obj.get(path) in (None, ""):
+        if stix_type in HASHED:
+            hashes = obj.get("hashes") or {}
+            for algorithm, digest in hashes.items() if isinstance(hashes, dict) else ():
+                kind = PATH_TO_TYPE.get((stix_type, _hash_path(f"hashes.{algorithm}")))
+                if kind:
+                    found.append(self.mention(where, f"hashes.{algorithm}", kind, digest))
+        for path, kind in SCO_PATHS.get(stix_type, ()):
+            value = obj.get(path)
+            if value in (None, ""):
+                if (stix_type, path) in SCO_REQUIRED:
                     return [ReadError(where, path, f"required for a {stix_type}")]
-                found.append(self.mention(where, path, kind, obj[path]))
+                continue
+            if kind in NUMERIC and isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            found.append(self.mention(where, path, kind, value))
         return found
 
     def _pattern_mentions(self, where: str, pattern: Any) -> list[Mention | ReadError]:
@@ -336,7 +373,7 @@ class StixReader(Reader):
         one = SIMPLE_COMPARISON.fullmatch(pattern)  # most indicators are one comparison
         simple = [one.groups()] if one else SIMPLE_COMPARISON.findall(pattern)
         if one or (simple and JOINERS.match(SIMPLE_COMPARISON.sub("", pattern))):
-            comparisons = [(t, _path_key(p), v.replace("\\'", "'").replace("\\\\", "\\")) for t, p, v in simple]
+            comparisons = [(t, _path_key(p), _unquote(v)) for t, p, v in simple]
         else:
             try:
                 inspected = Pattern(pattern).inspect()
@@ -344,9 +381,17 @@ class StixReader(Reader):
                 return [ReadError(where, "pattern", f"not a valid STIX pattern: {exc}")]
             for object_type, terms in inspected.comparisons.items():
                 for path, operator, value in terms:
-                    if operator == "=" and isinstance(value, str) and value.startswith("'"):
-                        key = ".".join(str(p) for p in path)
-                        comparisons.append((object_type, key, value[1:-1].replace("\\'", "'")))
+                    # list indexes ([*], [0]) are left out of the path: any element counts
+                    key = _hash_path(".".join(p for p in path if isinstance(p, str)))
+                    kind = PATH_TO_TYPE.get((object_type, key))
+                    if kind is None or not isinstance(value, str):
+                        continue
+                    if operator not in (SUBSET if kind in ("ipv4", "ipv6") else EQUALS):
+                        continue
+                    if value.startswith("'") and value.endswith("'"):
+                        comparisons.append((object_type, key, _unquote(value[1:-1])))
+                    elif kind in NUMERIC and value.isdigit():
+                        comparisons.append((object_type, key, value))
         found: list[Mention | ReadError] = []
         for object_type, path, value in comparisons:
             kind = PATH_TO_TYPE.get((object_type, path))

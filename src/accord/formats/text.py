@@ -144,6 +144,8 @@ class TextReader(Reader):
             mention = self.mention("text", "value", kind, value, context=context)
             if isinstance(mention, ReadError):
                 continue  # a candidate the text search saw but that is not a valid observable: not the author's error
+            if mention.extra.get("flags"):
+                continue  # a questionable value (an unknown suffix, an internal name) read from prose is noise
             found.setdefault((mention.type, mention.value), mention)
         now = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         for number, ((kind, value), mention) in enumerate(found.items()):

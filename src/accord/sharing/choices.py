@@ -30,6 +30,10 @@ class ObservableType(models.TextChoices):
     ETH = "eth", "Ethereum address"
     XMR = "xmr", "Monero address"
     PHONE = "phone", "Phone number"
+    ASN = "asn", "Autonomous system number"
+    MUTEX = "mutex", "Mutex name"
+    REGISTRY_KEY = "registry_key", "Windows registry key"
+    USER_ACCOUNT = "user_account", "User account"
 
 
 # The observable types whose values are not technical intelligence, with the data category the
@@ -38,6 +42,7 @@ class ObservableType(models.TextChoices):
 SENSITIVE_OBSERVABLES: dict[str, str] = {
     ObservableType.PHONE.value: DataCategory.PERSONAL_DATA.value,
     ObservableType.EMAIL.value: DataCategory.PERSONAL_DATA.value,
+    ObservableType.USER_ACCOUNT.value: DataCategory.PERSONAL_DATA.value,
     ObservableType.IBAN.value: DataCategory.FINANCIAL_IDENTIFIER.value,
     ObservableType.BTC.value: DataCategory.FINANCIAL_IDENTIFIER.value,
     ObservableType.ETH.value: DataCategory.FINANCIAL_IDENTIFIER.value,

@@ -63,8 +63,9 @@ __all__ = [
 
 READ_BATCH = 1000
 
-# The data category of an object of a STIX type, where the type decides it. Cyber-observables
-# of people (an e-mail address, a user account, a message between people) are personal data.
+# The data category of an object of a STIX type, where the type alone decides it. Cyber-observables
+# of people (an e-mail address, a user account, a message between people, a phone number) are
+# personal data. Types whose category depends on what the object says are in ``_category_by_data``.
 _CATEGORY_BY_TYPE = {
     "x-accord-bank-account": DataCategory.FINANCIAL_IDENTIFIER,
     "x-accord-crypto-wallet": DataCategory.FINANCIAL_IDENTIFIER,
@@ -72,16 +73,67 @@ _CATEGORY_BY_TYPE = {
     "email-addr": DataCategory.PERSONAL_DATA,
     "email-message": DataCategory.PERSONAL_DATA,
     "user-account": DataCategory.PERSONAL_DATA,
-    "identity": DataCategory.PERSONAL_DATA,
-    "malware": DataCategory.MALWARE_SAMPLE,
-    "malware-analysis": DataCategory.MALWARE_SAMPLE,
-    "artifact": DataCategory.MALWARE_SAMPLE,
     "report": DataCategory.INCIDENT_REPORT,
     "incident": DataCategory.INCIDENT_REPORT,
     "note": DataCategory.INCIDENT_REPORT,
     "opinion": DataCategory.INCIDENT_REPORT,
     "grouping": DataCategory.INCIDENT_REPORT,
 }
+# STIX 2.1 §4.5 identity-class-ov: only these are about a person (an unknown class may be one).
+_PERSON_CLASSES = frozenset({"individual", "unknown"})
+# Threat actors and intrusion sets that are one person: resource level ``individual`` (STIX 2.1
+# attack-resource-level-ov), or a type naming a person (threat-actor-type-ov's insiders, or
+# ``individual``, which producers use though the vocabulary is open).
+_PERSON_ACTOR_TYPES = frozenset({"individual", "insider-accidental", "insider-disgruntled"})
+# Properties that carry a binary (STIX 2.1 §6.1 artifact: ``payload_bin``, or ``url`` to it; a
+# ``malware`` object carries one only in a ``payload_bin`` of its own, which some producers add).
+_BINARY_PROPERTIES = ("payload_bin", "url")
+
+
+# Data categories from the most sensitive: what an object holds and declares, it is recorded
+# under the first of them (personal data and financial identifiers first, as the policy reads them).
+_SENSITIVITY: tuple[str, ...] = (*SENSITIVE_CATEGORIES, DataCategory.MALWARE_SAMPLE, DataCategory.INCIDENT_REPORT)
+
+
+def _category_by_data(stix: dict[str, Any]) -> str | None:
+    """The category of an object whose type does not decide it alone, from what it says."""
+    kind = stix["type"]
+    if kind == "identity":
+        identity_class = stix.get("identity_class")
+        personal = identity_class is None or identity_class in _PERSON_CLASSES
+        return DataCategory.PERSONAL_DATA if personal else None
+    if kind in ("threat-actor", "intrusion-set"):
+        types = stix.get("threat_actor_types")
+        named = set(types) if isinstance(types, list) else set()
+        if named & _PERSON_ACTOR_TYPES or stix.get("resource_level") == "individual":
+            return DataCategory.PERSONAL_DATA
+        return None
+    if kind == "artifact":
+        carries = any(stix.get(name) for name in _BINARY_PROPERTIES)
+        return DataCategory.MALWARE_SAMPLE if carries else None
+    if kind == "malware":
+        return DataCategory.MALWARE_SAMPLE if stix.get("payload_bin") else None
+    return _CATEGORY_BY_TYPE.get(kind)
+
+
+def category_of(parsed: ParsedObject) -> str:
+    """The object's data category: the most sensitive of what it holds (what its type and data
+    say it is, the observables it mentions, what it declares in ``x_accord_data_category``), in
+    the order of :data:`_SENSITIVITY`; else a technical indicator. The data decides where the
+    type does not: an ``identity`` is personal data unless its ``identity_class`` says it is no
+    person, a threat actor or intrusion set when it is one individual, an ``artifact`` (or a
+    ``malware`` object) a malware sample only when it carries the binary: a malware family, or
+    a ``sample_refs`` pointing at a sample, is technical intelligence.
+    A declaration wins only when it is at least as sensitive as what the object holds: it may
+    raise the category, never lower it (an indicator of an e-mail address is personal data, a
+    carried binary a malware sample, whatever they say)."""
+    declared = parsed.stix.get("x_accord_data_category")
+    declared = declared if isinstance(declared, str) and declared in DataCategory.values else None
+    held = {declared, _category_by_data(parsed.stix), *(SENSITIVE_OBSERVABLES.get(m.type) for m in parsed.mentions)}
+    for category in _SENSITIVITY:
+        if category in held:
+            return category
+    return DataCategory.TECHNICAL_INDICATOR
 
 
 def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
@@ -102,22 +154,6 @@ def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
     if category == DataCategory.PERSONAL_DATA:
         item.stix.setdefault("x_accord_data_subject", SubjectCategory.OTHER.value)
     return None
-
-
-def category_of(parsed: ParsedObject) -> str:
-    """The object's data category: the most sensitive of what it holds (its type, the
-    observables it mentions, what it declares in ``x_accord_data_category``), personal data
-    before financial identifiers; else what it declares, else what its type says, else a
-    technical indicator. A declaration may raise the category, never lower it below what the
-    object holds: an indicator of an e-mail address is personal data whatever it says."""
-    declared = parsed.stix.get("x_accord_data_category")
-    declared = declared if isinstance(declared, str) and declared in DataCategory.values else None
-    by_type = _CATEGORY_BY_TYPE.get(parsed.stix["type"])
-    held = {declared, by_type, *(SENSITIVE_OBSERVABLES.get(mention.type) for mention in parsed.mentions)}
-    for category in SENSITIVE_CATEGORIES:
-        if category in held:
-            return category
-    return declared or by_type or DataCategory.TECHNICAL_INDICATOR
 
 
 def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
