@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sharing", "0010_submission_running_index"),
+        ("sharing", "0011_submission_outcomes"),
     ]
 
     operations = [
