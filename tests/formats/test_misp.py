@@ -64,10 +64,10 @@ def _event(**changes: object) -> bytes:
             "IBAN",
         ),
         (
-            _event(Attribute=[{"type": "vulnerability", "category": "External analysis", "value": "CVE-2024-1"}]),
+            _event(Attribute=[{"type": "ip-dst", "category": "Network activity", "value": "203.0.113.999"}]),
             "event 0, attribute 0",
-            "type",
-            "not taken",
+            "value",
+            "203.0.113.999",
         ),
         (
             _event(
