@@ -100,6 +100,9 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             OpenApiParameter("tlp", str),
             OpenApiParameter("agreement", str),
             OpenApiParameter("organisation", int),
+            OpenApiParameter(
+                "dataset", str, description="The data set's name, recorded as the submission's provenance."
+            ),
         ],
         responses={201: SubmissionSerializer, 200: SubmissionSerializer, 202: SubmissionSerializer},
     )
@@ -121,7 +124,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             actor=actor,
             organisation=organisation,
             stream=stream,
-            filename=getattr(upload, "name", "") or "",
+            filename=options.get("dataset") or getattr(upload, "name", "") or "",
             format=options.get("format", "auto"),
             tlp=options.get("tlp") or None,
             agreement=options.get("agreement"),

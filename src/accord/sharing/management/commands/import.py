@@ -1,4 +1,6 @@
-"""``accord import FILE --org ORG``: share a file as that organisation, with a progress bar."""
+"""``accord import FILE --org ORG``: share a file as that organisation, with a progress bar. The
+hosting organisation's analysts load open and internal data sets so (``--org`` the host), under
+the host's internal-data terms."""
 
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--agreement", help="Its data-sharing agreement (default: the one in force).")
         parser.add_argument("--format", default="auto", choices=["auto", "stix", "misp", "csv", "text"])
         parser.add_argument("--tlp", help="TLP for objects that carry none (default: the agreement's).")
+        parser.add_argument(
+            "--dataset", help="The data set's name, recorded as the submission's provenance (default: the file name)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -40,7 +45,7 @@ class Command(BaseCommand):
                     actor=None,
                     organisation=organisation,
                     stream=stream,
-                    filename=path.name,
+                    filename=options["dataset"] or path.name,
                     format=options["format"],
                     tlp=options["tlp"],
                     agreement=options["agreement"],
