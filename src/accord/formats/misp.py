@@ -292,7 +292,7 @@ class MispReader(Reader):
         """The event itself: a report of everything read from it, keeping MISP's event fields.
         Galaxy clusters are kept as MISP holds them, and as the ``misp-galaxy:`` tags that name
         them (the form in which MISP exchanges them)."""
-        galaxies = [
+        galaxies: list[dict[str, Any]] = [
             {
                 "uuid": _text(galaxy.get("uuid")),
                 "type": _text(galaxy.get("type")),
@@ -306,8 +306,8 @@ class MispReader(Reader):
             for galaxy in raw.get("Galaxy") or []
             if isinstance(galaxy, dict)
         ]
-        for galaxy in galaxies:
-            tags += [c["tag_name"] for c in galaxy["GalaxyCluster"] if c.get("tag_name") and c["tag_name"] not in tags]
+        clusters = [cluster for galaxy in galaxies for cluster in galaxy["GalaxyCluster"]]
+        tags = list(dict.fromkeys([*tags, *(c["tag_name"] for c in clusters if c.get("tag_name"))]))
         kept: dict[str, Any] = {
             "uuid": _text(raw.get("uuid") or event.uuid),
             "info": _text(raw.get("info")),
