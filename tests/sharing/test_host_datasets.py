@@ -4,16 +4,21 @@ handling rules (its internal-data terms), with provenance naming the data set.""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accord.feeds.services import feed_add, feed_pull
 from accord.partners.models import Agreement
 from accord.sharing.models import StixObject, Submission
 from tests.factories import make_agreement
+from tests.feeds.test_feeds import FeedServer, publish
 
 SHARING = "/api/v1/"
 URLHAUS = b"type,value\nurl,http://malware-drop.example.org/bin.exe\nipv4,198.51.100.77\n"
@@ -64,3 +69,24 @@ def test_host_data_sets_by_the_api_reach_partners_only_as_the_host_s_rules_allow
     assert analyst_view["count"] == 2  # the host's analysts work on it
     assert seen() == before  # a private partner: as if it were not there
     assert StixObject.objects.filter(expires_at__lte=timezone.now() + timedelta(days=31)).count() == 2
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    running = FeedServer()
+    yield running
+    running.close()
+
+
+def test_a_host_feed_of_an_open_data_set_is_pulled_under_the_host_s_terms(host, people, media, feed_server):
+    server = feed_server
+    event = orjson.loads((Path(__file__).parents[1] / "data" / "pymisp" / "misp-mainly_objects_2.json").read_bytes())
+    publish(server, event)
+    feed = feed_add(actor=None, name="circl-osint", kind="misp", url=f"{server.url}/misp/", organisation=host)
+    result = feed_pull(actor=None, feed=feed)
+    assert result.ok, result.error
+    (submission_id,) = result.submissions
+    submission = Submission.objects.get(pk=submission_id)
+    assert (submission.status, submission.organisation, submission.agreement.organisation) == ("done", host, host)
+    assert submission.filename.startswith("circl-osint/")  # the data set it came from
+    assert StixObject.objects.filter(submission=submission, type="report").get().body["name"] == event["Event"]["info"]

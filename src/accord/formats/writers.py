@@ -318,9 +318,10 @@ def _misp_conditions(item: ExportObject) -> list[dict[str, str]]:
 
 def _misp_attribute(kept: dict[str, Any], tlp: str, handling: list[dict[str, str]]) -> dict[str, Any]:
     """A MISP attribute as it was read (:mod:`accord.formats.misp`), its TLP tag the one Accord
-    holds it under for the recipient."""
+    holds it under for the recipient and its ``accord:`` tags today's handling conditions (an
+    Accord export shared back in keeps its old ones, which these replace)."""
     attribute = {key: value for key, value in kept.items() if key not in ("Tag", "Sighting")}
-    tags = [{"name": name} for name in kept.get("Tag", ()) if not name.lower().startswith("tlp:")]
+    tags = [{"name": name} for name in kept.get("Tag", ()) if not name.lower().startswith(("tlp:", "accord:"))]
     attribute["Tag"] = [*tags, _misp_tlp(tlp), *handling]
     if kept.get("Sighting"):
         attribute["Sighting"] = list(kept["Sighting"])
