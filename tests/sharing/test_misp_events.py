@@ -12,6 +12,7 @@ import orjson
 import pytest
 from pymisp import MISPAttribute, MISPEvent
 
+from accord.core.models import AuditEvent
 from accord.sharing.models import StixObject, Submission
 from tests.factories import UserFactory, make_agreement
 
@@ -86,6 +87,8 @@ def test_a_real_misp_event_comes_back_unchanged_in_the_misp_export(api_for, cont
         int(original.threat_level_id),
         int(original.analysis),
     )
+    complete = AuditEvent.objects.filter(action="export.complete").latest("seq")
+    assert complete.details["objects"] == StixObject.objects.count()  # each object counted once
     galaxy_tags = {c.tag_name for g in original.galaxies for c in g.clusters}
     assert set(_tags(event.tags)) == set(_tags(original.tags)) | galaxy_tags
     assert [g.name for g in event.galaxies] == [g.name for g in original.galaxies]

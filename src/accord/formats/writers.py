@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
@@ -146,9 +147,9 @@ class ExportSource(Protocol):
 
     meta: ExportMeta
 
-    def objects(self) -> Iterator[ExportObject]: ...
+    def objects(self, *, carrying: Collection[str] = ()) -> Iterator[ExportObject]: ...
 
-    def links(self, types: Collection[str]) -> Iterator[ExportLink]: ...
+    def links(self, types: Collection[str], *, lacking: Collection[str] = ()) -> Iterator[ExportLink]: ...
 
     def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]: ...
 
@@ -300,6 +301,8 @@ MISP_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "phone": ("phone-number", "Person"),
 }
 _MISP_WALLETS = {"eth": "ETH"}  # currencies without an attribute type: coin-address objects
+# The properties in which objects read from MISP keep their MISP form (accord.formats.misp).
+MISP_FORMS = ("x_misp_attribute", "x_misp_object", "x_misp_event")
 
 
 def _misp_tlp(label: str) -> dict[str, str]:
@@ -328,6 +331,13 @@ def _misp_attribute(kept: dict[str, Any], tlp: str, handling: list[dict[str, str
     return attribute
 
 
+def _misp_object(kept: dict[str, Any], tlp: str, handling: list[dict[str, str]]) -> dict[str, Any]:
+    """A MISP object as it was read, each of its attributes as :func:`_misp_attribute` gives it."""
+    misp_object = {key: value for key, value in kept.items() if key != "Attribute"}
+    misp_object["Attribute"] = [_misp_attribute(a, tlp, handling) for a in kept.get("Attribute", ())]
+    return misp_object
+
+
 @register_writer
 class MispWriter(Writer):
     """One MISP event. What was read from MISP comes back as it was read: each attribute and
@@ -347,61 +357,55 @@ class MispWriter(Writer):
         yield b'{"Event":{"Attribute":['
         most = Tlp.CLEAR.value
         first = True
-        from_misp: set[str] = set()  # objects given back in their MISP form: not again by observable
         seen: set[str] = set()
         events: list[dict[str, Any]] = []
-        for item in source.objects():
-            body = item.body
-            kept = body.get("x_misp_attribute")
-            if isinstance(body.get("x_misp_event"), dict):
-                if not any(e.get("uuid") == body["x_misp_event"].get("uuid") for e in events):
-                    events.append(body["x_misp_event"])  # once, whatever its versions
+        # MISP objects come after the attributes: held meanwhile in a spool (on disk when large),
+        # so that what was read from MISP is read from the store once.
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as objects:
+            for item in source.objects(carrying=MISP_FORMS):
+                body = item.body
+                if isinstance(body.get("x_misp_event"), dict):
+                    if not any(e.get("uuid") == body["x_misp_event"].get("uuid") for e in events):
+                        events.append(body["x_misp_event"])  # once, whatever its versions
+                    most = max(most, item.tlp, key=Tlp.rank)
+                kept = body.get("x_misp_attribute") or body.get("x_misp_object")
+                if not isinstance(kept, dict) or kept.get("uuid") in seen:  # withheld, or another version
+                    continue
+                seen.add(kept.get("uuid", ""))
                 most = max(most, item.tlp, key=Tlp.rank)
-            if isinstance(body.get("x_misp_object"), dict):
-                from_misp.add(body["id"])
-            if not isinstance(kept, dict):
-                continue
-            from_misp.add(body["id"])
-            if kept.get("uuid") in seen:  # another version of the same attribute
-                continue
-            seen.add(kept.get("uuid", ""))
-            most = max(most, item.tlp, key=Tlp.rank)
-            yield (b"" if first else b",") + _dumps(_misp_attribute(kept, item.tlp, _misp_conditions(item)))
-            first = False
-        for link in source.links(self.observable_types):  # wallets come in their own pass below
-            if link.observable_type not in MISP_ATTRIBUTES or link.stix_id in from_misp:
-                continue
-            misp_type, category = MISP_ATTRIBUTES[link.observable_type]
-            most = max(most, link.tlp, key=Tlp.rank)
-            attribute = {
-                "uuid": str(stable_uuid(f"{link.stix_id}|{_iso(link.modified)}|{link.observable_type}|{link.value}")),
-                "type": misp_type,
-                "category": category,
-                "value": link.value,
-                "to_ids": True,
-                "distribution": "5",
-                "timestamp": str(int(link.added_at.timestamp())),
-                "comment": f"{link.stix_id} ({link.data_category.replace('_', ' ')})",
-                "Tag": self._tags(link),
-            }
-            yield (b"" if first else b",") + _dumps(attribute)
-            first = False
-        yield b'],"Object":['
-        first = True
-        seen.clear()
-        for item in source.objects():
-            kept = item.body.get("x_misp_object")
-            if not isinstance(kept, dict) or kept.get("uuid") in seen:
-                continue
-            seen.add(kept.get("uuid", ""))
-            handling = _misp_conditions(item)
-            misp_object = {key: value for key, value in kept.items() if key != "Attribute"}
-            misp_object["Attribute"] = [_misp_attribute(a, item.tlp, handling) for a in kept.get("Attribute", ())]
-            yield (b"" if first else b",") + _dumps(misp_object)
-            first = False
-        for link in source.links(set(_MISP_WALLETS) & self.observable_types):
-            if link.stix_id in from_misp:
-                continue
+                handling = _misp_conditions(item)
+                if "x_misp_attribute" in body:
+                    yield (b"" if first else b",") + _dumps(_misp_attribute(kept, item.tlp, handling))
+                    first = False
+                else:
+                    objects.write((b"," if objects.tell() else b"") + _dumps(_misp_object(kept, item.tlp, handling)))
+            # Everything else: an attribute per observable (wallets come in their own pass below).
+            for link in source.links(self.observable_types, lacking=MISP_FORMS):
+                if link.observable_type not in MISP_ATTRIBUTES:
+                    continue
+                misp_type, category = MISP_ATTRIBUTES[link.observable_type]
+                most = max(most, link.tlp, key=Tlp.rank)
+                attribute = {
+                    "uuid": str(
+                        stable_uuid(f"{link.stix_id}|{_iso(link.modified)}|{link.observable_type}|{link.value}")
+                    ),
+                    "type": misp_type,
+                    "category": category,
+                    "value": link.value,
+                    "to_ids": True,
+                    "distribution": "5",
+                    "timestamp": str(int(link.added_at.timestamp())),
+                    "comment": f"{link.stix_id} ({link.data_category.replace('_', ' ')})",
+                    "Tag": self._tags(link),
+                }
+                yield (b"" if first else b",") + _dumps(attribute)
+                first = False
+            yield b'],"Object":['
+            first = not objects.tell()
+            objects.seek(0)
+            while chunk := objects.read(1 << 20):
+                yield chunk
+        for link in source.links(set(_MISP_WALLETS) & self.observable_types, lacking=MISP_FORMS):
             most = max(most, link.tlp, key=Tlp.rank)
             key = f"{link.stix_id}|{_iso(link.modified)}|{link.value}"
             wallet = MISPObject("coin-address", standalone=False)
