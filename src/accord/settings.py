@@ -221,6 +221,12 @@ ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB
 # TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
 ACCORD_TAXII_MAX_CONTENT_LENGTH = int(os.environ.get("ACCORD_TAXII_MAX_CONTENT_MB", "100")) * 1024 * 1024
 ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
+# The hosting organisation's own open and internal data sets (``accord import --org <host>``, the
+# API, feeds): their handling rules, over the defaults of
+# accord.partners.services.HOST_DATA_TERMS (JSON object, e.g. {"default_tlp": "green",
+# "retention_days": 1825}). They apply when the host's internal-data terms are first recorded
+# (accord init, or the host's first import); later changes are amendments of that record.
+ACCORD_HOST_DATA_TERMS = json.loads(os.environ.get("ACCORD_HOST_DATA_TERMS", "{}"))
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).

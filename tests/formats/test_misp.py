@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 
 import orjson
 import pytest
 
 from accord.formats.base import ParsedObject, ReadError, detect_format
-from accord.formats.misp import MispReader
+from accord.formats.misp import ATTRIBUTE_TYPES, MispReader
 
 EVENT = (Path(__file__).parent.parent / "data" / "misp_event.json").read_bytes()
 
@@ -64,10 +65,10 @@ def _event(**changes: object) -> bytes:
             "IBAN",
         ),
         (
-            _event(Attribute=[{"type": "vulnerability", "category": "External analysis", "value": "CVE-2024-1"}]),
+            _event(Attribute=[{"type": "ip-dst", "category": "Network activity", "value": "203.0.113.999"}]),
             "event 0, attribute 0",
-            "type",
-            "not taken",
+            "value",
+            "203.0.113.999",
         ),
         (
             _event(
@@ -107,3 +108,42 @@ def test_only_composite_attribute_types_are_split_on_the_bar():
         "ab" * 16,
         "b.example.com",
     ]
+
+
+def test_every_misp_attribute_type_is_taken():
+    """Every type of MISP's describeTypes (PyMISP ships it): normalised ones as indicators, the
+    rest kept as they are."""
+    import json
+
+    import pymisp
+
+    described = json.loads((Path(pymisp.__file__).parent / "data" / "describeTypes.json").read_text())["result"]
+    unmapped = [t for t in described["types"] if t not in ATTRIBUTE_TYPES]
+    attributes = [
+        {"uuid": str(uuid.UUID(int=n + 1)), "type": t, "category": described["sane_defaults"][t]["default_category"],
+         "value": "2026-05-01T10:00:00+00:00" if t == "datetime" else f"value {n}"}
+        for n, t in enumerate(unmapped)
+    ]  # fmt: skip
+    items = read(orjson.dumps({"Event": {"info": "every type", "date": "2026-05-01", "Attribute": attributes}}))
+    assert not [item for item in items if isinstance(item, ReadError)]
+    kept = [item.stix for item in items if item.stix["type"] == "x-misp-attribute"]
+    assert [(k["x_misp_attribute"]["type"], k["x_misp_attribute"]["value"]) for k in kept] == [
+        (a["type"], a["value"]) for a in attributes
+    ]
+    assert len(unmapped) + len(ATTRIBUTE_TYPES) >= 190
+
+
+def test_a_bad_attribute_is_an_error_of_its_own_and_the_rest_is_read():
+    attributes = [
+        {"type": "ip-dst", "category": "Network activity", "value": "203.0.113.999"},
+        {"type": "text", "category": "Other", "value": "dropper notes"},
+        {"type": "link", "category": "External analysis", "value": "internal wiki page 12"},
+        {"type": "domain", "category": "Network activity", "value": "c2.example.net"},
+    ]
+    items = read(orjson.dumps({"Event": {"info": "mixed", "Attribute": attributes}}))
+    errors = [item for item in items if isinstance(item, ReadError)]
+    assert [(e.where.split(" (")[0], e.field) for e in errors] == [("event 0, attribute 0", "value")]
+    assert "203.0.113.999" in errors[0].message
+    read_ok = [item.stix for item in items if isinstance(item, ParsedObject)]
+    assert [o["type"] for o in read_ok] == ["x-misp-attribute", "x-misp-attribute", "indicator", "report"]
+    assert read_ok[-1]["object_refs"] == [o["id"] for o in read_ok[:-1]]

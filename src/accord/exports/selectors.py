@@ -112,7 +112,12 @@ class PolicyExportSource:
     # -- objects ----------------------------------------------------------------------------------
 
     def _object_batches(
-        self, *, with_body: bool, mentioning: Collection[str] | None = None
+        self,
+        *,
+        with_body: bool,
+        mentioning: Collection[str] | None = None,
+        carrying: Collection[str] = (),
+        lacking: Collection[str] = (),
     ) -> Iterator[list[tuple[StixObject, Decision]]]:
         # decide() asks only whether the recipient's organisation is among those an AMBER object
         # is addressed to: prefetching just that organisation answers it exactly, and cheaply.
@@ -125,6 +130,10 @@ class PolicyExportSource:
             qs = qs.prefetch_related(addressed)
         if not with_body:
             qs = qs.defer("body")
+        if carrying:  # only objects whose body has one of these properties
+            qs = qs.filter(body__has_any_keys=sorted(carrying))
+        for name in lacking:  # only objects whose body has none of these
+            qs = qs.exclude(body__has_key=name)
         if mentioning is not None:  # only objects that mention an observable of these types
             linked = ObjectObservable.objects.filter(observable__type__in=sorted(mentioning))
             qs = qs.filter(pk__in=linked.values("stix_object_id"))
@@ -144,10 +153,11 @@ class PolicyExportSource:
             # The SQL form and decide() agree (tests/policy/test_matrix.py); this is the second lock.
             yield [(obj, decision) for obj, decision in decided if decision.allowed]
 
-    def objects(self) -> Iterator[ExportObject]:
-        """Each object version, redacted fields removed; objects that redaction leaves nothing
-        worth sending of are left out (see :func:`accord.formats.stix.sendable`)."""
-        for batch in self._object_batches(with_body=True):
+    def objects(self, *, carrying: Collection[str] = ()) -> Iterator[ExportObject]:
+        """Each object version (only those whose stored body has one of the properties
+        ``carrying`` names, when given), redacted fields removed; objects that redaction leaves
+        nothing worth sending of are left out (see :func:`accord.formats.stix.sendable`)."""
+        for batch in self._object_batches(with_body=True, carrying=carrying):
             for obj, decision in batch:
                 body = sendable(dict(obj.body), decision.redactions)
                 if body is None:
@@ -164,13 +174,14 @@ class PolicyExportSource:
                     attribution=may_name_source(self.context, obj.organisation_id, terms),
                 )
 
-    def links(self, types: Collection[str]) -> Iterator[ExportLink]:
-        """Each observable of each exported object (objects with redactions contribute none)."""
+    def links(self, types: Collection[str], *, lacking: Collection[str] = ()) -> Iterator[ExportLink]:
+        """Each observable of each exported object (objects with redactions contribute none;
+        nor, when given, objects whose stored body has one of the properties ``lacking`` names)."""
         wanted = self.observable_types & set(types)
         if not wanted:
             return
         mentioning = wanted if wanted != ALL_OBSERVABLE_TYPES else None
-        for batch in self._object_batches(with_body=False, mentioning=mentioning):
+        for batch in self._object_batches(with_body=False, mentioning=mentioning, lacking=lacking):
             keep = {obj.pk: obj for obj, decision in batch if not decision.redactions}
             if not keep:
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
@@ -146,9 +147,9 @@ class ExportSource(Protocol):
 
     meta: ExportMeta
 
-    def objects(self) -> Iterator[ExportObject]: ...
+    def objects(self, *, carrying: Collection[str] = ()) -> Iterator[ExportObject]: ...
 
-    def links(self, types: Collection[str]) -> Iterator[ExportLink]: ...
+    def links(self, types: Collection[str], *, lacking: Collection[str] = ()) -> Iterator[ExportLink]: ...
 
     def observables(self, types: Collection[str], *, detection: bool) -> Iterator[ExportObservable]: ...
 
@@ -300,16 +301,51 @@ MISP_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "phone": ("phone-number", "Person"),
 }
 _MISP_WALLETS = {"eth": "ETH"}  # currencies without an attribute type: coin-address objects
+# The properties in which objects read from MISP keep their MISP form (accord.formats.misp).
+MISP_FORMS = ("x_misp_attribute", "x_misp_object", "x_misp_event")
 
 
 def _misp_tlp(label: str) -> dict[str, str]:
     return {"name": f"tlp:{label}"}
 
 
+def _misp_conditions(item: ExportObject) -> list[dict[str, str]]:
+    """Accord's handling conditions for one object as MISP tags (they travel with the data)."""
+    tags = []
+    if item.conditions.get("crime_type"):
+        tags.append({"name": f'accord:crime-type="{item.conditions["crime_type"]}"'})
+    if item.conditions.get("purpose"):
+        tags.append({"name": f'accord:purpose="{item.conditions["purpose"]}"'})
+    return tags
+
+
+def _misp_attribute(kept: dict[str, Any], tlp: str, handling: list[dict[str, str]]) -> dict[str, Any]:
+    """A MISP attribute as it was read (:mod:`accord.formats.misp`), its TLP tag the one Accord
+    holds it under for the recipient and its ``accord:`` tags today's handling conditions (an
+    Accord export shared back in keeps its old ones, which these replace)."""
+    attribute = {key: value for key, value in kept.items() if key not in ("Tag", "Sighting")}
+    tags = [{"name": name} for name in kept.get("Tag", ()) if not name.lower().startswith(("tlp:", "accord:"))]
+    attribute["Tag"] = [*tags, _misp_tlp(tlp), *handling]
+    if kept.get("Sighting"):
+        attribute["Sighting"] = list(kept["Sighting"])
+    return attribute
+
+
+def _misp_object(kept: dict[str, Any], tlp: str, handling: list[dict[str, str]]) -> dict[str, Any]:
+    """A MISP object as it was read, each of its attributes as :func:`_misp_attribute` gives it."""
+    misp_object = {key: value for key, value in kept.items() if key != "Attribute"}
+    misp_object["Attribute"] = [_misp_attribute(a, tlp, handling) for a in kept.get("Attribute", ())]
+    return misp_object
+
+
 @register_writer
 class MispWriter(Writer):
-    """One MISP event: an attribute per observable of each exported object (TLP tag each), a
-    ``coin-address`` object for wallets MISP has no attribute type for."""
+    """One MISP event. What was read from MISP comes back as it was read: each attribute and
+    object with its type, category, value, ``to_ids``, comment, tags and sightings, and, when
+    the export holds one MISP event's report, that event's info, date, levels, tags and galaxy
+    clusters. Everything else gives an attribute per observable of each exported object (TLP
+    tag each), and a ``coin-address`` object for wallets MISP has no attribute type for. An
+    object whose MISP form is withheld from the recipient gives nothing, as if absent."""
 
     format = "misp"
     label = "MISP event JSON"
@@ -318,41 +354,58 @@ class MispWriter(Writer):
 
     def write(self, source: ExportSource) -> Iterator[bytes]:
         meta = source.meta
-        event = {
-            "uuid": str(uuid.uuid4()),
-            "info": f"Accord export for {meta.recipient} ({meta.purpose}), {meta.stamp}",
-            "date": meta.generated_at.astimezone(UTC).date().isoformat(),
-            "timestamp": str(int(meta.generated_at.timestamp())),
-            "analysis": "2",
-            "threat_level_id": "4",
-            "distribution": "0",
-            "published": False,
-            "Orgc": {"name": meta.host, "uuid": str(stable_uuid("host:" + meta.host))},
-        }
-        yield b'{"Event":' + _dumps(event)[:-1] + b',"Attribute":['
+        yield b'{"Event":{"Attribute":['
         most = Tlp.CLEAR.value
         first = True
-        for link in source.links(self.observable_types):  # wallets come in their own pass below
-            if link.observable_type not in MISP_ATTRIBUTES:
-                continue
-            misp_type, category = MISP_ATTRIBUTES[link.observable_type]
-            most = max(most, link.tlp, key=Tlp.rank)
-            attribute = {
-                "uuid": str(stable_uuid(f"{link.stix_id}|{_iso(link.modified)}|{link.observable_type}|{link.value}")),
-                "type": misp_type,
-                "category": category,
-                "value": link.value,
-                "to_ids": True,
-                "distribution": "5",
-                "timestamp": str(int(link.added_at.timestamp())),
-                "comment": f"{link.stix_id} ({link.data_category.replace('_', ' ')})",
-                "Tag": self._tags(link),
-            }
-            yield (b"" if first else b",") + _dumps(attribute)
-            first = False
-        yield b'],"Object":['
-        first = True
-        for link in source.links(set(_MISP_WALLETS) & self.observable_types):
+        seen: set[str] = set()
+        events: list[dict[str, Any]] = []
+        # MISP objects come after the attributes: held meanwhile in a spool (on disk when large),
+        # so that what was read from MISP is read from the store once.
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as objects:
+            for item in source.objects(carrying=MISP_FORMS):
+                body = item.body
+                if isinstance(body.get("x_misp_event"), dict):
+                    if not any(e.get("uuid") == body["x_misp_event"].get("uuid") for e in events):
+                        events.append(body["x_misp_event"])  # once, whatever its versions
+                    most = max(most, item.tlp, key=Tlp.rank)
+                kept = body.get("x_misp_attribute") or body.get("x_misp_object")
+                if not isinstance(kept, dict) or kept.get("uuid") in seen:  # withheld, or another version
+                    continue
+                seen.add(kept.get("uuid", ""))
+                most = max(most, item.tlp, key=Tlp.rank)
+                handling = _misp_conditions(item)
+                if "x_misp_attribute" in body:
+                    yield (b"" if first else b",") + _dumps(_misp_attribute(kept, item.tlp, handling))
+                    first = False
+                else:
+                    objects.write((b"," if objects.tell() else b"") + _dumps(_misp_object(kept, item.tlp, handling)))
+            # Everything else: an attribute per observable (wallets come in their own pass below).
+            for link in source.links(self.observable_types, lacking=MISP_FORMS):
+                if link.observable_type not in MISP_ATTRIBUTES:
+                    continue
+                misp_type, category = MISP_ATTRIBUTES[link.observable_type]
+                most = max(most, link.tlp, key=Tlp.rank)
+                attribute = {
+                    "uuid": str(
+                        stable_uuid(f"{link.stix_id}|{_iso(link.modified)}|{link.observable_type}|{link.value}")
+                    ),
+                    "type": misp_type,
+                    "category": category,
+                    "value": link.value,
+                    "to_ids": True,
+                    "distribution": "5",
+                    "timestamp": str(int(link.added_at.timestamp())),
+                    "comment": f"{link.stix_id} ({link.data_category.replace('_', ' ')})",
+                    "Tag": self._tags(link),
+                }
+                yield (b"" if first else b",") + _dumps(attribute)
+                first = False
+            yield b'],"Object":['
+            first = not objects.tell()
+            objects.seek(0)
+            while chunk := objects.read(1 << 20):
+                yield chunk
+        for link in source.links(set(_MISP_WALLETS) & self.observable_types, lacking=MISP_FORMS):
             most = max(most, link.tlp, key=Tlp.rank)
             key = f"{link.stix_id}|{_iso(link.modified)}|{link.value}"
             wallet = MISPObject("coin-address", standalone=False)
@@ -365,7 +418,33 @@ class MispWriter(Writer):
             )
             yield (b"" if first else b",") + wallet.to_json().encode()
             first = False
-        yield b'],"Tag":' + _dumps([_misp_tlp(most)]) + b"}}\n"
+        yield b"]," + _dumps(self._event(meta, events, most))[1:] + b"}\n"
+
+    @staticmethod
+    def _event(meta: ExportMeta, events: list[dict[str, Any]], most: str) -> dict[str, Any]:
+        """The event's own fields: those of the one MISP event the export holds the report of,
+        else Accord's; its TLP tag the most restrictive of what it carries."""
+        event: dict[str, Any] = {
+            "uuid": str(uuid.uuid4()),
+            "info": f"Accord export for {meta.recipient} ({meta.purpose}), {meta.stamp}",
+            "date": meta.generated_at.astimezone(UTC).date().isoformat(),
+            "timestamp": str(int(meta.generated_at.timestamp())),
+            "analysis": "2",
+            "threat_level_id": "4",
+            "distribution": "0",
+            "published": False,
+            "Orgc": {"name": meta.host, "uuid": str(stable_uuid("host:" + meta.host))},
+        }
+        tags = [_misp_tlp(most)]
+        if len(events) == 1:
+            (original,) = events
+            fields = ("info", "date", "threat_level_id", "analysis")
+            event |= {key: original[key] for key in fields if original.get(key)}
+            tags = [{"name": name} for name in original.get("Tag", ()) if not name.lower().startswith("tlp:")] + tags
+            if original.get("Galaxy"):
+                event["Galaxy"] = original["Galaxy"]
+        event["Tag"] = tags
+        return event
 
     @staticmethod
     def _tags(link: ExportLink) -> list[dict[str, str]]:

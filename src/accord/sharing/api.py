@@ -125,6 +125,9 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             OpenApiParameter("agreement", str),
             OpenApiParameter("organisation", int),
             OpenApiParameter("strict", bool, description="All or nothing: any refused object fails the whole."),
+            OpenApiParameter(
+                "dataset", str, description="The data set's name, recorded as the submission's provenance."
+            ),
         ],
         responses={201: SubmissionSerializer, 200: SubmissionSerializer, 202: SubmissionSerializer},
     )
@@ -146,7 +149,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             actor=actor,
             organisation=organisation,
             stream=stream,
-            filename=getattr(upload, "name", "") or "",
+            filename=options.get("dataset") or getattr(upload, "name", "") or "",
             format=options.get("format", "auto"),
             tlp=options.get("tlp") or None,
             agreement=options.get("agreement"),

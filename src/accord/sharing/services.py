@@ -37,6 +37,7 @@ from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable, de
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
+from accord.partners.services import host_data_agreement_ensure
 from accord.policy.decision import withheld_from
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import SENSITIVE_CATEGORIES, WITHHELD_OBSERVABLES
@@ -157,7 +158,11 @@ def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
 
 
 def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
-    """The data-sharing agreement in force the submission comes under (named, or the one)."""
+    """The data-sharing agreement in force the submission comes under (named, or the one). The
+    hosting organisation's own data sets come under its internal-data terms, recorded on its
+    first import if ``accord init`` has not (:func:`accord.partners.services.host_data_agreement_ensure`)."""
+    if organisation.is_host:
+        host_data_agreement_ensure(host=organisation)
     now = timezone.now()
     agreements = Agreement.objects.filter(organisation=organisation, kind=AgreementKind.DATA_SHARING).select_related(
         "current_version"

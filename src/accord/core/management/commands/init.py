@@ -1,5 +1,6 @@
-"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host, the
-standard TAXII collections and the governance groups (the expert group and the five regional working groups)."""
+"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host (with the
+handling terms of its own data sets), the standard TAXII collections and the governance groups (the expert
+group and the five regional working groups)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from accord.analysis.warninglists import index
 from accord.core.services import host_ensure
 from accord.governance.services import groups_ensure
+from accord.partners.services import host_data_agreement_ensure
 from accord.taxii.services import collections_sync
 
 DEFAULT_HOST = "International Cybercrime Directorate"
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         if not options["no_static"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         host = host_ensure(name=options["host_name"], country=options["host_country"])
+        host_data_agreement_ensure(host=host)  # the handling rules of the host's own data sets
         collections_sync()
         groups_ensure()
         index()  # the warning-list index, built once per home

@@ -1,4 +1,6 @@
-"""``accord import FILE --org ORG``: share a file as that organisation, with a progress bar."""
+"""``accord import FILE --org ORG``: share a file as that organisation, with a progress bar. The
+hosting organisation's analysts load open and internal data sets so (``--org`` the host), under
+the host's internal-data terms."""
 
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--strict", action="store_true", help="All or nothing: if any object is refused, store none."
         )
+        parser.add_argument(
+            "--dataset", help="The data set's name, recorded as the submission's provenance (default: the file name)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -45,7 +50,7 @@ class Command(BaseCommand):
                     actor=None,
                     organisation=organisation,
                     stream=stream,
-                    filename=path.name,
+                    filename=options["dataset"] or path.name,
                     format=options["format"],
                     tlp=options["tlp"],
                     agreement=options["agreement"],
