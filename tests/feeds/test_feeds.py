@@ -171,7 +171,8 @@ def test_a_refused_event_is_reported_and_skipped_and_the_feed_goes_on(server, so
     assert Observable.objects.filter(value="198.51.100.3").exists()  # the event after both
     from_broken = Submission.objects.get(filename__endswith="22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json")
     assert (from_broken.status, from_broken.rejected_count) == ("done", 1)
-    assert StixObject.objects.filter(submission=from_broken).count() == 6  # all of it but the one attribute
+    # all of it but the one attribute, and the event itself (a report)
+    assert StixObject.objects.filter(submission=from_broken).count() == 7
     event = AuditEvent.objects.get(action="feed.pull")
     assert event.details["refused"] == [broken, unreadable]
     # nothing new: the skipped events are not fetched again

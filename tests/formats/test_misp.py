@@ -37,7 +37,10 @@ def test_attributes_and_objects_become_stix_with_normalised_observables():
         ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
     ]
     first = parsed[0].stix
-    assert first["id"] == "indicator--8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61"
+    # The attribute's uuid is public: the STIX id is minted from it under the submitter's key,
+    # and the uuid itself is kept for the MISP export.
+    assert first["id"].startswith("indicator--") and "8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61" not in first["id"]
+    assert first["x_misp_attribute"]["uuid"] == "8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61"
     assert first["pattern"] == "[ipv4-addr:value = '203.0.113.7']"
     assert first["description"] == "C2 of the scam site"
     assert [p.tlp for p in parsed][:3] == ["amber", "amber", "red"]  # attribute tags override the event's

@@ -192,3 +192,50 @@ def test_misp_attributes_about_people_are_personal_data_withheld_like_absent(
 
     assert seen_by(reader) == without  # the partner's export: as if they were not there
     assert Submission.objects.filter(status="done").count() == 2
+
+
+def test_two_organisations_import_the_same_public_event_and_nobody_takes_its_ids_first(
+    api_for, contributor, other_partner
+):
+    """A public event's uuids are known to anyone. Each organisation that imports it gets objects
+    of its own, under ids minted with its key (the same ones when it imports the event again), so
+    a second importer is not refused for "ids in use", and an organisation that posts objects
+    under the event's uuids first takes nothing from the one that imports it."""
+    make_agreement(other_partner)
+    banker = UserFactory(organisation=other_partner, role="partner_contributor")
+    raw = EVENTS[0].read_bytes()
+    event = MISPEvent()
+    event.load(raw.decode())
+    squatted = [
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--{a.uuid}",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '198.51.100.99']",
+            "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00.000Z",
+        }
+        for a in event.attributes[:3]
+    ] + [
+        {
+            "type": "report",
+            "spec_version": "2.1",
+            "id": f"report--{event.uuid}",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "name": "Taken first",
+            "published": "2026-01-01T00:00:00.000Z",
+            "object_refs": [f"indicator--{event.attributes[0].uuid}"],
+        }
+    ]
+    bundle = {"type": "bundle", "id": "bundle--6b6c9a8e-1d1f-4d0e-9a52-1f3b2f1c0a01", "objects": squatted}
+    assert post(api_for(banker), orjson.dumps(bundle), "first.json")["status"] == "done"
+    first = post(api_for(contributor), raw, "event.json")
+    assert first["status"] == "done" and first["errors"] == [], first["errors"][:3]
+    again = post(api_for(banker), raw, "event.json")
+    assert again["status"] == "done" and again["errors"] == [], again["errors"][:3]
+    mine = set(StixObject.objects.filter(organisation=contributor.organisation).values_list("stix_id", flat=True))
+    theirs = set(StixObject.objects.filter(organisation=other_partner).values_list("stix_id", flat=True))
+    assert mine and not mine & theirs

@@ -3,7 +3,7 @@
 An event is read whole, faithfully, the way MISP's own ``misp-stix`` converter represents it:
 
 - an attribute whose type Accord normalises (:data:`ATTRIBUTE_TYPES`) becomes an ``indicator``
-  (its MISP uuid becomes the STIX id) that mentions the observable; any other type (``text``,
+  that mentions the observable; any other type (``text``,
   ``attachment``, ``vulnerability``, ``pdb`` … every type of MISP's ``describeTypes``) becomes an
   ``x-misp-attribute`` custom object. Either way the attribute itself (type, category, value,
   ``to_ids``, comment, tags, sightings, attached data) is kept in ``x_misp_attribute``;
@@ -259,6 +259,16 @@ class MispReader(Reader):
                 continue
             yield from self._event(number, raw["Event"], event)
 
+    def _id(self, stix_type: str, misp_uuid: Any, otherwise: str) -> str:
+        """The STIX id of what a MISP uuid names, minted under the submitter's key: a public
+        event's uuids are known to anyone, so used as they are they could be taken first by
+        another organisation (its object would hold the id) and would clash when two
+        organisations import the same event. The uuid itself stays in ``x_misp_*`` and goes back
+        in the MISP export; the same organisation importing the event again gets the same ids."""
+        if _is_uuid(misp_uuid):
+            return self.mint_id(stix_type, f"misp:{str(misp_uuid).lower()}")
+        return self.mint_id(stix_type, otherwise)
+
     def _event(self, number: int, raw: dict[str, Any], event: MISPEvent) -> Iterator[ParsedObject | ReadError]:
         event_tags = _tag_names(raw)
         event_tlp = _tlp(event_tags)
@@ -326,7 +336,7 @@ class MispReader(Reader):
         report = {
             "type": "report",
             "spec_version": "2.1",
-            "id": f"report--{kept['uuid']}" if _is_uuid(kept["uuid"]) else self.mint_id("report", f"misp:{refs[0]}"),
+            "id": self._id("report", kept["uuid"], f"misp:{refs[0]}"),
             "created": stamp,
             "modified": stamp,
             "name": kept["info"] or "MISP event",
@@ -369,7 +379,7 @@ class MispReader(Reader):
         if found is not None:
             body |= {
                 "type": "indicator",
-                "id": f"indicator--{key}" if key else self.mint_id("indicator", f"{found.type}:{found.value}"),
+                "id": self._id("indicator", key, f"{found.type}:{found.value}"),
                 "name": f"{found.type} {found.value}",
                 "pattern": pattern_for(found.type, found.value),
                 "pattern_type": "stix",
@@ -380,9 +390,7 @@ class MispReader(Reader):
         else:
             body |= {
                 "type": "x-misp-attribute",
-                "id": f"x-misp-attribute--{key}"
-                if key
-                else self.mint_id("x-misp-attribute", f"{kept['type']}:{kept['value']}"),
+                "id": self._id("x-misp-attribute", key, f"{kept['type']}:{kept['value']}"),
                 "name": f"{kept['type']} {kept['value'][:200]}",
             }
         body["labels"] = [attribute.category.lower()]
@@ -434,9 +442,7 @@ class MispReader(Reader):
         body: dict[str, Any] = {
             "type": "x-misp-object",
             "spec_version": "2.1",
-            "id": f"x-misp-object--{uuid_}"
-            if _is_uuid(uuid_)
-            else self.mint_id("x-misp-object", orjson.dumps(kept, option=orjson.OPT_SORT_KEYS).decode()),
+            "id": self._id("x-misp-object", uuid_, orjson.dumps(kept, option=orjson.OPT_SORT_KEYS).decode()),
             "created": stamp,
             "modified": stamp,
             "name": misp_object.name,
