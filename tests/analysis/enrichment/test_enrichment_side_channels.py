@@ -184,6 +184,30 @@ def test_results_show_a_partner_nothing_of_objects_hidden_from_it(
     assert views["without"]["observable"][0]["tlp_sent"] is None  # counted over what it may not see
 
 
+def test_which_values_a_network_tool_takes_under_its_limit_ignores_hidden_submissions(
+    api_for, banker, people, kestrel_http, settings, django_capture_on_commit_callbacks
+):
+    """Kestrel's sandbox runs on ingest, limited to one value per submission. Kestrel shares two
+    domains; which one its tool looks up (and Kestrel's reader then sees a result for) is the
+    same whether or not a hidden AMBER object named the second one earlier."""
+    settings.ACCORD_ENRICH_INGEST_NETWORK_LIMIT = 1
+    Enricher.objects.filter(pk=kestrel_http.pk).update(run_on_ingest=True)
+    first, second = "a-drop.mule-desk.info", "b-drop.mule-desk.info"
+    reader_api = api_for("partner_reader")
+    seen = {}
+    for world in ("without", "with"):
+        with _undone():
+            if world == "with":
+                with django_capture_on_commit_callbacks(execute=True):
+                    share(api_for, banker, _csv(("domain", second, "amber")), "amber.csv")
+            rows = (("domain", first, "green"), ("domain", second, "green"))
+            with django_capture_on_commit_callbacks(execute=True):
+                share(api_for, people["partner_contributor"], _csv(*rows))
+            results = reader_api.get("/api/v1/enrichments/", {"enricher": "kestrel-sandbox"}).json()["results"]
+            seen[world] = [r["observable_value"] for r in results]
+    assert seen["with"] == seen["without"] == [first]
+
+
 # -- 3. reads of personal data are logged ------------------------------------------------------------
 
 
