@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 from stix2validator import ValidationOptions, validate_parsed_json
 
-from accord.core.models import User
+from accord.core.models import AuditEvent, User
 from accord.formats.markings import TLP2_IDS
 from accord.policy import Action, decide
 from accord.sharing.models import StixObject
@@ -206,3 +206,37 @@ def test_an_organisation_whose_agreement_refuses_the_report_is_listed_and_not_se
     assert message.startswith("audience: ") and "Capped CERT" in message and "TLP:AMBER" in message
     assert not StixObject.objects.filter(stix_id=refused["stix_id"]).exists()
     assert analyst.get(f"{REPORTS}{refused['id']}/").json()["status"] == "draft"
+
+
+def test_reading_a_report_logs_the_personal_data_it_shows(api_for, sharers, people, client):
+    """A report's bundle and its printable page log the personal-data objects they show the
+    reader as consulted; a report without any writes nothing, as a read of indicators."""
+    _, banker = sharers
+    personal = indicator(
+        3,
+        "[email-addr:value = 'cash.out@mule-desk.info']",
+        object_marking_refs=GREEN,
+        x_accord_data_category="personal_data",
+        x_accord_data_subject="suspect",
+    )
+    share(api_for(banker), personal, indicator(4, domain(DROP), object_marking_refs=GREEN))
+    reader = people["partner_reader"]
+    analyst = api_for("analyst")
+    with_personal = _disseminate(analyst, reader.organisation_id, personal["id"])
+    without = _disseminate(analyst, reader.organisation_id, indicator(4, "")["id"])
+    api = api_for(reader)
+    client.force_login(reader)
+
+    def logged(read: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
+        before = AuditEvent.objects.filter(action="personal_data.consulted", actor=reader).count()
+        response = read(report)
+        assert response.status_code == 200
+        return [e.details for e in AuditEvent.objects.filter(action="personal_data.consulted", actor=reader)][before:]
+
+    for via, read in (
+        ("api", lambda report: api.get(f"{REPORTS}{report['id']}/bundle/")),
+        ("web", lambda report: client.get(f"/analysis/reports/{report['id']}/print/")),
+    ):
+        shown = logged(read, with_personal)
+        assert [(d["via"], d["objects"], d["report"]) for d in shown] == [(via, [personal["id"]], with_personal["id"])]
+        assert logged(read, without) == []

@@ -557,7 +557,10 @@ class ReportViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.Retriev
         report = self.get_object()
         if report.status != IntelReport.Status.DISSEMINATED:
             raise Conflict("status: a draft has no bundle yet; disseminate it first.")
-        return Response(report_bundle(report, principal_of(request)))
+        reader = principal_of(request)
+        bundle = report_bundle(report, reader)
+        services.report_bundle_consulted(actor=reader, report=report, bundle=bundle, via="api")
+        return Response(bundle)
 
 
 class TrendsView(APIView):

@@ -16,13 +16,14 @@ from accord.analysis.enrichment_filters import EnricherFilter, EnrichmentFilter
 from accord.analysis.enrichment_services import enricher_add, enricher_problem, enricher_update, observable_enrich
 from accord.analysis.models import Enricher, Enrichment
 from accord.core.api import SelectorViewSet, principal_of, validated
-from accord.core.choices import Tlp
+from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.fields import choice_field
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
 from accord.partners.models import Agreement
 from accord.sharing.choices import ObservableType
+from accord.sharing.services import personal_data_consulted
 
 __all__ = ["EnricherViewSet", "EnrichmentViewSet", "ObservableEnrichmentViewSet"]
 
@@ -137,7 +138,10 @@ class EnricherViewSet(
 
 
 class EnrichmentSerializer(serializers.ModelSerializer[Enrichment]):
-    """One result with its provenance: which tool, provided by whom, asked by whom, at which TLP."""
+    """One result with its provenance: which tool, provided by whom, asked by whom, at which TLP.
+
+    Reads rows of :func:`~accord.analysis.enrichment_selectors.enrichment_list`, which says what
+    of the provenance the reader may have (``submission`` and ``tlp_sent`` are null otherwise)."""
 
     observable_type = serializers.CharField(source="observable.type", read_only=True)
     observable_value = serializers.CharField(source="observable.value", read_only=True)
@@ -145,6 +149,18 @@ class EnrichmentSerializer(serializers.ModelSerializer[Enrichment]):
     enricher_title = serializers.CharField(source="enricher.title", read_only=True)
     provider = serializers.CharField(source="provider.name", read_only=True)
     requested_by = serializers.SerializerMethodField(help_text="Who asked (host staff see the name); null on ingest.")
+    submission = serializers.IntegerField(
+        source="shown_submission",
+        allow_null=True,
+        read_only=True,
+        help_text="The submission whose ingest ran it; a partner sees only its own organisation's.",
+    )
+    tlp_sent = serializers.CharField(
+        source="shown_tlp",
+        allow_null=True,
+        read_only=True,
+        help_text="The TLP the value was sent at; a partner sees it only for the tools it provides.",
+    )
 
     class Meta:
         model = Enrichment
@@ -177,7 +193,26 @@ class EnrichmentSerializer(serializers.ModelSerializer[Enrichment]):
         return enrichment.requested_by.username
 
 
-class EnrichmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class _ConsultedViewSet(SelectorViewSet):
+    """Results name their observables: the phone numbers and e-mail addresses a response shows
+    are logged as consulted personal data (``personal_data_consulted``); other reads write nothing."""
+
+    def consulted(self, results: Any) -> None:
+        personal_data_consulted(
+            actor=principal_of(self.request),
+            observables=[r.observable for r in results],
+            purpose=Purpose.INVESTIGATION,
+            via="api",
+        )
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None and not getattr(self, "swagger_fake_view", False):
+            self.consulted(page)
+        return page
+
+
+class EnrichmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ConsultedViewSet):
     """Stored enrichment results on observables you may see."""
 
     serializer_class = EnrichmentSerializer
@@ -187,12 +222,17 @@ class EnrichmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Select
     model = Enrichment
     list_selector = staticmethod(selectors.enrichment_list)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        enrichment = self.get_object()
+        self.consulted([enrichment])
+        return Response(self.get_serializer(enrichment).data)
+
 
 class EnrichRequestSerializer(serializers.Serializer[Any]):
     enricher = serializers.CharField(help_text="The enricher's name or id.")
 
 
-class ObservableEnrichmentViewSet(mixins.ListModelMixin, SelectorViewSet):
+class ObservableEnrichmentViewSet(mixins.ListModelMixin, _ConsultedViewSet):
     """One observable's enrichment results; analysts run an enricher on it (``POST``)."""
 
     serializer_class = EnrichmentSerializer
@@ -223,6 +263,8 @@ class ObservableEnrichmentViewSet(mixins.ListModelMixin, SelectorViewSet):
         observable = selectors.observable_get(principal=actor, pk=observable_id)
         data = validated(EnrichRequestSerializer, request.data)
         enricher = selectors.enricher_get(principal=actor, pk=data["enricher"])
-        enrichment = observable_enrich(actor=actor, observable=observable, enricher=enricher)
+        stored = observable_enrich(actor=actor, observable=observable, enricher=enricher)
+        enrichment = selectors.enrichment_list(principal=actor, observable=observable).get(pk=stored.pk)
+        self.consulted([enrichment])
         body = EnrichmentSerializer(enrichment, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

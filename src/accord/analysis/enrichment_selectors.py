@@ -1,21 +1,23 @@
 """Reads for enrichment: enrichers, the observables a person may enrich or see enriched, the
-TLP an observable carries for sending, and stored results, always bounded by the policy."""
+TLP at which a value may go to a tool, and stored results, always bounded by the policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from accord.analysis.models import Enricher, Enrichment
+from accord.analysis.models import Enricher, Enrichment, EnrichmentTrigger
+from accord.analysis.reports import OrganisationPrincipal
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
-from accord.policy.decision import visible, withheld_links
-from accord.sharing.models import ObjectObservable, Observable, StixObject
+from accord.policy.decision import Action, visible, withheld_links
+from accord.policy.principal import principal_context
+from accord.sharing.models import ObjectObservable, Observable
 from accord.sharing.selectors import observable_list
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "observable_list_for",
     "observable_tlp",
     "observable_tlps",
+    "sendable_tlps",
 ]
 
 
@@ -65,22 +68,33 @@ def observable_get(*, principal: User | None, pk: Any) -> Observable:
     return get_visible(_observables(principal), pk, "observable")
 
 
-def observable_tlps(*, principal: User | None, observable_ids: list[int]) -> dict[int, str]:
+def observable_tlps(
+    *,
+    principal: Any,
+    observable_ids: list[int],
+    action: str = Action.VIEW,
+    submission_id: int | None = None,
+) -> dict[int, str]:
     """For each observable, the least restrictive TLP among the live (not revoked, not expired)
-    objects that mention it and that the principal may see; observables that no such object
-    mentions are absent. ``principal=None`` (ingest, CLI) counts every live object.
+    objects that mention it and that the principal may have by ``action`` (links withheld from it
+    by a redaction left out); observables that no such object mentions are absent.
+    ``principal=None`` (ingest, CLI) counts every live object; ``submission_id`` only the objects
+    that submission stored.
 
-    This is the TLP an enricher's ceiling is compared with: the value is known at that TLP, so
-    sending it to a tool cleared for that TLP discloses nothing more than the object does.
+    The value is known to the principal at that TLP, so passing it on at that TLP discloses
+    nothing more than the object does.
     """
     now = timezone.now()
     live = Q(stix_object__revoked=False) & (
         Q(stix_object__expires_at__isnull=True) | Q(stix_object__expires_at__gt=now)
     )
     links = ObjectObservable.objects.filter(live, observable_id__in=observable_ids)  # a join, not a subquery
+    if submission_id is not None:
+        links = links.filter(stix_object__submission_id=submission_id)
     if principal is not None:
-        links = links.filter(stix_object__in=visible(principal, StixObject.objects.all()).values("pk"))
-        links = links.exclude(withheld_links(principal))
+        ctx = principal_context(principal)
+        links = links.filter(stix_object__in=visible(principal, None, action, context=ctx).values("pk"))
+        links = links.exclude(withheld_links(principal, context=ctx))
     rows = links.values_list("observable_id", "stix_object__tlp")
     least: dict[int, str] = {}
     for observable_id, tlp in rows.distinct():
@@ -94,11 +108,68 @@ def observable_tlp(*, principal: User | None, observable: Observable) -> str | N
     return observable_tlps(principal=principal, observable_ids=[observable.pk]).get(observable.pk)
 
 
+def sendable_tlps(
+    *, enricher: Enricher, observable_ids: list[int], actor: User | None = None, submission_id: int | None = None
+) -> dict[int, str]:
+    """The one rule of what may go to an enricher: for each value that may, the TLP it goes at
+    (the enricher's ceiling is then compared with it); a value absent may not go at all.
+
+    A partner's tool is a recipient outside the platform: a value goes to it only if its
+    provider organisation may receive, by the policy and as an export, a live object that
+    mentions it (TLP, the originator's onward-sharing kinds and regions and redactions, the
+    provider's own data-sharing agreement), and the TLP is counted over those objects only. The
+    hosting organisation's own tools run inside the platform: what the asking person may see
+    (every live object when the system asks, on ingest or from the CLI). On ingest the value goes
+    because that submission mentions it, so only the submission's objects count.
+    """
+    organisation = enricher.organisation
+    if organisation.is_host:
+        return observable_tlps(principal=actor, observable_ids=observable_ids, submission_id=submission_id)
+    return observable_tlps(
+        principal=OrganisationPrincipal(organisation),
+        observable_ids=observable_ids,
+        action=Action.EXPORT,
+        submission_id=submission_id,
+    )
+
+
 def enrichment_list(*, principal: User | None, observable: Observable | None = None) -> QuerySet[Enrichment]:
-    """Stored results on observables the principal may see (of one observable, when given)."""
+    """Stored results on observables the principal may see (of one observable, when given), each
+    with ``shown_submission`` and ``shown_tlp``: what of its provenance the principal may read.
+
+    Host staff (and the system) read every result whole. For a partner a result must follow only
+    from what it may see, so that an object it may not see behaves exactly as if it were absent:
+    a result of an ingest is shown when that submission stored an object the partner may see
+    that mentions the value; one an analyst asked for, when it is no older than the first
+    arrival of such an object. The submission is named only when the partner's organisation
+    made it, and the TLP the value was sent at only for the tools the partner provides (it was
+    counted over objects the partner may not see).
+    """
     qs = Enrichment.objects.select_related("enricher", "provider", "requested_by", "observable")
     if observable is not None:
-        return qs.filter(observable=observable)
-    if principal is None:
-        return qs
-    return qs.filter(observable__in=_observables(principal).values("pk"))
+        qs = qs.filter(observable=observable)
+    ctx = principal_context(principal) if principal is not None else None
+    if ctx is None or ctx.is_host:
+        return qs.annotate(shown_submission=F("submission_id"), shown_tlp=F("tlp_sent"))
+    # Either condition below needs a link the partner may see: the observable is one it may see.
+    seen = ObjectObservable.objects.filter(
+        observable_id=OuterRef("observable_id"),
+        stix_object__in=visible(principal, None, context=ctx).values("pk"),
+    ).exclude(withheld_links(principal, context=ctx))
+    of_seen_submission = Exists(seen.filter(stix_object__submission_id=OuterRef("submission_id")))
+    first_seen = Subquery(seen.order_by("stix_object__added_at").values("stix_object__added_at")[:1])
+    qs = qs.filter(
+        (Q(trigger=EnrichmentTrigger.INGEST) & of_seen_submission)
+        | (Q(trigger=EnrichmentTrigger.REQUEST) & Q(created_at__gte=first_seen))
+    )
+    organisation = ctx.organisation_id or 0
+    return qs.annotate(
+        shown_submission=Case(
+            When(submission__organisation_id=organisation, then=F("submission_id")),
+            default=Value(None),
+            output_field=IntegerField(),
+        ),
+        shown_tlp=Case(
+            When(provider_id=organisation, then=F("tlp_sent")), default=Value(None), output_field=CharField()
+        ),
+    )

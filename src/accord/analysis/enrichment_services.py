@@ -8,8 +8,13 @@ Rules, written once here (docs/enrichment.md explains them):
 * an enricher's TLP ceiling is at most what its provider may receive under TLP 2.0 from the
   hub's point of view: GREEN for a private or academic partner, AMBER for law enforcement, RED
   for the hosting organisation's own tools (they run inside the platform);
-* a value is sent only if the TLP it carries (:func:`~accord.analysis.enrichment_selectors.observable_tlps`)
-  is at or below the ceiling: nothing above the ceiling is ever sent;
+* a value goes to a partner's tool only if the provider organisation may receive, by the policy
+  and as an export, an object that mentions it; the host's own tools take what the asking person
+  may see (:func:`~accord.analysis.enrichment_selectors.sendable_tlps`, the one rule);
+* a value is sent only if the TLP it goes at is at or below the ceiling: nothing above the
+  ceiling is ever sent;
+* on ingest, a value goes because the submission mentions it: each submission gets its own
+  results, so that what a reader is shown of them follows only from what it may see;
 * every run is stored with its provenance, failures (errors, timeouts, answers that are not a
   JSON object) as ``failed`` results with the reason.
 
@@ -33,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.analysis.enrichment import ENRICHERS, EnricherBase, EnrichmentError, HttpEnricher
-from accord.analysis.enrichment_selectors import observable_tlp, observable_tlps
+from accord.analysis.enrichment_selectors import sendable_tlps
 from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
 from accord.core.audit import audit_record
 from accord.core.checks import invalid, one_of, require
@@ -50,6 +55,7 @@ __all__ = [
     "enricher_add",
     "enricher_instance",
     "enricher_problem",
+    "enricher_refusal",
     "enricher_secret",
     "enricher_update",
     "max_ceiling",
@@ -280,11 +286,14 @@ def _run(enricher: Enricher, observable: Observable, tlp: str, **provenance: Any
 
 
 def _refusal(enricher: Enricher, observable: Observable, tlp: str | None) -> str:
-    """Why this value may not go to this enricher; ``""`` if it may."""
+    """Why this value may not go to this enricher at ``tlp`` (``None``: it may not go at all,
+    see :func:`~accord.analysis.enrichment_selectors.sendable_tlps`); ``""`` if it may."""
     if observable.type not in enricher.types:
         return f"{enricher.name} does not take {observable.type} observables."
     if tlp is None:
-        return "no live object you may see mentions this observable."
+        if enricher.organisation.is_host:
+            return "no live object you may see mentions this observable."
+        return f"{enricher.organisation.name} may receive no live object that mentions this observable."
     if Tlp.rank(tlp) > Tlp.rank(enricher.tlp_ceiling):
         return (
             f"the observable is TLP:{tlp.upper()}, above {enricher.name}'s ceiling TLP:{enricher.tlp_ceiling.upper()}."
@@ -292,19 +301,31 @@ def _refusal(enricher: Enricher, observable: Observable, tlp: str | None) -> str
     return ""
 
 
+def _sendable(actor: User | None, enricher: Enricher, observable: Observable) -> tuple[str | None, str]:
+    """The TLP the value would go at to ``enricher`` asked by ``actor``, and why it may not go."""
+    tlp = sendable_tlps(enricher=enricher, observable_ids=[observable.pk], actor=actor).get(observable.pk)
+    return tlp, _refusal(enricher, observable, tlp)
+
+
+def enricher_refusal(*, actor: User | None, enricher: Enricher, observable: Observable) -> str:
+    """Why ``actor`` may not send ``observable`` to ``enricher`` now (not in force, a type it does
+    not take, nobody it may go to, above its ceiling); ``""`` if they may."""
+    return enricher_problem(enricher) or _sendable(actor, enricher, observable)[1]
+
+
 def observable_enrich(*, actor: User | None, observable: Observable, enricher: Enricher) -> Enrichment:
     """Run one enricher on one observable now (analysts) and store the outcome with its provenance.
 
-    The value is sent only if the enricher may run and the TLP the observable carries for the
-    actor is at or below the enricher's ceiling; otherwise nothing is sent and nothing stored.
-    A tool that fails gives a stored ``failed`` result, not an error.
+    The value is sent only if the enricher may run, it may go to the enricher (a partner's tool:
+    its provider may receive an object that mentions it) and the TLP it goes at is at or below
+    the enricher's ceiling; otherwise nothing is sent and nothing stored. A tool that fails gives
+    a stored ``failed`` result, not an error.
     """
     require(actor, Perm.ANALYSIS_WORK)
     problem = enricher_problem(enricher)
     if problem:
         raise invalid("enricher", problem)
-    tlp = observable_tlp(principal=actor, observable=observable)
-    refusal = _refusal(enricher, observable, tlp)
+    tlp, refusal = _sendable(actor, enricher, observable)
     if refusal:
         if observable.type not in enricher.types:
             raise invalid("enricher", refusal)
@@ -340,10 +361,13 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
     """Run every enabled, in-force ``run_on_ingest`` enricher over the observables of a stored
     submission; ``{enricher name: results stored}``.
 
-    Idempotent: an observable that already has a successful result from an enricher is not
-    sent to it again. Values above an enricher's ceiling (the TLP counted over every live object,
-    no person asking) are skipped. Network tools are called for at most
-    ``ACCORD_ENRICH_INGEST_NETWORK_LIMIT`` observables of one submission.
+    Each submission gets its own results, whatever earlier submissions (which a reader may not
+    see) gave: a reader is shown the results of the submissions it sees. Idempotent: a value that
+    already has a successful result from an enricher for this submission is not sent to it
+    again. Only this submission's objects count for what may go (see
+    :func:`~accord.analysis.enrichment_selectors.sendable_tlps`), so a partner's tool never
+    learns of a submission it may not receive; values above a ceiling are skipped. Network tools
+    are called for at most ``ACCORD_ENRICH_INGEST_NETWORK_LIMIT`` observables of one submission.
     """
     submission = Submission.objects.filter(pk=submission_id, status=SubmissionStatus.DONE).first()
     if submission is None:
@@ -360,19 +384,25 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
     wanted = sorted({kind for e in enrichers for kind in e.types})  # only what some tool takes
     linked = (
         ObjectObservable.objects.filter(stix_object__submission_id=submission_id, observable__type__in=wanted)
-        .values_list("observable_id", flat=True)
+        .values_list("observable__type", "observable__value", "observable_id")
         .distinct()
     )
-    ids = sorted(set(linked))
+    # In the order of the values, not of their ids: which values a network tool's limit leaves
+    # out must not depend on whether an earlier (perhaps hidden) submission stored them first.
+    ids = [pk for _, _, pk in sorted(set(linked))]
     stored: dict[str, int] = {e.name: 0 for e in enrichers}
     network_left = {e.name: settings.ACCORD_ENRICH_INGEST_NETWORK_LIMIT for e in enrichers}
     for chunk in _chunks(ids, INGEST_CHUNK):
-        observables = list(Observable.objects.filter(pk__in=chunk))
-        tlps = observable_tlps(principal=None, observable_ids=chunk)
+        observables = sorted(Observable.objects.filter(pk__in=chunk), key=lambda o: (o.type, o.value))
+        by_provider: dict[int, dict[int, str]] = {}  # the host's tools share one reading
         for enricher in enrichers:
+            key = 0 if enricher.organisation.is_host else enricher.organisation_id
+            if key not in by_provider:
+                by_provider[key] = sendable_tlps(enricher=enricher, observable_ids=chunk, submission_id=submission.pk)
+            tlps = by_provider[key]
             done = set(
                 Enrichment.objects.filter(
-                    enricher=enricher, status=EnrichmentStatus.OK, observable_id__in=chunk
+                    enricher=enricher, status=EnrichmentStatus.OK, observable_id__in=chunk, submission=submission
                 ).values_list("observable_id", flat=True)
             )
             todo = [o for o in observables if o.pk not in done and not _refusal(enricher, o, tlps.get(o.pk))]

@@ -19,7 +19,7 @@ from accord.analysis import enrichment_selectors as selectors
 from accord.analysis.benign import known_benign
 from accord.analysis.enrichment import ENRICHERS
 from accord.analysis.enrichment_filters import EnricherFilter
-from accord.analysis.enrichment_services import enricher_problem, enricher_update, observable_enrich
+from accord.analysis.enrichment_services import enricher_problem, enricher_refusal, enricher_update, observable_enrich
 from accord.analysis.models import Enricher
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ApplicationError, NotFound
@@ -46,15 +46,16 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
 
 
-def _tools(request: AuthedRequest, observable: Observable, tlp: str | None) -> list[dict[str, Any]]:
-    """Every enabled enricher that takes this type, and why one may not be run on it now."""
+def _tools(request: AuthedRequest, observable: Observable) -> list[dict[str, Any]]:
+    """Every enabled enricher that takes this type, and why one may not be run on it now (the
+    service's own refusal: the rule is the one a run would meet)."""
     tools = []
     for enricher in selectors.enricher_list(principal=request.user).filter(enabled=True):
         if observable.type not in enricher.types:
             continue
-        reason = enricher_problem(enricher)
-        if not reason and (tlp is None or Tlp.rank(tlp) > Tlp.rank(enricher.tlp_ceiling)):
-            reason = f"Above its ceiling TLP:{enricher.tlp_ceiling.upper()}: nothing would be sent."
+        reason = enricher_refusal(actor=request.user, enricher=enricher, observable=observable)
+        if reason:
+            reason = f"Nothing would be sent: {reason}"
         tools.append({"enricher": enricher, "reason": reason})
     return tools
 
@@ -101,15 +102,14 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("analysis:observable-enrichments", pk=observable.pk)
     personal_data_consulted(actor=request.user, observables=[observable], purpose=Purpose.INVESTIGATION, via="web")
     tlp = selectors.observable_tlp(principal=request.user, observable=observable)
+    # Each result carries what of its provenance the reader may have (``shown_tlp``…).
+    results: list[Any] = list(selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN])
     context = {
         "observable": observable,
         "tlp": tlp,
         "tlp_label": Tlp(tlp).label if tlp else "",
-        "tools": _tools(request, observable, tlp) if analyst else [],
-        "results": [
-            (r, _facts(r.result))
-            for r in selectors.enrichment_list(principal=request.user, observable=observable)[:RESULTS_SHOWN]
-        ],
+        "tools": _tools(request, observable) if analyst else [],
+        "results": [(r, _facts(r.result), Tlp(r.shown_tlp).label if r.shown_tlp else "") for r in results],
         "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
         "known_benign": known_benign(observable.type, observable.value) or "",
     }

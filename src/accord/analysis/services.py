@@ -57,6 +57,7 @@ __all__ = [
     "exclusion_list_create",
     "exclusion_list_delete",
     "object_grade",
+    "report_bundle_consulted",
     "report_disseminate",
     "report_save",
     "sighting_record",
@@ -258,6 +259,23 @@ def campaign_graph_consulted(*, actor: User, graph: dict[str, Any], via: str) ->
         purpose=Purpose.INVESTIGATION,
         via=via,
         campaign=graph["campaign"],
+    )
+
+
+def report_bundle_consulted(*, actor: User, report: IntelReport, bundle: dict[str, Any], via: str) -> None:
+    """Log the personal data a report's bundle (``reports.report_bundle``) showed ``actor``: the
+    objects of personal data it gave whole (:func:`accord.sharing.services.personal_data_consulted`;
+    one whose fields were withheld showed none). A bundle without any writes nothing."""
+    included = [item["id"] for item in report.dissemination.get("included", [])]
+    shown = {body["id"] for body in bundle["objects"]}
+    personal_data_consulted(
+        actor=actor,
+        objects=StixObject.objects.filter(
+            pk__in=included, stix_id__in=sorted(shown), data_category=DataCategory.PERSONAL_DATA
+        ).select_related("agreement__current_version"),
+        purpose=Purpose.INVESTIGATION,
+        via=via,
+        report=report.pk,
     )
 
 

@@ -488,6 +488,7 @@ def report_print(request: AuthedRequest, pk: int) -> HttpResponse:
     if report.status == IntelReport.Status.DRAFT:
         report.dissemination = report_check(report)  # shown, never saved
     bundle = _found(lambda: report_bundle(report, request.user))
+    services.report_bundle_consulted(actor=request.user, report=report, bundle=bundle, via="web")
     objects = [  # after the identity, the marking and the report itself
         {
             "title": body.get("name") or body["type"],

@@ -130,7 +130,7 @@ def test_enrichers_list_visibility_and_query_counts(api_for, shared, kestrel_htt
     for value, enricher in ((IBAN, "iban-offline"), (PHONE, "phone-offline"), (DOMAIN, "domain-offline")):
         run(analyst, value, enricher)
     reader = api_for("partner_reader")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # five of them log the phone number as consulted
         assert len(reader.get(RESULTS, {"page_size": 100}).json()["results"]) == 3
     with django_assert_max_num_queries(12):
         assert reader.get(url(IBAN)).json()["count"] == 1
@@ -140,7 +140,8 @@ def test_nothing_above_the_ceiling_is_sent(api_for, banker, shared, kestrel_http
     analyst = api_for("analyst")
     refused = run(analyst, AMBER_IP, "kestrel-sandbox")
     assert refused.status_code == 403
-    assert "TLP:AMBER" in refused.json()["error"]["message"] and "TLP:GREEN" in refused.json()["error"]["message"]
+    # Kestrel, a private partner, may receive no TLP:AMBER object not addressed to it.
+    assert "Kestrel Threat Labs may receive no live object" in refused.json()["error"]["message"]
     assert partner_service.received == [] and not Enrichment.objects.exists()
     # The least restrictive TLP counts: once a GREEN object mentions the address too, it may go.
     share(api_for, banker, f"type,value,tlp\nipv4,{AMBER_IP},green\n".encode(), "green.csv")

@@ -36,7 +36,7 @@ def test_a_tool_above_the_ceiling_offers_no_button(client, people, shared, kestr
     client.force_login(people["analyst"])
     page = client.get(page_of(AMBER_IP)).content.decode()
     assert 'data-testid="tool-kestrel-sandbox"' in page and "run-kestrel-sandbox" not in page
-    assert "Above its ceiling TLP:GREEN" in page
+    assert "Nothing would be sent: Kestrel Threat Labs may receive no live object" in page
     response = client.post(page_of(AMBER_IP), {"enricher": "kestrel-sandbox"}, follow=True)
     assert "Nothing was sent" in response.content.decode() and not Enrichment.objects.exists()
 
