@@ -511,7 +511,7 @@ def host_data_agreement_ensure(*, host: Organisation | None = None) -> Agreement
     if host is None:
         return None
     existing = (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .filter(organisation=host, kind=AgreementKind.DATA_SHARING)
         .select_related("current_version")
         .order_by("-pk")
