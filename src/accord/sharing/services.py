@@ -94,6 +94,7 @@ _BINARY_PROPERTIES = ("payload_bin", "url")
 # Data categories from the most sensitive: what an object holds and declares, it is recorded
 # under the first of them (personal data and financial identifiers first, as the policy reads them).
 _SENSITIVITY: tuple[str, ...] = (*SENSITIVE_CATEGORIES, DataCategory.MALWARE_SAMPLE, DataCategory.INCIDENT_REPORT)
+_CATEGORIES = frozenset(DataCategory.values)  # ``values`` builds a new list on every read
 
 
 def _category_by_data(stix: dict[str, Any]) -> str | None:
@@ -129,11 +130,13 @@ def category_of(parsed: ParsedObject) -> str:
     raise the category, never lower it (an indicator of an e-mail address is personal data, a
     carried binary a malware sample, whatever they say)."""
     declared = parsed.stix.get("x_accord_data_category")
-    declared = declared if isinstance(declared, str) and declared in DataCategory.values else None
-    held = {declared, _category_by_data(parsed.stix), *(SENSITIVE_OBSERVABLES.get(m.type) for m in parsed.mentions)}
-    for category in _SENSITIVITY:
-        if category in held:
-            return category
+    held = {_category_by_data(parsed.stix), *(SENSITIVE_OBSERVABLES.get(m.type) for m in parsed.mentions)}
+    if isinstance(declared, str) and declared in _CATEGORIES:
+        held.add(declared)
+    if len(held) > 1 or None not in held:  # most objects hold nothing that decides: one set probe
+        for category in _SENSITIVITY:
+            if category in held:
+                return category
     return DataCategory.TECHNICAL_INDICATOR
 
 
