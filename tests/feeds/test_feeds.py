@@ -124,7 +124,10 @@ def test_a_misp_feed_is_pulled_event_by_event_and_then_incrementally(server, sou
     assert len(result.submissions) == 2
     assert Submission.objects.filter(organisation=partner, status="done").count() == 2
     assert {"198.51.100.1", "198.51.100.2"} <= set(Observable.objects.values_list("value", flat=True))
-    assert StixObject.objects.filter(tlp="red").exists()  # the attribute's own tlp:red is kept
+    # An attribute tagged tlp:red is left out (counted): RED never travels between platforms.
+    assert not StixObject.objects.filter(tlp="red").exists()
+    red_per_event = sum(any(t["name"] == "tlp:red" for t in a.get("Tag", [])) for a in FIRST["Event"]["Attribute"])
+    assert red_per_event and result.left_out_red == 2 * red_per_event
     feed.refresh_from_db()
     assert (feed.cursor, feed.last_error, feed.last_success_at is not None) == ("1780000100", "", True)
     # nothing new: no submission, no event fetched again
@@ -171,8 +174,8 @@ def test_a_refused_event_is_reported_and_skipped_and_the_feed_goes_on(server, so
     assert Observable.objects.filter(value="198.51.100.3").exists()  # the event after both
     from_broken = Submission.objects.get(filename__endswith="22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json")
     assert (from_broken.status, from_broken.rejected_count) == ("done", 1)
-    # all of it but the one attribute, and the event itself (a report)
-    assert StixObject.objects.filter(submission=from_broken).count() == 7
+    # all of it but the refused attribute and the one tagged tlp:red, and the event (a report)
+    assert StixObject.objects.filter(submission=from_broken).count() == 6
     event = AuditEvent.objects.get(action="feed.pull")
     assert event.details["refused"] == [broken, unreadable]
     # nothing new: the skipped events are not fetched again
@@ -520,3 +523,16 @@ def test_a_taxii_feed_pulls_every_version_of_every_object(source, partner):
     versions = StixObject.objects.filter(stix_id=FIRST_VERSION["id"]).order_by("modified")
     assert [v.body["pattern"] for v in versions] == [FIRST_VERSION["pattern"], LAST_VERSION["pattern"]]
     assert Feed.objects.get().cursor == "2026-06-01T12:00:00.000000Z"
+
+
+def test_a_misp_event_tagged_tlp_red_is_left_out_whole(server, source, partner):
+    red = copy.deepcopy(SECOND)
+    red["Event"]["Tag"] = [*red["Event"].get("Tag", []), {"name": "tlp:red"}]
+    publish(server, FIRST, red, THIRD)
+    result = feed_pull(actor=None, feed=misp_feed(server, partner))
+    assert result.ok, result.error
+    assert len(result.submissions) == 2  # the first and third events
+    assert not Observable.objects.filter(value="198.51.100.2").exists()
+    assert not StixObject.objects.filter(tlp="red").exists()
+    assert result.left_out_red >= len(red["Event"]["Attribute"])
+    assert "marked TLP:RED were left out" in result.left_out_note

@@ -25,7 +25,7 @@ from taxii2client.v21 import Collection, as_pages
 
 from accord.core.choices import Tlp
 from accord.feeds.models import FeedKind
-from accord.formats.markings import tlp_of_refs
+from accord.formats.markings import tlp_label, tlp_of_refs
 
 __all__ = ["SOURCES", "FeedError", "Piece", "Source", "csv_mapping_problem"]
 
@@ -126,6 +126,43 @@ def _red(obj: Any) -> bool:
     return tlp_of_refs([ref for ref in refs if isinstance(ref, str)]) == Tlp.RED
 
 
+def _red_tags(item: Any) -> bool:
+    """Whether a MISP event or attribute is tagged TLP:RED (``tlp:red``)."""
+    tags = item.get("Tag") if isinstance(item, dict) else None
+    return isinstance(tags, list) and any(
+        isinstance(tag, dict) and tlp_label(str(tag.get("name", ""))) == Tlp.RED for tag in tags
+    )
+
+
+def _without_red(data: bytes) -> tuple[bytes | None, int]:
+    """A MISP event without what is tagged TLP:RED, and how many attributes were left out;
+    ``None`` for an event tagged RED as a whole. A file that is no MISP event is passed on as it
+    is, for the ingest to say what is wrong with it."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data, 0
+    event = document.get("Event") if isinstance(document, dict) else None
+    if not isinstance(event, dict):
+        return data, 0
+    attributes = [a for a in event.get("Attribute") or [] if isinstance(a, dict)]
+    objects = [o for o in event.get("Object") or [] if isinstance(o, dict)]
+    inside = [a for o in objects for a in o.get("Attribute") or [] if isinstance(a, dict)]
+    if _red_tags(event):
+        return None, len(attributes) + len(inside)
+    left_out = sum(_red_tags(a) for a in attributes + inside)
+    if not left_out:
+        return data, 0
+    event["Attribute"] = [a for a in attributes if not _red_tags(a)]
+    kept = []
+    for misp_object in objects:
+        misp_object["Attribute"] = [a for a in misp_object.get("Attribute") or [] if not _red_tags(a)]
+        if misp_object["Attribute"]:
+            kept.append(misp_object)
+    event["Object"] = kept
+    return orjson.dumps(document), left_out
+
+
 class TaxiiSource(Source):
     """A TAXII 2.1 collection, through the OASIS ``taxii2-client``, incremental by ``added_after``,
     every version of every object (``match[version]=all``: by default a server sends only the
@@ -169,7 +206,8 @@ class TaxiiSource(Source):
 
 class MispSource(Source):
     """A MISP feed in its published layout: ``manifest.json`` and ``<uuid>.json`` per event,
-    incremental by event timestamp."""
+    incremental by event timestamp. What is tagged ``tlp:red`` (an event, or attributes) is
+    left out and counted, as from a TAXII server: RED never travels between platforms."""
 
     kind = FeedKind.MISP
 
@@ -196,7 +234,10 @@ class MispSource(Source):
         for number, (stamp, event_uuid) in enumerate(events, 1):
             progress(f"event {number} of {len(events)}")
             event = self.download(_join(self.url, f"{event_uuid}.json"))
-            yield Piece(f"{event_uuid}.json", "misp", event.raw_file, str(stamp))  # type: ignore[attr-defined]
+            data, left_out = _without_red(event.raw_file.read())  # type: ignore[attr-defined]
+            self.left_out_red += left_out
+            if data is not None:
+                yield Piece(f"{event_uuid}.json", "misp", io.BytesIO(data), str(stamp))
 
 
 # Accord's CSV columns (see docs/sharing.md) a mapping may fill.
