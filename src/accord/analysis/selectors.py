@@ -348,6 +348,7 @@ def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> 
         ObjectObservable.objects.filter(stix_object_id__in=pks)
         .exclude(withheld_links(principal, context=ctx))
         .exclude(observable__correlation__benign__gt="")
+        .order_by("stix_object_id", "observable_id")  # one order whatever else is stored (PostgreSQL)
         .values_list("stix_object_id", "observable_id", "observable__type", "observable__value")
     )
     degree: dict[int, int] = {}
