@@ -27,6 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from typing import IO, Any
 
 import orjson
@@ -274,16 +275,18 @@ class MispReader(Reader):
         event_tlp = _tlp(event_tags)
         refs: list[str] = []
         raw_attributes = [a for a in raw.get("Attribute") or [] if isinstance(a, dict)]
-        for index, (raw_attribute, attribute) in enumerate(zip(raw_attributes, event.attributes, strict=False)):
-            item = self._attribute(f"event {number}, attribute {index} ({attribute.uuid})", raw_attribute, attribute)
-            if isinstance(item, ParsedObject):
-                item.tlp = item.tlp or event_tlp
-                if _plain(item, event_tlp):
-                    refs.append(item.stix["id"])
-            yield item
         raw_objects = [o for o in raw.get("Object") or [] if isinstance(o, dict)]
-        for index, (raw_object, misp_object) in enumerate(zip(raw_objects, event.objects, strict=False)):
-            item = self._object(f"event {number}, object {index} ({misp_object.name})", raw_object, misp_object)
+        items = chain(
+            (
+                self._attribute(f"event {number}, attribute {index} ({attribute.uuid})", raw_attribute, attribute)
+                for index, (raw_attribute, attribute) in enumerate(zip(raw_attributes, event.attributes, strict=False))
+            ),
+            (
+                self._object(f"event {number}, object {index} ({misp_object.name})", raw_object, misp_object)
+                for index, (raw_object, misp_object) in enumerate(zip(raw_objects, event.objects, strict=False))
+            ),
+        )
+        for item in items:
             if isinstance(item, ParsedObject):
                 item.tlp = item.tlp or event_tlp
                 if _plain(item, event_tlp):
