@@ -1,0 +1,211 @@
+"""Ingest of a stored submission: read with the format's reader and written, in one
+transaction, object by object, with a refusal (where, which field, why) for each that is not
+taken. A file that cannot be read at all, and a ``strict`` submission with any refusal, leave
+the store exactly as it was; so does a crash or a kill at any point (see
+:mod:`accord.sharing.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterator
+from itertools import chain
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accord.core.audit import audit_record
+from accord.core.choices import Purpose
+from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable
+from accord.partners.models import Agreement
+from accord.sharing.bulk import gc_paused
+from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import Refusal, Submission
+from accord.sharing.progress import forget_progress, report_progress
+from accord.sharing.reading import read_batches
+from accord.sharing.services._common import _set
+from accord.sharing.services.categories import _handling_problem, category_of
+from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
+
+READ_BATCH = 1000
+
+
+def submission_process(*, submission_id: int, on_progress: Callable[[int], None] | None = None) -> Submission:
+    """Read and store a queued submission, object by object (all or nothing when ``strict``);
+    idempotent: done or failed ones are left as they are."""
+    submission = Submission.objects.select_related("agreement__current_version", "organisation").get(pk=submission_id)
+    if submission.status in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
+        return submission
+
+    def progress(percent: int) -> None:
+        report_progress(submission.pk, percent)
+        if on_progress:
+            on_progress(percent)
+
+    _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
+    report_progress(submission.pk, 0)
+    try:
+        with gc_paused():
+            _process(submission, progress)
+    except Exception as exc:
+        _fail(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
+        raise
+    finally:
+        forget_progress(submission.pk)
+    submission.refresh_from_db()
+    return submission
+
+
+def minting_namespace(organisation_id: int) -> uuid.UUID:
+    """The namespace of the ids Accord mints for one organisation's imported objects (a CSV row,
+    an indicator found in text, a MISP object without a uuid): keyed with this installation's
+    ``ACCORD_ID_KEY``. The same value from the same organisation gets the same id again, so a
+    re-import updates rather than duplicates; no one without the key can compute the id, so an
+    id tells nothing of the value or of who shared it, and no one can take it first."""
+    digest = hmac.new(
+        settings.ACCORD_ID_KEY.encode(), f"accord:organisation:{organisation_id}".encode(), hashlib.sha256
+    ).digest()
+    return uuid.UUID(bytes=digest[:16])
+
+
+def _process(submission: Submission, progress: Callable[[int], None]) -> None:
+    """Read and write in one transaction, a batch at a time. Each object is taken or refused on
+    its own: a refusal (the reader's, the agreement's, or the store's for an id in use) is
+    recorded and the rest is written. The transaction is rolled back, and the submission fails,
+    when the file cannot be read on (:class:`~accord.formats.base.Unreadable`: what came before
+    goes too) or when it is ``strict`` and anything was refused (the writing stops at the first
+    refusal, the reading at ``MAX_ERRORS``)."""
+    agreement = submission.agreement
+    terms = agreement.current_version
+    assert terms is not None  # noqa: S101 - checked when the submission was created
+    reader = READERS[submission.format](namespace=minting_namespace(submission.organisation_id))
+    # A cyber-observable, and an object with neither ``modified`` nor ``created``, is versioned
+    # at the moment the submission was received, so that its version is known from then on.
+    now = submission.created_at
+    marking = submission.tlp or terms.default_tlp
+
+    def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError]]:
+        """Rows and errors, a batch at a time (in a reading process for large submissions),
+        with the share read after each batch."""
+        batch: list[Row | ReadError] = []
+        with default_storage.open(submission.raw_path, "rb") as raw:
+            for item in reader.read(raw):
+                if isinstance(item, ReadError):
+                    batch.append(item)
+                else:
+                    batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
+                if len(batch) == READ_BATCH:
+                    yield batch
+                    batch = []
+                    done = reader.done()
+                    report(min(99, int(100 * (done if done is not None else raw.tell() / max(submission.size, 1)))))
+        yield batch
+
+    strict = submission.strict
+    unreadable: Unreadable | None = None
+    read = 0  # objects read, taken or refused
+
+    def storing() -> bool:
+        """Whether what was read so far is to be stored (the rest of it, for what was refused)."""
+        return unreadable is None and not (strict and refusals.count)
+
+    with transaction.atomic():
+        Refusal.objects.filter(submission=submission).delete()  # of an earlier attempt that failed
+        refusals = RefusalLog(submission)
+        writer = BatchWriter(
+            submission,
+            retention_days=terms.retention_days or 365,
+            purpose=terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
+            refusals=refusals,
+        )
+        parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
+        for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
+            if isinstance(item, Unreadable):
+                unreadable = item
+                break
+            read += 1
+            if isinstance(item, ReadError):
+                refusals.add(item)
+                if strict and refusals.count >= MAX_ERRORS:
+                    break
+            elif not (strict and refusals.count):
+                writer.add(item)
+        if storing():
+            writer.flush()  # may refuse ids in use
+        if storing():
+            refusals.flush()
+            counts = writer.counts() | {"objects_count": read, "rejected_count": refusals.count}
+            _set(
+                submission,
+                status=SubmissionStatus.DONE,
+                finished_at=timezone.now(),
+                progress=100,
+                errors=[e.as_dict() for e in refusals.first],
+                **counts,
+            )
+            audit_record(
+                actor=None,
+                action="submission.done",
+                obj=submission,
+                organisation=submission.organisation,
+                details=counts,
+            )
+            for path in settings.ACCORD_AFTER_INGEST:  # each on its own: one failing never stops the others
+                transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
+            return
+        transaction.set_rollback(True)
+    _fail(submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count)
+
+
+@transaction.atomic
+def _fail(submission: Submission, errors: list[ReadError], read: int, refused: int) -> None:
+    """Record a submission that stored nothing: its errors (an unreadable file's first), as its
+    ``errors`` and its refusals, and the counts of the objects read and refused before it stopped."""
+    Refusal.objects.filter(submission=submission).delete()
+    Refusal.objects.bulk_create(
+        Refusal(submission=submission, number=n, where=e.where[:500], field=e.field[:200], message=e.message)
+        for n, e in enumerate(errors, 1)
+    )
+    _set(
+        submission,
+        status=SubmissionStatus.FAILED,
+        finished_at=timezone.now(),
+        progress=100,
+        rejected_count=refused,
+        objects_count=read,
+        errors=[e.as_dict() for e in errors],
+    )
+    audit_record(
+        actor=None,
+        action="submission.failed",
+        obj=submission,
+        organisation=submission.organisation,
+        details={"refused": refused, "first": str(errors[0]), "strict": submission.strict},
+    )
+
+
+def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
+    """Queuing one of the ``ACCORD_AFTER_INGEST`` tasks (enrichment …) for a stored submission."""
+
+    def enqueue() -> None:
+        import_string(path).enqueue(submission_id)
+
+    return enqueue
+
+
+def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:
+    """Why the agreement does not take this object, or its handling is wrong; else ``None``."""
+    category = category_of(item)
+    if category not in categories:
+        return ReadError(
+            item.where,
+            "data_category",
+            f"{category} is not permitted by {agreement.reference} (it covers {', '.join(categories)})",
+        )
+    item.stix["x_accord_data_category"] = category  # the category of record, raised where it holds more
+    return _handling_problem(item, category)

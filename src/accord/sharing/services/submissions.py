@@ -1,0 +1,222 @@
+"""Taking a submission in: the agreement it comes under, its raw bytes in the content-addressed
+store (SHA-256), the submission recorded, and its ingest started (inline or as a task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.audit import audit_record
+from accord.core.checks import require
+from accord.core.choices import Tlp
+from accord.core.errors import Forbidden, TooLarge, ValidationFailed
+from accord.core.models import Organisation, User
+from accord.core.roles import Perm
+from accord.formats.base import detect_format
+from accord.formats.markings import tlp_label
+from accord.partners.choices import AgreementKind, AgreementStatus
+from accord.partners.models import Agreement
+from accord.partners.services import host_data_agreement_ensure
+from accord.sharing.choices import SubmissionFormat, SubmissionStatus
+from accord.sharing.models import Refusal, Submission
+from accord.sharing.services._common import _set
+from accord.sharing.services.ingest import submission_process
+
+
+def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
+    """The data-sharing agreement in force the submission comes under (named, or the one). The
+    hosting organisation's own data sets come under its internal-data terms, recorded on its
+    first import if ``accord init`` has not (:func:`accord.partners.services.host_data_agreement_ensure`)."""
+    if organisation.is_host:
+        host_data_agreement_ensure(host=organisation)
+    now = timezone.now()
+    agreements = Agreement.objects.filter(organisation=organisation, kind=AgreementKind.DATA_SHARING).select_related(
+        "current_version"
+    )
+    if reference:
+        agreement = agreements.filter(reference=reference).first()
+        if agreement is None:
+            raise ValidationFailed(
+                f"agreement: {organisation.name} holds no data-sharing agreement {reference}.",
+                details={"agreement": ["Unknown for this organisation."]},
+            )
+    else:
+        agreement = next(
+            (
+                a
+                for a in agreements
+                if a.status == AgreementStatus.ACTIVE and a.current_version and a.current_version.covers(now)
+            ),
+            None,
+        )
+        if agreement is None:
+            raise ValidationFailed(
+                f"agreement: {organisation.name} holds no data-sharing agreement in force.",
+                details={"agreement": ["An active data-sharing agreement is needed to share."]},
+            )
+    version = agreement.current_version
+    if agreement.status != AgreementStatus.ACTIVE or version is None or not version.covers(now):
+        raise ValidationFailed(
+            f"agreement: {agreement.reference} is not in force ({agreement.status}).",
+            details={"agreement": ["Not in force."]},
+        )
+    return agreement
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where the raw bytes went, and what they are."""
+
+    sha256: str
+    size: int
+    head: bytes
+
+
+def _store_raw(stream: IO[bytes]) -> Stored:
+    """Copy the upload to the content-addressed store (limit-checked, hashed on the way)."""
+    limit = settings.ACCORD_MAX_SUBMISSION_BYTES
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with tempfile.TemporaryFile() as spool:
+        while chunk := stream.read(1 << 20):
+            if not head:
+                head = chunk[:4096]
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(
+                    f"file: larger than the {limit // (1024 * 1024)} MB a submission may be.",
+                    details={"file": [f"At most {limit // (1024 * 1024)} MB."]},
+                )
+            digest.update(chunk)
+            spool.write(chunk)
+        if size == 0:
+            raise ValidationFailed("file: the submission is empty.", details={"file": ["Empty."]})
+        sha256 = digest.hexdigest()
+        path = f"submissions/{sha256[:2]}/{sha256}"
+        if not default_storage.exists(path):
+            spool.seek(0)
+            default_storage.save(path, File(spool))
+    return Stored(sha256=sha256, size=size, head=head)
+
+
+def submission_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    stream: IO[bytes],
+    filename: str = "",
+    format: str = "auto",  # noqa: A002 - the name users know
+    tlp: str | None = None,
+    agreement: str | None = None,
+    strict: bool = False,
+) -> tuple[Submission, bool]:
+    """Take a submission in; ``(submission, created)``. The same bytes under the same agreement
+    return the existing submission instead of a duplicate. ``strict``: all or nothing, any
+    refused object fails the whole (else each object is taken or refused on its own)."""
+    require(actor, Perm.SHARING_SUBMIT)
+    if actor is not None and not actor.organisation.is_host and actor.organisation_id != organisation.pk:
+        raise Forbidden("You may only submit for your own organisation.")
+    marking = ""
+    if tlp:
+        marking = tlp_label(tlp) or ""
+        if not marking:
+            raise ValidationFailed(
+                f"tlp: '{tlp}' is not a TLP label; one of: {', '.join(Tlp.values)}.",
+                details={"tlp": [f"One of: {', '.join(Tlp.values)}."]},
+            )
+    if format not in ("auto", *SubmissionFormat.values):
+        raise ValidationFailed(
+            f"format: '{format}' is not one of auto, {', '.join(SubmissionFormat.values)}.",
+            details={"format": ["auto, " + ", ".join(SubmissionFormat.values)]},
+        )
+    in_force = _agreement_for(organisation, agreement)
+    stored = _store_raw(stream)
+    if format == "auto":
+        detected = detect_format(stored.head)
+        if detected is None:
+            raise ValidationFailed(
+                "format: could not tell the format; name it (stix, misp, csv or text).",
+                details={"format": ["Not recognised."]},
+            )
+        format = detected  # noqa: A001
+    existing = Submission.objects.filter(agreement=in_force, sha256=stored.sha256).first()
+    if existing is not None:
+        if not _retryable(existing):
+            return existing, False
+        # Nothing of it was stored: take it again (the agreement may have changed since, or the
+        # process that had it was killed), without what the failed attempt refused.
+        Refusal.objects.filter(submission=existing).delete()
+        _set(
+            existing,
+            status=SubmissionStatus.QUEUED,
+            progress=0,
+            errors=[],
+            rejected_count=0,
+            started_at=None,
+            finished_at=None,
+            submitted_by=actor,
+            format=format,
+            tlp=marking,
+            strict=strict,
+        )
+        audit_record(actor=actor, action="submission.retry", obj=existing, organisation=organisation)
+        return existing, True
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            organisation=organisation,
+            agreement=in_force,
+            submitted_by=actor,
+            format=format,
+            filename=filename[-255:],
+            sha256=stored.sha256,
+            size=stored.size,
+            tlp=marking,
+            strict=strict,
+        )
+        audit_record(
+            actor=actor,
+            action="submission.create",
+            obj=submission,
+            organisation=organisation,
+            details={
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "format": format,
+                "agreement": in_force.reference,
+                "strict": strict,
+            },
+        )
+    return submission, True
+
+
+STALE_AFTER = timedelta(minutes=30)
+
+
+def _retryable(submission: Submission) -> bool:
+    """Failed, or started long ago and never finished (its process died): nothing was stored."""
+    if submission.status == SubmissionStatus.FAILED:
+        return True
+    started = submission.started_at or submission.created_at
+    return submission.status != SubmissionStatus.DONE and timezone.now() - started > STALE_AFTER
+
+
+def submission_start(*, submission: Submission) -> Submission:
+    """Ingest a newly taken submission: within the request when it is small, else as a
+    background task once the current transaction commits (the submission stays ``queued``)."""
+    if submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
+        from accord.sharing.tasks import process_submission  # the task module imports this one
+
+        transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+        return submission
+    return submission_process(submission_id=submission.pk)
