@@ -1,0 +1,199 @@
+"""Lifecycle: agreements put in force, suspended, terminated and expired, and the organisation
+status that follows from them (synced, suspended, reinstated, terminated)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.audit import audit_record
+from accord.core.checks import invalid, require
+from accord.core.choices import OrganisationStatus
+from accord.core.models import Organisation, User
+from accord.core.roles import Perm
+from accord.core.services import organisation_set_status
+from accord.partners.choices import AGREEMENT_TRANSITIONS, AgreementStatus
+from accord.partners.models import Agreement
+from accord.partners.services.terms import _check_no_overlap
+
+__all__ = [
+    "agreement_activate",
+    "agreement_suspend",
+    "agreement_terminate",
+    "agreements_sweep",
+    "organisation_reinstate",
+    "organisation_suspend",
+    "organisation_sync_status",
+    "organisation_terminate",
+]
+
+
+def _locked(agreement: Agreement) -> Agreement:
+    """The agreement, re-read and locked (only its own row: the version join is nullable)."""
+    return (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("current_version", "organisation")
+        .get(pk=agreement.pk)
+    )
+
+
+def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, *, need_reason: bool) -> Agreement:
+    agreement = _locked(agreement)
+    allowed = AGREEMENT_TRANSITIONS[agreement.status]
+    if to not in allowed:
+        raise invalid(
+            "status",
+            f"{agreement.reference} is {agreement.status} and cannot become {to}; "
+            f"allowed: {', '.join(allowed) or 'nothing'}.",
+            f"Allowed: {', '.join(allowed) or 'none'}.",
+        )
+    if need_reason and not reason.strip():
+        raise invalid("reason", f"say why {agreement.reference} becomes {to}.", "Required.")
+    before = agreement.status
+    agreement.status = to
+    agreement.status_reason = reason.strip()
+    agreement.status_changed_at = timezone.now()
+    agreement.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"agreement.{to}",
+        obj=agreement,
+        organisation=agreement.organisation,
+        justification=reason,
+        details={"reference": agreement.reference, "from": before, "to": to},
+    )
+    organisation_sync_status(actor=actor, organisation=agreement.organisation, reason=f"{agreement.reference} {to}")
+    return agreement
+
+
+@transaction.atomic
+def agreement_activate(*, actor: User | None, agreement: Agreement, reason: str = "") -> Agreement:
+    """Put a draft (or suspended) agreement in force; its organisation becomes active."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    agreement = Agreement.objects.select_related("current_version", "organisation").get(pk=agreement.pk)
+    version = agreement.current_version
+    assert version is not None  # noqa: S101 - every agreement is created with a version
+    if version.valid_until is not None and version.valid_until <= timezone.now():
+        raise invalid(
+            "valid_until",
+            f"{agreement.reference} ended on {version.valid_until:%Y-%m-%d}; amend its window before activating it.",
+        )
+    if agreement.organisation.status == OrganisationStatus.TERMINATED:
+        raise invalid("organisation", f"{agreement.organisation.name}'s partnership is terminated.")
+    _check_no_overlap(agreement, version)
+    return _transition(actor, agreement, AgreementStatus.ACTIVE, reason, need_reason=False)
+
+
+@transaction.atomic
+def agreement_suspend(*, actor: User | None, agreement: Agreement, reason: str) -> Agreement:
+    """Suspend an agreement at once (access under it ends now); it may be reactivated."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    return _transition(actor, agreement, AgreementStatus.SUSPENDED, reason, need_reason=True)
+
+
+@transaction.atomic
+def agreement_terminate(*, actor: User | None, agreement: Agreement, reason: str) -> Agreement:
+    """End an agreement for good."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    return _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
+
+
+@transaction.atomic
+def agreements_sweep(*, now: datetime | None = None) -> list[Agreement]:
+    """Expire every active or suspended agreement whose window has ended, and activate the
+    organisations whose agreement's window has begun (``accord agreements sweep``, and the
+    worker daily). Access does not wait for this: the policy reads the windows itself; the
+    sweep brings the records and organisation statuses in line."""
+    now = now or timezone.now()
+    due = Agreement.objects.filter(
+        status__in=[AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED], current_version__valid_until__lte=now
+    )
+    expired = [
+        _transition(None, agreement, AgreementStatus.EXPIRED, "validity window ended", need_reason=False)
+        for agreement in due
+    ]
+    # Agreements whose window has begun since they were activated make their organisation active.
+    starting = Organisation.objects.filter(
+        status=OrganisationStatus.VETTING,
+        agreements__status=AgreementStatus.ACTIVE,
+        agreements__current_version__valid_from__lte=now,
+    ).distinct()
+    for organisation in starting:
+        organisation_sync_status(actor=None, organisation=organisation, reason="agreement window began", now=now)
+    return expired
+
+
+# --- Organisation status --------------------------------------------------------------------------
+
+
+def _holds_active_agreement(organisation: Organisation, now: datetime) -> bool:
+    return any(
+        a.current_version is not None and a.current_version.covers(now)
+        for a in organisation.agreements.filter(status=AgreementStatus.ACTIVE).select_related("current_version")
+    )
+
+
+def organisation_sync_status(
+    *, actor: User | None, organisation: Organisation, reason: str = "", now: datetime | None = None
+) -> Organisation:
+    """``active`` while it holds an active agreement in force, ``vetting`` otherwise; a
+    suspended or terminated partnership stays so until reinstated."""
+    organisation = Organisation.objects.get(pk=organisation.pk)
+    if organisation.is_host or organisation.status in (OrganisationStatus.SUSPENDED, OrganisationStatus.TERMINATED):
+        return organisation
+    target = (
+        OrganisationStatus.ACTIVE
+        if _holds_active_agreement(organisation, now or timezone.now())
+        else (OrganisationStatus.VETTING if organisation.status == OrganisationStatus.ACTIVE else organisation.status)
+    )
+    return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)
+
+
+@transaction.atomic
+def organisation_suspend(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
+    """Suspend a partnership: the organisation receives nothing until reinstated."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    if organisation.is_host:
+        raise invalid("organisation", "the hosting organisation cannot be suspended.")
+    if not reason.strip():
+        raise invalid("reason", "say why the partnership is suspended.", "Required.")
+    if organisation.status == OrganisationStatus.TERMINATED:
+        raise invalid("status", f"{organisation.name}'s partnership is terminated.")
+    return organisation_set_status(
+        actor=actor, organisation=organisation, status=OrganisationStatus.SUSPENDED, reason=reason
+    )
+
+
+@transaction.atomic
+def organisation_reinstate(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
+    """Lift a suspension: active again if an agreement is in force, else back to vetting."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    if organisation.status != OrganisationStatus.SUSPENDED:
+        raise invalid("status", f"{organisation.name} is {organisation.status}, not suspended.")
+    if not reason.strip():
+        raise invalid("reason", "say why the partnership is reinstated.", "Required.")
+    target = (
+        OrganisationStatus.ACTIVE
+        if _holds_active_agreement(organisation, timezone.now())
+        else OrganisationStatus.VETTING
+    )
+    return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)
+
+
+@transaction.atomic
+def organisation_terminate(*, actor: User | None, organisation: Organisation, reason: str) -> Organisation:
+    """End a partnership: its agreements in force are terminated with it."""
+    require(actor, Perm.PARTNERSHIP_MANAGE)
+    if organisation.is_host:
+        raise invalid("organisation", "the hosting organisation cannot be terminated.")
+    if not reason.strip():
+        raise invalid("reason", "say why the partnership ends.", "Required.")
+    for agreement in organisation.agreements.filter(
+        status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]
+    ):
+        _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
+    return organisation_set_status(
+        actor=actor, organisation=organisation, status=OrganisationStatus.TERMINATED, reason=reason
+    )
