@@ -1,0 +1,31 @@
+"""REST API of governance and operations, under ``/api/v1/governance/``. Thin: services change
+state, selectors read, one filter per list."""
+
+from __future__ import annotations
+
+from accord.governance.api.conference import (
+    EditionViewSet,
+    HostingView,
+    PaperViewSet,
+    RegistrationViewSet,
+    SessionViewSet,
+)
+from accord.governance.api.groups import GroupViewSet, MembershipViewSet
+from accord.governance.api.meetings import MeetingViewSet
+from accord.governance.api.operations import OperationViewSet
+from accord.governance.api.practices import PracticeViewSet
+from accord.governance.api.recommendations import RecommendationViewSet
+
+__all__ = [
+    "EditionViewSet",
+    "GroupViewSet",
+    "HostingView",
+    "MeetingViewSet",
+    "MembershipViewSet",
+    "OperationViewSet",
+    "PaperViewSet",
+    "PracticeViewSet",
+    "RecommendationViewSet",
+    "RegistrationViewSet",
+    "SessionViewSet",
+]
