@@ -111,6 +111,41 @@ def test_misp_event_loads_in_pymisp_and_reads_back(api_for, shared):
     assert {("eth", ETH), ("iban", IBAN), ("ipv6", "2a0e:1c80:7::1f"), ("domain", "phish-kit-host.net")} <= found
 
 
+def test_misp_export_carries_every_observable_type_and_network_blocks(api_for, shared):
+    """Numbers, mutexes, registry keys, user accounts and CIDR blocks come out as MISP attribute
+    types (or a template object) that PyMISP loads and Accord's own reader takes back."""
+    sent = [
+        indicator(0x41, "[ipv4-addr:value = '203.0.113.0/24']"),
+        indicator(0x42, "[autonomous-system:number = 64496]"),
+        indicator(0x43, "[mutex:name = 'Global\\\\kestrel-lock']"),
+        indicator(0x44, "[windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\Software\\\\Kestrel']"),
+        indicator(0x45, "[user-account:account_login = 'jdoe77']"),
+    ]
+    upload = io.BytesIO(bundle(*sent))
+    upload.name = "more.json"
+    assert api_for(shared).post("/api/v1/submissions/", {"file": upload}, format="multipart").status_code == 201
+    raw = body_of(api_for("analyst").get(f"{EXPORTS}misp/"))
+    event = MISPEvent()
+    event.load(raw.decode())
+    values = {(a.type, a.value) for a in event.attributes}
+    assert {
+        ("ip-dst", "203.0.113.0/24"),
+        ("AS", "64496"),
+        ("mutex", "Global\\kestrel-lock"),
+        ("regkey", "HKEY_LOCAL_MACHINE\\software\\kestrel"),
+    } <= values
+    account = next(o for o in event.objects if o.name == "user-account")
+    assert [(a.object_relation, a.type, a.value) for a in account.attributes] == [("username", "text", "jdoe77")]
+    read = list(MispReader().read(io.BytesIO(raw)))
+    found = {(m.type, m.value) for item in read for m in item.mentions}
+    assert {
+        ("ipv4", "203.0.113.0/24"),
+        ("asn", "64496"),
+        ("mutex", "Global\\kestrel-lock"),
+        ("registry_key", "HKEY_LOCAL_MACHINE\\software\\kestrel"),
+    } <= found
+
+
 def test_misp_for_a_partner_leaves_out_withheld_values(api_for, shared):
     raw = body_of(api_for("partner_reader").get(f"{EXPORTS}misp/"))
     event = MISPEvent()

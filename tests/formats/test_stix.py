@@ -126,7 +126,8 @@ def test_errors_name_the_object_index_and_the_field(obj, field, words):
     ("body", "field", "words"),
     [
         (b'{"type": "bundle", "objects": [', "json", "malformed JSON"),
-        (b'{"type": "report"}', "type", "not a STIX bundle"),
+        (b'{"type": "report"}', "type", "not STIX 2.1: expected a bundle"),
+        (b'{"type": "report", "spec_version": "2.1", "id": "indicator--x"}', "type", "or one STIX 2.1 object"),
         (
             orjson.dumps({"type": "bundle", "id": BUNDLE_ID, "spec_version": "2.0", "objects": []}),
             "spec_version",
@@ -169,6 +170,16 @@ def test_streamed_bundles_are_checked_wherever_their_properties_are(monkeypatch,
     if not found:
         assert isinstance(items[0], ReadError)
         assert items[0].field in ("type", "spec_version")
+
+
+@pytest.mark.parametrize("threshold", [stix.STREAM_THRESHOLD, 10])
+def test_one_object_on_its_own_reads_as_a_bundle_of_one(monkeypatch, threshold):
+    monkeypatch.setattr(stix, "STREAM_THRESHOLD", threshold)  # read whole, or found by streaming
+    lone = indicator(7, "[ipv4-addr:value = '10.0.0.7']")
+    (item,) = list(StixReader().read(io.BytesIO(orjson.dumps(lone))))
+    assert isinstance(item, ParsedObject)
+    assert (item.where, [m.value for m in item.mentions]) == (f"object 0 ({lone['id']})", ["10.0.0.7"])
+    assert StixReader.sniff(orjson.dumps(lone)[:200])
 
 
 @given(st.binary(max_size=200))

@@ -217,14 +217,22 @@ def test_a_truncated_file_is_refused_whole_whatever_came_before_the_cut(api_for,
     assert stored() == ([], [], [])
 
 
-def test_a_file_that_is_not_a_bundle_is_refused_whole(api_for, sharer):
-    data = (REALDATA / "stix-interop-objectmarking-test.json").read_bytes()  # a campaign on its own
-    response = post(api_for("partner_contributor"), data, format="stix")
+def test_a_file_that_is_not_stix_is_refused_whole(api_for, sharer):
+    response = post(api_for("partner_contributor"), b'{"type": "report", "name": "no id, no version"}', format="stix")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
-        'Nothing was stored: bundle, type: not a STIX bundle: expected a JSON object with "type": "bundle"'
+        "Nothing was stored: bundle, type: not STIX 2.1: expected a bundle "
+        '(a JSON object with "type": "bundle") or one STIX 2.1 object'
     )
     assert stored() == ([], [], [])
+
+
+def test_one_stix_object_on_its_own_is_taken_as_a_bundle_of_one(api_for, sharer):
+    data = (REALDATA / "stix-interop-objectmarking-test.json").read_bytes()  # a campaign on its own
+    response = post(api_for("partner_contributor"), data)  # the format is detected too
+    assert response.status_code == 201, response.json()
+    assert (response.json()["objects_count"], response.json()["accepted_count"]) == (1, 1)
+    assert [row[0] for row in stored()[0]] == ["campaign--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061"]
 
 
 def test_every_refusal_is_kept_and_pages_while_the_error_list_is_capped(api_for, client, people, sharer):

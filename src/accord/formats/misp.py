@@ -66,6 +66,10 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "btc": "btc",
     "xmr": "xmr",
     "phone-number": "phone",
+    "AS": "asn",
+    "mutex": "mutex",
+    "regkey": "registry_key",
+    "regkey|value": "registry_key",
 }
 # Types whose values MISP does not hold to a syntax (a ``link`` may name a document, a ``uri`` a
 # path): when the value is not an observable Accord takes, the attribute is kept as it is,

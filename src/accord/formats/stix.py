@@ -212,16 +212,32 @@ def _unquote(value: str) -> str:
     return ESCAPED.sub(r"\1", value) if "\\" in value else value
 
 
+def _is_lone_object(found: Any) -> bool:
+    """Whether a file holds one STIX 2.1 object rather than a bundle: a JSON object with a type
+    other than ``bundle``, an id of that type and ``spec_version`` 2.1 (what is wrong inside it
+    is then reported for that object, as for any object of a bundle)."""
+    if not isinstance(found, dict) or found.get("spec_version") != "2.1":
+        return False
+    kind, identifier = found.get("type"), found.get("id")
+    return (
+        isinstance(kind, str)
+        and kind != "bundle"
+        and isinstance(identifier, str)
+        and identifier.startswith(f"{kind}--")
+    )
+
+
 @register
 class StixReader(Reader):
     format = "stix"
     label = "STIX 2.1 bundle"
     _index = _total = 0  # the object being read, of how many (when the bundle is read whole)
     _sniff = re.compile(rb'"type"\s*:\s*"bundle"')
+    _sniff_lone = re.compile(rb'"spec_version"\s*:\s*"2\.1"')
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        return head.lstrip().startswith(b"{") and bool(cls._sniff.search(head))
+        return head.lstrip().startswith(b"{") and bool(cls._sniff.search(head) or cls._sniff_lone.search(head))
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         self._index, self._total = 0, 0
@@ -249,6 +265,10 @@ class StixReader(Reader):
             except orjson.JSONDecodeError as exc:
                 yield Unreadable("bundle", "json", f"malformed JSON: {exc}")
                 return
+            if _is_lone_object(bundle):  # STIX 2.1 content need not come in a bundle (§8)
+                self._total = 1
+                yield bundle
+                return
             problem = self._bundle_problem(bundle)
             if problem:
                 yield problem
@@ -260,7 +280,11 @@ class StixReader(Reader):
 
     def _bundle_problem(self, bundle: Any) -> Unreadable | None:
         if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
-            return Unreadable("bundle", "type", 'not a STIX bundle: expected a JSON object with "type": "bundle"')
+            return Unreadable(
+                "bundle",
+                "type",
+                'not STIX 2.1: expected a bundle (a JSON object with "type": "bundle") or one STIX 2.1 object',
+            )
         if bundle.get("spec_version") not in (None, "2.1"):
             return Unreadable(
                 "bundle", "spec_version", f"a STIX {bundle.get('spec_version')} bundle; Accord takes STIX 2.1"
@@ -275,7 +299,13 @@ class StixReader(Reader):
     def _stream(self, stream: IO[bytes]) -> Iterator[dict[str, Any] | ReadError]:
         """Objects one at a time (``ijson``'s C parser builds each), after the bundle's own
         properties are checked."""
-        problem = self._bundle_problem(self._header(stream) | {"objects": []})
+        header = self._header(stream)
+        if _is_lone_object(header):  # one large object (an artifact's payload): read whole
+            stream.seek(0)
+            self._total = 1
+            yield orjson.loads(stream.read())
+            return
+        problem = self._bundle_problem(header | {"objects": []})
         if problem:
             yield problem
             return

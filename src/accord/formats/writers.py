@@ -299,8 +299,14 @@ MISP_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "btc": ("btc", "Financial fraud"),
     "xmr": ("xmr", "Financial fraud"),
     "phone": ("phone-number", "Person"),
+    "asn": ("AS", "Network activity"),
+    "mutex": ("mutex", "Artifacts dropped"),
+    "registry_key": ("regkey", "Persistence mechanism"),
 }
 _MISP_WALLETS = {"eth": "ETH"}  # currencies without an attribute type: coin-address objects
+# Observable types MISP has no attribute type for, written as an object of a MISP template:
+# type -> (template, the attribute's relation in it, its MISP type).
+_MISP_TEMPLATES = {"user_account": ("user-account", "username", "text")}
 # The properties in which objects read from MISP keep their MISP form (accord.formats.misp).
 MISP_FORMS = ("x_misp_attribute", "x_misp_object", "x_misp_event")
 
@@ -344,7 +350,8 @@ class MispWriter(Writer):
     object with its type, category, value, ``to_ids``, comment, tags and sightings, and, when
     the export holds one MISP event's report, that event's info, date, levels, tags and galaxy
     clusters. Everything else gives an attribute per observable of each exported object (TLP
-    tag each), and a ``coin-address`` object for wallets MISP has no attribute type for. An
+    tag each), and an object of a MISP template for the observables MISP has no attribute type for
+    (``coin-address`` for Ethereum wallets, ``user-account`` for accounts). An
     object whose MISP form is withheld from the recipient gives nothing, as if absent."""
 
     format = "misp"
@@ -405,20 +412,34 @@ class MispWriter(Writer):
             objects.seek(0)
             while chunk := objects.read(1 << 20):
                 yield chunk
-        for link in source.links(set(_MISP_WALLETS) & self.observable_types, lacking=MISP_FORMS):
+        for link in source.links(
+            (set(_MISP_WALLETS) | set(_MISP_TEMPLATES)) & self.observable_types, lacking=MISP_FORMS
+        ):
             most = max(most, link.tlp, key=Tlp.rank)
-            key = f"{link.stix_id}|{_iso(link.modified)}|{link.value}"
-            wallet = MISPObject("coin-address", standalone=False)
-            wallet.uuid = str(stable_uuid(key))
-            wallet.comment = link.stix_id
-            tags = [tag["name"] for tag in self._tags(link)]
-            wallet.add_attribute("address", value=link.value, uuid=str(stable_uuid(key + "|address")), Tag=tags)
-            wallet.add_attribute(
-                "symbol", value=_MISP_WALLETS[link.observable_type], uuid=str(stable_uuid(key + "|symbol"))
-            )
-            yield (b"" if first else b",") + wallet.to_json().encode()
+            yield (b"" if first else b",") + self._template_object(link).to_json().encode()
             first = False
         yield b"]," + _dumps(self._event(meta, events, most))[1:] + b"}\n"
+
+    def _template_object(self, link: ExportLink) -> MISPObject:
+        """The MISP object for an observable MISP has no attribute type for: a ``coin-address``
+        (address and symbol) for a wallet, a :data:`_MISP_TEMPLATES` object for the others."""
+        key = f"{link.stix_id}|{_iso(link.modified)}|{link.value}"
+        tags = [tag["name"] for tag in self._tags(link)]
+        if link.observable_type in _MISP_WALLETS:
+            made = MISPObject("coin-address", standalone=False)
+            made.add_attribute("address", value=link.value, uuid=str(stable_uuid(key + "|address")), Tag=tags)
+            made.add_attribute(
+                "symbol", value=_MISP_WALLETS[link.observable_type], uuid=str(stable_uuid(key + "|symbol"))
+            )
+        else:
+            template, relation, misp_type = _MISP_TEMPLATES[link.observable_type]
+            made = MISPObject(template, standalone=False)
+            made.add_attribute(
+                relation, value=link.value, type=misp_type, uuid=str(stable_uuid(f"{key}|{relation}")), Tag=tags
+            )
+        made.uuid = str(stable_uuid(key))
+        made.comment = link.stix_id
+        return made
 
     @staticmethod
     def _event(meta: ExportMeta, events: list[dict[str, Any]], most: str) -> dict[str, Any]:
