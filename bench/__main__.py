@@ -85,6 +85,7 @@ if __name__ == "__main__":
 
     policy.run()
     ingest.run(100_000)
+    ingest.run(100_000, mixed=True)
     taxii.run()
     ingest.run(1_000_000)
     exports.run(100_000)

@@ -3,8 +3,9 @@
 Indicators with patterns over ipv4, domain, url, hashes and e-mail; about 10% of values repeat
 values other partners already reported. Prints objects per second end to end, peak memory, and
 the floor (orjson parse + raw ``sqlite3.executemany`` of the same rows) with the ratio.
-``python -m bench.ingest [OBJECTS]`` (``make bench`` runs it at 100,000 for speed and at
-1,000,000 for memory, each in a fresh process). The floor is timed up to 200,000 objects.
+``python -m bench.ingest [OBJECTS] [--mixed]`` (``make bench`` runs it at 100,000 for speed, on
+indicators and on the real-shaped mix of :mod:`bench.mixed`, and at 1,000,000 for memory, each
+in a fresh process). The floor is timed up to 200,000 indicators.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from bench.mixed import mixed_objects
 
 START = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
@@ -62,11 +65,13 @@ def _objects(objects: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_bundle(path: Path, objects: int) -> None:
-    """The bundle, written object by object (memory stays flat at any size)."""
+def write_bundle(path: Path, objects: int, *, mixed: bool = False) -> None:
+    """The bundle, written object by object (memory stays flat at any size): indicators only, or
+    the real-shaped mix of :mod:`bench.mixed`."""
+    made = mixed_objects(objects) if mixed else _objects(objects)
     with path.open("wb") as out:
         out.write(b'{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [')
-        for n, item in enumerate(_objects(objects)):
+        for n, item in enumerate(made):
             out.write(b"," * (n > 0) + orjson.dumps(item))
         out.write(b"]}")
 
@@ -153,12 +158,13 @@ STOP = "2027-05-01 12:00:00"
 FLOOR_UP_TO = 200_000  # the floor loads the whole bundle: beyond this it measures only itself
 
 
-def run(objects: int = 100_000) -> None:
+def run(objects: int = 100_000, *, mixed: bool = False) -> None:
     """Ingest ``objects`` in a fresh process (so its peak memory is the ingest's own)."""
-    subprocess.run([sys.executable, "-m", "bench.ingest", str(objects)], check=True)  # noqa: S603
+    command = [sys.executable, "-m", "bench.ingest", str(objects), *(["--mixed"] if mixed else [])]
+    subprocess.run(command, check=True)  # noqa: S603
 
 
-def _ingest(objects: int) -> None:
+def _ingest(objects: int, *, mixed: bool = False) -> None:
     os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix="accord-bench-ingest-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     import django
@@ -173,7 +179,7 @@ def _ingest(objects: int) -> None:
 
     kestrel = Organisation.objects.get(short_name="Kestrel")
     path = Path(os.environ["ACCORD_HOME"]) / "bench-bundle.json"
-    write_bundle(path, objects)
+    write_bundle(path, objects, mixed=mixed)
     size = path.stat().st_size
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu_before = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
@@ -187,9 +193,12 @@ def _ingest(objects: int) -> None:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert (submission.status, submission.rejected_count) == ("done", 0), submission.errors[:3]
-    print(f"\nIngest ({objects} STIX objects, {size / 1e6:.1f} MB, {submission.observables_count} observables)")
+    shape = "real-shaped mix" if mixed else "indicators"
+    print(
+        f"\nIngest ({objects} STIX objects, {shape}, {size / 1e6:.1f} MB, {submission.observables_count} observables)"
+    )
     print(f"  end to end           {elapsed:8.2f} s   {objects / elapsed:10.0f} objects/s (target >= 20000)")
-    if objects <= FLOOR_UP_TO:
+    if objects <= FLOOR_UP_TO and not mixed:  # the floors read one pattern per object
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -211,4 +220,5 @@ def _ingest(objects: int) -> None:
 
 
 if __name__ == "__main__":
-    _ingest(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
+    _ingest(int(numbers[0]) if numbers else 100_000, mixed="--mixed" in sys.argv[1:])

@@ -182,6 +182,59 @@ def test_one_object_on_its_own_reads_as_a_bundle_of_one(monkeypatch, threshold):
     assert StixReader.sniff(orjson.dumps(lone)[:200])
 
 
+_COMPARISONS = st.sampled_from(
+    [
+        "ipv4-addr:value = '203.0.113.9'",
+        "domain-name:value = 'a.example.net'",
+        "file:hashes.'SHA-256' = '" + "ab" * 32 + "'",
+        "file:hashes.MD5 = '" + "cd" * 16 + "'",
+        "file:name = 'it''s AND [x] OR (y)'".replace("''", "\\'"),
+        "url:value = 'http://example.com/a?b=1'",
+        "email-addr:value = 'x@example.org'",
+    ]
+)
+_OBSERVATIONS = st.lists(_COMPARISONS, min_size=1, max_size=3).flatmap(
+    lambda terms: st.lists(st.sampled_from([" AND ", " OR "]), min_size=len(terms) - 1, max_size=len(terms) - 1).map(
+        lambda joins: "[" + "".join(t + j for t, j in zip(terms, [*joins, ""], strict=True)) + "]"
+    )
+)
+_PATTERNS = st.recursive(
+    _OBSERVATIONS,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from([" AND ", " OR ", " FOLLOWEDBY ", " ", ""]), inner).map("".join),
+        inner.map(lambda e: f"({e})"),
+        inner.map(lambda e: f"{e} WITHIN 600 SECONDS"),
+        inner.map(lambda e: f"({e}"),
+    ),
+    max_leaves=5,
+)
+
+
+@given(_PATTERNS)
+def test_the_fast_path_reads_what_the_pattern_parser_reads(pattern):
+    """Whatever pattern the fast path takes, the full parser takes too, with the same comparisons
+    (the fast path gives up, to the parser, on anything else)."""
+    fast = stix.fast_comparisons(pattern)
+    parsed = stix.parsed_comparisons(pattern)
+    if fast is None:
+        return
+    assert not isinstance(parsed, str), (pattern, parsed)
+    known = sorted(c for c in fast if (c[0], c[1]) in stix.PATH_TO_TYPE)
+    assert known == sorted(parsed)
+
+
+def test_compound_patterns_of_equalities_take_the_fast_path():
+    sha = "ab" * 32
+    pattern = f"([file:hashes.'SHA-256' = '{sha}' AND file:name = 'a.exe'] OR [ipv4-addr:value = '10.0.0.0/8'])"
+    assert stix.fast_comparisons(pattern) == [
+        ("file", "hashes.SHA-256", sha),
+        ("file", "name", "a.exe"),
+        ("ipv4-addr", "value", "10.0.0.0/8"),
+    ]
+    for slow in ("[a:b = 'x'] [c:d = 'y']", "[a:b = 'x'] OR", "[a:b = 'x'] WITHIN 5 SECONDS", "[a:b > 5]"):
+        assert stix.fast_comparisons(slow) is None
+
+
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_crash_the_reader(data):
     for item in StixReader().read(io.BytesIO(data)):
