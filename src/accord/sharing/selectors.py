@@ -122,6 +122,6 @@ def marking_definitions(refs: list[str], *, tlp2: bool = True) -> list[dict[str,
             wanted.append(ref)
         elif tlp2 or ref not in _TLP2_REFS:
             found[ref] = standard
-    if wanted:
+    if wanted:  # the standard ones are asked for most: no query for them
         found.update(MarkingDefinition.objects.filter(stix_id__in=wanted).values_list("stix_id", "body"))
     return [found[ref] for ref in dict.fromkeys(refs) if ref in found]

@@ -43,7 +43,7 @@ from accord.policy.decision import Action, Decision, decide, originator_agreemen
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import ObjectMarking, Refusal, StixObject, Submission
+from accord.sharing.models import Refusal, StixObject, Submission
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
@@ -375,34 +375,32 @@ def objects_served(
         else:
             by_key[key(deciding[obj.pk])] = decision
     objects, personal = [], []
-    served_ids: list[int] = []
     for row in rows:
         decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
         sent = _served_json(row[_BODY], row[_TLP], decision.redactions, decision.granular) if decision.allowed else None
         if sent is not None:
             objects.append(sent)
-            served_ids.append(row[_PK])
             if row[_CATEGORY] == DataCategory.PERSONAL_DATA and not decision.redactions:
                 personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
-    objects.extend(orjson.dumps(body) for body in definitions_for(served_ids, objects))
+    objects.extend(orjson.dumps(body) for body in definitions_for(objects))
     first, last = rows[0], rows[-1]
     position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
     return ServedPage(objects, *position, more, personal)
 
 
-def definitions_for(object_ids: list[int], served: list[bytes]) -> list[dict[str, Any]]:
-    """The marking definitions the ``served`` objects (of ``object_ids``, in the same order)
-    refer to, to carry on the same page once each, as they were sent: statement, IEP and custom
-    ones from the store, and the standard TLP 1.0 ones as published. The TLP 2.0 definitions are
-    not repeated on every page: every served object refers to one, and they are published with
-    their extension (exports carry them). A reference that granular redaction took out of an
-    object does not count."""
-    marked = set(ObjectMarking.objects.filter(stix_object_id__in=object_ids).values_list("stix_object_id", flat=True))
+def definitions_for(served: list[bytes]) -> list[dict[str, Any]]:
+    """The marking definitions the ``served`` objects refer to, to carry on the same page once
+    each, as they were sent: statement, IEP and custom ones from the store, and the standard
+    TLP 1.0 ones as published. The TLP 2.0 definitions are not repeated on every page: every
+    served object refers to one, and they are published with their extension (exports carry
+    them). A reference that granular redaction took out of an object does not count. Only an
+    object that names more than its TLP 2.0 marking is read again, and the store is asked only
+    when one names a definition that is not standard: a plain page costs nothing more."""
     refs: dict[str, None] = {}
-    for pk, text in zip(object_ids, served, strict=True):
-        if pk in marked or b"granular_markings" in text:
+    for text in served:
+        if text.count(b"marking-definition--") > 1 or b"granular_markings" in text:
             refs.update(dict.fromkeys(marking_refs(orjson.loads(text))))
-    return marking_definitions(list(refs), tlp2=False)
+    return marking_definitions(list(refs), tlp2=False) if refs else []
 
 
 def _served_json(text: str, tlp: str, redactions: tuple[str, ...], granular: tuple[str, ...] = ()) -> bytes | None:
