@@ -56,6 +56,7 @@ __all__ = [
     "originator_agreements",
     "outside_audience",
     "visible",
+    "withheld_fields",
     "withheld_from",
     "withheld_links",
 ]
@@ -164,21 +165,46 @@ def decide(
     _check(action, purpose)
     ctx = context or principal_context(principal)
     decision = _decide(ctx, obj, obj.tlp, action, purpose)
-    if not decision.allowed or not obj.granular_tlps:
+    if not decision.allowed:
         return decision
-    marked = granular_tlps(obj.body)
-    refused = sorted(
-        label for label in marked if label != obj.tlp and not _decide(ctx, obj, label, action, purpose).allowed
-    )
-    if not refused:
+    refused, withheld = _granular_withheld(ctx, obj, action, purpose)
+    if not withheld:
         return decision
-    withheld = tuple(dict.fromkeys(selector for label in refused for selector in marked[label]))
     reason = decision.reason + (
         f" Fields marked {', '.join(_TLP_LABEL[label] for label in refused)} are withheld from you: "
         + ", ".join(withheld)
         + "."
     )
     return replace(decision, reason=reason, granular=withheld)
+
+
+def _granular_withheld(
+    ctx: PrincipalContext, obj: StixObject, action: str, purpose: str
+) -> tuple[list[str], tuple[str, ...]]:
+    """The TLP labels of ``obj``'s marked fields the asker may not receive, and the selectors
+    they mark: each label decided by the object's rules as if it were the object's TLP."""
+    if not obj.granular_tlps:
+        return [], ()
+    marked = granular_tlps(obj.body)
+    refused = sorted(
+        label for label in marked if label != obj.tlp and not _decide(ctx, obj, label, action, purpose).allowed
+    )
+    return refused, tuple(dict.fromkeys(selector for label in refused for selector in marked[label]))
+
+
+def withheld_fields(
+    principal: Any,
+    obj: StixObject,
+    action: str = Action.VIEW,
+    purpose: str = Purpose.INVESTIGATION,
+    *,
+    context: PrincipalContext | None = None,
+) -> tuple[str, ...]:
+    """Every field of an object the asker may see that is withheld from it: what the originator's
+    agreement redacts (:func:`withheld_from`) and what its granular markings withhold (selectors),
+    for a reader that shows part of an object (a name, a label) without the whole decision."""
+    ctx = context or principal_context(principal)
+    return withheld_from(ctx, obj) + _granular_withheld(ctx, obj, action, purpose)[1]
 
 
 def _decide(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str, purpose: str) -> Decision:
