@@ -1,7 +1,11 @@
 """Markings as markings (STIX 2.1 §7.2): marking definitions kept in their own store, never as
 shared data, the standard TLP ones never stored or altered, the others travelling with the
 objects that refer to them; granular markings enforced by the policy, field by field, on the
-platform, over TAXII and in exports, which real tools still load."""
+platform, over TAXII and in exports, which real tools still load.
+
+The markings below follow the examples of STIX 2.1 (§7.2): a statement marking (§7.2.1.3), the
+published TLP definitions (§7.2.1.4 and TLP 2.0), granular markings on a property, on a list
+item's property and on a list item (§7.2.3); the OASIS object-marking example is real data."""
 
 from __future__ import annotations
 
