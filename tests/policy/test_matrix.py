@@ -10,7 +10,8 @@ only to the organisations it is addressed to, like a disseminated report) × obj
 expired, revoked) × action (4) × purpose (one permitted, one not). Host staff are exempt from
 rule 1, so for them the recipient-side dimensions collapse to "targeted or not". Every denial
 names its rule, and every outcome is checked against an independent reading of the design's
-rules (``expected`` below).
+rules (``expected`` below). Fields marked through granular markings are checked the same way,
+against the same reading of the rules applied to the field's TLP.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 from django.utils import timezone
 
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Role, Tlp
+from accord.formats.markings import TLP2_IDS
 from accord.policy import Action, Rule, decide, principal_context, visible
 from accord.sharing.models import StixObject
 from tests.factories import HostFactory, OrganisationFactory, UserFactory, make_agreement
@@ -121,7 +123,13 @@ def matrix(db: Any) -> dict[str, Any]:
             obj.addressed_to.set(targeted_orgs)
             obj.recipients.set(targeted_users)
         specs[obj.pk] = (tlp, category, variant, state, targeted)
-    return {"principals": principals, "objects": specs}
+    return {
+        "principals": principals,
+        "objects": specs,
+        "originators": originators,
+        "host": host,
+        "targeted": (targeted_orgs, targeted_users),
+    }
 
 
 def test_decide_and_sql_agree_on_every_combination(matrix):
@@ -165,6 +173,76 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
         Rule.RECIPIENT_TERMS,
         Rule.RETENTION,
     }
+
+
+# Granular markings (STIX 2.1 §7.2.3): a field marked with each TLP on objects every principal
+# may or may not see, under originators that permit, exclude the kind, or are the host.
+GRANULAR_OBJECT_TLPS = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER]
+GRANULAR_VARIANTS = ["permits", "excludes_kind", "host_own"]
+
+
+def test_a_granularly_marked_field_is_decided_by_the_same_rules_as_an_object_of_its_tlp(matrix):
+    """For every principal, action and purpose: an object with a field marked through
+    ``granular_markings`` is allowed exactly as without it (and ``visible`` agrees), and the
+    field is sent exactly when the design's rules would send the object if it bore the field's
+    TLP."""
+    now = timezone.now()
+    specs: dict[int, tuple[Any, ...]] = {}
+    orgs, users = matrix["targeted"]
+    for n, (tlp, field_tlp, variant, targeted) in enumerate(
+        itertools.product(GRANULAR_OBJECT_TLPS, Tlp.values, GRANULAR_VARIANTS, TARGETED)
+    ):
+        agreement = matrix["originators"][variant]
+        obj = StixObject.objects.create(
+            stix_id=f"indicator--00000000-0000-4000-9000-{n:012}",
+            type="indicator",
+            created=now,
+            modified=now,
+            organisation=agreement.organisation if agreement else matrix["host"],
+            agreement=agreement,
+            tlp=tlp,
+            data_category=DataCategory.TECHNICAL_INDICATOR,
+            expires_at=now + timedelta(days=30),
+            body={
+                "description": "marked",
+                "granular_markings": [{"marking_ref": TLP2_IDS[field_tlp], "selectors": ["description"]}],
+            },
+            granular_tlps=field_tlp,
+        )
+        if targeted:
+            obj.addressed_to.set(orgs)
+            obj.recipients.set(users)
+        specs[obj.pk] = (tlp, DataCategory.TECHNICAL_INDICATOR, variant, "live", targeted)
+    objects = list(
+        StixObject.objects.filter(pk__in=specs)
+        .select_related("agreement__current_version__agreement")
+        .prefetch_related("recipients", "addressed_to")
+    )
+    wrong: list[tuple[Any, ...]] = []
+    fields_sent = {True: 0, False: 0}
+    for spec, user in matrix["principals"].items():
+        context = principal_context(user)
+        for action, purpose in itertools.product(Action, PURPOSES):
+            in_sql = set(
+                visible(user, StixObject.objects.filter(pk__in=specs), action, purpose, context=context).values_list(
+                    "pk", flat=True
+                )
+            )
+            for obj in objects:
+                decision = decide(user, obj, action, purpose, context=context)
+                if decision.allowed != (obj.pk in in_sql) or decision.allowed != expected(
+                    spec, specs[obj.pk], action, purpose
+                ):
+                    wrong.append((spec, specs[obj.pk], action, purpose, "object", decision))
+                if not decision.allowed:
+                    continue
+                field_tlp = obj.granular_tlps
+                sent = "description" not in decision.granular
+                fields_sent[sent] += 1
+                if sent != expected(spec, (field_tlp, *specs[obj.pk][1:]), action, purpose):
+                    wrong.append((spec, specs[obj.pk], field_tlp, action, purpose, decision))
+    assert wrong[:5] == []
+    assert fields_sent[True] and fields_sent[False]
 
 
 def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purpose: str) -> bool:

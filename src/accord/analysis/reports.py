@@ -23,12 +23,13 @@ from accord.analysis.models import CampaignMember, IntelReport
 from accord.core.choices import OrganisationKind, OrganisationStatus, Purpose, Tlp
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
-from accord.formats.markings import TLP2_IDS
+from accord.formats.markings import TLP2_IDS, marking_refs
 from accord.formats.writers import stable_uuid, tlp_marking
 from accord.policy.decision import Action, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source, withhold
 from accord.sharing.models import StixObject
+from accord.sharing.selectors import marking_definitions
 from accord.sharing.services import host_product
 
 __all__ = [
@@ -170,7 +171,8 @@ def report_sdo(report: IntelReport, refs: list[str], identity_id: str) -> dict[s
 
 def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
-    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking. A
+    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking and
+    the marking definitions the objects refer to. A
     draft (printed by analysts) gets its report object built from what would go now."""
     ctx: PrincipalContext = principal_context(reader)
     allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
@@ -179,7 +181,7 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         decision = decide(reader, obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
         if not decision.allowed:
             continue
-        body = withhold(obj.body, decision.redactions)
+        body = withhold(obj.body, decision.redactions, decision.granular)
         terms = obj.agreement.current_version if obj.agreement else None
         if not may_name_source(ctx, obj.organisation_id, terms):
             body.pop("created_by_ref", None)
@@ -195,8 +197,11 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         if stored is None:
             raise NotFound(f"No report {report.pk}.")  # as for a report one may not read (report_get)
         sdo = stored.body
+    # The marking definitions the objects refer to travel with them, once each (STIX 2.1 §7.2).
+    refs = [ref for body in objects for ref in marking_refs(body) if ref != TLP2_IDS[report.tlp]]
+    carried = marking_definitions(refs)
     return {
         "type": "bundle",
         "id": f"bundle--{uuid.uuid4()}",
-        "objects": [identity, tlp_marking(report.tlp), sdo, *objects],
+        "objects": [identity, tlp_marking(report.tlp), *carried, sdo, *objects],
     }

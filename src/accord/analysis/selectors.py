@@ -49,7 +49,7 @@ from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
-from accord.policy.decision import Action, visible, withheld_from, withheld_links
+from accord.policy.decision import Action, visible, withheld_fields, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import may_name_source
 from accord.policy.selectors import may_know_exists
@@ -385,7 +385,7 @@ def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> 
 def _label(ctx: PrincipalContext, obj: StixObject) -> str:
     """An object's name as the asker may read it: its type where its free text is withheld."""
     name = obj.body.get("name") if isinstance(obj.body, dict) else None
-    return str(name) if name and "name" not in withheld_from(ctx, obj) else obj.type
+    return str(name) if name and "name" not in withheld_fields(None, obj, context=ctx) else obj.type
 
 
 def exclusion_list_list(*, principal: User) -> QuerySet[ExclusionList]:

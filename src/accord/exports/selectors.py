@@ -18,6 +18,7 @@ from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.models import Organisation, User
 from accord.exports.benign import known_benign
+from accord.formats.markings import carried_refs
 from accord.formats.stix import sendable
 from accord.formats.writers import (
     ALL_OBSERVABLE_TYPES,
@@ -34,6 +35,7 @@ from accord.policy.principal import PrincipalContext
 from accord.policy.rules import WITHHELD_OBSERVABLES, may_name_source, redactions_for, tlp_grant
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.models import ObjectObservable, StixObject
+from accord.sharing.selectors import marking_definitions
 
 __all__ = ["BATCH", "PolicyExportSource", "export_queryset"]
 
@@ -102,6 +104,7 @@ class PolicyExportSource:
         self._organisations: dict[int, Organisation] = {}
         self._handling: dict[int, Handling | None] = {}
         self._suppressed: dict[frozenset[str], list[Suppressed]] = {}
+        self._granular: dict[int, bool] = {}
         self.skipped_benign = 0
         self.objects_written = 0
         self.observables_written = 0
@@ -158,8 +161,13 @@ class PolicyExportSource:
         ``carrying`` names, when given), redacted fields removed; objects that redaction leaves
         nothing worth sending of are left out (see :func:`accord.formats.stix.sendable`)."""
         for batch in self._object_batches(with_body=True, carrying=carrying):
-            for obj, decision in batch:
-                body = sendable(dict(obj.body), decision.redactions)
+            sent = [
+                (obj, decision, sendable(dict(obj.body), decision.redactions, decision.granular))
+                for obj, decision in batch
+            ]
+            refs = [ref for _, _, body in sent if body is not None for ref in carried_refs(body)]
+            known = {definition["id"]: definition for definition in marking_definitions(refs)} if refs else {}
+            for obj, decision, body in sent:
                 if body is None:
                     continue
                 self.objects_written += 1
@@ -172,6 +180,7 @@ class PolicyExportSource:
                     handling=self.handling(obj),
                     conditions=self._conditions(obj, decision),
                     attribution=may_name_source(self.context, obj.organisation_id, terms),
+                    definitions=tuple(known[ref] for ref in carried_refs(body) if ref in known),
                 )
 
     def links(self, types: Collection[str], *, lacking: Collection[str] = ()) -> Iterator[ExportLink]:
@@ -182,7 +191,8 @@ class PolicyExportSource:
             return
         mentioning = wanted if wanted != ALL_OBSERVABLE_TYPES else None
         for batch in self._object_batches(with_body=False, mentioning=mentioning, lacking=lacking):
-            keep = {obj.pk: obj for obj, decision in batch if not decision.redactions}
+            # Nor objects with fields granular markings withhold: a value may be among them.
+            keep = {obj.pk: obj for obj, decision in batch if not decision.redactions and not decision.granular}
             if not keep:
                 continue
             # By object first (the link table's unique index); the type is checked here, since a
@@ -267,21 +277,32 @@ class PolicyExportSource:
                 "stix_object__agreement_id",
                 "stix_object__organisation_id",
                 "stix_object__crime_type",
+                "stix_object_id",
+                "stix_object__granular_tlps",
             )
         )
         current: tuple[int, str, str] | None = None
         tlp: str | None = None
         crimes: set[str] = set()
-        for observable_id, kind, value, obj_tlp, category, agreement_id, organisation_id, crime in rows.iterator(
-            chunk_size=self.batch
-        ):
+        for (
+            observable_id,
+            kind,
+            value,
+            obj_tlp,
+            category,
+            agreement_id,
+            organisation_id,
+            crime,
+            object_id,
+            granular,
+        ) in rows.iterator(chunk_size=self.batch):
             if kind not in wanted:
                 continue
             if current is None or observable_id != current[0]:
                 if current is not None and tlp is not None:
                     yield _observable(current, tlp, crimes)
                 current, tlp, crimes = (observable_id, kind, value), None, set()
-            if self._withheld(organisation_id, agreement_id, category):
+            if self._withheld(organisation_id, agreement_id, category) or (granular and self._marked_out(object_id)):
                 continue
             tlp = obj_tlp if tlp is None else max(tlp, obj_tlp, key=Tlp.rank)
             if crime:
@@ -295,6 +316,15 @@ class PolicyExportSource:
         if self.context.organisation_id is not None and organisation_id == self.context.organisation_id:
             return False  # rule 0: the originator's own objects
         return bool(redactions_for(self._terms_of(agreement_id), self.context, category))
+
+    def _marked_out(self, object_id: int) -> bool:
+        """Whether granular markings withhold some of this object's fields from the recipient
+        (then none of its values count: one may be among them), as ``decide`` says."""
+        if object_id not in self._granular:
+            obj = StixObject.objects.select_related("agreement__current_version").get(pk=object_id)
+            decision = decide(self.principal, obj, Action.EXPORT, self.purpose, context=self.context)
+            self._granular[object_id] = bool(decision.granular)
+        return self._granular[object_id]
 
     def _terms_of(self, agreement_id: int | None) -> AgreementVersion | None:
         return self._agreement_of(agreement_id).current_version if agreement_id is not None else None

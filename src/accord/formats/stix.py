@@ -20,7 +20,7 @@ import orjson
 from stix2patterns.pattern import ParseException, Pattern
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
-from accord.formats.markings import tlp_of_refs
+from accord.formats.markings import selector_path, selects, tlp_of_refs
 from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
 from accord.policy.rules import withhold
 
@@ -128,24 +128,32 @@ STREAM_THRESHOLD = 4 * 1024 * 1024  # a bundle loaded whole takes about seven ti
 # must still carry to be sent as valid STIX (an incident's name, a malware analysis's product).
 _SENT_MUST_HAVE = _MUST_HAVE | {
     "incident": ("name",),
+    "marking-definition": ("created",),
     "opinion": ("opinion", "object_refs"),
     "malware-analysis": ("product",),
 }
 
 
-def sendable(body: dict[str, Any], redactions: Collection[str]) -> dict[str, Any] | None:
-    """``body`` without the properties ``redactions`` withholds (:func:`accord.policy.rules.withhold`),
-    as it may be sent; ``None`` when nothing worth sending is left: an object whose substance is
-    an observable value (an indicator's pattern, a cyber-observable's value: the value cannot be
-    taken out of it), or one that lost a property its type requires (an identity whose name is
-    withheld, a note without its content, a malware family without its name), which would be
-    invalid STIX."""
-    if not redactions:
+def sendable(
+    body: dict[str, Any], redactions: Collection[str], granular: Collection[str] = ()
+) -> dict[str, Any] | None:
+    """``body`` without the properties ``redactions`` withholds and the content of the granular
+    markings ``granular`` withholds (:func:`accord.policy.rules.withhold`), as it may be sent;
+    ``None`` when nothing worth sending is left: an object whose substance is an observable value
+    when a data category is withheld from it (an indicator's pattern, a cyber-observable's value:
+    the value cannot be taken out of it), or one that lost a property its type requires (an
+    identity whose name is withheld, a note without its content, an indicator without its
+    pattern, a malware family without its name), which would be invalid STIX."""
+    if not redactions and not granular:
         return body
     stix_type = str(body.get("type", ""))
-    if stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-"):
+    if redactions and (
+        stix_type in ("indicator", "observed-data") or stix_type in SCO_TYPES or stix_type.startswith("x-")
+    ):
         return None
-    kept = withhold(body, redactions)
+    kept = withhold(body, redactions, granular)
+    if any(kept.get(path) in (None, "") for owner, path in SCO_REQUIRED if owner == stix_type):
+        return None  # a cyber-observable without the value it is
     required = _SENT_MUST_HAVE.get(stix_type, ())
     if stix_type == "malware" and kept.get("is_family") is True:
         required = (*required, "name")  # STIX 2.1 §4.11: a family has a name
@@ -171,6 +179,38 @@ def is_cyber_observable(obj: Mapping[str, Any]) -> bool:
     return isinstance(extensions, dict) and any(
         isinstance(e, dict) and e.get("extension_type") == "new-sco" for e in extensions.values()
     )
+
+
+def _granular_problem(obj: dict[str, Any]) -> str | None:
+    """What is wrong with an object's ``granular_markings`` (STIX 2.1 §7.2.3), else ``None``:
+    each marking names a marking definition or a language, and selectors that follow §7.2.3.1
+    and select something in the object."""
+    markings = obj["granular_markings"]
+    if not isinstance(markings, list) or not markings:
+        return "expected a non-empty list of granular markings"
+    for n, marking in enumerate(markings):
+        if not isinstance(marking, dict):
+            return f"granular marking {n}: expected an object"
+        ref, lang = marking.get("marking_ref"), marking.get("lang")
+        if (ref is None) == (lang is None):
+            return f"granular marking {n}: expected either marking_ref or lang"
+        if ref is not None and _id_error("marking-definition", ref):
+            return f"granular marking {n}: marking_ref {ref!r} is not a marking-definition id"
+        selectors = marking.get("selectors")
+        if not isinstance(selectors, list) or not selectors:
+            return f"granular marking {n}: expected a non-empty list of selectors"
+        for selector in selectors:
+            path = selector_path(selector)
+            if path is None:
+                return (
+                    f"granular marking {n}: selector {selector!r} is not a selector (STIX 2.1 §7.2.3.1: "
+                    "property names and list indexes joined by dots, such as external_references.[0].url)"
+                )
+            if path[0] in ("id", "type", "spec_version", "granular_markings"):
+                return f"granular marking {n}: selector {selector!r} marks what makes the object one (id, type)"
+            if not selects(obj, path):
+                return f"granular marking {n}: selector {selector!r} selects nothing in this object"
+    return None
 
 
 def _timestamp_error(value: Any) -> str | None:
@@ -363,6 +403,10 @@ class StixReader(Reader):
         refs = obj.get("object_marking_refs", [])
         if not isinstance(refs, list):
             return ReadError(where, "object_marking_refs", "expected a list of marking-definition ids")
+        if "granular_markings" in obj:
+            problem = _granular_problem(obj)
+            if problem:
+                return ReadError(where, "granular_markings", problem)
         mentions: list[Mention] = []
         if is_sco:
             found = self._sco_mentions(where, stix_type, obj)

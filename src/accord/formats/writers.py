@@ -25,7 +25,7 @@ from pymisp import MISPObject
 from accord.core.choices import Tlp
 from accord.formats.csvfile import FORMULA_STARTS
 from accord.formats.extensions import HANDLING_EXTENSION, declare, definitions
-from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS, TLP_BY_MARKING
+from accord.formats.markings import TLP2_IDS, TLP_BY_MARKING, tlp_marking
 from accord.sharing.choices import ObservableType
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0b1d3f5a-7c9e-4f2b-8d4c-6a8e0c2e4f60")
-_TLP2_CREATED = "2022-10-01T00:00:00.000Z"
 _TLP_NAMES = dict(Tlp.choices)
 ALL_OBSERVABLE_TYPES = frozenset(ObservableType.values)
 
@@ -85,6 +84,9 @@ class ExportObject:
     handling: Handling | None
     conditions: dict[str, Any]
     attribution: bool
+    # The marking definitions it refers to besides its TLP (statements, IEP, custom, a TLP of
+    # a granular marking), as sent, to travel with it in the same bundle.
+    definitions: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,18 +182,6 @@ def register_writer(cls: type[Writer]) -> type[Writer]:
     return cls
 
 
-def tlp_marking(label: str) -> dict[str, Any]:
-    """The TLP 2.0 marking-definition object, exactly as FIRST/OASIS publish it."""
-    return {
-        "type": "marking-definition",
-        "spec_version": "2.1",
-        "id": TLP2_IDS[label],
-        "created": _TLP2_CREATED,
-        "name": _TLP_NAMES[label],
-        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": label}},
-    }
-
-
 def _dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 
@@ -201,8 +191,9 @@ def _dumps(value: Any) -> bytes:
 
 @register_writer
 class StixWriter(Writer):
-    """A STIX 2.1 bundle: each object with its TLP 2.0 marking, its source's handling conditions
-    as a marking definition, and its own conditions in Accord's property extension; the
+    """A STIX 2.1 bundle: each object with its TLP 2.0 marking, the other marking definitions
+    it refers to (once each, before the first object that refers to them), its source's handling
+    conditions as a marking definition, and its own conditions in Accord's property extension; the
     definitions of Accord's extensions come first, and each object names those it uses
     (:mod:`accord.formats.extensions`)."""
 
@@ -239,6 +230,10 @@ class StixWriter(Writer):
                 markings.add(tlp_ref)
                 yield b"," + _dumps(tlp_marking(item.tlp))
             refs.insert(0, tlp_ref)
+            for definition in item.definitions:
+                if definition["id"] not in markings:
+                    markings.add(definition["id"])
+                    yield b"," + _dumps(definition)
             if item.handling is not None:
                 handling_ref = handling_refs.get(item.handling.key, "")
                 if not handling_ref:

@@ -12,17 +12,23 @@ Rules, in order (the design's "policy decision"):
 3. the originator's agreement permits the purpose and onward sharing to the recipient's kind and
    region, and the recipient's agreement accepts the TLP and data category (CLEAR is public);
 4. revoked or expired objects are invisible to everyone but auditors.
+
+A field marked through ``granular_markings`` (STIX 2.1 §7.2.3) with another TLP than its
+object's is decided by the same rules, as if the object were marked with that TLP: the object
+may be allowed and the field withheld (``Decision.granular``). ``visible`` needs nothing more:
+a granular marking withholds fields, never a whole object.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Purpose, Tlp
+from accord.formats.markings import granular_tlps
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.agreements import agreements_where
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
@@ -50,6 +56,7 @@ __all__ = [
     "originator_agreements",
     "outside_audience",
     "visible",
+    "withheld_fields",
     "withheld_from",
     "withheld_links",
 ]
@@ -84,6 +91,8 @@ class Decision:
     rule: Rule
     redactions: tuple[str, ...] = ()
     agreements: tuple[ConsultedAgreement, ...] = field(default_factory=tuple)
+    # Granular-marking selectors (STIX 2.1 §7.2.3.1) whose content the asker may not receive.
+    granular: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,11 +100,13 @@ class Decision:
             "rule": self.rule.value,
             "reason": self.reason,
             "redactions": list(self.redactions),
+            "granular": list(self.granular),
             "agreements": [a.as_dict() for a in self.agreements],
         }
 
 
 _ACTIONS = frozenset(Action)
+_TLP_LABEL = dict(Tlp.choices)
 _PURPOSES = frozenset(Purpose.values)
 
 
@@ -149,16 +160,62 @@ def decide(
     *,
     context: PrincipalContext | None = None,
 ) -> Decision:
-    """May ``principal`` perform ``action`` on ``obj`` for ``purpose``? With the reason."""
+    """May ``principal`` perform ``action`` on ``obj`` for ``purpose``? With the reason, the
+    fields its originator's agreement withholds, and those its granular TLP markings withhold."""
     _check(action, purpose)
     ctx = context or principal_context(principal)
-    if obj.tlp in kept_on_platform(action):  # before rule 0: not even its originator takes it out
-        return Decision(False, tlp_refusal(ctx, obj.tlp, action), Rule.TLP, agreements=ctx.consulted)
+    decision = _decide(ctx, obj, obj.tlp, action, purpose)
+    if not decision.allowed:
+        return decision
+    refused, withheld = _granular_withheld(ctx, obj, action, purpose)
+    if not withheld:
+        return decision
+    reason = decision.reason + (
+        f" Fields marked {', '.join(_TLP_LABEL[label] for label in refused)} are withheld from you: "
+        + ", ".join(withheld)
+        + "."
+    )
+    return replace(decision, reason=reason, granular=withheld)
+
+
+def _granular_withheld(
+    ctx: PrincipalContext, obj: StixObject, action: str, purpose: str
+) -> tuple[list[str], tuple[str, ...]]:
+    """The TLP labels of ``obj``'s marked fields the asker may not receive, and the selectors
+    they mark: each label decided by the object's rules as if it were the object's TLP."""
+    if not obj.granular_tlps:
+        return [], ()
+    marked = granular_tlps(obj.body)
+    refused = sorted(
+        label for label in marked if label != obj.tlp and not _decide(ctx, obj, label, action, purpose).allowed
+    )
+    return refused, tuple(dict.fromkeys(selector for label in refused for selector in marked[label]))
+
+
+def withheld_fields(
+    principal: Any,
+    obj: StixObject,
+    action: str = Action.VIEW,
+    purpose: str = Purpose.INVESTIGATION,
+    *,
+    context: PrincipalContext | None = None,
+) -> tuple[str, ...]:
+    """Every field of an object the asker may see that is withheld from it: what the originator's
+    agreement redacts (:func:`withheld_from`) and what its granular markings withhold (selectors),
+    for a reader that shows part of an object (a name, a label) without the whole decision."""
+    ctx = context or principal_context(principal)
+    return withheld_from(ctx, obj) + _granular_withheld(ctx, obj, action, purpose)[1]
+
+
+def _decide(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str, purpose: str) -> Decision:
+    """The rules for ``obj`` as if it were marked ``tlp``: its own TLP, or that of a field."""
+    if tlp in kept_on_platform(action):  # before rule 0: not even its originator takes it out
+        return Decision(False, tlp_refusal(ctx, tlp, action), Rule.TLP, agreements=ctx.consulted)
     if ctx.organisation_id is not None and obj.organisation_id == ctx.organisation_id:
         return Decision(True, "Your organisation shared this object.", Rule.ORIGINATOR)
     has_agreement, terms = _originator_terms(obj)
     agreements = ctx.consulted + (_originator_consulted(obj.agreement) if has_agreement else ())  # type: ignore[arg-type]
-    public = obj.tlp == Tlp.CLEAR
+    public = tlp == Tlp.CLEAR
 
     def deny(rule: Rule, reason: str) -> Decision:
         return Decision(False, reason, rule, agreements=agreements)
@@ -172,19 +229,19 @@ def decide(
         )
     grant = tlp_grant(ctx, action)
     tlp_ok = (
-        obj.tlp in grant.labels
-        or (grant.amber_if_addressed and obj.tlp == Tlp.AMBER and ctx.organisation_id in _ids(obj.addressed_to))
-        or (grant.red_if_named and obj.tlp == Tlp.RED and ctx.user_id in _ids(obj.recipients))
+        tlp in grant.labels
+        or (grant.amber_if_addressed and tlp == Tlp.AMBER and ctx.organisation_id in _ids(obj.addressed_to))
+        or (grant.red_if_named and tlp == Tlp.RED and ctx.user_id in _ids(obj.recipients))
     )
     if not tlp_ok:
-        return deny(Rule.TLP, tlp_refusal(ctx, obj.tlp, action))
+        return deny(Rule.TLP, tlp_refusal(ctx, tlp, action))
     if not public:
         if has_agreement and terms is None:
             return deny(Rule.ONWARD_SHARING, "The originator's agreement has no terms in force.")
         ok, reason = originator_permits(terms, ctx, purpose)
         if not ok:
             return deny(Rule.ONWARD_SHARING, reason)
-        ok, reason = recipient_accepts(ctx, obj.tlp, obj.data_category, purpose)
+        ok, reason = recipient_accepts(ctx, tlp, obj.data_category, purpose)
         if not ok:
             return deny(Rule.RECIPIENT_TERMS, reason)
     if retention_applies(ctx, action):

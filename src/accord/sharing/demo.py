@@ -36,14 +36,37 @@ def _indicator(n: int, pattern: str, name: str, tlp: str, crime: str, **extra: A
         "pattern": pattern,
         "name": name,
         "labels": [crime],
-        "object_marking_refs": [TLP2_IDS[tlp]],
+        "object_marking_refs": [TLP2_IDS[tlp], KESTREL_STATEMENT["id"]],
         **extra,
     }
 
 
+# A statement marking (STIX 2.1 §7.2.1.3) Kestrel puts on what it shares: kept apart from shared
+# data and carried with the objects that refer to it.
+KESTREL_STATEMENT = {
+    "type": "marking-definition",
+    "spec_version": "2.1",
+    "id": "marking-definition--5b0f1e2a-7c4d-4e8f-9a1b-3c2d4e5f6a70",
+    "created": "2026-01-01T00:00:00.000Z",
+    "definition_type": "statement",
+    "definition": {"statement": "Copyright 2026, Kestrel Threat Labs. Shared for law-enforcement use."},
+}
+
+
 def _kestrel() -> bytes:
     objects = [
-        _indicator(1, f"[domain-name:value = '{PHISHING_DOMAIN}']", "Bank credential phishing", "green", "phishing"),
+        KESTREL_STATEMENT,
+        _indicator(
+            1,
+            f"[domain-name:value = '{PHISHING_DOMAIN}']",
+            "Bank credential phishing",
+            "green",
+            "phishing",
+            description="Reported by a customer bank's mail gateway; the bank asked not to be named.",
+            # The object is GREEN, its description AMBER (STIX 2.1 §7.2.3): withheld from
+            # partners who may not receive AMBER.
+            granular_markings=[{"marking_ref": TLP2_IDS["amber"], "selectors": ["description"]}],
+        ),
         _indicator(2, f"[ipv4-addr:value = '{C2}']", "Phishing kit back end", "amber", "phishing"),
         _indicator(
             3,

@@ -116,7 +116,15 @@ class Observable(models.Model):
         return f"{self.type}:{self.value}"
 
 
-__all__ = ["ObjectObservable", "Observable", "Refusal", "StixObject", "Submission"]
+__all__ = [
+    "MarkingDefinition",
+    "ObjectMarking",
+    "ObjectObservable",
+    "Observable",
+    "Refusal",
+    "StixObject",
+    "Submission",
+]
 
 
 class StixObject(models.Model):
@@ -192,6 +200,9 @@ class StixObject(models.Model):
     revoked = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     added_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The TLP labels its ``granular_markings`` give some of its fields (comma-separated), so that
+    # the policy knows without reading the body whether a field may be withheld from a reader.
+    granular_tlps = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-added_at"]
@@ -227,3 +238,47 @@ class ObjectObservable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_object_id} → {self.observable_id}"
+
+
+class MarkingDefinition(models.Model):
+    """A marking definition (STIX 2.1 §7.2.1: a statement, IEP, or any custom marking) that a
+    partner sent, kept as sent and apart from shared data: it is how data is to be handled, not
+    data. One per id: marking definitions have no versions (they are immutable), so the same id
+    sent again must carry the same content. The standard TLP definitions are never stored: they
+    are known as published (:data:`accord.formats.markings.STANDARD_DEFINITIONS`). A definition
+    travels with the objects that refer to it, to whoever may receive one of them."""
+
+    stix_id = models.CharField(max_length=100, unique=True)
+    body = BodyField()
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="marking_definitions",
+        help_text="The organisation that sent it first.",
+    )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="marking_definitions"
+    )
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.stix_id
+
+
+class ObjectMarking(models.Model):
+    """Which object version refers to which marking definition other than a TLP one (in
+    ``object_marking_refs`` or ``granular_markings``), whether or not the definition was sent:
+    who may read the definition (those who may see an object that refers to it) is answered
+    without reading bodies."""
+
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="marking_links", db_index=False)
+    marking_ref = models.CharField(max_length=100)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["stix_object", "marking_ref"], name="sharing_object_marking_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["marking_ref", "stix_object"])]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} → {self.marking_ref}"

@@ -10,12 +10,14 @@ from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
+from accord.formats.markings import TLP2_IDS, standard_definition
 from accord.policy.decision import decide, visible, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import withhold
-from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
+from accord.sharing.models import MarkingDefinition, ObjectObservable, Observable, Refusal, StixObject, Submission
 
 __all__ = [
+    "marking_definitions",
     "object_get",
     "object_list",
     "observable_list",
@@ -101,4 +103,25 @@ def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalC
     """The object's STIX body as the principal may receive it: redacted fields (free text
     included) removed, not blanked."""
     decision = decide(principal, obj, "view", purpose, context=context)
-    return withhold(obj.body, decision.redactions)
+    return withhold(obj.body, decision.redactions, decision.granular)
+
+
+_TLP2_REFS = frozenset(TLP2_IDS.values())
+
+
+def marking_definitions(refs: list[str], *, tlp2: bool = True) -> list[dict[str, Any]]:
+    """The marking definitions ``refs`` name, to carry with objects that refer to them, in the
+    order of ``refs``: the standard TLP ones as published (TLP 2.0 only when ``tlp2``), the
+    others as they were sent; a reference to a definition never sent has none. Whoever received
+    an object that refers to a definition may read it: it says how to handle that object."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = []
+    for ref in dict.fromkeys(refs):
+        standard = standard_definition(ref)
+        if standard is None:
+            wanted.append(ref)
+        elif tlp2 or ref not in _TLP2_REFS:
+            found[ref] = standard
+    if wanted:  # the standard ones are asked for most: no query for them
+        found.update(MarkingDefinition.objects.filter(stix_id__in=wanted).values_list("stix_id", "body"))
+    return [found[ref] for ref in dict.fromkeys(refs) if ref in found]

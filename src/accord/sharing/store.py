@@ -19,10 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.formats.base import ParsedObject, ReadError
+from accord.formats.markings import TLP_BY_MARKING, granular_tlps, marking_refs
 from accord.formats.stix import is_cyber_observable
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
-from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObject, Submission
+from accord.sharing.models import ObjectMarking, ObjectObservable, Observable, Refusal, StixObject, Submission
 
 __all__ = ["MAX_ERRORS", "BatchWriter", "RefusalLog", "Row", "id_in_use", "row_of"]
 
@@ -41,6 +42,7 @@ _OBJECT_COLUMNS = (
     "credibility",
     "subject_category",
     "nature",
+    "granular_tlps",
     "organisation_id",
     "agreement_id",
     "submission_id",
@@ -53,6 +55,7 @@ _OBJECT_COLUMNS = (
 _OBJECTS = StixObject._meta.db_table
 _OBSERVABLES = Observable._meta.db_table
 _LINKS = ObjectObservable._meta.db_table
+_MARKING_LINKS = ObjectMarking._meta.db_table
 
 Pair = tuple[str, str]
 FIRST_BATCH = 1000
@@ -72,11 +75,12 @@ def id_in_use(stix_id: str) -> str:
 
 # One object ready to be written, built where the submission is read (:func:`row_of`) so that
 # the writer only writes: its version key (STIX id, ``modified`` as the database takes it), its
-# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``nature``), the observables it mentions,
-# each with the facts its normaliser derived as JSON text, and, for an object that has versions
-# (not a cyber-observable), where it is in the submission. A plain tuple: rows cross a pipe from
-# the reading process, and plain tuples are the cheapest to rebuild there.
-Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...], str]
+# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``granular_tlps``), the observables it mentions,
+# each with the facts its normaliser derived as JSON text, for an object that has versions (not
+# a cyber-observable) where it is in the submission, and the marking definitions other than TLP
+# it refers to. A plain tuple: rows cross a pipe from the reading process, and plain tuples are
+# the cheapest to rebuild there.
+Row = tuple[tuple[str, Any], tuple[Any, ...], tuple[tuple[Pair, str], ...], str, tuple[str, ...]]
 
 
 def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
@@ -98,6 +102,9 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
     labels = stix.get("labels")
     declared = stix.get("x_accord_crime_type")
     crime = declared if isinstance(declared, str) else (labels[0] if isinstance(labels, list) and labels else "")
+    marked = "object_marking_refs" in stix or "granular_markings" in stix
+    refs = tuple(ref for ref in marking_refs(stix) if ref not in TLP_BY_MARKING) if marked else ()
+    granular = ",".join(sorted(granular_tlps(stix))) if "granular_markings" in stix else ""
     return (
         (stix["id"], modified),
         (
@@ -113,9 +120,11 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
             stix.get("x_accord_credibility"),
             stix.get("x_accord_data_subject", ""),
             stix.get("x_accord_nature", ""),
+            granular,
         ),
         tuple({(m.type, m.value): orjson.dumps(m.extra).decode() if m.extra else "{}" for m in item.mentions}.items()),
         "" if observable else item.where,
+        refs,
     )
 
 
@@ -218,14 +227,17 @@ class BatchWriter:
             batch = [row for row in batch if row[0] not in keys]
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
-        facts = dict(mention for _, _, mentions, _ in batch for mention in mentions)
+        facts = dict(mention for _, _, mentions, _, _ in batch for mention in mentions)
         observable_ids, created = self._observables(facts)
-        mentioned = zip(ids, (mentions for _, _, mentions, _ in fresh), strict=True)
+        mentioned = zip(ids, (mentions for _, _, mentions, _, _ in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
         insert_rows(_LINKS, ("stix_object_id", "observable_id"), links)
+        marked = [(pk, ref) for pk, row in zip(ids, fresh, strict=True) for ref in row[4]]
+        if marked:
+            insert_rows(_MARKING_LINKS, ("stix_object_id", "marking_ref"), marked)
         notify_added(
             organisation_id=self.submission.organisation_id,
-            objects=[(pk, columns[3]) for pk, (_, columns, _, _) in zip(ids, fresh, strict=True)],
+            objects=[(pk, columns[3]) for pk, (_, columns, _, _, _) in zip(ids, fresh, strict=True)],
             links=links,
             new_observables=created,
         )
@@ -261,13 +273,13 @@ class BatchWriter:
                 refused.append((key, ReadError(row[3], "id", id_in_use(key[0]))))
             else:
                 fresh.append(row)
-        updated = sum(1 for (stix_id, _), _, _, _ in fresh if stix_id in known_before)
+        updated = sum(1 for (stix_id, _), _, _, _, _ in fresh if stix_id in known_before)
         self.updated += updated
         self.new += len(fresh) - updated
         return fresh, refused
 
     def _object_rows(self, ids: list[int], fresh: list[Row]) -> Iterable[tuple[Any, ...]]:
-        return ((pk, *columns, *self.fixed) for pk, (_, columns, _, _) in zip(ids, fresh, strict=True))
+        return ((pk, *columns, *self.fixed) for pk, (_, columns, _, _, _) in zip(ids, fresh, strict=True))
 
     def _observables(self, facts: dict[Pair, str]) -> tuple[dict[Pair, int], set[int]]:
         """Ids of every (type, value), creating the new ones and touching ``last_seen`` of the

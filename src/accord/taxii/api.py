@@ -403,6 +403,13 @@ def object_detail(request: HttpRequest, user: User, api_root: str, collection_id
         query = ObjectQuery.parse(request.GET.dict(), default_versions=("all",))  # §5.7: all unless matched
         services.object_delete(actor=user, access=access, stix_id=object_id, query=query)
         return HttpResponse(status=200, content_type=MEDIA_TYPE)
+    if object_id.startswith("marking-definition--"):  # kept apart from shared data, one version each
+        access = selectors.collection_get(principal=user, collection_id=collection_id)
+        query = ObjectQuery.parse(request.GET.dict(), default_versions=("all",))
+        definition = selectors.marking_definition_get(
+            principal=user, access=access, stix_id=object_id, query=query, context=principal_context(user)
+        )
+        return _respond({"more": False, "objects": [definition]})
     return _objects_envelope(request, user, collection_id, object_id)
 
 

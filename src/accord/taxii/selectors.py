@@ -37,13 +37,14 @@ from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.extensions import declare
-from accord.formats.markings import TLP2_IDS
+from accord.formats.markings import TLP2_IDS, marking_refs, standard_definition
 from accord.formats.stix import sendable
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Refusal, StixObject, Submission
+from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.models import Collection, Status
@@ -54,6 +55,7 @@ __all__ = [
     "collection_get",
     "collection_list",
     "collection_objects",
+    "marking_definition_get",
     "ServedPage",
     "objects_page",
     "objects_served",
@@ -186,12 +188,20 @@ def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
 # given, and (with the expiry) the key under which a page shares one decision between rows. A
 # column ``decide`` starts reading belongs here, so that both follow.
-_DECISION_INPUTS = ("organisation_id", "agreement_id", "tlp", "data_category", "revoked", "addressees_only")
+_DECISION_INPUTS = (
+    "organisation_id",
+    "agreement_id",
+    "tlp",
+    "data_category",
+    "revoked",
+    "addressees_only",
+    "granular_tlps",
+)
 # A served row: its key, the decision's inputs, the expiry (whether it has passed, in SQL, and as
 # text), the paging key's date as text, and the body as JSON text. Dates as text: the SQLite
 # driver would otherwise parse two per row, for the few rows that need them.
 _SERVED_FIELDS = ("id", *_DECISION_INPUTS, "stix_id", "expired", "expires_text", "added_text", "body_json")
-_PK, _TLP, _CATEGORY, _REVOKED, _AUDIENCE, _EXPIRED, _EXPIRES, _ADDED, _BODY, _STIX_ID = (
+_PK, _TLP, _CATEGORY, _REVOKED, _AUDIENCE, _GRANULAR, _EXPIRED, _EXPIRES, _ADDED, _BODY, _STIX_ID = (
     _SERVED_FIELDS.index(name)
     for name in (
         "id",
@@ -199,6 +209,7 @@ _PK, _TLP, _CATEGORY, _REVOKED, _AUDIENCE, _EXPIRED, _EXPIRES, _ADDED, _BODY, _S
         "data_category",
         "revoked",
         "addressees_only",
+        "granular_tlps",
         "expired",
         "expires_text",
         "added_text",
@@ -213,8 +224,9 @@ _ONE_BY_ONE = frozenset({Tlp.AMBER, Tlp.RED})
 
 def _one_by_one(row: tuple[Any, ...]) -> bool:
     """Whether a row's decision reads its addressees or named recipients (TLP:AMBER, TLP:RED,
-    or a host product for its addressees only), so that it is decided on its own."""
-    return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE])
+    or a host product for its addressees only), or its body (granular markings name the fields
+    they mark), so that it is decided on its own."""
+    return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE]) or bool(row[_GRANULAR])
 
 
 def _after(qs: QuerySet[StixObject], after: Position | None) -> QuerySet[StixObject]:
@@ -291,6 +303,8 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
             addressees_only=bool(row[_AUDIENCE]),
             expires_at=expires and _moment(expires),
         )
+        if row[_GRANULAR]:  # decide reads the selectors of its granular markings
+            obj.__dict__["body"] = orjson.loads(row[_BODY])
         objects.append(obj)
     agreements = originator_agreements({obj.agreement_id for obj in objects if obj.agreement_id is not None})
     for obj in objects:
@@ -363,17 +377,33 @@ def objects_served(
     objects, personal = [], []
     for row in rows:
         decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
-        sent = _served_json(row[_BODY], row[_TLP], decision.redactions) if decision.allowed else None
+        sent = _served_json(row[_BODY], row[_TLP], decision.redactions, decision.granular) if decision.allowed else None
         if sent is not None:
             objects.append(sent)
             if row[_CATEGORY] == DataCategory.PERSONAL_DATA and not decision.redactions:
                 personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
+    objects.extend(orjson.dumps(body) for body in definitions_for(objects))
     first, last = rows[0], rows[-1]
     position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
     return ServedPage(objects, *position, more, personal)
 
 
-def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | None:
+def definitions_for(served: list[bytes]) -> list[dict[str, Any]]:
+    """The marking definitions the ``served`` objects refer to, to carry on the same page once
+    each, as they were sent: statement, IEP and custom ones from the store, and the standard
+    TLP 1.0 ones as published. The TLP 2.0 definitions are not repeated on every page: every
+    served object refers to one, and they are published with their extension (exports carry
+    them). A reference that granular redaction took out of an object does not count. Only an
+    object that names more than its TLP 2.0 marking is read again, and the store is asked only
+    when one names a definition that is not standard: a plain page costs nothing more."""
+    refs: dict[str, None] = {}
+    for text in served:
+        if text.count(b"marking-definition--") > 1 or b"granular_markings" in text:
+            refs.update(dict.fromkeys(marking_refs(orjson.loads(text))))
+    return marking_definitions(list(refs), tlp2=False) if refs else []
+
+
+def _served_json(text: str, tlp: str, redactions: tuple[str, ...], granular: tuple[str, ...] = ()) -> bytes | None:
     """A stored body as served: ``redactions`` removed (not blanked), the TLP 2.0 marking in
     ``object_marking_refs`` and the Accord extensions it uses named in ``extensions``
     (:func:`accord.formats.extensions.declare`, so that standard tools take it); the stored text
@@ -382,10 +412,10 @@ def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | No
     stored: dict[str, Any] = orjson.loads(text)
     marking = TLP2_IDS[tlp]
     refs = stored.get("object_marking_refs")
-    body = sendable(stored, redactions)
+    body = sendable(stored, redactions, granular)
     if body is None:
         return None
-    changed = bool(redactions)
+    changed = bool(redactions or granular)
     if not isinstance(refs, list):
         body["object_marking_refs"] = [marking]
         changed = True
@@ -394,6 +424,24 @@ def _served_json(text: str, tlp: str, redactions: tuple[str, ...]) -> bytes | No
         changed = True
     changed = declare(body) or changed
     return orjson.dumps(body) if changed else text.encode()
+
+
+def marking_definition_get(
+    *, principal: User, access: CollectionAccess, stix_id: str, query: ObjectQuery, context: PrincipalContext
+) -> dict[str, Any]:
+    """A marking definition read by its id from a collection (TAXII 2.1 §5.5): a standard TLP
+    one, as published, by anyone who may read the collection; any other, as it was sent, by a
+    reader who may receive at least one object of the collection that refers to it (it says how
+    to handle that object). Nobody else learns that it exists: the same 404 as for no object."""
+    standard = standard_definition(stix_id)
+    if standard is not None and access.can_read:
+        return standard
+    qs = collection_objects(principal=principal, access=access, query=query, context=context)
+    if qs.filter(marking_links__marking_ref=stix_id).exists():
+        found = marking_definitions([stix_id])
+        if found:
+            return found[0]
+    raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
 
 
 def status_get(*, principal: User, status_id: str) -> Status:

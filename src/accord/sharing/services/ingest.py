@@ -30,6 +30,7 @@ from accord.sharing.progress import forget_progress, report_progress
 from accord.sharing.reading import read_batches
 from accord.sharing.services._common import _set
 from accord.sharing.services.categories import _handling_problem, category_of
+from accord.sharing.services.markings import MarkingWriter
 from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
 
 READ_BATCH = 1000
@@ -89,14 +90,16 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     now = submission.created_at
     marking = submission.tlp or terms.default_tlp
 
-    def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError]]:
+    def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError | ParsedObject]]:
         """Rows and errors, a batch at a time (in a reading process for large submissions),
         with the share read after each batch."""
-        batch: list[Row | ReadError] = []
+        batch: list[Row | ReadError | ParsedObject] = []
         with default_storage.open(submission.raw_path, "rb") as raw:
             for item in reader.read(raw):
                 if isinstance(item, ReadError):
                     batch.append(item)
+                elif item.stix.get("type") == "marking-definition":
+                    batch.append(item)  # not shared data: kept apart (MarkingWriter), never categorised
                 else:
                     batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
                 if len(batch) == READ_BATCH:
@@ -123,6 +126,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             purpose=terms.purposes[0] if terms.purposes else Purpose.INVESTIGATION,
             refusals=refusals,
         )
+        markings = MarkingWriter(submission, refusals)
         parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
         for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
             if isinstance(item, Unreadable):
@@ -133,10 +137,13 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 refusals.add(item)
                 if strict and refusals.count >= MAX_ERRORS:
                     break
+            elif isinstance(item, ParsedObject):
+                markings.add(item)
             elif not (strict and refusals.count):
                 writer.add(item)
         if storing():
             writer.flush()  # may refuse ids in use
+            markings.flush()
         if storing():
             refusals.flush()
             counts = writer.counts() | {"objects_count": read, "rejected_count": refusals.count}
