@@ -209,10 +209,12 @@ class ReaderCampaignMember(models.Model):
 
 
 class ReaderCampaignState(models.Model):
-    """The digest of the campaigns last written for a reader: they are rewritten only when the
-    campaigns computed from the store differ from it."""
+    """What a reader's campaigns were last computed from (``inputs``, a digest of the store's
+    version as far as campaigns go) and the digest of those written: they are computed again only
+    when the inputs change, and rewritten only when the result differs."""
 
     reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    inputs = models.CharField(max_length=64)
     digest = models.CharField(max_length=64)
     refreshed_at = models.DateTimeField(default=timezone.now)
 

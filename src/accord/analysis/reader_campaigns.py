@@ -23,28 +23,38 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
 from accord.analysis.campaigns import UnionFind
 from accord.analysis.models import (
     CampaignBridge,
+    Correlation,
     LinkCut,
     ReaderCampaign,
     ReaderCampaignMember,
     ReaderCampaignState,
 )
 from accord.analysis.taxonomy import europol_tags
-from accord.core.models import User
+from accord.core.models import Organisation, User
+from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.decision import Action, visible, withheld_links
 from accord.policy.principal import PrincipalContext
+from accord.sharing.bulk import select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
-__all__ = ["ID_LIMIT", "linking_for_reader", "reader_campaign_id", "reader_campaigns_refresh"]
+__all__ = [
+    "ID_LIMIT",
+    "over_correlating_for_reader",
+    "reader_campaign_id",
+    "reader_campaign_rows",
+    "reader_campaigns_refresh",
+]
 
 # Ids stay exact in a JSON number (and a JavaScript one): below 2**53.
 ID_LIMIT = 2**53
@@ -63,29 +73,30 @@ def _seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
     return visible(principal, StixObject.objects.filter(live), Action.CORRELATE, context=ctx)
 
 
-def _candidate_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
-    """The links of the objects the reader sees to observables that may link (a correlation
-    neither known benign nor cut), less those their originators' agreements withhold from it."""
+def _known_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
+    """The links of the live versions the reader may correlate, less those their originators'
+    agreements withhold from it (the object checked per link, as ``selectors._known_links`` does)."""
     seen = _seen(principal, ctx)
-    # the object checked per link (EXISTS on its key): see ``selectors._known_links``
+    return ObjectObservable.objects.filter(Exists(seen.filter(pk=OuterRef("stix_object_id")))).exclude(
+        withheld_links(principal, context=ctx)
+    )
+
+
+def _candidate_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
+    """The reader's known links to observables that may link: a correlation neither known benign
+    nor cut (the cap and the two distinct objects are counted by :func:`_components`)."""
     return (
-        ObjectObservable.objects.filter(Exists(seen.filter(pk=OuterRef("stix_object_id"))))
+        _known_links(principal, ctx)
         .filter(observable__correlation__benign="")
         .exclude(observable_id__in=LinkCut.objects.values("observable_id"))
-        .exclude(withheld_links(principal, context=ctx))
     )
 
 
-def linking_for_reader(principal: User, ctx: PrincipalContext, observable_id: int) -> tuple[bool, bool]:
-    """Whether an observable links objects for the reader and whether it over-correlates for it,
-    counting only the versions it sees that it may learn mention it."""
-    counts = (
-        _candidate_links(principal, ctx)
-        .filter(observable_id=observable_id)
-        .aggregate(versions=Count("pk"), objects=Count("stix_object__stix_id", distinct=True))
-    )
-    over = counts["versions"] > settings.ACCORD_CORRELATION_CAP
-    return counts["objects"] >= 2 and not over, over
+def over_correlating_for_reader(principal: User, ctx: PrincipalContext, observable_id: int) -> bool:
+    """Whether more versions than ``ACCORD_CORRELATION_CAP`` that the reader sees mention the
+    observable (and may tell it so): then it links nothing for the reader."""
+    versions = _known_links(principal, ctx).filter(observable_id=observable_id).count()
+    return versions > settings.ACCORD_CORRELATION_CAP
 
 
 def _components(principal: User, ctx: PrincipalContext) -> list[list[int]]:
@@ -115,15 +126,28 @@ def _components(principal: User, ctx: PrincipalContext) -> list[list[int]]:
     return [nodes for nodes in uf.groups().values() if len({stix_of[n] for n in nodes}) >= 2]
 
 
+def _moment(value: Any) -> datetime | None:
+    """A timestamp read raw, aware in UTC whichever database returned it."""
+    if value is None:
+        return None
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
 def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, Any]]:
-    """Each component's row: id, name and the figures of its members."""
-    wanted = [node for nodes in components for node in nodes]
-    facts: dict[int, tuple[Any, ...]] = {}
-    for part in range(0, len(wanted), 5000):
-        for row in StixObject.objects.filter(pk__in=wanted[part : part + 5000]).values_list(
-            "pk", "stix_id", "created", "modified", "added_at", "organisation_id", "crime_type", "organisation__region"
-        ):
-            facts[row[0]] = row[1:]
+    """Each component's row: id, name and the figures of its members. The members' facts are
+    read raw: each database returns its timestamps in one sortable form (ISO text on SQLite), so
+    only the few that win a minimum or a maximum are converted."""
+    facts: dict[int, tuple[Any, ...]] = {
+        row[0]: row[1:]
+        for row in select_in(
+            f"SELECT o.id, o.stix_id, o.created, o.modified, o.added_at, o.organisation_id, o.crime_type, g.region "  # noqa: S608
+            f"FROM {StixObject._meta.db_table} o JOIN {Organisation._meta.db_table} g ON g.id = o.organisation_id "
+            "WHERE o.id IN ({})",
+            (),
+            sorted(node for nodes in components for node in nodes),
+        )
+    }
     rows = []
     for nodes in components:
         members = [facts[n] for n in nodes]
@@ -136,9 +160,9 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
                 "members": sorted(nodes),
                 "seen_objects": len(nodes),
                 "seen_organisations": len({m[4] for m in members}),
-                "seen_first": (min(m[1] for m in members)),
-                "seen_last": (max(m[2] for m in members)),
-                "seen_created": (min(m[3] for m in members)),
+                "seen_first": _moment(min(m[1] for m in members)),
+                "seen_last": _moment(max(m[2] for m in members)),
+                "seen_created": _moment(min(m[3] for m in members)),
                 "seen_regions": sorted({m[6] for m in members if m[6]}),
                 "seen_crime_types": europol_tags({m[5] for m in members if m[5]}),
             }
@@ -146,27 +170,72 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
     return sorted(rows, key=lambda row: row["id"])
 
 
+def _inputs_stamp(principal: User, ctx: PrincipalContext) -> str:
+    """A digest of everything a reader's campaigns are computed from, read in a few aggregate
+    queries: who asks (their organisation, role, agreement), the object versions stored, revoked
+    and expired by now, the known-benign values, cuts and bridges, and the organisations and
+    agreements (their changes, and the agreement windows opened or closed by now). While it
+    holds, the campaigns last written hold too, and the read computes nothing."""
+    now = ctx.now
+    objects = StixObject.objects.aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        revoked=Count("pk", filter=Q(revoked=True)),
+        expired=Count("pk", filter=Q(expires_at__lte=now)),
+    )
+    benign = Correlation.objects.exclude(benign="").aggregate(n=Count("pk"), sum=Sum("pk"))
+    cuts = LinkCut.objects.aggregate(n=Count("pk"), sum=Sum("pk"))
+    bridges = CampaignBridge.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    organisations = Organisation.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    agreements = Agreement.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    windows = AgreementVersion.objects.aggregate(
+        n=Count("pk"),
+        opened=Count("pk", filter=Q(valid_from__lte=now)),
+        closed=Count("pk", filter=Q(valid_until__lte=now)),
+    )
+    terms = ctx.terms.pk if ctx.terms is not None else None
+    facts = [
+        [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP],
+        objects,
+        benign,
+        cuts,
+        bridges,
+        organisations,
+        agreements,
+        windows,
+    ]
+    return hashlib.sha256(orjson.dumps(facts, default=str)).hexdigest()
+
+
 def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
-    """Bring the reader's :class:`ReaderCampaign` rows up to date with the store (a derived
-    cache: rewritten, inside one transaction, only when the campaigns computed now differ)."""
+    """Bring the reader's :class:`ReaderCampaign` rows up to date with the store: a derived
+    cache, per reader and version of what it is computed from (:func:`_inputs_stamp`), computed
+    again only when that changed and rewritten, inside one transaction, only when the campaigns
+    computed differ from those written."""
     reader_id = principal.pk
+    stamp = _inputs_stamp(principal, ctx)
+    if ReaderCampaignState.objects.filter(reader_id=reader_id, inputs=stamp).exists():
+        return
     rows = _summaries(reader_id, _components(principal, ctx))
     digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
-    if ReaderCampaignState.objects.filter(reader_id=reader_id, digest=digest).exists():
-        return
     with transaction.atomic():
         state = ReaderCampaignState.objects.select_for_update().filter(reader_id=reader_id).first()
-        if state is not None and state.digest == digest:
-            return
-        ReaderCampaign.objects.filter(reader_id=reader_id).delete()
-        ReaderCampaign.objects.bulk_create(
-            ReaderCampaign(reader_id=reader_id, **{k: v for k, v in row.items() if k != "members"}) for row in rows
+        if state is None or state.digest != digest:
+            ReaderCampaign.objects.filter(reader_id=reader_id).delete()
+            ReaderCampaign.objects.bulk_create(
+                ReaderCampaign(reader_id=reader_id, **{k: v for k, v in row.items() if k != "members"}) for row in rows
+            )
+            ReaderCampaignMember.objects.bulk_create(
+                (
+                    ReaderCampaignMember(campaign_id=row["id"], stix_object_id=obj)
+                    for row in rows
+                    for obj in row["members"]
+                ),
+                batch_size=5000,
+            )
+        ReaderCampaignState.objects.update_or_create(
+            reader_id=reader_id, defaults={"digest": digest, "inputs": stamp, "refreshed_at": ctx.now}
         )
-        ReaderCampaignMember.objects.bulk_create(
-            (ReaderCampaignMember(campaign_id=row["id"], stix_object_id=obj) for row in rows for obj in row["members"]),
-            batch_size=5000,
-        )
-        ReaderCampaignState.objects.update_or_create(reader_id=reader_id, defaults={"digest": digest})
 
 
 def reader_campaign_rows(reader_id: int) -> QuerySet[ReaderCampaign]:

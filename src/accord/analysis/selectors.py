@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     F,
@@ -24,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
@@ -39,7 +42,7 @@ from accord.analysis.models import (
     ReaderCampaignMember,
     Sighting,
 )
-from accord.analysis.reader_campaigns import linking_for_reader, reader_campaign_rows, reader_campaigns_refresh
+from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaign_rows, reader_campaigns_refresh
 from accord.analysis.taxonomy import europol_tag
 from accord.core.checks import invalid
 from accord.core.choices import Tlp
@@ -121,9 +124,10 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
     Each row carries what the asker may know of it, for display, filters and order:
     ``seen_organisations`` (organisations whose objects mentioning it the asker may see),
     ``seen_correlated_at`` (for a partner, when it and another source it may see had both
-    reported it) and ``seen_over_correlating`` (never for a partner: the flag counts every
-    object). For host staff these are the stored totals, so no object a partner may not see
-    orders, filters or dates its rows."""
+    reported it) and ``seen_over_correlating`` (for a partner, when more versions than the cap
+    that it sees mention it: the stored flag counts every object). For host staff these are the
+    stored totals; for a partner no object it may not see orders, filters, flags or dates its
+    rows."""
     ctx = principal_context(principal)
     if ctx.is_host:
         return (
@@ -147,11 +151,17 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
             seen_organisations=Subquery(
                 known.annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
             ),
+            seen_versions=Subquery(known.annotate(n=Count("pk")).values("n")),
             seen_correlated_at=Greatest(
                 Subquery(known.filter(mine).annotate(at=first_added).values("at")),
                 Subquery(known.exclude(mine).annotate(at=first_added).values("at")),
             ),
-            seen_over_correlating=Value(False, output_field=BooleanField()),
+            # over the cap by the versions it sees that it may learn mention the value, never by others
+            seen_over_correlating=Case(
+                When(Q(seen_versions__gt=settings.ACCORD_CORRELATION_CAP), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
         .order_by("-seen_organisations", "pk")
     )
@@ -211,7 +221,7 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
     # it: objects it may not see neither unlink it nor change what it is told.
     over_correlating = bool(correlation and correlation.over_correlating)
     if not ctx.is_host:
-        over_correlating = correlation is not None and linking_for_reader(principal, ctx, observable.pk)[1]
+        over_correlating = correlation is not None and over_correlating_for_reader(principal, ctx, observable.pk)
     if not ctx.is_host and not over_correlating:
         hidden = (
             mentioning.exclude(pk__in=seen_pks)
