@@ -28,8 +28,8 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accord.analysis.campaigns import UnionFind
 from accord.analysis.models import (
@@ -45,7 +45,7 @@ from accord.core.models import Organisation, User
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.decision import Action, visible, withheld_links
 from accord.policy.principal import PrincipalContext
-from accord.sharing.bulk import select_in
+from accord.sharing.bulk import adapt_datetime, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
@@ -55,6 +55,9 @@ __all__ = [
     "reader_campaign_rows",
     "reader_campaigns_refresh",
 ]
+
+CAMPAIGNS = ReaderCampaign._meta.db_table
+MEMBERS = ReaderCampaignMember._meta.db_table
 
 # Ids stay exact in a JSON number (and a JavaScript one): below 2**53.
 ID_LIMIT = 2**53
@@ -170,41 +173,77 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
     return sorted(rows, key=lambda row: row["id"])
 
 
-def _inputs_stamp(principal: User, ctx: PrincipalContext) -> str:
-    """A digest of everything a reader's campaigns are computed from, read in a few aggregate
-    queries: who asks (their organisation, role, agreement), the object versions stored, revoked
-    and expired by now, the known-benign values, cuts and bridges, and the organisations and
+_STAMP = """SELECT
+    (SELECT COUNT(*) FROM {objects}), (SELECT MAX(id) FROM {objects}),
+    (SELECT COUNT(*) FROM {objects} WHERE revoked = %s), (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s),
+    (SELECT COUNT(*) FROM {corr} WHERE benign <> ''), (SELECT SUM(observable_id) FROM {corr} WHERE benign <> ''),
+    (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
+    (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
+    (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
+    (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
+    (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
+    (SELECT inputs FROM {state} WHERE reader_id = %s)"""
+
+
+def _inputs_stamp(principal: User, ctx: PrincipalContext) -> tuple[str, str | None]:
+    """A digest of everything a reader's campaigns are computed from, and the one they were last
+    computed from, read in one query of aggregates: who asks (their organisation, role,
+    agreement), the object versions stored, revoked and expired by now (their links arrive and
+    leave with them), the known-benign values, cuts and bridges, and the organisations and
     agreements (their changes, and the agreement windows opened or closed by now). While it
     holds, the campaigns last written hold too, and the read computes nothing."""
-    now = ctx.now
-    objects = StixObject.objects.aggregate(
-        n=Count("pk"),
-        last=Max("pk"),
-        revoked=Count("pk", filter=Q(revoked=True)),
-        expired=Count("pk", filter=Q(expires_at__lte=now)),
-    )
-    benign = Correlation.objects.exclude(benign="").aggregate(n=Count("pk"), sum=Sum("pk"))
-    cuts = LinkCut.objects.aggregate(n=Count("pk"), sum=Sum("pk"))
-    bridges = CampaignBridge.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    organisations = Organisation.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    agreements = Agreement.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    windows = AgreementVersion.objects.aggregate(
-        n=Count("pk"),
-        opened=Count("pk", filter=Q(valid_from__lte=now)),
-        closed=Count("pk", filter=Q(valid_until__lte=now)),
-    )
+    now = adapt_datetime(ctx.now)
+    tables = {
+        "objects": StixObject._meta.db_table,
+        "corr": Correlation._meta.db_table,
+        "cuts": LinkCut._meta.db_table,
+        "bridges": CampaignBridge._meta.db_table,
+        "orgs": Organisation._meta.db_table,
+        "agreements": Agreement._meta.db_table,
+        "versions": AgreementVersion._meta.db_table,
+        "state": ReaderCampaignState._meta.db_table,
+    }
+    sql = _STAMP.format(**tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, now, now, now, principal.pk])
+        *facts, last = cursor.fetchone()
     terms = ctx.terms.pk if ctx.terms is not None else None
-    facts = [
-        [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP],
-        objects,
-        benign,
-        cuts,
-        bridges,
-        organisations,
-        agreements,
-        windows,
-    ]
-    return hashlib.sha256(orjson.dumps(facts, default=str)).hexdigest()
+    who = [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP]
+    return hashlib.sha256(orjson.dumps([who, facts], default=str)).hexdigest(), last
+
+
+def _rewrite(reader_id: int, rows: list[dict[str, Any]]) -> None:
+    """Replace the reader's rows (plain SQL in batches: a reader that sees every object has as
+    many member rows as objects, which the ORM's delete collector would load one by one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {MEMBERS} WHERE campaign_id IN (SELECT id FROM {CAMPAIGNS} WHERE reader_id = %s)",  # noqa: S608
+            [reader_id],
+        )
+        cursor.execute(f"DELETE FROM {CAMPAIGNS} WHERE reader_id = %s", [reader_id])  # noqa: S608
+    json = ("seen_regions", "seen_crime_types")
+    columns = ("id", "reader_id", "name", "seen_objects", "seen_organisations")
+    moments = ("seen_first", "seen_last", "seen_created")
+    insert_rows(
+        CAMPAIGNS,
+        (*columns, *moments, *json),
+        (
+            (
+                row["id"],
+                reader_id,
+                row["name"],
+                row["seen_objects"],
+                row["seen_organisations"],
+                *(adapt_datetime(row[column]) for column in moments),
+                *(orjson.dumps(row[column]).decode() for column in json),
+            )
+            for row in rows
+        ),
+        json_columns=json,
+    )
+    insert_rows(
+        MEMBERS, ("campaign_id", "stix_object_id"), ((row["id"], obj) for row in rows for obj in row["members"])
+    )
 
 
 def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
@@ -213,26 +252,15 @@ def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
     again only when that changed and rewritten, inside one transaction, only when the campaigns
     computed differ from those written."""
     reader_id = principal.pk
-    stamp = _inputs_stamp(principal, ctx)
-    if ReaderCampaignState.objects.filter(reader_id=reader_id, inputs=stamp).exists():
+    stamp, last = _inputs_stamp(principal, ctx)
+    if stamp == last:
         return
     rows = _summaries(reader_id, _components(principal, ctx))
     digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
     with transaction.atomic():
         state = ReaderCampaignState.objects.select_for_update().filter(reader_id=reader_id).first()
         if state is None or state.digest != digest:
-            ReaderCampaign.objects.filter(reader_id=reader_id).delete()
-            ReaderCampaign.objects.bulk_create(
-                ReaderCampaign(reader_id=reader_id, **{k: v for k, v in row.items() if k != "members"}) for row in rows
-            )
-            ReaderCampaignMember.objects.bulk_create(
-                (
-                    ReaderCampaignMember(campaign_id=row["id"], stix_object_id=obj)
-                    for row in rows
-                    for obj in row["members"]
-                ),
-                batch_size=5000,
-            )
+            _rewrite(reader_id, rows)
         ReaderCampaignState.objects.update_or_create(
             reader_id=reader_id, defaults={"digest": digest, "inputs": stamp, "refreshed_at": ctx.now}
         )
