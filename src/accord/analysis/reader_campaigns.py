@@ -3,7 +3,7 @@
 The stored campaigns (:mod:`accord.analysis.campaigns`) join everything in the store: an object a
 partner may not see can join two groups it sees into one campaign, and objects it may not see can
 push a value over the correlation cap and unlink the objects it sees. A partner's campaigns are
-therefore computed from what it sees alone (``docs/decisions.md``, "Partners' campaigns"):
+therefore computed from what it sees alone (``docs/decisions.md``, Analysis):
 
 - nodes: the live object versions it may correlate;
 - edges: each observable it may learn of that links *for it* (not known benign, not cut by an
