@@ -246,7 +246,9 @@ class CampaignViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.Retri
     }
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().prefetch_related("notes__author")
+        rows = super().get_queryset()
+        # a partner's own campaigns carry no analysts' notes (selectors.campaign_list)
+        return rows.prefetch_related("notes__author") if rows.model is Campaign else rows
 
     @extend_schema(request=CampaignUpdateSerializer, responses=CampaignSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:

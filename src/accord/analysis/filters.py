@@ -36,7 +36,8 @@ class CorrelationFilter(django_filters.FilterSet):  # type: ignore[misc]
 class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
     """Filters over what the asker sees of each campaign (the ``seen_*`` values of
     :func:`accord.analysis.selectors.campaign_list`): a partner's region or crime type matches
-    only through the members it sees. (The methods name those annotations through ``Q``: the
+    only through the members it sees. It serves both a partner's own campaigns and host staff's
+    stored ones, so it names no model. (The methods name those annotations through ``Q``: the
     type checker knows only the model's fields.)"""
 
     name = django_filters.CharFilter(lookup_expr="icontains")
@@ -44,10 +45,6 @@ class CampaignFilter(django_filters.FilterSet):  # type: ignore[misc]
     crime_type = django_filters.CharFilter(method="by_crime", label="europol-incident tag or a part of it")
     seen_after = django_filters.IsoDateTimeFilter(field_name="seen_last", lookup_expr="gte")
     created_after = django_filters.IsoDateTimeFilter(field_name="seen_created", lookup_expr="gte")
-
-    class Meta:
-        model = Campaign
-        fields: ClassVar[list[str]] = ["name"]
 
     def by_region(self, qs: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
         return qs.filter(Q(seen_regions__icontains=f'"{value}"'))

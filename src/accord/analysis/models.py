@@ -32,6 +32,9 @@ __all__ = [
     "IntelReport",
     "LinkCut",
     "ObservableSource",
+    "ReaderCampaign",
+    "ReaderCampaignMember",
+    "ReaderCampaignState",
     "Sighting",
 ]
 
@@ -154,6 +157,69 @@ class CampaignNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.campaign_id}"
+
+
+class ReaderCampaign(models.Model):
+    """A campaign as one partner user sees it: a connected component of the graph of the objects
+    it sees, linked by the observables that link for it and by analysts' bridges between them
+    (``docs/analysis.md``). A cache derived from the store, rewritten by
+    :mod:`accord.analysis.reader_campaigns` when what it is derived from changes; never edited.
+
+    The id is a keyed digest of the reader and the component's earliest member, so it neither
+    depends on objects the reader may not see nor tells how many campaigns exist. The ``seen_*``
+    columns carry the names the host's rows get as annotations (``selectors.campaign_list``)."""
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    seen_objects = models.PositiveIntegerField()
+    seen_organisations = models.PositiveIntegerField()
+    seen_first = models.DateTimeField(null=True)
+    seen_last = models.DateTimeField(null=True)
+    seen_created = models.DateTimeField(null=True, help_text="When the first of its members was shared.")
+    seen_regions = models.JSONField(default=list)
+    seen_crime_types = models.JSONField(default=list, help_text="europol-incident machine tags.")
+
+    # What a partner reads of a host campaign besides its figures: analysts' descriptions,
+    # names and notes belong to the global campaign, whose extent it may not learn.
+    description = ""
+    named = False
+    notes: tuple[()] = ()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["reader", "seen_last"], name="analysis_readercamp_last")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReaderCampaignMember(models.Model):
+    """An object version in one of a reader's campaigns."""
+
+    campaign = models.ForeignKey(ReaderCampaign, on_delete=models.CASCADE, related_name="members")
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["campaign", "stix_object"], name="analysis_readercamp_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} in {self.campaign_id}"
+
+
+class ReaderCampaignState(models.Model):
+    """What a reader's campaigns were last computed from (``inputs``, a digest of the store's
+    version as far as campaigns go) and the digest of those written: they are computed again only
+    when the inputs change, and rewritten only when the result differs."""
+
+    reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    inputs = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"campaigns of {self.reader_id}: {self.digest[:12]}"
 
 
 class ExclusionList(models.Model):

@@ -13,36 +13,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
-    Aggregate,
     BooleanField,
+    Case,
     Count,
     Exists,
     F,
-    JSONField,
-    Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
 from accord.analysis.models import (
     Campaign,
-    CampaignBridge,
     CampaignMember,
     Correlation,
     ExclusionList,
     IntelReport,
-    LinkCut,
     ObservableSource,
+    ReaderCampaign,
+    ReaderCampaignMember,
     Sighting,
 )
-from accord.analysis.taxonomy import europol_tag, europol_tag_sql
+from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaign_rows, reader_campaigns_refresh
+from accord.analysis.taxonomy import europol_tag
 from accord.core.checks import invalid
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
@@ -123,9 +124,10 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
     Each row carries what the asker may know of it, for display, filters and order:
     ``seen_organisations`` (organisations whose objects mentioning it the asker may see),
     ``seen_correlated_at`` (for a partner, when it and another source it may see had both
-    reported it) and ``seen_over_correlating`` (never for a partner: the flag counts every
-    object). For host staff these are the stored totals, so no object a partner may not see
-    orders, filters or dates its rows."""
+    reported it) and ``seen_over_correlating`` (for a partner, when more versions than the cap
+    that it sees mention it: the stored flag counts every object). For host staff these are the
+    stored totals; for a partner no object it may not see orders, filters, flags or dates its
+    rows."""
     ctx = principal_context(principal)
     if ctx.is_host:
         return (
@@ -149,11 +151,17 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
             seen_organisations=Subquery(
                 known.annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
             ),
+            seen_versions=Subquery(known.annotate(n=Count("pk")).values("n")),
             seen_correlated_at=Greatest(
                 Subquery(known.filter(mine).annotate(at=first_added).values("at")),
                 Subquery(known.exclude(mine).annotate(at=first_added).values("at")),
             ),
-            seen_over_correlating=Value(False, output_field=BooleanField()),
+            # over the cap by the versions it sees that it may learn mention the value, never by others
+            seen_over_correlating=Case(
+                When(Q(seen_versions__gt=settings.ACCORD_CORRELATION_CAP), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
         .order_by("-seen_organisations", "pk")
     )
@@ -209,7 +217,12 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
     seen_pks = {obj.pk for obj in seen}
     others: set[int] = set()
     correlation = Correlation.objects.filter(pk=observable.pk).first()
-    if not ctx.is_host and not (correlation and correlation.over_correlating):
+    # For a partner a value over-correlates when more versions than the cap that it sees mention
+    # it: objects it may not see neither unlink it nor change what it is told.
+    over_correlating = bool(correlation and correlation.over_correlating)
+    if not ctx.is_host:
+        over_correlating = correlation is not None and over_correlating_for_reader(principal, ctx, observable.pk)
+    if not ctx.is_host and not over_correlating:
         hidden = (
             mentioning.exclude(pk__in=seen_pks)
             .exclude(organisation_id__in=list(by_org))
@@ -217,9 +230,10 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         )
         others = {obj.organisation_id for obj in hidden if may_know_exists(ctx, obj)}
     sources.sort(key=lambda s: (not s.own, s.organisation is None, s.organisation or ""))
-    members = CampaignMember.objects.filter(stix_object_id__in=seen_pks)
+    members: QuerySet[Any] = CampaignMember.objects.filter(stix_object_id__in=seen_pks)
     if not ctx.is_host:
-        members = members.filter(stix_object__in=campaign_members_seen(principal, ctx).values("pk"))
+        reader_campaigns_refresh(principal, ctx)
+        members = ReaderCampaignMember.objects.filter(campaign__reader_id=principal.pk, stix_object_id__in=seen_pks)
     return {
         "observable": observable,
         # when it was first and last reported, as far as the asker may see
@@ -227,116 +241,73 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         "last_seen": observable.last_seen if ctx.is_host else max((o.added_at for o in seen), default=None),
         "correlates": len(by_org) + len(others) >= 2 and not (correlation and correlation.benign),
         "known_benign": correlation.benign if correlation else "",
-        "over_correlating": bool(correlation and correlation.over_correlating),
+        "over_correlating": over_correlating,
         "sources": sources,
         "other_sources": len(others),
         "campaigns": sorted(set(members.values_list("campaign_id", flat=True))),
     }
 
 
-class _DistinctValues(Aggregate):
-    """The distinct non-null values of an expression, sorted, as a list (a JSON aggregate:
-    ``JSON_GROUP_ARRAY`` on SQLite, ``JSONB_AGG`` on PostgreSQL)."""
-
-    function = "JSON_GROUP_ARRAY"
-    allow_distinct = True
-
-    def __init__(self, expression: Any) -> None:
-        super().__init__(expression, distinct=True, output_field=_SortedValues())
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
-
-
-class _SortedValues(JSONField):
-    """A JSON list read back sorted and without nulls (neither aggregate orders its values)."""
-
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        found = super().from_db_value(value, expression, connection)
-        return sorted({item for item in found or [] if item is not None})
-
-
 def campaign_members_seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
-    """The campaign members through which the principal sees campaigns.
+    """The object versions through which the principal sees campaigns.
 
-    Host staff: every member they may correlate. A partner: each member it may see that is
-    joined to another one it may see (a different STIX object) by an observable that links and
-    that it may learn, or by an analyst's bridge between two it sees. A member it sees only
-    because an object it may not see joins it to the rest is not shown in the campaign: without
-    that object it would be in no campaign, or in another one, and the partner must not be able
-    to tell the difference."""
-    seen = _seen_by(principal, ctx)
+    Host staff: every live version they may correlate (members of the stored campaigns). A
+    partner: the members of its own campaigns (:mod:`accord.analysis.reader_campaigns`), which
+    are computed from what it sees alone."""
     if ctx.is_host:
-        return seen
-    linking = Q(observable__correlation__benign="", observable__correlation__over_correlating=False) & ~Q(
-        observable_id__in=LinkCut.objects.values("observable_id")
-    )
-    withheld = withheld_links(principal, context=ctx)
-    shared = (
-        _known_links(principal, ctx, seen, withheld)
-        .filter(linking)
-        .order_by()
-        .values("observable_id")
-        .annotate(mentions=Count("stix_object__stix_id", distinct=True))
-        .filter(mentions__gte=2)
-        .values("observable_id")
-    )
-    # the links of the objects seen to those shared values (the outer filter keeps the seen ones)
-    joining = ObjectObservable.objects.filter(observable_id__in=shared).exclude(withheld)
-    bridges = CampaignBridge.objects.filter(object_a__in=seen.values("pk"), object_b__in=seen.values("pk")).exclude(
-        object_a__stix_id=F("object_b__stix_id")
-    )
-    return seen.filter(
-        Q(pk__in=joining.values("stix_object_id"))
-        | Q(pk__in=bridges.values("object_a_id"))
-        | Q(pk__in=bridges.values("object_b_id"))
-    )
+        return _seen_by(principal, ctx)
+    reader_campaigns_refresh(principal, ctx)
+    members = ReaderCampaignMember.objects.filter(campaign__reader_id=principal.pk)
+    return StixObject.objects.filter(pk__in=members.values("stix_object_id"))
 
 
-def campaign_list(*, principal: User) -> QuerySet[Campaign]:
-    """Campaigns the principal sees members of (:func:`campaign_members_seen`), each with what
-    it sees of it: ``seen_objects``, ``seen_organisations``, ``seen_first`` and ``seen_last``
-    (the STIX created and modified times of the members), ``seen_crime_types``
-    (europol-incident tags), ``seen_regions`` and ``seen_created``.
+def campaign_list(*, principal: User) -> QuerySet[Any]:
+    """Campaigns the principal sees, each with what it sees of it: ``seen_objects``,
+    ``seen_organisations``, ``seen_first`` and ``seen_last`` (the STIX created and modified
+    times of the members), ``seen_crime_types`` (europol-incident tags), ``seen_regions`` and
+    ``seen_created``.
 
-    Host staff read the stored summary of the whole campaign (refreshed whenever its members
-    change). For a partner each figure is computed, in the same query, from the members it
-    sees, so an object it may not see changes none of them; ``seen_created`` is then when the
-    first of those members was shared."""
+    Host staff read the stored campaigns (:class:`Campaign`) and their summaries. A partner
+    reads its own campaigns (:class:`ReaderCampaign`): the components of the graph of the
+    objects it sees, with their figures, ids and names computed from those objects alone, so
+    that an object it may not see neither joins, splits, unlinks nor names any of them (policy
+    rule 5; ``docs/decisions.md``); ``seen_created`` is then when the first of its members was
+    shared."""
     ctx = principal_context(principal)
-    members = campaign_members_seen(principal, ctx)
-    host = ctx.is_host
+    if not ctx.is_host:
+        reader_campaigns_refresh(principal, ctx)
+        return reader_campaign_rows(principal.pk)
     return (
-        Campaign.objects.filter(members__stix_object__in=members.values("pk"))
+        Campaign.objects.filter(members__stix_object__in=_seen_by(principal, ctx).values("pk"))
         .annotate(
             seen_objects=Count("members", distinct=True),
             seen_organisations=Count("members__stix_object__organisation", distinct=True),
-            seen_first=F("first_seen") if host else Min("members__stix_object__created"),
-            seen_last=F("last_seen") if host else Max("members__stix_object__modified"),
-            seen_crime_types=(
-                F("crime_types") if host else _DistinctValues(europol_tag_sql("members__stix_object__crime_type"))
-            ),
-            seen_regions=F("regions") if host else _DistinctValues(F("members__stix_object__organisation__region")),
-            seen_created=F("created_at") if host else Min("members__stix_object__added_at"),
+            seen_first=F("first_seen"),
+            seen_last=F("last_seen"),
+            seen_crime_types=F("crime_types"),
+            seen_regions=F("regions"),
+            seen_created=F("created_at"),
         )
         .order_by("-seen_last", "-pk")
     )
 
 
-def campaign_get(*, principal: User, pk: Any) -> Campaign:
-    """One campaign the principal may see something of (else 404)."""
+def campaign_get(*, principal: User, pk: Any) -> Campaign | ReaderCampaign:
+    """One campaign the principal may see something of (else 404): a stored one for host staff,
+    one of its own for a partner (:func:`campaign_list`)."""
     try:
-        return campaign_list(principal=principal).get(pk=int(pk))
-    except (Campaign.DoesNotExist, ValueError, TypeError):
+        found: Campaign | ReaderCampaign = campaign_list(principal=principal).get(pk=int(pk))
+    except (Campaign.DoesNotExist, ReaderCampaign.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"No campaign {pk}.") from None
+    return found
 
 
-def campaign_graph(*, principal: User, campaign: Campaign, limit: int = 500) -> dict[str, Any]:
+def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limit: int = 500) -> dict[str, Any]:
     """The campaign as a graph of the members the principal sees (:func:`campaign_members_seen`)
     and the observables that join two or more of them (known-benign and withheld ones left
     out), for the UI's graph view."""
     ctx = principal_context(principal)
-    members = CampaignMember.objects.filter(campaign=campaign).values("stix_object_id")
+    members: QuerySet[Any] = campaign.members.values("stix_object_id")
     objects = list(
         campaign_members_seen(principal, ctx)
         .filter(pk__in=members)

@@ -230,8 +230,10 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A campaign: what one sees of it, its notes and graph; analysts name, annotate, merge and
     split it here (``POST`` with ``op``)."""
     _reader(request)
-    campaign = _found(lambda: selectors.campaign_get(principal=request.user, pk=pk))
-    analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
+    found = _found(lambda: selectors.campaign_get(principal=request.user, pk=pk))
+    # a partner's own campaign (selectors.campaign_list) is read-only: analysts work on stored ones
+    analyst = has_perm(request.user, Perm.ANALYSIS_WORK) and isinstance(found, Campaign)
+    campaign: Any = found
     op = request.POST.get("op", "") if request.method == "POST" else ""
     if request.method == "POST":
         _analyst(request)
@@ -248,7 +250,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 return redirect("analysis:campaign-detail", pk=target)
     context = {
         "campaign": campaign,
-        "notes": campaign.notes.select_related("author"),
+        "notes": campaign.notes.select_related("author") if isinstance(found, Campaign) else (),
         "host": principal_context(request.user).is_host,
         "analyst": analyst,
         "forms": forms_,

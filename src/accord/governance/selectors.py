@@ -201,13 +201,18 @@ def operation_objects(*, principal: User, operation: Operation) -> QuerySet[Stix
     return latest.order_by("type", "stix_id")
 
 
-def operation_campaigns(*, principal: User, operation: Operation) -> QuerySet[Campaign]:
+def operation_campaigns(*, principal: User, operation: Operation) -> QuerySet[Any]:
     """The campaigns linked to the operation that the principal may see something of (as the
     analysis app decides, :func:`accord.analysis.selectors.campaign_list`), with what it sees of
     them (``seen_objects``, ``seen_organisations``); a linked campaign none of whose members it
-    may see is not shown, not even by name."""
+    may see is not shown, not even by name. A partner sees its own campaigns holding a member of
+    a linked one (the analysts' link names their global campaign, which it does not see)."""
     linked = operation.campaign_links.values("campaign_id")
-    return campaign_list(principal=principal).filter(pk__in=linked).order_by("name", "pk")
+    rows = campaign_list(principal=principal)
+    if rows.model is Campaign:
+        return rows.filter(pk__in=linked).order_by("name", "pk")
+    members = CampaignMember.objects.filter(campaign_id__in=linked).values("stix_object_id")
+    return rows.filter(members__stix_object_id__in=members).distinct().order_by("name", "pk")
 
 
 def operation_totals(*, operation: Operation) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accord.analysis.models import Campaign
 from accord.analysis.selectors import campaign_get
 from accord.core.checks import all_of, invalid, one_of
 from accord.core.choices import OrganisationKind, OrganisationStatus
@@ -206,6 +207,8 @@ def operation_link_campaign(*, actor: User, operation: Operation, campaign: int,
         raise invalid("status", "the operation is closed.")
     try:
         found = campaign_get(principal=actor, pk=campaign)
+        if not isinstance(found, Campaign):  # a partner's own view of campaigns: nothing stored to link
+            raise NotFound(f"No campaign {campaign}.")
     except NotFound:
         raise invalid(
             "campaign",
