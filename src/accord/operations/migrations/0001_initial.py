@@ -6,11 +6,12 @@ Governance's migration 0004 then drops them from its own record. Nothing is crea
 dropped in the database.
 """
 
-import accord.core.regions
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+
+import accord.core.regions
 
 
 class Migration(migrations.Migration):
