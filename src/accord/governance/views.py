@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.governance import selectors, services
 from accord.governance.choices import (
     RECOMMENDATION_TRANSITIONS,
@@ -53,7 +54,6 @@ from accord.governance.forms import (
     TransitionForm,
 )
 from accord.governance.models import ActionItem
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
     "edition_detail",

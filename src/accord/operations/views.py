@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.governance.views import _attempt, _found, _manage
 from accord.operations import selectors, services
 from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS
 from accord.operations.filters import OperationFilter
 from accord.operations.forms import OperationForm, OutcomeForm, ParticipantsForm, PhaseForm
 from accord.operations.models import Operation
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["operation_detail", "operation_list", "operation_report"]
 
