@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accord.analysis",
     "accord.programme",
     "accord.governance",
+    "accord.operations",
     "accord.web",
 ]
 
@@ -357,8 +358,8 @@ SPECTACULAR_SETTINGS = {
         "RecommendationAreaEnum": "accord.governance.choices.RecommendationArea",
         "RecommendationStatusEnum": "accord.governance.choices.RecommendationStatus",
         "PracticeTopicEnum": "accord.governance.choices.PracticeTopic",
-        "CrimeTypeEnum": "accord.governance.choices.CrimeType",
-        "OperationStatusEnum": "accord.governance.choices.OperationStatus",
+        "CrimeTypeEnum": "accord.operations.choices.CrimeType",
+        "OperationStatusEnum": "accord.operations.choices.OperationStatus",
         "PaperStatusEnum": "accord.governance.choices.PaperStatus",
         "SpeakerSectorEnum": "accord.governance.choices.SpeakerSector",
         "SessionKindEnum": "accord.governance.choices.SessionKind",

@@ -97,15 +97,6 @@ def setting(api_for, groups, heads, people, host):
         area="operational",
         due_date=timezone.localdate() - timedelta(days=3),
     )
-    operation = services.operation_create(
-        actor=manager,
-        name="Sentinel",
-        crime_types=["romance_scam"],
-        lead=heads["kenya"].organisation,
-        start_date=timezone.localdate() - timedelta(days=20),
-    )
-    services.operation_transition(actor=manager, operation=operation, to="active")
-    services.operation_record_outcome(actor=manager, operation=operation, date=timezone.localdate(), arrests=7)
     other = OrganisationFactory(name="Second Host", kind="law_enforcement", sector="", country="FR")
     services.conference_configure(actor=manager, first_host=host, second_host=other, first_year=2013)
     year = timezone.localdate().year + 1
@@ -124,4 +115,4 @@ def setting(api_for, groups, heads, people, host):
     services.registration_create(
         actor=manager, edition=edition, name="Kevin", email="k@example.org", sector="law_enforcement", country="KE"
     )
-    return {"meeting": meeting, "late": late, "operation": operation, "edition": edition}
+    return {"meeting": meeting, "late": late, "edition": edition}

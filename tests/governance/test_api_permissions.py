@@ -14,7 +14,7 @@ from tests.governance.conftest import API
 
 @pytest.fixture
 def one_of_each(groups, heads, people, host, kenya, settings):
-    """A meeting, recommendation, practice, operation, edition, paper, session and registration."""
+    """A meeting, recommendation, practice, edition, paper, session and registration."""
     manager = people["programme_manager"]
     services.membership_add(actor=manager, group=groups["africa"], person=heads["kenya"], term_start=date(2025, 1, 1))
     start = timezone.now() + timedelta(days=5)
@@ -31,9 +31,6 @@ def one_of_each(groups, heads, people, host, kenya, settings):
         actor=manager, meeting=meeting, group=groups["africa"], title="R", area="strategy"
     )
     services.practice_create(actor=manager, group=groups["global"], title="P", topic="other", body="b", tlp="clear")
-    operation = services.operation_create(
-        actor=manager, name="Op", crime_types=["other"], lead=kenya, start_date=timezone.localdate()
-    )
     second = OrganisationFactory(name="Second", kind="law_enforcement", sector="", country="FR")
     services.conference_configure(actor=manager, first_host=host, second_host=second)
     year = timezone.localdate().year + 1
@@ -74,7 +71,6 @@ def one_of_each(groups, heads, people, host, kenya, settings):
     return {
         "meeting": meeting.pk,
         "recommendation": recommendation.pk,
-        "operation": operation.pk,
         "edition": edition.pk,
         "paper": paper.pk,
         "registration": registration.pk,
@@ -87,7 +83,6 @@ LISTS = [
     "meetings/",
     "recommendations/",
     "practices/",
-    "operations/",
     "conference/editions/",
     "conference/papers/",
     "conference/sessions/",
@@ -115,11 +110,6 @@ CHANGES = [
     ("post", "recommendations/{recommendation}/transition/", {"to": "adopted"}),
     ("post", "recommendations/{recommendation}/notes/", {"body": "x"}),
     ("post", "recommendations/{recommendation}/action-items/", {"description": "x"}),
-    ("post", "operations/", {}),
-    ("post", "operations/{operation}/participants/", {"participants": []}),
-    ("post", "operations/{operation}/transition/", {"to": "active"}),
-    ("post", "operations/{operation}/phases/", {}),
-    ("post", "operations/{operation}/outcomes/", {"date": "2030-01-01", "arrests": 1}),
     ("put", "conference/hosting/", {}),
     ("post", "conference/editions/", {}),
     ("get", "conference/editions/{edition}/statistics/", None),

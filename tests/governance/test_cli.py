@@ -1,4 +1,4 @@
-"""``accord governance``: groups, follow-up, operations and the host alternation from the CLI."""
+"""``accord governance``: groups, follow-up and the host alternation from the CLI."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_host_alternation_from_the_cli(db, host):
         run("host", "2012")
 
 
-def test_followup_and_operations(groups, kenya, people):
+def test_followup(groups, people):
     manager = people["programme_manager"]
     start = timezone.now() + timedelta(days=1)
     meeting = services.meeting_schedule(
@@ -68,22 +68,3 @@ def test_followup_and_operations(groups, kenya, people):
     overdue = run("followup", "--region", "africa", "--overdue")
     assert "Late one OVERDUE" in overdue and "On time" not in overdue
     assert "2 recommendation(s)." in run("followup")
-    operation = services.operation_create(
-        actor=manager,
-        name="Cookie Jar",
-        crime_types=["cryptojacking"],
-        lead=kenya,
-        start_date=timezone.localdate() - timedelta(days=3),
-    )
-    assert "no outcomes yet" in run("operations")
-    services.operation_transition(actor=manager, operation=operation, to="active")
-    services.operation_record_outcome(
-        actor=manager,
-        operation=operation,
-        date=timezone.localdate(),
-        devices_remediated=1200,
-        funds_frozen=900,
-        currency="EUR",
-    )
-    listing = run("operations", "--status", "active")
-    assert "devices remediated 1200" in listing and "EUR frozen 900.00" in listing

@@ -1,6 +1,6 @@
-"""Forms on the governance pages for what the API already did: meeting documents, operation
-phases and participants, ending a seat, action items, papers and their review, programme
-sessions; and the daily notice to owners of overdue recommendations."""
+"""Forms on the governance pages for what the API already did: meeting documents, ending a
+seat, action items, papers and their review, programme sessions; and the daily notice to owners
+of overdue recommendations."""
 
 from __future__ import annotations
 
@@ -46,26 +46,6 @@ def test_action_items_added_and_done_from_the_meeting_page(setting, people, head
     again = client.post(url, {"op": "action_done", "item": item.pk}, follow=True).content.decode()
     assert "already done" in again
     assert AuditEvent.objects.filter(action="governance.action_item.complete").count() == 1
-
-
-def test_phases_and_participants_on_the_operation_page(setting, people, heads, france):
-    operation = setting["operation"]
-    url = f"/governance/operations/{operation.pk}/"
-    client = login(people["programme_manager"])
-    before = operation.start_date - timedelta(days=5)
-    body = {"op": "phase", "phase-name": "Preparation", "phase-start_date": before, "phase-end_date": before}
-    refused = client.post(url, body)
-    assert refused.context["phase_form"].errors == {"start_date": ["a phase lies within the operation's period."]}
-    assert not operation.phases.exists()
-    body["phase-start_date"] = body["phase-end_date"] = operation.start_date
-    assert "Phase added." in client.post(url, body, follow=True).content.decode()
-    assert (
-        login(heads["kenya"]).post(url, {"op": "participants", "participants-participants": [france.pk]}).status_code
-        == 403
-    )
-    done = client.post(url, {"op": "participants", "participants-participants": [france.pk]}, follow=True)
-    assert "Participants updated." in done.content.decode()
-    assert set(operation.participants.values_list("pk", flat=True)) == {france.pk, operation.lead_id}
 
 
 def test_a_membership_ended_from_the_group_page(setting, people, groups, heads):

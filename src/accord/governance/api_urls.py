@@ -13,7 +13,6 @@ router.register("governance/memberships", api.MembershipViewSet, basename="membe
 router.register("governance/meetings", api.MeetingViewSet, basename="meeting")
 router.register("governance/recommendations", api.RecommendationViewSet, basename="recommendation")
 router.register("governance/practices", api.PracticeViewSet, basename="practice")
-router.register("governance/operations", api.OperationViewSet, basename="operation")
 router.register("governance/conference/editions", api.EditionViewSet, basename="edition")
 router.register("governance/conference/papers", api.PaperViewSet, basename="paper")
 router.register("governance/conference/sessions", api.SessionViewSet, basename="session")

@@ -1,20 +1,15 @@
-"""Vocabularies of governance: groups, memberships, recommendations, operations, the conference."""
+"""Vocabularies of governance: groups, memberships, recommendations, the conference."""
 
 from django.db import models
 
 __all__ = [
     "OPEN_RECOMMENDATION_STATUSES",
-    "OPERATION_TRANSITIONS",
-    "OUTCOME_COUNTS",
-    "OUTCOME_FUNDS",
     "PAPER_TRANSITIONS",
     "RECOMMENDATION_TRANSITIONS",
     "AttendanceStatus",
-    "CrimeType",
     "GroupKind",
     "MeetingStatus",
     "MembershipRole",
-    "OperationStatus",
     "PaperStatus",
     "PracticeTopic",
     "RecommendationArea",
@@ -90,30 +85,6 @@ class PracticeTopic(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CrimeType(models.TextChoices):
-    """Crime types of joint operations; the values are those of ``StixObject.crime_type``."""
-
-    BEC = "bec", "Business email compromise"
-    CRYPTOJACKING = "cryptojacking", "Cryptojacking"
-    PHISHING = "phishing", "Phishing"
-    ROMANCE_SCAM = "romance_scam", "Romance scams"
-    RANSOMWARE = "ransomware", "Ransomware"
-    OTHER = "other", "Other"
-
-
-class OperationStatus(models.TextChoices):
-    PLANNING = "planning", "Planning"
-    ACTIVE = "active", "Active"
-    CLOSED = "closed", "Closed"
-
-
-OPERATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    OperationStatus.PLANNING: (OperationStatus.ACTIVE,),
-    OperationStatus.ACTIVE: (OperationStatus.CLOSED,),
-    OperationStatus.CLOSED: (),
-}
-
-
 class PaperStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     UNDER_REVIEW = "under_review", "Under review"
@@ -149,17 +120,3 @@ class SessionKind(models.TextChoices):
 class RegistrationStatus(models.TextChoices):
     REGISTERED = "registered", "Registered"
     CANCELLED = "cancelled", "Cancelled"
-
-
-# The figures an operation's outcome records (counts), and its amounts of money (with a currency).
-OUTCOME_COUNTS = (
-    "arrests",
-    "searches",
-    "servers_taken_down",
-    "domains_taken_down",
-    "accounts_blocked",
-    "victims_identified",
-    "victims_notified",
-    "devices_remediated",
-)
-OUTCOME_FUNDS = ("funds_frozen", "funds_recovered")

@@ -11,11 +11,9 @@ from django.utils import timezone
 from accord.core.choices import Region, Tlp
 from accord.governance.choices import (
     OPEN_RECOMMENDATION_STATUSES,
-    CrimeType,
     GroupKind,
     MeetingStatus,
     MembershipRole,
-    OperationStatus,
     PaperStatus,
     PracticeTopic,
     RecommendationArea,
@@ -30,7 +28,6 @@ from accord.governance.models import (
     Group,
     Meeting,
     Membership,
-    Operation,
     Paper,
     Recommendation,
     Registration,
@@ -41,7 +38,6 @@ __all__ = [
     "GroupFilter",
     "MeetingFilter",
     "MembershipFilter",
-    "OperationFilter",
     "PaperFilter",
     "PracticeFilter",
     "RecommendationFilter",
@@ -131,24 +127,6 @@ class PracticeFilter(django_filters.FilterSet):  # type: ignore[misc]
     def filter_tag(self, qs: QuerySet[GoodPractice], name: str, value: str) -> QuerySet[GoodPractice]:
         # Tags are stored lower-cased and quoted in the JSON list: match the whole tag.
         return qs.filter(tags__icontains=f'"{value.lower()}"')
-
-
-class OperationFilter(django_filters.FilterSet):  # type: ignore[misc]
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=OperationStatus.choices)
-    crime_type = django_filters.ChoiceFilter(method="filter_crime_type", choices=CrimeType.choices)
-    lead = django_filters.NumberFilter(field_name="lead_id")
-    participant = django_filters.NumberFilter(field_name="participants")
-
-    class Meta:
-        model = Operation
-        fields: ClassVar[list[str]] = ["q", "status", "crime_type", "lead", "participant"]
-
-    def search(self, qs: QuerySet[Operation], name: str, value: str) -> QuerySet[Operation]:
-        return qs.filter(Q(name__icontains=value) | Q(codename__icontains=value) | Q(description__icontains=value))
-
-    def filter_crime_type(self, qs: QuerySet[Operation], name: str, value: str) -> QuerySet[Operation]:
-        return qs.filter(crime_types__icontains=f'"{value}"')
 
 
 class EditionFilter(django_filters.FilterSet):  # type: ignore[misc]

@@ -7,11 +7,10 @@ from typing import Any
 from django import forms
 
 from accord.core.choices import Tlp
-from accord.core.models import Organisation, User
+from accord.core.models import User
 from accord.core.regions import country_choices
 from accord.governance.choices import (
     AttendanceStatus,
-    CrimeType,
     MembershipRole,
     PaperStatus,
     PracticeTopic,
@@ -31,13 +30,9 @@ __all__ = [
     "MembershipEndForm",
     "PaperForm",
     "PaperReviewForm",
-    "ParticipantsForm",
-    "PhaseForm",
     "SessionForm",
     "MembershipForm",
     "MinutesForm",
-    "OperationForm",
-    "OutcomeForm",
     "PracticeForm",
     "RecommendationForm",
     "RegistrationForm",
@@ -110,17 +105,6 @@ class ActionItemForm(forms.Form):
     description = forms.CharField(max_length=300)
     owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
     due_date = forms.DateField(widget=DATE, required=False)
-
-
-class PhaseForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    start_date = forms.DateField(widget=DATE)
-    end_date = forms.DateField(widget=DATE)
-    description = forms.CharField(required=False)
-
-
-class ParticipantsForm(forms.Form):
-    participants = forms.ModelMultipleChoiceField(queryset=Organisation.objects.all(), required=False)
 
 
 class PaperForm(forms.Form):
@@ -200,35 +184,6 @@ class PracticeForm(forms.Form):
         data = dict(self.cleaned_data)
         data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
         return data
-
-
-class OperationForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    crime_types = forms.MultipleChoiceField(choices=CrimeType.choices, widget=forms.CheckboxSelectMultiple)
-    lead = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(kind__in=["law_enforcement", "international_org"])
-    )
-    participants = forms.ModelMultipleChoiceField(queryset=Organisation.objects.all(), required=False)
-    start_date = forms.DateField(widget=DATE)
-    end_date = forms.DateField(widget=DATE, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-
-class OutcomeForm(forms.Form):
-    date = forms.DateField(widget=DATE)
-    country = forms.ChoiceField(choices=[("", "—"), *country_choices()], required=False)
-    arrests = forms.IntegerField(initial=0)
-    searches = forms.IntegerField(initial=0)
-    servers_taken_down = forms.IntegerField(initial=0)
-    domains_taken_down = forms.IntegerField(initial=0)
-    accounts_blocked = forms.IntegerField(initial=0)
-    funds_frozen = forms.DecimalField(initial=0, decimal_places=2)
-    funds_recovered = forms.DecimalField(initial=0, decimal_places=2)
-    currency = forms.CharField(max_length=3, required=False)
-    victims_identified = forms.IntegerField(initial=0)
-    victims_notified = forms.IntegerField(initial=0)
-    devices_remediated = forms.IntegerField(initial=0)
-    note = forms.CharField(required=False)
 
 
 class RegistrationForm(forms.Form):

@@ -2,28 +2,22 @@
 
 Host staff see everything. Others see the groups and their members, the meetings and
 recommendations of the groups they sit in (or were invited to), the libraries of their groups,
-the operations their organisation takes part in (and of their linked intelligence only what
-:mod:`accord.policy` lets them see), and the conference's editions and programme.
+and the conference's editions and programme (operations: :mod:`accord.operations.selectors`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accord.analysis.models import Campaign, CampaignMember
-from accord.analysis.selectors import campaign_list
 from accord.core.choices import Region, Tlp
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.governance.choices import (
     OPEN_RECOMMENDATION_STATUSES,
-    OUTCOME_COUNTS,
     RecommendationStatus,
     RegistrationStatus,
 )
@@ -35,15 +29,11 @@ from accord.governance.models import (
     Group,
     Meeting,
     Membership,
-    Operation,
-    OperationOutcome,
     Paper,
     Recommendation,
     RecommendationNote,
     Registration,
 )
-from accord.policy import Action, visible
-from accord.sharing.models import StixObject
 
 __all__ = [
     "edition_get",
@@ -54,11 +44,6 @@ __all__ = [
     "meeting_get",
     "meeting_list",
     "membership_list",
-    "operation_campaigns",
-    "operation_get",
-    "operation_list",
-    "operation_objects",
-    "operation_totals",
     "paper_list",
     "practice_get",
     "practice_list",
@@ -168,67 +153,6 @@ def practice_list(*, principal: User) -> QuerySet[GoodPractice]:
 
 def practice_get(*, principal: User, pk: Any) -> GoodPractice:
     return get_visible(practice_list(principal=principal), pk, "good practice")
-
-
-def operation_list(*, principal: User) -> QuerySet[Operation]:
-    """Host staff see every operation; others those their organisation takes part in."""
-    qs = Operation.objects.select_related("lead", "collection").prefetch_related("participants")
-    if _staff(principal):
-        return qs
-    return qs.filter(participants=principal.organisation_id)
-
-
-def operation_get(*, principal: User, pk: Any) -> Operation:
-    qs = operation_list(principal=principal).prefetch_related("phases", "object_links")
-    if isinstance(pk, str) and not pk.isdigit():
-        found = qs.filter(codename=pk).first()
-        if found is not None:
-            return found
-    return get_visible(qs, pk, "operation")
-
-
-def operation_objects(*, principal: User, operation: Operation) -> QuerySet[StixObject]:
-    """The operation's linked intelligence: the latest version of each object linked to it or
-    now a member of a campaign linked to it, as far as the policy lets the principal see it (a
-    participant sees only what its agreements allow). The same objects as its TAXII collection
-    holds, which serves them by the policy's ``export`` action instead of ``view``."""
-    linked = operation.object_links.values("stix_id")
-    members = CampaignMember.objects.filter(campaign__operation_links__operation=operation).values("stix_object_id")
-    candidates = StixObject.objects.filter(Q(stix_id__in=linked) | Q(pk__in=members))
-    seen = visible(principal, candidates, Action.VIEW)
-    newer = seen.filter(stix_id=OuterRef("stix_id"), modified__gt=OuterRef("modified"))
-    latest: QuerySet[StixObject] = seen.filter(~Exists(newer)).select_related("organisation")
-    return latest.order_by("type", "stix_id")
-
-
-def operation_campaigns(*, principal: User, operation: Operation) -> QuerySet[Any]:
-    """The campaigns linked to the operation that the principal may see something of (as the
-    analysis app decides, :func:`accord.analysis.selectors.campaign_list`), with what it sees of
-    them (``seen_objects``, ``seen_organisations``); a linked campaign none of whose members it
-    may see is not shown, not even by name. A partner sees its own campaigns holding a member of
-    a linked one (the analysts' link names their global campaign, which it does not see)."""
-    linked = operation.campaign_links.values("campaign_id")
-    rows = campaign_list(principal=principal)
-    if rows.model is Campaign:
-        return rows.filter(pk__in=linked).order_by("name", "pk")
-    members = CampaignMember.objects.filter(campaign_id__in=linked).values("stix_object_id")
-    return rows.filter(members__stix_object_id__in=members).distinct().order_by("name", "pk")
-
-
-def operation_totals(*, operation: Operation) -> dict[str, Any]:
-    """The outcome totals of an operation: every count summed, funds per currency."""
-    outcomes = OperationOutcome.objects.filter(operation=operation)
-    totals: dict[str, Any] = {
-        name: value or 0 for name, value in outcomes.aggregate(**{n: Sum(n) for n in OUTCOME_COUNTS}).items()
-    }
-    funds: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"frozen": Decimal(0), "recovered": Decimal(0)})
-    for row in (
-        outcomes.exclude(currency="").values("currency").annotate(f=Sum("funds_frozen"), r=Sum("funds_recovered"))
-    ):
-        funds[row["currency"]] = {"frozen": row["f"] or Decimal(0), "recovered": row["r"] or Decimal(0)}
-    totals["funds"] = dict(sorted(funds.items()))
-    totals["outcomes"] = outcomes.count()
-    return totals
 
 
 def edition_list(*, principal: User) -> QuerySet[ConferenceEdition]:

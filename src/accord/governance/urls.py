@@ -18,9 +18,6 @@ urlpatterns = [
         name="recommendation-transition",
     ),
     path("governance/practices/", views.practice_list, name="practice-list"),
-    path("governance/operations/", views.operation_list, name="operation-list"),
-    path("governance/operations/<int:pk>/", views.operation_detail, name="operation-detail"),
-    path("governance/operations/<int:pk>/report/", views.operation_report, name="operation-report"),
     path("governance/conference/", views.edition_list, name="edition-list"),
     path("governance/conference/<int:year>/", views.edition_detail, name="edition-detail"),
 ]

@@ -1,6 +1,5 @@
 """Governance UI: group pages (members, meetings calendar, recommendations board), meeting
-pages, the follow-up list, the good-practices library, operation pages with their dashboard
-and printable closing report, and conference pages.
+pages, the follow-up list, the good-practices library and conference pages.
 
 Thin: forms check shape, services decide, selectors read. A refused change is shown as a
 message naming the rule; nothing is stored.
@@ -22,10 +21,9 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.governance import selectors, services
 from accord.governance.choices import (
-    OPERATION_TRANSITIONS,
-    OUTCOME_COUNTS,
     RECOMMENDATION_TRANSITIONS,
     RecommendationStatus,
 )
@@ -33,7 +31,6 @@ from accord.governance.filters import (
     EditionFilter,
     MeetingFilter,
     MembershipFilter,
-    OperationFilter,
     PracticeFilter,
     RecommendationFilter,
     RegistrationFilter,
@@ -48,20 +45,15 @@ from accord.governance.forms import (
     MembershipEndForm,
     MembershipForm,
     MinutesForm,
-    OperationForm,
-    OutcomeForm,
     PaperForm,
     PaperReviewForm,
-    ParticipantsForm,
-    PhaseForm,
     PracticeForm,
     RecommendationForm,
     RegistrationForm,
     SessionForm,
     TransitionForm,
 )
-from accord.governance.models import ActionItem, Operation
-from accord.web.views import AuthedRequest, paginate
+from accord.governance.models import ActionItem
 
 __all__ = [
     "edition_detail",
@@ -70,9 +62,6 @@ __all__ = [
     "group_list",
     "meeting_detail",
     "meeting_list",
-    "operation_detail",
-    "operation_list",
-    "operation_report",
     "practice_list",
     "recommendation_list",
     "recommendation_transition",
@@ -390,161 +379,6 @@ def practice_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request, "governance/practice_list.html", {"filter": filterset, "page": page, "query": query, "form": form}
     )
-
-
-@login_required
-def operation_list(request: AuthedRequest) -> HttpResponse:
-    manage = _manage(request)
-    form = OperationForm()
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("Programme managers only.")
-        form = OperationForm(request.POST)
-        created: list[Any] = []
-        if form.is_valid() and _attempt(
-            request,
-            lambda: created.append(
-                services.operation_create(
-                    actor=request.user,
-                    **(form.cleaned_data | {"participants": list(form.cleaned_data["participants"])}),
-                )
-            ),
-            "Operation planned.",
-        ):
-            return redirect("governance:operation-detail", pk=created[0].pk)
-    filterset = OperationFilter(request.GET, queryset=selectors.operation_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page, "query": query, "manage": manage, "form": form}
-    return render(request, "governance/operation_list.html", context)
-
-
-def _dashboard(operation: Any) -> dict[str, Any]:
-    totals = selectors.operation_totals(operation=operation)
-    top = max([totals[name] for name in OUTCOME_COUNTS] + [1])
-    bars = [
-        {"label": name.replace("_", " ").capitalize(), "value": totals[name], "width": round(100 * totals[name] / top)}
-        for name in OUTCOME_COUNTS
-    ]
-    return {"totals": totals, "bars": bars}
-
-
-@login_required
-def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """An operation: dashboard of outcome totals, phases, participants, the linked intelligence
-    the reader may see, outcomes; managers move it, add phases, change participants, link
-    objects and record outcomes."""
-    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
-    manage = _manage(request)
-    outcome_form = OutcomeForm(initial={"date": timezone.localdate()})
-    phase_form = PhaseForm(prefix="phase")
-    participants_form = ParticipantsForm(
-        initial={"participants": list(operation.participants.all())}, prefix="participants"
-    )
-    if request.method == "POST":
-        op = request.POST.get("op")
-        done = False
-        if op == "link":
-            done = _attempt(
-                request,
-                lambda: services.operation_link_object(
-                    actor=request.user, operation=operation, stix_id=request.POST.get("stix_id", "")
-                ),
-                "Object linked.",
-            )
-        elif op in ("link_campaign", "unlink_campaign"):
-            done = _campaign_link(request, operation, op)
-        elif not manage:
-            raise PermissionDenied("Programme managers only.")
-        elif op == "transition":
-            done = _attempt(
-                request,
-                lambda: services.operation_transition(
-                    actor=request.user,
-                    operation=operation,
-                    to=request.POST.get("to", ""),
-                    closing_summary=request.POST.get("closing_summary", ""),
-                ),
-                "Operation updated.",
-            )
-        elif op == "outcome":
-            outcome_form = OutcomeForm(request.POST)
-            done = outcome_form.is_valid() and _attempt(
-                request,
-                lambda: services.operation_record_outcome(
-                    actor=request.user, operation=operation, **outcome_form.cleaned_data
-                ),
-                "Outcome recorded.",
-            )
-        elif op == "phase":
-            phase_form = PhaseForm(request.POST, prefix="phase")
-            done = phase_form.is_valid() and _attempt(
-                request,
-                lambda: services.operation_phase_add(
-                    actor=request.user, operation=operation, **phase_form.cleaned_data
-                ),
-                "Phase added.",
-                phase_form,
-            )
-        elif op == "participants":
-            participants_form = ParticipantsForm(request.POST, prefix="participants")
-            done = participants_form.is_valid() and _attempt(
-                request,
-                lambda: services.operation_set_participants(
-                    actor=request.user,
-                    operation=operation,
-                    participants=list(participants_form.cleaned_data["participants"]),
-                ),
-                "Participants updated.",
-                participants_form,
-            )
-        if done:
-            return redirect("governance:operation-detail", pk=operation.pk)
-    context = {
-        "operation": operation,
-        "manage": manage,
-        "can_link": manage or has_perm(request.user, Perm.ANALYSIS_WORK),
-        "objects": selectors.operation_objects(principal=request.user, operation=operation),
-        "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
-        "outcomes": operation.outcomes.all(),
-        "next": OPERATION_TRANSITIONS[operation.status],
-        "outcome_form": outcome_form,
-        "phase_form": phase_form,
-        "participants_form": participants_form,
-        **_dashboard(operation),
-    }
-    return render(request, "governance/operation_detail.html", context)
-
-
-def _campaign_link(request: AuthedRequest, operation: Operation, op: str) -> bool:
-    """Link or unlink the campaign named in the form (its id); a bad id is the service's 400."""
-    raw = request.POST.get("campaign", "").strip()
-    campaign = int(raw) if raw.isdigit() else 0
-    if op == "link_campaign":
-        return _attempt(
-            request,
-            lambda: services.operation_link_campaign(actor=request.user, operation=operation, campaign=campaign),
-            "Campaign linked.",
-        )
-    return _attempt(
-        request,
-        lambda: services.operation_unlink_campaign(actor=request.user, operation=operation, campaign=campaign),
-        "Campaign unlinked.",
-    )
-
-
-@login_required
-def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The closing report: a printable page of the operation, its phases and outcomes."""
-    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
-    context = {
-        "operation": operation,
-        "objects": selectors.operation_objects(principal=request.user, operation=operation),
-        "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
-        "outcomes": operation.outcomes.all(),
-        "generated_at": timezone.now(),
-        **_dashboard(operation),
-    }
-    return render(request, "governance/operation_report.html", context)
 
 
 @login_required

@@ -40,7 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Agreements", reverse("partners:agreement-list")),
         ("Secondment & training", reverse("programme:home")),
         ("Governance", reverse("governance:group-list")),
-        ("Operations", reverse("governance:operation-list")),
+        ("Operations", reverse("operations:operation-list")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
     ]

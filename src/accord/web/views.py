@@ -5,24 +5,19 @@ Views are thin: selectors read, services write, filters come from :mod:`accord.c
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
 from accord.core import selectors, services
 from accord.core.audit import audit_verify
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
-from accord.core.models import User
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 
@@ -38,23 +33,6 @@ __all__ = [
     "token_list",
     "token_revoke",
 ]
-
-PAGE_SIZE = 25
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind ``login_required``: its user is a person, never anonymous."""
-
-    user: User
-    htmx: HtmxDetails
-
-
-def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
-    """The requested page, and the query string without ``page`` for the pager's links."""
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""REST API of governance and operations, under ``/api/v1/governance/``. Thin: services change
+"""REST API of governance, under ``/api/v1/governance/``. Thin: services change
 state, selectors read, one filter per list."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from accord.governance.api.conference import (
 )
 from accord.governance.api.groups import GroupViewSet, MembershipViewSet
 from accord.governance.api.meetings import MeetingViewSet
-from accord.governance.api.operations import OperationViewSet
 from accord.governance.api.practices import PracticeViewSet
 from accord.governance.api.recommendations import RecommendationViewSet
 
@@ -22,7 +21,6 @@ __all__ = [
     "HostingView",
     "MeetingViewSet",
     "MembershipViewSet",
-    "OperationViewSet",
     "PaperViewSet",
     "PracticeViewSet",
     "RecommendationViewSet",

@@ -1,6 +1,6 @@
-"""Every change to governance and operations: groups and memberships, meetings and their
-invitations, recommendations and their follow-up, the good-practices library, joint operations
-(participants, phases, linked intelligence, outcomes, their TAXII collection) and the conference.
+"""Every change to governance: groups and memberships, meetings and their invitations,
+recommendations and their follow-up, the good-practices library and the conference (joint
+operations: :mod:`accord.operations.services`).
 
 Keyword-only, atomic, role-checked, audited. API, UI, CLI and the demo call these.
 """
@@ -28,18 +28,6 @@ from accord.governance.services.meetings import (
     meeting_set_minutes,
     meeting_update,
 )
-from accord.governance.services.operations import (
-    operation_campaigns_follow_merge,
-    operation_create,
-    operation_link_campaign,
-    operation_link_object,
-    operation_phase_add,
-    operation_record_outcome,
-    operation_set_participants,
-    operation_transition,
-    operation_unlink_campaign,
-    operation_unlink_object,
-)
 from accord.governance.services.practices import practice_create
 from accord.governance.services.recommendations import (
     action_item_add,
@@ -66,16 +54,6 @@ __all__ = [
     "meeting_update",
     "membership_add",
     "membership_end",
-    "operation_campaigns_follow_merge",
-    "operation_create",
-    "operation_link_campaign",
-    "operation_link_object",
-    "operation_phase_add",
-    "operation_record_outcome",
-    "operation_set_participants",
-    "operation_transition",
-    "operation_unlink_campaign",
-    "operation_unlink_object",
     "paper_review",
     "paper_submit",
     "practice_create",

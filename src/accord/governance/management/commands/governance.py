@@ -1,25 +1,26 @@
-"""``accord governance``: the groups, the recommendation follow-up, operations and their
-totals, and the conference host alternation, from the command line."""
+"""``accord governance``: the groups, the recommendation follow-up and the conference host
+alternation, from the command line (``accord governance operations`` hands over to
+``accord operations``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accord.core.choices import Region
 from accord.core.errors import ApplicationError
 from accord.core.selectors import organisation_named
 from accord.governance import selectors, services
-from accord.governance.choices import OUTCOME_COUNTS
-from accord.governance.filters import OperationFilter, RecommendationFilter
-from accord.governance.models import Operation, Recommendation
+from accord.governance.filters import RecommendationFilter
+from accord.governance.models import Recommendation
 
 
 class Command(BaseCommand):
     help = (
         "Governance: `groups` (seed and list), `followup` (recommendations, --region, --overdue), "
-        "`operations` (with outcome totals), `hosts` (set the conference alternation), "
+        "`operations` (the same as `accord operations`), `hosts` (set the conference alternation), "
         "`host` (the expected host of years), `overdue` (tell owners of overdue recommendations)."
     )
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         followup = sub.add_parser("followup", help="Open recommendations and their status.")
         followup.add_argument("--region", choices=Region.values)
         followup.add_argument("--overdue", action="store_true", help="Only those past their due date.")
-        operations = sub.add_parser("operations", help="Operations with their outcome totals.")
+        operations = sub.add_parser("operations", help="Operations with their outcome totals (`accord operations`).")
         operations.add_argument("--status", choices=["planning", "active", "closed"])
         hosts = sub.add_parser("hosts", help="Set the conference host alternation.")
         hosts.add_argument("first_host", help="Hosts the first edition (organisation name or short name).")
@@ -67,16 +68,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(told)} owner notice(s) sent.")
 
     def _operations(self, options: dict[str, Any]) -> None:
-        data = {"status": [options["status"]] if options.get("status") else []}
-        for operation in OperationFilter(data, queryset=Operation.objects.all()).qs.order_by("-start_date"):
-            totals = selectors.operation_totals(operation=operation)
-            figures = ", ".join(f"{n.replace('_', ' ')} {totals[n]}" for n in OUTCOME_COUNTS if totals[n])
-            funds = "; ".join(
-                f"{c} frozen {f['frozen']:.2f} recovered {f['recovered']:.2f}" for c, f in totals["funds"].items()
-            )
-            self.stdout.write(f"{operation.codename:24} {operation.status:8} {figures or 'no outcomes yet'}")
-            if funds:
-                self.stdout.write(f"{'':24} {funds}")
+        # Kept for existing scripts: joint operations are their own app now, with their own command.
+        call_command(
+            "operations", *(["--status", options["status"]] if options.get("status") else []), stdout=self.stdout
+        )
 
     def _hosts(self, options: dict[str, Any]) -> None:
         first, second = organisation_named(options["first_host"]), organisation_named(options["second_host"])

@@ -1,4 +1,8 @@
-"""Joint operations: participants, phases, linked intelligence, outcomes and their TAXII collection."""
+"""Every change to joint operations: participants, phases, linked intelligence, outcomes and
+their TAXII collection.
+
+Keyword-only, atomic, role-checked, audited. API, UI, CLI and the demo call these.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +17,42 @@ from django.utils.text import slugify
 
 from accord.analysis.models import Campaign
 from accord.analysis.selectors import campaign_get
+from accord.core.audit import audit_record
 from accord.core.checks import all_of, invalid, one_of
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
-from accord.governance.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS, OUTCOME_FUNDS, CrimeType, OperationStatus
-from accord.governance.models import Operation, OperationCampaign, OperationObject, OperationOutcome, OperationPhase
-from accord.governance.services._common import _audit, _country, _manage, _move, _text
+from accord.governance.services._common import _country, _manage, _move, _text
+from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS, OUTCOME_FUNDS, CrimeType, OperationStatus
+from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome, OperationPhase
 from accord.policy import Action, visible
 from accord.sharing.models import StixObject
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
 
-# --- Joint operations -----------------------------------------------------------------------------
+__all__ = [
+    "operation_campaigns_follow_merge",
+    "operation_create",
+    "operation_link_campaign",
+    "operation_link_object",
+    "operation_phase_add",
+    "operation_record_outcome",
+    "operation_set_participants",
+    "operation_transition",
+    "operation_unlink_campaign",
+    "operation_unlink_object",
+]
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# The audit names operations were recorded under while they lived in governance; kept so one
+# operation's history reads as one (the audit chain is append-only: old events cannot be renamed).
+AUDIT_OBJECT_TYPE = "governance.operation"
+
+
+def _audit(actor: User | None, action: str, obj: Operation, **details: Any) -> None:
+    audit_record(actor=actor, action=f"governance.{action}", obj=obj, object_type=AUDIT_OBJECT_TYPE, details=details)
 
 
 def _sync_collection(operation: Operation) -> None:

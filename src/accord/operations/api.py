@@ -1,4 +1,6 @@
-"""API of joint operations: participants, phases, linked intelligence and outcomes."""
+"""REST API of joint operations, under ``/api/v1/governance/operations/`` (the path they had
+under governance): participants, phases, linked intelligence and outcomes. Thin: services
+change state, selectors read, one filter for the list."""
 
 from __future__ import annotations
 
@@ -15,14 +17,14 @@ from accord.analysis.models import Campaign
 from accord.core.api import principal_of, validated
 from accord.core.fields import choice_field, choice_list_field
 from accord.core.roles import Perm
-from accord.governance import selectors, services
 from accord.governance.api._common import MANAGE, DetailViewSet, IdsField, _organisation
-from accord.governance.choices import OUTCOME_COUNTS, CrimeType, OperationStatus
-from accord.governance.filters import OperationFilter
-from accord.governance.models import Operation, OperationOutcome, OperationPhase
+from accord.operations import selectors, services
+from accord.operations.choices import OUTCOME_COUNTS, CrimeType, OperationStatus
+from accord.operations.filters import OperationFilter
+from accord.operations.models import Operation, OperationOutcome, OperationPhase
 from accord.sharing.models import StixObject
 
-# --- Operations -----------------------------------------------------------------------------------
+__all__ = ["OperationViewSet"]
 
 
 class PhaseSerializer(serializers.ModelSerializer[OperationPhase]):

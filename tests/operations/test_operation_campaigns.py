@@ -16,14 +16,13 @@ from accord.analysis.models import Campaign, CampaignBridge, CampaignMember
 from accord.analysis.selectors import campaign_list
 from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
-from accord.governance.models import OperationCampaign
+from accord.operations.models import OperationCampaign
 from accord.policy import Action, decide
 from accord.sharing.models import StixObject
 from accord.taxii.services import collections_sync
 from tests.analysis.conftest import C2_IP, MULE_IP, PHISH, domain, ip, share
 from tests.factories import UserFactory, make_agreement
-from tests.governance.conftest import API, unit
-from tests.governance.test_views import login
+from tests.operations.conftest import API, login, unit
 from tests.stix_samples import indicator
 from tests.taxii.conftest import Taxii, secret_for
 

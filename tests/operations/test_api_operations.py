@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignMember, Correlation
 from accord.core.models import AuditEvent
-from accord.governance.models import Operation, OperationCampaign, OperationObject, OperationOutcome
+from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome
 from accord.policy import Action, decide
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
-from tests.governance.conftest import API, unit
+from tests.operations.conftest import API, unit
 from tests.taxii.conftest import Taxii, secret_for
 
 CATEGORIES = ["technical_indicator", "financial_identifier", "personal_data"]
