@@ -30,6 +30,7 @@ from accord.analysis.warninglists import index
 from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import Conflict, NotFound
+from accord.core.fields import PublicIdField, PublicIds
 from accord.core.roles import Perm
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
@@ -79,7 +80,7 @@ class CorrelationSerializer(HostOnlyFields, serializers.ModelSerializer[Correlat
     # totals, and when they last changed, count objects a partner may not see
     host_only_fields = ("organisation_count", "object_count", "over_correlating", "known_benign", "updated_at")
 
-    observable_id = serializers.IntegerField(source="observable.pk", read_only=True)
+    observable_id = PublicIdField(source="observable.pk", read_only=True)
     type = serializers.CharField(source="observable.type", read_only=True)
     value = serializers.CharField(source="observable.value", read_only=True)
     known_benign = serializers.CharField(source="benign", read_only=True)
@@ -115,7 +116,7 @@ class SourceSerializer(serializers.Serializer[Any]):
 
 
 class CorrelationDetailSerializer(serializers.Serializer[Any]):
-    observable_id = serializers.IntegerField(source="observable.pk")
+    observable_id = PublicIdField(source="observable.pk")
     type = serializers.CharField(source="observable.type")
     value = serializers.CharField(source="observable.value")
     correlates = serializers.BooleanField()
@@ -222,7 +223,7 @@ class MergeSerializer(serializers.Serializer[Any]):
 
 
 class SplitSerializer(serializers.Serializer[Any]):
-    observables = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    observables = serializers.ListField(child=PublicIdField(), min_length=1, help_text="Observables' ids.")
     reason = serializers.CharField(max_length=500)
 
 
@@ -375,7 +376,7 @@ class WarningListView(APIView):
         return Response({"results": index().lists()})
 
 
-class SightingSerializer(serializers.ModelSerializer[Sighting]):
+class SightingSerializer(PublicIds, serializers.ModelSerializer[Sighting]):
     """A sighting with the value as it was seen (never anything of a stored observable, so that a
     reporter learns nothing of whether the value was in the store)."""
 
