@@ -130,5 +130,9 @@ def test_sightings_and_enrichments_go_out_by_public_id(api_for, atlas, people, h
     assert analyst.get(f"/api/v1/enrichments/{ran.json()['id']}/").json()["id"] == ran.json()["id"]
     assert analyst.get("/api/v1/enrichments/", {"observable": pid(observable)}).json()["count"] == 1
     assert analyst.get("/api/v1/enrichments/", {"observable": observable.pk}).json()["count"] == 0
+    post(api_for(atlas), _csv("seen", 1), name="s.csv", format="csv")  # a second source: it correlates
     detail = analyst.get(f"/api/v1/correlations/{pid(observable)}/")
     assert detail.status_code == 200 and detail.json()["observable_id"] == pid(observable)
+    listed = analyst.get("/api/v1/correlations/").json()["results"]
+    assert [c["observable_id"] for c in listed] == [pid(observable)]
+    assert [c["observable_id"] for c in analyst.get("/api/v1/trends/").json()["top_correlated"]] == [pid(observable)]

@@ -31,6 +31,7 @@ from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import Conflict, NotFound
 from accord.core.fields import PublicIdField, PublicIds
+from accord.core.public_ids import encode
 from accord.core.roles import Perm
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
@@ -573,7 +574,12 @@ class TrendsView(APIView):
     )
     def get(self, request: Request) -> Response:
         since, until = trend_window(request.query_params.get("since"), request.query_params.get("until"))
-        return Response(selectors.trends(principal=principal_of(request), since=since, until=until))
+        trends = selectors.trends(principal=principal_of(request), since=since, until=until)
+        # the observables by their public ids, as everywhere else the API names them
+        trends["top_correlated"] = [
+            row | {"observable_id": encode(row["observable_id"])} for row in trends["top_correlated"]
+        ]
+        return Response(trends)
 
 
 class ScoreView(APIView):
