@@ -17,7 +17,7 @@ def _api_routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> s
         if isinstance(pattern, URLResolver):
             routes |= _api_routes(pattern.url_patterns, text)
         elif text.startswith("api/v1/"):
-            routes.add("/" + re.sub(r"\(\?P<\w+>[^)]*\)", "{}", text))
+            routes.add("/" + re.sub(r"\(\?P<\w+>[^)]*\)|<\w+:\w+>", "{}", text))
     return routes
 
 

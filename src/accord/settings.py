@@ -117,6 +117,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.navigation",
             ],
+            # ``|public_id`` everywhere: ids of shared data are never shown as row numbers
+            "builtins": ["accord.core.templatetags.ids"],
         },
     },
 ]
@@ -324,6 +326,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"public_id": int},
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "accord.core.choices.OrganisationKind",
         "OrganisationStatusEnum": "accord.core.choices.OrganisationStatus",

@@ -18,6 +18,7 @@ from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import StixObject
 from tests.analysis.conftest import CAMPAIGNS, CORRELATIONS, MULE_IP, PHISH, domain, ip, observable, share
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.ids import pid
 from tests.stix_samples import indicator
 
 LONE_IP = "194.147.78.60"  # Kestrel's alone: only the hidden object mentions it too
@@ -136,7 +137,7 @@ def reader_view(world: dict[str, Any], cutoff: str) -> dict[str, Any]:
         view[f"graph {pk}"] = got(api, f"{CAMPAIGNS}{pk}/graph/")
         view[f"campaign page {pk}"] = page(client, f"/analysis/campaigns/{pk}/")
     for value in VALUES:
-        pk = observable(value).pk
+        pk = pid(observable(value))
         view[f"correlation {value}"] = got(api, f"{CORRELATIONS}{pk}/")
         view[f"score {value}"] = steady(got(api, f"/api/v1/scores/{pk}/"))
         view[f"correlation page {value}"] = page(client, f"/analysis/correlations/{pk}/")
@@ -318,7 +319,7 @@ def test_a_value_withheld_from_the_reader_joins_and_counts_nothing(world, other_
     iban = "GB82WEST12345698765432"
     pattern = f"[x-accord-bank-account:iban = '{iban}']"
     share(world["kestrel"], indicator(1, pattern, name="Mule account"))
-    reader, pk = world["reader"], observable(iban).pk
+    reader, pk = world["reader"], pid(observable(iban))
 
     def view() -> dict[str, Any]:
         return {

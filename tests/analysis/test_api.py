@@ -22,6 +22,7 @@ from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import StixObject
 from tests.analysis.conftest import CAMPAIGNS, CORRELATIONS, DROP, MULE_IP, PHISH, domain, ip, observable, share
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.ids import pid
 from tests.stix_samples import indicator
 
 EXCLUSIONS = "/api/v1/exclusion-lists/"
@@ -128,7 +129,7 @@ def test_analysts_name_merge_and_split_campaigns(api_for, sharers):
     assert (body["id"], body["name"], body["objects_count"]) == (second.pk, "Mule ring", 4)
     assert [n["text"] for n in body["notes"]] == ["Seen in Nairobi"]
     call = analyst.post(
-        f"{CAMPAIGNS}{second.pk}/split/", {"observables": [observable(MULE_IP).pk], "reason": "x"}, format="json"
+        f"{CAMPAIGNS}{second.pk}/split/", {"observables": [pid(observable(MULE_IP))], "reason": "x"}, format="json"
     )
     assert call.status_code == 400 and "stays connected" in call.json()["error"]["message"]
     assert Campaign.objects.get().objects_count == 4  # nothing changed
@@ -140,7 +141,7 @@ def test_analysts_name_merge_and_split_campaigns(api_for, sharers):
     assert campaign.objects_count == 6
     split = analyst.post(
         f"{CAMPAIGNS}{campaign.pk}/split/",
-        {"observables": [observable("194.147.78.99").pk], "reason": "shared hosting"},
+        {"observables": [pid(observable("194.147.78.99"))], "reason": "shared hosting"},
         format="json",
     )
     assert split.status_code == 200, split.content
@@ -202,9 +203,9 @@ def test_stix_sightings_in_a_submission_are_recorded(api_for, sharers):
 def test_the_score_weighs_independent_sources_and_explains_itself(api_for, sharers):
     kestrel, banker = sharers
     share(api_for(kestrel), indicator(1, domain(PHISH)))
-    one = api_for("analyst").get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    one = api_for("analyst").get(f"/api/v1/scores/{pid(observable(PHISH))}/").json()
     share(api_for(banker), indicator(2, domain(PHISH)))
-    two = api_for("analyst").get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    two = api_for("analyst").get(f"/api/v1/scores/{pid(observable(PHISH))}/").json()
     assert [s["organisation"] for s in two["sources"]] == ["Kestrel Threat Labs", "Atlas Bank Group"] or len(
         two["sources"]
     ) == 2
@@ -212,7 +213,7 @@ def test_the_score_weighs_independent_sources_and_explains_itself(api_for, share
     assert 0 < one["score"] < two["score"] <= 100
     assert two["formula"].startswith("100 ×")
     outsider = UserFactory(organisation=OrganisationFactory(name="Elsewhere", country="FR"))
-    assert api_for(outsider).get(f"/api/v1/scores/{observable(PHISH).pk}/").status_code == 404
+    assert api_for(outsider).get(f"/api/v1/scores/{pid(observable(PHISH))}/").status_code == 404
     assert two["half_life_days"] == 90 and two["decay"] < 1
 
 
@@ -249,7 +250,7 @@ def test_a_partner_never_learns_of_objects_it_may_not_see(api_for, sharers):
         indicator(3, f"{ip(MULE_IP)} OR {domain(PHISH)}", object_marking_refs=GREEN),
     )
     partner = api_for(kestrel)
-    detail = partner.get(f"{CORRELATIONS}{observable(MULE_IP).pk}/").json()
+    detail = partner.get(f"{CORRELATIONS}{pid(observable(MULE_IP))}/").json()
     assert [(s["organisation"], s["objects"]) for s in detail["sources"]] == [
         ("Kestrel Threat Labs", 1),
         ("Atlas Bank Group", 1),  # the GREEN one only
@@ -266,7 +267,7 @@ def test_a_partner_never_learns_of_objects_it_may_not_see(api_for, sharers):
     # an outsider with no agreement learns nothing at all
     outsider = UserFactory(organisation=OrganisationFactory(name="Elsewhere", country="FR"))
     assert api_for(outsider).get(f"{CAMPAIGNS}{campaign.pk}/").status_code == 404
-    assert api_for(outsider).get(f"{CORRELATIONS}{observable(MULE_IP).pk}/").status_code == 404
+    assert api_for(outsider).get(f"{CORRELATIONS}{pid(observable(MULE_IP))}/").status_code == 404
 
     # A report to Kestrel: the AMBER+STRICT object is blocked with the reason, never sent.
     analyst = api_for("analyst")
@@ -357,7 +358,7 @@ def test_analysts_grade_objects_and_the_score_follows(api_for, sharers):
     kestrel, _ = sharers
     share(api_for(kestrel), indicator(1, domain(PHISH)))
     analyst = api_for("analyst")
-    before = analyst.get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    before = analyst.get(f"/api/v1/scores/{pid(observable(PHISH))}/").json()
     stix_id = indicator(1, "")["id"]
     graded = analyst.post(
         "/api/v1/gradings/",
@@ -365,7 +366,7 @@ def test_analysts_grade_objects_and_the_score_follows(api_for, sharers):
         format="json",
     )
     assert graded.json() == {"graded_versions": 1}
-    after = analyst.get(f"/api/v1/scores/{observable(PHISH).pk}/").json()
+    after = analyst.get(f"/api/v1/scores/{pid(observable(PHISH))}/").json()
     assert after["sources"][0]["weight"] == 0.95 and after["score"] > before["score"]
     assert AuditEvent.objects.filter(action="object.grade", object_id=stix_id, justification="confirmed").exists()
     for body, status in (
@@ -418,7 +419,7 @@ def test_graphs_and_correlations_withhold_redacted_names_and_log_personal_data(a
     logged = events.latest("seq")
     assert (logged.actor, logged.details["observables"]) == (people["analyst"], [phone.pk])
     assert logged.details["objects"] == sorted(indicator(n, "")["id"] for n in (1, 2))
-    assert host.get(f"{CORRELATIONS}{phone.pk}/").status_code == 200
+    assert host.get(f"{CORRELATIONS}{pid(phone)}/").status_code == 200
     assert events.latest("seq").details == {
         "via": "api",
         "purpose": "investigation",
@@ -426,7 +427,7 @@ def test_graphs_and_correlations_withhold_redacted_names_and_log_personal_data(a
         "observables": [phone.pk],
     }
     before = events.count()
-    assert host.get(f"{CORRELATIONS}{observable(PHISH).pk}/").status_code == 200  # no personal data
+    assert host.get(f"{CORRELATIONS}{pid(observable(PHISH))}/").status_code == 200  # no personal data
     assert host.get(CORRELATIONS, {"type": "domain"}).status_code == 200
     assert events.count() == before
     assert host.get(CORRELATIONS).status_code == 200

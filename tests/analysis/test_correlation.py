@@ -26,6 +26,7 @@ from tests.analysis.conftest import (
     observable,
     share,
 )
+from tests.ids import pid
 from tests.stix_samples import bundle, indicator
 
 
@@ -46,7 +47,7 @@ def test_a_value_shared_by_two_partners_correlates(api_for, sharers):
 
     listed = api_for("analyst").get(CORRELATIONS).json()
     assert [(r["value"], r["organisation_count"]) for r in listed["results"]] == [(MULE_IP, 2)]
-    detail = api_for(kestrel).get(f"{CORRELATIONS}{observable(MULE_IP).pk}/").json()
+    detail = api_for(kestrel).get(f"{CORRELATIONS}{pid(observable(MULE_IP))}/").json()
     assert detail["correlates"] is True
     assert [(s["organisation"], s["own"]) for s in detail["sources"]] == [
         ("Kestrel Threat Labs", True),

@@ -11,6 +11,7 @@ from accord.analysis.models import Campaign, CampaignNote, Correlation, Exclusio
 from accord.analysis.selectors import campaign_list
 from accord.sharing.models import Observable
 from tests.analysis.conftest import DROP, MULE_IP, PHISH
+from tests.ids import pid
 from tests.stix_samples import indicator
 
 
@@ -37,23 +38,23 @@ def test_analysts_list_correlations_with_filters_and_flags(client, people, workb
 
 def test_a_correlation_page_names_sources_scores_and_campaigns(client, people, workbench):
     client.force_login(people["analyst"])
-    page = text(client.get(f"/analysis/correlations/{obs(PHISH).pk}/"))
+    page = text(client.get(f"/analysis/correlations/{pid(obs(PHISH))}/"))
     assert "Kestrel Threat Labs" in page and "Atlas Bank Group" in page
     assert 'data-testid="score">' in page and "0.5^(age / half-life)" in page
     assert f'href="/analysis/campaigns/{workbench["phishing"].pk}/"' in page
     assert "benign-banner" not in page
-    flagged = text(client.get(f"/analysis/correlations/{obs('8.8.8.8').pk}/"))
+    flagged = text(client.get(f"/analysis/correlations/{pid(obs('8.8.8.8'))}/"))
     assert 'data-testid="benign-banner"' in flagged and "List of known IPv4 public DNS resolvers" in flagged
-    observable_page = text(client.get(f"/observables/{obs('8.8.8.8').pk}/enrichments/"))
+    observable_page = text(client.get(f"/observables/{pid(obs('8.8.8.8'))}/enrichments/"))
     assert 'data-testid="benign-banner"' in observable_page
-    assert 'data-testid="benign-banner"' not in text(client.get(f"/observables/{obs(PHISH).pk}/enrichments/"))
+    assert 'data-testid="benign-banner"' not in text(client.get(f"/observables/{pid(obs(PHISH))}/enrichments/"))
 
 
 def test_a_partner_sees_its_own_correlations_only(client, people, workbench):
     client.force_login(people["partner_reader"])  # Kestrel
     listing = text(client.get("/analysis/correlations/"))
     assert PHISH in listing and "8.8.8.8" not in listing and "<th>Organisations</th>" not in listing
-    assert client.get(f"/analysis/correlations/{obs(DROP).pk}/").status_code == 404  # only Atlas reported it
+    assert client.get(f"/analysis/correlations/{pid(obs(DROP))}/").status_code == 404  # only Atlas reported it
     (mine,) = campaign_list(principal=people["partner_reader"])  # its own campaign, of its own id
     page = text(client.get(f"/analysis/campaigns/{mine.pk}/"))
     assert "Add note" not in page and "Merge" not in page
@@ -98,10 +99,12 @@ def test_analysts_name_annotate_merge_and_split_campaigns(client, people, workbe
     client.post(url, {"op": "note", "text": "Same kit as in March."})
     assert CampaignNote.objects.get().text == "Same kit as in March."
 
-    refused = client.post(url, {"op": "split", "split-observables": [obs(PHISH).pk], "split-reason": " "})
+    refused = client.post(url, {"op": "split", "split-observables": [pid(obs(PHISH))], "split-reason": " "})
     assert refused.status_code == 400 and "This field is required" in text(refused)
 
-    response = client.post(url, {"op": "split", "split-observables": [obs(MULE_IP).pk], "split-reason": "shared relay"})
+    response = client.post(
+        url, {"op": "split", "split-observables": [pid(obs(MULE_IP))], "split-reason": "shared relay"}
+    )
     assert response.status_code == 302
     assert LinkCut.objects.filter(observable=obs(MULE_IP)).exists()
     assert Campaign.objects.get(pk=phishing.pk).objects_count == 2
@@ -118,7 +121,7 @@ def test_a_split_offers_only_the_campaigns_own_observables(client, people, workb
     client.force_login(people["analyst"])
     response = client.post(
         f"/analysis/campaigns/{workbench['drops'].pk}/",
-        {"op": "split", "split-observables": [obs(PHISH).pk], "split-reason": "shared hosting"},
+        {"op": "split", "split-observables": [pid(obs(PHISH))], "split-reason": "shared hosting"},
     )
     assert response.status_code == 400 and "is not one of the available choices" in text(response)
     assert not LinkCut.objects.exists()

@@ -12,6 +12,7 @@ from accord.core.models import AuditEvent
 from accord.exports import selectors
 from accord.exports.services import export_start
 from tests.exports.test_formats import EXPORTS, body_of, stix
+from tests.ids import pid
 
 
 def values(text: str) -> list[str]:
@@ -147,6 +148,6 @@ def test_an_auditor_views_revoked_objects_but_never_exports_them(api_for, shared
     revoked = StixObject.objects.order_by("pk").first()
     StixObject.objects.filter(pk=revoked.pk).update(revoked=True)
     auditor = api_for("auditor")
-    assert auditor.get(f"/api/v1/objects/{revoked.pk}/").status_code == 200  # on the platform, for the audit
+    assert auditor.get(f"/api/v1/objects/{pid(revoked)}/").status_code == 200  # on the platform, for the audit
     bundle = orjson.loads(body_of(auditor.get(f"{EXPORTS}stix/")))
     assert revoked.stix_id not in {o["id"] for o in bundle["objects"]}

@@ -24,6 +24,7 @@ from accord.feeds.services import feed_add, feed_pull, feeds_pull_due
 from accord.formats.markings import TLP1_IDS, TLP2_IDS
 from accord.sharing.models import Observable, StixObject, Submission
 from tests.factories import make_agreement
+from tests.ids import pid
 from tests.stix_samples import indicator
 
 EVENT = orjson.loads((Path(__file__).parents[1] / "data" / "misp_event.json").read_bytes())
@@ -390,7 +391,7 @@ def test_the_admin_page_adds_and_pulls_a_feed(client, people, server, source, pa
     feed = Feed.objects.get()
     client.post(f"/feeds/{feed.pk}/pull/")
     page = client.get("/feeds/").content.decode()
-    assert "OK" in page and f"submission {Submission.objects.get().pk}" in page
+    assert "OK" in page and f"submission {pid(Submission.objects.get())}" in page
     client.force_login(people["analyst"])
     assert client.get("/feeds/").status_code == 403
 

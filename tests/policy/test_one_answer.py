@@ -23,6 +23,7 @@ from accord.sharing.models import Observable, StixObject, Submission
 from accord.taxii.models import Collection, Status
 from accord.taxii.services import collections_sync
 from tests.factories import UserFactory, make_agreement
+from tests.ids import pid
 from tests.stix_samples import indicator
 from tests.taxii.conftest import Taxii, secret_for
 
@@ -30,6 +31,8 @@ STRICT = [TLP2_IDS["amber+strict"]]
 GREEN = [TLP2_IDS["green"]]
 MULE_IP = "194.147.78.10"
 MISSING_NUMBER = "987654"
+OUT_OF_DOMAIN = str(2**53)  # no public id: the permutation's domain ends below it
+NOT_CANONICAL = "0987654"
 MISSING_STIX = "indicator--11111111-1111-4111-8111-111111111111"
 NOT_A_NUMBER = "abc"
 
@@ -81,17 +84,22 @@ def world(api_for: Any, partner: Any, other_partner: Any, people: Any, settings:
         "web": web,
         "taxii": Taxii(atlas, secret_for(atlas)),
         "stix": hidden[0]["id"],
-        "object": str(StixObject.objects.get(stix_id=hidden[0]["id"]).pk),
+        "object": str(pid(StixObject.objects.get(stix_id=hidden[0]["id"]))),
         "visible": green["id"],
-        "observable": str(Observable.objects.get(value=MULE_IP).pk),
+        "observable": str(pid(Observable.objects.get(value=MULE_IP))),
         "campaign": str(Campaign.objects.get().pk),
         "report": str(report["id"]),
         "report_stix": IntelReport.objects.get(pk=report["id"]).stix_id,
-        "submission": str(Submission.objects.get(organisation=partner).pk),
+        "submission": str(pid(Submission.objects.get(organisation=partner))),
         "status": str(Status.objects.get().pk),
         "inbox": str(inbox.pk),
         "shared": str(Collection.objects.get(alias="shared").pk),
     }
+
+
+def _altered(public: str) -> str:
+    """A public id with its last digit changed: it names some other row, or none."""
+    return public[:-1] + str((int(public[-1]) + 1) % 10)
 
 
 def _same(get: Any, path: str, hidden: str, *missing: str) -> None:
@@ -118,9 +126,11 @@ NUMBERED_API = [
 
 @pytest.mark.parametrize(("path", "kind"), NUMBERED_API, ids=[p for p, _ in NUMBERED_API])
 def test_the_api_answers_a_hidden_id_as_a_missing_one(world, path, kind):
-    """Status, media type and JSON body alike, for a missing number and for no number at all
-    (only the observable enrichments' route takes numbers alone: anything else is no route)."""
-    others = (MISSING_NUMBER,) if "enrichments" in path else (MISSING_NUMBER, NOT_A_NUMBER, "²")
+    """Status, media type and JSON body alike, for a missing number, for no number at all, and
+    for a public id altered, out of its domain or not written as one."""
+    others = (MISSING_NUMBER, NOT_A_NUMBER, "²")
+    if kind in ("observable", "submission", "object"):
+        others += (_altered(world[kind]), OUT_OF_DOMAIN, NOT_CANONICAL, "0")
     _same(world["api"].get, path, world[kind], *others)
 
 
@@ -146,7 +156,8 @@ WEB = [
 def test_the_pages_answer_a_hidden_id_as_a_missing_one(world, path, kind):
     """The same 404 page, word for word."""
     missing = MISSING_STIX if kind == "stix" else MISSING_NUMBER
-    _same(world["web"].get, path, world[kind], missing, NOT_A_NUMBER)
+    others = (_altered(world[kind]), OUT_OF_DOMAIN, "0") if kind in ("observable", "submission", "object") else ()
+    _same(world["web"].get, path, world[kind], missing, NOT_A_NUMBER, *others)
 
 
 def test_taxii_answers_a_hidden_object_collection_or_status_as_a_missing_one(world):

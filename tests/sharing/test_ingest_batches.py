@@ -11,6 +11,7 @@ import pytest
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 from accord.sharing.progress import report_progress
 from tests.factories import make_agreement
+from tests.ids import pid
 from tests.sharing.test_ingest import GOOD, post
 from tests.stix_samples import STAMP, bundle, indicator
 
@@ -125,5 +126,5 @@ def test_progress_is_read_from_the_live_figure_while_it_runs(api_for, partner, p
         status="processing",
     )
     report_progress(running.pk, 42)
-    assert client.get(f"/api/v1/submissions/{running.pk}/").json()["progress"] == 42
+    assert client.get(f"/api/v1/submissions/{pid(running)}/").json()["progress"] == 42
     assert client.get(f"/api/v1/submissions/{done['id']}/").json()["progress"] == 100

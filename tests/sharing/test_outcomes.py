@@ -21,6 +21,7 @@ from accord.sharing.models import ObjectObservable, Observable, Refusal, StixObj
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
 from tests.factories import UserFactory, make_agreement
+from tests.ids import pid
 from tests.sharing.test_ingest import URL, post
 from tests.stix_samples import bundle, indicator
 from tests.taxii.conftest import Taxii, secret_for
@@ -132,8 +133,8 @@ def test_the_submission_page_lists_what_was_refused_and_links_what_was_stored(cl
     assert f"<td>{BAD_ERROR['where']}</td><td><code>pattern</code></td>" in page
     assert "is not an IPv4 address or network (dotted quad, no leading zeros, optional /prefix)" in page
     submission = Submission.objects.get()
-    assert f"/shared/?submission={submission.pk}" in page
-    shared = client.get("/shared/", {"submission": submission.pk}).content.decode()
+    assert f"/shared/?submission={pid(submission)}" in page
+    shared = client.get("/shared/", {"submission": pid(submission)}).content.decode()
     assert "154 results" in shared
 
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.sharing.models import StixObject, Submission
 from tests.factories import make_agreement
+from tests.ids import pid
 from tests.stix_samples import bundle, indicator
 
 
@@ -22,7 +23,7 @@ def test_upload_then_see_the_submission(contributor_client):
     data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
     response = contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data), "format": "auto"})
     submission = Submission.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/submissions/{submission.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/submissions/{pid(submission)}/"
     page = contributor_client.get(response["Location"]).content.decode()
     assert 'data-testid="submission-status">Done<' in page
     assert submission.sha256 in page

@@ -3,6 +3,8 @@ kind of bad input getting the status the specification requires with a TAXII err
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +18,7 @@ from accord.formats.markings import TLP2_IDS
 from accord.partners.services import agreement_activate, agreement_amend, agreement_suspend
 from accord.sharing.models import StixObject, Submission
 from accord.taxii.api import MEDIA_TYPE
+from accord.taxii.filters import stamp
 from accord.taxii.models import Collection, Status
 from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
@@ -230,6 +233,40 @@ def test_a_next_token_altered_or_replayed_with_other_filters_is_a_400(taxii_as, 
     assert_taxii_error(taxii_as("partner_reader").get(url, {"next": token}), 400)  # another asker
     forged = dumps(["2000-01-01T00:00:00.000000Z", 0, "x"], salt="elsewhere")
     assert_taxii_error(client.get(url, {"next": forged}), 400)
+
+
+def _decodings(token: str) -> list[bytes]:
+    """Every reading of a token a curious client could try: as is, and base64 (either alphabet)
+    of it whole and of each ``:``-separated part."""
+    found = [token.encode()]
+    for part in [token, *token.split(":")]:
+        padded = part + "=" * (-len(part) % 4)
+        for decode in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                found.append(decode(padded))
+            except (binascii.Error, ValueError):
+                continue
+    return found
+
+
+def test_a_next_token_tells_nothing_of_the_position_it_holds(taxii_as, sharer, inbox):
+    """The token is encrypted: neither the row id nor the time added of the last object served
+    can be read from it, in any encoding; a token issued twice for one page differs."""
+    share(taxii_as("partner_contributor"), inbox, *indicators(3))
+    client = taxii_as("analyst")
+    url = f"collections/{shared_id()}/objects/"
+    first = client.get(url, {"limit": 1})
+    token = first.json()["next"]
+    last = StixObject.objects.get(stix_id=first.json()["objects"][0]["id"])
+    added = timezone.localtime(last.added_at)
+    secrets = [stamp(last.added_at), last.added_at.isoformat()[:19], added.strftime("%Y-%m-%d"), f",{last.pk},"]
+    for text in _decodings(token):
+        assert not any(secret.encode() in text for secret in secrets), text
+        with pytest.raises(orjson.JSONDecodeError):
+            orjson.loads(text)
+    assert client.get(url, {"limit": 1}).json()["next"] != token
+    following = client.get(url, {"limit": 1, "next": token}).json()["objects"]
+    assert following and following[0]["id"] != last.stix_id
 
 
 def test_authentication(taxii_as, sharer, people, client):

@@ -30,6 +30,8 @@ from accord.analysis.warninglists import index
 from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import Conflict, NotFound
+from accord.core.fields import PublicIdField, PublicIds
+from accord.core.public_ids import encode
 from accord.core.roles import Perm
 from accord.policy.principal import principal_context
 from accord.sharing.choices import ObservableType
@@ -79,7 +81,7 @@ class CorrelationSerializer(HostOnlyFields, serializers.ModelSerializer[Correlat
     # totals, and when they last changed, count objects a partner may not see
     host_only_fields = ("organisation_count", "object_count", "over_correlating", "known_benign", "updated_at")
 
-    observable_id = serializers.IntegerField(source="observable.pk", read_only=True)
+    observable_id = PublicIdField(source="observable.pk", read_only=True)
     type = serializers.CharField(source="observable.type", read_only=True)
     value = serializers.CharField(source="observable.value", read_only=True)
     known_benign = serializers.CharField(source="benign", read_only=True)
@@ -115,7 +117,7 @@ class SourceSerializer(serializers.Serializer[Any]):
 
 
 class CorrelationDetailSerializer(serializers.Serializer[Any]):
-    observable_id = serializers.IntegerField(source="observable.pk")
+    observable_id = PublicIdField(source="observable.pk")
     type = serializers.CharField(source="observable.type")
     value = serializers.CharField(source="observable.value")
     correlates = serializers.BooleanField()
@@ -222,7 +224,7 @@ class MergeSerializer(serializers.Serializer[Any]):
 
 
 class SplitSerializer(serializers.Serializer[Any]):
-    observables = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    observables = serializers.ListField(child=PublicIdField(), min_length=1, help_text="Observables' ids.")
     reason = serializers.CharField(max_length=500)
 
 
@@ -377,7 +379,7 @@ class WarningListView(APIView):
         return Response({"results": index().lists()})
 
 
-class SightingSerializer(serializers.ModelSerializer[Sighting]):
+class SightingSerializer(PublicIds, serializers.ModelSerializer[Sighting]):
     """A sighting with the value as it was seen (never anything of a stored observable, so that a
     reporter learns nothing of whether the value was in the store)."""
 
@@ -574,7 +576,12 @@ class TrendsView(APIView):
     )
     def get(self, request: Request) -> Response:
         since, until = trend_window(request.query_params.get("since"), request.query_params.get("until"))
-        return Response(selectors.trends(principal=principal_of(request), since=since, until=until))
+        trends = selectors.trends(principal=principal_of(request), since=since, until=until)
+        # the observables by their public ids, as everywhere else the API names them
+        trends["top_correlated"] = [
+            row | {"observable_id": encode(row["observable_id"])} for row in trends["top_correlated"]
+        ]
+        return Response(trends)
 
 
 class ScoreView(APIView):

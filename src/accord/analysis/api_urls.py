@@ -1,31 +1,35 @@
 """API routes of the analysis app, mounted under ``/api/v1/``."""
 
-from django.urls import path, re_path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accord.analysis import api, enrichment_api
+from accord.core.routers import PublicIdRouter
 
 app_name = "analysis-api"
 
+# named by public ids: a correlation by its observable's
+public = PublicIdRouter()
+public.register("correlations", api.CorrelationViewSet, basename="correlation")
+public.register("sightings", api.SightingViewSet, basename="sighting")
+public.register("enrichments", enrichment_api.EnrichmentViewSet, basename="enrichment")
 router = SimpleRouter()
-router.register("correlations", api.CorrelationViewSet, basename="correlation")
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("exclusion-lists", api.ExclusionListViewSet, basename="exclusion-list")
-router.register("sightings", api.SightingViewSet, basename="sighting")
 router.register("reports", api.ReportViewSet, basename="report")
 router.register("enrichers", enrichment_api.EnricherViewSet, basename="enricher")
-router.register("enrichments", enrichment_api.EnrichmentViewSet, basename="enrichment")
 
 urlpatterns = [
     path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"),
     path("trends/", api.TrendsView.as_view(), name="trends"),
     path("gradings/", api.GradingView.as_view(), name="gradings"),
-    # any id reaches the view, so that one that is no number gets the answer of a missing one
-    re_path(r"^scores/(?P<pk>[^/]+)/$", api.ScoreView.as_view(), name="score"),
-    re_path(
-        r"^observables/(?P<observable_id>[0-9]+)/enrichments/$",
+    # any text reaches the view (``public_id``), so a malformed id gets the answer of a missing one
+    path("scores/<public_id:pk>/", api.ScoreView.as_view(), name="score"),
+    path(
+        "observables/<public_id:observable_id>/enrichments/",
         enrichment_api.ObservableEnrichmentViewSet.as_view({"get": "list", "post": "create"}),
         name="observable-enrichment-list",
     ),
+    *public.urls,
     *router.urls,
 ]

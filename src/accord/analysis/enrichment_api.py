@@ -18,7 +18,7 @@ from accord.analysis.models import Enricher, Enrichment
 from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ValidationFailed
-from accord.core.fields import choice_field
+from accord.core.fields import PublicIdField, PublicIds, choice_field
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
 from accord.partners.models import Agreement
@@ -137,7 +137,7 @@ class EnricherViewSet(
         return Response(EnricherSerializer(enricher).data)
 
 
-class EnrichmentSerializer(serializers.ModelSerializer[Enrichment]):
+class EnrichmentSerializer(PublicIds, serializers.ModelSerializer[Enrichment]):
     """One result with its provenance: which tool, provided by whom, asked by whom, at which TLP.
 
     Reads rows of :func:`~accord.analysis.enrichment_selectors.enrichment_list`, which says what
@@ -149,7 +149,7 @@ class EnrichmentSerializer(serializers.ModelSerializer[Enrichment]):
     enricher_title = serializers.CharField(source="enricher.title", read_only=True)
     provider = serializers.CharField(source="provider.name", read_only=True)
     requested_by = serializers.SerializerMethodField(help_text="Who asked (host staff see the name); null on ingest.")
-    submission = serializers.IntegerField(
+    submission = PublicIdField(
         source="shown_submission",
         allow_null=True,
         read_only=True,

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
+from accord.core.filters import PublicIdFilter
 from accord.sharing.choices import ObservableType
 
 __all__ = ["EnricherFilter", "EnrichmentFilter"]
@@ -30,7 +31,7 @@ class EnricherFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class EnrichmentFilter(django_filters.FilterSet):  # type: ignore[misc]
-    observable = django_filters.NumberFilter(field_name="observable_id")
+    observable = PublicIdFilter(field_name="observable_id")
     enricher = django_filters.CharFilter(field_name="enricher__name")
     provider = django_filters.NumberFilter(field_name="provider_id")
     status = django_filters.ChoiceFilter(choices=EnrichmentStatus.choices)

@@ -48,6 +48,7 @@ from accord.core.checks import invalid
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
+from accord.core.public_ids import encode
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.policy.decision import Action, visible, withheld_fields, withheld_links
@@ -331,7 +332,7 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
         terms = obj.agreement.current_version if obj.agreement else None
         nodes.append(
             {
-                "id": f"object:{obj.pk}",
+                "id": f"object:{encode(obj.pk)}",
                 "kind": "object",
                 "stix_id": obj.stix_id,
                 "type": obj.type,
@@ -348,8 +349,8 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
             continue
         if observable not in seen_observables:
             seen_observables.add(observable)
-            nodes.append({"id": f"observable:{observable}", "kind": "observable", "type": kind, "label": value})
-        edges.append({"source": f"object:{obj_pk}", "target": f"observable:{observable}"})
+            nodes.append({"id": f"observable:{encode(observable)}", "kind": "observable", "type": kind, "label": value})
+        edges.append({"source": f"object:{encode(obj_pk)}", "target": f"observable:{encode(observable)}"})
     return {"campaign": campaign.pk, "nodes": nodes, "edges": edges, "truncated": len(pks) >= limit}
 
 

@@ -35,6 +35,7 @@ from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import DataCategory, Purpose, Region, ReliabilityGrade, Tlp
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
+from accord.core.public_ids import decode
 from accord.core.regions import region_for
 from accord.core.roles import Perm
 from accord.policy.rules import WITHHELD_OBSERVABLES
@@ -249,13 +250,14 @@ def campaign_graph_consulted(*, actor: User, graph: dict[str, Any], via: str) ->
     (:func:`accord.sharing.services.personal_data_consulted`)."""
     personal = WITHHELD_OBSERVABLES[DataCategory.PERSONAL_DATA]
     observables = [n for n in graph["nodes"] if n["kind"] == "observable" and n["type"] in personal]
-    objects = [int(n["id"].split(":")[1]) for n in graph["nodes"] if n["kind"] == "object"]
+    # node ids carry public ids (``selectors.campaign_graph``)
+    objects = [decode(int(n["id"].split(":")[1])) for n in graph["nodes"] if n["kind"] == "object"]
     personal_data_consulted(
         actor=actor,
         objects=StixObject.objects.filter(pk__in=objects, data_category=DataCategory.PERSONAL_DATA).select_related(
             "agreement__current_version"
         ),
-        observable_ids=[int(n["id"].split(":")[1]) for n in observables],
+        observable_ids=[decode(int(n["id"].split(":")[1])) for n in observables],
         purpose=Purpose.INVESTIGATION,
         via=via,
         campaign=graph["campaign"],

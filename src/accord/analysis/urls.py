@@ -8,12 +8,16 @@ app_name = "analysis"
 
 urlpatterns = [
     path("observables/", enrichment_views.observable_list, name="observable-list"),
-    path("observables/<int:pk>/enrichments/", enrichment_views.observable_enrichments, name="observable-enrichments"),
+    path(
+        "observables/<public_id:pk>/enrichments/",
+        enrichment_views.observable_enrichments,
+        name="observable-enrichments",
+    ),
     path("enrichers/", enrichment_views.enricher_list, name="enricher-list"),
     path("enrichers/<int:pk>/<str:action>/", enrichment_views.enricher_action, name="enricher-action"),
     path("analysis/", views.analysis_home, name="home"),
     path("analysis/correlations/", views.correlation_list, name="correlation-list"),
-    path("analysis/correlations/<int:observable_id>/", views.correlation_detail, name="correlation-detail"),
+    path("analysis/correlations/<public_id:observable_id>/", views.correlation_detail, name="correlation-detail"),
     path("analysis/campaigns/", views.campaign_list, name="campaign-list"),
     path("analysis/campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
     path("analysis/exclusions/", views.exclusion_lists, name="exclusion-lists"),

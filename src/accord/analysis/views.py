@@ -34,6 +34,7 @@ from accord.analysis.scoring import SIGHTING_WEIGHT, observable_score
 from accord.analysis.warninglists import index
 from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
 from accord.policy.principal import principal_context
 from accord.sharing.services import personal_data_consulted
@@ -212,7 +213,7 @@ def _campaign_change(request: AuthedRequest, campaign: Campaign, op: str, form: 
             lambda: services.campaign_split(
                 actor=request.user,
                 campaign=campaign,
-                observable_ids=[int(pk) for pk in data["observables"]],
+                observable_ids=[parse(pk) for pk in data["observables"]],  # public ids, as the graph names them
                 reason=data["reason"],
             ),
             "Campaign split.",

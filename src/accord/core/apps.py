@@ -11,4 +11,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Accord core"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from accord.core import signals  # noqa: F401  (connects the authentication audit hooks)
+        from accord.core.public_ids import PublicIdConverter
+
+        # ``<public_id:pk>`` in every app's URLs: the one place ids of shared data enter and leave
+        register_converter(PublicIdConverter, "public_id")

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import OrganisationKind, OrganisationStatus, Region, ReliabilityGrade, Role, Sector
 from accord.core.models import AuditEvent, Organisation, User
+from accord.core.public_ids import RowId, parse
 from accord.core.regions import country_choices
 
-__all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter"]
+__all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter", "PublicIdFilter"]
+
+
+class PublicIdFormField(forms.IntegerField):
+    """A whole number, read as a public id: the row it names, or row 0 (no row) for one that
+    names none, so that an unknown id filters exactly as a missing one."""
+
+    def to_python(self, value: Any) -> RowId | None:
+        number = super().to_python(value)
+        return None if number is None else parse(number)
+
+
+class PublicIdFilter(django_filters.NumberFilter):  # type: ignore[misc]
+    """Filter on a covered model's id (``?submission=``, ``?observable=``) given as its public id."""
+
+    field_class = PublicIdFormField
 
 
 class OrganisationFilter(django_filters.FilterSet):  # type: ignore[misc]

@@ -20,7 +20,7 @@ __all__ = ["ExplainView"]
 
 
 class ExplainQuerySerializer(serializers.Serializer[Any]):
-    object = serializers.CharField(help_text="A STIX id (latest version) or an object's numeric id.")
+    object = serializers.CharField(help_text="A STIX id (latest version) or an object's (public) numeric id.")
     purpose = choice_field(Purpose, required=False, default=Purpose.INVESTIGATION)
     action = serializers.ChoiceField(choices=[a.value for a in Action], required=False, default=Action.VIEW)
 

@@ -8,6 +8,7 @@ from accord.core.audit import audit_record
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import User
+from accord.core.public_ids import parse
 from accord.policy.decision import Action, decide, outside_audience
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
@@ -57,7 +58,7 @@ def explain(*, principal: User, object: str, purpose: str, action: str) -> dict[
     """
     qs = StixObject.objects.select_related("agreement__current_version", "organisation")
     numeric = object.isascii() and object.isdigit()  # "²" is a digit to str.isdigit, not a number
-    obj = (qs.filter(pk=int(object)) if numeric else qs.filter(stix_id=object)).order_by("-modified").first()
+    obj = (qs.filter(pk=parse(object)) if numeric else qs.filter(stix_id=object)).order_by("-modified").first()
     ctx = principal_context(principal)
     if obj is None or not may_know_exists(ctx, obj):
         raise NotFound(f"No shared object {object} (or you may not know of it).")

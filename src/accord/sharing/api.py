@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from accord.core.api import SelectorViewSet, principal_of
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
-from accord.core.fields import choice_field
+from accord.core.fields import PublicIds, choice_field
 from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
@@ -32,7 +32,7 @@ from accord.sharing.services import object_revoke, personal_data_consulted, subm
 __all__ = ["ObservableViewSet", "SeenOrdering", "StixObjectViewSet", "SubmissionViewSet"]
 
 
-class SubmissionSerializer(serializers.ModelSerializer[Submission]):
+class SubmissionSerializer(PublicIds, serializers.ModelSerializer[Submission]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     agreement = serializers.CharField(source="agreement.reference", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None, read_only=True)
@@ -189,7 +189,7 @@ def _purpose(request: Request) -> str:
     return str(query.validated_data["purpose"])
 
 
-class StixObjectSerializer(serializers.ModelSerializer[StixObject]):
+class StixObjectSerializer(PublicIds, serializers.ModelSerializer[StixObject]):
     """An object version with its handling conditions; the body as the reader may receive it."""
 
     version = serializers.DateTimeField(source="modified", read_only=True)
@@ -301,7 +301,7 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
         return Response({"revoked_versions": count})
 
 
-class ObservableSerializer(serializers.ModelSerializer[Observable]):
+class ObservableSerializer(PublicIds, serializers.ModelSerializer[Observable]):
     first_seen = serializers.DateTimeField(
         source="seen_first", read_only=True, help_text="When an object you may see first mentioned it."
     )

@@ -2,13 +2,16 @@
 
 from rest_framework.routers import SimpleRouter
 
+from accord.core.routers import PublicIdRouter
 from accord.sharing import api
 
 app_name = "sharing-api"
 
+public = PublicIdRouter()
+public.register("submissions", api.SubmissionViewSet, basename="submission")
+public.register("observables", api.ObservableViewSet, basename="observable")
+# an object is named by its STIX id or its public id (``sharing.selectors.object_get``)
 router = SimpleRouter()
-router.register("submissions", api.SubmissionViewSet, basename="submission")
 router.register("objects", api.StixObjectViewSet, basename="object")
-router.register("observables", api.ObservableViewSet, basename="observable")
 
-urlpatterns = router.urls
+urlpatterns = [*public.urls, *router.urls]

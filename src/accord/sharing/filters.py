@@ -14,6 +14,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
+from accord.core.filters import PublicIdFilter
 from accord.core.models import User
 from accord.policy.decision import nameable_sources, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
@@ -40,7 +41,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     contents_of = django_filters.CharFilter(
         method="by_container", label="This object (a report, a grouping) and the objects its object_refs name"
     )
-    submission = django_filters.NumberFilter(method="by_submission", label="Stored by this submission (id)")
+    submission = PublicIdFilter(method="by_submission", label="Stored by this submission (id)")
 
     class Meta:
         model = StixObject

@@ -8,6 +8,7 @@ from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.core.models import User
+from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.formats.markings import TLP2_IDS, standard_definition
@@ -56,12 +57,12 @@ def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[
 
 
 def object_get(*, principal: User, key: str, purpose: str = "investigation") -> list[StixObject]:
-    """The visible versions of one object (by STIX id or numeric id), newest first; one 404,
-    naming the key as given, whether it is missing or hidden, a number or not."""
+    """The visible versions of one object (by STIX id or the public id of a version), newest
+    first; one 404, naming the key as given, whether it is missing or hidden, a number or not."""
     qs = object_list(principal=principal, purpose=purpose)
     stix_id = key
     if key.isascii() and key.isdigit():  # "²" is a digit to str.isdigit, not a number
-        found = qs.filter(pk=int(key)).values_list("stix_id", flat=True).first()
+        found = qs.filter(pk=parse(key)).values_list("stix_id", flat=True).first()
         stix_id = found or ""
     versions = list(qs.filter(stix_id=stix_id).order_by("-modified")) if stix_id else []
     if not versions:

@@ -9,7 +9,7 @@ app_name = "sharing"
 urlpatterns = [
     path("share/", views.submit, name="submit"),
     path("submissions/", views.submission_list, name="submission-list"),
-    path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
+    path("submissions/<public_id:pk>/", views.submission_detail, name="submission-detail"),
     path("shared/", views.object_list, name="object-list"),
     path("shared/<str:key>/", views.object_detail, name="object-detail"),
 ]

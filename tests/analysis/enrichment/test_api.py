@@ -24,13 +24,14 @@ from tests.analysis.enrichment.conftest import (
     share,
 )
 from tests.factories import make_agreement
+from tests.ids import pid, row
 
 ENRICHERS = "/api/v1/enrichers/"
 RESULTS = "/api/v1/enrichments/"
 
 
 def url(value: str) -> str:
-    return f"/api/v1/observables/{observable(value).pk}/enrichments/"
+    return f"/api/v1/observables/{pid(observable(value))}/enrichments/"
 
 
 def run(client, value: str, enricher: str):
@@ -236,7 +237,7 @@ def test_enrichment_after_ingest(
     Enricher.objects.filter(pk=kestrel_http.pk).update(run_on_ingest=True)
     with django_capture_on_commit_callbacks(execute=True):
         submission = share(api_for, banker)
-    results = Enrichment.objects.filter(trigger="ingest", submission_id=submission["id"])
+    results = Enrichment.objects.filter(trigger="ingest", submission_id=row(submission["id"]))
     by = {(r.enricher.name, r.observable.value) for r in results}
     assert by == {
         ("iban-offline", IBAN),
@@ -252,7 +253,7 @@ def test_enrichment_after_ingest(
     assert AuditEvent.objects.filter(action="enrichment.ingest").count() == 5
     from accord.analysis.enrichment_services import observables_enrich_after_ingest
 
-    assert set(observables_enrich_after_ingest(submission_id=submission["id"]).values()) == {0}  # idempotent
+    assert set(observables_enrich_after_ingest(submission_id=row(submission["id"])).values()) == {0}  # idempotent
 
 
 def test_a_failing_after_ingest_task_never_fails_the_ingest(

@@ -29,6 +29,8 @@ from accord.sharing.models import Observable, StixObject
 from tests.analysis.conftest import share as share_stix
 from tests.analysis.enrichment.conftest import DOMAIN, PHONE, PartnerService, share
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.ids import pid
+from tests.ids import row as row_of
 from tests.stix_samples import indicator
 
 HIDDEN_DOMAIN = "pay-portal.mule-desk.info"
@@ -90,14 +92,16 @@ def test_a_partner_tool_is_sent_only_what_its_provider_may_receive(
     for value in (LE_ONLY_DOMAIN, REDACTED_EMAIL):
         observable = Observable.objects.get(value=value)
         refused = analyst.post(
-            f"/api/v1/observables/{observable.pk}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
+            f"/api/v1/observables/{pid(observable)}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
         )
         assert refused.status_code == 403, refused.json()
         assert "Nothing was sent" in refused.json()["error"]["message"]
     assert [r["body"]["value"] for r in partner_service.received] == [DOMAIN]
     # The host's own tools run inside the platform: the host holds every value.
     le_only = Observable.objects.get(value=LE_ONLY_DOMAIN)
-    ran = analyst.post(f"/api/v1/observables/{le_only.pk}/enrichments/", {"enricher": "domain-offline"}, format="json")
+    ran = analyst.post(
+        f"/api/v1/observables/{pid(le_only)}/enrichments/", {"enricher": "domain-offline"}, format="json"
+    )
     assert ran.status_code == 201 and ran.json()["tlp_sent"] == "green"
 
 
@@ -108,7 +112,7 @@ def test_the_ceiling_still_caps_what_the_provider_may_receive(api_for, banker, k
     StixObject.objects.get(observables__value=HIDDEN_DOMAIN).addressed_to.add(kestrel_http.organisation)
     observable = Observable.objects.get(value=HIDDEN_DOMAIN)
     refused = api_for("analyst").post(
-        f"/api/v1/observables/{observable.pk}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
+        f"/api/v1/observables/{pid(observable)}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
     )
     assert refused.status_code == 403
     assert "TLP:AMBER, above kestrel-sandbox's ceiling TLP:GREEN" in refused.json()["error"]["message"]
@@ -162,7 +166,7 @@ def test_results_show_a_partner_nothing_of_objects_hidden_from_it(
         if hidden == "enriched by an analyst before":
             observable = Observable.objects.get(value=HIDDEN_DOMAIN)
             ran = analyst.post(
-                f"/api/v1/observables/{observable.pk}/enrichments/", {"enricher": "domain-offline"}, format="json"
+                f"/api/v1/observables/{pid(observable)}/enrichments/", {"enricher": "domain-offline"}, format="json"
             )
             assert ran.status_code == 201
 
@@ -177,7 +181,7 @@ def test_results_show_a_partner_nothing_of_objects_hidden_from_it(
             if world == "with" and hidden == "ingested after":
                 with django_capture_on_commit_callbacks(execute=True):
                     hide()
-            since = StixObject.objects.get(submission_id=own).added_at
+            since = StixObject.objects.get(submission_id=row_of(own)).added_at
             views[world] = _reader_view(client, reader_api, HIDDEN_DOMAIN, own, since)
     assert views["with"] == views["without"]
     assert views["without"]["observable"][0]["submission"] == "own"  # its own submission is named
@@ -216,15 +220,15 @@ def test_reading_results_on_a_phone_number_is_logged_as_a_consultation(api_for, 
     analyst = api_for("analyst")
     for value, enricher in ((PHONE, "phone-offline"), (DOMAIN, "domain-offline")):
         observable = Observable.objects.get(value=value)
-        ran = analyst.post(f"/api/v1/observables/{observable.pk}/enrichments/", {"enricher": enricher}, format="json")
+        ran = analyst.post(f"/api/v1/observables/{pid(observable)}/enrichments/", {"enricher": enricher}, format="json")
         assert ran.status_code == 201
     reader = people["partner_reader"]
     api = api_for(reader)
     phone, domain = Observable.objects.get(value=PHONE), Observable.objects.get(value=DOMAIN)
-    phone_result = api.get(f"/api/v1/observables/{phone.pk}/enrichments/").json()["results"][0]["id"]
+    phone_result = api.get(f"/api/v1/observables/{pid(phone)}/enrichments/").json()["results"][0]["id"]
     reads: list[tuple[str, Callable[[], Any], list[int]]] = [
-        ("phone results", lambda: api.get(f"/api/v1/observables/{phone.pk}/enrichments/"), [phone.pk]),
-        ("domain results", lambda: api.get(f"/api/v1/observables/{domain.pk}/enrichments/"), []),
+        ("phone results", lambda: api.get(f"/api/v1/observables/{pid(phone)}/enrichments/"), [phone.pk]),
+        ("domain results", lambda: api.get(f"/api/v1/observables/{pid(domain)}/enrichments/"), []),
         ("every result", lambda: api.get("/api/v1/enrichments/"), [phone.pk]),
         ("domain filter", lambda: api.get("/api/v1/enrichments/", {"observable": domain.pk}), []),
         ("one result", lambda: api.get(f"/api/v1/enrichments/{phone_result}/"), [phone.pk]),

@@ -11,13 +11,14 @@ from tests.analysis.enrichment.conftest import (
     DOMAIN,
     observable,
 )
+from tests.ids import pid
 
 
 def run(api_for, path: str = "/lookup", base: str = ""):
     enricher = Enricher.objects.get(name="kestrel-sandbox")
     Enricher.objects.filter(pk=enricher.pk).update(url=(base or enricher.url.rsplit("/", 1)[0]) + path)
     return api_for("analyst").post(
-        f"/api/v1/observables/{observable(DOMAIN).pk}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
+        f"/api/v1/observables/{pid(observable(DOMAIN))}/enrichments/", {"enricher": "kestrel-sandbox"}, format="json"
     )
 
 

@@ -12,10 +12,11 @@ from accord.analysis.models import Enricher, Enrichment
 from accord.sharing.models import StixObject
 from tests.analysis.enrichment.conftest import AMBER_IP, IBAN, SECRET, STRICT_DOMAIN, observable
 from tests.factories import make_agreement
+from tests.ids import pid
 
 
 def page_of(value: str) -> str:
-    return f"/observables/{observable(value).pk}/enrichments/"
+    return f"/observables/{pid(observable(value))}/enrichments/"
 
 
 def test_an_analyst_runs_a_tool_from_the_observable_page(client, people, shared):

@@ -21,6 +21,7 @@ from accord.analysis.models import Enricher
 from accord.core.choices import Tlp
 from accord.core.console import print_rich
 from accord.core.errors import ApplicationError
+from accord.core.public_ids import parse
 from accord.core.selectors import organisation_named
 from accord.partners.models import Agreement
 from accord.sharing.choices import ObservableType
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         results.add_argument("type", choices=ObservableType.values)
         results.add_argument("value")
         ingest = sub.add_parser("ingest", help="Run the on-ingest enrichers over a stored submission.")
-        ingest.add_argument("submission", type=int)
+        ingest.add_argument("submission", type=parse, help="The submission's id, as the API and the pages show it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

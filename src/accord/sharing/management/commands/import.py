@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.core.errors import ApplicationError
+from accord.core.public_ids import encode
 from accord.core.selectors import organisation_named
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.services import submission_create, submission_process
@@ -56,8 +57,9 @@ class Command(BaseCommand):
                     agreement=options["agreement"],
                     strict=options["strict"],
                 )
+            public = encode(submission.pk)  # as the API and the pages name it
             if not created:
-                self.stdout.write(f"Already submitted as submission {submission.pk} ({submission.status}).")
+                self.stdout.write(f"Already submitted as submission {public} ({submission.status}).")
                 return
             columns = (
                 TextColumn("[bold]{task.description}"),
@@ -76,11 +78,10 @@ class Command(BaseCommand):
         if submission.status == SubmissionStatus.FAILED:
             lines = [f"  {e['where']}, {e['field']}: {e['message']}" for e in submission.errors[:SHOWN]]
             raise CommandError(
-                f"Nothing was stored: submission {submission.pk} has {len(submission.errors)} "
-                "error(s):\n" + "\n".join(lines)
+                f"Nothing was stored: submission {public} has {len(submission.errors)} error(s):\n" + "\n".join(lines)
             )
         self.stdout.write(
-            f"Submission {submission.pk} done: {submission.objects_count} objects ({submission.new_count} new, "
+            f"Submission {public} done: {submission.objects_count} objects ({submission.new_count} new, "
             f"{submission.updated_count} updated, {submission.rejected_count} refused), "
             f"{submission.observables_count} observables, sha256 {submission.sha256}."
         )
@@ -88,6 +89,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  not stored: {e['where']}, {e['field']}: {e['message']}")
         if submission.rejected_count > SHOWN:
             self.stdout.write(
-                f"  … and {submission.rejected_count - SHOWN} more refused: /submissions/{submission.pk}/ "
-                f"or GET /api/v1/submissions/{submission.pk}/refused/ lists every one."
+                f"  … and {submission.rejected_count - SHOWN} more refused: /submissions/{public}/ "
+                f"or GET /api/v1/submissions/{public}/refused/ lists every one."
             )
