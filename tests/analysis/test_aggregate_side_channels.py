@@ -257,7 +257,7 @@ def test_hidden_objects_push_no_value_over_the_cap_for_a_partner(world, settings
     assert campaign["objects_seen"] == 3  # objects 1, 2 and 4, still linked
     assert_same_view(without, with_hidden, reason)
     host = world["analyst"]
-    assert host.get(f"{CORRELATIONS}{observable(MULE_IP).pk}/").json()["over_correlating"] is True
+    assert host.get(f"{CORRELATIONS}{pid(observable(MULE_IP))}/").json()["over_correlating"] is True
     assert [c["objects_count"] for c in host.get(CAMPAIGNS).json()["results"]] == [3]  # 3, 9 and 10, by LONE_IP
 
 
