@@ -7,6 +7,8 @@ by default a new SQLite file in a temporary ``ACCORD_HOME``.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from typing import Any
 
@@ -89,3 +91,5 @@ if __name__ == "__main__":
     taxii.run()
     ingest.run(1_000_000)
     exports.run(100_000)
+    # a partner's campaigns, computed from what it sees, in a process (and Accord home) of its own
+    subprocess.run([sys.executable, "-m", "bench.campaigns", "100000"], check=True)  # noqa: S603
