@@ -78,6 +78,26 @@ def test_stix_exports_parse_with_the_stix2_librarys_defaults(api_for, shared, wh
     assert any("x_accord_data_category" in o for o in parsed.objects if o.type == "indicator")
 
 
+def test_an_export_shared_back_in_adds_no_second_copy_of_the_platforms_own_objects(api_for, shared):
+    """A partner that shares an Accord export back (a round trip through its own tools) sends the
+    platform's identity and extension definitions with it: they are taken as the platform's, not
+    stored as the partner's data, so no later export holds two objects of one id."""
+    exported = orjson.loads(body_of(api_for("partner_reader").get(f"{EXPORTS}stix/")))
+    own = [o for o in exported["objects"] if o["type"] in ("identity", "extension-definition")]
+    assert len(own) == 6  # the host's identity and Accord's five extensions
+    altered = dict(own[-1], description="Another meaning under Accord's id")
+    upload = io.BytesIO(orjson.dumps({**exported, "objects": [*exported["objects"], altered]}))
+    upload.name = "round-trip.json"
+    response = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.json()
+    (refusal,) = response.json()["errors"]
+    assert refusal["field"] == "id" and "this platform's own" in refusal["message"]
+    raw = body_of(api_for("analyst").get(f"{EXPORTS}stix/"))
+    ids = [o["id"] for o in orjson.loads(raw)["objects"]]
+    assert len(ids) == len(set(ids))
+    assert validate_string(raw.decode(), ValidationOptions()).is_valid
+
+
 def test_accords_own_observables_are_declared_new_sco_types(api_for, shared):
     exported = orjson.loads(body_of(api_for("analyst").get(f"{EXPORTS}stix/")))
     by_id = {o["id"]: o for o in exported["objects"]}

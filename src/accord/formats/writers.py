@@ -33,6 +33,7 @@ __all__ = [
     "WRITERS",
     "CsvWriter",
     "ExportLink",
+    "export_header",
     "ExportMeta",
     "ExportObject",
     "ExportObservable",
@@ -189,6 +190,24 @@ def _dumps(value: Any) -> bytes:
 # -- STIX 2.1 ---------------------------------------------------------------------------------------
 
 
+def export_header(host: str) -> list[dict[str, Any]]:
+    """The objects every STIX export starts with: the hosting organisation's identity (first) and
+    the definitions of Accord's extensions. An export shared back in carries them; the ingest
+    takes them as the platform's own, never as the sender's data."""
+    host_identity = f"identity--{stable_uuid('host:' + host)}"
+    identity = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": host_identity,
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": host,
+        "identity_class": "organization",
+        "description": "The hosting organisation of this Accord platform, which made this export.",
+    }
+    return [identity, *definitions(host_identity)]
+
+
 @register_writer
 class StixWriter(Writer):
     """A STIX 2.1 bundle: each object with its TLP 2.0 marking, the other marking definitions
@@ -205,22 +224,10 @@ class StixWriter(Writer):
 
     def write(self, source: ExportSource) -> Iterator[bytes]:
         meta = source.meta
-        host_identity = f"identity--{stable_uuid('host:' + meta.host)}"
+        header = export_header(meta.host)
+        host_identity = header[0]["id"]
         yield b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":['
-        yield _dumps(
-            {
-                "type": "identity",
-                "spec_version": "2.1",
-                "id": host_identity,
-                "created": "2026-01-01T00:00:00.000Z",
-                "modified": "2026-01-01T00:00:00.000Z",
-                "name": meta.host,
-                "identity_class": "organization",
-                "description": "The hosting organisation of this Accord platform, which made this export.",
-            }
-        )
-        for definition in definitions(host_identity):
-            yield b"," + _dumps(definition)
+        yield b",".join(_dumps(obj) for obj in header)
         markings: set[str] = set()
         handling_refs: dict[str, str] = {}
         for item in source.objects():

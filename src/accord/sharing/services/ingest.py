@@ -12,6 +12,7 @@ import hmac
 import uuid
 from collections.abc import Callable, Iterator
 from itertools import chain
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -21,7 +22,9 @@ from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
 from accord.core.choices import Purpose
+from accord.core.models import Organisation
 from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable
+from accord.formats.writers import export_header
 from accord.partners.models import Agreement
 from accord.sharing.bulk import gc_paused
 from accord.sharing.choices import SubmissionStatus
@@ -89,6 +92,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     # at the moment the submission was received, so that its version is known from then on.
     now = submission.created_at
     marking = submission.tlp or terms.default_tlp
+    own = _platform_objects()
 
     def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError | ParsedObject]]:
         """Rows and errors, a batch at a time (in a reading process for large submissions),
@@ -98,8 +102,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             for item in reader.read(raw):
                 if isinstance(item, ReadError):
                     batch.append(item)
-                elif item.stix.get("type") == "marking-definition":
-                    batch.append(item)  # not shared data: kept apart (MarkingWriter), never categorised
+                elif item.stix.get("type") == "marking-definition" or item.stix.get("id") in own:
+                    batch.append(item)  # not shared data: kept apart (MarkingWriter), or the platform's own
                 else:
                     batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
                 if len(batch) == READ_BATCH:
@@ -137,6 +141,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 refusals.add(item)
                 if strict and refusals.count >= MAX_ERRORS:
                     break
+            elif isinstance(item, ParsedObject) and item.stix.get("id") in own:
+                _own_copy(item, own, refusals)
             elif isinstance(item, ParsedObject):
                 markings.add(item)
             elif not (strict and refusals.count):
@@ -167,6 +173,29 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             return
         transaction.set_rollback(True)
     _fail(submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count)
+
+
+def _platform_objects() -> dict[str, dict[str, Any]]:
+    """The objects a STIX export of this platform starts with (its host's identity, Accord's
+    extension definitions), by id: an export shared back in carries them, and they are the
+    platform's, not the sender's data."""
+    host = Organisation.objects.filter(is_host=True).values_list("name", flat=True).first() or "Accord"
+    return {str(obj["id"]): obj for obj in export_header(host)}
+
+
+def _own_copy(item: ParsedObject, own: dict[str, dict[str, Any]], refusals: RefusalLog) -> None:
+    """A copy of one of the platform's own objects: taken as a no-op when it is the one the
+    platform publishes, refused (that object alone) when it claims the id with other content."""
+    stix_id = str(item.stix["id"])
+    if item.stix != own[stix_id]:
+        refusals.add(
+            ReadError(
+                item.where,
+                "id",
+                f"{stix_id} is this platform's own (it begins every STIX export); it is taken only as "
+                "the platform publishes it: choose another id for another object",
+            )
+        )
 
 
 @transaction.atomic
