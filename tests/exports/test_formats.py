@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import dns.rdatatype
 import dns.zone
 import orjson
 import pytest
+from django.conf import settings
 from idstools import rule as idsrule
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_string
@@ -18,7 +20,9 @@ from accord.formats.detection import rpz_ip_owner, rule_content
 from accord.formats.markings import TLP2_EXTENSION, TLP2_IDS
 from accord.formats.misp import MispReader
 from accord.formats.writers import HANDLING_EXTENSION
+from accord.sharing.models import Observable
 from tests.exports.conftest import ETH, IBAN, NOTE_ID, ODD_URL, RED_ID
+from tests.ids import row
 from tests.stix_samples import bundle, indicator
 
 EXPORTS = "/api/v1/exports/"
@@ -180,6 +184,11 @@ def test_rules_parse_with_unique_sids_and_escaped_content(api_for, shared, fmt):
     assert all("metadata:tlp " in line for line in lines)
     again = body_of(api_for("analyst").get(f"{EXPORTS}{fmt}/")).decode()
     assert [idsrule.parse(line).sid for line in again.splitlines() if line and not line.startswith("#")] == sids
+    # Neither the metadata nor the sid tells an observable's row number (nor how many are stored).
+    base, rows = settings.ACCORD_EXPORT_SID_BASE, set(Observable.objects.values_list("pk", flat=True))
+    named = {int(re.search(r"accord_observable (\d+)", line).group(1)) for line in lines}
+    assert named and not named & rows and {row(n) for n in named} <= rows
+    assert not {(sid - base) // 4 for sid in sids} & rows and all(base < sid < 2**32 for sid in sids)
 
 
 def test_suricata_rule_shapes(api_for, shared):

@@ -168,6 +168,8 @@ def test_a_refused_event_is_reported_and_skipped_and_the_feed_goes_on(server, so
     assert broken.startswith("22222222-1c2b-4b7a-9d3a-2f1e0c9b8a71.json: 1 object(s) refused, the rest stored")
     assert "event 0, attribute 0 (8b0e2d4c-6f1a-4c3e-9a7b-1d2c3e4f5a61), value: '198.51.100.999'" in broken
     assert unreadable.startswith(f"{UNREADABLE_UUID}.json: refused whole (submission ")
+    cut = Submission.objects.get(filename__endswith=f"{UNREADABLE_UUID}.json")
+    assert f"(submission {pid(cut)})" in unreadable  # the number the API and pages give it
     assert "event, json: malformed JSON" in unreadable
     feed.refresh_from_db()
     assert (feed.cursor, feed.last_error, feed.last_success_at is not None) == ("1780000200", "", True)

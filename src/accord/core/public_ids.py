@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 
-__all__ = ["COVERED", "LIMIT", "PublicIdConverter", "RowId", "decode", "encode", "is_covered", "parse"]
+__all__ = ["COVERED", "LIMIT", "PublicIdConverter", "RowId", "decode", "encode", "is_covered", "parse", "permute_below"]
 
 LIMIT = 2**53
 """Public ids and row ids are the integers ``1 .. LIMIT - 1``."""
@@ -115,6 +115,36 @@ def decode(public: int) -> int:
     while not _in_domain(value):
         value = _backward(value, rounds)
     return value
+
+
+@lru_cache(maxsize=8)
+def _labelled_rounds(id_key: str, label: str) -> tuple[bytes, ...]:
+    key = hmac.new(id_key.encode(), label.encode(), hashlib.sha256).digest()
+    return tuple(hmac.new(key, bytes([i]), hashlib.sha256).digest() for i in range(_ROUNDS))
+
+
+@lru_cache(maxsize=65536)
+def _permute_below(row: int, size: int, label: str, id_key: str) -> int:
+    rounds = _labelled_rounds(id_key, label)
+    half = max(1, ((size - 1).bit_length() + 1) // 2)  # a balanced network over 2 * half bits
+    mask = (1 << half) - 1
+    value = row
+    while True:
+        a, b = value >> half, value & mask
+        for key in rounds:
+            a, b = b, a ^ _f(key, b, mask)
+        value = (a << half) | b
+        if 0 < value < size:  # cycle walking, as for public ids
+            return value
+
+
+def permute_below(row: int, size: int, label: str) -> int:
+    """A keyed permutation of ``1 .. size - 1`` (``row`` among them), one per ``label``: numbers
+    that must stay in a small range and be stable (a detection rule's ``sid``) without telling
+    the row they come from. A ``ValueError`` for a row outside the range."""
+    if not 0 < row < size:
+        raise ValueError(f"row id outside 1 .. {size - 1}: {row!r}")
+    return _permute_below(int(row), size, label, settings.ACCORD_ID_KEY)
 
 
 class RowId(int):

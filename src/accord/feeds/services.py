@@ -31,6 +31,7 @@ from accord.core.checks import invalid, one_of, require
 from accord.core.choices import Tlp
 from accord.core.errors import ApplicationError, Conflict, TooLarge, ValidationFailed
 from accord.core.models import Organisation, User
+from accord.core.public_ids import encode
 from accord.core.roles import Perm
 from accord.feeds.models import Feed, FeedKind
 from accord.feeds.sources import SOURCES, FeedError, Source, csv_mapping_problem
@@ -309,14 +310,14 @@ def _refused(name: str, submission: Submission) -> str:
     if submission.status == SubmissionStatus.FAILED:
         first = submission.errors[0] if submission.errors else {"where": "", "field": "", "message": ""}
         return (
-            f"{name}: refused whole (submission {submission.pk}): "
+            f"{name}: refused whole (submission {encode(submission.pk)}): "
             f"{first['where']}, {first['field']}: {first['message']}"
         )
     if submission.rejected_count:
         first = submission.errors[0]
         return (
-            f"{name}: {submission.rejected_count} object(s) refused, the rest stored (submission {submission.pk}); "
-            f"first: {first['where']}, {first['field']}: {first['message']}"
+            f"{name}: {submission.rejected_count} object(s) refused, the rest stored "
+            f"(submission {encode(submission.pk)}); first: {first['where']}, {first['field']}: {first['message']}"
         )
     return ""
 

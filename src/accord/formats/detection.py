@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from accord.core.choices import Tlp
+from accord.core.public_ids import encode, permute_below
 from accord.formats.writers import (
     ExportMeta,
     ExportObservable,
@@ -60,10 +61,14 @@ def _msg(text: str) -> str:
 
 
 def _sid(observable: ExportObservable, slot: int) -> int:
-    sid = int(settings.ACCORD_EXPORT_SID_BASE) + observable.id * SID_SLOTS + slot
-    if sid > _MAX_SID:
-        raise ValueError(f"sid {sid} for observable {observable.id} is beyond 32 bits; lower ACCORD_EXPORT_SID_BASE")
-    return sid
+    """The rule's ``sid``: stable for an observable and slot, unique, and within 32 bits; the
+    observable's place in a keyed permutation of the sids left above the base, so that no sid
+    tells an observable's row number (nor how many observables are stored)."""
+    base = int(settings.ACCORD_EXPORT_SID_BASE)
+    places = (_MAX_SID - base) // SID_SLOTS
+    if observable.id >= places:
+        raise ValueError(f"observable {encode(observable.id)} has no sid below 2**32; lower ACCORD_EXPORT_SID_BASE")
+    return base + permute_below(observable.id, places, "accord rule sids") * SID_SLOTS + slot
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
@@ -131,7 +136,7 @@ class RuleWriter(Writer):
     def options(self, observable: ExportObservable, what: str, slot: int, *body: str) -> str:
         label = dict(Tlp.choices)[observable.tlp]
         message = _msg(f"ACCORD {what} {observable.value} ({label})")
-        metadata = f"tlp {observable.tlp}, accord_observable {observable.id}"
+        metadata = f"tlp {observable.tlp}, accord_observable {encode(observable.id)}"
         if observable.crime_types:
             metadata += ", crime_type " + " ".join(c.replace(",", " ") for c in observable.crime_types)
         return " ".join(
