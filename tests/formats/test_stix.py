@@ -182,6 +182,14 @@ def test_one_object_on_its_own_reads_as_a_bundle_of_one(monkeypatch, threshold):
     assert StixReader.sniff(orjson.dumps(lone)[:200])
 
 
+def test_a_cyber_observable_on_its_own_may_leave_spec_version_out():
+    lone = {"type": "ipv4-addr", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3"}
+    data = orjson.dumps(lone)
+    assert StixReader.sniff(data)
+    (item,) = list(StixReader().read(io.BytesIO(data)))
+    assert isinstance(item, ParsedObject) and [m.value for m in item.mentions] == ["198.51.100.3"]
+
+
 _COMPARISONS = st.sampled_from(
     [
         "ipv4-addr:value = '203.0.113.9'",

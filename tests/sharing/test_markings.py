@@ -213,6 +213,73 @@ def test_a_granular_amber_field_is_withheld_from_a_reader_who_may_not_receive_am
     assert whole["description"] == AMBER_NOTE["description"]  # the host receives AMBER
 
 
+def test_a_value_in_a_field_marked_amber_is_not_learnt_through_observables_or_filters(kestrel, api_for, people):
+    """The link between an object and a value does not say which field holds it: an object with
+    a field the reader may not receive gives it none of its values, in the observables list or
+    through a filter, exactly as a value it never sent."""
+    value = "amber-gateway.example"
+    marked = indicator(
+        21,
+        f"[domain-name:value = '{value}']",
+        object_marking_refs=[GREEN],
+        granular_markings=[{"marking_ref": AMBER, "selectors": ["pattern"]}],
+    )
+    assert post(api_for("partner_contributor"), bundle(marked)).json()["rejected_count"] == 0
+    reader = api_for(kestrel["reader"])
+    listed = reader.get("/api/v1/observables/", {"value": value}).json()
+    assert listed["count"] == 0
+    for params in ({"observable": value}, {"value_prefix": "amber-gate"}):
+        assert reader.get("/api/v1/objects/", params).json()["count"] == 0, params
+    host = api_for("analyst")
+    assert host.get("/api/v1/observables/", {"value": value}).json()["count"] == 1
+    assert host.get("/api/v1/objects/", {"observable": value}).json()["count"] == 1
+
+
+def test_a_report_reference_marked_amber_names_nothing_through_the_contents_filter(kestrel, api_for):
+    report = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": "report--5b2f1d3e-4a6c-4e8b-9d0f-1a2b3c4d5e6f",
+        "created": STAMP,
+        "modified": STAMP,
+        "name": "Gateway findings",
+        "published": STAMP,
+        "object_refs": [AMBER_NOTE["id"], CAMPAIGN["id"]],
+        "object_marking_refs": [GREEN],
+        "granular_markings": [{"marking_ref": AMBER, "selectors": ["object_refs.[0]"]}],
+    }
+    assert post(api_for("partner_contributor"), bundle(report)).json()["rejected_count"] == 0
+    listed = api_for(kestrel["reader"]).get("/api/v1/objects/", {"contents_of": report["id"]}).json()
+    assert {o["stix_id"] for o in listed["results"]} == {report["id"], CAMPAIGN["id"]}
+    host = api_for("analyst").get("/api/v1/objects/", {"contents_of": report["id"]}).json()
+    assert {o["stix_id"] for o in host["results"]} == {report["id"], CAMPAIGN["id"], AMBER_NOTE["id"]}
+
+
+def test_a_definition_named_only_by_a_granular_marking_travels_and_hyphenated_selectors_are_read(kestrel, api_for):
+    sha = "ab" * 32
+    only_granular = STATEMENT | {"id": "marking-definition--1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6"}
+    sample = {
+        "type": "file",
+        "spec_version": "2.1",
+        "id": "file--9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+        "hashes": {"SHA-256": sha},
+        "name": "invoice.pdf.exe",
+        "extensions": {"windows-pebinary-ext": {"pe_type": "exe", "sections": [{"name": ".text"}]}},
+        "granular_markings": [
+            {"marking_ref": only_granular["id"], "selectors": ["name"]},
+            {"marking_ref": GREEN, "selectors": ["extensions.windows-pebinary-ext.pe_type"]},
+        ],
+    }
+    body = post(api_for("partner_contributor"), bundle(only_granular, sample)).json()
+    assert body["rejected_count"] == 0, body["errors"]
+    response = api_for("analyst").get(f"{EXPORTS}stix/")
+    raw = b"".join(response.streaming_content)
+    assert validate_string(raw.decode(), ValidationOptions()).is_valid  # the schema takes the selector
+    found = by_id(orjson.loads(raw)["objects"])
+    assert found[only_granular["id"]] == [only_granular]  # named by a granular marking only
+    assert found[sample["id"]][0]["granular_markings"] == sample["granular_markings"]
+
+
 # -- definitions travel with the objects ------------------------------------------------------------------
 
 

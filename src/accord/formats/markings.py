@@ -130,8 +130,14 @@ def carried_refs(body: Mapping[str, Any]) -> list[str]:
     """The marking definitions a bundle must carry for an object as exports write it: those of
     its granular markings, and in ``object_marking_refs`` all but TLP ones (exports mark each
     object with its TLP 2.0 definition instead)."""
-    refs = [ref for ref in body.get("object_marking_refs") or () if ref not in TLP_BY_MARKING]
-    return list(dict.fromkeys([*refs, *(ref for ref in marking_refs(body) if ref in TLP_BY_MARKING)]))
+    own = body.get("object_marking_refs")
+    refs = [ref for ref in own if isinstance(ref, str) and ref not in TLP_BY_MARKING] if isinstance(own, list) else []
+    granular = body.get("granular_markings")
+    for marking in granular if isinstance(granular, list) else ():
+        ref = marking.get("marking_ref") if isinstance(marking, dict) else None
+        if isinstance(ref, str):
+            refs.append(ref)  # granular references are written as sent, TLP ones too
+    return list(dict.fromkeys(refs))
 
 
 def granular_tlps(body: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -151,7 +157,9 @@ def granular_tlps(body: Mapping[str, Any]) -> dict[str, list[str]]:
 
 # STIX 2.1 §7.2.3.1: a selector is a property name, then property names and list indexes
 # (``[n]``), joined by dots: ``description``, ``external_references.[0].url``.
-_SELECTOR_RE = re.compile(r"^[A-Za-z0-9_]+(\.([A-Za-z0-9_]+|\[\d+\]))*$")
+# STIX 2.1 §7.2.3.1 as the OASIS schema reads it: property names and dictionary keys in lower
+# case, which may hold hyphens (extension ids, ``windows-pebinary-ext``), and list indexes.
+_SELECTOR_RE = re.compile(r"^([a-z0-9_-]{3,249}(\.(\[\d+\]|[a-z0-9_-]{1,250}))*|id)$")
 Step = str | int
 
 

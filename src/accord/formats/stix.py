@@ -258,10 +258,13 @@ def _unquote(value: str) -> str:
 
 def _is_lone_object(found: Any) -> bool:
     """Whether a file holds one STIX 2.1 object rather than a bundle: a JSON object with a type
-    other than ``bundle``, an id of that type and ``spec_version`` 2.1 (what is wrong inside it
+    other than ``bundle``, an id of that type and ``spec_version`` 2.1, which a cyber-observable
+    may leave out (what is wrong inside it
     is then reported for that object, as for any object of a bundle)."""
-    if not isinstance(found, dict) or found.get("spec_version") != "2.1":
+    if not isinstance(found, dict):
         return False
+    if found.get("spec_version") != "2.1" and not ("spec_version" not in found and is_cyber_observable(found)):
+        return False  # a cyber-observable may leave spec_version out (STIX 2.1 §6)
     kind, identifier = found.get("type"), found.get("id")
     return (
         isinstance(kind, str)
@@ -277,7 +280,7 @@ class StixReader(Reader):
     label = "STIX 2.1 bundle"
     _index = _total = 0  # the object being read, of how many (when the bundle is read whole)
     _sniff = re.compile(rb'"type"\s*:\s*"bundle"')
-    _sniff_lone = re.compile(rb'"spec_version"\s*:\s*"2\.1"')
+    _sniff_lone = re.compile(rb'"spec_version"\s*:\s*"2\.1"|"id"\s*:\s*"[a-z0-9-]+--[0-9a-fA-F-]{36}"')
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:

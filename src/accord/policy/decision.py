@@ -284,7 +284,25 @@ def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -
                 stix_object__data_category__in=list(held_under(category)),
                 observable__type__in=types,
             ) & ~Q(stix_object__organisation_id=ctx.organisation_id or 0)
+    # A value may sit in a field a granular marking gives a TLP the principal may not receive
+    # (an indicator's pattern marked AMBER): the links of such objects are withheld whole, as
+    # exports withhold their values, since the link does not say which field holds the value.
+    granular = Q(pk__in=[])
+    for label in sorted(set(Tlp) - tlp_grant(ctx, Action.VIEW).labels):
+        granular |= _holds_label("stix_object__granular_tlps", label.value)
+    withheld |= granular & ~Q(stix_object__organisation_id=ctx.organisation_id or 0)
     return withheld
+
+
+def _holds_label(column: str, label: str) -> Q:
+    """Rows whose comma-separated, sorted TLP labels (``granular_tlps``) hold ``label`` itself
+    (``amber`` is not found in ``amber+strict``)."""
+    return (
+        Q(**{column: label})
+        | Q(**{f"{column}__startswith": f"{label},"})
+        | Q(**{f"{column}__endswith": f",{label}"})
+        | Q(**{f"{column}__contains": f",{label},"})
+    )
 
 
 def nameable_sources(principal: Any, *, context: PrincipalContext | None = None) -> Q:

@@ -16,8 +16,9 @@ from django.db.models import Q, QuerySet
 from accord.core.choices import DataCategory, Tlp
 from accord.core.filters import PublicIdFilter
 from accord.core.models import User
-from accord.policy.decision import nameable_sources, withheld_links
+from accord.policy.decision import Action, decide, nameable_sources, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy.rules import withhold
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.selectors import submission_list
@@ -88,7 +89,10 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
         container = self.queryset.filter(stix_id=value).order_by("-modified").first()
         if container is None:
             return qs.none()
-        refs = container.body.get("object_refs", [])
+        # Its references as the reader receives it: a reference its redactions or granular
+        # markings withhold names nothing, so the filter does not tell what the report holds.
+        decision = decide(self.principal, container, Action.VIEW, context=self.context)
+        refs = withhold(container.body, decision.redactions, decision.granular).get("object_refs", [])
         return qs.filter(stix_id__in=[value, *(ref for ref in refs if isinstance(ref, str))])
 
     def by_submission(self, qs: QuerySet[StixObject], name: str, value: Any) -> QuerySet[StixObject]:
