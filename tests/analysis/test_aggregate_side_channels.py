@@ -235,6 +235,11 @@ def test_a_hidden_object_joins_none_of_a_partners_campaigns(world, reason):
     assert_same_view(without, with_hidden, reason)
     [bridged] = world["analyst"].get(CAMPAIGNS).json()["results"]  # host staff keep the global view
     assert bridged["objects_count"] == 6
+    # The control: an object the reader does see, joining the two groups, makes them one for it
+    # on its next read (its campaigns are computed again when what they come from changes).
+    share(world["atlas"], indicator(7, f"{ip(MULE_IP)} OR {domain(PHISH)}", labels=["bec"], object_marking_refs=green))
+    [joined] = world["reader"].get(CAMPAIGNS).json()["results"]
+    assert joined["objects_seen"] == 5
 
 
 @pytest.mark.parametrize("reason", list(HIDDEN))

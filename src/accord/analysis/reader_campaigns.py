@@ -258,12 +258,17 @@ def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
     rows = _summaries(reader_id, _components(principal, ctx))
     digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
     with transaction.atomic():
-        state = ReaderCampaignState.objects.select_for_update().filter(reader_id=reader_id).first()
-        if state is None or state.digest != digest:
+        # One writer per reader at a time: the state row exists before it is locked (two first
+        # reads at once, in two tabs, would otherwise both write the same campaigns), and a read
+        # that waited for another finds the work done.
+        ReaderCampaignState.objects.get_or_create(reader_id=reader_id, defaults={"inputs": "", "digest": ""})
+        state = ReaderCampaignState.objects.select_for_update().get(reader_id=reader_id)
+        if state.inputs == stamp:
+            return
+        if state.digest != digest:
             _rewrite(reader_id, rows)
-        ReaderCampaignState.objects.update_or_create(
-            reader_id=reader_id, defaults={"digest": digest, "inputs": stamp, "refreshed_at": ctx.now}
-        )
+        state.digest, state.inputs, state.refreshed_at = digest, stamp, ctx.now
+        state.save(update_fields=["digest", "inputs", "refreshed_at"])
 
 
 def reader_campaign_rows(reader_id: int) -> QuerySet[ReaderCampaign]:
