@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from accord.core.fields import PublicIdField, PublicIdRelatedField
-from accord.core.public_ids import LIMIT, PublicIdConverter, RowId, decode, encode, is_covered, parse
+from accord.core.public_ids import LIMIT, PublicIdConverter, RowId, decode, encode, is_covered, parse, permute_below
 
 rows = st.integers(min_value=1, max_value=LIMIT - 1)
 
@@ -117,3 +117,13 @@ def test_every_serializer_gives_covered_ids_as_public_ids():
                 checked += 1
                 assert isinstance(field, PublicIdField | PublicIdRelatedField), (serializer.__name__, name)
     assert checked >= 7
+
+
+@pytest.mark.parametrize("size", [2, 3, 17, 1000, 4097])
+def test_a_permutation_below_a_size_is_a_bijection_of_its_range_and_keeps_no_order(size):
+    permuted = [permute_below(row, size, "accord rule sids") for row in range(1, size)]
+    assert sorted(permuted) == list(range(1, size))
+    if size > 100:
+        assert permuted != sorted(permuted) and permuted[:50] != list(range(permuted[0], permuted[0] + 50))
+    with pytest.raises(ValueError):
+        permute_below(size, size, "accord rule sids")

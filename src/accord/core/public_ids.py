@@ -126,14 +126,17 @@ def _labelled_rounds(id_key: str, label: str) -> tuple[bytes, ...]:
 @lru_cache(maxsize=65536)
 def _permute_below(row: int, size: int, label: str, id_key: str) -> int:
     rounds = _labelled_rounds(id_key, label)
-    half = max(1, ((size - 1).bit_length() + 1) // 2)  # a balanced network over 2 * half bits
-    mask = (1 << half) - 1
+    # An unbalanced network over just the bits ``size`` needs (as for public ids), so that the
+    # walk below leaves the range rarely: fewer than two steps on average.
+    bits = max(2, (size - 1).bit_length())
+    low = bits - bits // 2
+    masks = ((1 << (bits // 2)) - 1, (1 << low) - 1)
     value = row
     while True:
-        a, b = value >> half, value & mask
-        for key in rounds:
-            a, b = b, a ^ _f(key, b, mask)
-        value = (a << half) | b
+        a, b = value >> low, value & masks[1]
+        for i, key in enumerate(rounds):
+            a, b = b, a ^ _f(key, b, masks[i % 2])
+        value = (a << low) | b
         if 0 < value < size:  # cycle walking, as for public ids
             return value
 
