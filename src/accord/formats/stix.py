@@ -85,6 +85,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "note": ("content", "object_refs"),
     "grouping": ("context", "object_refs"),
     "observed-data": ("first_observed", "last_observed", "number_observed"),
+    "language-content": ("object_ref", "contents"),
 }
 NAMED = frozenset(
     {
@@ -415,6 +416,8 @@ class StixReader(Reader):
             found = self._sco_mentions(where, stix_type, obj)
         elif stix_type == "indicator" and obj.get("pattern_type") == "stix":
             found = self._pattern_mentions(where, obj["pattern"])
+        elif stix_type == "observed-data" and "objects" in obj:
+            found = self._inline_mentions(where, obj["objects"])
         else:
             found = []
         for item in found:
@@ -445,6 +448,20 @@ class StixReader(Reader):
             if kind in NUMERIC and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)
             found.append(self.mention(where, path, kind, value))
+        return found
+
+    def _inline_mentions(self, where: str, objects: Any) -> list[Mention | ReadError]:
+        """The observables of cyber-observables an ``observed-data`` holds inline (STIX 2.1
+        §4.13's deprecated ``objects``, keyed by reference, which older producers still send):
+        they decide its data category as those of an SCO sent alone decide the SCO's."""
+        if not isinstance(objects, dict) or not all(isinstance(inner, dict) for inner in objects.values()):
+            return [ReadError(where, "objects", "expected an object of cyber-observables keyed by reference")]
+        found: list[Mention | ReadError] = []
+        for key, inner in objects.items():
+            inner_type = inner.get("type")
+            if not isinstance(inner_type, str):
+                return [ReadError(where, f"objects.{key}.type", "expected a cyber-observable type")]
+            found.extend(self._sco_mentions(f"{where}, objects.{key}", inner_type, inner))
         return found
 
     def _pattern_mentions(self, where: str, pattern: Any) -> list[Mention | ReadError]:

@@ -43,6 +43,7 @@ FREE_TEXT_FIELDS: tuple[str, ...] = (
     "description",
     "aliases",
     "content",
+    "contents",
     "abstract",
     "explanation",
     "subject",
@@ -57,7 +58,8 @@ HANDLING_PROPERTIES = frozenset({"x_accord_data_category", "x_accord_crime_type"
 
 # The STIX properties withheld when an originator's agreement redacts a data category on
 # onward sharing: the data itself wherever an object carries it (an indicator's pattern names
-# the value it detects, so the pattern goes too), and all free text.
+# the value it detects, so the pattern goes too; an observed-data's inline ``objects`` hold
+# values), and all free text (a language-content's ``contents`` translates another's).
 REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.PERSONAL_DATA: (
         "contact_information",
@@ -68,6 +70,7 @@ REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
         "user_id",
         "account_login",
         "pattern",
+        "objects",
         "x_accord_data_subject",
         "x_accord_personal_data",
         *FREE_TEXT_FIELDS,
@@ -78,6 +81,7 @@ REDACTED_FIELDS: dict[str, tuple[str, ...]] = {
         "account_number",
         "address",
         "pattern",
+        "objects",
         "account_holder",
         "x_accord_account_holder",
         *FREE_TEXT_FIELDS,

@@ -4,6 +4,7 @@ mentions and what it declares; and its own handling properties, checked on the w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from accord.core.choices import DataCategory
@@ -65,7 +66,7 @@ def _category_by_data(stix: dict[str, Any]) -> str | None:
     return _CATEGORY_BY_TYPE.get(kind)
 
 
-def category_of(parsed: ParsedObject) -> str:
+def category_of(parsed: ParsedObject, also: str | None = None) -> str:
     """The object's data category: the most sensitive of what it holds (what its type and data
     say it is, the observables it mentions, what it declares in ``x_accord_data_category``), in
     the order of :data:`_SENSITIVITY`; else a technical indicator. The data decides where the
@@ -75,9 +76,10 @@ def category_of(parsed: ParsedObject) -> str:
     a ``sample_refs`` pointing at a sample, is technical intelligence.
     A declaration wins only when it is at least as sensitive as what the object holds: it may
     raise the category, never lower it (an indicator of an e-mail address is personal data, a
-    carried binary a malware sample, whatever they say)."""
+    carried binary a malware sample, whatever they say). ``also`` is a category the object holds
+    by what it stands for (a translation, the category of what it translates)."""
     declared = parsed.stix.get("x_accord_data_category")
-    held = {_category_by_data(parsed.stix), *(SENSITIVE_OBSERVABLES.get(m.type) for m in parsed.mentions)}
+    held = {_category_by_data(parsed.stix), also, *(SENSITIVE_OBSERVABLES.get(m.type) for m in parsed.mentions)}
     if isinstance(declared, str) and declared in _CATEGORIES:
         held.add(declared)
     if len(held) > 1 or None not in held:  # most objects hold nothing that decides: one set probe
@@ -105,3 +107,9 @@ def _handling_problem(item: ParsedObject, category: str) -> ReadError | None:
     if category == DataCategory.PERSONAL_DATA:
         item.stix.setdefault("x_accord_data_subject", SubjectCategory.OTHER.value)
     return None
+
+
+def most_sensitive(categories: Iterable[str]) -> str:
+    """The most sensitive of ``categories`` (a technical indicator when none is sensitive)."""
+    given = set(categories)
+    return next((category for category in _SENSITIVITY if category in given), DataCategory.TECHNICAL_INDICATOR)

@@ -34,9 +34,11 @@ from accord.sharing.reading import read_batches
 from accord.sharing.services._common import _set
 from accord.sharing.services.categories import _handling_problem, category_of
 from accord.sharing.services.markings import MarkingWriter
+from accord.sharing.services.translations import TranslationWriter
 from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
 
 READ_BATCH = 1000
+KEPT_APART = frozenset({"marking-definition", "language-content"})
 
 
 def submission_process(*, submission_id: int, on_progress: Callable[[int], None] | None = None) -> Submission:
@@ -102,8 +104,11 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             for item in reader.read(raw):
                 if isinstance(item, ReadError):
                     batch.append(item)
-                elif item.stix.get("type") == "marking-definition" or item.stix.get("id") in own:
-                    batch.append(item)  # not shared data: kept apart (MarkingWriter), or the platform's own
+                elif item.stix.get("type") in KEPT_APART or item.stix.get("id") in own:
+                    # markings are not shared data (MarkingWriter), translations are held under the
+                    # category of what they translate (TranslationWriter), the platform's own objects
+                    # are the platform's
+                    batch.append(item)
                 else:
                     batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
                 if len(batch) == READ_BATCH:
@@ -131,6 +136,15 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             refusals=refusals,
         )
         markings = MarkingWriter(submission, refusals)
+        translations = TranslationWriter(
+            organisation_id=submission.organisation_id,
+            covered=terms.data_categories,
+            writer=writer,
+            refusals=refusals,
+            admit=lambda item, category: (
+                _refusal(item, agreement, terms.data_categories, category) or row_of(item, now, marking)
+            ),
+        )
         parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
         for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
             if isinstance(item, Unreadable):
@@ -143,12 +157,16 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                     break
             elif isinstance(item, ParsedObject) and item.stix.get("id") in own:
                 _own_copy(item, own, refusals)
+            elif isinstance(item, ParsedObject) and item.stix["type"] == "language-content":
+                if not (strict and refusals.count):
+                    translations.add(item)
             elif isinstance(item, ParsedObject):
                 markings.add(item)
             elif not (strict and refusals.count):
                 writer.add(item)
         if storing():
             writer.flush()  # may refuse ids in use
+            translations.flush()
             markings.flush()
         if storing():
             refusals.flush()
@@ -234,9 +252,12 @@ def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
     return enqueue
 
 
-def _refusal(item: ParsedObject, agreement: Agreement, categories: list[str]) -> ReadError | None:
-    """Why the agreement does not take this object, or its handling is wrong; else ``None``."""
-    category = category_of(item)
+def _refusal(
+    item: ParsedObject, agreement: Agreement, categories: list[str], also: str | None = None
+) -> ReadError | None:
+    """Why the agreement does not take this object, or its handling is wrong; else ``None``.
+    ``also`` is a category the object holds by what it stands for (:func:`category_of`)."""
+    category = category_of(item, also)
     if category not in categories:
         return ReadError(
             item.where,
