@@ -307,6 +307,33 @@ def test_exports_and_taxii_pages_carry_each_definition_once_as_sent_and_tools_ta
     assert taxii_page(people["analyst"], f"{STRICT_STATEMENT_ID}/").json()["objects"] == [STRICT_STATEMENT]
 
 
+def test_a_definition_named_only_for_content_withheld_from_a_reader_is_not_theirs_to_read(kestrel, api_for, people):
+    """The statement marks only the description, which is TLP:RED: the bank, which receives the
+    indicator without it, does not learn the statement, on the page or by its id."""
+    hidden = STATEMENT | {
+        "id": "marking-definition--2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
+        "definition": {"statement": "Source: the bank's own fraud desk"},
+    }
+    marked = indicator(
+        3,
+        "[domain-name:value = 'pay-desk-verify.example']",
+        object_marking_refs=[GREEN],
+        description="Reported by a named customer.",
+        granular_markings=[
+            {"marking_ref": RED, "selectors": ["description"]},
+            {"marking_ref": hidden["id"], "selectors": ["description"]},
+        ],
+    )
+    body = post(api_for("partner_contributor"), bundle(hidden, marked)).json()
+    assert body["rejected_count"] == 0, body["errors"]
+    served = by_id(taxii_page(kestrel["reader"]).json()["objects"])
+    assert marked["id"] in served and hidden["id"] not in served
+    assert "description" not in served[marked["id"]][0]
+    assert taxii_page(kestrel["reader"], f"{hidden['id']}/").status_code == 404
+    assert taxii_page(kestrel["reader"], f"{STATEMENT_ID}/").status_code == 200  # a definition it does receive
+    assert taxii_page(people["analyst"], f"{hidden['id']}/").status_code == 404  # RED stays on the platform
+
+
 def test_what_a_partner_sends_with_markings_comes_back_as_sent(kestrel, api_for):
     results = api_for("partner_reader").get("/api/v1/objects/", {"page_size": 100}).json()["results"]
     back = {o["stix_id"]: o["body"] for o in results}

@@ -431,16 +431,27 @@ def marking_definition_get(
 ) -> dict[str, Any]:
     """A marking definition read by its id from a collection (TAXII 2.1 §5.5): a standard TLP
     one, as published, by anyone who may read the collection; any other, as it was sent, by a
-    reader who may receive at least one object of the collection that refers to it (it says how
-    to handle that object). Nobody else learns that it exists: the same 404 as for no object."""
+    reader who receives at least one object of the collection that refers to it, as it receives
+    it (it says how to handle that object): a reference in a field withheld from the reader, a
+    granular marking of withheld content, does not count. Nobody else learns that it exists: the
+    same 404 as for no object."""
     standard = standard_definition(stix_id)
     if standard is not None and access.can_read:
         return standard
-    qs = collection_objects(principal=principal, access=access, query=query, context=context)
-    if qs.filter(marking_links__marking_ref=stix_id).exists():
-        found = marking_definitions([stix_id])
-        if found:
+    referring = collection_objects(principal=principal, access=access, query=query, context=context).filter(
+        marking_links__marking_ref=stix_id
+    )
+    found = marking_definitions([stix_id])
+    after: Position | None = None
+    while found:
+        page = objects_served(
+            referring, principal=principal, purpose=query.purpose, after=after, limit=100, context=context
+        )
+        if any(stix_id in marking_refs(orjson.loads(text)) for text in page.objects):
             return found[0]
+        if not page.more:
+            break
+        after = page.last
     raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
 
 
