@@ -307,23 +307,27 @@ def test_exports_and_taxii_pages_carry_each_definition_once_as_sent_and_tools_ta
     assert taxii_page(people["analyst"], f"{STRICT_STATEMENT_ID}/").json()["objects"] == [STRICT_STATEMENT]
 
 
+# The statement marks only the description, which is TLP:RED.
+HIDDEN = STATEMENT | {
+    "id": "marking-definition--2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
+    "definition": {"statement": "Source: the bank's own fraud desk"},
+}
+MARKED = indicator(
+    3,
+    "[domain-name:value = 'pay-desk-verify.example']",
+    object_marking_refs=[GREEN],
+    description="Reported by a named customer.",
+    granular_markings=[
+        {"marking_ref": RED, "selectors": ["description"]},
+        {"marking_ref": HIDDEN["id"], "selectors": ["description"]},
+    ],
+)
+
+
 def test_a_definition_named_only_for_content_withheld_from_a_reader_is_not_theirs_to_read(kestrel, api_for, people):
-    """The statement marks only the description, which is TLP:RED: the bank, which receives the
-    indicator without it, does not learn the statement, on the page or by its id."""
-    hidden = STATEMENT | {
-        "id": "marking-definition--2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
-        "definition": {"statement": "Source: the bank's own fraud desk"},
-    }
-    marked = indicator(
-        3,
-        "[domain-name:value = 'pay-desk-verify.example']",
-        object_marking_refs=[GREEN],
-        description="Reported by a named customer.",
-        granular_markings=[
-            {"marking_ref": RED, "selectors": ["description"]},
-            {"marking_ref": hidden["id"], "selectors": ["description"]},
-        ],
-    )
+    """The bank, which receives the indicator without its description, does not learn the
+    statement, on the page or by its id."""
+    hidden, marked = HIDDEN, MARKED
     body = post(api_for("partner_contributor"), bundle(hidden, marked)).json()
     assert body["rejected_count"] == 0, body["errors"]
     served = by_id(taxii_page(kestrel["reader"]).json()["objects"])
@@ -332,6 +336,35 @@ def test_a_definition_named_only_for_content_withheld_from_a_reader_is_not_their
     assert taxii_page(kestrel["reader"], f"{hidden['id']}/").status_code == 404
     assert taxii_page(kestrel["reader"], f"{STATEMENT_ID}/").status_code == 200  # a definition it does receive
     assert taxii_page(people["analyst"], f"{hidden['id']}/").status_code == 404  # RED stays on the platform
+
+
+def test_a_report_bundle_carries_the_definitions_its_reader_receives_and_tools_take_it(kestrel, api_for):
+    body = post(api_for("partner_contributor"), bundle(HIDDEN, MARKED)).json()
+    assert body["rejected_count"] == 0, body["errors"]
+    analyst = api_for("analyst")
+    report = analyst.post(
+        "/api/v1/reports/",
+        {
+            "title": "Spear phishing against the bank",
+            "summary": "Kestrel's campaign and the domain it used.",
+            "tlp": "green",
+            "audience": "organisations",
+            "audience_organisations": [kestrel["reader"].organisation_id],
+            "objects": [CAMPAIGN["id"], MARKED["id"]],
+        },
+        format="json",
+    )
+    assert report.status_code == 201, report.json()
+    report = report.json()
+    sent = analyst.post(f"/api/v1/reports/{report['id']}/disseminate/").json()
+    assert sent["status"] == "disseminated" and not sent["dissemination"]["blocked"], sent
+    raw = api_for(kestrel["reader"]).get(f"/api/v1/reports/{report['id']}/bundle/").content
+    assert_tools_take(raw)
+    found = by_id(orjson.loads(raw)["objects"])
+    assert found[STATEMENT_ID] == [STATEMENT]  # the campaign's statement, as sent, once
+    assert found[TLP1_WHITE] == [TLP1_WHITE_AS_PUBLISHED]  # its granular TLP 1.0 marking, as published
+    assert HIDDEN["id"] not in found  # named only for the RED description, withheld
+    assert "description" not in found[MARKED["id"]][0] and "description" not in found[CAMPAIGN["id"]][0]
 
 
 def test_what_a_partner_sends_with_markings_comes_back_as_sent(kestrel, api_for):

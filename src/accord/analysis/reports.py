@@ -24,10 +24,11 @@ from accord.core.choices import OrganisationKind, OrganisationStatus, Purpose, T
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.formats.markings import TLP2_IDS, marking_refs
+from accord.formats.stix import as_sent
 from accord.formats.writers import stable_uuid, tlp_marking
 from accord.policy.decision import Action, decide, visible
 from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import may_name_source, withhold
+from accord.policy.rules import may_name_source
 from accord.sharing.models import StixObject
 from accord.sharing.selectors import marking_definitions
 from accord.sharing.services import host_product
@@ -171,8 +172,10 @@ def report_sdo(report: IntelReport, refs: list[str], identity_id: str) -> dict[s
 
 def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     """The report as a STIX 2.1 bundle for ``reader``: the report SDO, the included objects the
-    policy gives the reader (redacted, sources unnamed where not allowed), the TLP marking and
-    the marking definitions the objects refer to. A
+    policy gives the reader as they leave the platform (redacted, sources unnamed where not
+    allowed, each with its TLP marking and Accord's extensions declared, as on a TAXII page: the
+    library's defaults parse them), the TLP marking and the marking definitions the objects refer
+    to. A
     draft (printed by analysts) gets its report object built from what would go now."""
     ctx: PrincipalContext = principal_context(reader)
     allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
@@ -181,7 +184,9 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         decision = decide(reader, obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
         if not decision.allowed:
             continue
-        body = withhold(obj.body, decision.redactions, decision.granular)
+        body, _ = as_sent(obj.body, obj.tlp, decision.redactions, decision.granular)
+        if body is None:
+            continue  # nothing worth sending is left of it
         terms = obj.agreement.current_version if obj.agreement else None
         if not may_name_source(ctx, obj.organisation_id, terms):
             body.pop("created_by_ref", None)

@@ -20,7 +20,8 @@ import orjson
 from stix2patterns.pattern import ParseException, Pattern
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
-from accord.formats.markings import selector_path, selects, tlp_of_refs
+from accord.formats.extensions import declare
+from accord.formats.markings import TLP2_IDS, selector_path, selects, tlp_of_refs
 from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
 from accord.policy.rules import withhold
 
@@ -161,6 +162,30 @@ def sendable(
     if any(kept.get(name) in (None, "", []) for name in required):
         return None
     return kept
+
+
+def as_sent(
+    stored: dict[str, Any], tlp: str, redactions: Collection[str] = (), granular: Collection[str] = ()
+) -> tuple[dict[str, Any] | None, bool]:
+    """A stored object as it leaves the platform (a TAXII page, a report bundle): what
+    :func:`sendable` leaves of it (``None`` when nothing worth sending is left), its TLP 2.0
+    marking in ``object_marking_refs`` and the Accord extensions it uses named in ``extensions``
+    (:func:`accord.formats.extensions.declare`), so that standard tools take it; and whether that
+    changed it (when not, the stored text may be sent as it is)."""
+    kept = sendable(stored, redactions, granular)
+    if kept is None:
+        return None, True
+    body = dict(kept)  # a copy: ``stored`` is the caller's
+    changed = bool(redactions or granular)
+    marking = TLP2_IDS[tlp]
+    refs = body.get("object_marking_refs")
+    if not isinstance(refs, list):
+        body["object_marking_refs"] = [marking]
+        changed = True
+    elif marking not in refs:
+        body["object_marking_refs"] = [*refs, marking]
+        changed = True
+    return body, declare(body) or changed
 
 
 def is_cyber_observable(obj: Mapping[str, Any]) -> bool:

@@ -36,9 +36,8 @@ from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
-from accord.formats.extensions import declare
-from accord.formats.markings import TLP2_IDS, marking_refs, standard_definition
-from accord.formats.stix import sendable
+from accord.formats.markings import marking_refs, standard_definition
+from accord.formats.stix import as_sent
 from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import tlp_grant
@@ -404,25 +403,11 @@ def definitions_for(served: list[bytes]) -> list[dict[str, Any]]:
 
 
 def _served_json(text: str, tlp: str, redactions: tuple[str, ...], granular: tuple[str, ...] = ()) -> bytes | None:
-    """A stored body as served: ``redactions`` removed (not blanked), the TLP 2.0 marking in
-    ``object_marking_refs`` and the Accord extensions it uses named in ``extensions``
-    (:func:`accord.formats.extensions.declare`, so that standard tools take it); the stored text
-    itself when that changes nothing; ``None`` when redaction leaves nothing worth sending
-    (:func:`accord.formats.stix.sendable`, as exports)."""
-    stored: dict[str, Any] = orjson.loads(text)
-    marking = TLP2_IDS[tlp]
-    refs = stored.get("object_marking_refs")
-    body = sendable(stored, redactions, granular)
+    """A stored body as served (:func:`accord.formats.stix.as_sent`): the stored text itself
+    when that changes nothing; ``None`` when redaction leaves nothing worth sending."""
+    body, changed = as_sent(orjson.loads(text), tlp, redactions, granular)
     if body is None:
         return None
-    changed = bool(redactions or granular)
-    if not isinstance(refs, list):
-        body["object_marking_refs"] = [marking]
-        changed = True
-    elif marking not in refs:
-        body["object_marking_refs"] = [*refs, marking]
-        changed = True
-    changed = declare(body) or changed
     return orjson.dumps(body) if changed else text.encode()
 
 
