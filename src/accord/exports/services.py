@@ -23,9 +23,9 @@ from accord.core.errors import NotFound
 from accord.core.models import AuditEvent, Organisation, User
 from accord.core.roles import Perm
 from accord.exports import selectors
+from accord.formats.choices import ObservableType
 from accord.formats.writers import WRITERS, ExportMeta
 from accord.policy.principal import principal_context
-from accord.sharing.choices import ObservableType
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.services import personal_data_consulted
 
