@@ -333,7 +333,7 @@ SPECTACULAR_SETTINGS = {
         "RegionEnum": "accord.core.choices.Region",
         "SectorEnum": "accord.core.choices.Sector",
         "TlpEnum": "accord.core.choices.Tlp",
-        "ObservableTypeEnum": "accord.sharing.choices.ObservableType",
+        "ObservableTypeEnum": "accord.formats.choices.ObservableType",
         "DataCategoryEnum": "accord.core.choices.DataCategory",
         "PurposeEnum": "accord.core.choices.Purpose",
         "ContributionAreaEnum": "accord.core.choices.ContributionArea",

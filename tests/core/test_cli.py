@@ -116,3 +116,28 @@ def test_roles_prints_the_matrix():
     out = run("roles")
     assert "organisation.manage" in out
     assert "partner_reader" in out
+
+
+def test_init_has_each_app_create_what_it_needs_in_installed_apps_order(db, settings, tmp_path, monkeypatch):
+    from django.apps import apps
+
+    from accord.analysis.warninglists import index_if_built
+    from accord.governance.models import Group
+    from accord.partners.models import Agreement
+    from accord.taxii.models import Collection
+
+    settings.ACCORD_HOME = tmp_path
+    out = run("init", "--no-static")
+    host = Organisation.objects.get(is_host=True)
+    assert f"host: {host.name}" in out
+    assert Agreement.objects.filter(organisation=host, kind="data_sharing").count() == 1  # partners
+    assert Collection.objects.exists()  # taxii
+    assert Group.objects.filter(kind="global").count() == 1  # governance
+    assert index_if_built() is not None  # analysis
+
+    called: list[str] = []
+    for config in apps.get_app_configs():
+        if hasattr(config, "initialise"):
+            monkeypatch.setattr(config, "initialise", lambda label=config.label: called.append(label))
+    run("init", "--no-static")
+    assert called == ["partners", "taxii", "analysis", "governance"]

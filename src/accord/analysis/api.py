@@ -33,8 +33,8 @@ from accord.core.errors import Conflict, NotFound
 from accord.core.fields import PublicIdField, PublicIds
 from accord.core.public_ids import encode
 from accord.core.roles import Perm
+from accord.formats.choices import ObservableType
 from accord.policy.principal import principal_context
-from accord.sharing.choices import ObservableType
 from accord.sharing.services import personal_data_consulted
 
 __all__ = [

@@ -15,3 +15,9 @@ class AnalysisConfig(AppConfig):
         from accord.exports.benign import register_benign_check
 
         register_benign_check(known_benign)
+
+    def initialise(self) -> None:
+        """``accord init``: the warning-list index, built once per home."""
+        from accord.analysis.warninglists import index
+
+        index()

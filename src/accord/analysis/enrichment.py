@@ -34,7 +34,7 @@ import tldextract
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from accord.sharing.choices import ObservableType
+from accord.formats.choices import ObservableType
 
 __all__ = [
     "ENRICHERS",

@@ -21,8 +21,8 @@ from accord.core.errors import ValidationFailed
 from accord.core.fields import PublicIdField, PublicIds, choice_field
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
+from accord.formats.choices import ObservableType
 from accord.partners.models import Agreement
-from accord.sharing.choices import ObservableType
 from accord.sharing.services import personal_data_consulted
 
 __all__ = ["EnricherViewSet", "EnrichmentViewSet", "ObservableEnrichmentViewSet"]

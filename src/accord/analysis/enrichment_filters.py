@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
 from accord.core.filters import PublicIdFilter
-from accord.sharing.choices import ObservableType
+from accord.formats.choices import ObservableType
 
 __all__ = ["EnricherFilter", "EnrichmentFilter"]
 

@@ -24,10 +24,10 @@ from accord.analysis.models import Enricher
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.sharing.filters import ObservableFilter
 from accord.sharing.models import Observable
 from accord.sharing.services import personal_data_consulted
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["enricher_action", "enricher_list", "observable_enrichments", "observable_list"]
 

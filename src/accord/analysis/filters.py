@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accord.analysis.models import Campaign, Correlation, Sighting
 from accord.core.choices import Region
-from accord.sharing.choices import ObservableType
+from accord.formats.choices import ObservableType
 
 __all__ = ["CampaignFilter", "CorrelationFilter", "SightingFilter"]
 

@@ -9,7 +9,7 @@ from django import forms
 from accord.analysis.models import IntelReport
 from accord.core.choices import Region, Tlp
 from accord.core.models import Organisation
-from accord.sharing.choices import ObservableType
+from accord.formats.choices import ObservableType
 
 __all__ = [
     "CampaignForm",

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accord.core.choices import Region, Tlp
 from accord.core.models import Organisation, User
+from accord.formats.choices import ObservableType
 from accord.partners.models import Agreement
-from accord.sharing.choices import ObservableType
 from accord.sharing.models import Observable, StixObject, Submission
 
 __all__ = [

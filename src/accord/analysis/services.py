@@ -38,10 +38,10 @@ from accord.core.models import Organisation, User
 from accord.core.public_ids import decode
 from accord.core.regions import region_for
 from accord.core.roles import Perm
+from accord.formats.choices import ObservableType
+from accord.formats.normalisers import InvalidObservable, normalise
 from accord.policy.rules import WITHHELD_OBSERVABLES
-from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
-from accord.sharing.normalisers import InvalidObservable, normalise
 from accord.sharing.services import host_product_publish, personal_data_consulted
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create

@@ -12,11 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Case, CharField, F, Value, When
-from django.db.models.functions import Replace
-from django.db.models.lookups import Exact, In
-
-__all__ = ["OTHER", "europol_tag", "europol_tag_sql", "europol_tags"]
+__all__ = ["OTHER", "europol_tag", "europol_tags"]
 
 OTHER = 'europol-incident:other="other"'
 
@@ -62,19 +58,3 @@ def europol_tag(crime_type: str) -> str:
 def europol_tags(crime_types: Iterable[str]) -> list[str]:
     """The distinct tags of several crime types, sorted."""
     return sorted({europol_tag(crime) for crime in crime_types if crime})
-
-
-def europol_tag_sql(field: str) -> Case:
-    """:func:`europol_tag` of a stored crime type (``field``, a lookup path), in SQL: the same
-    mapping over the same table, so that counts by crime type can be computed by the database
-    (the stored value is already stripped and lower-cased at ingest). An empty one is NULL."""
-    key = Replace(Replace(F(field), Value("-"), Value("_")), Value(" "), Value("_"))
-    by_tag: dict[str, list[str]] = {}
-    for crime in _CRIME_TYPES:
-        by_tag.setdefault(europol_tag(crime), []).append(crime)
-    return Case(
-        When(Exact(F(field), ""), then=Value(None)),
-        *(When(In(key, sorted(crimes)), then=Value(tag)) for tag, crimes in sorted(by_tag.items())),
-        default=Value(OTHER),
-        output_field=CharField(),
-    )

@@ -11,7 +11,9 @@ from typing import Any
 from accord.core.errors import Forbidden, ValidationFailed
 from accord.core.roles import Perm, has_perm
 
-__all__ = ["all_of", "invalid", "one_of", "require"]
+__all__ = ["all_of", "flag", "invalid", "one_of", "require"]
+
+_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
 def require(actor: Any, perm: Perm) -> None:
@@ -45,3 +47,14 @@ def all_of(field: str, values: Any, choices: Any, *, required: bool = True) -> l
     for value in values:
         one_of(field, value, choices)
     return sorted(set(values))
+
+
+def flag(field: str, value: str | None) -> bool:
+    """A yes/no option of a request (``?strict=true``): ``true``/``1``/``yes``/``on``, or
+    ``false``/``0``/``no``/``off``, in any case; absent or empty is no."""
+    text = (value or "").strip().lower()
+    if text in _NO:
+        return False
+    if text in _YES:
+        return True
+    raise invalid(field, f"'{value}' is not true or false.", "true or false.")

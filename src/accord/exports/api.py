@@ -15,8 +15,8 @@ from accord.core.choices import DataCategory, Purpose, Tlp
 from accord.core.roles import Perm
 from accord.exports.services import export_start
 from accord.exports.views import export_response
+from accord.formats.choices import ObservableType
 from accord.formats.writers import WRITERS
-from accord.sharing.choices import ObservableType
 
 __all__ = ["ExportView"]
 

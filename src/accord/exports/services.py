@@ -17,15 +17,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
+from accord.core.checks import flag, invalid, one_of, require
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound
 from accord.core.models import AuditEvent, Organisation, User
 from accord.core.roles import Perm
 from accord.exports import selectors
+from accord.formats.choices import ObservableType
 from accord.formats.writers import WRITERS, ExportMeta
 from accord.policy.principal import principal_context
-from accord.sharing.choices import ObservableType
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.services import personal_data_consulted
 
@@ -33,7 +33,6 @@ __all__ = ["CHUNK_BYTES", "Export", "export_params", "export_start"]
 
 CHUNK_BYTES = 64 * 1024
 OPTIONS = ("purpose", "observable_type", "show_suppressed")
-_YES, _NO = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
 @dataclass(frozen=True)
@@ -61,14 +60,6 @@ def _query(params: Mapping[str, Any]) -> QueryDict:
         values = value if isinstance(value, list | tuple) else [value]
         query.setlist(key, [str(v) for v in values if v not in (None, "")])
     return query
-
-
-def _flag(query: QueryDict, name: str) -> bool:
-    """A yes/no parameter: ``true``/``1``/``yes``/``on`` or ``false``/``0``/``no``/``off``."""
-    value = (query.get(name) or "").strip().lower()
-    if value not in (*_YES, *_NO):
-        raise invalid(name, f"'{value}' is not true or false.")
-    return value in _YES
 
 
 def _buffered(chunks: Iterator[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -151,7 +142,7 @@ def export_start(*, actor: User, format: str, params: Mapping[str, Any]) -> Expo
         )
     if format == "blocklist" and len(types) != 1:
         raise invalid("observable_type", "a blocklist is of one observable type: name exactly one, e.g. ipv4.")
-    show_suppressed = _flag(query, "show_suppressed")
+    show_suppressed = flag("show_suppressed", query.get("show_suppressed"))
     if show_suppressed and not writer_class.detection:
         raise invalid(
             "show_suppressed", f"the {format} export leaves nothing out as known-benign: it has nothing to show."

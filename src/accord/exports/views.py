@@ -7,8 +7,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from accord.core.errors import ApplicationError
+from accord.core.ui import AuthedRequest
 from accord.exports.services import Export, export_start
-from accord.web.views import AuthedRequest
 
 __all__ = ["download", "export_response"]
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest
 from accord.feeds.forms import FeedForm
 from accord.feeds.models import Feed
 from accord.feeds.services import feed_add, feed_pull, feed_remove, feed_update
-from accord.web.views import AuthedRequest
 
 __all__ = ["feed_action", "feed_list"]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar, NamedTuple
 
-from accord.sharing.normalisers import NO_FACTS, InvalidObservable, normalise
+from accord.formats.normalisers import NO_FACTS, InvalidObservable, normalise
 
 __all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "Unreadable", "detect_format", "register"]
 

@@ -12,9 +12,9 @@ from typing import IO, Any
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accord.formats.base import ParsedObject, Reader, ReadError, Unreadable, register
+from accord.formats.choices import ObservableType
 from accord.formats.markings import tlp_label
 from accord.formats.observables import pattern_for
-from accord.sharing.choices import ObservableType
 
 __all__ = ["FORMULA_STARTS", "CsvReader", "csv_value"]
 

@@ -35,9 +35,9 @@ from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from accord.core.choices import DataCategory, Tlp
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
+from accord.formats.choices import SENSITIVE_OBSERVABLES
 from accord.formats.markings import tlp_label
 from accord.formats.observables import CURRENCIES, pattern_for
-from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
 __all__ = ["ATTRIBUTE_TYPES", "MispReader", "category_of_misp_type"]
 

@@ -6,7 +6,7 @@ Accord's observable type, and back, so readers extract and writers build pattern
 
 from __future__ import annotations
 
-from accord.sharing.choices import ObservableType as T
+from accord.formats.choices import ObservableType as T
 
 __all__ = ["CURRENCIES", "HASH_NAMES", "NUMERIC", "PATH_TO_TYPE", "SCO_REQUIRED", "TYPE_TO_PATH", "pattern_for"]
 

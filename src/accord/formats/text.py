@@ -20,8 +20,8 @@ from typing import IO
 from iocsearcher.searcher import Searcher
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
+from accord.formats.choices import SENSITIVE_OBSERVABLES
 from accord.formats.observables import pattern_for
-from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
 __all__ = ["TextReader"]
 

@@ -23,10 +23,10 @@ import orjson
 from pymisp import MISPObject
 
 from accord.core.choices import Tlp
+from accord.formats.choices import ObservableType
 from accord.formats.csvfile import FORMULA_STARTS
 from accord.formats.extensions import HANDLING_EXTENSION, declare, definitions
 from accord.formats.markings import TLP2_IDS, TLP_BY_MARKING, tlp_marking
-from accord.sharing.choices import ObservableType
 
 __all__ = [
     "HANDLING_EXTENSION",

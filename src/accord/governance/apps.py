@@ -10,3 +10,9 @@ class GovernanceConfig(AppConfig):
     name = "accord.governance"
     label = "governance"
     verbose_name = "Governance"
+
+    def initialise(self) -> None:
+        """``accord init``: the expert group and the five regional working groups."""
+        from accord.governance.services import groups_ensure
+
+        groups_ensure()

@@ -9,3 +9,9 @@ class PartnersConfig(AppConfig):
     name = "accord.partners"
     label = "partners"
     verbose_name = "Partnerships"
+
+    def initialise(self) -> None:
+        """``accord init``: the handling rules of the host's own data sets."""
+        from accord.partners.services import host_data_agreement_ensure
+
+        host_data_agreement_ensure()

@@ -25,6 +25,7 @@ from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
 from accord.core.services import person_set_password
+from accord.core.ui import AuthedRequest, paginate
 from accord.partners import selectors, services
 from accord.partners.choices import APPLICATION_ACTIONS, APPLICATION_TRANSITIONS, AgreementKind, ChecklistItem
 from accord.partners.filters import AgreementFilter, ApplicationFilter
@@ -38,7 +39,6 @@ from accord.partners.forms import (
     ReasonForm,
     TransitionForm,
 )
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
     "InvitationView",

@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
+from accord.formats.choices import SENSITIVE_OBSERVABLES
 from accord.formats.markings import selector_path, selects
 from accord.partners.models import AgreementVersion
 from accord.policy.principal import PrincipalContext
-from accord.sharing.choices import SENSITIVE_OBSERVABLES
 
 __all__ = [
     "FREE_TEXT_FIELDS",

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.programme import selectors, services
 from accord.programme.api import csv_response
 from accord.programme.certificates import certificate_response
@@ -45,7 +46,6 @@ from accord.programme.forms import (
     parse_languages,
     parse_windows,
 )
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = [
     "certificate_download",

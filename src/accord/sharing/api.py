@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.api import SelectorViewSet, principal_of
+from accord.core.checks import flag
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import PublicIds, choice_field
@@ -81,16 +82,6 @@ class RefusalSerializer(serializers.ModelSerializer[Refusal]):
         read_only_fields = fields
 
 
-def _flag(name: str, value: str | None) -> bool:
-    """A yes/no option of a request (``?strict=true``)."""
-    text = (value or "").strip().lower()
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    if text in ("1", "true", "yes", "on"):
-        return True
-    raise ValidationFailed(f"{name}: '{value}' is not true or false.", details={name: ["true or false."]})
-
-
 class RawBodyParser(parsers.BaseParser):
     """Any other content type: the body is the submission, read as a stream (not into memory)."""
 
@@ -153,7 +144,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             format=options.get("format", "auto"),
             tlp=options.get("tlp") or None,
             agreement=options.get("agreement"),
-            strict=_flag("strict", options.get("strict")),
+            strict=flag("strict", options.get("strict")),
         )
         if not created:
             return Response(SubmissionSerializer(submission).data, status=status.HTTP_200_OK)

@@ -9,3 +9,10 @@ class SharingConfig(AppConfig):
     name = "accord.sharing"
     label = "sharing"
     verbose_name = "Information sharing"
+
+    def prepare_to_serve(self) -> None:
+        """``accord serve``: what the store listeners consult (the warning lists), loaded by each
+        worker before it takes requests."""
+        from accord.sharing.listeners import prepare_listeners
+
+        prepare_listeners()

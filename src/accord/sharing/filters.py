@@ -16,10 +16,10 @@ from django.db.models import Q, QuerySet
 from accord.core.choices import DataCategory, Tlp
 from accord.core.filters import PublicIdFilter
 from accord.core.models import User
+from accord.formats.choices import ObservableType
 from accord.policy.decision import Action, decide, nameable_sources, withheld_links
 from accord.policy.principal import PrincipalContext, principal_context
 from accord.policy.rules import withhold
-from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.selectors import submission_list
 

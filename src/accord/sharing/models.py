@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accord.core.choices import DataCategory, Purpose, ReliabilityGrade, Tlp
 from accord.core.models import Organisation, User
+from accord.formats.choices import ObservableType
 from accord.partners.models import Agreement
-from accord.sharing.choices import Nature, ObservableType, SubjectCategory, SubmissionFormat, SubmissionStatus
+from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
 
 
 class BodyField(models.JSONField):

@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, paginate
 from accord.policy.principal import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
 from accord.sharing.progress import progress_of
 from accord.sharing.services import personal_data_consulted, submission_create, submission_start
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["object_detail", "object_list", "submission_detail", "submission_list", "submit"]
 

@@ -9,3 +9,9 @@ class TaxiiConfig(AppConfig):
     name = "accord.taxii"
     label = "taxii"
     verbose_name = "TAXII 2.1"
+
+    def initialise(self) -> None:
+        """``accord init``: the standard collections."""
+        from accord.taxii.services import collections_sync
+
+        collections_sync()

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accord.core.errors import NotFound
+from accord.core.ui import AuthedRequest
 from accord.taxii import selectors
 from accord.taxii.api import API_ROOT, MEDIA_TYPE
-from accord.web.views import AuthedRequest
 
 __all__ = ["collection_detail", "collection_list"]
 

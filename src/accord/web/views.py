@@ -22,13 +22,11 @@ from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 
 __all__ = [
-    "AuthedRequest",
     "audit_list",
     "dashboard",
     "dashboard_counts",
     "organisation_detail",
     "organisation_list",
-    "paginate",
     "person_list",
     "token_list",
     "token_revoke",

@@ -23,10 +23,10 @@ from accord.core.console import print_rich
 from accord.core.errors import ApplicationError
 from accord.core.public_ids import parse
 from accord.core.selectors import organisation_named
+from accord.formats.choices import ObservableType
+from accord.formats.normalisers import InvalidObservable, normalise
 from accord.partners.models import Agreement
-from accord.sharing.choices import ObservableType
 from accord.sharing.models import Observable
-from accord.sharing.normalisers import InvalidObservable, normalise
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
-"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host (with the
-handling terms of its own data sets), the standard TAXII collections and the governance groups (the expert
-group and the five regional working groups)."""
+"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host, then
+let each app create what it needs (its ``AppConfig.initialise()``, in ``INSTALLED_APPS`` order): the
+handling terms of the host's own data sets, the standard TAXII collections, the warning-list index and
+the governance groups (the expert group and the five regional working groups)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from accord.analysis.warninglists import index
+from accord.core.hooks import call_app_hooks
 from accord.core.services import host_ensure
-from accord.governance.services import groups_ensure
-from accord.partners.services import host_data_agreement_ensure
-from accord.taxii.services import collections_sync
 
 DEFAULT_HOST = "International Cybercrime Directorate"
 
@@ -35,10 +33,7 @@ class Command(BaseCommand):
         if not options["no_static"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         host = host_ensure(name=options["host_name"], country=options["host_country"])
-        host_data_agreement_ensure(host=host)  # the handling rules of the host's own data sets
-        collections_sync()
-        groups_ensure()
-        index()  # the warning-list index, built once per home
+        call_app_hooks("initialise")  # what each app creates: see accord.core.hooks
         database = settings.DATABASES["default"]
         where = database["NAME"] if "sqlite" in database["ENGINE"] else f"{database['ENGINE'].rsplit('.', 1)[-1]}"
         self.stdout.write(self.style.SUCCESS(f"Accord ready in {home} (database: {where}; host: {host.name})."))

@@ -11,7 +11,7 @@ from django.urls import get_resolver
 from django.utils.module_loading import import_string
 from gunicorn.app.base import BaseApplication
 
-from accord.sharing.listeners import prepare_listeners
+from accord.core.hooks import call_app_hooks
 from accord.wsgi import application
 
 
@@ -27,7 +27,7 @@ def _prepare_worker(worker: Any) -> None:
     get_resolver().url_patterns  # noqa: B018 - imports every app's URL configuration and views
     for path in settings.ACCORD_AFTER_INGEST:
         import_string(path)
-    prepare_listeners()
+    call_app_hooks("prepare_to_serve")  # what the store listeners consult, among others
     gc.freeze()
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.sharing.choices import ObservableType
-from accord.sharing.normalisers import NORMALISERS, InvalidObservable, normalise
+from accord.formats.choices import ObservableType
+from accord.formats.normalisers import NORMALISERS, InvalidObservable, normalise
 
 
 def test_every_type_has_a_normaliser():

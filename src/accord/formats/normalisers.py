@@ -27,7 +27,7 @@ from iocsearcher.searcher import Searcher
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from accord.sharing.choices import ObservableType
+from accord.formats.choices import ObservableType
 
 __all__ = ["FLAGS", "NO_FACTS", "NORMALISERS", "Canonical", "InvalidObservable", "Normaliser", "normalise"]
 
