@@ -1,47 +1,6 @@
-"""The checks every service starts with: may this actor do it, is this value one we take.
+"""Moved to :mod:`accord.core.guards` (service guards, not Django system checks); this name is
+kept only until the apps still importing it switch over."""
 
-Each raises an :class:`~accord.core.errors.ApplicationError` whose message names the field and
-what was expected, so the API, UI and CLI say the same thing.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from accord.core.errors import Forbidden, ValidationFailed
-from accord.core.roles import Perm, has_perm
+from accord.core.guards import all_of, invalid, one_of, require
 
 __all__ = ["all_of", "invalid", "one_of", "require"]
-
-
-def require(actor: Any, perm: Perm) -> None:
-    """The actor's role must grant ``perm``; a system action (``actor=None``: CLI bootstrap, demo,
-    scheduled job) is trusted."""
-    if actor is not None and not has_perm(actor, perm):
-        raise Forbidden(f"Your role does not allow this ({perm}).")
-
-
-def invalid(field: str, message: str, expected: str | None = None) -> ValidationFailed:
-    """A validation error on ``field``: the message says what is wrong, ``expected`` what would do."""
-    return ValidationFailed(f"{field}: {message}", details={field: [expected or message]})
-
-
-def one_of(field: str, value: Any, choices: Any, *, blank: bool = False) -> None:
-    """``value`` must be one of the ``TextChoices`` (or empty, when ``blank``)."""
-    if blank and value in ("", None):
-        return
-    if value not in choices.values:
-        allowed = ", ".join(choices.values)
-        raise invalid(field, f"'{value}' is not one of {allowed}.", f"Expected one of: {allowed}.")
-
-
-def all_of(field: str, values: Any, choices: Any, *, required: bool = True) -> list[str]:
-    """A list of choices, deduplicated and sorted; empty only when not ``required``."""
-    allowed = ", ".join(choices.values)
-    if not isinstance(values, list | tuple):
-        raise invalid(field, "expected a list.", f"A list of: {allowed}.")
-    if required and not values:
-        raise invalid(field, "name at least one.", f"One or more of: {allowed}.")
-    for value in values:
-        one_of(field, value, choices)
-    return sorted(set(values))
