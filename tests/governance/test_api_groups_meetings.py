@@ -136,6 +136,26 @@ def test_invitations_go_to_members_and_guests_with_an_icalendar_attachment(
     assert str(event["attendee"]) == f"mailto:{heads['kenya'].email}"
 
 
+def test_an_ended_seat_elsewhere_does_not_keep_a_current_member_from_the_invitation(
+    api_for, groups, heads, django_capture_on_commit_callbacks
+):
+    api = api_for("programme_manager")
+    seat(api, groups["africa"], heads["kenya"])
+    today = timezone.localdate()
+    Membership.objects.create(
+        group=groups["global"],
+        person=heads["kenya"],
+        organisation=heads["kenya"].organisation,
+        term_start=today - timedelta(days=400),
+        term_end=today - timedelta(days=100),
+    )
+    meeting = schedule(api, [groups["africa"]]).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{API}meetings/{meeting['id']}/invite/")
+    assert response.json() == {"invited": 1}
+    assert [m.to[0] for m in mail.outbox] == [heads["kenya"].email]
+
+
 def test_meetings_are_seen_by_their_groups_members_and_guests_only(api_for, groups, heads, people):
     manager = api_for("programme_manager")
     seat(manager, groups["africa"], heads["kenya"])

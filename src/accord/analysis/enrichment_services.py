@@ -41,9 +41,9 @@ from accord.analysis.enrichment import ENRICHERS, EnricherBase, EnrichmentError,
 from accord.analysis.enrichment_selectors import sendable_tlps
 from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
 from accord.core.choices import OrganisationKind, OrganisationStatus, Tlp
 from accord.core.errors import Forbidden
+from accord.core.guards import invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.partners.choices import AgreementKind, AgreementStatus

@@ -44,9 +44,9 @@ from accord.analysis.models import (
 )
 from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaign_rows, reader_campaigns_refresh
 from accord.analysis.taxonomy import europol_tag
-from accord.core.checks import invalid
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
+from accord.core.guards import invalid
 from accord.core.models import Organisation, User
 from accord.core.public_ids import encode
 from accord.partners.choices import AgreementKind

@@ -31,9 +31,9 @@ from accord.analysis.models import (
 )
 from accord.analysis.reports import host_identity, new_report_id, report_check, report_sdo
 from accord.core.audit import audit_record
-from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import DataCategory, Purpose, Region, ReliabilityGrade, Tlp
 from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.guards import all_of, invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.public_ids import decode
 from accord.core.regions import region_for

@@ -7,12 +7,13 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import TextChoices
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 
 from accord.core.public_ids import encode, is_covered, parse
 
-__all__ = ["PublicIdField", "PublicIdRelatedField", "PublicIds", "choice_field", "choice_list_field"]
+__all__ = ["IdsField", "PublicIdField", "PublicIdRelatedField", "PublicIds", "choice_field", "choice_list_field"]
 
 
 def choice_field(choices: type[TextChoices], **kwargs: Any) -> serializers.ChoiceField:
@@ -74,3 +75,14 @@ class PublicIds:
         if field_class is serializers.PrimaryKeyRelatedField and is_covered(relation_info.related_model):
             return PublicIdRelatedField, kwargs
         return field_class, kwargs
+
+
+@extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+class IdsField(serializers.Field):  # type: ignore[type-arg]
+    """The ids of a to-many relation (read from prefetched rows)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[int]:
+        return [item.pk for item in value.all()]

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import one_of, require
 from accord.core.choices import (
     ContributionArea,
     OrganisationKind,
@@ -31,6 +30,7 @@ from accord.core.choices import (
     TokenScope,
 )
 from accord.core.errors import Conflict, ValidationFailed
+from accord.core.guards import one_of, require
 from accord.core.models import ApiToken, Organisation, User
 from accord.core.prepared import Prepared
 from accord.core.regions import COUNTRY_REGION, region_for

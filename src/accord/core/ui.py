@@ -1,4 +1,5 @@
-"""What every app's pages share: the type of a signed-in request and the pager.
+"""What every app's pages share: the type of a signed-in request, the pager, and calling a
+service or selector so that a business error becomes a message or a 404.
 
 In core, the bottom layer, so that an app's pages need no other app for them (the shared pages
 themselves, dashboard and organisations, are :mod:`accord.web`).
@@ -6,16 +7,19 @@ themselves, dashboard and organisations, are :mod:`accord.web`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
+from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
 
-__all__ = ["PAGE_SIZE", "AuthedRequest", "paginate"]
+__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "found", "paginate"]
 
 PAGE_SIZE = 25
 
@@ -33,3 +37,30 @@ def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def attempt(request: HttpRequest, call: Callable[[], Any], success: str, form: Any = None) -> bool:
+    """Call a service; a business error becomes a message naming the rule, not a 500. With a
+    ``form``, the error is shown next to the field the service named (or above the form)."""
+    try:
+        call()
+    except ApplicationError as exc:
+        if form is None:
+            messages.error(request, exc.message)
+            return False
+        field = next(iter(exc.details), None) if isinstance(exc.details, dict) else None
+        if field in form.fields:
+            form.add_error(field, exc.message.removeprefix(f"{field}: "))
+        else:
+            form.add_error(None, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def found(call: Callable[[], Any]) -> Any:
+    """Call a selector; what it does not find (or may not show) is the page's 404."""
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

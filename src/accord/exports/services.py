@@ -17,9 +17,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import flag, invalid, one_of, require
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound
+from accord.core.guards import flag, invalid, one_of, require
 from accord.core.models import AuditEvent, Organisation, User
 from accord.core.roles import Perm
 from accord.exports import selectors

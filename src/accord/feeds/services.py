@@ -27,9 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
 from accord.core.choices import Tlp
 from accord.core.errors import ApplicationError, Conflict, TooLarge, ValidationFailed
+from accord.core.guards import invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.public_ids import encode
 from accord.core.roles import Perm

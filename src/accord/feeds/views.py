@@ -1,5 +1,5 @@
 """Feed management for admins: the list with how each pull went, adding, pulling now,
-enabling, disabling and removing. Thin: the feed service decides."""
+enabling, disabling and removing. Thin: the feed selectors read, the feed service decides."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest
+from accord.core.ui import AuthedRequest, found
+from accord.feeds import selectors
 from accord.feeds.forms import FeedForm
-from accord.feeds.models import Feed
 from accord.feeds.services import feed_add, feed_pull, feed_remove, feed_update
 
 __all__ = ["feed_action", "feed_list"]
@@ -37,7 +37,7 @@ def feed_list(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"Feed {feed.name} added. Pull it now, or let the worker do it.")
             return redirect("feeds:feed-list")
-    feeds = Feed.objects.select_related("organisation", "agreement", "last_submission")
+    feeds = selectors.feed_list(principal=request.user)
     return render(request, "feeds/feed_list.html", {"feeds": feeds, "form": form}, status=400 if form.errors else 200)
 
 
@@ -45,7 +45,7 @@ def feed_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def feed_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     _admin(request)
-    feed = get_object_or_404(Feed.objects.select_related("organisation", "agreement"), pk=pk)
+    feed = found(lambda: selectors.feed_get(principal=request.user, pk=pk))
     try:
         if action == "pull":
             result = feed_pull(actor=request.user, feed=feed)

@@ -2,10 +2,14 @@
 
 from django.db import models
 
+from accord.core.workflow import Workflow
+
 __all__ = [
     "OPEN_RECOMMENDATION_STATUSES",
     "PAPER_TRANSITIONS",
+    "PAPER_WORKFLOW",
     "RECOMMENDATION_TRANSITIONS",
+    "RECOMMENDATION_WORKFLOW",
     "AttendanceStatus",
     "GroupKind",
     "MeetingStatus",
@@ -70,6 +74,7 @@ RECOMMENDATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RecommendationStatus.IMPLEMENTED: (),
     RecommendationStatus.REJECTED: (),
 }
+RECOMMENDATION_WORKFLOW = Workflow("a recommendation", RECOMMENDATION_TRANSITIONS)
 
 OPEN_RECOMMENDATION_STATUSES = (
     RecommendationStatus.PROPOSED,
@@ -98,6 +103,7 @@ PAPER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     PaperStatus.ACCEPTED: (),
     PaperStatus.REJECTED: (),
 }
+PAPER_WORKFLOW = Workflow("a paper", PAPER_TRANSITIONS)
 
 
 class SpeakerSector(models.TextChoices):

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accord.core.choices import Region, Tlp
 from accord.governance.choices import (
-    OPEN_RECOMMENDATION_STATUSES,
     GroupKind,
     MeetingStatus,
     MembershipRole,
@@ -28,8 +27,10 @@ from accord.governance.models import (
     Group,
     Meeting,
     Membership,
+    MembershipQuerySet,
     Paper,
     Recommendation,
+    RecommendationQuerySet,
     Registration,
 )
 
@@ -66,8 +67,7 @@ class MembershipFilter(django_filters.FilterSet):  # type: ignore[misc]
         fields: ClassVar[list[str]] = ["group", "role", "organisation", "current"]
 
     def filter_current(self, qs: QuerySet[Membership], name: str, value: bool | None) -> QuerySet[Membership]:
-        today = timezone.localdate()
-        current = Q(term_start__lte=today) & (Q(term_end__isnull=True) | Q(term_end__gte=today))
+        current = MembershipQuerySet.active_on_q(timezone.localdate())
         return qs.filter(current) if value else qs.exclude(current)
 
 
@@ -106,7 +106,7 @@ class RecommendationFilter(django_filters.FilterSet):  # type: ignore[misc]
         return qs.filter(Q(title__icontains=value) | Q(text__icontains=value))
 
     def filter_overdue(self, qs: QuerySet[Recommendation], name: str, value: bool | None) -> QuerySet[Recommendation]:
-        late = Q(status__in=OPEN_RECOMMENDATION_STATUSES, due_date__lt=timezone.localdate())
+        late = RecommendationQuerySet.overdue_q(timezone.localdate())
         return qs.filter(late) if value else qs.exclude(late)
 
 

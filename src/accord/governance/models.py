@@ -4,7 +4,7 @@ good-practices library and the annual conference (joint operations are :mod:`acc
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from django.db import models
 from django.db.models import F, Q
@@ -74,6 +74,28 @@ class Group(models.Model):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    """Seats by the days they are held: the one home of "current membership"."""
+
+    @staticmethod
+    def active_on_q(day: date) -> Q:
+        """Held on ``day``: the term has begun and has not ended (an open term never ends)."""
+        return Q(term_start__lte=day) & (Q(term_end__isnull=True) | Q(term_end__gte=day))
+
+    def active_on(self, day: date) -> Self:
+        """The seats held on ``day``."""
+        return self.filter(self.active_on_q(day))
+
+    def current(self) -> Self:
+        """The seats held today."""
+        return self.active_on(timezone.localdate())
+
+    def overlapping(self, start: date, end: date | None) -> Self:
+        """The seats held on any day from ``start`` to ``end`` (``None``: open-ended)."""
+        held = self.exclude(term_end__lt=start)
+        return held if end is None else held.exclude(term_start__gt=end)
+
+
 class Membership(models.Model):
     """A person's seat in a group, with role and term. ``organisation`` is the person's when
     they joined (kept when they move on, so the record stays true)."""
@@ -86,6 +108,8 @@ class Membership(models.Model):
     term_end = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar = ["group", "role", "person__last_name"]
         constraints: ClassVar = [
@@ -97,9 +121,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.group}"
-
-    def active_on(self, day: date) -> bool:
-        return self.term_start <= day and (self.term_end is None or day <= self.term_end)
 
 
 class Meeting(models.Model):
@@ -172,6 +193,23 @@ class MeetingDocument(models.Model):
         return self.title
 
 
+class RecommendationQuerySet(models.QuerySet["Recommendation"]):
+    """Recommendations by where they stand: the one home of "open" and "overdue"."""
+
+    @staticmethod
+    def overdue_q(today: date) -> Q:
+        """Open past its due date."""
+        return Q(status__in=OPEN_RECOMMENDATION_STATUSES, due_date__lt=today)
+
+    def open(self) -> Self:
+        """Not yet implemented or rejected."""
+        return self.filter(status__in=OPEN_RECOMMENDATION_STATUSES)
+
+    def overdue(self, today: date) -> Self:
+        """Open past their due date on ``today``."""
+        return self.filter(self.overdue_q(today))
+
+
 class Recommendation(models.Model):
     """A recommendation adopted at a meeting by one of its groups, followed up until it is
     implemented or rejected. ``overdue``: open past its due date."""
@@ -191,6 +229,8 @@ class Recommendation(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecommendationQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["due_date", "pk"]

@@ -10,24 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from accord.core.choices import Region, Tlp
+from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.governance.choices import (
-    OPEN_RECOMMENDATION_STATUSES,
     RecommendationStatus,
     RegistrationStatus,
 )
 from accord.governance.models import (
     ActionItem,
     ConferenceEdition,
+    ConferenceHosting,
     ConferenceSession,
     GoodPractice,
     Group,
     Meeting,
+    MeetingDocument,
     Membership,
     Paper,
     Recommendation,
@@ -36,11 +37,14 @@ from accord.governance.models import (
 )
 
 __all__ = [
+    "action_item_get",
+    "conference_hosting_get",
     "edition_get",
     "edition_list",
     "edition_statistics",
     "group_get",
     "group_list",
+    "meeting_document_get",
     "meeting_get",
     "meeting_list",
     "membership_list",
@@ -60,16 +64,12 @@ def _staff(principal: User) -> bool:
 
 
 def _my_groups(principal: User) -> QuerySet[Membership]:
-    today = timezone.localdate()
-    return Membership.objects.filter(person=principal, term_start__lte=today).exclude(term_end__lt=today)
+    return Membership.objects.current().filter(person=principal)
 
 
 def group_list(*, principal: User | None) -> QuerySet[Group]:
     """Every group, with its count of current members (the groups are public within Accord)."""
-    today = timezone.localdate()
-    current = Q(memberships__term_start__lte=today) & (
-        Q(memberships__term_end__isnull=True) | Q(memberships__term_end__gte=today)
-    )
+    current = Q(memberships__in=Membership.objects.current())
     return Group.objects.annotate(member_count=Count("memberships", filter=current, distinct=True))
 
 
@@ -104,6 +104,22 @@ def meeting_get(*, principal: User, pk: Any) -> Meeting:
     return get_visible(qs, pk, "meeting")
 
 
+def meeting_document_get(*, principal: User, meeting: Meeting, pk: Any) -> MeetingDocument:
+    """One document of a meeting the principal sees."""
+    document = MeetingDocument.objects.filter(meeting=meeting, pk=pk).first()
+    if document is None:
+        raise NotFound(f"No document {pk} in this meeting.")
+    return document
+
+
+def action_item_get(*, principal: User, meeting: Meeting, pk: Any) -> ActionItem:
+    """One action item of a recommendation made at a meeting the principal sees."""
+    item = ActionItem.objects.filter(recommendation__meeting=meeting, pk=pk).first() if str(pk).isdigit() else None
+    if item is None:
+        raise NotFound("item: no such action item in this meeting.")
+    return item
+
+
 def recommendation_list(*, principal: User) -> QuerySet[Recommendation]:
     """Recommendations of the meetings the principal sees."""
     qs = Recommendation.objects.select_related("group", "meeting", "owner")
@@ -129,11 +145,10 @@ def recommendation_followup(*, principal: User, group: Group | None = None, regi
     if region:
         qs = qs.filter(group__region=region)
     rows = list(qs.order_by("due_date", "pk"))
-    today = timezone.localdate()
     board: dict[str, list[Recommendation]] = {status: [] for status in RecommendationStatus.values}
     for row in rows:
         board[row.status].append(row)
-    overdue = [r for r in rows if r.status in OPEN_RECOMMENDATION_STATUSES and r.due_date and r.due_date < today]
+    overdue = [r for r in rows if r.overdue]
     return {
         "counts": {status: len(items) for status, items in board.items()},
         "board": board,
@@ -215,3 +230,11 @@ def edition_statistics(*, edition: ConferenceEdition) -> dict[str, Any]:
             regions.get(region.value, {"key": region.value, "registered": 0, "attended": 0}) for region in Region
         ],
     }
+
+
+def conference_hosting_get(*, principal: User) -> ConferenceHosting:
+    """Who hosts the conference in turn (one row, public within Accord)."""
+    hosting = ConferenceHosting.objects.filter(id=1).first()
+    if hosting is None:
+        raise NotFound("The host alternation is not configured yet.")
+    return hosting

@@ -14,14 +14,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accord.core.errors import ApplicationError, NotFound
+from accord.core.errors import NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, attempt, found, paginate
 from accord.governance import selectors, services
 from accord.governance.choices import (
     RECOMMENDATION_TRANSITIONS,
@@ -53,7 +53,6 @@ from accord.governance.forms import (
     SessionForm,
     TransitionForm,
 )
-from accord.governance.models import ActionItem
 
 __all__ = [
     "edition_detail",
@@ -72,32 +71,6 @@ def _manage(request: AuthedRequest) -> bool:
     return has_perm(request.user, Perm.GOVERNANCE_MANAGE)
 
 
-def _attempt(request: AuthedRequest, call: Callable[[], Any], success: str, form: Any = None) -> bool:
-    """Call a service; a business error becomes a message naming the rule, not a 500. With a
-    ``form``, the error is shown next to the field the service named (or above the form)."""
-    try:
-        call()
-    except ApplicationError as exc:
-        if form is None:
-            messages.error(request, exc.message)
-            return False
-        field = next(iter(exc.details), None) if isinstance(exc.details, dict) else None
-        if field in form.fields:
-            form.add_error(field, exc.message.removeprefix(f"{field}: "))
-        else:
-            form.add_error(None, exc.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _found(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 def _calendar(meetings: Any) -> list[tuple[str, list[Any]]]:
     """Meetings grouped by month, soonest first."""
     ordered = sorted(meetings, key=lambda m: m.starts_at)
@@ -114,7 +87,7 @@ def group_list(request: AuthedRequest) -> HttpResponse:
 def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     """Members, the meetings calendar and the recommendations board of one group; managers
     add and end memberships and schedule meetings."""
-    group = _found(lambda: selectors.group_get(principal=request.user, pk=slug))
+    group = found(lambda: selectors.group_get(principal=request.user, pk=slug))
     manage = _manage(request)
     member_form = MembershipForm(initial={"term_start": timezone.localdate()}, prefix="member")
     meeting_form = MeetingForm(initial={"groups": [group.pk]})
@@ -125,7 +98,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             raise PermissionDenied("Programme managers only.")
         if request.POST.get("op") == "member":
             member_form = MembershipForm(request.POST, prefix="member")
-            if member_form.is_valid() and _attempt(
+            if member_form.is_valid() and attempt(
                 request,
                 lambda: services.membership_add(actor=request.user, group=group, **member_form.cleaned_data),
                 "Member added.",
@@ -134,7 +107,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         elif request.POST.get("op") == "meeting":
             meeting_form = MeetingForm(request.POST)
             created: list[Any] = []
-            if meeting_form.is_valid() and _attempt(
+            if meeting_form.is_valid() and attempt(
                 request,
                 lambda: created.append(services.meeting_schedule(actor=request.user, **meeting_form.cleaned())),
                 "Meeting scheduled.",
@@ -142,7 +115,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
                 return redirect("governance:meeting-detail", pk=created[0].pk)
         elif request.POST.get("op") == "end":
             end_form = MembershipEndForm(request.POST, memberships=seats, prefix="end")
-            if end_form.is_valid() and _attempt(
+            if end_form.is_valid() and attempt(
                 request,
                 lambda: services.membership_end(actor=request.user, **end_form.cleaned_data),
                 "Membership ended.",
@@ -183,7 +156,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A meeting: agenda, attendance, minutes (Markdown rendered safely), documents,
     recommendations and their action items; managers change or cancel the meeting, record
     minutes, attendance, documents, recommendations and action items, and invite."""
-    meeting = _found(lambda: selectors.meeting_get(principal=request.user, pk=pk))
+    meeting = found(lambda: selectors.meeting_get(principal=request.user, pk=pk))
     manage = _manage(request)
     groups = meeting.groups.all()
     rec_form = RecommendationForm(groups=groups)
@@ -211,25 +184,25 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         done = False
         if op == "minutes":
             form = MinutesForm(request.POST)
-            done = form.is_valid() and _attempt(
+            done = form.is_valid() and attempt(
                 request,
                 lambda: services.meeting_set_minutes(actor=request.user, meeting=meeting, **form.cleaned_data),
                 "Minutes saved.",
             )
         elif op == "attendance":
             attendance = AttendanceForm(request.POST)
-            done = attendance.is_valid() and _attempt(
+            done = attendance.is_valid() and attempt(
                 request,
                 lambda: services.attendance_record(actor=request.user, meeting=meeting, **attendance.cleaned_data),
                 "Attendance recorded.",
             )
         elif op == "invite":
-            done = _attempt(
+            done = attempt(
                 request, lambda: services.meeting_invite(actor=request.user, meeting=meeting), "Invitations sent."
             )
         elif op == "recommendation":
             rec_form = RecommendationForm(request.POST, groups=groups)
-            done = rec_form.is_valid() and _attempt(
+            done = rec_form.is_valid() and attempt(
                 request,
                 lambda: services.recommendation_create(actor=request.user, meeting=meeting, **rec_form.cleaned_data),
                 "Recommendation recorded.",
@@ -253,7 +226,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _meeting_edit(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
     form = forms["edit_form"] = MeetingEditForm(request.POST, prefix="edit")
-    return form.is_valid() and _attempt(
+    return form.is_valid() and attempt(
         request,
         lambda: services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned()),
         "Meeting updated; invitees already invited get the change.",
@@ -263,7 +236,7 @@ def _meeting_edit(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -
 
 def _meeting_cancel(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
     form = forms["cancel_form"] = CancelForm(request.POST, prefix="cancel")
-    return form.is_valid() and _attempt(
+    return form.is_valid() and attempt(
         request,
         lambda: services.meeting_cancel(actor=request.user, meeting=meeting, **form.cleaned_data),
         "Meeting cancelled; the invitees were told.",
@@ -273,7 +246,7 @@ def _meeting_cancel(request: AuthedRequest, meeting: Any, forms: dict[str, Any])
 
 def _meeting_document(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
     form = forms["document_form"] = DocumentForm(request.POST, request.FILES, prefix="doc")
-    return form.is_valid() and _attempt(
+    return form.is_valid() and attempt(
         request,
         lambda: services.meeting_attach_document(
             actor=request.user,
@@ -292,11 +265,15 @@ def _meeting_action(request: AuthedRequest, meeting: Any, forms: dict[str, Any])
     if not form.is_valid():
         return False
     data = dict(form.cleaned_data)
-    recommendation = meeting.recommendations.filter(pk=data.pop("recommendation")).first()
+    recommendation = (
+        selectors.recommendation_list(principal=request.user)
+        .filter(meeting=meeting, pk=data.pop("recommendation"))
+        .first()
+    )
     if recommendation is None:
         form.add_error(None, "No such recommendation in this meeting.")
         return False
-    return _attempt(
+    return attempt(
         request,
         lambda: services.action_item_add(actor=request.user, recommendation=recommendation, **data),
         "Action item added.",
@@ -305,12 +282,12 @@ def _meeting_action(request: AuthedRequest, meeting: Any, forms: dict[str, Any])
 
 
 def _meeting_action_done(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
-    raw = request.POST.get("item", "")
-    item = ActionItem.objects.filter(recommendation__meeting=meeting, pk=raw).first() if raw.isdigit() else None
-    if item is None:
-        messages.error(request, "item: no such action item in this meeting.")
+    try:
+        item = selectors.action_item_get(principal=request.user, meeting=meeting, pk=request.POST.get("item", ""))
+    except NotFound as exc:
+        messages.error(request, exc.message)
         return False
-    return _attempt(request, lambda: services.action_item_complete(actor=request.user, item=item), "Action done.")
+    return attempt(request, lambda: services.action_item_complete(actor=request.user, item=item), "Action done.")
 
 
 _MEETING_OPS: dict[str, Callable[[AuthedRequest, Any, dict[str, Any]], bool]] = {
@@ -341,10 +318,10 @@ def recommendation_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def recommendation_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     """Move a recommendation one step (from the board, the meeting page or the list)."""
-    recommendation = _found(lambda: selectors.recommendation_get(principal=request.user, pk=pk))
+    recommendation = found(lambda: selectors.recommendation_get(principal=request.user, pk=pk))
     form = TransitionForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.recommendation_transition(
                 actor=request.user, recommendation=recommendation, **form.cleaned_data
@@ -366,7 +343,7 @@ def practice_list(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned()
             upload = data.pop("document")
-            if _attempt(
+            if attempt(
                 request,
                 lambda: services.practice_create(
                     actor=request.user, stream=upload, filename=upload.name if upload else "", **data
@@ -393,7 +370,7 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
     """An edition: programme, call for papers, statistics by sector and region, registrations
     (staff). Anyone signed in registers and submits papers; managers review papers and add
     sessions with their speakers."""
-    edition = _found(lambda: selectors.edition_get(principal=request.user, pk=year))
+    edition = found(lambda: selectors.edition_get(principal=request.user, pk=year))
     manage = _manage(request)
     form = RegistrationForm(
         initial={
@@ -412,14 +389,14 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
         done = False
         if op == "register":
             form = RegistrationForm(request.POST)
-            done = form.is_valid() and _attempt(
+            done = form.is_valid() and attempt(
                 request,
                 lambda: services.registration_create(actor=request.user, edition=edition, **form.cleaned_data),
                 "Registered.",
             )
         elif op == "paper":
             paper_form = PaperForm(request.POST, prefix="paper")
-            done = paper_form.is_valid() and _attempt(
+            done = paper_form.is_valid() and attempt(
                 request,
                 lambda: services.paper_submit(actor=request.user, edition=edition, **paper_form.cleaned_data),
                 "Paper submitted.",
@@ -432,7 +409,7 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
             done = review_form.is_valid() and _paper_review(request, edition, review_form)
         elif op == "session":
             session_form = SessionForm(request.POST, prefix="session")
-            done = session_form.is_valid() and _attempt(
+            done = session_form.is_valid() and attempt(
                 request,
                 lambda: services.session_create(actor=request.user, edition=edition, **session_form.cleaned()),
                 "Session added to the programme.",
@@ -470,6 +447,6 @@ def _paper_review(request: AuthedRequest, edition: Any, form: PaperReviewForm) -
     if paper is None:
         form.add_error(None, "No such paper for this edition.")
         return False
-    return _attempt(
+    return attempt(
         request, lambda: services.paper_review(actor=request.user, paper=paper, **data), "Review recorded.", form
     )

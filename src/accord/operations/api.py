@@ -14,10 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.analysis.models import Campaign
-from accord.core.api import principal_of, validated
-from accord.core.fields import choice_field, choice_list_field
+from accord.core.fields import IdsField, choice_field, choice_list_field
 from accord.core.roles import Perm
-from accord.governance.api._common import MANAGE, DetailViewSet, IdsField, _organisation
+from accord.core.viewsets import DetailViewSet, principal_of, validated, visible_organisation
 from accord.operations import selectors, services
 from accord.operations.choices import OUTCOME_COUNTS, CrimeType, OperationStatus
 from accord.operations.filters import OperationFilter
@@ -220,7 +219,7 @@ class OperationViewSet(DetailViewSet):
     ordering_fields: ClassVar[list[str]] = ["start_date", "name", "status"]
     ordering = ["-start_date", "name"]
     action_perms: ClassVar[dict[str, Perm]] = {
-        name: MANAGE for name in ("create", "participants", "transition", "phases", "outcomes.post")
+        name: Perm.GOVERNANCE_MANAGE for name in ("create", "participants", "transition", "phases", "outcomes.post")
     }
     model = Operation
     list_selector = staticmethod(selectors.operation_list)
@@ -230,34 +229,34 @@ class OperationViewSet(DetailViewSet):
     @extend_schema(request=OperationCreateSerializer, responses={201: OperationDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(OperationCreateSerializer, request.data)
-        data["lead"] = _organisation(request, data["lead"], "lead")
-        data["participants"] = [_organisation(request, o, "participants") for o in data["participants"]]
+        data["lead"] = visible_organisation(request, data["lead"], "lead")
+        data["participants"] = [visible_organisation(request, o, "participants") for o in data["participants"]]
         operation = services.operation_create(actor=principal_of(request), **data)
-        return self._detail(request, operation.pk, status.HTTP_201_CREATED)
+        return self.detail_response(request, operation.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=ParticipantsSerializer, responses=OperationDetailSerializer)
     @action(detail=True, methods=["post"])
     def participants(self, request: Request, pk: str) -> Response:
         data = validated(ParticipantsSerializer, request.data)
-        members = [_organisation(request, o, "participants") for o in data["participants"]]
+        members = [visible_organisation(request, o, "participants") for o in data["participants"]]
         services.operation_set_participants(
             actor=principal_of(request), operation=self.get_object(), participants=members
         )
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=OperationTransitionSerializer, responses=OperationDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         data = validated(OperationTransitionSerializer, request.data)
         services.operation_transition(actor=principal_of(request), operation=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=PhaseCreateSerializer, responses=OperationDetailSerializer)
     @action(detail=True, methods=["post"])
     def phases(self, request: Request, pk: str) -> Response:
         data = validated(PhaseCreateSerializer, request.data)
         services.operation_phase_add(actor=principal_of(request), operation=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(methods=["GET"], responses=LinkedObjectSerializer(many=True))
     @extend_schema(methods=["POST"], request=LinkSerializer, responses={201: LinkedObjectSerializer(many=True)})

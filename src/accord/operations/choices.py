@@ -2,8 +2,11 @@
 
 from django.db import models
 
+from accord.core.workflow import Workflow
+
 __all__ = [
     "OPERATION_TRANSITIONS",
+    "OPERATION_WORKFLOW",
     "OUTCOME_COUNTS",
     "OUTCOME_FUNDS",
     "CrimeType",
@@ -33,6 +36,7 @@ OPERATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     OperationStatus.ACTIVE: (OperationStatus.CLOSED,),
     OperationStatus.CLOSED: (),
 }
+OPERATION_WORKFLOW = Workflow("an operation", OPERATION_TRANSITIONS)
 
 
 # The figures an operation's outcome records (counts), and its amounts of money (with a currency).

@@ -17,14 +17,14 @@ from django.utils.text import slugify
 
 from accord.analysis.models import Campaign
 from accord.analysis.selectors import campaign_get
+from accord.core import guards
 from accord.core.audit import audit_record
-from accord.core.checks import all_of, invalid, one_of
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.errors import Forbidden, NotFound
+from accord.core.guards import all_of, invalid, one_of
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
-from accord.governance.services._common import _country, _manage, _move, _text
-from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS, OUTCOME_FUNDS, CrimeType, OperationStatus
+from accord.operations.choices import OPERATION_WORKFLOW, OUTCOME_COUNTS, OUTCOME_FUNDS, CrimeType, OperationStatus
 from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome, OperationPhase
 from accord.policy import Action, visible
 from accord.sharing.models import StixObject
@@ -49,6 +49,11 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # The audit names operations were recorded under while they lived in governance; kept so one
 # operation's history reads as one (the audit chain is append-only: old events cannot be renamed).
 AUDIT_OBJECT_TYPE = "governance.operation"
+
+
+def _manage(actor: User | None) -> None:
+    """Operations are run by those who manage governance (the permission they had there)."""
+    guards.require(actor, Perm.GOVERNANCE_MANAGE)
 
 
 def _audit(actor: User | None, action: str, obj: Operation, **details: Any) -> None:
@@ -103,7 +108,7 @@ def operation_create(
     """Plan a joint operation: the lead (a law-enforcement unit or the host) takes part, with
     the member-country units and partners named; it gets its own TAXII collection."""
     _manage(actor)
-    name = _text("name", name)
+    name = guards.required_text("name", name)
     types = all_of("crime_types", crime_types, CrimeType)
     if lead.kind not in (OrganisationKind.LAW_ENFORCEMENT, OrganisationKind.INTERNATIONAL_ORG):
         raise invalid("lead", "a law-enforcement unit or the host leads an operation.", "A law-enforcement unit.")
@@ -150,18 +155,23 @@ def operation_transition(*, actor: User | None, operation: Operation, to: str, c
     _manage(actor)
     one_of("to", to, OperationStatus)
     operation = Operation.objects.select_for_update().get(pk=operation.pk)
-    _move("to", operation.status, to, OPERATION_TRANSITIONS, "operation")
+    OPERATION_WORKFLOW.check(operation.status, to)
     update = ["status"]
     if to == OperationStatus.CLOSED:
-        operation.closing_summary = _text("closing_summary", closing_summary)
+        operation.closing_summary = guards.required_text("closing_summary", closing_summary)
         update.append("closing_summary")
         if operation.end_date is None:
             operation.end_date = max(timezone.localdate(), operation.start_date)
             update.append("end_date")
-    previous = operation.status
-    operation.status = to
-    operation.save(update_fields=update)
-    _audit(actor, "operation.transition", operation, status_from=previous, to=to)
+    OPERATION_WORKFLOW.record(
+        actor=actor,
+        obj=operation,
+        to=to,
+        action="governance.operation.transition",
+        details={"status_from": operation.status, "to": to},
+        update_fields=update,
+        object_type=AUDIT_OBJECT_TYPE,
+    )
     return operation
 
 
@@ -176,7 +186,11 @@ def operation_phase_add(
     if start_date < operation.start_date or (operation.end_date is not None and end_date > operation.end_date):
         raise invalid("start_date", "a phase lies within the operation's period.", "Dates within the operation.")
     phase = OperationPhase.objects.create(
-        operation=operation, name=_text("name", name), start_date=start_date, end_date=end_date, description=description
+        operation=operation,
+        name=guards.required_text("name", name),
+        start_date=start_date,
+        end_date=end_date,
+        description=description,
     )
     _audit(actor, "operation.phase", operation, phase=phase.name, start_date=start_date, end_date=end_date)
     return phase
@@ -322,7 +336,7 @@ def operation_record_outcome(
     outcome = OperationOutcome.objects.create(
         operation=operation,
         date=date,
-        country=_country("country", country, blank=True),
+        country=guards.country("country", country, blank=True),
         currency=currency,
         note=note,
         recorded_by=actor,

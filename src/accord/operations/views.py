@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
-from accord.governance.views import _attempt, _found, _manage
+from accord.core.ui import AuthedRequest, attempt, found, paginate
 from accord.operations import selectors, services
 from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS
 from accord.operations.filters import OperationFilter
@@ -25,6 +24,11 @@ from accord.operations.forms import OperationForm, OutcomeForm, ParticipantsForm
 from accord.operations.models import Operation
 
 __all__ = ["operation_detail", "operation_list", "operation_report"]
+
+
+def _manage(request: AuthedRequest) -> bool:
+    """Operations are run by those who manage governance (the permission they had there)."""
+    return has_perm(request.user, Perm.GOVERNANCE_MANAGE)
 
 
 @login_required
@@ -36,7 +40,7 @@ def operation_list(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied("Programme managers only.")
         form = OperationForm(request.POST)
         created: list[Any] = []
-        if form.is_valid() and _attempt(
+        if form.is_valid() and attempt(
             request,
             lambda: created.append(
                 services.operation_create(
@@ -68,7 +72,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """An operation: dashboard of outcome totals, phases, participants, the linked intelligence
     the reader may see, outcomes; managers move it, add phases, change participants, link
     objects and record outcomes."""
-    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
+    operation = found(lambda: selectors.operation_get(principal=request.user, pk=pk))
     manage = _manage(request)
     outcome_form = OutcomeForm(initial={"date": timezone.localdate()})
     phase_form = PhaseForm(prefix="phase")
@@ -79,7 +83,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         op = request.POST.get("op")
         done = False
         if op == "link":
-            done = _attempt(
+            done = attempt(
                 request,
                 lambda: services.operation_link_object(
                     actor=request.user, operation=operation, stix_id=request.POST.get("stix_id", "")
@@ -91,7 +95,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         elif not manage:
             raise PermissionDenied("Programme managers only.")
         elif op == "transition":
-            done = _attempt(
+            done = attempt(
                 request,
                 lambda: services.operation_transition(
                     actor=request.user,
@@ -103,7 +107,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         elif op == "outcome":
             outcome_form = OutcomeForm(request.POST)
-            done = outcome_form.is_valid() and _attempt(
+            done = outcome_form.is_valid() and attempt(
                 request,
                 lambda: services.operation_record_outcome(
                     actor=request.user, operation=operation, **outcome_form.cleaned_data
@@ -112,7 +116,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         elif op == "phase":
             phase_form = PhaseForm(request.POST, prefix="phase")
-            done = phase_form.is_valid() and _attempt(
+            done = phase_form.is_valid() and attempt(
                 request,
                 lambda: services.operation_phase_add(
                     actor=request.user, operation=operation, **phase_form.cleaned_data
@@ -122,7 +126,7 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         elif op == "participants":
             participants_form = ParticipantsForm(request.POST, prefix="participants")
-            done = participants_form.is_valid() and _attempt(
+            done = participants_form.is_valid() and attempt(
                 request,
                 lambda: services.operation_set_participants(
                     actor=request.user,
@@ -155,12 +159,12 @@ def _campaign_link(request: AuthedRequest, operation: Operation, op: str) -> boo
     raw = request.POST.get("campaign", "").strip()
     campaign = int(raw) if raw.isdigit() else 0
     if op == "link_campaign":
-        return _attempt(
+        return attempt(
             request,
             lambda: services.operation_link_campaign(actor=request.user, operation=operation, campaign=campaign),
             "Campaign linked.",
         )
-    return _attempt(
+    return attempt(
         request,
         lambda: services.operation_unlink_campaign(actor=request.user, operation=operation, campaign=campaign),
         "Campaign unlinked.",
@@ -170,7 +174,7 @@ def _campaign_link(request: AuthedRequest, operation: Operation, op: str) -> boo
 @login_required
 def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
     """The closing report: a printable page of the operation, its phases and outcomes."""
-    operation = _found(lambda: selectors.operation_get(principal=request.user, pk=pk))
+    operation = found(lambda: selectors.operation_get(principal=request.user, pk=pk))
     context = {
         "operation": operation,
         "objects": selectors.operation_objects(principal=request.user, operation=operation),

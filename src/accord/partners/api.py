@@ -7,13 +7,13 @@ from typing import Any, ClassVar
 
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, parsers, permissions, serializers, status, throttling
+from rest_framework import parsers, permissions, serializers, status, throttling
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accord.core.api import OrganisationSerializer, SelectorViewSet, principal_of, validated
+from accord.core.api import OrganisationSerializer
 from accord.core.choices import ContributionArea, DataCategory, OrganisationKind, Purpose, Region, Sector, Tlp
 from accord.core.errors import NotFound
 from accord.core.fields import choice_field, choice_list_field
@@ -21,6 +21,7 @@ from accord.core.models import Organisation
 from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
+from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated
 from accord.partners import selectors, services
 from accord.partners.choices import (
     AffectedPartyNotifications,
@@ -171,7 +172,7 @@ class AnonymousCreate(permissions.BasePermission):
         return RolePermission().has_permission(request, view)
 
 
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class ApplicationViewSet(ReadCreateViewSet):
     """Partnership applications: anyone applies; programme managers vet and decide."""
 
     serializer_class = ApplicationSerializer
@@ -324,7 +325,7 @@ class DocumentSerializer(serializers.Serializer[Any]):
     document = serializers.FileField()
 
 
-class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class AgreementViewSet(ReadCreateViewSet):
     """Agreements: programme managers draft, amend, activate, suspend, terminate; partners read theirs."""
 
     serializer_class = AgreementSerializer
@@ -443,7 +444,7 @@ class PartnershipSerializer(OrganisationSerializer):
         ]
 
 
-class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class PartnershipViewSet(ReadViewSet):
     """Each partner organisation's partnership status and agreements; suspend, reinstate, terminate."""
 
     serializer_class = PartnershipSerializer

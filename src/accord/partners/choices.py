@@ -2,7 +2,13 @@
 
 from django.db import models
 
+from accord.core.workflow import Workflow
+
 __all__ = [
+    "AGREEMENT_TRANSITIONS",
+    "AGREEMENT_WORKFLOW",
+    "APPLICATION_TRANSITIONS",
+    "APPLICATION_WORKFLOW",
     "AffectedPartyNotifications",
     "AgreementKind",
     "AgreementStatus",
@@ -36,6 +42,7 @@ APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     ApplicationStatus.APPROVED: (),
     ApplicationStatus.DECLINED: (),
 }
+APPLICATION_WORKFLOW = Workflow("an application", APPLICATION_TRANSITIONS, final="the decision is final")
 
 # What the buttons that make each move say.
 APPLICATION_ACTIONS: dict[str, str] = {
@@ -86,6 +93,7 @@ AGREEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     AgreementStatus.EXPIRED: (),
     AgreementStatus.TERMINATED: (),
 }
+AGREEMENT_WORKFLOW = Workflow("an agreement", AGREEMENT_TRANSITIONS, field="status")
 
 
 # --- FIRST Information Exchange Policy 2.0 ------------------------------------------------------

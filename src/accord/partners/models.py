@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime
+from typing import ClassVar, Self
 
 from django.db import models
 from django.db.models import Q
@@ -91,6 +92,22 @@ class ApplicationComment(models.Model):
         return f"comment on {self.application_id}"
 
 
+class AgreementQuerySet(models.QuerySet["Agreement"]):
+    """Agreements by whether they bind: the one home of "active" and "in force"."""
+
+    def active(self) -> Self:
+        """Activated and neither suspended nor ended (whatever their window says)."""
+        return self.filter(status=AgreementStatus.ACTIVE)
+
+    def in_force(self, moment: datetime) -> Self:
+        """Active, with a current version whose window holds ``moment``
+        (what :meth:`AgreementVersion.covers` says of one version)."""
+        return self.active().filter(
+            Q(current_version__valid_from__lte=moment)
+            & (Q(current_version__valid_until__isnull=True) | Q(current_version__valid_until__gt=moment))
+        )
+
+
 class Agreement(models.Model):
     """An agreement between the programme and one organisation.
 
@@ -111,12 +128,20 @@ class Agreement(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AgreementQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes: ClassVar = [models.Index(fields=["organisation", "kind", "status"])]
 
     def __str__(self) -> str:
         return self.reference
+
+    def in_force_at(self, moment: datetime) -> bool:
+        """What :meth:`AgreementQuerySet.in_force` says, for a row already read (its current
+        version loaded)."""
+        version = self.current_version
+        return self.status == AgreementStatus.ACTIVE and version is not None and version.covers(moment)
 
 
 class AgreementVersion(models.Model):

@@ -2,7 +2,13 @@
 
 from django.db import models
 
+from accord.core.workflow import Workflow
+
 __all__ = [
+    "ENROLMENT_TRANSITIONS",
+    "ENROLMENT_WORKFLOW",
+    "SECONDMENT_TRANSITIONS",
+    "SECONDMENT_WORKFLOW",
     "CEFR_LEVELS",
     "ClearanceLevel",
     "CourseLevel",
@@ -76,6 +82,7 @@ SECONDMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     SecondmentStatus.COMPLETED: (),
     SecondmentStatus.CANCELLED: (),
 }
+SECONDMENT_WORKFLOW = Workflow("a secondment", SECONDMENT_TRANSITIONS)
 # Placements that hold the expert's time (an overlap with one of these is refused).
 HOLDING_STATUSES = (SecondmentStatus.PROPOSED, SecondmentStatus.APPROVED, SecondmentStatus.ACTIVE)
 # Placements that count in the person-months report.
@@ -121,5 +128,18 @@ class EnrolmentStatus(models.TextChoices):
 
 
 SEAT_HOLDING = (EnrolmentStatus.NOMINATED, EnrolmentStatus.CONFIRMED)
+
+# Where an enrolment may go: confirm, withdraw (before the session), the waiting list moving up,
+# attendance (corrected until completion), completion with the certificate.
+ENROLMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    EnrolmentStatus.WAITLISTED: (EnrolmentStatus.NOMINATED, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.NOMINATED: (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.CONFIRMED: (EnrolmentStatus.ATTENDED, EnrolmentStatus.NO_SHOW, EnrolmentStatus.WITHDRAWN),
+    EnrolmentStatus.ATTENDED: (EnrolmentStatus.ATTENDED, EnrolmentStatus.NO_SHOW, EnrolmentStatus.COMPLETED),
+    EnrolmentStatus.NO_SHOW: (EnrolmentStatus.ATTENDED, EnrolmentStatus.NO_SHOW),
+    EnrolmentStatus.COMPLETED: (),
+    EnrolmentStatus.WITHDRAWN: (),
+}
+ENROLMENT_WORKFLOW = Workflow("an enrolment", ENROLMENT_TRANSITIONS, field="status")
 # Enrolments that count as an officer trained (attended, whether or not the assessment was passed).
 TRAINED = (EnrolmentStatus.ATTENDED, EnrolmentStatus.COMPLETED)

@@ -143,9 +143,9 @@ def load() -> list[Any]:
         required_skills={"incident_response": 4, "digital_forensics": 3},
         clearance="confidential",
     )
-    placed = secondment_propose(actor=None, request=nightjar, expert=experts["Yuki Sato"])
+    placed = secondment_propose(actor=None, secondment_request=nightjar, expert=experts["Yuki Sato"])
     secondment_transition(actor=None, secondment=placed, to="approved", reason="Interview passed.")
-    secondment_propose(actor=None, request=response, expert=experts["Kenji Ito"])
+    secondment_propose(actor=None, secondment_request=response, expert=experts["Kenji Ito"])
 
     courses = {
         code: course_create(

@@ -16,7 +16,7 @@ from accord.core.errors import Forbidden, NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
-from accord.partners.choices import AgreementKind, AgreementStatus
+from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.programme.choices import COUNTED_STATUSES, HOLDING_STATUSES, TRAINED, SecondmentPurpose
 from accord.programme.matching import Candidate, score_expert
@@ -205,37 +205,43 @@ def certificate_verify(code: str) -> Verification:
     )
 
 
-def request_candidates(*, principal: User, request: SecondmentRequest, limit: int = 20) -> list[Candidate]:
+def request_candidates(*, principal: User, secondment_request: SecondmentRequest, limit: int = 20) -> list[Candidate]:
     """Active experts holding at least one required skill, ranked by the matching score
     (highest first; ties by name), each with its explanation. Programme managers only:
     the ranking compares other partners' experts. Four queries whatever the number of experts."""
     if not has_perm(principal, Perm.PROGRAMME_MANAGE):
         raise Forbidden(f"Your role does not allow this ({Perm.PROGRAMME_MANAGE}).")
     has_skill = Q()
-    for code in request.required_skills:
+    for code in secondment_request.required_skills:
         has_skill |= Q(skills__has_key=code)
     experts = list(Expert.objects.filter(has_skill, is_active=True).select_related("organisation"))
     placements: dict[int, list[Secondment]] = defaultdict(list)
     placed_here: dict[int, list[Secondment]] = defaultdict(list)
     for placement in Secondment.objects.filter(
-        expert__in=experts, status__in=HOLDING_STATUSES, start__lte=request.end, end__gte=request.start
+        expert__in=experts,
+        status__in=HOLDING_STATUSES,
+        start__lte=secondment_request.end,
+        end__gte=secondment_request.start,
     ).order_by("start"):
-        (placed_here if placement.request_id == request.pk else placements)[placement.expert_id].append(placement)
+        (placed_here if placement.request_id == secondment_request.pk else placements)[placement.expert_id].append(
+            placement
+        )
     agreements: dict[int, list[Agreement]] = defaultdict(list)
-    for agreement in Agreement.objects.filter(
-        organisation_id__in={e.organisation_id for e in experts},
-        kind=AgreementKind.SECONDMENT,
-        status=AgreementStatus.ACTIVE,
-    ).select_related("current_version"):
+    for agreement in (
+        Agreement.objects.active()
+        .filter(organisation_id__in={e.organisation_id for e in experts}, kind=AgreementKind.SECONDMENT)
+        .select_related("current_version")
+    ):
         agreements[agreement.organisation_id].append(agreement)
     ranked = [
         score_expert(
             expert,
-            request,
+            secondment_request,
             conflicts=placements[expert.pk],
             placed=placed_here[expert.pk],
             has_agreement=any(
-                agreement_covers(a, request.start, request.end) for a in agreements[expert.organisation_id]
+                agreement_covers(a, secondment_request.start, secondment_request.end)
+                for a in agreements[expert.organisation_id]
             ),
         )
         for expert in experts

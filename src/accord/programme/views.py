@@ -253,7 +253,9 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         _run(
             request,
             None,
-            lambda: services.request_set_status(actor=request.user, request=secondment_request, status=status),
+            lambda: services.request_set_status(
+                actor=request.user, secondment_request=secondment_request, status=status
+            ),
             f"Request {status}.",
         )
         return redirect("programme:request-detail", pk=pk)
@@ -264,13 +266,17 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         created = _run(
             request,
             None,
-            lambda: services.secondment_propose(actor=request.user, request=secondment_request, expert=expert),
+            lambda: services.secondment_propose(
+                actor=request.user, secondment_request=secondment_request, expert=expert
+            ),
             f"{expert.full_name} proposed.",
         )
         if created:
             return redirect("programme:secondment-detail", pk=created.pk)
         return redirect("programme:request-detail", pk=pk)
-    candidates = selectors.request_candidates(principal=request.user, request=secondment_request) if manage else []
+    candidates = (
+        selectors.request_candidates(principal=request.user, secondment_request=secondment_request) if manage else []
+    )
     own_experts = [] if manage else selectors.expert_list(principal=request.user).filter(is_active=True)
     context = {
         "req": secondment_request,

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.api import SelectorViewSet, principal_of
-from accord.core.checks import flag
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import PublicIds, choice_field
+from accord.core.guards import flag
 from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get

@@ -6,18 +6,16 @@ from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accord.core.api import SelectorViewSet, principal_of, validated
-from accord.core.errors import NotFound
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
+from accord.core.viewsets import ReadCreateViewSet, principal_of, validated, visible_organisation
 from accord.governance import selectors, services
-from accord.governance.api._common import MANAGE, _organisation
 from accord.governance.choices import PaperStatus, SessionKind, SpeakerSector
 from accord.governance.filters import EditionFilter, PaperFilter, RegistrationFilter, SessionFilter
 from accord.governance.models import (
@@ -54,7 +52,7 @@ class HostingView(APIView):
     """The conference's host alternation: GET the rule (or, with ``?year=``, the expected host
     of that year); PUT to set it (programme managers)."""
 
-    action_perms: ClassVar[dict[str, Perm]] = {"put": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"put": Perm.GOVERNANCE_MANAGE}
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, required=False)],
@@ -71,16 +69,14 @@ class HostingView(APIView):
                 raise serializers.ValidationError({"year": ["A year, e.g. 2027."]})
             host = services.expected_host(int(year))
             return Response({"year": int(year), "host": host.pk, "host_name": host.name})
-        hosting = ConferenceHosting.objects.filter(id=1).first()
-        if hosting is None:
-            raise NotFound("The host alternation is not configured yet.")
+        hosting = selectors.conference_hosting_get(principal=principal_of(request))
         return Response(HostingSerializer(hosting).data)
 
     @extend_schema(request=HostingWriteSerializer, responses=HostingSerializer)
     def put(self, request: Request) -> Response:
         data = validated(HostingWriteSerializer, request.data)
-        data["first_host"] = _organisation(request, data["first_host"], "first_host")
-        data["second_host"] = _organisation(request, data["second_host"], "second_host")
+        data["first_host"] = visible_organisation(request, data["first_host"], "first_host")
+        data["second_host"] = visible_organisation(request, data["second_host"], "second_host")
         hosting = services.conference_configure(actor=principal_of(request), **data)
         return Response(HostingSerializer(hosting).data)
 
@@ -139,13 +135,13 @@ class StatisticsSerializer(serializers.Serializer[Any]):
     by_region = BreakdownSerializer(many=True)
 
 
-class EditionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class EditionViewSet(ReadCreateViewSet):
     """Conference editions, one per year (``/editions/2027/`` works too), and their statistics."""
 
     serializer_class = EditionSerializer
     filterset_class = EditionFilter
     ordering = ["-year"]
-    action_perms: ClassVar[dict[str, Perm]] = {"create": MANAGE, "statistics": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"create": Perm.GOVERNANCE_MANAGE, "statistics": Perm.GOVERNANCE_MANAGE}
     model = ConferenceEdition
     list_selector = staticmethod(selectors.edition_list)
     get_selector = staticmethod(selectors.edition_get)
@@ -153,7 +149,7 @@ class EditionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @extend_schema(request=EditionCreateSerializer, responses={201: EditionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(EditionCreateSerializer, request.data)
-        data["host"] = _organisation(request, data["host"], "host")
+        data["host"] = visible_organisation(request, data["host"], "host")
         edition = services.edition_create(actor=principal_of(request), **data)
         return Response(
             EditionSerializer(selectors.edition_get(principal=principal_of(request), pk=edition.pk)).data,
@@ -202,13 +198,13 @@ class ReviewSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class PaperViewSet(ReadCreateViewSet):
     """The call for papers: anyone signed in submits while it is open; programme managers review."""
 
     serializer_class = PaperSerializer
     filterset_class = PaperFilter
     ordering = ["-submitted_at"]
-    action_perms: ClassVar[dict[str, Perm]] = {"review": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"review": Perm.GOVERNANCE_MANAGE}
     model = Paper
     list_selector = staticmethod(selectors.paper_list)
 
@@ -266,13 +262,13 @@ class ConferenceSessionCreateSerializer(serializers.Serializer[Any]):
     speakers = SpeakerSerializer(many=True)
 
 
-class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SessionViewSet(ReadCreateViewSet):
     """The programme: sessions of each edition and their speakers."""
 
     serializer_class = ConferenceSessionSerializer
     filterset_class = SessionFilter
     ordering = ["starts_at", "pk"]
-    action_perms: ClassVar[dict[str, Perm]] = {"create": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"create": Perm.GOVERNANCE_MANAGE}
     model = ConferenceSession
     list_selector = staticmethod(selectors.session_list)
 
@@ -326,13 +322,13 @@ class AttendedSerializer(serializers.Serializer[Any]):
     attended = serializers.BooleanField(default=True)
 
 
-class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class RegistrationViewSet(ReadCreateViewSet):
     """Registrations within each edition's capacity; attendance recorded at the door."""
 
     serializer_class = RegistrationSerializer
     filterset_class = RegistrationFilter
     ordering = ["registered_at", "pk"]
-    action_perms: ClassVar[dict[str, Perm]] = {"attended": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"attended": Perm.GOVERNANCE_MANAGE}
     model = Registration
     list_selector = staticmethod(selectors.registration_list)
 

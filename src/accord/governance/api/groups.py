@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
+from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated, visible_person
 from accord.governance import selectors, services
-from accord.governance.api._common import MANAGE, _person
 from accord.governance.choices import MembershipRole
 from accord.governance.filters import GroupFilter, MembershipFilter
 from accord.governance.models import Group, Membership
@@ -44,7 +43,7 @@ class FollowupSerializer(serializers.Serializer[Any]):
         return [r.pk for r in data["overdue"]]
 
 
-class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class GroupViewSet(ReadViewSet):
     """The expert group and the five regional working groups (seeded by ``accord init``)."""
 
     serializer_class = GroupSerializer
@@ -94,13 +93,13 @@ class TermEndSerializer(serializers.Serializer[Any]):
     term_end = serializers.DateField()
 
 
-class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class MembershipViewSet(ReadCreateViewSet):
     """Seats in the groups: programme managers add them and end their terms."""
 
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     ordering = ["group", "role", "person__last_name"]
-    action_perms: ClassVar[dict[str, Perm]] = {"create": MANAGE, "end": MANAGE}
+    action_perms: ClassVar[dict[str, Perm]] = {"create": Perm.GOVERNANCE_MANAGE, "end": Perm.GOVERNANCE_MANAGE}
     model = Membership
     list_selector = staticmethod(selectors.membership_list)
 
@@ -109,7 +108,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         data = validated(MembershipCreateSerializer, request.data)
         principal = principal_of(request)
         data["group"] = selectors.group_get(principal=principal, pk=data["group"])
-        data["person"] = _person(request, data["person"], "person")
+        data["person"] = visible_person(request, data["person"], "person")
         membership = services.membership_add(actor=principal, **data)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 

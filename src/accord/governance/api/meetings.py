@@ -11,12 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import principal_of, validated
-from accord.core.errors import NotFound
-from accord.core.fields import choice_field
+from accord.core.fields import IdsField, choice_field
 from accord.core.roles import Perm
+from accord.core.viewsets import DetailViewSet, principal_of, validated, visible_person
 from accord.governance import selectors, services
-from accord.governance.api._common import MANAGE, DetailViewSet, IdsField, _person
 from accord.governance.choices import AttendanceStatus
 from accord.governance.filters import MeetingFilter
 from accord.governance.markup import render_markdown
@@ -146,7 +144,8 @@ class MeetingViewSet(DetailViewSet):
     ordering = ["-starts_at"]
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
     action_perms: ClassVar[dict[str, Perm]] = {
-        name: MANAGE for name in ("create", "partial_update", "cancel", "minutes", "attendance", "documents", "invite")
+        name: Perm.GOVERNANCE_MANAGE
+        for name in ("create", "partial_update", "cancel", "minutes", "attendance", "documents", "invite")
     }
     model = Meeting
     list_selector = staticmethod(selectors.meeting_list)
@@ -158,16 +157,16 @@ class MeetingViewSet(DetailViewSet):
         data = validated(MeetingCreateSerializer, request.data)
         principal = principal_of(request)
         data["groups"] = [selectors.group_get(principal=principal, pk=g) for g in data["groups"]]
-        data["guests"] = [_person(request, g, "guests") for g in data["guests"]]
+        data["guests"] = [visible_person(request, g, "guests") for g in data["guests"]]
         meeting = services.meeting_schedule(actor=principal, **data)
-        return self._detail(request, meeting.pk, status.HTTP_201_CREATED)
+        return self.detail_response(request, meeting.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=MeetingUpdateSerializer, responses=MeetingDetailSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         """Change the title, dates, place, themes or agenda of a scheduled meeting."""
         data = validated(MeetingUpdateSerializer, request.data)
         services.meeting_update(actor=principal_of(request), meeting=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=MeetingCancelSerializer, responses=CancelledSerializer)
     @action(detail=True, methods=["post"])
@@ -182,17 +181,17 @@ class MeetingViewSet(DetailViewSet):
     def minutes(self, request: Request, pk: str) -> Response:
         data = validated(MinutesSerializer, request.data)
         services.meeting_set_minutes(actor=principal_of(request), meeting=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=AttendanceCreateSerializer, responses=MeetingDetailSerializer)
     @action(detail=True, methods=["post"])
     def attendance(self, request: Request, pk: str) -> Response:
         data = validated(AttendanceCreateSerializer, request.data)
-        person = _person(request, data["person"], "person")
+        person = visible_person(request, data["person"], "person")
         services.attendance_record(
             actor=principal_of(request), meeting=self.get_object(), person=person, status=data["status"]
         )
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     @action(detail=True, methods=["post"])
@@ -212,10 +211,11 @@ class MeetingViewSet(DetailViewSet):
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
     def document(self, request: Request, pk: str, document_id: str) -> FileResponse:
         """Download one of the meeting's documents."""
-        found = self.get_object().documents.filter(pk=document_id).first()
-        if found is None:
-            raise NotFound(f"No document {document_id} in this meeting.")
-        return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.file.name.rsplit("/", 1)[-1])
+        document = selectors.meeting_document_get(
+            principal=principal_of(request), meeting=self.get_object(), pk=document_id
+        )
+        filename = str(document.file.name).rsplit("/", 1)[-1]
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
 
     @extend_schema(request=None, responses=InvitedSerializer)
     @action(detail=True, methods=["post"])

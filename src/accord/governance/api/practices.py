@@ -6,15 +6,15 @@ from typing import Any, ClassVar
 
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, serializers, status
+from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.fields import choice_field
+from accord.core.viewsets import ReadCreateViewSet, principal_of, validated
 from accord.governance import selectors, services
 from accord.governance.choices import PracticeTopic
 from accord.governance.filters import PracticeFilter
@@ -64,7 +64,7 @@ class PracticeCreateSerializer(serializers.Serializer[Any]):
     document = serializers.FileField(required=False)
 
 
-class PracticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class PracticeViewSet(ReadCreateViewSet):
     """The good-practices library: members share, members read (TLP:CLEAR entries: everyone)."""
 
     serializer_class = PracticeSerializer

@@ -11,12 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import principal_of, validated
 from accord.core.choices import Region
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
+from accord.core.viewsets import DetailViewSet, principal_of, validated, visible_person
 from accord.governance import selectors, services
-from accord.governance.api._common import MANAGE, DetailViewSet, _person
 from accord.governance.api.groups import FollowupSerializer
 from accord.governance.choices import RECOMMENDATION_TRANSITIONS, RecommendationArea, RecommendationStatus
 from accord.governance.filters import RecommendationFilter
@@ -114,7 +113,7 @@ class RecommendationViewSet(DetailViewSet):
     ordering_fields: ClassVar[list[str]] = ["due_date", "status", "created_at"]
     ordering = ["due_date", "pk"]
     action_perms: ClassVar[dict[str, Perm]] = {
-        name: MANAGE for name in ("create", "transition", "notes", "action_items", "complete_action")
+        name: Perm.GOVERNANCE_MANAGE for name in ("create", "transition", "notes", "action_items", "complete_action")
     }
     model = Recommendation
     list_selector = staticmethod(selectors.recommendation_list)
@@ -127,31 +126,31 @@ class RecommendationViewSet(DetailViewSet):
         principal = principal_of(request)
         data["meeting"] = selectors.meeting_get(principal=principal, pk=data["meeting"])
         data["group"] = selectors.group_get(principal=principal, pk=data["group"])
-        data["owner"] = _person(request, data["owner"], "owner") if data.get("owner") else None
+        data["owner"] = visible_person(request, data["owner"], "owner") if data.get("owner") else None
         recommendation = services.recommendation_create(actor=principal, **data)
-        return self._detail(request, recommendation.pk, status.HTTP_201_CREATED)
+        return self.detail_response(request, recommendation.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=RecommendationTransitionSerializer, responses=RecommendationDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         data = validated(RecommendationTransitionSerializer, request.data)
         services.recommendation_transition(actor=principal_of(request), recommendation=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=NoteCreateSerializer, responses=RecommendationDetailSerializer)
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str) -> Response:
         data = validated(NoteCreateSerializer, request.data)
         services.recommendation_note(actor=principal_of(request), recommendation=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=ActionItemCreateSerializer, responses=RecommendationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="action-items")
     def action_items(self, request: Request, pk: str) -> Response:
         data = validated(ActionItemCreateSerializer, request.data)
-        data["owner"] = _person(request, data["owner"], "owner") if data.get("owner") else None
+        data["owner"] = visible_person(request, data["owner"], "owner") if data.get("owner") else None
         services.action_item_add(actor=principal_of(request), recommendation=self.get_object(), **data)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(request=ActionItemDoneSerializer, responses=RecommendationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="complete-action")
@@ -159,7 +158,7 @@ class RecommendationViewSet(DetailViewSet):
         data = validated(ActionItemDoneSerializer, request.data)
         item = get_object_or_404(ActionItem, pk=data["item"], recommendation=self.get_object())
         services.action_item_complete(actor=principal_of(request), item=item)
-        return self._detail(request, pk)
+        return self.detail_response(request, pk)
 
     @extend_schema(
         parameters=[OpenApiParameter("region", str, enum=Region.values, required=True)],

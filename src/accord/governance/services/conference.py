@@ -7,12 +7,13 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.checks import invalid, one_of
+from accord.core import guards
 from accord.core.errors import Forbidden
+from accord.core.guards import invalid, one_of
 from accord.core.models import Organisation, User
 from accord.core.regions import region_for
 from accord.core.roles import Perm, has_perm
-from accord.governance.choices import PAPER_TRANSITIONS, PaperStatus, RegistrationStatus, SessionKind, SpeakerSector
+from accord.governance.choices import PAPER_WORKFLOW, PaperStatus, RegistrationStatus, SessionKind, SpeakerSector
 from accord.governance.models import (
     ConferenceEdition,
     ConferenceHosting,
@@ -21,7 +22,7 @@ from accord.governance.models import (
     Registration,
     SessionSpeaker,
 )
-from accord.governance.services._common import _audit, _country, _manage, _move, _text
+from accord.governance.services._common import _audit, _manage
 
 # --- Conference -----------------------------------------------------------------------------------
 
@@ -106,10 +107,10 @@ def edition_create(
         year=year,
         host=host,
         host_override_reason=host_override_reason.strip(),
-        theme=_text("theme", theme),
-        venue=_text("venue", venue),
-        city=_text("city", city),
-        country=_country("country", country),
+        theme=guards.required_text("theme", theme),
+        venue=guards.required_text("venue", venue),
+        city=guards.required_text("city", city),
+        country=guards.country("country", country),
         start_date=start_date,
         end_date=end_date,
         capacity=capacity,
@@ -136,9 +137,9 @@ def paper_submit(
         raise invalid("edition", f"the call for papers of {edition.year} is closed.")
     paper = Paper.objects.create(
         edition=edition,
-        title=_text("title", title),
-        abstract=_text("abstract", abstract),
-        speaker_name=_text("speaker_name", speaker_name),
+        title=guards.required_text("title", title),
+        abstract=guards.required_text("abstract", abstract),
+        speaker_name=guards.required_text("speaker_name", speaker_name),
         speaker_organisation=speaker_organisation,
         speaker_sector=speaker_sector,
         submitted_by=actor,
@@ -152,14 +153,18 @@ def paper_review(*, actor: User | None, paper: Paper, to: str, note: str = "") -
     """``submitted → under_review → accepted | rejected``; a decision needs a note."""
     _manage(actor)
     one_of("to", to, PaperStatus)
-    _move("to", paper.status, to, PAPER_TRANSITIONS, "paper")
+    PAPER_WORKFLOW.check(paper.status, to)
     if to in (PaperStatus.ACCEPTED, PaperStatus.REJECTED) and not note.strip():
         raise invalid("note", "a decision needs a note for the author.", "Required.")
-    previous = paper.status
-    paper.status = to
     paper.review_note = note.strip() or paper.review_note
-    paper.save(update_fields=["status", "review_note"])
-    _audit(actor, "paper.review", paper, status_from=previous, to=to)
+    PAPER_WORKFLOW.record(
+        actor=actor,
+        obj=paper,
+        to=to,
+        action="governance.paper.review",
+        details={"status_from": paper.status, "to": to},
+        update_fields=["status", "review_note"],
+    )
     return paper
 
 
@@ -191,10 +196,10 @@ def session_create(
         raise invalid("speakers", "a session has at least one speaker.")
     for speaker in speakers:
         one_of("speakers", speaker.get("sector", ""), SpeakerSector)
-        _text("speakers", speaker.get("name", ""))
+        guards.required_text("speakers", speaker.get("name", ""))
     session = ConferenceSession.objects.create(
         edition=edition,
-        title=_text("title", title),
+        title=guards.required_text("title", title),
         kind=kind,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -232,7 +237,7 @@ def registration_create(
             raise Forbidden("You may register yourself only.")
         person = actor
     one_of("sector", sector, SpeakerSector)
-    country = _country("country", country)
+    country = guards.country("country", country)
     edition = ConferenceEdition.objects.select_for_update().get(pk=edition.pk)
     # Programme managers may still record walk-ins and late entries; others register before it ends.
     if edition.end_date < timezone.localdate() and not manager:
@@ -244,7 +249,7 @@ def registration_create(
         raise invalid("edition", f"the {edition.year} edition is full ({edition.capacity} places).")
     registration = Registration.objects.create(
         edition=edition,
-        name=_text("name", name),
+        name=guards.required_text("name", name),
         email=email,
         organisation=organisation,
         sector=sector,

@@ -6,8 +6,8 @@ from datetime import date
 
 from django.db import transaction
 
-from accord.core.checks import invalid, one_of
 from accord.core.choices import OrganisationKind, OrganisationStatus, Region
+from accord.core.guards import invalid, one_of
 from accord.core.models import Organisation, User
 from accord.governance.choices import GroupKind, MembershipRole
 from accord.governance.models import Group, Membership
@@ -105,9 +105,7 @@ def membership_add(
     if term_end is not None and term_end < term_start:
         raise invalid("term_end", "the term ends before it starts.", "On or after term_start.")
     _may_join(group, person.organisation)
-    current = Membership.objects.filter(group=group).exclude(term_end__lt=term_start)
-    if term_end is not None:
-        current = current.exclude(term_start__gt=term_end)
+    current = Membership.objects.overlapping(term_start, term_end).filter(group=group)
     if current.filter(person=person).exists():
         raise invalid("person", f"{person} already holds a seat in {group.name} for that time.")
     if role in (MembershipRole.CHAIR, MembershipRole.VICE_CHAIR) and current.filter(role=role).exists():
@@ -137,8 +135,4 @@ def membership_end(*, actor: User | None, membership: Membership, term_end: date
 
 
 def _is_member(person: User, groups: list[Group], day: date) -> bool:
-    return (
-        Membership.objects.filter(group__in=groups, person=person, term_start__lte=day)
-        .exclude(term_end__lt=day)
-        .exists()
-    )
+    return Membership.objects.active_on(day).filter(group__in=groups, person=person).exists()

@@ -10,13 +10,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.checks import invalid, one_of
+from accord.core import guards
+from accord.core.guards import invalid, one_of
 from accord.core.mail import mail_after_commit
 from accord.core.models import User
 from accord.governance.choices import AttendanceStatus, GroupKind, MeetingStatus
 from accord.governance.ics import meeting_ics
-from accord.governance.models import Attendance, Group, Meeting, MeetingDocument
-from accord.governance.services._common import _audit, _country, _manage, _strings, _text
+from accord.governance.models import Attendance, Group, Meeting, MeetingDocument, Membership
+from accord.governance.services._common import _audit, _manage
 from accord.governance.services.groups import _is_member
 
 # --- Meetings -------------------------------------------------------------------------------------
@@ -50,13 +51,13 @@ def meeting_schedule(
     if ends_at <= starts_at:
         raise invalid("ends_at", "the meeting ends before it starts.", "After starts_at.")
     meeting = Meeting.objects.create(
-        title=_text("title", title),
+        title=guards.required_text("title", title),
         starts_at=starts_at,
         ends_at=ends_at,
-        city=_text("city", city),
-        country=_country("country", country),
-        themes=_strings("themes", themes or []),
-        agenda=_strings("agenda", agenda or []),
+        city=guards.required_text("city", city),
+        country=guards.country("country", country),
+        themes=guards.texts("themes", themes or []),
+        agenda=guards.texts("agenda", agenda or []),
         created_by=actor,
     )
     meeting.groups.set(groups)
@@ -99,15 +100,15 @@ def meeting_update(
     _scheduled(meeting)
     wanted: dict[str, Any] = {}
     if title is not None:
-        wanted["title"] = _text("title", title)
+        wanted["title"] = guards.required_text("title", title)
     if city is not None:
-        wanted["city"] = _text("city", city)
+        wanted["city"] = guards.required_text("city", city)
     if country is not None:
-        wanted["country"] = _country("country", country)
+        wanted["country"] = guards.country("country", country)
     if themes is not None:
-        wanted["themes"] = _strings("themes", themes)
+        wanted["themes"] = guards.texts("themes", themes)
     if agenda is not None:
-        wanted["agenda"] = _strings("agenda", agenda)
+        wanted["agenda"] = guards.texts("agenda", agenda)
     if starts_at is not None:
         wanted["starts_at"] = starts_at
     if ends_at is not None:
@@ -145,7 +146,7 @@ def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str) -> int:
     _manage(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _scheduled(meeting)
-    meeting.cancel_reason = _text("reason", reason)
+    meeting.cancel_reason = guards.required_text("reason", reason)
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = timezone.now()
     meeting.sequence += 1
@@ -198,7 +199,7 @@ def meeting_attach_document(
         raise invalid("file", "the file is empty.")
     digest = hashlib.sha256(content).hexdigest()
     document = MeetingDocument(
-        meeting=meeting, title=_text("title", title), sha256=digest, size=len(content), uploaded_by=actor
+        meeting=meeting, title=guards.required_text("title", title), sha256=digest, size=len(content), uploaded_by=actor
     )
     document.file.save(filename or "document", ContentFile(content), save=False)
     document.save()
@@ -225,9 +226,8 @@ def _mail_invitees(
 
 def _invitees(meeting: Meeting) -> list[User]:
     day = timezone.localtime(meeting.starts_at).date()
-    members = User.objects.filter(
-        memberships__group__in=meeting.groups.all(), memberships__term_start__lte=day, is_active=True
-    ).exclude(memberships__term_end__lt=day)
+    seats = Membership.objects.active_on(day).filter(group__in=meeting.groups.all())
+    members = User.objects.filter(memberships__in=seats, is_active=True)
     people = {p.pk: p for p in members}
     people |= {p.pk: p for p in meeting.guests.filter(is_active=True)}
     return sorted((p for p in people.values() if p.email), key=lambda p: p.email)

@@ -9,14 +9,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.checks import invalid, one_of
+from accord.core import guards
 from accord.core.choices import Tlp
 from accord.core.errors import Forbidden
+from accord.core.guards import invalid, one_of
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.governance.choices import PracticeTopic
 from accord.governance.models import GoodPractice, Group
-from accord.governance.services._common import _audit, _strings, _text
+from accord.governance.services._common import _audit
 from accord.governance.services.groups import _is_member
 
 # --- Good practices -------------------------------------------------------------------------------
@@ -49,10 +50,10 @@ def practice_create(
         raise invalid("body", "share a note, a document, or both.", "A body or a document.")
     practice = GoodPractice(
         group=group,
-        title=_text("title", title),
+        title=guards.required_text("title", title),
         topic=topic,
         body=body,
-        tags=sorted({t.lower() for t in _strings("tags", tags or [])}),
+        tags=sorted({t.lower() for t in guards.texts("tags", tags or [])}),
         tlp=tlp,
         author=actor,
     )

@@ -7,17 +7,17 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.checks import invalid, one_of
+from accord.core import guards
+from accord.core.guards import invalid, one_of
 from accord.core.mail import mail_after_commit
 from accord.core.models import User
 from accord.governance.choices import (
-    OPEN_RECOMMENDATION_STATUSES,
-    RECOMMENDATION_TRANSITIONS,
+    RECOMMENDATION_WORKFLOW,
     RecommendationArea,
     RecommendationStatus,
 )
 from accord.governance.models import ActionItem, Group, Meeting, Recommendation, RecommendationNote
-from accord.governance.services._common import _audit, _manage, _move, _text
+from accord.governance.services._common import _audit, _manage
 from accord.governance.services.meetings import _scheduled
 
 # --- Recommendations and action items ------------------------------------------------------------
@@ -45,7 +45,7 @@ def recommendation_create(
     recommendation = Recommendation.objects.create(
         meeting=meeting,
         group=group,
-        title=_text("title", title),
+        title=guards.required_text("title", title),
         text=text,
         area=area,
         owner=owner,
@@ -64,16 +64,20 @@ def recommendation_transition(
     _manage(actor)
     one_of("to", to, RecommendationStatus)
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-    _move("to", recommendation.status, to, RECOMMENDATION_TRANSITIONS, "recommendation")
+    RECOMMENDATION_WORKFLOW.check(recommendation.status, to)
     if to == RecommendationStatus.REJECTED and not note.strip():
         raise invalid("note", "a rejection needs a note saying why.", "Required when rejecting.")
-    previous = recommendation.status
-    recommendation.status = to
-    recommendation.save(update_fields=["status", "updated_at"])
+    previous = RECOMMENDATION_WORKFLOW.record(
+        actor=actor,
+        obj=recommendation,
+        to=to,
+        action="governance.recommendation.transition",
+        details={"status_from": recommendation.status, "to": to, "note": note},
+        update_fields=["status", "updated_at"],
+    )
     RecommendationNote.objects.create(
         recommendation=recommendation, author=actor, status=to, body=note.strip() or f"{previous} → {to}"
     )
-    _audit(actor, "recommendation.transition", recommendation, status_from=previous, to=to, note=note)
     return recommendation
 
 
@@ -82,7 +86,10 @@ def recommendation_note(*, actor: User | None, recommendation: Recommendation, b
     """Add a progress note to a recommendation."""
     _manage(actor)
     note = RecommendationNote.objects.create(
-        recommendation=recommendation, author=actor, status=recommendation.status, body=_text("body", body)
+        recommendation=recommendation,
+        author=actor,
+        status=recommendation.status,
+        body=guards.required_text("body", body),
     )
     _audit(actor, "recommendation.note", recommendation, note=note.pk)
     return note
@@ -97,9 +104,8 @@ def recommendations_overdue_daily(*, today: date | None = None) -> list[int]:
     with transaction.atomic():
         due = (
             Recommendation.objects.select_for_update(of=("self",))
+            .overdue(today)
             .filter(
-                status__in=OPEN_RECOMMENDATION_STATUSES,
-                due_date__lt=today,
                 overdue_notified_at__isnull=True,
                 owner__isnull=False,
                 owner__is_active=True,
@@ -136,7 +142,10 @@ def action_item_add(
     if recommendation.status in (RecommendationStatus.IMPLEMENTED, RecommendationStatus.REJECTED):
         raise invalid("recommendation", f"the recommendation is {recommendation.status}; it takes no new actions.")
     item = ActionItem.objects.create(
-        recommendation=recommendation, description=_text("description", description), owner=owner, due_date=due_date
+        recommendation=recommendation,
+        description=guards.required_text("description", description),
+        owner=owner,
+        due_date=due_date,
     )
     _audit(actor, "action_item.add", recommendation, item=item.pk, description=item.description)
     return item

@@ -12,8 +12,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
 from accord.core.choices import OrganisationStatus
+from accord.core.guards import invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.partners.choices import AGREEMENT_PREFIX, AgreementKind, AgreementStatus

@@ -12,15 +12,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accord.core.audit import audit_record
-from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import ContributionArea, OrganisationKind, OrganisationStatus, Role, Sector
 from accord.core.errors import Conflict
+from accord.core.guards import all_of, invalid, one_of, require
 from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
 from accord.core.roles import Perm
 from accord.core.services import organisation_create, organisation_set_status, organisation_update, person_create
-from accord.partners.choices import APPLICATION_TRANSITIONS, OPEN_APPLICATION_STATUSES, ApplicationStatus, ChecklistItem
+from accord.partners.choices import APPLICATION_WORKFLOW, OPEN_APPLICATION_STATUSES, ApplicationStatus, ChecklistItem
 from accord.partners.models import ApplicationComment, PartnershipApplication
 from accord.partners.services._common import _create_numbered
 
@@ -221,14 +221,7 @@ def application_transition(
     require(actor, Perm.PARTNERSHIP_MANAGE)
     one_of("to", to, ApplicationStatus)
     application = PartnershipApplication.objects.select_for_update().get(pk=application.pk)
-    allowed = APPLICATION_TRANSITIONS[application.status]
-    if to not in allowed:
-        raise invalid(
-            "to",
-            f"an application that is {application.status} cannot go to {to}; "
-            f"allowed: {', '.join(allowed) or 'nothing (the decision is final)'}.",
-            f"Allowed from {application.status}: {', '.join(allowed) or 'none'}.",
-        )
+    APPLICATION_WORKFLOW.check(application.status, to)
     decision = to in (ApplicationStatus.APPROVED, ApplicationStatus.DECLINED)
     if decision and not reason.strip():
         raise invalid("reason", "a decision needs a reason (it is sent to the applicant).", "Required.")
@@ -265,23 +258,23 @@ def application_transition(
             template="partners/email/invitation",
             context={"person": contact, "organisation": organisation, "link": invitation_link(contact)},
         )
-    before = application.status
-    application.status = to
     if decision:
         application.decision_reason = reason.strip()
         application.decided_by = actor
         application.decided_at = timezone.now()
+    APPLICATION_WORKFLOW.record(
+        actor=actor,
+        obj=application,
+        to=to,
+        action="application.transition",
+        details={"from": application.status, "to": to, "organisation": application.organisation_id},
+        update_fields=None,
+        justification=reason,
+    )
+    if decision:
         mail_after_commit(
             to=application.contact_email,
             template="partners/email/application_decided",
             context={"application": application},
         )
-    application.save()
-    audit_record(
-        actor=actor,
-        action="application.transition",
-        obj=application,
-        justification=reason,
-        details={"from": before, "to": to, "organisation": application.organisation_id},
-    )
     return application

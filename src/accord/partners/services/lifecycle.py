@@ -8,13 +8,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.audit import audit_record
-from accord.core.checks import invalid, require
 from accord.core.choices import OrganisationStatus
+from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.core.services import organisation_set_status
-from accord.partners.choices import AGREEMENT_TRANSITIONS, AgreementStatus
+from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementStatus
 from accord.partners.models import Agreement
 from accord.partners.services.terms import _check_no_overlap
 
@@ -41,28 +40,20 @@ def _locked(agreement: Agreement) -> Agreement:
 
 def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, *, need_reason: bool) -> Agreement:
     agreement = _locked(agreement)
-    allowed = AGREEMENT_TRANSITIONS[agreement.status]
-    if to not in allowed:
-        raise invalid(
-            "status",
-            f"{agreement.reference} is {agreement.status} and cannot become {to}; "
-            f"allowed: {', '.join(allowed) or 'nothing'}.",
-            f"Allowed: {', '.join(allowed) or 'none'}.",
-        )
+    AGREEMENT_WORKFLOW.check(agreement.status, to, reference=agreement.reference)
     if need_reason and not reason.strip():
         raise invalid("reason", f"say why {agreement.reference} becomes {to}.", "Required.")
-    before = agreement.status
-    agreement.status = to
     agreement.status_reason = reason.strip()
     agreement.status_changed_at = timezone.now()
-    agreement.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-    audit_record(
+    AGREEMENT_WORKFLOW.record(
         actor=actor,
-        action=f"agreement.{to}",
         obj=agreement,
+        to=to,
+        action=f"agreement.{to}",
+        details={"reference": agreement.reference, "from": agreement.status, "to": to},
+        update_fields=["status", "status_reason", "status_changed_at", "updated_at"],
         organisation=agreement.organisation,
         justification=reason,
-        details={"reference": agreement.reference, "from": before, "to": to},
     )
     organisation_sync_status(actor=actor, organisation=agreement.organisation, reason=f"{agreement.reference} {to}")
     return agreement
@@ -129,10 +120,7 @@ def agreements_sweep(*, now: datetime | None = None) -> list[Agreement]:
 
 
 def _holds_active_agreement(organisation: Organisation, now: datetime) -> bool:
-    return any(
-        a.current_version is not None and a.current_version.covers(now)
-        for a in organisation.agreements.filter(status=AgreementStatus.ACTIVE).select_related("current_version")
-    )
+    return organisation.agreements.in_force(now).exists()
 
 
 def organisation_sync_status(

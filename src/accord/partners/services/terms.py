@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from accord.core.checks import all_of, invalid, one_of
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
 from accord.core.errors import ValidationFailed
+from accord.core.guards import all_of, invalid, one_of
 from accord.core.models import Organisation
 from accord.partners.choices import (
     AffectedPartyNotifications,
     AgreementKind,
-    AgreementStatus,
     EncryptAtRest,
     EncryptInTransit,
     ObfuscateAffectedParties,
@@ -103,9 +102,8 @@ def _check_no_overlap(agreement: Agreement, version: AgreementVersion) -> None:
         return
     Organisation.objects.select_for_update().filter(pk=agreement.organisation_id).first()
     others = (
-        Agreement.objects.filter(
-            organisation=agreement.organisation, kind=AgreementKind.DATA_SHARING, status=AgreementStatus.ACTIVE
-        )
+        Agreement.objects.active()
+        .filter(organisation=agreement.organisation, kind=AgreementKind.DATA_SHARING)
         .exclude(pk=agreement.pk)
         .select_related("current_version")
     )

@@ -9,8 +9,8 @@ from typing import Any
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from accord.core.api import principal_of
 from accord.core.selectors import organisation_get
+from accord.core.viewsets import principal_of
 
 
 def csv_response(name: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> HttpResponse:

@@ -6,13 +6,13 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.roles import Perm
+from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
 from accord.programme.api._common import (
@@ -121,7 +121,7 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
 # --- Views ----------------------------------------------------------------------------------------
 
 
-class OfficerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class OfficerViewSet(ReadCreateViewSet):
     """Member countries' officers who may be nominated: each unit manages its own."""
 
     serializer_class = OfficerSerializer
@@ -140,7 +140,7 @@ class OfficerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return Response(OfficerSerializer(officer).data, status=status.HTTP_201_CREATED)
 
 
-class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class EnrolmentViewSet(ReadCreateViewSet):
     """Enrolments: units nominate (or join the waiting list), programme managers confirm,
     record attendance and scores, and complete (which issues the certificate)."""
 
@@ -204,7 +204,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return self._answer(request, certificate.enrolment)
 
 
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SelectorViewSet):
+class CertificateViewSet(ReadViewSet):
     """Certificates of completion: listed for the programme and the officer's unit, downloadable
     as PDF; programme managers may revoke one issued in error."""
 

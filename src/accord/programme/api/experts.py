@@ -10,10 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.selectors import person_get
+from accord.core.viewsets import ReadCreateViewSet, ReadWriteViewSet, SelectorViewSet, principal_of, validated
 from accord.programme import selectors, services
 from accord.programme.api._common import (
     _own_or_given,
@@ -190,9 +190,7 @@ class SkillViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewS
         return Response(SkillSerializer(skill).data, status=status.HTTP_201_CREATED)
 
 
-class ExpertViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, SelectorViewSet
-):
+class ExpertViewSet(ReadWriteViewSet):
     """Expert profiles: partners manage their own, programme managers see and manage all."""
 
     serializer_class = ExpertSerializer
@@ -228,9 +226,7 @@ class ExpertViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
-class SecondmentRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet
-):
+class SecondmentRequestViewSet(ReadCreateViewSet):
     """Secondment requests raised by the programme, and the ranking of candidate experts."""
 
     serializer_class = RequestSerializer
@@ -263,7 +259,9 @@ class SecondmentRequestViewSet(
             limit = int(request.query_params.get("limit", 20))
         except ValueError:
             limit = 20
-        ranked = selectors.request_candidates(principal=principal_of(request), request=self.get_object(), limit=limit)
+        ranked = selectors.request_candidates(
+            principal=principal_of(request), secondment_request=self.get_object(), limit=limit
+        )
         rows = [
             {
                 "rank": n,
@@ -282,5 +280,5 @@ class SecondmentRequestViewSet(
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str) -> Response:
         data = validated(RequestStatusSerializer, request.data)
-        services.request_set_status(actor=principal_of(request), request=self.get_object(), **data)
+        services.request_set_status(actor=principal_of(request), secondment_request=self.get_object(), **data)
         return Response(RequestSerializer(self.get_object()).data)

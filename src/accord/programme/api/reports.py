@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accord.core.api import principal_of
 from accord.core.errors import NotFound
 from accord.core.roles import Perm
+from accord.core.viewsets import principal_of
 from accord.programme import selectors
 from accord.programme.api._common import (
     csv_response,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.fields import choice_field
+from accord.core.viewsets import ReadCreateViewSet, principal_of, validated
 from accord.programme import selectors, services
 from accord.programme.choices import (
     SECONDMENT_TRANSITIONS,
@@ -78,7 +78,7 @@ class SecondmentTransitionSerializer(serializers.Serializer[Any]):
 # --- Views ----------------------------------------------------------------------------------------
 
 
-class SecondmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SecondmentViewSet(ReadCreateViewSet):
     """Placements: proposed by the sending partner or a programme manager, approved by the
     programme, activated and completed on their dates."""
 
@@ -96,7 +96,7 @@ class SecondmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         principal = principal_of(request)
         secondment = services.secondment_propose(
             actor=principal,
-            request=selectors.request_get(principal=principal, pk=data.pop("request")),
+            secondment_request=selectors.request_get(principal=principal, pk=data.pop("request")),
             expert=selectors.expert_get(principal=principal, pk=data.pop("expert")),
             **data,
         )

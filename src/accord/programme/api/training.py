@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.fields import choice_field, choice_list_field
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get, person_get
+from accord.core.viewsets import ReadCreateViewSet, ReadWriteViewSet, principal_of, validated
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
 from accord.programme.choices import (
@@ -160,9 +160,7 @@ class SponsorshipWriteSerializer(serializers.Serializer[Any]):
 # --- Views ----------------------------------------------------------------------------------------
 
 
-class CourseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, SelectorViewSet
-):
+class CourseViewSet(ReadWriteViewSet):
     """The course catalogue: open to everyone signed in, kept by programme managers."""
 
     serializer_class = CourseSerializer
@@ -201,9 +199,7 @@ class CourseViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
-class TrainingSessionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet
-):
+class TrainingSessionViewSet(ReadCreateViewSet):
     """Session planning: programme managers plan and cancel; everyone signed in reads."""
 
     serializer_class = SessionSerializer
@@ -236,7 +232,7 @@ class TrainingSessionViewSet(
         return Response(SessionSerializer(self.get_object()).data)
 
 
-class SponsorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SponsorshipViewSet(ReadCreateViewSet):
     """Sponsorships of sessions and courses: recorded by programme managers; partners read theirs."""
 
     serializer_class = SponsorshipSerializer

@@ -10,10 +10,9 @@ from typing import Any
 import pycountry
 from django.utils import timezone
 
-from accord.core.checks import invalid
 from accord.core.errors import Forbidden, ValidationFailed
+from accord.core.guards import invalid
 from accord.core.models import Organisation, User
-from accord.core.regions import COUNTRY_REGION
 from accord.core.roles import Perm, has_perm
 from accord.programme.choices import (
     CEFR_LEVELS,
@@ -103,13 +102,6 @@ def _clean_windows(field: str, windows: Any) -> list[dict[str, str]]:
     return sorted(clean, key=lambda w: w["start"])
 
 
-def _clean_country(field: str, code: str) -> str:
-    code = (code or "").upper()
-    if code not in COUNTRY_REGION:
-        raise invalid(field, f"'{code}' is not an ISO 3166-1 alpha-2 code.", "e.g. KE, BR, SG, FR, JO.")
-    return code
-
-
 def _clean_language(field: str, code: str) -> str:
     code = (code or "").lower()
     if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
@@ -152,7 +144,3 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(day.month - 1 + months, 12)
     year += day.year
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def _overlaps(start: date, end: date, other_start: date, other_end: date) -> bool:
-    return start <= other_end and other_start <= end

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, require
 from accord.core.choices import OrganisationKind, OrganisationStatus
 from accord.core.errors import Conflict, ValidationFailed
+from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.programme.choices import (
+    ENROLMENT_WORKFLOW,
     SEAT_HOLDING,
     EnrolmentStatus,
 )
@@ -123,26 +124,16 @@ def _enrolment_locked(enrolment: Enrolment) -> Enrolment:
 
 
 def _move(actor: User | None, enrolment: Enrolment, to: str, **details: Any) -> Enrolment:
-    before = enrolment.status
-    enrolment.status = to
-    enrolment.save()
-    audit_record(
+    ENROLMENT_WORKFLOW.record(
         actor=actor,
-        action=f"enrolment.{to}",
         obj=enrolment,
+        to=to,
+        action=f"enrolment.{to}",
+        details={"from": enrolment.status, "to": to, **details},
+        update_fields=None,
         organisation=enrolment.officer.organisation,
-        details={"from": before, "to": to, **details},
     )
     return enrolment
-
-
-def _expect(enrolment: Enrolment, *statuses: str) -> None:
-    if enrolment.status not in statuses:
-        raise invalid(
-            "status",
-            f"the enrolment is {enrolment.status}; this needs it {' or '.join(statuses)}.",
-            f"One of: {', '.join(statuses)}.",
-        )
 
 
 @transaction.atomic
@@ -150,7 +141,7 @@ def enrolment_confirm(*, actor: User | None, enrolment: Enrolment) -> Enrolment:
     """Confirm a nominated officer's seat (programme managers)."""
     require(actor, Perm.PROGRAMME_MANAGE)
     enrolment = _enrolment_locked(enrolment)
-    _expect(enrolment, EnrolmentStatus.NOMINATED)
+    ENROLMENT_WORKFLOW.check(enrolment.status, EnrolmentStatus.CONFIRMED)
     return _move(actor, enrolment, EnrolmentStatus.CONFIRMED)
 
 
@@ -160,7 +151,7 @@ def enrolment_withdraw(*, actor: User | None, enrolment: Enrolment, reason: str 
     waiting list moves up to ``nominated``."""
     enrolment = _enrolment_locked(enrolment)
     _may_act_for(actor, enrolment.officer.organisation)
-    _expect(enrolment, EnrolmentStatus.WAITLISTED, *SEAT_HOLDING)
+    ENROLMENT_WORKFLOW.check(enrolment.status, EnrolmentStatus.WITHDRAWN)
     session = TrainingSession.objects.select_for_update().get(pk=enrolment.session_id)
     if session.start <= _today():
         raise invalid("session", f"the session started on {session.start}; record attendance instead.")
@@ -186,7 +177,7 @@ def enrolment_record_attendance(
     did, the assessment score (0–100); corrections are allowed until completion."""
     require(actor, Perm.PROGRAMME_MANAGE)
     enrolment = _enrolment_locked(enrolment)
-    _expect(enrolment, EnrolmentStatus.CONFIRMED, EnrolmentStatus.ATTENDED, EnrolmentStatus.NO_SHOW)
+    ENROLMENT_WORKFLOW.check(enrolment.status, EnrolmentStatus.ATTENDED if attended else EnrolmentStatus.NO_SHOW)
     if enrolment.session.start > _today():
         raise invalid("attended", f"the session starts on {enrolment.session.start}; attendance is taken then.")
     if score is not None:
@@ -211,7 +202,7 @@ def enrolment_complete(*, actor: User | None, enrolment: Enrolment) -> Certifica
     session has ended, and issue its certificate."""
     require(actor, Perm.PROGRAMME_MANAGE)
     enrolment = _enrolment_locked(enrolment)
-    _expect(enrolment, EnrolmentStatus.ATTENDED)
+    ENROLMENT_WORKFLOW.check(enrolment.status, EnrolmentStatus.COMPLETED)
     course = enrolment.session.course
     if enrolment.assessment_score is None or enrolment.assessment_score < course.pass_score:
         raise ValidationFailed(

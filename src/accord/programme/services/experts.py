@@ -8,10 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from accord.core import guards
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
 from accord.core.choices import OrganisationKind
 from accord.core.errors import Conflict
+from accord.core.guards import invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.partners.services import _create_numbered
@@ -26,7 +27,6 @@ from accord.programme.models import (
     Skill,
 )
 from accord.programme.services._common import (
-    _clean_country,
     _clean_languages,
     _clean_skills,
     _clean_windows,
@@ -207,7 +207,7 @@ def request_create(
         project=_text("project", project, "the project or operation"),
         purpose=purpose,
         location_city=_text("location_city", location_city, "the city"),
-        location_country=_clean_country("location_country", location_country),
+        location_country=guards.country("location_country", location_country),
         start=start,
         end=end,
         required_skills=_clean_skills("required_skills", required_skills),
@@ -227,22 +227,22 @@ def request_create(
 
 @transaction.atomic
 def request_set_status(
-    *, actor: User | None, request: SecondmentRequest, status: str, reason: str = ""
+    *, actor: User | None, secondment_request: SecondmentRequest, status: str, reason: str = ""
 ) -> SecondmentRequest:
     """Close a request (or reopen it) by hand; approval of a placement fills it."""
     require(actor, Perm.PROGRAMME_MANAGE)
     one_of("status", status, RequestStatus)
-    request = SecondmentRequest.objects.select_for_update().get(pk=request.pk)
-    before = request.status
+    secondment_request = SecondmentRequest.objects.select_for_update().get(pk=secondment_request.pk)
+    before = secondment_request.status
     if before == status:
-        return request
-    request.status = status
-    request.save(update_fields=["status", "updated_at"])
+        return secondment_request
+    secondment_request.status = status
+    secondment_request.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
         action="secondment_request.status",
-        obj=request,
+        obj=secondment_request,
         justification=reason,
         details={"from": before, "to": status},
     )
-    return request
+    return secondment_request

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import invalid, one_of, require
 from accord.core.choices import OrganisationStatus, Role
 from accord.core.errors import ValidationFailed
+from accord.core.guards import invalid, one_of, require
 from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
@@ -21,7 +21,7 @@ from accord.partners.models import Agreement
 from accord.partners.services import _create_numbered
 from accord.programme.choices import (
     HOLDING_STATUSES,
-    SECONDMENT_TRANSITIONS,
+    SECONDMENT_WORKFLOW,
     ClearanceLevel,
     RequestStatus,
     SecondmentStatus,
@@ -53,9 +53,9 @@ def _check_duration(start: date, end: date) -> None:
 def covering_agreement(organisation: Organisation, kind: str, start: date, end: date) -> Agreement | None:
     """The organisation's active agreement of ``kind`` in force on every day from ``start`` to
     ``end``, if any (its window begins on or before ``start`` and ends after ``end``)."""
-    candidates = Agreement.objects.filter(
-        organisation=organisation, kind=kind, status=AgreementStatus.ACTIVE
-    ).select_related("current_version")
+    candidates = (
+        Agreement.objects.active().filter(organisation=organisation, kind=kind).select_related("current_version")
+    )
     return next((agreement for agreement in candidates if agreement_covers(agreement, start, end)), None)
 
 
@@ -70,15 +70,16 @@ def agreement_covers(agreement: Agreement, start: date, end: date) -> bool:
 
 
 def _check_placement(
-    expert: Expert, request: SecondmentRequest, start: date, end: date, exclude: Any = None
+    expert: Expert, secondment_request: SecondmentRequest, start: date, end: date, exclude: Any = None
 ) -> Agreement:
     """Every rule of a placement; the covering agreement when they all hold."""
     if end < start:
         raise invalid("end", f"the period ends ({end}) before it starts ({start}).", "end ≥ start.")
-    if start < request.start or end > request.end:
+    if start < secondment_request.start or end > secondment_request.end:
         raise ValidationFailed(
-            f"start: the period {start} – {end} must lie within the request's {request.start} – {request.end}.",
-            details={"start": [f"Within {request.start} – {request.end}."]},
+            f"start: the period {start} – {end} must lie within the request's "
+            f"{secondment_request.start} – {secondment_request.end}.",
+            details={"start": [f"Within {secondment_request.start} – {secondment_request.end}."]},
             code="outside_request",
         )
     _check_duration(start, end)
@@ -99,11 +100,12 @@ def _check_placement(
             details={"agreement": ["An active secondment agreement covering the whole period."]},
             code="no_covering_agreement",
         )
-    if request.clearance != ClearanceLevel.NONE:
-        if ClearanceLevel.rank(expert.clearance_level) < ClearanceLevel.rank(request.clearance):
+    if secondment_request.clearance != ClearanceLevel.NONE:
+        if ClearanceLevel.rank(expert.clearance_level) < ClearanceLevel.rank(secondment_request.clearance):
             raise ValidationFailed(
-                f"clearance: {expert.full_name} holds {expert.clearance_level}; the request needs {request.clearance}.",
-                details={"clearance": [f"At least {request.clearance}."]},
+                f"clearance: {expert.full_name} holds {expert.clearance_level}; "
+                f"the request needs {secondment_request.clearance}.",
+                details={"clearance": [f"At least {secondment_request.clearance}."]},
                 code="clearance_insufficient",
             )
         if not expert.clearance_valid_through(end):
@@ -132,7 +134,7 @@ def _check_placement(
 def secondment_propose(
     *,
     actor: User | None,
-    request: SecondmentRequest,
+    secondment_request: SecondmentRequest,
     expert: Expert,
     start: date | None = None,
     end: date | None = None,
@@ -141,16 +143,19 @@ def secondment_propose(
     expert's organisation (its contributors) or a programme manager."""
     _may_act_for(actor, expert.organisation)
     expert = Expert.objects.select_for_update().select_related("organisation").get(pk=expert.pk)
-    request = SecondmentRequest.objects.get(pk=request.pk)
-    if request.status != RequestStatus.OPEN:
-        raise invalid("request", f"{request.reference} is {request.status}; experts are proposed for open requests.")
-    start, end = start or request.start, end or request.end
-    agreement = _check_placement(expert, request, start, end)
+    secondment_request = SecondmentRequest.objects.get(pk=secondment_request.pk)
+    if secondment_request.status != RequestStatus.OPEN:
+        raise invalid(
+            "request",
+            f"{secondment_request.reference} is {secondment_request.status}; experts are proposed for open requests.",
+        )
+    start, end = start or secondment_request.start, end or secondment_request.end
+    agreement = _check_placement(expert, secondment_request, start, end)
     secondment = _create_numbered(  # type: ignore[type-var]  # any model with a unique reference
         Secondment,
         "PLC",
         expert=expert,
-        request=request,
+        request=secondment_request,
         organisation=expert.organisation,
         agreement=agreement,
         start=start,
@@ -164,7 +169,7 @@ def secondment_propose(
         organisation=expert.organisation,
         details={
             "reference": secondment.reference,
-            "request": request.reference,
+            "request": secondment_request.reference,
             "expert": expert.pk,
             "agreement": agreement.reference,
             "start": str(start),
@@ -194,23 +199,16 @@ def secondment_transition(
     else:
         require(actor, Perm.PROGRAMME_MANAGE)
     one_of("to", to, SecondmentStatus)
-    allowed = SECONDMENT_TRANSITIONS[secondment.status]
-    if to not in allowed:
-        raise invalid(
-            "to",
-            f"{secondment.reference} is {secondment.status} and cannot become {to}; "
-            f"allowed: {', '.join(allowed) or 'nothing (final)'}.",
-            f"Allowed from {secondment.status}: {', '.join(allowed) or 'none'}.",
-        )
+    SECONDMENT_WORKFLOW.check(secondment.status, to, reference=secondment.reference)
     today = today or _today()
     if to == SecondmentStatus.APPROVED:
         secondment.agreement = _check_placement(
             secondment.expert, secondment.request, secondment.start, secondment.end, exclude=secondment.pk
         )
         secondment.decided_by = actor
-        request = secondment.request
-        request.status = RequestStatus.FILLED
-        request.save(update_fields=["status", "updated_at"])
+        secondment_request = secondment.request
+        secondment_request.status = RequestStatus.FILLED
+        secondment_request.save(update_fields=["status", "updated_at"])
     elif to == SecondmentStatus.ACTIVE and today < secondment.start:
         raise invalid("to", f"{secondment.reference} starts on {secondment.start}; it cannot be active before.")
     elif to == SecondmentStatus.COMPLETED and today < secondment.end:
@@ -221,17 +219,16 @@ def secondment_transition(
         if secondment.status == SecondmentStatus.APPROVED and secondment.request.status == RequestStatus.FILLED:
             secondment.request.status = RequestStatus.OPEN
             secondment.request.save(update_fields=["status", "updated_at"])
-    before = secondment.status
-    secondment.status = to
     secondment.status_reason = reason.strip()
-    secondment.save()
-    audit_record(
+    SECONDMENT_WORKFLOW.record(
         actor=actor,
-        action=f"secondment.{to}",
         obj=secondment,
+        to=to,
+        action=f"secondment.{to}",
+        details={"reference": secondment.reference, "from": secondment.status, "to": to},
+        update_fields=None,
         organisation=secondment.organisation,
         justification=reason,
-        details={"reference": secondment.reference, "from": before, "to": to},
     )
     return secondment
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.db import transaction
 
+from accord.core import guards
 from accord.core.audit import audit_record
-from accord.core.checks import all_of, invalid, one_of, require
 from accord.core.choices import OrganisationKind, Region
 from accord.core.errors import Conflict, ValidationFailed
+from accord.core.guards import all_of, invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.regions import region_for
 from accord.core.roles import Perm
@@ -30,7 +31,6 @@ from accord.programme.models import (
     TrainingSession,
 )
 from accord.programme.services._common import (
-    _clean_country,
     _clean_currency,
     _clean_language,
     _money,
@@ -171,10 +171,10 @@ def session_create(
         one_of("region", region, Region)
         city, country = city.strip(), (country or "").upper()
         if country:
-            country = _clean_country("country", country)
+            country = guards.country("country", country)
     else:
         city = _text("city", city, "the city")
-        country = _clean_country("country", country)
+        country = guards.country("country", country)
         derived = region_for(country)
         if region and region != derived:
             raise invalid("region", f"{country} is in {derived}, not {region}.", derived)

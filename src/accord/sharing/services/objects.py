@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import require
 from accord.core.choices import DataCategory
 from accord.core.errors import ValidationFailed
+from accord.core.guards import require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.bulk import chunks

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.checks import require
 from accord.core.choices import Tlp
 from accord.core.errors import Forbidden, TooLarge, ValidationFailed
+from accord.core.guards import require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.formats.base import detect_format

@@ -69,11 +69,15 @@ class Command(BaseCommand):
     def _candidates(self, options: dict[str, Any]) -> None:
         principal = self._principal(options["username"])
         key = options["request"]
-        request = SecondmentRequest.objects.filter(reference=key).first()
-        if request is None:
-            request = selectors.request_get(principal=principal, pk=key)
-        ranked = selectors.request_candidates(principal=principal, request=request, limit=options["limit"])
-        table = Table("#", "expert", "organisation", "score", "eligible", "why", title=f"Candidates for {request}")
+        secondment_request = SecondmentRequest.objects.filter(reference=key).first()
+        if secondment_request is None:
+            secondment_request = selectors.request_get(principal=principal, pk=key)
+        ranked = selectors.request_candidates(
+            principal=principal, secondment_request=secondment_request, limit=options["limit"]
+        )
+        table = Table(
+            "#", "expert", "organisation", "score", "eligible", "why", title=f"Candidates for {secondment_request}"
+        )
         for n, candidate in enumerate(ranked, start=1):
             table.add_row(
                 str(n),

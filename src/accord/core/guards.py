@@ -1,4 +1,6 @@
-"""The checks every service starts with: may this actor do it, is this value one we take.
+"""Service guards: the checks every service starts with (may this actor do it, is this value
+one we take). Not Django system checks (those are ``checks.register`` functions run by
+``manage.py check``); these run on every call of a service.
 
 Each raises an :class:`~accord.core.errors.ApplicationError` whose message names the field and
 what was expected, so the API, UI and CLI say the same thing.
@@ -9,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from accord.core.errors import Forbidden, ValidationFailed
+from accord.core.regions import COUNTRY_REGION
 from accord.core.roles import Perm, has_perm
 
-__all__ = ["all_of", "flag", "invalid", "one_of", "require"]
+__all__ = ["all_of", "country", "flag", "invalid", "one_of", "require", "required_text", "texts"]
 
 _YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
@@ -47,6 +50,31 @@ def all_of(field: str, values: Any, choices: Any, *, required: bool = True) -> l
     for value in values:
         one_of(field, value, choices)
     return sorted(set(values))
+
+
+def required_text(field: str, value: str) -> str:
+    """A text that must not be blank, stripped."""
+    value = (value or "").strip()
+    if not value:
+        raise invalid(field, "this field is required.", "Required.")
+    return value
+
+
+def texts(field: str, values: Any) -> list[str]:
+    """A list of texts, stripped, the blank ones left out."""
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise invalid(field, "expected a list of texts.", "A list of texts.")
+    return [v.strip() for v in values if v.strip()]
+
+
+def country(field: str, value: str, *, blank: bool = False) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased (or empty, when ``blank``)."""
+    value = (value or "").upper()
+    if blank and not value:
+        return ""
+    if value not in COUNTRY_REGION:
+        raise invalid(field, f"'{value}' is not an ISO 3166-1 alpha-2 code.", "e.g. KE, BR, SG, FR, JO.")
+    return value
 
 
 def flag(field: str, value: str | None) -> bool:

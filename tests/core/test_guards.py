@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.core.checks import flag
 from accord.core.errors import ValidationFailed
+from accord.core.guards import flag
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes", "on", " TRUE ", "Yes"])
