@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
 from accord.analysis.benign import forget_local_exclusions
@@ -15,6 +16,11 @@ from accord.core.roles import allowed_scopes
 from accord.core.services import token_issue
 from tests.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from tests.factories import HostFactory, OrganisationFactory, UserFactory
+
+# Property tests judge answers, never speed: no per-example deadline, no "too slow" health check
+# (both are wall-clock limits, which a loaded machine fails).
+settings.register_profile("accord", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("accord")
 
 HOST_ROLES = (Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR)
 PARTNER_ROLES = (Role.PARTNER_CONTRIBUTOR, Role.PARTNER_READER)
