@@ -30,7 +30,7 @@ def accord(home: Path, *args: str, env: dict[str, str] | None = None) -> subproc
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
     environment |= env or {}
-    return subprocess.run([ACCORD, *args], capture_output=True, text=True, env=environment, timeout=120, check=False)
+    return subprocess.run([ACCORD, *args], capture_output=True, text=True, env=environment, timeout=300, check=False)
 
 
 def test_help_lists_accords_commands(tmp_path):
