@@ -38,7 +38,7 @@ from accord.core.models import Organisation, User
 from accord.core.public_ids import decode
 from accord.core.regions import region_for
 from accord.core.roles import Perm
-from accord.policy.rules import WITHHELD_OBSERVABLES
+from accord.policy import WITHHELD_OBSERVABLES
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.normalisers import InvalidObservable, normalise

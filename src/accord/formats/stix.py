@@ -22,7 +22,7 @@ from stix2patterns.pattern import ParseException, Pattern
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.markings import selector_path, selects, tlp_of_refs
 from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
-from accord.policy.rules import withhold
+from accord.policy import withhold
 
 __all__ = ["StixReader", "is_cyber_observable", "sendable"]
 

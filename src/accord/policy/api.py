@@ -14,7 +14,7 @@ from accord.core.api import principal_of
 from accord.core.choices import Purpose
 from accord.core.fields import choice_field
 from accord.policy.decision import Action
-from accord.policy.selectors import explain
+from accord.sharing.selectors import object_explain
 
 __all__ = ["ExplainView"]
 
@@ -51,4 +51,4 @@ class ExplainView(APIView):
     def get(self, request: Request) -> Response:
         query = ExplainQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(explain(principal=principal_of(request), **query.validated_data))
+        return Response(object_explain(principal=principal_of(request), **query.validated_data))

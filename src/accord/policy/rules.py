@@ -24,6 +24,7 @@ __all__ = [
     "kept_on_platform",
     "may_hold",
     "may_name_source",
+    "onward_permits",
     "originator_permits",
     "recipient_accepts",
     "redactions_for",
@@ -177,6 +178,12 @@ def originator_permits(terms: AgreementVersion | None, ctx: PrincipalContext, pu
             False,
             f"The originator's agreement does not allow its data to be used for {Purpose(purpose).label.lower()}.",
         )
+    return onward_permits(terms, ctx)
+
+
+def onward_permits(terms: AgreementVersion, ctx: PrincipalContext) -> tuple[bool, str]:
+    """Rule 3, originator side, whatever the purpose: onward sharing to the recipient's kind and
+    region (what decides whether a partner may even learn that an object exists)."""
     if ctx.is_host:
         return True, ""  # the hosting organisation is the first recipient: nothing onward yet
     if ctx.organisation_kind not in terms.onward_kinds:

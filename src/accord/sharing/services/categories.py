@@ -8,7 +8,7 @@ from typing import Any
 
 from accord.core.choices import DataCategory
 from accord.formats.base import ParsedObject, ReadError
-from accord.policy.rules import SENSITIVE_CATEGORIES
+from accord.policy import SENSITIVE_CATEGORIES
 from accord.sharing.choices import SENSITIVE_OBSERVABLES, Nature, SubjectCategory
 
 # The data category of an object of a STIX type, where the type alone decides it. Cyber-observables
