@@ -1,4 +1,9 @@
-"""``GET /api/v1/policy/explain/``: why the asker can or cannot see a shared object."""
+"""``GET /api/v1/policy/explain/``: why the asker can or cannot see a shared object.
+
+The decision is the policy's; reading the object by its id is the store's
+(:func:`accord.sharing.selectors.object_explain`, which asks the policy): the one place the policy
+app calls the store, from above both.
+"""
 
 from __future__ import annotations
 

@@ -230,7 +230,7 @@ class StixObjectSerializer(PublicIds, serializers.ModelSerializer[StixObject]):
         return obj.organisation.name if self._decision(obj).may_name_source else None
 
     def get_body(self, obj: StixObject) -> dict[str, Any]:
-        """The body as the reader may receive it: redacted fields (free text included) removed."""
+        # As the reader may receive it: redacted fields (free text included) removed, not blanked.
         decision = self._decision(obj)
         return withhold(obj.body, decision.redactions, decision.granular)
 
