@@ -20,7 +20,6 @@ urlpatterns = [
     path("", include("accord.operations.urls")),
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
-    path("api/v1/", include("accord.policy.api_urls")),
     path("api/v1/", include("accord.sharing.api_urls")),
     path("api/v1/", include("accord.exports.api_urls")),
     path("api/v1/", include("accord.analysis.api_urls")),

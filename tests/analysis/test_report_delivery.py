@@ -20,7 +20,7 @@ from stix2validator import ValidationOptions, validate_parsed_json
 
 from accord.core.models import AuditEvent, User
 from accord.formats.markings import TLP2_IDS
-from accord.policy import Action, decide
+from accord.policy import Action, decide, principal_context
 from accord.sharing.models import StixObject
 from accord.taxii.services import collections_sync
 from tests.analysis.conftest import DROP, MULE_IP, domain, ip, share
@@ -131,7 +131,7 @@ def test_nobody_outside_the_audience_learns_of_the_report(api_for, delivered, wh
     the policy gives them, but not the report: it was sent to Kestrel only."""
     report, user = delivered["report"], delivered[who]
     obj = StixObject.objects.get(stix_id=report["stix_id"])
-    decision = decide(user, obj, Action.VIEW)
+    decision = decide(principal_context(user), obj, Action.VIEW)
     assert not decision.allowed and decision.rule == "audience"
     taxii = _taxii(user)
     assert report["taxii_collection"] not in {c["id"] for c in taxii.get("collections/").json()["collections"]}

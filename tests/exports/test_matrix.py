@@ -75,7 +75,7 @@ def test_exports_never_carry_what_the_policy_denies(exportable):
         context = principal_context(user)
         expected = set()
         for obj in objects:
-            decision = decide(user, obj, "export", purpose, context=context)
+            decision = decide(context, obj, "export", purpose)
             if decision.allowed and obj.tlp != Tlp.RED and not decision.redactions:
                 expected.add(obj.stix_id)
         ips = {_ip(o.pk) for o in objects if o.stix_id in expected}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accord.analysis.models import Campaign, CampaignMember, Correlation
 from accord.core.models import AuditEvent
 from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome
-from accord.policy import Action, decide
+from accord.policy import Action, decide, principal_context
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
@@ -127,7 +127,9 @@ def test_participants_see_the_linked_intelligence_their_agreements_allow(api_for
         assert seen == allowed, who
         # The same answer as the per-object decision, for every linked object.
         for obj in linked:
-            assert ((obj.tlp, obj.data_category) in seen) == decide(reader, obj, Action.VIEW).allowed, (who, obj.tlp)
+            assert ((obj.tlp, obj.data_category) in seen) == decide(
+                principal_context(reader), obj, Action.VIEW
+            ).allowed, (who, obj.tlp)
     # Not a participant: the operation does not exist for them.
     assert api_for(world["readers"]["brazil"]).get(url).status_code == 404
     assert api_for(world["readers"]["brazil"]).get(f"{API}operations/").json()["count"] == 0
@@ -143,7 +145,7 @@ def test_the_operation_has_a_taxii_collection_for_its_participants_only(api_for,
         response = taxii.get(path)
         assert response.status_code == 200, (who, response.content)
         served = {o["id"] for o in response.json().get("objects", [])}
-        allowed = {o.stix_id for o in linked if decide(reader, o, Action.EXPORT).allowed}
+        allowed = {o.stix_id for o in linked if decide(principal_context(reader), o, Action.EXPORT).allowed}
         assert served == allowed, who
     assert served  # France still gets the TLP:CLEAR ones
     kenya = world["readers"]["kenya"]
@@ -277,7 +279,7 @@ def test_participants_see_a_linked_campaign_as_far_as_the_policy_allows(
         api = api_for(reader)
         with django_assert_max_num_queries(9):
             seen = {o["stix_id"] for o in api.get(base + "objects/").json()}
-        assert seen == {o.stix_id for o in members if decide(reader, o, Action.VIEW).allowed}, who
+        assert seen == {o.stix_id for o in members if decide(principal_context(reader), o, Action.VIEW).allowed}, who
         api.get(base + "campaigns/")  # the first read computes the reader's own campaigns
         with django_assert_max_num_queries(9):
             listed = api.get(base + "campaigns/").json()
@@ -285,7 +287,9 @@ def test_participants_see_a_linked_campaign_as_far_as_the_policy_allows(
         assert [(c["name"], c["objects_seen"]) for c in listed] == [(f"Campaign {listed[0]['id']}", len(seen))], who
         assert listed[0]["id"] != campaign.pk
         served = {o["id"] for o in Taxii(reader, secret_for(reader)).get(path).json().get("objects", [])}
-        assert served == {o.stix_id for o in members if decide(reader, o, Action.EXPORT).allowed}, who
+        assert served == {o.stix_id for o in members if decide(principal_context(reader), o, Action.EXPORT).allowed}, (
+            who
+        )
         assert served, who  # TLP:CLEAR at least, for France too
     assert len(seen) < len(members)  # the matrix hides something from France
     # Not a participant: neither the operation nor its campaigns exist for them.

@@ -17,7 +17,7 @@ from accord.analysis.selectors import campaign_list
 from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.operations.models import OperationCampaign
-from accord.policy import Action, decide
+from accord.policy import Action, decide, principal_context
 from accord.sharing.models import StixObject
 from accord.taxii.services import collections_sync
 from tests.analysis.conftest import C2_IP, MULE_IP, PHISH, domain, ip, share
@@ -73,10 +73,15 @@ def test_a_campaign_that_grows_after_linking_brings_its_new_member(api_for, sett
     assert Campaign.objects.get().objects_count == 3
     assert third in served(banker, operation)
     for reader in (kestrel, banker):  # as far as the policy lets each participant take it
-        wanted = {o.stix_id for o in StixObject.objects.all() if decide(reader, o, Action.EXPORT).allowed}
+        wanted = {
+            o.stix_id for o in StixObject.objects.all() if decide(principal_context(reader), o, Action.EXPORT).allowed
+        }
         assert served(reader, operation) == wanted & {first, second, third}
         listed = {o["stix_id"] for o in api_for(reader).get(f"{API}operations/{operation['id']}/objects/").json()}
-        assert third in listed or not decide(reader, StixObject.objects.get(stix_id=third), Action.VIEW).allowed
+        assert (
+            third in listed
+            or not decide(principal_context(reader), StixObject.objects.get(stix_id=third), Action.VIEW).allowed
+        )
     assert {first, third} <= {
         o["stix_id"] for o in api_for("analyst").get(f"{API}operations/{operation['id']}/objects/").json()
     }
@@ -133,7 +138,9 @@ def test_a_rebuild_that_joins_two_campaigns_keeps_the_links(api_for, setting):
     assert AuditEvent.objects.filter(action="governance.operation.campaign_merged").count() == 1
     assert list(OperationCampaign.objects.values_list("campaign_id", flat=True)) == [kept.pk]
     banker = setting["banker"]
-    wanted = {o.stix_id for o in StixObject.objects.all() if decide(banker, o, Action.EXPORT).allowed}
+    wanted = {
+        o.stix_id for o in StixObject.objects.all() if decide(principal_context(banker), o, Action.EXPORT).allowed
+    }
     assert served(banker, operation) == wanted >= {indicator(n, "")["id"] for n in (3, 4)}
     assert OperationCampaign.objects.get().operation.collection.spec["campaign"] == [kept.pk]
 

@@ -214,8 +214,8 @@ def test_sweep_expires_agreements_and_access_ends_at_the_window(people, partner,
     reader = people["partner_reader"]
     from accord.policy import principal_context
 
-    before = decide(reader, obj, context=principal_context(reader, now=moment + timedelta(seconds=29)))
-    after = decide(reader, obj, context=principal_context(reader, now=moment + timedelta(seconds=30)))
+    before = decide(principal_context(reader, now=moment + timedelta(seconds=29)), obj)
+    after = decide(principal_context(reader, now=moment + timedelta(seconds=30)), obj)
     assert before.allowed and not after.allowed  # the policy reads the window itself: the same second
     assert "expired on" in after.reason
 
@@ -273,9 +273,9 @@ def test_an_agreement_that_starts_later_gives_access_from_its_first_second(peopl
     from accord.policy import principal_context
 
     reader = people["partner_reader"]
-    early = decide(reader, obj, context=principal_context(reader, now=start - timedelta(seconds=1)))
+    early = decide(principal_context(reader, now=start - timedelta(seconds=1)), obj)
     assert "takes effect on" in early.reason
-    assert decide(reader, obj, context=principal_context(reader, now=start)).allowed
+    assert decide(principal_context(reader, now=start), obj).allowed
     call_command("agreements", "sweep", "--now", (start + timedelta(minutes=1)).isoformat())
     partner.refresh_from_db()
     assert partner.status == "active"

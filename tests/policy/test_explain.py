@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accord.core.models import AuditEvent
-from accord.policy import Action, Rule, decide, visible
+from accord.policy import Action, Rule, decide, nameable_sources, principal_context, visible
 from accord.sharing.models import StixObject
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 
@@ -72,8 +72,8 @@ def test_onward_sharing_and_purpose_are_explained(api_for, people, partner, orig
     obj = share(originator)
     # The originator does not share with academia: they may not even learn it exists...
     assert api_for(scholar).get(URL, {"object": obj.stix_id}).status_code == 404
-    assert decide(scholar, obj).rule == Rule.ONWARD_SHARING
-    assert "academia organisations" in decide(scholar, obj).reason
+    assert decide(principal_context(scholar), obj).rule == Rule.ONWARD_SHARING
+    assert "academia organisations" in decide(principal_context(scholar), obj).reason
     # ...and the host sees both agreements consulted.
     host = api_for("analyst").get(URL, {"object": obj.stix_id}).json()
     assert [a["party"] for a in host["agreements"]] == ["originator"]
@@ -109,16 +109,16 @@ def test_bad_parameters_and_anonymous(api_for, anon, people, originator):
 def test_the_originator_always_sees_its_own(people, originator):
     insider = UserFactory(organisation=originator, role="partner_reader")
     obj = share(originator, tlp="red", revoked=True)
-    assert decide(insider, obj).rule == Rule.ORIGINATOR
-    assert visible(insider).filter(pk=obj.pk).exists()
+    assert decide(principal_context(insider), obj).rule == Rule.ORIGINATOR
+    assert visible(principal_context(insider), StixObject.objects.all()).filter(pk=obj.pk).exists()
 
 
 def test_clear_is_public_and_nothing_else(originator):
     public = share(originator, tlp="clear")
     green = share(originator, tlp="green")
-    assert decide(None, public).allowed
-    assert decide(None, green).rule == Rule.RECIPIENT_AGREEMENT
-    assert list(visible(None)) == [public]
+    assert decide(principal_context(None), public).allowed
+    assert decide(principal_context(None), green).rule == Rule.RECIPIENT_AGREEMENT
+    assert list(visible(principal_context(None), StixObject.objects.all())) == [public]
 
 
 def test_export_and_share_onward_are_stricter(people, originator):
@@ -126,17 +126,17 @@ def test_export_and_share_onward_are_stricter(people, originator):
     red.recipients.add(people["analyst"])
     amber = share(originator, tlp="amber")
     analyst = people["analyst"]
-    assert decide(analyst, red, Action.VIEW).allowed
-    assert decide(analyst, red, Action.EXPORT).rule == Rule.TLP
-    assert decide(analyst, amber, Action.EXPORT).allowed
-    assert decide(analyst, amber, Action.SHARE_ONWARD).rule == Rule.TLP
+    assert decide(principal_context(analyst), red, Action.VIEW).allowed
+    assert decide(principal_context(analyst), red, Action.EXPORT).rule == Rule.TLP
+    assert decide(principal_context(analyst), amber, Action.EXPORT).allowed
+    assert decide(principal_context(analyst), amber, Action.SHARE_ONWARD).rule == Rule.TLP
 
 
 def test_suspended_organisation_receives_nothing(people, partner, originator):
     make_agreement(partner)
     partner.status = "suspended"
     partner.save()
-    decision = decide(people["partner_reader"], share(originator))
+    decision = decide(principal_context(people["partner_reader"]), share(originator))
     assert decision.rule == Rule.RECIPIENT_AGREEMENT
     assert "suspended" in decision.reason
 
@@ -153,20 +153,26 @@ def test_revoked_objects_are_not_revealed_to_partners(api_for, people, partner, 
 def test_recipient_purposes_cap_what_it_may_ask_for(people, partner, originator):
     make_agreement(partner, purposes=["prevention"])
     obj = share(originator)
-    refused = decide(people["partner_reader"], obj, purpose="investigation")
+    refused = decide(principal_context(people["partner_reader"]), obj, purpose="investigation")
     assert refused.rule == Rule.RECIPIENT_TERMS
     assert "investigation" in refused.reason
-    assert decide(people["partner_reader"], obj, purpose="prevention").allowed
-    assert not visible(people["partner_reader"], purpose="investigation").filter(pk=obj.pk).exists()
+    assert decide(principal_context(people["partner_reader"]), obj, purpose="prevention").allowed
+    assert (
+        not visible(principal_context(people["partner_reader"]), StixObject.objects.all(), purpose="investigation")
+        .filter(pk=obj.pk)
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(("attribution", "named"), [("may", True), ("must", True), ("must-not", False)])
 def test_the_source_is_named_only_where_its_agreement_allows(people, partner, originator, attribution, named):
-    from accord.policy import principal_context
-    from accord.policy.rules import may_name_source
-
     terms = originator.agreements.get().current_version
     terms.provider_attribution = attribution
+    terms.save()
     make_agreement(partner)
-    assert may_name_source(principal_context(people["partner_reader"]), originator.pk, terms) is named
-    assert may_name_source(principal_context(people["analyst"]), originator.pk, terms) is True
+    obj = StixObject.objects.select_related("agreement__current_version").get(pk=share(originator).pk)
+    reader, analyst = principal_context(people["partner_reader"]), principal_context(people["analyst"])
+    assert decide(reader, obj).may_name_source is named
+    assert StixObject.objects.filter(nameable_sources(reader), pk=obj.pk).exists() is named
+    assert decide(analyst, obj).may_name_source is True
+    assert StixObject.objects.filter(nameable_sources(analyst), pk=obj.pk).exists()

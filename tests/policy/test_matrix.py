@@ -4,14 +4,17 @@ Dimensions: role × agreement state of the recipient (active, expired, suspended
 active agreement under a partnership sanction) × recipient kind (private, law enforcement,
 academia) × the recipient's own terms (broad, narrow) ×
 targeted (AMBER addressed to the recipient / RED naming the person) × TLP (5) ×
-data category (5) × originator's onward-sharing terms (permits, redacts, excludes the kind,
-excludes the region, the host's own object without agreement, or the host's own product sent
-only to the organisations it is addressed to, like a disseminated report) × object state (live,
-expired, revoked) × action (4) × purpose (one permitted, one not). Host staff are exempt from
-rule 1, so for them the recipient-side dimensions collapse to "targeted or not". Every denial
-names its rule, and every outcome is checked against an independent reading of the design's
-rules (``expected`` below). Fields marked through granular markings are checked the same way,
-against the same reading of the rules applied to the field's TLP.
+data category (5) × originator's onward-sharing terms (permits, permits without attribution,
+redacts, excludes the kind, excludes the region, the host's own object without agreement, or
+the host's own product sent only to the organisations it is addressed to, like a disseminated
+report) × object state (live, expired, revoked) × action (4) × purpose (one permitted, one not).
+Host staff are exempt from rule 1, so for them the recipient-side dimensions collapse to
+"targeted or not". Every denial names its rule, and every outcome is checked against an
+independent reading of the design's rules (``expected`` below). Fields marked through granular
+markings are checked the same way, against the same reading of the rules applied to the field's
+TLP. Where an object is allowed, whether its source may be named (``Decision.may_name_source``)
+agrees with the SQL form (``nameable_sources``) and with the same independent reading
+(``expected_named``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils import timezone
 
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Role, Tlp
 from accord.formats.markings import TLP2_IDS
-from accord.policy import Action, Rule, decide, principal_context, visible
+from accord.policy import Action, Rule, decide, nameable_sources, principal_context, visible
 from accord.sharing.models import StixObject
 from tests.factories import HostFactory, OrganisationFactory, UserFactory, make_agreement
 
@@ -40,7 +43,7 @@ RECIPIENT_TERMS = {
         "data_categories": [DataCategory.TECHNICAL_INDICATOR, DataCategory.INCIDENT_REPORT],
     },
 }
-ONWARD_TERMS = ["permits", "redacts", "excludes_kind", "excludes_region", "host_own", "host_report"]
+ONWARD_TERMS = ["permits", "unattributed", "redacts", "excludes_kind", "excludes_region", "host_own", "host_report"]
 HOST_VARIANTS = {"host_own", "host_report"}
 OBJECT_STATES = ["live", "expired", "revoked"]
 PURPOSES = [Purpose.INVESTIGATION, Purpose.RESEARCH]
@@ -55,6 +58,8 @@ def _originator_terms(variant: str) -> dict[str, Any]:
         return everything | {"onward_kinds": [OrganisationKind.ACADEMIA, OrganisationKind.INTERNATIONAL_ORG]}
     if variant == "excludes_region":
         return everything | {"onward_regions": [Region.AFRICA, Region.AMERICAS]}
+    if variant == "unattributed":  # IEP provider_attribution: the source may not be named
+        return everything | {"provider_attribution": "must-not"}
     return everything
 
 
@@ -140,15 +145,17 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
     )
     assert len(objects) == len(Tlp.values) * len(DataCategory.values) * len(ONWARD_TERMS) * len(OBJECT_STATES) * 2
     assert len(matrix["principals"]) == len(HOST_ROLES) * 2 + 2 * len(AGREEMENT_STATES) * len(RECIPIENT_KINDS) * 2 * 2
-    disagreements, undecided_denials, unexpected, checked = [], [], [], 0
+    disagreements, undecided_denials, unexpected, misnamed, checked = [], [], [], [], 0
     outcomes: dict[bool, int] = {True: 0, False: 0}
+    named_outcomes: dict[bool, int] = {True: 0, False: 0}
     rules_seen: set[Rule] = set()
     for spec, user in matrix["principals"].items():
         context = principal_context(user)
+        named_in_sql = set(StixObject.objects.filter(nameable_sources(context)).values_list("pk", flat=True))
         for action, purpose in itertools.product(Action, PURPOSES):
-            in_sql = set(visible(user, action=action, purpose=purpose, context=context).values_list("pk", flat=True))
+            in_sql = set(visible(context, StixObject.objects.all(), action, purpose).values_list("pk", flat=True))
             for obj in objects:
-                decision = decide(user, obj, action, purpose, context=context)
+                decision = decide(context, obj, action, purpose)
                 checked += 1
                 outcomes[decision.allowed] += 1
                 rules_seen.add(decision.rule)
@@ -158,11 +165,23 @@ def test_decide_and_sql_agree_on_every_combination(matrix):
                     unexpected.append((spec, matrix["objects"][obj.pk], action, purpose, decision))
                 if not decision.allowed and (decision.rule == Rule.GRANTED or not decision.reason):
                     undecided_denials.append((spec, obj.pk, decision))
+                if decision.allowed:
+                    named_outcomes[decision.may_name_source] += 1
+                    if not (
+                        decision.may_name_source
+                        == (obj.pk in named_in_sql)
+                        == expected_named(spec, matrix["objects"][obj.pk])
+                    ):
+                        misnamed.append((spec, matrix["objects"][obj.pk], action, purpose, decision))
+                elif decision.may_name_source:  # nothing is told of an object one may not have
+                    misnamed.append((spec, matrix["objects"][obj.pk], action, purpose, decision))
     assert checked == len(matrix["principals"]) * len(Action) * len(PURPOSES) * len(objects)
     assert disagreements == []
     assert unexpected[:5] == []
     assert undecided_denials == []
+    assert misnamed[:5] == []
     assert outcomes[True] and outcomes[False]
+    assert named_outcomes[True] and named_outcomes[False]
     assert rules_seen == {
         Rule.ORIGINATOR,
         Rule.GRANTED,
@@ -224,12 +243,10 @@ def test_a_granularly_marked_field_is_decided_by_the_same_rules_as_an_object_of_
         context = principal_context(user)
         for action, purpose in itertools.product(Action, PURPOSES):
             in_sql = set(
-                visible(user, StixObject.objects.filter(pk__in=specs), action, purpose, context=context).values_list(
-                    "pk", flat=True
-                )
+                visible(context, StixObject.objects.filter(pk__in=specs), action, purpose).values_list("pk", flat=True)
             )
             for obj in objects:
-                decision = decide(user, obj, action, purpose, context=context)
+                decision = decide(context, obj, action, purpose)
                 if decision.allowed != (obj.pk in in_sql) or decision.allowed != expected(
                     spec, specs[obj.pk], action, purpose
                 ):
@@ -243,6 +260,14 @@ def test_a_granularly_marked_field_is_decided_by_the_same_rules_as_an_object_of_
                     wrong.append((spec, specs[obj.pk], field_tlp, action, purpose, decision))
     assert wrong[:5] == []
     assert fields_sent[True] and fields_sent[False]
+
+
+def expected_named(principal: tuple[Any, ...], obj: tuple[Any, ...]) -> bool:
+    """Whether the source of an object the principal has may be named to it, read afresh: always
+    to host staff and for the host's own objects; otherwise as the originator's agreement says
+    (IEP ``provider_attribution``)."""
+    role, variant = principal[0], obj[2]
+    return role in HOST_ROLES or variant != "unattributed"  # the host's own name no agreement
 
 
 def expected(principal: tuple[Any, ...], obj: tuple[Any, ...], action: str, purpose: str) -> bool:

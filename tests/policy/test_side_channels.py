@@ -44,8 +44,7 @@ from accord.core.choices import DataCategory, OrganisationKind, Role, Tlp
 from accord.core.models import Organisation, User
 from accord.core.services import token_issue
 from accord.formats.markings import TLP2_IDS
-from accord.policy import decide, principal_context
-from accord.policy.selectors import may_know_exists
+from accord.policy import decide, may_know_exists, principal_context
 from accord.sharing.models import Observable, StixObject
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.services import collections_sync
@@ -273,7 +272,7 @@ def _sort(world: World) -> None:
         for (reader, user), candidate in itertools.product(world.readers.items(), CANDIDATES):
             if candidate.organisation == reader:
                 continue
-            decision = decide(user, stored[candidate.stix_id])
+            decision = decide(principal_context(user), stored[candidate.stix_id])
             if not decision.allowed:
                 _SORTED[reader][0].append(candidate)
                 if may_know_exists(principal_context(user), stored[candidate.stix_id]):

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from accord.formats.markings import TLP2_IDS
-from accord.policy import decide, principal_context
-from accord.policy.rules import HANDLING_PROPERTIES, REDACTED_FIELDS
+from accord.policy import HANDLING_PROPERTIES, REDACTED_FIELDS, decide, principal_context
 from accord.sharing.models import StixObject
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
@@ -51,7 +50,7 @@ def test_taxii_never_serves_what_the_policy_denies(served_matrix):
             assert body["more"] is False
             served = {o["id"]: o for o in body.get("objects", [])}
             for obj in objects:
-                decision = decide(user, obj, "export", purpose, context=context)
+                decision = decide(context, obj, "export", purpose)
                 live = not obj.revoked and (obj.expires_at is None or obj.expires_at > context.now)
                 checked += 1
                 assert (obj.stix_id in served) == (decision.allowed and live), (user.role, purpose, obj.stix_id)

@@ -34,7 +34,7 @@ from accord.core.fields import PublicIdField, PublicIds
 from accord.core.public_ids import encode
 from accord.core.roles import Perm
 from accord.formats.choices import ObservableType
-from accord.policy.principal import principal_context
+from accord.policy import principal_context
 from accord.sharing.services import personal_data_consulted
 
 __all__ = [

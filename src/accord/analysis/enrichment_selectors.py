@@ -15,9 +15,8 @@ from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
-from accord.policy.decision import Action, visible, withheld_links
-from accord.policy.principal import principal_context
-from accord.sharing.models import ObjectObservable, Observable
+from accord.policy import Action, principal_context, visible, withheld_links
+from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.selectors import observable_list
 
 __all__ = [
@@ -93,8 +92,8 @@ def observable_tlps(
         links = links.filter(stix_object__submission_id=submission_id)
     if principal is not None:
         ctx = principal_context(principal)
-        links = links.filter(stix_object__in=visible(principal, None, action, context=ctx).values("pk"))
-        links = links.exclude(withheld_links(principal, context=ctx))
+        links = links.filter(stix_object__in=visible(ctx, StixObject.objects.all(), action).values("pk"))
+        links = links.exclude(withheld_links(ctx))
     rows = links.values_list("observable_id", "stix_object__tlp")
     least: dict[int, str] = {}
     for observable_id, tlp in rows.distinct():
@@ -154,8 +153,8 @@ def enrichment_list(*, principal: User | None, observable: Observable | None = N
     # Either condition below needs a link the partner may see: the observable is one it may see.
     seen = ObjectObservable.objects.filter(
         observable_id=OuterRef("observable_id"),
-        stix_object__in=visible(principal, None, context=ctx).values("pk"),
-    ).exclude(withheld_links(principal, context=ctx))
+        stix_object__in=visible(ctx, StixObject.objects.all()).values("pk"),
+    ).exclude(withheld_links(ctx))
     of_seen_submission = Exists(seen.filter(stix_object__submission_id=OuterRef("submission_id")))
     first_seen = Subquery(seen.order_by("stix_object__added_at").values("stix_object__added_at")[:1])
     qs = qs.filter(

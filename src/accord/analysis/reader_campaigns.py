@@ -43,8 +43,7 @@ from accord.analysis.models import (
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation, User
 from accord.partners.models import Agreement, AgreementVersion
-from accord.policy.decision import Action, visible, withheld_links
-from accord.policy.principal import PrincipalContext
+from accord.policy import Action, PrincipalContext, visible, withheld_links
 from accord.sharing.bulk import adapt_datetime, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
@@ -73,7 +72,7 @@ def reader_campaign_id(reader_id: int, anchor: str) -> int:
 
 def _seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
     live = Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
-    return visible(principal, StixObject.objects.filter(live), Action.CORRELATE, context=ctx)
+    return visible(ctx, StixObject.objects.filter(live), Action.CORRELATE)
 
 
 def _known_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
@@ -81,7 +80,7 @@ def _known_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObser
     agreements withhold from it (the object checked per link, as ``selectors._known_links`` does)."""
     seen = _seen(principal, ctx)
     return ObjectObservable.objects.filter(Exists(seen.filter(pk=OuterRef("stix_object_id")))).exclude(
-        withheld_links(principal, context=ctx)
+        withheld_links(ctx)
     )
 
 

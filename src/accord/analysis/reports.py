@@ -26,9 +26,7 @@ from accord.core.models import Organisation, User
 from accord.formats.markings import TLP2_IDS, marking_refs
 from accord.formats.stix import as_sent
 from accord.formats.writers import stable_uuid, tlp_marking
-from accord.policy.decision import Action, decide, visible
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import may_name_source
+from accord.policy import Action, PrincipalContext, decide, principal_context, visible
 from accord.sharing.models import StixObject
 from accord.sharing.selectors import marking_definitions
 from accord.sharing.services import host_product
@@ -103,9 +101,7 @@ def report_check(report: IntelReport) -> dict[str, Any]:
     contexts, unreachable = [], []
     for org in recipients(report):
         ctx = principal_context(OrganisationPrincipal(org))
-        decision = decide(
-            OrganisationPrincipal(org), _addressed_to(product, org), Action.VIEW, Purpose.INVESTIGATION, context=ctx
-        )
+        decision = decide(ctx, _addressed_to(product, org), Action.VIEW, Purpose.INVESTIGATION)
         if decision.allowed:
             contexts.append((org, ctx))
         else:
@@ -119,7 +115,7 @@ def report_check(report: IntelReport) -> dict[str, Any]:
         if obj.revoked:
             reasons.append("its originator revoked it")
         for org, ctx in contexts:
-            decision = decide(OrganisationPrincipal(org), obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
+            decision = decide(ctx, obj, Action.VIEW, Purpose.INVESTIGATION)
             if not decision.allowed:
                 reasons.append(f"{org.name}: {decision.reason}")
         entry = {"id": obj.pk, "stix_id": obj.stix_id, "type": obj.type, "tlp": obj.tlp}
@@ -181,14 +177,13 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
     allowed_ids = {item["id"] for item in report.dissemination.get("included", [])}
     objects = []
     for obj in report_objects(report).filter(pk__in=allowed_ids):
-        decision = decide(reader, obj, Action.VIEW, Purpose.INVESTIGATION, context=ctx)
+        decision = decide(ctx, obj, Action.VIEW, Purpose.INVESTIGATION)
         if not decision.allowed:
             continue
         body, _ = as_sent(obj.body, obj.tlp, decision.redactions, decision.granular)
         if body is None:
             continue  # nothing worth sending is left of it
-        terms = obj.agreement.current_version if obj.agreement else None
-        if not may_name_source(ctx, obj.organisation_id, terms):
+        if not decision.may_name_source:
             body.pop("created_by_ref", None)
         objects.append(body)
     identity = host_identity()
@@ -198,7 +193,7 @@ def report_bundle(report: IntelReport, reader: User) -> dict[str, Any]:
         # The report object stored when it went (an id and version are one content in STIX), as
         # the policy lets the reader have it; its refs name everything the check let through.
         found = StixObject.objects.filter(stix_id=report.stix_id)
-        stored = visible(reader, found, Action.VIEW, Purpose.INVESTIGATION, context=ctx).order_by("-modified").first()
+        stored = visible(ctx, found, Action.VIEW, Purpose.INVESTIGATION).order_by("-modified").first()
         if stored is None:
             raise NotFound(f"No report {report.pk}.")  # as for a report one may not read (report_get)
         sdo = stored.body

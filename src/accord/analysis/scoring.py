@@ -26,9 +26,7 @@ from accord.analysis.models import Sighting
 from accord.analysis.selectors import sighting_list
 from accord.core.choices import ReliabilityGrade
 from accord.core.models import User
-from accord.policy.decision import Action, visible, withheld_links
-from accord.policy.principal import principal_context
-from accord.policy.rules import may_name_source
+from accord.policy import Action, principal_context, source_nameable, visible, withheld_links
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 
 __all__ = ["CREDIBILITY", "RELIABILITY", "SIGHTING_WEIGHT", "Score", "observable_score"]
@@ -91,16 +89,21 @@ def observable_score(*, principal: User, observable: Observable, now: datetime |
     """The score of ``observable`` counting only the objects and sightings the principal may see."""
     ctx = principal_context(principal, now)
     # A source counts where its object mentions the value and does not withhold it from the asker.
-    withheld = ObjectObservable.objects.filter(withheld_links(principal, context=ctx), observable=observable)
+    withheld = ObjectObservable.objects.filter(withheld_links(ctx), observable=observable)
     live = StixObject.objects.filter(links__observable=observable, revoked=False).exclude(
         pk__in=withheld.values("stix_object_id")
     )
-    seen = visible(principal, live, Action.CORRELATE, context=ctx).select_related(
-        "organisation", "agreement__current_version"
+    seen = (
+        visible(ctx, live, Action.CORRELATE)
+        .select_related("organisation", "agreement__current_version")
+        .annotate(source_named=source_nameable(ctx))
     )
     best: dict[int, tuple[float, StixObject]] = {}
+    named: set[int] = set()
     last: datetime | None = None
     for obj in seen:
+        if obj.source_named:
+            named.add(obj.pk)
         weight = RELIABILITY.get(obj.reliability, 0.3) * CREDIBILITY.get(obj.credibility, 0.7)
         if obj.organisation_id not in best or weight > best[obj.organisation_id][0]:
             best[obj.organisation_id] = (weight, obj)
@@ -116,14 +119,13 @@ def observable_score(*, principal: User, observable: Observable, now: datetime |
         last = row["latest"] if last is None or row["latest"] > last else last
     miss = 1.0
     sources = []
-    for organisation_id, (weight, obj) in sorted(best.items(), key=lambda item: -item[1][0]):
+    for weight, source in sorted(best.values(), key=lambda item: -item[0]):
         miss *= 1 - weight
-        terms = obj.agreement.current_version if obj.agreement else None
         sources.append(
             {
-                "organisation": obj.organisation.name if may_name_source(ctx, organisation_id, terms) else None,
-                "reliability": obj.reliability,
-                "credibility": obj.credibility,
+                "organisation": source.organisation.name if source.pk in named else None,
+                "reliability": source.reliability,
+                "credibility": source.credibility,
                 "weight": round(weight, 3),
             }
         )

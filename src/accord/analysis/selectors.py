@@ -51,10 +51,17 @@ from accord.core.models import Organisation, User
 from accord.core.public_ids import encode
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
-from accord.policy.decision import Action, visible, withheld_fields, withheld_links
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import may_name_source
-from accord.policy.selectors import may_know_exists
+from accord.policy import (
+    Action,
+    PrincipalContext,
+    may_know_exists,
+    may_name_source,
+    principal_context,
+    source_nameable,
+    visible,
+    withheld_fields,
+    withheld_links,
+)
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 
 __all__ = [
@@ -86,7 +93,7 @@ def _seen_by(
 ) -> QuerySet[StixObject]:
     """The live object versions the principal may correlate."""
     base = queryset if queryset is not None else StixObject.objects.all()
-    return visible(principal, base.filter(_live(ctx)), Action.CORRELATE, context=ctx)
+    return visible(ctx, base.filter(_live(ctx)), Action.CORRELATE)
 
 
 def _known_links(
@@ -101,7 +108,7 @@ def _known_links(
     each object seen."""
     objects = seen if seen is not None else _seen_by(principal, ctx)
     return ObjectObservable.objects.filter(Exists(objects.filter(pk=OuterRef("stix_object_id")))).exclude(
-        withheld if withheld is not None else withheld_links(principal, context=ctx)
+        withheld if withheld is not None else withheld_links(ctx)
     )
 
 
@@ -189,26 +196,29 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
         raise NotFound(f"No observable {observable_id} (or you may not know of it).") from None
     # An object whose mention of the value its originator's agreement withholds from the asker
     # counts nowhere here, not even among the "others": the agreement does not allow that much.
-    withheld = ObjectObservable.objects.filter(withheld_links(principal, context=ctx), observable=observable)
+    withheld = ObjectObservable.objects.filter(withheld_links(ctx), observable=observable)
     mentioning = (
         StixObject.objects.filter(links__observable=observable)
         .filter(_live(ctx))
         .exclude(pk__in=withheld.values("stix_object_id"))
     )
-    seen = list(_seen_by(principal, ctx, mentioning).select_related("organisation", "agreement__current_version"))
+    seen = list(
+        _seen_by(principal, ctx, mentioning)
+        .select_related("organisation", "agreement__current_version")
+        .annotate(source_named=source_nameable(ctx))
+    )
     if not ctx.is_host and not seen:
         raise NotFound(f"No observable {observable_id} (or you may not know of it).")
     by_org: dict[int, list[StixObject]] = {}
     for obj in seen:
         by_org.setdefault(obj.organisation_id, []).append(obj)
+    named = {obj.pk for obj in seen if obj.source_named}
     sources = []
     for organisation_id, objects in by_org.items():
         first = objects[0]
-        terms = first.agreement.current_version if first.agreement else None
-        named = may_name_source(ctx, organisation_id, terms)
         sources.append(
             SourceSummary(
-                organisation=first.organisation.name if named else None,
+                organisation=first.organisation.name if first.pk in named else None,
                 objects=len(objects),
                 first_seen=min(o.created for o in objects),
                 last_seen=max(o.modified for o in objects),
@@ -313,12 +323,13 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
         campaign_members_seen(principal, ctx)
         .filter(pk__in=members)
         .select_related("organisation", "agreement__current_version")
+        .annotate(source_named=source_nameable(ctx))
         .order_by("pk")[:limit]
     )
     pks = [o.pk for o in objects]
     links = list(
         ObjectObservable.objects.filter(stix_object_id__in=pks)
-        .exclude(withheld_links(principal, context=ctx))
+        .exclude(withheld_links(ctx))
         .exclude(observable__correlation__benign__gt="")
         .order_by("stix_object_id", "observable_id")  # one order whatever else is stored (PostgreSQL)
         .values_list("stix_object_id", "observable_id", "observable__type", "observable__value")
@@ -329,7 +340,6 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
     shared = {observable for observable, count in degree.items() if count >= 2}
     nodes: list[dict[str, Any]] = []
     for obj in objects:
-        terms = obj.agreement.current_version if obj.agreement else None
         nodes.append(
             {
                 "id": f"object:{encode(obj.pk)}",
@@ -337,7 +347,7 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
                 "stix_id": obj.stix_id,
                 "type": obj.type,
                 "label": _label(ctx, obj),
-                "organisation": obj.organisation.name if may_name_source(ctx, obj.organisation_id, terms) else None,
+                "organisation": obj.organisation.name if obj.source_named else None,
                 "tlp": obj.tlp,
                 "created": obj.created.isoformat(),
             }
@@ -357,7 +367,7 @@ def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limi
 def _label(ctx: PrincipalContext, obj: StixObject) -> str:
     """An object's name as the asker may read it: its type where its free text is withheld."""
     name = obj.body.get("name") if isinstance(obj.body, dict) else None
-    return str(name) if name and "name" not in withheld_fields(None, obj, context=ctx) else obj.type
+    return str(name) if name and "name" not in withheld_fields(ctx, obj) else obj.type
 
 
 def exclusion_list_list(*, principal: User) -> QuerySet[ExclusionList]:

@@ -40,7 +40,7 @@ from accord.core.regions import region_for
 from accord.core.roles import Perm
 from accord.formats.choices import ObservableType
 from accord.formats.normalisers import InvalidObservable, normalise
-from accord.policy.rules import WITHHELD_OBSERVABLES
+from accord.policy import WITHHELD_OBSERVABLES
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services import host_product_publish, personal_data_consulted
 from accord.taxii.choices import CollectionKind

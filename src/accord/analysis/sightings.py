@@ -19,9 +19,7 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 
 from accord.analysis.models import Sighting
-from accord.core.models import User
-from accord.policy.decision import Action, visible, withheld_links
-from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy import Action, PrincipalContext, principal_context, visible, withheld_links
 from accord.sharing.bulk import chunks
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
@@ -38,17 +36,15 @@ def _stamp(value: Any, default: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _known_links(
-    sender: User | None, context: PrincipalContext | None, targets: Collection[str]
-) -> dict[str, list[tuple[int, str, str]]]:
+def _known_links(sender: PrincipalContext | None, targets: Collection[str]) -> dict[str, list[tuple[int, str, str]]]:
     """The observables (id, type, value) of the newest live version of each of ``targets`` that
     ``sender`` may view, except the withheld ones; every link for a submission without a sender
-    (the command line's operator). Two queries per thousand targets, whatever their number."""
+    (``None``: the command line's operator). Two queries per thousand targets, whatever their number."""
     found: dict[str, list[tuple[int, str, str]]] = {}
     for part in chunks(sorted(targets)):
         versions = StixObject.objects.filter(stix_id__in=part, revoked=False)
         if sender is not None:
-            versions = visible(sender, versions, Action.VIEW, context=context)
+            versions = visible(sender, versions, Action.VIEW)
         newest: dict[str, tuple[Any, int]] = {}
         for stix_id, pk, modified in versions.values_list("stix_id", "pk", "modified"):
             if stix_id not in newest or (modified, pk) > newest[stix_id]:
@@ -56,7 +52,7 @@ def _known_links(
         target_of = {pk: stix_id for stix_id, (_, pk) in newest.items()}
         links = ObjectObservable.objects.filter(stix_object_id__in=list(target_of))
         if sender is not None:
-            links = links.exclude(withheld_links(sender, context=context))
+            links = links.exclude(withheld_links(sender))
         rows = links.values_list("stix_object_id", "observable_id", "observable__type", "observable__value")
         for obj, observable, kind, value in rows.order_by("stix_object_id", "observable_id"):
             found.setdefault(target_of[obj], []).append((observable, kind, value))
@@ -76,10 +72,9 @@ def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
     for sighting in versions:
         by_submission[sighting.submission_id].append(sighting)
     for submission, sightings in by_submission.items():
-        sender = senders.get(submission) if submission else None
-        context = contexts.get(submission) if submission else None
+        sender = contexts.get(submission) if submission else None
         bodies = {s.pk: s.body if isinstance(s.body, dict) else {} for s in sightings}
-        known = _known_links(sender, context, {str(b.get("sighting_of_ref", "")) for b in bodies.values()})
+        known = _known_links(sender, {str(b.get("sighting_of_ref", "")) for b in bodies.values()})
         for sighting in sightings:
             body = bodies[sighting.pk]
             first = _stamp(body.get("first_seen"), sighting.created)

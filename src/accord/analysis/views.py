@@ -37,7 +37,7 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, paginate
-from accord.policy.principal import principal_context
+from accord.policy import principal_context
 from accord.sharing.services import personal_data_consulted
 
 __all__ = [

@@ -30,9 +30,16 @@ from accord.formats.writers import (
     Suppressed,
 )
 from accord.partners.models import Agreement, AgreementVersion
-from accord.policy.decision import Action, Decision, decide, visible
-from accord.policy.principal import PrincipalContext
-from accord.policy.rules import WITHHELD_OBSERVABLES, may_name_source, redactions_for, tlp_grant
+from accord.policy import (
+    WITHHELD_OBSERVABLES,
+    Action,
+    Decision,
+    PrincipalContext,
+    decide,
+    redactions_for,
+    tlp_grant,
+    visible,
+)
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.models import ObjectObservable, StixObject
 from accord.sharing.selectors import marking_definitions
@@ -60,7 +67,7 @@ def export_queryset(
     ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`, which match only what the
     principal may receive). TLP:RED never leaves, not even to its originator: the policy's
     ``export`` action refuses it to everyone (:func:`accord.policy.rules.kept_on_platform`)."""
-    allowed = visible(principal, StixObject.objects.all(), Action.EXPORT, purpose, context=context)
+    allowed = visible(context, StixObject.objects.all(), Action.EXPORT, purpose)
     filterset = StixObjectFilter(filters, queryset=allowed, principal=principal, context=context)
     if not filterset.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
@@ -85,7 +92,6 @@ class PolicyExportSource:
     def __init__(
         self,
         *,
-        principal: User,
         purpose: str,
         queryset: QuerySet[StixObject],
         context: PrincipalContext,
@@ -93,7 +99,6 @@ class PolicyExportSource:
         observable_types: Collection[str] | None = None,
         batch: int = BATCH,
     ) -> None:
-        self.principal = principal
         self.purpose = purpose
         self.queryset = queryset
         self.context = context
@@ -150,9 +155,7 @@ class PolicyExportSource:
                 obj.organisation = self._organisation_of(obj.organisation_id)
                 if obj.agreement_id is not None:
                     obj.agreement = self._agreement_of(obj.agreement_id)
-            decided = [
-                (obj, decide(self.principal, obj, Action.EXPORT, self.purpose, context=self.context)) for obj in rows
-            ]
+            decided = [(obj, decide(self.context, obj, Action.EXPORT, self.purpose)) for obj in rows]
             # The SQL form and decide() agree (tests/policy/test_matrix.py); this is the second lock.
             yield [(obj, decision) for obj, decision in decided if decision.allowed]
 
@@ -173,13 +176,12 @@ class PolicyExportSource:
                 self.objects_written += 1
                 if obj.data_category == DataCategory.PERSONAL_DATA:
                     self.personal_objects.add(obj.stix_id)  # no redactions: sent whole
-                terms = obj.agreement.current_version if obj.agreement is not None else None
                 yield ExportObject(
                     body=body,
                     tlp=obj.tlp,
-                    handling=self.handling(obj),
+                    handling=self.handling(obj, decision),
                     conditions=self._conditions(obj, decision),
-                    attribution=may_name_source(self.context, obj.organisation_id, terms),
+                    attribution=decision.may_name_source,
                     definitions=tuple(known[ref] for ref in carried_refs(body) if ref in known),
                 )
 
@@ -322,7 +324,7 @@ class PolicyExportSource:
         (then none of its values count: one may be among them), as ``decide`` says."""
         if object_id not in self._granular:
             obj = StixObject.objects.select_related("agreement__current_version").get(pk=object_id)
-            decision = decide(self.principal, obj, Action.EXPORT, self.purpose, context=self.context)
+            decision = decide(self.context, obj, Action.EXPORT, self.purpose)
             self._granular[object_id] = bool(decision.granular)
         return self._granular[object_id]
 
@@ -341,8 +343,9 @@ class PolicyExportSource:
 
     # -- handling conditions ------------------------------------------------------------------------
 
-    def handling(self, obj: StixObject) -> Handling | None:
-        """The source's handling conditions: its agreement's terms in force (none for the host's own)."""
+    def handling(self, obj: StixObject, decision: Decision) -> Handling | None:
+        """The source's handling conditions: its agreement's terms in force (none for the host's
+        own), naming the source where ``decision`` (on ``obj``) lets the recipient learn it."""
         if obj.agreement_id is None or obj.agreement is None:
             return None
         if obj.agreement_id not in self._handling:
@@ -355,12 +358,11 @@ class PolicyExportSource:
                 if terms.valid_until is not None:
                     iep["end_date"] = _iso(terms.valid_until) or ""
                 local = {name: getattr(terms, name) for name in _LOCAL_FIELDS if getattr(terms, name) not in ("", None)}
-                named = may_name_source(self.context, obj.organisation_id, terms)
                 self._handling[obj.agreement_id] = Handling(
                     key=f"{obj.agreement_id}.{terms.number}",
                     reference=obj.agreement.reference,
                     version=terms.number,
-                    source=obj.organisation.name if named else None,
+                    source=obj.organisation.name if decision.may_name_source else None,
                     iep=iep,
                     local=local,
                 )

@@ -25,7 +25,7 @@ from accord.core.roles import Perm
 from accord.exports import selectors
 from accord.formats.choices import ObservableType
 from accord.formats.writers import WRITERS, ExportMeta
-from accord.policy.principal import principal_context
+from accord.policy import principal_context
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.services import personal_data_consulted
 
@@ -174,7 +174,7 @@ def export_start(*, actor: User, format: str, params: Mapping[str, Any]) -> Expo
         show_suppressed=show_suppressed,
     )
     source = selectors.PolicyExportSource(
-        principal=actor, purpose=purpose, queryset=queryset, context=context, meta=meta, observable_types=types or None
+        purpose=purpose, queryset=queryset, context=context, meta=meta, observable_types=types or None
     )
     writer = writer_class()
     kind = f"-{types[0]}" if format == "blocklist" else ""

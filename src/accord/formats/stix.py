@@ -23,7 +23,7 @@ from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unread
 from accord.formats.extensions import declare
 from accord.formats.markings import TLP2_IDS, selector_path, selects, tlp_of_refs
 from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
-from accord.policy.rules import withhold
+from accord.formats.redaction import withhold
 
 __all__ = ["StixReader", "is_cyber_observable", "sendable"]
 
@@ -140,7 +140,7 @@ def sendable(
     body: dict[str, Any], redactions: Collection[str], granular: Collection[str] = ()
 ) -> dict[str, Any] | None:
     """``body`` without the properties ``redactions`` withholds and the content of the granular
-    markings ``granular`` withholds (:func:`accord.policy.rules.withhold`), as it may be sent;
+    markings ``granular`` withholds (:func:`accord.formats.redaction.withhold`), as it may be sent;
     ``None`` when nothing worth sending is left: an object whose substance is an observable value
     when a data category is withheld from it (an indicator's pattern, a cyber-observable's value:
     the value cannot be taken out of it), or one that lost a property its type requires (an

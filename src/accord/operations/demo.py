@@ -17,7 +17,7 @@ from accord.core.choices import OrganisationStatus
 from accord.core.models import Organisation, User
 from accord.operations import services
 from accord.operations.models import Operation
-from accord.policy import Action, visible
+from accord.policy import Action, principal_context, visible
 from accord.sharing.models import StixObject
 
 __all__ = ["load"]
@@ -71,7 +71,9 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
             actor=None, operation=first_light, date=today - timedelta(days=days), **figures
         )
     if analyst is not None:
-        seen = visible(analyst, StixObject.objects.filter(crime_type__in=["bec", "phishing"]), Action.VIEW)
+        seen = visible(
+            principal_context(analyst), StixObject.objects.filter(crime_type__in=["bec", "phishing"]), Action.VIEW
+        )
         for stix_id in list(dict.fromkeys(seen.values_list("stix_id", flat=True)))[:12]:
             services.operation_link_object(actor=analyst, operation=first_light, stix_id=stix_id)
 

@@ -19,7 +19,7 @@ from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.operations.choices import OUTCOME_COUNTS
 from accord.operations.models import Operation, OperationOutcome
-from accord.policy import Action, visible
+from accord.policy import Action, principal_context, visible
 from accord.sharing.models import StixObject
 
 __all__ = [
@@ -60,7 +60,7 @@ def operation_objects(*, principal: User, operation: Operation) -> QuerySet[Stix
     linked = operation.object_links.values("stix_id")
     members = CampaignMember.objects.filter(campaign__operation_links__operation=operation).values("stix_object_id")
     candidates = StixObject.objects.filter(Q(stix_id__in=linked) | Q(pk__in=members))
-    seen = visible(principal, candidates, Action.VIEW)
+    seen = visible(principal_context(principal), candidates, Action.VIEW)
     newer = seen.filter(stix_id=OuterRef("stix_id"), modified__gt=OuterRef("modified"))
     latest: QuerySet[StixObject] = seen.filter(~Exists(newer)).select_related("organisation")
     return latest.order_by("type", "stix_id")

@@ -26,7 +26,7 @@ from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
 from accord.operations.choices import OPERATION_WORKFLOW, OUTCOME_COUNTS, OUTCOME_FUNDS, CrimeType, OperationStatus
 from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome, OperationPhase
-from accord.policy import Action, visible
+from accord.policy import Action, principal_context, visible
 from accord.sharing.models import StixObject
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
@@ -209,7 +209,7 @@ def operation_link_object(*, actor: User, operation: Operation, stix_id: str, no
     if operation.status == OperationStatus.CLOSED:
         raise invalid("status", "the operation is closed.")
     stix_id = stix_id.strip()
-    if not visible(actor, StixObject.objects.filter(stix_id=stix_id), Action.VIEW).exists():
+    if not visible(principal_context(actor), StixObject.objects.filter(stix_id=stix_id), Action.VIEW).exists():
         raise invalid(
             "stix_id",
             f"no object {stix_id} that you may see: an operation links only intelligence its author may see.",

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from accord.core.choices import Purpose, Tlp
 from accord.formats.markings import granular_tlps
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.agreements import agreements_where
-from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted, principal_context
+from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
     held_under,
@@ -45,16 +45,21 @@ from accord.policy.rules import (
     tlp_grant,
     tlp_refusal,
 )
-from accord.sharing.models import StixObject
+
+if TYPE_CHECKING:  # the store sits above the policy: it is handed objects and querysets
+    from accord.sharing.models import StixObject
 
 __all__ = [
     "Action",
     "Decision",
     "Rule",
     "decide",
+    "gone",
     "nameable_sources",
     "originator_agreements",
     "outside_audience",
+    "source_nameable",
+    "tlp_reaches",
     "visible",
     "withheld_fields",
     "withheld_from",
@@ -84,7 +89,8 @@ class Rule(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome for one object: allowed or not, fields withheld, and why."""
+    """The outcome for one object: allowed or not, fields withheld, whether its source may be
+    named, and why."""
 
     allowed: bool
     reason: str
@@ -93,6 +99,9 @@ class Decision:
     agreements: tuple[ConsultedAgreement, ...] = field(default_factory=tuple)
     # Granular-marking selectors (STIX 2.1 §7.2.3.1) whose content the asker may not receive.
     granular: tuple[str, ...] = ()
+    # Whether the asker may learn who shared the object (:func:`accord.policy.rules.may_name_source`,
+    # the rule :func:`nameable_sources` puts in SQL); never for an object it may not have.
+    may_name_source: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -152,18 +161,33 @@ def outside_audience(ctx: PrincipalContext, obj: StixObject) -> bool:
     return obj.addressees_only and not ctx.is_host and ctx.organisation_id not in _ids(obj.addressed_to)
 
 
+def tlp_reaches(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str) -> bool:
+    """Rule 2's TLP part: whether ``obj``, marked ``tlp``, may reach the asker for ``action``:
+    its label passes outright, or AMBER addressed to the asker's organisation, or RED naming
+    the asker (TLP 2.0 from the hub's point of view, :func:`accord.policy.rules.tlp_grant`)."""
+    grant = tlp_grant(ctx, action)
+    return (
+        tlp in grant.labels
+        or (grant.amber_if_addressed and tlp == Tlp.AMBER and ctx.organisation_id in _ids(obj.addressed_to))
+        or (grant.red_if_named and tlp == Tlp.RED and ctx.user_id in _ids(obj.recipients))
+    )
+
+
+def gone(ctx: PrincipalContext, obj: StixObject) -> bool:
+    """Rule 4's facts: its originator revoked ``obj``, or its retention period has ended."""
+    return obj.revoked or (obj.expires_at is not None and obj.expires_at <= ctx.now)
+
+
 def decide(
-    principal: Any,
+    ctx: PrincipalContext,
     obj: StixObject,
     action: str = Action.VIEW,
     purpose: str = Purpose.INVESTIGATION,
-    *,
-    context: PrincipalContext | None = None,
 ) -> Decision:
-    """May ``principal`` perform ``action`` on ``obj`` for ``purpose``? With the reason, the
-    fields its originator's agreement withholds, and those its granular TLP markings withhold."""
+    """May the asker (``ctx``, see :func:`accord.policy.principal_context`) perform ``action`` on
+    ``obj`` for ``purpose``? With the reason, the fields its originator's agreement withholds,
+    those its granular TLP markings withhold, and whether its source may be named."""
     _check(action, purpose)
-    ctx = context or principal_context(principal)
     decision = _decide(ctx, obj, obj.tlp, action, purpose)
     if not decision.allowed:
         return decision
@@ -193,17 +217,14 @@ def _granular_withheld(
 
 
 def withheld_fields(
-    principal: Any,
+    ctx: PrincipalContext,
     obj: StixObject,
     action: str = Action.VIEW,
     purpose: str = Purpose.INVESTIGATION,
-    *,
-    context: PrincipalContext | None = None,
 ) -> tuple[str, ...]:
     """Every field of an object the asker may see that is withheld from it: what the originator's
     agreement redacts (:func:`withheld_from`) and what its granular markings withhold (selectors),
     for a reader that shows part of an object (a name, a label) without the whole decision."""
-    ctx = context or principal_context(principal)
     return withheld_from(ctx, obj) + _granular_withheld(ctx, obj, action, purpose)[1]
 
 
@@ -212,7 +233,7 @@ def _decide(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str, purpo
     if tlp in kept_on_platform(action):  # before rule 0: not even its originator takes it out
         return Decision(False, tlp_refusal(ctx, tlp, action), Rule.TLP, agreements=ctx.consulted)
     if ctx.organisation_id is not None and obj.organisation_id == ctx.organisation_id:
-        return Decision(True, "Your organisation shared this object.", Rule.ORIGINATOR)
+        return Decision(True, "Your organisation shared this object.", Rule.ORIGINATOR, may_name_source=True)
     has_agreement, terms = _originator_terms(obj)
     agreements = ctx.consulted + (_originator_consulted(obj.agreement) if has_agreement else ())  # type: ignore[arg-type]
     public = tlp == Tlp.CLEAR
@@ -227,13 +248,7 @@ def _decide(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str, purpo
             Rule.AUDIENCE,
             "This intelligence product was sent to named organisations only, and yours is not one of them.",
         )
-    grant = tlp_grant(ctx, action)
-    tlp_ok = (
-        tlp in grant.labels
-        or (grant.amber_if_addressed and tlp == Tlp.AMBER and ctx.organisation_id in _ids(obj.addressed_to))
-        or (grant.red_if_named and tlp == Tlp.RED and ctx.user_id in _ids(obj.recipients))
-    )
-    if not tlp_ok:
+    if not tlp_reaches(ctx, obj, tlp, action):
         return deny(Rule.TLP, tlp_refusal(ctx, tlp, action))
     if not public:
         if has_agreement and terms is None:
@@ -253,7 +268,8 @@ def _decide(ctx: PrincipalContext, obj: StixObject, tlp: str, action: str, purpo
     reason = "Allowed by the agreements consulted."
     if redactions:
         reason += " The originator's agreement withholds some fields from you: " + ", ".join(redactions) + "."
-    return Decision(True, reason, Rule.GRANTED, redactions=redactions, agreements=agreements)
+    named = may_name_source(ctx, obj.organisation_id, terms)
+    return Decision(True, reason, Rule.GRANTED, redactions=redactions, agreements=agreements, may_name_source=named)
 
 
 def withheld_from(ctx: PrincipalContext, obj: StixObject) -> tuple[str, ...]:
@@ -265,13 +281,12 @@ def withheld_from(ctx: PrincipalContext, obj: StixObject) -> tuple[str, ...]:
     return redactions_for(_originator_terms(obj)[1], ctx, obj.data_category)
 
 
-def withheld_links(principal: Any, *, context: PrincipalContext | None = None) -> Q:
+def withheld_links(ctx: PrincipalContext) -> Q:
     """The object–observable links whose observable the principal may not learn, in SQL (a
     ``Q`` over ``ObjectObservable``): for each data category an originator's agreement redacts
     from the principal (:func:`accord.policy.rules.redacts`), the observables of that category's
     types mentioned by its objects that may hold it. Nothing for the host; an originator sees
     its own objects whole."""
-    ctx = context or principal_context(principal)
     withheld = Q(pk__in=[])
     if ctx.is_host:
         return withheld
@@ -305,12 +320,12 @@ def _holds_label(column: str, label: str) -> Q:
     )
 
 
-def nameable_sources(principal: Any, *, context: PrincipalContext | None = None) -> Q:
+def nameable_sources(ctx: PrincipalContext) -> Q:
     """The objects whose source the principal may learn, in SQL (a ``Q`` over ``StixObject``):
-    the predicate the readers use to name it (:func:`accord.policy.rules.may_name_source`), so
-    that nothing, a filter by organisation included, tells an object's source where it is
-    withheld. Everything for the host; an originator knows its own objects."""
-    ctx = context or principal_context(principal)
+    the rule :func:`decide` gives as ``Decision.may_name_source``
+    (:func:`accord.policy.rules.may_name_source`), so that nothing, a filter by organisation
+    included, tells an object's source where it is withheld. Everything for the host; an
+    originator knows its own objects."""
     if ctx.is_host:
         return Q()
     unnamed = sorted(
@@ -320,6 +335,15 @@ def nameable_sources(principal: Any, *, context: PrincipalContext | None = None)
     if ctx.organisation_id is not None:
         named |= Q(organisation_id=ctx.organisation_id)
     return named
+
+
+def source_nameable(ctx: PrincipalContext) -> Case | Value:
+    """``Decision.may_name_source`` as a column, for a reader of a queryset of objects it may
+    have: ``qs.annotate(source_named=source_nameable(ctx))`` (:func:`nameable_sources`)."""
+    named = nameable_sources(ctx)
+    if not named:  # every source: the host
+        return Value(True, output_field=BooleanField())
+    return Case(When(named, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
@@ -338,26 +362,25 @@ def _with_terms() -> dict[int, Agreement]:
 
 
 def visible(
-    principal: Any,
-    queryset: QuerySet[StixObject] | None = None,
+    ctx: PrincipalContext,
+    queryset: QuerySet[StixObject],
     action: str = Action.VIEW,
     purpose: str = Purpose.INVESTIGATION,
-    *,
-    context: PrincipalContext | None = None,
 ) -> QuerySet[StixObject]:
-    """``queryset`` narrowed in SQL to what ``decide`` would allow (redactions aside)."""
+    """``queryset`` (of shared objects) narrowed in SQL to what ``decide`` would allow for the
+    asker ``ctx`` (redactions aside)."""
     _check(action, purpose)
-    ctx = context or principal_context(principal)
-    qs = queryset if queryset is not None else StixObject.objects.all()
+    qs = queryset
+    model = qs.model  # the store's model, through which its addressees and named recipients are read
     public = Q(tlp=Tlp.CLEAR)
 
     grant = tlp_grant(ctx, action)
     tlp_q = Q(tlp__in=sorted(grant.labels))
     if grant.amber_if_addressed and ctx.organisation_id is not None:
-        addressed = StixObject.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
+        addressed = model.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
         tlp_q |= Q(tlp=Tlp.AMBER, pk__in=addressed.values("stixobject_id"))
     if grant.red_if_named and ctx.user_id is not None:
-        named = StixObject.recipients.through.objects.filter(user_id=ctx.user_id)
+        named = model.recipients.through.objects.filter(user_id=ctx.user_id)
         tlp_q |= Q(tlp=Tlp.RED, pk__in=named.values("stixobject_id"))
 
     originator_q = Q(agreement__isnull=True) | Q(agreement_id__in=permitting_agreement_ids(ctx, purpose))
@@ -370,7 +393,7 @@ def visible(
     rule3 = public | (originator_q & recipient_q)
     audience_q = Q() if ctx.is_host else Q(addressees_only=False)
     if not ctx.is_host and ctx.organisation_id is not None:
-        addressees = StixObject.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
+        addressees = model.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
         audience_q |= Q(pk__in=addressees.values("stixobject_id"))
     rule1 = Q() if ctx.eligible else public
     rule4 = (

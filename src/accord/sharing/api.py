@@ -20,9 +20,7 @@ from accord.core.guards import flag
 from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
-from accord.policy.decision import withheld_from
-from accord.policy.principal import principal_context
-from accord.policy.rules import may_name_source
+from accord.policy import Action, Decision, decide, principal_context, withhold
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
@@ -210,19 +208,28 @@ class StixObjectSerializer(PublicIds, serializers.ModelSerializer[StixObject]):
         ]
         read_only_fields = fields
 
+    _decided: tuple[StixObject, Decision] | None = None
+
+    def _decision(self, obj: StixObject) -> Decision:
+        """The policy's decision on ``obj`` for the reader, made once for all its fields."""
+        if self._decided is None or self._decided[0] is not obj:
+            self._decided = (obj, decide(self.context["policy"], obj, Action.VIEW, self.context["purpose"]))
+        return self._decided[1]
+
     def get_organisation(self, obj: StixObject) -> str | None:
         """The source's name, where its agreement allows attribution (always for the host and itself)."""
-        terms = obj.agreement.current_version if obj.agreement else None
-        return obj.organisation.name if may_name_source(self.context["policy"], obj.organisation_id, terms) else None
+        return obj.organisation.name if self._decision(obj).may_name_source else None
 
     def get_body(self, obj: StixObject) -> dict[str, Any]:
-        return selectors.redacted(obj, self.context["principal"], self.context["purpose"], self.context["policy"])
+        # As the reader may receive it: redacted fields (free text included) removed, not blanked.
+        decision = self._decision(obj)
+        return withhold(obj.body, decision.redactions, decision.granular)
 
     def to_representation(self, instance: StixObject) -> dict[str, Any]:
         """Whom personal data is about, and whether it is fact or assessment, go with the
         data-subject field: withheld where the originator's agreement withholds it."""
         data: dict[str, Any] = super().to_representation(instance)
-        if "x_accord_data_subject" in withheld_from(self.context["policy"], instance):
+        if "x_accord_data_subject" in self._decision(instance).redactions:
             data["subject_category"] = data["nature"] = ""
         return data
 

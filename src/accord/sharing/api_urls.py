@@ -1,9 +1,10 @@
 """API routes of the sharing app, mounted under ``/api/v1/``."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accord.core.routers import PublicIdRouter
-from accord.sharing import api
+from accord.sharing import api, api_explain
 
 app_name = "sharing-api"
 
@@ -14,4 +15,8 @@ public.register("observables", api.ObservableViewSet, basename="observable")
 router = SimpleRouter()
 router.register("objects", api.StixObjectViewSet, basename="object")
 
-urlpatterns = [*public.urls, *router.urls]
+urlpatterns = [
+    *public.urls,
+    *router.urls,
+    path("policy/explain/", api_explain.ExplainView.as_view(), name="explain"),
+]

@@ -17,9 +17,15 @@ from accord.core.choices import DataCategory, Tlp
 from accord.core.filters import PublicIdFilter
 from accord.core.models import User
 from accord.formats.choices import ObservableType
-from accord.policy.decision import Action, decide, nameable_sources, withheld_links
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import withhold
+from accord.policy import (
+    Action,
+    PrincipalContext,
+    decide,
+    nameable_sources,
+    principal_context,
+    withheld_links,
+    withhold,
+)
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.selectors import submission_list
 
@@ -72,7 +78,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     def _mentioning(self, qs: QuerySet[StixObject], condition: Q) -> QuerySet[StixObject]:
         """``qs`` (what the reader may see) narrowed to the objects that mention an observable
         meeting ``condition`` through a link the reader may learn (not ``withheld_links``)."""
-        links = ObjectObservable.objects.filter(condition).exclude(withheld_links(self.principal, context=self.context))
+        links = ObjectObservable.objects.filter(condition).exclude(withheld_links(self.context))
         return qs.filter(pk__in=links.values("stix_object_id"))
 
     def by_value(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
@@ -81,7 +87,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     def by_organisation(self, qs: QuerySet[StixObject], name: str, value: Any) -> QuerySet[StixObject]:
         # Only among the objects whose source the reader may be told: a source withheld from it
         # matches no filter, as it is named on no object.
-        return qs.filter(nameable_sources(self.principal, context=self.context), organisation_id=value)
+        return qs.filter(nameable_sources(self.context), organisation_id=value)
 
     def by_container(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         # The container is looked up among what the asker may see (the queryset the filters
@@ -91,7 +97,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
             return qs.none()
         # Its references as the reader receives it: a reference its redactions or granular
         # markings withhold names nothing, so the filter does not tell what the report holds.
-        decision = decide(self.principal, container, Action.VIEW, context=self.context)
+        decision = decide(self.context, container, Action.VIEW)
         refs = withhold(container.body, decision.redactions, decision.granular).get("object_refs", [])
         return qs.filter(stix_id__in=[value, *(ref for ref in refs if isinstance(ref, str))])
 

@@ -6,19 +6,27 @@ from typing import Any
 
 from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet, Subquery
 
+from accord.core.audit import audit_record
 from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.formats.markings import TLP2_IDS, standard_definition
-from accord.policy.decision import decide, visible, withheld_links
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import withhold
+from accord.policy import (
+    PrincipalContext,
+    decide,
+    may_know_exists,
+    principal_context,
+    visible,
+    withheld_links,
+    withhold,
+)
 from accord.sharing.models import MarkingDefinition, ObjectObservable, Observable, Refusal, StixObject, Submission
 
 __all__ = [
     "marking_definitions",
+    "object_explain",
     "object_get",
     "object_list",
     "observable_list",
@@ -48,12 +56,15 @@ def refusal_list(*, principal: User, pk: Any) -> QuerySet[Refusal]:
     return Refusal.objects.filter(submission=submission_get(principal=principal, pk=pk)).order_by("number")
 
 
-def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[StixObject]:
-    """Every object version the policy lets the principal view for ``purpose``."""
-    qs = StixObject.objects.select_related("organisation", "agreement__current_version__agreement").prefetch_related(
+def _listed() -> QuerySet[StixObject]:
+    return StixObject.objects.select_related("organisation", "agreement__current_version__agreement").prefetch_related(
         "recipients", "addressed_to"
     )
-    return visible(principal, qs, "view", purpose)
+
+
+def object_list(*, principal: User, purpose: str = "investigation") -> QuerySet[StixObject]:
+    """Every object version the policy lets the principal view for ``purpose``."""
+    return visible(principal_context(principal), _listed(), "view", purpose)
 
 
 def object_get(*, principal: User, key: str, purpose: str = "investigation") -> list[StixObject]:
@@ -79,8 +90,8 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
     mentions it; for anyone else the earliest and latest arrival of the objects it may view that
     mention it, so an object it may not see never dates it."""
     ctx = principal_context(principal)
-    objects = object_list(principal=principal, purpose=purpose)
-    withheld = withheld_links(principal, context=ctx)
+    objects = visible(ctx, _listed(), "view", purpose)
+    withheld = withheld_links(ctx)
     links = ObjectObservable.objects.filter(stix_object__in=objects.values("pk")).exclude(withheld)
     rows = Observable.objects.filter(pk__in=links.values("observable_id"))
     if ctx.is_host:
@@ -100,11 +111,37 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
     )
 
 
-def redacted(obj: StixObject, principal: User, purpose: str, context: PrincipalContext | None = None) -> dict[str, Any]:
-    """The object's STIX body as the principal may receive it: redacted fields (free text
+def redacted(obj: StixObject, ctx: PrincipalContext, purpose: str) -> dict[str, Any]:
+    """The object's STIX body as the asker may receive it: redacted fields (free text
     included) removed, not blanked."""
-    decision = decide(principal, obj, "view", purpose, context=context)
+    decision = decide(ctx, obj, "view", purpose)
     return withhold(obj.body, decision.redactions, decision.granular)
+
+
+def object_explain(*, principal: User, object: str, purpose: str, action: str) -> dict[str, Any]:  # noqa: A002
+    """The policy's decision on one object for the asker, in words, with the agreements it read
+    (``GET /api/v1/policy/explain/``). An object the asker may not know exists
+    (:func:`accord.policy.may_know_exists`) is the same 404 as a missing one.
+
+    The request itself goes into the audit chain (who asked about what, and the answer).
+    """
+    qs = StixObject.objects.select_related("agreement__current_version", "organisation")
+    numeric = object.isascii() and object.isdigit()  # "²" is a digit to str.isdigit, not a number
+    obj = (qs.filter(pk=parse(object)) if numeric else qs.filter(stix_id=object)).order_by("-modified").first()
+    ctx = principal_context(principal)
+    if obj is None or not may_know_exists(ctx, obj):
+        raise NotFound(f"No shared object {object} (or you may not know of it).")
+    decision = decide(ctx, obj, action, purpose)
+    answer = decision.as_dict()
+    if not ctx.is_host:  # a partner reads about its own agreements, never the originator's
+        answer["agreements"] = [a for a in answer["agreements"] if a["party"] == "recipient"]
+    audit_record(
+        actor=principal,
+        action="policy.explain",
+        obj=obj,
+        details={"action": action, "purpose": purpose, "allowed": decision.allowed, "rule": decision.rule},
+    )
+    return {"object": obj.stix_id, "action": action, "purpose": purpose, **answer}
 
 
 _TLP2_REFS = frozenset(TLP2_IDS.values())

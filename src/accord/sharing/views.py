@@ -14,7 +14,7 @@ from django.urls import reverse
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, paginate
-from accord.policy.principal import principal_context
+from accord.policy import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
@@ -107,5 +107,5 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
         raise Http404(exc.message) from exc
     context = principal_context(request.user)
     personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
-    shown = [(v, selectors.redacted(v, request.user, "investigation", context)) for v in versions]
+    shown = [(v, selectors.redacted(v, context, "investigation")) for v in versions]
     return render(request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0]})

@@ -23,7 +23,7 @@ from accord.core.choices import TokenScope
 from accord.core.errors import ApplicationError
 from accord.core.models import User
 from accord.core.services import token_authenticate
-from accord.policy.principal import PrincipalContext, principal_context
+from accord.policy import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import StixObject
 from accord.sharing.services import personal_data_consulted
@@ -338,10 +338,10 @@ def _read(
     single = query.single_version if token is None else None
     if single is not None:  # one object's last or first version: one row, in the order of its versions
         every = replace(query, versions=("all",))
-        qs = selectors.collection_objects(principal=user, access=access, query=every, context=context)
+        qs = selectors.collection_objects(context=context, access=access, query=every)
         ordered = qs.order_by("-modified" if single == "last" else "modified")
         return _Read(access, ordered, None, 1, binding, query, context, single=True)
-    qs = selectors.collection_objects(principal=user, access=access, query=query, context=context)
+    qs = selectors.collection_objects(context=context, access=access, query=query)
     after = next_decode(token, binding) if token else None
     return _Read(access, qs, after, limit, binding, query, context)
 
@@ -351,7 +351,7 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
         request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
     )
     page = selectors.objects_served(
-        read.qs, principal=user, purpose=read.query.purpose, after=read.after, limit=read.limit, context=read.context
+        read.qs, purpose=read.query.purpose, after=read.after, limit=read.limit, context=read.context
     )
     if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
@@ -407,7 +407,7 @@ def object_detail(request: HttpRequest, user: User, api_root: str, collection_id
         access = selectors.collection_get(principal=user, collection_id=collection_id)
         query = ObjectQuery.parse(request.GET.dict(), default_versions=("all",))
         definition = selectors.marking_definition_get(
-            principal=user, access=access, stix_id=object_id, query=query, context=principal_context(user)
+            context=principal_context(user), access=access, stix_id=object_id, query=query
         )
         return _respond({"more": False, "objects": [definition]})
     return _objects_envelope(request, user, collection_id, object_id)

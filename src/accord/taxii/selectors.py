@@ -38,9 +38,7 @@ from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import marking_refs, standard_definition
 from accord.formats.stix import as_sent
-from accord.policy.decision import Action, Decision, decide, originator_agreements, visible
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import tlp_grant
+from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Refusal, StixObject, Submission
 from accord.sharing.selectors import marking_definitions
@@ -139,22 +137,22 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
 
 
 def collection_objects(
-    *, principal: User, access: CollectionAccess, query: ObjectQuery, context: PrincipalContext | None = None
+    *, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery
 ) -> QuerySet[StixObject]:
-    """The live object versions of a collection the reader may receive, filtered, oldest added first.
+    """The live object versions of a collection the reader (``context``) may receive, filtered,
+    oldest added first.
 
     Policy, collection and filters are one SQL query; nothing is loaded to be discarded.
     """
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
-    ctx = context or principal_context(principal)
     # A collection holds live versions only, for everyone: a DELETE (§5.7) or the end of the
     # retention period takes a version out of every collection, its originator's inbox included
     # (the policy would still show an originator its own, and auditors everything, elsewhere).
-    live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now), revoked=False)
-    base = _in_collection(access.collection, visible(principal, live, ACTION, query.purpose, context=ctx))
+    live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=context.now), revoked=False)
+    base = _in_collection(access.collection, visible(context, live, ACTION, query.purpose))
     # "first" and "last" are among the versions visible now, whatever an ingest holds back.
-    return query.apply(_before_running_ingests(base, ctx.now), base).order_by("added_at", "pk")
+    return query.apply(_before_running_ingests(base, context.now), base).order_by("added_at", "pk")
 
 
 _NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
@@ -325,7 +323,6 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
 def objects_served(
     qs: QuerySet[StixObject],
     *,
-    principal: User,
     purpose: str,
     after: Position | None,
     limit: int,
@@ -368,7 +365,7 @@ def objects_served(
     by_row: dict[int, Decision] = {}
     by_key: dict[tuple[Any, ...], Decision] = {}
     for obj in _instances(list(deciding.values()), served.db, context):
-        decision = decide(principal, obj, ACTION, purpose, context=context)
+        decision = decide(context, obj, ACTION, purpose)
         if _one_by_one(deciding[obj.pk]):
             by_row[obj.pk] = decision
         else:
@@ -412,7 +409,7 @@ def _served_json(text: str, tlp: str, redactions: tuple[str, ...], granular: tup
 
 
 def marking_definition_get(
-    *, principal: User, access: CollectionAccess, stix_id: str, query: ObjectQuery, context: PrincipalContext
+    *, context: PrincipalContext, access: CollectionAccess, stix_id: str, query: ObjectQuery
 ) -> dict[str, Any]:
     """A marking definition read by its id from a collection (TAXII 2.1 §5.5): a standard TLP
     one, as published, by anyone who may read the collection; any other, as it was sent, by a
@@ -423,15 +420,13 @@ def marking_definition_get(
     standard = standard_definition(stix_id)
     if standard is not None and access.can_read:
         return standard
-    referring = collection_objects(principal=principal, access=access, query=query, context=context).filter(
+    referring = collection_objects(context=context, access=access, query=query).filter(
         marking_links__marking_ref=stix_id
     )
     found = marking_definitions([stix_id])
     after: Position | None = None
     while found:
-        page = objects_served(
-            referring, principal=principal, purpose=query.purpose, after=after, limit=100, context=context
-        )
+        page = objects_served(referring, purpose=query.purpose, after=after, limit=100, context=context)
         if any(stix_id in marking_refs(orjson.loads(text)) for text in page.objects):
             return found[0]
         if not page.more:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import migrations
 
 from accord.formats.markings import STANDARD_DEFINITIONS, TLP_BY_MARKING, granular_tlps, marking_refs
-from accord.policy.rules import HANDLING_PROPERTIES
+from accord.policy import HANDLING_PROPERTIES
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from accord.core.choices import DataCategory
 from accord.formats.base import ParsedObject, ReadError
 from accord.formats.choices import SENSITIVE_OBSERVABLES
-from accord.policy.rules import SENSITIVE_CATEGORIES
+from accord.policy import SENSITIVE_CATEGORIES
 from accord.sharing.choices import Nature, SubjectCategory
 
 # The data category of an object of a STIX type, where the type alone decides it. Cyber-observables

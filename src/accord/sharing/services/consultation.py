@@ -8,9 +8,7 @@ from typing import Any
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory
 from accord.core.models import User
-from accord.policy.decision import withheld_from
-from accord.policy.principal import PrincipalContext, principal_context
-from accord.policy.rules import WITHHELD_OBSERVABLES
+from accord.policy import WITHHELD_OBSERVABLES, PrincipalContext, principal_context, withheld_from
 from accord.sharing.models import Observable, StixObject
 
 

@@ -1,4 +1,9 @@
-"""``GET /api/v1/policy/explain/``: why the asker can or cannot see a shared object."""
+"""``GET /api/v1/policy/explain/``: why the asker can or cannot see a shared object.
+
+The decision is the policy's; reading the object by its id is the store's
+(:func:`accord.sharing.selectors.object_explain`, which asks the policy). The route keeps the
+policy's name, and lives with the store, which sits above the policy.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from rest_framework.views import APIView
 from accord.core.api import principal_of
 from accord.core.choices import Purpose
 from accord.core.fields import choice_field
-from accord.policy.decision import Action
-from accord.policy.selectors import explain
+from accord.policy import Action
+from accord.sharing.selectors import object_explain
 
 __all__ = ["ExplainView"]
 
@@ -51,4 +56,4 @@ class ExplainView(APIView):
     def get(self, request: Request) -> Response:
         query = ExplainQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(explain(principal=principal_of(request), **query.validated_data))
+        return Response(object_explain(principal=principal_of(request), **query.validated_data))
