@@ -19,9 +19,11 @@ demo: $(STAMP)
 	@ACCORD_DEBUG=1 $(BIN)/accord serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/module_sizes.py
 	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord check --fail-level WARNING
 	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord makemigrations --check --dry-run
 
