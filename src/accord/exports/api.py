@@ -10,9 +10,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accord.core.api import principal_of
 from accord.core.choices import DataCategory, Purpose, Tlp
 from accord.core.roles import Perm
+from accord.core.viewsets import principal_of
 from accord.exports.services import export_start
 from accord.exports.views import export_response
 from accord.formats.choices import ObservableType

@@ -103,14 +103,7 @@ def principal_context(principal: User | Any, now: datetime | None = None) -> Pri
         return replace(base, eligible=True, ineligible_reason="")
     own = agreements_where("organisation_id = %s AND kind = %s", [organisation.pk, AgreementKind.DATA_SHARING])
     agreements = sorted(own.values(), key=lambda a: (a.created_at, a.pk), reverse=True)  # the newest first
-    in_force = next(
-        (
-            a
-            for a in agreements
-            if a.status == AgreementStatus.ACTIVE and a.current_version is not None and a.current_version.covers(now)
-        ),
-        None,
-    )
+    in_force = next((a for a in agreements if a.in_force_at(now)), None)
     if organisation.status in (
         OrganisationStatus.SUSPENDED,
         OrganisationStatus.TERMINATED,

@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.api import SelectorViewSet, principal_of
 from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import PublicIds, choice_field
@@ -20,6 +19,7 @@ from accord.core.guards import flag
 from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
+from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of
 from accord.policy import Action, Decision, decide, principal_context, withhold
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
@@ -89,7 +89,7 @@ class RawBodyParser(parsers.BaseParser):
         return {"__raw__": stream}
 
 
-class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SubmissionViewSet(ReadCreateViewSet):
     """Submissions of shared data: post a file, then follow its progress and see, object by
     object, what was refused and why."""
 

@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accord.core.api import principal_of
 from accord.core.choices import Purpose
 from accord.core.fields import choice_field
+from accord.core.viewsets import principal_of
 from accord.policy import Action
 from accord.sharing.selectors import object_explain
 

@@ -24,7 +24,7 @@ from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.formats.base import detect_format
 from accord.formats.markings import tlp_label
-from accord.partners.choices import AgreementKind, AgreementStatus
+from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.partners.services import host_data_agreement_ensure
 from accord.sharing.choices import SubmissionFormat, SubmissionStatus
@@ -51,21 +51,13 @@ def _agreement_for(organisation: Organisation, reference: str | None) -> Agreeme
                 details={"agreement": ["Unknown for this organisation."]},
             )
     else:
-        agreement = next(
-            (
-                a
-                for a in agreements
-                if a.status == AgreementStatus.ACTIVE and a.current_version and a.current_version.covers(now)
-            ),
-            None,
-        )
+        agreement = next((a for a in agreements if a.in_force_at(now)), None)
         if agreement is None:
             raise ValidationFailed(
                 f"agreement: {organisation.name} holds no data-sharing agreement in force.",
                 details={"agreement": ["An active data-sharing agreement is needed to share."]},
             )
-    version = agreement.current_version
-    if agreement.status != AgreementStatus.ACTIVE or version is None or not version.covers(now):
+    if not agreement.in_force_at(now):
         raise ValidationFailed(
             f"agreement: {agreement.reference} is not in force ({agreement.status}).",
             details={"agreement": ["Not in force."]},
