@@ -1,4 +1,4 @@
-"""What every app's pages share: the type of a signed-in request and the pager.
+"""What every app's pages share: the type of a signed-in request, the pager, and facts as text.
 
 In core, the bottom layer, so that an app's pages need no other app for them (the shared pages
 themselves, dashboard and organisations, are :mod:`accord.web`).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from accord.core.models import User
 
-__all__ = ["PAGE_SIZE", "AuthedRequest", "paginate"]
+__all__ = ["PAGE_SIZE", "AuthedRequest", "facts", "paginate"]
 
 PAGE_SIZE = 25
 
@@ -33,3 +34,21 @@ def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def facts(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """A mapping's facts (an enrichment result, a STIX object's properties) as label and text,
+    in the order given."""
+    return [(name.replace("_", " "), _shown(value)) for name, value in result.items()]

@@ -2,7 +2,7 @@
 
 An enricher takes one observable (its type and canonical value) and returns facts about it as
 a JSON object. Each kind is a small class registered in :data:`ENRICHERS`; what a deployment
-runs is data (:class:`~accord.analysis.models.Enricher` rows: which kind, which organisation
+runs is data (:class:`~accord.enrichment.models.Enricher` rows: which kind, which organisation
 provides it under which agreement, the types it takes, its TLP ceiling, its timeout).
 
 The built-in kinds need no network: ``iban`` (bank and country from ``schwifty``'s bundled

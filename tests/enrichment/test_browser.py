@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from accord.analysis.models import Enrichment
-from tests.analysis.enrichment.conftest import IBAN
+from accord.enrichment.models import Enrichment
 from tests.browser import browser_marks
+from tests.enrichment.conftest import IBAN
 from tests.factories import TEST_PASSWORD
 
 pytestmark = browser_marks

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 
-from accord.analysis.enrichment_services import enricher_add, observable_enrich, observables_enrich_after_ingest
-from accord.analysis.models import Enricher, Enrichment, EnrichmentTrigger
 from accord.core.models import Organisation, User
+from accord.enrichment.choices import EnrichmentTrigger
+from accord.enrichment.models import Enricher, Enrichment
+from accord.enrichment.services import enricher_add, observable_enrich, observables_enrich_after_ingest
 from accord.partners.choices import AgreementKind
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Observable, Submission

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accord.analysis.models import Enricher, Enrichment
 from accord.core.models import AuditEvent
+from accord.enrichment.models import Enricher, Enrichment
 from accord.partners.models import Agreement
 from accord.sharing.models import StixObject
-from tests.analysis.enrichment.conftest import (
+from tests.enrichment.conftest import (
     AMBER_IP,
     BTC,
     DOMAIN,
@@ -84,6 +84,7 @@ def test_results_carry_provenance_and_are_audited(api_for, shared, host, people)
     event = AuditEvent.objects.get(action="enrichment.run")
     assert event.actor == people["analyst"] and event.details["tlp_sent"] == "green"
     assert event.details["enricher"] == "iban-offline"
+    assert event.object_type == "analysis.enrichment"  # as it was named before enrichment had its own app
 
 
 def test_who_may_run_and_who_may_see(api_for, anon, shared):
@@ -251,7 +252,7 @@ def test_enrichment_after_ingest(
     assert all(r.status == "ok" and r.requested_by is None for r in results)
     assert [r["body"]["value"] for r in partner_service.received] == [DOMAIN]
     assert AuditEvent.objects.filter(action="enrichment.ingest").count() == 5
-    from accord.analysis.enrichment_services import observables_enrich_after_ingest
+    from accord.enrichment.services import observables_enrich_after_ingest
 
     assert set(observables_enrich_after_ingest(submission_id=row(submission["id"])).values()) == {0}  # idempotent
 
@@ -260,7 +261,7 @@ def test_a_failing_after_ingest_task_never_fails_the_ingest(
     api_for, banker, offline, settings, django_capture_on_commit_callbacks
 ):
     Enricher.objects.filter(name="iban-offline").update(run_on_ingest=True)
-    settings.ACCORD_AFTER_INGEST = ["accord.analysis.no_such_task", *settings.ACCORD_AFTER_INGEST]
+    settings.ACCORD_AFTER_INGEST = ["accord.enrichment.no_such_task", *settings.ACCORD_AFTER_INGEST]
     with django_capture_on_commit_callbacks(execute=True):
         submission = share(api_for, banker)
     assert submission["status"] == "done"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from accord.analysis.enrichment_services import observables_enrich_after_ingest
+from accord.enrichment.services import observables_enrich_after_ingest
 
 __all__ = ["enrich_after_ingest"]
 

@@ -8,21 +8,21 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.table import Table
 
-from accord.analysis import enrichment_selectors as selectors
-from accord.analysis.enrichment import ENRICHERS
-from accord.analysis.enrichment_services import (
+from accord.core.choices import Tlp
+from accord.core.console import print_rich
+from accord.core.errors import ApplicationError
+from accord.core.public_ids import parse
+from accord.core.selectors import organisation_named
+from accord.enrichment import selectors
+from accord.enrichment.enrichers import ENRICHERS
+from accord.enrichment.models import Enricher
+from accord.enrichment.services import (
     enricher_add,
     enricher_problem,
     enricher_update,
     observable_enrich,
     observables_enrich_after_ingest,
 )
-from accord.analysis.models import Enricher
-from accord.core.choices import Tlp
-from accord.core.console import print_rich
-from accord.core.errors import ApplicationError
-from accord.core.public_ids import parse
-from accord.core.selectors import organisation_named
 from accord.partners.models import Agreement
 from accord.sharing.choices import ObservableType
 from accord.sharing.models import Observable

@@ -7,8 +7,9 @@ from typing import ClassVar
 import django_filters
 from django.db.models import QuerySet
 
-from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
 from accord.core.filters import PublicIdFilter
+from accord.enrichment.choices import EnrichmentStatus, EnrichmentTrigger
+from accord.enrichment.models import Enricher, Enrichment
 from accord.sharing.choices import ObservableType
 
 __all__ = ["EnricherFilter", "EnrichmentFilter"]

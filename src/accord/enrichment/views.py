@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,19 +14,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accord.analysis import enrichment_selectors as selectors
 from accord.analysis.benign import known_benign
-from accord.analysis.enrichment import ENRICHERS
-from accord.analysis.enrichment_filters import EnricherFilter
-from accord.analysis.enrichment_services import enricher_problem, enricher_refusal, enricher_update, observable_enrich
-from accord.analysis.models import Enricher
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
+from accord.core.ui import AuthedRequest, facts, paginate
+from accord.enrichment import selectors
+from accord.enrichment.enrichers import ENRICHERS
+from accord.enrichment.filters import EnricherFilter
+from accord.enrichment.models import Enricher
+from accord.enrichment.services import enricher_problem, enricher_refusal, enricher_update, observable_enrich
 from accord.sharing.filters import ObservableFilter
 from accord.sharing.models import Observable
 from accord.sharing.services import personal_data_consulted
-from accord.web.views import AuthedRequest, paginate
 
 __all__ = ["enricher_action", "enricher_list", "observable_enrichments", "observable_list"]
 
@@ -43,7 +42,7 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_last").desc(), "pk"))
     page, query = paginate(request, filterset.qs)
     personal_data_consulted(actor=request.user, observables=page, purpose=Purpose.INVESTIGATION, via="web")
-    return render(request, "analysis/enrichment_observables.html", {"filter": filterset, "page": page, "query": query})
+    return render(request, "enrichment/observable_list.html", {"filter": filterset, "page": page, "query": query})
 
 
 def _tools(request: AuthedRequest, observable: Observable) -> list[dict[str, Any]]:
@@ -58,23 +57,6 @@ def _tools(request: AuthedRequest, observable: Observable) -> list[dict[str, Any
             reason = f"Nothing would be sent: {reason}"
         tools.append({"enricher": enricher, "reason": reason})
     return tools
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return ", ".join(map(str, value)) or "—"
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def _facts(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """A result's facts as label and text, in the order the tool gave them."""
-    return [(name.replace("_", " "), _shown(value)) for name, value in result.items()]
 
 
 @login_required
@@ -99,7 +81,7 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.error(request, f"{enricher.title or enricher.name} failed: {result.error}")
         if not request.htmx:
-            return redirect("analysis:observable-enrichments", pk=observable.pk)
+            return redirect("enrichment:observable-enrichments", pk=observable.pk)
     personal_data_consulted(actor=request.user, observables=[observable], purpose=Purpose.INVESTIGATION, via="web")
     tlp = selectors.observable_tlp(principal=request.user, observable=observable)
     # Each result carries what of its provenance the reader may have (``shown_tlp``…).
@@ -109,11 +91,11 @@ def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
         "tlp": tlp,
         "tlp_label": Tlp(tlp).label if tlp else "",
         "tools": _tools(request, observable) if analyst else [],
-        "results": [(r, _facts(r.result), Tlp(r.shown_tlp).label if r.shown_tlp else "") for r in results],
+        "results": [(r, facts(r.result), Tlp(r.shown_tlp).label if r.shown_tlp else "") for r in results],
         "host_staff": has_perm(request.user, Perm.ORGANISATION_VIEW_ALL),
         "known_benign": known_benign(observable.type, observable.value) or "",
     }
-    template = "analysis/_enrichment_panel.html" if request.htmx else "analysis/enrichment_observable.html"
+    template = "enrichment/_panel.html" if request.htmx else "enrichment/observable_enrichments.html"
     return render(request, template, context)
 
 
@@ -125,7 +107,7 @@ def enricher_list(request: AuthedRequest) -> HttpResponse:
     rows = [(e, enricher_problem(e), getattr(ENRICHERS.get(e.kind), "offline", False)) for e in page]
     return render(
         request,
-        "analysis/enrichment_enrichers.html",
+        "enrichment/enricher_list.html",
         {
             "filter": filterset,
             "page": page,
@@ -151,4 +133,4 @@ def enricher_action(request: AuthedRequest, pk: int, action: str) -> HttpRespons
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Enricher {enricher.name} {action}d.")
-    return redirect("analysis:enricher-list")
+    return redirect("enrichment:enricher-list")

@@ -10,7 +10,7 @@ Rules, written once here (docs/enrichment.md explains them):
   for the hosting organisation's own tools (they run inside the platform);
 * a value goes to a partner's tool only if the provider organisation may receive, by the policy
   and as an export, an object that mentions it; the host's own tools take what the asking person
-  may see (:func:`~accord.analysis.enrichment_selectors.sendable_tlps`, the one rule);
+  may see (:func:`~accord.enrichment.selectors.sendable_tlps`, the one rule);
 * a value is sent only if the TLP it goes at is at or below the ceiling: nothing above the
   ceiling is ever sent;
 * on ingest, a value goes because the submission mentions it: each submission gets its own
@@ -37,15 +37,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accord.analysis.enrichment import ENRICHERS, EnricherBase, EnrichmentError, HttpEnricher
-from accord.analysis.enrichment_selectors import sendable_tlps
-from accord.analysis.models import Enricher, Enrichment, EnrichmentStatus, EnrichmentTrigger
 from accord.core.audit import audit_record
 from accord.core.checks import invalid, one_of, require
 from accord.core.choices import OrganisationKind, OrganisationStatus, Tlp
 from accord.core.errors import Forbidden
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
+from accord.enrichment.choices import EnrichmentStatus, EnrichmentTrigger
+from accord.enrichment.enrichers import ENRICHERS, EnricherBase, EnrichmentError, HttpEnricher
+from accord.enrichment.models import Enricher, Enrichment
+from accord.enrichment.selectors import sendable_tlps
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
 from accord.sharing.choices import SubmissionStatus
@@ -66,6 +67,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INGEST_CHUNK = 1000
+
+# The object types audit events of enrichment have named since it was part of the analysis app:
+# kept, so that the chain reads the same before and after the move.
+AUDIT_ENRICHER = "analysis.enricher"
+AUDIT_ENRICHMENT = "analysis.enrichment"
 
 
 def _fernet() -> Fernet:
@@ -188,6 +194,7 @@ def enricher_add(
         actor=actor,
         action="enricher.add",
         obj=enricher,
+        object_type=AUDIT_ENRICHER,
         organisation=organisation,
         details={"kind": kind, "types": enricher.types, "tlp_ceiling": tlp_ceiling, "url": url},
     )
@@ -218,6 +225,7 @@ def enricher_update(*, actor: User | None, enricher: Enricher, secret: str | Non
         actor=actor,
         action="enricher.update",
         obj=enricher,
+        object_type=AUDIT_ENRICHER,
         organisation=enricher.organisation,
         details={**shown, "secret": secret is not None},
     )
@@ -287,7 +295,7 @@ def _run(enricher: Enricher, observable: Observable, tlp: str, **provenance: Any
 
 def _refusal(enricher: Enricher, observable: Observable, tlp: str | None) -> str:
     """Why this value may not go to this enricher at ``tlp`` (``None``: it may not go at all,
-    see :func:`~accord.analysis.enrichment_selectors.sendable_tlps`); ``""`` if it may."""
+    see :func:`~accord.enrichment.selectors.sendable_tlps`); ``""`` if it may."""
     if observable.type not in enricher.types:
         return f"{enricher.name} does not take {observable.type} observables."
     if tlp is None:
@@ -338,6 +346,7 @@ def observable_enrich(*, actor: User | None, observable: Observable, enricher: E
             actor=actor,
             action="enrichment.run",
             obj=enrichment,
+            object_type=AUDIT_ENRICHMENT,
             organisation=enricher.organisation,
             details={
                 "enricher": enricher.name,
@@ -365,7 +374,7 @@ def observables_enrich_after_ingest(*, submission_id: int) -> dict[str, int]:
     see) gave: a reader is shown the results of the submissions it sees. Idempotent: a value that
     already has a successful result from an enricher for this submission is not sent to it
     again. Only this submission's objects count for what may go (see
-    :func:`~accord.analysis.enrichment_selectors.sendable_tlps`), so a partner's tool never
+    :func:`~accord.enrichment.selectors.sendable_tlps`), so a partner's tool never
     learns of a submission it may not receive; values above a ceiling are skipped. Network tools
     are called for at most ``ACCORD_ENRICH_INGEST_NETWORK_LIMIT`` observables of one submission.
     """

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from accord.analysis.enrichment_services import enricher_update
-from accord.analysis.models import Enricher, Enrichment
-from tests.analysis.enrichment.conftest import (
+from accord.enrichment.models import Enricher, Enrichment
+from accord.enrichment.services import enricher_update
+from tests.enrichment.conftest import (
     DOMAIN,
     observable,
 )

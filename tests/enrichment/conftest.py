@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from accord.analysis.enrichment_services import enricher_add
-from accord.analysis.models import Enricher
 from accord.core.models import Organisation
+from accord.enrichment.models import Enricher
+from accord.enrichment.services import enricher_add
 from accord.sharing.models import Observable
 from tests.factories import UserFactory, make_agreement
 

@@ -8,13 +8,14 @@ from typing import Any
 from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from accord.analysis.models import Enricher, Enrichment, EnrichmentTrigger
 from accord.analysis.reports import OrganisationPrincipal
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
+from accord.enrichment.choices import EnrichmentTrigger
+from accord.enrichment.models import Enricher, Enrichment
 from accord.policy.decision import Action, visible, withheld_links
 from accord.policy.principal import principal_context
 from accord.sharing.models import ObjectObservable, Observable

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.analysis.enrichment import ENRICHERS, EnricherBase, EnrichmentError
+from accord.enrichment.enrichers import ENRICHERS, EnricherBase, EnrichmentError
 
 
 def tool(kind: str) -> EnricherBase:

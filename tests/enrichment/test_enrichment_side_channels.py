@@ -21,13 +21,13 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from accord.analysis.models import Enricher
 from accord.core.choices import DataCategory, OrganisationKind, Role
 from accord.core.models import AuditEvent, Organisation, User
+from accord.enrichment.models import Enricher
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import Observable, StixObject
 from tests.analysis.conftest import share as share_stix
-from tests.analysis.enrichment.conftest import DOMAIN, PHONE, PartnerService, share
+from tests.enrichment.conftest import DOMAIN, PHONE, PartnerService, share
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.ids import pid
 from tests.ids import row as row_of

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accord.analysis.models import Enricher, Enrichment
+from accord.enrichment.models import Enricher, Enrichment
 from accord.sharing.models import StixObject
-from tests.analysis.enrichment.conftest import AMBER_IP, IBAN, SECRET, STRICT_DOMAIN, observable
+from tests.enrichment.conftest import AMBER_IP, IBAN, SECRET, STRICT_DOMAIN, observable
 from tests.factories import make_agreement
 from tests.ids import pid
 

@@ -10,17 +10,17 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.analysis import enrichment_selectors as selectors
-from accord.analysis.enrichment import ENRICHERS
-from accord.analysis.enrichment_filters import EnricherFilter, EnrichmentFilter
-from accord.analysis.enrichment_services import enricher_add, enricher_problem, enricher_update, observable_enrich
-from accord.analysis.models import Enricher, Enrichment
 from accord.core.api import SelectorViewSet, principal_of, validated
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.fields import PublicIdField, PublicIds, choice_field
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
+from accord.enrichment import selectors
+from accord.enrichment.enrichers import ENRICHERS
+from accord.enrichment.filters import EnricherFilter, EnrichmentFilter
+from accord.enrichment.models import Enricher, Enrichment
+from accord.enrichment.services import enricher_add, enricher_problem, enricher_update, observable_enrich
 from accord.partners.models import Agreement
 from accord.sharing.choices import ObservableType
 from accord.sharing.services import personal_data_consulted
@@ -140,7 +140,7 @@ class EnricherViewSet(
 class EnrichmentSerializer(PublicIds, serializers.ModelSerializer[Enrichment]):
     """One result with its provenance: which tool, provided by whom, asked by whom, at which TLP.
 
-    Reads rows of :func:`~accord.analysis.enrichment_selectors.enrichment_list`, which says what
+    Reads rows of :func:`~accord.enrichment.selectors.enrichment_list`, which says what
     of the provenance the reader may have (``submission`` and ``tlp_sent`` are null otherwise)."""
 
     observable_type = serializers.CharField(source="observable.type", read_only=True)
