@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "accord.taxii",
     "accord.exports",
     "accord.analysis",
+    "accord.enrichment",
     "accord.programme",
     "accord.governance",
     "accord.operations",
@@ -285,7 +286,7 @@ ACCORD_DAILY_JOBS = [
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
-ACCORD_AFTER_INGEST = ["accord.analysis.enrichment_tasks.enrich_after_ingest"]
+ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
 # At most this many observables of one submission go to each network enricher on ingest.
 ACCORD_ENRICH_INGEST_NETWORK_LIMIT = int(os.environ.get("ACCORD_ENRICH_INGEST_NETWORK_LIMIT", "100"))
 

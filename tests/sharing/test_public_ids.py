@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from accord.analysis.enrichment_services import enricher_add
-from accord.analysis.models import Enrichment, Sighting
+from accord.analysis.models import Sighting
+from accord.enrichment.models import Enrichment
+from accord.enrichment.services import enricher_add
 from accord.sharing.models import Observable, StixObject, Submission
 from tests.factories import UserFactory, make_agreement
 from tests.ids import pid, row

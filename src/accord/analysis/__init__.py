@@ -1,2 +1,2 @@
 """Intelligence analysis over the shared store: correlation, known-benign suppression, campaigns,
-scoring, sightings, trends, enrichment and intelligence reports."""
+scoring, sightings, trends and intelligence reports."""

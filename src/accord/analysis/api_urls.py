@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accord.analysis import api, enrichment_api
+from accord.analysis import api
 from accord.core.routers import PublicIdRouter
 
 app_name = "analysis-api"
@@ -12,12 +12,10 @@ app_name = "analysis-api"
 public = PublicIdRouter()
 public.register("correlations", api.CorrelationViewSet, basename="correlation")
 public.register("sightings", api.SightingViewSet, basename="sighting")
-public.register("enrichments", enrichment_api.EnrichmentViewSet, basename="enrichment")
 router = SimpleRouter()
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("exclusion-lists", api.ExclusionListViewSet, basename="exclusion-list")
 router.register("reports", api.ReportViewSet, basename="report")
-router.register("enrichers", enrichment_api.EnricherViewSet, basename="enricher")
 
 urlpatterns = [
     path("warning-lists/", api.WarningListView.as_view(), name="warning-lists"),
@@ -25,11 +23,6 @@ urlpatterns = [
     path("gradings/", api.GradingView.as_view(), name="gradings"),
     # any text reaches the view (``public_id``), so a malformed id gets the answer of a missing one
     path("scores/<public_id:pk>/", api.ScoreView.as_view(), name="score"),
-    path(
-        "observables/<public_id:observable_id>/enrichments/",
-        enrichment_api.ObservableEnrichmentViewSet.as_view({"get": "list", "post": "create"}),
-        name="observable-enrichment-list",
-    ),
     *public.urls,
     *router.urls,
 ]

@@ -11,10 +11,19 @@ class AnalysisConfig(AppConfig):
     verbose_name = "Analysis"
 
     def ready(self) -> None:
+        """Lend the apps below what they consult without importing analysis: the known-benign
+        check of detection exports, and to TAXII the report collections and the ``campaign``
+        spec key (a campaign's members)."""
         from accord.analysis.benign import known_benign
+        from accord.analysis.campaigns import campaign_ids_problem, campaign_objects
         from accord.exports.benign import register_benign_check
+        from accord.taxii.choices import CollectionKind
+        from accord.taxii.kinds import register_collection_kind, register_spec_key
 
         register_benign_check(known_benign)
+        # an intelligence report's collection, read by the report's recipients
+        register_collection_kind(CollectionKind.REPORT, readers=True)
+        register_spec_key("campaign", names=True, condition=campaign_objects, check=campaign_ids_problem)
 
     def initialise(self) -> None:
         """``accord init``: the warning-list index, built once per home."""

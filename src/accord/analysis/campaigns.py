@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
@@ -31,6 +32,8 @@ from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
     "UnionFind",
+    "campaign_ids_problem",
+    "campaign_objects",
     "campaigns_recheck",
     "campaigns_rebuild",
     "campaigns_refresh",
@@ -447,3 +450,17 @@ def _absorbed_by_rebuild(previous: dict[int, int], current: dict[int, int], drop
         into.setdefault(counted.most_common(1)[0][0], []).append(pk)
     for survivor, absorbed in sorted(into.items()):
         campaigns_merged.send(sender=Campaign, survivor=survivor, absorbed=absorbed)
+
+
+def campaign_objects(campaign_ids: list[Any]) -> Q:
+    """The object versions that are members of the campaigns now: a subquery, so that a TAXII
+    collection naming campaigns (its ``campaign`` spec key) follows them as they grow, merge and
+    split, without its spec being rewritten."""
+    return Q(pk__in=CampaignMember.objects.filter(campaign_id__in=campaign_ids).values("stix_object_id"))
+
+
+def campaign_ids_problem(values: list[Any]) -> str:
+    """What is wrong with the campaign ids of a collection's spec (``""`` when nothing is)."""
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return ""
+    return "campaign: a list of campaign ids (whole numbers)."

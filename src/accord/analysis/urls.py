@@ -2,19 +2,11 @@
 
 from django.urls import path
 
-from accord.analysis import enrichment_views, views
+from accord.analysis import views
 
 app_name = "analysis"
 
 urlpatterns = [
-    path("observables/", enrichment_views.observable_list, name="observable-list"),
-    path(
-        "observables/<public_id:pk>/enrichments/",
-        enrichment_views.observable_enrichments,
-        name="observable-enrichments",
-    ),
-    path("enrichers/", enrichment_views.enricher_list, name="enricher-list"),
-    path("enrichers/<int:pk>/<str:action>/", enrichment_views.enricher_action, name="enricher-action"),
     path("analysis/", views.analysis_home, name="home"),
     path("analysis/correlations/", views.correlation_list, name="correlation-list"),
     path("analysis/correlations/<public_id:observable_id>/", views.correlation_detail, name="correlation-detail"),

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.analysis import selectors, services
-from accord.analysis.enrichment_views import _facts
 from accord.analysis.filters import CampaignFilter, CorrelationFilter
 from accord.analysis.forms import (
     CampaignForm,
@@ -36,7 +35,7 @@ from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, facts, paginate
 from accord.policy import principal_context
 from accord.sharing.services import personal_data_consulted
 
@@ -496,7 +495,7 @@ def report_print(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "title": body.get("name") or body["type"],
             "type": body["type"],
-            "facts": _facts({k: v for k, v in body.items() if k not in {"type", "spec_version", "name"}}),
+            "facts": facts({k: v for k, v in body.items() if k not in {"type", "spec_version", "name"}}),
         }
         for body in bundle["objects"][3:]
     ]

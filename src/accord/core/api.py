@@ -39,11 +39,7 @@ __all__ = [
     "MeView",
     "OrganisationViewSet",
     "PersonViewSet",
-    # At home in accord.core.viewsets; named here for the apps that still import them from here.
-    "SelectorViewSet",
     "TokenViewSet",
-    "principal_of",
-    "validated",
 ]
 
 

@@ -38,7 +38,7 @@ COVERED: frozenset[str] = frozenset(
         "sharing.stixobject",
         "sharing.observable",
         "analysis.sighting",
-        "analysis.enrichment",
+        "enrichment.enrichment",
     }
 )
 

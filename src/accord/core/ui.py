@@ -1,5 +1,5 @@
-"""What every app's pages share: the type of a signed-in request, the pager, and calling a
-service or selector so that a business error becomes a message or a 404.
+"""What every app's pages share: the type of a signed-in request, the pager, facts as text, and
+calling a service or selector so that a business error becomes a message or a 404.
 
 In core, the bottom layer, so that an app's pages need no other app for them (the shared pages
 themselves, dashboard and organisations, are :mod:`accord.web`).
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -19,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
 
-__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "found", "paginate"]
+__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "facts", "found", "paginate"]
 
 PAGE_SIZE = 25
 
@@ -64,3 +65,21 @@ def found(call: Callable[[], Any]) -> Any:
         return call()
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def facts(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """A mapping's facts (an enrichment result, a STIX object's properties) as label and text,
+    in the order given."""
+    return [(name.replace("_", " "), _shown(value)) for name, value in result.items()]

@@ -66,7 +66,7 @@ def export_queryset(
     """Every object version ``principal`` may export for ``purpose`` that matches the objects-list
     ``filters`` (:class:`~accord.sharing.filters.StixObjectFilter`, which match only what the
     principal may receive). TLP:RED never leaves, not even to its originator: the policy's
-    ``export`` action refuses it to everyone (:func:`accord.policy.rules.kept_on_platform`)."""
+    ``export`` action refuses it to everyone (:func:`accord.policy.kept_on_platform`)."""
     allowed = visible(context, StixObject.objects.all(), Action.EXPORT, purpose)
     filterset = StixObjectFilter(filters, queryset=allowed, principal=principal, context=context)
     if not filterset.is_valid():
@@ -314,7 +314,7 @@ class PolicyExportSource:
 
     def _withheld(self, organisation_id: int, agreement_id: int | None, category: str) -> bool:
         """Whether the originator's agreement redacts this category for the recipient: the
-        predicate ``decide`` uses (:func:`accord.policy.rules.redactions_for`)."""
+        predicate ``decide`` uses (:func:`accord.policy.redactions_for`)."""
         if self.context.organisation_id is not None and organisation_id == self.context.organisation_id:
             return False  # rule 0: the originator's own objects
         return bool(redactions_for(self._terms_of(agreement_id), self.context, category))

@@ -12,10 +12,14 @@ class OperationsConfig(AppConfig):
 
     def ready(self) -> None:
         """Follow the analysis app's merges: an operation's campaign link moves to the campaign
-        that absorbed the one it named."""
+        that absorbed the one it named. Make operations' TAXII collections a kind TAXII serves,
+        read by the operation's participants."""
         from accord.analysis.signals import campaigns_merged
+        from accord.taxii.choices import CollectionKind
+        from accord.taxii.kinds import register_collection_kind
 
         campaigns_merged.connect(_follow_merge, dispatch_uid="governance.operation_campaigns_follow_merge")
+        register_collection_kind(CollectionKind.OPERATION, readers=True)
 
 
 def _follow_merge(sender: object, *, survivor: int, absorbed: list[int], **kwargs: object) -> None:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accord.core.models import Organisation, User
 from accord.sharing.models import Submission
-from accord.taxii.choices import SPEC_FIELDS, CollectionKind
+from accord.taxii.choices import CollectionKind
+from accord.taxii.kinds import spec_key_names, spec_value_errors
 
 __all__ = ["Collection", "Status"]
 
@@ -22,8 +23,9 @@ class Collection(models.Model):
     What it holds is data: ``kind`` says whether it takes writes (an ``inbox`` is where one
     organisation posts its data, as submissions under its agreement); ``spec`` narrows the
     objects (``{"region": ["europe"]}``, ``{"crime_type": ["bec"]}``; keys in
-    :data:`accord.taxii.choices.SPEC_FIELDS`; ``stix_id`` and ``campaign`` name objects and
-    are OR-ed, the other keys narrow); ``readers`` narrows who may read an operation's
+    :data:`accord.taxii.choices.SPEC_FIELDS` and those other apps register in
+    :mod:`accord.taxii.kinds`; ``stix_id`` and ``campaign`` name objects and are OR-ed, the
+    other keys narrow); ``readers`` narrows who may read an operation's
     collection to the operation's participants, and a report's to its recipients. Whatever
     the spec, every read goes through :mod:`accord.policy`: a collection never shows more
     than its reader may see anyway.
@@ -87,11 +89,12 @@ def spec_errors(spec: Any) -> list[str]:
     """What is wrong with a collection spec (empty when it is usable)."""
     if not isinstance(spec, dict):
         return ["A spec is a JSON object."]
-    errors = [f"Unknown key {key!r}; one of {', '.join(SPEC_FIELDS)}." for key in spec if key not in SPEC_FIELDS]
+    keys = spec_key_names()
+    errors = [f"Unknown key {key!r}; one of {', '.join(keys)}." for key in spec if key not in keys]
     errors += [f"{key}: a list of values." for key, value in spec.items() if not isinstance(value, list)]
-    campaigns = spec.get("campaign")
-    if isinstance(campaigns, list) and not all(isinstance(v, int) and not isinstance(v, bool) for v in campaigns):
-        errors.append("campaign: a list of campaign ids (whole numbers).")
+    errors += [
+        problem for key, value in spec.items() if isinstance(value, list) and (problem := spec_value_errors(key, value))
+    ]
     return errors
 
 

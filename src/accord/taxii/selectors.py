@@ -30,7 +30,6 @@ from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 from django.utils.dateparse import parse_datetime
 
-from accord.analysis.models import CampaignMember
 from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
@@ -42,8 +41,9 @@ from accord.policy import Action, Decision, PrincipalContext, decide, originator
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Refusal, StixObject, Submission
 from accord.sharing.selectors import marking_definitions
-from accord.taxii.choices import NAMING_KEYS, READER_KINDS, SPEC_FIELDS, CollectionKind
+from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery
+from accord.taxii.kinds import is_naming_key, kind_has_readers, spec_condition
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
 
@@ -79,7 +79,7 @@ def _access(principal: User, collection: Collection) -> CollectionAccess:
         can_read = own and collection.read_back and has_perm(principal, Perm.SHARING_READ)
         return CollectionAccess(collection, can_read, can_write)
     can_read = has_perm(principal, Perm.SHARING_READ)
-    if collection.kind in READER_KINDS and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+    if kind_has_readers(collection.kind) and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
         readers = {organisation.pk for organisation in collection.readers.all()}
         can_read = can_read and (not readers or principal.organisation_id in readers)
     return CollectionAccess(collection, can_read, False)
@@ -115,12 +115,6 @@ def collection_get(*, principal: User, collection_id: str) -> CollectionAccess:
     return access
 
 
-def _spec_condition(key: str, values: list[Any]) -> Q:
-    if key == "campaign":  # the members now, not when the spec was written
-        return Q(pk__in=CampaignMember.objects.filter(campaign_id__in=values).values("stix_object_id"))
-    return Q(**{SPEC_FIELDS[key]: values})
-
-
 def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
     """The objects the collection's spec holds: those any naming key (``stix_id``,
     ``campaign``) names, narrowed by every other key."""
@@ -129,10 +123,10 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
     named = Q()
     narrowing = Q()
     for key, values in collection.spec.items():
-        if key in NAMING_KEYS:
-            named |= _spec_condition(key, values)
+        if is_naming_key(key):
+            named |= spec_condition(key, values)
         else:
-            narrowing &= _spec_condition(key, values)
+            narrowing &= spec_condition(key, values)
     return qs.filter(named, narrowing)
 
 

@@ -20,8 +20,9 @@ from accord.formats.stix import is_cyber_observable
 from accord.partners.choices import AgreementKind
 from accord.sharing.models import StixObject
 from accord.sharing.services import object_revoke, submission_create, submission_start
-from accord.taxii.choices import READER_KINDS, CollectionKind
+from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery, stamp
+from accord.taxii.kinds import kind_has_readers, known_kinds
 from accord.taxii.models import Collection, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
 
@@ -54,11 +55,12 @@ def collection_create(
     errors = spec_errors(spec)
     if errors:
         raise ValidationFailed(f"spec: {errors[0]}", details={"spec": errors})
-    if kind not in CollectionKind.values:
-        raise ValidationFailed(f"kind: one of {', '.join(CollectionKind.values)}.", details={"kind": ["Invalid."]})
+    kinds = known_kinds()
+    if kind not in kinds:
+        raise ValidationFailed(f"kind: one of {', '.join(kinds)}.", details={"kind": ["Invalid."]})
     if (kind == CollectionKind.INBOX) != (organisation is not None):
         raise ValidationFailed("organisation: an inbox, and only an inbox, belongs to an organisation.")
-    if readers and kind not in READER_KINDS:
+    if readers and not kind_has_readers(kind):
         raise ValidationFailed("readers: only an operation's or a report's collection is limited to named readers.")
     fields = {
         "kind": kind,

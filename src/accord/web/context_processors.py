@@ -32,10 +32,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if has_perm(user, Perm.SHARING_READ):
         items.append(("Shared data", reverse("sharing:object-list")))
         items.append(("TAXII", reverse("taxii-ui:collection-list")))
-        items.append(("Observables", reverse("analysis:observable-list")))
+        items.append(("Observables", reverse("enrichment:observable-list")))
         items.append(("Analysis", reverse("analysis:home")))
     if has_perm(user, Perm.ORGANISATION_VIEW_ALL):
-        items.append(("Enrichers", reverse("analysis:enricher-list")))
+        items.append(("Enrichers", reverse("enrichment:enricher-list")))
     items += [
         ("Agreements", reverse("partners:agreement-list")),
         ("Secondment & training", reverse("programme:home")),
