@@ -12,9 +12,11 @@ as valid observables (a reserved domain, a wrong checksum) are masked all the sa
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
+from itertools import accumulate
 from typing import IO
 
 from iocsearcher.searcher import Searcher
@@ -77,34 +79,52 @@ def _searcher() -> Searcher:
 
 def _sensitive(text: str, found: list[Span]) -> list[Span]:
     """Where the text names a sensitive value: the values the search found, and look-alikes
-    not inside a value it found (a hash is no IBAN)."""
+    not inside a value it found (a hash is no IBAN). Linear in the text, up to a logarithm."""
     spans = [span for span in found if span[2] in SENSITIVE_OBSERVABLES]
+    ordered = sorted(found)
+    starts = [start for start, _, _ in ordered]
+    # reach[i]: the furthest any of the first i values reaches
+    reach = list(accumulate((end for _, end, _ in ordered), max, initial=-1))
     for kind, pattern in LOOKALIKES:
         for match in pattern.finditer(text):
-            if not any(start <= match.start() and match.end() <= end for start, end, _ in found):
+            if reach[bisect_right(starts, match.start())] < match.end():  # no value found holds it
                 spans.append((match.start(), match.end(), kind))
     return sorted(spans)
 
 
-def _sentence(text: str, offset: int, sensitive: list[Span], keep: str | None) -> str:
-    """The sentence around ``offset`` (from the previous sentence end to the next), its
-    sensitive values of any category but ``keep`` masked."""
-    start = 0
-    for match in SENTENCE_END.finditer(text, 0, offset):
-        start = match.end()
-    following = SENTENCE_END.search(text, offset)
-    end = following.end() if following else len(text)
-    pieces: list[str] = []
-    cursor = start
-    for span_start, span_end, kind in sensitive:  # in order of where they start
-        if span_start >= end:
-            break
-        if span_end <= cursor or kind is None or SENSITIVE_OBSERVABLES[kind] == keep:
-            continue
-        pieces += [text[cursor : max(span_start, cursor)], MASKS[kind]]
-        cursor = min(span_end, end)
-    pieces.append(text[cursor:end])
-    return " ".join("".join(pieces).split())[:MAX_CONTEXT]
+class _Sentences:
+    """The sentences of a text and its sensitive values, found once, so that each indicator's
+    sentence costs a search rather than a pass over the text (which made reading quadratic)."""
+
+    def __init__(self, text: str, sensitive: list[Span]) -> None:
+        self.text = text
+        ends = [(match.start(), match.end()) for match in SENTENCE_END.finditer(text)]
+        self.end_starts = [start for start, _ in ends]  # where each sentence end begins, and where it ends
+        self.end_ends = [end for _, end in ends]
+        self.sensitive = sensitive
+        self.starts = [start for start, _, _ in sensitive]
+        self.longest = max((end - start for start, end, _ in sensitive), default=0)
+
+    def around(self, offset: int, keep: str | None) -> str:
+        """The sentence around ``offset`` (from the previous sentence end to the next), its
+        sensitive values of any category but ``keep`` masked."""
+        text = self.text
+        previous = bisect_right(self.end_ends, offset)  # the sentence ends wholly before ``offset``
+        start = self.end_ends[previous - 1] if previous else 0
+        following = bisect_left(self.end_starts, offset)  # the first to begin at ``offset`` or after
+        end = self.end_ends[following] if following < len(self.end_ends) else len(text)
+        pieces: list[str] = []
+        cursor = start
+        # values that start before the sentence may reach into it: begin as far back as the longest
+        for span_start, span_end, kind in self.sensitive[bisect_left(self.starts, start - self.longest) :]:
+            if span_start >= end:
+                break
+            if span_end <= cursor or kind is None or SENSITIVE_OBSERVABLES[kind] == keep:
+                continue
+            pieces += [text[cursor : max(span_start, cursor)], MASKS[kind]]
+            cursor = min(span_end, end)
+        pieces.append(text[cursor:end])
+        return " ".join("".join(pieces).split())[:MAX_CONTEXT]
 
 
 @register
@@ -130,17 +150,21 @@ class TextReader(Reader):
         found: dict[tuple[str, str], Mention] = {}
         matches = [(m.name, m.value, m.start_offset, m.raw_value) for m in searcher.search_matches(text)]
         if not any(name == "phoneNumber" for name, _, _, _ in matches):
+            cursor = 0  # the numbers come in the order of the text: each is looked for after the last
             for ioc in searcher.search_phone_numbers(text):
-                matches.append((ioc.name, ioc.value, text.find(ioc.value), ioc.value))
+                at = text.find(ioc.value, cursor)
+                at = at if at >= 0 else text.find(ioc.value)
+                cursor = at + len(ioc.value) if at >= 0 else cursor
+                matches.append((ioc.name, ioc.value, at, ioc.value))
         spans: list[Span] = [
             (offset, offset + len(raw), IOC_TYPES.get(name)) for name, _, offset, raw in matches if offset >= 0
         ]
-        sensitive = _sensitive(text, spans)
+        sentences = _Sentences(text, _sensitive(text, spans))
         for name, value, offset, _ in sorted(matches, key=lambda m: m[2]):
             kind = IOC_TYPES.get(name)
             if kind is None:
                 continue
-            context = _sentence(text, max(offset, 0), sensitive, SENSITIVE_OBSERVABLES.get(kind))
+            context = sentences.around(max(offset, 0), SENSITIVE_OBSERVABLES.get(kind))
             mention = self.mention("text", "value", kind, value, context=context)
             if isinstance(mention, ReadError):
                 continue  # a candidate the text search saw but that is not a valid observable: not the author's error
