@@ -35,7 +35,7 @@ from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, facts, paginate
+from accord.core.ui import AuthedRequest, facts, found, listing, paginate
 from accord.policy import principal_context
 from accord.sharing.services import personal_data_consulted
 
@@ -67,13 +67,6 @@ def _reader(request: AuthedRequest) -> None:
 def _analyst(request: AuthedRequest) -> None:
     if not has_perm(request.user, Perm.ANALYSIS_WORK):
         raise PermissionDenied("Analysts only.")
-
-
-def _found(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
 
 
 def _attempt(form: forms.Form, call: Callable[[], Any]) -> bool:
@@ -123,7 +116,7 @@ def correlation_detail(request: AuthedRequest, observable_id: int) -> HttpRespon
     """Who else reported one observable (as far as one may know), its known-benign flag, its
     confidence score with what made it, its sightings and campaigns."""
     _reader(request)
-    detail = _found(lambda: selectors.correlation_detail(principal=request.user, observable_id=observable_id))
+    detail = found(lambda: selectors.correlation_detail(principal=request.user, observable_id=observable_id))
     observable = detail["observable"]
     personal_data_consulted(actor=request.user, observables=[observable], purpose=Purpose.INVESTIGATION, via="web")
     ctx = principal_context(request.user)
@@ -152,11 +145,8 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     """Campaigns one sees something of, filtered and paged."""
     _reader(request)
     filterset = CampaignFilter(request.GET, queryset=selectors.campaign_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
     host = principal_context(request.user).is_host
-    return render(
-        request, "analysis/campaign_list.html", {"filter": filterset, "page": page, "query": query, "host": host}
-    )
+    return listing(request, "analysis/campaign_list.html", filterset, host=host)
 
 
 def _campaign_forms(
@@ -230,10 +220,10 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A campaign: what one sees of it, its notes and graph; analysts name, annotate, merge and
     split it here (``POST`` with ``op``)."""
     _reader(request)
-    found = _found(lambda: selectors.campaign_get(principal=request.user, pk=pk))
+    campaign_found = found(lambda: selectors.campaign_get(principal=request.user, pk=pk))
     # a partner's own campaign (selectors.campaign_list) is read-only: analysts work on stored ones
-    analyst = has_perm(request.user, Perm.ANALYSIS_WORK) and isinstance(found, Campaign)
-    campaign: Any = found
+    analyst = has_perm(request.user, Perm.ANALYSIS_WORK) and isinstance(campaign_found, Campaign)
+    campaign: Any = campaign_found
     op = request.POST.get("op", "") if request.method == "POST" else ""
     if request.method == "POST":
         _analyst(request)
@@ -250,7 +240,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 return redirect("analysis:campaign-detail", pk=target)
     context = {
         "campaign": campaign,
-        "notes": campaign.notes.select_related("author") if isinstance(found, Campaign) else (),
+        "notes": campaign.notes.select_related("author") if isinstance(campaign_found, Campaign) else (),
         "host": principal_context(request.user).is_host,
         "analyst": analyst,
         "forms": forms_,
@@ -278,7 +268,7 @@ def exclusion_lists(request: AuthedRequest) -> HttpResponse:
             return redirect("analysis:exclusion-lists")
     posted = None
     if op == "entry":
-        target = _found(lambda: _exclusion_list(request, request.POST.get("list")))
+        target = found(lambda: _exclusion_list(request, request.POST.get("list")))
         posted = ExclusionEntryForm(request.POST, prefix=f"entry{target.pk}")
         if posted.is_valid():
             data = posted.cleaned_data
@@ -313,7 +303,7 @@ def _exclusion_list(request: AuthedRequest, pk: Any) -> ExclusionList:
 def exclusion_list_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     """Delete a local list and its patterns."""
     _analyst(request)
-    target = _found(lambda: _exclusion_list(request, pk))
+    target = found(lambda: _exclusion_list(request, pk))
     services.exclusion_list_delete(actor=request.user, exclusion_list=target)
     messages.success(request, f"List {target.name} deleted.")
     return redirect("analysis:exclusion-lists")
@@ -324,7 +314,7 @@ def exclusion_list_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def exclusion_entry_remove(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
     """Take one pattern off a local list."""
     _analyst(request)
-    target = _found(lambda: _exclusion_list(request, pk))
+    target = found(lambda: _exclusion_list(request, pk))
     entry = target.entries.filter(pk=entry_id).first()
     if entry is None:
         raise Http404(f"No entry {entry_id} on this list.")
@@ -426,7 +416,7 @@ def _report_initial(report: IntelReport) -> dict[str, Any]:
 def report_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """Draft a report, or change a draft (analysts)."""
     _analyst(request)
-    report = _found(lambda: selectors.report_get(principal=request.user, pk=pk)) if pk else None
+    report = found(lambda: selectors.report_get(principal=request.user, pk=pk)) if pk else None
     if report is not None and report.status != IntelReport.Status.DRAFT:
         messages.error(request, "A disseminated report cannot change; write a new one.")
         return redirect("analysis:report-detail", pk=report.pk)
@@ -456,7 +446,7 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A report. Analysts see what would be included and what blocked, with the reasons (the
     stored result once disseminated), and disseminate a draft (``POST``)."""
     _reader(request)
-    report = _found(lambda: selectors.report_get(principal=request.user, pk=pk))
+    report = found(lambda: selectors.report_get(principal=request.user, pk=pk))
     analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
     if request.method == "POST":
         _analyst(request)
@@ -485,11 +475,11 @@ def report_print(request: AuthedRequest, pk: int) -> HttpResponse:
     """The printable report: the objects as the reader may see them, and for analysts the
     blocked items with their reasons. A draft prints with what the check would let through now."""
     _reader(request)
-    report = _found(lambda: selectors.report_get(principal=request.user, pk=pk))
+    report = found(lambda: selectors.report_get(principal=request.user, pk=pk))
     analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
     if report.status == IntelReport.Status.DRAFT:
         report.dissemination = report_check(report)  # shown, never saved
-    bundle = _found(lambda: report_bundle(report, request.user))
+    bundle = found(lambda: report_bundle(report, request.user))
     services.report_bundle_consulted(actor=request.user, report=report, bundle=bundle, via="web")
     objects = [  # after the identity, the marking and the report itself
         {

@@ -6,6 +6,7 @@ state. Errors come out in the one JSON shape of :mod:`accord.core.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -48,6 +49,20 @@ def _country(value: str) -> None:
         validate_country(value.upper())
     except DjangoValidationError as exc:
         raise serializers.ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 code, e.g. KE, BR, SG.") from exc
+
+
+def _updated(
+    request: Request,
+    write: type[serializers.Serializer[Any]],
+    update: Callable[..., Any],
+    read: type[serializers.ModelSerializer[Any]],
+    **row: Organisation | User,
+) -> Response:
+    """PATCH: the fields given of the ``row`` changed by ``update``, with the justification the
+    audit keeps (blank when none is given)."""
+    data = validated(write, request.data, partial=True)
+    data.setdefault("justification", "")
+    return Response(read(update(actor=principal_of(request), **row, **data)).data)
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
@@ -126,15 +141,13 @@ class OrganisationViewSet(ReadWriteViewSet):
     @extend_schema(request=OrganisationWriteSerializer, responses=OrganisationSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         organisation = self.get_object()
-        data = validated(OrganisationWriteSerializer, request.data, partial=True)
-        justification = data.pop("justification", "")
-        organisation = services.organisation_update(
-            actor=principal_of(request),
+        return _updated(
+            request,
+            OrganisationWriteSerializer,
+            services.organisation_update,
+            OrganisationSerializer,
             organisation=organisation,
-            justification=justification,
-            **data,
         )
-        return Response(OrganisationSerializer(organisation).data)
 
 
 class PersonSerializer(serializers.ModelSerializer[User]):
@@ -210,10 +223,7 @@ class PersonViewSet(ReadWriteViewSet):
     @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
-        data = validated(PersonUpdateSerializer, request.data, partial=True)
-        justification = data.pop("justification", "")
-        person = services.person_update(actor=principal_of(request), person=person, justification=justification, **data)
-        return Response(PersonSerializer(person).data)
+        return _updated(request, PersonUpdateSerializer, services.person_update, PersonSerializer, person=person)
 
 
 class TokenSerializer(serializers.ModelSerializer[ApiToken]):

@@ -8,21 +8,24 @@ themselves, dashboard and organisations, are :mod:`accord.web`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
 
-__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "facts", "found", "paginate"]
+__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "facts", "found", "listing", "paginate", "submit"]
 
 PAGE_SIZE = 25
+
+T = TypeVar("T")
 
 
 class AuthedRequest(HttpRequest):
@@ -38,6 +41,13 @@ def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def listing(request: HttpRequest, template: str, filterset: Any, *, status: int = 200, **context: Any) -> HttpResponse:
+    """A list page: the filter, the requested page of what it keeps and the pager's query, with
+    the page's own ``context``."""
+    page, query = paginate(request, filterset.qs)
+    return render(request, template, {"filter": filterset, "page": page, "query": query, **context}, status=status)
 
 
 def attempt(request: HttpRequest, call: Callable[[], Any], success: str, form: Any = None) -> bool:
@@ -59,7 +69,21 @@ def attempt(request: HttpRequest, call: Callable[[], Any], success: str, form: A
     return True
 
 
-def found(call: Callable[[], Any]) -> Any:
+def submit(
+    request: AuthedRequest, form: Any, service: Callable[..., Any], success: str, *, inline: bool = False, **target: Any
+) -> bool:
+    """A posted ``form``, when valid, handed to ``service`` as the signed-in person, with the
+    page's ``target`` (``meeting=meeting``); :func:`attempt` turns a business error into a message
+    (next to the form's field with ``inline``)."""
+    return bool(form.is_valid()) and attempt(
+        request,
+        lambda: service(actor=request.user, **target, **form.cleaned_data),
+        success,
+        form if inline else None,
+    )
+
+
+def found(call: Callable[[], T]) -> T:
     """Call a selector; what it does not find (or may not show) is the page's 404."""
     try:
         return call()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from accord.analysis.benign import known_benign
 from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, facts, paginate
+from accord.core.ui import AuthedRequest, facts, found, paginate
 from accord.enrichment import selectors
 from accord.enrichment.enrichers import ENRICHERS
 from accord.enrichment.filters import EnricherFilter
@@ -62,10 +62,7 @@ def _tools(request: AuthedRequest, observable: Observable) -> list[dict[str, Any
 @login_required
 def observable_enrichments(request: AuthedRequest, pk: int) -> HttpResponse:
     """One observable's enrichment results; analysts run an applicable enricher (``POST``)."""
-    try:
-        observable = selectors.observable_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    observable = found(lambda: selectors.observable_get(principal=request.user, pk=pk))
     analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
     if request.method == "POST":
         if not analyst:

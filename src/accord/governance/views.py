@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, attempt, found, paginate
+from accord.core.ui import AuthedRequest, attempt, found, listing, paginate, submit
 from accord.governance import selectors, services
 from accord.governance.choices import (
     RECOMMENDATION_TRANSITIONS,
@@ -98,11 +98,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             raise PermissionDenied("Programme managers only.")
         if request.POST.get("op") == "member":
             member_form = MembershipForm(request.POST, prefix="member")
-            if member_form.is_valid() and attempt(
-                request,
-                lambda: services.membership_add(actor=request.user, group=group, **member_form.cleaned_data),
-                "Member added.",
-            ):
+            if submit(request, member_form, services.membership_add, "Member added.", group=group):
                 return redirect("governance:group-detail", slug=group.slug)
         elif request.POST.get("op") == "meeting":
             meeting_form = MeetingForm(request.POST)
@@ -115,12 +111,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
                 return redirect("governance:meeting-detail", pk=created[0].pk)
         elif request.POST.get("op") == "end":
             end_form = MembershipEndForm(request.POST, memberships=seats, prefix="end")
-            if end_form.is_valid() and attempt(
-                request,
-                lambda: services.membership_end(actor=request.user, **end_form.cleaned_data),
-                "Membership ended.",
-                end_form,
-            ):
+            if submit(request, end_form, services.membership_end, "Membership ended.", inline=True):
                 return redirect("governance:group-detail", slug=group.slug)
     members = MembershipFilter(request.GET, queryset=seats)
     page, query = paginate(request, members.qs.order_by("role", "person__last_name", "pk"))
@@ -147,8 +138,7 @@ def group_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     filterset = MeetingFilter(request.GET, queryset=selectors.meeting_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(request, "governance/meeting_list.html", {"filter": filterset, "page": page, "query": query})
+    return listing(request, "governance/meeting_list.html", filterset)
 
 
 @login_required
@@ -184,28 +174,18 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         done = False
         if op == "minutes":
             form = MinutesForm(request.POST)
-            done = form.is_valid() and attempt(
-                request,
-                lambda: services.meeting_set_minutes(actor=request.user, meeting=meeting, **form.cleaned_data),
-                "Minutes saved.",
-            )
+            done = submit(request, form, services.meeting_set_minutes, "Minutes saved.", meeting=meeting)
         elif op == "attendance":
             attendance = AttendanceForm(request.POST)
-            done = attendance.is_valid() and attempt(
-                request,
-                lambda: services.attendance_record(actor=request.user, meeting=meeting, **attendance.cleaned_data),
-                "Attendance recorded.",
-            )
+            done = submit(request, attendance, services.attendance_record, "Attendance recorded.", meeting=meeting)
         elif op == "invite":
             done = attempt(
                 request, lambda: services.meeting_invite(actor=request.user, meeting=meeting), "Invitations sent."
             )
         elif op == "recommendation":
             rec_form = RecommendationForm(request.POST, groups=groups)
-            done = rec_form.is_valid() and attempt(
-                request,
-                lambda: services.recommendation_create(actor=request.user, meeting=meeting, **rec_form.cleaned_data),
-                "Recommendation recorded.",
+            done = submit(
+                request, rec_form, services.recommendation_create, "Recommendation recorded.", meeting=meeting
             )
         elif op in _MEETING_OPS:
             done = _MEETING_OPS[op](request, meeting, forms)
@@ -236,11 +216,13 @@ def _meeting_edit(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -
 
 def _meeting_cancel(request: AuthedRequest, meeting: Any, forms: dict[str, Any]) -> bool:
     form = forms["cancel_form"] = CancelForm(request.POST, prefix="cancel")
-    return form.is_valid() and attempt(
+    return submit(
         request,
-        lambda: services.meeting_cancel(actor=request.user, meeting=meeting, **form.cleaned_data),
-        "Meeting cancelled; the invitees were told.",
         form,
+        services.meeting_cancel,
+        "Meeting cancelled; the invitees were told.",
+        inline=True,
+        meeting=meeting,
     )
 
 
@@ -303,15 +285,13 @@ _MEETING_OPS: dict[str, Callable[[AuthedRequest, Any, dict[str, Any]], bool]] = 
 def recommendation_list(request: AuthedRequest) -> HttpResponse:
     """The follow-up list: filter by region, group, status, area, overdue."""
     filterset = RecommendationFilter(request.GET, queryset=selectors.recommendation_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": query,
-        "manage": _manage(request),
-        "transitions": RECOMMENDATION_TRANSITIONS,
-    }
-    return render(request, "governance/recommendation_list.html", context)
+    return listing(
+        request,
+        "governance/recommendation_list.html",
+        filterset,
+        manage=_manage(request),
+        transitions=RECOMMENDATION_TRANSITIONS,
+    )
 
 
 @login_required
@@ -352,10 +332,7 @@ def practice_list(request: AuthedRequest) -> HttpResponse:
             ):
                 return redirect("governance:practice-list")
     filterset = PracticeFilter(request.GET, queryset=selectors.practice_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(
-        request, "governance/practice_list.html", {"filter": filterset, "page": page, "query": query, "form": form}
-    )
+    return listing(request, "governance/practice_list.html", filterset, form=form)
 
 
 @login_required
@@ -389,19 +366,10 @@ def edition_detail(request: AuthedRequest, year: int) -> HttpResponse:
         done = False
         if op == "register":
             form = RegistrationForm(request.POST)
-            done = form.is_valid() and attempt(
-                request,
-                lambda: services.registration_create(actor=request.user, edition=edition, **form.cleaned_data),
-                "Registered.",
-            )
+            done = submit(request, form, services.registration_create, "Registered.", edition=edition)
         elif op == "paper":
             paper_form = PaperForm(request.POST, prefix="paper")
-            done = paper_form.is_valid() and attempt(
-                request,
-                lambda: services.paper_submit(actor=request.user, edition=edition, **paper_form.cleaned_data),
-                "Paper submitted.",
-                paper_form,
-            )
+            done = submit(request, paper_form, services.paper_submit, "Paper submitted.", inline=True, edition=edition)
         elif not manage:
             raise PermissionDenied("Programme managers only.")
         elif op == "review":

@@ -4,6 +4,7 @@ change state, selectors read, one filter for the list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -264,18 +265,15 @@ class OperationViewSet(DetailViewSet):
     @action(detail=True, methods=["get", "post", "delete"])
     def objects(self, request: Request, pk: str) -> Response:
         """GET: the linked intelligence you may see. POST: link an object you may see. DELETE: unlink."""
-        principal = principal_of(request)
-        operation = self.get_object()
-        if request.method == "POST":
-            data = validated(LinkSerializer, request.data)
-            services.operation_link_object(actor=principal, operation=operation, **data)
-        elif request.method == "DELETE":
-            data = validated(LinkSerializer, request.data)
-            services.operation_unlink_object(actor=principal, operation=operation, stix_id=data["stix_id"])
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        rows = selectors.operation_objects(principal=principal, operation=operation)
-        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
-        return Response(LinkedObjectSerializer(rows, many=True).data, status=code)
+        return self._links(
+            request,
+            LinkSerializer,
+            services.operation_link_object,
+            services.operation_unlink_object,
+            "stix_id",
+            selectors.operation_objects,
+            LinkedObjectSerializer,
+        )
 
     @extend_schema(methods=["GET"], responses=LinkedCampaignSerializer(many=True))
     @extend_schema(
@@ -285,18 +283,39 @@ class OperationViewSet(DetailViewSet):
     @action(detail=True, methods=["get", "post", "delete"])
     def campaigns(self, request: Request, pk: str) -> Response:
         """GET: the linked campaigns you may see. POST: link a campaign you may see. DELETE: unlink."""
+        return self._links(
+            request,
+            CampaignLinkSerializer,
+            services.operation_link_campaign,
+            services.operation_unlink_campaign,
+            "campaign",
+            selectors.operation_campaigns,
+            LinkedCampaignSerializer,
+        )
+
+    def _links(
+        self,
+        request: Request,
+        link_serializer: type[serializers.Serializer[Any]],
+        link: Callable[..., Any],
+        unlink: Callable[..., Any],
+        key: str,
+        linked: Callable[..., Any],
+        answer: type[serializers.Serializer[Any]],
+    ) -> Response:
+        """One link collection of the operation: GET lists what ``linked`` lets the principal see,
+        POST links through ``link`` (201 with the list), DELETE unlinks the one ``key`` names (204)."""
         principal = principal_of(request)
         operation = self.get_object()
         if request.method == "POST":
-            data = validated(CampaignLinkSerializer, request.data)
-            services.operation_link_campaign(actor=principal, operation=operation, **data)
+            link(actor=principal, operation=operation, **validated(link_serializer, request.data))
         elif request.method == "DELETE":
-            data = validated(CampaignLinkSerializer, request.data)
-            services.operation_unlink_campaign(actor=principal, operation=operation, campaign=data["campaign"])
+            data = validated(link_serializer, request.data)
+            unlink(actor=principal, operation=operation, **{key: data[key]})
             return Response(status=status.HTTP_204_NO_CONTENT)
-        rows = selectors.operation_campaigns(principal=principal, operation=operation)
+        rows = linked(principal=principal, operation=operation)
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
-        return Response(LinkedCampaignSerializer(rows, many=True).data, status=code)
+        return Response(answer(rows, many=True).data, status=code)
 
     @extend_schema(methods=["GET"], responses=OutcomeSerializer(many=True))
     @extend_schema(methods=["POST"], request=OutcomeCreateSerializer, responses={201: OutcomeSerializer})

@@ -46,20 +46,14 @@ def _operations(manager: User, analyst: User | None, today: date) -> None:
         start_date=today - timedelta(days=60),
         description="Coordinated action against BEC networks and the phishing infrastructure behind them.",
     )
-    services.operation_phase_add(
-        actor=None,
-        operation=first_light,
-        name="Intelligence build-up",
-        start_date=today - timedelta(days=60),
-        end_date=today - timedelta(days=31),
-    )
-    services.operation_phase_add(
-        actor=None,
-        operation=first_light,
-        name="Action days",
-        start_date=today - timedelta(days=30),
-        end_date=today - timedelta(days=26),
-    )
+    for name, first, last in (("Intelligence build-up", 60, 31), ("Action days", 30, 26)):
+        services.operation_phase_add(
+            actor=None,
+            operation=first_light,
+            name=name,
+            start_date=today - timedelta(days=first),
+            end_date=today - timedelta(days=last),
+        )
     services.operation_transition(actor=None, operation=first_light, to="active")
     outcomes: tuple[tuple[int, dict[str, Any]], ...] = (
         (29, {"arrests": 14, "searches": 22, "accounts_blocked": 310, "funds_frozen": 1_850_000, "currency": "USD"}),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -223,15 +224,24 @@ def operation_link_object(*, actor: User, operation: Operation, stix_id: str, no
     return link
 
 
+def _unlink(
+    actor: User, operation: Operation, links: QuerySet[Any], *, event: str, field: str, value: Any, named: str
+) -> None:
+    """Remove the one link ``links`` keeps (the input ``field`` gave its ``value``; ``named`` is
+    how a refusal calls it), then resync the collection and record ``event``."""
+    _may_link(actor)
+    deleted, _ = links.delete()
+    if not deleted:
+        raise invalid(field, f"{named} is not linked to this operation.")
+    _sync_collection(operation)
+    _audit(actor, event, operation, **{field: value})
+
+
 @transaction.atomic
 def operation_unlink_object(*, actor: User, operation: Operation, stix_id: str) -> None:
     """Remove a linked object from the operation (and from its TAXII collection)."""
-    _may_link(actor)
-    deleted, _ = operation.object_links.filter(stix_id=stix_id).delete()
-    if not deleted:
-        raise invalid("stix_id", f"{stix_id} is not linked to this operation.")
-    _sync_collection(operation)
-    _audit(actor, "operation.unlink", operation, stix_id=stix_id)
+    links = operation.object_links.filter(stix_id=stix_id)
+    _unlink(actor, operation, links, event="operation.unlink", field="stix_id", value=stix_id, named=stix_id)
 
 
 @transaction.atomic
@@ -265,12 +275,16 @@ def operation_link_campaign(*, actor: User, operation: Operation, campaign: int,
 def operation_unlink_campaign(*, actor: User, operation: Operation, campaign: int) -> None:
     """Remove a linked campaign from the operation (and its members from the TAXII collection,
     unless they are linked otherwise)."""
-    _may_link(actor)
-    deleted, _ = operation.campaign_links.filter(campaign_id=campaign).delete()
-    if not deleted:
-        raise invalid("campaign", f"campaign {campaign} is not linked to this operation.")
-    _sync_collection(operation)
-    _audit(actor, "operation.unlink_campaign", operation, campaign=campaign)
+    links = operation.campaign_links.filter(campaign_id=campaign)
+    _unlink(
+        actor,
+        operation,
+        links,
+        event="operation.unlink_campaign",
+        field="campaign",
+        value=campaign,
+        named=f"campaign {campaign}",
+    )
 
 
 @transaction.atomic

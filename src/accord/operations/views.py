@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, attempt, found, paginate
+from accord.core.ui import AuthedRequest, attempt, found, listing, submit
 from accord.operations import selectors, services
 from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS
 from accord.operations.filters import OperationFilter
@@ -52,9 +52,7 @@ def operation_list(request: AuthedRequest) -> HttpResponse:
         ):
             return redirect("operations:operation-detail", pk=created[0].pk)
     filterset = OperationFilter(request.GET, queryset=selectors.operation_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page, "query": query, "manage": manage, "form": form}
-    return render(request, "operations/operation_list.html", context)
+    return listing(request, "operations/operation_list.html", filterset, manage=manage, form=form)
 
 
 def _dashboard(operation: Any) -> dict[str, Any]:
@@ -107,22 +105,13 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         elif op == "outcome":
             outcome_form = OutcomeForm(request.POST)
-            done = outcome_form.is_valid() and attempt(
-                request,
-                lambda: services.operation_record_outcome(
-                    actor=request.user, operation=operation, **outcome_form.cleaned_data
-                ),
-                "Outcome recorded.",
+            done = submit(
+                request, outcome_form, services.operation_record_outcome, "Outcome recorded.", operation=operation
             )
         elif op == "phase":
             phase_form = PhaseForm(request.POST, prefix="phase")
-            done = phase_form.is_valid() and attempt(
-                request,
-                lambda: services.operation_phase_add(
-                    actor=request.user, operation=operation, **phase_form.cleaned_data
-                ),
-                "Phase added.",
-                phase_form,
+            done = submit(
+                request, phase_form, services.operation_phase_add, "Phase added.", inline=True, operation=operation
             )
         elif op == "participants":
             participants_form = ParticipantsForm(request.POST, prefix="participants")

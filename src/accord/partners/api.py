@@ -21,7 +21,7 @@ from accord.core.models import Organisation
 from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated
+from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, validated
 from accord.partners import selectors, services
 from accord.partners.choices import (
     AffectedPartyNotifications,
@@ -325,7 +325,7 @@ class DocumentSerializer(serializers.Serializer[Any]):
     document = serializers.FileField()
 
 
-class AgreementViewSet(ReadCreateViewSet):
+class AgreementViewSet(DetailViewSet):
     """Agreements: programme managers draft, amend, activate, suspend, terminate; partners read theirs."""
 
     serializer_class = AgreementSerializer
@@ -339,20 +339,14 @@ class AgreementViewSet(ReadCreateViewSet):
     model = Agreement
     list_selector = staticmethod(selectors.agreement_list)
     get_selector = staticmethod(selectors.agreement_get)
-
-    def _answer(self, request: Request, agreement: Agreement) -> Response:
-        return Response(
-            AgreementSerializer(selectors.agreement_get(principal=principal_of(request), pk=agreement.pk)).data
-        )
+    detail_serializer = AgreementSerializer
 
     @extend_schema(request=AgreementCreateSerializer, responses={201: AgreementSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(AgreementCreateSerializer, request.data)
         organisation = organisation_get(principal=principal_of(request), pk=data.pop("organisation"))
         agreement = services.agreement_create(actor=principal_of(request), organisation=organisation, **data)
-        response = self._answer(request, agreement)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        return self.detail_response(request, agreement.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=AgreementAmendSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
@@ -363,31 +357,28 @@ class AgreementViewSet(ReadCreateViewSet):
             data["clear_valid_until"] = True
             data.pop("valid_until", None)
         agreement = services.agreement_amend(actor=principal_of(request), agreement=self.get_object(), **data)
-        return self._answer(request, agreement)
+        return self.detail_response(request, agreement.pk)
 
     @extend_schema(request=ReasonSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         data = validated(ReasonSerializer, request.data)
-        return self._answer(
-            request, services.agreement_activate(actor=principal_of(request), agreement=self.get_object(), **data)
-        )
+        agreement = services.agreement_activate(actor=principal_of(request), agreement=self.get_object(), **data)
+        return self.detail_response(request, agreement.pk)
 
     @extend_schema(request=ReasonSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: str) -> Response:
         data = validated(ReasonSerializer, request.data)
-        return self._answer(
-            request, services.agreement_suspend(actor=principal_of(request), agreement=self.get_object(), **data)
-        )
+        agreement = services.agreement_suspend(actor=principal_of(request), agreement=self.get_object(), **data)
+        return self.detail_response(request, agreement.pk)
 
     @extend_schema(request=ReasonSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, pk: str) -> Response:
         data = validated(ReasonSerializer, request.data)
-        return self._answer(
-            request, services.agreement_terminate(actor=principal_of(request), agreement=self.get_object(), **data)
-        )
+        agreement = services.agreement_terminate(actor=principal_of(request), agreement=self.get_object(), **data)
+        return self.detail_response(request, agreement.pk)
 
     @extend_schema(methods=["POST"], request={"multipart/form-data": DocumentSerializer}, responses=AgreementSerializer)
     @extend_schema(methods=["GET"], responses={(200, "application/pdf"): bytes})
@@ -415,7 +406,7 @@ class AgreementViewSet(ReadCreateViewSet):
         services.agreement_attach_document(
             actor=principal_of(request), agreement=agreement, name=upload.name or "document.pdf", stream=upload
         )
-        return self._answer(request, agreement)
+        return self.detail_response(request, agreement.pk)
 
     @extend_schema(responses=VersionSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -20,12 +20,12 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accord.core.choices import Region, Sector
-from accord.core.errors import ApplicationError, NotFound
+from accord.core.errors import ApplicationError
 from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import organisation_get
 from accord.core.services import person_set_password
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, found, listing
 from accord.partners import selectors, services
 from accord.partners.choices import APPLICATION_ACTIONS, APPLICATION_TRANSITIONS, AgreementKind, ChecklistItem
 from accord.partners.filters import AgreementFilter, ApplicationFilter
@@ -125,16 +125,34 @@ def _can_manage(request: AuthedRequest) -> bool:
 @login_required
 def application_list(request: AuthedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, queryset=selectors.application_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(request, "partners/application_list.html", {"filter": filterset, "page": page, "query": query})
+    return listing(request, "partners/application_list.html", filterset)
+
+
+def _application_change(
+    request: AuthedRequest,
+    application: Any,
+    form: Any,
+    service: Callable[..., Any],
+    success: Callable[[dict[str, Any]], str],
+    *,
+    inline: bool = True,
+) -> bool:
+    """A change posted on the application page, made by ``service`` when ``form`` is valid; a
+    business error lands on the form (``inline``) or in the messages."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    return _run(
+        request,
+        form if inline else None,
+        lambda: service(actor=request.user, application=application, **data),
+        success(data),
+    )
 
 
 @login_required
 def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    try:
-        application = selectors.application_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    application = found(lambda: selectors.application_get(principal=request.user, pk=pk))
     manage = _can_manage(request)
     comment_form, transition_form = CommentForm(), TransitionForm()
     if request.method == "POST":
@@ -144,37 +162,27 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         done = False
         if op == "transition":
             transition_form = TransitionForm(request.POST)
-            if transition_form.is_valid():
-                done = _run(
-                    request,
-                    transition_form,
-                    lambda: services.application_transition(
-                        actor=request.user, application=application, **transition_form.cleaned_data
-                    ),
-                    f"Application moved to {transition_form.cleaned_data['to'].replace('_', ' ')}.",
-                )
+            done = _application_change(
+                request,
+                application,
+                transition_form,
+                services.application_transition,
+                lambda data: f"Application moved to {data['to'].replace('_', ' ')}.",
+            )
         elif op == "check":
-            check = ChecklistForm(request.POST)
-            if check.is_valid():
-                done = _run(
-                    request,
-                    None,
-                    lambda: services.application_check(
-                        actor=request.user, application=application, **check.cleaned_data
-                    ),
-                    "Checklist updated.",
-                )
+            done = _application_change(
+                request,
+                application,
+                ChecklistForm(request.POST),
+                services.application_check,
+                lambda data: "Checklist updated.",
+                inline=False,
+            )
         elif op == "comment":
             comment_form = CommentForm(request.POST)
-            if comment_form.is_valid():
-                done = _run(
-                    request,
-                    comment_form,
-                    lambda: services.application_comment(
-                        actor=request.user, application=application, **comment_form.cleaned_data
-                    ),
-                    "Comment added.",
-                )
+            done = _application_change(
+                request, application, comment_form, services.application_comment, lambda data: "Comment added."
+            )
         if done:
             return redirect("partners:application-detail", pk=application.pk)
     checklist = [(item, application.checklist.get(item.value, {})) for item in ChecklistItem]
@@ -193,12 +201,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def agreement_list(request: AuthedRequest) -> HttpResponse:
     filterset = AgreementFilter(request.GET, queryset=selectors.agreement_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(
-        request,
-        "partners/agreement_list.html",
-        {"filter": filterset, "page": page, "query": query, "manage": _can_manage(request)},
-    )
+    return listing(request, "partners/agreement_list.html", filterset, manage=_can_manage(request))
 
 
 @login_required
@@ -232,10 +235,7 @@ def agreement_create(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def agreement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    try:
-        agreement = selectors.agreement_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    agreement = found(lambda: selectors.agreement_get(principal=request.user, pk=pk))
     manage = _can_manage(request)
     version = agreement.current_version
     amend_initial = {name: getattr(version, name) for name in AmendForm.base_fields if hasattr(version, name)}
@@ -305,10 +305,7 @@ def agreement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def agreement_document(request: AuthedRequest, pk: int) -> FileResponse:
-    try:
-        agreement = selectors.agreement_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    agreement = found(lambda: selectors.agreement_get(principal=request.user, pk=pk))
     version = agreement.current_version
     if version is None or not version.document:
         raise Http404("No signed document yet.")
@@ -324,10 +321,7 @@ def partnership_action(request: AuthedRequest, pk: int) -> HttpResponse:
     op = request.POST.get("op", "")
     if op not in {"suspend", "reinstate", "terminate"}:
         raise Http404("Unknown action.")
-    try:
-        organisation = organisation_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    organisation = found(lambda: organisation_get(principal=request.user, pk=pk))
     service = getattr(services, f"organisation_{op}")
     _run(
         request,

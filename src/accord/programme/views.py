@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, found, listing
 from accord.programme import selectors, services
 from accord.programme.api import csv_response
 from accord.programme.certificates import certificate_response
@@ -102,15 +102,7 @@ def _run(request: HttpRequest, form: Any, call: Callable[[], Any], success: str)
 
 
 def _get(selector: Callable[..., Any], request: AuthedRequest, pk: Any) -> Any:
-    try:
-        return selector(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _listing(request: AuthedRequest, template: str, filterset: Any, **context: Any) -> HttpResponse:
-    page, query = paginate(request, filterset.qs)
-    return render(request, template, {"filter": filterset, "page": page, "query": query, **context})
+    return found(lambda: selector(principal=request.user, pk=pk))
 
 
 def _status(form: Any) -> int:
@@ -140,7 +132,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def expert_list(request: AuthedRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=selectors.expert_list(principal=request.user))
-    return _listing(request, "programme/expert_list.html", filterset, contribute=_contribute(request))
+    return listing(request, "programme/expert_list.html", filterset, contribute=_contribute(request))
 
 
 def _expert_save(request: AuthedRequest, form: ExpertForm, expert: Any) -> Any:
@@ -208,7 +200,7 @@ def expert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def request_list(request: AuthedRequest) -> HttpResponse:
     filterset = SecondmentRequestFilter(request.GET, queryset=selectors.request_list(principal=request.user))
-    return _listing(request, "programme/request_list.html", filterset, manage=_manage(request))
+    return listing(request, "programme/request_list.html", filterset, manage=_manage(request))
 
 
 @login_required
@@ -292,7 +284,7 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def secondment_list(request: AuthedRequest) -> HttpResponse:
     filterset = SecondmentFilter(request.GET, queryset=selectors.secondment_list(principal=request.user))
-    return _listing(request, "programme/secondment_list.html", filterset)
+    return listing(request, "programme/secondment_list.html", filterset)
 
 
 @login_required
@@ -330,15 +322,13 @@ def course_list(request: AuthedRequest) -> HttpResponse:
         ):
             return redirect("programme:course-list")
     filterset = CourseFilter(request.GET, queryset=selectors.course_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page, "query": query, "form": form}
-    return render(request, "programme/course_list.html", context, status=_status(form))
+    return listing(request, "programme/course_list.html", filterset, form=form, status=_status(form))
 
 
 @login_required
 def session_list(request: AuthedRequest) -> HttpResponse:
     filterset = TrainingSessionFilter(request.GET, queryset=selectors.session_list(principal=request.user))
-    return _listing(request, "programme/session_list.html", filterset, manage=_manage(request))
+    return listing(request, "programme/session_list.html", filterset, manage=_manage(request))
 
 
 @login_required
@@ -468,9 +458,7 @@ def sponsorship_list(request: AuthedRequest) -> HttpResponse:
                 if _run(request, form, lambda: services.sponsorship_create(actor=request.user, **data), "Recorded."):
                     return redirect("programme:sponsorship-list")
     filterset = SponsorshipFilter(request.GET, queryset=selectors.sponsorship_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page, "query": query, "form": form}
-    return render(request, "programme/sponsorship_list.html", context, status=_status(form))
+    return listing(request, "programme/sponsorship_list.html", filterset, form=form, status=_status(form))
 
 
 @login_required
@@ -491,9 +479,7 @@ def officer_list(request: AuthedRequest) -> HttpResponse:
             ):
                 return redirect("programme:officer-list")
     filterset = OfficerFilter(request.GET, queryset=selectors.officer_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page, "query": query, "form": form}
-    return render(request, "programme/officer_list.html", context, status=_status(form))
+    return listing(request, "programme/officer_list.html", filterset, form=form, status=_status(form))
 
 
 # --- Certificates ---------------------------------------------------------------------------------

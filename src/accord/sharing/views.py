@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, found, paginate
 from accord.policy import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
@@ -101,10 +101,7 @@ def object_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
-    try:
-        versions = selectors.object_get(principal=request.user, key=key)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    versions = found(lambda: selectors.object_get(principal=request.user, key=key))
     context = principal_context(request.user)
     personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
     shown = [(v, selectors.redacted(v, context, "investigation")) for v in versions]

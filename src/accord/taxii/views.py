@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from accord.core.errors import NotFound
-from accord.core.ui import AuthedRequest
+from accord.core.ui import AuthedRequest, found
 from accord.taxii import selectors
 from accord.taxii.api import API_ROOT, MEDIA_TYPE
 
@@ -29,10 +28,7 @@ def collection_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def collection_detail(request: AuthedRequest, collection_id: str) -> HttpResponse:
     """One collection: its URL, what it holds, and a ``taxii2-client`` example to connect."""
-    try:
-        access = selectors.collection_get(principal=request.user, collection_id=collection_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    access = found(lambda: selectors.collection_get(principal=request.user, collection_id=collection_id))
     url = request.build_absolute_uri(reverse("taxii:collection", args=[API_ROOT, access.collection.pk]))
     return render(
         request,

@@ -8,16 +8,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.core import selectors, services
 from accord.core.audit import audit_verify
-from accord.core.errors import ApplicationError, NotFound
+from accord.core.errors import ApplicationError
 from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, paginate
+from accord.core.ui import AuthedRequest, found, listing, paginate
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 
@@ -47,16 +47,12 @@ def dashboard_counts(request: AuthedRequest) -> HttpResponse:
 @login_required
 def organisation_list(request: AuthedRequest) -> HttpResponse:
     filterset = OrganisationFilter(request.GET, queryset=selectors.organisation_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(request, "web/organisation_list.html", {"filter": filterset, "page": page, "query": query})
+    return listing(request, "web/organisation_list.html", filterset)
 
 
 @login_required
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    try:
-        organisation = selectors.organisation_get(principal=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    organisation = found(lambda: selectors.organisation_get(principal=request.user, pk=pk))
     people = selectors.person_list(principal=request.user).filter(organisation=organisation)
     agreements = partner_selectors.agreement_list(principal=request.user).filter(organisation=organisation)
     applications = partner_selectors.application_list(principal=request.user).filter(organisation=organisation)
@@ -73,8 +69,7 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def person_list(request: AuthedRequest) -> HttpResponse:
     filterset = PersonFilter(request.GET, queryset=selectors.person_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
-    return render(request, "web/person_list.html", {"filter": filterset, "page": page, "query": query})
+    return listing(request, "web/person_list.html", filterset)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
@@ -163,6 +164,19 @@ class EditionViewSet(ReadCreateViewSet):
         return Response(StatisticsSerializer(selectors.edition_statistics(edition=self.get_object())).data)
 
 
+def _created_in_edition(
+    request: Request,
+    write: type[serializers.Serializer[Any]],
+    create: Callable[..., Any],
+    read: type[serializers.ModelSerializer[Any]],
+) -> Response:
+    """POST: a row of one edition (named by its id or year in ``edition``), made by ``create``."""
+    data = validated(write, request.data)
+    principal = principal_of(request)
+    data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
+    return Response(read(create(actor=principal, **data)).data, status=status.HTTP_201_CREATED)
+
+
 class PaperSerializer(serializers.ModelSerializer[Paper]):
     year = serializers.IntegerField(source="edition.year", read_only=True)
 
@@ -210,11 +224,7 @@ class PaperViewSet(ReadCreateViewSet):
 
     @extend_schema(request=PaperCreateSerializer, responses={201: PaperSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(PaperCreateSerializer, request.data)
-        principal = principal_of(request)
-        data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
-        paper = services.paper_submit(actor=principal, **data)
-        return Response(PaperSerializer(paper).data, status=status.HTTP_201_CREATED)
+        return _created_in_edition(request, PaperCreateSerializer, services.paper_submit, PaperSerializer)
 
     @extend_schema(request=ReviewSerializer, responses=PaperSerializer)
     @action(detail=True, methods=["post"])
@@ -274,17 +284,14 @@ class SessionViewSet(ReadCreateViewSet):
 
     @extend_schema(request=ConferenceSessionCreateSerializer, responses={201: ConferenceSessionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(ConferenceSessionCreateSerializer, request.data)
-        principal = principal_of(request)
-        data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
-        data["paper"] = (
-            get_object_or_404(selectors.paper_list(principal=principal), pk=data["paper"])
-            if data.get("paper")
-            else None
+        def with_paper_and_speakers(*, actor: Any, paper: int | None = None, **data: Any) -> ConferenceSession:
+            data["paper"] = get_object_or_404(selectors.paper_list(principal=actor), pk=paper) if paper else None
+            data["speakers"] = [dict(s) for s in data["speakers"]]
+            return services.session_create(actor=actor, **data)
+
+        return _created_in_edition(
+            request, ConferenceSessionCreateSerializer, with_paper_and_speakers, ConferenceSessionSerializer
         )
-        data["speakers"] = [dict(s) for s in data["speakers"]]
-        session = services.session_create(actor=principal, **data)
-        return Response(ConferenceSessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
 class RegistrationSerializer(serializers.ModelSerializer[Registration]):
@@ -334,11 +341,9 @@ class RegistrationViewSet(ReadCreateViewSet):
 
     @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(RegistrationCreateSerializer, request.data)
-        principal = principal_of(request)
-        data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
-        registration = services.registration_create(actor=principal, **data)
-        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+        return _created_in_edition(
+            request, RegistrationCreateSerializer, services.registration_create, RegistrationSerializer
+        )
 
     @extend_schema(request=None, responses=RegistrationSerializer)
     @action(detail=True, methods=["post"])

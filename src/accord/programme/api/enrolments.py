@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.roles import Perm
-from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated
+from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, validated
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
 from accord.programme.api._common import (
@@ -140,7 +140,7 @@ class OfficerViewSet(ReadCreateViewSet):
         return Response(OfficerSerializer(officer).data, status=status.HTTP_201_CREATED)
 
 
-class EnrolmentViewSet(ReadCreateViewSet):
+class EnrolmentViewSet(DetailViewSet):
     """Enrolments: units nominate (or join the waiting list), programme managers confirm,
     record attendance and scores, and complete (which issues the certificate)."""
 
@@ -156,10 +156,7 @@ class EnrolmentViewSet(ReadCreateViewSet):
     model = Enrolment
     list_selector = staticmethod(selectors.enrolment_list)
     get_selector = staticmethod(selectors.enrolment_get)
-
-    def _answer(self, request: Request, enrolment: Enrolment, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.enrolment_get(principal=principal_of(request), pk=enrolment.pk)
-        return Response(EnrolmentSerializer(fresh).data, status=code)
+    detail_serializer = EnrolmentSerializer
 
     @extend_schema(request=NominateSerializer, responses={201: EnrolmentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -171,37 +168,35 @@ class EnrolmentViewSet(ReadCreateViewSet):
             officer=selectors.officer_get(principal=principal, pk=data["officer"]),
             waitlist=data["waitlist"],
         )
-        return self._answer(request, enrolment, status.HTTP_201_CREATED)
+        return self.detail_response(request, enrolment.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
-        return self._answer(
-            request, services.enrolment_confirm(actor=principal_of(request), enrolment=self.get_object())
-        )
+        enrolment = services.enrolment_confirm(actor=principal_of(request), enrolment=self.get_object())
+        return self.detail_response(request, enrolment.pk)
 
     @extend_schema(request=ReasonSerializer, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         data = validated(ReasonSerializer, request.data)
-        return self._answer(
-            request, services.enrolment_withdraw(actor=principal_of(request), enrolment=self.get_object(), **data)
-        )
+        enrolment = services.enrolment_withdraw(actor=principal_of(request), enrolment=self.get_object(), **data)
+        return self.detail_response(request, enrolment.pk)
 
     @extend_schema(request=AttendanceSerializer, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def attendance(self, request: Request, pk: str) -> Response:
         data = validated(AttendanceSerializer, request.data)
-        return self._answer(
-            request,
-            services.enrolment_record_attendance(actor=principal_of(request), enrolment=self.get_object(), **data),
+        enrolment = services.enrolment_record_attendance(
+            actor=principal_of(request), enrolment=self.get_object(), **data
         )
+        return self.detail_response(request, enrolment.pk)
 
     @extend_schema(request=None, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
         certificate = services.enrolment_complete(actor=principal_of(request), enrolment=self.get_object())
-        return self._answer(request, certificate.enrolment)
+        return self.detail_response(request, certificate.enrolment.pk)
 
 
 class CertificateViewSet(ReadViewSet):

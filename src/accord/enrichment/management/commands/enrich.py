@@ -12,7 +12,6 @@ from accord.core.choices import Tlp
 from accord.core.console import print_rich
 from accord.core.errors import ApplicationError
 from accord.core.public_ids import parse
-from accord.core.selectors import organisation_named
 from accord.enrichment import selectors
 from accord.enrichment.enrichers import ENRICHERS
 from accord.enrichment.models import Enricher
@@ -25,7 +24,7 @@ from accord.enrichment.services import (
 )
 from accord.formats.choices import ObservableType
 from accord.formats.normalisers import InvalidObservable, normalise
-from accord.partners.models import Agreement
+from accord.partners.cli import provider_options
 from accord.sharing.models import Observable
 
 
@@ -98,14 +97,7 @@ class Command(BaseCommand):
         print_rich(self.stdout, table)
 
     def _add(self, options: dict[str, Any]) -> None:
-        organisation = organisation_named(options["org"])
-        if organisation is None:
-            raise CommandError(f"--org: no organisation called '{options['org']}'.")
-        agreement = None
-        if options["agreement"]:
-            agreement = Agreement.objects.filter(reference=options["agreement"]).first()
-            if agreement is None:
-                raise CommandError(f"--agreement: no agreement {options['agreement']}.")
+        organisation, agreement = provider_options(options)
         types = [t.strip() for t in options["types"].split(",") if t.strip()] or None
         enricher = enricher_add(
             actor=None,

@@ -11,10 +11,9 @@ from rich.table import Table
 
 from accord.core.console import print_rich
 from accord.core.errors import ApplicationError
-from accord.core.selectors import organisation_named
 from accord.feeds.models import Feed, FeedKind
 from accord.feeds.services import feed_add, feed_pull, feed_remove, feed_update
-from accord.partners.models import Agreement
+from accord.partners.cli import provider_options
 
 
 class Command(BaseCommand):
@@ -56,14 +55,7 @@ class Command(BaseCommand):
         return feed
 
     def _add(self, options: dict[str, Any]) -> None:
-        organisation = organisation_named(options["org"])
-        if organisation is None:
-            raise CommandError(f"--org: no organisation called '{options['org']}'.")
-        agreement = None
-        if options["agreement"]:
-            agreement = Agreement.objects.filter(reference=options["agreement"]).first()
-            if agreement is None:
-                raise CommandError(f"--agreement: no agreement {options['agreement']}.")
+        organisation, agreement = provider_options(options)
         try:
             mapping = orjson.loads(options["map"]) if options["map"] else {}
         except orjson.JSONDecodeError as exc:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.dateparse import parse_datetime
+from django.core.management.base import BaseCommand, CommandParser
 
+from accord.core.cli import moment_option
 from accord.partners.services import agreements_sweep
 
 
@@ -20,12 +19,7 @@ class Command(BaseCommand):
         sweep.add_argument("--now", help="ISO 8601 moment to sweep as of (default: now).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now: datetime | None = None
-        if options.get("now"):
-            now = parse_datetime(options["now"])
-            if now is None or now.tzinfo is None:
-                raise CommandError(f"--now: '{options['now']}' is not an ISO 8601 date-time with a time zone.")
-        expired = agreements_sweep(now=now)
+        expired = agreements_sweep(now=moment_option(options))
         for agreement in expired:
             self.stdout.write(f"Expired {agreement.reference} ({agreement.organisation.name}).")
         self.stdout.write(f"{len(expired)} agreement(s) expired.")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.dateparse import parse_datetime
 from rich.table import Table
 
+from accord.core.cli import moment_option
 from accord.core.console import print_rich
 from accord.core.errors import ApplicationError
 from accord.core.models import User
@@ -56,12 +55,7 @@ class Command(BaseCommand):
         return person
 
     def _daily(self, options: dict[str, Any]) -> None:
-        now: datetime | None = None
-        if options.get("now"):
-            now = parse_datetime(options["now"])
-            if now is None or now.tzinfo is None:
-                raise CommandError(f"--now: '{options['now']}' is not an ISO 8601 date-time with a time zone.")
-        done = secondments_daily(now=now)
+        done = secondments_daily(now=moment_option(options))
         for line in done:
             self.stdout.write(line)
         self.stdout.write(f"{len(done)} change(s) and warning(s).")

@@ -10,9 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from accord.core.cli import organisation_option
 from accord.core.errors import ApplicationError
 from accord.core.public_ids import encode
-from accord.core.selectors import organisation_named
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.services import submission_create, submission_process
 
@@ -42,9 +42,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
-        organisation = organisation_named(options["org"])
-        if organisation is None:
-            raise CommandError(f"--org: no organisation called '{options['org']}'.")
+        organisation = organisation_option(options)
         try:
             with path.open("rb") as stream:
                 submission, created = submission_create(
