@@ -20,7 +20,14 @@ from accord.partners.choices import AGREEMENT_PREFIX, AgreementKind, AgreementSt
 from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services._common import _create_numbered
 from accord.partners.services.lifecycle import _locked, organisation_sync_status
-from accord.partners.services.terms import TERM_FIELDS, _check_no_overlap, _check_window, _clean_terms, _terms_snapshot
+from accord.partners.services.terms import (
+    TERM_FIELDS,
+    _check_no_overlap,
+    _check_window,
+    _clean_terms,
+    _first_version,
+    _terms_snapshot,
+)
 
 __all__ = [
     "PDF_MAGIC",
@@ -56,23 +63,14 @@ def agreement_create(
     agreement = _create_numbered(
         Agreement, AGREEMENT_PREFIX[AgreementKind(kind)], organisation=organisation, kind=kind, title=title.strip()
     )
-    version = AgreementVersion.objects.create(
-        agreement=agreement,
-        number=1,
+    _first_version(
+        agreement,
+        actor=actor,
+        kind=kind,
         valid_from=valid_from,
         valid_until=valid_until,
         change_note=change_note,
-        created_by=actor,
         **clean,
-    )
-    agreement.current_version = version
-    agreement.save(update_fields=["current_version"])
-    audit_record(
-        actor=actor,
-        action="agreement.create",
-        obj=agreement,
-        organisation=organisation,
-        details={"reference": agreement.reference, "kind": kind, "terms": _terms_snapshot(version)},
     )
     return agreement
 

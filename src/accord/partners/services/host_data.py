@@ -9,13 +9,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
 from accord.core.models import Organisation
 from accord.partners.choices import AGREEMENT_PREFIX, AgreementKind, AgreementStatus
-from accord.partners.models import Agreement, AgreementVersion
+from accord.partners.models import Agreement
 from accord.partners.services._common import _create_numbered
-from accord.partners.services.terms import _clean_terms, _terms_snapshot
+from accord.partners.services.terms import _clean_terms, _first_version
 
 __all__ = [
     "HOST_DATA_TERMS",
@@ -82,16 +81,6 @@ def host_data_agreement_ensure(*, host: Organisation | None = None) -> Agreement
         status=AgreementStatus.ACTIVE,
         status_changed_at=now,
     )
-    version = AgreementVersion.objects.create(
-        agreement=agreement, number=1, valid_from=now, change_note="Recorded for the host's own data sets.", **terms
-    )
-    agreement.current_version = version
-    agreement.save(update_fields=["current_version"])
-    audit_record(
-        actor=None,
-        action="agreement.create",
-        obj=agreement,
-        organisation=host,
-        details={"reference": agreement.reference, "kind": "host_data", "terms": _terms_snapshot(version)},
-    )
+    note = "Recorded for the host's own data sets."
+    _first_version(agreement, actor=None, kind="host_data", valid_from=now, change_note=note, **terms)
     return agreement

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, OrganisationKind, Purpose, Region, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.guards import all_of, invalid, one_of
@@ -120,3 +121,21 @@ def _check_no_overlap(agreement: Agreement, version: AgreementVersion) -> None:
                 details={"valid_from": [f"Overlaps {other.reference}."]},
                 code="overlapping_agreement",
             )
+
+
+def _first_version(
+    agreement: Agreement, *, actor: Any, kind: str, **fields: Any
+) -> AgreementVersion:
+    """Version 1 of a new agreement, made current, and the ``agreement.create`` event naming its
+    terms (``kind`` as the event says it)."""
+    version = AgreementVersion.objects.create(agreement=agreement, number=1, created_by=actor, **fields)
+    agreement.current_version = version
+    agreement.save(update_fields=["current_version"])
+    audit_record(
+        actor=actor,
+        action="agreement.create",
+        obj=agreement,
+        organisation=agreement.organisation,
+        details={"reference": agreement.reference, "kind": kind, "terms": _terms_snapshot(version)},
+    )
+    return version
