@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accord.core.middleware.OutOfRangeMiddleware",
 ]
 
 ROOT_URLCONF = "accord.urls"

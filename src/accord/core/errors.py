@@ -8,7 +8,7 @@ DRF's own exceptions and Django's ``ValidationError``/``Http404`` into::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -84,6 +84,27 @@ def _first_message(details: Any) -> str:
     return str(details)
 
 
+# The largest integer SQLite stores (and PostgreSQL's bigint): a query with a larger one fails there.
+LARGEST_INTEGER = 2**63 - 1
+
+
+def out_of_range(query: Mapping[str, Any]) -> ValidationFailed:
+    """The error for a request whose numbers the database cannot hold (SQLite raises
+    ``OverflowError`` past 64 bits), naming each query parameter that holds one."""
+    named: dict[str, list[str]] = {}
+    for name in query:
+        values = query.getlist(name) if hasattr(query, "getlist") else [query[name]]
+        for value in values:
+            for part in str(value).split(","):
+                digits = part.strip().lstrip("+-")
+                if digits.isdigit() and int(digits) > LARGEST_INTEGER:
+                    named.setdefault(name, []).append(f"{part.strip()} is out of range (at most {LARGEST_INTEGER}).")
+    if not named:
+        return ValidationFailed("A number in the request is out of range.")
+    name, problems = next(iter(named.items()))
+    return ValidationFailed(f"{name}: {problems[0]}", details=named)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     """DRF ``EXCEPTION_HANDLER``: every error in one JSON shape."""
     # Imported here: DRF's views import the API settings, which import this module.
@@ -91,6 +112,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     from rest_framework.response import Response
     from rest_framework.views import exception_handler
 
+    if isinstance(exc, OverflowError):  # a number past what the database holds, from the request
+        request = context.get("request")
+        exc = out_of_range(request.GET if request is not None else {})
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):

@@ -123,9 +123,7 @@ def _check_no_overlap(agreement: Agreement, version: AgreementVersion) -> None:
             )
 
 
-def _first_version(
-    agreement: Agreement, *, actor: Any, kind: str, **fields: Any
-) -> AgreementVersion:
+def _first_version(agreement: Agreement, *, actor: Any, kind: str, **fields: Any) -> AgreementVersion:
     """Version 1 of a new agreement, made current, and the ``agreement.create`` event naming its
     terms (``kind`` as the event says it)."""
     version = AgreementVersion.objects.create(agreement=agreement, number=1, created_by=actor, **fields)
