@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accord.core.errors import ValidationFailed
 from accord.core.models import ApiToken
 from accord.core.services import token_issue
+from tests.factories import UserFactory
 
 ME = "/api/v1/me/"
 
@@ -121,3 +124,25 @@ def test_session_login_also_reaches_the_api(client, people):
     assert client.login(username="auditor", password=TEST_PASSWORD)
     assert client.get(ME).json()["person"]["role"] == "auditor"
     assert client.get(ME).json()["token"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_succeeds_while_another_process_holds_the_write_lock(host, partner):
+    """Recording a token's use is bookkeeping: on SQLite, while a long ingest holds the one write
+    lock, a read with a token answers at once and the use is recorded by a later request. (The
+    update used to wait out the busy timeout and answer 500 ``database is locked``.)"""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    reader = UserFactory(username="reader", role="partner_reader", organisation=partner)
+    issued = token_issue(actor=None, user=reader, name="siem", scopes=["read"])
+    writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # what an ingest's transaction holds while it runs
+    try:
+        response = bearer(issued.secret).get("/api/v1/organisations/")
+    finally:
+        writer.rollback()
+        writer.close()
+    assert response.status_code == 200, response.content[:300]
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at is None  # not recorded this time
+    bearer(issued.secret).get("/api/v1/organisations/")
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at is not None  # recorded once it can be

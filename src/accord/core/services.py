@@ -10,13 +10,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
@@ -481,9 +483,38 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if token.state_at(now) != "active" or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        _note_use(token, now)
     return token
+
+
+def _note_use(token: ApiToken, now: datetime) -> None:
+    """Record when the token was last used, if the database takes it at once. It is
+    bookkeeping: a request must never wait or fail for it. On SQLite, while a long ingest holds
+    the one write lock, the update would wait out the busy timeout and then fail the request
+    (``database is locked``); it is skipped instead, and a later request records the use."""
+    try:
+        with _without_waiting(), transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except OperationalError:
+        return
+    token.last_used_at = now
+
+
+@contextmanager
+def _without_waiting() -> Iterator[None]:
+    """On SQLite, a write that finds the database locked fails at once instead of waiting."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (waited,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(waited)}")
 
 
 def _snapshot(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
