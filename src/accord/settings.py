@@ -216,9 +216,13 @@ ACCORD_SECONDMENT_MAX_MONTHS = int(os.environ.get("ACCORD_SECONDMENT_MAX_MONTHS"
 ACCORD_SECONDMENT_WARN_DAYS = int(os.environ.get("ACCORD_SECONDMENT_WARN_DAYS", "30"))
 # Objects an ingest writes at a time, within its one transaction.
 ACCORD_INGEST_BATCH = int(os.environ.get("ACCORD_INGEST_BATCH", "5000"))
-# An ingest still "processing" this long after it started is taken for dead (its worker was
-# killed): it no longer holds back what TAXII collections show (see accord.taxii.selectors).
+# An ingest still "processing" this long after it started is taken for dead even if its
+# heartbeat goes on (stuck): it no longer holds back what TAXII collections show (see
+# accord.taxii.selectors). A killed one is known by its heartbeat's silence much sooner.
 ACCORD_INGEST_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_INGEST_PRESUMED_DEAD_SECONDS", "3600"))
+# An ingest's heartbeat (accord.sharing.progress) lives this long unless renewed: a killed one
+# holds TAXII readers back no longer than this.
+ACCORD_INGEST_HEARTBEAT_SECONDS = int(os.environ.get("ACCORD_INGEST_HEARTBEAT_SECONDS", "60"))
 # Submissions at least this large are read in a second process while the first writes.
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task; smaller ones within the request.

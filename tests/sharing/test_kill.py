@@ -99,7 +99,13 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     home = tmp_path / "home"
-    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": _database_url(), "ACCORD_INGEST_BATCH": "500"}
+    environment |= {
+        "ACCORD_HOME": str(home),
+        "ACCORD_DATABASE_URL": _database_url(),
+        "ACCORD_INGEST_BATCH": "500",
+        "ACCORD_INGEST_HEARTBEAT_SECONDS": "2",
+    }
+    live = FileBasedCache(str(home / "cache" / "live"), {})  # the ingest's heartbeat, as TAXII reads it
     postgres = connection.vendor == "postgresql"
     if postgres:  # one of its observables exists already; we hold its row so the ingest waits there
         last = OBJECTS * MENTIONS - 1
@@ -121,6 +127,8 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
                 assert process.poll() is None, f"finished before it could be killed: {process.stderr.read()!r}"
                 assert time.monotonic() < deadline, "never caught the ingest inside its transaction"
                 time.sleep(0.01)
+            beating = [key for key in (f"submission-alive:{pk}" for pk in range(1, 10)) if live.has_key(key)]
+            assert len(beating) == 1, "the running ingest beats"
             os.kill(process.pid, signal.SIGKILL)
         finally:
             process.wait(timeout=30)
@@ -133,3 +141,7 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
     assert Observable.objects.count() == (1 if postgres else 0)
     assert ObjectObservable.objects.count() == 0
     assert Submission.objects.get().status == "processing"  # recorded, never completed: can be retried
+    deadline = time.monotonic() + 30  # its heartbeat stops within ACCORD_INGEST_HEARTBEAT_SECONDS
+    while live.has_key(beating[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not live.has_key(beating[0]), "a killed ingest is known for dead: TAXII readers no longer wait for it"

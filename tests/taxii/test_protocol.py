@@ -17,6 +17,7 @@ from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.partners.services import agreement_activate, agreement_amend, agreement_suspend
 from accord.sharing.models import StixObject, Submission
+from accord.sharing.progress import heartbeat
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.filters import stamp
 from accord.taxii.models import Collection, Status
@@ -656,7 +657,8 @@ def test_a_read_that_discloses_personal_data_is_audited(taxii_as, sharer, inbox)
 def test_objects_added_after_a_running_ingest_began_wait_for_it(taxii_as, sharer, inbox):
     """An ingest stamps date_added when it starts and commits later; what a later ingest added
     meanwhile is held back until it ends, so that a reader going on from the newest date it saw
-    (added_after, next) never skips the earlier-stamped objects. A dead one holds back nothing."""
+    (added_after, next) never skips the earlier-stamped objects. A dead one holds back nothing:
+    one whose process was killed (its heartbeat stopped) at once, a stuck one after an hour."""
     contributor, reader = taxii_as("partner_contributor"), taxii_as("analyst")
     url = f"collections/{shared_id()}/objects/"
     share(contributor, inbox, *indicators(2))
@@ -669,17 +671,24 @@ def test_objects_added_after_a_running_ingest_began_wait_for_it(taxii_as, sharer
         status="processing",
         started_at=timezone.now(),
     )
-    share(contributor, inbox, *indicators(2, start=3))
-    seen = reader.get(url)
-    assert [o["id"] for o in seen.json()["objects"]] == [o["id"] for o in indicators(2)]
-    manifest = reader.get(f"collections/{shared_id()}/manifest/").json()["objects"]
-    assert len(manifest) == 2
-    assert_taxii_error(reader.get(f"{url}{indicators(1, 3)[0]['id']}/"), 404)
-    Submission.objects.filter(pk=running.pk).update(status="done")
-    later = reader.get(url, {"added_after": seen["X-TAXII-Date-Added-Last"]}).json()["objects"]
-    assert [o["id"] for o in later] == [o["id"] for o in indicators(2, start=3)]
-    # A worker killed mid-ingest leaves it "processing": after a while it holds back nothing.
-    Submission.objects.filter(pk=running.pk).update(status="processing", started_at=timezone.now() - timedelta(hours=2))
+    with heartbeat(running.pk):  # its process is alive and working
+        share(contributor, inbox, *indicators(2, start=3))
+        seen = reader.get(url)
+        assert [o["id"] for o in seen.json()["objects"]] == [o["id"] for o in indicators(2)]
+        manifest = reader.get(f"collections/{shared_id()}/manifest/").json()["objects"]
+        assert len(manifest) == 2
+        assert_taxii_error(reader.get(f"{url}{indicators(1, 3)[0]['id']}/"), 404)
+        Submission.objects.filter(pk=running.pk).update(status="done")
+        later = reader.get(url, {"added_after": seen["X-TAXII-Date-Added-Last"]}).json()["objects"]
+        assert [o["id"] for o in later] == [o["id"] for o in indicators(2, start=3)]
+        # Running for two hours, its heartbeat still going: taken for stuck, it holds back nothing.
+        two_hours_ago = timezone.now() - timedelta(hours=2)
+        Submission.objects.filter(pk=running.pk).update(status="processing", started_at=two_hours_ago)
+        assert len(reader.get(url).json()["objects"]) == 4
+        Submission.objects.filter(pk=running.pk).update(started_at=running.started_at)
+        assert len(reader.get(url).json()["objects"]) == 2  # running again, as at first: held back
+    # Its process killed: the row still says "processing", the heartbeat is silent.
+    assert Submission.objects.get(pk=running.pk).status == "processing"
     assert len(reader.get(url).json()["objects"]) == 4
 
 

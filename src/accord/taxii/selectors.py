@@ -40,6 +40,7 @@ from accord.formats.stix import as_sent
 from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Refusal, StixObject, Submission
+from accord.sharing.progress import silent
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery
@@ -163,17 +164,25 @@ def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet
     earliest running ingest began closes that gap: every ingest marks itself ``processing``
     (committed) before it takes its stamp, and the condition is part of the same statement, so
     of the same snapshot, as the read. An ingest still running after
-    ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS`` is taken for dead (its worker was killed) and holds
-    nothing back any longer. Plain SQL, evaluated once per statement: it is on every TAXII read."""
+    ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS``, and one whose heartbeat has stopped (its process
+    was killed: :func:`accord.sharing.progress.silent`, within ``ACCORD_INGEST_HEARTBEAT_SECONDS``),
+    is taken for dead and holds nothing back any longer. An ingest that begins after the dead
+    ones are found is not among them, so it holds back as it should. Plain SQL, evaluated once
+    per statement: it is on every TAXII read."""
     objects, submissions = StixObject._meta.db_table, Submission._meta.db_table
     alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
+    running = Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__gt=alive_since)
+    dead = sorted(silent(list(running.values_list("pk", flat=True))))
     # The status is written in, not bound: so the partial index on running ingests applies.
     condition = (
         f'"{objects}"."added_at" < COALESCE((SELECT MIN("started_at") FROM "{submissions}" '  # noqa: S608 - table names
-        f'WHERE "status" = \'{SubmissionStatus.PROCESSING}\' AND "started_at" > %s), %s)'
+        f'WHERE "status" = \'{SubmissionStatus.PROCESSING}\' AND "started_at" > %s'
+        + (f' AND "id" NOT IN ({", ".join(["%s"] * len(dead))})' if dead else "")
+        + "), %s)"
     )
-    return qs.extra(where=[condition], params=[adapt(alive_since), adapt(_NO_HORIZON)])  # noqa: S610 - bound
+    params = [adapt(alive_since), *dead, adapt(_NO_HORIZON)]
+    return qs.extra(where=[condition], params=params)  # noqa: S610 - bound
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is

@@ -29,7 +29,7 @@ from accord.partners.models import Agreement
 from accord.sharing.bulk import gc_paused
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Refusal, Submission
-from accord.sharing.progress import forget_progress, report_progress
+from accord.sharing.progress import forget_progress, heartbeat, report_progress
 from accord.sharing.reading import read_batches
 from accord.sharing.services._common import _set
 from accord.sharing.services.categories import _handling_problem, category_of
@@ -53,16 +53,17 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         if on_progress:
             on_progress(percent)
 
-    _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
-    report_progress(submission.pk, 0)
-    try:
-        with gc_paused():
-            _process(submission, progress)
-    except Exception as exc:
-        _fail(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
-        raise
-    finally:
-        forget_progress(submission.pk)
+    with heartbeat(submission.pk):  # beating before the row says it runs: never running and silent
+        _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
+        report_progress(submission.pk, 0)
+        try:
+            with gc_paused():
+                _process(submission, progress)
+        except Exception as exc:
+            _fail(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
+            raise
+        finally:
+            forget_progress(submission.pk)
     submission.refresh_from_db()
     return submission
 
