@@ -238,6 +238,11 @@ ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 ACCORD_HOST_DATA_TERMS = json.loads(os.environ.get("ACCORD_HOST_DATA_TERMS", "{}"))
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
+# Failed sign-ins after which sign-in is refused until the window ends, per account name and
+# per address (accord.core.ratelimit.login_locked); the lock is audited.
+ACCORD_LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ACCOUNT", "10/hour")
+ACCORD_LOGIN_FAILURES_PER_ADDRESS = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ADDRESS", "50/hour")
+AUTHENTICATION_BACKENDS = ["accord.core.authentication.ThrottledModelBackend"]
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
 ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
 # First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).

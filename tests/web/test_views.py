@@ -137,3 +137,34 @@ def test_admin_is_for_staff(client, people):
     assert client.get("/admin/core/organisation/").status_code == 200
     client.force_login(people["analyst"])
     assert client.get("/admin/").status_code == 302
+
+
+def test_ten_failed_sign_ins_lock_the_account_even_against_the_right_password(client, people, settings):
+    """The eleventh attempt, with the right password, is refused and says why; the lock is
+    audited once; the same address signs another person in; a right password before the lock
+    forgets the failures."""
+    settings.ACCORD_LOGIN_FAILURES_PER_ACCOUNT = "10/hour"
+    for _ in range(9):
+        client.post("/login/", {"username": "analyst", "password": "wrong"})
+    assert client.post("/login/", {"username": "analyst", "password": TEST_PASSWORD}).status_code == 302
+    client.logout()  # nine failures then the right password: in, and the count starts again
+    for _ in range(10):
+        client.post("/login/", {"username": "Analyst ", "password": "wrong"})  # the name as typed
+    refused = client.post("/login/", {"username": "analyst", "password": TEST_PASSWORD})
+    assert refused.status_code == 200 and "sign-in is locked" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    locked = AuditEvent.objects.filter(action="auth.locked")
+    assert [e.details["username"] for e in locked] == ["Analyst"]  # the form trims the name
+    assert client.post("/login/", {"username": "auditor", "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_an_address_failing_for_many_names_is_locked_for_every_name(client, people, settings):
+    """Guessing across names from one address: after the address's limit, even a real person's
+    right password from there is refused; from another address it goes through."""
+    settings.ACCORD_LOGIN_FAILURES_PER_ADDRESS = "5/hour"
+    for n in range(5):
+        client.post("/login/", {"username": f"nobody{n}", "password": "wrong"})
+    refused = client.post("/login/", {"username": "analyst", "password": TEST_PASSWORD})
+    assert "sign-in is locked" in refused.content.decode()
+    elsewhere = client.post("/login/", {"username": "analyst", "password": TEST_PASSWORD}, REMOTE_ADDR="10.9.8.7")
+    assert elsewhere.status_code == 302

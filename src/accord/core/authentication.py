@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accord.core.models import ApiToken, User
+from accord.core.ratelimit import client_ip, login_locked
 from accord.core.services import token_authenticate
 
-__all__ = ["BearerTokenAuthentication"]
+__all__ = ["BearerTokenAuthentication", "ThrottledModelBackend"]
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's password check, refused outright while the account or the address is locked
+    for failing too often (:func:`accord.core.ratelimit.login_locked`): the right password
+    does not get through a lock either. Every sign-in goes through it, the admin's included."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if request is not None and login_locked(str(username or ""), client_ip(request)):
+            raise PermissionDenied("Too many failed sign-ins.")
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -491,9 +491,10 @@ def _note_use(token: ApiToken, now: datetime) -> None:
     """Record when the token was last used, if the database takes it at once. It is
     bookkeeping: a request must never wait or fail for it. On SQLite, while a long ingest holds
     the one write lock, the update would wait out the busy timeout and then fail the request
-    (``database is locked``); it is skipped instead, and a later request records the use."""
+    (``database is locked``); it is skipped instead, and a later request records it. (Inside a
+    transaction the lock is held already: nothing to wait for.)"""
     try:
-        with _without_waiting(), transaction.atomic():
+        with _without_waiting():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     except OperationalError:
         return
@@ -502,19 +503,19 @@ def _note_use(token: ApiToken, now: datetime) -> None:
 
 @contextmanager
 def _without_waiting() -> Iterator[None]:
-    """On SQLite, a write that finds the database locked fails at once instead of waiting."""
+    """On SQLite, a write that finds the database locked fails at once instead of waiting. The
+    busy timeout is a setting of the connection, set on the driver's own connection."""
     if connection.vendor != "sqlite":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (waited,) = cursor.fetchone()
-        cursor.execute("PRAGMA busy_timeout = 0")
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute("PRAGMA busy_timeout = 0")
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        waited = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        raw.execute(f"PRAGMA busy_timeout = {int(waited * 1000)}")
 
 
 def _snapshot(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from accord.core.audit import audit_record
+from accord.core.ratelimit import client_ip, login_failed, login_succeeded
 
 __all__: list[str] = []
 
@@ -19,6 +20,7 @@ def _ip(request: Any) -> str:
 @receiver(user_logged_in, dispatch_uid="accord-audit-login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record(actor=user, action="auth.login", obj=user, details={"ip": _ip(request)})
+    login_succeeded(user.get_username())
 
 
 @receiver(user_logged_out, dispatch_uid="accord-audit-logout")
@@ -29,9 +31,17 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed, dispatch_uid="accord-audit-login-failed")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
     audit_record(
         actor=None,
         action="auth.login_failed",
         object_type="core.user",
-        details={"username": str(credentials.get("username", ""))[:150], "ip": _ip(request)},
+        details={"username": username, "ip": _ip(request)},
     )
+    if request is not None and login_failed(username, client_ip(request)):
+        audit_record(
+            actor=None,
+            action="auth.locked",
+            object_type="core.user",
+            details={"username": username, "ip": _ip(request)},
+        )

@@ -5,12 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from accord.core.choices import TokenScope
+from accord.core.ratelimit import client_ip, login_locked
 from accord.core.roles import allowed_scopes
 from accord.core.services import MAX_TOKEN_DAYS
 
-__all__ = ["TokenIssueForm"]
+__all__ = ["SignInForm", "TokenIssueForm"]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, saying so when sign-in is locked for failing too often (the
+    password is then not checked at all). ``locked`` tells the page which message to show."""
+
+    locked = False
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        if self.request is not None and login_locked(username, client_ip(self.request)):
+            self.locked = True
+            raise forms.ValidationError(
+                "Too many failed sign-ins for this account or from this address: sign-in is locked "
+                "for up to an hour. Ask an administrator if you need in sooner.",
+                code="locked",
+            )
+        return super().clean()
 
 
 class TokenIssueForm(forms.Form):
