@@ -194,3 +194,11 @@ def test_phone_numbers_are_e164(spelling):
 def test_phone_without_country_code_is_refused():
     with pytest.raises(InvalidObservable, match="country code"):
         normalise("phone", "020 7946 0958")
+
+
+def test_an_autonomous_system_number_is_ascii_digits():
+    """Found by the property test above: '¹' is a digit to ``str.isdigit`` and not to ``int``."""
+    for text in ("¹", "AS¹²", "٣٤"):
+        with pytest.raises(InvalidObservable):
+            normalise("asn", text)
+    assert normalise("asn", "AS64496").value == "64496"

@@ -509,15 +509,15 @@ def test_reads_take_a_fixed_number_of_queries(taxii_as, sharer, inbox, django_as
     one = indicators(1)[0]["id"]
     # The first read marks the token used and the worker loads the agreements once; then: the
     # token, the collection, the states of the agreements read (the reader's, the permitting
-    # ones, the originators'), and the objects.
-    with django_assert_max_num_queries(8):
+    # ones, the originators'), the ingests running (whose heartbeats are asked), and the objects.
+    with django_assert_max_num_queries(9):
         assert client.get(f"collections/{shared}/objects/").status_code == 200
     for path in (
         f"collections/{shared}/objects/",
         f"collections/{shared}/manifest/",
         f"collections/{shared}/objects/{one}/",
     ):
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):
             assert client.get(path).status_code == 200
 
 

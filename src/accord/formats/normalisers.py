@@ -360,7 +360,8 @@ class Asn(Normaliser):
 
     def normalise(self, value: str) -> Canonical:
         digits = value[2:] if value[:2].upper() == "AS" else value
-        if not digits.isdigit() or not 0 <= int(digits) < 2**32:
+        # ASCII digits only: str.isdigit() also takes '¹' and '٣', which int() reads or refuses
+        if not (digits.isascii() and digits.isdigit()) or not 0 <= int(digits) < 2**32:
             raise InvalidObservable(f"'{value}' is not an autonomous system number (0 to 4294967295)")
         return Canonical(self.type, str(int(digits)))
 

@@ -113,7 +113,7 @@ class InvitationView(PasswordResetConfirmView):
         assert person is not None  # noqa: S101 - form_valid runs only for a valid link
         person_set_password(actor=None, person=person, password=form.cleaned_data["new_password1"])
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
-        login(self.request, person, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, person, backend="accord.core.authentication.ThrottledModelBackend")
         messages.success(self.request, "Welcome to Accord: your password is set.")
         return redirect(self.success_url)
 
