@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import pytest
 
 from accord.sharing.models import StixObject
-from accord.taxii.services import collections_sync
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.sharing.test_free_text import reads
 from tests.sharing.test_ingest import post
@@ -66,19 +64,6 @@ BUNDLE = {
     ],
 }
 SECRETS = (b"Mulesecret", b"embeddedsecret")
-
-
-@pytest.fixture
-def scene(partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
-    settings.MEDIA_ROOT = tmp_path
-    make_agreement(partner)
-    make_agreement(other_partner, onward_redactions=["personal_data", "financial_identifier"])
-    collections_sync()
-    return {
-        "a": UserFactory(organisation=other_partner, role="partner_contributor"),
-        "b": people["partner_reader"],
-        "host": people["analyst"],
-    }
 
 
 def test_a_translation_and_inline_observables_carry_no_withheld_value(api_for, client, scene):

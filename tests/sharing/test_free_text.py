@@ -10,13 +10,10 @@ import io
 from typing import Any
 
 import orjson
-import pytest
 
 from accord.core.models import AuditEvent
 from accord.sharing.models import StixObject
 from accord.taxii.models import Collection
-from accord.taxii.services import collections_sync
-from tests.factories import UserFactory, make_agreement
 from tests.taxii.conftest import Taxii, secret_for
 
 OBJECTS = "/api/v1/objects/"
@@ -64,21 +61,6 @@ VOLATILE = {
     "first_seen",
     "last_seen",
 }
-
-
-@pytest.fixture
-def scene(partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
-    """The bank (A, other_partner) redacts personal data and financial identifiers on onward
-    sharing; Kestrel (B, partner) reads under an agreement that takes every category."""
-    settings.MEDIA_ROOT = tmp_path
-    make_agreement(partner)
-    make_agreement(other_partner, onward_redactions=["personal_data", "financial_identifier"])
-    collections_sync()
-    return {
-        "a": UserFactory(organisation=other_partner, role="partner_contributor"),
-        "b": people["partner_reader"],
-        "host": people["analyst"],
-    }
 
 
 def submit(api_for: Any, user: Any, text: str) -> None:
