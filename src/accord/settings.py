@@ -210,6 +210,9 @@ ACCORD_MAX_DOCUMENT_BYTES = int(os.environ.get("ACCORD_MAX_DOCUMENT_MB", "20")) 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Shared-data submissions: at most this size (a larger one is a 413).
 ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "512")) * 1024 * 1024
+# The largest shared object taken (its JSON): one of many megabytes (a 20 MB description) would
+# make every TAXII page, export and report bundle holding it as large. Larger ones are refused alone.
+ACCORD_MAX_OBJECT_BYTES = int(os.environ.get("ACCORD_MAX_OBJECT_KB", "1024")) * 1024
 # The longest a secondment may last, in months.
 ACCORD_SECONDMENT_MAX_MONTHS = int(os.environ.get("ACCORD_SECONDMENT_MAX_MONTHS", "24"))
 # How many days ahead the daily task warns of a secondment's end or an expert's clearance expiry.

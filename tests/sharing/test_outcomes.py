@@ -314,3 +314,17 @@ def test_a_misp_attribute_whose_value_does_not_fit_its_type_is_refused_alone(api
     assert refused[0]["field"] == "value"
     assert "'see the Trustwave blog post' is not an IPv4 address" in refused[0]["message"]
     assert Observable.objects.filter(value="https://pastebin.com/raw/PvKLJAWP").exists()  # the other link
+
+
+def test_an_object_past_the_size_cap_is_refused_alone_and_named(api_for, sharer, settings):
+    """A 2 MB description would make every page, export and bundle holding it as large: the
+    object is refused, naming its size and the cap; the others are stored."""
+    settings.ACCORD_MAX_OBJECT_BYTES = 1024 * 1024
+    huge = indicator(1, "[ipv4-addr:value = '198.51.100.1']", object_marking_refs=GREEN, description="x" * 2_000_000)
+    small = indicator(2, "[ipv4-addr:value = '198.51.100.2']", object_marking_refs=GREEN)
+    body = post(api_for("partner_contributor"), bundle(huge, small)).json()
+    assert (body["accepted_count"], body["rejected_count"]) == (1, 1)
+    (error,) = body["errors"]
+    assert error["where"] == f"object 0 ({huge['id']})" and error["field"] == "object"
+    assert "at most 1,048,576 are taken per object" in error["message"]
+    assert list(StixObject.objects.values_list("stix_id", flat=True)) == [small["id"]]

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -111,7 +112,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                     # are the platform's
                     batch.append(item)
                 else:
-                    batch.append(_refusal(item, agreement, terms.data_categories) or row_of(item, now, marking))
+                    batch.append(_refusal(item, agreement, terms.data_categories) or _sized(item, now, marking))
                 if len(batch) == READ_BATCH:
                     yield batch
                     batch = []
@@ -143,7 +144,7 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             writer=writer,
             refusals=refusals,
             admit=lambda item, category: (
-                _refusal(item, agreement, terms.data_categories, category) or row_of(item, now, marking)
+                _refusal(item, agreement, terms.data_categories, category) or _sized(item, now, marking)
             ),
         )
         parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
@@ -251,6 +252,17 @@ def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
         import_string(path).enqueue(submission_id)
 
     return enqueue
+
+
+def _sized(item: ParsedObject, now: datetime, marking: str) -> Row | ReadError:
+    """The object's row, or its refusal when its JSON passes ``ACCORD_MAX_OBJECT_BYTES``: one
+    object of many megabytes would make every page, export and bundle that holds it as large."""
+    row = row_of(item, now, marking)
+    size = len(row[1][5])  # the body as stored
+    if size > settings.ACCORD_MAX_OBJECT_BYTES:
+        limit = settings.ACCORD_MAX_OBJECT_BYTES
+        return ReadError(item.where, "object", f"is {size:,} bytes of JSON; at most {limit:,} are taken per object")
+    return row
 
 
 def _refusal(
