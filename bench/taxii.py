@@ -51,7 +51,7 @@ def _prepare() -> dict[str, str]:
     assert contributor is not None, "the demo has a Kestrel contributor"
     return {
         "reader": token_issue(actor=None, user=analyst, name="bench-taxii", scopes=["taxii"]).secret,
-        "writer": token_issue(actor=None, user=contributor, name="bench-taxii", scopes=["taxii"]).secret,
+        "writer": token_issue(actor=None, user=contributor, name="bench-taxii", scopes=["taxii", "write"]).secret,
         "inbox": str(kestrel.taxii_collections.get(kind="inbox").pk),
         "stored": str(StixObject.objects.count()),
     }

@@ -34,7 +34,8 @@ def inbox(sharer: Any, partner: Any) -> Collection:
     return Collection.objects.get(kind="inbox", organisation=partner)
 
 
-def secret_for(user: User, scopes: tuple[str, ...] = ("taxii",)) -> str:
+def secret_for(user: User, scopes: tuple[str, ...] = ("taxii", "write")) -> str:
+    """A token of ``scopes``, as far as the person's role may hold them (readers: ``taxii`` alone)."""
     granted = [s for s in scopes if s in allowed_scopes(user.role)]
     return token_issue(actor=None, user=user, name="taxii", scopes=granted).secret
 
@@ -59,7 +60,7 @@ class Taxii:
 
 @pytest.fixture
 def taxii_as(people: dict[str, User]) -> Callable[..., Taxii]:
-    def make(who: str | User, scopes: tuple[str, ...] = ("taxii",)) -> Taxii:
+    def make(who: str | User, scopes: tuple[str, ...] = ("taxii", "write")) -> Taxii:
         user = people[who] if isinstance(who, str) else who
         return Taxii(user, secret_for(user, scopes))
 

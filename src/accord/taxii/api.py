@@ -125,6 +125,12 @@ def _authenticate(request: HttpRequest) -> User:
         raise TaxiiError(401, "Unauthorized", "Invalid, expired or revoked API token.", challenge)
     if TokenScope.TAXII not in token.scopes:
         raise TaxiiError(403, "Forbidden", "This API token lacks the 'taxii' scope.")
+    if request.method in ("POST", "DELETE") and TokenScope.WRITE not in token.scopes:
+        raise TaxiiError(
+            403,
+            "Forbidden",
+            "This API token lacks the 'write' scope: adding or deleting objects over TAXII needs 'taxii' and 'write'.",
+        )
     return token.user
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.choices import Tlp
+from accord.core.choices import OrganisationStatus, Tlp
 from accord.core.errors import Forbidden, TooLarge, ValidationFailed
 from accord.core.guards import require
 from accord.core.models import Organisation, User
@@ -119,6 +119,11 @@ def submission_create(
     require(actor, Perm.SHARING_SUBMIT)
     if actor is not None and not actor.organisation.is_host and actor.organisation_id != organisation.pk:
         raise Forbidden("You may only submit for your own organisation.")
+    if not organisation.is_host and organisation.status != OrganisationStatus.ACTIVE:
+        # A sanction holds for what a partner sends as for what it reads, whatever its agreements say.
+        raise Forbidden(
+            f"{organisation.name} is {organisation.status}: it shares nothing until its partnership is active."
+        )
     marking = ""
     if tlp:
         marking = tlp_label(tlp) or ""
