@@ -276,6 +276,8 @@ def test_a_failed_or_abandoned_submission_can_be_sent_again(api_for, partner, pe
 
     from django.utils import timezone
 
+    from accord.sharing.progress import heartbeat
+
     settings.MEDIA_ROOT = tmp_path
     agreement = make_agreement(partner, data_categories=["technical_indicator"])
     client = api_for("partner_contributor")
@@ -287,9 +289,13 @@ def test_a_failed_or_abandoned_submission_can_be_sent_again(api_for, partner, pe
     assert again.status_code == 201, again.json()
     assert again.json()["id"] == refused.json()["error"]["details"]["id"]
     assert again.json()["status"] == "done"
-    # one whose process died long ago is taken again too
+    # one still at work (its heartbeat beats) is not started twice, however long it has run
     stuck = Submission.objects.get()
     Submission.objects.filter(pk=stuck.pk).update(status="processing", started_at=timezone.now() - timedelta(hours=2))
+    with heartbeat(stuck.pk):
+        assert post(client, GOOD).status_code == 200
+    # one whose process died (its heartbeat silent) is taken again at once
+    Submission.objects.filter(pk=stuck.pk).update(status="processing", started_at=timezone.now())
     assert post(client, GOOD).status_code == 201
     assert AuditEvent.objects.filter(action="submission.retry").count() == 2
 

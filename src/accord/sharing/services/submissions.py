@@ -29,6 +29,7 @@ from accord.partners.models import Agreement
 from accord.partners.services import host_data_agreement_ensure
 from accord.sharing.choices import SubmissionFormat, SubmissionStatus
 from accord.sharing.models import Refusal, Submission
+from accord.sharing.progress import silent
 from accord.sharing.services._common import _set
 from accord.sharing.services.ingest import submission_process
 
@@ -201,11 +202,16 @@ STALE_AFTER = timedelta(minutes=30)
 
 
 def _retryable(submission: Submission) -> bool:
-    """Failed, or started long ago and never finished (its process died): nothing was stored."""
+    """Whether nothing of it was stored and nothing is storing it: failed; ``processing`` with
+    its heartbeat silent (its process died; one that beats is still at work, however long it
+    takes, and is not started twice); or queued long ago and never begun."""
     if submission.status == SubmissionStatus.FAILED:
         return True
-    started = submission.started_at or submission.created_at
-    return submission.status != SubmissionStatus.DONE and timezone.now() - started > STALE_AFTER
+    if submission.status == SubmissionStatus.PROCESSING:
+        return bool(silent([submission.pk]))
+    if submission.status == SubmissionStatus.QUEUED:
+        return timezone.now() - submission.created_at > STALE_AFTER
+    return False
 
 
 def submission_start(*, submission: Submission) -> Submission:
