@@ -4,15 +4,25 @@ raises ``OverflowError`` past 2**63 - 1, and the filters once passed such number
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 import yaml
+from django.http import HttpResponse
 
-from tests.taxii.conftest import Taxii, secret_for
+from accord.core.middleware import OutOfRangeMiddleware
 
 HUGE = "99999999999999999999"
-PAGES = ["/shared/", "/observables/", "/operations/", "/partners/", "/directory/", "/programme/secondments/"]
+PAGES = [
+    "/shared/",
+    "/observables/",
+    "/governance/operations/",
+    "/partners/",
+    "/programme/requests/",
+    "/organisations/",
+    "/audit/",
+]
 
 
 def _query_parameters(schema: dict[str, Any]) -> list[tuple[str, str]]:
@@ -48,14 +58,23 @@ def test_no_page_filter_fails_on_a_huge_number(client, people, parameter):
     client.force_login(people["admin"])
     client.raise_request_exception = False
     for page in PAGES:
+        assert client.get(page).status_code == 200, page  # the page is there to be asked
         response = client.get(page, {parameter: HUGE})
         assert response.status_code < 500, (page, parameter)
         if response.status_code == 400:
             assert f"{parameter}: {HUGE} is out of range" in response.content.decode()
 
 
-def test_taxii_answers_a_huge_number_with_a_taxii_error(people):
-    reader = people["partner_reader"]
-    taxii = Taxii(reader, secret_for(reader))
-    response = taxii.get("collections/", {"limit": HUGE})
-    assert response.status_code < 500
+def test_taxii_pages_and_the_api_each_get_the_error_in_their_own_shape(rf):
+    """The middleware answers what DRF's handler does not see (TAXII endpoints, pages) in the
+    error shape of each: TAXII 2.1's error message, the API's, a page."""
+    middleware = OutOfRangeMiddleware(lambda request: HttpResponse())
+    taxii = middleware.process_exception(rf.get("/taxii2/api/collections/", {"limit": HUGE}), OverflowError())
+    assert taxii is not None and taxii.status_code == 400
+    assert taxii["Content-Type"] == "application/taxii+json;version=2.1"
+    assert json.loads(taxii.content)["description"] == f"limit: {HUGE} is out of range (at most {2**63 - 1})."
+    api = middleware.process_exception(rf.get("/api/v1/x/", {"id": HUGE}), OverflowError())
+    assert api is not None and json.loads(api.content)["error"]["details"] == {
+        "id": [f"{HUGE} is out of range (at most {2**63 - 1})."]
+    }
+    assert middleware.process_exception(rf.get("/shared/"), ValueError()) is None  # only overflows
