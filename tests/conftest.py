@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
@@ -24,6 +26,18 @@ settings.load_profile("accord")
 
 HOST_ROLES = (Role.ADMIN, Role.PROGRAMME_MANAGER, Role.ANALYST, Role.AUDITOR)
 PARTNER_ROLES = (Role.PARTNER_CONTRIBUTOR, Role.PARTNER_READER)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_at_once() -> Iterator[None]:
+    """Background tasks run at once where they are queued (within the test's transaction), unless
+    ``ACCORD_TASK_BACKEND`` names a backend. Accord queues them in the database for ``accord
+    worker``; the tests that start real processes (``accord serve``, ``accord worker``) run so."""
+    if "ACCORD_TASK_BACKEND" in os.environ:
+        yield
+        return
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
 
 
 @pytest.fixture(autouse=True)

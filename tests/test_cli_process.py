@@ -110,15 +110,15 @@ def test_createadmin_from_environment(home):
 def test_worker_runs_the_daily_jobs_once_a_day(home):
     first = accord(home, "worker", "--batch")
     assert first.returncode == 0, first.stderr
-    assert "this worker runs the daily jobs only" in first.stdout
     assert "Ran daily job accord.partners.services.agreements_sweep." in first.stdout
     again = accord(home, "worker", "--batch")
     assert "Ran daily job" not in again.stdout
 
 
-def test_worker_drains_the_database_queue(home):
-    result = accord(home, "worker", "--batch", env={"ACCORD_TASK_BACKEND": "database"})
+def test_without_a_queue_the_worker_says_it_runs_the_daily_jobs_only(home):
+    result = accord(home, "worker", "--batch", env={"ACCORD_TASK_BACKEND": "immediate"})
     assert result.returncode == 0, result.stderr
+    assert "this worker runs the daily jobs only" in result.stdout
 
 
 def _free_port() -> int:
@@ -199,3 +199,51 @@ def test_sqlite_runs_in_wal_mode(home):
         "print(c.cursor().execute('pragma journal_mode').fetchone()[0])",
     )
     assert result.stdout.strip() == "wal"
+
+
+def test_serve_runs_the_worker_beside_it_and_stops_it_with_itself(tmp_path):
+    assert accord(tmp_path, "init").returncode == 0
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(tmp_path), "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'accord.sqlite3'}"}
+    server = subprocess.Popen(
+        [ACCORD, "serve", "--port", str(port), "--workers", "1"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _daily_jobs_run(tmp_path):  # the worker's first round
+            assert server.poll() is None
+            assert time.monotonic() < deadline, "no worker ran beside the server"
+            time.sleep(0.5)
+        workers = _workers_of(tmp_path)
+        assert len(workers) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while _workers_of(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _workers_of(tmp_path), "the worker outlived the server"
+
+
+def _daily_jobs_run(home: Path) -> bool:
+    with sqlite3.connect(home / "accord.sqlite3") as db:
+        return bool(db.execute("SELECT count(*) FROM core_scheduledrun WHERE last_run_at IS NOT NULL").fetchone()[0])
+
+
+def _workers_of(home: Path) -> list[int]:
+    """``accord worker`` processes whose environment names this home."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if b"worker" in command and f"ACCORD_HOME={home}".encode() in environ:
+                found.append(int(entry.name))
+    return found

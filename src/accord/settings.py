@@ -213,6 +213,16 @@ ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "51
 # The largest shared object taken (its JSON): one of many megabytes (a 20 MB description) would
 # make every TAXII page, export and report bundle holding it as large. Larger ones are refused alone.
 ACCORD_MAX_OBJECT_BYTES = int(os.environ.get("ACCORD_MAX_OBJECT_KB", "1024")) * 1024
+# The longest text taken in one field of a shared object (UTF-8 bytes), and the fields with caps
+# of their own (JSON object of field name -> KB; a sample's base64 `payload_bin` is bounded by the
+# object's cap only). An object with a longer text is refused alone, naming the field.
+ACCORD_MAX_FIELD_BYTES = int(os.environ.get("ACCORD_MAX_FIELD_KB", "256")) * 1024
+ACCORD_FIELD_CAPS = {
+    name: int(kb) * 1024
+    for name, kb in (
+        {"payload_bin": ACCORD_MAX_OBJECT_BYTES // 1024} | json.loads(os.environ.get("ACCORD_FIELD_CAPS_KB", "{}"))
+    ).items()
+}
 # The longest a secondment may last, in months.
 ACCORD_SECONDMENT_MAX_MONTHS = int(os.environ.get("ACCORD_SECONDMENT_MAX_MONTHS", "24"))
 # How many days ahead the daily task warns of a secondment's end or an expert's clearance expiry.
@@ -228,8 +238,13 @@ ACCORD_INGEST_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_INGEST_PRESUMED
 ACCORD_INGEST_HEARTBEAT_SECONDS = int(os.environ.get("ACCORD_INGEST_HEARTBEAT_SECONDS", "60"))
 # Submissions at least this large are read in a second process while the first writes.
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
-# Submissions larger than this run as a background task; smaller ones within the request.
+# Submissions larger than this run as a background task (`accord worker`); smaller ones within
+# the request. Free text is read hundreds of times slower per byte, and has its own bound.
 ACCORD_INLINE_SUBMISSION_BYTES = int(os.environ.get("ACCORD_INLINE_SUBMISSION_MB", "8")) * 1024 * 1024
+ACCORD_INLINE_TEXT_BYTES = int(os.environ.get("ACCORD_INLINE_TEXT_KB", "64")) * 1024
+# An ingest whose process died is read again by `accord worker`, until it has been begun this
+# many times; then it fails, saying so.
+ACCORD_INGEST_ATTEMPTS = int(os.environ.get("ACCORD_INGEST_ATTEMPTS", "3"))
 # TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
 ACCORD_TAXII_MAX_CONTENT_LENGTH = int(os.environ.get("ACCORD_TAXII_MAX_CONTENT_MB", "100")) * 1024 * 1024
 ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
@@ -297,7 +312,7 @@ ACCORD_DAILY_JOBS = [
     "accord.governance.services.recommendations_overdue_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
-ACCORD_ROUND_JOBS = ["accord.feeds.services.feeds_pull_due"]
+ACCORD_ROUND_JOBS = ["accord.sharing.services.submissions_recover", "accord.feeds.services.feeds_pull_due"]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
 ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
 # At most this many observables of one submission go to each network enricher on ingest.
@@ -308,7 +323,10 @@ _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
 }
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("ACCORD_TASK_BACKEND", "immediate")]}}
+# Queued in the database by default, for `accord worker` (which `accord serve` starts beside the
+# web workers unless told not to), so that no long work runs within a request; "immediate" runs
+# each task at once where it is queued (the test suite's choice: tests/settings.py).
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("ACCORD_TASK_BACKEND", "database")]}}
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -11,6 +11,13 @@ from tests.factories import UserFactory, make_agreement
 
 
 @pytest.fixture
+def sharer(partner: Any, people: Any, settings: Any, tmp_path: Any) -> Any:
+    """Kestrel's data-sharing agreement (AMBER unless marked, kept 30 days), files under tmp_path."""
+    settings.MEDIA_ROOT = tmp_path
+    return make_agreement(partner, default_tlp="amber", retention_days=30)
+
+
+@pytest.fixture
 def scene(partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     """The bank (A, other_partner) redacts personal data and financial identifiers on onward
     sharing; Kestrel (B, partner) reads under an agreement that takes every category."""

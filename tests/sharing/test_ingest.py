@@ -37,12 +37,6 @@ GOOD = bundle(
 )
 
 
-@pytest.fixture
-def sharer(partner: Any, people: Any, settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path
-    return make_agreement(partner, default_tlp="amber", retention_days=30)
-
-
 def post(client: Any, data: bytes, name: str = "feed.json", **params: Any) -> Any:
     upload = io.BytesIO(data)
     upload.name = name

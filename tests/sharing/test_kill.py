@@ -146,3 +146,12 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(partner: Any, peopl
     while live.has_key(alive) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not live.has_key(alive), "a killed ingest is known for dead: TAXII readers no longer wait for it"
+    # The worker reads it again from the start, under Accord's own settings (tasks queued in the
+    # database for it): everything is stored once.
+    worker = subprocess.run(
+        [ACCORD, "worker", "--batch"], env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert worker.returncode == 0, worker.stderr
+    submission = Submission.objects.get()
+    assert (submission.status, submission.attempts, submission.new_count) == ("done", 2, OBJECTS)
+    assert StixObject.objects.count() == OBJECTS

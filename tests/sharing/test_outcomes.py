@@ -328,3 +328,26 @@ def test_an_object_past_the_size_cap_is_refused_alone_and_named(api_for, sharer,
     assert error["where"] == f"object 0 ({huge['id']})" and error["field"] == "object"
     assert "at most 1,048,576 are taken per object" in error["message"]
     assert list(StixObject.objects.values_list("stix_id", flat=True)) == [small["id"]]
+
+
+def test_a_text_past_its_fields_cap_is_refused_alone_naming_the_field(api_for, sharer, settings):
+    """A 300 KB description nested in an external reference passes the field cap (256 KB) while
+    the object stays under its own (1 MB): refused, naming the field's path and the cap; a field
+    with a cap of its own (here `name`, 1 KB) is held to it; the rest is stored."""
+    settings.ACCORD_MAX_FIELD_BYTES = 256 * 1024
+    settings.ACCORD_FIELD_CAPS = {"payload_bin": 1024 * 1024, "name": 1024}
+    reference = {"source_name": "blog", "description": "é" * 150_000}  # 300,000 bytes of UTF-8
+    long = indicator(
+        1, "[ipv4-addr:value = '198.51.100.1']", object_marking_refs=GREEN, external_references=[reference]
+    )
+    named = indicator(2, "[ipv4-addr:value = '198.51.100.2']", object_marking_refs=GREEN, name="n" * 2000)
+    fine = indicator(
+        3, "[ipv4-addr:value = '198.51.100.3']", object_marking_refs=GREEN, description="d" * 200_000, name="short"
+    )
+    body = post(api_for("partner_contributor"), bundle(long, named, fine)).json()
+    assert (body["accepted_count"], body["rejected_count"]) == (1, 2)
+    first, second = body["errors"]
+    assert (first["where"], first["field"]) == (f"object 0 ({long['id']})", "external_references[0].description")
+    assert first["message"] == "is 300,000 bytes; at most 262,144 are taken in this field"
+    assert (second["field"], second["message"]) == ("name", "is 2,000 bytes; at most 1,024 are taken in this field")
+    assert list(StixObject.objects.values_list("stix_id", flat=True)) == [fine["id"]]

@@ -46,6 +46,7 @@ class Submission(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0, help_text="Objects refused.")
     errors = models.JSONField(default=list, blank=True, help_text="The first refusals (every one is a Refusal).")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times its ingest was begun.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from accord.sharing.services.ingest import READ_BATCH as READ_BATCH  # read here
 from accord.sharing.services.ingest import minting_namespace, submission_process
 from accord.sharing.services.objects import host_product, host_product_publish, object_revoke, retention_purge
 from accord.sharing.services.submissions import STALE_AFTER as STALE_AFTER  # read here; patch it in .submissions
-from accord.sharing.services.submissions import submission_create, submission_start
+from accord.sharing.services.submissions import submission_create, submission_start, submissions_recover
 
 __all__ = [
     "category_of",
@@ -29,4 +29,5 @@ __all__ = [
     "submission_create",
     "submission_process",
     "submission_start",
+    "submissions_recover",
 ]

@@ -46,8 +46,8 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
     """Read and store a queued submission, object by object (all or nothing when ``strict``);
     idempotent: done or failed ones are left as they are."""
     submission = Submission.objects.select_related("agreement__current_version", "organisation").get(pk=submission_id)
-    if submission.status in (SubmissionStatus.DONE, SubmissionStatus.FAILED):
-        return submission
+    if submission.status != SubmissionStatus.QUEUED:
+        return submission  # done, failed, or being read by another process
 
     def progress(percent: int) -> None:
         report_progress(submission.pk, percent)
@@ -55,18 +55,36 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
             on_progress(percent)
 
     with heartbeat(submission.pk):  # beating before the row says it runs: never running and silent
-        _set(submission, status=SubmissionStatus.PROCESSING, started_at=timezone.now(), progress=0)
+        if not _claim(submission):
+            submission.refresh_from_db()
+            return submission  # another process took it first (the same task run twice)
         report_progress(submission.pk, 0)
         try:
             with gc_paused():
                 _process(submission, progress)
         except Exception as exc:
-            _fail(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
+            fail_submission(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
             raise
         finally:
             forget_progress(submission.pk)
     submission.refresh_from_db()
     return submission
+
+
+def _claim(submission: Submission) -> bool:
+    """Mark the queued submission ``processing`` unless another process already has: the one
+    update that succeeds reads it, so a task run twice (a retry, a recovered ingest) stores once."""
+    fields = {
+        "status": SubmissionStatus.PROCESSING,
+        "started_at": timezone.now(),
+        "progress": 0,
+        "attempts": submission.attempts + 1,
+    }
+    if not Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.QUEUED).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    return True
 
 
 def minting_namespace(organisation_id: int) -> uuid.UUID:
@@ -192,7 +210,9 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
-    _fail(submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count)
+    fail_submission(
+        submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count
+    )
 
 
 def _platform_objects() -> dict[str, dict[str, Any]]:
@@ -219,7 +239,7 @@ def _own_copy(item: ParsedObject, own: dict[str, dict[str, Any]], refusals: Refu
 
 
 @transaction.atomic
-def _fail(submission: Submission, errors: list[ReadError], read: int, refused: int) -> None:
+def fail_submission(submission: Submission, errors: list[ReadError], read: int, refused: int) -> None:
     """Record a submission that stored nothing: its errors (an unreadable file's first), as its
     ``errors`` and its refusals, and the counts of the objects read and refused before it stopped."""
     Refusal.objects.filter(submission=submission).delete()
@@ -255,14 +275,44 @@ def _after_ingest(path: str, submission_id: int) -> Callable[[], None]:
 
 
 def _sized(item: ParsedObject, now: datetime, marking: str) -> Row | ReadError:
-    """The object's row, or its refusal when its JSON passes ``ACCORD_MAX_OBJECT_BYTES``: one
-    object of many megabytes would make every page, export and bundle that holds it as large."""
+    """The object's row, or its refusal when its JSON passes ``ACCORD_MAX_OBJECT_BYTES`` or one
+    of its text values passes its field's cap (``ACCORD_MAX_FIELD_BYTES``, or the field's own in
+    ``ACCORD_FIELD_CAPS``): one object of many megabytes would make every page, export and bundle
+    that holds it as large, and one text of many pages every list that shows it."""
     row = row_of(item, now, marking)
     size = len(row[1][5])  # the body as stored
     if size > settings.ACCORD_MAX_OBJECT_BYTES:
         limit = settings.ACCORD_MAX_OBJECT_BYTES
         return ReadError(item.where, "object", f"is {size:,} bytes of JSON; at most {limit:,} are taken per object")
+    caps = settings.ACCORD_FIELD_CAPS
+    if size > min(settings.ACCORD_MAX_FIELD_BYTES, *caps.values()):  # else no value can pass its cap
+        found = _oversized(item.stix, "", caps, settings.ACCORD_MAX_FIELD_BYTES)
+        if found is not None:
+            path, length, limit = found
+            return ReadError(item.where, path, f"is {length:,} bytes; at most {limit:,} are taken in this field")
     return row
+
+
+def _oversized(value: Any, path: str, caps: dict[str, int], cap: int) -> tuple[str, int, int] | None:
+    """The first text within ``value`` longer than its cap (UTF-8 bytes): its path
+    (``external_references[2].description``), length and cap. A field's cap, where it has its
+    own, holds for everything within it."""
+    if isinstance(value, str):
+        if len(value) * 4 <= cap:  # UTF-8 takes at most four bytes a character
+            return None
+        length = len(value.encode())
+        return (path, length, cap) if length > cap else None
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found = _oversized(inner, f"{path}.{key}" if path else key, caps, caps.get(key, cap))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found = _oversized(inner, f"{path}[{index}]", caps, cap)
+            if found is not None:
+                return found
+    return None
 
 
 def _refusal(

@@ -22,7 +22,7 @@ from accord.core.errors import Forbidden, TooLarge, ValidationFailed
 from accord.core.guards import require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.formats.base import detect_format
+from accord.formats.base import ReadError, detect_format
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
@@ -31,7 +31,7 @@ from accord.sharing.choices import SubmissionFormat, SubmissionStatus
 from accord.sharing.models import Refusal, Submission
 from accord.sharing.progress import silent
 from accord.sharing.services._common import _set
-from accord.sharing.services.ingest import submission_process
+from accord.sharing.services.ingest import fail_submission, submission_process
 
 
 def _agreement_for(organisation: Organisation, reference: str | None) -> Agreement:
@@ -214,12 +214,60 @@ def _retryable(submission: Submission) -> bool:
     return False
 
 
-def submission_start(*, submission: Submission) -> Submission:
-    """Ingest a newly taken submission: within the request when it is small, else as a
-    background task once the current transaction commits (the submission stays ``queued``)."""
-    if submission.size > settings.ACCORD_INLINE_SUBMISSION_BYTES:
-        from accord.sharing.tasks import process_submission  # the task module imports this one
+def _quick(submission: Submission) -> bool:
+    """Whether it is read in well under a second: free text, read sentence by sentence, takes
+    hundreds of times longer per byte than STIX, MISP or CSV, and has its own bound."""
+    if submission.format == SubmissionFormat.TEXT:
+        return submission.size <= settings.ACCORD_INLINE_TEXT_BYTES
+    return submission.size <= settings.ACCORD_INLINE_SUBMISSION_BYTES
 
-        transaction.on_commit(lambda: process_submission.enqueue(submission.pk))
+
+def _enqueue(submission_id: int) -> None:
+    """Queue the ingest for ``accord worker`` once the current transaction commits."""
+    from accord.sharing.tasks import process_submission  # the task module imports this one
+
+    transaction.on_commit(lambda: process_submission.enqueue(submission_id))
+
+
+def submission_start(*, submission: Submission) -> Submission:
+    """Ingest a newly taken submission: within the request when it is quick, else as a
+    background task once the current transaction commits (the submission stays ``queued``)."""
+    if not _quick(submission):
+        _enqueue(submission.pk)
         return submission
     return submission_process(submission_id=submission.pk)
+
+
+def submissions_recover() -> list[int]:
+    """Round job of ``accord worker``: each ingest whose process died (``processing``, its
+    heartbeat silent) is queued again and read from the start, since its transaction stored
+    nothing; one that has died ``ACCORD_INGEST_ATTEMPTS`` times fails instead, saying so (a file
+    that kills its reader every time, by exhausting memory say, is not read for ever). Returns
+    the ids queued again."""
+    running = dict(Submission.objects.filter(status=SubmissionStatus.PROCESSING).values_list("pk", "attempts"))
+    queued = []
+    for pk in sorted(silent(running)):
+        submission = Submission.objects.select_related("organisation").get(pk=pk)
+        if running[pk] >= settings.ACCORD_INGEST_ATTEMPTS:
+            reason = (
+                f"its reading stopped {running[pk]} times without finishing (the process reading it "
+                "was killed); nothing of it was stored: send it again, or in smaller parts"
+            )
+            with transaction.atomic():
+                fail_submission(submission, [ReadError("submission", "", reason)], 0, 0)
+            continue
+        with transaction.atomic():
+            if not Submission.objects.filter(pk=pk, status=SubmissionStatus.PROCESSING).update(
+                status=SubmissionStatus.QUEUED, progress=0, started_at=None
+            ):
+                continue  # it finished, or failed, meanwhile
+            audit_record(
+                actor=None,
+                action="submission.recovered",
+                obj=submission,
+                organisation=submission.organisation,
+                details={"attempts": running[pk]},
+            )
+            _enqueue(pk)
+        queued.append(pk)
+    return queued

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +34,36 @@ def _prepare_worker(worker: Any) -> None:
     gc.freeze()
 
 
+class _BackgroundWorker:
+    """``accord worker`` beside the web workers, started again if it stops, and stopped with
+    the server: on one machine, ``accord serve`` is all that runs."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+
+    def start(self, server: Any) -> None:
+        threading.Thread(target=self._keep, args=(server.log,), daemon=True, name="accord-worker").start()
+
+    def _keep(self, log: Any) -> None:
+        while not self.stopping.is_set():
+            self.process = subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"])  # noqa: S603
+            log.info("Started accord worker (pid %s)", self.process.pid)
+            code = self.process.wait()
+            if not self.stopping.is_set():
+                log.warning("accord worker stopped (exit %s); starting it again in 5 s", code)
+                self.stopping.wait(5)
+
+    def stop(self, server: Any) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
@@ -45,22 +78,32 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 class Command(BaseCommand):
-    help = "Serve Accord with gunicorn (default http://127.0.0.1:8000)."
+    help = (
+        "Serve Accord with gunicorn (default http://127.0.0.1:8000), and `accord worker` beside it for "
+        "background work unless --no-worker."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--timeout", type=int, default=120, help="Seconds before a silent worker is restarted.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start `accord worker` beside the web workers (it runs elsewhere: another process or host).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        _Gunicorn(
-            {
-                "bind": f"{options['host']}:{options['port']}",
-                "workers": options["workers"],
-                "timeout": options["timeout"],
-                "accesslog": "-",
-                "errorlog": "-",
-                "post_worker_init": _prepare_worker,
-            }
-        ).run()
+        config: dict[str, Any] = {
+            "bind": f"{options['host']}:{options['port']}",
+            "workers": options["workers"],
+            "timeout": options["timeout"],
+            "accesslog": "-",
+            "errorlog": "-",
+            "post_worker_init": _prepare_worker,
+        }
+        if not options["no_worker"]:
+            background = _BackgroundWorker()
+            config |= {"when_ready": background.start, "on_exit": background.stop}
+        _Gunicorn(config).run()
