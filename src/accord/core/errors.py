@@ -8,13 +8,18 @@ DRF's own exceptions and Django's ``ValidationError``/``Http404`` into::
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import get_template
 from rest_framework import status
+
+from accord.core.faults import Fault, fault_of
 
 __all__ = [
     "ApplicationError",
@@ -25,7 +30,10 @@ __all__ = [
     "ValidationFailed",
     "api_exception_handler",
     "error_body",
+    "fault_response",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -117,6 +125,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
         exc = out_of_range(request.GET if request is not None else {})
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    fault = fault_of(exc)
+    if fault is not None:
+        logger.error("Storage fault answered %s: %r", fault.http_status, exc, exc_info=exc)
+        return Response(
+            error_body(fault.code, fault.message),
+            status=fault.http_status,
+            headers={"Retry-After": str(fault.retry_after)},
+        )
     if isinstance(exc, DjangoValidationError):
         as_dict: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(as_dict)
@@ -142,6 +158,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     return response
 
 
+def fault_response(request: HttpRequest, fault: Fault) -> HttpResponse:
+    """The answer to a storage fault, in the shape the path speaks (TAXII, API, page). The page
+    is rendered without the request's context: its processors would ask the failing database."""
+    response: HttpResponse
+    if request.path.startswith("/taxii2/"):
+        body = {"title": "Service unavailable", "description": fault.message, "http_status": str(fault.http_status)}
+        response = JsonResponse(body, status=fault.http_status, content_type="application/taxii+json;version=2.1")
+    elif request.path.startswith("/api/"):
+        response = JsonResponse(error_body(fault.code, fault.message), status=fault.http_status)
+    else:
+        page = get_template("core/fault.html").render({"message": fault.message})
+        response = HttpResponse(page, status=fault.http_status)
+    response["Retry-After"] = str(fault.retry_after)
+    return response
+
+
 def json_error_view(code: str, message: str, http_status: int) -> Callable[..., HttpResponse]:
     """A Django error handler answering JSON under ``/api/`` and the HTML page elsewhere."""
     from django.views import defaults
@@ -154,6 +186,10 @@ def json_error_view(code: str, message: str, http_status: int) -> Callable[..., 
     }
 
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if http_status == 500:
+            fault = fault_of(sys.exc_info()[1])  # a handler500 is called while the exception is handled
+            if fault is not None:
+                return fault_response(request, fault)
         if request.path.startswith("/taxii2/"):  # TAXII 2.1 §3.6.1 error message
             body = {"title": message, "description": message, "http_status": str(http_status)}
             return JsonResponse(body, status=http_status, content_type="application/taxii+json;version=2.1")

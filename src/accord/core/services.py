@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
@@ -494,9 +494,9 @@ def _note_use(token: ApiToken, now: datetime) -> None:
     (``database is locked``); it is skipped instead, and a later request records it. (Inside a
     transaction the lock is held already: nothing to wait for.)"""
     try:
-        with _without_waiting():
+        with _without_waiting(), transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    except OperationalError:
+    except DatabaseError:  # locked, read-only, full: a later request records it
         return
     token.last_used_at = now
 

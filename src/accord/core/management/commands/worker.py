@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connections
 from django.utils.module_loading import import_string
 
+from accord.core.faults import fault_of
 from accord.core.schedule import run_due_jobs
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
@@ -33,12 +35,23 @@ class Command(BaseCommand):
                 "this worker runs the daily jobs only."
             )
         while True:
-            for name in run_due_jobs():
-                self.stdout.write(f"Ran daily job {name}.")
-            for name in settings.ACCORD_ROUND_JOBS:
-                import_string(name)()
-            if queue:
-                call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+            try:
+                self._round(queue)
+            except DatabaseError as exc:
+                fault = fault_of(exc)
+                if fault is None or options["batch"]:
+                    raise
+                # The database restarted, filled up or went read-only: the next round reconnects.
+                self.stderr.write(f"This round stopped: {fault.code} ({exc}). Trying again.")
+                connections.close_all()
             if options["batch"]:
                 return
             time.sleep(options["interval"])
+
+    def _round(self, queue: bool) -> None:
+        for name in run_due_jobs():
+            self.stdout.write(f"Ran daily job {name}.")
+        for name in settings.ACCORD_ROUND_JOBS:
+            import_string(name)()
+        if queue:
+            call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)

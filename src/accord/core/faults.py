@@ -1,0 +1,106 @@
+"""Faults of the storage beneath Accord, told to the asker for what they are: a full disk, a
+read-only or unreachable database, a database busy with a long write. Each is the operators'
+problem, not the asker's and not a bug, and the request did not complete: a 503 (507 when the
+storage is full) with a ``Retry-After`` and a message that says so, on the API, TAXII and pages
+alike, instead of a bare 500. Nothing is half-stored either way: every write is in a
+transaction, and a submission whose reading failed is read again by ``accord worker``.
+
+The message names no table, query, path or driver text: a fault tells the asker only what
+they can do about it.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from dataclasses import dataclass
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+__all__ = ["Fault", "fault_of"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    code: str
+    http_status: int
+    message: str
+    retry_after: int  # seconds
+
+
+FULL = Fault(
+    "storage_full",
+    507,
+    "Accord's storage is full, so this request could not be completed and nothing of it was kept. "
+    "Try again once its operators have freed space.",
+    600,
+)
+READ_ONLY = Fault(
+    "database_read_only",
+    503,
+    "Accord's database takes no changes for now (maintenance or fail-over), so this request could not be "
+    "completed and nothing of it was kept. Try again in a minute.",
+    60,
+)
+UNREACHABLE = Fault(
+    "database_unavailable",
+    503,
+    "Accord's database cannot be reached, so this request could not be completed and nothing of it was "
+    "kept. Try again in a minute.",
+    30,
+)
+BUSY = Fault(
+    "database_busy",
+    503,
+    "Accord's database is busy with a long write, so this request could not be completed and nothing of it "
+    "was kept. Try again in a few seconds.",
+    5,
+)
+
+# PostgreSQL's SQLSTATE classes and codes (Appendix A of its manual).
+_FULL_STATES = {"53100"}  # disk_full
+_READ_ONLY_STATES = {"25006"}  # read_only_sql_transaction
+_UNREACHABLE_STATES = {"57P01", "57P02", "57P03", "53300"}  # shut down, starting up, too many connections
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for found in (exc, exc.__cause__):
+        state = getattr(found, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+def fault_of(exc: BaseException | None) -> Fault | None:
+    """What ``exc`` means for the asker when it is a fault of the storage; ``None`` otherwise
+    (a bug stays a 500)."""
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return FULL
+        if exc.errno == errno.EROFS:
+            return READ_ONLY
+        return None
+    if not isinstance(exc, DatabaseError):
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):
+        text = str(cause).lower()
+        if "full" in text:  # "database or disk is full"
+            return FULL
+        if "readonly" in text or "read-only" in text:  # "attempt to write a readonly database"
+            return READ_ONLY
+        if "locked" in text or "busy" in text:
+            return BUSY
+        if "disk i/o error" in text or "unable to open" in text:
+            return UNREACHABLE
+        return None
+    state = _sqlstate(exc)
+    if state in _UNREACHABLE_STATES or (state is not None and state.startswith("08")):
+        return UNREACHABLE  # connection exceptions
+    if state in _FULL_STATES:
+        return FULL
+    if state in _READ_ONLY_STATES:
+        return READ_ONLY
+    if state is None and isinstance(exc, InterfaceError | OperationalError):
+        return UNREACHABLE  # the driver lost the server: no statement got as far as an answer
+    return None
