@@ -101,6 +101,24 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.ACCORD_APPLICATION_RATE = "1000/hour"
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_not_required(settings: Any) -> None:
+    """Tests that are not about the second factor sign administrators in with the password alone
+    (``force_login``, the login page): no role must enrol an authenticator. Everything else of
+    the second factor stays on (whoever has a confirmed authenticator is asked for its code), and
+    the second factor's own tests set the requirement back with the ``totp_required`` fixture."""
+    settings.ACCORD_TOTP_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def totp_required(settings: Any) -> list[str]:
+    """The shipped requirement: administrators must sign in with a second factor."""
+    import accord.settings
+
+    settings.ACCORD_TOTP_REQUIRED_ROLES = list(accord.settings.ACCORD_TOTP_REQUIRED_ROLES)
+    return settings.ACCORD_TOTP_REQUIRED_ROLES
+
+
 def pytest_report_header(config: Any) -> str:
     from django.conf import settings
 

@@ -51,6 +51,15 @@ def test_demo_prints_the_logins(home):
     result = accord(home, "demo", "--no-init")
     assert result.returncode == 0
     assert "admin" in result.stdout and "accord-demo-2026" in result.stdout
+    # Administrators must have a second factor: the demo says how they get one.
+    assert "Administrators sign in with a second factor" in result.stdout
+    assert "ACCORD_TOTP_REQUIRED_ROLES= (empty)" in result.stdout
+
+
+def test_an_unknown_role_in_the_second_factor_setting_is_refused_by_name(tmp_path):
+    result = accord(tmp_path, "check", env={"ACCORD_TOTP_REQUIRED_ROLES": "admin,wizard"})
+    assert result.returncode != 0
+    assert "ACCORD_TOTP_REQUIRED_ROLES: unknown role(s) wizard" in result.stderr
 
 
 def test_export_as_a_demo_person(home):

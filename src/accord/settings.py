@@ -14,6 +14,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from accord.core.choices import Role
 
 __all__: list[str] = []
 
@@ -75,6 +78,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accord.core",
     "accord.partners",
     "accord.sharing",
@@ -98,6 +104,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(): whether this session gave a second-factor code (django-otp); then the
+    # pages, the admin and session API calls of someone who still owes one answer only its pages.
+    "django_otp.middleware.OTPMiddleware",
+    "accord.web.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -261,6 +271,19 @@ ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
 ACCORD_LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ACCOUNT", "10/hour")
 ACCORD_LOGIN_FAILURES_PER_ADDRESS = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ADDRESS", "50/hour")
 AUTHENTICATION_BACKENDS = ["accord.core.authentication.ThrottledModelBackend"]
+# Roles (accord.core.choices.Role values, comma-separated) that must sign in with a second factor,
+# an authenticator app's codes (TOTP): after the password, a person in one without a confirmed
+# authenticator is sent to enrol one and reaches nothing else until done. Empty: nobody must
+# (anyone may still turn one on). Bearer API tokens are not affected (accord.core.second_factor).
+ACCORD_TOTP_REQUIRED_ROLES = _list("ACCORD_TOTP_REQUIRED_ROLES", "admin")
+_known_roles = set(Role.values)
+if unknown_roles := sorted(set(ACCORD_TOTP_REQUIRED_ROLES) - _known_roles):
+    raise ImproperlyConfigured(
+        f"ACCORD_TOTP_REQUIRED_ROLES: unknown role(s) {', '.join(unknown_roles)}; "
+        f"known: {', '.join(sorted(_known_roles))}."
+    )
+# The name authenticator apps show beside the account (django-otp's otpauth:// issuer).
+OTP_TOTP_ISSUER = os.environ.get("ACCORD_TOTP_ISSUER", "Accord")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
 ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
 # First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).

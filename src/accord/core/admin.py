@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.core.models import ApiToken, AuditEvent, Organisation, User
 
@@ -48,3 +50,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("seq", "at", "actor_username", "action", "object_type", "object_id")
     list_filter = ("action",)
     search_fields = ("actor_username", "object_id", "action")
+
+
+# django-otp's own admin pages would show authenticator secrets and QR codes and change devices
+# outside the audit chain; second factors are managed on the people pages (accord.web), so the
+# admin lists them read-only, secrets left out.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    search_fields = ("user__username",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")

@@ -33,6 +33,7 @@ from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilt
 from accord.core.models import ApiToken, AuditEvent, Organisation, User
 from accord.core.regions import validate_country
 from accord.core.roles import Perm, allowed_scopes, perms_of
+from accord.core.second_factor import has_second_factor, second_factor_required
 from accord.core.viewsets import ReadViewSet, ReadWriteViewSet, SelectorViewSet, principal_of, validated
 
 __all__ = [
@@ -296,6 +297,12 @@ class MeSerializer(PersonSerializer):
     organisation_detail = OrganisationSerializer(source="organisation", read_only=True)
     permissions = serializers.SerializerMethodField()
     allowed_token_scopes = serializers.SerializerMethodField()
+    second_factor = serializers.SerializerMethodField(
+        help_text="Whether the person signs in with an authenticator app's codes (TOTP)."
+    )
+    second_factor_required = serializers.SerializerMethodField(
+        help_text="Whether their role must (ACCORD_TOTP_REQUIRED_ROLES); tokens need none."
+    )
 
     class Meta(PersonSerializer.Meta):
         fields: ClassVar[list[str]] = [
@@ -303,6 +310,8 @@ class MeSerializer(PersonSerializer):
             "organisation_detail",
             "permissions",
             "allowed_token_scopes",
+            "second_factor",
+            "second_factor_required",
         ]
         read_only_fields = fields
 
@@ -311,6 +320,12 @@ class MeSerializer(PersonSerializer):
 
     def get_allowed_token_scopes(self, user: User) -> list[str]:
         return sorted(allowed_scopes(user.role))
+
+    def get_second_factor(self, user: User) -> bool:
+        return has_second_factor(user)
+
+    def get_second_factor_required(self, user: User) -> bool:
+        return second_factor_required(user)
 
 
 class MeView(APIView):

@@ -13,6 +13,7 @@ from accord.core.choices import OrganisationStatus as S
 from accord.core.choices import Role
 from accord.core.choices import Sector as Sec
 from accord.core.models import Organisation, User
+from accord.core.second_factor import second_factor_required
 from accord.core.services import host_ensure, organisation_create, person_create
 
 __all__ = ["DEMO_PASSWORD", "DemoLogin", "load"]
@@ -100,6 +101,7 @@ class DemoLogin:
     username: str
     role: str
     organisation: str
+    second_factor: bool = False  # the role must enrol an authenticator at first sign-in
 
 
 def load() -> list[DemoLogin]:
@@ -139,5 +141,7 @@ def load() -> list[DemoLogin]:
     for role in Role:
         person = User.objects.filter(role=role, is_active=True).select_related("organisation").order_by("pk").first()
         if person is not None:
-            logins.append(DemoLogin(person.username, role.label, person.organisation.name))
+            logins.append(
+                DemoLogin(person.username, role.label, person.organisation.name, second_factor_required(person))
+            )
     return logins

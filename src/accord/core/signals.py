@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from accord.core.audit import audit_record
 from accord.core.ratelimit import client_ip, login_failed, login_succeeded
+from accord.core.second_factor import second_factor_pending
 
 __all__: list[str] = []
 
@@ -20,7 +21,11 @@ def _ip(request: Any) -> str:
 @receiver(user_logged_in, dispatch_uid="accord-audit-login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record(actor=user, action="auth.login", obj=user, details={"ip": _ip(request)})
-    login_succeeded(user.get_username())
+    # The account's failures are forgotten once sign-in is complete: with a second factor owed,
+    # only when the code is right (accord.core.second_factor), so a known password does not
+    # wipe the count of wrong codes.
+    if not second_factor_pending(user):
+        login_succeeded(user.get_username())
 
 
 @receiver(user_logged_out, dispatch_uid="accord-audit-logout")

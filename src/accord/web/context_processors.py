@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("Log in", reverse("web:login")),
         ]
         return {"nav": _mark(request.path, public)}
+    if getattr(request, "second_factor_pending", ""):  # signed in halfway: nothing else is reachable
+        return {"nav": []}
     items = [
         ("Dashboard", reverse("web:dashboard")),
         ("Organisations", reverse("web:organisation-list")),
@@ -43,6 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Operations", reverse("operations:operation-list")),
         ("People", reverse("web:person-list")),
         ("API tokens", reverse("web:token-list")),
+        ("Second factor", reverse("web:second-factor")),
     ]
     if has_perm(user, Perm.PLATFORM_ADMIN):
         items.append(("Feeds", reverse("feeds:feed-list")))

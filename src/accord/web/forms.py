@@ -12,7 +12,7 @@ from accord.core.ratelimit import client_ip, login_locked
 from accord.core.roles import allowed_scopes
 from accord.core.services import MAX_TOKEN_DAYS
 
-__all__ = ["SignInForm", "TokenIssueForm"]
+__all__ = ["SecondFactorCodeForm", "SecondFactorResetForm", "SignInForm", "TokenIssueForm"]
 
 
 class SignInForm(AuthenticationForm):
@@ -48,3 +48,24 @@ class TokenIssueForm(forms.Form):
         field = self.fields["scopes"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
         field.choices = [(value, label) for value, label in TokenScope.choices if value in permitted]
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from one's authenticator app (6 digits) or one of one's recovery codes."""
+
+    code = forms.CharField(
+        max_length=40,
+        label="Code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+    )
+
+
+class SecondFactorResetForm(forms.Form):
+    """Why an administrator removes someone's authenticator (kept in the audit log)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. 'phone lost, confirmed by phone call'.",
+    )

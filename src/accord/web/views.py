@@ -17,6 +17,7 @@ from accord.core.audit import audit_verify
 from accord.core.errors import ApplicationError
 from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilter
 from accord.core.roles import Perm, has_perm
+from accord.core.second_factor import people_with_second_factor
 from accord.core.ui import AuthedRequest, found, listing, paginate
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
@@ -69,7 +70,11 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def person_list(request: AuthedRequest) -> HttpResponse:
     filterset = PersonFilter(request.GET, queryset=selectors.person_list(principal=request.user))
-    return listing(request, "web/person_list.html", filterset)
+    page, query = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page, "query": query}
+    if has_perm(request.user, Perm.PLATFORM_ADMIN):  # who has a second factor, and a way to reset it
+        context["second_factor"] = people_with_second_factor([p.pk for p in page])
+    return render(request, "web/person_list.html", context)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accord.core.choices import Role
 from accord.core.errors import ApplicationError
 from accord.core.models import Organisation
+from accord.core.second_factor import second_factor_required
 from accord.core.services import person_create
 
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"Administrator {person.username} created in {host.name}."))
+        if second_factor_required(person):
+            self.stdout.write("At the first sign-in they set up an authenticator app (a QR code to scan).")
 
     def _prompt(self) -> str:
         try:

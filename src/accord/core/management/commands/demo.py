@@ -40,8 +40,16 @@ class Command(BaseCommand):
                         raise
                     continue
                 logins.extend(module.load() or [])
-        table = Table("username", "password", "role", "organisation", title="Demo logins")
+        table = Table("username", "password", "role", "organisation", "second factor", title="Demo logins")
         for login in logins:
-            table.add_row(login.username, DEMO_PASSWORD, login.role, login.organisation)
+            second = "enrol at first sign-in" if login.second_factor else "-"
+            table.add_row(login.username, DEMO_PASSWORD, login.role, login.organisation, second)
         print_rich(self.stdout, table)
+        if any(login.second_factor for login in logins):
+            self.stdout.write(
+                "Administrators sign in with a second factor: at the first sign-in Accord shows a QR code "
+                "to scan with an authenticator app (any TOTP app), then asks for its code. The other logins "
+                "need the password alone. To try the demo without a phone, start Accord with "
+                "ACCORD_TOTP_REQUIRED_ROLES= (empty)."
+            )
         self.stdout.write(f"The demo's e-mails are in {settings.EMAIL_FILE_PATH}.")
