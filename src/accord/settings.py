@@ -317,11 +317,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "accord_cache",
     },
-    # Figures other processes read while a long transaction is still open (ingest progress):
-    # files, so that they never wait on the database.
+    # Figures other processes read while a long transaction is still open (ingest progress and
+    # heartbeats): files, so that they never wait on the database. Hosts that share one database
+    # share this folder too (ACCORD_LIVE_DIR on a shared file system; docs/deployment.md).
     "live": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(ACCORD_HOME / "cache" / "live"),
+        "LOCATION": os.environ.get("ACCORD_LIVE_DIR") or str(ACCORD_HOME / "cache" / "live"),
         "TIMEOUT": 24 * 3600,
     },
 }
