@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -136,56 +137,54 @@ def site(
     data-sharing agreements in force and ``analysts`` analysts, each with a token."""
     home = Path(tempfile.mkdtemp(prefix="accord-load-"))
     base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_") and k != "DJANGO_SETTINGS_MODULE"}
-    with _database(database_url, home) as url:
-        environment = base | {
-            "ACCORD_HOME": str(home),
-            "ACCORD_DATABASE_URL": url,
-            "ACCORD_TASK_BACKEND": "database",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-        }
-        environment |= env or {}
-        running = Site(home=home, env=environment, urls=[])
-        subprocess.run([ACCORD, "init", "--no-static"], env=environment, check=True, capture_output=True)  # noqa: S603
-        made = json.loads(running.manage("setup", str(partners), str(analysts)))
-        running.partners, running.analysts = made["partners"], made["analysts"]
-        processes: list[subprocess.Popen[bytes]] = []
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with _database(database_url, home) as url:
+            environment = base | {
+                "ACCORD_HOME": str(home),
+                "ACCORD_DATABASE_URL": url,
+                "ACCORD_TASK_BACKEND": "database",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            }
+            running = Site(home=home, env=environment | (env or {}), urls=[])
+            init = [ACCORD, "init", "--no-static"]
+            subprocess.run(init, env=running.env, check=True, capture_output=True)  # noqa: S603
+            made = json.loads(running.manage("setup", str(partners), str(analysts)))
+            running.partners, running.analysts = made["partners"], made["analysts"]
+            try:
+                for n in range(servers):
+                    port = _free_port()
+                    serve = [ACCORD, "serve", "--port", str(port), "--workers", str(server_processes)]
+                    processes.append(_start(running, serve, f"serve-{n}.log"))
+                    running.urls.append(f"http://127.0.0.1:{port}")
+                for n in range(workers):
+                    processes.append(_start(running, [ACCORD, "worker", "--interval", "0.5"], f"worker-{n}.log"))
+                for url_, process, log in zip(running.urls, processes, running.logs, strict=False):
+                    _wait_answering(url_, process, log)
+                yield running
+            finally:
+                _stop(processes)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _start(running: Site, command: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    """``command`` in the site's environment, its output in ``log_name`` in the site's home."""
+    log = running.home / log_name
+    running.logs.append(log)
+    with log.open("wb") as output:
+        return subprocess.Popen(command, env=running.env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
         try:
-            for n in range(servers):
-                port = _free_port()
-                log = home / f"serve-{n}.log"
-                running.logs.append(log)
-                processes.append(
-                    subprocess.Popen(  # noqa: S603
-                        [ACCORD, "serve", "--port", str(port), "--workers", str(server_processes)],
-                        env=environment,
-                        stdout=log.open("wb"),
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-                running.urls.append(f"http://127.0.0.1:{port}")
-            for n in range(workers):
-                log = home / f"worker-{n}.log"
-                running.logs.append(log)
-                processes.append(
-                    subprocess.Popen(  # noqa: S603
-                        [ACCORD, "worker", "--interval", "0.5"],
-                        env=environment,
-                        stdout=log.open("wb"),
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-            for url_, process, log in zip(running.urls, processes, running.logs, strict=False):
-                _wait_answering(url_, process, log)
-            yield running
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # -- the load ----------------------------------------------------------------------------------
@@ -209,7 +208,9 @@ class Load:
 
     @property
     def server_errors(self) -> list[str]:
-        return [f"{kind}: {code} x{n}" for kind, codes in self.statuses.items() for code, n in codes.items() if code >= 500]
+        return [
+            f"{kind}: {code} x{n}" for kind, codes in self.statuses.items() for code, n in codes.items() if code >= 500
+        ]
 
     def note(self, kind: str, seconds: float, status: int) -> None:
         with self.lock:
@@ -369,7 +370,7 @@ def verify(running: Site, load: Load) -> dict[str, Any]:
 
 
 def site_facts(running: Site) -> dict[str, Any]:
-    """The site's bookkeeping: daily jobs run (audit events per job) and feeds pulled."""
+    """The site's bookkeeping: daily jobs run (audit events per job), feeds pulled, sign-in locks."""
     return dict(json.loads(running.manage("facts")))
 
 
@@ -498,6 +499,7 @@ def _facts() -> dict[str, Any]:
     runs = AuditEvent.objects.filter(action="schedule.run").values("object_id").annotate(n=Count("pk"))
     pulls = AuditEvent.objects.filter(action__in=["feed.pull", "feed.pull_failed"]).values("object_id")
     return {
+        "locks": AuditEvent.objects.filter(action="auth.locked").count(),
         "daily_jobs": list(settings.ACCORD_DAILY_JOBS),
         "daily_runs": {row["object_id"]: row["n"] for row in runs},
         "feed_pulls": [row["object_id"] for row in pulls],

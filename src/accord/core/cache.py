@@ -24,7 +24,8 @@ class DatabaseCache(DjangoDatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote = connection.ops.quote_name
-        table, cache_key, value = quote(self._table), quote("cache_key"), quote("value")
+        table = quote(self._table)  # type: ignore[attr-defined]  # set by BaseDatabaseCache, not in the stubs
+        cache_key, value = quote("cache_key"), quote("value")
         # SQLite takes its one write lock when the transaction begins (transaction_mode
         # IMMEDIATE); PostgreSQL locks the row.
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
