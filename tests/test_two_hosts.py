@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(
     reason="several hosts share one PostgreSQL database; this suite runs on SQLite (one host)",
 )
 
-APPLICATIONS = 5  # ACCORD_APPLICATION_RATE per hour, below
-FAILURES = 6  # ACCORD_LOGIN_FAILURES_PER_ACCOUNT per hour, below
+APPLICATIONS = 5  # ACCORD_APPLICATION_RATE per day (a window the test never straddles but at midnight)
+FAILURES = 6  # ACCORD_LOGIN_FAILURES_PER_ACCOUNT per day
 
 
 def _apply(url: str) -> int:
@@ -57,8 +57,8 @@ def _round_at_once(running: Site, count: int) -> None:
 
 def test_two_servers_and_two_workers_on_one_postgresql_share_limits_and_run_jobs_once():
     limits = {
-        "ACCORD_APPLICATION_RATE": f"{APPLICATIONS}/hour",
-        "ACCORD_LOGIN_FAILURES_PER_ACCOUNT": f"{FAILURES}/hour",
+        "ACCORD_APPLICATION_RATE": f"{APPLICATIONS}/day",
+        "ACCORD_LOGIN_FAILURES_PER_ACCOUNT": f"{FAILURES}/day",
     }
     with site(partners=4, analysts=2, servers=2, workers=2, database_url=DATABASE, env=limits) as running:
         first, second = running.urls
