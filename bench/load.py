@@ -130,11 +130,13 @@ def site(
     server_processes: int = 2,
     database_url: str | None = None,
     env: dict[str, str] | None = None,
+    keep: bool = False,
 ) -> Iterator[Site]:
     """A fresh Accord site: ``servers`` ``accord serve`` processes on free ports (each with
     ``server_processes`` gunicorn workers) and ``workers`` ``accord worker`` processes, all on one
     new database (``database_url``'s server, else SQLite), with ``partners`` organisations under
-    data-sharing agreements in force and ``analysts`` analysts, each with a token."""
+    data-sharing agreements in force and ``analysts`` analysts, each with a token. The home (its
+    logs) is removed afterwards unless ``keep``."""
     home = Path(tempfile.mkdtemp(prefix="accord-load-"))
     base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_") and k != "DJANGO_SETTINGS_MODULE"}
     processes: list[subprocess.Popen[bytes]] = []
@@ -165,7 +167,10 @@ def site(
             finally:
                 _stop(processes)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if keep:
+            print(f"The site's home, with the servers' and workers' logs: {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def _start(running: Site, command: list[str], log_name: str) -> subprocess.Popen[bytes]:
@@ -211,6 +216,10 @@ class Load:
         return [
             f"{kind}: {code} x{n}" for kind, codes in self.statuses.items() for code, n in codes.items() if code >= 500
         ]
+
+    @property
+    def server_error_count(self) -> int:
+        return sum(n for codes in self.statuses.values() for code, n in codes.items() if code >= 500)
 
     def note(self, kind: str, seconds: float, status: int) -> None:
         with self.lock:
@@ -385,7 +394,7 @@ def print_figures(title: str, load: Load, stored: dict[str, Any]) -> None:
         f"{load.requests} requests in {load.seconds:.1f} s: {load.requests / load.seconds:.1f} requests/s, "
         f"{len(load.accepted) / load.seconds:.0f} objects/s accepted ({len(load.accepted)} of {load.sent} sent); "
         f"stored exactly once: {stored['once']}, missing {len(stored['missing'])}, "
-        f"duplicated {len(stored['duplicated'])}; 5xx: {len(load.server_errors)}"
+        f"duplicated {len(stored['duplicated'])}; 5xx: {load.server_error_count}"
     )
     for kind, samples in sorted(load.samples.items()):
         print(
@@ -514,6 +523,7 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=40, help="Objects in each partner's bundle.")
     parser.add_argument("--servers", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="Keep the site's home and its logs.")
     options = parser.parse_args()
     database = os.environ.get("ACCORD_DATABASE_URL") or ""
     with site(
@@ -522,6 +532,7 @@ def main() -> None:
         servers=options.servers,
         workers=options.workers,
         database_url=database,
+        keep=options.keep,
     ) as running:
         load = run_load(
             running, partner_requests=options.requests, analyst_requests=options.requests * 2, objects=options.objects
