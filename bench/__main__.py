@@ -93,3 +93,5 @@ if __name__ == "__main__":
     exports.run(100_000)
     # a partner's campaigns, computed from what it sees, in a process (and Accord home) of its own
     subprocess.run([sys.executable, "-m", "bench.campaigns", "100000"], check=True)  # noqa: S603
+    # partners and analysts at once through real servers and a worker, on a site of its own
+    subprocess.run([sys.executable, "-m", "bench.load"], check=True)  # noqa: S603

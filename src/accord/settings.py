@@ -313,8 +313,9 @@ ACCORD_STORE_LISTENERS = [
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.
 CACHES = {
+    # Its incr is atomic across processes (accord.core.cache): no concurrent hit is lost.
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "accord.core.cache.DatabaseCache",
         "LOCATION": "accord_cache",
     },
     # Figures other processes read while a long transaction is still open (ingest progress and

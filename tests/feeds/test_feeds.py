@@ -351,6 +351,35 @@ def test_the_worker_pulls_feeds_whose_interval_has_passed(server, source, partne
     assert feeds_pull_due(now=timezone.now() + timedelta(days=1)) == []
 
 
+def test_a_feed_another_worker_has_just_pulled_is_not_pulled_again(server, source, partner):
+    """Two workers read the due feeds at once; the one that comes to the feed after the other
+    has pulled it (its copy of the feed still says due) leaves it."""
+    from django.utils import timezone
+
+    from accord.core.errors import Conflict
+
+    publish(server, FIRST)
+    feed = misp_feed(server, partner, interval_minutes=30)
+    read_by_the_second_worker = Feed.objects.get(pk=feed.pk)
+    assert feed_pull(actor=None, feed=feed, due_at=timezone.now()).ok
+    server.requests.clear()
+    with pytest.raises(Conflict):
+        feed_pull(actor=None, feed=read_by_the_second_worker, due_at=timezone.now())
+    assert server.requests == []
+    assert AuditEvent.objects.filter(action="feed.pull").count() == 1
+
+
+def test_a_pull_starts_where_the_last_pull_left_the_feed(server, source, partner):
+    publish(server, FIRST)
+    feed = misp_feed(server, partner)
+    read_before_the_pull = Feed.objects.get(pk=feed.pk)
+    feed_pull(actor=None, feed=feed)
+    publish(server, FIRST, SECOND)
+    server.requests.clear()
+    assert len(feed_pull(actor=None, feed=read_before_the_pull).submissions) == 1
+    assert f"/misp/{FIRST['Event']['uuid']}.json" not in server.requests
+
+
 def test_the_cli_adds_lists_pulls_and_removes(server, source, partner):
     publish(server, FIRST)
     out = StringIO()

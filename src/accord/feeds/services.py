@@ -210,18 +210,32 @@ class PullResult:
         return f" {self.left_out_red} object(s) marked TLP:RED were left out: RED never travels between platforms."
 
 
-def _claim(feed: Feed, now: datetime) -> bool:
-    """Take the feed's lease, unless another pull holds it (and has not been holding it too long)."""
+def _claim(feed: Feed, now: datetime, due_at: datetime | None) -> bool:
+    """Take the feed's lease, unless another pull holds it (and has not been holding it too
+    long), or, for a pull because the feed is due, unless another worker has pulled it since."""
     free = Q(pulling_since__isnull=True) | Q(pulling_since__lt=now - LEASE)
+    if due_at is not None:
+        free &= Q(last_pull_at__isnull=True) | Q(last_pull_at__lte=due_at - timedelta(minutes=feed.interval_minutes))
     return bool(Feed.objects.filter(free, pk=feed.pk).update(pulling_since=now))
 
 
-def feed_pull(*, actor: User | None, feed: Feed, on_progress: Callable[[str], None] | None = None) -> PullResult:
-    """Pull what is new at the feed into submissions; never raises for the source's failures."""
+def feed_pull(
+    *,
+    actor: User | None,
+    feed: Feed,
+    on_progress: Callable[[str], None] | None = None,
+    due_at: datetime | None = None,
+) -> PullResult:
+    """Pull what is new at the feed into submissions; never raises for the source's failures.
+
+    With ``due_at`` (the worker's rounds), only if the feed is due then: workers on several
+    hosts read the due feeds at once, and the one that reads it after another has pulled it
+    must not pull it again."""
     require(actor, Perm.PLATFORM_ADMIN)
     now = timezone.now()
-    if not _claim(feed, now):
+    if not _claim(feed, now, due_at):
         raise Conflict(f"Feed {feed.name} is being pulled already; try again when that pull is over.")
+    feed.refresh_from_db(fields=["cursor"])  # where the last pull left it, whoever made it
     result = PullResult(feed.name)
     report = on_progress or (lambda message: None)
     source: Source | None = None
@@ -339,7 +353,7 @@ def feeds_pull_due(*, now: datetime | None = None) -> list[PullResult]:
     results = []
     for feed in due:
         try:
-            results.append(feed_pull(actor=None, feed=feed))
+            results.append(feed_pull(actor=None, feed=feed, due_at=now))
         except Conflict:
-            continue  # another worker has it
+            continue  # another worker has it, or has just pulled it
     return results
