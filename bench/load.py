@@ -156,7 +156,7 @@ def site(
             try:
                 for n in range(servers):
                     port = _free_port()
-                    serve = [ACCORD, "serve", "--port", str(port), "--workers", str(server_processes)]
+                    serve = [ACCORD, "serve", "--port", str(port), "--workers", str(server_processes), "--no-worker"]
                     processes.append(_start(running, serve, f"serve-{n}.log"))
                     running.urls.append(f"http://127.0.0.1:{port}")
                 for n in range(workers):

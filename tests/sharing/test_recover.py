@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
+import psycopg
+import pytest
+from django.db import OperationalError
+
 from accord.core.models import AuditEvent
+from accord.sharing.listeners import StoreListener, store_listeners
 from accord.sharing.models import StixObject, Submission
 from accord.sharing.services import submission_create, submission_process, submissions_recover
 from tests.sharing.test_ingest import GOOD, post
@@ -66,3 +72,45 @@ def test_a_submission_another_process_reads_is_not_read_twice(sharer: Any) -> No
     submission = _killed(sharer, attempts=1)  # "processing": as if another process had it
     assert submission_process(submission_id=submission.pk).status == "processing"
     assert StixObject.objects.count() == 0
+
+
+class LosesToAConcurrentIngest(StoreListener):
+    """Stands for a concurrent ingest on PostgreSQL: the first ``losses`` times it is told of new
+    objects, the database answers as it does to the loser of a deadlock."""
+
+    losses = 0
+
+    def objects_added(self, **changes: Any) -> None:
+        if LosesToAConcurrentIngest.losses > 0:
+            LosesToAConcurrentIngest.losses -= 1
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+    def objects_removed(self, **changes: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def contended(settings: Any) -> Iterator[type[LosesToAConcurrentIngest]]:
+    settings.ACCORD_STORE_LISTENERS = [f"{__name__}.LosesToAConcurrentIngest"]
+    store_listeners.cache_clear()
+    yield LosesToAConcurrentIngest
+    store_listeners.cache_clear()
+
+
+def test_an_ingest_that_loses_to_a_concurrent_one_is_read_again_and_stored_once(
+    api_for: Any, sharer: Any, contended: Any
+) -> None:
+    contended.losses = 2
+    response = post(api_for("partner_contributor"), GOOD)
+    assert response.status_code == 201 and response.json()["status"] == "done"
+    assert StixObject.objects.count() == 3 and contended.losses == 0
+
+
+def test_an_ingest_that_keeps_losing_fails_with_nothing_stored(api_for: Any, sharer: Any, contended: Any) -> None:
+    contended.losses = 10
+    client = api_for("partner_contributor")
+    client.raise_request_exception = False
+    response = post(client, GOOD)
+    assert response.status_code == 500
+    assert StixObject.objects.count() == 0
+    assert Submission.objects.get().status == "failed"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-__all__ = ["Fault", "fault_of"]
+__all__ = ["Fault", "contended", "fault_of"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,17 @@ def _sqlstate(exc: BaseException) -> str | None:
         if isinstance(state, str):
             return state
     return None
+
+
+# A transaction that lost to a concurrent one: deadlock_detected, serialization_failure, and
+# unique_violation (both inserted the same new row; the loser finds it the second time).
+_CONTENDED_STATES = {"40P01", "40001", "23505"}
+
+
+def contended(exc: BaseException) -> bool:
+    """Whether ``exc`` is a PostgreSQL transaction's loss to a concurrent one, which the same
+    work, begun again, wins."""
+    return isinstance(exc, DatabaseError) and _sqlstate(exc) in _CONTENDED_STATES
 
 
 def fault_of(exc: BaseException | None) -> Fault | None:

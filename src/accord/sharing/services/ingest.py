@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,12 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
 from accord.core.choices import Purpose
+from accord.core.faults import contended
 from accord.core.models import Organisation
 from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable
 from accord.formats.writers import export_header
@@ -39,6 +43,9 @@ from accord.sharing.services.translations import TranslationWriter
 from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
 
 READ_BATCH = 1000
+INGEST_TRIES = 4  # times an ingest that lost to a concurrent one is begun
+
+logger = logging.getLogger(__name__)
 KEPT_APART = frozenset({"marking-definition", "language-content"})
 
 
@@ -61,7 +68,7 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         report_progress(submission.pk, 0)
         try:
             with gc_paused():
-                _process(submission, progress)
+                _process_until_it_wins(submission, progress)
         except Exception as exc:
             fail_submission(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
             raise
@@ -69,6 +76,22 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
             forget_progress(submission.pk)
     submission.refresh_from_db()
     return submission
+
+
+def _process_until_it_wins(submission: Submission, progress: Callable[[int], None]) -> None:
+    """:func:`_process`, begun again when its transaction loses to a concurrent one. On
+    PostgreSQL two ingests writing the same values at once can deadlock, or both insert the same
+    new row (a correlation source); the database rolls the loser back whole, so reading it again
+    from the start is safe, and the second time the winner's rows are there to be seen."""
+    for attempt in range(1, INGEST_TRIES + 1):
+        try:
+            _process(submission, progress)
+            return
+        except DatabaseError as exc:
+            if attempt == INGEST_TRIES or not contended(exc):
+                raise
+            logger.warning("Submission %s lost to a concurrent ingest (%s); reading it again", submission.pk, exc)
+            time.sleep(random.uniform(0.05, 0.25) * attempt)  # noqa: S311 - spreading retries, not a secret
 
 
 def _claim(submission: Submission) -> bool:
