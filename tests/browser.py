@@ -70,4 +70,5 @@ def page(browser: Any, settings: Any) -> Iterator[Any]:
     yield page
     context.close()
     if not getattr(page, "csp_violations_expected", False):
-        assert csp_violations(messages) == [], "the Content-Security-Policy refused something"
+        violations = csp_violations(messages)
+        assert not violations, f"the Content-Security-Policy refused something: {violations}"

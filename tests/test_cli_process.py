@@ -262,3 +262,32 @@ def test_serve_adds_up_its_workers_metrics_and_logs_json_without_queries(home, t
     assert len([line for line in access if line["route"] == "healthz"]) == 10
     assert all(len(line["request_id"]) == 32 for line in access)
     assert "s3cret-value" not in written  # gunicorn's own access log (raw paths) is off
+
+
+def test_a_worker_beats_between_rounds_while_a_round_runs_long(home):
+    """``accord worker`` with rounds an hour apart still reports alive every half second (its
+    heartbeat thread): a long round never makes a working worker look dead."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {
+        "ACCORD_HOME": str(home),
+        "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}",
+        "ACCORD_WORKER_HEARTBEAT_SECONDS": "0.5",
+    }
+    worker = subprocess.Popen(
+        [ACCORD, "worker", "--interval", "3600"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    seen: set[str] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while len(seen) < 3 and time.monotonic() < deadline:
+            with sqlite3.connect(home / "accord.sqlite3") as database:
+                row = database.execute(
+                    "SELECT value FROM accord_cache WHERE cache_key = ?", (":1:accord:worker:heartbeat",)
+                ).fetchone()
+            if row:
+                seen.add(row[0])
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert len(seen) >= 3  # the round's beat, then the thread's
