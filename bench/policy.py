@@ -66,3 +66,15 @@ def run() -> None:
             timed(lambda c=context, p=page: [decide(c, o) for o in p], 5),
             len(page),
         )
+        # refusals are counted (accord_policy_denials_total): what counting them costs
+        refused = list(
+            StixObject.objects.exclude(pk__in=visible(context, StixObject.objects.all()).values("pk"))
+            .select_related("agreement__current_version")
+            .prefetch_related("recipients", "addressed_to")[:10_000]
+        )
+        if refused:
+            report(
+                f"decide() x{len(refused)} refused for {username}",
+                timed(lambda c=context, r=refused: [decide(c, o) for o in r], 5),
+                len(refused),
+            )

@@ -40,12 +40,35 @@ def browser() -> Iterator[Any]:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Every page reports what its Content-Security-Policy refused to the console, where the fixture
+# below collects it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " " + (event.blockedURI || "inline"));
+});
+"""
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    """The console messages that tell of a Content-Security-Policy violation."""
+    return [m for m in messages if "CSP violation" in m or "Content Security Policy" in m]
+
+
 @pytest.fixture
 def page(browser: Any, settings: Any) -> Iterator[Any]:
+    """A fresh browser page; the test fails if any page it opened broke the CSP (an inline
+    script or style, a resource from elsewhere): ``page.console_messages`` holds what was logged."""
     # The live server speaks plain HTTP; secure cookies would never be sent back to it.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context()
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.console_messages = messages
     yield page
     context.close()
+    if not getattr(page, "csp_violations_expected", False):
+        violations = csp_violations(messages)
+        assert not violations, f"the Content-Security-Policy refused something: {violations}"

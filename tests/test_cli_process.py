@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
 
@@ -256,3 +258,93 @@ def _workers_of(home: Path) -> list[int]:
             if b"worker" in command and f"ACCORD_HOME={home}".encode() in environ:
                 found.append(int(entry.name))
     return found
+
+
+def test_serve_adds_up_its_workers_metrics_and_logs_json_without_queries(home, tmp_path):
+    """``accord serve`` with two workers: /metrics sums what every worker counted (prometheus'
+    multiprocess files under $ACCORD_HOME/metrics, those of dead processes removed at start),
+    and the JSON access lines name routes, never the query."""
+    metrics = home / "metrics"
+    metrics.mkdir(exist_ok=True)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = metrics / f"counter_{gone.pid}.db"
+    stale.write_bytes(b"\0" * 16)
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {
+        "ACCORD_HOME": str(home),
+        "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}",
+        "ACCORD_LOG_FORMAT": "json",
+    }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [ACCORD, "serve", "--port", str(port), "--workers", "2"], env=environment, stdout=output, stderr=output
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz?token=s3cret-value", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for _ in range(9):
+            urllib.request.urlopen(f"{base}/healthz?token=s3cret-value", timeout=5).close()  # noqa: S310
+        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:  # noqa: S310
+            assert json.loads(response.read())["status"] == "ready"
+        with urllib.request.urlopen(f"{base}/login/", timeout=5) as response:  # noqa: S310
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+            text = response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert not stale.exists()
+    counted = {
+        sample.labels.get("route"): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "accord_http_requests_total" and sample.labels.get("status") == "200"
+    }
+    assert counted["healthz"] == 10 and counted["readyz"] == 1 and counted["web:login"] == 1
+    written = log.read_text()
+    access = [json.loads(line) for line in written.splitlines() if line.startswith("{") and "accord.access" in line]
+    assert len([line for line in access if line["route"] == "healthz"]) == 10
+    assert all(len(line["request_id"]) == 32 for line in access)
+    assert "s3cret-value" not in written  # gunicorn's own access log (raw paths) is off
+
+
+def test_a_worker_beats_between_rounds_while_a_round_runs_long(home):
+    """``accord worker`` with rounds an hour apart still reports alive every half second (its
+    heartbeat thread): a long round never makes a working worker look dead."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {
+        "ACCORD_HOME": str(home),
+        "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}",
+        "ACCORD_WORKER_HEARTBEAT_SECONDS": "0.5",
+    }
+    worker = subprocess.Popen(
+        [ACCORD, "worker", "--interval", "3600"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    seen: set[str] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while len(seen) < 3 and time.monotonic() < deadline:
+            with sqlite3.connect(home / "accord.sqlite3") as database:
+                row = database.execute(
+                    "SELECT value FROM accord_cache WHERE cache_key = ?", (":1:accord:worker:heartbeat",)
+                ).fetchone()
+            if row:
+                seen.add(row[0])
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert len(seen) >= 3  # the round's beat, then the thread's

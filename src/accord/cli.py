@@ -8,8 +8,23 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 __all__ = ["main"]
+
+# The long-lived processes whose metrics /metrics shows (see accord.core.metrics).
+_MEASURED_COMMANDS = frozenset({"serve", "worker"})
+
+
+def _metrics_dir() -> None:
+    """Put prometheus_client in multiprocess mode, with its files under ``$ACCORD_HOME/metrics``,
+    unless ``PROMETHEUS_MULTIPROC_DIR`` says where already: before anything imports it, since it
+    chooses its mode on import."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = Path(os.environ.get("ACCORD_HOME", "var")).resolve() / "metrics"
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def _accord_commands() -> dict[str, str]:
@@ -49,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args[:2] == ["help", "--django"]:
         args = ["help"]
+    if args[0] in _MEASURED_COMMANDS:
+        _metrics_dir()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["accord", *args])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -98,7 +99,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id is on every log record of it, and every answer is counted.
+    "accord.core.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "accord.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,9 +190,28 @@ SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = 31_536_000 if _https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
-SECURE_SSL_REDIRECT = _flag("ACCORD_SSL_REDIRECT")
-if _flag("ACCORD_BEHIND_PROXY"):
+SECURE_HSTS_PRELOAD = _flag("ACCORD_HSTS_PRELOAD")
+# How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none). Behind
+# one (or with ACCORD_BEHIND_PROXY=1) its X-Forwarded-Proto: https says the request came over TLS.
+ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
+_behind_proxy = ACCORD_TRUSTED_PROXIES > 0 or _flag("ACCORD_BEHIND_PROXY")
+if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Plain HTTP is redirected to HTTPS when HTTPS is on behind a trusted proxy (without the proxy's
+# header every request would look plain and redirect for ever). Probes and scrapers speak plain
+# HTTP to the process: /healthz, /readyz and /metrics are never redirected.
+SECURE_SSL_REDIRECT = _flag("ACCORD_SSL_REDIRECT", default=_https and _behind_proxy)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# HSTS preloading puts the domain, subdomains included, in browsers' built-in lists: the
+# operator's decision (ACCORD_HSTS_PRELOAD=1), so `check --deploy` does not ask for it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# The Content-Security-Policy of every HTML page (accord.core.csp): nothing inline, nothing
+# from elsewhere. The API's documentation pages have their own (accord.core.csp.API_DOCS_POLICY).
+ACCORD_CSP = os.environ.get(
+    "ACCORD_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -284,8 +307,6 @@ if unknown_roles := sorted(set(ACCORD_TOTP_REQUIRED_ROLES) - _known_roles):
     )
 # The name authenticator apps show beside the account (django-otp's otpauth:// issuer).
 OTP_TOTP_ISSUER = os.environ.get("ACCORD_TOTP_ISSUER", "Accord")
-# How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none).
-ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
 # First Suricata/Snort sid of exported rules: sid = base + 4 x observable id + slot (32-bit).
 ACCORD_EXPORT_SID_BASE = int(os.environ.get("ACCORD_EXPORT_SID_BASE", "3000000000"))
 
@@ -427,9 +448,50 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operation: health, metrics, logs (docs/operating.md) -----------------------------------
+# /readyz answers 503 when no worker beat within ACCORD_WORKER_STALE_SECONDS: by default only
+# when tasks are queued for a worker (ACCORD_TASK_BACKEND=database), since nothing runs otherwise.
+ACCORD_READY_REQUIRES_WORKER = _flag(
+    "ACCORD_READY_REQUIRES_WORKER", default=TASKS["default"]["BACKEND"] == _TASK_BACKENDS["database"]
+)
+ACCORD_WORKER_STALE_SECONDS = int(os.environ.get("ACCORD_WORKER_STALE_SECONDS", "60"))
+# How often `accord worker` reports alive (from a thread of its own, so a long task does not
+# silence it).
+ACCORD_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ACCORD_WORKER_HEARTBEAT_SECONDS", "10"))
+# /metrics answers a Bearer token equal to ACCORD_METRICS_TOKEN, or a client whose address is in
+# ACCORD_METRICS_ALLOW (networks; by default this machine only); anyone else gets a 404.
+ACCORD_METRICS_TOKEN = os.environ.get("ACCORD_METRICS_TOKEN", "")
+ACCORD_METRICS_ALLOW = _list("ACCORD_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+for _network in ACCORD_METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"ACCORD_METRICS_ALLOW: {_network!r} is not a network ({_error}).") from None
+# One line per request on the `accord.access` logger (method, route name, status, duration, user
+# and organisation ids); `accord serve` then leaves gunicorn's own access log (raw paths) off.
+ACCORD_ACCESS_LOG = _flag("ACCORD_ACCESS_LOG", default=True)
+# "json": one JSON object per log line (python-json-logger), with request_id and submission_id
+# (never a request's path and query, which Django's own records attach);
+# "text": a readable line with the request id.
+ACCORD_LOG_FORMAT = os.environ.get("ACCORD_LOG_FORMAT", "text")
+if ACCORD_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"ACCORD_LOG_FORMAT: {ACCORD_LOG_FORMAT!r} is neither 'text' nor 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": None},  # a record made before the core app was ready
+        },
+        "json": {
+            "()": "accord.core.telemetry.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(submission_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": ACCORD_LOG_FORMAT}},
+    "loggers": {"accord.access": {"level": "INFO" if ACCORD_ACCESS_LOG else "WARNING"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "WARNING")},
 }

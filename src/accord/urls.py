@@ -1,12 +1,19 @@
-"""Top-level URLs: UI, REST API (``/api/v1/``), TAXII 2.1 (``/taxii2/``), API schema and docs, Django admin."""
+"""Top-level URLs: UI, REST API (``/api/v1/``), TAXII 2.1 (``/taxii2/``), API schema and docs, Django admin;
+health (``/healthz``, ``/readyz``) and metrics (``/metrics``) for operators."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from accord.core.csp import API_DOCS_POLICY, with_policy
 from accord.core.errors import json_error_view
+from accord.core.health import healthz, readyz
+from accord.core.metrics import metrics_view
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("accord.web.urls")),
     path("", include("accord.partners.urls")),
     path("", include("accord.sharing.urls")),
@@ -29,8 +36,17 @@ urlpatterns = [
     path("api/v1/", include("accord.governance.api_urls")),
     path("api/v1/", include("accord.operations.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
+    path(
+        "api/docs/",
+        with_policy(API_DOCS_POLICY)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        with_policy(API_DOCS_POLICY)(SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html")),
+        name="api-redoc",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,17 +1,97 @@
-"""Middleware: a number in the request past what the database holds is the asker's mistake (a
-400 naming the parameter), not the server's, on every page and endpoint; DRF's views get the
-same answer from :func:`accord.core.errors.api_exception_handler`."""
+"""Middleware: every request's id, access log line and metrics (:class:`RequestMiddleware`);
+and a number in the request past what the database holds is the asker's mistake (a 400 naming
+the parameter), not the server's, on every page and endpoint; DRF's views get the same answer
+from :func:`accord.core.errors.api_exception_handler`."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import empty
 
 from accord.core.errors import error_body, out_of_range
+from accord.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, flush_tallies
+from accord.core.telemetry import request_id_from, request_id_var
 
-__all__ = ["OutOfRangeMiddleware"]
+__all__ = ["OutOfRangeMiddleware", "RequestMiddleware"]
+
+access_log = logging.getLogger("accord.access")
+
+# A method label from this set, "other" for anything a client makes up: labels stay few.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _route(request: HttpRequest) -> str:
+    """The name of the URL pattern that answered (``taxii:objects``), never the path: a path holds
+    ids and values, and as many label values as there are paths. ``static`` and ``unmatched``
+    for what no pattern answered."""
+    match = request.resolver_match
+    if match is not None:
+        return match.view_name
+    if request.path.startswith(settings.STATIC_URL):
+        return "static"
+    return "unmatched"
+
+
+def _who(request: HttpRequest) -> tuple[int | None, int | None]:
+    """The signed-in user's id and organisation id, when the request already looked them up
+    (an anonymous page or a static file costs no session query for the log line)."""
+    user: Any = request.__dict__.get("user")
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None, None
+    if not getattr(user, "is_authenticated", False):
+        return None, None
+    return user.pk, getattr(user, "organisation_id", None)
+
+
+class RequestMiddleware:
+    """First of all: gives the request its id (``X-Request-ID`` when well-formed, else a new
+    one), which every log record of the request carries and the response echoes; after the
+    answer, counts it (route name, method, status, time) and writes one access line: method,
+    route, status, duration, user and organisation ids. Never the path's values or the query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        # Left set after this returns: Django logs the response ("Not Found: …") after the
+        # middleware, and a streamed body is sent later still. The end of the request
+        # (``request_finished``) clears it: see accord.core.telemetry.
+        request_id_var.set(request_id)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        response["X-Request-ID"] = request_id
+        route = _route(request)
+        method = request.method if request.method in _METHODS else "other"
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(response.status_code)).inc()
+        HTTP_LATENCY.labels(route=route, method=method).observe(elapsed)
+        flush_tallies()
+        if settings.ACCORD_ACCESS_LOG:
+            user_id, organisation_id = _who(request)
+            access_log.info(
+                "%s %s %s %.1fms",
+                method,
+                route,
+                response.status_code,
+                elapsed * 1000,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "user_id": user_id,
+                    "organisation_id": organisation_id,
+                },
+            )
+        return response
 
 
 class OutOfRangeMiddleware:

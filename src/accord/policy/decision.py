@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from accord.core.choices import Purpose, Tlp
+from accord.core.metrics import POLICY_DENIAL_TALLY
 from accord.formats.markings import granular_tlps
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy.agreements import agreements_where
@@ -116,6 +117,9 @@ class Decision:
 
 _ACTIONS = frozenset(Action)
 _TLP_LABEL = dict(Tlp.choices)
+# accord_policy_denials_total by rule: a dict increment per denial, added to the counter after
+# the request (accord.core.metrics.Tally), so an export refusing 100,000 objects pays nothing.
+_count_denial = POLICY_DENIAL_TALLY.add
 _PURPOSES = frozenset(Purpose.values)
 
 
@@ -190,6 +194,7 @@ def decide(
     _check(action, purpose)
     decision = _decide(ctx, obj, obj.tlp, action, purpose)
     if not decision.allowed:
+        _count_denial(decision.rule)
         return decision
     refused, withheld = _granular_withheld(ctx, obj, action, purpose)
     if not withheld:

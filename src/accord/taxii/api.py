@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accord.core.choices import TokenScope
 from accord.core.errors import ApplicationError
+from accord.core.metrics import TAXII_READS
 from accord.core.models import User
 from accord.core.services import token_authenticate
 from accord.policy import PrincipalContext, principal_context
@@ -142,6 +143,8 @@ def endpoint(*methods: str) -> Callable[[Handler], Handler]:
     error message."""
 
     def wrap(view: Handler) -> Handler:
+        reads = TAXII_READS.labels(endpoint=view.__name__)
+
         @csrf_exempt
         @wraps(view)
         def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -153,7 +156,10 @@ def endpoint(*methods: str) -> Callable[[Handler], Handler]:
                 user = _authenticate(request)
                 if not _media_type_ok(request.headers.get("Accept", "")):
                     raise TaxiiError(406, "Not acceptable", f"Send 'Accept: {MEDIA_TYPE}'.")
-                return view(request, user, *args, **kwargs)
+                response = view(request, user, *args, **kwargs)
+                if request.method == "GET" and response.status_code == 200:
+                    reads.inc()
+                return response
             except TaxiiError as exc:
                 return _error(exc.http_status, exc.title, exc.description, exc.headers)
             except ApplicationError as exc:

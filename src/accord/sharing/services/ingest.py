@@ -27,7 +27,10 @@ from django.utils.module_loading import import_string
 from accord.core.audit import audit_record
 from accord.core.choices import Purpose
 from accord.core.faults import contended
+from accord.core.metrics import INGEST_OBJECTS, INGEST_SUBMISSIONS
 from accord.core.models import Organisation
+from accord.core.public_ids import encode
+from accord.core.telemetry import bound, submission_id_var
 from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable
 from accord.formats.writers import export_header
 from accord.partners.models import Agreement
@@ -42,10 +45,10 @@ from accord.sharing.services.markings import MarkingWriter
 from accord.sharing.services.translations import TranslationWriter
 from accord.sharing.store import MAX_ERRORS, BatchWriter, RefusalLog, Row, row_of
 
+log = logging.getLogger(__name__)
+
 READ_BATCH = 1000
 INGEST_TRIES = 4  # times an ingest that lost to a concurrent one is begun
-
-logger = logging.getLogger(__name__)
 KEPT_APART = frozenset({"marking-definition", "language-content"})
 
 
@@ -61,20 +64,35 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         if on_progress:
             on_progress(percent)
 
-    with heartbeat(submission.pk):  # beating before the row says it runs: never running and silent
+    # Every log record of the ingest (its reading process's too) names the submission, by the
+    # id the API and pages show.
+    with bound(submission_id_var, encode(submission.pk)), heartbeat(submission.pk):
+        # beating before the row says it runs: never running and silent
         if not _claim(submission):
             submission.refresh_from_db()
             return submission  # another process took it first (the same task run twice)
+        log.info("ingest started: %s, %d bytes", submission.format, submission.size)
         report_progress(submission.pk, 0)
         try:
             with gc_paused():
                 _process_until_it_wins(submission, progress)
         except Exception as exc:
             fail_submission(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
+            log.exception("ingest failed on an internal error")
+            _measure(submission)
             raise
         finally:
             forget_progress(submission.pk)
-    submission.refresh_from_db()
+        submission.refresh_from_db()
+        log.info(
+            "ingest %s: %d read, %d new, %d updated, %d refused",
+            submission.status,
+            submission.objects_count,
+            submission.new_count,
+            submission.updated_count,
+            submission.rejected_count,
+        )
+    _measure(submission)
     return submission
 
 
@@ -90,7 +108,7 @@ def _process_until_it_wins(submission: Submission, progress: Callable[[int], Non
         except DatabaseError as exc:
             if attempt == INGEST_TRIES or not contended(exc):
                 raise
-            logger.warning("Submission %s lost to a concurrent ingest (%s); reading it again", submission.pk, exc)
+            log.warning("Submission %s lost to a concurrent ingest (%s); reading it again", submission.pk, exc)
             time.sleep(random.uniform(0.05, 0.25) * attempt)  # noqa: S311 - spreading retries, not a secret
 
 
@@ -108,6 +126,28 @@ def _claim(submission: Submission) -> bool:
     for name, value in fields.items():
         setattr(submission, name, value)
     return True
+
+
+def _measure(submission: Submission) -> None:
+    """Count a finished ingest (accord_ingest_submissions_total, accord_ingest_objects_total) once
+    it is committed: a rolled-back one stored nothing."""
+    fmt, status = submission.format, submission.status
+    if status == SubmissionStatus.DONE:
+        outcomes = {
+            "new": submission.new_count,
+            "updated": submission.updated_count,
+            "refused": submission.rejected_count,
+        }
+    else:
+        outcomes = {"failed": submission.objects_count}
+
+    def count() -> None:
+        INGEST_SUBMISSIONS.labels(format=fmt, status=status).inc()
+        for outcome, number in outcomes.items():
+            if number:
+                INGEST_OBJECTS.labels(format=fmt, outcome=outcome).inc(number)
+
+    transaction.on_commit(count)
 
 
 def minting_namespace(organisation_id: int) -> uuid.UUID:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.urls import get_resolver
 from django.utils.module_loading import import_string
 from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
 
 from accord.core.hooks import call_app_hooks
 from accord.wsgi import application
@@ -32,6 +35,37 @@ def _prepare_worker(worker: Any) -> None:
         import_string(path)
     call_app_hooks("prepare_to_serve")  # what the store listeners consult, among others
     gc.freeze()
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    """A worker's live gauges leave /metrics with it (its counters stay in the sums)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_dead_metrics() -> list[Path]:
+    """Remove the metrics files of processes that no longer run (an earlier server's), keeping
+    those of live ones (``accord worker`` writes there too); return what was removed."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return []
+    removed = []
+    for path in Path(directory).glob("*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if not pid.isdigit() or not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 class _BackgroundWorker:
@@ -95,13 +129,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        clear_dead_metrics()
         config: dict[str, Any] = {
             "bind": f"{options['host']}:{options['port']}",
             "workers": options["workers"],
             "timeout": options["timeout"],
-            "accesslog": "-",
+            # Accord's own access line (accord.access: route names, request ids) replaces
+            # gunicorn's, which writes raw paths and query strings.
+            "accesslog": None if settings.ACCORD_ACCESS_LOG else "-",
             "errorlog": "-",
             "post_worker_init": _prepare_worker,
+            "child_exit": _worker_exited,
         }
         if not options["no_worker"]:
             background = _BackgroundWorker()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Any
 
@@ -12,9 +14,29 @@ from django.db import DatabaseError, connections
 from django.utils.module_loading import import_string
 
 from accord.core.faults import fault_of
+from accord.core.health import worker_beat
+from accord.core.metrics import flush_tallies
 from accord.core.schedule import run_due_jobs
 
+log = logging.getLogger(__name__)
+
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
+
+
+def _beat() -> None:
+    try:
+        worker_beat()
+    except DatabaseError:
+        log.warning("worker: could not record its heartbeat", exc_info=True)
+
+
+def _beating() -> None:
+    """Report alive every ``ACCORD_WORKER_HEARTBEAT_SECONDS`` for as long as the process lives:
+    from a thread of its own, so that a long task (a large ingest) does not make the worker look
+    dead (/readyz). Its database connection is its own."""
+    while True:
+        time.sleep(settings.ACCORD_WORKER_HEARTBEAT_SECONDS)
+        _beat()
 
 
 class Command(BaseCommand):
@@ -34,6 +56,8 @@ class Command(BaseCommand):
                 "Tasks run immediately in this configuration (ACCORD_TASK_BACKEND=immediate); "
                 "this worker runs the daily jobs only."
             )
+        if not options["batch"]:
+            threading.Thread(target=_beating, daemon=True, name="heartbeat").start()
         while True:
             try:
                 self._round(queue)
@@ -49,9 +73,11 @@ class Command(BaseCommand):
             time.sleep(options["interval"])
 
     def _round(self, queue: bool) -> None:
+        _beat()  # every round, and from the thread between rounds
         for name in run_due_jobs():
             self.stdout.write(f"Ran daily job {name}.")
         for name in settings.ACCORD_ROUND_JOBS:
             import_string(name)()
         if queue:
             call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+        flush_tallies()
