@@ -494,7 +494,7 @@ def _note_use(token: ApiToken, now: datetime) -> None:
     (``database is locked``); it is skipped instead, and a later request records it. (Inside a
     transaction the lock is held already: nothing to wait for.)"""
     try:
-        with _without_waiting(), transaction.atomic():
+        with _without_waiting():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     except DatabaseError:  # locked, read-only, full: a later request records it
         return
