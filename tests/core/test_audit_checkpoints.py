@@ -180,3 +180,17 @@ def test_the_worker_writes_a_checkpoint_once_a_day(anchored):
     entry = orjson.loads(anchored.read_text().splitlines()[-1])
     assert entry["seq"] >= 2
     assert AuditEvent.objects.get(seq=entry["seq"]).hash == entry["hash"]
+
+
+def test_a_new_key_continues_the_file_after_a_whole_walk(anchored, settings, capsys, tmp_path):
+    _events(2)
+    _checkpoint(capsys)
+    call_command("audit", "key")
+    old_public = tmp_path / "old.pub"
+    old_public.write_text(capsys.readouterr().out)
+    settings.ACCORD_AUDIT_KEY_FILE = tmp_path / "new-machine.pem"
+    _events(1)
+    assert _checkpoint(capsys)["seq"] == 3
+    assert "not the key given" in _verify(anchored)  # the old line, with the new key alone
+    call_command("audit", "verify", "--checkpoint", str(anchored), "--public-key", str(old_public))
+    assert "Checkpoints agree: 2" in capsys.readouterr().out

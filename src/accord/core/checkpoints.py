@@ -148,6 +148,8 @@ def _last_checkpoint(path: Path, keys: dict[str, Ed25519PublicKey]) -> dict[str,
         return None
     number, line = lines[-1]
     entry = _parse(line, number)
+    if entry["key"] not in keys:
+        return None  # an earlier key's series (a new machine, a new key): walk the whole chain
     if problem := _signature_ok(entry, keys):
         raise Conflict(f"The last checkpoint of {path} (line {number}) is not trusted: {problem}.")
     return entry
