@@ -49,6 +49,17 @@ def test_secret_key_is_generated_once_with_mode_0600(home):
     assert key_file.read_text() == before
 
 
+def test_init_makes_the_audit_signing_key_once_with_mode_0600(home):
+    key_file = home / "audit_signing_key.pem"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    before = key_file.read_bytes()
+    assert accord(home, "init", "--no-static").returncode == 0
+    assert key_file.read_bytes() == before
+    checkpoint = accord(home, "audit", "checkpoint")
+    assert checkpoint.returncode == 0, checkpoint.stderr
+    assert (home / "audit_checkpoints.jsonl").read_text().strip() == checkpoint.stdout.strip()
+
+
 def test_demo_prints_the_logins(home):
     result = accord(home, "demo", "--no-init")
     assert result.returncode == 0

@@ -349,6 +349,20 @@ CACHES = {
     },
 }
 
+# Signed checkpoints of the audit chain's head, kept outside the database (accord.core.checkpoints):
+# the Ed25519 private key that signs them (made by `accord init`, mode 0600; keep it off the database
+# host's backups of the database), the file each checkpoint is appended to (put it on other storage
+# or ship it off the host), and addresses (comma-separated) each one is e-mailed to.
+ACCORD_AUDIT_KEY_FILE = Path(os.environ.get("ACCORD_AUDIT_KEY_FILE", str(ACCORD_HOME / "audit_signing_key.pem")))
+ACCORD_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("ACCORD_AUDIT_CHECKPOINT_FILE", str(ACCORD_HOME / "audit_checkpoints.jsonl"))
+)
+ACCORD_AUDIT_CHECKPOINT_EMAIL = _list("ACCORD_AUDIT_CHECKPOINT_EMAIL", "")
+# Where `accord backup` / `accord restore` find pg_dump and pg_restore on PostgreSQL (a bin
+# directory); unset: the newest /usr/lib/postgresql/*/bin, then PATH. Their version must be at
+# least the server's.
+ACCORD_PG_BIN_DIR = os.environ.get("ACCORD_PG_BIN_DIR", "")
+
 # Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
 ACCORD_DAILY_JOBS = [
     "accord.partners.services.agreements_sweep",
@@ -356,6 +370,7 @@ ACCORD_DAILY_JOBS = [
     "accord.taxii.services.collections_sync",
     "accord.programme.services.secondments_daily",
     "accord.governance.services.recommendations_overdue_daily",
+    "accord.core.checkpoints.audit_checkpoint_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.sharing.services.submissions_recover", "accord.feeds.services.feeds_pull_due"]

@@ -16,3 +16,10 @@ class SharingConfig(AppConfig):
         from accord.sharing.listeners import prepare_listeners
 
         prepare_listeners()
+
+    def stored_files(self, using: str) -> set[str]:
+        """``accord backup``: the raw submissions (content-addressed) the rows of ``using`` name."""
+        from accord.sharing.models import Submission
+
+        digests = Submission.objects.using(using).values_list("sha256", flat=True).distinct()
+        return {Submission(sha256=digest).raw_path for digest in digests}

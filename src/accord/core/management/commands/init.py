@@ -1,7 +1,8 @@
-"""``accord init``: create $ACCORD_HOME, migrate the database, collect static files, create the host, then
-let each app create what it needs (its ``AppConfig.initialise()``, in ``INSTALLED_APPS`` order): the
-handling terms of the host's own data sets, the standard TAXII collections, the warning-list index and
-the governance groups (the expert group and the five regional working groups)."""
+"""``accord init``: create $ACCORD_HOME and the audit checkpoints' signing key, migrate the database,
+collect static files, create the host, then let each app create what it needs (its
+``AppConfig.initialise()``, in ``INSTALLED_APPS`` order): the handling terms of the host's own data
+sets, the standard TAXII collections, the warning-list index and the governance groups (the expert
+group and the five regional working groups)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accord.core.checkpoints import signing_key
 from accord.core.hooks import call_app_hooks
 from accord.core.services import host_ensure
 
@@ -28,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         home = settings.ACCORD_HOME
         home.mkdir(parents=True, exist_ok=True)
+        signing_key()  # the audit checkpoints' key, made once, outside the database
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         if not options["no_static"]:
