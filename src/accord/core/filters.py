@@ -13,7 +13,7 @@ from accord.core.models import AuditEvent, Organisation, User
 from accord.core.public_ids import RowId, parse
 from accord.core.regions import country_choices
 
-__all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter", "PublicIdFilter"]
+__all__ = ["AuditEventFilter", "OrganisationFilter", "PersonFilter", "PublicIdFilter", "StrictBooleanFilter"]
 
 
 class PublicIdFormField(forms.IntegerField):
@@ -29,6 +29,42 @@ class PublicIdFilter(django_filters.NumberFilter):  # type: ignore[misc]
     """Filter on a covered model's id (``?submission=``, ``?observable=``) given as its public id."""
 
     field_class = PublicIdFormField
+
+
+class _RawNullBooleanSelect(forms.NullBooleanSelect):
+    """Django's yes/no/unknown select, handing the field the word as sent (Django's reads any
+    word it does not know as "unknown")."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+class StrictBooleanFormField(forms.NullBooleanField):
+    """Yes, no, or no filter at all (left empty, or "unknown" as a page's select sends it); any
+    other word is a mistake to name, not a filter to drop in silence (Django's field reads it as
+    "no filter", so ``?is_active=flase`` listed everyone)."""
+
+    widget = _RawNullBooleanSelect
+    TRUE = ("true", "True", "1")
+    FALSE = ("false", "False", "0")
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, "", "unknown"):
+            return None
+        if value in self.TRUE or value is True:
+            return True
+        if value in self.FALSE or value is False:
+            return False
+        raise forms.ValidationError(f"'{value}' is not true or false.", code="invalid")
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):  # type: ignore[misc]
+    """A yes/no filter that refuses anything but true or false (``StrictBooleanFormField``)."""
+
+    field_class = StrictBooleanFormField
 
 
 class OrganisationFilter(django_filters.FilterSet):  # type: ignore[misc]
@@ -53,7 +89,7 @@ class PersonFilter(django_filters.FilterSet):  # type: ignore[misc]
     role = django_filters.MultipleChoiceFilter(choices=Role.choices)
     organisation = django_filters.NumberFilter(field_name="organisation_id")
     region = django_filters.MultipleChoiceFilter(field_name="organisation__region", choices=Region.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = User

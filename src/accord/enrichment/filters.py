@@ -7,7 +7,7 @@ from typing import ClassVar
 import django_filters
 from django.db.models import QuerySet
 
-from accord.core.filters import PublicIdFilter
+from accord.core.filters import PublicIdFilter, StrictBooleanFilter
 from accord.enrichment.choices import EnrichmentStatus, EnrichmentTrigger
 from accord.enrichment.models import Enricher, Enrichment
 from accord.formats.choices import ObservableType
@@ -18,8 +18,8 @@ __all__ = ["EnricherFilter", "EnrichmentFilter"]
 class EnricherFilter(django_filters.FilterSet):  # type: ignore[misc]
     kind = django_filters.CharFilter()
     organisation = django_filters.NumberFilter(field_name="organisation_id")
-    enabled = django_filters.BooleanFilter()
-    run_on_ingest = django_filters.BooleanFilter()
+    enabled = StrictBooleanFilter()
+    run_on_ingest = StrictBooleanFilter()
     type = django_filters.ChoiceFilter(choices=ObservableType.choices, method="by_type", label="Used for this type")
 
     class Meta:

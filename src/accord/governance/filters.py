@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accord.core.choices import Region, Tlp
+from accord.core.filters import StrictBooleanFilter
 from accord.governance.choices import (
     GroupKind,
     MeetingStatus,
@@ -60,7 +61,7 @@ class MembershipFilter(django_filters.FilterSet):  # type: ignore[misc]
     group = django_filters.NumberFilter(field_name="group_id")
     role = django_filters.MultipleChoiceFilter(choices=MembershipRole.choices)
     organisation = django_filters.NumberFilter(field_name="organisation_id")
-    current = django_filters.BooleanFilter(method="filter_current", label="Current seats only")
+    current = StrictBooleanFilter(method="filter_current", label="Current seats only")
 
     class Meta:
         model = Membership
@@ -96,7 +97,7 @@ class RecommendationFilter(django_filters.FilterSet):  # type: ignore[misc]
     region = django_filters.ChoiceFilter(field_name="group__region", choices=Region.choices)
     meeting = django_filters.NumberFilter(field_name="meeting_id")
     owner = django_filters.NumberFilter(field_name="owner_id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
 
     class Meta:
         model = Recommendation
@@ -164,7 +165,7 @@ class RegistrationFilter(django_filters.FilterSet):  # type: ignore[misc]
     status = django_filters.MultipleChoiceFilter(choices=RegistrationStatus.choices)
     sector = django_filters.MultipleChoiceFilter(choices=SpeakerSector.choices)
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
-    attended = django_filters.BooleanFilter()
+    attended = StrictBooleanFilter()
 
     class Meta:
         model = Registration

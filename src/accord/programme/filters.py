@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Region
+from accord.core.filters import StrictBooleanFilter
 from accord.programme.choices import (
     ClearanceLevel,
     CourseLevel,
@@ -47,7 +48,7 @@ class ExpertFilter(django_filters.FilterSet):  # type: ignore[misc]
     organisation = django_filters.NumberFilter(field_name="organisation_id")
     skill = django_filters.CharFilter(method="has_skill", label="Skill code")
     clearance_level = django_filters.MultipleChoiceFilter(choices=ClearanceLevel.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Expert
@@ -102,7 +103,7 @@ class CourseFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     level = django_filters.MultipleChoiceFilter(choices=CourseLevel.choices)
     delivery_mode = django_filters.MultipleChoiceFilter(choices=DeliveryMode.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Course
@@ -115,10 +116,10 @@ class CourseFilter(django_filters.FilterSet):  # type: ignore[misc]
 class TrainingSessionFilter(django_filters.FilterSet):  # type: ignore[misc]
     course = django_filters.NumberFilter(field_name="course_id")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
-    online = django_filters.BooleanFilter()
+    online = StrictBooleanFilter()
     starts_after = django_filters.DateFilter(field_name="start", lookup_expr="gte")
     starts_before = django_filters.DateFilter(field_name="start", lookup_expr="lte")
-    cancelled = django_filters.BooleanFilter()
+    cancelled = StrictBooleanFilter()
 
     class Meta:
         model = TrainingSession
