@@ -6,6 +6,7 @@ operations that can give them: 400 where the request carries input (a body, a qu
 number the database cannot hold), 401 and 403 wherever a token is needed (no token, a bad one,
 a role or a scope short of the action), 404 where a path names a row or a list is paged, 409 where
 a write can meet a state that refuses it, 413 where a body is taken, 429 where a throttle stands.
+An optional query parameter sent empty counts as not sent, and the schema says so.
 """
 
 from __future__ import annotations
@@ -53,10 +54,15 @@ class AutoSchema(openapi.AutoSchema):
         operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query" and not parameter.get("required"):
+                # An empty parameter is an absent one (a page's filter form sends its empty fields).
+                parameter["allowEmptyValue"] = True
         for code in self._error_codes(operation):
             operation["responses"].setdefault(
                 code,
-                self._get_response_for_code(ErrorSerializer, code) | {"description": ERROR_DESCRIPTIONS[code]},
+                self._get_response_for_code(ErrorSerializer, code)  # type: ignore[no-untyped-call]
+                | {"description": ERROR_DESCRIPTIONS[code]},
             )
         return operation
 
@@ -64,7 +70,8 @@ class AutoSchema(openapi.AutoSchema):
         codes = []
         takes_body = "requestBody" in operation
         parameters = {p["in"] for p in operation.get("parameters", [])}
-        paged = self._is_list_view() and self._get_paginator() is not None and self.method == "GET"
+        paginator = self._get_paginator()  # type: ignore[no-untyped-call]
+        paged = self._is_list_view() and paginator is not None and self.method == "GET"
         if takes_body or parameters:
             codes.append("400")
         if operation.get("security") not in (None, [], [{}]):
@@ -80,7 +87,7 @@ class AutoSchema(openapi.AutoSchema):
         return codes
 
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
-        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)  # type: ignore[no-untyped-call]
         if not _may_be_blank(field):
             return schema
         if "enum" in schema and "" not in schema["enum"]:

@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Region
-from accord.core.filters import StrictBooleanFilter
+from accord.core.filters import StrictBooleanFilter, WholeNumberFilter
 from accord.programme.choices import (
     ClearanceLevel,
     CourseLevel,
@@ -45,7 +45,7 @@ __all__ = [
 
 class ExpertFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     skill = django_filters.CharFilter(method="has_skill", label="Skill code")
     clearance_level = django_filters.MultipleChoiceFilter(choices=ClearanceLevel.choices)
     is_active = StrictBooleanFilter()
@@ -84,9 +84,9 @@ class SecondmentRequestFilter(django_filters.FilterSet):  # type: ignore[misc]
 class SecondmentFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=SecondmentStatus.choices)
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
-    expert = django_filters.NumberFilter(field_name="expert_id")
-    request = django_filters.NumberFilter(field_name="request_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
+    expert = WholeNumberFilter(field_name="expert_id")
+    request = WholeNumberFilter(field_name="request_id")
     purpose = django_filters.MultipleChoiceFilter(field_name="request__purpose", choices=SecondmentPurpose.choices)
 
     class Meta:
@@ -114,7 +114,7 @@ class CourseFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class TrainingSessionFilter(django_filters.FilterSet):  # type: ignore[misc]
-    course = django_filters.NumberFilter(field_name="course_id")
+    course = WholeNumberFilter(field_name="course_id")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
     online = StrictBooleanFilter()
     starts_after = django_filters.DateFilter(field_name="start", lookup_expr="gte")
@@ -127,11 +127,11 @@ class TrainingSessionFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class SponsorshipFilter(django_filters.FilterSet):  # type: ignore[misc]
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     kind = django_filters.MultipleChoiceFilter(choices=SponsorshipKind.choices)
     currency = django_filters.CharFilter(lookup_expr="iexact")
-    session = django_filters.NumberFilter(field_name="session_id")
-    course = django_filters.NumberFilter(field_name="course_id")
+    session = WholeNumberFilter(field_name="session_id")
+    course = WholeNumberFilter(field_name="course_id")
 
     class Meta:
         model = Sponsorship
@@ -140,7 +140,7 @@ class SponsorshipFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 class OfficerFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
 
     class Meta:
@@ -152,9 +152,9 @@ class OfficerFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class EnrolmentFilter(django_filters.FilterSet):  # type: ignore[misc]
-    session = django_filters.NumberFilter(field_name="session_id")
-    officer = django_filters.NumberFilter(field_name="officer_id")
-    organisation = django_filters.NumberFilter(field_name="officer__organisation_id")
+    session = WholeNumberFilter(field_name="session_id")
+    officer = WholeNumberFilter(field_name="officer_id")
+    organisation = WholeNumberFilter(field_name="officer__organisation_id")
     status = django_filters.MultipleChoiceFilter(choices=EnrolmentStatus.choices)
 
     class Meta:
