@@ -5,7 +5,7 @@ governance groups). Every answer must be a documented status, a body and a conte
 declares, and never a 5xx; requests the schema calls invalid must be refused with a 4xx.
 
 ``ACCORD_FUZZ_EXAMPLES`` sets how many generated requests each operation gets (a few in the bounded
-run of ``make test``, hundreds in ``make fuzz``); ``ACCORD_FUZZ_SEED`` fixes the generation, so a
+run of ``make test``, a hundred in ``make fuzz``); ``ACCORD_FUZZ_SEED`` fixes the generation, so a
 bounded run asks the same requests every time and a failure is replayed by its seed.
 """
 
