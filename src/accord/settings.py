@@ -404,7 +404,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "accord.core.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents the errors it can answer, in the one error shape.
+    "DEFAULT_SCHEMA_CLASS": "accord.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "accord.core.errors.api_exception_handler",
     # `?format=` names a submission's format, not a renderer.
     "URL_FORMAT_OVERRIDE": None,

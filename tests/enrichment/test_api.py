@@ -163,7 +163,8 @@ def test_an_unsupported_type_a_disabled_tool_or_an_agreement_out_of_force_is_ref
     analyst = api_for("analyst")
     wrong = run(analyst, IBAN, "phone-offline")
     assert wrong.status_code == 400 and "does not take iban" in wrong.json()["error"]["message"]
-    assert run(analyst, IBAN, "no-such-enricher").status_code == 404
+    unknown = run(analyst, IBAN, "no-such-enricher")
+    assert unknown.status_code == 400 and list(unknown.json()["error"]["details"]) == ["enricher"]
     admin = api_for("admin", ("read", "write", "admin"))
     assert admin.patch(f"{ENRICHERS}{kestrel_http.pk}/", {"enabled": False}, format="json").status_code == 200
     disabled = run(analyst, DOMAIN, "kestrel-sandbox")

@@ -64,7 +64,8 @@ def test_who_sees_and_manages_which_experts(api_for, people, partner, other_part
     assert contributor.get(f"{URL}{theirs.pk}/").status_code == 404
     assert contributor.patch(f"{URL}{theirs.pk}/", {"is_active": False}, format="json").status_code == 404
     elsewhere = contributor.post(URL, payload(organisation=other_partner.pk), format="json")
-    assert elsewhere.status_code == 404  # Kestrel cannot even see Atlas Bank's record
+    assert elsewhere.status_code == 400  # Kestrel cannot even see Atlas Bank's record
+    assert elsewhere.json()["error"]["message"].startswith("Invalid input. organisation: No organisation with id")
     assert api_for("partner_reader").post(URL, payload(), format="json").status_code == 403
     manager = api_for("programme_manager")
     assert manager.get(URL, {"skill": "osint"}).json()["count"] == 2

@@ -150,7 +150,11 @@ def test_partners_see_their_own_placements_and_cannot_propose_others_experts(
     make_agreement(other_partner, kind="secondment", valid_until=at(days(900)))
     assert propose(manager, open_request, expert).status_code == 201
     contributor = api_for("partner_contributor")
-    assert propose(contributor, open_request, stranger).status_code == 404  # not visible to Kestrel
+    hidden = propose(contributor, open_request, stranger)
+    assert hidden.status_code == 400  # not visible to Kestrel: the input names what is not there
+    assert hidden.json()["error"]["details"] == {
+        "expert": [f"No expert with id {stranger.pk} (or you may not see it)."]
+    }
     reader_propose = propose(api_for("partner_reader"), open_request, expert)
     assert reader_propose.status_code == 403
     assert [s["expert_name"] for s in contributor.get(SECONDMENTS).json()["results"]] == ["Yuki Sato"]

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accord.analysis.models import Campaign, Correlation, Sighting
 from accord.core.choices import Region
+from accord.core.filters import StrictBooleanFilter, WholeNumberFilter
 from accord.formats.choices import ObservableType
 
 __all__ = ["CampaignFilter", "CorrelationFilter", "SightingFilter"]
@@ -20,9 +21,9 @@ class CorrelationFilter(django_filters.FilterSet):  # type: ignore[misc]
 
     type = django_filters.MultipleChoiceFilter(field_name="observable__type", choices=ObservableType.choices)
     value_prefix = django_filters.CharFilter(field_name="observable__value", lookup_expr="startswith")
-    min_organisations = django_filters.NumberFilter(field_name="seen_organisations", lookup_expr="gte")
-    known_benign = django_filters.BooleanFilter(method="by_benign")
-    over_correlating = django_filters.BooleanFilter(field_name="seen_over_correlating")
+    min_organisations = WholeNumberFilter(field_name="seen_organisations", lookup_expr="gte")
+    known_benign = StrictBooleanFilter(method="by_benign")
+    over_correlating = StrictBooleanFilter(field_name="seen_over_correlating")
     correlated_after = django_filters.IsoDateTimeFilter(field_name="seen_correlated_at", lookup_expr="gte")
 
     class Meta:

@@ -34,7 +34,7 @@ from accord.core.models import ApiToken, AuditEvent, Organisation, User
 from accord.core.regions import validate_country
 from accord.core.roles import Perm, allowed_scopes, perms_of
 from accord.core.second_factor import has_second_factor, second_factor_required
-from accord.core.viewsets import ReadViewSet, ReadWriteViewSet, SelectorViewSet, principal_of, validated
+from accord.core.viewsets import ReadViewSet, ReadWriteViewSet, SelectorViewSet, principal_of, referenced, validated
 
 __all__ = [
     "AuditEventViewSet",
@@ -217,7 +217,9 @@ class PersonViewSet(ReadWriteViewSet):
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(PersonCreateSerializer, request.data)
-        organisation = selectors.organisation_get(principal=principal_of(request), pk=data.pop("organisation"))
+        organisation = referenced(
+            "organisation", selectors.organisation_get, principal=principal_of(request), pk=data.pop("organisation")
+        )
         person = services.person_create(actor=principal_of(request), organisation=organisation, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 

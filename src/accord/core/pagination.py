@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -10,9 +11,18 @@ __all__ = ["Pagination", "StableOrdering"]
 
 
 class Pagination(PageNumberPagination):
+    """``?page_size=`` past the largest is the largest; one that is no whole number from 1 up is
+    a 400 naming it (DRF would use the default page size in silence)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int | None:
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is not None and not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
+            raise ValidationError({self.page_size_query_param: [f"'{asked}' is not a whole number from 1 up."]})
+        return super().get_page_size(request)
 
 
 class StableOrdering(OrderingFilter):

@@ -8,7 +8,7 @@ and :class:`DetailViewSet` answers every one-row call with the detail serializer
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,6 +19,8 @@ from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.core.selectors import organisation_get, person_get
 
+T = TypeVar("T")
+
 __all__ = [
     "DetailViewSet",
     "ReadCreateViewSet",
@@ -26,6 +28,7 @@ __all__ = [
     "ReadWriteViewSet",
     "SelectorViewSet",
     "principal_of",
+    "referenced",
     "validated",
     "visible_organisation",
     "visible_person",
@@ -44,6 +47,17 @@ def validated(
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def referenced(field: str, selector: Callable[..., T], *, principal: User, pk: Any) -> T:
+    """The row an input ``field`` names, read through ``selector`` as the principal may see it.
+
+    A row the input names but the principal cannot see is a mistake in the input: a 400 naming
+    the field (a 404 is for the row the path names)."""
+    try:
+        return selector(principal=principal, pk=pk)
+    except NotFound as exc:
+        raise serializers.ValidationError({field: [exc.message]}) from exc
 
 
 def visible_person(request: Request, pk: Any, field: str) -> User:

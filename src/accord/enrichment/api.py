@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,8 +14,9 @@ from accord.core.choices import Purpose, Tlp
 from accord.core.errors import ValidationFailed
 from accord.core.fields import PublicIdField, PublicIds, choice_field
 from accord.core.roles import Perm, has_perm
+from accord.core.schema import ErrorSerializer
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import ReadWriteViewSet, SelectorViewSet, principal_of, validated
+from accord.core.viewsets import ReadWriteViewSet, SelectorViewSet, principal_of, referenced, validated
 from accord.enrichment import selectors
 from accord.enrichment.enrichers import ENRICHERS
 from accord.enrichment.filters import EnricherFilter, EnrichmentFilter
@@ -30,7 +31,7 @@ __all__ = ["EnricherViewSet", "EnrichmentViewSet", "ObservableEnrichmentViewSet"
 
 class EnricherSerializer(serializers.ModelSerializer[Enricher]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-    agreement = serializers.CharField(source="agreement.reference", default=None, read_only=True)
+    agreement = serializers.CharField(source="agreement.reference", default=None, allow_null=True, read_only=True)
     offline = serializers.SerializerMethodField(help_text="Runs inside the platform; needs no network.")
     has_secret = serializers.SerializerMethodField()
     problem = serializers.SerializerMethodField(help_text="Why it may not run now; empty when it may.")
@@ -114,7 +115,7 @@ class EnricherViewSet(ReadWriteViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = principal_of(request)
         data = validated(EnricherWriteSerializer, request.data)
-        data["organisation"] = organisation_get(principal=actor, pk=data["organisation"])
+        data["organisation"] = referenced("organisation", organisation_get, principal=actor, pk=data["organisation"])
         data["agreement"] = _agreement(data.get("agreement"))
         enricher = enricher_add(actor=actor, **data)
         return Response(EnricherSerializer(enricher).data, status=status.HTTP_201_CREATED)
@@ -251,7 +252,7 @@ class ObservableEnrichmentViewSet(mixins.ListModelMixin, _ConsultedViewSet):
         request=EnrichRequestSerializer,
         responses={
             201: EnrichmentSerializer,
-            403: inline_serializer("EnrichRefused", {"error": serializers.DictField()}),
+            403: ErrorSerializer,
         },
     )
     def create(self, request: Request, observable_id: int) -> Response:
@@ -260,7 +261,7 @@ class ObservableEnrichmentViewSet(mixins.ListModelMixin, _ConsultedViewSet):
         actor = principal_of(request)
         observable = selectors.observable_get(principal=actor, pk=observable_id)
         data = validated(EnrichRequestSerializer, request.data)
-        enricher = selectors.enricher_get(principal=actor, pk=data["enricher"])
+        enricher = referenced("enricher", selectors.enricher_get, principal=actor, pk=data["enricher"])
         stored = observable_enrich(actor=actor, observable=observable, enricher=enricher)
         enrichment = selectors.enrichment_list(principal=actor, observable=observable).get(pk=stored.pk)
         self.consulted([enrichment])

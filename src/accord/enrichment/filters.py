@@ -7,7 +7,7 @@ from typing import ClassVar
 import django_filters
 from django.db.models import QuerySet
 
-from accord.core.filters import PublicIdFilter
+from accord.core.filters import PublicIdFilter, StrictBooleanFilter, WholeNumberFilter
 from accord.enrichment.choices import EnrichmentStatus, EnrichmentTrigger
 from accord.enrichment.models import Enricher, Enrichment
 from accord.formats.choices import ObservableType
@@ -17,9 +17,9 @@ __all__ = ["EnricherFilter", "EnrichmentFilter"]
 
 class EnricherFilter(django_filters.FilterSet):  # type: ignore[misc]
     kind = django_filters.CharFilter()
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
-    enabled = django_filters.BooleanFilter()
-    run_on_ingest = django_filters.BooleanFilter()
+    organisation = WholeNumberFilter(field_name="organisation_id")
+    enabled = StrictBooleanFilter()
+    run_on_ingest = StrictBooleanFilter()
     type = django_filters.ChoiceFilter(choices=ObservableType.choices, method="by_type", label="Used for this type")
 
     class Meta:
@@ -34,7 +34,7 @@ class EnricherFilter(django_filters.FilterSet):  # type: ignore[misc]
 class EnrichmentFilter(django_filters.FilterSet):  # type: ignore[misc]
     observable = PublicIdFilter(field_name="observable_id")
     enricher = django_filters.CharFilter(field_name="enricher__name")
-    provider = django_filters.NumberFilter(field_name="provider_id")
+    provider = WholeNumberFilter(field_name="provider_id")
     status = django_filters.ChoiceFilter(choices=EnrichmentStatus.choices)
     trigger = django_filters.ChoiceFilter(choices=EnrichmentTrigger.choices)
     type = django_filters.MultipleChoiceFilter(field_name="observable__type", choices=ObservableType.choices)

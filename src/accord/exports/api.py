@@ -61,7 +61,11 @@ class ExportView(APIView):
             OpenApiParameter("added_before", OpenApiTypes.DATETIME),
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, streamed."),
+            (200, media_type): OpenApiResponse(
+                OpenApiTypes.OBJECT if "json" in media_type else OpenApiTypes.BINARY,
+                description="The file, streamed.",
+            )
+            for media_type in sorted({writer.media_type for writer in WRITERS.values()})
         },
     )
     def get(self, request: Request, export_format: str) -> Any:

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accord.core.choices import Region, Tlp
+from accord.core.filters import StrictBooleanFilter, WholeNumberFilter
 from accord.governance.choices import (
     GroupKind,
     MeetingStatus,
@@ -57,10 +58,10 @@ class GroupFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class MembershipFilter(django_filters.FilterSet):  # type: ignore[misc]
-    group = django_filters.NumberFilter(field_name="group_id")
+    group = WholeNumberFilter(field_name="group_id")
     role = django_filters.MultipleChoiceFilter(choices=MembershipRole.choices)
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
-    current = django_filters.BooleanFilter(method="filter_current", label="Current seats only")
+    organisation = WholeNumberFilter(field_name="organisation_id")
+    current = StrictBooleanFilter(method="filter_current", label="Current seats only")
 
     class Meta:
         model = Membership
@@ -73,7 +74,7 @@ class MembershipFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 class MeetingFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    group = django_filters.NumberFilter(field_name="groups", label="Group id")
+    group = WholeNumberFilter(field_name="groups", label="Group id")
     region = django_filters.ChoiceFilter(field_name="groups__region", choices=Region.choices)
     country = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
@@ -92,11 +93,11 @@ class RecommendationFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=RecommendationStatus.choices)
     area = django_filters.MultipleChoiceFilter(choices=RecommendationArea.choices)
-    group = django_filters.NumberFilter(field_name="group_id")
+    group = WholeNumberFilter(field_name="group_id")
     region = django_filters.ChoiceFilter(field_name="group__region", choices=Region.choices)
-    meeting = django_filters.NumberFilter(field_name="meeting_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    meeting = WholeNumberFilter(field_name="meeting_id")
+    owner = WholeNumberFilter(field_name="owner_id")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
 
     class Meta:
         model = Recommendation
@@ -115,7 +116,7 @@ class PracticeFilter(django_filters.FilterSet):  # type: ignore[misc]
     topic = django_filters.MultipleChoiceFilter(choices=PracticeTopic.choices)
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices)
-    group = django_filters.NumberFilter(field_name="group_id")
+    group = WholeNumberFilter(field_name="group_id")
 
     class Meta:
         model = GoodPractice
@@ -130,9 +131,9 @@ class PracticeFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class EditionFilter(django_filters.FilterSet):  # type: ignore[misc]
-    year = django_filters.NumberFilter()
-    host = django_filters.NumberFilter(field_name="host_id")
-    since = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year = WholeNumberFilter()
+    host = WholeNumberFilter(field_name="host_id")
+    since = WholeNumberFilter(field_name="year", lookup_expr="gte")
 
     class Meta:
         model = ConferenceEdition
@@ -140,7 +141,7 @@ class EditionFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class PaperFilter(django_filters.FilterSet):  # type: ignore[misc]
-    edition = django_filters.NumberFilter(field_name="edition__year", label="Year")
+    edition = WholeNumberFilter(field_name="edition__year", label="Year")
     status = django_filters.MultipleChoiceFilter(choices=PaperStatus.choices)
     speaker_sector = django_filters.MultipleChoiceFilter(choices=SpeakerSector.choices)
 
@@ -150,7 +151,7 @@ class PaperFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class SessionFilter(django_filters.FilterSet):  # type: ignore[misc]
-    edition = django_filters.NumberFilter(field_name="edition__year", label="Year")
+    edition = WholeNumberFilter(field_name="edition__year", label="Year")
     kind = django_filters.CharFilter()
 
     class Meta:
@@ -160,11 +161,11 @@ class SessionFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 class RegistrationFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    edition = django_filters.NumberFilter(field_name="edition__year", label="Year")
+    edition = WholeNumberFilter(field_name="edition__year", label="Year")
     status = django_filters.MultipleChoiceFilter(choices=RegistrationStatus.choices)
     sector = django_filters.MultipleChoiceFilter(choices=SpeakerSector.choices)
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
-    attended = django_filters.BooleanFilter()
+    attended = StrictBooleanFilter()
 
     class Meta:
         model = Registration

@@ -7,6 +7,7 @@ from typing import ClassVar
 import django_filters
 from django.db.models import Q, QuerySet
 
+from accord.core.filters import WholeNumberFilter
 from accord.operations.choices import CrimeType, OperationStatus
 from accord.operations.models import Operation
 
@@ -17,8 +18,8 @@ class OperationFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=OperationStatus.choices)
     crime_type = django_filters.ChoiceFilter(method="filter_crime_type", choices=CrimeType.choices)
-    lead = django_filters.NumberFilter(field_name="lead_id")
-    participant = django_filters.NumberFilter(field_name="participants")
+    lead = WholeNumberFilter(field_name="lead_id")
+    participant = WholeNumberFilter(field_name="participants")
 
     class Meta:
         model = Operation

@@ -21,7 +21,7 @@ from accord.core.models import Organisation
 from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, validated
+from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, referenced, validated
 from accord.partners import selectors, services
 from accord.partners.choices import (
     AffectedPartyNotifications,
@@ -57,7 +57,7 @@ class ApplicationThrottle(throttling.BaseThrottle):
 
 
 class CommentSerializer(serializers.ModelSerializer[ApplicationComment]):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = ApplicationComment
@@ -66,7 +66,7 @@ class CommentSerializer(serializers.ModelSerializer[ApplicationComment]):
 
 
 class ApplicationSerializer(serializers.ModelSerializer[PartnershipApplication]):
-    decided_by = serializers.CharField(source="decided_by.username", default=None, read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -253,7 +253,7 @@ class TermsSerializer(serializers.Serializer[Any]):
 
 
 class VersionSerializer(serializers.ModelSerializer[AgreementVersion]):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True, read_only=True)
     has_document = serializers.SerializerMethodField()
 
     class Meta:
@@ -344,7 +344,9 @@ class AgreementViewSet(DetailViewSet):
     @extend_schema(request=AgreementCreateSerializer, responses={201: AgreementSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(AgreementCreateSerializer, request.data)
-        organisation = organisation_get(principal=principal_of(request), pk=data.pop("organisation"))
+        organisation = referenced(
+            "organisation", organisation_get, principal=principal_of(request), pk=data.pop("organisation")
+        )
         agreement = services.agreement_create(actor=principal_of(request), organisation=organisation, **data)
         return self.detail_response(request, agreement.pk, status.HTTP_201_CREATED)
 

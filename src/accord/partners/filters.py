@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import OrganisationKind, Region, Sector
+from accord.core.filters import WholeNumberFilter
 from accord.partners.choices import AgreementKind, AgreementStatus, ApplicationStatus
 from accord.partners.models import Agreement, PartnershipApplication
 
@@ -35,7 +36,7 @@ class AgreementFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     region = django_filters.MultipleChoiceFilter(field_name="organisation__region", choices=Region.choices)
 
     class Meta:

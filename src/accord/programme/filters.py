@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import Region
+from accord.core.filters import StrictBooleanFilter, WholeNumberFilter
 from accord.programme.choices import (
     ClearanceLevel,
     CourseLevel,
@@ -44,10 +45,10 @@ __all__ = [
 
 class ExpertFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     skill = django_filters.CharFilter(method="has_skill", label="Skill code")
     clearance_level = django_filters.MultipleChoiceFilter(choices=ClearanceLevel.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Expert
@@ -83,9 +84,9 @@ class SecondmentRequestFilter(django_filters.FilterSet):  # type: ignore[misc]
 class SecondmentFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=SecondmentStatus.choices)
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
-    expert = django_filters.NumberFilter(field_name="expert_id")
-    request = django_filters.NumberFilter(field_name="request_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
+    expert = WholeNumberFilter(field_name="expert_id")
+    request = WholeNumberFilter(field_name="request_id")
     purpose = django_filters.MultipleChoiceFilter(field_name="request__purpose", choices=SecondmentPurpose.choices)
 
     class Meta:
@@ -102,7 +103,7 @@ class CourseFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
     level = django_filters.MultipleChoiceFilter(choices=CourseLevel.choices)
     delivery_mode = django_filters.MultipleChoiceFilter(choices=DeliveryMode.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Course
@@ -113,12 +114,12 @@ class CourseFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class TrainingSessionFilter(django_filters.FilterSet):  # type: ignore[misc]
-    course = django_filters.NumberFilter(field_name="course_id")
+    course = WholeNumberFilter(field_name="course_id")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
-    online = django_filters.BooleanFilter()
+    online = StrictBooleanFilter()
     starts_after = django_filters.DateFilter(field_name="start", lookup_expr="gte")
     starts_before = django_filters.DateFilter(field_name="start", lookup_expr="lte")
-    cancelled = django_filters.BooleanFilter()
+    cancelled = StrictBooleanFilter()
 
     class Meta:
         model = TrainingSession
@@ -126,11 +127,11 @@ class TrainingSessionFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class SponsorshipFilter(django_filters.FilterSet):  # type: ignore[misc]
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     kind = django_filters.MultipleChoiceFilter(choices=SponsorshipKind.choices)
     currency = django_filters.CharFilter(lookup_expr="iexact")
-    session = django_filters.NumberFilter(field_name="session_id")
-    course = django_filters.NumberFilter(field_name="course_id")
+    session = WholeNumberFilter(field_name="session_id")
+    course = WholeNumberFilter(field_name="course_id")
 
     class Meta:
         model = Sponsorship
@@ -139,7 +140,7 @@ class SponsorshipFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 class OfficerFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label="Search")
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+    organisation = WholeNumberFilter(field_name="organisation_id")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices)
 
     class Meta:
@@ -151,9 +152,9 @@ class OfficerFilter(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class EnrolmentFilter(django_filters.FilterSet):  # type: ignore[misc]
-    session = django_filters.NumberFilter(field_name="session_id")
-    officer = django_filters.NumberFilter(field_name="officer_id")
-    organisation = django_filters.NumberFilter(field_name="officer__organisation_id")
+    session = WholeNumberFilter(field_name="session_id")
+    officer = WholeNumberFilter(field_name="officer_id")
+    organisation = WholeNumberFilter(field_name="officer__organisation_id")
     status = django_filters.MultipleChoiceFilter(choices=EnrolmentStatus.choices)
 
     class Meta:

@@ -19,7 +19,7 @@ from accord.core.guards import flag
 from accord.core.pagination import StableOrdering
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of
+from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of, referenced
 from accord.policy import Action, Decision, decide, principal_context, withhold
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
@@ -34,7 +34,7 @@ __all__ = ["ObservableViewSet", "SeenOrdering", "StixObjectViewSet", "Submission
 class SubmissionSerializer(PublicIds, serializers.ModelSerializer[Submission]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     agreement = serializers.CharField(source="agreement.reference", read_only=True)
-    submitted_by = serializers.CharField(source="submitted_by.username", default=None, read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None, allow_null=True, read_only=True)
     progress = serializers.SerializerMethodField(help_text="Percent of the bytes read, updated while it runs.")
     accepted_count = serializers.IntegerField(
         read_only=True, help_text="Objects taken: stored now, or already held (objects_count - rejected_count)."
@@ -133,7 +133,7 @@ class SubmissionViewSet(ReadCreateViewSet):
             )
         organisation = actor.organisation
         if options.get("organisation"):
-            organisation = organisation_get(principal=actor, pk=options["organisation"])
+            organisation = referenced("organisation", organisation_get, principal=actor, pk=options["organisation"])
         submission, created = submission_create(
             actor=actor,
             organisation=organisation,

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accord.core.choices import Purpose
 from accord.core.fields import choice_field
+from accord.core.schema import ErrorSerializer
 from accord.core.viewsets import principal_of
 from accord.policy import Action
 from accord.sharing.selectors import object_explain
@@ -39,19 +40,22 @@ class ExplainView(APIView):
             OpenApiParameter("purpose", str, enum=Purpose.values),
             OpenApiParameter("action", str, enum=[a.value for a in Action]),
         ],
-        responses=inline_serializer(
-            "Explanation",
-            {
-                "object": serializers.CharField(),
-                "action": serializers.CharField(),
-                "purpose": serializers.CharField(),
-                "allowed": serializers.BooleanField(),
-                "rule": serializers.CharField(),
-                "reason": serializers.CharField(),
-                "redactions": serializers.ListField(child=serializers.CharField()),
-                "agreements": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "Explanation",
+                {
+                    "object": serializers.CharField(),
+                    "action": serializers.CharField(),
+                    "purpose": serializers.CharField(),
+                    "allowed": serializers.BooleanField(),
+                    "rule": serializers.CharField(),
+                    "reason": serializers.CharField(),
+                    "redactions": serializers.ListField(child=serializers.CharField()),
+                    "agreements": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            404: ErrorSerializer,  # no object of that id that the asker may know of
+        },
     )
     def get(self, request: Request) -> Response:
         query = ExplainQuerySerializer(data=request.query_params)

@@ -14,7 +14,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
-from accord.core.filters import PublicIdFilter
+from accord.core.filters import PublicIdFilter, WholeNumberFilter
 from accord.core.models import User
 from accord.formats.choices import ObservableType
 from accord.policy import (
@@ -38,7 +38,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
 
     type = django_filters.CharFilter()
     tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices)
-    organisation = django_filters.NumberFilter(method="by_organisation", label="Shared by this organisation (id)")
+    organisation = WholeNumberFilter(method="by_organisation", label="Shared by this organisation (id)")
     data_category = django_filters.MultipleChoiceFilter(choices=DataCategory.choices)
     crime_type = django_filters.CharFilter(lookup_expr="iexact")
     observable = django_filters.CharFilter(method="by_value", label="Mentions exactly this value")

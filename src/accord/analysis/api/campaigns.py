@@ -24,7 +24,7 @@ __all__ = [
 
 
 class CampaignNoteSerializer(serializers.ModelSerializer[CampaignNote]):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CampaignNote

@@ -31,7 +31,7 @@ class ReportSerializer(HostOnlyFields, serializers.ModelSerializer[IntelReport])
     audience_organisations = serializers.SerializerMethodField()
     campaigns = serializers.SerializerMethodField()
     objects = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True, read_only=True)
     taxii_collection = serializers.SerializerMethodField()
 
     class Meta:

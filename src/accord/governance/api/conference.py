@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
-from accord.core.viewsets import ReadCreateViewSet, principal_of, validated, visible_organisation
+from accord.core.schema import ErrorSerializer
+from accord.core.viewsets import ReadCreateViewSet, principal_of, referenced, validated, visible_organisation
 from accord.governance import selectors, services
 from accord.governance.choices import PaperStatus, SessionKind, SpeakerSector
 from accord.governance.filters import EditionFilter, PaperFilter, RegistrationFilter, SessionFilter
@@ -57,11 +58,14 @@ class HostingView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, required=False)],
-        responses=PolymorphicProxySerializer(
-            component_name="HostingAnswer",
-            serializers=[HostingSerializer, ExpectedHostSerializer],
-            resource_type_field_name=None,
-        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="HostingAnswer",
+                serializers=[HostingSerializer, ExpectedHostSerializer],
+                resource_type_field_name=None,
+            ),
+            404: ErrorSerializer,  # the alternation is not configured yet
+        },
     )
     def get(self, request: Request) -> Response:
         year = request.query_params.get("year")
@@ -173,7 +177,7 @@ def _created_in_edition(
     """POST: a row of one edition (named by its id or year in ``edition``), made by ``create``."""
     data = validated(write, request.data)
     principal = principal_of(request)
-    data["edition"] = selectors.edition_get(principal=principal, pk=data["edition"])
+    data["edition"] = referenced("edition", selectors.edition_get, principal=principal, pk=data["edition"])
     return Response(read(create(actor=principal, **data)).data, status=status.HTTP_201_CREATED)
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
-from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, validated, visible_person
+from accord.core.viewsets import ReadCreateViewSet, ReadViewSet, principal_of, referenced, validated, visible_person
 from accord.governance import selectors, services
 from accord.governance.choices import MembershipRole
 from accord.governance.filters import GroupFilter, MembershipFilter
@@ -107,7 +107,7 @@ class MembershipViewSet(ReadCreateViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(MembershipCreateSerializer, request.data)
         principal = principal_of(request)
-        data["group"] = selectors.group_get(principal=principal, pk=data["group"])
+        data["group"] = referenced("group", selectors.group_get, principal=principal, pk=data["group"])
         data["person"] = visible_person(request, data["person"], "person")
         membership = services.membership_add(actor=principal, **data)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)

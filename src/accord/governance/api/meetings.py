@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accord.core.fields import IdsField, choice_field
 from accord.core.roles import Perm
-from accord.core.viewsets import DetailViewSet, principal_of, validated, visible_person
+from accord.core.viewsets import DetailViewSet, principal_of, referenced, validated, visible_person
 from accord.governance import selectors, services
 from accord.governance.choices import AttendanceStatus
 from accord.governance.filters import MeetingFilter
@@ -156,7 +156,7 @@ class MeetingViewSet(DetailViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(MeetingCreateSerializer, request.data)
         principal = principal_of(request)
-        data["groups"] = [selectors.group_get(principal=principal, pk=g) for g in data["groups"]]
+        data["groups"] = [referenced("groups", selectors.group_get, principal=principal, pk=g) for g in data["groups"]]
         data["guests"] = [visible_person(request, g, "guests") for g in data["guests"]]
         meeting = services.meeting_schedule(actor=principal, **data)
         return self.detail_response(request, meeting.pk, status.HTTP_201_CREATED)

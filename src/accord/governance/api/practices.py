@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.fields import choice_field
-from accord.core.viewsets import ReadCreateViewSet, principal_of, validated
+from accord.core.viewsets import ReadCreateViewSet, principal_of, referenced, validated
 from accord.governance import selectors, services
 from accord.governance.choices import PracticeTopic
 from accord.governance.filters import PracticeFilter
@@ -25,7 +25,7 @@ from accord.governance.models import GoodPractice
 
 
 class PracticeSerializer(serializers.ModelSerializer[GoodPractice]):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
     body_html = serializers.SerializerMethodField()
     has_document = serializers.SerializerMethodField()
 
@@ -79,7 +79,7 @@ class PracticeViewSet(ReadCreateViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(PracticeCreateSerializer, request.data)
         principal = principal_of(request)
-        group = selectors.group_get(principal=principal, pk=data.pop("group"))
+        group = referenced("group", selectors.group_get, principal=principal, pk=data.pop("group"))
         upload = data.pop("document", None)
         practice = services.practice_create(
             actor=principal, group=group, stream=upload, filename=upload.name if upload else "", **data

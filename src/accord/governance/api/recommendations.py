@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accord.core.choices import Region
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
-from accord.core.viewsets import DetailViewSet, principal_of, validated, visible_person
+from accord.core.viewsets import DetailViewSet, principal_of, referenced, validated, visible_person
 from accord.governance import selectors, services
 from accord.governance.api.groups import FollowupSerializer
 from accord.governance.choices import RECOMMENDATION_TRANSITIONS, RecommendationArea, RecommendationStatus
@@ -25,7 +25,7 @@ from accord.governance.models import ActionItem, Recommendation, RecommendationN
 
 
 class NoteSerializer(serializers.ModelSerializer[RecommendationNote]):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = RecommendationNote
@@ -124,8 +124,8 @@ class RecommendationViewSet(DetailViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(RecommendationCreateSerializer, request.data)
         principal = principal_of(request)
-        data["meeting"] = selectors.meeting_get(principal=principal, pk=data["meeting"])
-        data["group"] = selectors.group_get(principal=principal, pk=data["group"])
+        data["meeting"] = referenced("meeting", selectors.meeting_get, principal=principal, pk=data["meeting"])
+        data["group"] = referenced("group", selectors.group_get, principal=principal, pk=data["group"])
         data["owner"] = visible_person(request, data["owner"], "owner") if data.get("owner") else None
         recommendation = services.recommendation_create(actor=principal, **data)
         return self.detail_response(request, recommendation.pk, status.HTTP_201_CREATED)

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import principal_of
+from accord.core.viewsets import principal_of, referenced
 
 
 def csv_response(name: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> HttpResponse:
@@ -34,4 +34,4 @@ def _own_or_given(request: Request, organisation_id: int | None) -> Any:
     principal = principal_of(request)
     if organisation_id is None:
         return principal.organisation
-    return organisation_get(principal=principal, pk=organisation_id)
+    return referenced("organisation", organisation_get, principal=principal, pk=organisation_id)

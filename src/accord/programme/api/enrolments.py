@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.roles import Perm
-from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, validated
+from accord.core.viewsets import DetailViewSet, ReadCreateViewSet, ReadViewSet, principal_of, referenced, validated
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
 from accord.programme.api._common import (
@@ -164,8 +164,8 @@ class EnrolmentViewSet(DetailViewSet):
         principal = principal_of(request)
         enrolment = services.enrolment_nominate(
             actor=principal,
-            session=selectors.session_get(principal=principal, pk=data["session"]),
-            officer=selectors.officer_get(principal=principal, pk=data["officer"]),
+            session=referenced("session", selectors.session_get, principal=principal, pk=data["session"]),
+            officer=referenced("officer", selectors.officer_get, principal=principal, pk=data["officer"]),
             waitlist=data["waitlist"],
         )
         return self.detail_response(request, enrolment.pk, status.HTTP_201_CREATED)

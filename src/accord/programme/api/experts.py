@@ -12,8 +12,14 @@ from rest_framework.response import Response
 
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
-from accord.core.selectors import person_get
-from accord.core.viewsets import ReadCreateViewSet, ReadWriteViewSet, SelectorViewSet, principal_of, validated
+from accord.core.viewsets import (
+    ReadCreateViewSet,
+    ReadWriteViewSet,
+    SelectorViewSet,
+    principal_of,
+    validated,
+    visible_person,
+)
 from accord.programme import selectors, services
 from accord.programme.api._common import (
     _own_or_given,
@@ -208,7 +214,7 @@ class ExpertViewSet(ReadWriteViewSet):
         data.pop("is_active", None)
         organisation = _own_or_given(request, data.pop("organisation", None))
         person_id = data.pop("person", None)
-        person = person_get(principal=principal_of(request), pk=person_id) if person_id else None
+        person = visible_person(request, person_id, "person") if person_id else None
         expert = services.expert_create(actor=principal_of(request), organisation=organisation, person=person, **data)
         return Response(ExpertSerializer(expert).data, status=status.HTTP_201_CREATED)
 

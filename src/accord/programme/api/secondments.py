@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.core.fields import choice_field
-from accord.core.viewsets import ReadCreateViewSet, principal_of, validated
+from accord.core.viewsets import ReadCreateViewSet, principal_of, referenced, validated
 from accord.programme import selectors, services
 from accord.programme.choices import (
     SECONDMENT_TRANSITIONS,
@@ -96,8 +96,10 @@ class SecondmentViewSet(ReadCreateViewSet):
         principal = principal_of(request)
         secondment = services.secondment_propose(
             actor=principal,
-            secondment_request=selectors.request_get(principal=principal, pk=data.pop("request")),
-            expert=selectors.expert_get(principal=principal, pk=data.pop("expert")),
+            secondment_request=referenced(
+                "request", selectors.request_get, principal=principal, pk=data.pop("request")
+            ),
+            expert=referenced("expert", selectors.expert_get, principal=principal, pk=data.pop("expert")),
             **data,
         )
         return Response(SecondmentSerializer(secondment).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accord.core.fields import choice_field, choice_list_field
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get, person_get
-from accord.core.viewsets import ReadCreateViewSet, ReadWriteViewSet, principal_of, validated
+from accord.core.viewsets import ReadCreateViewSet, ReadWriteViewSet, principal_of, referenced, validated
 from accord.partners.api import ReasonSerializer
 from accord.programme import selectors, services
 from accord.programme.choices import (
@@ -215,7 +215,7 @@ class TrainingSessionViewSet(ReadCreateViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(SessionWriteSerializer, request.data)
         principal = principal_of(request)
-        data["course"] = selectors.course_get(principal=principal, pk=data["course"])
+        data["course"] = referenced("course", selectors.course_get, principal=principal, pk=data["course"])
         data["trainer_experts"] = [selectors.expert_get(principal=principal, pk=pk) for pk in data["trainer_experts"]]
         data["trainer_staff"] = [person_get(principal=principal, pk=pk) for pk in data["trainer_staff"]]
         session = services.session_create(actor=principal, **data)
@@ -248,12 +248,14 @@ class SponsorshipViewSet(ReadCreateViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(SponsorshipWriteSerializer, request.data)
         principal = principal_of(request)
-        data["organisation"] = organisation_get(principal=principal, pk=data["organisation"])
+        data["organisation"] = referenced(
+            "organisation", organisation_get, principal=principal, pk=data["organisation"]
+        )
         session, course = data.pop("session", None), data.pop("course", None)
         sponsorship = services.sponsorship_create(
             actor=principal,
-            session=selectors.session_get(principal=principal, pk=session) if session else None,
-            course=selectors.course_get(principal=principal, pk=course) if course else None,
+            session=referenced("session", selectors.session_get, principal=principal, pk=session) if session else None,
+            course=referenced("course", selectors.course_get, principal=principal, pk=course) if course else None,
             **data,
         )
         return Response(SponsorshipSerializer(sponsorship).data, status=status.HTTP_201_CREATED)
