@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export ACCORD_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint bench serve fmt clean tools
+.PHONY: demo test lint bench fuzz serve fmt clean tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ tools:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Schemathesis against /api/schema/, every operation as an administrator and as a partner, 100
+# examples each with a new seed every day (make test runs a bounded, fixed-seed version).
+fuzz: $(STAMP)
+	ACCORD_FUZZ_EXAMPLES=100 ACCORD_FUZZ_SEED=$$(date +%Y%m%d) $(BIN)/pytest tests/test_fuzz.py -n auto -p no:logging
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
