@@ -27,8 +27,9 @@ lint: $(STAMP)
 	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord check --fail-level WARNING
 	ACCORD_DATABASE_URL= ACCORD_HOME=$$(mktemp -d) $(BIN)/accord makemigrations --check --dry-run
 
+# Two processes (pytest-xdist): the suite starts servers, workers and browsers, and waits on them.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Suricata (bookworm-backports) and bind9-utils, which the export tests load files with (Debian 12,
 # as root); without them those tests are skipped, except in CI.

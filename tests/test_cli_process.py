@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -307,8 +308,14 @@ def test_serve_adds_up_its_workers_metrics_and_logs_json_without_queries(home, t
                 time.sleep(0.2)
         for _ in range(9):
             urllib.request.urlopen(f"{base}/healthz?token=s3cret-value", timeout=5).close()  # noqa: S310
-        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:  # noqa: S310
-            assert json.loads(response.read())["status"] == "ready"
+        while True:  # ready once the worker that accord serve started beside itself has beaten
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:  # noqa: S310
+                    assert json.loads(response.read())["status"] == "ready"
+                    break
+            except urllib.error.HTTPError as error:
+                assert error.code == 503 and time.monotonic() < deadline + 60, error.read()
+                time.sleep(0.2)
         with urllib.request.urlopen(f"{base}/login/", timeout=5) as response:  # noqa: S310
             assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
