@@ -150,16 +150,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_http_with_security_headers(home):
-    port = _free_port()
+def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
+    """``accord serve`` with one web worker on ``home``'s SQLite file."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [ACCORD, "serve", "--port", str(port), "--workers", "1"],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def test_serve_answers_http_with_security_headers(home):
+    port = _free_port()
+    server = _serve(home, port)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -226,15 +231,7 @@ def test_sqlite_runs_in_wal_mode(home):
 
 def test_serve_runs_the_worker_beside_it_and_stops_it_with_itself(tmp_path):
     assert accord(tmp_path, "init").returncode == 0
-    port = _free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    environment |= {"ACCORD_HOME": str(tmp_path), "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'accord.sqlite3'}"}
-    server = subprocess.Popen(
-        [ACCORD, "serve", "--port", str(port), "--workers", "1"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _serve(tmp_path, _free_port())
     try:
         deadline = time.monotonic() + 120
         while not _daily_jobs_run(tmp_path):  # the worker's first round
