@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
+from accord.core.faults import fault_of
 from accord.sharing.models import StixObject, Submission
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
@@ -116,3 +117,11 @@ def test_a_full_database_keeps_nothing_and_the_same_file_is_taken_once_there_is_
     again = post(client, many)
     assert again.status_code in (200, 201) and again.json()["status"] == "done", again.json()
     assert StixObject.objects.count() == 1000
+
+
+def test_a_bug_whose_text_names_a_full_or_locked_column_stays_a_bug() -> None:
+    """Faults are known by the database's codes, never its text: a query naming a missing table
+    called ``full_busy_locked_readonly`` is an error of the code, not a full disk."""
+    with pytest.raises(DatabaseError) as raised, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM full_busy_locked_readonly")
+    assert fault_of(raised.value) is None

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
 from accord.core.models import AuditEvent
 from accord.sharing.listeners import StoreListener, store_listeners
 from accord.sharing.models import StixObject, Submission
+from accord.sharing.progress import heartbeat, silent
 from accord.sharing.services import submission_create, submission_process, submissions_recover
 from tests.sharing.test_ingest import GOOD, post
 
@@ -42,7 +45,8 @@ def test_a_short_text_is_still_read_at_once(api_for: Any, sharer: Any) -> None:
 def _killed(sharer: Any, attempts: int) -> Submission:
     """A submission left ``processing`` by a process that died: no heartbeat beats for it."""
     submission, _ = submission_create(actor=None, organisation=sharer.organisation, stream=io.BytesIO(GOOD))
-    Submission.objects.filter(pk=submission.pk).update(status="processing", attempts=attempts)
+    begun = timezone.now() - timedelta(minutes=5)
+    Submission.objects.filter(pk=submission.pk).update(status="processing", attempts=attempts, started_at=begun)
     return submission
 
 
@@ -66,6 +70,21 @@ def test_after_its_last_attempt_a_dying_ingest_fails_saying_why(sharer: Any, set
     assert submission.status == "failed"
     assert "stopped 2 times without finishing" in submission.errors[0]["message"]
     assert StixObject.objects.count() == 0
+
+
+def test_an_ingest_just_begun_is_not_taken_for_dead_before_its_heartbeat_could_beat(sharer: Any) -> None:
+    submission = _killed(sharer, attempts=1)
+    Submission.objects.filter(pk=submission.pk).update(started_at=timezone.now())
+    assert submissions_recover() == []
+    assert Submission.objects.get().status == "processing"
+
+
+def test_a_process_that_loses_the_claim_leaves_the_winners_heartbeat() -> None:
+    with heartbeat(424242):  # the winner's
+        with heartbeat(424242) as loser:
+            loser.disown()
+        assert silent([424242]) == set()
+    assert silent([424242]) == {424242}
 
 
 def test_a_submission_another_process_reads_is_not_read_twice(sharer: Any) -> None:
@@ -111,6 +130,6 @@ def test_an_ingest_that_keeps_losing_fails_with_nothing_stored(api_for: Any, sha
     client = api_for("partner_contributor")
     client.raise_request_exception = False
     response = post(client, GOOD)
-    assert response.status_code == 500
+    assert response.status_code == 503 and response.json()["error"]["code"] == "database_busy"
     assert StixObject.objects.count() == 0
     assert Submission.objects.get().status == "failed"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-__all__ = ["Fault", "contended", "fault_of"]
+__all__ = ["Fault", "contended", "described", "fault_of"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,12 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+# Lost to concurrent work even after trying again (an ingest tries four times), or a lock or
+# statement timeout: deadlock_detected, serialization_failure, lock_not_available, query_canceled.
+_BUSY_STATES = {"40P01", "40001", "55P03", "57014"}
+# SQLite's primary result codes: SQLITE_FULL, READONLY, BUSY, LOCKED, IOERR, CANTOPEN.
+_SQLITE_FAULTS = {13: FULL, 8: READ_ONLY, 5: BUSY, 6: BUSY, 10: UNREACHABLE, 14: UNREACHABLE}
+
 # A transaction that lost to a concurrent one: deadlock_detected, serialization_failure, and
 # unique_violation (both inserted the same new row; the loser finds it the second time).
 _CONTENDED_STATES = {"40P01", "40001", "23505"}
@@ -80,6 +86,14 @@ def contended(exc: BaseException) -> bool:
     """Whether ``exc`` is a PostgreSQL transaction's loss to a concurrent one, which the same
     work, begun again, wins."""
     return isinstance(exc, DatabaseError) and _sqlstate(exc) in _CONTENDED_STATES
+
+
+def described(exc: BaseException) -> str:
+    """``exc`` for a log line without its text: its type and SQLSTATE. A database's message names
+    the values at fault (``Key (type, value)=(email-addr, …) already exists``), which are shared
+    data and stay out of the logs."""
+    state = _sqlstate(exc)
+    return f"{type(exc).__name__}{f' (SQLSTATE {state})' if state else ''}"
 
 
 def fault_of(exc: BaseException | None) -> Fault | None:
@@ -95,16 +109,9 @@ def fault_of(exc: BaseException | None) -> Fault | None:
         return None
     cause = exc.__cause__
     if isinstance(cause, sqlite3.Error):
-        text = str(cause).lower()
-        if "full" in text:  # "database or disk is full"
-            return FULL
-        if "readonly" in text or "read-only" in text:  # "attempt to write a readonly database"
-            return READ_ONLY
-        if "locked" in text or "busy" in text:
-            return BUSY
-        if "disk i/o error" in text or "unable to open" in text:
-            return UNREACHABLE
-        return None
+        # By SQLite's result code, never its text (which names the columns at fault).
+        code = getattr(cause, "sqlite_errorcode", None)
+        return _SQLITE_FAULTS.get(code & 0xFF) if isinstance(code, int) and isinstance(exc, OperationalError) else None
     state = _sqlstate(exc)
     if state in _UNREACHABLE_STATES or (state is not None and state.startswith("08")):
         return UNREACHABLE  # connection exceptions
@@ -112,6 +119,8 @@ def fault_of(exc: BaseException | None) -> Fault | None:
         return FULL
     if state in _READ_ONLY_STATES:
         return READ_ONLY
+    if state in _BUSY_STATES:
+        return BUSY
     if state is None and isinstance(exc, InterfaceError | OperationalError):
         return UNREACHABLE  # the driver lost the server: no statement got as far as an answer
     return None

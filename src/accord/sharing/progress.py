@@ -22,7 +22,7 @@ from django.core.cache import caches
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Submission
 
-__all__ = ["forget_progress", "heartbeat", "progress_of", "report_progress", "silent"]
+__all__ = ["Beat", "forget_progress", "heartbeat", "progress_of", "report_progress", "silent"]
 
 _RUNNING = (SubmissionStatus.QUEUED, SubmissionStatus.PROCESSING)
 
@@ -51,11 +51,23 @@ def _alive_key(submission_id: int) -> str:
     return f"submission-alive:{submission_id}"
 
 
+class Beat:
+    """A running heartbeat; ``disown()`` leaves the entry to another process that beats for the
+    same submission (the one that claimed it), instead of removing it at the end."""
+
+    def __init__(self) -> None:
+        self.owned = True
+
+    def disown(self) -> None:
+        self.owned = False
+
+
 @contextmanager
-def heartbeat(submission_id: int) -> Iterator[None]:
+def heartbeat(submission_id: int) -> Iterator[Beat]:
     """Keep the submission's heartbeat while the block runs: renewed four times per
-    ``ACCORD_INGEST_HEARTBEAT_SECONDS`` by a thread, gone at once when the block ends and within
-    that time when the process dies. Begin it before the row says ``processing``."""
+    ``ACCORD_INGEST_HEARTBEAT_SECONDS`` by a thread, gone at once when the block ends (unless
+    disowned) and within that time when the process dies. Begin it before the row says
+    ``processing``."""
     seconds = settings.ACCORD_INGEST_HEARTBEAT_SECONDS
     key, live = _alive_key(submission_id), caches["live"]
     stop = threading.Event()
@@ -69,12 +81,14 @@ def heartbeat(submission_id: int) -> Iterator[None]:
     live.set(key, 1, timeout=seconds)
     beating = threading.Thread(target=beat, daemon=True, name=f"accord-heartbeat-{submission_id}")
     beating.start()
+    held = Beat()
     try:
-        yield
+        yield held
     finally:
         stop.set()
         beating.join()
-        live.delete(key)
+        if held.owned:
+            live.delete(key)
 
 
 def silent(submission_ids: Collection[int]) -> set[int]:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import chain
+from traceback import format_tb
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
 from accord.core.choices import Purpose
-from accord.core.faults import contended
+from accord.core.faults import contended, described
 from accord.core.metrics import INGEST_OBJECTS, INGEST_SUBMISSIONS
 from accord.core.models import Organisation
 from accord.core.public_ids import encode
@@ -66,9 +67,10 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
 
     # Every log record of the ingest (its reading process's too) names the submission, by the
     # id the API and pages show.
-    with bound(submission_id_var, encode(submission.pk)), heartbeat(submission.pk):
+    with bound(submission_id_var, encode(submission.pk)), heartbeat(submission.pk) as beat:
         # beating before the row says it runs: never running and silent
         if not _claim(submission):
+            beat.disown()  # the heartbeat is the winner's: it stays when this block ends
             submission.refresh_from_db()
             return submission  # another process took it first (the same task run twice)
         log.info("ingest started: %s, %d bytes", submission.format, submission.size)
@@ -78,7 +80,9 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
                 _process_until_it_wins(submission, progress)
         except Exception as exc:
             fail_submission(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
-            log.exception("ingest failed on an internal error")
+            # The trace without the exception's text: a database's names the values at fault.
+            trace = "".join(format_tb(exc.__traceback__))
+            log.error("ingest failed on an internal error: %s\n%s", described(exc), trace)
             _measure(submission)
             raise
         finally:
@@ -108,7 +112,7 @@ def _process_until_it_wins(submission: Submission, progress: Callable[[int], Non
         except DatabaseError as exc:
             if attempt == INGEST_TRIES or not contended(exc):
                 raise
-            log.warning("Submission %s lost to a concurrent ingest (%s); reading it again", submission.pk, exc)
+            log.warning("lost to a concurrent ingest (%s); reading it again", described(exc))
             time.sleep(random.uniform(0.05, 0.25) * attempt)  # noqa: S311 - spreading retries, not a secret
 
 

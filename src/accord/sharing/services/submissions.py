@@ -244,22 +244,32 @@ def submissions_recover() -> list[int]:
     nothing; one that has died ``ACCORD_INGEST_ATTEMPTS`` times fails instead, saying so (a file
     that kills its reader every time, by exhausting memory say, is not read for ever). Returns
     the ids queued again."""
-    running = dict(Submission.objects.filter(status=SubmissionStatus.PROCESSING).values_list("pk", "attempts"))
+    # Begun longer ago than a heartbeat lives: one just claimed may not have beaten yet.
+    begun_before = timezone.now() - timedelta(seconds=settings.ACCORD_INGEST_HEARTBEAT_SECONDS)
+    running = dict(
+        Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__lt=begun_before).values_list(
+            "pk", "attempts"
+        )
+    )
     queued = []
     for pk in sorted(silent(running)):
-        submission = Submission.objects.select_related("organisation").get(pk=pk)
+        # Still as read above (processing, begun that many times), else it finished, failed or was
+        # begun again meanwhile and is left alone.
+        unchanged = Submission.objects.filter(pk=pk, status=SubmissionStatus.PROCESSING, attempts=running[pk])
+        submission = unchanged.select_related("organisation").first()
+        if submission is None:
+            continue
         if running[pk] >= settings.ACCORD_INGEST_ATTEMPTS:
             reason = (
                 f"its reading stopped {running[pk]} times without finishing (the process reading it "
                 "was killed); nothing of it was stored: send it again, or in smaller parts"
             )
             with transaction.atomic():
-                fail_submission(submission, [ReadError("submission", "", reason)], 0, 0)
+                if unchanged.select_for_update().exists():
+                    fail_submission(submission, [ReadError("submission", "", reason)], 0, 0)
             continue
         with transaction.atomic():
-            if not Submission.objects.filter(pk=pk, status=SubmissionStatus.PROCESSING).update(
-                status=SubmissionStatus.QUEUED, progress=0, started_at=None
-            ):
+            if not unchanged.update(status=SubmissionStatus.QUEUED, progress=0, started_at=None):
                 continue  # it finished, or failed, meanwhile
             audit_record(
                 actor=None,
