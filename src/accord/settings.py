@@ -193,7 +193,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _flag("ACCORD_HSTS_PRELOAD")
 # How many reverse proxies in front of Accord append to X-Forwarded-For (0: trust none). Behind
 # one (or with ACCORD_BEHIND_PROXY=1) its X-Forwarded-Proto: https says the request came over TLS.
-ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "0"))
+# ACCORD_BEHIND_PROXY=1 alone means one: else every client would have the proxy's address (one
+# sign-in lock for all, and /metrics open to anyone the proxy lets through from loopback).
+ACCORD_TRUSTED_PROXIES = int(os.environ.get("ACCORD_TRUSTED_PROXIES", "1" if _flag("ACCORD_BEHIND_PROXY") else "0"))
 _behind_proxy = ACCORD_TRUSTED_PROXIES > 0 or _flag("ACCORD_BEHIND_PROXY")
 if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -377,3 +377,22 @@ def test_the_admin_sites_own_sign_in_asks_for_the_code_too(client, people):
     assert client.get("/admin/")["Location"] == f"{VERIFY}?next=%2Fadmin%2F"
     client.post(VERIFY, {"code": current_code(device)})
     assert client.get("/admin/").status_code == 200
+
+
+def _secret_shown(client) -> str:
+    page = client.get("/account/second-factor/")
+    assert "no-store" in page["Cache-Control"]  # the secret stays out of every cache
+    return TOTPDevice.objects.get(confirmed=False).key
+
+
+def test_a_secret_seen_in_another_sign_in_is_not_the_one_enrolled(people):
+    """Reloading the enrolment page keeps its secret; another sign-in (someone else who had the
+    password) is shown a new one, so the secret it saw never becomes the person's."""
+    mine, theirs = Client(), Client()
+    sign_in(mine, "analyst")
+    sign_in(theirs, "analyst")
+    first = _secret_shown(mine)
+    assert _secret_shown(mine) == first
+    seen_by_them = _secret_shown(theirs)
+    assert seen_by_them != first
+    assert _secret_shown(mine) not in (first, seen_by_them)

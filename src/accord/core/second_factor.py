@@ -23,8 +23,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accord.core.audit import audit_record
 from accord.core.errors import Conflict, ValidationFailed
@@ -99,14 +100,26 @@ def _new_recovery_code() -> str:
 
 
 @transaction.atomic
-def second_factor_begin(*, user: User) -> TOTPDevice:
-    """The authenticator being enrolled: the person's unconfirmed device, made on first call, so
-    reloading the enrolment page shows the same secret. It counts for nothing until confirmed."""
+def enrolment_mark(device: TOTPDevice) -> str:
+    """What a session keeps of the secret it was shown: a digest, never the secret."""
+    return hashlib.sha256(device.key.encode()).hexdigest()
+
+
+def second_factor_begin(*, user: User, shown: str = "") -> TOTPDevice:
+    """The authenticator being enrolled: the person's unconfirmed device, made on first call.
+
+    It keeps its secret while the same sign-in reloads the page (``shown``: the
+    :func:`enrolment_mark` of the secret this sign-in was shown), and gets a new one otherwise,
+    so that a secret once seen in another session (by someone who had the password) is not the
+    one finally enrolled. It counts for nothing until confirmed."""
     if has_second_factor(user):
         raise Conflict("You already have an authenticator: turn it off first to enrol another.")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    if not shown or not constant_time_compare(shown, enrolment_mark(device)):
+        device.key = default_key()
+        device.save(update_fields=["key"])
     return device
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
 from accord.core import selectors
@@ -24,6 +25,7 @@ from accord.core.errors import ApplicationError
 from accord.core.ratelimit import client_ip
 from accord.core.roles import Perm, has_perm
 from accord.core.second_factor import (
+    enrolment_mark,
     has_second_factor,
     recovery_codes_left,
     second_factor_begin,
@@ -40,6 +42,8 @@ from accord.web.forms import SecondFactorCodeForm, SecondFactorResetForm
 
 __all__ = ["person_second_factor", "second_factor", "second_factor_verify"]
 
+# The session's mark of the secret it was shown while enrolling (accord.core.second_factor).
+ENROLLING = "accord-enrolling"
 LOCKED = (
     "Too many wrong codes for this account or from this address: sign-in is locked for up to an "
     "hour. Ask an administrator if you need in sooner."
@@ -63,6 +67,7 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@never_cache
 @login_required
 def second_factor_verify(request: AuthedRequest) -> HttpResponse:
     """The sign-in's second step: a code from the authenticator, or a recovery code."""
@@ -99,6 +104,7 @@ def second_factor_verify(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def second_factor(request: AuthedRequest) -> HttpResponse:
     """One's second factor: enrol an authenticator (QR code, secret, a code to confirm, recovery
@@ -132,7 +138,8 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
             otp_login(request, enrolment.device)
             context |= {"recovery_codes": enrolment.recovery_codes, "device": enrolment.device}
             return render(request, "web/second_factor.html", context)
-    device = second_factor_begin(user=user)
+    device = second_factor_begin(user=user, shown=request.session.get(ENROLLING, ""))
+    request.session[ENROLLING] = enrolment_mark(device)
     context |= {
         "enrolling": device,
         "qr": _qr_data_uri(device.config_url),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +72,16 @@ def clear_dead_metrics() -> list[Path]:
     return removed
 
 
+def _die_with_parent() -> None:
+    """In the worker's process, before it runs: Linux ends it when the server dies, even by
+    SIGKILL, so that no worker outlives its server."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 class _BackgroundWorker:
     """``accord worker`` beside the web workers, started again if it stops, and stopped with
     the server: on one machine, ``accord serve`` is all that runs."""
@@ -75,21 +89,32 @@ class _BackgroundWorker:
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
+        self.lock = threading.Lock()  # a worker is started, or the whole stopped, never both at once
 
     def start(self, server: Any) -> None:
         threading.Thread(target=self._keep, args=(server.log,), daemon=True, name="accord-worker").start()
 
     def _keep(self, log: Any) -> None:
-        while not self.stopping.is_set():
-            self.process = subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"])  # noqa: S603
+        pause = 5.0
+        while True:
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                self.process = subprocess.Popen(  # noqa: S603 - our own command
+                    [sys.executable, "-m", "accord.cli", "worker"], preexec_fn=_die_with_parent
+                )
             log.info("Started accord worker (pid %s)", self.process.pid)
+            began = time.monotonic()
             code = self.process.wait()
-            if not self.stopping.is_set():
-                log.warning("accord worker stopped (exit %s); starting it again in 5 s", code)
-                self.stopping.wait(5)
+            if self.stopping.is_set():
+                return
+            pause = 5.0 if time.monotonic() - began > 300 else min(pause * 2, 300.0)  # a crash loop slows down
+            log.warning("accord worker stopped (exit %s); starting it again in %.0f s", code, pause)
+            self.stopping.wait(pause)
 
     def stop(self, server: Any) -> None:
-        self.stopping.set()
+        with self.lock:
+            self.stopping.set()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -135,8 +160,8 @@ class Command(BaseCommand):
             "workers": options["workers"],
             "timeout": options["timeout"],
             # Accord's own access line (accord.access: route names, request ids) replaces
-            # gunicorn's, which writes raw paths and query strings.
-            "accesslog": None if settings.ACCORD_ACCESS_LOG else "-",
+            # gunicorn's, which writes raw paths and query strings: never on.
+            "accesslog": None,
             "errorlog": "-",
             "post_worker_init": _prepare_worker,
             "child_exit": _worker_exited,
