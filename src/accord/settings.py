@@ -249,13 +249,15 @@ ACCORD_MAX_SUBMISSION_BYTES = int(os.environ.get("ACCORD_MAX_SUBMISSION_MB", "51
 # make every TAXII page, export and report bundle holding it as large. Larger ones are refused alone.
 ACCORD_MAX_OBJECT_BYTES = int(os.environ.get("ACCORD_MAX_OBJECT_KB", "1024")) * 1024
 # The longest text taken in one field of a shared object (UTF-8 bytes), and the fields with caps
-# of their own (JSON object of field name -> KB; a sample's base64 `payload_bin` is bounded by the
-# object's cap only). An object with a longer text is refused alone, naming the field.
+# of their own (JSON object of field name -> KB; a sample's base64, STIX `payload_bin` or a MISP
+# attachment's `data`, is bounded by the object's cap only). An object with a longer text is
+# refused alone, naming the field.
 ACCORD_MAX_FIELD_BYTES = int(os.environ.get("ACCORD_MAX_FIELD_KB", "256")) * 1024
 ACCORD_FIELD_CAPS = {
     name: int(kb) * 1024
     for name, kb in (
-        {"payload_bin": ACCORD_MAX_OBJECT_BYTES // 1024} | json.loads(os.environ.get("ACCORD_FIELD_CAPS_KB", "{}"))
+        dict.fromkeys(("payload_bin", "data"), ACCORD_MAX_OBJECT_BYTES // 1024)
+        | json.loads(os.environ.get("ACCORD_FIELD_CAPS_KB", "{}"))
     ).items()
 }
 # The longest a secondment may last, in months.

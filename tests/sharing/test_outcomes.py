@@ -351,3 +351,16 @@ def test_a_text_past_its_fields_cap_is_refused_alone_naming_the_field(api_for, s
     assert first["message"] == "is 300,000 bytes; at most 262,144 are taken in this field"
     assert (second["field"], second["message"]) == ("name", "is 2,000 bytes; at most 1,024 are taken in this field")
     assert list(StixObject.objects.values_list("stix_id", flat=True)) == [fine["id"]]
+
+
+def test_a_misp_sample_larger_than_the_field_cap_is_taken_whole(api_for, sharer):
+    """A malware sample's base64 (a MISP attachment's ``data``) is bounded by the object's cap
+    only: PyMISP's long event, its sample grown to 600 KB, is stored with the sample as sent."""
+    event = orjson.loads((REALDATA / "misp-very_long_event.json").read_bytes())
+    sample = event["Event"]["Attribute"][9]
+    assert sample["type"] in ("malware-sample", "attachment") and len(sample["data"]) > 200_000
+    sample["data"] = (sample["data"] * 3)[:600_000]
+    body = post(api_for("partner_contributor"), orjson.dumps(event), "event.json").json()
+    assert body["status"] == "done" and not [e for e in body["errors"] if "data" in e["field"]], body["errors"]
+    kept = [o.body["x_misp_attribute"] for o in StixObject.objects.all() if "x_misp_attribute" in o.body]
+    assert any(a.get("data") == sample["data"] for a in kept)
