@@ -415,6 +415,21 @@ def _django() -> None:
     django.setup()
 
 
+def _token_of(organisation: Any, username: str, role: str, scopes: list[str]) -> str:
+    """A person of ``role`` in ``organisation`` and a token of ``scopes`` of theirs."""
+    from accord.core.services import person_create, token_issue
+
+    person = person_create(
+        actor=None,
+        organisation=organisation,
+        username=username,
+        email=f"{username}@example.org",
+        role=role,
+        password=PASSWORD,
+    )
+    return token_issue(actor=None, user=person, name="load", scopes=scopes).secret
+
+
 def _setup(partners: int, analysts: int) -> dict[str, Any]:
     """Partner organisations under data-sharing agreements in force, a contributor of each with
     a token that may write over the API and TAXII, and analysts with reading tokens."""
@@ -424,7 +439,7 @@ def _setup(partners: int, analysts: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from accord.core.models import Organisation
-    from accord.core.services import organisation_create, person_create, token_issue
+    from accord.core.services import organisation_create
     from accord.partners.demo import PROFILES
     from accord.partners.services import agreement_activate, agreement_create
     from accord.taxii.models import Collection
@@ -453,29 +468,13 @@ def _setup(partners: int, analysts: int) -> dict[str, Any]:
             terms=PROFILES["Kestrel"][2],
         )
         agreement_activate(actor=None, agreement=agreement)
-        person = person_create(
-            actor=None,
-            organisation=organisation,
-            username=f"load-partner-{n:02}",
-            email=f"load-partner-{n:02}@example.org",
-            role="partner_contributor",
-            password=PASSWORD,
-        )
-        token = token_issue(actor=None, user=person, name="load", scopes=["read", "taxii", "write"]).secret
+        token = _token_of(organisation, f"load-partner-{n:02}", "partner_contributor", ["read", "taxii", "write"])
         made["partners"].append({"token": token, "organisation": organisation.pk})
     collections_sync()
     for entry in made["partners"]:
         entry["inbox"] = str(Collection.objects.get(alias=f"inbox-{entry['organisation']}").pk)
     for n in range(analysts):
-        person = person_create(
-            actor=None,
-            organisation=host,
-            username=f"load-analyst-{n:02}",
-            email=f"load-analyst-{n:02}@example.org",
-            role="analyst",
-            password=PASSWORD,
-        )
-        made["analysts"].append(token_issue(actor=None, user=person, name="load", scopes=["read", "taxii"]).secret)
+        made["analysts"].append(_token_of(host, f"load-analyst-{n:02}", "analyst", ["read", "taxii"]))
     return made
 
 

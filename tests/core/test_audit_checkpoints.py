@@ -128,12 +128,17 @@ def test_an_altered_checkpoint_line_is_not_trusted(anchored, capsys):
     assert "signature does not verify" in _verify(anchored)
 
 
+def _published_key(capsys, path):
+    """The public key as `accord audit key` prints it, saved where a verifier would keep it."""
+    call_command("audit", "key")
+    path.write_text(capsys.readouterr().out)
+    return path
+
+
 def test_checkpoints_verify_with_the_published_key_elsewhere(anchored, settings, capsys, tmp_path):
     _events(2)
     _checkpoint(capsys)
-    call_command("audit", "key")
-    public = tmp_path / "accord-audit.pub"
-    public.write_text(capsys.readouterr().out)
+    public = _published_key(capsys, tmp_path / "accord-audit.pub")
     settings.ACCORD_AUDIT_KEY_FILE = tmp_path / "no-such-key.pem"  # another machine, no private key
     call_command("audit", "verify", "--checkpoint", str(anchored), "--public-key", str(public))
     assert "Checkpoints agree: 1" in capsys.readouterr().out
@@ -185,9 +190,7 @@ def test_the_worker_writes_a_checkpoint_once_a_day(anchored):
 def test_a_new_key_continues_the_file_after_a_whole_walk(anchored, settings, capsys, tmp_path):
     _events(2)
     _checkpoint(capsys)
-    call_command("audit", "key")
-    old_public = tmp_path / "old.pub"
-    old_public.write_text(capsys.readouterr().out)
+    old_public = _published_key(capsys, tmp_path / "old.pub")
     settings.ACCORD_AUDIT_KEY_FILE = tmp_path / "new-machine.pem"
     _events(1)
     assert _checkpoint(capsys)["seq"] == 3
