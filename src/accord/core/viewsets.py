@@ -62,18 +62,12 @@ def referenced(field: str, selector: Callable[..., T], *, principal: User, pk: A
 
 def visible_person(request: Request, pk: Any, field: str) -> User:
     """The person an input ``field`` names, as far as the principal may see them (else a 400)."""
-    try:
-        return person_get(principal=principal_of(request), pk=pk)
-    except NotFound as exc:
-        raise serializers.ValidationError({field: [f"No person with id {pk} that you may see."]}) from exc
+    return referenced(field, person_get, principal=principal_of(request), pk=pk)
 
 
 def visible_organisation(request: Request, pk: Any, field: str) -> Organisation:
     """The organisation an input ``field`` names, as far as the principal may see it (else a 400)."""
-    try:
-        return organisation_get(principal=principal_of(request), pk=pk)
-    except NotFound as exc:
-        raise serializers.ValidationError({field: [f"No organisation with id {pk} that you may see."]}) from exc
+    return referenced(field, organisation_get, principal=principal_of(request), pk=pk)
 
 
 class SelectorViewSet(viewsets.GenericViewSet[Any]):
