@@ -100,12 +100,15 @@ def _database(url: str | None, home: Path) -> Iterator[str]:
     import psycopg
 
     name = f"accord_load_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
+    # The server's maintenance database: the one ``url`` names need not exist (the test runner
+    # makes its own ``test_`` copy and never the database itself).
+    maintenance = _with_database(url, "postgres")
+    with psycopg.connect(maintenance, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield _with_database(url, name)
     finally:
-        with psycopg.connect(url, autocommit=True) as admin:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
