@@ -149,6 +149,9 @@ def site(
                 "ACCORD_HOME": str(home),
                 "ACCORD_DATABASE_URL": url,
                 "ACCORD_TASK_BACKEND": "database",
+                # Every client here comes from 127.0.0.1, where real partners and analysts each
+                # have their own address: the per-address request rate would measure only itself.
+                "ACCORD_API_RATE_PER_ADDRESS": "",
                 "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
             }
             running = Site(home=home, env=environment | (env or {}), urls=[])

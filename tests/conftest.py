@@ -110,6 +110,14 @@ def _second_factor_not_required(settings: Any) -> None:
     settings.ACCORD_TOTP_REQUIRED_ROLES = []
 
 
+@pytest.fixture(autouse=True)
+def _request_rates_unlimited(settings: Any) -> None:
+    """The suite sends thousands of requests a minute from one address: tests that are not
+    about the API's request rates run without them (tests/core/test_request_rates.py sets them)."""
+    settings.ACCORD_API_RATE_PER_TOKEN = ""
+    settings.ACCORD_API_RATE_PER_ADDRESS = ""
+
+
 @pytest.fixture
 def totp_required(settings: Any) -> list[str]:
     """The shipped requirement: administrators must sign in with a second factor."""

@@ -1,6 +1,7 @@
 """Two hosts on one PostgreSQL: two ``accord serve`` and two ``accord worker`` processes on one
-database under the load benchmark. Daily jobs run once, rate limits count across the servers,
-and every accepted object is stored exactly once. (On SQLite there is one host: skipped.)"""
+database under the load benchmark. Daily jobs run once, rate limits (applications, sign-in
+failures, a token's requests) count across the servers, and every accepted object is stored
+exactly once. (On SQLite there is one host: skipped.)"""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 APPLICATIONS = 5  # ACCORD_APPLICATION_RATE per day (a window the test never straddles but at midnight)
 FAILURES = 6  # ACCORD_LOGIN_FAILURES_PER_ACCOUNT per day
+TOKEN_RATE = 300  # ACCORD_API_RATE_PER_TOKEN per day: more than any client of the load sends
 
 
 def _apply(url: str) -> int:
@@ -59,6 +61,7 @@ def test_two_servers_and_two_workers_on_one_postgresql_share_limits_and_run_jobs
     limits = {
         "ACCORD_APPLICATION_RATE": f"{APPLICATIONS}/day",
         "ACCORD_LOGIN_FAILURES_PER_ACCOUNT": f"{FAILURES}/day",
+        "ACCORD_API_RATE_PER_TOKEN": f"{TOKEN_RATE}/day",
     }
     with site(partners=4, analysts=2, servers=2, workers=2, database_url=DATABASE, env=limits) as running:
         first, second = running.urls
@@ -73,6 +76,17 @@ def test_two_servers_and_two_workers_on_one_postgresql_share_limits_and_run_jobs
 
         load = run_load(running, partner_requests=4, analyst_requests=8, objects=30)
         stored = verify(running, load)
+        # The first analyst made exactly 8 requests in the load; as many again as its rate, at
+        # once over both servers and their four processes: all but 8 go through.
+        analyst = requests.Session()
+        analyst.headers["Authorization"] = f"Bearer {running.analysts[0]}"
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            rated = list(
+                pool.map(
+                    lambda url: analyst.get(f"{url}/api/v1/organisations/?page_size=1", timeout=120).status_code,
+                    [first, second] * (TOKEN_RATE // 2),
+                )
+            )
         _round_at_once(running, 3)
         facts = site_facts(running)
         served = [log.read_text() for log in running.logs[:2]]  # the two servers' access lines (route names)
@@ -82,5 +96,6 @@ def test_two_servers_and_two_workers_on_one_postgresql_share_limits_and_run_jobs
     assert load.server_errors == [] and load.problems == []
     assert load.sent == 4 * 4 * 30 and len(load.accepted) == load.sent
     assert stored == {"once": load.sent, "missing": [], "duplicated": [], "accepted_twice": []}
+    assert rated.count(429) == 8 and rated.count(200) == TOKEN_RATE - 8, sorted(set(rated))
     assert facts["locks"] == 1
     assert facts["daily_runs"] == {job: 1 for job in facts["daily_jobs"]}

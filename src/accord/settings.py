@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -31,6 +32,20 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+_RATE = re.compile(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", re.IGNORECASE)
+
+
+def _rate(name: str, default: str, *, may_be_empty: bool = False) -> str:
+    """A rate setting, ``"<count>/<second|minute|hour|day>"`` (accord.core.ratelimit.parse_rate),
+    refused at start when malformed rather than at the first request it would limit."""
+    value = os.environ.get(name, default).strip()
+    if (value or not may_be_empty) and not _RATE.fullmatch(value.replace(" ", "")):
+        raise ImproperlyConfigured(
+            f"{name}: {value!r} is not a rate such as 600/minute (a count per second, minute, hour or day)."
+        )
+    return value
 
 
 def _secret_key(home: Path) -> str:
@@ -102,6 +117,8 @@ MIDDLEWARE = [
     # First: the request's id is on every log record of it, and every answer is counted.
     "accord.core.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions and the database: a client past its rate costs no query.
+    "accord.core.ratelimit.RequestRateMiddleware",
     "accord.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,11 +309,18 @@ ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 # (accord init, or the host's first import); later changes are amendments of that record.
 ACCORD_HOST_DATA_TERMS = json.loads(os.environ.get("ACCORD_HOST_DATA_TERMS", "{}"))
 # Anonymous partnership applications per client address and hour.
-ACCORD_APPLICATION_RATE = os.environ.get("ACCORD_APPLICATION_RATE", "10/hour")
+ACCORD_APPLICATION_RATE = _rate("ACCORD_APPLICATION_RATE", "10/hour")
 # Failed sign-ins after which sign-in is refused until the window ends, per account name and
 # per address (accord.core.ratelimit.login_locked); the lock is audited.
-ACCORD_LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ACCOUNT", "10/hour")
-ACCORD_LOGIN_FAILURES_PER_ADDRESS = os.environ.get("ACCORD_LOGIN_FAILURES_PER_ADDRESS", "50/hour")
+ACCORD_LOGIN_FAILURES_PER_ACCOUNT = _rate("ACCORD_LOGIN_FAILURES_PER_ACCOUNT", "10/hour")
+ACCORD_LOGIN_FAILURES_PER_ADDRESS = _rate("ACCORD_LOGIN_FAILURES_PER_ADDRESS", "50/hour")
+# Requests to the API and TAXII per credential (a Bearer token, else a session) and per client
+# address (accord.core.ratelimit.RequestRateMiddleware): past either, a 429 with Retry-After until
+# the window ends. Counted in files of the live folder (ACCORD_LIVE_DIR, which hosts share),
+# never in the database: a request must not wait on an ingest's write lock to be counted.
+# Empty: no limit of that kind.
+ACCORD_API_RATE_PER_TOKEN = _rate("ACCORD_API_RATE_PER_TOKEN", "1200/minute", may_be_empty=True)
+ACCORD_API_RATE_PER_ADDRESS = _rate("ACCORD_API_RATE_PER_ADDRESS", "3000/minute", may_be_empty=True)
 AUTHENTICATION_BACKENDS = ["accord.core.authentication.ThrottledModelBackend"]
 # Roles (accord.core.choices.Role values, comma-separated) that must sign in with a second factor,
 # an authenticator app's codes (TOTP): after the password, a person in one without a confirmed
@@ -337,6 +361,7 @@ ACCORD_STORE_LISTENERS = [
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.
+ACCORD_LIVE_DIR = Path(os.environ.get("ACCORD_LIVE_DIR") or ACCORD_HOME / "cache" / "live")
 CACHES = {
     # Its incr is atomic across processes (accord.core.cache): no concurrent hit is lost.
     "default": {
@@ -348,10 +373,13 @@ CACHES = {
     # share this folder too (ACCORD_LIVE_DIR on a shared file system; docs/deployment.md).
     "live": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("ACCORD_LIVE_DIR") or str(ACCORD_HOME / "cache" / "live"),
+        "LOCATION": str(ACCORD_LIVE_DIR),
         "TIMEOUT": 24 * 3600,
     },
 }
+# The API's and TAXII's request counters (accord.core.ratelimit.count_request): a file each, in
+# the live folder, so hosts sharing it count together.
+ACCORD_RATE_COUNTERS_DIR = ACCORD_LIVE_DIR / "rates"
 
 # Signed checkpoints of the audit chain's head, kept outside the database (accord.core.checkpoints):
 # the Ed25519 private key that signs them (made by `accord init`, mode 0600; keep it off the database
@@ -375,6 +403,7 @@ ACCORD_DAILY_JOBS = [
     "accord.programme.services.secondments_daily",
     "accord.governance.services.recommendations_overdue_daily",
     "accord.core.checkpoints.audit_checkpoint_daily",
+    "accord.core.ratelimit.rate_counters_prune",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = ["accord.sharing.services.submissions_recover", "accord.feeds.services.feeds_pull_due"]

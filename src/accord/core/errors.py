@@ -31,6 +31,8 @@ __all__ = [
     "api_exception_handler",
     "error_body",
     "fault_response",
+    "json_error",
+    "speaks_json",
 ]
 
 logger = logging.getLogger(__name__)
@@ -158,15 +160,34 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     return response
 
 
+def speaks_json(request: HttpRequest) -> bool:
+    """Whether the path answers errors in JSON (TAXII and the API) rather than as a page."""
+    return request.path.startswith(("/taxii2/", "/api/"))
+
+
+def json_error(
+    request: HttpRequest,
+    http_status: int,
+    code: str,
+    message: str,
+    *,
+    title: str | None = None,
+    details: Any = None,
+) -> JsonResponse:
+    """An error in the JSON the path speaks: TAXII 2.1's error message (§3.6.1) under
+    ``/taxii2/``, else the API's one body (:func:`error_body`)."""
+    if request.path.startswith("/taxii2/"):
+        body = {"title": title or message, "description": message, "http_status": str(http_status)}
+        return JsonResponse(body, status=http_status, content_type="application/taxii+json;version=2.1")
+    return JsonResponse(error_body(code, message, details), status=http_status)
+
+
 def fault_response(request: HttpRequest, fault: Fault) -> HttpResponse:
     """The answer to a storage fault, in the shape the path speaks (TAXII, API, page). The page
     is rendered without the request's context: its processors would ask the failing database."""
     response: HttpResponse
-    if request.path.startswith("/taxii2/"):
-        body = {"title": "Service unavailable", "description": fault.message, "http_status": str(fault.http_status)}
-        response = JsonResponse(body, status=fault.http_status, content_type="application/taxii+json;version=2.1")
-    elif request.path.startswith("/api/"):
-        response = JsonResponse(error_body(fault.code, fault.message), status=fault.http_status)
+    if speaks_json(request):
+        response = json_error(request, fault.http_status, fault.code, fault.message, title="Service unavailable")
     else:
         page = get_template("core/fault.html").render({"message": fault.message})
         response = HttpResponse(page, status=fault.http_status)
@@ -190,11 +211,8 @@ def json_error_view(code: str, message: str, http_status: int) -> Callable[..., 
             fault = fault_of(sys.exc_info()[1])  # a handler500 is called while the exception is handled
             if fault is not None:
                 return fault_response(request, fault)
-        if request.path.startswith("/taxii2/"):  # TAXII 2.1 §3.6.1 error message
-            body = {"title": message, "description": message, "http_status": str(http_status)}
-            return JsonResponse(body, status=http_status, content_type="application/taxii+json;version=2.1")
-        if request.path.startswith("/api/"):
-            return JsonResponse(error_body(code, message), status=http_status)
+        if speaks_json(request):
+            return json_error(request, http_status, code, message)
         if http_status == 500:
             return html_views[500](request)
         return html_views[http_status](request, exception)

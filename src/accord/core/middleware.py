@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import empty
 
-from accord.core.errors import error_body, out_of_range
+from accord.core.errors import json_error, out_of_range, speaks_json
 from accord.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, flush_tallies
 from accord.core.telemetry import request_id_from, request_id_var
 
@@ -105,9 +105,6 @@ class OutOfRangeMiddleware:
         if not isinstance(exception, OverflowError):
             return None
         error = out_of_range(request.GET)
-        if request.path.startswith("/taxii2/"):  # TAXII 2.1 §3.6.1 error message
-            body = {"title": "Bad request", "description": error.message, "http_status": "400"}
-            return JsonResponse(body, status=400, content_type="application/taxii+json;version=2.1")
-        if request.path.startswith("/api/"):
-            return JsonResponse(error_body(error.code, error.message, error.details), status=400)
+        if speaks_json(request):
+            return json_error(request, 400, error.code, error.message, title="Bad request", details=error.details)
         return render(request, "core/bad_request.html", {"message": error.message}, status=400)

@@ -5,7 +5,8 @@ that :func:`accord.core.errors.api_exception_handler` answers, in its one body s
 operations that can give them: 400 where the request carries input (a body, a query, a path
 number the database cannot hold), 401 and 403 wherever a token is needed (no token, a bad one,
 a role or a scope short of the action), 404 where a path names a row or a list is paged, 409 where
-a write can meet a state that refuses it, 413 where a body is taken, 429 where a throttle stands.
+a write can meet a state that refuses it, 413 where a body is taken, 429 everywhere (a token's or
+an address's request rate, :class:`accord.core.ratelimit.RequestRateMiddleware`).
 An optional query parameter sent empty counts as not sent, and the schema says so.
 """
 
@@ -42,7 +43,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Nothing here that you may see (a missing row and a forbidden one look the same), or no such page.",
     "409": "The row is in a state that refuses this action.",
     "413": "The request body, or an item of it, is past the size the platform takes.",
-    "429": "Too many requests of this kind from this address; try again later.",
+    "429": "Too many requests from this token or address (or of this kind); Retry-After says when to try again.",
     "503": "Accord's database cannot answer for now (restarting, read-only, busy); Retry-After says when to try "
     "again (accord.core.faults).",
     "507": "Accord's storage is full: nothing of the request was kept; try again once space is freed.",
@@ -85,8 +86,7 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("409")
         if takes_body:
             codes.append("413")
-        if getattr(self.view, "throttle_classes", None):
-            codes.append("429")
+        codes.append("429")  # every request counts against its token's and its address's rate
         codes.append("503")  # every operation asks the database
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes.append("507")
