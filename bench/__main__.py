@@ -1,7 +1,8 @@
 """Run every benchmark on a fresh, throw-away Accord home and print the figures.
 
-``python -m bench`` (or ``make bench``). ``ACCORD_DATABASE_URL`` selects the database as usual;
-by default a new SQLite file in a temporary ``ACCORD_HOME``.
+``python -m bench`` (or ``make bench``). By default each benchmark runs on a new SQLite file in a
+temporary ``ACCORD_HOME``; with ``ACCORD_DATABASE_URL`` naming a PostgreSQL server, on a new
+database made on that server for each benchmark process, dropped when it ends.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import sys
 import tempfile
 from typing import Any
 
-from bench.common import report, timed
+from bench.common import fresh_store, report, timed
 
 
 def _setup() -> None:
-    home = tempfile.mkdtemp(prefix="accord-bench-")
-    os.environ["ACCORD_HOME"] = home
+    os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-")
+    fresh_store("accord-bench-")
     os.environ["ACCORD_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     import django

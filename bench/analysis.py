@@ -17,6 +17,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench.common import fresh_store
+
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ORGANISATIONS = 20
 CLUSTER = 10  # objects per planted cluster, sharing a pool of observables
@@ -24,7 +26,7 @@ HOT = 20  # values any cluster may mention: over-correlating at full size
 
 
 def _setup(objects: int) -> None:
-    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix="accord-bench-analysis-"))
+    fresh_store("accord-bench-analysis-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     os.environ["ACCORD_STORE_LISTENERS"] = "none"  # the store is written directly; rebuilt below
     import django

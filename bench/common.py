@@ -2,22 +2,66 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from statistics import median
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["demo_store", "report", "timed"]
+__all__ = ["demo_store", "fresh_store", "postgresql_database", "report", "timed"]
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@contextmanager
+def postgresql_database(url: str, prefix: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server ``url`` names, made from the server's maintenance
+    database (the one ``url`` names need not exist) and dropped on the way out; its URL."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    maintenance = _with_database(url, "postgres")
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(url, name)
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fresh_store(prefix: str) -> None:
+    """Before Django starts: a throw-away ``ACCORD_HOME`` (unless one is set) and, when
+    ``ACCORD_DATABASE_URL`` names a PostgreSQL server, a new database on it for this process,
+    dropped when it ends. A benchmark never writes into a database it did not make."""
+    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix=prefix))
+    url = os.environ.get("ACCORD_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        made = postgresql_database(url, "accord_bench")
+        os.environ["ACCORD_DATABASE_URL"] = made.__enter__()
+        atexit.register(_drop, made)
+
+
+def _drop(made: AbstractContextManager[str]) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    made.__exit__(None, None, None)
 
 
 def demo_store(prefix: str, objects: int) -> int:
     """Django set up on ``$ACCORD_HOME`` (a new temporary one unless set), with the demo and at
     least ``objects`` shared objects (a generated bundle ingested as Kestrel); how many are stored."""
-    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix=prefix))
+    fresh_store(prefix)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     import django
 

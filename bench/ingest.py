@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from bench.common import fresh_store
 from bench.mixed import mixed_objects
 
 START = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -165,7 +166,7 @@ def run(objects: int = 100_000, *, mixed: bool = False) -> None:
 
 
 def _ingest(objects: int, *, mixed: bool = False) -> None:
-    os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix="accord-bench-ingest-"))
+    fresh_store("accord-bench-ingest-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     import django
 
@@ -198,9 +199,10 @@ def _ingest(objects: int, *, mixed: bool = False) -> None:
         f"\nIngest ({objects} STIX objects, {shape}, {size / 1e6:.1f} MB, {submission.observables_count} observables)"
     )
     print(f"  end to end           {elapsed:8.2f} s   {objects / elapsed:10.0f} objects/s (target >= 20000)")
-    if objects <= FLOOR_UP_TO and not mixed:  # the floors read one pattern per object
-        from django.db import connection
+    from django.db import connection
 
+    print(f"  on                   {connection.vendor}")
+    if objects <= FLOOR_UP_TO and not mixed and connection.vendor == "sqlite":  # one pattern per object
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT sql FROM sqlite_master WHERE tbl_name IN (%s, %s, %s) AND sql IS NOT NULL ORDER BY type DESC",

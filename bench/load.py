@@ -34,10 +34,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from bench.common import postgresql_database
 from bench.mixed import mixed_objects
 
 __all__ = ["Load", "Site", "print_figures", "run_load", "site", "site_facts", "verify"]
@@ -85,11 +85,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @contextmanager
 def _database(url: str | None, home: Path) -> Iterator[str]:
     """A fresh database: a SQLite file in ``home``, or a new database on the PostgreSQL server
@@ -97,19 +92,8 @@ def _database(url: str | None, home: Path) -> Iterator[str]:
     if not url or url.startswith("sqlite"):
         yield f"sqlite:///{home / 'accord.sqlite3'}"
         return
-    import psycopg
-
-    name = f"accord_load_{uuid.uuid4().hex[:12]}"
-    # The server's maintenance database: the one ``url`` names need not exist (the test runner
-    # makes its own ``test_`` copy and never the database itself).
-    maintenance = _with_database(url, "postgres")
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_database(url, name)
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgresql_database(url, "accord_load") as made:
+        yield made
 
 
 def _wait_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

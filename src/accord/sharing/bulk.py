@@ -17,7 +17,7 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 __all__ = ["IdAllocator", "adapt_datetime", "chunks", "gc_paused", "insert_rows", "json_placeholder", "select_in"]
 
@@ -83,7 +83,10 @@ def insert_rows(
     ignore_conflicts: bool = False,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order) in chunks, inside the caller's transaction;
-    the number of rows written (conflicting rows skipped are not counted)."""
+    the number of rows written (conflicting rows skipped are not counted). PostgreSQL takes
+    them through ``COPY`` (:func:`_copy_rows`), SQLite through ``executemany``."""
+    if not _on_sqlite():
+        return _copy_rows(table, columns, rows, ignore_conflicts=ignore_conflicts)
     quote = connection.ops.quote_name
     values = ", ".join(json_placeholder() if column in json_columns else "%s" for column in columns)
     sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({values})"  # noqa: S608
@@ -94,6 +97,39 @@ def insert_rows(
         for batch in chunks(rows):
             cursor.executemany(sql, batch)
             written += max(cursor.rowcount, 0)
+    return written
+
+
+def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, ignore_conflicts: bool) -> int:
+    """PostgreSQL's ``COPY … FROM STDIN`` (psycopg's ``copy``): one statement streaming every row,
+    several times faster than a round of ``INSERT`` per chunk. ``COPY`` cannot skip conflicts:
+    with ``ignore_conflicts`` the rows are copied into a temporary table of the same columns
+    (made once per transaction, dropped at its end) and moved with ``INSERT … SELECT … ON
+    CONFLICT DO NOTHING``. JSON columns take the JSON text as it is."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    written = 0
+    # The caller's transaction, or one of its own outside any: a failure leaves nothing.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        copying = cursor.cursor.copy  # psycopg's own cursor: Django's wrapper has no copy()
+        if not ignore_conflicts:
+            with copying(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        staging = quote(f"_copy_{table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608 - quoted names
+            f"SELECT {names} FROM {quote(table)} WITH NO DATA"
+        )
+        for batch in chunks(rows):
+            with copying(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")  # noqa: S608
+            written += max(cursor.rowcount, 0)
+            cursor.execute(f"TRUNCATE {staging}")
     return written
 
 
@@ -116,15 +152,17 @@ class IdAllocator:
     def __init__(self, table: str) -> None:
         self.table = table
         self.next: int | None = None
+        self.sequence: str | None = None
 
     def take(self, count: int) -> list[int]:
         if count <= 0:
             return []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [self.table, count]
-                )
+                if self.sequence is None:  # looked up once: per row it cost more than the nextval
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
+                    self.sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count])
                 return [row[0] for row in cursor.fetchall()]
             if self.next is None:
                 cursor.execute(f"SELECT max(id) FROM {connection.ops.quote_name(self.table)}")  # noqa: S608
