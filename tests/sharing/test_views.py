@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import StixObject, Submission
 from tests.factories import make_agreement
 from tests.ids import pid
@@ -85,3 +86,27 @@ def test_browse_and_object_detail(contributor_client, people):
     detail = contributor_client.get("/shared/indicator--00000000-0000-4000-8000-000000000001/").content.decode()
     assert "203.0.113.7" in detail
     assert contributor_client.get("/shared/indicator--nope/").status_code == 404
+
+
+def test_tlp_badges_carry_a_class_the_stylesheet_colours(contributor_client):
+    """Every TLP level, on the list and the object page, is a badge whose class accord.css
+    colours (the pages once emitted ``tlp-green`` where the sheet defined ``.tlp-tlpgreen``)."""
+    from pathlib import Path
+
+    import accord.web
+
+    levels = {"clear": "TLP:CLEAR", "green": "TLP:GREEN", "amber": "TLP:AMBER", "amber+strict": "TLP:AMBER+STRICT"}
+    indicators = [
+        indicator(n, f"[ipv4-addr:value = '203.0.113.{n}']", object_marking_refs=[TLP2_IDS[level]])
+        for n, level in enumerate(levels, start=1)
+    ]
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", bundle(*indicators))})
+    sheet = (Path(accord.web.__file__).parent / "static" / "web" / "accord.css").read_text()
+    listing = contributor_client.get("/shared/").content.decode()
+    for n, (level, words) in enumerate(levels.items(), start=1):
+        css_class = f"tlp-{level.replace('+', '-')}"
+        badge = f'<span class="tlp {css_class}">{words}</span>'
+        assert badge in listing
+        assert f".{css_class}" in sheet
+        detail = contributor_client.get(f"/shared/indicator--00000000-0000-4000-8000-{n:012}/").content.decode()
+        assert badge in detail

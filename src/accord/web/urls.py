@@ -1,7 +1,9 @@
 """UI routes."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from accord.web import second_factor, views
 from accord.web.forms import SignInForm
@@ -26,4 +28,6 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token-list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("audit/", views.audit_list, name="audit-list"),
+    # Browsers ask for /favicon.ico whatever the page says (the API's documentation, a JSON answer).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True), name="favicon"),
 ]
