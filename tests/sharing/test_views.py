@@ -110,3 +110,28 @@ def test_tlp_badges_carry_a_class_the_stylesheet_colours(contributor_client):
         assert f".{css_class}" in sheet
         detail = contributor_client.get(f"/shared/indicator--00000000-0000-4000-8000-{n:012}/").content.decode()
         assert badge in detail
+
+
+def test_json_of_no_known_kind_is_refused_not_read_as_text(contributor_client, api_for):
+    """A JSON file that is neither STIX nor MISP (an export of another tool, a broken bundle
+    whose start says nothing) is refused, naming the problem: it was read as free text, found
+    no object and was called done."""
+    for content in (b'{"indicators": [{"value": "203.0.113.7"}]}', b'\xef\xbb\xbf\n  [{"ip": "203.0.113.7"}]'):
+        page = contributor_client.post("/share/", {"file": SimpleUploadedFile("export.json", content)})
+        assert page.status_code == 400
+        assert "the file is JSON, but neither a STIX 2.1 bundle" in page.content.decode()
+        upload = SimpleUploadedFile("export.json", content)
+        answer = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
+        assert answer.status_code == 400
+        assert answer.json()["error"]["details"] == {"format": ["JSON of no known kind."]}
+    assert not Submission.objects.exists()
+    # Named as text, it is read as text.
+    upload = SimpleUploadedFile("export.json", b'{"indicators": [{"value": "203.0.113.7"}]}')
+    named = api_for("partner_contributor").post(
+        "/api/v1/submissions/", {"file": upload, "format": "text"}, format="multipart"
+    )
+    assert named.status_code == 201 and named.json()["format"] == "text"
+    # A report that merely begins with a bracket is prose, as before.
+    upload = SimpleUploadedFile("alert.txt", b"[Alert] Phishing kit at hxxps://evil-payments[.]com/login\n")
+    prose = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
+    assert prose.status_code == 201 and prose.json()["format"] == "text"

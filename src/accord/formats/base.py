@@ -11,6 +11,7 @@ the ingest service decides.
 
 from __future__ import annotations
 
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -19,7 +20,17 @@ from typing import IO, Any, ClassVar, NamedTuple
 
 from accord.formats.normalisers import NO_FACTS, InvalidObservable, normalise
 
-__all__ = ["READERS", "Mention", "ParsedObject", "ReadError", "Reader", "Unreadable", "detect_format", "register"]
+__all__ = [
+    "READERS",
+    "Mention",
+    "ParsedObject",
+    "ReadError",
+    "Reader",
+    "Unreadable",
+    "detect_format",
+    "looks_like_json",
+    "register",
+]
 
 
 class Mention(NamedTuple):
@@ -113,6 +124,15 @@ READERS: dict[str, type[Reader]] = {}
 def register(cls: type[Reader]) -> type[Reader]:
     READERS[cls.format] = cls
     return cls
+
+
+_JSON_START = re.compile(rb'\s*(\{\s*["}]|\[\s*([{\["\]\d-]|true|false|null))')
+
+
+def looks_like_json(head: bytes) -> bool:
+    """Whether the first bytes open a JSON object or array (after a byte-order mark and blanks):
+    ``{"`` or ``[{``, not a report that begins ``[Alert]``."""
+    return bool(_JSON_START.match(head.removeprefix(b"\xef\xbb\xbf")))
 
 
 def detect_format(head: bytes) -> str | None:

@@ -21,7 +21,7 @@ from typing import IO
 
 from iocsearcher.searcher import Searcher
 
-from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
+from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, looks_like_json, register
 from accord.formats.choices import SENSITIVE_OBSERVABLES
 from accord.formats.observables import pattern_for
 
@@ -134,6 +134,8 @@ class TextReader(Reader):
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
+        if looks_like_json(head):  # JSON that no JSON reader took is a broken file, not prose
+            return False
         try:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:  # a multi-byte character cut at the end of the head is fine

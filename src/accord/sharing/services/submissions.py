@@ -22,7 +22,7 @@ from accord.core.errors import Forbidden, TooLarge, ValidationFailed
 from accord.core.guards import require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.formats.base import ReadError, detect_format
+from accord.formats.base import ReadError, detect_format, looks_like_json
 from accord.formats.markings import tlp_label
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
@@ -142,6 +142,14 @@ def submission_create(
     stored = _store_raw(stream)
     if format == "auto":
         detected = detect_format(stored.head)
+        if detected is None and looks_like_json(stored.head):
+            raise ValidationFailed(
+                "format: the file is JSON, but neither a STIX 2.1 bundle (an object with "
+                '"type": "bundle", or STIX objects with ids) nor a MISP event ({"Event": …} or '
+                '{"response": […]}), as far as its first 4 KB show; fix the file, or name its format '
+                "(stix, misp, csv or text).",
+                details={"format": ["JSON of no known kind."]},
+            )
         if detected is None:
             raise ValidationFailed(
                 "format: could not tell the format; name it (stix, misp, csv or text).",
