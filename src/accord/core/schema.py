@@ -43,8 +43,8 @@ ERROR_DESCRIPTIONS = {
     "409": "The row is in a state that refuses this action.",
     "413": "The request body, or an item of it, is past the size the platform takes.",
     "429": "Too many requests of this kind from this address; try again later.",
-    "503": "Accord's database cannot answer for now (restarting, read-only, busy); Retry-After says when to try "
-    "again (accord.core.faults).",
+    "503": "Accord's database or file store cannot answer for now (restarting, read-only, busy, unreachable); "
+    "Retry-After says when to try again (accord.core.faults).",
     "507": "Accord's storage is full: nothing of the request was kept; try again once space is freed.",
 }
 
