@@ -120,7 +120,7 @@ def raw_in_bucket(object_store: ObjectStore, settings: Any, monkeypatch: pytest.
         monkeypatch.setenv(name, value)
     settings.STORAGES = settings.STORAGES | {
         "raw": {
-            "BACKEND": "accord.core.files.ObjectStorage",
+            "BACKEND": "accord.core.objectstore.ObjectStorage",
             "OPTIONS": {"bucket_name": bucket, "endpoint_url": object_store.endpoint, "region_name": REGION},
         }
     }

@@ -244,7 +244,7 @@ elif ACCORD_RAW_STORAGE == "s3":
     if not os.environ.get("ACCORD_RAW_S3_BUCKET"):
         raise ImproperlyConfigured("ACCORD_RAW_STORAGE=s3 needs ACCORD_RAW_S3_BUCKET, the name of the bucket.")
     STORAGES["raw"] = {
-        "BACKEND": "accord.core.files.ObjectStorage",
+        "BACKEND": "accord.core.objectstore.ObjectStorage",
         "OPTIONS": {
             "bucket_name": os.environ["ACCORD_RAW_S3_BUCKET"],
             "endpoint_url": os.environ.get("ACCORD_RAW_S3_ENDPOINT_URL") or None,

@@ -5,8 +5,8 @@ Two kinds serve it. The local file system (the default, under ``MEDIA_ROOT``) wr
 beside its name and renames it into place once whole and flushed, so a crash leaves no part of
 a file under a name that says it is whole (Django's own file storage writes in place). An
 S3-compatible bucket (through django-storages and boto3) is for hosts that share no file
-system; an object there is visible only once its upload is complete, and boto3 sends a checksum
-of what it uploads that the server checks.
+system (:class:`accord.core.objectstore.ObjectStorage`); an object there is visible only once
+its upload is complete, and boto3 sends a checksum of what it uploads that the server checks.
 
 Whatever the kind, a store that cannot be reached or refuses the request raises
 :class:`FileStoreUnavailable`, which :mod:`accord.core.faults` tells the asker as a 503: an
@@ -22,17 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from storages.backends.s3 import S3Storage
 
 __all__ = [
     "RAW",
     "AtomicFileSystemStorage",
     "FileStoreUnavailable",
-    "ObjectStorage",
     "is_local",
     "raw_open",
     "raw_put",
@@ -88,27 +84,6 @@ def _ignored() -> Iterator[None]:
         pass
 
 
-class ObjectStorage(S3Storage):  # type: ignore[misc]  # django-storages has no types
-    """An S3-compatible bucket (AWS S3, MinIO, Ceph, Garage …) as Accord's raw store, with the
-    defaults content-addressed files want: a name is always kept as given (the same name holds
-    the same bytes), no public ACL, a file read back spills to disk past 8 MB, and a store that
-    does not answer fails within seconds instead of retrying for minutes."""
-
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults: dict[str, Any] = super().get_default_settings()
-        return defaults | {
-            "file_overwrite": True,
-            "default_acl": None,
-            "querystring_auth": False,
-            "max_memory_size": 8 * 1024 * 1024,
-            "client_config": Config(
-                connect_timeout=5,
-                read_timeout=60,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
-        }
-
-
 def raw_store() -> Storage:
     """The storage of the raw submissions (``STORAGES["raw"]``)."""
     return storages[RAW]
@@ -119,13 +94,23 @@ def is_local(store: Storage) -> bool:
     return isinstance(store, FileSystemStorage)
 
 
+def _store_errors() -> tuple[type[Exception], ...]:
+    """What boto3 raises when the store fails (nothing, where boto3 is not installed: the local
+    file system's own faults are ``OSError``, told by :mod:`accord.core.faults`)."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - django-storages[s3] is a dependency
+        return ()
+    return (BotoCoreError, ClientError)
+
+
 @contextmanager
 def reaching(store: Storage) -> Iterator[None]:
     """Turn the object store's failures into :class:`FileStoreUnavailable` (the driver's text,
     which names the bucket and endpoint, goes to the log only)."""
     try:
         yield
-    except (BotoCoreError, ClientError) as error:
+    except _store_errors() as error:
         log.error("file store %s failed: %s", type(store).__name__, error)
         raise FileStoreUnavailable(f"the file store could not be reached or refused: {type(error).__name__}") from error
 
