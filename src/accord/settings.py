@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -242,10 +243,34 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = ACCORD_HOME / "static"
 MEDIA_ROOT = ACCORD_HOME / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The raw store: submissions' original bytes, content-addressed (`submissions/ab/<sha256>`),
+# immutable, read by the ingest and copied by `accord backup` (accord.core.files). "file": under
+# MEDIA_ROOT, each file renamed into place once whole. "s3": an S3-compatible bucket through
+# django-storages (boto3), for hosts that share no file system: ACCORD_RAW_S3_BUCKET (required),
+# ACCORD_RAW_S3_ENDPOINT_URL (another provider than AWS: MinIO, Ceph …), ACCORD_RAW_S3_REGION,
+# ACCORD_RAW_S3_PREFIX (a folder in the bucket); credentials where boto3 looks for them
+# (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role).
+ACCORD_RAW_STORAGE = os.environ.get("ACCORD_RAW_STORAGE", "file")
+if ACCORD_RAW_STORAGE == "file":
+    STORAGES["raw"] = {"BACKEND": "accord.core.files.AtomicFileSystemStorage"}
+elif ACCORD_RAW_STORAGE == "s3":
+    if not os.environ.get("ACCORD_RAW_S3_BUCKET"):
+        raise ImproperlyConfigured("ACCORD_RAW_STORAGE=s3 needs ACCORD_RAW_S3_BUCKET, the name of the bucket.")
+    STORAGES["raw"] = {
+        "BACKEND": "accord.core.objectstore.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ACCORD_RAW_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ACCORD_RAW_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ACCORD_RAW_S3_REGION") or None,
+            "location": os.environ.get("ACCORD_RAW_S3_PREFIX", "").strip("/"),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"ACCORD_RAW_STORAGE: {ACCORD_RAW_STORAGE!r} is neither 'file' nor 's3'.")
 # Serve straight from the app folders when `accord init` has not collected them yet.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """Faults of the storage beneath Accord, told to the asker for what they are: a full disk, a
-read-only or unreachable database, a database busy with a long write. Each is the operators'
+read-only or unreachable database, a database busy with a long write, a file store (the raw
+store on object storage) that cannot be reached. Each is the operators'
 problem, not the asker's and not a bug, and the request did not complete: a 503 (507 when the
 storage is full) with a ``Retry-After`` and a message that says so, on the API, TAXII and pages
 alike, instead of a bare 500. Nothing is half-stored either way: every write is in a
@@ -16,6 +17,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from django.db import DatabaseError, InterfaceError, OperationalError
+
+from accord.core.files import FileStoreUnavailable
 
 __all__ = ["Fault", "contended", "described", "fault_of"]
 
@@ -55,6 +58,13 @@ BUSY = Fault(
     "Accord's database is busy with a long write, so this request could not be completed and nothing of it "
     "was kept. Try again in a few seconds.",
     5,
+)
+FILE_STORE = Fault(
+    "file_store_unavailable",
+    503,
+    "Accord's file store cannot be reached, so this request could not be completed and nothing of it was "
+    "kept. Try again in a minute.",
+    30,
 )
 
 # PostgreSQL's SQLSTATE classes and codes (Appendix A of its manual).
@@ -99,6 +109,8 @@ def described(exc: BaseException) -> str:
 def fault_of(exc: BaseException | None) -> Fault | None:
     """What ``exc`` means for the asker when it is a fault of the storage; ``None`` otherwise
     (a bug stays a 500)."""
+    if isinstance(exc, FileStoreUnavailable):
+        return FILE_STORE
     if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             return FULL

@@ -5,9 +5,10 @@ An app's ``AppConfig`` may define, with no arguments and returning nothing:
 - ``initialise()``: what ``accord init`` creates for that app once the database is migrated and
   the hosting organisation exists (idempotent: ``init`` runs again on every upgrade);
 - ``prepare_to_serve()``: what each ``accord serve`` worker loads before it takes requests;
-- ``stored_files(using)``: the storage names (under ``MEDIA_ROOT``) that the app's rows in the
-  database ``using`` refer to other than through a ``FileField``, which ``accord backup`` copies
-  (``FileField`` values are found without a hook).
+- ``stored_files(using)``: the storage names that the app's rows in the database ``using`` refer
+  to other than through a ``FileField``, by the ``STORAGES`` alias of the storage that holds
+  them (``{"raw": {...}}``), which ``accord backup`` copies (``FileField`` values are found
+  without a hook).
 
 They run in ``INSTALLED_APPS`` order, as ``accord demo`` runs every app's ``demo.load()``.
 """

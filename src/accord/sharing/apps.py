@@ -17,9 +17,11 @@ class SharingConfig(AppConfig):
 
         prepare_listeners()
 
-    def stored_files(self, using: str) -> set[str]:
-        """``accord backup``: the raw submissions (content-addressed) the rows of ``using`` name."""
+    def stored_files(self, using: str) -> dict[str, set[str]]:
+        """``accord backup``: the raw submissions (content-addressed) the rows of ``using`` name,
+        in the raw store."""
+        from accord.core.files import RAW
         from accord.sharing.models import Submission
 
         digests = Submission.objects.using(using).values_list("sha256", flat=True).distinct()
-        return {Submission(sha256=digest).raw_path for digest in digests}
+        return {RAW: {Submission(sha256=digest).raw_path for digest in digests}}

@@ -3,7 +3,9 @@
 Layout (every name under ``accord-backup/``)::
 
     database.sqlite3 | database.pgdump   the database snapshot
-    media/<storage name>                 each stored file the snapshot refers to
+    media/<storage name>                 each stored file the snapshot refers to, whichever storage
+                                         holds it (its manifest entry's ``storage``: ``raw`` for a
+                                         submission's bytes, else ``default``)
     home/secret_key                      the installation's secret key, when it is a file
     manifest.json                        what the archive holds, with the SHA-256 of every member
 
@@ -14,6 +16,7 @@ lists that are missing, and any name that would leave the staging directory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -80,10 +83,14 @@ class ArchiveWriter:
 
     def add_file(self, name: str, source: Path) -> None:
         with source.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size  # stored files never change once written
-            hashing = _Hashing(handle)
-            self._tar.addfile(self._info(name, size), hashing)
-        self.members[f"{ROOT}/{name}"] = {"sha256": hashing.digest.hexdigest(), "size": size}
+            self.add_stream(name, handle, os.fstat(handle.fileno()).st_size)
+
+    def add_stream(self, name: str, handle: IO[bytes], size: int, **noted: str) -> None:
+        """Add ``size`` bytes read from ``handle`` (a stored file: it never changes once written);
+        ``noted`` goes into the member's entry of the manifest (``storage``: where it goes back)."""
+        hashing = _Hashing(handle)
+        self._tar.addfile(self._info(name, size), hashing)
+        self.members[f"{ROOT}/{name}"] = {"sha256": hashing.digest.hexdigest(), "size": size, **noted}
         self.bytes += size
 
     def add_bytes(self, name: str, data: bytes) -> None:
@@ -101,6 +108,8 @@ class ArchiveWriter:
         os.replace(self.partial, self.path)
 
     def abandon(self) -> None:
+        with contextlib.suppress(OSError, tarfile.TarError):  # its end written, so it is not written when collected
+            self._tar.close()
         self._file.close()
         self.partial.unlink(missing_ok=True)
 

@@ -1,8 +1,9 @@
 """``backup_create`` and ``backup_restore``: the whole installation's state in one archive and back.
 
-State is the database and the stored files its rows name (raw submissions, agreement and
-meeting documents under ``MEDIA_ROOT``), and the secret key when it is a file (what encrypts the
-enrichers' and feeds' secrets and keys minted ids). Not state: the warning-list index, static
+State is the database and the stored files its rows name (raw submissions in the raw store,
+local or in object storage; agreement and meeting documents under ``MEDIA_ROOT``), and the
+secret key when it is a file (what encrypts the enrichers' and feeds' secrets and keys minted
+ids). Not state: the warning-list index, static
 files, the ``live`` cache (rebuilt or transient), and the audit checkpoints' signing key (kept
 apart on purpose: see docs/backup.md).
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -36,6 +39,7 @@ from accord.core.backup.databases import (
     vendor,
 )
 from accord.core.backup.state import chain_state, migration_state, stored_files, table_counts
+from accord.core.files import RAW, FileStoreUnavailable, is_local, reaching
 
 __all__ = ["BackupReport", "backup_create", "backup_restore"]
 
@@ -71,8 +75,34 @@ def _state(using: str) -> dict[str, Any]:
         "counts": table_counts(using),
         "migrations": migration_state(using),
         "audit": chain_state(using),
-        "files": sorted(stored_files(using)),
+        "files": {alias: sorted(names) for alias, names in sorted(stored_files(using).items())},
     }
+
+
+def _archive_files(writer: ArchiveWriter, names: list[tuple[str, str]], progress: Progress) -> list[str]:
+    """Copy each stored file, read through the storage that holds it, as ``media/<name>``; the
+    names of those missing. A storage that cannot be reached stops the backup."""
+    missing: list[str] = []
+    for done, (alias, name) in enumerate(names, 1):
+        store = storages[alias]
+        safe_name(name)
+        try:
+            with reaching(store):
+                found = store.exists(name)
+                if found:
+                    with store.open(name, "rb") as handle:
+                        assert handle.file is not None  # noqa: S101 - an opened file has one
+                        writer.add_stream(f"media/{name}", handle.file, handle.size, storage=alias)
+        except FileStoreUnavailable as error:
+            raise BackupError(
+                f"The {alias} file store could not be read ({error}): no archive was written. "
+                "Check that it is reachable (ACCORD_RAW_S3_ENDPOINT_URL, credentials) and back up again."
+            ) from error
+        if not found:
+            missing.append(name)
+        if done % _EVERY_FILES == 0 or done == len(names):
+            progress(f"files: {done}/{len(names)}, {_mb(writer.bytes)} written")
+    return missing
 
 
 def _secret_key_file() -> Path | None:
@@ -88,7 +118,6 @@ def backup_create(*, path: Path, progress: Progress = _quiet) -> BackupReport:
     names them commits); files stored later are not referred to and not needed.
     """
     db_vendor = vendor()
-    media = Path(settings.MEDIA_ROOT)
     if not path.parent.is_dir():
         raise BackupError(f"{path.parent} is not a directory: the archive cannot be written there.")
     writer = ArchiveWriter(path)
@@ -107,16 +136,9 @@ def backup_create(*, path: Path, progress: Progress = _quiet) -> BackupReport:
         progress(f"database: {_mb(dump.stat().st_size)}; {state['audit']['checked']} audit events")
         writer.add_file(_DB_MEMBER[db_vendor], dump)
         dump.unlink()
-        missing: list[str] = []
-        names: list[str] = state.pop("files")
-        for done, name in enumerate(names, 1):
-            source = media / safe_name(name)
-            if source.is_file():
-                writer.add_file(f"media/{name}", source)
-            else:
-                missing.append(name)
-            if done % _EVERY_FILES == 0 or done == len(names):
-                progress(f"files: {done}/{len(names)}, {_mb(writer.bytes)} written")
+        by_storage: dict[str, list[str]] = state.pop("files")
+        names = [(alias, name) for alias, named in by_storage.items() for name in named]
+        missing = _archive_files(writer, names, progress)
         secret = _secret_key_file()
         if secret is not None:
             writer.add_bytes("home/secret_key", secret.read_bytes())
@@ -127,7 +149,12 @@ def backup_create(*, path: Path, progress: Progress = _quiet) -> BackupReport:
             "created_at": timezone.now().isoformat(),
             "database": {"vendor": db_vendor, "member": f"{ROOT}/{_DB_MEMBER[db_vendor]}"},
             "secret_key": "archived" if secret is not None else "environment",
-            "files": {"referenced": len(names), "archived": len(names) - len(missing), "missing": missing},
+            "files": {
+                "referenced": len(names),
+                "archived": len(names) - len(missing),
+                "missing": missing,
+                "storages": {alias: len(named) for alias, named in by_storage.items()},
+            },
             **state,
         }
         writer.finish(manifest)
@@ -190,14 +217,45 @@ def _compare(manifest: dict[str, Any], state: dict[str, Any]) -> None:
         )
 
 
-def _place_files(staging: Path, media: Path) -> int:
-    """Move the staged stored files under ``MEDIA_ROOT`` (a same-content file is kept as it is)."""
+def _storage_of(manifest: dict[str, Any]) -> Callable[[str], str]:
+    """Which storage each ``media/`` member goes back to. An archive written before the raw store
+    could be elsewhere names none: its files all went under ``MEDIA_ROOT``, where a local raw
+    store keeps them too, and it cannot be restored into an object store as it is."""
+    members: dict[str, dict[str, Any]] = manifest["members"]
+    if "storages" not in manifest["files"] and not is_local(storages[RAW]):
+        raise BackupError(
+            "This archive was written before Accord could keep the raw store in object storage, and this "
+            "installation keeps it there (ACCORD_RAW_STORAGE=s3): restore it with ACCORD_RAW_STORAGE=file, copy "
+            "$ACCORD_HOME/media/submissions/ into the bucket (under ACCORD_RAW_S3_PREFIX), then switch back."
+        )
+    return lambda member: str(members[member].get("storage", "default"))
+
+
+def _place_files(staging: Path, manifest: dict[str, Any]) -> int:
+    """Put the staged stored files back into the storage each came from: moved into place on the
+    local file system (a same-content file is kept as it is), uploaded to an object store unless
+    it holds the name already (stored files are immutable: the same name is the same bytes)."""
+    storage_of = _storage_of(manifest)
     placed = 0
     root = staging / ROOT / "media"
     for source in sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []:
-        target = media / source.relative_to(root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
+        name = source.relative_to(root).as_posix()
+        alias = storage_of(f"{ROOT}/media/{name}")
+        store = storages[alias]
+        if is_local(store):
+            target = Path(store.path(name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        else:
+            try:
+                with reaching(store), source.open("rb") as handle:
+                    if not store.exists(name):
+                        store.save(name, File(handle))
+            except FileStoreUnavailable as error:
+                raise BackupError(
+                    f"The {alias} file store could not be written ({error}) after {placed} file(s): the database "
+                    "was not restored. Check that it is reachable and restore again (files already there are kept)."
+                ) from error
         placed += 1
     return placed
 
@@ -246,6 +304,16 @@ def _restore_secret_key(staging: Path, manifest: dict[str, Any], notes: list[str
     os.replace(incoming, target)
 
 
+def _where() -> str:
+    """Where the stored files went, for a person: the folder or the bucket of each storage."""
+    raw = storages[RAW]
+    bucket = getattr(raw, "bucket_name", None)
+    if bucket is None:
+        return f"under {settings.MEDIA_ROOT}"
+    prefix = getattr(raw, "location", "")
+    return f"documents under {settings.MEDIA_ROOT}, submissions in bucket {bucket}{'/' + prefix if prefix else ''}"
+
+
 def backup_restore(*, path: Path, force: bool = False, progress: Progress = _quiet) -> BackupReport:
     """Put an archive back into this installation: a fresh database (``force``: any) of the same
     vendor. Every member is verified before anything is touched; the database goes in all at
@@ -270,8 +338,8 @@ def backup_restore(*, path: Path, force: bool = False, progress: Progress = _qui
     try:
         unpack(path, manifest, staging, unpacked)
         progress("every checksum matches the manifest")
-        placed = _place_files(staging, Path(settings.MEDIA_ROOT))
-        progress(f"files: {placed} stored file(s) in place under {settings.MEDIA_ROOT}")
+        placed = _place_files(staging, manifest)
+        progress(f"files: {placed} stored file(s) in place ({_where()})")
         staged = staging / safe_name(manifest["database"]["member"])
         if db_vendor == "sqlite":
             _restore_sqlite(staged, manifest)

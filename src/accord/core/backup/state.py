@@ -52,17 +52,20 @@ def chain_state(using: str) -> dict[str, Any]:
     }
 
 
-def stored_files(using: str) -> set[str]:
-    """Storage names (under ``MEDIA_ROOT``) the rows refer to: every ``FileField``, and what each
-    app's ``stored_files(using)`` hook names (the content-addressed submissions)."""
-    names: set[str] = set()
+def stored_files(using: str) -> dict[str, set[str]]:
+    """Storage names the rows refer to, by the ``STORAGES`` alias of the storage that holds them:
+    every ``FileField`` (in ``default``), and what each app's ``stored_files(using)`` hook names
+    (the content-addressed submissions, in ``raw``)."""
+    names: dict[str, set[str]] = {"default": set()}
     for model in _models():
         for field in model._meta.concrete_fields:
             if isinstance(field, models.FileField):
                 rows = model._base_manager.using(using).exclude(**{field.attname: ""})
-                names.update(rows.filter(**{f"{field.attname}__isnull": False}).values_list(field.attname, flat=True))
+                found = rows.filter(**{f"{field.attname}__isnull": False}).values_list(field.attname, flat=True)
+                names["default"].update(found)
     for config in apps.get_app_configs():
         hook = getattr(config, "stored_files", None) if config.name.startswith("accord.") else None
         if hook is not None:
-            names.update(hook(using))
+            for alias, named in hook(using).items():
+                names.setdefault(alias, set()).update(named)
     return names

@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import chain
 from traceback import format_tb
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -28,6 +27,7 @@ from django.utils.module_loading import import_string
 from accord.core.audit import audit_record
 from accord.core.choices import Purpose
 from accord.core.faults import contended, described
+from accord.core.files import FileStoreUnavailable, raw_open
 from accord.core.metrics import INGEST_OBJECTS, INGEST_SUBMISSIONS
 from accord.core.models import Organisation
 from accord.core.public_ids import encode
@@ -78,6 +78,12 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
         try:
             with gc_paused():
                 _process_until_it_wins(submission, progress)
+        except FileStoreUnavailable as exc:
+            reason = "the file store could not be reached to read it; nothing of it was stored: send it again"
+            fail_submission(submission, [ReadError("submission", "", reason)], 0, 0)
+            log.error("ingest failed: %s", exc)
+            _measure(submission)
+            raise
         except Exception as exc:
             fail_submission(submission, [ReadError("submission", "", f"internal error: {type(exc).__name__}")], 0, 0)
             # The trace without the exception's text: a database's names the values at fault.
@@ -183,26 +189,25 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
     marking = submission.tlp or terms.default_tlp
     own = _platform_objects()
 
-    def produce(report: Callable[[int], None]) -> Iterator[list[Row | ReadError | ParsedObject]]:
+    def produce(raw: IO[bytes], report: Callable[[int], None]) -> Iterator[list[Row | ReadError | ParsedObject]]:
         """Rows and errors, a batch at a time (in a reading process for large submissions),
         with the share read after each batch."""
         batch: list[Row | ReadError | ParsedObject] = []
-        with default_storage.open(submission.raw_path, "rb") as raw:
-            for item in reader.read(raw):
-                if isinstance(item, ReadError):
-                    batch.append(item)
-                elif item.stix.get("type") in KEPT_APART or item.stix.get("id") in own:
-                    # markings are not shared data (MarkingWriter), translations are held under the
-                    # category of what they translate (TranslationWriter), the platform's own objects
-                    # are the platform's
-                    batch.append(item)
-                else:
-                    batch.append(_refusal(item, agreement, terms.data_categories) or _sized(item, now, marking))
-                if len(batch) == READ_BATCH:
-                    yield batch
-                    batch = []
-                    done = reader.done()
-                    report(min(99, int(100 * (done if done is not None else raw.tell() / max(submission.size, 1)))))
+        for item in reader.read(raw):
+            if isinstance(item, ReadError):
+                batch.append(item)
+            elif item.stix.get("type") in KEPT_APART or item.stix.get("id") in own:
+                # markings are not shared data (MarkingWriter), translations are held under the
+                # category of what they translate (TranslationWriter), the platform's own objects
+                # are the platform's
+                batch.append(item)
+            else:
+                batch.append(_refusal(item, agreement, terms.data_categories) or _sized(item, now, marking))
+            if len(batch) == READ_BATCH:
+                yield batch
+                batch = []
+                done = reader.done()
+                report(min(99, int(100 * (done if done is not None else raw.tell() / max(submission.size, 1)))))
         yield batch
 
     strict = submission.strict
@@ -213,7 +218,9 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
         """Whether what was read so far is to be stored (the rest of it, for what was refused)."""
         return unreadable is None and not (strict and refusals.count)
 
-    with transaction.atomic():
+    # Fetched whole from the raw store here, before the transaction and the reading process: a
+    # store out of reach fails the ingest before anything is written, in this process.
+    with raw_open(submission.raw_path) as raw, transaction.atomic():
         Refusal.objects.filter(submission=submission).delete()  # of an earlier attempt that failed
         refusals = RefusalLog(submission)
         writer = BatchWriter(
@@ -233,7 +240,8 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
             ),
         )
         parallel = submission.size >= settings.ACCORD_PARALLEL_INGEST_BYTES
-        for item in chain.from_iterable(read_batches(produce, progress, parallel=parallel)):
+        batches = read_batches(lambda report: produce(raw, report), progress, parallel=parallel)
+        for item in chain.from_iterable(batches):
             if isinstance(item, Unreadable):
                 unreadable = item
                 break

@@ -12,13 +12,13 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
 from accord.core.choices import OrganisationStatus, Tlp
 from accord.core.errors import Forbidden, TooLarge, ValidationFailed
+from accord.core.files import raw_put
 from accord.core.guards import require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
@@ -76,7 +76,9 @@ class Stored:
 
 
 def _store_raw(stream: IO[bytes]) -> Stored:
-    """Copy the upload to the content-addressed store (limit-checked, hashed on the way)."""
+    """Copy the upload to the content-addressed raw store (limit-checked, hashed on the way);
+    the store being out of reach raises :class:`~accord.core.files.FileStoreUnavailable` before
+    anything is recorded."""
     limit = settings.ACCORD_MAX_SUBMISSION_BYTES
     digest = hashlib.sha256()
     size = 0
@@ -96,10 +98,8 @@ def _store_raw(stream: IO[bytes]) -> Stored:
         if size == 0:
             raise ValidationFailed("file: the submission is empty.", details={"file": ["Empty."]})
         sha256 = digest.hexdigest()
-        path = f"submissions/{sha256[:2]}/{sha256}"
-        if not default_storage.exists(path):
-            spool.seek(0)
-            default_storage.save(path, File(spool))
+        spool.seek(0)
+        raw_put(Submission(sha256=sha256).raw_path, File(spool))
     return Stored(sha256=sha256, size=size, head=head)
 
 

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error), returncode=1) from error
         for name in report.missing:
-            self.stderr.write(self.style.WARNING(f"Missing from {path.parent}: stored file {name} (referred to)."))
+            self.stderr.write(self.style.WARNING(f"Missing from its file store: stored file {name} (referred to)."))
         for line in describe(report):
             self.stdout.write(line)
         self.stdout.write(
