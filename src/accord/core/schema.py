@@ -43,15 +43,9 @@ ERROR_DESCRIPTIONS = {
     "404": "Nothing here that you may see (a missing row and a forbidden one look the same), or no such page.",
     "409": "The row is in a state that refuses this action.",
     "413": "The request body, or an item of it, is past the size the platform takes.",
-<<<<<<< HEAD
     "429": "Too many requests from this token or address (or of this kind); Retry-After says when to try again.",
-    "503": "Accord's database cannot answer for now (restarting, read-only, busy); Retry-After says when to try "
-    "again (accord.core.faults).",
-=======
-    "429": "Too many requests of this kind from this address; try again later.",
     "503": "Accord's database or file store cannot answer for now (restarting, read-only, busy, unreachable); "
     "Retry-After says when to try again (accord.core.faults).",
->>>>>>> storage
     "507": "Accord's storage is full: nothing of the request was kept; try again once space is freed.",
 }
 
