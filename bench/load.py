@@ -457,7 +457,9 @@ def _setup(partners: int, analysts: int) -> dict[str, Any]:
             valid_until=now + timedelta(days=365),
             terms=PROFILES["Kestrel"][2],
         )
-        agreement_activate(actor=None, agreement=agreement)
+        agreement_activate(
+            actor=None, agreement=agreement, override_reason="Benchmark data: no paper agreement behind it."
+        )
         token = _token_of(organisation, f"load-partner-{n:02}", "partner_contributor", ["read", "taxii", "write"])
         made["partners"].append({"token": token, "organisation": organisation.pk})
     collections_sync()

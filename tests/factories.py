@@ -92,9 +92,11 @@ def make_agreement(
     kind: str = "data_sharing",
     valid_from: Any = None,
     valid_until: Any = None,
+    signed: bool = True,
     **terms: Any,
 ) -> Agreement:
-    """An agreement with one version in force (rows only; the services are tested on their own)."""
+    """An agreement with one version in force (rows only; the services are tested on their own),
+    its signed document named (``signed=False``: none)."""
     now = timezone.now()
     defaults: dict[str, Any] = IEP_TERMS | {
         "data_categories": list(DataCategory.values),
@@ -121,7 +123,7 @@ def make_agreement(
         number=1,
         valid_from=valid_from or now - timedelta(days=365),
         valid_until=valid_until if valid_until is not None else now + timedelta(days=365),
-        **(defaults | terms),
+        **(defaults | ({"document": "agreements/signed.pdf", "document_name": "signed.pdf"} if signed else {}) | terms),
     )
     agreement.current_version = version
     agreement.save(update_fields=["current_version"])

@@ -27,7 +27,18 @@ def newcomer(db: Any) -> Any:
     )
 
 
-def draft(client: Any, organisation: Any, **changes: Any) -> Any:
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def sign(client: Any, agreement_id: Any) -> Any:
+    """Attach the signed PDF through the API."""
+    upload = io.BytesIO(PDF)
+    upload.name = "signed.pdf"
+    return client.post(f"{URL}{agreement_id}/document/", {"document": upload}, format="multipart")
+
+
+def draft(client: Any, organisation: Any, *, signed: bool = True, **changes: Any) -> Any:
+    """Draft a data-sharing agreement through the API, its signed PDF attached unless ``signed=False``."""
     payload = {
         "organisation": organisation.pk,
         "kind": "data_sharing",
@@ -36,7 +47,10 @@ def draft(client: Any, organisation: Any, **changes: Any) -> Any:
         "valid_until": (timezone.now() + timedelta(days=365)).isoformat(),
         "terms": DSA_TERMS,
     } | changes
-    return client.post(URL, payload, format="json")
+    response = client.post(URL, payload, format="json")
+    if signed and response.status_code == 201:
+        assert sign(client, response.json()["id"]).status_code == 200
+    return response
 
 
 def test_draft_activate_and_the_organisation_becomes_active(api_for, people, newcomer):
@@ -57,7 +71,7 @@ def test_draft_activate_and_the_organisation_becomes_active(api_for, people, new
             "action", flat=True
         )
     )
-    assert events == ["agreement.create", "agreement.active"]
+    assert events == ["agreement.create", "agreement.document", "agreement.active"]
     assert AuditEvent.objects.filter(action="organisation.status", details__to="active").exists()
 
 
@@ -145,13 +159,48 @@ def test_suspend_and_terminate_need_reasons_and_end_access(api_for, people, newc
     assert "terminated" in illegal.json()["error"]["message"]
 
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+def test_a_data_sharing_agreement_without_its_signed_document_is_not_activated(api_for, people, newcomer):
+    manager = api_for("programme_manager")
+    agreement = draft(manager, newcomer, signed=False).json()
+    refused = manager.post(f"{URL}{agreement['id']}/activate/", {"reason": "Agreed by phone"}, format="json")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert {"document", "override_reason"} <= set(error["details"])
+    assert "no signed document" in error["message"]
+    # a programme manager may not override: that takes a platform administrator
+    overridden = manager.post(
+        f"{URL}{agreement['id']}/activate/", {"override_reason": "Signed copy in the post"}, format="json"
+    )
+    assert overridden.status_code == 403
+    assert "platform administrator" in overridden.json()["error"]["message"]
+    assert Agreement.objects.get(pk=agreement["id"]).status == "draft"
+    assert not AuditEvent.objects.filter(action__startswith="agreement.activate").exists()
+    # a blank override is no override
+    blank = api_for("admin").post(f"{URL}{agreement['id']}/activate/", {"override_reason": "  "}, format="json")
+    assert blank.status_code == 400
+    activated = api_for("admin").post(
+        f"{URL}{agreement['id']}/activate/",
+        {"override_reason": "Signed copy in the post; operation starts Monday"},
+        format="json",
+    )
+    assert activated.status_code == 200, activated.json()
+    assert activated.json()["status"] == "active"
+    event = AuditEvent.objects.get(action="agreement.activate_unsigned")
+    assert event.justification == "Signed copy in the post; operation starts Monday"
+    assert event.actor.username == "admin"
+    assert event.details["reference"] == agreement["reference"]
+
+
+def test_other_kinds_of_agreement_need_no_signed_document(api_for, people, newcomer):
+    manager = api_for("programme_manager")
+    created = draft(manager, newcomer, signed=False, kind="training_support", terms={}).json()
+    assert manager.post(f"{URL}{created['id']}/activate/", {}, format="json").json()["status"] == "active"
 
 
 def test_signed_document_is_stored_with_its_hash_and_size(api_for, people, newcomer, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     manager = api_for("programme_manager")
-    agreement = draft(manager, newcomer).json()
+    agreement = draft(manager, newcomer, signed=False).json()
     upload = io.BytesIO(PDF)
     upload.name = "DSA signed.pdf"
     response = manager.post(f"{URL}{agreement['id']}/document/", {"document": upload}, format="multipart")
@@ -178,7 +227,7 @@ def test_bad_documents_are_refused(api_for, people, newcomer, settings, tmp_path
     settings.MEDIA_ROOT = tmp_path
     settings.ACCORD_MAX_DOCUMENT_BYTES = 1024
     manager = api_for("programme_manager")
-    agreement = draft(manager, newcomer).json()
+    agreement = draft(manager, newcomer, signed=False).json()
     upload = io.BytesIO(content)
     upload.name = name
     response = manager.post(f"{URL}{agreement['id']}/document/", {"document": upload}, format="multipart")

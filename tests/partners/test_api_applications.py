@@ -12,6 +12,7 @@ from accord.core.models import AuditEvent, Organisation, User
 from accord.partners.choices import ChecklistItem
 from accord.partners.models import PartnershipApplication
 from tests.factories import DSA_TERMS
+from tests.partners.test_api_agreements import sign
 
 URL = "/api/v1/applications/"
 VALID = {
@@ -156,6 +157,7 @@ def test_from_application_to_active_partner_through_the_api(api_for, anon, peopl
         format="json",
     )
     assert created.status_code == 201, created.json()
+    assert sign(manager, created.json()["id"]).status_code == 200
     activated = manager.post(f"/api/v1/agreements/{created.json()['id']}/activate/", {}, format="json")
     assert activated.json()["status"] == "active"
     organisation.refresh_from_db()

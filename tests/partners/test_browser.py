@@ -11,7 +11,8 @@ from tests.factories import TEST_PASSWORD
 pytestmark = browser_marks
 
 
-def test_public_form_to_active_partner_in_the_ui(page, live_server, people):
+def test_public_form_to_active_partner_in_the_ui(page, live_server, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     page.goto(f"{live_server.url}/partner/apply/")
     page.fill("#id_organisation_name", "Andes Fintech")
     page.select_option("#id_kind", "private")
@@ -50,7 +51,14 @@ def test_public_form_to_active_partner_in_the_ui(page, live_server, people):
     page.fill("#id_valid_until", "2030-12-31T00:00")
     page.click("text=Save draft")
     assert page.inner_text("[data-testid=agreement-status]") == "Draft"
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page.set_input_files("#id_document", str(signed))
+    page.click("button:has-text('Upload')")
+    page.wait_for_selector("text=Signed document stored.")
     page.click("button:has-text('Activate')")
+    assert "Andes Fintech receives shared intelligence" in page.inner_text("[data-testid=consequences]")
+    page.click("[data-testid=confirm-activate]")
     assert page.inner_text("[data-testid=agreement-status]") == "Active"
 
     organisation.refresh_from_db()

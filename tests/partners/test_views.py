@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from accord.core.models import Organisation, User
+from accord.core.models import AuditEvent, Organisation, User
 from accord.partners.choices import ChecklistItem
 from accord.partners.models import Agreement, PartnershipApplication
 from tests.factories import IEP_TERMS, OrganisationFactory, make_agreement
@@ -117,7 +118,9 @@ def test_agreement_pages(client, people, partner):
     assert created.status_code == 302
     page = client.post(f"/agreements/{agreement.pk}/", {"op": "suspend"}, follow=True).content.decode()
     assert "draft and cannot become suspended" in page
-    client.post(f"/agreements/{agreement.pk}/", {"op": "activate"})
+    signed = SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf")
+    client.post(f"/agreements/{agreement.pk}/", {"op": "document", "document": signed})
+    client.post(f"/agreements/{agreement.pk}/", {"op": "activate", "confirm": "yes"})
     agreement.refresh_from_db()
     assert agreement.status == "active"
     client.force_login(people["partner_reader"])
@@ -177,3 +180,95 @@ def test_partnership_actions_on_the_organisation_page(client, people, partner):
     client.post(f"/partnerships/{partner.pk}/", {"op": "terminate", "reason": "x"})
     partner.refresh_from_db()
     assert partner.status == "active"
+
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_activating_asks_for_confirmation_saying_what_will_happen(client, people, partner):
+    agreement = make_agreement(partner, status="draft", tlp_ceiling="green")
+    client.force_login(people["programme_manager"])
+    asked = client.post(f"/agreements/{agreement.pk}/", {"op": "activate", "reason": "Signed at the conference"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert f"Activate {agreement.reference}?" in page
+    assert f"{partner.name} receives shared intelligence up to TLP:GREEN" in page
+    assert "cannot be recalled" in page
+    assert "Signed at the conference</textarea>" in page  # the reason typed on the agreement's page
+    agreement.refresh_from_db()
+    assert agreement.status == "draft"
+    assert not AuditEvent.objects.filter(action="agreement.active").exists()
+    client.post(f"/agreements/{agreement.pk}/", {"op": "activate", "reason": "Signed", "confirm": "yes"})
+    agreement.refresh_from_db()
+    assert agreement.status == "active"
+    assert agreement.status_reason == "Signed"
+
+
+def test_terminating_asks_for_confirmation_and_keeps_the_typed_reason(client, people, partner):
+    agreement = make_agreement(partner)
+    client.force_login(people["programme_manager"])
+    page = client.post(f"/agreements/{agreement.pk}/", {"op": "terminate"}).content.decode()
+    assert "This cannot be undone" in page
+    assert f"{partner.name} loses at once all access" in page
+    # confirmed without a reason: refused, and the page asks again
+    refused = client.post(f"/agreements/{agreement.pk}/", {"op": "terminate", "reason": "  ", "confirm": "yes"})
+    assert refused.status_code == 400
+    assert "say why" in refused.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status == "active"
+    client.post(f"/agreements/{agreement.pk}/", {"op": "terminate", "reason": "Partner withdrew", "confirm": "yes"})
+    agreement.refresh_from_db()
+    assert agreement.status == "terminated"
+
+
+def test_a_refused_activation_keeps_what_was_typed(client, people, partner):
+    make_agreement(partner)  # in force: a second over the same window overlaps it
+    second = make_agreement(partner, status="draft")
+    client.force_login(people["programme_manager"])
+    response = client.post(
+        f"/agreements/{second.pk}/", {"op": "activate", "reason": "Renewal, signed 3 March", "confirm": "yes"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "overlap" in page
+    assert "Renewal, signed 3 March</textarea>" in page
+    second.refresh_from_db()
+    assert second.status == "draft"
+
+
+def test_a_suspension_refused_keeps_the_reason_on_the_agreements_page(client, people, partner):
+    agreement = make_agreement(partner, status="draft")
+    client.force_login(people["programme_manager"])
+    response = client.post(f"/agreements/{agreement.pk}/", {"op": "suspend", "reason": "Breach under review"})
+    assert response.status_code == 400
+    assert 'value="Breach under review"' in response.content.decode()
+
+
+def test_an_unsigned_data_sharing_agreement_needs_an_administrators_audited_override(client, people, partner):
+    agreement = make_agreement(partner, status="draft", signed=False)
+    client.force_login(people["programme_manager"])
+    page = client.post(f"/agreements/{agreement.pk}/", {"op": "activate"}).content.decode()
+    assert "has no signed document" in page
+    assert "only a platform administrator may activate it without one" in page
+    assert 'data-testid="confirm-activate"' not in page
+    refused = client.post(f"/agreements/{agreement.pk}/", {"op": "activate", "confirm": "yes"})
+    assert refused.status_code == 400
+    assert "no signed document" in refused.content.decode()
+    forbidden = client.post(
+        f"/agreements/{agreement.pk}/", {"op": "activate", "override_reason": "In the post", "confirm": "yes"}
+    )
+    assert "Only a platform administrator" in forbidden.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status == "draft"
+
+    client.force_login(people["admin"])
+    page = client.post(f"/agreements/{agreement.pk}/", {"op": "activate"}).content.decode()
+    assert 'name="override_reason"' in page
+    client.post(
+        f"/agreements/{agreement.pk}/",
+        {"op": "activate", "override_reason": "Signed copy in the post; operation starts Monday", "confirm": "yes"},
+    )
+    agreement.refresh_from_db()
+    assert agreement.status == "active"
+    event = AuditEvent.objects.get(action="agreement.activate_unsigned")
+    assert (event.actor.username, event.justification) == ("admin", "Signed copy in the post; operation starts Monday")

@@ -321,6 +321,19 @@ class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ActivateSerializer(ReasonSerializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Only to activate a data-sharing agreement that has no signed document: why it must be in "
+            "force without one. Platform administrators only; recorded in the audit chain as "
+            "agreement.activate_unsigned. Without it such an activation is a 400 naming `document`."
+        ),
+    )
+
+
 class DocumentSerializer(serializers.Serializer[Any]):
     document = serializers.FileField()
 
@@ -361,10 +374,11 @@ class AgreementViewSet(DetailViewSet):
         agreement = services.agreement_amend(actor=principal_of(request), agreement=self.get_object(), **data)
         return self.detail_response(request, agreement.pk)
 
-    @extend_schema(request=ReasonSerializer, responses=AgreementSerializer)
+    @extend_schema(request=ActivateSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
-        data = validated(ReasonSerializer, request.data)
+        """Put the agreement in force; a data-sharing one needs its signed document (see ``override_reason``)."""
+        data = validated(ActivateSerializer, request.data)
         agreement = services.agreement_activate(actor=principal_of(request), agreement=self.get_object(), **data)
         return self.detail_response(request, agreement.pk)
 

@@ -9,6 +9,7 @@ Idempotent: what exists is left alone.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -23,10 +24,11 @@ from accord.core.choices import Role, Tlp
 from accord.core.models import Organisation, User
 from accord.core.services import organisation_update, person_create
 from accord.partners.choices import AgreementKind, ChecklistItem
-from accord.partners.models import PartnershipApplication
+from accord.partners.models import Agreement, PartnershipApplication
 from accord.partners.services import (
     agreement_activate,
     agreement_amend,
+    agreement_attach_document,
     agreement_create,
     agreements_sweep,
     application_check,
@@ -37,6 +39,22 @@ from accord.partners.services import (
 )
 
 __all__ = ["load"]
+
+
+def _signed(agreement: Agreement) -> None:
+    """Attach a (demo) signed PDF: a data-sharing agreement is put in force only with one."""
+    text = f"{agreement.reference} {agreement.title}: signed by both parties (demo)".replace("(", "").replace(")", "")
+    pdf = (
+        "%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
+        "2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n"
+        "3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources <</Font <</F1 <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>>>>>>> endobj\n"
+        f"4 0 obj <<>> stream\nBT /F1 12 Tf 50 780 Td ({text}) Tj ET\nendstream endobj\n"
+        "trailer <</Root 1 0 R>>\n%%EOF\n"
+    ).encode()
+    agreement_attach_document(
+        actor=None, agreement=agreement, name=f"{agreement.reference}-signed.pdf", stream=io.BytesIO(pdf)
+    )
 
 IEP = {
     "encrypt_in_transit": "must",
@@ -343,6 +361,7 @@ def load() -> list[Any]:
                 valid_until=now + timedelta(days=1),
                 terms=terms,
             )
+            _signed(old)
             agreement_activate(actor=None, agreement=old)
             agreement_amend(
                 actor=None,
@@ -360,6 +379,7 @@ def load() -> list[Any]:
             valid_until=now + timedelta(days=365 + 30 * n),
             terms=terms,
         )
+        _signed(current)
         agreement_activate(actor=None, agreement=current, reason="Signed by both parties.")
         if short == "Orion":
             organisation_suspend(
@@ -379,6 +399,7 @@ def load() -> list[Any]:
             valid_from=now - timedelta(days=10),
             valid_until=now + timedelta(days=540),
         )
+        _signed(agreement)
         agreement_activate(actor=None, agreement=agreement)
     _applications()
     sahel = Organisation.objects.filter(name="Sahel Pay").first()

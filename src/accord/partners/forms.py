@@ -24,6 +24,7 @@ from accord.partners.choices import (
 )
 
 __all__ = [
+    "ActivateForm",
     "AgreementForm",
     "AmendForm",
     "ApplicationForm",
@@ -153,6 +154,17 @@ class AmendForm(TermsFields):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ActivateForm(ReasonForm):
+    """Activation, with the audited override for a data-sharing agreement that has no signed document."""
+
+    override_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Activate without the signed document, because",
+        help_text="Platform administrators only; recorded in the audit log.",
+    )
 
 
 class DocumentForm(forms.Form):

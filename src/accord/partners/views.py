@@ -30,6 +30,7 @@ from accord.partners import selectors, services
 from accord.partners.choices import APPLICATION_ACTIONS, APPLICATION_TRANSITIONS, AgreementKind, ChecklistItem
 from accord.partners.filters import AgreementFilter, ApplicationFilter
 from accord.partners.forms import (
+    ActivateForm,
     AgreementForm,
     AmendForm,
     ApplicationForm,
@@ -246,15 +247,18 @@ def agreement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("Programme managers only.")
         op = request.POST.get("op", "")
         done = False
-        if op in {"activate", "suspend", "terminate"}:
+        if op in _IRREVERSIBLE:
+            return _agreement_confirm(request, agreement, op)
+        if op == "suspend":
             reason_form = ReasonForm(request.POST)
             if reason_form.is_valid():
-                service = getattr(services, f"agreement_{op}")
                 done = _run(
                     request,
                     reason_form,
-                    lambda: service(actor=request.user, agreement=agreement, **reason_form.cleaned_data),
-                    f"Agreement {op}d.",
+                    lambda: services.agreement_suspend(
+                        actor=request.user, agreement=agreement, **reason_form.cleaned_data
+                    ),
+                    "Agreement suspended.",
                 )
         elif op == "amend":
             amend_form = AmendForm(request.POST)
@@ -301,6 +305,38 @@ def agreement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     failed = any(f.errors for f in (amend_form, document_form, reason_form))
     return render(request, "partners/agreement_detail.html", context, status=400 if failed else 200)
+
+
+# What cannot be taken back once done: each asks for a confirmation that says what will happen.
+_IRREVERSIBLE = {"activate": "activated", "terminate": "terminated"}
+
+
+def _agreement_confirm(request: AuthedRequest, agreement: Any, op: str) -> HttpResponse:
+    """The confirmation step of activating or terminating: the first ``POST`` (from the
+    agreement's page) shows what will happen, with the reason as typed; only a ``POST`` carrying
+    ``confirm=yes`` calls the service. An error shows this page again, nothing typed lost."""
+    form = (ActivateForm if op == "activate" else ReasonForm)(request.POST)
+    version = agreement.current_version
+    is_dsa = agreement.kind == AgreementKind.DATA_SHARING
+    if request.POST.get("confirm") == "yes" and form.is_valid():
+        service = getattr(services, f"agreement_{op}")
+        if _run(
+            request,
+            form,
+            lambda: service(actor=request.user, agreement=agreement, **form.cleaned_data),
+            f"{agreement.reference} {_IRREVERSIBLE[op]}.",
+        ):
+            return redirect("partners:agreement-detail", pk=agreement.pk)
+    context = {
+        "agreement": agreement,
+        "version": version,
+        "op": op,
+        "form": form,
+        "is_dsa": is_dsa,
+        "unsigned": is_dsa and version is not None and not version.document,
+        "may_override": has_perm(request.user, Perm.PLATFORM_ADMIN),
+    }
+    return render(request, "partners/agreement_confirm.html", context, status=400 if form.errors else 200)
 
 
 @login_required

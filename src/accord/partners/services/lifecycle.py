@@ -8,13 +8,15 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accord.core.audit import audit_record
 from accord.core.choices import OrganisationStatus
+from accord.core.errors import Forbidden, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
-from accord.core.roles import Perm
+from accord.core.roles import Perm, has_perm
 from accord.core.services import organisation_set_status
-from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementStatus
-from accord.partners.models import Agreement
+from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementKind, AgreementStatus
+from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services.terms import _check_no_overlap
 
 __all__ = [
@@ -59,9 +61,38 @@ def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, 
     return agreement
 
 
+def _unsigned(actor: User | None, agreement: Agreement, version: AgreementVersion, override_reason: str) -> str:
+    """Why a data-sharing agreement with no signed document may still be put in force: the
+    override's reason, typed by a platform administrator (or a system action); else the
+    activation is refused, naming the document and the override."""
+    why = override_reason.strip()
+    if not why:
+        raise ValidationFailed(
+            f"document: {agreement.reference} has no signed document for version {version.number}; attach the "
+            "signed PDF before activating it, or give override_reason to activate it without one "
+            "(a platform administrator only; audited).",
+            details={
+                "document": ["Attach the signed PDF of the agreement first."],
+                "override_reason": ["Or say why it must be in force without its signed document."],
+            },
+        )
+    if actor is not None and not has_perm(actor, Perm.PLATFORM_ADMIN):
+        raise Forbidden(
+            "Only a platform administrator may activate a data-sharing agreement without its signed "
+            "document; attach the signed PDF instead."
+        )
+    return why
+
+
 @transaction.atomic
-def agreement_activate(*, actor: User | None, agreement: Agreement, reason: str = "") -> Agreement:
-    """Put a draft (or suspended) agreement in force; its organisation becomes active."""
+def agreement_activate(
+    *, actor: User | None, agreement: Agreement, reason: str = "", override_reason: str = ""
+) -> Agreement:
+    """Put a draft (or suspended) agreement in force; its organisation becomes active.
+
+    A data-sharing agreement needs the signed document of the version in force: without one it
+    is refused, unless ``override_reason`` says why (a platform administrator only), which is
+    audited as ``agreement.activate_unsigned``."""
     require(actor, Perm.PARTNERSHIP_MANAGE)
     agreement = Agreement.objects.select_related("current_version", "organisation").get(pk=agreement.pk)
     version = agreement.current_version
@@ -73,8 +104,20 @@ def agreement_activate(*, actor: User | None, agreement: Agreement, reason: str 
         )
     if agreement.organisation.status == OrganisationStatus.TERMINATED:
         raise invalid("organisation", f"{agreement.organisation.name}'s partnership is terminated.")
+    unsigned = agreement.kind == AgreementKind.DATA_SHARING and not version.document
+    override = _unsigned(actor, agreement, version, override_reason) if unsigned else ""
     _check_no_overlap(agreement, version)
-    return _transition(actor, agreement, AgreementStatus.ACTIVE, reason, need_reason=False)
+    agreement = _transition(actor, agreement, AgreementStatus.ACTIVE, reason, need_reason=False)
+    if override:
+        audit_record(
+            actor=actor,
+            action="agreement.activate_unsigned",
+            obj=agreement,
+            organisation=agreement.organisation,
+            justification=override,
+            details={"reference": agreement.reference, "version": version.number},
+        )
+    return agreement
 
 
 @transaction.atomic
