@@ -208,7 +208,12 @@ def test_analysts_draft_check_disseminate_and_print_reports(client, people, work
 
     client.force_login(people["analyst"])
     client.post(f"/analysis/reports/{report.pk}/edit/", report_form(workbench, title="Kestrel lure wave, May"))
-    client.post(f"/analysis/reports/{report.pk}/")
+    asked = text(client.post(f"/analysis/reports/{report.pk}/"))  # the confirmation step first
+    assert "go at once to\n    1 organisation" in asked and "This cannot be undone" in asked
+    assert f'data-testid="recipients"><li>{workbench["kestrel"].organisation.name}</li></ul>' in asked
+    report.refresh_from_db()
+    assert report.status == "draft"
+    client.post(f"/analysis/reports/{report.pk}/", {"confirm": "yes"})
     report.refresh_from_db()
     assert report.status == "disseminated" and report.title == "Kestrel lure wave, May"
     assert client.get(f"/analysis/reports/{report.pk}/edit/").status_code == 302

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import StixObject, Submission
 from tests.factories import make_agreement
@@ -135,3 +137,27 @@ def test_json_of_no_known_kind_is_refused_not_read_as_text(contributor_client, a
     upload = SimpleUploadedFile("alert.txt", b"[Alert] Phishing kit at hxxps://evil-payments[.]com/login\n")
     prose = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
     assert prose.status_code == 201 and prose.json()["format"] == "text"
+
+
+def test_revoking_an_object_asks_first_saying_what_it_does(contributor_client, people):
+
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)})
+    stix_id = "indicator--00000000-0000-4000-8000-000000000001"
+    detail = contributor_client.get(f"/shared/{stix_id}/").content.decode()
+    assert f'href="/shared/{stix_id}/revoke/"' in detail
+    asked = contributor_client.get(f"/shared/{stix_id}/revoke/").content.decode()
+    assert "This cannot be undone" in asked and "No partner, analyst, TAXII client" in asked
+    # a POST without the confirmation only asks again, the reason kept
+    again = contributor_client.post(f"/shared/{stix_id}/revoke/", {"reason": "False positive"}).content.decode()
+    assert "False positive</textarea>" in again
+    assert not StixObject.objects.get(stix_id=stix_id).revoked
+    # someone else's object: no link, no page
+    client = Client()
+    client.force_login(people["analyst"])
+    assert f"/shared/{stix_id}/revoke/" not in client.get(f"/shared/{stix_id}/").content.decode()
+    assert client.get(f"/shared/{stix_id}/revoke/").status_code == 403
+    done = contributor_client.post(f"/shared/{stix_id}/revoke/", {"reason": "False positive", "confirm": "yes"})
+    assert done.status_code == 302
+    assert StixObject.objects.get(stix_id=stix_id).revoked
+    assert AuditEvent.objects.get(action="object.revoke").justification == "False positive"

@@ -450,6 +450,10 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     analyst = has_perm(request.user, Perm.ANALYSIS_WORK)
     if request.method == "POST":
         _analyst(request)
+        if request.POST.get("confirm") != "yes":
+            # The confirmation step: who will receive what, and that it cannot be taken back.
+            check = report_check(report) if report.status == IntelReport.Status.DRAFT else None
+            return render(request, "analysis/report_confirm.html", {"report": report, "check": check})
         try:
             services.report_disseminate(actor=request.user, report=report)
         except ApplicationError as exc:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("submissions/<public_id:pk>/", views.submission_detail, name="submission-detail"),
     path("shared/", views.object_list, name="object-list"),
     path("shared/<str:key>/", views.object_detail, name="object-detail"),
+    path("shared/<str:key>/revoke/", views.object_revoke_confirm, name="object-revoke"),
 ]

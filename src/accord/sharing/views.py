@@ -5,6 +5,9 @@ Thin: the form checks shape, the ingest service decides, selectors read through 
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -19,9 +22,9 @@ from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
 from accord.sharing.progress import progress_of
-from accord.sharing.services import personal_data_consulted, submission_create, submission_start
+from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
 
-__all__ = ["object_detail", "object_list", "submission_detail", "submission_list", "submit"]
+__all__ = ["object_detail", "object_list", "object_revoke_confirm", "submission_detail", "submission_list", "submit"]
 
 
 @login_required
@@ -105,4 +108,36 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
     context = principal_context(request.user)
     personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
     shown = [(v, selectors.redacted(v, context, "investigation")) for v in versions]
-    return render(request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0]})
+    revocable = _revocable(request, versions)
+    return render(
+        request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0], "revocable": revocable}
+    )
+
+
+def _revocable(request: AuthedRequest, versions: list[Any]) -> bool:
+    """Whether this person may revoke the object: it is their organisation's, and not all revoked."""
+    return has_perm(request.user, Perm.SHARING_SUBMIT) and any(
+        v.organisation_id == request.user.organisation_id and not v.revoked for v in versions
+    )
+
+
+@login_required
+def object_revoke_confirm(request: AuthedRequest, key: str) -> HttpResponse:
+    """Revoke one's own object, after a page that says what revoking does: ``GET`` (or a
+    ``POST`` without ``confirm=yes``) asks, a confirmed ``POST`` revokes every version."""
+    versions = found(lambda: selectors.object_get(principal=request.user, key=key))
+    if not _revocable(request, versions):
+        raise PermissionDenied("Only the organisation that shared an object may revoke it.")
+    latest = versions[0]
+    reason = request.POST.get("reason", "")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            count = object_revoke(actor=request.user, stix_id=latest.stix_id, reason=reason)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{latest.stix_id} revoked ({count} version{'s' if count != 1 else ''}).")
+            return redirect("sharing:object-list")
+    own = [v for v in versions if v.organisation_id == request.user.organisation_id and not v.revoked]
+    context = {"latest": latest, "versions": own, "reason": reason}
+    return render(request, "sharing/object_revoke.html", context)
