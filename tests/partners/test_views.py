@@ -86,6 +86,10 @@ def test_vetting_pages_for_staff_and_not_for_partners(client, people):
     client.force_login(people["programme_manager"])
     response = client.post(f"/applications/{application.pk}/", {"op": "transition", "to": "approved"}, follow=True)
     assert "cannot go to approved" in response.content.decode()
+    kept = client.post(
+        f"/applications/{application.pk}/", {"op": "transition", "to": "approved", "reason": "Strong fit, vetted"}
+    )
+    assert kept.status_code == 400 and "Strong fit, vetted</textarea>" in kept.content.decode()
     client.post(f"/applications/{application.pk}/", {"op": "transition", "to": "screening"})
     application.refresh_from_db()
     assert application.status == "screening"

@@ -290,21 +290,22 @@ def secondment_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def secondment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     secondment = _get(selectors.secondment_get, request, pk)
+    reason = ""
     if request.method == "POST":
-        to = request.POST.get("to", "")
-        _run(
+        to, reason = request.POST.get("to", ""), request.POST.get("reason", "")
+        if _run(
             request,
             None,
-            lambda: services.secondment_transition(
-                actor=request.user, secondment=secondment, to=to, reason=request.POST.get("reason", "")
-            ),
+            lambda: services.secondment_transition(actor=request.user, secondment=secondment, to=to, reason=reason),
             f"{secondment.reference}: {to}.",
-        )
-        return redirect("programme:secondment-detail", pk=pk)
+        ):
+            return redirect("programme:secondment-detail", pk=pk)
     manage = _manage(request)
     allowed = SECONDMENT_TRANSITIONS[secondment.status]
     actions = [(to, SECONDMENT_ACTIONS[to]) for to in allowed if manage or (to == "cancelled" and _contribute(request))]
-    return render(request, "programme/secondment_detail.html", {"secondment": secondment, "actions": actions})
+    # A refused move shows the page again with the reason as typed.
+    context = {"secondment": secondment, "actions": actions, "reason": reason}
+    return render(request, "programme/secondment_detail.html", context, status=400 if request.method == "POST" else 200)
 
 
 # --- Training -------------------------------------------------------------------------------------
