@@ -52,7 +52,9 @@ def test_manager_ranks_and_proposes_from_the_request_page(client, people, open_r
     assert Secondment.objects.get().status == "approved"
     refused = client.post(f"/programme/secondments/{placement.pk}/", {"to": "cancelled"}, follow=True)
     assert "say why" in refused.content.decode() and Secondment.objects.get().status == "approved"
-    kept = client.post(f"/programme/secondments/{placement.pk}/", {"to": "approved", "reason": "Budget cut by the board"})
+    kept = client.post(
+        f"/programme/secondments/{placement.pk}/", {"to": "approved", "reason": "Budget cut by the board"}
+    )
     assert kept.status_code == 400 and 'value="Budget cut by the board"' in kept.content.decode()
 
 

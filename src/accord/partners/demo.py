@@ -56,6 +56,7 @@ def _signed(agreement: Agreement) -> None:
         actor=None, agreement=agreement, name=f"{agreement.reference}-signed.pdf", stream=io.BytesIO(pdf)
     )
 
+
 IEP = {
     "encrypt_in_transit": "must",
     "permitted_actions": "internally-visible-actions",
