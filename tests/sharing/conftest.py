@@ -30,3 +30,10 @@ def scene(partner: Any, other_partner: Any, people: Any, settings: Any, tmp_path
         "b": people["partner_reader"],
         "host": people["analyst"],
     }
+
+
+@pytest.fixture
+def own_live_cache(settings: Any, tmp_path: Any) -> None:
+    """A live cache (ingest progress) of the test's own: the suite's workers share one folder
+    and number their submissions alike, so a figure set for submission 1 could be another's."""
+    settings.CACHES = settings.CACHES | {"live": settings.CACHES["live"] | {"LOCATION": str(tmp_path / "live")}}

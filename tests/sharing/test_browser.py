@@ -1,10 +1,15 @@
-"""In a real browser: a partner uploads a file (htmx, with upload progress) and sees it ingested."""
+"""In a real browser: a partner uploads a file (htmx, with upload progress), sees it processed
+with the button disabled, and opens what it created."""
 
 from __future__ import annotations
 
-from accord.sharing.models import StixObject
+from pathlib import Path
+
+from accord.sharing.models import StixObject, Submission
+from accord.sharing.progress import report_progress
 from tests.browser import browser_marks
 from tests.factories import TEST_PASSWORD, make_agreement
+from tests.ids import pid
 from tests.stix_samples import bundle, indicator
 
 pytestmark = browser_marks
@@ -28,3 +33,41 @@ def test_upload_in_the_browser(page, live_server, people, partner, settings, tmp
     assert StixObject.objects.filter(organisation=partner).count() == 1
     page.click("nav >> text=Shared data")
     page.wait_for_selector("text=indicator--00000000-0000-4000-8000-000000000001")
+
+
+def test_a_misp_upload_shows_processing_with_the_button_disabled_then_what_it_created(
+    page, live_server, people, partner, settings, tmp_path, own_live_cache
+):
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    misp = Path(__file__).parent.parent / "data" / "misp_event.json"
+    # The request that reads the file is held until the page has been looked at mid-way.
+    held: list = []
+    page.route("**/begin/", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "partner_contributor")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Dashboard')")
+    page.click("nav >> text=Share data")
+    page.set_input_files("#id_file", str(misp))
+    with page.expect_request("**/begin/"):
+        page.click("[data-testid=share-button]")
+    page.wait_for_selector("[data-testid=upload-running]")
+    assert "processing" in page.inner_text("#upload-state")
+    assert page.is_disabled("[data-testid=share-button]")
+    submission = Submission.objects.get()
+    assert submission.status == "queued"
+    # the page follows the ingest's own progress, as the ingest reports it
+    report_progress(submission.pk, 40)
+    page.wait_for_selector("[data-testid=ingest-percent]:has-text('40 %')")
+    assert page.eval_on_selector("[data-testid=ingest-progress]", "bar => bar.value") == 40
+    assert page.is_disabled("[data-testid=share-button]")
+    held[0].continue_()
+    page.wait_for_selector("[data-testid=submission-status]:has-text('Done')")
+    assert f"/submissions/{pid(submission)}/" in page.url
+    stored = page.inner_text("[data-testid=submission-stored]")
+    assert "203.0.113.7" in stored
+    page.click("[data-testid=submission-stored] >> text=203.0.113.7")
+    page.wait_for_selector("h1 code")
+    assert "/shared/" in page.url

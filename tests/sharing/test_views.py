@@ -9,6 +9,7 @@ from django.test import Client
 from accord.core.models import AuditEvent
 from accord.formats.markings import TLP2_IDS
 from accord.sharing.models import StixObject, Submission
+from accord.sharing.progress import report_progress
 from tests.factories import make_agreement
 from tests.ids import pid
 from tests.stix_samples import bundle, indicator
@@ -56,13 +57,69 @@ def test_an_upload_lists_what_it_refused_and_stores_the_rest(contributor_client)
     assert StixObject.objects.count() == 1
 
 
-def test_htmx_upload_redirects_the_page(contributor_client):
+def test_htmx_upload_answers_with_the_submission_then_reads_it_in_a_second_request(contributor_client, own_live_cache):
     data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
     response = contributor_client.post(
         "/share/", {"file": SimpleUploadedFile("feed.json", data)}, HTTP_HX_REQUEST="true"
     )
-    assert response.status_code == 204
-    assert response["HX-Redirect"].startswith("/submissions/")
+    submission = Submission.objects.get()
+    assert response.status_code == 200
+    page = response.content.decode()
+    # the share page now shows the submission's own status, polled, and starts its reading
+    assert submission.status == "queued" and not StixObject.objects.exists()
+    assert 'data-testid="upload-running"' in page and 'data-testid="submission-status">Queued<' in page
+    assert f'hx-post="/submissions/{pid(submission)}/begin/"' in page
+    assert f'hx-get="/submissions/{pid(submission)}/"' in page
+    # the poll reports the ingest's own progress while it runs
+    report_progress(submission.pk, 40)
+    polled = contributor_client.get(f"/submissions/{pid(submission)}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="40"' in polled and "40 %" in polled
+    begun = contributor_client.post(f"/submissions/{pid(submission)}/begin/", HTTP_HX_REQUEST="true")
+    assert begun.status_code == 204 and begun["HX-Redirect"] == f"/submissions/{pid(submission)}/"
+    submission.refresh_from_db()
+    assert submission.status == "done" and StixObject.objects.count() == 1
+    # once it has ended, the poll takes the page to the submission's
+    ended = contributor_client.get(f"/submissions/{pid(submission)}/", HTTP_HX_REQUEST="true")
+    assert ended.status_code == 204 and ended["HX-Redirect"] == f"/submissions/{pid(submission)}/"
+    # begun again, nothing happens twice
+    contributor_client.post(f"/submissions/{pid(submission)}/begin/")
+    assert StixObject.objects.count() == 1
+
+
+def test_the_same_file_again_goes_to_its_submission(contributor_client):
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)})
+    again = contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)}, HTTP_HX_REQUEST="true")
+    assert again.status_code == 204 and again["HX-Redirect"] == f"/submissions/{pid(Submission.objects.get())}/"
+
+
+def test_only_the_sender_begins_a_submission(contributor_client, people):
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)}, HTTP_HX_REQUEST="true")
+    submission = Submission.objects.get()
+    reader = Client()
+    reader.force_login(people["partner_reader"])
+    assert reader.post(f"/submissions/{pid(submission)}/begin/").status_code == 403
+    assert reader.get(f"/submissions/{pid(submission)}/begin/").status_code == 405
+    submission.refresh_from_db()
+    assert submission.status == "queued"
+
+
+def test_a_submissions_page_lists_what_it_stored_a_page_at_a_time(contributor_client):
+    rows = "".join(f"ipv4,198.51.100.{n}\n" for n in range(1, 31))
+    data = f"type,value\n{rows}ipv4,198.51.100.999\n".encode()
+    response = contributor_client.post(
+        "/share/", {"file": SimpleUploadedFile("feed.csv", data), "format": "csv"}, follow=True
+    )
+    page = response.content.decode()
+    stored = StixObject.objects.order_by("pk")
+    assert stored.count() == 30
+    assert "Stored (30)" in page and "page 1 of 2" in page
+    assert f'href="/shared/{stored[0].stix_id}/"' in page and f'href="/shared/{stored[29].stix_id}/"' not in page
+    assert "198.51.100.1" in page  # the object by what it holds, not only its id
+    assert "Refused: everything else was stored" in page and "line 32" in page
+    second = contributor_client.get(response.redirect_chain[-1][0], {"stored": 2}).content.decode()
+    assert f'href="/shared/{stored[29].stix_id}/"' in second and f'href="/shared/{stored[0].stix_id}/"' not in second
 
 
 def test_form_errors(contributor_client):

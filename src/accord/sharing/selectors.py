@@ -34,6 +34,7 @@ __all__ = [
     "refusal_list",
     "submission_get",
     "submission_list",
+    "submission_objects",
 ]
 
 
@@ -51,9 +52,16 @@ def submission_get(*, principal: User, pk: Any) -> Submission:
 
 def refusal_list(*, principal: User, pk: Any) -> QuerySet[Refusal]:
     """What submission ``pk`` refused, in the order the ingest met it; a submission the
-    principal may not see is the same 404 as a missing one. (What it stored is the objects
-    list's ``submission`` filter.)"""
+    principal may not see is the same 404 as a missing one. (What it stored is
+    :func:`submission_objects`.)"""
     return Refusal.objects.filter(submission=submission_get(principal=principal, pk=pk)).order_by("number")
+
+
+def submission_objects(*, principal: User, pk: Any) -> QuerySet[StixObject]:
+    """What submission ``pk`` stored (new objects and new versions) as far as the principal may
+    view it, in the order it was stored; a submission the principal may not see is a 404."""
+    submission = submission_get(principal=principal, pk=pk)
+    return object_list(principal=principal).filter(submission=submission).order_by("pk")
 
 
 def _listed() -> QuerySet[StixObject]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("share/", views.submit, name="submit"),
     path("submissions/", views.submission_list, name="submission-list"),
     path("submissions/<public_id:pk>/", views.submission_detail, name="submission-detail"),
+    path("submissions/<public_id:pk>/begin/", views.submission_begin, name="submission-begin"),
     path("shared/", views.object_list, name="object-list"),
     path("shared/<str:key>/", views.object_detail, name="object-detail"),
     path("shared/<str:key>/revoke/", views.object_revoke_confirm, name="object-revoke"),

@@ -9,27 +9,50 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
-from accord.core.ui import AuthedRequest, found, paginate
+from accord.core.ui import PAGE_SIZE, AuthedRequest, found, paginate
 from accord.policy import principal_context
 from accord.sharing import selectors
 from accord.sharing.filters import StixObjectFilter
+from accord.sharing.choices import SubmissionStatus
 from accord.sharing.forms import SubmissionForm
 from accord.sharing.progress import progress_of
-from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
+from accord.sharing.services import (
+    object_revoke,
+    personal_data_consulted,
+    submission_create,
+    submission_run,
+    submission_runs_in_request,
+    submission_start,
+)
 
-__all__ = ["object_detail", "object_list", "object_revoke_confirm", "submission_detail", "submission_list", "submit"]
+__all__ = [
+    "object_detail",
+    "object_list",
+    "object_revoke_confirm",
+    "submission_begin",
+    "submission_detail",
+    "submission_list",
+    "submit",
+]
 
 
 @login_required
 def submit(request: AuthedRequest) -> HttpResponse:
-    """Upload a file; small ones are ingested at once, large ones queued. Then see how it went."""
+    """Upload a file; small ones are ingested at once, large ones queued. Then see how it went.
+
+    Through htmx the page stays while the file is read: the upload answers with the submission's
+    status, which the page polls (the ingest's own progress) while a second request reads it
+    (:func:`submission_begin`); the page then goes to the submission. Without scripts the upload
+    reads a small file at once and goes to the submission's page."""
     if not has_perm(request.user, Perm.SHARING_SUBMIT):
         raise PermissionDenied("Your role does not share data.")
     form = SubmissionForm(request.POST or None, request.FILES or None)
@@ -50,14 +73,51 @@ def submit(request: AuthedRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if created:
-                submission_start(submission=submission)
+                submission_start(submission=submission, later=bool(request.htmx))
             url = reverse("sharing:submission-detail", args=[submission.pk])
+            if request.htmx and created:
+                context = {
+                    "submission": submission,
+                    "progress": progress_of(submission),
+                    "begin": submission_runs_in_request(submission),
+                }
+                return render(request, "sharing/_upload_running.html", context)
             if request.htmx:
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = url
                 return response
             return redirect(url)
     return render(request, "sharing/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def submission_begin(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Read one's own quick submission still queued, now (the share page's second request, or
+    the submission's page opened before it ran); then go to the submission's page."""
+    submission = found(lambda: selectors.submission_get(principal=request.user, pk=pk))
+    if not has_perm(request.user, Perm.SHARING_SUBMIT) or submission.organisation_id != request.user.organisation_id:
+        raise PermissionDenied("Only the organisation that sent a submission starts it.")
+    submission_run(submission=submission)
+    return _go_to(request, submission)
+
+
+def _go_to(request: AuthedRequest, submission: Any) -> HttpResponse:
+    url = reverse("sharing:submission-detail", args=[submission.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _label(obj: Any) -> str:
+    """What a reader looks for first in an object: its name, its value, its pattern, else its id."""
+    body = obj.body if isinstance(obj.body, dict) else {}
+    for key in ("name", "value", "pattern", "hashes"):
+        if body.get(key):
+            return str(body[key])
+    return str(obj.stix_id)
 
 
 @login_required
@@ -71,16 +131,37 @@ def submission_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A submission's progress (polled while it runs), counts, and what it refused, a page at
-    a time (what it stored is the objects list, filtered by submission)."""
+    """A submission's progress (polled while it runs; once it has ended the poll brings the whole
+    page), counts, what it stored (a page at a time, ``stored``) and what it refused (``page``)."""
     try:
         submission = selectors.submission_get(principal=request.user, pk=pk)
         refused, query = paginate(request, selectors.refusal_list(principal=request.user, pk=pk))
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    template = "sharing/_submission_status.html" if request.htmx else "sharing/submission_detail.html"
-    context = {"submission": submission, "progress": progress_of(submission), "page": refused, "query": query}
-    return render(request, template, context)
+    running = submission.status in (SubmissionStatus.QUEUED, SubmissionStatus.PROCESSING)
+    if request.htmx:
+        if not running:
+            return _go_to(request, submission)
+        context = {"submission": submission, "progress": progress_of(submission), "page": refused, "query": query}
+        return render(request, "sharing/_submission_status.html", context)
+    stored = Paginator(selectors.submission_objects(principal=request.user, pk=pk), PAGE_SIZE).get_page(
+        request.GET.get("stored")
+    )
+    personal_data_consulted(actor=request.user, objects=stored, purpose="investigation", via="web")
+    stored_query = request.GET.copy()
+    stored_query.pop("stored", None)
+    own = submission.organisation_id == request.user.organisation_id and has_perm(request.user, Perm.SHARING_SUBMIT)
+    context = {
+        "submission": submission,
+        "progress": progress_of(submission),
+        "page": refused,
+        "query": query,
+        "stored": stored,
+        "stored_rows": [(o, _label(o)) for o in stored],
+        "stored_query": stored_query.urlencode(),
+        "begin": own and submission_runs_in_request(submission),
+    }
+    return render(request, "sharing/submission_detail.html", context)
 
 
 @login_required

@@ -16,7 +16,13 @@ from accord.sharing.services.ingest import READ_BATCH as READ_BATCH  # read here
 from accord.sharing.services.ingest import minting_namespace, submission_process
 from accord.sharing.services.objects import host_product, host_product_publish, object_revoke, retention_purge
 from accord.sharing.services.submissions import STALE_AFTER as STALE_AFTER  # read here; patch it in .submissions
-from accord.sharing.services.submissions import submission_create, submission_start, submissions_recover
+from accord.sharing.services.submissions import (
+    submission_create,
+    submission_run,
+    submission_runs_in_request,
+    submission_start,
+    submissions_recover,
+)
 
 __all__ = [
     "category_of",
@@ -28,6 +34,8 @@ __all__ = [
     "retention_purge",
     "submission_create",
     "submission_process",
+    "submission_run",
+    "submission_runs_in_request",
     "submission_start",
     "submissions_recover",
 ]

@@ -237,11 +237,31 @@ def _enqueue(submission_id: int) -> None:
     transaction.on_commit(lambda: process_submission.enqueue(submission_id))
 
 
-def submission_start(*, submission: Submission) -> Submission:
+def submission_start(*, submission: Submission, later: bool = False) -> Submission:
     """Ingest a newly taken submission: within the request when it is quick, else as a
-    background task once the current transaction commits (the submission stays ``queued``)."""
+    background task once the current transaction commits (the submission stays ``queued``).
+
+    ``later``: a quick one is left ``queued`` for :func:`submission_run`, called by the share
+    page in a request of its own once it has the submission's id, so that the page can follow
+    the ingest's progress while it runs."""
     if not _quick(submission):
         _enqueue(submission.pk)
+        return submission
+    if later:
+        return submission
+    return submission_process(submission_id=submission.pk)
+
+
+def submission_runs_in_request(submission: Submission) -> bool:
+    """Whether its ingest runs within a request (:func:`submission_run`) rather than in the worker."""
+    return submission.status == SubmissionStatus.QUEUED and _quick(submission)
+
+
+def submission_run(*, submission: Submission) -> Submission:
+    """Read a quick submission still ``queued`` now (the second request of the share page, or
+    its own page opened); a large one is the worker's and is left to it. Idempotent: one that
+    runs, or ran, is left as it is."""
+    if not submission_runs_in_request(submission):
         return submission
     return submission_process(submission_id=submission.pk)
 
