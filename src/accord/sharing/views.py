@@ -9,8 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +21,8 @@ from accord.core.roles import Perm, has_perm
 from accord.core.ui import PAGE_SIZE, AuthedRequest, found, paginate
 from accord.policy import principal_context
 from accord.sharing import selectors
-from accord.sharing.filters import StixObjectFilter
 from accord.sharing.choices import SubmissionStatus
+from accord.sharing.filters import StixObjectFilter
 from accord.sharing.forms import SubmissionForm
 from accord.sharing.progress import progress_of
 from accord.sharing.services import (
