@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,11 +40,12 @@ API_LISTS = [
 POLICY_INPUTS = re.compile(r'"(partners_\w+|core_apitoken|django_session|otp_\w+)"|FROM "core_(user|organisation)"')
 
 
-def _replica_alias(name: str) -> Iterator[Any]:
-    """A connection under the alias ``replica`` to the database file ``name``, made by hand
-    (the alias is unknown to ``DATABASES``, so the test runner neither creates nor flushes it)."""
+def _replica_alias(**where: Any) -> Iterator[Any]:
+    """A connection under the alias ``replica`` to the test database, or ``where`` else, made by
+    hand (the alias is unknown to ``DATABASES``, so the test runner neither creates nor flushes
+    it)."""
     primary = connections["default"].settings_dict
-    connections["replica"] = load_backend(primary["ENGINE"]).DatabaseWrapper(dict(primary, NAME=name), "replica")
+    connections["replica"] = load_backend(primary["ENGINE"]).DatabaseWrapper(dict(primary, **where), "replica")
     try:
         yield connections["replica"]
     finally:
@@ -58,15 +60,22 @@ def replicated(transactional_db: Any, workbench: dict[str, Any], settings: Any) 
     as requests do)."""
     settings.ACCORD_REPLICA_ALIASES = ["replica"]
     settings.DATABASE_ROUTERS = ["accord.core.replicas.ReplicaRouter"]
-    yield from _replica_alias(connections["default"].settings_dict["NAME"])
+    yield from _replica_alias()
 
 
 @pytest.fixture
 def unreachable(transactional_db: Any, workbench: dict[str, Any], settings: Any, tmp_path: Path) -> Iterator[Any]:
-    """A replica that cannot be opened."""
+    """A replica that cannot be opened: a file in a folder that does not exist, a server port
+    where nothing listens."""
     settings.ACCORD_REPLICA_ALIASES = ["replica"]
     settings.DATABASE_ROUTERS = ["accord.core.replicas.ReplicaRouter"]
-    yield from _replica_alias(str(tmp_path / "no such folder" / "replica.sqlite3"))
+    if connections["default"].vendor == "postgresql":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        yield from _replica_alias(HOST="127.0.0.1", PORT=str(port))
+    else:
+        yield from _replica_alias(NAME=str(tmp_path / "no such folder" / "replica.sqlite3"))
 
 
 def _read(client: Any, path: str) -> tuple[Any, list[str], list[str]]:
