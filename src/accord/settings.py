@@ -130,6 +130,9 @@ MIDDLEWARE = [
     # pages, the admin and session API calls of someone who still owes one answer only its pages.
     "django_otp.middleware.OTPMiddleware",
     "accord.web.middleware.SecondFactorMiddleware",
+    # With read replicas: a reading request's state (views then ask for replica reads), and who
+    # just wrote (read your writes). Without them it does nothing.
+    "accord.core.replicas.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,6 +183,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that tests can watch the database from another process.
     DATABASES["default"]["TEST"] = {"NAME": str(ACCORD_HOME / "test.sqlite3")}
+# PostgreSQL streaming replicas of the primary (comma-separated URLs), as the aliases `replica`,
+# `replica_2`, …: the heavy analysts' reads may go to one (accord.core.replicas; what is and is
+# not read from them is in docs/deployment.md). None set: every read is the primary's.
+ACCORD_REPLICA_ALIASES: list[str] = []
+for _number, _url in enumerate(_list("ACCORD_REPLICA_DATABASE_URL", ""), start=1):
+    _alias = "replica" if _number == 1 else f"replica_{_number}"
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "ACCORD_REPLICA_DATABASE_URL: read replicas are PostgreSQL streaming replicas; "
+            "ACCORD_DATABASE_URL must name a PostgreSQL primary."
+        )
+    try:
+        _replica = dj_database_url.parse(
+            _url, conn_max_age=int(os.environ.get("ACCORD_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"ACCORD_REPLICA_DATABASE_URL: replica {_number} is not a URL ({_error}).") from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"ACCORD_REPLICA_DATABASE_URL: replica {_number} is not a PostgreSQL URL.")
+    # A replica that does not answer within 2 s is passed over for the primary (unless the URL
+    # says otherwise); under a test runner the alias reads the test database.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[_alias] = _replica
+    ACCORD_REPLICA_ALIASES.append(_alias)
+# A replica further behind the primary than this (seconds of replay) is passed over for the
+# primary; it is also how long a person's reads stay on the primary after they changed
+# something (+1 s), so they read their own writes.
+ACCORD_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("ACCORD_REPLICA_MAX_LAG_SECONDS", "5"))
+if ACCORD_REPLICA_MAX_LAG_SECONDS < 0:
+    raise ImproperlyConfigured("ACCORD_REPLICA_MAX_LAG_SECONDS: a number of seconds, 0 or more.")
+DATABASE_ROUTERS = ["accord.core.replicas.ReplicaRouter"] if ACCORD_REPLICA_ALIASES else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ------------------------------------------------------------------------
