@@ -8,25 +8,29 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
+    Exists,
     ExpressionWrapper,
+    F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     prefetch_related_objects,
 )
 from django.db.models.base import ModelState
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.constants import MULTI
 from django.utils.dateparse import parse_datetime
 
@@ -39,7 +43,7 @@ from accord.formats.markings import marking_refs, standard_definition
 from accord.formats.stix import as_sent
 from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
 from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import Refusal, StixObject, Submission
+from accord.sharing.models import Arrival, Refusal, StixObject, Submission, VisibilityChange, Withdrawal
 from accord.sharing.progress import silent
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import CollectionKind
@@ -50,15 +54,20 @@ from accord.taxii.paging import Position
 
 __all__ = [
     "CollectionAccess",
+    "Listed",
+    "Listing",
     "collection_get",
     "collection_list",
     "collection_objects",
+    "collection_versions",
     "marking_definition_get",
     "ServedPage",
     "objects_page",
     "objects_served",
     "status_get",
     "status_refusals",
+    "withdrawals",
+    "Withdrawn",
 ]
 
 ACTION = Action.EXPORT
@@ -131,14 +140,31 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
     return qs.filter(named, narrowing)
 
 
-def collection_objects(
-    *, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery
-) -> QuerySet[StixObject]:
-    """The live object versions of a collection the reader (``context``) may receive, filtered,
-    oldest added first.
+@dataclass(frozen=True)
+class Listing:
+    """What a reader may receive of a collection, as two parts, each walked in the order of its
+    own index and merged by date added (:func:`objects_served`): the versions that reached the
+    reader's organisation when they were added (``on_time``, dated by ``added_at``), and those
+    that became visible to it later (``late``, dated when they did, by its
+    :class:`~accord.sharing.models.Arrival`). Each part carries its date added as ``added_on``.
 
-    Policy, collection and filters are one SQL query; nothing is loaded to be discarded.
-    """
+    TAXII 2.1 §3.2 (``date_added``) is the date an object was added *to the collection*; what a
+    collection holds depends on its reader here, so an object is added to a reader's collection
+    when it becomes visible to them. A page costs the same whatever the number of organisations
+    or agreement changes: each part is a range read of an index, (added_at, id) and
+    (organisation, visible_at, object)."""
+
+    on_time: QuerySet[StixObject]
+    late: QuerySet[StixObject]
+
+    def filter(self, *args: Any, **kwargs: Any) -> Listing:
+        """Both parts narrowed alike."""
+        return Listing(self.on_time.filter(*args, **kwargs), self.late.filter(*args, **kwargs))
+
+
+def _readable(context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> QuerySet[StixObject]:
+    """The live versions of the collection the reader may receive, filtered (but for
+    ``added_after``, which depends on each version's date added for the reader)."""
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
     # A collection holds live versions only, for everyone: a DELETE (§5.7) or the end of the
@@ -147,15 +173,56 @@ def collection_objects(
     live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=context.now), revoked=False)
     base = _in_collection(access.collection, visible(context, live, ACTION, query.purpose))
     # "first" and "last" are among the versions visible now, whatever an ingest holds back.
-    return query.apply(_before_running_ingests(base, context.now), base).order_by("added_at", "pk")
+    return query.apply(base, base)
+
+
+def _published_arrivals(context: PrincipalContext) -> QuerySet[Arrival]:
+    return Arrival.objects.filter(organisation_id=context.organisation_id or 0, visible_at__isnull=False)
+
+
+def collection_objects(*, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> Listing:
+    """The live object versions of a collection the reader (``context``) may receive, filtered,
+    in the order of their date added for the reader (:class:`Listing`).
+
+    Policy, collection and filters are one SQL query per part; nothing is loaded to be discarded.
+    """
+    every = _readable(context, access, replace(query, added_after=None))
+    arrivals = _published_arrivals(context)
+    on_time = every.filter(~Exists(arrivals.filter(stix_object_id=OuterRef("pk")))).annotate(added_on=F("added_at"))
+    # One filter(): the arrivals' conditions hold for one joined row (a second filter() on a
+    # multi-valued relation would join the table again).
+    joined = Q(arrivals__organisation_id=context.organisation_id or 0, arrivals__visible_at__isnull=False)
+    if query.added_after is not None:
+        on_time = on_time.filter(added_at__gt=query.added_after)
+        joined &= Q(arrivals__visible_at__gt=query.added_after)
+    late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
+    horizon = _horizon(context.now)
+    return Listing(
+        _held_back(on_time, _OWN_DATE, horizon).order_by("added_at", "pk"),
+        _held_back(late, _ARRIVAL_DATE, horizon).order_by("added_on", "pk"),
+    )
+
+
+def collection_versions(
+    *, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery, newest_first: bool
+) -> QuerySet[StixObject]:
+    """Every version of one object (``query`` names it) the reader may receive, newest (or
+    oldest) first, each with its date added for the reader as ``added_on``."""
+    every = _readable(context, access, replace(query, added_after=None, versions=("all",)))
+    arrival = _published_arrivals(context).filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
+    dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
+    return _held_back(dated, _OWN_DATE, _horizon(context.now)).order_by("-modified" if newest_first else "modified")
 
 
 _NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
+_OWN_DATE = f'"{StixObject._meta.db_table}"."added_at"'
+_ARRIVAL_DATE = f'"{Arrival._meta.db_table}"."visible_at"'
 
 
-def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet[StixObject]:
-    """``qs`` (the objects table unaliased, at the top of a query) narrowed to what was added
-    before the earliest ingest still in progress began (all of it when none is).
+def _horizon(now: datetime) -> tuple[str, list[Any]]:
+    """The SQL (and its parameters) of the moment before which what is dated is shown: when
+    the earliest ingest still in progress began, or the earliest publication of a visibility
+    change in progress (never, when none is).
 
     An ingest stamps its objects' ``date_added`` when it starts and they appear when it commits;
     on PostgreSQL another, later ingest may commit first. A client that read that one's objects
@@ -163,26 +230,39 @@ def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet
     the earlier-stamped objects that appear afterwards. Holding back what was added since the
     earliest running ingest began closes that gap: every ingest marks itself ``processing``
     (committed) before it takes its stamp, and the condition is part of the same statement, so
-    of the same snapshot, as the read. An ingest still running after
+    of the same snapshot, as the read. A visibility change dates its late arrivals the same way
+    (:func:`accord.sharing.services.visibility_publish`). An ingest still running after
     ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS``, and one whose heartbeat has stopped (its process
     was killed: :func:`accord.sharing.progress.silent`, within ``ACCORD_INGEST_HEARTBEAT_SECONDS``),
-    is taken for dead and holds nothing back any longer. An ingest that begins after the dead
+    is taken for dead and holds nothing back any longer; so is a publication still running after
+    ``ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS``. An ingest that begins after the dead
     ones are found is not among them, so it holds back as it should. Plain SQL, evaluated once
     per statement: it is on every TAXII read."""
-    objects, submissions = StixObject._meta.db_table, Submission._meta.db_table
+    submissions, changes = Submission._meta.db_table, VisibilityChange._meta.db_table
     alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
+    publishing_since = now - timedelta(seconds=settings.ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
     running = Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__gt=alive_since)
     dead = sorted(silent(list(running.values_list("pk", flat=True))))
-    # The status is written in, not bound: so the partial index on running ingests applies.
-    condition = (
-        f'"{objects}"."added_at" < COALESCE((SELECT MIN("started_at") FROM "{submissions}" '  # noqa: S608 - table names
-        f'WHERE "status" = \'{SubmissionStatus.PROCESSING}\' AND "started_at" > %s'
-        + (f' AND "id" NOT IN ({", ".join(["%s"] * len(dead))})' if dead else "")
-        + "), %s)"
+    # The statuses are written in, not bound: so the partial indexes on what is running apply.
+    ingests = (
+        f'SELECT "started_at" AS "began" FROM "{submissions}" WHERE "status" = \'{SubmissionStatus.PROCESSING}\' '  # noqa: S608
+        'AND "started_at" > %s' + (f' AND "id" NOT IN ({", ".join(["%s"] * len(dead))})' if dead else "")
     )
-    params = [adapt(alive_since), *dead, adapt(_NO_HORIZON)]
-    return qs.extra(where=[condition], params=params)  # noqa: S610 - bound
+    publishing = (
+        f'SELECT "started_at" FROM "{changes}" WHERE "status" = \'{VisibilityChange.Status.PUBLISHING}\' '  # noqa: S608
+        'AND "started_at" > %s'
+    )
+    running_sql = f"{ingests} UNION ALL {publishing}"
+    sql = f'COALESCE((SELECT MIN("began") FROM ({running_sql}) AS "running"), %s)'  # noqa: S608 - no input
+    return sql, [adapt(alive_since), *dead, adapt(publishing_since), adapt(_NO_HORIZON)]
+
+
+def _held_back(qs: QuerySet[StixObject], column: str, horizon: tuple[str, list[Any]]) -> QuerySet[StixObject]:
+    """``qs`` narrowed to what is dated (``column``: the objects table's ``added_at``, or the
+    arrivals table's ``visible_at``, unaliased, at the top of a query) before the ``horizon``."""
+    sql, params = horizon
+    return qs.extra(where=[f"{column} < {sql}"], params=params)  # noqa: S610 - bound
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
@@ -229,26 +309,92 @@ def _one_by_one(row: tuple[Any, ...]) -> bool:
     return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE]) or bool(row[_GRANULAR])
 
 
-def _after(qs: QuerySet[StixObject], after: Position | None) -> QuerySet[StixObject]:
-    """``qs`` from a keyset position on (exclusive)."""
+# The keyset of each part of a listing: its date added and the object's id, as its index holds them.
+_ON_TIME_KEY = (_OWN_DATE, f'"{StixObject._meta.db_table}"."id"')
+_LATE_KEY = (_ARRIVAL_DATE, f'"{Arrival._meta.db_table}"."stix_object_id"')
+
+
+def _after(qs: QuerySet[StixObject], after: Position | None, key: tuple[str, str]) -> QuerySet[StixObject]:
+    """``qs`` from a keyset position on (exclusive), by the part's date and id columns."""
     if after is None:
         return qs
-    # A row-value comparison walks the (added_at, id) index from the position, even when a large
+    # A row-value comparison walks the (date, id) index from the position, even when a large
     # submission gave thousands of objects the same added_at (an OR would scan them).
     added, pk = after
-    table = StixObject._meta.db_table
-    return qs.filter(added_at__gte=added).extra(  # noqa: S610 - fixed SQL, bound parameters
-        where=[f'("{table}"."added_at", "{table}"."id") > (%s, %s)'],
-        params=[connection.ops.adapt_datetimefield_value(added), pk],
+    date, number = key
+    moment = connection.ops.adapt_datetimefield_value(added)
+    return qs.extra(  # noqa: S610 - fixed SQL, bound parameters
+        where=[f"{date} >= %s", f"({date}, {number}) > (%s, %s)"], params=[moment, moment, pk]
+    )
+
+
+def _merged(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The first ``limit + 1`` rows of both parts of ``listing`` after ``after``, as ``fields``
+    (those of the model first, then annotations), in the order of their date added for the
+    reader, then id: one statement, each part a range read of its index stopped at ``limit + 1``
+    rows, so one snapshot sees both and a version is never in both."""
+    parts = [
+        _after(listing.on_time, after, _ON_TIME_KEY).values_list(*fields, "added_on")[: limit + 1],
+        _after(listing.late, after, _LATE_KEY).values_list(*fields, "added_on")[: limit + 1],
+    ]
+    quote = connection.ops.quote_name
+    sqls: list[str] = []
+    params: list[Any] = []
+    selected = set()
+    for number, part in enumerate(parts):
+        query = part.query
+        # UNION ALL pairs the columns by position: both parts must select them in one order.
+        selected.add((*query.extra_select, *query.values_select, *query.annotation_select))
+        sql, part_params = query.get_compiler(using=part.db).as_sql()
+        sqls.append(f"SELECT * FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
+        params.extend(part_params)
+    if len(selected) != 1:
+        raise ValueError("Both parts of a listing must select the same columns in the same order.")
+    columns = ", ".join(quote(name) for name in fields)
+    statement = (
+        f"SELECT {columns} FROM ({' UNION ALL '.join(sqls)}) AS {quote('listed')} "  # noqa: S608 - compiled queries
+        f"ORDER BY {quote('added_on')}, {quote('id')} LIMIT {int(limit) + 1}"
+    )
+    with connections[parts[0].db].cursor() as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A version as the manifest and versions endpoints list it: its row id, STIX id, version,
+    spec version, and the date it was added for the reader."""
+
+    pk: int
+    stix_id: str
+    modified: datetime
+    spec_version: str
+    added: datetime
+
+
+_LISTED_FIELDS = ("id", "stix_id", "spec_version", "modified_text", "added_text")
+
+
+def _listed(qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
+    text = TextField()
+    return qs.annotate(
+        modified_text=Cast("modified", output_field=text), added_text=Cast("added_on", output_field=text)
     )
 
 
 def objects_page(
-    qs: QuerySet[StixObject], *, after: Position | None, limit: int, fields: tuple[str, ...]
-) -> tuple[list[StixObject], bool]:
-    """One page of ``qs`` after a keyset position, as instances holding ``fields``; ``(rows, more)``.
-    For what the manifest and versions endpoints list (they serve no object bodies)."""
-    rows = list(_after(qs, after).only(*fields)[: limit + 1])
+    source: Listing | QuerySet[StixObject], *, after: Position | None, limit: int
+) -> tuple[list[Listed], bool]:
+    """One page of ``source`` after a keyset position: a :class:`Listing`, or one object's
+    versions (:func:`collection_versions`); ``(rows, more)``. For what the manifest and versions
+    endpoints list (they serve no object bodies)."""
+    if isinstance(source, Listing):
+        found = _merged(Listing(_listed(source.on_time), _listed(source.late)), after, limit, _LISTED_FIELDS)
+    else:
+        found = list(_listed(source).values_list(*_LISTED_FIELDS)[: limit + 1])
+    rows = [
+        Listed(pk, stix_id, _moment(modified), spec, _moment(added)) for pk, stix_id, spec, modified, added in found
+    ]
     return rows[:limit], len(rows) > limit
 
 
@@ -324,15 +470,16 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
 
 
 def objects_served(
-    qs: QuerySet[StixObject],
+    source: Listing | QuerySet[StixObject],
     *,
     purpose: str,
     after: Position | None,
     limit: int,
     context: PrincipalContext,
 ) -> ServedPage:
-    """One page of ``qs`` (what :func:`collection_objects` selected in SQL) after a keyset
-    position, each row passing ``decide`` again for its redactions and as a second lock.
+    """One page of ``source`` (what :func:`collection_objects` selected in SQL, or one object's
+    versions from :func:`collection_versions`) after a keyset position, each row passing
+    ``decide`` again for its redactions and as a second lock.
 
     Rows that share every input of the decision (originator, agreement, TLP, data category,
     revocation, expiry) share one decision; TLP:AMBER and TLP:RED rows, and host products for
@@ -342,14 +489,19 @@ def objects_served(
     being encoded again.
     """
     text = TextField()
-    values = _after(qs, after).annotate(
-        expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
-        expires_text=Cast("expires_at", output_field=text),
-        added_text=Cast("added_at", output_field=text),
-        body_json=Cast("body", output_field=text),
-    )
-    served = values.values_list(*_SERVED_FIELDS)[: limit + 1]
-    found = _raw_rows(served)
+
+    def served(part: QuerySet[StixObject]) -> QuerySet[StixObject]:
+        return part.annotate(
+            expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
+            expires_text=Cast("expires_at", output_field=text),
+            added_text=Cast("added_on", output_field=text),
+            body_json=Cast("body", output_field=text),
+        )
+
+    if isinstance(source, Listing):
+        found = _merged(Listing(served(source.on_time), served(source.late)), after, limit, _SERVED_FIELDS)
+    else:
+        found = _raw_rows(served(source).values_list(*_SERVED_FIELDS)[: limit + 1])
     rows, more = found[:limit], len(found) > limit
     if not rows:
         return ServedPage([], None, None, more)
@@ -367,7 +519,7 @@ def objects_served(
             deciding[row[_PK]] = row
     by_row: dict[int, Decision] = {}
     by_key: dict[tuple[Any, ...], Decision] = {}
-    for obj in _instances(list(deciding.values()), served.db, context):
+    for obj in _instances(list(deciding.values()), StixObject.objects.db, context):
         decision = decide(context, obj, ACTION, purpose)
         if _one_by_one(deciding[obj.pk]):
             by_row[obj.pk] = decision
@@ -436,6 +588,53 @@ def marking_definition_get(
             break
         after = page.last
     raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A version withdrawn from the reader's organisation: its STIX id, version, when, and the
+    row id that orders withdrawals of one moment."""
+
+    pk: int
+    stix_id: str
+    modified: datetime
+    withdrawn_at: datetime
+
+
+def withdrawals(
+    *,
+    context: PrincipalContext,
+    access: CollectionAccess,
+    since: datetime | None,
+    after: Position | None,
+    limit: int,
+) -> tuple[list[Withdrawn], bool]:
+    """The versions of a collection withdrawn from the reader's organisation (its agreement
+    suspended, the object revoked: :class:`~accord.sharing.models.Withdrawal`) after ``since``,
+    oldest first, one page after a keyset position; ``(rows, more)``. Only versions the
+    organisation could receive were ever recorded as withdrawn from it, so nobody learns here of
+    an object it never had. Held back like the objects (:func:`_horizon`)."""
+    if not access.can_read:
+        raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
+    table = Withdrawal._meta.db_table
+    qs = Withdrawal.objects.filter(
+        organisation_id=context.organisation_id or 0,
+        withdrawn_at__isnull=False,
+        stix_object__in=_in_collection(access.collection, StixObject.objects.all()),
+    )
+    if since is not None:
+        qs = qs.filter(withdrawn_at__gt=since)
+    sql, params = _horizon(context.now)
+    qs = qs.extra(where=[f'"{table}"."withdrawn_at" < {sql}'], params=params)  # noqa: S610 - bound
+    if after is not None:
+        moment = connection.ops.adapt_datetimefield_value(after[0])
+        qs = qs.extra(  # noqa: S610 - fixed SQL, bound parameters
+            where=[f'("{table}"."withdrawn_at", "{table}"."id") > (%s, %s)'], params=[moment, after[1]]
+        )
+    fields = ("pk", "stix_object__stix_id", "stix_object__modified", "withdrawn_at")
+    found = list(qs.order_by("withdrawn_at", "pk").values_list(*fields)[: limit + 1])
+    rows = [Withdrawn(pk, stix_id, modified, at) for pk, stix_id, modified, at in found]
+    return rows[:limit], len(rows) > limit
 
 
 def status_get(*, principal: User, status_id: str) -> Status:
