@@ -199,7 +199,7 @@ def collection_objects(*, context: PrincipalContext, access: CollectionAccess, q
     horizon = _horizon(context.now)
     return Listing(
         _held_back(on_time, _OWN_DATE, horizon).order_by("added_at", "pk"),
-        _held_back(late, _ARRIVAL_DATE, horizon).order_by("added_on", "pk"),
+        _held_back(late, _ARRIVAL_DATE, horizon).order_by("added_on", "arrivals__stix_object_id"),
     )
 
 
