@@ -16,6 +16,7 @@ from django.utils import timezone
 from requests.auth import HTTPBasicAuth
 from taxii2client.v21 import Collection, as_pages
 
+from accord.analysis.services import report_disseminate, report_save
 from accord.core.models import Organisation, User
 from accord.formats.markings import TLP2_IDS
 from accord.partners.models import Agreement
@@ -255,3 +256,34 @@ def test_a_full_read_lists_a_late_arrival_once_at_its_date_added_for_the_reader(
     own = StixObject.objects.get(stix_id=sorted(green)[0][0]).added_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert dates[-1] > own  # added to the bank's view when the amendment reached it
     assert Poller(poller.url, UserFactory(role="partner_reader", organisation=reader_org)).poll() == green | public
+
+
+def test_a_disseminated_report_reaches_its_recipient_without_sending_again_what_it_had(
+    poller, partner, reader_org, people
+):
+    """A report sends only what each recipient may receive already (the dissemination check),
+    so what becomes visible is the report itself; the older objects it includes are not
+    delivered again, and an organisation outside its audience receives nothing."""
+    make_agreement(reader_org)
+    older = marked(1, "green")
+    assert poller.poll() == set()
+    share(partner, older)
+    assert poller.poll() == {version(older)}
+    outsider = OrganisationFactory(name="Outsider Security", country="DE")
+    make_agreement(outsider)
+    outside = Poller(poller.url, UserFactory(role="partner_reader", organisation=outsider))
+    assert outside.poll() == {version(older)}
+    analyst = people["analyst"]
+    report = report_save(
+        actor=analyst,
+        title="Mule IP",
+        summary="One partner's indicator of a cash-out chain.",
+        tlp="green",
+        audience="organisations",
+        audience_organisations=[reader_org.pk],
+        object_ids=[older["id"]],
+    )
+    report = report_disseminate(actor=analyst, report=report)
+    assert [item["stix_id"] for item in report.dissemination["included"]] == [older["id"]]
+    assert {stix_id for stix_id, _ in poller.poll()} == {report.stix_id}
+    assert outside.poll() == set()
