@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
@@ -32,7 +31,6 @@ from django.db.models import (
 from django.db.models.base import ModelState
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.constants import MULTI
-from django.utils.dateparse import parse_datetime
 
 from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
@@ -42,13 +40,23 @@ from accord.core.roles import Perm, has_perm
 from accord.formats.markings import marking_refs, standard_definition
 from accord.formats.stix import as_sent
 from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
-from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import Arrival, Refusal, StixObject, Submission, VisibilityChange, Withdrawal
-from accord.sharing.progress import silent
+from accord.sharing.models import Arrival, Refusal, StixObject, Withdrawal
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.kinds import is_naming_key, kind_has_readers, spec_condition
+from accord.taxii.listing import (
+    ARRIVAL_DATE,
+    OWN_DATE,
+    Listed,
+    Listing,
+    Withdrawn,
+    held_back,
+    horizon,
+    merged,
+    objects_page,
+    stored_moment,
+)
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
 
@@ -140,28 +148,6 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
     return qs.filter(named, narrowing)
 
 
-@dataclass(frozen=True)
-class Listing:
-    """What a reader may receive of a collection, as two parts, each walked in the order of its
-    own index and merged by date added (:func:`objects_served`): the versions that reached the
-    reader's organisation when they were added (``on_time``, dated by ``added_at``), and those
-    that became visible to it later (``late``, dated when they did, by its
-    :class:`~accord.sharing.models.Arrival`). Each part carries its date added as ``added_on``.
-
-    TAXII 2.1 §3.2 (``date_added``) is the date an object was added *to the collection*; what a
-    collection holds depends on its reader here, so an object is added to a reader's collection
-    when it becomes visible to them. A page costs the same whatever the number of organisations
-    or agreement changes: each part is a range read of an index, (added_at, id) and
-    (organisation, visible_at, object)."""
-
-    on_time: QuerySet[StixObject]
-    late: QuerySet[StixObject]
-
-    def filter(self, *args: Any, **kwargs: Any) -> Listing:
-        """Both parts narrowed alike."""
-        return Listing(self.on_time.filter(*args, **kwargs), self.late.filter(*args, **kwargs))
-
-
 def _readable(context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> QuerySet[StixObject]:
     """The live versions of the collection the reader may receive, filtered (but for
     ``added_after``, which depends on each version's date added for the reader)."""
@@ -196,10 +182,10 @@ def collection_objects(*, context: PrincipalContext, access: CollectionAccess, q
         on_time = on_time.filter(added_at__gt=query.added_after)
         joined &= Q(arrivals__visible_at__gt=query.added_after)
     late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
-    horizon = _horizon(context.now)
+    hold = horizon(context.now)
     return Listing(
-        _held_back(on_time, _OWN_DATE, horizon).order_by("added_at", "pk"),
-        _held_back(late, _ARRIVAL_DATE, horizon).order_by("added_on", "arrivals__stix_object_id"),
+        held_back(on_time, OWN_DATE, hold).order_by("added_at", "pk"),
+        held_back(late, ARRIVAL_DATE, hold).order_by(F("added_on").asc(), "arrivals__stix_object_id"),
     )
 
 
@@ -211,58 +197,7 @@ def collection_versions(
     every = _readable(context, access, replace(query, added_after=None, versions=("all",)))
     arrival = _published_arrivals(context).filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
     dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
-    return _held_back(dated, _OWN_DATE, _horizon(context.now)).order_by("-modified" if newest_first else "modified")
-
-
-_NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
-_OWN_DATE = f'"{StixObject._meta.db_table}"."added_at"'
-_ARRIVAL_DATE = f'"{Arrival._meta.db_table}"."visible_at"'
-
-
-def _horizon(now: datetime) -> tuple[str, list[Any]]:
-    """The SQL (and its parameters) of the moment before which what is dated is shown: when
-    the earliest ingest still in progress began, or the earliest publication of a visibility
-    change in progress (never, when none is).
-
-    An ingest stamps its objects' ``date_added`` when it starts and they appear when it commits;
-    on PostgreSQL another, later ingest may commit first. A client that read that one's objects
-    and then asks for what was added after them (``added_after``, or ``next``) would never get
-    the earlier-stamped objects that appear afterwards. Holding back what was added since the
-    earliest running ingest began closes that gap: every ingest marks itself ``processing``
-    (committed) before it takes its stamp, and the condition is part of the same statement, so
-    of the same snapshot, as the read. A visibility change dates its late arrivals the same way
-    (:func:`accord.sharing.services.visibility_publish`). An ingest still running after
-    ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS``, and one whose heartbeat has stopped (its process
-    was killed: :func:`accord.sharing.progress.silent`, within ``ACCORD_INGEST_HEARTBEAT_SECONDS``),
-    is taken for dead and holds nothing back any longer; so is a publication still running after
-    ``ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS``. An ingest that begins after the dead
-    ones are found is not among them, so it holds back as it should. Plain SQL, evaluated once
-    per statement: it is on every TAXII read."""
-    submissions, changes = Submission._meta.db_table, VisibilityChange._meta.db_table
-    alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
-    publishing_since = now - timedelta(seconds=settings.ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS)
-    adapt = connection.ops.adapt_datetimefield_value
-    running = Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__gt=alive_since)
-    dead = sorted(silent(list(running.values_list("pk", flat=True))))
-    # The statuses are written in, not bound: so the partial indexes on what is running apply.
-    ingests = (
-        f'SELECT "started_at" AS "began" FROM "{submissions}" WHERE "status" = \'{SubmissionStatus.PROCESSING}\' '  # noqa: S608
-        'AND "started_at" > %s' + (f' AND "id" NOT IN ({", ".join(["%s"] * len(dead))})' if dead else "")
-    )
-    publishing = (
-        f'SELECT "started_at" FROM "{changes}" WHERE "status" = \'{VisibilityChange.Status.PUBLISHING}\' '  # noqa: S608
-        'AND "started_at" > %s'
-    )
-    running_sql = f"{ingests} UNION ALL {publishing}"
-    sql = f'COALESCE((SELECT MIN("began") FROM ({running_sql}) AS "running"), %s)'  # noqa: S608 - no input
-    return sql, [adapt(alive_since), *dead, adapt(publishing_since), adapt(_NO_HORIZON)]
-
-
-def _held_back(qs: QuerySet[StixObject], column: str, horizon: tuple[str, list[Any]]) -> QuerySet[StixObject]:
-    """``qs`` narrowed to what is dated (``column``: the objects table's ``added_at``, or the
-    arrivals table's ``visible_at``, unaliased, at the top of a query) before the ``horizon``."""
-    sql, params = horizon
-    return qs.extra(where=[f"{column} < {sql}"], params=params)  # noqa: S610 - bound
+    return held_back(dated, OWN_DATE, horizon(context.now)).order_by("-modified" if newest_first else "modified")
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
@@ -309,95 +244,6 @@ def _one_by_one(row: tuple[Any, ...]) -> bool:
     return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE]) or bool(row[_GRANULAR])
 
 
-# The keyset of each part of a listing: its date added and the object's id, as its index holds them.
-_ON_TIME_KEY = (_OWN_DATE, f'"{StixObject._meta.db_table}"."id"')
-_LATE_KEY = (_ARRIVAL_DATE, f'"{Arrival._meta.db_table}"."stix_object_id"')
-
-
-def _after(qs: QuerySet[StixObject], after: Position | None, key: tuple[str, str]) -> QuerySet[StixObject]:
-    """``qs`` from a keyset position on (exclusive), by the part's date and id columns."""
-    if after is None:
-        return qs
-    # A row-value comparison walks the (date, id) index from the position, even when a large
-    # submission gave thousands of objects the same added_at (an OR would scan them).
-    added, pk = after
-    date, number = key
-    moment = connection.ops.adapt_datetimefield_value(added)
-    return qs.extra(  # noqa: S610 - fixed SQL, bound parameters
-        where=[f"{date} >= %s", f"({date}, {number}) > (%s, %s)"], params=[moment, moment, pk]
-    )
-
-
-def _merged(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """The first ``limit + 1`` rows of both parts of ``listing`` after ``after``, as ``fields``
-    (those of the model first, then annotations), in the order of their date added for the
-    reader, then id: one statement, each part a range read of its index stopped at ``limit + 1``
-    rows, so one snapshot sees both and a version is never in both."""
-    parts = [
-        _after(listing.on_time, after, _ON_TIME_KEY).values_list(*fields, "added_on")[: limit + 1],
-        _after(listing.late, after, _LATE_KEY).values_list(*fields, "added_on")[: limit + 1],
-    ]
-    quote = connection.ops.quote_name
-    sqls: list[str] = []
-    params: list[Any] = []
-    selected = set()
-    for number, part in enumerate(parts):
-        query = part.query
-        # UNION ALL pairs the columns by position: both parts must select them in one order.
-        selected.add((*query.extra_select, *query.values_select, *query.annotation_select))
-        sql, part_params = query.get_compiler(using=part.db).as_sql()
-        sqls.append(f"SELECT * FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
-        params.extend(part_params)
-    if len(selected) != 1:
-        raise ValueError("Both parts of a listing must select the same columns in the same order.")
-    columns = ", ".join(quote(name) for name in fields)
-    statement = (
-        f"SELECT {columns} FROM ({' UNION ALL '.join(sqls)}) AS {quote('listed')} "  # noqa: S608 - compiled queries
-        f"ORDER BY {quote('added_on')}, {quote('id')} LIMIT {int(limit) + 1}"
-    )
-    with connections[parts[0].db].cursor() as cursor:
-        cursor.execute(statement, params)
-        return list(cursor.fetchall())
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A version as the manifest and versions endpoints list it: its row id, STIX id, version,
-    spec version, and the date it was added for the reader."""
-
-    pk: int
-    stix_id: str
-    modified: datetime
-    spec_version: str
-    added: datetime
-
-
-_LISTED_FIELDS = ("id", "stix_id", "spec_version", "modified_text", "added_text")
-
-
-def _listed(qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
-    text = TextField()
-    return qs.annotate(
-        modified_text=Cast("modified", output_field=text), added_text=Cast("added_on", output_field=text)
-    )
-
-
-def objects_page(
-    source: Listing | QuerySet[StixObject], *, after: Position | None, limit: int
-) -> tuple[list[Listed], bool]:
-    """One page of ``source`` after a keyset position: a :class:`Listing`, or one object's
-    versions (:func:`collection_versions`); ``(rows, more)``. For what the manifest and versions
-    endpoints list (they serve no object bodies)."""
-    if isinstance(source, Listing):
-        found = _merged(Listing(_listed(source.on_time), _listed(source.late)), after, limit, _LISTED_FIELDS)
-    else:
-        found = list(_listed(source).values_list(*_LISTED_FIELDS)[: limit + 1])
-    rows = [
-        Listed(pk, stix_id, _moment(modified), spec, _moment(added)) for pk, stix_id, spec, modified, added in found
-    ]
-    return rows[:limit], len(rows) > limit
-
-
 @dataclass(frozen=True)
 class ServedPage:
     """A page of objects as one reader receives them: each object's JSON (fields the originator's
@@ -423,14 +269,6 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
     return [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
 
 
-def _moment(text: str) -> datetime:
-    """A stored date-time read as text (SQLite's naive UTC, or PostgreSQL's with its offset)."""
-    moment = parse_datetime(text)
-    if moment is None:
-        raise ValueError(f"Not a stored date-time: {text!r}.")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) -> list[StixObject]:
     """The rows ``decide`` reads, as model instances holding the decision's inputs (the other
     fields load on access, as with ``only()``), built from tuples rather than through
@@ -447,7 +285,7 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
             id=row[_PK],
             revoked=bool(row[_REVOKED]),
             addressees_only=bool(row[_AUDIENCE]),
-            expires_at=expires and _moment(expires),
+            expires_at=expires and stored_moment(expires),
         )
         if row[_GRANULAR]:  # decide reads the selectors of its granular markings
             obj.__dict__["body"] = orjson.loads(row[_BODY])
@@ -499,7 +337,7 @@ def objects_served(
         )
 
     if isinstance(source, Listing):
-        found = _merged(Listing(served(source.on_time), served(source.late)), after, limit, _SERVED_FIELDS)
+        found = merged(Listing(served(source.on_time), served(source.late)), after, limit, _SERVED_FIELDS)
     else:
         found = _raw_rows(served(source).values_list(*_SERVED_FIELDS)[: limit + 1])
     rows, more = found[:limit], len(found) > limit
@@ -535,7 +373,7 @@ def objects_served(
                 personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
     objects.extend(orjson.dumps(body) for body in definitions_for(objects))
     first, last = rows[0], rows[-1]
-    position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
+    position = (stored_moment(first[_ADDED]), first[_PK]), (stored_moment(last[_ADDED]), last[_PK])
     return ServedPage(objects, *position, more, personal)
 
 
@@ -590,17 +428,6 @@ def marking_definition_get(
     raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
 
 
-@dataclass(frozen=True)
-class Withdrawn:
-    """A version withdrawn from the reader's organisation: its STIX id, version, when, and the
-    row id that orders withdrawals of one moment."""
-
-    pk: int
-    stix_id: str
-    modified: datetime
-    withdrawn_at: datetime
-
-
 def withdrawals(
     *,
     context: PrincipalContext,
@@ -613,7 +440,7 @@ def withdrawals(
     suspended, the object revoked: :class:`~accord.sharing.models.Withdrawal`) after ``since``,
     oldest first, one page after a keyset position; ``(rows, more)``. Only versions the
     organisation could receive were ever recorded as withdrawn from it, so nobody learns here of
-    an object it never had. Held back like the objects (:func:`_horizon`)."""
+    an object it never had. Held back like the objects (:func:`horizon`)."""
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
     table = Withdrawal._meta.db_table
@@ -624,7 +451,7 @@ def withdrawals(
     )
     if since is not None:
         qs = qs.filter(withdrawn_at__gt=since)
-    sql, params = _horizon(context.now)
+    sql, params = horizon(context.now)
     qs = qs.extra(where=[f'"{table}"."withdrawn_at" < {sql}'], params=params)  # noqa: S610 - bound
     if after is not None:
         moment = connection.ops.adapt_datetimefield_value(after[0])

@@ -6,55 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_scheduledrun'),
-        ('sharing', '0015_submission_attempts'),
+        ("core", "0004_scheduledrun"),
+        ("sharing", "0015_submission_attempts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisibilityChange',
+            name="VisibilityChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cause', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('publishing', 'Publishing'), ('done', 'Done')], default='pending', max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('started_at', models.DateTimeField(blank=True, help_text='When its publication began.', null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('arrivals', models.PositiveIntegerField(default=0)),
-                ('withdrawals', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cause", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("publishing", "Publishing"), ("done", "Done")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("started_at", models.DateTimeField(blank=True, help_text="When its publication began.", null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("arrivals", models.PositiveIntegerField(default=0)),
+                ("withdrawals", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('status', 'publishing')), fields=['started_at'], name='sharing_change_publishing_idx'), models.Index(condition=models.Q(('status', 'pending')), fields=['created_at'], name='sharing_change_pending_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "publishing")),
+                        fields=["started_at"],
+                        name="sharing_change_publishing_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["created_at"],
+                        name="sharing_change_pending_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Arrival',
+            name="Arrival",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visible_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
-                ('stix_object', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='arrivals', to='sharing.stixobject')),
-                ('change', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sharing.visibilitychange')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("visible_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "stix_object",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="arrivals",
+                        to="sharing.stixobject",
+                    ),
+                ),
+                (
+                    "change",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sharing.visibilitychange"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'visible_at', 'stix_object'], name='sharing_arrival_reader_idx')],
-                'constraints': [models.UniqueConstraint(fields=('stix_object', 'organisation'), name='sharing_arrival_unique')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "visible_at", "stix_object"], name="sharing_arrival_reader_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("stix_object", "organisation"), name="sharing_arrival_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Withdrawal',
+            name="Withdrawal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('change', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sharing.visibilitychange')),
-                ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
-                ('stix_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='withdrawals', to='sharing.stixobject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "change",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sharing.visibilitychange"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "stix_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="withdrawals", to="sharing.stixobject"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'withdrawn_at', 'id'], name='sharing_withdrawal_reader_idx')],
+                "indexes": [
+                    models.Index(fields=["organisation", "withdrawn_at", "id"], name="sharing_withdrawal_reader_idx")
+                ],
             },
         ),
     ]
