@@ -134,34 +134,29 @@ def _after(qs: QuerySet[StixObject], after: Position | None, key: tuple[str, str
 
 def merged(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """The first ``limit + 1`` rows of both parts of ``listing`` after ``after``, as ``fields``
-    (those of the model first, then annotations), in the order of their date added for the
-    reader, then id: one statement, each part a range read of its index stopped at ``limit + 1``
-    rows, so one snapshot sees both and a version is never in both."""
+    (``id`` first), in the order of their date added for the reader, then id. One statement, so
+    that one snapshot sees both parts and a version is never in both; each part a range read of
+    its index stopped at ``limit + 1`` rows. The two runs are merged here: an ORDER BY over the
+    union would have the database copy and sort every row, bodies and all, once more."""
+    if fields[0] != "id":
+        raise ValueError("A listing's rows start with their id.")
     parts = [
         _after(listing.on_time, after, _ON_TIME_KEY).values_list(*fields, "added_on")[: limit + 1],
         _after(listing.late, after, _LATE_KEY).values_list(*fields, "added_on")[: limit + 1],
     ]
     quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in (*fields, "added_on"))
     sqls: list[str] = []
     params: list[Any] = []
-    selected = set()
     for number, part in enumerate(parts):
-        query = part.query
-        # UNION ALL pairs the columns by position: both parts must select them in one order.
-        selected.add((*query.extra_select, *query.values_select, *query.annotation_select))
-        sql, part_params = query.get_compiler(using=part.db).as_sql()
-        sqls.append(f"SELECT * FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
+        sql, part_params = part.query.get_compiler(using=part.db).as_sql()
+        sqls.append(f"SELECT {columns} FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
         params.extend(part_params)
-    if len(selected) != 1:
-        raise ValueError("Both parts of a listing must select the same columns in the same order.")
-    columns = ", ".join(quote(name) for name in fields)
-    statement = (
-        f"SELECT {columns} FROM ({' UNION ALL '.join(sqls)}) AS {quote('listed')} "  # noqa: S608 - compiled queries
-        f"ORDER BY {quote('added_on')}, {quote('id')} LIMIT {int(limit) + 1}"
-    )
     with connections[parts[0].db].cursor() as cursor:
-        cursor.execute(statement, params)
-        return list(cursor.fetchall())
+        cursor.execute(" UNION ALL ".join(sqls), params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: (row[-1], row[0]))  # each database's dates compare among themselves
+    return [row[:-1] for row in rows[: limit + 1]]
 
 
 @dataclass(frozen=True)
