@@ -287,3 +287,40 @@ def test_a_disseminated_report_reaches_its_recipient_without_sending_again_what_
     assert [item["stix_id"] for item in report.dissemination["included"]] == [older["id"]]
     assert {stix_id for stix_id, _ in poller.poll()} == {report.stix_id}
     assert outside.poll() == set()
+
+
+def test_a_page_costs_the_same_however_many_organisations_and_changes(
+    sharer, partner, reader_org, people, django_assert_max_num_queries
+):
+    """Late arrivals of the reader and of ten other organisations, after a dozen agreement
+    changes: a page of objects, of the manifest and of withdrawals takes the queries a page
+    takes with none (tests/taxii/test_protocol.py pins them)."""
+    from tests.taxii.conftest import Taxii  # the in-process client, whose queries are counted
+
+    agreement = make_agreement(reader_org, tlp_ceiling="clear", default_tlp="clear")
+    share(partner, *(marked(n, "green") for n in range(1, 21)))
+    share(partner, *(marked(n, "clear") for n in range(21, 31)))
+    others = [make_agreement(OrganisationFactory(name=f"Other {n}", country="FR")) for n in range(10)]
+    for other in others:
+        agreement_suspend(actor=None, agreement=other, reason="audit")
+        agreement_activate(actor=None, agreement=other, reason="audited")
+    for ceiling in ("green", "clear", "green"):
+        agreement_amend(actor=None, agreement=agreement, change_note="ceiling", terms={"tlp_ceiling": ceiling})
+    reader = UserFactory(role="partner_reader", organisation=reader_org)
+    client = Taxii(reader, secret_for(reader, ("taxii",)))
+    shared = TaxiiCollection.objects.get(alias="shared").pk
+    assert client.get(f"collections/{shared}/objects/").status_code == 200  # marks the token used
+    for path, params in (
+        (f"collections/{shared}/objects/", {"limit": 5}),
+        (f"collections/{shared}/objects/", {"added_after": "2026-01-01T00:00:00Z"}),
+        (f"collections/{shared}/manifest/", {}),
+        (f"collections/{shared}/withdrawn/", {"limit": 5}),
+    ):
+        with django_assert_max_num_queries(7):
+            response = client.get(path, params)
+        assert response.status_code == 200
+    listed = [m["id"] for m in client.get(f"collections/{shared}/manifest/").json()["objects"]]
+    # Shared first, the GREEN ones reached the reader last: they are listed after the CLEAR ones.
+    assert listed == sorted(marked(n, "clear")["id"] for n in range(21, 31)) + sorted(
+        marked(n, "green")["id"] for n in range(1, 21)
+    )
