@@ -350,6 +350,11 @@ ACCORD_INGEST_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_INGEST_PRESUMED
 # An ingest's heartbeat (accord.sharing.progress) lives this long unless renewed: a killed one
 # holds TAXII readers back no longer than this.
 ACCORD_INGEST_HEARTBEAT_SECONDS = int(os.environ.get("ACCORD_INGEST_HEARTBEAT_SECONDS", "60"))
+# A change of who may receive what (an agreement activated or amended, an object restored) dates
+# its late arrivals and withdrawals after it commits; TAXII reads hold back what is dated after
+# a publication in progress. One still in progress after this many seconds is taken for dead
+# (its process was killed): reads stop waiting for it and the worker publishes it again.
+ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS", "600"))
 # Submissions at least this large are read in a second process while the first writes.
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task (`accord worker`); smaller ones within
@@ -466,7 +471,11 @@ ACCORD_DAILY_JOBS = [
     "accord.core.ratelimit.rate_counters_prune",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
-ACCORD_ROUND_JOBS = ["accord.sharing.services.submissions_recover", "accord.feeds.services.feeds_pull_due"]
+ACCORD_ROUND_JOBS = [
+    "accord.sharing.services.submissions_recover",
+    "accord.sharing.services.visibility_publish",
+    "accord.feeds.services.feeds_pull_due",
+]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
 ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
 # At most this many observables of one submission go to each network enricher on ingest.
