@@ -11,8 +11,6 @@ import hmac
 import ipaddress
 import json
 import os
-import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,51 +18,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from accord.core.choices import Role
+from accord.environment import env_list as _list
+from accord.environment import flag as _flag
+from accord.environment import rate as _rate
+from accord.environment import secret_key as _secret_key
 
 __all__: list[str] = []
-
-
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-_RATE = re.compile(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", re.IGNORECASE)
-
-
-def _rate(name: str, default: str, *, may_be_empty: bool = False) -> str:
-    """A rate setting, ``"<count>/<second|minute|hour|day>"`` (accord.core.ratelimit.parse_rate),
-    refused at start when malformed rather than at the first request it would limit."""
-    value = os.environ.get(name, default).strip()
-    if (value or not may_be_empty) and not _RATE.fullmatch(value.replace(" ", "")):
-        raise ImproperlyConfigured(
-            f"{name}: {value!r} is not a rate such as 600/minute (a count per second, minute, hour or day)."
-        )
-    return value
-
-
-def _secret_key(home: Path) -> str:
-    """The secret key from the environment, else one generated once into ``$ACCORD_HOME``."""
-    if key := os.environ.get("ACCORD_SECRET_KEY"):
-        return key
-    path = home / "secret_key"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting at once cannot both write a key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
 
 
 ACCORD_HOME = Path(os.environ.get("ACCORD_HOME", "var")).resolve()
@@ -130,6 +89,9 @@ MIDDLEWARE = [
     # pages, the admin and session API calls of someone who still owes one answer only its pages.
     "django_otp.middleware.OTPMiddleware",
     "accord.web.middleware.SecondFactorMiddleware",
+    # With read replicas: a reading request's state (views then ask for replica reads), and who
+    # just wrote (read your writes). Without them it does nothing.
+    "accord.core.replicas.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,6 +142,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that tests can watch the database from another process.
     DATABASES["default"]["TEST"] = {"NAME": str(ACCORD_HOME / "test.sqlite3")}
+# PostgreSQL streaming replicas of the primary (comma-separated URLs), as the aliases `replica`,
+# `replica_2`, …: the heavy analysts' reads may go to one (accord.core.replicas; what is and is
+# not read from them is in docs/deployment.md). None set: every read is the primary's.
+ACCORD_REPLICA_ALIASES: list[str] = []
+for _number, _url in enumerate(_list("ACCORD_REPLICA_DATABASE_URL", ""), start=1):
+    _alias = "replica" if _number == 1 else f"replica_{_number}"
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "ACCORD_REPLICA_DATABASE_URL: read replicas are PostgreSQL streaming replicas; "
+            "ACCORD_DATABASE_URL must name a PostgreSQL primary."
+        )
+    try:
+        _replica = dj_database_url.parse(
+            _url, conn_max_age=int(os.environ.get("ACCORD_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"ACCORD_REPLICA_DATABASE_URL: replica {_number} is not a URL ({_error}).") from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"ACCORD_REPLICA_DATABASE_URL: replica {_number} is not a PostgreSQL URL.")
+    # A replica that does not answer within 2 s is passed over for the primary (unless the URL
+    # says otherwise); under a test runner the alias reads the test database.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[_alias] = _replica
+    ACCORD_REPLICA_ALIASES.append(_alias)
+# A replica further behind the primary than this (seconds of replay) is passed over for the
+# primary; it is also how long a person's reads stay on the primary after they changed
+# something (+1 s), so they read their own writes.
+ACCORD_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("ACCORD_REPLICA_MAX_LAG_SECONDS", "5"))
+if ACCORD_REPLICA_MAX_LAG_SECONDS < 0:
+    raise ImproperlyConfigured("ACCORD_REPLICA_MAX_LAG_SECONDS: a number of seconds, 0 or more.")
+DATABASE_ROUTERS = ["accord.core.replicas.ReplicaRouter"] if ACCORD_REPLICA_ALIASES else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ------------------------------------------------------------------------
@@ -315,6 +309,11 @@ ACCORD_INGEST_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_INGEST_PRESUMED
 # An ingest's heartbeat (accord.sharing.progress) lives this long unless renewed: a killed one
 # holds TAXII readers back no longer than this.
 ACCORD_INGEST_HEARTBEAT_SECONDS = int(os.environ.get("ACCORD_INGEST_HEARTBEAT_SECONDS", "60"))
+# A change of who may receive what (an agreement activated or amended, an object restored) dates
+# its late arrivals and withdrawals after it commits; TAXII reads hold back what is dated after
+# a publication in progress. One still in progress after this many seconds is taken for dead
+# (its process was killed): reads stop waiting for it and the worker publishes it again.
+ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS = int(os.environ.get("ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS", "600"))
 # Submissions at least this large are read in a second process while the first writes.
 ACCORD_PARALLEL_INGEST_BYTES = int(float(os.environ.get("ACCORD_PARALLEL_INGEST_MB", "1")) * 1024 * 1024)
 # Submissions larger than this run as a background task (`accord worker`); smaller ones within
@@ -431,7 +430,11 @@ ACCORD_DAILY_JOBS = [
     "accord.core.ratelimit.rate_counters_prune",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
-ACCORD_ROUND_JOBS = ["accord.sharing.services.submissions_recover", "accord.feeds.services.feeds_pull_due"]
+ACCORD_ROUND_JOBS = [
+    "accord.sharing.services.submissions_recover",
+    "accord.sharing.services.visibility_publish",
+    "accord.feeds.services.feeds_pull_due",
+]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
 ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
 # At most this many observables of one submission go to each network enricher on ingest.

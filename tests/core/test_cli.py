@@ -74,10 +74,16 @@ def test_token_issue_errors_name_the_problem(people, args, message):
 def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.MEDIA_ROOT = tmp_path / "media"
+    from accord.sharing.models import Arrival, VisibilityChange, Withdrawal
+
     first = run("demo")
-    counts = (Organisation.objects.count(), User.objects.count())
+    counts = (Organisation.objects.count(), User.objects.count(), VisibilityChange.objects.count())
     run("demo")
-    assert (Organisation.objects.count(), User.objects.count()) == counts
+    assert (Organisation.objects.count(), User.objects.count(), VisibilityChange.objects.count()) == counts
+    # Atlas Bank's agreement was suspended for an audit and reactivated: its pollers have both.
+    atlas = Organisation.objects.get(short_name="Atlas Bank")
+    withdrawn = Withdrawal.objects.filter(organisation=atlas).count()
+    assert Arrival.objects.filter(organisation=atlas).count() == withdrawn > 0
     for username in ("admin", "manager", "analyst", "auditor", "contributor", "reader"):
         assert username in first
     assert set(User.objects.values_list("role", flat=True)) == {

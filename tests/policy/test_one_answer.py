@@ -39,9 +39,12 @@ NOT_A_NUMBER = "abc"
 
 def _answer(response: Any, typed: str) -> tuple[int, str, str]:
     """What a reader sees of a response: status, media type, and body with the id it typed
-    replaced by a placeholder (a whole token only: an id "4" leaves "404" alone)."""
+    replaced by a placeholder (a whole token only: an id "4" leaves "404" alone, an id "1" the
+    layout's "initial-scale=1"), and the CSRF token too."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    text = re.sub(rf"(?<![\w-]){re.escape(typed)}(?![\w-])", "<id>", body.decode())
+    text = re.sub(rf"(?<![\w=-]){re.escape(typed)}(?![\w-])", "<id>", body.decode())
+    # A page's CSRF token is masked afresh in every response: random, and the same for both.
+    text = re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+', r"\1<csrf>", text)
     return response.status_code, response.get("Content-Type", ""), text
 
 

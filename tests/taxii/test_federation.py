@@ -22,6 +22,9 @@ from accord.taxii.api import MEDIA_TYPE
 from tests.factories import OrganisationFactory, make_agreement
 
 ACCORD = str(Path(sys.executable).with_name("accord"))
+# The hub runs this checkout's code (its src, whatever the environment installed) and its tests' helpers.
+CHECKOUT = Path(__file__).resolve().parents[2]
+PYTHONPATH = os.pathsep.join([str(CHECKOUT / "src"), str(CHECKOUT)])
 
 
 def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -30,6 +33,7 @@ def _accord(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "ACCORD_HOME": str(home),
         "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}",
         "ACCORD_ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": PYTHONPATH,
     }
     return subprocess.run([ACCORD, *args], capture_output=True, text=True, env=environment, timeout=180, check=False)
 
@@ -75,7 +79,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}",
         "ACCORD_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SETTINGS_MODULE": "accord.settings",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": PYTHONPATH,
     }
     setup = subprocess.run(
         [sys.executable, "-c", HUB_SETUP], capture_output=True, text=True, env=environment, timeout=120, check=False
@@ -102,7 +106,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 if time.monotonic() > started:
                     raise
                 time.sleep(0.1)
-        yield {"root": root, "user": "k.mwangi", "token": token}
+        yield {"root": root, "user": "k.mwangi", "token": token, "environment": environment}
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
 from accord.analysis.signals import campaigns_merged
-from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation
-from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, json_placeholder, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
@@ -163,14 +161,19 @@ def on_links_added(links: Sequence[tuple[int, int]], *, stopped_linking: Collect
     if stopped_linking:
         objects = {obj for found in _objects_of(stopped_linking).values() for obj, _ in found}
         touched |= campaigns_recheck(set(_membership(objects).values()))
+    stale = set(touched)  # members moved other than by joining: summarised again from them all
     if links:
-        touched |= _grow({obs for _, obs in links})
-    campaigns_refresh(touched)
+        grown, merged = _grow({obs for _, obs in links})
+        touched |= grown | merged
+        stale |= merged
+    campaigns_refresh(stale)
     return touched
 
 
-def _grow(seeds: set[int]) -> set[int]:
-    """Join everything reachable from the seed observables over linking observables and bridges."""
+def _grow(seeds: set[int]) -> tuple[set[int], set[int]]:
+    """Join everything reachable from the seed observables over linking observables and bridges:
+    the campaigns that grew or were created (their summaries brought up to date as members join),
+    and those that absorbed others (to be summarised again)."""
     uf = UnionFind()
     stix_of: dict[int, str] = {}
     member_of: dict[int, int | None] = {}
@@ -195,36 +198,37 @@ def _grow(seeds: set[int]) -> set[int]:
         for a, b in _bridges_of(loose):
             uf.union(a, b)
         frontier = {obs for observables in _linking_of(loose).values() for obs in observables} - seen
-    touched: set[int] = set()
+    joining: dict[int, list[int]] = {}
+    merged: set[int] = set()
     new_campaigns: list[list[int]] = []
-    rows: list[tuple[int, int]] = []
     for nodes in uf.groups().values():
         campaign_ids = sorted(-node for node in nodes if node < 0)
         loose = [node for node in nodes if node > 0 and member_of.get(node) is None]
-        if campaign_ids:
+        if len(campaign_ids) > 1:
             keep = _merge(campaign_ids)
-            touched.add(keep)
-            rows.extend((obj, keep) for obj in loose)
+            merged.add(keep)
+            joining.setdefault(keep, []).extend(loose)
+        elif campaign_ids:
+            joining.setdefault(campaign_ids[0], []).extend(loose)
         elif len({stix_of.get(obj) or "" for obj in loose}) >= 2:
             new_campaigns.append(loose)
     made = _create(count=len(new_campaigns)) if new_campaigns else []
-    for objects, pk in zip(new_campaigns, made, strict=True):
-        touched.add(pk)
-        rows.extend((obj, pk) for obj in objects)
-    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
-    return touched
+    joining.update(zip(made, new_campaigns, strict=True))
+    campaigns_grow({pk: members for pk, members in joining.items() if pk not in merged})
+    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), [(obj, pk) for pk, objs in joining.items() for obj in objs])
+    return set(joining) - merged, merged
 
 
 def _create(name: str = "", *, count: int = 1) -> list[int]:
     """New campaigns; unnamed ones are called after their number until an analyst names them."""
     stamp = adapt_datetime(timezone.now())
     ids = IdAllocator(CAMPAIGNS).take(count)
-    json = ("regions", "crime_types")
     columns = ("id", "name", "description", "named", "created_at", "updated_at", "objects_count", "observables_count")
+    json = ("organisation_ids", "regions", "crime_types")
     insert_rows(
         CAMPAIGNS,
         (*columns, "organisations_count", *json),
-        ((pk, name or f"Campaign {pk}", "", False, stamp, stamp, 0, 0, 0, "[]", "[]") for pk in ids),
+        ((pk, name or f"Campaign {pk}", "", False, stamp, stamp, 0, 0, 0, "[]", "[]", "[]") for pk in ids),
         json_columns=json,
     )
     return ids
@@ -307,85 +311,6 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
             insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), ((obj, split) for obj in part))
             touched.add(split)
     return touched
-
-
-def _rows(sql: str, wanted: list[int] | None) -> Iterable[tuple[Any, ...]]:
-    """The rows of ``sql`` for every campaign (streamed), or for ``wanted`` (``IN ({})``, chunked)."""
-    if wanted is not None:
-        yield from select_in(sql, (), wanted)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(20000):
-            yield from rows
-
-
-def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
-    """Recompute the summary columns of the given campaigns (all when ``None``)."""
-    wanted = None if campaign_ids is None else sorted(campaign_ids)
-    if wanted is not None and not wanted:
-        return
-    where = "" if wanted is None else "WHERE m.campaign_id IN ({})"
-    region_of = dict(Organisation.objects.values_list("pk", "region"))
-    summary: dict[int, dict[str, Any]] = {}
-    sql = (
-        f"SELECT m.campaign_id, o.created, o.modified, o.organisation_id, o.crime_type FROM {MEMBERS} m "  # noqa: S608
-        f"JOIN {OBJECTS} o ON o.id = m.stix_object_id {where}"
-    )
-    for pk, created, modified, organisation, crime in _rows(sql, wanted):
-        found = summary.get(pk)
-        if found is None:
-            found = summary[pk] = {
-                "first_seen": created,
-                "last_seen": modified,
-                "objects_count": 0,
-                "organisations": set(),
-                "crimes": set(),
-                "observables_count": 0,
-            }
-        found["first_seen"] = min(found["first_seen"], created)
-        found["last_seen"] = max(found["last_seen"], modified)
-        found["objects_count"] += 1
-        found["organisations"].add(organisation)
-        if crime:
-            found["crimes"].add(crime)
-    sql = (
-        f"SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) FROM {MEMBERS} m "  # noqa: S608
-        f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id {where} GROUP BY m.campaign_id"
-    )
-    for pk, count in _rows(sql, wanted):
-        summary[pk]["observables_count"] = count
-    stamp = adapt_datetime(timezone.now())
-    json = json_placeholder()
-    rows = [
-        (
-            adapt_datetime(_aware(values["first_seen"])),
-            adapt_datetime(_aware(values["last_seen"])),
-            values["objects_count"],
-            len(values["organisations"]),
-            values["observables_count"],
-            orjson.dumps(sorted({region_of[o] for o in values["organisations"] if region_of.get(o)})).decode(),
-            orjson.dumps(europol_tags(values["crimes"])).decode(),
-            stamp,
-            pk,
-        )
-        for pk, values in summary.items()
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {CAMPAIGNS} SET first_seen = %s, last_seen = %s, objects_count = %s, "  # noqa: S608
-            f"organisations_count = %s, observables_count = %s, regions = {json}, crime_types = {json}, "
-            "updated_at = %s WHERE id = %s",
-            rows,
-        )
-
-
-def _aware(value: Any) -> datetime | None:
-    """A timestamp from a raw aggregate, aware in UTC whichever database returned it."""
-    if value is None:
-        return None
-    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def campaigns_rebuild() -> int:

@@ -105,6 +105,9 @@ class Campaign(models.Model):
     objects_count = models.PositiveIntegerField(default=0)
     observables_count = models.PositiveIntegerField(default=0)
     organisations_count = models.PositiveIntegerField(default=0)
+    organisation_ids = models.JSONField(
+        default=list, blank=True, help_text="The contributing organisations' ids, sorted (kept as members join)."
+    )
     regions = models.JSONField(default=list, blank=True)
     crime_types = models.JSONField(default=list, blank=True, help_text="europol-incident machine tags.")
 

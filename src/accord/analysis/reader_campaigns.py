@@ -42,6 +42,7 @@ from accord.analysis.models import (
 )
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation, User
+from accord.core.replicas import primary_reads
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy import Action, PrincipalContext, visible, withheld_links
 from accord.sharing.bulk import adapt_datetime, insert_rows, select_in
@@ -254,7 +255,10 @@ def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
     stamp, last = _inputs_stamp(principal, ctx)
     if stamp == last:
         return
-    rows = _summaries(reader_id, _components(principal, ctx))
+    # from the primary, as the stamp is: rows a replica computed from older objects would be
+    # kept as current until the inputs changed again
+    with primary_reads():
+        rows = _summaries(reader_id, _components(principal, ctx))
     digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
     with transaction.atomic():
         # One writer per reader at a time: the state row exists before it is locked (two first

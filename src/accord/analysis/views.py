@@ -34,6 +34,7 @@ from accord.analysis.warninglists import index
 from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.public_ids import parse
+from accord.core.replicas import replica_reads
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, facts, found, listing, paginate
 from accord.policy import principal_context
@@ -96,6 +97,7 @@ def analysis_home(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def correlation_list(request: AuthedRequest) -> HttpResponse:
     """Observables that correlate: host staff all of them (known-benign ones flagged), a partner
     its own values that another source it may see mentions."""
@@ -141,6 +143,7 @@ def correlation_detail(request: AuthedRequest, observable_id: int) -> HttpRespon
 
 
 @login_required
+@replica_reads
 def campaign_list(request: AuthedRequest) -> HttpResponse:
     """Campaigns one sees something of, filtered and paged."""
     _reader(request)
@@ -338,6 +341,7 @@ def _crime_label(tag: str) -> str:
 
 
 @login_required
+@replica_reads
 def trends(request: AuthedRequest) -> HttpResponse:
     """Counts over a period (``?since=&until=``, ISO dates; the last twelve months by default)
     from what one may see, as tables and server-drawn bars."""
@@ -380,6 +384,7 @@ def trends(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def report_list(request: AuthedRequest) -> HttpResponse:
     """Reports: analysts all of them; a partner those delivered to its organisation."""
     _reader(request)

@@ -44,6 +44,7 @@ __all__ = [
     "INGEST_SUBMISSIONS",
     "POLICY_DENIALS",
     "POLICY_DENIAL_TALLY",
+    "REPLICA_READS",
     "TAXII_READS",
     "Tally",
     "flush_tallies",
@@ -86,6 +87,13 @@ POLICY_DENIALS = Counter(
     "Objects the policy refused one asker in a decision on that object (accord.policy.decide), "
     "by the rule that refused; lists filtered in SQL are not counted.",
     ["rule"],
+)
+REPLICA_READS = Counter(
+    "accord_replica_reads",
+    "Requests whose reads a read replica could serve (accord.core.replicas), by outcome: replica "
+    "(a replica served them), pinned (the asker had just written: the primary), lagging or "
+    "unreachable (no replica fit to serve: the primary served them).",
+    ["outcome"],
 )
 
 

@@ -17,6 +17,7 @@ from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import PublicIds, choice_field
 from accord.core.guards import flag
 from accord.core.pagination import StableOrdering
+from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
 from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of, referenced
@@ -324,7 +325,7 @@ class SeenOrdering(StableOrdering):
         return [("-" if t.startswith("-") else "") + self.names.get(t.lstrip("-"), t.lstrip("-")) for t in terms]
 
 
-class ObservableViewSet(mixins.ListModelMixin, SelectorViewSet):
+class ObservableViewSet(ReplicaListMixin, mixins.ListModelMixin, SelectorViewSet):
     """Observables mentioned by objects you may see; exact (``value``) and prefix search."""
 
     serializer_class = ObservableSerializer

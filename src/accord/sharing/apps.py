@@ -10,6 +10,14 @@ class SharingConfig(AppConfig):
     label = "sharing"
     verbose_name = "Information sharing"
 
+    def ready(self) -> None:
+        """Watch every change to a partnership: what it makes visible to an organisation, or
+        hides from it, reaches TAXII pollers (:mod:`accord.sharing.services.visibility`)."""
+        from accord.partners.watchers import register_partnership_watcher
+        from accord.sharing.services.visibility import partnership_watch
+
+        register_partnership_watcher(partnership_watch)
+
     def prepare_to_serve(self) -> None:
         """``accord serve``: what the store listeners consult (the warning lists), loaded by each
         worker before it takes requests."""

@@ -1,5 +1,7 @@
 """Demo data of sharing: submissions from several partners in every format, with values that
-recur across partners (a mule account, a phishing domain, a C2 address) for the analysts.
+recur across partners (a mule account, a phishing domain, a C2 address) for the analysts; and a
+partner whose agreement was suspended for an audit and reactivated, so that its TAXII pollers
+have withdrawals and late arrivals to read.
 
 Idempotent: the same bytes under the same agreement are the same submission.
 """
@@ -10,9 +12,13 @@ import io
 from typing import Any
 
 import orjson
+from django.utils import timezone
 
 from accord.core.models import Organisation
 from accord.formats.markings import TLP2_IDS
+from accord.partners.choices import AgreementKind
+from accord.partners.services import agreement_activate, agreement_suspend
+from accord.sharing.models import Arrival
 from accord.sharing.services import submission_create, submission_process
 
 __all__ = ["load"]
@@ -188,6 +194,20 @@ SUBMISSIONS = [
 ]
 
 
+def _audited(short: str) -> None:
+    """``short``'s agreement was suspended for an audit and reactivated once it passed: what the
+    organisation could receive was withdrawn from it and came back, so its TAXII pollers learn
+    of both (``…/withdrawn/``, and late arrivals dated at the reactivation: docs/taxii.md)."""
+    organisation = Organisation.objects.filter(short_name=short, status="active").first()
+    if organisation is None or Arrival.objects.filter(organisation=organisation).exists():
+        return
+    agreement = organisation.agreements.in_force(timezone.now()).filter(kind=AgreementKind.DATA_SHARING).first()
+    if agreement is None:
+        return
+    agreement_suspend(actor=None, agreement=agreement, reason="Annual audit of the data-handling terms.")
+    agreement_activate(actor=None, agreement=agreement, reason="Audit passed.")
+
+
 def load() -> list[Any]:
     for short, filename, build in SUBMISSIONS:
         organisation = Organisation.objects.filter(short_name=short, status="active").first()
@@ -198,4 +218,5 @@ def load() -> list[Any]:
         )
         if created:
             submission_process(submission_id=submission.pk)
+    _audited("Atlas Bank")
     return []

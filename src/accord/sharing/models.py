@@ -119,6 +119,7 @@ class Observable(models.Model):
 
 
 __all__ = [
+    "Arrival",
     "MarkingDefinition",
     "ObjectMarking",
     "ObjectObservable",
@@ -126,6 +127,8 @@ __all__ = [
     "Refusal",
     "StixObject",
     "Submission",
+    "VisibilityChange",
+    "Withdrawal",
 ]
 
 
@@ -284,3 +287,89 @@ class ObjectMarking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_object_id} → {self.marking_ref}"
+
+
+class VisibilityChange(models.Model):
+    """One change that made object versions visible to organisations that could not see them
+    (an agreement activated or amended, an object restored, addressed or kept longer), or hid
+    them from organisations that could: the :class:`Arrival` and :class:`Withdrawal` rows it
+    recorded, in the transaction of the change, and when they were published.
+
+    Its rows get their date on publication, after the change has committed: the change is first
+    marked ``publishing`` (committed on its own), then its rows are stamped, so that a TAXII read
+    holds back what is dated after the earliest publication in progress, as it does for ingests
+    (:func:`accord.taxii.selectors.collection_objects`); no read can have handed out a position
+    past a date stamped later."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PUBLISHING = "publishing", "Publishing"
+        DONE = "done", "Done"
+
+    cause = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When its publication began.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    arrivals = models.PositiveIntegerField(default=0)
+    withdrawals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes: ClassVar = [  # the publications in progress, read by every TAXII read (none, mostly)
+            models.Index(
+                fields=["started_at"],
+                name="sharing_change_publishing_idx",
+                condition=models.Q(status="publishing"),
+            ),
+            models.Index(
+                fields=["created_at"], name="sharing_change_pending_idx", condition=models.Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"visibility change {self.pk} ({self.cause}, {self.status})"
+
+
+class Arrival(models.Model):
+    """An object version that became visible to an organisation after it was added to the store:
+    for that organisation's readers it was added at ``visible_at`` (TAXII 2.1 ``date_added`` is
+    the date an object was added to the collection, and what a reader's collection holds depends
+    on the reader). One row per organisation and version, moved to the latest time it became
+    visible; ``visible_at`` stays at the previous time (or empty) until the change that moved it
+    is published."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="arrivals", db_index=False)
+    change = models.ForeignKey(VisibilityChange, on_delete=models.CASCADE, related_name="+")
+    visible_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["stix_object", "organisation"], name="sharing_arrival_unique"),
+        ]
+        indexes: ClassVar = [  # a reader's late arrivals in date order: a range read, as the objects' own
+            models.Index(fields=["organisation", "visible_at", "stix_object"], name="sharing_arrival_reader_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} → {self.organisation_id} at {self.visible_at}"
+
+
+class Withdrawal(models.Model):
+    """An object version an organisation could receive and no longer may (its agreement
+    suspended, the object revoked): what ``…/withdrawn/`` tells its readers, dated when the
+    change that withdrew it was published (empty until then)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="withdrawals")
+    change = models.ForeignKey(VisibilityChange, on_delete=models.CASCADE, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["organisation", "withdrawn_at", "id"], name="sharing_withdrawal_reader_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} withdrawn from {self.organisation_id} at {self.withdrawn_at}"

@@ -29,7 +29,7 @@ from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import StixObject
 from accord.sharing.services import personal_data_consulted
 from accord.taxii import selectors, services
-from accord.taxii.filters import ObjectQuery, stamp
+from accord.taxii.filters import ObjectQuery, parse_timestamp, stamp
 from accord.taxii.models import Status
 from accord.taxii.paging import Position, next_decode, next_encode
 
@@ -44,6 +44,7 @@ __all__ = [
     "object_versions",
     "objects",
     "status",
+    "withdrawn",
 ]
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -296,7 +297,7 @@ class _Read:
     page starts, and what its ``next`` token is bound to."""
 
     access: selectors.CollectionAccess
-    qs: QuerySet[StixObject]
+    source: selectors.Listing | QuerySet[StixObject]
     after: Position | None
     limit: int
     binding: str
@@ -314,11 +315,11 @@ class _Read:
             envelope["next"] = next_encode(last, self.binding)
         return envelope, headers
 
-    def page(self, fields: tuple[str, ...]) -> tuple[list[StixObject], dict[str, Any], _Headers]:
-        """One page of rows holding ``fields`` (manifest, versions), with envelope and headers."""
-        rows, more = selectors.objects_page(self.qs, after=self.after, limit=self.limit, fields=fields)
-        first: Position | None = (rows[0].added_at, rows[0].pk) if rows else None
-        last: Position | None = (rows[-1].added_at, rows[-1].pk) if rows else None
+    def page(self) -> tuple[list[selectors.Listed], dict[str, Any], _Headers]:
+        """One page of versions as listed (manifest, versions), with envelope and headers."""
+        rows, more = selectors.objects_page(self.source, after=self.after, limit=self.limit)
+        first: Position | None = (rows[0].added, rows[0].pk) if rows else None
+        last: Position | None = (rows[-1].added, rows[-1].pk) if rows else None
         envelope, headers = self.envelope(first, last, more)
         return rows, envelope, headers
 
@@ -349,13 +350,13 @@ def _read(
     limit = _limit(request)  # checked even where one row is read
     single = query.single_version if token is None else None
     if single is not None:  # one object's last or first version: one row, in the order of its versions
-        every = replace(query, versions=("all",))
-        qs = selectors.collection_objects(context=context, access=access, query=every)
-        ordered = qs.order_by("-modified" if single == "last" else "modified")
+        ordered = selectors.collection_versions(
+            context=context, access=access, query=query, newest_first=single == "last"
+        )
         return _Read(access, ordered, None, 1, binding, query, context, single=True)
-    qs = selectors.collection_objects(context=context, access=access, query=query)
+    listing = selectors.collection_objects(context=context, access=access, query=query)
     after = next_decode(token, binding) if token else None
-    return _Read(access, qs, after, limit, binding, query, context)
+    return _Read(access, listing, after, limit, binding, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:
@@ -363,7 +364,7 @@ def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix
         request, user, collection_id, scope="objects" if stix_id is None else f"object:{stix_id}", stix_id=stix_id
     )
     page = selectors.objects_served(
-        read.qs, purpose=read.query.purpose, after=read.after, limit=read.limit, context=read.context
+        read.source, purpose=read.query.purpose, after=read.after, limit=read.limit, context=read.context
     )
     if stix_id is not None and not page.objects and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {stix_id} in this collection (or you may not see it).")
@@ -432,7 +433,7 @@ def object_versions(
     """§5.8 Get Object Versions: every version you may see, oldest added first."""
     _check_root(api_root)
     read = _read(request, user, collection_id, scope=f"versions:{object_id}", stix_id=object_id, versions=("all",))
-    rows, envelope, headers = read.page(("pk", "added_at", "modified"))
+    rows, envelope, headers = read.page()
     if not rows and "next" not in request.GET:
         raise TaxiiError(404, "Not found", f"No object {object_id} in this collection (or you may not see it).")
     if rows:
@@ -445,15 +446,45 @@ def manifest(request: HttpRequest, user: User, api_root: str, collection_id: str
     """§5.6 Get Object Manifests: id, date added, version and media type of each object."""
     _check_root(api_root)
     read = _read(request, user, collection_id, scope="manifest")
-    rows, envelope, headers = read.page(("pk", "stix_id", "added_at", "modified", "spec_version"))
+    rows, envelope, headers = read.page()
     if rows:
         envelope["objects"] = [
             {
                 "id": row.stix_id,
-                "date_added": stamp(row.added_at),
+                "date_added": stamp(row.added),
                 "version": stamp(row.modified),
                 "media_type": f"application/stix+json;version={row.spec_version}",
             }
             for row in rows
         ]
     return _respond(envelope, headers=headers)
+
+
+@endpoint("GET")
+def withdrawn(request: HttpRequest, user: User, api_root: str, collection_id: str) -> HttpResponse:
+    """Accord's extension beside §5.3: the versions of the collection withdrawn from the reader's
+    organisation since ``since`` (its agreement suspended, the object revoked), oldest first,
+    paged like the objects (``limit``, ``next``). TAXII 2.1 has no way to say that an object
+    left a reader's view; a poller asks here with the ``date_withdrawn`` of the last entry it saw."""
+    _check_root(api_root)
+    access = selectors.collection_get(principal=user, collection_id=collection_id)
+    since_text = request.GET.get("since")
+    since = parse_timestamp(since_text, "since") if since_text else None
+    binding = ObjectQuery(added_after=since).fingerprint("withdrawn", access.collection.pk, user.pk)
+    token = request.GET.get("next")
+    rows, more = selectors.withdrawals(
+        context=principal_context(user),
+        access=access,
+        since=since,
+        after=next_decode(token, binding) if token else None,
+        limit=_limit(request),
+    )
+    body: dict[str, Any] = {"more": more}
+    if more and rows:
+        body["next"] = next_encode((rows[-1].withdrawn_at, rows[-1].pk), binding)
+    if rows:
+        body["withdrawn"] = [
+            {"id": row.stix_id, "version": stamp(row.modified), "date_withdrawn": stamp(row.withdrawn_at)}
+            for row in rows
+        ]
+    return _respond(body)

@@ -8,27 +8,29 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Exists,
     ExpressionWrapper,
+    F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     prefetch_related_objects,
 )
 from django.db.models.base import ModelState
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.constants import MULTI
-from django.utils.dateparse import parse_datetime
 
 from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
@@ -38,27 +40,42 @@ from accord.core.roles import Perm, has_perm
 from accord.formats.markings import marking_refs, standard_definition
 from accord.formats.stix import as_sent
 from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
-from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import Refusal, StixObject, Submission
-from accord.sharing.progress import silent
+from accord.sharing.models import Arrival, Refusal, StixObject, Withdrawal
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery
 from accord.taxii.kinds import is_naming_key, kind_has_readers, spec_condition
+from accord.taxii.listing import (
+    ARRIVAL_DATE,
+    OWN_DATE,
+    Listed,
+    Listing,
+    Withdrawn,
+    held_back,
+    horizon,
+    merged,
+    objects_page,
+    stored_moment,
+)
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
 
 __all__ = [
     "CollectionAccess",
+    "Listed",
+    "Listing",
     "collection_get",
     "collection_list",
     "collection_objects",
+    "collection_versions",
     "marking_definition_get",
     "ServedPage",
     "objects_page",
     "objects_served",
     "status_get",
     "status_refusals",
+    "withdrawals",
+    "Withdrawn",
 ]
 
 ACTION = Action.EXPORT
@@ -131,14 +148,9 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
     return qs.filter(named, narrowing)
 
 
-def collection_objects(
-    *, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery
-) -> QuerySet[StixObject]:
-    """The live object versions of a collection the reader (``context``) may receive, filtered,
-    oldest added first.
-
-    Policy, collection and filters are one SQL query; nothing is loaded to be discarded.
-    """
+def _readable(context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> QuerySet[StixObject]:
+    """The live versions of the collection the reader may receive, filtered (but for
+    ``added_after``, which depends on each version's date added for the reader)."""
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
     # A collection holds live versions only, for everyone: a DELETE (§5.7) or the end of the
@@ -147,42 +159,48 @@ def collection_objects(
     live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=context.now), revoked=False)
     base = _in_collection(access.collection, visible(context, live, ACTION, query.purpose))
     # "first" and "last" are among the versions visible now, whatever an ingest holds back.
-    return query.apply(_before_running_ingests(base, context.now), base).order_by("added_at", "pk")
+    return query.apply(base, base)
 
 
-_NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
+def _published_arrivals(context: PrincipalContext) -> QuerySet[Arrival]:
+    return Arrival.objects.filter(organisation_id=context.organisation_id or 0, visible_at__isnull=False)
 
 
-def _before_running_ingests(qs: QuerySet[StixObject], now: datetime) -> QuerySet[StixObject]:
-    """``qs`` (the objects table unaliased, at the top of a query) narrowed to what was added
-    before the earliest ingest still in progress began (all of it when none is).
+def collection_objects(*, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> Listing:
+    """The live object versions of a collection the reader (``context``) may receive, filtered,
+    in the order of their date added for the reader (:class:`Listing`).
 
-    An ingest stamps its objects' ``date_added`` when it starts and they appear when it commits;
-    on PostgreSQL another, later ingest may commit first. A client that read that one's objects
-    and then asks for what was added after them (``added_after``, or ``next``) would never get
-    the earlier-stamped objects that appear afterwards. Holding back what was added since the
-    earliest running ingest began closes that gap: every ingest marks itself ``processing``
-    (committed) before it takes its stamp, and the condition is part of the same statement, so
-    of the same snapshot, as the read. An ingest still running after
-    ``ACCORD_INGEST_PRESUMED_DEAD_SECONDS``, and one whose heartbeat has stopped (its process
-    was killed: :func:`accord.sharing.progress.silent`, within ``ACCORD_INGEST_HEARTBEAT_SECONDS``),
-    is taken for dead and holds nothing back any longer. An ingest that begins after the dead
-    ones are found is not among them, so it holds back as it should. Plain SQL, evaluated once
-    per statement: it is on every TAXII read."""
-    objects, submissions = StixObject._meta.db_table, Submission._meta.db_table
-    alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
-    adapt = connection.ops.adapt_datetimefield_value
-    running = Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__gt=alive_since)
-    dead = sorted(silent(list(running.values_list("pk", flat=True))))
-    # The status is written in, not bound: so the partial index on running ingests applies.
-    condition = (
-        f'"{objects}"."added_at" < COALESCE((SELECT MIN("started_at") FROM "{submissions}" '  # noqa: S608 - table names
-        f'WHERE "status" = \'{SubmissionStatus.PROCESSING}\' AND "started_at" > %s'
-        + (f' AND "id" NOT IN ({", ".join(["%s"] * len(dead))})' if dead else "")
-        + "), %s)"
+    Policy, collection and filters are one SQL query per part; nothing is loaded to be discarded.
+    """
+    every = _readable(context, access, replace(query, added_after=None))
+    # A version with an arrival for the organisation is dated by it (an index-only probe): once
+    # published, in the late part; a first arrival not published yet (its change committed an
+    # instant ago) is held back meanwhile, as what an ingest in progress adds.
+    arrivals = Arrival.objects.filter(organisation_id=context.organisation_id or 0, stix_object_id=OuterRef("pk"))
+    on_time = every.filter(~Exists(arrivals)).annotate(added_on=F("added_at"))
+    # One filter(): the arrivals' conditions hold for one joined row (a second filter() on a
+    # multi-valued relation would join the table again).
+    joined = Q(arrivals__organisation_id=context.organisation_id or 0, arrivals__visible_at__isnull=False)
+    if query.added_after is not None:
+        on_time = on_time.filter(added_at__gt=query.added_after)
+        joined &= Q(arrivals__visible_at__gt=query.added_after)
+    late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
+    hold = horizon(context.now)
+    return Listing(
+        held_back(on_time, OWN_DATE, hold).order_by("added_at", "pk"),
+        held_back(late, ARRIVAL_DATE, hold).order_by(F("added_on").asc(), "arrivals__stix_object_id"),
     )
-    params = [adapt(alive_since), *dead, adapt(_NO_HORIZON)]
-    return qs.extra(where=[condition], params=params)  # noqa: S610 - bound
+
+
+def collection_versions(
+    *, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery, newest_first: bool
+) -> QuerySet[StixObject]:
+    """Every version of one object (``query`` names it) the reader may receive, newest (or
+    oldest) first, each with its date added for the reader as ``added_on``."""
+    every = _readable(context, access, replace(query, added_after=None, versions=("all",)))
+    arrival = _published_arrivals(context).filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
+    dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
+    return held_back(dated, OWN_DATE, horizon(context.now)).order_by("-modified" if newest_first else "modified")
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
@@ -229,29 +247,6 @@ def _one_by_one(row: tuple[Any, ...]) -> bool:
     return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE]) or bool(row[_GRANULAR])
 
 
-def _after(qs: QuerySet[StixObject], after: Position | None) -> QuerySet[StixObject]:
-    """``qs`` from a keyset position on (exclusive)."""
-    if after is None:
-        return qs
-    # A row-value comparison walks the (added_at, id) index from the position, even when a large
-    # submission gave thousands of objects the same added_at (an OR would scan them).
-    added, pk = after
-    table = StixObject._meta.db_table
-    return qs.filter(added_at__gte=added).extra(  # noqa: S610 - fixed SQL, bound parameters
-        where=[f'("{table}"."added_at", "{table}"."id") > (%s, %s)'],
-        params=[connection.ops.adapt_datetimefield_value(added), pk],
-    )
-
-
-def objects_page(
-    qs: QuerySet[StixObject], *, after: Position | None, limit: int, fields: tuple[str, ...]
-) -> tuple[list[StixObject], bool]:
-    """One page of ``qs`` after a keyset position, as instances holding ``fields``; ``(rows, more)``.
-    For what the manifest and versions endpoints list (they serve no object bodies)."""
-    rows = list(_after(qs, after).only(*fields)[: limit + 1])
-    return rows[:limit], len(rows) > limit
-
-
 @dataclass(frozen=True)
 class ServedPage:
     """A page of objects as one reader receives them: each object's JSON (fields the originator's
@@ -277,14 +272,6 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
     return [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
 
 
-def _moment(text: str) -> datetime:
-    """A stored date-time read as text (SQLite's naive UTC, or PostgreSQL's with its offset)."""
-    moment = parse_datetime(text)
-    if moment is None:
-        raise ValueError(f"Not a stored date-time: {text!r}.")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) -> list[StixObject]:
     """The rows ``decide`` reads, as model instances holding the decision's inputs (the other
     fields load on access, as with ``only()``), built from tuples rather than through
@@ -301,7 +288,7 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
             id=row[_PK],
             revoked=bool(row[_REVOKED]),
             addressees_only=bool(row[_AUDIENCE]),
-            expires_at=expires and _moment(expires),
+            expires_at=expires and stored_moment(expires),
         )
         if row[_GRANULAR]:  # decide reads the selectors of its granular markings
             obj.__dict__["body"] = orjson.loads(row[_BODY])
@@ -324,15 +311,16 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
 
 
 def objects_served(
-    qs: QuerySet[StixObject],
+    source: Listing | QuerySet[StixObject],
     *,
     purpose: str,
     after: Position | None,
     limit: int,
     context: PrincipalContext,
 ) -> ServedPage:
-    """One page of ``qs`` (what :func:`collection_objects` selected in SQL) after a keyset
-    position, each row passing ``decide`` again for its redactions and as a second lock.
+    """One page of ``source`` (what :func:`collection_objects` selected in SQL, or one object's
+    versions from :func:`collection_versions`) after a keyset position, each row passing
+    ``decide`` again for its redactions and as a second lock.
 
     Rows that share every input of the decision (originator, agreement, TLP, data category,
     revocation, expiry) share one decision; TLP:AMBER and TLP:RED rows, and host products for
@@ -342,14 +330,19 @@ def objects_served(
     being encoded again.
     """
     text = TextField()
-    values = _after(qs, after).annotate(
-        expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
-        expires_text=Cast("expires_at", output_field=text),
-        added_text=Cast("added_at", output_field=text),
-        body_json=Cast("body", output_field=text),
-    )
-    served = values.values_list(*_SERVED_FIELDS)[: limit + 1]
-    found = _raw_rows(served)
+
+    def served(part: QuerySet[StixObject]) -> QuerySet[StixObject]:
+        return part.annotate(
+            expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
+            expires_text=Cast("expires_at", output_field=text),
+            added_text=Cast("added_on", output_field=text),
+            body_json=Cast("body", output_field=text),
+        )
+
+    if isinstance(source, Listing):
+        found = merged(Listing(served(source.on_time), served(source.late)), after, limit, _SERVED_FIELDS)
+    else:
+        found = _raw_rows(served(source).values_list(*_SERVED_FIELDS)[: limit + 1])
     rows, more = found[:limit], len(found) > limit
     if not rows:
         return ServedPage([], None, None, more)
@@ -367,7 +360,7 @@ def objects_served(
             deciding[row[_PK]] = row
     by_row: dict[int, Decision] = {}
     by_key: dict[tuple[Any, ...], Decision] = {}
-    for obj in _instances(list(deciding.values()), served.db, context):
+    for obj in _instances(list(deciding.values()), StixObject.objects.db, context):
         decision = decide(context, obj, ACTION, purpose)
         if _one_by_one(deciding[obj.pk]):
             by_row[obj.pk] = decision
@@ -383,7 +376,7 @@ def objects_served(
                 personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
     objects.extend(orjson.dumps(body) for body in definitions_for(objects))
     first, last = rows[0], rows[-1]
-    position = (_moment(first[_ADDED]), first[_PK]), (_moment(last[_ADDED]), last[_PK])
+    position = (stored_moment(first[_ADDED]), first[_PK]), (stored_moment(last[_ADDED]), last[_PK])
     return ServedPage(objects, *position, more, personal)
 
 
@@ -436,6 +429,42 @@ def marking_definition_get(
             break
         after = page.last
     raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
+
+
+def withdrawals(
+    *,
+    context: PrincipalContext,
+    access: CollectionAccess,
+    since: datetime | None,
+    after: Position | None,
+    limit: int,
+) -> tuple[list[Withdrawn], bool]:
+    """The versions of a collection withdrawn from the reader's organisation (its agreement
+    suspended, the object revoked: :class:`~accord.sharing.models.Withdrawal`) after ``since``,
+    oldest first, one page after a keyset position; ``(rows, more)``. Only versions the
+    organisation could receive were ever recorded as withdrawn from it, so nobody learns here of
+    an object it never had. Held back like the objects (:func:`horizon`)."""
+    if not access.can_read:
+        raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
+    table = Withdrawal._meta.db_table
+    qs = Withdrawal.objects.filter(
+        organisation_id=context.organisation_id or 0,
+        withdrawn_at__isnull=False,
+        stix_object__in=_in_collection(access.collection, StixObject.objects.all()),
+    )
+    if since is not None:
+        qs = qs.filter(withdrawn_at__gt=since)
+    sql, params = horizon(context.now)
+    qs = qs.extra(where=[f'"{table}"."withdrawn_at" < {sql}'], params=params)  # noqa: S610 - bound
+    if after is not None:
+        moment = connection.ops.adapt_datetimefield_value(after[0])
+        qs = qs.extra(  # noqa: S610 - fixed SQL, bound parameters
+            where=[f'("{table}"."withdrawn_at", "{table}"."id") > (%s, %s)'], params=[moment, after[1]]
+        )
+    fields = ("pk", "stix_object__stix_id", "stix_object__modified", "withdrawn_at")
+    found = list(qs.order_by("withdrawn_at", "pk").values_list(*fields)[: limit + 1])
+    rows = [Withdrawn(pk, stix_id, modified, at) for pk, stix_id, modified, at in found]
+    return rows[:limit], len(rows) > limit
 
 
 def status_get(*, principal: User, status_id: str) -> Status:

@@ -18,4 +18,5 @@ urlpatterns = [
     path(_COLLECTION + "objects/<str:object_id>/", api.object_detail, name="object"),
     path(_COLLECTION + "objects/<str:object_id>/versions/", api.object_versions, name="versions"),
     path(_COLLECTION + "manifest/", api.manifest, name="manifest"),
+    path(_COLLECTION + "withdrawn/", api.withdrawn, name="withdrawn"),
 ]

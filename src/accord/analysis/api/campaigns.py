@@ -15,6 +15,7 @@ from accord.analysis.api._common import HostOnlyFields, PrincipalContextMixin
 from accord.analysis.filters import CampaignFilter
 from accord.analysis.models import Campaign, CampaignNote
 from accord.core.fields import PublicIdField
+from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.viewsets import ReadViewSet, principal_of, validated
 
@@ -92,7 +93,7 @@ class NoteSerializer(serializers.Serializer[Any]):
     text = serializers.CharField()
 
 
-class CampaignViewSet(PrincipalContextMixin, ReadViewSet):
+class CampaignViewSet(ReplicaListMixin, PrincipalContextMixin, ReadViewSet):
     """Campaigns: connected components of objects sharing observables that may link."""
 
     model = Campaign

@@ -16,6 +16,7 @@ from accord.analysis.models import IntelReport
 from accord.analysis.reports import report_bundle, report_check
 from accord.core.choices import Tlp
 from accord.core.errors import Conflict
+from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.viewsets import ReadViewSet, principal_of, validated
 
@@ -91,7 +92,7 @@ def _report_arguments(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ReportViewSet(PrincipalContextMixin, ReadViewSet):
+class ReportViewSet(ReplicaListMixin, PrincipalContextMixin, ReadViewSet):
     """Intelligence reports: drafted by analysts from campaigns and objects, checked against every
     source's agreement for the audience, disseminated as STIX 2.1 and as a printable page."""
 

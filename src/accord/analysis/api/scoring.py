@@ -14,6 +14,7 @@ from accord.analysis import selectors, services
 from accord.analysis.scoring import observable_score
 from accord.analysis.selectors import trend_window
 from accord.core.public_ids import encode
+from accord.core.replicas import reads_from_replica
 from accord.core.roles import Perm
 from accord.core.viewsets import principal_of, validated
 
@@ -33,7 +34,8 @@ class TrendsView(APIView):
     )
     def get(self, request: Request) -> Response:
         since, until = trend_window(request.query_params.get("since"), request.query_params.get("until"))
-        trends = selectors.trends(principal=principal_of(request), since=since, until=until)
+        with reads_from_replica(request):
+            trends = selectors.trends(principal=principal_of(request), since=since, until=until)
         # the observables by their public ids, as everywhere else the API names them
         trends["top_correlated"] = [
             row | {"observable_id": encode(row["observable_id"])} for row in trends["top_correlated"]

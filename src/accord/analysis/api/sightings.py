@@ -14,6 +14,7 @@ from accord.analysis.api._common import PrincipalContextMixin
 from accord.analysis.filters import SightingFilter
 from accord.analysis.models import Sighting
 from accord.core.fields import PublicIds
+from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.viewsets import SelectorViewSet, principal_of, validated
 from accord.formats.choices import ObservableType
@@ -63,7 +64,9 @@ class SightingInputSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class SightingViewSet(PrincipalContextMixin, mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewSet):
+class SightingViewSet(
+    ReplicaListMixin, PrincipalContextMixin, mixins.ListModelMixin, mixins.CreateModelMixin, SelectorViewSet
+):
     """Sightings: who saw an observable, when; the originators' feedback."""
 
     model = Sighting

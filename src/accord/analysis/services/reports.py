@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, IntelReport
@@ -18,7 +19,7 @@ from accord.core.guards import all_of, invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.models import StixObject
-from accord.sharing.services import host_product_publish, personal_data_consulted
+from accord.sharing.services import Scope, host_product_publish, personal_data_consulted, visibility_watch
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
 
@@ -168,6 +169,16 @@ def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelRepor
             else "The audience has no active organisation to receive the report.",
         )
     recipients = list(Organisation.objects.filter(pk__in=[r["id"] for r in result["recipients"]]))
+    # What the report includes reaches its recipients now: versions they could not receive
+    # before are late arrivals to them (its own STIX object is new, added now).
+    scope = Scope(tuple(r.pk for r in recipients), Q(pk__in=[item["id"] for item in result["included"]]))
+    with visibility_watch(cause=f"report {report.stix_id} disseminated", scopes=[scope]):
+        return _disseminate(actor, report, result, recipients)
+
+
+def _disseminate(
+    actor: User | None, report: IntelReport, result: dict[str, Any], recipients: list[Organisation]
+) -> IntelReport:
     report.dissemination = result
     report.status = IntelReport.Status.DISSEMINATED
     report.disseminated_at = report.updated_at = timezone.now()

@@ -28,6 +28,7 @@ from accord.partners.services.terms import (
     _first_version,
     _terms_snapshot,
 )
+from accord.partners.watchers import partnership_change
 
 __all__ = [
     "PDF_MAGIC",
@@ -116,18 +117,19 @@ def agreement_amend(
     )
     if agreement.status == AgreementStatus.ACTIVE:
         _check_no_overlap(agreement, version)
-    version.save()
-    agreement.current_version = version
-    agreement.save(update_fields=["current_version", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="agreement.amend",
-        obj=agreement,
-        organisation=agreement.organisation,
-        justification=change_note,
-        details={"version": version.number, "terms": _terms_snapshot(version)},
-    )
-    organisation_sync_status(actor=actor, organisation=agreement.organisation)
+    with partnership_change(organisation_id=agreement.organisation_id, agreement_id=agreement.pk):
+        version.save()
+        agreement.current_version = version
+        agreement.save(update_fields=["current_version", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="agreement.amend",
+            obj=agreement,
+            organisation=agreement.organisation,
+            justification=change_note,
+            details={"version": version.number, "terms": _terms_snapshot(version)},
+        )
+        organisation_sync_status(actor=actor, organisation=agreement.organisation)
     return agreement
 
 

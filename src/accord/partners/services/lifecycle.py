@@ -18,6 +18,7 @@ from accord.core.services import organisation_set_status
 from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services.terms import _check_no_overlap
+from accord.partners.watchers import partnership_change
 
 __all__ = [
     "agreement_activate",
@@ -45,19 +46,20 @@ def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, 
     AGREEMENT_WORKFLOW.check(agreement.status, to, reference=agreement.reference)
     if need_reason and not reason.strip():
         raise invalid("reason", f"say why {agreement.reference} becomes {to}.", "Required.")
-    agreement.status_reason = reason.strip()
-    agreement.status_changed_at = timezone.now()
-    AGREEMENT_WORKFLOW.record(
-        actor=actor,
-        obj=agreement,
-        to=to,
-        action=f"agreement.{to}",
-        details={"reference": agreement.reference, "from": agreement.status, "to": to},
-        update_fields=["status", "status_reason", "status_changed_at", "updated_at"],
-        organisation=agreement.organisation,
-        justification=reason,
-    )
-    organisation_sync_status(actor=actor, organisation=agreement.organisation, reason=f"{agreement.reference} {to}")
+    with partnership_change(organisation_id=agreement.organisation_id, agreement_id=agreement.pk):
+        agreement.status_reason = reason.strip()
+        agreement.status_changed_at = timezone.now()
+        AGREEMENT_WORKFLOW.record(
+            actor=actor,
+            obj=agreement,
+            to=to,
+            action=f"agreement.{to}",
+            details={"reference": agreement.reference, "from": agreement.status, "to": to},
+            update_fields=["status", "status_reason", "status_changed_at", "updated_at"],
+            organisation=agreement.organisation,
+            justification=reason,
+        )
+        organisation_sync_status(actor=actor, organisation=agreement.organisation, reason=f"{agreement.reference} {to}")
     return agreement
 
 
@@ -192,9 +194,10 @@ def organisation_suspend(*, actor: User | None, organisation: Organisation, reas
         raise invalid("reason", "say why the partnership is suspended.", "Required.")
     if organisation.status == OrganisationStatus.TERMINATED:
         raise invalid("status", f"{organisation.name}'s partnership is terminated.")
-    return organisation_set_status(
-        actor=actor, organisation=organisation, status=OrganisationStatus.SUSPENDED, reason=reason
-    )
+    with partnership_change(organisation_id=organisation.pk):
+        return organisation_set_status(
+            actor=actor, organisation=organisation, status=OrganisationStatus.SUSPENDED, reason=reason
+        )
 
 
 @transaction.atomic
@@ -210,7 +213,8 @@ def organisation_reinstate(*, actor: User | None, organisation: Organisation, re
         if _holds_active_agreement(organisation, timezone.now())
         else OrganisationStatus.VETTING
     )
-    return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)
+    with partnership_change(organisation_id=organisation.pk):
+        return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)
 
 
 @transaction.atomic
@@ -221,10 +225,11 @@ def organisation_terminate(*, actor: User | None, organisation: Organisation, re
         raise invalid("organisation", "the hosting organisation cannot be terminated.")
     if not reason.strip():
         raise invalid("reason", "say why the partnership ends.", "Required.")
-    for agreement in organisation.agreements.filter(
-        status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]
-    ):
-        _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
-    return organisation_set_status(
-        actor=actor, organisation=organisation, status=OrganisationStatus.TERMINATED, reason=reason
-    )
+    with partnership_change(organisation_id=organisation.pk):
+        for agreement in organisation.agreements.filter(
+            status__in=[AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]
+        ):
+            _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
+        return organisation_set_status(
+            actor=actor, organisation=organisation, status=OrganisationStatus.TERMINATED, reason=reason
+        )

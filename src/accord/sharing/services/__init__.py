@@ -14,7 +14,15 @@ from accord.sharing.services.categories import category_of
 from accord.sharing.services.consultation import personal_data_consulted
 from accord.sharing.services.ingest import READ_BATCH as READ_BATCH  # read here; patch it in .ingest
 from accord.sharing.services.ingest import minting_namespace, submission_process
-from accord.sharing.services.objects import host_product, host_product_publish, object_revoke, retention_purge
+from accord.sharing.services.objects import (
+    host_product,
+    host_product_publish,
+    object_address,
+    object_restore,
+    object_retention_extend,
+    object_revoke,
+    retention_purge,
+)
 from accord.sharing.services.submissions import STALE_AFTER as STALE_AFTER  # read here; patch it in .submissions
 from accord.sharing.services.submissions import (
     submission_create,
@@ -23,12 +31,17 @@ from accord.sharing.services.submissions import (
     submission_start,
     submissions_recover,
 )
+from accord.sharing.services.visibility import Scope, visibility_publish, visibility_watch
 
 __all__ = [
+    "Scope",
     "category_of",
     "host_product",
     "host_product_publish",
     "minting_namespace",
+    "object_address",
+    "object_restore",
+    "object_retention_extend",
     "object_revoke",
     "personal_data_consulted",
     "retention_purge",
@@ -38,4 +51,6 @@ __all__ = [
     "submission_runs_in_request",
     "submission_start",
     "submissions_recover",
+    "visibility_publish",
+    "visibility_watch",
 ]

@@ -1,25 +1,29 @@
-"""Stored objects after ingest: an originator's revocation, the hosting organisation's own
-products, and the retention purge.
+"""Stored objects after ingest: an originator's revocation (and its undoing), addressees and
+retention, the hosting organisation's own products, and the retention purge. Whatever changes
+who may receive a version runs inside :func:`~accord.sharing.services.visibility.visibility_watch`,
+so that TAXII pollers receive what became visible to them, and learn what was withdrawn.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory
-from accord.core.errors import ValidationFailed
-from accord.core.guards import require
+from accord.core.errors import NotFound, ValidationFailed
+from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.bulk import chunks
-from accord.sharing.listeners import notify_removed
+from accord.sharing.listeners import notify_added, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
+from accord.sharing.services.visibility import Scope, visibility_watch
 
 
 @transaction.atomic
@@ -31,7 +35,8 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     if versions is not None:
         chosen = chosen.filter(modified__in=versions)
     pks = list(chosen.filter(revoked=False).values_list("pk", flat=True))
-    count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
+    with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))]):
+        count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
     notify_removed(objects=pks, observables=_mentioned(pks))
     if count:
         audit_record(
@@ -113,3 +118,109 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
     return summary
+
+
+def _own_versions(actor: User, stix_id: str, versions: list[datetime] | None) -> list[StixObject]:
+    """The versions of ``stix_id`` the actor's organisation shared (those ``modified`` at
+    ``versions``, or all), locked; a 404 when there are none."""
+    chosen = StixObject.objects.select_for_update().filter(stix_id=stix_id, organisation=actor.organisation)
+    if versions is not None:
+        chosen = chosen.filter(modified__in=versions)
+    found = list(chosen.order_by("pk"))
+    if not found:
+        raise NotFound(
+            f"No object {stix_id} that your organisation shared" + (" at those versions." if versions else ".")
+        )
+    return found
+
+
+@transaction.atomic
+def object_restore(*, actor: User, stix_id: str, reason: str, versions: list[datetime] | None = None) -> int:
+    """The originator undoes a revocation: the revoked versions (or those ``modified`` at
+    ``versions``) are shared again, and reach their readers as late arrivals. How many were
+    restored (none when none was revoked)."""
+    require(actor, Perm.SHARING_SUBMIT)
+    if not reason.strip():
+        raise invalid("reason", f"say why {stix_id} is shared again.", "Required.")
+    revoked = [obj for obj in _own_versions(actor, stix_id, versions) if obj.revoked]
+    pks = [obj.pk for obj in revoked]
+    if not pks:
+        return 0
+    with visibility_watch(cause=f"{stix_id} restored", scopes=[Scope(None, Q(pk__in=pks))]):
+        StixObject.objects.filter(pk__in=pks).update(revoked=False, revoked_at=None)
+    links = list(ObjectObservable.objects.filter(stix_object_id__in=pks).values_list("stix_object_id", "observable_id"))
+    notify_added(organisation_id=actor.organisation_id, objects=[(obj.pk, obj.type) for obj in revoked], links=links)
+    audit_record(
+        actor=actor,
+        action="object.restore",
+        object_type="sharing.stixobject",
+        object_id=stix_id,
+        details={"versions": len(pks)},
+        justification=reason,
+    )
+    return len(pks)
+
+
+@transaction.atomic
+def object_address(*, actor: User, stix_id: str, organisations: list[Organisation]) -> int:
+    """The originator addresses every version of its object to more organisations (TLP:AMBER
+    reaches an organisation it is addressed to): they receive it as a late arrival. How many
+    organisations were added."""
+    require(actor, Perm.SHARING_SUBMIT)
+    found = _own_versions(actor, stix_id, None)
+    if not organisations:
+        raise invalid("organisations", "name at least one organisation to address it to.", "Required.")
+    if any(org.is_host or org.pk == actor.organisation_id for org in organisations):
+        raise invalid("organisations", "the hosting organisation and your own receive it anyway.")
+    pks = [obj.pk for obj in found]
+    through = StixObject.addressed_to.through
+    held = set(through.objects.filter(stixobject_id__in=pks).values_list("stixobject_id", "organisation_id"))
+    new = [(obj, org) for obj in found for org in organisations if (obj.pk, org.pk) not in held]
+    added = sorted({org.pk for _, org in new})
+    with visibility_watch(cause=f"{stix_id} addressed", scopes=[Scope(tuple(added), Q(pk__in=pks))]):
+        through.objects.bulk_create([through(stixobject_id=obj.pk, organisation_id=org.pk) for obj, org in new])
+    if added:
+        audit_record(
+            actor=actor,
+            action="object.address",
+            object_type="sharing.stixobject",
+            object_id=stix_id,
+            details={"organisations": added},
+        )
+    return len(added)
+
+
+@transaction.atomic
+def object_retention_extend(*, actor: User, stix_id: str, until: datetime, reason: str) -> int:
+    """The originator keeps its object longer: every version's retention ends at ``until``, no
+    later than its agreement's retention period allows from when it was added. A version whose
+    retention had ended (and is not purged yet) is received again, as a late arrival. How many
+    versions were extended."""
+    require(actor, Perm.SHARING_SUBMIT)
+    if not reason.strip():
+        raise invalid("reason", f"say why {stix_id} is kept longer.", "Required.")
+    now = timezone.now()
+    if until <= now:
+        raise invalid("until", f"{until:%Y-%m-%d %H:%M} has passed.", "A moment in the future.")
+    found = _own_versions(actor, stix_id, None)
+    longer = [obj for obj in found if obj.expires_at is not None and obj.expires_at < until]
+    for obj in longer:
+        terms = obj.agreement.current_version if obj.agreement is not None else None
+        days = terms.retention_days if terms is not None else None
+        latest = obj.added_at + timedelta(days=days) if days else None
+        if latest is not None and until > latest:
+            raise invalid("until", f"the agreement keeps {stix_id} at most {days} days, until {latest:%Y-%m-%d}.")
+    pks = [obj.pk for obj in longer]
+    if not pks:
+        return 0
+    with visibility_watch(cause=f"{stix_id} kept longer", scopes=[Scope(None, Q(pk__in=pks))]):
+        StixObject.objects.filter(pk__in=pks).update(expires_at=until)
+    audit_record(
+        actor=actor,
+        action="object.retention_extend",
+        object_type="sharing.stixobject",
+        object_id=stix_id,
+        details={"versions": len(pks), "until": until.isoformat()},
+        justification=reason,
+    )
+    return len(pks)

@@ -1,0 +1,184 @@
+"""Campaigns' summary columns: first and last seen, counts of objects, observables and
+organisations, regions and crime types.
+
+Members joining a campaign are added to its summary (:func:`campaigns_grow`) at a cost in
+proportion to the members added, never to the campaign's size: a large campaign that gains a
+few objects on every ingest batch is not read again each time. Campaigns whose members move in
+other ways (merges, splits, removals, a rebuild) are summarised again from their members
+(:func:`campaigns_refresh`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db import connection
+from django.utils import timezone
+
+from accord.analysis.models import Campaign, CampaignMember
+from accord.analysis.taxonomy import europol_tags
+from accord.core.models import Organisation
+from accord.sharing.bulk import adapt_datetime, json_placeholder, select_in
+from accord.sharing.models import ObjectObservable, StixObject
+
+__all__ = ["campaigns_grow", "campaigns_refresh"]
+
+LINKS = ObjectObservable._meta.db_table
+OBJECTS = StixObject._meta.db_table
+MEMBERS = CampaignMember._meta.db_table
+CAMPAIGNS = Campaign._meta.db_table
+
+
+@dataclass
+class _Summary:
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    objects_count: int = 0
+    observables_count: int = 0
+    organisations: set[int] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+
+    def add(self, created: Any, modified: Any, organisation: int, crime: str) -> None:
+        created, modified = _aware(created), _aware(modified)
+        self.first_seen = created if self.first_seen is None or created is None else min(self.first_seen, created)
+        self.last_seen = modified if self.last_seen is None or modified is None else max(self.last_seen, modified)
+        self.objects_count += 1
+        self.organisations.add(organisation)
+        if crime:
+            self.tags.update(europol_tags([crime]))
+
+
+def _rows(sql: str, wanted: list[int] | None) -> Iterable[tuple[Any, ...]]:
+    """The rows of ``sql`` for every campaign (streamed), or for ``wanted`` (``IN ({})``, chunked)."""
+    if wanted is not None:
+        yield from select_in(sql, (), wanted)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(20000):
+            yield from rows
+
+
+def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
+    """Summarise the given campaigns (all when ``None``) again from all their members."""
+    wanted = None if campaign_ids is None else sorted(campaign_ids)
+    if wanted is not None and not wanted:
+        return
+    where = "" if wanted is None else "WHERE m.campaign_id IN ({})"
+    summaries: dict[int, _Summary] = {}
+    sql = (
+        f"SELECT m.campaign_id, o.created, o.modified, o.organisation_id, o.crime_type FROM {MEMBERS} m "  # noqa: S608
+        f"JOIN {OBJECTS} o ON o.id = m.stix_object_id {where}"
+    )
+    for pk, created, modified, organisation, crime in _rows(sql, wanted):
+        summaries.setdefault(pk, _Summary()).add(created, modified, organisation, crime)
+    sql = (
+        f"SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) FROM {MEMBERS} m "  # noqa: S608
+        f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id {where} GROUP BY m.campaign_id"
+    )
+    for pk, count in _rows(sql, wanted):
+        summaries[pk].observables_count = count
+    _write(summaries)
+
+
+def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
+    """Add new members (object version ids, per campaign) to their campaigns' summaries. Called
+    before the members are written: what the campaign's members already mention is not counted
+    twice. A new campaign is summarised from nothing."""
+    objects = sorted({obj for members in added.values() for obj in members})
+    if not objects:
+        return
+    summaries = _current(sorted(added))
+    facts = {
+        pk: rest
+        for pk, *rest in select_in(
+            f"SELECT id, created, modified, organisation_id, crime_type FROM {OBJECTS} WHERE id IN ({{}})",  # noqa: S608
+            (),
+            objects,
+        )
+    }
+    mentions: dict[int, set[int]] = {}
+    for obj, observable in select_in(
+        f"SELECT stix_object_id, observable_id FROM {LINKS} WHERE stix_object_id IN ({{}})",  # noqa: S608
+        (),
+        objects,
+    ):
+        mentions.setdefault(obj, set()).add(observable)
+    fresh = {campaign: set().union(*(mentions.get(obj, ()) for obj in members)) for campaign, members in added.items()}
+    held = _held({pk: fresh[pk] for pk in added if summaries[pk].objects_count})
+    for campaign, members in added.items():
+        summary = summaries[campaign]
+        for obj in members:
+            summary.add(*facts[obj])
+        summary.observables_count += len(fresh[campaign] - held.get(campaign, set()))
+    _write(summaries)
+
+
+def _current(campaign_ids: list[int]) -> dict[int, _Summary]:
+    summaries = {}
+    columns = ("pk", "first_seen", "last_seen", "objects_count", "observables_count", "organisation_ids", "crime_types")
+    for pk, first, last, objects, observables, organisations, tags in Campaign.objects.filter(
+        pk__in=campaign_ids
+    ).values_list(*columns):
+        summaries[pk] = _Summary(first, last, objects, observables, set(organisations), set(tags))
+    return summaries
+
+
+def _held(candidates: Mapping[int, set[int]]) -> dict[int, set[int]]:
+    """Of each campaign's ``candidates`` observables, those its current members mention: found
+    through the observables' links (by index), not by reading the campaign's members."""
+    held: dict[int, set[int]] = {}
+    campaigns = sorted(candidates)
+    observables = sorted(set().union(*candidates.values())) if candidates else []
+    for campaign, observable in select_in(
+        f"SELECT DISTINCT m.campaign_id, l.observable_id FROM {LINKS} l "  # noqa: S608
+        f"JOIN {MEMBERS} m ON m.stix_object_id = l.stix_object_id "
+        f"WHERE m.campaign_id IN ({', '.join(['%s'] * len(campaigns))}) AND l.observable_id IN ({{}})",
+        campaigns,
+        observables,
+    ):
+        if observable in candidates.get(campaign, ()):
+            held.setdefault(campaign, set()).add(observable)
+    return held
+
+
+def _write(summaries: Mapping[int, _Summary]) -> None:
+    if not summaries:
+        return
+    region_of = dict(Organisation.objects.values_list("pk", "region"))
+    stamp = adapt_datetime(timezone.now())
+    json = json_placeholder()
+    rows = [
+        (
+            adapt_datetime(summary.first_seen),
+            adapt_datetime(summary.last_seen),
+            summary.objects_count,
+            len(summary.organisations),
+            orjson.dumps(sorted(summary.organisations)).decode(),
+            summary.observables_count,
+            orjson.dumps(sorted({region_of[o] for o in summary.organisations if region_of.get(o)})).decode(),
+            orjson.dumps(sorted(summary.tags)).decode(),
+            stamp,
+            pk,
+        )
+        for pk, summary in summaries.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {CAMPAIGNS} SET first_seen = %s, last_seen = %s, objects_count = %s, "  # noqa: S608
+            f"organisations_count = %s, organisation_ids = {json}, observables_count = %s, regions = {json}, "
+            f"crime_types = {json}, updated_at = %s WHERE id = %s",
+            rows,
+        )
+
+
+def _aware(value: Any) -> datetime | None:
+    """A timestamp from a raw row, aware in UTC whichever database returned it."""
+    if value is None:
+        return None
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
