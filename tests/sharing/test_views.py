@@ -218,3 +218,27 @@ def test_revoking_an_object_asks_first_saying_what_it_does(contributor_client, p
     assert done.status_code == 302
     assert StixObject.objects.get(stix_id=stix_id).revoked
     assert AuditEvent.objects.get(action="object.revoke").justification == "False positive"
+
+
+def test_a_submission_whose_page_closed_before_beginning_it_goes_to_the_worker(
+    contributor_client, django_capture_on_commit_callbacks
+):
+    """The share page answers with the submission and begins it in a second request; if that
+    never comes (the browser closed), the worker's round takes it once a heartbeat has passed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.sharing.services import submissions_recover
+
+    data = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    contributor_client.post("/share/", {"file": SimpleUploadedFile("feed.json", data)}, HTTP_HX_REQUEST="true")
+    submission = Submission.objects.get()
+    assert submission.status == "queued"
+    assert submissions_recover() == []  # just taken: its page may still begin it
+    Submission.objects.filter(pk=submission.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, queued on commit
+        assert submissions_recover() == [submission.pk]
+    submission.refresh_from_db()
+    assert submission.status == "done" and StixObject.objects.count() == 1
+    assert submissions_recover() == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -270,8 +270,8 @@ def submissions_recover() -> list[int]:
     """Round job of ``accord worker``: each ingest whose process died (``processing``, its
     heartbeat silent) is queued again and read from the start, since its transaction stored
     nothing; one that has died ``ACCORD_INGEST_ATTEMPTS`` times fails instead, saying so (a file
-    that kills its reader every time, by exhausting memory say, is not read for ever). Returns
-    the ids queued again."""
+    that kills its reader every time, by exhausting memory say, is not read for ever); and quick
+    submissions whose page never began them go to the worker. Returns the ids queued."""
     # Begun longer ago than a heartbeat lives: one just claimed may not have beaten yet.
     begun_before = timezone.now() - timedelta(seconds=settings.ACCORD_INGEST_HEARTBEAT_SECONDS)
     running = dict(
@@ -308,4 +308,17 @@ def submissions_recover() -> list[int]:
             )
             _enqueue(pk)
         queued.append(pk)
-    return queued
+    return queued + _abandoned_begun(begun_before)
+
+
+def _abandoned_begun(created_before: datetime) -> list[int]:
+    """Quick submissions the share page was to begin in a second request that never came (the
+    browser closed after the upload): still ``queued``, never begun, taken more than a heartbeat
+    ago. They are handed to the worker; a large one was queued for it when taken."""
+    waiting = Submission.objects.filter(status=SubmissionStatus.QUEUED, started_at=None, created_at__lt=created_before)
+    handed = []
+    for submission in waiting.only("pk", "format", "size"):
+        if _quick(submission):
+            _enqueue(submission.pk)
+            handed.append(submission.pk)
+    return handed
