@@ -98,7 +98,9 @@ class Poller:
             timeout=30,
         )
         assert response.status_code == 200, response.text
-        return {(w["id"], at(w["version"])) for w in response.json().get("withdrawn", [])}
+        listed = [(w["id"], at(w["version"])) for w in response.json().get("withdrawn", [])]
+        assert len(listed) == len(set(listed)), "a withdrawal listed twice"
+        return set(listed)
 
 
 def at(stamp: str) -> str:
@@ -324,3 +326,17 @@ def test_a_page_costs_the_same_however_many_organisations_and_changes(
     assert listed == sorted(marked(n, "clear")["id"] for n in range(21, 31)) + sorted(
         marked(n, "green")["id"] for n in range(1, 21)
     )
+
+
+def test_a_partnership_ended_withdraws_each_version_once(poller, partner, reader_org):
+    """Ending a partnership terminates each of its agreements, each change watched within the
+    partnership's own: every version the organisation held is withdrawn once, not once per watch."""
+    from accord.partners.services import organisation_terminate
+    from accord.sharing.models import Withdrawal
+
+    make_agreement(reader_org)
+    received = share(partner, marked(1, "green"), marked(2, "green"))
+    assert poller.poll() == received
+    organisation_terminate(actor=None, organisation=reader_org, reason="the bank left the programme")
+    withdrawn = list(Withdrawal.objects.filter(organisation=reader_org).values_list("stix_object_id", flat=True))
+    assert len(withdrawn) == len(received) == len(set(withdrawn))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,17 +91,42 @@ def _views(scopes: Iterable[Scope], before: datetime) -> dict[int, set[int]]:
     return views
 
 
+# The arrivals and withdrawals recorded by the watches run within the current one.
+_recorded: ContextVar[set[tuple[str, int, int]] | None] = ContextVar("accord_visibility_recorded", default=None)
+
+
 @contextmanager
 def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
     """Run a change (inside the caller's transaction) and record what it made visible to, or
     hid from, each organisation of ``scopes``; published once the transaction commits."""
     scopes = tuple(scopes)
     started = timezone.now()
-    before = _views(scopes, started)
-    yield
-    after = _views(scopes, started)
-    arrived = [(org, pk) for org, seen in after.items() for pk in sorted(seen - before.get(org, set()))]
-    withdrawn = [(org, pk) for org, seen in before.items() for pk in sorted(seen - after.get(org, set()))]
+    outer, inner = _recorded.get(), set[tuple[str, int, int]]()
+    token = _recorded.set(inner)
+    try:
+        before = _views(scopes, started)
+        yield
+        after = _views(scopes, started)
+    finally:
+        _recorded.reset(token)
+    # What a watch run within this one recorded is not recorded again (a partnership's end ends
+    # each of its agreements, each watched): one arrival or withdrawal per change of view.
+    arrived = [
+        (org, pk)
+        for org, seen in after.items()
+        for pk in sorted(seen - before.get(org, set()))
+        if ("arrived", org, pk) not in inner
+    ]
+    withdrawn = [
+        (org, pk)
+        for org, seen in before.items()
+        for pk in sorted(seen - after.get(org, set()))
+        if ("withdrawn", org, pk) not in inner
+    ]
+    if outer is not None:
+        outer |= inner
+        outer.update(("arrived", org, pk) for org, pk in arrived)
+        outer.update(("withdrawn", org, pk) for org, pk in withdrawn)
     if not arrived and not withdrawn:
         return
     change = VisibilityChange.objects.create(cause=cause[:200], arrivals=len(arrived), withdrawals=len(withdrawn))
