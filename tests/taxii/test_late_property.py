@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from accord.core.models import Organisation, User
 from accord.formats.markings import TLP2_IDS
-from accord.partners.models import Agreement
+from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services import agreement_activate, agreement_amend, agreement_suspend
 from accord.sharing.services import (
     object_address,
@@ -118,11 +118,13 @@ class World:
             agreement_activate(actor=None, agreement=agreement, reason="reviewed")
         elif kind == "ceiling":
             agreement_amend(actor=None, agreement=agreement, change_note="ceiling", terms={"tlp_ceiling": step[1]})
+            _signed(agreement)
         elif kind == "onward":
             kinds = ["law_enforcement", "private"] if step[1] else ["law_enforcement"]
             agreement_amend(
                 actor=None, agreement=self.osprey_agreement, change_note="onward", terms={"onward_kinds": kinds}
             )
+            _signed(self.osprey_agreement)
         elif kind in ("revoke", "restore", "address") and self.shared:
             stix_id, owner = self.shared[step[1] % len(self.shared)]
             if kind == "revoke":
@@ -167,3 +169,9 @@ def test_incremental_reads_add_up_to_a_full_read(sharer, partner, people, steps)
             mirror.poll()
     mirror.poll()
     assert mirror.held == mirror.read()[0]
+
+
+def _signed(agreement: Agreement) -> None:
+    """The amended version signed, as an amendment is before it is reactivated."""
+    current = Agreement.objects.get(pk=agreement.pk).current_version_id
+    AgreementVersion.objects.filter(pk=current).update(document="agreements/signed.pdf", document_name="signed.pdf")
