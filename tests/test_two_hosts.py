@@ -48,6 +48,15 @@ def _sign_in(url: str, password: str) -> str:
     return answer.headers.get("Location", "") if answer.status_code == 302 else answer.text
 
 
+def _errors_logged(logs: list[str], lines: int = 40) -> str:
+    """The servers' logged errors with the lines after each (their tracebacks): what a 5xx was."""
+    found = []
+    for log in logs:
+        text = log.splitlines()
+        found += ["\n".join(text[n : n + lines]) for n, line in enumerate(text) if " ERROR " in line]
+    return "\n\n".join(found[:5])
+
+
 def _round_at_once(running: Site, count: int) -> None:
     """``count`` more workers each running one round (the daily jobs among it), all at once."""
     rounds = [
@@ -93,7 +102,7 @@ def test_two_servers_and_two_workers_on_one_postgresql_share_limits_and_run_jobs
 
     assert all("POST sharing-api:submission-list 20" in log and "POST taxii:objects 20" in log for log in served)
 
-    assert load.server_errors == [] and load.problems == []
+    assert load.server_errors == [] and load.problems == [], _errors_logged(served)
     assert load.sent == 4 * 4 * 30 and len(load.accepted) == load.sent
     assert stored == {"once": load.sent, "missing": [], "duplicated": [], "accepted_twice": []}
     assert rated.count(429) == 8 and rated.count(200) == TOKEN_RATE - 8, sorted(set(rated))
