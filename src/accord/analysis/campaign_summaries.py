@@ -109,9 +109,11 @@ def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
     ):
         mentions.setdefault(obj, set()).add(observable)
     fresh = {campaign: set().union(*(mentions.get(obj, ()) for obj in members)) for campaign, members in added.items()}
-    held = _held({pk: fresh[pk] for pk in added if summaries[pk].objects_count})
+    held = _held({pk: fresh[pk] for pk in summaries if summaries[pk].objects_count})
     for campaign, members in added.items():
-        summary = summaries[campaign]
+        summary = summaries.get(campaign)
+        if summary is None:  # deleted by another transaction meanwhile (a merge): nothing to add to
+            continue
         for obj in members:
             summary.add(*facts[obj])
         summary.observables_count += len(fresh[campaign] - held.get(campaign, set()))
@@ -119,11 +121,13 @@ def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
 
 
 def _current(campaign_ids: list[int]) -> dict[int, _Summary]:
+    """The stored summaries, their rows locked until the transaction ends (in order, so that two
+    ingests growing the same campaigns wait for each other rather than deadlock): an ingest that
+    read a summary another was about to change would write over the other's additions."""
     summaries = {}
     columns = ("pk", "first_seen", "last_seen", "objects_count", "observables_count", "organisation_ids", "crime_types")
-    for pk, first, last, objects, observables, organisations, tags in Campaign.objects.filter(
-        pk__in=campaign_ids
-    ).values_list(*columns):
+    rows = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk").select_for_update()
+    for pk, first, last, objects, observables, organisations, tags in rows.values_list(*columns):
         summaries[pk] = _Summary(first, last, objects, observables, set(organisations), set(tags))
     return summaries
 
