@@ -242,3 +242,17 @@ def test_a_submission_whose_page_closed_before_beginning_it_goes_to_the_worker(
     submission.refresh_from_db()
     assert submission.status == "done" and StixObject.objects.count() == 1
     assert submissions_recover() == []
+
+
+def test_a_bare_misp_event_is_taken_as_misp(contributor_client, api_for):
+    """PyMISP's ``MISPEvent.to_json()`` writes the event without its ``{"Event": …}`` wrapper: a
+    real partner's export, read as MISP (it was refused as JSON of no known kind)."""
+    import json
+    from pathlib import Path
+
+    real = Path(__file__).parents[1] / "data" / "realdata" / "misp-very_long_event.json"
+    event = json.loads(real.read_text())["Event"]
+    upload = SimpleUploadedFile("event.json", json.dumps(event).encode())
+    answer = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["format"] == "misp" and answer.json()["status"] == "done"

@@ -24,6 +24,7 @@ identifier declares that category, so that the agreement's terms apply to it. ``
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -238,10 +239,17 @@ class MispReader(Reader):
     format = "misp"
     label = "MISP event JSON"
 
+    _bare = re.compile(rb'"info"\s*:\s*"')
+
     @classmethod
     def sniff(cls, head: bytes) -> bool:
         start = head.lstrip()[:200]
-        return start.startswith(b"{") and (b'"Event"' in start or b'"response"' in start)
+        if not start.startswith(b"{"):
+            return False
+        # Wrapped ({"Event": …}, {"response": […]}), or bare as PyMISP's MISPEvent.to_json() writes it.
+        if b'"Event"' in start or b'"response"' in start:
+            return True
+        return cls._bare.search(head) is not None and (b'"Attribute"' in head or b'"Object"' in head)
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         try:
@@ -249,6 +257,8 @@ class MispReader(Reader):
         except orjson.JSONDecodeError as exc:
             yield Unreadable("event", "json", f"malformed JSON: {exc}")
             return
+        if isinstance(document, dict) and "Event" not in document and "response" not in document and "info" in document:
+            document = {"Event": document}  # a bare event
         events = document.get("response", [document]) if isinstance(document, dict) else None
         if not isinstance(events, list) or not events or not all(isinstance(e, dict) and "Event" in e for e in events):
             yield Unreadable("event", "Event", 'not a MISP event: expected {"Event": {...}} or {"response": [...]}')
