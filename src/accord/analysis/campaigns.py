@@ -24,6 +24,7 @@ from django.utils import timezone
 from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
 from accord.analysis.signals import campaigns_merged
+from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
@@ -157,6 +158,7 @@ def _stix_ids(objects: Collection[int]) -> dict[int, str]:
 def on_links_added(links: Sequence[tuple[int, int]], *, stopped_linking: Collection[int] = ()) -> set[int]:
     """Grow, merge or create campaigns for new links over linking observables, and re-examine
     the campaigns held together by observables that stopped linking; the campaigns touched."""
+    upkeep_turn()
     touched: set[int] = set()
     if stopped_linking:
         objects = {obj for found in _objects_of(stopped_linking).values() for obj, _ in found}
@@ -238,6 +240,7 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     """Merge campaigns into one: the analyst-named one if any, else the largest (then oldest)."""
     if len(campaign_ids) == 1:
         return campaign_ids[0]
+    upkeep_turn()
     rows = list(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "named", "objects_count"))
     keep = sorted(rows, key=lambda row: (not row[1], -row[2], row[0]))[0][0]
     others = [pk for pk, _, _ in rows if pk != keep]
@@ -254,6 +257,7 @@ def on_objects_removed(
     """Re-examine the campaigns of revoked or purged versions (a purged one's membership is gone
     with it, so its campaign is found through the others mentioning its linking ``observables``)
     and of observables that stopped linking; the campaigns that remain touched."""
+    upkeep_turn()
     affected = set(_membership(objects).values())
     linking = {
         pk
@@ -277,6 +281,7 @@ def on_objects_removed(
 def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
     """Split each campaign into the components its members still form; the campaigns that exist
     afterwards among them and those split off. Components of a single STIX object leave."""
+    upkeep_turn()
     touched: set[int] = set()
     for campaign in Campaign.objects.filter(pk__in=list(campaign_ids)).order_by("pk"):
         members = list(CampaignMember.objects.filter(campaign=campaign).values_list("stix_object_id", flat=True))
@@ -315,6 +320,7 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
 
 def campaigns_rebuild() -> int:
     """Recompute every campaign from the link table; the number of campaigns."""
+    upkeep_turn()
     uf = UnionFind()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ObservableSource
 from accord.analysis.sightings import sightings_from_stix, sightings_link
+from accord.analysis.upkeep import upkeep_turn
 from accord.analysis.warninglists import index_if_built
 from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
@@ -54,6 +55,7 @@ class CorrelationListener(StoreListener):
         links: Sequence[tuple[int, int]],
         new_observables: Collection[int],
     ) -> None:
+        upkeep_turn()
         sightings_link(new_observables)
         sightings = [pk for pk, kind in objects if kind == "sighting"]
         if sightings:
@@ -76,6 +78,7 @@ class CorrelationListener(StoreListener):
             warnings.prepare()
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
+        upkeep_turn()
         changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
 
@@ -260,6 +263,7 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
 
     Runs in the caller's transaction; ``progress(step, done, total)`` is told as it goes.
     """
+    upkeep_turn()
     report = progress or (lambda step, done, total: None)
     now = timezone.now()
     cap = settings.ACCORD_CORRELATION_CAP

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.analysis import campaigns
 from accord.analysis.correlation import correlation_rebuild
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, LinkCut
+from accord.analysis.upkeep import upkeep_turn
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, Purpose
 from accord.core.errors import ValidationFailed
@@ -107,6 +108,7 @@ def campaign_merge(*, actor: User | None, campaign_ids: Sequence[int], reason: s
         raise invalid("campaigns", "Name two or more distinct campaigns to merge.")
     if not reason.strip():
         raise invalid("reason", "Say why these campaigns belong together.")
+    upkeep_turn()  # before the campaigns' rows: an ingest in its turn may lock them too
     found = {c.pk: c for c in Campaign.objects.select_for_update().filter(pk__in=wanted)}
     missing = [pk for pk in wanted if pk not in found]
     if missing:
@@ -143,6 +145,7 @@ def campaign_split(
     wanted = sorted({int(pk) for pk in observable_ids})
     if not wanted:
         raise invalid("observables", "Name the observables to cut.")
+    upkeep_turn()
     members = CampaignMember.objects.filter(campaign=campaign).values("stix_object_id")
     size = CampaignMember.objects.filter(campaign=campaign).count()
     inside = set(

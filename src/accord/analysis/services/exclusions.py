@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accord.analysis import benign, campaigns
 from accord.analysis.models import Correlation, ExclusionEntry, ExclusionList
+from accord.analysis.upkeep import upkeep_turn
 from accord.core.audit import audit_record
 from accord.core.errors import Conflict
 from accord.core.guards import invalid, require
@@ -83,6 +84,7 @@ def _matching_correlations(kind: str, pattern: str) -> list[int]:
 def _reflag(observables: Sequence[int]) -> None:
     """Flag ``observables``' correlations again (the local lists changed) and bring campaigns in
     line with the result."""
+    upkeep_turn()
     benign.forget_local_exclusions()
     transaction.on_commit(benign.forget_local_exclusions)  # what other requests compiled meanwhile
     if not observables:
