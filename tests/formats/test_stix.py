@@ -247,3 +247,35 @@ def test_compound_patterns_of_equalities_take_the_fast_path():
 def test_arbitrary_bytes_never_crash_the_reader(data):
     for item in StixReader().read(io.BytesIO(data)):
         assert isinstance(item, ParsedObject | ReadError)
+
+
+def _envelope(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"more": False, "objects": objects}
+
+
+@pytest.mark.parametrize("threshold", [stix.STREAM_THRESHOLD, 10])
+@pytest.mark.parametrize("shape", [list, _envelope], ids=["list", "taxii-envelope"])
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"], ids=["", "byte-order-mark"])
+def test_objects_sent_without_a_bundle_read_like_a_bundle(monkeypatch, threshold, shape, mark):
+    """A JSON list of STIX objects, or a TAXII 2.1 envelope saved from a poll, with or without a
+    byte-order mark: each object read as in a bundle, a bad one refused alone with its index,
+    whether read whole or streamed."""
+    monkeypatch.setattr(stix, "STREAM_THRESHOLD", threshold)
+    objects = [indicator(n, f"[ipv4-addr:value = '10.0.0.{n}']") for n in range(1, 4)]
+    objects.insert(1, {"type": "indicator", "id": "indicator--nope"})
+    body = mark + orjson.dumps(shape(objects))
+    assert StixReader.sniff(body[:200])
+    items = list(StixReader().read(io.BytesIO(body)))
+    assert [type(i).__name__ for i in items] == ["ParsedObject", "ReadError", "ParsedObject", "ParsedObject"]
+    assert items[1].where.startswith("object 1") and items[1].field == "id"
+    assert [m.value for i in items if isinstance(i, ParsedObject) for m in i.mentions] == [
+        "10.0.0.1",
+        "10.0.0.2",
+        "10.0.0.3",
+    ]
+
+
+@pytest.mark.parametrize("body", [b"[]", b'[{"name": "not stix"}]', b'{"more": false}'])
+def test_a_list_or_envelope_of_no_stix_is_refused_whole(body):
+    (error,) = list(StixReader().read(io.BytesIO(body)))
+    assert isinstance(error, ReadError) and "not STIX 2.1" in error.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -194,6 +195,21 @@ def test_json_of_no_known_kind_is_refused_not_read_as_text(contributor_client, a
     upload = SimpleUploadedFile("alert.txt", b"[Alert] Phishing kit at hxxps://evil-payments[.]com/login\n")
     prose = api_for("partner_contributor").post("/api/v1/submissions/", {"file": upload}, format="multipart")
     assert prose.status_code == 201 and prose.json()["format"] == "text"
+
+
+def test_stix_objects_sent_as_a_list_or_a_saved_taxii_envelope_are_stored(api_for, partner):
+    """STIX 2.1 content need not come in a bundle: a JSON list of objects, as many tools write
+    them, and a TAXII envelope saved from a poll are taken as STIX, each object on its own."""
+    make_agreement(partner)
+    contributor = api_for("partner_contributor")
+    objects = [indicator(n, f"[ipv4-addr:value = '203.0.113.{n}']") for n in (41, 42)]
+    for name, content in (("list.json", orjson.dumps(objects)), ("poll.json", orjson.dumps({"objects": objects}))):
+        upload = SimpleUploadedFile(name, b"\xef\xbb\xbf" + content)
+        answer = contributor.post("/api/v1/submissions/", {"file": upload}, format="multipart")
+        assert answer.status_code == 201, answer.json()
+        found = answer.json()
+        assert (found["format"], found["status"], found["accepted_count"]) == ("stix", "done", 2)
+    assert StixObject.objects.count() == 2  # the second file is the same two objects again
 
 
 def test_revoking_an_object_asks_first_saying_what_it_does(contributor_client, people):

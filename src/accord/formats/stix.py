@@ -300,17 +300,38 @@ def _is_lone_object(found: Any) -> bool:
     )
 
 
+_SHAPE = " shape"  # in a streamed file's header: how its objects are held, when not in a bundle
+_LISTS = {"list": "item", "envelope": "objects.item"}  # where ijson finds them then
+
+
+def _listed_objects(document: Any) -> list[Any] | None:
+    """The objects of STIX content sent without a bundle: a JSON list of objects, or a TAXII 2.1
+    envelope (``{"more": false, "objects": [...]}``, a saved poll); ``None`` for anything else."""
+    if isinstance(document, list) and document and all(_is_lone_object(item) for item in document[:1]):
+        return document
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("objects"), list)
+        and "type" not in document
+        and "id" not in document
+    ):
+        return list(document["objects"])
+    return None
+
+
 @register
 class StixReader(Reader):
     format = "stix"
     label = "STIX 2.1 bundle"
     _index = _total = 0  # the object being read, of how many (when the bundle is read whole)
+    _start = 0  # where the JSON starts: after a byte-order mark, if any
     _sniff = re.compile(rb'"type"\s*:\s*"bundle"')
     _sniff_lone = re.compile(rb'"spec_version"\s*:\s*"2\.1"|"id"\s*:\s*"[a-z0-9-]+--[0-9a-fA-F-]{36}"')
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        return head.lstrip().startswith(b"{") and bool(cls._sniff.search(head) or cls._sniff_lone.search(head))
+        start = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+        return start.startswith((b"{", b"[")) and bool(cls._sniff.search(head) or cls._sniff_lone.search(head))
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         self._index, self._total = 0, 0
@@ -332,6 +353,8 @@ class StixReader(Reader):
         stream.seek(0, 2)
         size = stream.tell()
         stream.seek(0)
+        self._start = 3 if stream.read(3) == b"\xef\xbb\xbf" else 0  # a byte-order mark, as Windows tools write
+        stream.seek(self._start)
         if size <= STREAM_THRESHOLD:
             try:
                 bundle = orjson.loads(stream.read())
@@ -341,6 +364,11 @@ class StixReader(Reader):
             if _is_lone_object(bundle):  # STIX 2.1 content need not come in a bundle (§8)
                 self._total = 1
                 yield bundle
+                return
+            listed = _listed_objects(bundle)
+            if listed is not None:
+                self._total = len(listed)
+                yield from listed
                 return
             problem = self._bundle_problem(bundle)
             if problem:
@@ -356,7 +384,8 @@ class StixReader(Reader):
             return Unreadable(
                 "bundle",
                 "type",
-                'not STIX 2.1: expected a bundle (a JSON object with "type": "bundle") or one STIX 2.1 object',
+                'not STIX 2.1: expected a bundle (a JSON object with "type": "bundle"), a TAXII envelope or '
+                "list of STIX 2.1 objects, or one STIX 2.1 object",
             )
         if bundle.get("spec_version") not in (None, "2.1"):
             return Unreadable(
@@ -374,15 +403,23 @@ class StixReader(Reader):
         properties are checked."""
         header = self._header(stream)
         if _is_lone_object(header):  # one large object (an artifact's payload): read whole
-            stream.seek(0)
+            stream.seek(self._start)
             self._total = 1
             yield orjson.loads(stream.read())
+            return
+        listed = _LISTS.get(header.get(_SHAPE, ""))
+        if listed:
+            stream.seek(self._start)
+            try:
+                yield from ijson.items(stream, listed, use_float=True)
+            except ijson.JSONError as exc:
+                yield Unreadable("bundle", "json", f"malformed JSON: {exc}")
             return
         problem = self._bundle_problem(header | {"objects": []})
         if problem:
             yield problem
             return
-        stream.seek(0)
+        stream.seek(self._start)
         try:
             yield from ijson.items(stream, "objects.item", use_float=True)
         except ijson.JSONError as exc:  # truncated or broken midway: whatever came before goes too
@@ -395,6 +432,10 @@ class StixReader(Reader):
         header: dict[str, Any] = {}
         try:
             for prefix, event, value in ijson.parse(stream, use_float=True):
+                if not prefix and event == "start_array":
+                    return {_SHAPE: "list"}  # a JSON list of objects
+                if prefix == "objects" and event == "start_array":
+                    header.setdefault(_SHAPE, "objects")
                 if prefix in ("type", "id", "spec_version") and event in ("string", "number"):
                     header[prefix] = value
                     if len(header) == 3:
@@ -403,6 +444,10 @@ class StixReader(Reader):
                     break  # no spec_version before the objects: a 2.1 bundle need not have one
         except ijson.JSONError:
             pass  # reported when the objects are read
+        if header.get(_SHAPE) == "objects" and "type" not in header and "id" not in header:
+            header[_SHAPE] = "envelope"
+        else:
+            header.pop(_SHAPE, None)
         return header
 
     # -- one object -------------------------------------------------------------------------------

@@ -145,9 +145,9 @@ def submission_create(
         if detected is None and looks_like_json(stored.head):
             raise ValidationFailed(
                 "format: the file is JSON, but neither a STIX 2.1 bundle (an object with "
-                '"type": "bundle", or STIX objects with ids) nor a MISP event ({"Event": …} or '
-                '{"response": […]}), as far as its first 4 KB show; fix the file, or name its format '
-                "(stix, misp, csv or text).",
+                '"type": "bundle", a list or TAXII envelope of STIX objects with ids) nor a MISP '
+                'event ({"Event": …} or {"response": […]}), as far as its first 4 KB show; fix the '
+                "file, or name its format (stix, misp, csv or text).",
                 details={"format": ["JSON of no known kind."]},
             )
         if detected is None:
