@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from accord.formats.base import ParsedObject, ReadError, detect_format
+from accord.formats.base import READERS, ParsedObject, ReadError, detect_format
 from accord.formats.misp import ATTRIBUTE_TYPES, MispReader
 
 EVENT = (Path(__file__).parent.parent / "data" / "misp_event.json").read_bytes()
@@ -150,3 +150,17 @@ def test_a_bad_attribute_is_an_error_of_its_own_and_the_rest_is_read():
     read_ok = [item.stix for item in items if isinstance(item, ParsedObject)]
     assert [o["type"] for o in read_ok] == ["x-misp-attribute", "x-misp-attribute", "indicator", "report"]
     assert read_ok[-1]["object_refs"] == [o["id"] for o in read_ok[:-1]]
+
+
+def test_real_files_with_a_byte_order_mark_read_as_without_one():
+    """Windows tools write UTF-8 with a byte-order mark: a real MISP event and a real STIX bundle
+    so marked are recognised and read exactly as without it."""
+    real = Path(__file__).parent.parent / "data" / "realdata"
+    for name, kind in (("misp-very_long_event.json", "misp"), ("stix-indicator-for-c2-ip-address.json", "stix")):
+        plain = (real / name).read_bytes().removeprefix(b"\xef\xbb\xbf")
+        marked = b"\xef\xbb\xbf" + plain
+        assert detect_format(marked[:4096]) == detect_format(plain[:4096]) == kind
+        reader = READERS[kind]
+        without, with_mark = (list(reader().read(io.BytesIO(data))) for data in (plain, marked))
+        assert with_mark and all(isinstance(item, ParsedObject) for item in with_mark), with_mark[:1]
+        assert [(i.where, i.stix) for i in with_mark] == [(i.where, i.stix) for i in without]

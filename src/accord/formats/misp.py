@@ -24,6 +24,7 @@ identifier declares that category, so that the agreement's terms apply to it. ``
 
 from __future__ import annotations
 
+import codecs
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -243,7 +244,7 @@ class MispReader(Reader):
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        start = head.lstrip()[:200]
+        start = head.removeprefix(codecs.BOM_UTF8).lstrip()[:200]
         if not start.startswith(b"{"):
             return False
         # Wrapped ({"Event": …}, {"response": […]}), or bare as PyMISP's MISPEvent.to_json() writes it.
@@ -253,7 +254,7 @@ class MispReader(Reader):
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
         try:
-            document = orjson.loads(stream.read())
+            document = orjson.loads(stream.read().removeprefix(codecs.BOM_UTF8))
         except orjson.JSONDecodeError as exc:
             yield Unreadable("event", "json", f"malformed JSON: {exc}")
             return

@@ -9,6 +9,7 @@ Patterns made only of equality comparisons take a fast path; anything else is pa
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
@@ -330,7 +331,7 @@ class StixReader(Reader):
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        start = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+        start = head.removeprefix(codecs.BOM_UTF8).lstrip()
         return start.startswith((b"{", b"[")) and bool(cls._sniff.search(head) or cls._sniff_lone.search(head))
 
     def read(self, stream: IO[bytes]) -> Iterator[ParsedObject | ReadError]:
@@ -353,7 +354,7 @@ class StixReader(Reader):
         stream.seek(0, 2)
         size = stream.tell()
         stream.seek(0)
-        self._start = 3 if stream.read(3) == b"\xef\xbb\xbf" else 0  # a byte-order mark, as Windows tools write
+        self._start = 3 if stream.read(3) == codecs.BOM_UTF8 else 0  # a byte-order mark, as Windows tools write
         stream.seek(self._start)
         if size <= STREAM_THRESHOLD:
             try:
