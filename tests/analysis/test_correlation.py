@@ -112,6 +112,22 @@ def test_campaigns_split_when_the_bridging_object_is_purged(api_for, sharers):
     assert Correlation.objects.get(pk=observable(MULE_IP).pk).organisation_count == 1
 
 
+def test_a_campaign_whose_members_are_all_purged_is_gone(api_for, sharers):
+    """Its membership goes with the purged rows, so no member is left to find it through: it
+    stayed listed, counting objects that no longer exist."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, ip(MULE_IP)))
+    share(api_for(banker), indicator(3, domain(PHISH)), indicator(4, domain(PHISH)))
+    assert Campaign.objects.count() == 2
+    gone = [indicator(n, "")["id"] for n in (1, 2)]
+    StixObject.objects.filter(stix_id__in=gone).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    assert list(Campaign.objects.values_list("objects_count", flat=True)) == [2]
+    assert not CampaignMember.objects.filter(stix_object__stix_id__in=gone).exists()
+    listed = api_for("analyst").get(CAMPAIGNS).json()
+    assert [c["objects_count"] for c in listed["results"]] == [2]
+
+
 def test_versions_of_one_object_alone_are_no_campaign(api_for, sharers):
     kestrel, _ = sharers
     share(api_for(kestrel), indicator(1, ip(MULE_IP)))

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh
@@ -26,7 +26,7 @@ from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, Cam
 from accord.analysis.signals import campaigns_merged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
-from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, delete_cascading, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
@@ -273,6 +273,13 @@ def on_objects_removed(
         affected |= set(_membership(linked).values())
     for part in chunks(sorted(objects)):
         CampaignMember.objects.filter(stix_object_id__in=part).delete()
+    # Campaigns whose members were all purged: their membership went with the rows, and no member
+    # is left to find them through. An anti-join on the members' campaign index.
+    affected |= set(
+        Campaign.objects.filter(~Exists(CampaignMember.objects.filter(campaign=OuterRef("pk")))).values_list(
+            "pk", flat=True
+        )
+    )
     touched = campaigns_recheck(affected)
     campaigns_refresh(touched)
     return touched
@@ -280,42 +287,68 @@ def on_objects_removed(
 
 def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
     """Split each campaign into the components its members still form; the campaigns that exist
-    afterwards among them and those split off. Components of a single STIX object leave."""
+    afterwards among them and those split off. Components of a single STIX object leave; a
+    campaign left with none is dissolved. Members, links and bridges are read for all the
+    campaigns at once (a purge rechecks thousands), then each is split in memory."""
     upkeep_turn()
+    wanted = sorted(campaign_ids)
+    names = dict(Campaign.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    members_of: dict[int, list[int]] = {pk: [] for pk in names}
+    sql = f"SELECT stix_object_id, campaign_id FROM {MEMBERS} WHERE campaign_id IN ({{}})"  # noqa: S608
+    for obj, pk in select_in(sql, (), sorted(names)):
+        members_of[pk].append(obj)
+    everyone = sorted({obj for members in members_of.values() for obj in members})
+    sql = f"SELECT id FROM {OBJECTS} WHERE revoked = %s AND id IN ({{}})"  # noqa: S608
+    live_all = {pk for (pk,) in select_in(sql, [False], everyone)}
+    linking_of, stix_of = _linking_of(live_all), _stix_ids(live_all)
+    bridges_of: dict[int, list[tuple[int, int]]] = {}
+    for a, b in _bridges_of(live_all):
+        bridges_of.setdefault(a, []).append((a, b))
+        bridges_of.setdefault(b, []).append((a, b))
     touched: set[int] = set()
-    for campaign in Campaign.objects.filter(pk__in=list(campaign_ids)).order_by("pk"):
-        members = list(CampaignMember.objects.filter(campaign=campaign).values_list("stix_object_id", flat=True))
-        live = set(StixObject.objects.filter(pk__in=members, revoked=False).values_list("pk", flat=True))
-        uf = UnionFind()
-        for obj in live:
-            uf.find(obj)
-        by_observable: dict[int, list[int]] = {}
-        for obj, observables in _linking_of(live).items():
-            for observable in observables:
-                by_observable.setdefault(observable, []).append(obj)
-        for objs in by_observable.values():
-            for obj in objs[1:]:
-                uf.union(objs[0], obj)
-        for a, b in _bridges_of(live):
+    leaving: list[int] = []
+    dissolved: list[int] = []
+    for pk in sorted(names):
+        parts = _components({obj for obj in members_of[pk] if obj in live_all}, linking_of, bridges_of, stix_of)
+        kept = set(parts[0]) if parts else set()
+        leaving.extend(obj for obj in members_of[pk] if obj not in kept)
+        if not parts:
+            dissolved.append(pk)
+            continue
+        touched.add(pk)
+        for part in parts[1:]:
+            split = _create(f"{names[pk]} (split)")[0]
+            leaving.extend(part)  # re-inserted below, in the campaign split off
+            touched.add(split)
+            members_of[split] = [int(obj) for obj in part]
+    for some in chunks(sorted(set(leaving))):
+        CampaignMember.objects.filter(stix_object_id__in=some).delete()
+    rows = [(obj, split) for split in touched - set(names) for obj in members_of[split]]
+    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+    delete_cascading(Campaign, dissolved)
+    return touched
+
+
+def _components(
+    live: set[int],
+    linking_of: dict[int, list[int]],
+    bridges_of: dict[int, list[tuple[int, int]]],
+    stix_of: dict[int, str],
+) -> list[list[int]]:
+    """The connected parts of ``live`` (over linking observables and bridges) holding two or
+    more distinct STIX objects, largest first."""
+    uf = UnionFind()
+    for obj in live:
+        uf.find(obj)
+    by_observable: dict[int, int] = {}
+    for obj in live:
+        for observable in linking_of.get(obj, ()):
+            uf.union(by_observable.setdefault(observable, obj), obj)
+        for a, b in bridges_of.get(obj, ()):
             if a in live and b in live:
                 uf.union(a, b)
-        stix_of = _stix_ids(live)
-        parts = sorted(
-            (nodes for nodes in uf.groups().values() if len({stix_of[n] for n in nodes}) >= 2),
-            key=len,
-            reverse=True,
-        )
-        kept = list(parts[0]) if parts else []
-        CampaignMember.objects.filter(campaign=campaign).exclude(stix_object_id__in=kept).delete()
-        if not parts:
-            campaign.delete()
-            continue
-        touched.add(campaign.pk)
-        for part in parts[1:]:
-            split = _create(f"{campaign.name} (split)")[0]
-            insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), ((obj, split) for obj in part))
-            touched.add(split)
-    return touched
+    groups = (nodes for nodes in uf.groups().values() if len({stix_of[n] for n in nodes}) >= 2)
+    return sorted(groups, key=len, reverse=True)
 
 
 def campaigns_rebuild() -> int:

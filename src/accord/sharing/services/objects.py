@@ -19,7 +19,7 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import chunks
+from accord.sharing.bulk import chunks, delete_cascading
 from accord.sharing.listeners import notify_added, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
@@ -101,19 +101,42 @@ def _mentioned(objects: list[int]) -> set[int]:
     }
 
 
-@transaction.atomic
+PURGE_BATCH = 20_000  # object versions per transaction of the purge
+
+
 def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
     """Delete objects past their retention, their links, and observables nothing mentions any
-    more (``accord retention purge``, and the worker daily); the summary goes to the audit chain."""
+    more (``accord retention purge``, and the worker daily), keeping correlation and campaigns in
+    step. In batches of ``PURGE_BATCH`` versions, each a transaction of its own with its summary
+    in the audit chain: a million expired objects never hold the store's write lock at once, and
+    an interrupted purge keeps what it finished. The totals."""
     now = now or timezone.now()
-    expired = StixObject.objects.filter(expires_at__lte=now)
-    gone = list(expired.values_list("pk", flat=True))
-    orphans_before = _mentioned(gone)
-    _, deleted = expired.delete()
-    notify_removed(objects=gone, observables=orphans_before)
-    objects = deleted.get(StixObject._meta.label, 0)
-    _, deleted = Observable.objects.filter(pk__in=orphans_before, links__isnull=True).delete()
-    observables = deleted.get(Observable._meta.label, 0)
+    total = {"objects": 0, "observables": 0}
+    after = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                StixObject.objects.filter(expires_at__lte=now, pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:PURGE_BATCH]
+            )
+            if not batch:
+                return total
+            after = batch[-1]
+            for key, count in _purge(batch).items():
+                total[key] += count
+
+
+def _purge(batch: list[int]) -> dict[str, int]:
+    mentioned = _mentioned(batch)
+    objects = delete_cascading(StixObject, batch)
+    notify_removed(objects=batch, observables=mentioned)
+    still_linked = {
+        pk
+        for part in chunks(sorted(mentioned))
+        for pk in ObjectObservable.objects.filter(observable_id__in=part).values_list("observable_id", flat=True)
+    }
+    observables = delete_cascading(Observable, sorted(mentioned - still_linked))
     summary = {"objects": objects, "observables": observables}
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
