@@ -28,9 +28,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accord.analysis.aggregates import trend_counts
 from accord.analysis.models import (
     Campaign,
     CampaignMember,
@@ -414,18 +415,12 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     correlated observables, new campaigns per month, and each partner's contribution (host staff
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
-    # What partners shared, not the host's own disseminated reports about it.
-    window = Q(created__gte=since, created__lt=until, addressees_only=False)
-    seen = _seen_by(principal, ctx, StixObject.objects.filter(window))
+    # What partners shared, not the host's own disseminated reports about it: kept counts
+    # (accord.analysis.aggregates), never the store counted at read time.
     matrix: dict[tuple[str, str, str], int] = {}
-    for row in (
-        seen.annotate(month=TruncMonth("created"))
-        .values("crime_type", "organisation__region", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
-    ):
-        key = (europol_tag(row["crime_type"] or ""), row["organisation__region"] or "", f"{row['month']:%Y-%m}")
-        matrix[key] = matrix.get(key, 0) + row["count"]
+    for (crime, region, month), count in trend_counts(ctx, since, until).items():
+        key = (europol_tag(crime), region, month)
+        matrix[key] = matrix.get(key, 0) + count
     # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
     # the database cannot group by an aggregate. (Q and F name the annotation, which the type
     # checker, knowing only the model's fields, would refuse as a keyword.)

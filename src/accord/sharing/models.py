@@ -220,6 +220,8 @@ class StixObject(models.Model):
             models.Index(fields=["expires_at"]),
             # TAXII pages walk objects in the order they were added (keyset on added_at, id).
             models.Index(fields=["added_at", "id"], name="sharing_object_added_idx"),
+            # Trends count the partial months at a window's edges by created time (analysis.aggregates).
+            models.Index(fields=["created"], name="sharing_object_created_idx"),
         ]
 
     def __str__(self) -> str:
