@@ -242,7 +242,9 @@ def measure(objects: int) -> None:
         client = Client()
         client.force_login(user)
         clients[name] = client
-    print(f"\nPages at {StixObject.objects.count()} objects (median of {REPEAT} after a first request; of 2 past {SLOW:.0f} s)")
+    print(
+        f"\nPages at {StixObject.objects.count()} objects (median of {REPEAT} after a first request; of 2 past {SLOW:.0f} s)"
+    )
     figures = []
     for role, path in pages():
         client = clients[role]

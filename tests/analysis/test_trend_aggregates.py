@@ -175,8 +175,15 @@ def test_kept_counts_equal_the_rebuild_and_the_store_through_the_policy(
 def test_whole_months_read_from_the_cells_as_the_store_counts_them(world: dict[str, Any]) -> None:
     """A window of whole months is read from the cells alone: every reader's figures are the
     store's, with objects addressed to one reader, naming another, and one past its retention."""
-    run(world, "share", 0, [("amber", "phishing", 10, "technical_indicator"), ("red", "bec", 20, "technical_indicator")])
-    run(world, "share", 2, [("amber", "ransomware", 30, "technical_indicator"), ("green", "", 40, "incident_report")])
+    run(
+        world, "share", 0, [("amber", "phishing", 10, "technical_indicator"), ("red", "bec", 20, "technical_indicator")]
+    )
+    run(
+        world,
+        "share",
+        2,
+        [("amber", "ransomware", 30, "technical_indicator"), ("green", "", 40, "technical_indicator")],
+    )
     run(world, "share", 1, [("clear", "bec", 24 * 40, "technical_indicator")])
     run(world, "address", 12, None)  # Corvid's AMBER object, to Kestrel
     run(world, "name", 16, None)  # Kestrel's RED object names the analyst

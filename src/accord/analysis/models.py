@@ -114,6 +114,8 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ("-last_seen", "-pk")
+        # the campaign list walks this order and stops at a page (analysis.selectors.campaign_list)
+        indexes: ClassVar = [models.Index(fields=["last_seen", "id"], name="analysis_campaign_last_idx")]
 
     def __str__(self) -> str:
         return self.name

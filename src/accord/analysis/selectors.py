@@ -289,11 +289,17 @@ def campaign_list(*, principal: User) -> QuerySet[Any]:
     if not ctx.is_host:
         reader_campaigns_refresh(principal, ctx)
         return reader_campaign_rows(principal.pk)
+    # Per campaign, by index: whether a member is seen (EXISTS), and how many, counted for the
+    # rows a page shows only — never the whole store joined and grouped to order one page.
+    seen = _seen_by(principal, ctx).filter(pk=OuterRef("stix_object_id"))
+    members = CampaignMember.objects.filter(campaign_id=OuterRef("pk")).filter(Exists(seen)).order_by()
     return (
-        Campaign.objects.filter(members__stix_object__in=_seen_by(principal, ctx).values("pk"))
+        Campaign.objects.filter(Exists(members))
         .annotate(
-            seen_objects=Count("members", distinct=True),
-            seen_organisations=Count("members__stix_object__organisation", distinct=True),
+            seen_objects=Subquery(members.values("campaign_id").annotate(n=Count("pk")).values("n")),
+            seen_organisations=Subquery(
+                members.values("campaign_id").annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
+            ),
             seen_first=F("first_seen"),
             seen_last=F("last_seen"),
             seen_crime_types=F("crime_types"),

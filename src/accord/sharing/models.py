@@ -113,6 +113,8 @@ class Observable(models.Model):
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["type", "value"], name="sharing_observable_unique")]
+        # the observables list walks this order (latest reported first) and stops at a page
+        indexes: ClassVar = [models.Index(fields=["last_seen", "id"], name="sharing_observable_last_idx")]
 
     def __str__(self) -> str:
         return f"{self.type}:{self.value}"
