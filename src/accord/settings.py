@@ -387,6 +387,10 @@ ACCORD_STORE_LISTENERS = [
     if path.strip() and path.strip() != "none"
 ]
 
+# Lists over the shared store (objects, observables, correlations, campaigns: pages and API)
+# count their rows no further than this and say "more than" past it (accord.core.ui).
+ACCORD_LIST_COUNT_CAP = int(os.environ.get("ACCORD_LIST_COUNT_CAP", "10000"))
+
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.
 ACCORD_LIVE_DIR = Path(os.environ.get("ACCORD_LIVE_DIR") or ACCORD_HOME / "cache" / "live")

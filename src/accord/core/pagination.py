@@ -8,7 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.ui import COUNT_CAP, CappedPaginator
+from accord.core.ui import CappedPaginator
 
 __all__ = ["Pagination", "StableOrdering", "StorePagination"]
 
@@ -30,7 +30,7 @@ class Pagination(PageNumberPagination):
 
 class StorePagination(Pagination):
     """Paging for lists over the shared store (objects, observables, correlations, campaigns):
-    rows are counted no further than :data:`accord.core.ui.COUNT_CAP`, and ``count_capped`` says
+    rows are counted no further than ``ACCORD_LIST_COUNT_CAP``, and ``count_capped`` says
     when ``count`` stopped there ("more than"), so no request counts a million rows."""
 
     django_paginator_class = CappedPaginator
@@ -43,7 +43,7 @@ class StorePagination(Pagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         described = super().get_paginated_response_schema(schema)
-        described["properties"]["count"]["description"] = f"Rows, counted no further than {COUNT_CAP}."
+        described["properties"]["count"]["description"] = "Rows, counted no further than the cap (10,000 by default)."
         described["properties"]["count_capped"] = {
             "type": "boolean",
             "description": "The count stopped at its cap: there are more rows than it says.",

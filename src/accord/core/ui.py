@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 import orjson
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -23,7 +24,6 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
 
 __all__ = [
-    "COUNT_CAP",
     "PAGE_SIZE",
     "AuthedRequest",
     "CappedPaginator",
@@ -36,8 +36,6 @@ __all__ = [
 ]
 
 PAGE_SIZE = 25
-# A list of the shared store counts its rows this far and no further (``CappedPaginator``).
-COUNT_CAP = 10_000
 
 T = TypeVar("T")
 
@@ -53,11 +51,11 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
     """A pager that counts no further than ``cap`` rows: a list over the shared store (a million
     objects, their observables) would otherwise count every row it may show on every page, the
     slowest part of the page. Past the cap the count says so (``capped``: "more than 10,000"),
-    and the pages it offers end there; filters narrow the list."""
+    and the pages it offers end there; filters narrow the list (``ACCORD_LIST_COUNT_CAP``)."""
 
-    def __init__(self, object_list: Any, per_page: int, cap: int = COUNT_CAP) -> None:
+    def __init__(self, object_list: Any, per_page: int, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        self.cap = cap
+        self.cap = cap if cap is not None else settings.ACCORD_LIST_COUNT_CAP
         self.capped = False
 
     @cached_property
@@ -70,7 +68,7 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
 
 def paginate(request: HttpRequest, qs: QuerySet[Any], *, capped: bool = False) -> tuple[Page[Any], str]:
     """The requested page, and the query string without ``page`` for the pager's links (counted
-    no further than :data:`COUNT_CAP` rows with ``capped``: lists over the shared store)."""
+    no further than ``ACCORD_LIST_COUNT_CAP`` rows with ``capped``: lists over the shared store)."""
     pager = CappedPaginator(qs, PAGE_SIZE) if capped else Paginator(qs, PAGE_SIZE)
     page = pager.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -224,6 +224,8 @@ class StixObject(models.Model):
             models.Index(fields=["added_at", "id"], name="sharing_object_added_idx"),
             # Trends count the partial months at a window's edges by created time (analysis.aggregates).
             models.Index(fields=["created"], name="sharing_object_created_idx"),
+            # Contributions count each partner's objects added in a period (analysis.selectors).
+            models.Index(fields=["organisation", "added_at"], name="sharing_object_org_added_idx"),
         ]
 
     def __str__(self) -> str:
