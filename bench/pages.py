@@ -243,7 +243,8 @@ def measure(objects: int) -> None:
         client.force_login(user)
         clients[name] = client
     print(
-        f"\nPages at {StixObject.objects.count()} objects (median of {REPEAT} after a first request; of 2 past {SLOW:.0f} s)"
+        f"\nPages at {StixObject.objects.count()} objects "
+        f"(median of {REPEAT} after a first request; of 2 past {SLOW:.0f} s)"
     )
     figures = []
     for role, path in pages():

@@ -5,25 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_scheduledrun'),
-        ('partners', '0002_partnershipapplication_partners_one_open_application'),
-        ('sharing', '0016_visibility_changes'),
+        ("core", "0004_scheduledrun"),
+        ("partners", "0002_partnershipapplication_partners_one_open_application"),
+        ("sharing", "0016_visibility_changes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='observable',
-            index=models.Index(fields=['last_seen', 'id'], name='sharing_observable_last_idx'),
+            model_name="observable",
+            index=models.Index(fields=["last_seen", "id"], name="sharing_observable_last_idx"),
         ),
         migrations.AddIndex(
-            model_name='stixobject',
-            index=models.Index(fields=['created'], name='sharing_object_created_idx'),
+            model_name="stixobject",
+            index=models.Index(fields=["created"], name="sharing_object_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='stixobject',
-            index=models.Index(fields=['organisation', 'added_at'], name='sharing_object_org_added_idx'),
+            model_name="stixobject",
+            index=models.Index(fields=["organisation", "added_at"], name="sharing_object_org_added_idx"),
         ),
     ]
