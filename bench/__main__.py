@@ -96,3 +96,5 @@ if __name__ == "__main__":
     subprocess.run([sys.executable, "-m", "bench.campaigns", "100000"], check=True)  # noqa: S603
     # partners and analysts at once through real servers and a worker, on a site of its own
     subprocess.run([sys.executable, "-m", "bench.load"], check=True)  # noqa: S603
+    # every main page and list API at 1,000,000 objects, in a process (and Accord home) of its own
+    subprocess.run([sys.executable, "-m", "bench.pages", "1000000"], check=True)  # noqa: S603
