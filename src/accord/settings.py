@@ -375,13 +375,21 @@ ACCORD_CORRELATION_CAP = int(os.environ.get("ACCORD_CORRELATION_CAP", "100"))
 # Days after which an observable's confidence score halves, per type (JSON object; defaults in
 # accord.analysis.scoring).
 ACCORD_SCORE_HALF_LIFE_DAYS = json.loads(os.environ.get("ACCORD_SCORE_HALF_LIFE_DAYS", "{}"))
-# Kept up to date inside every change to the store (see accord.sharing.listeners); "none" turns
-# incremental correlation off (then `accord analysis rebuild` brings it up to date).
+# Kept up to date inside every change to the store (see accord.sharing.listeners): correlation and
+# campaigns, and the trend counts (accord.analysis.aggregates); "none" turns them off (then
+# `accord analysis rebuild` and `accord aggregates rebuild` bring them up to date).
 ACCORD_STORE_LISTENERS = [
     path.strip()
-    for path in os.environ.get("ACCORD_STORE_LISTENERS", "accord.analysis.correlation.CorrelationListener").split(",")
+    for path in os.environ.get(
+        "ACCORD_STORE_LISTENERS",
+        "accord.analysis.correlation.CorrelationListener,accord.analysis.aggregates.TrendListener",
+    ).split(",")
     if path.strip() and path.strip() != "none"
 ]
+
+# Lists over the shared store (objects, observables, correlations, campaigns: pages and API)
+# count their rows no further than this and say "more than" past it (accord.core.ui).
+ACCORD_LIST_COUNT_CAP = int(os.environ.get("ACCORD_LIST_COUNT_CAP", "10000"))
 
 # Rate limits and other short-lived shared state live in the database, so every worker and
 # host sees the same counters.

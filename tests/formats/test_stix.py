@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.formats import stix
+from accord.formats import patterns, stix
 from accord.formats.base import ParsedObject, ReadError, detect_format
 from accord.formats.markings import TLP2_IDS
 from accord.formats.stix import StixReader
@@ -222,8 +222,8 @@ _PATTERNS = st.recursive(
 def test_the_fast_path_reads_what_the_pattern_parser_reads(pattern):
     """Whatever pattern the fast path takes, the full parser takes too, with the same comparisons
     (the fast path gives up, to the parser, on anything else)."""
-    fast = stix.fast_comparisons(pattern)
-    parsed = stix.parsed_comparisons(pattern)
+    fast = patterns.fast_comparisons(pattern)
+    parsed = patterns.parsed_comparisons(pattern)
     if fast is None:
         return
     assert not isinstance(parsed, str), (pattern, parsed)
@@ -234,13 +234,13 @@ def test_the_fast_path_reads_what_the_pattern_parser_reads(pattern):
 def test_compound_patterns_of_equalities_take_the_fast_path():
     sha = "ab" * 32
     pattern = f"([file:hashes.'SHA-256' = '{sha}' AND file:name = 'a.exe'] OR [ipv4-addr:value = '10.0.0.0/8'])"
-    assert stix.fast_comparisons(pattern) == [
+    assert patterns.fast_comparisons(pattern) == [
         ("file", "hashes.SHA-256", sha),
         ("file", "name", "a.exe"),
         ("ipv4-addr", "value", "10.0.0.0/8"),
     ]
     for slow in ("[a:b = 'x'] [c:d = 'y']", "[a:b = 'x'] OR", "[a:b = 'x'] WITHIN 5 SECONDS", "[a:b > 5]"):
-        assert stix.fast_comparisons(slow) is None
+        assert patterns.fast_comparisons(slow) is None
 
 
 @given(st.binary(max_size=200))

@@ -31,6 +31,7 @@ __all__ = [
     "ReaderCampaignMember",
     "ReaderCampaignState",
     "Sighting",
+    "TrendCell",
 ]
 
 
@@ -113,6 +114,8 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ("-last_seen", "-pk")
+        # the campaign list walks this order and stops at a page (analysis.selectors.campaign_list)
+        indexes: ClassVar = [models.Index(fields=["last_seen", "id"], name="analysis_campaign_last_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -346,3 +349,35 @@ class IntelReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TrendCell(models.Model):
+    """How many object versions of one group were shared: the store counted by month created
+    (UTC), crime type, originator, the originator's agreement, TLP and data category, kept by
+    every ingest, revocation, restoration and purge in its transaction
+    (:mod:`accord.analysis.aggregates`) and rebuilt by ``accord aggregates rebuild``.
+
+    Only what a whole group shares is in its key, so that a reader's figures are the sum of the
+    groups the policy lets it see (:func:`accord.policy.visible_groups`); the objects it sees by
+    a grant of its own (addressed to it, naming it) are added one by one. Counted: stored,
+    unrevoked versions that are not the host's products for their addressees only."""
+
+    month = models.CharField(max_length=7, help_text="YYYY-MM of the STIX created time, UTC.")
+    crime_type = models.CharField(max_length=64, blank=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # the originator's agreement the versions were shared under; 0 for none (a key part: never null)
+    agreement_key = models.BigIntegerField(default=0)
+    tlp = models.CharField(max_length=16, choices=Tlp.choices)
+    data_category = models.CharField(max_length=32)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["month", "crime_type", "organisation", "agreement_key", "tlp", "data_category"],
+                name="analysis_trendcell_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.crime_type or '-'} org {self.organisation_id}: {self.count}"

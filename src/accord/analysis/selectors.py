@@ -28,9 +28,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accord.analysis.aggregates import trend_counts
 from accord.analysis.models import (
     Campaign,
     CampaignMember,
@@ -288,11 +289,17 @@ def campaign_list(*, principal: User) -> QuerySet[Any]:
     if not ctx.is_host:
         reader_campaigns_refresh(principal, ctx)
         return reader_campaign_rows(principal.pk)
+    # Per campaign, by index: whether a member is seen (EXISTS), and how many, counted for the
+    # rows a page shows only — never the whole store joined and grouped to order one page.
+    seen = _seen_by(principal, ctx).filter(pk=OuterRef("stix_object_id"))
+    members = CampaignMember.objects.filter(campaign_id=OuterRef("pk")).filter(Exists(seen)).order_by()
     return (
-        Campaign.objects.filter(members__stix_object__in=_seen_by(principal, ctx).values("pk"))
+        Campaign.objects.filter(Exists(members))
         .annotate(
-            seen_objects=Count("members", distinct=True),
-            seen_organisations=Count("members__stix_object__organisation", distinct=True),
+            seen_objects=Subquery(members.values("campaign_id").annotate(n=Count("pk")).values("n")),
+            seen_organisations=Subquery(
+                members.values("campaign_id").annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
+            ),
             seen_first=F("first_seen"),
             seen_last=F("last_seen"),
             seen_crime_types=F("crime_types"),
@@ -414,18 +421,12 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     correlated observables, new campaigns per month, and each partner's contribution (host staff
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
-    # What partners shared, not the host's own disseminated reports about it.
-    window = Q(created__gte=since, created__lt=until, addressees_only=False)
-    seen = _seen_by(principal, ctx, StixObject.objects.filter(window))
+    # What partners shared, not the host's own disseminated reports about it: kept counts
+    # (accord.analysis.aggregates), never the store counted at read time.
     matrix: dict[tuple[str, str, str], int] = {}
-    for row in (
-        seen.annotate(month=TruncMonth("created"))
-        .values("crime_type", "organisation__region", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
-    ):
-        key = (europol_tag(row["crime_type"] or ""), row["organisation__region"] or "", f"{row['month']:%Y-%m}")
-        matrix[key] = matrix.get(key, 0) + row["count"]
+    for (crime, region, month), count in trend_counts(ctx, since, until).items():
+        key = (europol_tag(crime), region, month)
+        matrix[key] = matrix.get(key, 0) + count
     # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
     # the database cannot group by an aggregate. (Q and F name the annotation, which the type
     # checker, knowing only the model's fields, would refuse as a keyword.)

@@ -104,7 +104,7 @@ def correlation_list(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     host = principal_context(request.user).is_host
     filterset = CorrelationFilter(request.GET, queryset=selectors.correlation_list(principal=request.user))
-    page, query = paginate(request, filterset.qs)
+    page, query = paginate(request, filterset.qs, capped=True)
     personal_data_consulted(
         actor=request.user, observables=[row.observable for row in page], purpose=Purpose.INVESTIGATION, via="web"
     )
@@ -149,7 +149,7 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     filterset = CampaignFilter(request.GET, queryset=selectors.campaign_list(principal=request.user))
     host = principal_context(request.user).is_host
-    return listing(request, "analysis/campaign_list.html", filterset, host=host)
+    return listing(request, "analysis/campaign_list.html", filterset, capped=True, host=host)
 
 
 def _campaign_forms(

@@ -6,8 +6,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
-__all__ = ["Pagination", "StableOrdering"]
+from accord.core.ui import CappedPaginator
+
+__all__ = ["Pagination", "StableOrdering", "StorePagination"]
 
 
 class Pagination(PageNumberPagination):
@@ -23,6 +26,30 @@ class Pagination(PageNumberPagination):
         if asked is not None and not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
             raise ValidationError({self.page_size_query_param: [f"'{asked}' is not a whole number from 1 up."]})
         return super().get_page_size(request)
+
+
+class StorePagination(Pagination):
+    """Paging for lists over the shared store (objects, observables, correlations, campaigns):
+    rows are counted no further than ``ACCORD_LIST_COUNT_CAP``, and ``count_capped`` says
+    when ``count`` stopped there ("more than"), so no request counts a million rows."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        assert self.page is not None  # noqa: S101 - a page was made before its response
+        response.data["count_capped"] = bool(getattr(self.page.paginator, "capped", False))
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count"]["description"] = "Rows, counted no further than the cap (10,000 by default)."
+        described["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "The count stopped at its cap: there are more rows than it says.",
+        }
+        described["required"] = [*described.get("required", []), "count_capped"]
+        return described
 
 
 class StableOrdering(OrderingFilter):

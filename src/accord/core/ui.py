@@ -8,9 +8,11 @@ themselves, dashboard and organisations, are :mod:`accord.web`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
 import orjson
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -21,7 +23,17 @@ from django_htmx.middleware import HtmxDetails
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
 
-__all__ = ["PAGE_SIZE", "AuthedRequest", "attempt", "facts", "found", "listing", "paginate", "submit"]
+__all__ = [
+    "PAGE_SIZE",
+    "AuthedRequest",
+    "CappedPaginator",
+    "attempt",
+    "facts",
+    "found",
+    "listing",
+    "paginate",
+    "submit",
+]
 
 PAGE_SIZE = 25
 
@@ -35,18 +47,41 @@ class AuthedRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Page[Any], str]:
-    """The requested page, and the query string without ``page`` for the pager's links."""
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """A pager that counts no further than ``cap`` rows: a list over the shared store (a million
+    objects, their observables) would otherwise count every row it may show on every page, the
+    slowest part of the page. Past the cap the count says so (``capped``: "more than 10,000"),
+    and the pages it offers end there; filters narrow the list (``ACCORD_LIST_COUNT_CAP``)."""
+
+    def __init__(self, object_list: Any, per_page: int, cap: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap if cap is not None else settings.ACCORD_LIST_COUNT_CAP
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list
+        found = int(rows.order_by()[: self.cap + 1].count())
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+
+def paginate(request: HttpRequest, qs: QuerySet[Any], *, capped: bool = False) -> tuple[Page[Any], str]:
+    """The requested page, and the query string without ``page`` for the pager's links (counted
+    no further than ``ACCORD_LIST_COUNT_CAP`` rows with ``capped``: lists over the shared store)."""
+    pager = CappedPaginator(qs, PAGE_SIZE) if capped else Paginator(qs, PAGE_SIZE)
+    page = pager.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
 
 
-def listing(request: HttpRequest, template: str, filterset: Any, *, status: int = 200, **context: Any) -> HttpResponse:
+def listing(
+    request: HttpRequest, template: str, filterset: Any, *, status: int = 200, capped: bool = False, **context: Any
+) -> HttpResponse:
     """A list page: the filter, the requested page of what it keeps and the pager's query, with
-    the page's own ``context``."""
-    page, query = paginate(request, filterset.qs)
+    the page's own ``context`` (``capped``: see :func:`paginate`)."""
+    page, query = paginate(request, filterset.qs, capped=capped)
     return render(request, template, {"filter": filterset, "page": page, "query": query, **context}, status=status)
 
 

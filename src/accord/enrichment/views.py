@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -38,9 +38,9 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     """Observables mentioned by objects one may see, with how many enrichment results each has."""
     if not has_perm(request.user, Perm.SHARING_READ):
         raise PermissionDenied("Your role does not read shared data.")
-    qs = selectors.observable_list_for(principal=request.user).annotate(results=Count("enrichments"))
-    filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_last").desc(), "pk"))
-    page, query = paginate(request, filterset.qs)
+    qs = selectors.observable_list_with_results(principal=request.user)
+    filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_last").desc(), "-pk"))
+    page, query = paginate(request, filterset.qs, capped=True)
     personal_data_consulted(actor=request.user, observables=page, purpose=Purpose.INVESTIGATION, via="web")
     return render(request, "enrichment/observable_list.html", {"filter": filterset, "page": page, "query": query})
 

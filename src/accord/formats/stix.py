@@ -3,8 +3,7 @@ observables in cyber-observable objects and indicator patterns extracted and nor
 
 Small bundles are parsed whole with ``orjson``; larger ones stream object by object with
 ``ijson`` (its C parser is as fast as ``orjson`` here), so memory does not grow with the file.
-Patterns made only of equality comparisons take a fast path; anything else is parsed by
-``stix2-patterns`` (which also rejects invalid patterns).
+Observables in patterns are read by :mod:`accord.formats.patterns`.
 """
 
 from __future__ import annotations
@@ -18,12 +17,12 @@ from typing import IO, Any
 
 import ijson
 import orjson
-from stix2patterns.pattern import ParseException, Pattern
 
 from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unreadable, register
 from accord.formats.extensions import declare
 from accord.formats.markings import TLP2_IDS, selector_path, selects, tlp_of_refs
-from accord.formats.observables import CURRENCIES, HASH_NAMES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
+from accord.formats.observables import CURRENCIES, NUMERIC, PATH_TO_TYPE, SCO_REQUIRED
+from accord.formats.patterns import fast_comparisons, hash_path, parsed_comparisons
 from accord.formats.redaction import withhold
 
 __all__ = ["StixReader", "is_cyber_observable", "sendable"]
@@ -108,16 +107,6 @@ TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 _STAMPED = ("created", "modified")
 _MUST_HAVE = {kind: REQUIRED.get(kind, ()) + (("name",) if kind in NAMED else ()) for kind in {*REQUIRED, *NAMED}}
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-SIMPLE_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]")
-_EQUALS = r"([a-z0-9-]+):([A-Za-z0-9_.'\-]+)\s*=\s*'((?:[^'\\]|\\.)*)'"
-COMPARISON = re.compile(_EQUALS)
-# An observation expression of equality comparisons joined by AND / OR, without parentheses.
-OBSERVATION = re.compile(rf"\[\s*{_EQUALS}(?:\s+(?:AND|OR)\s+{_EQUALS})*\s*\]")
-SKELETON = re.compile(r"\s*(X|\(|\)|AND\b|OR\b|\S+)")
-ESCAPED = re.compile(r"\\(['\\])")  # STIX patterning §9.2: \' and \\ inside a string
-# Comparison operators whose value names an observable: equality, and for addresses a network.
-EQUALS = frozenset({"="})
-SUBSET = frozenset({"=", "ISSUBSET"})
 # Each cyber-observable type's own properties that hold an observable (no reference paths).
 SCO_PATHS: dict[str, tuple[tuple[str, str], ...]] = {}
 for (_owner, _path), _kind in PATH_TO_TYPE.items():
@@ -265,22 +254,6 @@ def _id_error(stix_type: str, value: Any) -> str | None:
     if not UUID_RE.fullmatch(raw):
         return f"'{raw}' is not a UUID (8-4-4-4-12 hexadecimal digits)"
     return None
-
-
-def _path_key(path: str) -> str:
-    return _hash_path(path.replace("'", ""))
-
-
-def _hash_path(path: str) -> str:
-    """``hashes.<name>`` with the name as STIX's hash-algorithm vocabulary spells it."""
-    if path.startswith("hashes."):
-        name = path[7:]
-        return "hashes." + HASH_NAMES.get(name.upper(), name)
-    return path
-
-
-def _unquote(value: str) -> str:
-    return ESCAPED.sub(r"\1", value) if "\\" in value else value
 
 
 def _is_lone_object(found: Any) -> bool:
@@ -507,7 +480,7 @@ class StixReader(Reader):
         if stix_type in HASHED:
             hashes = obj.get("hashes") or {}
             for algorithm, digest in hashes.items() if isinstance(hashes, dict) else ():
-                kind = PATH_TO_TYPE.get((stix_type, _hash_path(f"hashes.{algorithm}")))
+                kind = PATH_TO_TYPE.get((stix_type, hash_path(f"hashes.{algorithm}")))
                 if kind:
                     found.append(self.mention(where, f"hashes.{algorithm}", kind, digest))
         for path, kind in SCO_PATHS.get(stix_type, ()):
@@ -552,68 +525,3 @@ class StixReader(Reader):
             if kind:
                 found.append(self.mention(where, "pattern", kind, value, context=pattern))
         return found
-
-
-def fast_comparisons(pattern: str) -> list[tuple[str, str, str]] | None:
-    """The (object type, property path, value) of each comparison of a pattern made only of
-    equality comparisons joined by ``AND`` / ``OR``, in observation expressions joined by ``AND``
-    / ``OR`` and parentheses: most indicators, read without the full parser (which costs a
-    hundred times more). ``None`` for any other pattern, which :func:`parsed_comparisons` reads."""
-    one = SIMPLE_COMPARISON.fullmatch(pattern)  # most indicators are one comparison
-    if one:
-        kind, path, value = one.groups()
-        return [(kind, _path_key(path), _unquote(value))]
-    observations = [found.group(0) for found in OBSERVATION.finditer(pattern)]
-    if not observations or not _well_joined(OBSERVATION.sub(" X ", pattern)):
-        return None
-    return [(t, _path_key(p), _unquote(v)) for found in observations for t, p, v in COMPARISON.findall(found)]
-
-
-def _well_joined(skeleton: str) -> bool:
-    """Whether observation expressions (``X``) are joined as the grammar allows: ``X``, ``(e)``,
-    ``e AND e``, ``e OR e``; anything else (qualifiers, FOLLOWEDBY, stray text) is not."""
-    tokens = SKELETON.findall(skeleton.rstrip())
-    position = 0
-
-    def expression() -> bool:
-        nonlocal position
-        while True:
-            if position < len(tokens) and tokens[position] == "(":
-                position += 1
-                if not expression() or position >= len(tokens) or tokens[position] != ")":
-                    return False
-                position += 1
-            elif position < len(tokens) and tokens[position] == "X":
-                position += 1
-            else:
-                return False
-            if position < len(tokens) and tokens[position] in ("AND", "OR"):
-                position += 1
-                continue
-            return True
-
-    return expression() and position == len(tokens)
-
-
-def parsed_comparisons(pattern: str) -> list[tuple[str, str, str]] | str:
-    """The comparisons of any pattern that name an observable (equality; for addresses also
-    ``ISSUBSET``), read by ``stix2-patterns``; what is wrong when it cannot parse it."""
-    try:
-        inspected = Pattern(pattern).inspect()
-    except (ParseException, ValueError, TypeError, AttributeError) as exc:
-        return str(exc)
-    comparisons = []
-    for object_type, terms in inspected.comparisons.items():
-        for path, operator, value in terms:
-            # list indexes ([*], [0]) are left out of the path: any element counts
-            key = _hash_path(".".join(p for p in path if isinstance(p, str)))
-            kind = PATH_TO_TYPE.get((object_type, key))
-            if kind is None or not isinstance(value, str):
-                continue
-            if operator not in (SUBSET if kind in ("ipv4", "ipv6") else EQUALS):
-                continue
-            if value.startswith("'") and value.endswith("'"):
-                comparisons.append((object_type, key, _unquote(value[1:-1])))
-            elif kind in NUMERIC and value.isdigit():
-                comparisons.append((object_type, key, value))
-    return comparisons

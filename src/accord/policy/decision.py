@@ -62,6 +62,7 @@ __all__ = [
     "source_nameable",
     "tlp_reaches",
     "visible",
+    "visible_groups",
     "withheld_fields",
     "withheld_from",
     "withheld_links",
@@ -364,6 +365,43 @@ def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
 def _with_terms() -> dict[int, Agreement]:
     """Every agreement with terms in force, as the SQL forms of rule 3 and of redactions read them."""
     return agreements_where("current_version_id IS NOT NULL", [])
+
+
+def visible_groups(
+    ctx: PrincipalContext,
+    action: str = Action.VIEW,
+    purpose: str = Purpose.INVESTIGATION,
+    *,
+    agreement: str = "agreement_id",
+    no_agreement: Q | None = None,
+) -> Q:
+    """What :func:`visible` lets through on the attributes a whole group of rows shares —
+    originator, originator's agreement (the field ``agreement``; ``no_agreement`` the rows shared
+    under none), TLP and data category — for rows that are live and not addressed to their
+    addressees only. The grants that name one object (TLP:AMBER addressed to the asker's
+    organisation, TLP:RED naming the asker) are left out: counts kept per group
+    (:mod:`accord.analysis.aggregates`) add those objects one by one. A row this lets through is
+    one :func:`visible` lets through; a row :func:`visible` lets through and this does not is one
+    of those per-object grants."""
+    _check(action, purpose)
+    public = Q(tlp=Tlp.CLEAR)
+    labels = Q(tlp__in=sorted(tlp_grant(ctx, action).labels))
+    none = no_agreement if no_agreement is not None else Q(**{f"{agreement}__isnull": True})
+    originator_q = none | Q(**{f"{agreement}__in": permitting_agreement_ids(ctx, purpose)})
+    if ctx.is_host:
+        recipient_q = Q()
+    elif ctx.terms is not None and ctx.terms.tlp_ceiling and purpose in ctx.terms.purposes:
+        recipient_q = Q(tlp__in=Tlp.up_to(ctx.terms.tlp_ceiling), data_category__in=list(ctx.terms.data_categories))
+    else:
+        recipient_q = Q(pk__in=[])
+    rule1 = Q() if ctx.eligible else public
+    allowed = rule1 & labels & (public | (originator_q & recipient_q))
+    if ctx.organisation_id is not None:
+        allowed |= Q(organisation_id=ctx.organisation_id)
+    kept = kept_on_platform(action)
+    if kept:
+        allowed &= ~Q(tlp__in=sorted(kept))
+    return allowed
 
 
 def visible(

@@ -16,7 +16,7 @@ from accord.core.choices import Purpose
 from accord.core.errors import NotFound, ValidationFailed, error_body
 from accord.core.fields import PublicIds, choice_field
 from accord.core.guards import flag
-from accord.core.pagination import StableOrdering
+from accord.core.pagination import StableOrdering, StorePagination
 from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
@@ -238,6 +238,8 @@ class StixObjectSerializer(PublicIds, serializers.ModelSerializer[StixObject]):
 class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
     """Shared objects the policy lets you see (``?purpose=``), redacted as the agreements say."""
 
+    pagination_class = StorePagination
+
     serializer_class = StixObjectSerializer
     filterset_class = StixObjectFilter
     ordering_fields: ClassVar[list[str]] = ["added_at", "modified", "tlp"]
@@ -327,6 +329,8 @@ class SeenOrdering(StableOrdering):
 
 class ObservableViewSet(ReplicaListMixin, mixins.ListModelMixin, SelectorViewSet):
     """Observables mentioned by objects you may see; exact (``value``) and prefix search."""
+
+    pagination_class = StorePagination
 
     serializer_class = ObservableSerializer
     filterset_class = ObservableFilter

@@ -15,7 +15,14 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-__all__ = ["StoreListener", "notify_added", "notify_removed", "prepare_listeners", "store_listeners"]
+__all__ = [
+    "StoreListener",
+    "notify_added",
+    "notify_leaving",
+    "notify_removed",
+    "prepare_listeners",
+    "store_listeners",
+]
 
 
 class StoreListener(ABC):
@@ -37,6 +44,11 @@ class StoreListener(ABC):
     @abstractmethod
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         """Object versions were revoked or purged; ``observables`` are those they mentioned."""
+
+    def objects_leaving(self, *, objects: Collection[int]) -> None:  # noqa: B027 - optional
+        """Object versions are about to be revoked or purged: still stored as they were (a listener
+        that keeps counts by their attributes reads them here; those revoked already are among
+        them when purged)."""
 
     def prepare(self) -> None:  # noqa: B027 - optional: most listeners have nothing to load
         """Load what the first call would otherwise load (a server worker calls it at start,
@@ -65,6 +77,13 @@ def notify_added(
         listener.objects_added(
             organisation_id=organisation_id, objects=objects, links=links, new_observables=new_observables
         )
+
+
+def notify_leaving(*, objects: Collection[int]) -> None:
+    if not objects:
+        return
+    for listener in store_listeners():
+        listener.objects_leaving(objects=objects)
 
 
 def notify_removed(*, objects: Collection[int], observables: Collection[int]) -> None:

@@ -113,6 +113,8 @@ class Observable(models.Model):
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["type", "value"], name="sharing_observable_unique")]
+        # the observables list walks this order (latest reported first) and stops at a page
+        indexes: ClassVar = [models.Index(fields=["last_seen", "id"], name="sharing_observable_last_idx")]
 
     def __str__(self) -> str:
         return f"{self.type}:{self.value}"
@@ -220,6 +222,10 @@ class StixObject(models.Model):
             models.Index(fields=["expires_at"]),
             # TAXII pages walk objects in the order they were added (keyset on added_at, id).
             models.Index(fields=["added_at", "id"], name="sharing_object_added_idx"),
+            # Trends count the partial months at a window's edges by created time (analysis.aggregates).
+            models.Index(fields=["created"], name="sharing_object_created_idx"),
+            # Contributions count each partner's objects added in a period (analysis.selectors).
+            models.Index(fields=["organisation", "added_at"], name="sharing_object_org_added_idx"),
         ]
 
     def __str__(self) -> str:

@@ -100,8 +100,15 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
     ctx = principal_context(principal)
     objects = visible(ctx, _listed(), "view", purpose)
     withheld = withheld_links(ctx)
-    links = ObjectObservable.objects.filter(stix_object__in=objects.values("pk")).exclude(withheld)
-    rows = Observable.objects.filter(pk__in=links.values("observable_id"))
+    # Per observable by index (EXISTS on its links, each object checked by key), so that a page in
+    # the order of an index stops at its rows: an ``IN`` list of every observable the asker may
+    # see would be built, two million of them, before the first row of any page.
+    links = (
+        ObjectObservable.objects.filter(observable_id=OuterRef("pk"))
+        .filter(Exists(objects.filter(pk=OuterRef("stix_object_id"))))
+        .exclude(withheld)
+    )
+    rows = Observable.objects.filter(Exists(links))
     if ctx.is_host:
         return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"))
     # Per observable, its few links, each object checked by key (``EXISTS``): an ``IN`` list of

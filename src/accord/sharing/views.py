@@ -173,7 +173,7 @@ def object_list(request: AuthedRequest) -> HttpResponse:
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     filterset = StixObjectFilter(request.GET, queryset=qs, request=request)
-    page, query = paginate(request, filterset.qs)
+    page, query = paginate(request, filterset.qs, capped=True)
     personal_data_consulted(actor=request.user, objects=page, purpose=purpose, via="web")
     blocklists = [("ipv4", "IPv4"), ("ipv6", "IPv6"), ("domain", "Domains"), ("url", "URLs"), ("sha256", "SHA-256")]
     return render(

@@ -15,6 +15,7 @@ from accord.analysis.api._common import HostOnlyFields, PrincipalContextMixin
 from accord.analysis.filters import CampaignFilter
 from accord.analysis.models import Campaign, CampaignNote
 from accord.core.fields import PublicIdField
+from accord.core.pagination import StorePagination
 from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.viewsets import ReadViewSet, principal_of, validated
@@ -95,6 +96,8 @@ class NoteSerializer(serializers.Serializer[Any]):
 
 class CampaignViewSet(ReplicaListMixin, PrincipalContextMixin, ReadViewSet):
     """Campaigns: connected components of objects sharing observables that may link."""
+
+    pagination_class = StorePagination
 
     model = Campaign
     serializer_class = CampaignSerializer

@@ -15,6 +15,7 @@ from accord.analysis.filters import CorrelationFilter
 from accord.analysis.models import Correlation
 from accord.core.choices import Purpose
 from accord.core.fields import PublicIdField
+from accord.core.pagination import StorePagination
 from accord.core.replicas import ReplicaListMixin
 from accord.core.viewsets import SelectorViewSet, principal_of
 from accord.sharing.services import personal_data_consulted
@@ -79,6 +80,8 @@ class CorrelationViewSet(ReplicaListMixin, PrincipalContextMixin, mixins.ListMod
     """Observables reported by two or more organisations, as far as the asker may know.
 
     ``GET /correlations/<observable id>/`` says who else reported one observable."""
+
+    pagination_class = StorePagination
 
     model = Correlation
     serializer_class = CorrelationSerializer

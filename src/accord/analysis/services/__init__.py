@@ -7,6 +7,7 @@ appends one audit event in the same transaction.
 
 from __future__ import annotations
 
+from accord.analysis.services.aggregates import aggregates_rebuild
 from accord.analysis.services.campaigns import (
     analysis_rebuild,
     campaign_annotate,
@@ -26,6 +27,7 @@ from accord.analysis.services.reports import report_bundle_consulted, report_dis
 from accord.analysis.services.sightings import sighting_record
 
 __all__ = [
+    "aggregates_rebuild",
     "analysis_rebuild",
     "campaign_annotate",
     "campaign_graph_consulted",

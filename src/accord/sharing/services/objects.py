@@ -20,7 +20,7 @@ from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.bulk import chunks, delete_cascading
-from accord.sharing.listeners import notify_added, notify_removed
+from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
 from accord.sharing.services.visibility import Scope, visibility_watch
@@ -35,6 +35,7 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     if versions is not None:
         chosen = chosen.filter(modified__in=versions)
     pks = list(chosen.filter(revoked=False).values_list("pk", flat=True))
+    notify_leaving(objects=pks)
     with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))]):
         count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
     notify_removed(objects=pks, observables=_mentioned(pks))
@@ -129,6 +130,7 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
 
 def _purge(batch: list[int]) -> dict[str, int]:
     mentioned = _mentioned(batch)
+    notify_leaving(objects=batch)
     objects = delete_cascading(StixObject, batch)
     notify_removed(objects=batch, observables=mentioned)
     still_linked = {

@@ -1,0 +1,214 @@
+"""Counts of the store kept as it changes, so that pages never count the store when they are read.
+
+:class:`~accord.analysis.models.TrendCell` counts object versions per (month created, crime type,
+originator, agreement, TLP, data category). The store's listeners keep the cells in the writer's
+transaction: an ingest or a restoration adds its versions (:meth:`TrendListener.objects_added`),
+a revocation or a purge takes them away before they change (:meth:`TrendListener.objects_leaving`),
+so the cells always equal the store grouped; :func:`trend_cells_rebuild` (``accord aggregates
+rebuild``) computes them from the store alone, and a property test holds the two to the same
+result.
+
+A reader's figures never come from cells it may not see: :func:`trend_counts` sums only the
+groups the policy lets it see (:func:`accord.policy.visible_groups`), adds one by one the objects
+it sees by a grant naming it or its organisation, takes away those past their retention but not
+yet purged, and counts the partial months at the window's edges from the store itself — so it
+answers exactly what counting the store would, in time that grows with the groups, not the
+objects (``docs/decisions.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from accord.analysis.models import TrendCell
+from accord.core.choices import Purpose
+from accord.policy import Action, PrincipalContext, visible, visible_groups
+from accord.sharing.bulk import chunks
+from accord.sharing.listeners import StoreListener
+from accord.sharing.models import StixObject
+
+__all__ = ["TrendListener", "trend_cells_add", "trend_cells_rebuild", "trend_cells_remove", "trend_counts"]
+
+# (raw crime type, originator region, "YYYY-MM") -> objects
+Counts = dict[tuple[str, str, str], int]
+
+_KEY = ("month", "crime_type", "organisation_id", "agreement_key", "tlp", "data_category")
+
+
+def _month_sql() -> str:
+    """The ``YYYY-MM`` of an object's created time in UTC, in the database's own SQL (as
+    ``TruncMonth`` groups it under ``TIME_ZONE = "UTC"``)."""
+    if connection.vendor == "postgresql":
+        return "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return "substr(created, 1, 7)"  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+
+
+def _grouped(sign: int, where: str) -> str:
+    cells = connection.ops.quote_name(TrendCell._meta.db_table)
+    objects = connection.ops.quote_name(StixObject._meta.db_table)
+    key = ", ".join(_KEY)
+    return (
+        f"INSERT INTO {cells} ({key}, count) "  # noqa: S608 - table names and fixed SQL only
+        f"SELECT {_month_sql()}, crime_type, organisation_id, COALESCE(agreement_id, 0), tlp, data_category, "
+        f"{sign} * COUNT(*) FROM {objects} WHERE revoked = %s AND addressees_only = %s AND {where} "
+        "GROUP BY 1, 2, 3, 4, 5, 6 "
+        f"ON CONFLICT ({key}) DO UPDATE SET count = {cells}.count + excluded.count"
+    )
+
+
+def _apply(objects: Collection[int], sign: int) -> None:
+    if not objects:
+        return
+    with connection.cursor() as cursor:
+        for part in chunks(sorted(objects)):
+            sql = _grouped(sign, f"id IN ({', '.join(['%s'] * len(part))})")
+            cursor.execute(sql, [False, False, *part])
+    if sign < 0:
+        TrendCell.objects.filter(count__lte=0).delete()
+
+
+def trend_cells_add(objects: Collection[int]) -> None:
+    """Count these object versions (those counted at all: unrevoked, not for addressees only)."""
+    _apply(objects, 1)
+
+
+def trend_cells_remove(objects: Collection[int]) -> None:
+    """Stop counting these object versions, read before they are revoked or deleted (those
+    already revoked were not counted, and are passed over)."""
+    _apply(objects, -1)
+
+
+@transaction.atomic
+def trend_cells_rebuild() -> int:
+    """The cells computed again from the store alone; how many there are."""
+    TrendCell.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(_grouped(1, "1 = 1"), [False, False])
+    return TrendCell.objects.count()
+
+
+class TrendListener(StoreListener):
+    """Keeps the trend cells in step with the store, in the writer's transaction."""
+
+    def objects_added(
+        self,
+        *,
+        organisation_id: int,
+        objects: Sequence[tuple[int, str]],
+        links: Sequence[tuple[int, int]],
+        new_observables: Collection[int],
+    ) -> None:
+        trend_cells_add([pk for pk, _ in objects])
+
+    def objects_leaving(self, *, objects: Collection[int]) -> None:
+        trend_cells_remove(objects)
+
+    def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
+        """Counted already, as they left (:meth:`objects_leaving`)."""
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def _month_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(start: datetime) -> datetime:
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+def _add(into: Counts, rows: Iterable[dict[str, Any]], sign: int = 1) -> None:
+    for row in rows:
+        month = row["month"] if isinstance(row["month"], str) else f"{row['month']:%Y-%m}"
+        key = (row["crime_type"] or "", row["organisation__region"] or "", month)
+        into[key] = into.get(key, 0) + sign * row["count"]
+
+
+def _counted(rows: QuerySet[StixObject]) -> Any:
+    return (
+        rows.annotate(month=TruncMonth("created"))
+        .values("crime_type", "organisation__region", "month")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+
+
+def _seen(ctx: PrincipalContext, rows: QuerySet[StixObject]) -> QuerySet[StixObject]:
+    """``rows`` that are live and the asker may correlate (as the trends have always counted)."""
+    live = Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
+    return visible(ctx, rows.filter(live), Action.CORRELATE)
+
+
+def _from_store(ctx: PrincipalContext, since: datetime, until: datetime) -> Any:
+    rows = StixObject.objects.filter(created__gte=since, created__lt=until, addressees_only=False)
+    return _counted(_seen(ctx, rows))
+
+
+def trend_counts(ctx: PrincipalContext, since: datetime, until: datetime) -> Counts:
+    """Object versions shared in ``[since, until)`` (by STIX created time) that the asker may
+    correlate, live, not for addressees only: by raw crime type, originator region and month —
+    what grouping the store would give, read from the cells."""
+    counts: Counts = {}
+    whole: list[datetime] = []
+    month = _month_start(since)
+    while month < until:
+        end = _next_month(month)
+        start, stop = max(since, month), min(until, end)
+        if (start, stop) == (month, end):
+            whole.append(month)
+        elif (stop - start) * 2 <= end - month:  # the smaller part: counted from the store
+            _add(counts, _from_store(ctx, start, stop))
+        else:  # most of the month: its cells, less the parts outside the window
+            whole.append(month)
+            for outside in ((month, start), (stop, end)):
+                if outside[0] < outside[1]:
+                    _add(counts, _from_store(ctx, *outside), -1)
+        month = end
+    if whole:
+        first, last = whole[0], _next_month(whole[-1])
+        _add(counts, _from_cells(ctx, f"{first:%Y-%m}", f"{whole[-1]:%Y-%m}"))
+        _add(counts, _granted_one_by_one(ctx, first, last))
+        _add(counts, _expired_unpurged(ctx, first, last), -1)
+    return {key: n for key, n in counts.items() if n}
+
+
+def _groups(ctx: PrincipalContext, **fields: Any) -> Q:
+    return visible_groups(ctx, Action.CORRELATE, Purpose.INVESTIGATION, **fields)
+
+
+def _from_cells(ctx: PrincipalContext, first: str, last: str) -> Any:
+    cells = TrendCell.objects.filter(month__gte=first, month__lte=last).filter(
+        _groups(ctx, agreement="agreement_key", no_agreement=Q(agreement_key=0))
+    )
+    return cells.values("crime_type", "organisation__region", "month").annotate(count=Sum("count")).order_by()
+
+
+def _granted_one_by_one(ctx: PrincipalContext, since: datetime, until: datetime) -> Any:
+    """Objects the asker sees by a grant that names it (TLP:AMBER addressed to its organisation,
+    TLP:RED naming it), which no group's figures include."""
+    addressed = StixObject.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id or 0)
+    named = StixObject.recipients.through.objects.filter(user_id=ctx.user_id or 0)
+    candidates = StixObject.objects.filter(created__gte=since, created__lt=until, addressees_only=False).filter(
+        Q(pk__in=addressed.values("stixobject_id")) | Q(pk__in=named.values("stixobject_id"))
+    )
+    return _counted(_seen(ctx, candidates).exclude(_groups(ctx)))
+
+
+def _expired_unpurged(ctx: PrincipalContext, since: datetime, until: datetime) -> Any:
+    """Objects past their retention that the purge has not deleted yet: still in their groups'
+    cells, no longer seen."""
+    # found through the retention index (few: the purge deletes them daily), not the months'
+    # objects through the created index
+    ended = StixObject.objects.filter(expires_at__lte=ctx.now).values("pk")
+    expired = StixObject.objects.filter(
+        pk__in=ended, revoked=False, addressees_only=False, created__gte=since, created__lt=until
+    )
+    return _counted(expired.filter(_groups(ctx)))

@@ -1,0 +1,92 @@
+"""The main pages and lists over the shared store ask the database as many times whatever the
+store holds (issue 19 item 10: bounded by the page, never by the store), and the store-sized
+lists count their rows no further than the cap, saying so."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accord.formats.markings import TLP2_IDS
+from tests.analysis.conftest import share
+from tests.stix_samples import indicator
+
+PAGES = [
+    "/",
+    "/shared/",
+    "/observables/",
+    "/analysis/correlations/",
+    "/analysis/campaigns/",
+    "/analysis/trends/",
+    "/api/v1/objects/",
+    "/api/v1/observables/",
+    "/api/v1/correlations/",
+    "/api/v1/campaigns/",
+    "/api/v1/trends/",
+]
+
+
+def batch(start: int, count: int) -> list[dict[str, Any]]:
+    """``count`` GREEN indicators, each mentioning its own address and one shared by pairs (so
+    there are correlations and campaigns to list)."""
+    return [
+        indicator(
+            n,
+            f"[ipv4-addr:value = '198.18.1.{n % 250}'] OR [ipv4-addr:value = '198.18.2.{n // 2 % 250}']",
+            labels=["phishing"],
+            object_marking_refs=[TLP2_IDS["green"]],
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured)
+
+
+@pytest.fixture
+def readers(sharers, api_for, people) -> dict[str, Any]:
+    kestrel, banker = sharers
+    clients = {}
+    for role in ("analyst", "partner_reader"):
+        client = Client()
+        client.force_login(people[role])
+        clients[role] = client
+    return {"clients": clients, "sharers": [api_for(kestrel), api_for(banker)]}
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner_reader"])
+def test_pages_ask_as_often_whatever_the_store_holds(readers: dict[str, Any], role: str) -> None:
+    kestrel, atlas = readers["sharers"]
+    share(kestrel, *batch(1, 2))
+    share(atlas, *batch(3, 2))
+    client = readers["clients"][role]
+    for path in PAGES:
+        queries(client, path)  # a partner's first read computes its campaigns
+    few = {path: queries(client, path) for path in PAGES}
+    share(kestrel, *batch(5, 30))
+    share(atlas, *batch(35, 30))
+    for path in PAGES:
+        queries(client, path)
+    many = {path: queries(client, path) for path in PAGES}
+    assert many == few
+
+
+def test_store_lists_count_to_the_cap_and_say_so(readers: dict[str, Any], settings: Any) -> None:
+    kestrel, _ = readers["sharers"]
+    share(kestrel, *batch(1, 6))
+    settings.ACCORD_LIST_COUNT_CAP = 3
+    client = readers["clients"]["analyst"]
+    page = client.get("/shared/").content.decode()
+    assert "More than 3 results (counted no further" in page
+    listed = client.get("/api/v1/objects/").json()
+    assert (listed["count"], listed["count_capped"]) == (3, True)
+    exact = client.get("/api/v1/campaigns/").json()
+    assert exact["count_capped"] is False
