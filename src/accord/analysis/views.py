@@ -38,6 +38,7 @@ from accord.core.replicas import replica_reads
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, facts, found, listing, paginate
 from accord.policy import principal_context
+from accord.sharing.selectors import objects_by_id
 from accord.sharing.services import personal_data_consulted
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 SIGHTINGS_SHOWN = 50
+NAMED_SHOWN = 500
 CHOICES_SHOWN = 200
 
 
@@ -468,8 +470,11 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("analysis:report-detail", pk=report.pk)
     draft = report.status == IntelReport.Status.DRAFT
     check = (report_check(report) if draft else report.dissemination) if analyst else None
+    listed = [item["stix_id"] for key in ("included", "blocked") for item in (check or {}).get(key, [])]
     context = {
         "report": report,
+        # each item by its name or value where the analyst may view it (the first few hundred)
+        "named": objects_by_id(principal=request.user, stix_ids=listed[:NAMED_SHOWN]) if check else {},
         "analyst": analyst,
         "draft": draft,
         "check": check,
