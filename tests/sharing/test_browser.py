@@ -70,7 +70,7 @@ def test_a_misp_upload_shows_processing_with_the_button_disabled_then_what_it_cr
     stored = page.inner_text("[data-testid=submission-stored]")
     assert "203.0.113.7" in stored
     page.click("[data-testid=submission-stored] >> text=203.0.113.7")
-    page.wait_for_selector("h1 code")
+    page.wait_for_selector("[data-testid=object-label]")
     assert "/shared/" in page.url
 
 
