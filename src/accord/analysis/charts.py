@@ -15,7 +15,7 @@ MONTHS_SHOWN = 120  # on a chart's time axis
 
 def _months(since: Any, until: Any) -> list[str]:
     """Every month of the period, ``2026-01`` …, so that a month with nothing is on the time axis."""
-    months = []
+    months: list[str] = []
     year, month = since.year, since.month
     while (year, month) <= (until.year, until.month) and len(months) < MONTHS_SHOWN:
         months.append(f"{year:04}-{month:02}")

@@ -98,7 +98,9 @@ def search(request: AuthedRequest) -> HttpResponse:
     text names, and whether you may see anything of it (its page: who reported it, campaigns)."""
     _reader(request)
     text = request.GET.get("q", "")
-    found = value_search(principal=request.user, text=text) if text.strip() else {"values": [], "read": ""}
+    found: dict[str, Any] = {"values": [], "read": ""}
+    if text.strip():
+        found = value_search(principal=request.user, text=text)
     observables = [observable for _, _, observable in found["values"] if observable is not None]
     personal_data_consulted(actor=request.user, observables=observables, purpose=Purpose.INVESTIGATION, via="web")
     return render(request, "analysis/search.html", {"q": text, **found})

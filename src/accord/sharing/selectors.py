@@ -227,7 +227,7 @@ def _object_label(obj: StixObject, body: dict[str, Any], observables: list[tuple
     if body.get("relationship_type"):
         return f"{stix_type_label(obj.type)}: {body['relationship_type']}"
     if isinstance(body.get("pattern"), str):
-        return body["pattern"]
+        return str(body["pattern"])
     if isinstance(body.get("hashes"), dict) and body["hashes"]:
         return str(next(iter(body["hashes"].values())))
     return stix_type_label(obj.type)

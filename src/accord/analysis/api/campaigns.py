@@ -142,7 +142,9 @@ class CampaignViewSet(ReplicaListMixin, PrincipalContextMixin, ReadViewSet):
         campaign = self.get_object()
         principal = principal_of(request)
         if "expand" in request.query_params:
-            graph = graph_neighbours(principal=principal, node=request.query_params["expand"])
+            graph = {"campaign": campaign.pk} | graph_neighbours(
+                principal=principal, node=request.query_params["expand"]
+            )
         else:
             graph = selectors.campaign_graph(principal=principal, campaign=campaign)
         services.campaign_graph_consulted(actor=principal, graph=graph, via="api")
