@@ -131,6 +131,7 @@ class _Sentences:
 class TextReader(Reader):
     format = "text"
     label = "Free text"
+    detected_last = True  # any UTF-8 is text: every other format is tried first
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
