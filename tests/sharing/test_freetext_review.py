@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accord.sharing.freetext import MAX_CANDIDATES
 from accord.sharing.models import StixObject, Submission
 from tests.factories import make_agreement
 from tests.ids import pid
@@ -130,3 +131,14 @@ def test_readers_may_not_share_free_text(client, people, partner):
     client.force_login(people["partner_reader"])
     assert client.get("/share/text/").status_code == 403
     assert client.post("/share/text/", {"op": "extract", "text": TEXT}).status_code == 403
+
+
+def test_a_long_text_shows_the_first_values_and_the_whole_review_can_be_committed(contributor):
+    """A review posts three fields a value: it shows no more than Django takes in one form."""
+    addresses = [f"194.147.{70 + n // 200}.{1 + n % 200}" for n in range(MAX_CANDIDATES + 20)]
+    page, form = _review(contributor, text="Seen: " + ", ".join(addresses) + ".")
+    assert f"{MAX_CANDIDATES + 20} values found, the first {MAX_CANDIDATES} shown" in page
+    assert sum(1 for key in form if key.startswith("keep-")) == MAX_CANDIDATES
+    response = contributor.post("/share/text/", form)
+    assert response.status_code == 302
+    assert StixObject.objects.count() == MAX_CANDIDATES

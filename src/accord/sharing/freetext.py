@@ -32,7 +32,9 @@ __all__ = [
     "value_notes",
 ]
 
-MAX_CANDIDATES = 1000  # values one review shows; a longer text is shared as a file (format "text")
+# Values one review shows: each posts up to three fields (kept, type, value), and Django refuses
+# a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000). A longer list is shared as a file.
+MAX_CANDIDATES = 300
 DRAFT_MAX_AGE = 24 * 3600  # seconds a review stays valid
 _SALT = "accord.sharing.freetext"
 
