@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from accord.analysis.models import Campaign
+from accord.sharing.models import StixObject
+from tests.analysis.conftest import PHISH, domain, ip, share
 from tests.browser import browser_marks
 from tests.factories import TEST_PASSWORD
+from tests.ids import pid
+from tests.stix_samples import indicator
+
+LONE_IP = "198.51.100.77"
 
 pytestmark = browser_marks
 
@@ -34,4 +40,49 @@ def test_an_analyst_works_a_campaign_in_the_browser(page, live_server, workbench
 
     page.click("text=Trends")
     page.wait_for_selector("h1:has-text('Trends')")
-    assert page.locator("[data-testid=bars-month] .bar").count() == 1
+    # the time series, drawn by Chart.js from the page's figures: months on the axis, a stack per crime type
+    page.wait_for_function("window.Chart && Chart.getChart('chart-crime')")
+    months = page.evaluate("Chart.getChart('chart-crime').data.labels.length")
+    assert months in (12, 13)
+    total = "Chart.getChart('chart-crime').data.datasets.reduce((s, d) => s + d.data.reduce((a, b) => a + b, 0), 0)"
+    assert page.evaluate(total) == 7
+    page.select_option("[data-testid=chart-region]", "Europe")  # Kestrel's objects only
+    assert page.evaluate(total) == 3
+    page.click("[data-testid=table-region] summary")
+    assert page.locator("[data-testid=table-region] th:has-text('Middle East & North Africa')").is_visible()
+
+
+def test_an_analyst_pastes_a_defanged_url_into_search_and_opens_its_campaign_graph(
+    page, live_server, workbench, api_for
+):
+    """From a value pasted as it came in a report to the campaign it belongs to: the graph zooms
+    and expands a node's neighbours beyond the campaign."""
+    share(api_for(workbench["kestrel"]), indicator(9, f"{domain(PHISH)} OR {ip(LONE_IP)}", name="Kit mirror"))
+    mirror = StixObject.objects.get(stix_id__endswith="000000000009")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "analyst")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav >> text=Analysis")
+    page.fill("[data-testid=value-search]", f"hxxp://{PHISH.replace('.', '[.]')}/login")
+    page.click("form[role=search] button")
+    page.click("[data-testid=search-hit]")
+    page.click(f"[data-testid=campaigns] a:has-text('{workbench['phishing'].name}')")
+    page.wait_for_selector("#campaign-graph g.node-object")
+    graph = page.locator("#campaign-graph")
+    assert graph.get_attribute("data-zoom") == "1.00"
+    page.click("[data-graph=zoom-in]")
+    assert float(graph.get_attribute("data-zoom")) > 1
+    page.click("[data-graph=fit]")
+    assert graph.get_attribute("data-zoom") == "1.00"
+    before = page.locator("#campaign-graph g.node").count()
+    assert page.locator(f"#campaign-graph g.node-observable:has-text('{LONE_IP}')").count() == 0
+    page.click(f"#campaign-graph g[data-id='object:{pid(mirror)}'] circle")
+    page.wait_for_selector("[data-testid=graph-details]:has-text('Kit mirror')")
+    page.click("[data-testid=graph-details] [data-graph=expand]")
+    page.wait_for_selector("#campaign-graph[data-expanded='1']")
+    assert page.locator(f"#campaign-graph g.node-observable:has-text('{LONE_IP}')").count() == 1
+    assert page.locator("#campaign-graph g.node").count() == before + 1
+    assert "expanded: 1 new" in page.inner_text("#campaign-graph-status")
+    page.select_option("#graph-colour", "organisation")
+    assert page.locator("#campaign-graph-legend li:has-text('Kestrel Threat Labs')").count() == 1

@@ -32,7 +32,8 @@ def test_upload_in_the_browser(page, live_server, people, partner, settings, tmp
     assert "/submissions/" in page.url
     assert StixObject.objects.filter(organisation=partner).count() == 1
     page.click("nav >> text=Shared data")
-    page.wait_for_selector("text=indicator--00000000-0000-4000-8000-000000000001")
+    page.click("[data-testid=shared-row] >> text=login-bank.example.com")  # listed by its value
+    page.wait_for_selector("[data-testid=object-label]:has-text('login-bank.example.com')")
 
 
 def test_a_misp_upload_shows_processing_with_the_button_disabled_then_what_it_created(
@@ -69,5 +70,38 @@ def test_a_misp_upload_shows_processing_with_the_button_disabled_then_what_it_cr
     stored = page.inner_text("[data-testid=submission-stored]")
     assert "203.0.113.7" in stored
     page.click("[data-testid=submission-stored] >> text=203.0.113.7")
-    page.wait_for_selector("h1 code")
+    page.wait_for_selector("[data-testid=object-label]")
     assert "/shared/" in page.url
+
+
+def test_a_partner_reviews_a_free_text_extraction_and_commits_part_of_it(
+    page, live_server, people, partner, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    make_agreement(partner)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "partner_contributor")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav >> text=Share data")
+    page.click("[data-testid=freetext-link]")
+    page.fill(
+        "#id_text",
+        "The kit at hxxp://kestrel-update[.]xyz/login posted to 194.147.78.10 overnight. "
+        "Mules were paid from 194.147.78.11 too.",
+    )
+    page.click("[data-testid=extract-button]")
+    page.wait_for_selector("h1:has-text('Review the values found')")
+    assert Submission.objects.count() == 0  # nothing stored before the commit
+    row = page.locator("[data-testid=review-row]", has=page.locator("input[value='194.147.78.11']"))
+    row.locator("input[type=checkbox]").uncheck()
+    url_row = page.locator(
+        "[data-testid=review-row]", has=page.locator("input[value='http://kestrel-update.xyz/login']")
+    )
+    url_row.locator("input[type=checkbox]").uncheck()
+    page.click("[data-testid=commit-button]")
+    page.wait_for_selector("[data-testid=submission-status]:has-text('Done')")
+    patterns = sorted(o.body["pattern"] for o in StixObject.objects.filter(organisation=partner))
+    assert patterns == ["[domain-name:value = 'kestrel-update.xyz']", "[ipv4-addr:value = '194.147.78.10']"]
+    page.click("[data-testid=submission-stored] >> text=194.147.78.10")
+    page.wait_for_selector("[data-testid=object-label]:has-text('194.147.78.10')")

@@ -8,6 +8,7 @@ app_name = "analysis"
 
 urlpatterns = [
     path("analysis/", views.analysis_home, name="home"),
+    path("analysis/search/", views.search, name="search"),
     path("analysis/correlations/", views.correlation_list, name="correlation-list"),
     path("analysis/correlations/<public_id:observable_id>/", views.correlation_detail, name="correlation-detail"),
     path("analysis/campaigns/", views.campaign_list, name="campaign-list"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.analysis import selectors, services
+from accord.analysis.charts import trend_series
 from accord.analysis.filters import CampaignFilter, CorrelationFilter
 from accord.analysis.forms import (
     CampaignForm,
@@ -30,6 +31,7 @@ from accord.analysis.forms import (
 from accord.analysis.models import Campaign, Correlation, ExclusionList, IntelReport
 from accord.analysis.reports import report_bundle, report_check
 from accord.analysis.scoring import SIGHTING_WEIGHT, observable_score
+from accord.analysis.search import value_search
 from accord.analysis.warninglists import index
 from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
@@ -38,10 +40,12 @@ from accord.core.replicas import replica_reads
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, facts, found, listing, paginate
 from accord.policy import principal_context
+from accord.sharing.selectors import objects_by_id
 from accord.sharing.services import personal_data_consulted
 
 __all__ = [
     "analysis_home",
+    "search",
     "campaign_detail",
     "campaign_list",
     "correlation_detail",
@@ -57,6 +61,7 @@ __all__ = [
 ]
 
 SIGHTINGS_SHOWN = 50
+NAMED_SHOWN = 500
 CHOICES_SHOWN = 200
 
 
@@ -85,6 +90,20 @@ def _attempt(form: forms.Form, call: Callable[[], Any]) -> bool:
             form.add_error(field, rest if prefix == field and rest else exc.message)
         return False
     return True
+
+
+@login_required
+def search(request: AuthedRequest) -> HttpResponse:
+    """Find a value (``?q=``): paste it as it comes, defanged or in a sentence; each value the
+    text names, and whether you may see anything of it (its page: who reported it, campaigns)."""
+    _reader(request)
+    text = request.GET.get("q", "")
+    found: dict[str, Any] = {"values": [], "read": ""}
+    if text.strip():
+        found = value_search(principal=request.user, text=text)
+    observables = [observable for _, _, observable in found["values"] if observable is not None]
+    personal_data_consulted(actor=request.user, observables=observables, purpose=Purpose.INVESTIGATION, via="web")
+    return render(request, "analysis/search.html", {"q": text, **found})
 
 
 @login_required
@@ -353,11 +372,9 @@ def trends(request: AuthedRequest) -> HttpResponse:
         error = exc.message
         since, until = selectors.trend_window(None, None)
     data = selectors.trends(principal=request.user, since=since, until=until)
-    by_month: dict[str, int] = {}
     by_crime: dict[str, int] = {}
     by_region: dict[str, int] = {}
     for row in data["by_crime_region_month"]:
-        by_month[row["month"]] = by_month.get(row["month"], 0) + row["count"]
         row["crime_label"] = _crime_label(row["crime_type"])
         by_crime[row["crime_label"]] = by_crime.get(row["crime_label"], 0) + row["count"]
         by_region[row["region"]] = by_region.get(row["region"], 0) + row["count"]
@@ -370,12 +387,12 @@ def trends(request: AuthedRequest) -> HttpResponse:
         "error": error,
         "since_text": request.GET.get("since", "") if not error else "",
         "until_text": request.GET.get("until", "") if not error else "",
-        "month_bars": totals(dict(sorted(by_month.items()))),
         "crime_bars": totals(dict(sorted(by_crime.items(), key=lambda kv: -kv[1]))),
         "region_bars": totals(dict(sorted(by_region.items(), key=lambda kv: -kv[1]))),
         "campaign_bars": _bars(data["new_campaigns"], lambda r: r["month"], "count"),
         "score_bars": _bars(data["contributions"], lambda r: r["organisation"], "score"),
         "host": principal_context(request.user).is_host,
+        **trend_series(data, since, until),
     }
     return render(request, "analysis/trends.html", context, status=400 if error else 200)
 
@@ -468,8 +485,11 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("analysis:report-detail", pk=report.pk)
     draft = report.status == IntelReport.Status.DRAFT
     check = (report_check(report) if draft else report.dissemination) if analyst else None
+    listed = [item["stix_id"] for key in ("included", "blocked") for item in (check or {}).get(key, [])]
     context = {
         "report": report,
+        # each item by its name or value where the analyst may view it (the first few hundred)
+        "named": objects_by_id(principal=request.user, stix_ids=listed[:NAMED_SHOWN]) if check else {},
         "analyst": analyst,
         "draft": draft,
         "check": check,

@@ -83,6 +83,9 @@ class Reader(ABC):
 
     format: ClassVar[str]
     label: ClassVar[str]
+    # Tried after every other format when detecting one (plain text: any UTF-8 is text), whatever
+    # the order the readers were imported in.
+    detected_last: ClassVar[bool] = False
 
     def __init__(self, *, namespace: uuid.UUID | None = None) -> None:
         self.namespace = namespace or uuid.NAMESPACE_URL
@@ -136,8 +139,9 @@ def looks_like_json(head: bytes) -> bool:
 
 
 def detect_format(head: bytes) -> str | None:
-    """The format whose reader recognises these first bytes (``None`` when none does)."""
-    for name, reader in READERS.items():
+    """The format whose reader recognises these first bytes (``None`` when none does); readers
+    ``detected_last`` after the others."""
+    for name, reader in sorted(READERS.items(), key=lambda item: item[1].detected_last):
         if reader.sniff(head):
             return name
     return None

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from itertools import accumulate
-from typing import IO
+from typing import IO, Any
 
 from iocsearcher.searcher import Searcher
 
@@ -25,7 +25,7 @@ from accord.formats.base import Mention, ParsedObject, Reader, ReadError, Unread
 from accord.formats.choices import SENSITIVE_OBSERVABLES
 from accord.formats.observables import pattern_for
 
-__all__ = ["TextReader"]
+__all__ = ["TextReader", "stamp"]
 
 # iocsearcher's names -> observable types (others, such as CVEs or social handles, are left out)
 IOC_TYPES = {
@@ -131,6 +131,7 @@ class _Sentences:
 class TextReader(Reader):
     format = "text"
     label = "Free text"
+    detected_last = True  # any UTF-8 is text: every other format is tried first
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -148,6 +149,13 @@ class TextReader(Reader):
         except UnicodeDecodeError as exc:
             yield Unreadable(f"byte {exc.start}", "encoding", "not UTF-8 text")
             return
+        now = stamp()
+        for number, mention in enumerate(self.mentions(text)):
+            yield ParsedObject(f"indicator {number}", self.indicator(mention, now), [mention])
+
+    def mentions(self, text: str) -> list[Mention]:
+        """The values the text names, each once (canonical type and value), in the order it
+        first names them, each with the sentence it came from (others' sensitive values masked)."""
         searcher = _searcher()
         found: dict[tuple[str, str], Mention] = {}
         matches = [(m.name, m.value, m.start_offset, m.raw_value) for m in searcher.search_matches(text)]
@@ -173,18 +181,25 @@ class TextReader(Reader):
             if mention.extra.get("flags"):
                 continue  # a questionable value (an unknown suffix, an internal name) read from prose is noise
             found.setdefault((mention.type, mention.value), mention)
-        now = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        for number, ((kind, value), mention) in enumerate(found.items()):
-            indicator = {
-                "type": "indicator",
-                "spec_version": "2.1",
-                "id": self.mint_id("indicator", f"{kind}:{value}"),
-                "created": now,
-                "modified": now,
-                "name": f"{kind} {value}",
-                "pattern": pattern_for(kind, value),
-                "pattern_type": "stix",
-                "valid_from": now,
-                "description": mention.context,
-            }
-            yield ParsedObject(f"indicator {number}", indicator, [mention])
+        return list(found.values())
+
+    def indicator(self, mention: Mention, now: str) -> dict[str, Any]:
+        """The STIX indicator of one value found in text, its sentence as its description; its id
+        minted from the value, so the same value from the same organisation is the same object."""
+        return {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": self.mint_id("indicator", f"{mention.type}:{mention.value}"),
+            "created": now,
+            "modified": now,
+            "name": f"{mention.type} {mention.value}",
+            "pattern": pattern_for(mention.type, mention.value),
+            "pattern_type": "stix",
+            "valid_from": now,
+            "description": mention.context,
+        }
+
+
+def stamp() -> str:
+    """Now as STIX writes it (UTC, milliseconds)."""
+    return datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

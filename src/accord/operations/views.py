@@ -22,6 +22,7 @@ from accord.operations.choices import OPERATION_TRANSITIONS, OUTCOME_COUNTS
 from accord.operations.filters import OperationFilter
 from accord.operations.forms import OperationForm, OutcomeForm, ParticipantsForm, PhaseForm
 from accord.operations.models import Operation
+from accord.sharing.selectors import object_rows
 
 __all__ = ["operation_detail", "operation_list", "operation_report"]
 
@@ -131,7 +132,9 @@ def operation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "operation": operation,
         "manage": manage,
         "can_link": manage or has_perm(request.user, Perm.ANALYSIS_WORK),
-        "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "objects": object_rows(
+            principal=request.user, objects=selectors.operation_objects(principal=request.user, operation=operation)
+        ),
         "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
         "outcomes": operation.outcomes.all(),
         "next": OPERATION_TRANSITIONS[operation.status],
@@ -166,7 +169,9 @@ def operation_report(request: AuthedRequest, pk: int) -> HttpResponse:
     operation = found(lambda: selectors.operation_get(principal=request.user, pk=pk))
     context = {
         "operation": operation,
-        "objects": selectors.operation_objects(principal=request.user, operation=operation),
+        "objects": object_rows(
+            principal=request.user, objects=selectors.operation_objects(principal=request.user, operation=operation)
+        ),
         "campaigns": selectors.operation_campaigns(principal=request.user, operation=operation),
         "outcomes": operation.outcomes.all(),
         "generated_at": timezone.now(),

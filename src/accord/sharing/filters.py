@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
@@ -28,23 +29,45 @@ from accord.policy import (
 )
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.selectors import submission_list
+from accord.sharing.words import STIX_TYPES
 
 __all__ = ["ObservableFilter", "StixObjectFilter"]
+
+
+class _TypeSelect(forms.Select):
+    """The type filter on a page: the common STIX types by name (the API takes any type)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, choices=[("", "Any type"), *STIX_TYPES.items()])
+
+
+class _DateInput(forms.DateInput):
+    """A date picker on a page (the API takes any ISO 8601 date or time)."""
+
+    input_type = "date"
 
 
 class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
     """The objects-list filters, for one reader: ``principal`` (or the ``request``'s user; nobody
     without either, who is withheld everything an agreement withholds from anyone)."""
 
-    type = django_filters.CharFilter()
-    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices)
+    type = django_filters.CharFilter(
+        label="Type", help_text="A STIX type: indicator, observed-data, report …", widget=_TypeSelect
+    )
+    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices, label="TLP", widget=forms.CheckboxSelectMultiple)
     organisation = WholeNumberFilter(method="by_organisation", label="Shared by this organisation (id)")
-    data_category = django_filters.MultipleChoiceFilter(choices=DataCategory.choices)
-    crime_type = django_filters.CharFilter(lookup_expr="iexact")
+    data_category = django_filters.MultipleChoiceFilter(
+        choices=DataCategory.choices, label="Kind of data", widget=forms.CheckboxSelectMultiple
+    )
+    crime_type = django_filters.CharFilter(lookup_expr="iexact", label="Crime type")
     observable = django_filters.CharFilter(method="by_value", label="Mentions exactly this value")
     value_prefix = django_filters.CharFilter(method="by_prefix", label="Mentions a value starting with")
-    added_after = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="gte")
-    added_before = django_filters.IsoDateTimeFilter(field_name="added_at", lookup_expr="lt")
+    added_after = django_filters.IsoDateTimeFilter(
+        field_name="added_at", lookup_expr="gte", label="Added on or after", widget=_DateInput
+    )
+    added_before = django_filters.IsoDateTimeFilter(
+        field_name="added_at", lookup_expr="lt", label="Added before", widget=_DateInput
+    )
     contents_of = django_filters.CharFilter(
         method="by_container", label="This object (a report, a grouping) and the objects its object_refs name"
     )

@@ -6,7 +6,7 @@ from django import forms
 
 from accord.core.choices import Tlp
 
-__all__ = ["SubmissionForm"]
+__all__ = ["FreeTextForm", "SubmissionForm"]
 
 
 class SubmissionForm(forms.Form):
@@ -26,3 +26,46 @@ class SubmissionForm(forms.Form):
     strict = forms.BooleanField(
         required=False, help_text="All or nothing: if any object is refused, nothing of the file is stored."
     )
+
+
+TEXT_MAX_BYTES = 2 * 1024 * 1024  # a longer text is shared as a file, read without review
+
+
+class FreeTextForm(forms.Form):
+    """Text to review before sharing: pasted, or a UTF-8 file (one of the two)."""
+
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        label="Text",
+        help_text="A report, an e-mail, notes: defanged values (hxxp, [.]) are read too.",
+    )
+    file = forms.FileField(required=False, label="Or a text file", help_text="UTF-8 text, up to 2 MB.")
+    tlp = forms.ChoiceField(
+        choices=[("", "The agreement's default")] + Tlp.choices,
+        required=False,
+        label="TLP",
+        help_text="For every value you keep.",
+    )
+    agreement = forms.CharField(required=False, help_text="Leave empty for your data-sharing agreement in force.")
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload and data.get("text"):
+            raise forms.ValidationError("Paste text or choose a file, not both.")
+        if upload:
+            if upload.size > TEXT_MAX_BYTES:
+                self.add_error("file", "Over 2 MB: share it as a file on the Share page instead.")
+                return data
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", "Not UTF-8 text.")
+                return data
+            data["filename"] = upload.name
+        elif not (data.get("text") or "").strip():
+            self.add_error("text", "Paste some text, or choose a file.")
+        elif len(data["text"].encode()) > TEXT_MAX_BYTES:
+            self.add_error("text", "Over 2 MB: share it as a file on the Share page instead.")
+        return data

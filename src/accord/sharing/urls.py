@@ -8,6 +8,7 @@ app_name = "sharing"
 
 urlpatterns = [
     path("share/", views.submit, name="submit"),
+    path("share/text/", views.freetext, name="freetext"),
     path("submissions/", views.submission_list, name="submission-list"),
     path("submissions/<public_id:pk>/", views.submission_detail, name="submission-detail"),
     path("submissions/<public_id:pk>/begin/", views.submission_begin, name="submission-begin"),

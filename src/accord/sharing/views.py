@@ -5,8 +5,10 @@ Thin: the form checks shape, the ingest service decides, selectors read through 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,13 +21,17 @@ from django.views.decorators.http import require_POST
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import PAGE_SIZE, AuthedRequest, found, paginate
+from accord.formats.choices import ObservableType
 from accord.policy import principal_context
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import StixObjectFilter
-from accord.sharing.forms import SubmissionForm
+from accord.sharing.forms import FreeTextForm, SubmissionForm
+from accord.sharing.freetext import Candidate, draft_dumps, draft_loads, extract
 from accord.sharing.progress import progress_of
 from accord.sharing.services import (
+    freetext_commit,
+    freetext_problems,
     object_revoke,
     personal_data_consulted,
     submission_create,
@@ -33,8 +39,10 @@ from accord.sharing.services import (
     submission_runs_in_request,
     submission_start,
 )
+from accord.sharing.words import body_facts, property_label, stix_type_label
 
 __all__ = [
+    "freetext",
     "object_detail",
     "object_list",
     "object_revoke_confirm",
@@ -91,6 +99,100 @@ def submit(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+def freetext(request: AuthedRequest) -> HttpResponse:
+    """Free text reviewed before it is shared (MISP's free-text import): paste or upload text
+    (``op=extract``), see every value found with its type, sentence and warning-list hit, untick
+    or retype, then share what is kept (``op=commit``). Nothing is stored before the commit: the
+    values found travel in the review form as a signed draft."""
+    if not has_perm(request.user, Perm.SHARING_SUBMIT):
+        raise PermissionDenied("Your role does not share data.")
+    if request.method == "POST" and request.POST.get("op") == "commit":
+        return _freetext_commit(request)
+    form = FreeTextForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        candidates, total = extract(data["text"])
+        draft = draft_dumps(candidates, tlp=data["tlp"], agreement=data["agreement"], filename=data.get("filename", ""))
+        rows = [_ReviewRow(n, c, True, c.type, c.value) for n, c in enumerate(candidates, start=1)]
+        return _review(request, rows, draft, total=total, tlp=data["tlp"])
+    return render(request, "sharing/freetext.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@dataclass
+class _ReviewRow:
+    """One value of a review as the form shows it: its number, what was found, whether it is
+    kept, its type and value as the person left them, and what is wrong with them."""
+
+    number: int
+    found: Candidate
+    keep: bool
+    type: str
+    value: str
+    error: str = ""
+
+
+def _review(
+    request: AuthedRequest, rows: list[_ReviewRow], draft: str, *, total: int, tlp: str, error: str = ""
+) -> HttpResponse:
+    context = {
+        "rows": rows,
+        "draft": draft,
+        "total": total,
+        "shown": len(rows),
+        "tlp": tlp,
+        "types": ObservableType.choices,
+        "error": error,
+        "benign": sum(1 for row in rows if row.found.benign),
+    }
+    return render(request, "sharing/freetext_review.html", context, status=400 if error else 200)
+
+
+def _freetext_commit(request: AuthedRequest) -> HttpResponse:
+    """Share what the review kept, or show the review again saying what is wrong."""
+    token = request.POST.get("draft", "")
+    try:
+        candidates, settings = draft_loads(token)
+    except ApplicationError as exc:
+        context = {"form": FreeTextForm(), "draft_error": exc.message.removeprefix("draft: ")}
+        return render(request, "sharing/freetext.html", context, status=400)
+    rows = [
+        _ReviewRow(
+            number,
+            found,
+            request.POST.get(f"keep-{number}") == "on",
+            request.POST.get(f"type-{number}", found.type),
+            request.POST.get(f"value-{number}", found.value).strip(),
+        )
+        for number, found in enumerate(candidates, start=1)
+    ]
+    kept = [row for row in rows if row.keep]
+    tlp = str(settings.get("tlp") or "")
+    for index, message in freetext_problems([(row.type, row.value, "") for row in kept]).items():
+        kept[index - 1].error = message
+    error = ""
+    if not kept:
+        error = "Tick at least one value to share."
+    elif any(row.error for row in kept):
+        error = "Some values you kept are not valid: correct or untick them. Nothing was stored."
+    if not error:
+        try:
+            submission = freetext_commit(
+                actor=request.user,
+                organisation=request.user.organisation,
+                rows=[(row.type, row.value, row.found.context) for row in kept],
+                filename=str(settings.get("filename") or ""),
+                tlp=tlp or None,
+                agreement=str(settings.get("agreement") or "") or None,
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"{len(kept)} of {len(rows)} values sent to be shared.")
+            return redirect("sharing:submission-detail", pk=submission.pk)
+    return _review(request, rows, token, total=len(rows), tlp=tlp, error=error)
+
+
+@login_required
 @require_POST
 def submission_begin(request: AuthedRequest, pk: int) -> HttpResponse:
     """Read one's own quick submission still queued, now (the share page's second request, or
@@ -109,15 +211,6 @@ def _go_to(request: AuthedRequest, submission: Any) -> HttpResponse:
         response["HX-Redirect"] = url
         return response
     return redirect(url)
-
-
-def _label(obj: Any) -> str:
-    """What a reader looks for first in an object: its name, its value, its pattern, else its id."""
-    body = obj.body if isinstance(obj.body, dict) else {}
-    for key in ("name", "value", "pattern", "hashes"):
-        if body.get(key):
-            return str(body[key])
-    return str(obj.stix_id)
 
 
 @login_required
@@ -157,7 +250,7 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "page": refused,
         "query": query,
         "stored": stored,
-        "stored_rows": [(o, _label(o)) for o in stored],
+        "stored_rows": selectors.object_rows(principal=request.user, objects=list(stored)),
         "stored_query": stored_query.urlencode(),
         "begin": own and submission_runs_in_request(submission),
     }
@@ -166,33 +259,48 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def object_list(request: AuthedRequest) -> HttpResponse:
-    """Shared data as far as the policy lets this person see it."""
+    """Shared data as far as the policy lets this person see it: a row per object version with
+    what an analyst reads first (its name or value, type, source as attribution allows, TLP,
+    tags, when seen, how many of its values other objects mention), filtered and paged."""
     purpose = request.GET.get("purpose", "investigation")
     try:
         qs = selectors.object_list(principal=request.user, purpose=purpose)
     except ValueError as exc:
         raise Http404(str(exc)) from exc
-    filterset = StixObjectFilter(request.GET, queryset=qs, request=request)
+    context = principal_context(request.user)
+    filterset = StixObjectFilter(request.GET, queryset=qs, request=request, context=context)
+    organisations = selectors.nameable_organisations(principal=request.user).values_list("pk", "name")
+    filterset.form.fields["organisation"].label = "Shared by"
+    filterset.form.fields["organisation"].widget = forms.Select(choices=[("", "Any organisation"), *organisations])
     page, query = paginate(request, filterset.qs, capped=True)
-    personal_data_consulted(actor=request.user, objects=page, purpose=purpose, via="web")
+    personal_data_consulted(actor=request.user, objects=page, purpose=purpose, via="web", context=context)
+    rows = selectors.object_rows(principal=request.user, objects=list(page), purpose=purpose, context=context)
     blocklists = [("ipv4", "IPv4"), ("ipv6", "IPv6"), ("domain", "Domains"), ("url", "URLs"), ("sha256", "SHA-256")]
     return render(
         request,
         "sharing/object_list.html",
-        {"filter": filterset, "page": page, "query": query, "blocklists": blocklists},
+        {"filter": filterset, "page": page, "rows": rows, "query": query, "blocklists": blocklists},
     )
 
 
 @login_required
 def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
-    versions = found(lambda: selectors.object_get(principal=request.user, key=key))
-    context = principal_context(request.user)
-    personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
-    shown = [(v, selectors.redacted(v, context, "investigation")) for v in versions]
-    revocable = _revocable(request, versions)
-    return render(
-        request, "sharing/object_detail.html", {"versions": shown, "latest": versions[0], "revocable": revocable}
-    )
+    """One object in words: its properties, what it names (links to the objects one may see),
+    its observables, markings and handling, provenance, the policy's reason, its versions."""
+    shown = found(lambda: selectors.object_page(principal=request.user, key=key))
+    versions = [row.obj for row in shown["rows"]]
+    personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web")
+    latest = shown["latest"]
+    context = {
+        **shown,
+        "facts": body_facts(latest.body),
+        "older": [(row, body_facts(row.body)) for row in shown["rows"][1:]],
+        "withheld": [property_label(name) for name in latest.decision.redactions],
+        "subject_withheld": "x_accord_data_subject" in latest.decision.redactions,
+        "type_label": stix_type_label(latest.obj.type),
+        "revocable": _revocable(request, versions),
+    }
+    return render(request, "sharing/object_detail.html", context)
 
 
 def _revocable(request: AuthedRequest, versions: list[Any]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accord.analysis import selectors, services
 from accord.analysis.api._common import HostOnlyFields, PrincipalContextMixin
 from accord.analysis.filters import CampaignFilter
+from accord.analysis.graph_neighbours import graph_neighbours
 from accord.analysis.models import Campaign, CampaignNote
 from accord.core.fields import PublicIdField
 from accord.core.pagination import StorePagination
@@ -124,13 +125,31 @@ class CampaignViewSet(ReplicaListMixin, PrincipalContextMixin, ReadViewSet):
         )
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(responses=dict)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "expand",
+                str,
+                required=False,
+                description="A node of the graph (`object:<id>` or `observable:<id>`): answer its neighbours "
+                "beyond the campaign instead (the objects you may see that mention an observable, the "
+                "observables an object mentions that you may learn), the first 25.",
+            )
+        ],
+        responses=dict,
+    )
     @action(detail=True, methods=["get"])
     def graph(self, request: Request, pk: str) -> Response:
-        """Nodes (objects and the observables joining them) and edges, as far as you may see."""
+        """Nodes (objects and the observables joining them) and edges, as far as you may see; with
+        ``expand``, one node's neighbours."""
         campaign = self.get_object()
         principal = principal_of(request)
-        graph = selectors.campaign_graph(principal=principal, campaign=campaign)
+        if "expand" in request.query_params:
+            graph = {"campaign": campaign.pk} | graph_neighbours(
+                principal=principal, node=request.query_params["expand"]
+            )
+        else:
+            graph = selectors.campaign_graph(principal=principal, campaign=campaign)
         services.campaign_graph_consulted(actor=principal, graph=graph, via="api")
         return Response(graph)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from accord.sharing.services.categories import category_of
 from accord.sharing.services.consultation import personal_data_consulted
+from accord.sharing.services.freetext import freetext_commit, freetext_problems
 from accord.sharing.services.ingest import READ_BATCH as READ_BATCH  # read here; patch it in .ingest
 from accord.sharing.services.ingest import minting_namespace, submission_process
 from accord.sharing.services.objects import (
@@ -36,6 +37,8 @@ from accord.sharing.services.visibility import Scope, visibility_publish, visibi
 __all__ = [
     "Scope",
     "category_of",
+    "freetext_commit",
+    "freetext_problems",
     "host_product",
     "host_product_publish",
     "minting_namespace",
