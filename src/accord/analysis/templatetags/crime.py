@@ -1,0 +1,17 @@
+"""``{% load crime %}``: a crime type or europol-incident machine tag in words, for any page."""
+
+from __future__ import annotations
+
+from django import template
+
+from accord.analysis.taxonomy import europol_label
+
+__all__ = ["crime_label"]
+
+register = template.Library()
+
+
+@register.filter
+def crime_label(value: object) -> str:
+    """``europol-incident:malware="infection"`` → ``Malware: Infection``; ``bec`` → its tag's words."""
+    return europol_label(str(value or ""))
