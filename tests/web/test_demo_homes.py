@@ -1,4 +1,5 @@
-"""The demo fills every role's home page, so a newcomer sees the product at work at once."""
+"""The demo fills every role's home page, so a newcomer sees the product at work at once; and
+the main pages of each role, on the demo's data, speak in words, not in codes and ids."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from django.core.management import call_command
 
 from accord.core.models import User
+from tests.web.words import MAIN_PAGES, expand, raw_codes
 
 
 def count(page: str, testid: str) -> int:
@@ -39,3 +41,11 @@ def test_the_demo_populates_each_home(db, client, settings, tmp_path):
 
     auditor = home("auditor")
     assert "links are intact" in auditor
+
+    # The main pages of each role show no code or id where people read words.
+    for username, paths in MAIN_PAGES.items():
+        client.force_login(User.objects.get(username=username))
+        for path in expand(client, paths):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert raw_codes(response.content.decode()) == [], path

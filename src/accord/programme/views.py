@@ -19,12 +19,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.regions import country_name
 from accord.core.roles import Perm, has_perm
+from accord.core.templatetags.labels import money
+from accord.core.templatetags.labels import region as region_label
 from accord.core.ui import AuthedRequest, found, listing
 from accord.programme import selectors, services
 from accord.programme.api import csv_response
 from accord.programme.certificates import certificate_response
-from accord.programme.choices import SECONDMENT_TRANSITIONS, EnrolmentStatus
+from accord.programme.choices import SECONDMENT_TRANSITIONS, EnrolmentStatus, SecondmentPurpose
 from accord.programme.filters import (
     CourseFilter,
     ExpertFilter,
@@ -132,7 +135,10 @@ def home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def expert_list(request: AuthedRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=selectors.expert_list(principal=request.user))
-    return listing(request, "programme/expert_list.html", filterset, contribute=_contribute(request))
+    skill_names = dict(selectors.skill_list(principal=request.user).values_list("code", "label"))
+    return listing(
+        request, "programme/expert_list.html", filterset, contribute=_contribute(request), skill_names=skill_names
+    )
 
 
 def _expert_save(request: AuthedRequest, form: ExpertForm, expert: Any) -> Any:
@@ -515,7 +521,7 @@ def _chart(report: selectors.Report, rows: list[dict[str, Any]]) -> list[dict[st
     top = max(values, default=Decimal(0)) or Decimal(1)
     return [
         {
-            "label": " · ".join(str(row[name]) for name in report.label),
+            "label": " · ".join(_cell(name, row) for name in report.label),
             "value": value,
             "width": float(value / top * 100),
         }
@@ -533,6 +539,8 @@ def reports(request: AuthedRequest) -> HttpResponse:
                 "report": report,
                 "rows": rows,
                 "chart": _chart(report, rows),
+                "headers": [REPORT_HEADERS.get(c, c.replace("_", " ").capitalize()) for c in report.columns],
+                "cells": [[_cell(c, row) for c in report.columns] for row in rows],
             }
             for report in selectors.REPORTS.values()
             for rows in [selectors.REPORT_SELECTORS[report.name](principal=request.user, year=year)]
@@ -540,6 +548,25 @@ def reports(request: AuthedRequest) -> HttpResponse:
     except ApplicationError as exc:
         raise PermissionDenied(exc.message) from exc
     return render(request, "programme/reports.html", {"tables": tables, "year": year or ""})
+
+
+# A report's columns in words on the page (the CSV download keeps the machine names).
+REPORT_HEADERS = {"in_kind_estimated": "In kind (estimated value)", "person_months": "Person-months"}
+MONEY_COLUMNS = ("financial", "in_kind_estimated")
+
+
+def _cell(column: str, row: dict[str, Any]) -> str:
+    """One report cell as people read it: regions and countries by name, money with separators."""
+    value = row.get(column)
+    if column == "region":
+        return region_label(str(value or ""))
+    if column == "country":
+        return country_name(str(value or ""))
+    if column == "purpose":
+        return str(dict(SecondmentPurpose.choices).get(str(value), value))
+    if column in MONEY_COLUMNS:
+        return money(value, row.get("currency", ""))
+    return "" if value is None else str(value)
 
 
 @login_required

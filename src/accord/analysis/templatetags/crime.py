@@ -6,7 +6,7 @@ from django import template
 
 from accord.analysis.taxonomy import europol_label
 
-__all__ = ["crime_label"]
+__all__ = ["crime_label", "crime_labels"]
 
 register = template.Library()
 
@@ -15,3 +15,10 @@ register = template.Library()
 def crime_label(value: object) -> str:
     """``europol-incident:malware="infection"`` → ``Malware: Infection``; ``bec`` → its tag's words."""
     return europol_label(str(value or ""))
+
+
+@register.filter
+def crime_labels(values: object) -> str:
+    """Several crime types or tags in words, joined (``—`` for none)."""
+    items = values if isinstance(values, list | tuple) else [values] if values else []
+    return ", ".join(europol_label(str(v)) for v in items if v) or "—"

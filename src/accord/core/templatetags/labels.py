@@ -8,10 +8,10 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accord.core.choices import Region
+from accord.core.choices import ContributionArea, Region
 from accord.core.regions import country_name
 
-__all__ = ["country", "get_item", "label", "money", "percent", "region", "tlp_badge"]
+__all__ = ["contribution_areas", "country", "get_item", "label", "money", "percent", "region", "regions", "tlp_badge"]
 
 _TLP_WORDS = {
     "clear": "TLP:CLEAR",
@@ -88,3 +88,18 @@ def region(code: object) -> str:
         return str(Region(text).label)
     except ValueError:
         return text.replace("_", " ").capitalize()
+
+
+@register.filter
+def contribution_areas(codes: object) -> str:
+    """A list of contribution areas (``information_sharing``) in words, joined."""
+    words = dict(ContributionArea.choices)
+    items = codes if isinstance(codes, list | tuple) else [codes] if codes else []
+    return ", ".join(str(words.get(str(c), str(c).replace("_", " ").capitalize())) for c in items) or "—"
+
+
+@register.filter
+def regions(codes: object) -> str:
+    """A list of region codes by name, joined."""
+    items = codes if isinstance(codes, list | tuple) else [codes] if codes else []
+    return ", ".join(region(c) for c in items) or "—"
