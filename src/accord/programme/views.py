@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.ratelimit import client_ip, rate_limit_hit
 from accord.core.regions import country_name
 from accord.core.roles import Perm, has_perm
 from accord.core.templatetags.labels import money
@@ -39,6 +41,7 @@ from accord.programme.filters import (
 )
 from accord.programme.forms import (
     AttendanceForm,
+    CertificateCheckForm,
     CourseForm,
     ExpertForm,
     NominateForm,
@@ -498,13 +501,25 @@ def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
     return certificate_response(certificate)
 
 
-def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
-    """The public check (no login): valid or not, the course and the date; nothing about the holder."""
+def certificate_verify(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The public check (no login), at ``/certificates/verify/`` (a form) or at the address the
+    certificate's QR code carries: valid or not, the course and the date, and whether the holder's
+    name the checker typed matches; the stored name is never shown. Checks are rate-limited per
+    address (``ACCORD_CERTIFICATE_CHECK_RATE``): a holder's name cannot be guessed by trying."""
+    data = request.POST if request.method == "POST" else {"code": code} if code else None
+    form = CertificateCheckForm(data)
+    context: dict[str, Any] = {"form": form, "code": code, "result": None, "checked": False}
+    if data is None or not form.is_valid():
+        return render(request, "programme/certificate_verify.html", context, status=400 if form.errors else 200)
+    if not rate_limit_hit("certificate-check", client_ip(request), settings.ACCORD_CERTIFICATE_CHECK_RATE):
+        form.add_error(None, "Too many checks from your address; please try again in an hour.")
+        return render(request, "programme/certificate_verify.html", context, status=429)
+    context["checked"] = True
     try:
-        result = selectors.certificate_verify(code)
+        context["result"] = selectors.certificate_verify(form.cleaned_data["code"], form.cleaned_data["holder"])
     except NotFound:
-        return render(request, "programme/certificate_verify.html", {"code": code, "result": None}, status=404)
-    return render(request, "programme/certificate_verify.html", {"code": code, "result": result})
+        return render(request, "programme/certificate_verify.html", context, status=404)
+    return render(request, "programme/certificate_verify.html", context)
 
 
 # --- Reports --------------------------------------------------------------------------------------
