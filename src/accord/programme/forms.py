@@ -214,7 +214,7 @@ class CertificateCheckForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
+        code = str(self.cleaned_data["code"])
         if sum(ch.isalnum() for ch in code) != 16:
             raise forms.ValidationError("A certificate code has 16 letters and digits (four groups of four).")
         return code

@@ -221,6 +221,8 @@ def dress(filterset: Any, user: User | None) -> Any:
             field.widget = forms.Select(choices=_BOOLEAN_CHOICES)
         elif isinstance(field, IsoDateTimeField | forms.DateTimeField | forms.DateField):
             field.widget = DayOrMomentInput()
+    # Its own ids: a page may hold a form of its own with the same field names (id_session …).
+    form.auto_id = "filter_%s"
     form._dressed = True
     # Validation (the filterset's queryset) made the bound fields already, with the old labels.
     form._bound_fields_cache.clear()

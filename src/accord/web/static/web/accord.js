@@ -42,6 +42,18 @@
         }
       });
     });
+    // A table wider than the screen scrolls inside its own box: the keyboard must reach it too.
+    var scrollables = function () {
+      document.querySelectorAll("main table, main .scroll").forEach(function (box) {
+        if (box.scrollWidth > box.clientWidth + 1) {
+          box.setAttribute("tabindex", "0");
+        } else if (box.getAttribute("tabindex") === "0") {
+          box.removeAttribute("tabindex");
+        }
+      });
+    };
+    scrollables();
+    window.addEventListener("resize", scrollables);
     // A long filter form folds away on a phone until asked for.
     if (window.matchMedia("(max-width: 760px)").matches) {
       document.querySelectorAll("details.filters-fold").forEach(function (details) {
