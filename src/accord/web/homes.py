@@ -118,7 +118,9 @@ def partner_panels(request: HttpRequest, user: User) -> dict[str, Any]:
         for s in SubmissionStatus
     ]
 
-    since = previous_visit(user) or now - timedelta(days=RECENT_DAYS)
+    # A first visit looks back a week from midnight: the link stays the same all day.
+    week_ago = (now - timedelta(days=RECENT_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = previous_visit(user) or week_ago
     params = {"added_after": _iso(since)}
     others = StixObjectFilter(
         params, queryset=sharing.object_list(principal=user).exclude(organisation_id=own), principal=user
