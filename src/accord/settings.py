@@ -334,6 +334,9 @@ ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
 ACCORD_HOST_DATA_TERMS = json.loads(os.environ.get("ACCORD_HOST_DATA_TERMS", "{}"))
 # Anonymous partnership applications per client address and hour.
 ACCORD_APPLICATION_RATE = _rate("ACCORD_APPLICATION_RATE", "10/hour")
+# Public certificate checks (/certificates/verify/) per client address: a holder's name cannot
+# be found by trying names against a known code.
+ACCORD_CERTIFICATE_CHECK_RATE = _rate("ACCORD_CERTIFICATE_CHECK_RATE", "60/hour")
 # Failed sign-ins after which sign-in is refused until the window ends, per account name and
 # per address (accord.core.ratelimit.login_locked); the lock is audited.
 ACCORD_LOGIN_FAILURES_PER_ACCOUNT = _rate("ACCORD_LOGIN_FAILURES_PER_ACCOUNT", "10/hour")

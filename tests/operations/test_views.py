@@ -12,7 +12,7 @@ def test_operation_dashboard_and_printable_report(sentinel, people, heads):
     assert "Operation Sentinel" in page and '<span class="bar-value">7</span>' in page
     report = login(people["programme_manager"]).get(f"/governance/operations/{operation.pk}/report/").content.decode()
     assert "Closing report: Operation Sentinel" in report and '<span class="bar-value">7</span>' in report
-    assert "Kenya National Cybercrime Unit (KE)" in report
+    assert "Kenya National Cybercrime Unit (Kenya)" in report
     assert login(heads["france"]).get(f"/governance/operations/{operation.pk}/").status_code == 404
 
 

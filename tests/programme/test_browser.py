@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accord.programme.models import Certificate, TrainingSession
+from accord.programme.models import Certificate, Enrolment, Officer, TrainingSession
 from tests.browser import browser_marks
 from tests.factories import TEST_PASSWORD
 from tests.programme.conftest import days, make_officer
@@ -64,3 +64,28 @@ def test_plan_enrol_attend_and_certify_in_the_ui(page, live_server, people, cour
     assert page.inner_text("[data-testid=verdict]") == "Valid"
     assert "CRY-201 Cryptocurrency investigations" in page.inner_text("main")
     assert officers[0].full_name not in page.inner_text("main")
+
+
+def test_an_anonymous_visitor_verifies_a_certificate_by_code_and_holder_name(page, live_server, db, course, unit):
+    session = TrainingSession.objects.create(
+        course=course, start=days(-3), end=days(-1), city="Nairobi", country="KE", region="africa", capacity=5,
+        language="en",
+    )  # fmt: skip
+    officer = Officer.objects.create(
+        organisation=unit, full_name="Grace Achieng", email="grace@police.example", country="KE", region="africa"
+    )
+    enrolment = Enrolment.objects.create(session=session, officer=officer, status="completed")
+    Certificate.objects.create(enrolment=enrolment, code="7KQM-2XPA-9RTD-4HVB", issued_on=days(0))
+
+    page.goto(f"{live_server.url}/certificates/verify/")
+    page.get_by_label("Certificate code").fill("7kqm 2xpa 9rtd 4hvb")
+    page.get_by_label("Holder's name (optional)").fill("grace achieng")
+    page.click("button:has-text('Check')")
+    page.wait_for_selector("[data-testid=verdict]")
+    assert page.inner_text("[data-testid=verdict]") == "Valid"
+    assert page.inner_text("[data-testid=holder]") == "The name you typed matches the holder."
+    assert "Grace Achieng" not in page.inner_text("main")
+
+    page.get_by_label("Holder's name (optional)").fill("Grace Forger")
+    page.click("button:has-text('Check')")
+    page.wait_for_selector("text=does not match the holder")

@@ -150,7 +150,8 @@ def test_csv_download_from_the_api_and_the_ui(api_for, client, people, history):
         "2026,americas,BR,1",
     ]
     page = client.get("/programme/reports/").content.decode()
-    assert "30000.50" in page and '<rect width="100.0"' in page
+    assert "30,000.50" in page and '<rect width="100.0"' in page  # money with separators and currency
+    assert "<td>Kenya</td>" in page and "<td>Africa</td>" in page and "In kind (estimated value)" in page
 
 
 def test_reports_are_for_programme_staff(api_for, people, client, history):

@@ -13,7 +13,7 @@ def test_a_missing_page_keeps_the_menu_and_leads_home(client: Client, people: An
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     html = page.content.decode()
-    assert '<nav aria-label="Main">' in html and 'data-testid="whoami"' in html
+    assert '<nav aria-label="Main" id="main-nav">' in html and 'data-testid="whoami"' in html
     assert "Nothing here" in html and 'href="/"' in html
 
 
@@ -28,7 +28,7 @@ def test_a_page_not_for_the_role_says_so_in_the_layout(client: Client, people: A
     page = client.get("/audit/")
     assert page.status_code == 403
     html = page.content.decode()
-    assert '<nav aria-label="Main">' in html
+    assert '<nav aria-label="Main" id="main-nav">' in html
     assert "This page is not open to partner readers" in html
     assert "403 Forbidden" not in html
 

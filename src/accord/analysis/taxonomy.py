@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-__all__ = ["OTHER", "europol_tag", "europol_tags"]
+__all__ = ["OTHER", "europol_label", "europol_tag", "europol_tags"]
 
 OTHER = 'europol-incident:other="other"'
 
@@ -58,3 +58,33 @@ def europol_tag(crime_type: str) -> str:
 def europol_tags(crime_types: Iterable[str]) -> list[str]:
     """The distinct tags of several crime types, sorted."""
     return sorted({europol_tag(crime) for crime in crime_types if crime})
+
+
+@cache
+def _expanded() -> dict[str, str]:
+    """Each machine tag's words, from the taxonomy's own ``expanded`` names."""
+    import pytaxonomies
+
+    path = Path(pytaxonomies.__file__).parent / "data" / "misp-taxonomies" / "europol-incident" / "machinetag.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    predicates = {p["value"]: p.get("expanded", p["value"]) for p in data["predicates"]}
+    words: dict[str, str] = {}
+    for group in data.get("values", []):
+        for entry in group["entry"]:
+            tag = f'europol-incident:{group["predicate"]}="{entry["value"]}"'
+            head, tail = predicates[group["predicate"]], entry.get("expanded", entry["value"])
+            words[tag] = head if head.lower() == tail.lower() else f"{head}: {tail}"
+    for predicate, expanded in predicates.items():
+        words.setdefault(f'europol-incident:{predicate}="{predicate}"', expanded)
+    return words
+
+
+def europol_label(tag: str) -> str:
+    """A europol-incident machine tag (or one of the programme's crime types) in words:
+    ``europol-incident:malware="infection"`` → ``Malware: Infection``; ``other`` → ``Other``."""
+    text = (tag or "").strip()
+    if not text:
+        return ""
+    if not text.startswith("europol-incident:"):
+        text = europol_tag(text)
+    return _expanded().get(text, "Other" if text == OTHER else text)

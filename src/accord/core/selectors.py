@@ -11,20 +11,23 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
+from accord.core.audit import ChainReport, audit_verify
 from accord.core.choices import OrganisationStatus, Region
 from accord.core.errors import NotFound
-from accord.core.models import ApiToken, AuditEvent, Organisation, User
+from accord.core.models import ApiToken, AuditChainHead, AuditEvent, Organisation, User
 from accord.core.roles import Perm, has_perm
 
 _M = TypeVar("_M", bound=Model)
 
 __all__ = [
     "organisation_named",
+    "audit_chain_tail",
     "audit_event_list",
     "dashboard_counts",
     "get_visible",
     "organisation_get",
     "organisation_list",
+    "own_login_times",
     "person_get",
     "person_list",
     "token_get",
@@ -75,6 +78,29 @@ def audit_event_list(*, principal: User) -> QuerySet[AuditEvent]:
     if not has_perm(principal, Perm.AUDIT_VIEW):
         return AuditEvent.objects.none()
     return AuditEvent.objects.select_related("actor", "organisation")
+
+
+def audit_chain_tail(*, principal: User, size: int) -> tuple[AuditChainHead | None, ChainReport | None]:
+    """The chain's head and the check of its last ``size`` links (bounded time, whatever the
+    chain's length; ``accord audit verify`` walks it all), for auditors and administrators."""
+    if not has_perm(principal, Perm.AUDIT_VIEW):
+        return None, None
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is None or not head.last_seq:
+        return head, None
+    start = max(1, head.last_seq - size + 1)
+    anchor = AuditEvent.objects.filter(seq=start).values_list("hash", flat=True).first()
+    return head, audit_verify(since=(start, anchor or ""))
+
+
+def own_login_times(*, principal: User) -> QuerySet[Any]:
+    """When the person signed in, latest first (their own ``auth.login`` events: what "since
+    your last visit" is measured from)."""
+    return (
+        AuditEvent.objects.filter(action="auth.login", actor_id=principal.pk)
+        .order_by("-seq")
+        .values_list("at", flat=True)
+    )
 
 
 def dashboard_counts(*, principal: User) -> dict[str, Any]:

@@ -204,7 +204,7 @@ PROFILES: dict[str, tuple[bool, list[str], dict[str, Any]]] = {
         IEP
         | {
             "data_categories": [DC.TECHNICAL_INDICATOR, DC.MALWARE_SAMPLE],
-            "purposes": [P.RESEARCH, P.PREVENTION],
+            "purposes": [P.INVESTIGATION, P.RESEARCH, P.PREVENTION],
             "tlp_ceiling": Tlp.GREEN,
             "default_tlp": Tlp.CLEAR,
             "onward_kinds": list(K.values),
@@ -221,6 +221,8 @@ OTHER_AGREEMENTS = [
     ("Northwind", AgreementKind.TRAINING_SUPPORT, "Cloud forensics training for African and Asian units"),
     ("Kestrel", AgreementKind.ANALYSIS_TOOLS, "Access to Kestrel's passive DNS and sandbox platform"),
 ]
+# Agreements up for renewal: days until they end (the programme manager's home lists them).
+ENDING_SOON = {"Kestrel": 45}
 
 # organisation, kind, sector, country, contact, e-mail, areas, proposal, final stage
 APPLICATIONS = [
@@ -398,7 +400,7 @@ def load() -> list[Any]:
             kind=kind,
             title=title,
             valid_from=now - timedelta(days=10),
-            valid_until=now + timedelta(days=540),
+            valid_until=now + timedelta(days=ENDING_SOON.get(short, 540)),
         )
         _signed(agreement)
         agreement_activate(actor=None, agreement=agreement)

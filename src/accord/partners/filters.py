@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accord.core.choices import OrganisationKind, Region, Sector
 from accord.core.filters import WholeNumberFilter
@@ -38,12 +40,29 @@ class AgreementFilter(django_filters.FilterSet):  # type: ignore[misc]
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
     organisation = WholeNumberFilter(field_name="organisation_id")
     region = django_filters.MultipleChoiceFilter(field_name="organisation__region", choices=Region.choices)
+    expires_within = WholeNumberFilter(
+        method="by_expiry",
+        min_value=0,
+        max_value=3660,
+        label="Ends within (days)",
+    )
 
     class Meta:
         model = Agreement
-        fields: ClassVar[list[str]] = ["q", "kind", "status", "organisation", "region"]
+        fields: ClassVar[list[str]] = ["q", "kind", "status", "organisation", "region", "expires_within"]
 
     def search(self, qs: QuerySet[Agreement], name: str, value: str) -> QuerySet[Agreement]:
         return qs.filter(
             Q(reference__icontains=value) | Q(title__icontains=value) | Q(organisation__name__icontains=value)
+        )
+
+    def by_expiry(self, qs: QuerySet[Agreement], name: str, value: int | None) -> QuerySet[Agreement]:
+        """Agreements whose current version ends between now and ``value`` days from now (the
+        programme manager's renewals; an open-ended one never matches)."""
+        if value is None:
+            return qs
+        now = timezone.now()
+        return qs.filter(
+            current_version__valid_until__gte=now,
+            current_version__valid_until__lt=now + timedelta(days=value),
         )

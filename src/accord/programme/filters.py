@@ -88,10 +88,25 @@ class SecondmentFilter(django_filters.FilterSet):  # type: ignore[misc]
     expert = WholeNumberFilter(field_name="expert_id")
     request = WholeNumberFilter(field_name="request_id")
     purpose = django_filters.MultipleChoiceFilter(field_name="request__purpose", choices=SecondmentPurpose.choices)
+    starts_after = django_filters.DateFilter(field_name="start", lookup_expr="gte", label="Starts on or after")
+    starts_before = django_filters.DateFilter(field_name="start", lookup_expr="lte", label="Starts on or before")
+    ends_after = django_filters.DateFilter(field_name="end", lookup_expr="gte", label="Ends on or after")
+    ends_before = django_filters.DateFilter(field_name="end", lookup_expr="lte", label="Ends on or before")
 
     class Meta:
         model = Secondment
-        fields: ClassVar[list[str]] = ["q", "status", "organisation", "expert", "request", "purpose"]
+        fields: ClassVar[list[str]] = [
+            "q",
+            "status",
+            "organisation",
+            "expert",
+            "request",
+            "purpose",
+            "starts_after",
+            "starts_before",
+            "ends_after",
+            "ends_before",
+        ]
 
     def search(self, qs: QuerySet[Secondment], name: str, value: str) -> QuerySet[Secondment]:
         return qs.filter(

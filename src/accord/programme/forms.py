@@ -25,6 +25,7 @@ from accord.programme.models import Course, Expert, Officer, Skill
 
 __all__ = [
     "AttendanceForm",
+    "CertificateCheckForm",
     "CourseForm",
     "ExpertForm",
     "NominateForm",
@@ -192,3 +193,28 @@ class AttendanceForm(forms.Form):
     enrolment = forms.IntegerField(widget=forms.HiddenInput)
     attended = forms.BooleanField(required=False)
     score = forms.IntegerField(min_value=0, max_value=100, required=False)
+
+
+class CertificateCheckForm(forms.Form):
+    """The public certificate check: the code as printed (any case, dashes optional) and,
+    optionally, the holder's name as the checker knows it."""
+
+    code = forms.CharField(
+        max_length=40,
+        label="Certificate code",
+        help_text="As printed on the certificate, for example ABCD-EFGH-JKMN-PQRS; dashes and case do not matter.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    holder = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Holder's name (optional)",
+        help_text="Type the name you were given: the check says whether it matches, never what is stored.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data["code"])
+        if sum(ch.isalnum() for ch in code) != 16:
+            raise forms.ValidationError("A certificate code has 16 letters and digits (four groups of four).")
+        return code

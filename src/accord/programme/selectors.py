@@ -3,6 +3,9 @@ missing = 404), the candidate ranking of a request, and the programme's reports.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +44,9 @@ __all__ = [
     "Verification",
     "certificate_get",
     "certificate_list",
+    "certificate_code_normal",
     "certificate_verify",
+    "holder_name_normal",
     "course_get",
     "course_list",
     "enrolment_get",
@@ -182,26 +187,65 @@ def certificate_get(*, principal: User, pk: Any) -> Certificate:
 
 @dataclass(frozen=True)
 class Verification:
-    """What the public verification page may say about a certificate: nothing more."""
+    """What the public verification page may say about a certificate: nothing more.
+    ``holder_matches``: whether the name the checker typed is the holder's (``None``: none typed)."""
 
     valid: bool
     course: str
     completed_on: date
+    code: str = ""
+    holder_matches: bool | None = None
 
 
-def certificate_verify(code: str) -> Verification:
-    """The public check of a certificate code (no login): validity, course and date, never the
-    holder, their unit or score. An unknown code raises NotFound."""
+# Letters a reader confuses with the code's digits (Crockford's base32 leaves I, L, O and U out).
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def certificate_code_normal(code: str) -> str:
+    """A code as typed (any case, with or without dashes or spaces, O for 0) as stored:
+    ``abcd efgh-jkmn pqrs`` → ``ABCD-EFGH-JKMN-PQRS``."""
+    bare = "".join(ch for ch in (code or "").upper() if ch.isalnum()).translate(_CONFUSABLE)
+    if len(bare) != 16:
+        return bare
+    return "-".join(bare[i : i + 4] for i in range(0, 16, 4))
+
+
+def holder_name_normal(name: str) -> str:
+    """A name as compared: accents, case, punctuation and spacing set aside
+    (``José  O'Neil`` and ``jose oneil`` are the same)."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept = "".join(ch if ch.isalnum() else " " if ch.isspace() or ch in "-," else "" for ch in letters.casefold())
+    return " ".join(kept.split())
+
+
+def _same_name(typed: str, stored: str) -> bool:
+    # Compared as digests in constant time: the time taken tells nothing of the stored name.
+    a = hashlib.sha256(holder_name_normal(typed).encode()).digest()
+    b = hashlib.sha256(holder_name_normal(stored).encode()).digest()
+    return hmac.compare_digest(a, b)
+
+
+def certificate_verify(code: str, holder: str = "") -> Verification:
+    """The public check of a certificate code (no login): validity, course and date, and, when
+    the checker types the holder's name, whether it matches; never the holder, their unit or
+    score. An unknown code raises NotFound."""
+    normal = certificate_code_normal(code)
     certificate = (
-        Certificate.objects.select_related("enrolment__session__course")
-        .filter(code=(code or "").strip().upper())
+        Certificate.objects.select_related("enrolment__session__course", "enrolment__officer")
+        .filter(code=normal)
         .first()
     )
     if certificate is None:
         raise NotFound("No certificate has this code.")
     session = certificate.enrolment.session
+    typed = holder.strip()
     return Verification(
-        valid=certificate.is_valid, course=f"{session.course.code} {session.course.title}", completed_on=session.end
+        valid=certificate.is_valid,
+        course=f"{session.course.code} {session.course.title}",
+        completed_on=session.end,
+        code=certificate.code,
+        holder_matches=_same_name(typed, certificate.enrolment.officer.full_name) if typed else None,
     )
 
 

@@ -26,5 +26,6 @@ urlpatterns = [
     path("programme/reports/", views.reports, name="reports"),
     path("programme/reports/<slug:name>.csv", views.report_csv_download, name="report-csv"),
     path("programme/certificates/<int:pk>/download/", views.certificate_download, name="certificate-download"),
+    path("certificates/verify/", views.certificate_verify, name="certificate-check"),
     path("certificates/verify/<str:code>/", views.certificate_verify, name="certificate-verify"),
 ]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,12 +20,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.ratelimit import client_ip, rate_limit_hit
+from accord.core.regions import country_name
 from accord.core.roles import Perm, has_perm
+from accord.core.templatetags.labels import money
+from accord.core.templatetags.labels import region as region_label
 from accord.core.ui import AuthedRequest, found, listing
 from accord.programme import selectors, services
 from accord.programme.api import csv_response
 from accord.programme.certificates import certificate_response
-from accord.programme.choices import SECONDMENT_TRANSITIONS, EnrolmentStatus
+from accord.programme.choices import SECONDMENT_TRANSITIONS, EnrolmentStatus, SecondmentPurpose
 from accord.programme.filters import (
     CourseFilter,
     ExpertFilter,
@@ -36,6 +41,7 @@ from accord.programme.filters import (
 )
 from accord.programme.forms import (
     AttendanceForm,
+    CertificateCheckForm,
     CourseForm,
     ExpertForm,
     NominateForm,
@@ -132,7 +138,10 @@ def home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def expert_list(request: AuthedRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=selectors.expert_list(principal=request.user))
-    return listing(request, "programme/expert_list.html", filterset, contribute=_contribute(request))
+    skill_names = dict(selectors.skill_list(principal=request.user).values_list("code", "label"))
+    return listing(
+        request, "programme/expert_list.html", filterset, contribute=_contribute(request), skill_names=skill_names
+    )
 
 
 def _expert_save(request: AuthedRequest, form: ExpertForm, expert: Any) -> Any:
@@ -492,13 +501,25 @@ def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
     return certificate_response(certificate)
 
 
-def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
-    """The public check (no login): valid or not, the course and the date; nothing about the holder."""
+def certificate_verify(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The public check (no login), at ``/certificates/verify/`` (a form) or at the address the
+    certificate's QR code carries: valid or not, the course and the date, and whether the holder's
+    name the checker typed matches; the stored name is never shown. Checks are rate-limited per
+    address (``ACCORD_CERTIFICATE_CHECK_RATE``): a holder's name cannot be guessed by trying."""
+    data = request.POST if request.method == "POST" else {"code": code} if code else None
+    form = CertificateCheckForm(data)
+    context: dict[str, Any] = {"form": form, "code": code, "result": None, "checked": False}
+    if data is None or not form.is_valid():
+        return render(request, "programme/certificate_verify.html", context, status=400 if form.errors else 200)
+    if not rate_limit_hit("certificate-check", client_ip(request), settings.ACCORD_CERTIFICATE_CHECK_RATE):
+        form.add_error(None, "Too many checks from your address; please try again in an hour.")
+        return render(request, "programme/certificate_verify.html", context, status=429)
+    context["checked"] = True
     try:
-        result = selectors.certificate_verify(code)
+        context["result"] = selectors.certificate_verify(form.cleaned_data["code"], form.cleaned_data["holder"])
     except NotFound:
-        return render(request, "programme/certificate_verify.html", {"code": code, "result": None}, status=404)
-    return render(request, "programme/certificate_verify.html", {"code": code, "result": result})
+        return render(request, "programme/certificate_verify.html", context, status=404)
+    return render(request, "programme/certificate_verify.html", context)
 
 
 # --- Reports --------------------------------------------------------------------------------------
@@ -515,7 +536,7 @@ def _chart(report: selectors.Report, rows: list[dict[str, Any]]) -> list[dict[st
     top = max(values, default=Decimal(0)) or Decimal(1)
     return [
         {
-            "label": " · ".join(str(row[name]) for name in report.label),
+            "label": " · ".join(_cell(name, row) for name in report.label),
             "value": value,
             "width": float(value / top * 100),
         }
@@ -533,6 +554,8 @@ def reports(request: AuthedRequest) -> HttpResponse:
                 "report": report,
                 "rows": rows,
                 "chart": _chart(report, rows),
+                "headers": [REPORT_HEADERS.get(c, c.replace("_", " ").capitalize()) for c in report.columns],
+                "cells": [[_cell(c, row) for c in report.columns] for row in rows],
             }
             for report in selectors.REPORTS.values()
             for rows in [selectors.REPORT_SELECTORS[report.name](principal=request.user, year=year)]
@@ -540,6 +563,25 @@ def reports(request: AuthedRequest) -> HttpResponse:
     except ApplicationError as exc:
         raise PermissionDenied(exc.message) from exc
     return render(request, "programme/reports.html", {"tables": tables, "year": year or ""})
+
+
+# A report's columns in words on the page (the CSV download keeps the machine names).
+REPORT_HEADERS = {"in_kind_estimated": "In kind (estimated value)", "person_months": "Person-months"}
+MONEY_COLUMNS = ("financial", "in_kind_estimated")
+
+
+def _cell(column: str, row: dict[str, Any]) -> str:
+    """One report cell as people read it: regions and countries by name, money with separators."""
+    value = row.get(column)
+    if column == "region":
+        return region_label(str(value or ""))
+    if column == "country":
+        return country_name(str(value or ""))
+    if column == "purpose":
+        return str(dict(SecondmentPurpose.choices).get(str(value), value))
+    if column in MONEY_COLUMNS:
+        return money(value, row.get("currency", ""))
+    return "" if value is None else str(value)
 
 
 @login_required

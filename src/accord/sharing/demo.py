@@ -186,11 +186,41 @@ def _kenya() -> bytes:
     ).encode()
 
 
+def _picr() -> bytes:
+    """A research institute's findings, open to every kind of partner (its agreement allows it):
+    two of its values are Kestrel's too, so Kestrel's home shows what its data correlated with."""
+    stamp = "2026-11-20T10:00:00.000Z"
+    observed = [
+        (1, f"[domain-name:value = '{PHISHING_DOMAIN}']", "Phishing domain in our honeypot mail", "phishing"),
+        (2, f"[ipv4-addr:value = '{C2}']", "Scanner and phishing back end", "phishing"),
+        (3, "[domain-name:value = 'parcel-redelivery-au.com']", "Parcel redelivery smishing", "phishing"),
+        (4, "[ipv4-addr:value = '45.148.10.77']", "Botnet controller seen from our sensors", "botnet"),
+    ]
+    objects = [
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--3f6e2d10-8a4b-4c7e-9d21-{n:012d}",
+            "created": stamp,
+            "modified": stamp,
+            "valid_from": stamp,
+            "pattern_type": "stix",
+            "pattern": pattern,
+            "name": name,
+            "labels": [crime],
+            "object_marking_refs": [TLP2_IDS["green"]],
+        }
+        for n, pattern, name, crime in observed
+    ]
+    return orjson.dumps({"type": "bundle", "id": "bundle--3f6e2d10-8a4b-4c7e-9d21-000000000000", "objects": objects})
+
+
 SUBMISSIONS = [
     ("Kestrel", "kestrel-phishing-oct.json", _kestrel),
     ("Atlas Bank", "atlas-romance-mules.json", _atlas),
     ("Northwind", "northwind-abuse.csv", _northwind),
     ("KE-NCU", "nairobi-operation-summary.txt", _kenya),
+    ("PICR", "picr-honeypot-findings.json", _picr),
 ]
 
 

@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accord.core.choices import DataCategory, Tlp
-from accord.core.filters import PublicIdFilter, WholeNumberFilter
+from accord.core.filters import PublicIdFilter, StrictBooleanFilter, WholeNumberFilter
 from accord.core.models import User
 from accord.formats.choices import ObservableType
 from accord.policy import (
@@ -72,6 +72,7 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
         method="by_container", label="This object (a report, a grouping) and the objects its object_refs name"
     )
     submission = PublicIdFilter(method="by_submission", label="Stored by this submission (id)")
+    graded = StrictBooleanFilter(method="by_graded", label="Graded by an analyst (information credibility given)")
 
     class Meta:
         model = StixObject
@@ -130,6 +131,11 @@ class StixObjectFilter(django_filters.FilterSet):  # type: ignore[misc]
         if not isinstance(self.principal, User):
             return qs.none()
         return qs.filter(submission__in=submission_list(principal=self.principal).filter(pk=value).values("pk"))
+
+    def by_graded(self, qs: QuerySet[StixObject], name: str, value: bool | None) -> QuerySet[StixObject]:
+        if value is None:
+            return qs
+        return qs.filter(credibility__isnull=not value)
 
     def by_prefix(self, qs: QuerySet[StixObject], name: str, value: str) -> QuerySet[StixObject]:
         return self._mentioning(qs, Q(observable__value__startswith=value))

@@ -21,6 +21,7 @@ from accord.core.second_factor import people_with_second_factor
 from accord.core.ui import AuthedRequest, found, listing, paginate
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
+from accord.web.homes import home_context
 
 __all__ = [
     "audit_list",
@@ -36,7 +37,8 @@ __all__ = [
 
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"counts": selectors.dashboard_counts(principal=request.user)})
+    """The home of each role (:mod:`accord.web.homes`)."""
+    return render(request, "web/dashboard.html", home_context(request, request.user))
 
 
 @login_required
