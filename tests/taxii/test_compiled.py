@@ -69,6 +69,9 @@ def _read(reader: Taxii) -> tuple[set[str], list[compiled.Compiled]]:
 
 @pytest.fixture
 def readers(sharer: Any) -> dict[str, Any]:
+    # Ids are used again after a test's rollback: an earlier test's reader may have had the same
+    # values, so the same shape (rightly the same statement). Each test starts with none.
+    compiled._CACHE.clear()
     return {
         "ids": _store(sharer),
         "police": _reader(OrganisationKind.LAW_ENFORCEMENT, Tlp.AMBER),
