@@ -12,7 +12,6 @@ import pytest
 from django.utils import timezone
 
 from accord.core.choices import OrganisationKind, Tlp
-from accord.partners.services import agreement_suspend
 from accord.sharing.models import StixObject
 from accord.taxii import compiled
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
@@ -117,8 +116,13 @@ def test_a_statement_kept_under_another_readers_shape_is_refused(readers):
 
 def test_an_agreement_that_changes_is_a_new_shape(readers, sharer):
     served, made = _read(readers["police"])
-    assert served and len(made) == 1
-    agreement_suspend(actor=None, agreement=sharer, reason="Audit.")
+    assert served and len(made) == 1 and sharer.pk in made[0].shape.seen.permitting
+    # The originator's new terms in force no longer let its data onward to law enforcement.
+    amended = sharer.current_version
+    amended.pk, amended.number, amended.onward_kinds = None, 2, [OrganisationKind.PRIVATE]
+    amended.save()
+    sharer.current_version = amended
+    sharer.save(update_fields=["current_version"])
     served, made = _read(readers["police"])
     assert served == set()
     assert len(made) == 1 and sharer.pk not in made[0].shape.seen.permitting
