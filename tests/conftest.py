@@ -118,6 +118,13 @@ def _request_rates_unlimited(settings: Any) -> None:
     settings.ACCORD_API_RATE_PER_ADDRESS = ""
 
 
+@pytest.fixture(autouse=True)
+def _taxii_sql_checked(settings: Any) -> None:
+    """Every TAXII read compares its compiled SQL with the same read built afresh
+    (accord.taxii.compiled): a compiled statement kept under the wrong key would fail the test."""
+    settings.ACCORD_TAXII_SQL_CHECK = True
+
+
 @pytest.fixture
 def totp_required(settings: Any) -> list[str]:
     """The shipped requirement: administrators must sign in with a second factor."""

@@ -326,6 +326,10 @@ ACCORD_INGEST_ATTEMPTS = int(os.environ.get("ACCORD_INGEST_ATTEMPTS", "3"))
 # TAXII 2.1: the largest POST body (the API root's max_content_length) and the most objects a page holds.
 ACCORD_TAXII_MAX_CONTENT_LENGTH = int(os.environ.get("ACCORD_TAXII_MAX_CONTENT_MB", "100")) * 1024 * 1024
 ACCORD_TAXII_PAGE_SIZE = int(os.environ.get("ACCORD_TAXII_PAGE_SIZE", "1000"))
+# TAXII reads run SQL compiled once per reader and shape (accord.taxii.compiled); with this set,
+# every read also builds its SQL afresh and refuses to run a compiled one that differs (the test
+# suite's choice; a safeguard that costs what the compilation saves).
+ACCORD_TAXII_SQL_CHECK = _flag("ACCORD_TAXII_SQL_CHECK")
 # The hosting organisation's own open and internal data sets (``accord import --org <host>``, the
 # API, feeds): their handling rules, over the defaults of
 # accord.partners.services.HOST_DATA_TERMS (JSON object, e.g. {"default_tlp": "green",

@@ -22,6 +22,7 @@ a granular marking withholds fields, never a whole object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,11 @@ __all__ = [
     "outside_audience",
     "source_nameable",
     "tlp_reaches",
+    "Visibility",
+    "visibility",
     "visible",
     "visible_groups",
+    "visible_where",
     "withheld_fields",
     "withheld_from",
     "withheld_links",
@@ -367,6 +371,89 @@ def _with_terms() -> dict[int, Agreement]:
     return agreements_where("current_version_id IS NOT NULL", [])
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """Everything :func:`visible` reads to filter shared objects for one asker, action and
+    purpose, as plain values: the asker's own facts from its context, the TLP grant, its
+    agreement's caps, and the originator agreements whose terms permit it (read from the
+    agreements table). The SQL condition is a function of these values and the moment alone
+    (:func:`visible_where`), so a compiled form of it may be kept under them as its key."""
+
+    action: str
+    purpose: str
+    organisation_id: int | None
+    user_id: int | None
+    is_host: bool
+    eligible: bool
+    labels: tuple[str, ...]  # the TLP labels that pass outright
+    amber_if_addressed: bool
+    red_if_named: bool
+    permitting: tuple[int, ...]  # originator agreements whose terms permit the asker and purpose
+    # The asker's own agreement's caps: None for the host (no caps); else the TLPs and data
+    # categories it accepts for the purpose (none when it accepts nothing).
+    recipient_caps: tuple[tuple[str, ...], tuple[str, ...]] | None
+    retention: bool  # revoked and expired objects are gone for this asker and action
+    kept: tuple[str, ...]  # the TLP labels that never leave the platform by this action
+
+
+def visibility(ctx: PrincipalContext, action: str = Action.VIEW, purpose: str = Purpose.INVESTIGATION) -> Visibility:
+    """What :func:`visible` reads for the asker ``ctx``, ``action`` and ``purpose`` (one read of
+    the agreements table, whose rows are kept per process: :mod:`accord.policy.agreements`)."""
+    _check(action, purpose)
+    grant = tlp_grant(ctx, action)
+    caps: tuple[tuple[str, ...], tuple[str, ...]] | None
+    if ctx.is_host:
+        caps = None
+    elif ctx.terms is not None and ctx.terms.tlp_ceiling and purpose in ctx.terms.purposes:
+        caps = (tuple(Tlp.up_to(ctx.terms.tlp_ceiling)), tuple(ctx.terms.data_categories))
+    else:
+        caps = ((), ())
+    return Visibility(
+        action=str(action),
+        purpose=str(purpose),
+        organisation_id=ctx.organisation_id,
+        user_id=ctx.user_id,
+        is_host=ctx.is_host,
+        eligible=ctx.eligible,
+        labels=tuple(sorted(grant.labels)),
+        amber_if_addressed=grant.amber_if_addressed,
+        red_if_named=grant.red_if_named,
+        permitting=tuple(permitting_agreement_ids(ctx, purpose)),
+        recipient_caps=caps,
+        retention=retention_applies(ctx, action),
+        kept=tuple(sorted(kept_on_platform(action))),
+    )
+
+
+def visible_where(seen: Visibility, model: type[StixObject], now: datetime) -> Q:
+    """The condition on ``model`` (the store's objects) that :func:`visible` filters by, at
+    ``now``: a function of ``seen`` and ``now`` alone, reading nothing else."""
+    public = Q(tlp=Tlp.CLEAR)
+    tlp_q = Q(tlp__in=list(seen.labels))
+    if seen.amber_if_addressed and seen.organisation_id is not None:
+        addressed = model.addressed_to.through.objects.filter(organisation_id=seen.organisation_id)
+        tlp_q |= Q(tlp=Tlp.AMBER, pk__in=addressed.values("stixobject_id"))
+    if seen.red_if_named and seen.user_id is not None:
+        named = model.recipients.through.objects.filter(user_id=seen.user_id)
+        tlp_q |= Q(tlp=Tlp.RED, pk__in=named.values("stixobject_id"))
+
+    originator_q = Q(agreement__isnull=True) | Q(agreement_id__in=list(seen.permitting))
+    rule3 = public | (originator_q & _recipient_q(seen))
+    audience_q = Q() if seen.is_host else Q(addressees_only=False)
+    if not seen.is_host and seen.organisation_id is not None:
+        addressees = model.addressed_to.through.objects.filter(organisation_id=seen.organisation_id)
+        audience_q |= Q(pk__in=addressees.values("stixobject_id"))
+    rule1 = Q() if seen.eligible else public
+    rule4 = Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)) if seen.retention else Q()
+
+    allowed = rule1 & audience_q & tlp_q & rule3 & rule4
+    if seen.organisation_id is not None:
+        allowed |= Q(organisation_id=seen.organisation_id)
+    if seen.kept:  # whoever asks, the originator included
+        allowed &= ~Q(tlp__in=list(seen.kept))
+    return allowed
+
+
 def visible_groups(
     ctx: PrincipalContext,
     action: str = Action.VIEW,
@@ -383,25 +470,25 @@ def visible_groups(
     (:mod:`accord.analysis.aggregates`) add those objects one by one. A row this lets through is
     one :func:`visible` lets through; a row :func:`visible` lets through and this does not is one
     of those per-object grants."""
-    _check(action, purpose)
+    seen = visibility(ctx, action, purpose)
     public = Q(tlp=Tlp.CLEAR)
-    labels = Q(tlp__in=sorted(tlp_grant(ctx, action).labels))
     none = no_agreement if no_agreement is not None else Q(**{f"{agreement}__isnull": True})
-    originator_q = none | Q(**{f"{agreement}__in": permitting_agreement_ids(ctx, purpose)})
-    if ctx.is_host:
-        recipient_q = Q()
-    elif ctx.terms is not None and ctx.terms.tlp_ceiling and purpose in ctx.terms.purposes:
-        recipient_q = Q(tlp__in=Tlp.up_to(ctx.terms.tlp_ceiling), data_category__in=list(ctx.terms.data_categories))
-    else:
-        recipient_q = Q(pk__in=[])
-    rule1 = Q() if ctx.eligible else public
-    allowed = rule1 & labels & (public | (originator_q & recipient_q))
-    if ctx.organisation_id is not None:
-        allowed |= Q(organisation_id=ctx.organisation_id)
-    kept = kept_on_platform(action)
-    if kept:
-        allowed &= ~Q(tlp__in=sorted(kept))
+    originator_q = none | Q(**{f"{agreement}__in": list(seen.permitting)})
+    rule1 = Q() if seen.eligible else public
+    allowed = rule1 & Q(tlp__in=list(seen.labels)) & (public | (originator_q & _recipient_q(seen)))
+    if seen.organisation_id is not None:
+        allowed |= Q(organisation_id=seen.organisation_id)
+    if seen.kept:
+        allowed &= ~Q(tlp__in=list(seen.kept))
     return allowed
+
+
+def _recipient_q(seen: Visibility) -> Q:
+    """Rule 3's recipient side: what the asker's own agreement accepts (everything for the host)."""
+    if seen.recipient_caps is None:
+        return Q()
+    tlps, categories = seen.recipient_caps
+    return Q(tlp__in=list(tlps), data_category__in=list(categories)) if tlps and categories else Q(pk__in=[])
 
 
 def visible(
@@ -412,43 +499,4 @@ def visible(
 ) -> QuerySet[StixObject]:
     """``queryset`` (of shared objects) narrowed in SQL to what ``decide`` would allow for the
     asker ``ctx`` (redactions aside)."""
-    _check(action, purpose)
-    qs = queryset
-    model = qs.model  # the store's model, through which its addressees and named recipients are read
-    public = Q(tlp=Tlp.CLEAR)
-
-    grant = tlp_grant(ctx, action)
-    tlp_q = Q(tlp__in=sorted(grant.labels))
-    if grant.amber_if_addressed and ctx.organisation_id is not None:
-        addressed = model.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
-        tlp_q |= Q(tlp=Tlp.AMBER, pk__in=addressed.values("stixobject_id"))
-    if grant.red_if_named and ctx.user_id is not None:
-        named = model.recipients.through.objects.filter(user_id=ctx.user_id)
-        tlp_q |= Q(tlp=Tlp.RED, pk__in=named.values("stixobject_id"))
-
-    originator_q = Q(agreement__isnull=True) | Q(agreement_id__in=permitting_agreement_ids(ctx, purpose))
-    if ctx.is_host:
-        recipient_q = Q()
-    elif ctx.terms is not None and ctx.terms.tlp_ceiling and purpose in ctx.terms.purposes:
-        recipient_q = Q(tlp__in=Tlp.up_to(ctx.terms.tlp_ceiling), data_category__in=list(ctx.terms.data_categories))
-    else:
-        recipient_q = Q(pk__in=[])
-    rule3 = public | (originator_q & recipient_q)
-    audience_q = Q() if ctx.is_host else Q(addressees_only=False)
-    if not ctx.is_host and ctx.organisation_id is not None:
-        addressees = model.addressed_to.through.objects.filter(organisation_id=ctx.organisation_id)
-        audience_q |= Q(pk__in=addressees.values("stixobject_id"))
-    rule1 = Q() if ctx.eligible else public
-    rule4 = (
-        Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=ctx.now))
-        if retention_applies(ctx, action)
-        else Q()
-    )
-
-    allowed = rule1 & audience_q & tlp_q & rule3 & rule4
-    if ctx.organisation_id is not None:
-        allowed |= Q(organisation_id=ctx.organisation_id)
-    kept = kept_on_platform(action)
-    if kept:  # whoever asks, the originator included
-        allowed &= ~Q(tlp__in=sorted(kept))
-    return qs.filter(allowed)
+    return queryset.filter(visible_where(visibility(ctx, action, purpose), queryset.model, ctx.now))

@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,7 +25,6 @@ from accord.core.models import User
 from accord.core.services import token_authenticate
 from accord.policy import PrincipalContext, principal_context
 from accord.sharing.choices import SubmissionStatus
-from accord.sharing.models import StixObject
 from accord.sharing.services import personal_data_consulted
 from accord.taxii import selectors, services
 from accord.taxii.filters import ObjectQuery, parse_timestamp, stamp
@@ -297,7 +295,7 @@ class _Read:
     page starts, and what its ``next`` token is bound to."""
 
     access: selectors.CollectionAccess
-    source: selectors.Listing | QuerySet[StixObject]
+    source: selectors.Selection
     after: Position | None
     limit: int
     binding: str
@@ -317,7 +315,7 @@ class _Read:
 
     def page(self) -> tuple[list[selectors.Listed], dict[str, Any], _Headers]:
         """One page of versions as listed (manifest, versions), with envelope and headers."""
-        rows, more = selectors.objects_page(self.source, after=self.after, limit=self.limit)
+        rows, more = selectors.objects_page(self.source, after=self.after, limit=self.limit, context=self.context)
         first: Position | None = (rows[0].added, rows[0].pk) if rows else None
         last: Position | None = (rows[-1].added, rows[-1].pk) if rows else None
         envelope, headers = self.envelope(first, last, more)
@@ -350,13 +348,10 @@ def _read(
     limit = _limit(request)  # checked even where one row is read
     single = query.single_version if token is None else None
     if single is not None:  # one object's last or first version: one row, in the order of its versions
-        ordered = selectors.collection_versions(
-            context=context, access=access, query=query, newest_first=single == "last"
-        )
+        ordered = selectors.Selection(access, query, "newest" if single == "last" else "oldest")
         return _Read(access, ordered, None, 1, binding, query, context, single=True)
-    listing = selectors.collection_objects(context=context, access=access, query=query)
     after = next_decode(token, binding) if token else None
-    return _Read(access, listing, after, limit, binding, query, context)
+    return _Read(access, selectors.Selection(access, query), after, limit, binding, query, context)
 
 
 def _objects_envelope(request: HttpRequest, user: User, collection_id: str, stix_id: str | None) -> HttpResponse:

@@ -28,14 +28,21 @@ from accord.taxii.paging import Position
 
 __all__ = [
     "ARRIVAL_DATE",
+    "LISTED_FIELDS",
     "OWN_DATE",
     "Listed",
     "Listing",
+    "Running",
     "Withdrawn",
+    "as_listed",
     "held_back",
     "horizon",
+    "listed_page",
     "merged",
+    "merged_rows",
+    "merged_sql",
     "objects_page",
+    "running",
     "stored_moment",
 ]
 
@@ -67,7 +74,31 @@ OWN_DATE = f'"{StixObject._meta.db_table}"."added_at"'
 ARRIVAL_DATE = f'"{Arrival._meta.db_table}"."visible_at"'
 
 
-def horizon(now: datetime) -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class Running:
+    """What :func:`horizon` holds back by: the moments before which an ingest or a visibility
+    change still running is taken for dead, and the ingests whose heartbeat has stopped."""
+
+    alive_since: datetime
+    publishing_since: datetime
+    dead: tuple[int, ...]
+
+
+def running(now: datetime) -> Running:
+    """The ingests and publications :func:`horizon` counts as running at ``now`` (one query)."""
+    alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
+    publishing_since = now - timedelta(seconds=settings.ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS)
+    # Plain SQL, as the horizon's (on every TAXII read, building a queryset would cost more than
+    # running it); the status written in, so that the partial index on what is running applies.
+    table, processing = Submission._meta.db_table, SubmissionStatus.PROCESSING
+    sql = f'SELECT "id" FROM "{table}" WHERE "status" = \'{processing}\' AND "started_at" > %s'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(alive_since)])
+        found = [row[0] for row in cursor.fetchall()]
+    return Running(alive_since, publishing_since, tuple(sorted(silent(found))))
+
+
+def horizon(now: datetime, found: Running | None = None) -> tuple[str, list[Any]]:
     """The SQL (and its parameters) of the moment before which what is dated is shown: when
     the earliest ingest still in progress began, or the earliest publication of a visibility
     change in progress (never, when none is).
@@ -86,12 +117,10 @@ def horizon(now: datetime) -> tuple[str, list[Any]]:
     ``ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS``. An ingest that begins after the dead
     ones are found is not among them, so it holds back as it should. Plain SQL, evaluated once
     per statement: it is on every TAXII read."""
+    found = found if found is not None else running(now)
     submissions, changes = Submission._meta.db_table, VisibilityChange._meta.db_table
-    alive_since = now - timedelta(seconds=settings.ACCORD_INGEST_PRESUMED_DEAD_SECONDS)
-    publishing_since = now - timedelta(seconds=settings.ACCORD_VISIBILITY_PRESUMED_DEAD_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
-    running = Submission.objects.filter(status=SubmissionStatus.PROCESSING, started_at__gt=alive_since)
-    dead = sorted(silent(list(running.values_list("pk", flat=True))))
+    dead = found.dead
     # The statuses are written in, not bound: so the partial indexes on what is running apply.
     ingests = (
         f'SELECT "started_at" AS "began" FROM "{submissions}" WHERE "status" = \'{SubmissionStatus.PROCESSING}\' '  # noqa: S608
@@ -103,7 +132,7 @@ def horizon(now: datetime) -> tuple[str, list[Any]]:
     )
     running_sql = f"{ingests} UNION ALL {publishing}"
     sql = f'COALESCE((SELECT MIN("began") FROM ({running_sql}) AS "running"), %s)'  # noqa: S608 - no input
-    return sql, [adapt(alive_since), *dead, adapt(publishing_since), adapt(_NO_HORIZON)]
+    return sql, [adapt(found.alive_since), *dead, adapt(found.publishing_since), adapt(_NO_HORIZON)]
 
 
 def held_back(qs: QuerySet[StixObject], column: str, horizon: tuple[str, list[Any]]) -> QuerySet[StixObject]:
@@ -118,32 +147,32 @@ _ON_TIME_KEY = (OWN_DATE, f'"{StixObject._meta.db_table}"."id"')
 _LATE_KEY = (ARRIVAL_DATE, f'"{Arrival._meta.db_table}"."stix_object_id"')
 
 
-def _after(qs: QuerySet[StixObject], after: Position | None, key: tuple[str, str]) -> QuerySet[StixObject]:
-    """``qs`` from a keyset position on (exclusive), by the part's date and id columns."""
-    if after is None:
-        return qs
-    # A row-value comparison walks the (date, id) index from the position, even when a large
-    # submission gave thousands of objects the same added_at (an OR would scan them).
+def _after(qs: QuerySet[StixObject], after: Position, key: tuple[str, str], later: bool) -> QuerySet[StixObject]:
+    """``qs`` from a keyset position on (exclusive), by the part's date and id columns: the rows
+    of the position's own moment with a greater id, or (``later``) those of later moments."""
+    # Two range reads of the (date, id) index, each a seek: a large submission gives thousands
+    # of objects one added_at, and neither an OR nor (on SQLite, beside the policy's
+    # conditions) a row-value comparison seeks past them: a page would cost as much more as
+    # the rows of its moment before it.
     added, pk = after
     date, number = key
     moment = connection.ops.adapt_datetimefield_value(added)
-    return qs.extra(  # noqa: S610 - fixed SQL, bound parameters
-        where=[f"{date} >= %s", f"({date}, {number}) > (%s, %s)"], params=[moment, moment, pk]
-    )
+    if later:
+        return qs.extra(where=[f"{date} > %s"], params=[moment])  # noqa: S610 - fixed SQL, bound parameters
+    return qs.extra(where=[f"{date} = %s", f"{number} > %s"], params=[moment, pk])  # noqa: S610 - fixed SQL, bound
 
 
-def merged(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """The first ``limit + 1`` rows of both parts of ``listing`` after ``after``, as ``fields``
-    (``id`` first), in the order of their date added for the reader, then id. One statement, so
-    that one snapshot sees both parts and a version is never in both; each part a range read of
-    its index stopped at ``limit + 1`` rows. The two runs are merged here: an ORDER BY over the
-    union would have the database copy and sort every row, bodies and all, once more."""
+def merged_sql(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The statement :func:`merged` runs (its rows to be put in order by :func:`merged_rows`):
+    each part's range reads, each stopped at ``limit + 1`` rows, in one ``UNION ALL``."""
     if fields[0] != "id":
         raise ValueError("A listing's rows start with their id.")
-    parts = [
-        _after(listing.on_time, after, _ON_TIME_KEY).values_list(*fields, "added_on")[: limit + 1],
-        _after(listing.late, after, _LATE_KEY).values_list(*fields, "added_on")[: limit + 1],
-    ]
+    pairs = ((listing.on_time, _ON_TIME_KEY), (listing.late, _LATE_KEY))
+    if after is None:
+        ranges = [part for part, _ in pairs]
+    else:
+        ranges = [_after(part, after, key, later) for part, key in pairs for later in (False, True)]
+    parts = [part.values_list(*fields, "added_on")[: limit + 1] for part in ranges]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in (*fields, "added_on"))
     sqls: list[str] = []
@@ -152,11 +181,27 @@ def merged(listing: Listing, after: Position | None, limit: int, fields: tuple[s
         sql, part_params = part.query.get_compiler(using=part.db).as_sql()
         sqls.append(f"SELECT {columns} FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
         params.extend(part_params)
-    with connections[parts[0].db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(sqls), params)
-        rows = cursor.fetchall()
+    return " UNION ALL ".join(sqls), params
+
+
+def merged_rows(rows: list[tuple[Any, ...]], limit: int) -> list[tuple[Any, ...]]:
+    """The rows of :func:`merged_sql`'s statement in the order of their date added for the
+    reader, then id, the first ``limit + 1`` of them, without the date they were ordered by."""
     rows.sort(key=lambda row: (row[-1], row[0]))  # each database's dates compare among themselves
     return [row[:-1] for row in rows[: limit + 1]]
+
+
+def merged(listing: Listing, after: Position | None, limit: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The first ``limit + 1`` rows of both parts of ``listing`` after ``after``, as ``fields``
+    (``id`` first), in the order of their date added for the reader, then id. One statement, so
+    that one snapshot sees both parts and a version is never in both; each part a range read of
+    its index stopped at ``limit + 1`` rows. The two runs are merged here: an ORDER BY over the
+    union would have the database copy and sort every row, bodies and all, once more."""
+    sql, params = merged_sql(listing, after, limit, fields)
+    with connections[listing.on_time.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return merged_rows(rows, limit)
 
 
 @dataclass(frozen=True)
@@ -171,10 +216,10 @@ class Listed:
     added: datetime
 
 
-_LISTED_FIELDS = ("id", "stix_id", "spec_version", "modified_text", "added_text")
+LISTED_FIELDS = ("id", "stix_id", "spec_version", "modified_text", "added_text")
 
 
-def _listed(qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
+def as_listed(qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
     text = TextField()
     return qs.annotate(
         modified_text=Cast("modified", output_field=text), added_text=Cast("added_on", output_field=text)
@@ -188,9 +233,14 @@ def objects_page(
     versions (:func:`collection_versions`); ``(rows, more)``. For what the manifest and versions
     endpoints list (they serve no object bodies)."""
     if isinstance(source, Listing):
-        found = merged(Listing(_listed(source.on_time), _listed(source.late)), after, limit, _LISTED_FIELDS)
+        found = merged(Listing(as_listed(source.on_time), as_listed(source.late)), after, limit, LISTED_FIELDS)
     else:
-        found = list(_listed(source).values_list(*_LISTED_FIELDS)[: limit + 1])
+        found = list(as_listed(source).values_list(*LISTED_FIELDS)[: limit + 1])
+    return listed_page(found, limit)
+
+
+def listed_page(found: list[tuple[Any, ...]], limit: int) -> tuple[list[Listed], bool]:
+    """Rows of :data:`LISTED_FIELDS` (``limit + 1`` at most) as a page: ``(rows, more)``."""
     rows = [
         Listed(pk, stix_id, stored_moment(modified), spec, stored_moment(added))
         for pk, stix_id, spec, modified, added in found

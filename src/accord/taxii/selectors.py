@@ -7,7 +7,6 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
@@ -35,28 +34,45 @@ from django.db.models.sql.constants import MULTI
 from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
 from accord.core.models import Organisation, User
-from accord.core.prepared import Prepared
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import marking_refs, standard_definition
 from accord.formats.stix import as_sent
-from accord.policy import Action, Decision, PrincipalContext, decide, originator_agreements, tlp_grant, visible
+from accord.policy import (
+    Action,
+    Decision,
+    PrincipalContext,
+    Visibility,
+    decide,
+    originator_agreements,
+    tlp_grant,
+    visibility,
+    visible_where,
+)
 from accord.sharing.models import Arrival, Refusal, StixObject, Withdrawal
 from accord.sharing.selectors import marking_definitions
-from accord.taxii.choices import CollectionKind
-from accord.taxii.filters import ObjectQuery
-from accord.taxii.kinds import is_naming_key, kind_has_readers, spec_condition
+from accord.taxii.access import CollectionAccess, collection_get, collection_list, uuid_or_none
+from accord.taxii.compiled import Bound, Shape, database, run
+from accord.taxii.filters import VERSION_WORDS, ObjectQuery, parse_timestamp, stamp
+from accord.taxii.kinds import is_naming_key, spec_condition
 from accord.taxii.listing import (
     ARRIVAL_DATE,
+    LISTED_FIELDS,
     OWN_DATE,
     Listed,
     Listing,
+    Running,
     Withdrawn,
+    as_listed,
     held_back,
     horizon,
+    listed_page,
     merged,
-    objects_page,
+    merged_rows,
+    merged_sql,
+    running,
     stored_moment,
 )
+from accord.taxii.listing import objects_page as listing_page
 from accord.taxii.models import Collection, Status
 from accord.taxii.paging import Position
 
@@ -69,6 +85,7 @@ __all__ = [
     "collection_objects",
     "collection_versions",
     "marking_definition_get",
+    "Selection",
     "ServedPage",
     "objects_page",
     "objects_served",
@@ -79,58 +96,6 @@ __all__ = [
 ]
 
 ACTION = Action.EXPORT
-
-
-@dataclass(frozen=True)
-class CollectionAccess:
-    """A collection as one person may use it (TAXII 2.1 §5.2 ``can_read`` / ``can_write``)."""
-
-    collection: Collection
-    can_read: bool
-    can_write: bool
-
-
-def _access(principal: User, collection: Collection) -> CollectionAccess:
-    if collection.is_inbox:
-        own = collection.organisation_id == principal.organisation_id
-        can_write = own and has_perm(principal, Perm.SHARING_SUBMIT)
-        can_read = own and collection.read_back and has_perm(principal, Perm.SHARING_READ)
-        return CollectionAccess(collection, can_read, can_write)
-    can_read = has_perm(principal, Perm.SHARING_READ)
-    if kind_has_readers(collection.kind) and not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
-        readers = {organisation.pk for organisation in collection.readers.all()}
-        can_read = can_read and (not readers or principal.organisation_id in readers)
-    return CollectionAccess(collection, can_read, False)
-
-
-def collection_list(*, principal: User) -> list[CollectionAccess]:
-    """The collections a person may use (TAXII 2.1 §5.1): the read collections, and the inbox of
-    their own organisation. Collections they can neither read nor write are not listed."""
-    rows = Collection.objects.filter(
-        ~Q(kind=CollectionKind.INBOX) | Q(organisation_id=principal.organisation_id)
-    ).prefetch_related("readers")
-    found = [_access(principal, c) for c in rows.order_by("kind", "title")]
-    return [a for a in found if a.can_read or a.can_write]
-
-
-# Read on every TAXII request: compiled once per process.
-_COLLECTION_BY_ID = Prepared(
-    Collection, lambda pk: Collection.objects.filter(pk=pk), pk=Collection._meta.get_field("id")
-)
-_COLLECTION_BY_ALIAS = Prepared(
-    Collection, lambda alias: Collection.objects.filter(alias=alias), alias=Collection._meta.get_field("alias")
-)
-
-
-def collection_get(*, principal: User, collection_id: str) -> CollectionAccess:
-    """One usable collection by id or alias (an id first: an alias cannot hide another
-    collection); unknown and unusable ones are the same 404."""
-    as_uuid = _uuid(collection_id)
-    collection = (as_uuid and _COLLECTION_BY_ID.first(pk=as_uuid)) or _COLLECTION_BY_ALIAS.first(alias=collection_id)
-    access = _access(principal, collection) if collection is not None else None
-    if access is None or not (access.can_read or access.can_write):
-        raise NotFound(f"No collection {collection_id} (or you may not use it).")
-    return access
 
 
 def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
@@ -148,22 +113,59 @@ def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet
     return qs.filter(named, narrowing)
 
 
-def _readable(context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> QuerySet[StixObject]:
-    """The live versions of the collection the reader may receive, filtered (but for
-    ``added_after``, which depends on each version's date added for the reader)."""
+def _may_read(access: CollectionAccess) -> None:
     if not access.can_read:
         raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
+
+
+def _readable(seen: Visibility, now: datetime, collection: Collection, query: ObjectQuery) -> QuerySet[StixObject]:
+    """The live versions of the collection the reader may receive, filtered (but for
+    ``added_after``, which depends on each version's date added for the reader)."""
     # A collection holds live versions only, for everyone: a DELETE (§5.7) or the end of the
     # retention period takes a version out of every collection, its originator's inbox included
     # (the policy would still show an originator its own, and auditors everything, elsewhere).
-    live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=context.now), revoked=False)
-    base = _in_collection(access.collection, visible(context, live, ACTION, query.purpose))
+    live = StixObject.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked=False)
+    base = _in_collection(collection, live.filter(visible_where(seen, StixObject, now)))
     # "first" and "last" are among the versions visible now, whatever an ingest holds back.
     return query.apply(base, base)
 
 
-def _published_arrivals(context: PrincipalContext) -> QuerySet[Arrival]:
-    return Arrival.objects.filter(organisation_id=context.organisation_id or 0, visible_at__isnull=False)
+def _listing(
+    seen: Visibility, now: datetime, collection: Collection, query: ObjectQuery, hold: tuple[str, list[Any]]
+) -> Listing:
+    every = _readable(seen, now, collection, replace(query, added_after=None))
+    organisation = seen.organisation_id or 0
+    # A version with an arrival for the organisation is dated by it (an index-only probe): once
+    # published, in the late part; a first arrival not published yet (its change committed an
+    # instant ago) is held back meanwhile, as what an ingest in progress adds.
+    arrivals = Arrival.objects.filter(organisation_id=organisation, stix_object_id=OuterRef("pk"))
+    on_time = every.filter(~Exists(arrivals)).annotate(added_on=F("added_at"))
+    # One filter(): the arrivals' conditions hold for one joined row (a second filter() on a
+    # multi-valued relation would join the table again).
+    joined = Q(arrivals__organisation_id=organisation, arrivals__visible_at__isnull=False)
+    if query.added_after is not None:
+        on_time = on_time.filter(added_at__gt=query.added_after)
+        joined &= Q(arrivals__visible_at__gt=query.added_after)
+    late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
+    return Listing(
+        held_back(on_time, OWN_DATE, hold).order_by("added_at", "pk"),
+        held_back(late, ARRIVAL_DATE, hold).order_by(F("added_on").asc(), "arrivals__stix_object_id"),
+    )
+
+
+def _versions(
+    seen: Visibility,
+    now: datetime,
+    collection: Collection,
+    query: ObjectQuery,
+    hold: tuple[str, list[Any]],
+    newest_first: bool,
+) -> QuerySet[StixObject]:
+    every = _readable(seen, now, collection, replace(query, added_after=None, versions=("all",)))
+    published = Arrival.objects.filter(organisation_id=seen.organisation_id or 0, visible_at__isnull=False)
+    arrival = published.filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
+    dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
+    return held_back(dated, OWN_DATE, hold).order_by("-modified" if newest_first else "modified")
 
 
 def collection_objects(*, context: PrincipalContext, access: CollectionAccess, query: ObjectQuery) -> Listing:
@@ -172,24 +174,9 @@ def collection_objects(*, context: PrincipalContext, access: CollectionAccess, q
 
     Policy, collection and filters are one SQL query per part; nothing is loaded to be discarded.
     """
-    every = _readable(context, access, replace(query, added_after=None))
-    # A version with an arrival for the organisation is dated by it (an index-only probe): once
-    # published, in the late part; a first arrival not published yet (its change committed an
-    # instant ago) is held back meanwhile, as what an ingest in progress adds.
-    arrivals = Arrival.objects.filter(organisation_id=context.organisation_id or 0, stix_object_id=OuterRef("pk"))
-    on_time = every.filter(~Exists(arrivals)).annotate(added_on=F("added_at"))
-    # One filter(): the arrivals' conditions hold for one joined row (a second filter() on a
-    # multi-valued relation would join the table again).
-    joined = Q(arrivals__organisation_id=context.organisation_id or 0, arrivals__visible_at__isnull=False)
-    if query.added_after is not None:
-        on_time = on_time.filter(added_at__gt=query.added_after)
-        joined &= Q(arrivals__visible_at__gt=query.added_after)
-    late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
-    hold = horizon(context.now)
-    return Listing(
-        held_back(on_time, OWN_DATE, hold).order_by("added_at", "pk"),
-        held_back(late, ARRIVAL_DATE, hold).order_by(F("added_on").asc(), "arrivals__stix_object_id"),
-    )
+    _may_read(access)
+    seen = visibility(context, ACTION, query.purpose)
+    return _listing(seen, context.now, access.collection, query, horizon(context.now))
 
 
 def collection_versions(
@@ -197,10 +184,111 @@ def collection_versions(
 ) -> QuerySet[StixObject]:
     """Every version of one object (``query`` names it) the reader may receive, newest (or
     oldest) first, each with its date added for the reader as ``added_on``."""
-    every = _readable(context, access, replace(query, added_after=None, versions=("all",)))
-    arrival = _published_arrivals(context).filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
-    dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
-    return held_back(dated, OWN_DATE, horizon(context.now)).order_by("-modified" if newest_first else "modified")
+    _may_read(access)
+    seen = visibility(context, ACTION, query.purpose)
+    return _versions(seen, context.now, access.collection, query, horizon(context.now), newest_first)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A read of a collection's objects as a request asks for it: the collection, the filters,
+    and the order (``listing``: by date added for the reader; ``newest`` or ``oldest``: one
+    object's versions). Run by :func:`objects_served` and :func:`objects_page` through SQL
+    compiled once per shape (:mod:`accord.taxii.compiled`)."""
+
+    access: CollectionAccess
+    query: ObjectQuery
+    order: str = "listing"
+
+
+def _statement(shape: Shape, values: Bound) -> tuple[str, list[Any]]:
+    """A read's SQL built from its shape and the request's values alone (nothing else is
+    consulted: :mod:`accord.taxii.compiled` keeps the statement under the shape)."""
+    collection = Collection(organisation_id=shape.collection_organisation, spec=orjson.loads(shape.spec))
+    query = ObjectQuery(
+        added_after=values.added_after,
+        ids=values.ids,
+        types=values.types,
+        versions=(*shape.words, *(stamp(moment) for moment in values.stamps)),
+        spec_versions=values.spec_versions,
+        purpose=shape.seen.purpose,
+    )
+    hold = horizon(values.now, Running(values.alive_since, values.publishing_since, values.dead))
+    fields = _SERVED_FIELDS if shape.statement == "served" else LISTED_FIELDS
+
+    def annotated(part: QuerySet[StixObject]) -> QuerySet[StixObject]:
+        return _served(part, values.now) if shape.statement == "served" else as_listed(part)
+
+    if shape.order == "listing":
+        listing = _listing(shape.seen, values.now, collection, query, hold)
+        parts = Listing(annotated(listing.on_time), annotated(listing.late))
+        return merged_sql(parts, values.after, shape.limit, fields)
+    versions = _versions(shape.seen, values.now, collection, query, hold, newest_first=shape.order == "newest")
+    qs = annotated(versions).values_list(*fields)[: shape.limit + 1]
+    _in_field_order(qs)
+    sql, params = qs.query.get_compiler(using=shape.database).as_sql()
+    return sql, list(params)
+
+
+def _selected(
+    selection: Selection, statement: str, after: Position | None, limit: int, context: PrincipalContext
+) -> list[tuple[Any, ...]]:
+    """The rows of a selection's page (``statement``: served or listed), from its compiled SQL."""
+    _may_read(selection.access)
+    query, collection = selection.query, selection.access.collection
+    found = running(context.now)
+    stamps = tuple(parse_timestamp(v, "match[version]") for v in query.versions if v not in VERSION_WORDS)
+    alias, vendor = database()
+    shape = Shape(
+        database=alias,
+        vendor=vendor,
+        seen=visibility(context, ACTION, query.purpose),
+        collection=str(collection.pk),
+        collection_organisation=collection.organisation_id,
+        spec=orjson.dumps(collection.spec, option=orjson.OPT_SORT_KEYS).decode(),
+        statement=statement,
+        order=selection.order,
+        limit=limit,
+        words=tuple(v for v in query.versions if v in VERSION_WORDS),
+        added_after=query.added_after is not None,
+        ids=len(query.ids),
+        types=len(query.types),
+        spec_versions=len(query.spec_versions),
+        stamps=len(stamps),
+        after=after is not None,
+        dead=len(found.dead),
+    )
+    values = Bound(
+        now=context.now,
+        alive_since=found.alive_since,
+        publishing_since=found.publishing_since,
+        dead=found.dead,
+        added_after=query.added_after,
+        ids=query.ids,
+        types=query.types,
+        spec_versions=query.spec_versions,
+        stamps=stamps,
+        after=after,
+    )
+    rows = run(shape, values, _statement)
+    return merged_rows(rows, limit) if selection.order == "listing" else rows
+
+
+def objects_page(
+    source: Selection | Listing | QuerySet[StixObject],
+    *,
+    after: Position | None,
+    limit: int,
+    context: PrincipalContext | None = None,
+) -> tuple[list[Listed], bool]:
+    """One page of versions as the manifest and versions endpoints list them (no bodies):
+    ``(rows, more)``; a :class:`Selection` (which needs the reader's ``context``) through its
+    compiled SQL, else :func:`accord.taxii.listing.objects_page`."""
+    if not isinstance(source, Selection):
+        return listing_page(source, after=after, limit=limit)
+    if context is None:
+        raise ValueError("A selection is read for a reader: pass its context.")
+    return listed_page(_selected(source, "listed", after, limit, context), limit)
 
 
 # What ``decide`` reads of an object besides its expiry: the columns of the instances it is
@@ -260,16 +348,31 @@ class ServedPage:
     personal: list[str] = field(default_factory=list)  # the STIX ids of personal data served
 
 
-def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a values query as the database driver returns them, without Django's
-    conversions (on a page of 1,000 they cost more than everything else done per row). Its
-    fields name the model's columns first, then the annotations: the order rows come in
-    whichever way Django builds the select list."""
+def _in_field_order(qs: QuerySet[Any]) -> None:
+    """Refuse a values query whose rows would not come in the order of its fields: they name
+    the model's columns first, then the annotations, whichever way Django builds the select list."""
     query = qs.query
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
     if names != tuple(qs._fields or ()):  # type: ignore[attr-defined]
         raise ValueError("Name the model fields before the annotations: the rows come in that order.")
-    return [row for chunk in query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
+
+
+def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values query as the database driver returns them, without Django's
+    conversions (on a page of 1,000 they cost more than everything else done per row)."""
+    _in_field_order(qs)
+    return [row for chunk in qs.query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
+
+
+def _served(part: QuerySet[StixObject], now: datetime) -> QuerySet[StixObject]:
+    """``part`` with what a served row reads besides its columns (:data:`_SERVED_FIELDS`)."""
+    text = TextField()
+    return part.annotate(
+        expired=ExpressionWrapper(Q(expires_at__lte=now), output_field=BooleanField()),
+        expires_text=Cast("expires_at", output_field=text),
+        added_text=Cast("added_on", output_field=text),
+        body_json=Cast("body", output_field=text),
+    )
 
 
 def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) -> list[StixObject]:
@@ -311,16 +414,17 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
 
 
 def objects_served(
-    source: Listing | QuerySet[StixObject],
+    source: Selection | Listing | QuerySet[StixObject],
     *,
     purpose: str,
     after: Position | None,
     limit: int,
     context: PrincipalContext,
 ) -> ServedPage:
-    """One page of ``source`` (what :func:`collection_objects` selected in SQL, or one object's
-    versions from :func:`collection_versions`) after a keyset position, each row passing
-    ``decide`` again for its redactions and as a second lock.
+    """One page of ``source`` (a :class:`Selection`, run through its compiled SQL; or what
+    :func:`collection_objects` selected, or one object's versions from
+    :func:`collection_versions`) after a keyset position, each row passing ``decide`` again
+    for its redactions and as a second lock.
 
     Rows that share every input of the decision (originator, agreement, TLP, data category,
     revocation, expiry) share one decision; TLP:AMBER and TLP:RED rows, and host products for
@@ -329,20 +433,13 @@ def objects_served(
     nothing and whose stored body already carries its marking is served as stored, without
     being encoded again.
     """
-    text = TextField()
-
-    def served(part: QuerySet[StixObject]) -> QuerySet[StixObject]:
-        return part.annotate(
-            expired=ExpressionWrapper(Q(expires_at__lte=context.now), output_field=BooleanField()),
-            expires_text=Cast("expires_at", output_field=text),
-            added_text=Cast("added_on", output_field=text),
-            body_json=Cast("body", output_field=text),
-        )
-
-    if isinstance(source, Listing):
-        found = merged(Listing(served(source.on_time), served(source.late)), after, limit, _SERVED_FIELDS)
+    if isinstance(source, Selection):
+        found = _selected(source, "served", after, limit, context)
+    elif isinstance(source, Listing):
+        now = context.now
+        found = merged(Listing(_served(source.on_time, now), _served(source.late, now)), after, limit, _SERVED_FIELDS)
     else:
-        found = _raw_rows(served(source).values_list(*_SERVED_FIELDS)[: limit + 1])
+        found = _raw_rows(_served(source, context.now).values_list(*_SERVED_FIELDS)[: limit + 1])
     rows, more = found[:limit], len(found) > limit
     if not rows:
         return ServedPage([], None, None, more)
@@ -472,7 +569,7 @@ def status_get(*, principal: User, status_id: str) -> Status:
     qs = Status.objects.select_related("submission", "collection")
     if not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
         qs = qs.filter(submission__organisation_id=principal.organisation_id)
-    key = _uuid(status_id)
+    key = uuid_or_none(status_id)
     found = qs.filter(pk=key).first() if key is not None else None
     if found is None:
         raise NotFound(f"No status {status_id} (or you may not see it).")
@@ -496,10 +593,3 @@ def status_refusals(status: Status) -> tuple[dict[int, str], str]:
                 continue
         general = general or text
     return reasons, general
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None

@@ -1,0 +1,140 @@
+"""TAXII reads run SQL compiled once per shape (accord.taxii.compiled): two readers whose
+agreements differ never run one compiled statement, a statement kept under the wrong shape is
+refused, an agreement that changes is a new shape, and a read by id costs a fixed number of
+queries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accord.core.choices import OrganisationKind, Tlp
+from accord.sharing.models import StixObject
+from accord.taxii import compiled
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.taxii.conftest import Taxii, secret_for
+from tests.taxii.test_protocol import shared_id
+
+
+def _store(sharer: Any) -> dict[str, str]:
+    """A TLP:GREEN and a TLP:AMBER indicator shared by Kestrel under its agreement."""
+    now = timezone.now()
+    ids = {}
+    for n, tlp in enumerate((Tlp.GREEN, Tlp.AMBER)):
+        stix_id = f"indicator--00000000-0000-4000-8000-{n:012}"
+        body = {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": stix_id,
+            "created": "2026-05-01T12:00:00.000Z",
+            "modified": "2026-05-01T12:00:00.000Z",
+            "pattern": f"[ipv4-addr:value = '198.51.100.{n + 1}']",
+            "pattern_type": "stix",
+            "valid_from": "2026-05-01T12:00:00.000Z",
+        }
+        StixObject.objects.create(
+            stix_id=stix_id,
+            type="indicator",
+            created=now,
+            modified=now,
+            organisation=sharer.organisation,
+            agreement=sharer,
+            tlp=tlp,
+            data_category="technical_indicator",
+            body=body,
+        )
+        ids[tlp] = stix_id
+    return ids
+
+
+def _reader(kind: str, ceiling: str) -> Taxii:
+    organisation = OrganisationFactory(kind=kind, country="GB")
+    make_agreement(organisation, tlp_ceiling=ceiling)
+    user = UserFactory(role="partner_reader", organisation=organisation)
+    return Taxii(user, secret_for(user))
+
+
+def _read(reader: Taxii) -> tuple[set[str], list[compiled.Compiled]]:
+    """What one page of the shared collection serves the reader, and the statements compiled for it."""
+    before = {id(entry) for entry in compiled.compiled_entries()}
+    response = reader.get(f"collections/{shared_id()}/objects/")
+    assert response.status_code == 200, response.content
+    made = [entry for entry in compiled.compiled_entries() if id(entry) not in before]
+    return {obj["id"] for obj in response.json().get("objects", [])}, made
+
+
+@pytest.fixture
+def readers(sharer: Any) -> dict[str, Any]:
+    # Ids are used again after a test's rollback: an earlier test's reader may have had the same
+    # values, so the same shape (rightly the same statement). Each test starts with none.
+    compiled._CACHE.clear()
+    return {
+        "ids": _store(sharer),
+        "police": _reader(OrganisationKind.LAW_ENFORCEMENT, Tlp.AMBER),
+        "bank": _reader(OrganisationKind.PRIVATE, Tlp.GREEN),
+    }
+
+
+def test_readers_with_different_agreements_never_share_a_compiled_statement(readers):
+    police, police_made = _read(readers["police"])
+    bank, bank_made = _read(readers["bank"])
+    assert police == {readers["ids"][Tlp.GREEN], readers["ids"][Tlp.AMBER]}
+    assert bank == {readers["ids"][Tlp.GREEN]}
+    # Each read compiled its own statement: the second reader's did not find the first's.
+    assert len(police_made) == 1 and len(bank_made) == 1
+    police_entry, bank_entry = police_made[0], bank_made[0]
+    assert police_entry.shape != bank_entry.shape
+    assert police_entry.shape.seen.recipient_caps != bank_entry.shape.seen.recipient_caps
+    # Read again, each runs its own statement and compiles nothing more.
+    assert _read(readers["police"]) == (police, [])
+    assert _read(readers["bank"]) == (bank, [])
+
+
+def test_a_statement_kept_under_another_readers_shape_is_refused(readers):
+    _read(readers["police"])
+    _read(readers["bank"])
+    police_entry, bank_entry = compiled.compiled_entries()[-2:]
+    planted = {
+        # kept under the bank's shape, still saying it was built for the police's
+        "mis-keyed": police_entry,
+        # built for the police's reader, claiming the bank's shape
+        "relabelled": replace(police_entry, shape=bank_entry.shape),
+    }
+    for case, entry in planted.items():
+        compiled._CACHE[bank_entry.shape] = entry
+        try:
+            with pytest.raises(RuntimeError, match="shape it was not built for|differs from the same read"):
+                readers["bank"].get(f"collections/{shared_id()}/objects/")
+        finally:
+            compiled._CACHE[bank_entry.shape] = bank_entry
+        assert case
+    assert _read(readers["bank"])[0] == {readers["ids"][Tlp.GREEN]}
+
+
+def test_an_agreement_that_changes_is_a_new_shape(readers, sharer):
+    served, made = _read(readers["police"])
+    assert served and len(made) == 1 and sharer.pk in made[0].shape.seen.permitting
+    # The originator's new terms in force no longer let its data onward to law enforcement.
+    amended = sharer.current_version
+    amended.pk, amended.number, amended.onward_kinds = None, 2, [OrganisationKind.PRIVATE]
+    amended.save()
+    sharer.current_version = amended
+    sharer.save(update_fields=["current_version"])
+    served, made = _read(readers["police"])
+    assert served == set()
+    assert len(made) == 1 and sharer.pk not in made[0].shape.seen.permitting
+
+
+def test_an_object_by_id_costs_a_fixed_number_of_queries(readers, django_assert_num_queries):
+    reader = readers["police"]
+    path = f"collections/{shared_id()}/objects/{readers['ids'][Tlp.AMBER]}/"
+    assert reader.get(path).status_code == 200  # compiles, and notes the token's use
+    # The token with its person and organisation; the collection; the reader's agreements; the
+    # originators' agreements the policy reads in SQL; the ingests running; the object; the
+    # agreements its decision reads.
+    with django_assert_num_queries(7):
+        response = reader.get(path)
+    assert response.status_code == 200 and response.json()["objects"][0]["id"] == readers["ids"][Tlp.AMBER]
