@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from accord.core.choices import Tlp
+from accord.core.models import Organisation
 
-__all__ = ["SubmissionForm"]
+__all__ = ["AddressForm", "ExtendRetentionForm", "RestoreForm", "SubmissionForm"]
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SubmissionForm(forms.Form):
@@ -25,4 +31,30 @@ class SubmissionForm(forms.Form):
     agreement = forms.CharField(required=False, help_text="Leave empty for your data-sharing agreement in force.")
     strict = forms.BooleanField(
         required=False, help_text="All or nothing: if any object is refused, nothing of the file is stored."
+    )
+
+
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Why it is shared again (recorded in the audit log)."
+    )
+
+
+class AddressForm(forms.Form):
+    organisations = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        help_text="They receive it as if it had been addressed to them when it was shared.",
+    )
+
+    def __init__(self, *args: Any, choices: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisations"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 - declared above
+        field.queryset = choices
+
+
+class ExtendRetentionForm(forms.Form):
+    until = forms.DateTimeField(widget=DATETIME, help_text="When its retention ends now (your time zone: UTC).")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Why it is kept longer (recorded in the audit log)."
     )

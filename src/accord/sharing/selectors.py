@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet, Subquery
 
 from accord.core.audit import audit_record
+from accord.core.choices import OrganisationStatus
 from accord.core.errors import NotFound
-from accord.core.models import User
+from accord.core.models import Organisation, User
 from accord.core.public_ids import parse
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
@@ -25,6 +26,8 @@ from accord.policy import (
 from accord.sharing.models import MarkingDefinition, ObjectObservable, Observable, Refusal, StixObject, Submission
 
 __all__ = [
+    "addressee_choices",
+    "addressee_get",
     "marking_definitions",
     "object_explain",
     "object_get",
@@ -171,3 +174,19 @@ def marking_definitions(refs: list[str], *, tlp2: bool = True) -> list[dict[str,
     if wanted:  # the standard ones are asked for most: no query for them
         found.update(MarkingDefinition.objects.filter(stix_id__in=wanted).values_list("stix_id", "body"))
     return [found[ref] for ref in dict.fromkeys(refs) if ref in found]
+
+
+def addressee_choices(*, principal: User) -> QuerySet[Organisation]:
+    """The organisations this person may address an object to, by name: partners in the
+    programme (not the host nor their own, which receive it anyway). Programme staff know them
+    all; a partner knows those of the public directory."""
+    qs = Organisation.objects.filter(is_host=False).exclude(pk=principal.organisation_id)
+    qs = qs.exclude(status__in=[OrganisationStatus.APPLICANT, OrganisationStatus.TERMINATED])
+    if not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+        qs = qs.filter(status=OrganisationStatus.ACTIVE, listed_publicly=True)
+    return qs.order_by("name")
+
+
+def addressee_get(*, principal: User, pk: Any) -> Organisation:
+    """One of :func:`addressee_choices`, by id (the same 404 for one missing or not offered)."""
+    return get_visible(addressee_choices(principal=principal), pk, "organisation")
