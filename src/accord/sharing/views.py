@@ -197,7 +197,7 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
     personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web", context=context)
     shown = [(v, selectors.redacted(v, context, "investigation")) for v in versions]
     own = _own(request, versions)
-    context = {
+    page = {
         "versions": shown,
         "latest": versions[0],
         "revocable": _revocable(request, versions),
@@ -205,7 +205,7 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
         "addressable": bool(own),
         "extendable": any(v.expires_at is not None for v in own),
     }
-    return render(request, "sharing/object_detail.html", context)
+    return render(request, "sharing/object_detail.html", page)
 
 
 def _own(request: AuthedRequest, versions: list[Any]) -> list[Any]:
