@@ -12,11 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accord.analysis.campaigns import campaign_objects
 from accord.analysis.models import Campaign
 from accord.analysis.selectors import campaign_get
 from accord.core import guards
@@ -30,7 +29,6 @@ from accord.operations.choices import OPERATION_WORKFLOW, OUTCOME_COUNTS, OUTCOM
 from accord.operations.models import Operation, OperationCampaign, OperationObject, OperationOutcome, OperationPhase
 from accord.policy import Action, principal_context, visible
 from accord.sharing.models import StixObject
-from accord.sharing.services import Scope, visibility_announce
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
 
@@ -81,13 +79,6 @@ def _sync_collection(operation: Operation) -> None:
     if operation.collection_id != collection.pk:
         operation.collection = collection
         operation.save(update_fields=["collection"])
-
-
-def _announce(operation: Operation, cause: str, objects: Q) -> None:
-    """What a link adds to the operation's collection reaches its participants' pollers: TAXII
-    2.1 §3.2 dates an object by when it was added to the collection, here the link."""
-    participants = tuple(operation.participants.values_list("pk", flat=True))
-    visibility_announce(cause=cause, scope=Scope(participants, objects))
 
 
 def _participants(lead: Organisation, participants: list[Organisation]) -> list[Organisation]:
@@ -229,7 +220,6 @@ def operation_link_object(*, actor: User, operation: Operation, stix_id: str, no
         raise invalid("stix_id", f"{stix_id} is already linked to this operation.")
     link = OperationObject.objects.create(operation=operation, stix_id=stix_id, note=note, linked_by=actor)
     _sync_collection(operation)
-    _announce(operation, f"{stix_id} linked to operation {operation.codename}", Q(stix_id=stix_id))
     _audit(actor, "operation.link", operation, stix_id=stix_id)
     return link
 
@@ -277,7 +267,6 @@ def operation_link_campaign(*, actor: User, operation: Operation, campaign: int,
         raise invalid("campaign", f"campaign {found.pk} is already linked to this operation.")
     link = OperationCampaign.objects.create(operation=operation, campaign_id=found.pk, note=note, linked_by=actor)
     _sync_collection(operation)
-    _announce(operation, f"campaign {found.pk} linked to operation {operation.codename}", campaign_objects([found.pk]))
     _audit(actor, "operation.link_campaign", operation, campaign=found.pk)
     return link
 

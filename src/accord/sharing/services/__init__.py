@@ -33,7 +33,6 @@ from accord.sharing.services.submissions import (
 )
 from accord.sharing.services.visibility import (
     Scope,
-    visibility_announce,
     visibility_publish,
     visibility_published,
     visibility_watch,
@@ -58,7 +57,6 @@ __all__ = [
     "submission_runs_in_request",
     "submission_start",
     "submissions_recover",
-    "visibility_announce",
     "visibility_publish",
     "visibility_published",
     "visibility_watch",

@@ -55,7 +55,6 @@ from accord.sharing.models import Arrival, StixObject, VisibilityChange, WindowP
 __all__ = [
     "Scope",
     "partnership_watch",
-    "visibility_announce",
     "visibility_publish",
     "visibility_published",
     "visibility_watch",
@@ -187,19 +186,6 @@ def _record(
         )
     transaction.on_commit(visibility_publish)
     return change
-
-
-def visibility_announce(*, cause: str, scope: Scope) -> int:
-    """Date anew, for each organisation of ``scope``, the versions of it that organisation may
-    receive now: they were added to a collection it reads although they were visible to it
-    before (an object or a campaign linked to an operation: its participants read the
-    operation's collection). Recorded as arrivals, so a poller of that collection receives them
-    on its next poll; a poller of another collection receives them again, as versions it holds
-    (re-delivery is allowed, loss is not). How many arrivals were recorded."""
-    visibility_windows_pass()
-    now = timezone.now()
-    change = _record(cause, {}, _views([scope], now), set(), _recorded.get())
-    return change.arrivals if change is not None else 0
 
 
 def _edges_due(now: datetime) -> list[tuple[datetime, str, AgreementVersion]]:
