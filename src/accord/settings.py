@@ -448,6 +448,7 @@ ACCORD_DAILY_JOBS = [
 ACCORD_ROUND_JOBS = [
     "accord.sharing.services.submissions_recover",
     "accord.sharing.services.visibility_publish",
+    "accord.sharing.services.visibility_windows_pass",
     "accord.feeds.services.feeds_pull_due",
 ]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).

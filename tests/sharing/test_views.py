@@ -220,7 +220,7 @@ def test_revoking_an_object_asks_first_saying_what_it_does(contributor_client, p
     detail = contributor_client.get(f"/shared/{stix_id}/").content.decode()
     assert f'href="/shared/{stix_id}/revoke/"' in detail
     asked = contributor_client.get(f"/shared/{stix_id}/revoke/").content.decode()
-    assert "This cannot be undone" in asked and "No partner, analyst, TAXII client" in asked
+    assert "It can be restored later" in asked and "No partner, analyst, TAXII client" in asked
     # a POST without the confirmation only asks again, the reason kept
     again = contributor_client.post(f"/shared/{stix_id}/revoke/", {"reason": "False positive"}).content.decode()
     assert "False positive</textarea>" in again

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from accord.core.models import User
+from accord.core.models import Organisation, User
 from accord.core.roles import allowed_scopes
 from accord.core.services import token_issue
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
-from tests.factories import make_agreement
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
 
 ROOT = "/taxii2/api/"
 
@@ -65,3 +65,19 @@ def taxii_as(people: dict[str, User]) -> Callable[..., Taxii]:
         return Taxii(user, secret_for(user, scopes))
 
     return make
+
+
+@pytest.fixture
+def reader_org(db: Any) -> Organisation:
+    """Atlas, a bank (no law enforcement: TLP:AMBER reaches it only when addressed to it)."""
+    return OrganisationFactory(name="Atlas Bank Group", country="AE", sector="banking_finance")
+
+
+@pytest.fixture
+def poller(live_server: Any, sharer: Any, reader_org: Organisation) -> Any:
+    """An incremental poller of the shared collection, reading as a person of ``reader_org``."""
+    from tests.taxii.polling import Poller  # it reads this module's tokens
+
+    shared = Collection.objects.get(alias="shared")
+    reader = UserFactory(role="partner_reader", organisation=reader_org)
+    return Poller(f"{live_server.url}/taxii2/api/collections/{shared.pk}/", reader)

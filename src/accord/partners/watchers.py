@@ -7,19 +7,32 @@ such service runs its change inside :func:`partnership_change`, so that each wat
 state before the change and the state after it, in the same transaction::
 
     register_partnership_watcher(watch)  # watch(organisation_id=…, agreement_id=…) -> a context manager
+
+Time changes them too: an agreement's window opens or ends with no service to run. The daily
+``agreements_sweep`` calls :func:`windows_pass` first, and the store registers what records the
+edges that have passed (:func:`register_window_watcher`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from datetime import datetime
 
-__all__ = ["PartnershipWatcher", "partnership_change", "register_partnership_watcher"]
+__all__ = [
+    "PartnershipWatcher",
+    "partnership_change",
+    "register_partnership_watcher",
+    "register_window_watcher",
+    "windows_pass",
+]
 
 # Called with the organisation whose partnership changes and, when one agreement changes, its id.
 PartnershipWatcher = Callable[..., AbstractContextManager[None]]
 
 _WATCHERS: list[PartnershipWatcher] = []
+# Called with ``now=``: record what the windows' edges passed by then changed.
+_WINDOW_WATCHERS: list[Callable[..., object]] = []
 
 
 def register_partnership_watcher(watcher: PartnershipWatcher) -> None:
@@ -36,3 +49,15 @@ def partnership_change(*, organisation_id: int, agreement_id: int | None = None)
         for watcher in _WATCHERS:
             stack.enter_context(watcher(organisation_id=organisation_id, agreement_id=agreement_id))
         yield
+
+
+def register_window_watcher(watcher: Callable[..., object]) -> None:
+    """Have ``watcher(now=…)`` called when the agreements are swept (registering it again changes nothing)."""
+    if watcher not in _WINDOW_WATCHERS:
+        _WINDOW_WATCHERS.append(watcher)
+
+
+def windows_pass(*, now: datetime) -> None:
+    """Tell every registered window watcher that time has reached ``now``."""
+    for watcher in _WINDOW_WATCHERS:
+        watcher(now=now)

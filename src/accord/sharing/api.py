@@ -20,14 +20,22 @@ from accord.core.pagination import StableOrdering, StorePagination
 from accord.core.replicas import ReplicaListMixin
 from accord.core.roles import Perm
 from accord.core.selectors import organisation_get
-from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of, referenced
+from accord.core.viewsets import ReadCreateViewSet, SelectorViewSet, principal_of, referenced, validated
 from accord.policy import Action, Decision, decide, principal_context, withhold
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import ObservableFilter, StixObjectFilter
 from accord.sharing.models import Observable, Refusal, StixObject, Submission
 from accord.sharing.progress import progress_of
-from accord.sharing.services import object_revoke, personal_data_consulted, submission_create, submission_start
+from accord.sharing.services import (
+    object_address,
+    object_restore,
+    object_retention_extend,
+    object_revoke,
+    personal_data_consulted,
+    submission_create,
+    submission_start,
+)
 
 __all__ = ["ObservableViewSet", "SeenOrdering", "StixObjectViewSet", "SubmissionViewSet"]
 
@@ -235,6 +243,27 @@ class StixObjectSerializer(PublicIds, serializers.ModelSerializer[StixObject]):
         return data
 
 
+_count = serializers.IntegerField()
+
+
+class RestoreRequest(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text="Why it is shared again (recorded in the audit log).")
+
+
+class AddressRequest(serializers.Serializer[Any]):
+    organisations = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=100,
+        help_text="Ids of the organisations to address it to (partners in the programme).",
+    )
+
+
+class ExtendRetentionRequest(serializers.Serializer[Any]):
+    until = serializers.DateTimeField(help_text="When its retention ends now (ISO 8601, in the future).")
+    reason = serializers.CharField(help_text="Why it is kept longer (recorded in the audit log).")
+
+
 class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
     """Shared objects the policy lets you see (``?purpose=``), redacted as the agreements say."""
 
@@ -244,7 +273,12 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
     filterset_class = StixObjectFilter
     ordering_fields: ClassVar[list[str]] = ["added_at", "modified", "tlp"]
     ordering = ["-added_at"]
-    action_perms: ClassVar[dict[str, Perm]] = {"revoke": Perm.SHARING_SUBMIT}
+    action_perms: ClassVar[dict[str, Perm]] = {
+        "revoke": Perm.SHARING_SUBMIT,
+        "restore": Perm.SHARING_SUBMIT,
+        "address": Perm.SHARING_SUBMIT,
+        "extend_retention": Perm.SHARING_SUBMIT,
+    }
     model = StixObject
     lookup_value_regex = "[^/]+"
 
@@ -300,6 +334,44 @@ class StixObjectViewSet(mixins.ListModelMixin, SelectorViewSet):
         if not count:
             raise NotFound(f"No object {pk} of your organisation to revoke.")
         return Response({"revoked_versions": count})
+
+    @extend_schema(request=RestoreRequest, responses=inline_serializer("RestoreResult", {"restored_versions": _count}))
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        """The originator undoes its revocation: every revoked version is shared again, and
+        reaches TAXII pollers allowed it as a late arrival (none restored: 0)."""
+        data = validated(RestoreRequest, request.data)
+        return Response({"restored_versions": object_restore(actor=principal_of(request), stix_id=pk, **data)})
+
+    @extend_schema(
+        request=AddressRequest, responses=inline_serializer("AddressResult", {"added_organisations": _count})
+    )
+    @action(detail=True, methods=["post"])
+    def address(self, request: Request, pk: str) -> Response:
+        """The originator addresses every version of its object to more organisations (TLP:AMBER
+        reaches those it is addressed to); they receive it as a late arrival. How many were added
+        (0: it was addressed to them all already)."""
+        principal = principal_of(request)
+        data = validated(AddressRequest, request.data)
+        organisations = [
+            referenced("organisations", selectors.addressee_get, principal=principal, pk=org)
+            for org in data["organisations"]
+        ]
+        return Response(
+            {"added_organisations": object_address(actor=principal, stix_id=pk, organisations=organisations)}
+        )
+
+    @extend_schema(
+        request=ExtendRetentionRequest,
+        responses=inline_serializer("ExtendRetentionResult", {"extended_versions": _count}),
+    )
+    @action(detail=True, methods=["post"], url_path="extend-retention")
+    def extend_retention(self, request: Request, pk: str) -> Response:
+        """The originator keeps its object longer: every version's retention ends at ``until``
+        (no later than its agreement allows); a version past its retention, not yet purged, is
+        received again as a late arrival. How many versions were extended (0: none ended sooner)."""
+        data = validated(ExtendRetentionRequest, request.data)
+        return Response({"extended_versions": object_retention_extend(actor=principal_of(request), stix_id=pk, **data)})
 
 
 class ObservableSerializer(PublicIds, serializers.ModelSerializer[Observable]):

@@ -11,12 +11,14 @@ class SharingConfig(AppConfig):
     verbose_name = "Information sharing"
 
     def ready(self) -> None:
-        """Watch every change to a partnership: what it makes visible to an organisation, or
-        hides from it, reaches TAXII pollers (:mod:`accord.sharing.services.visibility`)."""
-        from accord.partners.watchers import register_partnership_watcher
-        from accord.sharing.services.visibility import partnership_watch
+        """Watch every change to a partnership, and the passing of agreements' windows: what
+        they make visible to an organisation, or hide from it, reaches TAXII pollers
+        (:mod:`accord.sharing.services.visibility`)."""
+        from accord.partners.watchers import register_partnership_watcher, register_window_watcher
+        from accord.sharing.services.visibility import partnership_watch, visibility_windows_pass
 
         register_partnership_watcher(partnership_watch)
+        register_window_watcher(visibility_windows_pass)
 
     def prepare_to_serve(self) -> None:
         """``accord serve``: what the store listeners consult (the warning lists), loaded by each

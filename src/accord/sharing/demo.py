@@ -1,7 +1,9 @@
 """Demo data of sharing: submissions from several partners in every format, with values that
 recur across partners (a mule account, a phishing domain, a C2 address) for the analysts; and a
 partner whose agreement was suspended for an audit and reactivated, so that its TAXII pollers
-have withdrawals and late arrivals to read.
+have withdrawals and late arrivals to read; and Kestrel's acts after ingest: its AMBER phishing
+back end addressed to Atlas Bank (the bank it targets), its BEC sender revoked by mistake and
+restored.
 
 Idempotent: the same bytes under the same agreement are the same submission.
 """
@@ -14,12 +16,18 @@ from typing import Any
 import orjson
 from django.utils import timezone
 
-from accord.core.models import Organisation
+from accord.core.models import AuditEvent, Organisation, User
 from accord.formats.markings import TLP2_IDS
 from accord.partners.choices import AgreementKind
 from accord.partners.services import agreement_activate, agreement_suspend
 from accord.sharing.models import Arrival
-from accord.sharing.services import submission_create, submission_process
+from accord.sharing.services import (
+    object_address,
+    object_restore,
+    object_revoke,
+    submission_create,
+    submission_process,
+)
 
 __all__ = ["load"]
 
@@ -30,11 +38,15 @@ C2 = "194.147.78.23"
 WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 
 
+def _indicator_id(n: int) -> str:
+    return f"indicator--7a1c0e52-3b9d-4f0a-9c1e-{n:012d}"
+
+
 def _indicator(n: int, pattern: str, name: str, tlp: str, crime: str, **extra: Any) -> dict[str, Any]:
     return {
         "type": "indicator",
         "spec_version": "2.1",
-        "id": f"indicator--7a1c0e52-3b9d-4f0a-9c1e-{n:012d}",
+        "id": _indicator_id(n),
         "created": STAMP,
         "modified": STAMP,
         "valid_from": STAMP,
@@ -249,4 +261,20 @@ def load() -> list[Any]:
         if created:
             submission_process(submission_id=submission.pk)
     _audited("Atlas Bank")
+    _kestrel_afterwards()
     return []
+
+
+def _kestrel_afterwards() -> None:
+    """Kestrel addresses its AMBER phishing back end to the bank the kit imitates (a bank
+    receives AMBER only when addressed), and revokes its BEC sender by mistake, then restores
+    it: each reaches TAXII pollers as a late arrival (or a withdrawal, then an arrival)."""
+    contributor = User.objects.filter(organisation__short_name="Kestrel", role="partner_contributor").first()
+    bank = Organisation.objects.filter(short_name="Atlas Bank", status="active").first()
+    if contributor is None or bank is None:
+        return
+    back_end, bec = _indicator_id(2), _indicator_id(6)
+    object_address(actor=contributor, stix_id=back_end, organisations=[bank])  # again: adds nobody
+    if not AuditEvent.objects.filter(action="object.restore", object_id=bec).exists():
+        object_revoke(actor=contributor, stix_id=bec, reason="Sent to the wrong feed.")
+        object_restore(actor=contributor, stix_id=bec, reason="It was the right feed after all.")

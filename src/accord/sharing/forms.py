@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from accord.core.choices import Tlp
+from accord.core.models import Organisation
 
-__all__ = ["FreeTextForm", "SubmissionForm"]
+__all__ = ["AddressForm", "ExtendRetentionForm", "FreeTextForm", "RestoreForm", "SubmissionForm"]
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SubmissionForm(forms.Form):
@@ -69,3 +75,29 @@ class FreeTextForm(forms.Form):
         elif len(data["text"].encode()) > TEXT_MAX_BYTES:
             self.add_error("text", "Over 2 MB: share it as a file on the Share page instead.")
         return data
+
+
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Why it is shared again (recorded in the audit log)."
+    )
+
+
+class AddressForm(forms.Form):
+    organisations = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        help_text="They receive it as if it had been addressed to them when it was shared.",
+    )
+
+    def __init__(self, *args: Any, choices: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisations"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 - declared above
+        field.queryset = choices
+
+
+class ExtendRetentionForm(forms.Form):
+    until = forms.DateTimeField(widget=DATETIME, help_text="When its retention ends now (your time zone: UTC).")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Why it is kept longer (recorded in the audit log)."
+    )

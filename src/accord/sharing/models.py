@@ -379,3 +379,32 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_object_id} withdrawn from {self.organisation_id} at {self.withdrawn_at}"
+
+
+class WindowPassage(models.Model):
+    """The passing of one edge of an agreement's validity window (its version in force opening
+    at ``valid_from`` or ending at ``valid_until``), recorded once: what it made visible to the
+    organisation, or hid from it, went out as a :class:`VisibilityChange` (none when nothing
+    changed or the agreement was not active then). Time passes with no service to watch it, so
+    the edges are looked for before every watched change and in every round of the worker
+    (:func:`accord.sharing.services.visibility.visibility_windows_pass`); this row is what makes
+    a late or repeated look record nothing twice."""
+
+    class Edge(models.TextChoices):
+        OPENS = "opens", "Opens"
+        ENDS = "ends", "Ends"
+
+    version = models.ForeignKey("partners.AgreementVersion", on_delete=models.CASCADE, related_name="+")
+    edge = models.CharField(max_length=8, choices=Edge.choices)
+    at = models.DateTimeField(help_text="The moment the window opened or ended.")
+    change = models.ForeignKey(VisibilityChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "edge"], name="sharing_window_passage_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.edge} at {self.at}"

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from accord.core.audit import audit_record
+from accord.core.choices import OrganisationStatus
 from accord.core.errors import NotFound
 from accord.core.models import Organisation, User
 from accord.core.public_ids import parse
@@ -33,6 +34,8 @@ from accord.sharing.words import body_references, body_seen, body_tags, stix_typ
 
 __all__ = [
     "ObjectRow",
+    "addressee_choices",
+    "addressee_get",
     "marking_definitions",
     "object_explain",
     "object_get",
@@ -389,3 +392,19 @@ def nameable_organisations(*, principal: User) -> QuerySet[Organisation]:
         if may_name_source(ctx, a.organisation_id, a.current_version)
     ]
     return everyone.filter(Q(pk__in=allowed) | Q(pk=ctx.organisation_id or 0) | Q(is_host=True))
+
+
+def addressee_choices(*, principal: User) -> QuerySet[Organisation]:
+    """The organisations this person may address an object to, by name: partners in the
+    programme (not the host nor their own, which receive it anyway). Programme staff know them
+    all; a partner knows those of the public directory."""
+    qs = Organisation.objects.filter(is_host=False).exclude(pk=principal.organisation_id)
+    qs = qs.exclude(status__in=[OrganisationStatus.APPLICANT, OrganisationStatus.TERMINATED])
+    if not has_perm(principal, Perm.ORGANISATION_VIEW_ALL):
+        qs = qs.filter(status=OrganisationStatus.ACTIVE, listed_publicly=True)
+    return qs.order_by("name")
+
+
+def addressee_get(*, principal: User, pk: Any) -> Organisation:
+    """One of :func:`addressee_choices`, by id (the same 404 for one missing or not offered)."""
+    return get_visible(addressee_choices(principal=principal), pk, "organisation")

@@ -15,4 +15,7 @@ urlpatterns = [
     path("shared/", views.object_list, name="object-list"),
     path("shared/<str:key>/", views.object_detail, name="object-detail"),
     path("shared/<str:key>/revoke/", views.object_revoke_confirm, name="object-revoke"),
+    path("shared/<str:key>/restore/", views.object_restore_confirm, name="object-restore"),
+    path("shared/<str:key>/address/", views.object_address_confirm, name="object-address"),
+    path("shared/<str:key>/extend-retention/", views.object_extend_confirm, name="object-extend"),
 ]

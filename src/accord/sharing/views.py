@@ -5,6 +5,7 @@ Thin: the form checks shape, the ingest service decides, selectors read through 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +27,15 @@ from accord.policy import principal_context
 from accord.sharing import selectors
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.filters import StixObjectFilter
-from accord.sharing.forms import FreeTextForm, SubmissionForm
+from accord.sharing.forms import AddressForm, ExtendRetentionForm, FreeTextForm, RestoreForm, SubmissionForm
 from accord.sharing.freetext import Candidate, draft_dumps, draft_loads, extract
 from accord.sharing.progress import progress_of
 from accord.sharing.services import (
     freetext_commit,
     freetext_problems,
+    object_address,
+    object_restore,
+    object_retention_extend,
     object_revoke,
     personal_data_consulted,
     submission_create,
@@ -43,8 +47,11 @@ from accord.sharing.words import body_facts, property_label, stix_type_label
 
 __all__ = [
     "freetext",
+    "object_address_confirm",
     "object_detail",
+    "object_extend_confirm",
     "object_list",
+    "object_restore_confirm",
     "object_revoke_confirm",
     "submission_begin",
     "submission_detail",
@@ -291,6 +298,7 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
     versions = [row.obj for row in shown["rows"]]
     personal_data_consulted(actor=request.user, objects=versions, purpose="investigation", via="web")
     latest = shown["latest"]
+    own = _own(request, versions)
     context = {
         **shown,
         "facts": body_facts(latest.body),
@@ -299,8 +307,19 @@ def object_detail(request: AuthedRequest, key: str) -> HttpResponse:
         "subject_withheld": "x_accord_data_subject" in latest.decision.redactions,
         "type_label": stix_type_label(latest.obj.type),
         "revocable": _revocable(request, versions),
+        "restorable": any(v.revoked for v in own),
+        "addressable": bool(own),
+        "extendable": any(v.expires_at is not None for v in own),
     }
     return render(request, "sharing/object_detail.html", context)
+
+
+def _own(request: AuthedRequest, versions: list[Any]) -> list[Any]:
+    """The versions this person's organisation shared, if their role shares data: what the
+    originator's services (restore, address, keep longer) act on."""
+    if not has_perm(request.user, Perm.SHARING_SUBMIT):
+        return []
+    return [v for v in versions if v.organisation_id == request.user.organisation_id]
 
 
 def _revocable(request: AuthedRequest, versions: list[Any]) -> bool:
@@ -330,3 +349,84 @@ def object_revoke_confirm(request: AuthedRequest, key: str) -> HttpResponse:
     own = [v for v in versions if v.organisation_id == request.user.organisation_id and not v.revoked]
     context = {"latest": latest, "versions": own, "reason": reason}
     return render(request, "sharing/object_revoke.html", context)
+
+
+def _originator_page(
+    request: AuthedRequest,
+    key: str,
+    form_class: Any,
+    template: str,
+    act: Callable[[str, dict[str, Any]], int],
+    done: Callable[[int], str],
+    **form_kwargs: Any,
+) -> HttpResponse:
+    """A page of an originator's act on its object: ``GET`` (or a ``POST`` without
+    ``confirm=yes``) says what it will do, carrying what was typed; a confirmed, valid ``POST``
+    calls ``act(stix_id, data)`` (a service, whose refusal is shown next to the field it names)
+    and returns to the object saying ``done(how many)``."""
+    versions = found(lambda: selectors.object_get(principal=request.user, key=key))
+    own = _own(request, versions)
+    if not own:
+        raise PermissionDenied("Only the organisation that shared an object may do this, and a role that shares data.")
+    latest = versions[0]
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, **form_kwargs)
+    if posted and request.POST.get("confirm") == "yes" and form.is_valid():
+        try:
+            count = act(latest.stix_id, form.cleaned_data)
+        except ApplicationError as exc:
+            field = next(iter(exc.details), None) if isinstance(exc.details, dict) else None
+            form.add_error(field if field in form.fields else None, exc.message.removeprefix(f"{field}: "))
+        else:
+            messages.success(request, done(count))
+            return redirect("sharing:object-detail", latest.stix_id)
+    return render(request, template, {"latest": latest, "versions": own, "form": form})
+
+
+@login_required
+def object_restore_confirm(request: AuthedRequest, key: str) -> HttpResponse:
+    """Undo the revocation of one's own object (every revoked version), after a page saying
+    that it is shared again with everyone its terms allow."""
+
+    def act(stix_id: str, data: dict[str, Any]) -> int:
+        return object_restore(actor=request.user, stix_id=stix_id, reason=data["reason"])
+
+    def done(count: int) -> str:
+        if not count:
+            return "Nothing to restore: no version was revoked."
+        return f"Restored {count} version(s): shared again; TAXII pollers allowed it receive it on their next poll."
+
+    return _originator_page(request, key, RestoreForm, "sharing/object_restore.html", act, done)
+
+
+@login_required
+def object_address_confirm(request: AuthedRequest, key: str) -> HttpResponse:
+    """Address one's own object to more organisations, after a page saying that they receive it."""
+
+    def act(stix_id: str, data: dict[str, Any]) -> int:
+        return object_address(actor=request.user, stix_id=stix_id, organisations=list(data["organisations"]))
+
+    def done(count: int) -> str:
+        if not count:
+            return "It was addressed to all of them already."
+        return (
+            f"Addressed to {count} more organisation(s): they receive it from now on, TAXII pollers on their next poll."
+        )
+
+    choices = selectors.addressee_choices(principal=request.user)
+    return _originator_page(request, key, AddressForm, "sharing/object_address.html", act, done, choices=choices)
+
+
+@login_required
+def object_extend_confirm(request: AuthedRequest, key: str) -> HttpResponse:
+    """Keep one's own object longer, after a page saying until when and what that brings back."""
+
+    def act(stix_id: str, data: dict[str, Any]) -> int:
+        return object_retention_extend(actor=request.user, stix_id=stix_id, until=data["until"], reason=data["reason"])
+
+    def done(count: int) -> str:
+        if not count:
+            return "Nothing changed: no version's retention ended before that date."
+        return f"Kept {count} version(s) longer: its readers receive it until the new date."
+
+    return _originator_page(request, key, ExtendRetentionForm, "sharing/object_extend.html", act, done)

@@ -18,7 +18,7 @@ from accord.core.services import organisation_set_status
 from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services.terms import _check_no_overlap
-from accord.partners.watchers import partnership_change
+from accord.partners.watchers import partnership_change, windows_pass
 
 __all__ = [
     "agreement_activate",
@@ -136,13 +136,20 @@ def agreement_terminate(*, actor: User | None, agreement: Agreement, reason: str
     return _transition(actor, agreement, AgreementStatus.TERMINATED, reason, need_reason=True)
 
 
-@transaction.atomic
 def agreements_sweep(*, now: datetime | None = None) -> list[Agreement]:
     """Expire every active or suspended agreement whose window has ended, and activate the
     organisations whose agreement's window has begun (``accord agreements sweep``, and the
     worker daily). Access does not wait for this: the policy reads the windows itself; the
-    sweep brings the records and organisation statuses in line."""
+    sweep brings the records and organisation statuses in line. What the windows' edges changed
+    for readers is recorded first, in a transaction of its own (the window watchers,
+    :func:`accord.partners.watchers.windows_pass`), before any agreement is locked."""
     now = now or timezone.now()
+    windows_pass(now=now)
+    return _sweep(now)
+
+
+@transaction.atomic
+def _sweep(now: datetime) -> list[Agreement]:
     due = Agreement.objects.filter(
         status__in=[AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED], current_version__valid_until__lte=now
     )

@@ -32,7 +32,13 @@ from accord.sharing.services.submissions import (
     submission_start,
     submissions_recover,
 )
-from accord.sharing.services.visibility import Scope, visibility_publish, visibility_watch
+from accord.sharing.services.visibility import (
+    Scope,
+    visibility_publish,
+    visibility_published,
+    visibility_watch,
+    visibility_windows_pass,
+)
 
 __all__ = [
     "Scope",
@@ -55,5 +61,7 @@ __all__ = [
     "submission_start",
     "submissions_recover",
     "visibility_publish",
+    "visibility_published",
     "visibility_watch",
+    "visibility_windows_pass",
 ]

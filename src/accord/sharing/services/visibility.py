@@ -17,10 +17,21 @@ have been handed a position past a date stamped later, so nothing is skipped.
 
 Only what exists before the change is compared: a version the change itself adds (a report's
 STIX object) is added on time.
+
+Time changes visibility too, with no service to watch: an agreement's window opens or ends
+(the policy reads the windows itself, to the second). :func:`visibility_windows_pass` compares
+the organisation's view just before each edge that has passed with its view at the edge, once
+per edge (a :class:`WindowPassage`); every watch looks for such edges first, so that its own
+"before" is what readers were last told, and ``accord worker`` looks every round (the daily
+``agreements_sweep`` too).
+
+Listeners (a webhook, a notification) hear of every published change through the
+``visibility_published`` signal, sent after its rows are dated, with the change's id.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -29,16 +40,34 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accord.core.choices import Purpose
 from accord.core.models import Organisation
+from accord.partners.choices import AgreementKind, AgreementStatus
+from accord.partners.models import Agreement, AgreementVersion
 from accord.policy import Action, PrincipalContext, principal_context, visible
 from accord.sharing.bulk import chunks
-from accord.sharing.models import Arrival, StixObject, VisibilityChange, Withdrawal
+from accord.sharing.models import Arrival, StixObject, VisibilityChange, WindowPassage, Withdrawal
 
-__all__ = ["Scope", "partnership_watch", "visibility_publish", "visibility_watch"]
+__all__ = [
+    "Scope",
+    "partnership_watch",
+    "visibility_publish",
+    "visibility_published",
+    "visibility_watch",
+    "visibility_windows_pass",
+]
+
+# Sent once a change's arrivals and withdrawals are dated (after its commit), with ``change_id``
+# (a :class:`VisibilityChange`); read its ``Withdrawal`` rows (``change_id``, ``organisation``,
+# ``stix_object``, ``withdrawn_at``) or ``Arrival`` rows. A receiver runs outside any
+# transaction; what it raises is logged and does not stop the publication.
+visibility_published = Signal()
+
+logger = logging.getLogger(__name__)
 
 ACTION = Action.EXPORT  # what leaves the platform for a partner's own tools: TAXII, exports, feeds
 
@@ -64,10 +93,11 @@ class _Reader:
     is_active: bool = True
 
 
-def _contexts(organisations: Iterable[int] | None) -> dict[int, PrincipalContext]:
-    """The policy's view of each organisation now (its status and agreements as they stand)."""
+def _contexts(organisations: Iterable[int] | None, now: datetime | None = None) -> dict[int, PrincipalContext]:
+    """The policy's view of each organisation at ``now`` (its status and agreements as they
+    stand; their windows read at ``now``, by default the present)."""
     rows = Organisation.objects.all() if organisations is None else Organisation.objects.filter(pk__in=organisations)
-    return {org.pk: principal_context(_Reader(org)) for org in rows.order_by("pk")}
+    return {org.pk: principal_context(_Reader(org), now) for org in rows.order_by("pk")}
 
 
 def _receivable(ctx: PrincipalContext, objects: QuerySet[StixObject]) -> set[int]:
@@ -80,13 +110,13 @@ def _receivable(ctx: PrincipalContext, objects: QuerySet[StixObject]) -> set[int
     return set(found.values_list("pk", flat=True))
 
 
-def _views(scopes: Iterable[Scope], before: datetime) -> dict[int, set[int]]:
-    """Per organisation, the versions it may receive in any of ``scopes``, of those added
-    before ``before``."""
+def _views(scopes: Iterable[Scope], before: datetime, now: datetime | None = None) -> dict[int, set[int]]:
+    """Per organisation, the versions it may receive in any of ``scopes`` (at ``now``, by
+    default the present), of those added before ``before``."""
     views: dict[int, set[int]] = {}
     for scope in scopes:
         objects = StixObject.objects.filter(scope.objects, added_at__lt=before)
-        for org, ctx in _contexts(scope.organisations).items():
+        for org, ctx in _contexts(scope.organisations, now).items():
             views.setdefault(org, set()).update(_receivable(ctx, objects))
     return views
 
@@ -100,6 +130,7 @@ def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
     """Run a change (inside the caller's transaction) and record what it made visible to, or
     hid from, each organisation of ``scopes``; published once the transaction commits."""
     scopes = tuple(scopes)
+    visibility_windows_pass()  # what time changed first: this change's "before" is what readers were told
     started = timezone.now()
     outer, inner = _recorded.get(), set[tuple[str, int, int]]()
     token = _recorded.set(inner)
@@ -111,6 +142,18 @@ def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
         _recorded.reset(token)
     # What a watch run within this one recorded is not recorded again (a partnership's end ends
     # each of its agreements, each watched): one arrival or withdrawal per change of view.
+    _record(cause, before, after, inner, outer)
+
+
+def _record(
+    cause: str,
+    before: dict[int, set[int]],
+    after: dict[int, set[int]],
+    inner: set[tuple[str, int, int]],
+    outer: set[tuple[str, int, int]] | None,
+) -> VisibilityChange | None:
+    """Record the difference between two views as one change (none when there is none), less
+    what ``inner`` holds; tell ``outer`` (the watch this one runs within) what was recorded."""
     arrived = [
         (org, pk)
         for org, seen in after.items()
@@ -128,7 +171,7 @@ def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
         outer.update(("arrived", org, pk) for org, pk in arrived)
         outer.update(("withdrawn", org, pk) for org, pk in withdrawn)
     if not arrived and not withdrawn:
-        return
+        return None
     change = VisibilityChange.objects.create(cause=cause[:200], arrivals=len(arrived), withdrawals=len(withdrawn))
     for part in chunks(arrived):
         Arrival.objects.bulk_create(
@@ -142,6 +185,69 @@ def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
             [Withdrawal(organisation_id=org, stix_object_id=pk, change=change) for org, pk in part]
         )
     transaction.on_commit(visibility_publish)
+    return change
+
+
+def _edges_due(now: datetime) -> list[tuple[datetime, str, AgreementVersion]]:
+    """The window edges of data-sharing agreements' versions in force that have passed by
+    ``now`` and are not recorded yet, in time order. An edge before its version existed is no
+    edge: the change that made the version (an amendment, watched) saw that window already."""
+    in_force = Agreement.objects.filter(kind=AgreementKind.DATA_SHARING, current_version__isnull=False)
+    versions = (
+        AgreementVersion.objects.filter(pk__in=in_force.values("current_version"))
+        .filter(
+            Q(valid_from__gt=F("created_at"), valid_from__lte=now)
+            | Q(valid_until__gt=F("created_at"), valid_until__lte=now)
+        )
+        .select_related("agreement")
+    )
+    candidates: list[tuple[datetime, str, AgreementVersion]] = []
+    for version in versions:
+        if version.created_at < version.valid_from <= now:
+            candidates.append((version.valid_from, WindowPassage.Edge.OPENS, version))
+        if version.valid_until is not None and version.created_at < version.valid_until <= now:
+            candidates.append((version.valid_until, WindowPassage.Edge.ENDS, version))
+    if not candidates:
+        return []
+    seen = set(
+        WindowPassage.objects.filter(version__in=[v for _, _, v in candidates]).values_list("version_id", "edge")
+    )
+    due = [(at, edge, version) for at, edge, version in candidates if (version.pk, edge) not in seen]
+    return sorted(due, key=lambda item: (item[0], item[2].pk, item[1]))
+
+
+def visibility_windows_pass(*, now: datetime | None = None) -> int:
+    """Record what the passing of time did to what organisations may receive: for each edge of
+    an agreement's window that has passed by ``now`` (never past the present) and is not
+    recorded yet, the organisation's view just before it is compared with its view at it
+    (objects added before it), as a change of its own. Each edge is recorded once, however late
+    or often this runs (a :class:`WindowPassage` row, taken first: a concurrent run waits for it
+    and passes on). Before every watched change, every round of ``accord worker``, and the daily
+    ``agreements_sweep``. How many edges it recorded."""
+    present = timezone.now()
+    moment = min(now, present) if now is not None else present
+    due = _edges_due(moment)
+    if not due:
+        return 0
+    recorded = 0
+    with transaction.atomic():
+        for at, edge, version in due:
+            passage, created = WindowPassage.objects.get_or_create(version=version, edge=edge, defaults={"at": at})
+            if not created:
+                continue  # another run recorded it
+            recorded += 1
+            agreement = version.agreement
+            if agreement.status != AgreementStatus.ACTIVE:
+                continue  # not in force either side of the edge: nothing changes
+            scopes = [Scope((agreement.organisation_id,), Q())]
+            before = _views(scopes, at, at - timedelta(microseconds=1))
+            after = _views(scopes, at, at)
+            verb = "opened" if edge == WindowPassage.Edge.OPENS else "ended"
+            change = _record(f"{agreement.reference}'s window {verb}", before, after, set(), _recorded.get())
+            if change is not None:
+                passage.change = change
+                passage.save(update_fields=["change"])
+    return recorded
 
 
 def partnership_watch(*, organisation_id: int, agreement_id: int | None = None) -> AbstractContextManager[None]:
@@ -186,4 +292,7 @@ def visibility_publish() -> int:
             Withdrawal.objects.filter(change_id=pk).update(withdrawn_at=stamp)
             VisibilityChange.objects.filter(pk=pk).update(status=VisibilityChange.Status.DONE, published_at=stamp)
         published += 1
+        for receiver, error in visibility_published.send_robust(sender=VisibilityChange, change_id=pk):
+            if isinstance(error, Exception):
+                logger.error("visibility_published receiver %r failed for change %s", receiver, pk, exc_info=error)
     return published
