@@ -36,13 +36,14 @@ def _readers(organisation_id: int) -> list[User]:
 
 
 def _may_read(context: PrincipalContext, obj: StixObject) -> bool:
-    return decide(context, obj, Action.READ, Purpose.INVESTIGATION).allowed
+    return decide(context, obj, Action.VIEW, Purpose.INVESTIGATION).allowed
 
 
 def correlations_tell(*, submission_id: int) -> int:
     """After an ingest: tell each person of the organisations involved that an object of theirs
     mentions a value another organisation's object mentions (non-benign, not over-correlating),
-    when they may read that other object. Returns the people told."""
+    when they may read that other object. Each pair is told once, when the later of its two
+    objects is looked at (whichever order the after-ingest tasks run in). Returns the people told."""
     submission = Submission.objects.filter(pk=submission_id).select_related("organisation").first()
     if submission is None:
         return 0
@@ -77,6 +78,8 @@ def correlations_tell(*, submission_id: int) -> int:
     pairs: dict[int, list[tuple[StixObject, str, StixObject]]] = defaultdict(list)
     for other, observable in theirs:
         for own in by_observable[observable]:
+            if other > own:  # stored after this one: told when its own ingest is looked at
+                continue
             mine, foreign = objects[own], objects[other]
             pairs[mine.organisation_id].append((mine, values[observable], foreign))
             pairs[foreign.organisation_id].append((foreign, values[observable], mine))
