@@ -427,6 +427,7 @@ ACCORD_DAILY_JOBS = [
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
     "accord.programme.services.secondments_daily",
+    "accord.programme.services.training_reminders_daily",
     "accord.governance.services.recommendations_overdue_daily",
     "accord.core.checkpoints.audit_checkpoint_daily",
     "accord.core.ratelimit.rate_counters_prune",

@@ -52,7 +52,11 @@ def test_a_green_object_shared_by_another_partner_arrives_signed_and_amber_stric
     assert len(hook["secret"]) > 30
     with django_capture_on_commit_callbacks(execute=True):
         shared = share(
-            api_for(partners["bank"]), marked(1, "green"), marked(2, "amber+strict"), marked(3, "red"), marked(4, "clear")
+            api_for(partners["bank"]),
+            marked(1, "green"),
+            marked(2, "amber+strict"),
+            marked(3, "red"),
+            marked(4, "clear"),
         )
     assert shared["status"] == "done" and shared["new_count"] == 4
     visible = [r for r in receiver.received if r.headers["x-accord-event"] == "object.visible"]
@@ -100,7 +104,9 @@ def test_a_failing_receiver_gets_retries_with_back_off_then_the_hook_is_turned_o
     settings.ACCORD_WEBHOOK_MAX_FAILURES = 3
     settings.ACCORD_WEBHOOK_RETRY_SECONDS = 60
     receiver.status = 500
-    hook = create_hook(api_for(partners["kestrel"]), receiver.url, event_types=["object.visible", "submission.finished"])
+    hook = create_hook(
+        api_for(partners["kestrel"]), receiver.url, event_types=["object.visible", "submission.finished"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api_for(partners["kestrel"]).post(f"{HOOKS}{hook['id']}/test/")
     assert response.status_code == 202
@@ -165,7 +171,9 @@ def test_urls_that_reach_inside_are_refused_naming_the_field(api_for, partners, 
 def test_loopback_only_where_the_setting_allows_it(api_for, partners, settings):
     settings.ACCORD_WEBHOOK_ALLOW_LOOPBACK = False
     client = api_for(partners["kestrel"])
-    refused = client.post(HOOKS, {"name": "x", "url": "https://127.0.0.1/h", "event_types": ["webhook.test"]}, format="json")
+    refused = client.post(
+        HOOKS, {"name": "x", "url": "https://127.0.0.1/h", "event_types": ["webhook.test"]}, format="json"
+    )
     assert refused.status_code == 400 and "loopback" in refused.json()["error"]["message"]
     unknown = client.post(HOOKS, {"name": "x", "url": "https://127.0.0.1/h", "event_types": ["nope"]}, format="json")
     assert unknown.status_code == 400
@@ -182,7 +190,12 @@ def test_webhooks_are_their_organisations_own(api_for, partners, receiver):
     assert reader.get(HOOKS).json()["count"] == 1
     assert "secret" not in reader.get(f"{HOOKS}{hook['id']}/").json()
     session = api_for("partner_reader")  # a reader's token holds no write scope: refused before the role
-    assert session.post(HOOKS, {"name": "y", "url": receiver.url, "event_types": ["webhook.test"]}, format="json").status_code == 403
+    assert (
+        session.post(
+            HOOKS, {"name": "y", "url": receiver.url, "event_types": ["webhook.test"]}, format="json"
+        ).status_code
+        == 403
+    )
     admin = api_for("admin")
     assert admin.get(HOOKS).json()["count"] == 1
     changed = admin.patch(f"{HOOKS}{hook['id']}/", {"url": "https://127.0.0.2/"}, format="json")
@@ -193,7 +206,9 @@ def test_webhooks_are_their_organisations_own(api_for, partners, receiver):
     assert not Webhook.objects.exists()
 
 
-def test_organisation_events_reach_subscribed_hooks_signed(api_for, partners, receiver, django_capture_on_commit_callbacks):
+def test_organisation_events_reach_subscribed_hooks_signed(
+    api_for, partners, receiver, django_capture_on_commit_callbacks
+):
     hook = create_hook(api_for(partners["kestrel"]), receiver.url, event_types=["submission.finished"])
     with django_capture_on_commit_callbacks(execute=True):
         share(api_for(partners["kestrel"]), marked(8, "green"), name="kestrel.json")
