@@ -14,6 +14,7 @@ import pytest
 
 from accord.taxii.services import collections_sync
 from tests.factories import UserFactory, make_agreement
+from tests.programme.conftest import course, unit, unit_contributor  # noqa: F401 - fixtures of the training reminders
 from tests.stix_samples import bundle
 
 

@@ -13,7 +13,7 @@ from accord.notifications.models import Notification
 from accord.partners.services import agreement_suspend, agreements_sweep
 from accord.programme.services import enrolment_nominate, session_create, training_reminders_daily
 from tests.factories import make_agreement
-from tests.programme.conftest import course, make_officer, unit, unit_contributor  # noqa: F401 - fixtures
+from tests.programme.conftest import make_officer
 
 
 def titles(person: Any, event: str) -> list[str]:
