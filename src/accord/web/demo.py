@@ -70,6 +70,8 @@ def load() -> list[object]:
         )
     webhook_update(actor=contributor, webhook=webhook, enabled=False)
     Webhook.objects.filter(pk=webhook.pk).update(
-        disabled_reason="Demo: turn it on once a receiver listens on 127.0.0.1:9999 (and ACCORD_WEBHOOK_ALLOW_LOOPBACK=1)."
+        disabled_reason=(
+            "Demo: turn it on once a receiver listens on 127.0.0.1:9999 (with ACCORD_WEBHOOK_ALLOW_LOOPBACK=1)."
+        )
     )
     return []
