@@ -136,7 +136,9 @@ def _main(objects: int, hooks: int) -> None:
     start = time.perf_counter()
     queued = webhooks_scan()
     scan = time.perf_counter() - start
-    print(f"  worker: scan          {scan:8.2f} s   {queued} object.visible deliveries queued (one per webhook)")
+    print(
+        f"  worker: scan          {scan:8.2f} s   {queued} object.visible deliveries queued (one per webhook whose organisation may read what was shared)"
+    )
 
     sent = 0
     start = time.perf_counter()

@@ -156,6 +156,8 @@ def test_a_failing_receiver_gets_retries_with_back_off_then_the_hook_is_turned_o
         ("ftp://127.0.0.1/hook", "https://"),
         ("https://user:pw@127.0.0.1/hook", "credentials"),
         ("not a url", "https://"),
+        ("https://bad_host.example/hook", "not a host name"),
+        ("https://127.0.0.1:port/hook", "https://"),
     ],
 )
 def test_urls_that_reach_inside_are_refused_naming_the_field(api_for, partners, settings, url, problem):
@@ -175,8 +177,17 @@ def test_loopback_only_where_the_setting_allows_it(api_for, partners, settings):
         HOOKS, {"name": "x", "url": "https://127.0.0.1/h", "event_types": ["webhook.test"]}, format="json"
     )
     assert refused.status_code == 400 and "loopback" in refused.json()["error"]["message"]
+    named = client.post(
+        HOOKS, {"name": "x", "url": "https://localhost/h", "event_types": ["webhook.test"]}, format="json"
+    )
+    assert named.status_code == 400 and "loopback" in named.json()["error"]["message"]
     unknown = client.post(HOOKS, {"name": "x", "url": "https://127.0.0.1/h", "event_types": ["nope"]}, format="json")
     assert unknown.status_code == 400
+    # a name is resolved when events are sent, never while saving (saving never waits on DNS)
+    saved = client.post(
+        HOOKS, {"name": "x", "url": "https://siem.kestrel.example/h", "event_types": ["webhook.test"]}, format="json"
+    )
+    assert saved.status_code == 201
 
 
 def test_webhooks_are_their_organisations_own(api_for, partners, receiver):

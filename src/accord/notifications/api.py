@@ -55,8 +55,8 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
 class PreferenceRowSerializer(serializers.Serializer[Any]):
     event_type = serializers.CharField()
-    label = serializers.CharField()
-    description = serializers.CharField()
+    title = serializers.CharField(source="label")
+    description = serializers.CharField(source="about")
     channel = choice_field(Channel)
     default = choice_field(Channel, help_text="The role's default.")
     own = serializers.BooleanField(help_text="Chosen by the person (else the role's default applies).")

@@ -15,6 +15,6 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     """``unread_notifications`` for the signed-in person (one indexed count, made only when a page
     shows the bell), ``None`` when no bell is shown."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or getattr(request, "second_factor_pending", ""):
+    if user is None or not user.is_authenticated or bool(getattr(request, "second_factor_pending", False)):
         return {"unread_notifications": None}
     return {"unread_notifications": lambda: unread_count(principal=user)}

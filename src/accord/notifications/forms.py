@@ -22,7 +22,7 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in rows:
             self.fields[row["event_type"]] = forms.ChoiceField(
-                choices=Channel.choices, label=row["label"], help_text=row["description"], initial=row["channel"]
+                choices=Channel.choices, label=row["label"], help_text=row["about"], initial=row["channel"]
             )
 
     def channels(self) -> dict[str, str]:

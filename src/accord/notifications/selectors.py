@@ -56,7 +56,7 @@ def _row(principal: User, event: EventType, chosen: dict[str, str]) -> dict[str,
     return {
         "event_type": event.key,
         "label": event.label,
-        "description": event.description,
+        "about": event.description,
         "channel": channel_for(principal, event, chosen),
         "default": event.channel_for(principal.role),
         "own": event.key in chosen,

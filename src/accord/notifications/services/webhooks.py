@@ -20,6 +20,7 @@ import socket
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,11 +82,25 @@ def webhook_secret(webhook: Webhook) -> str:
         return ""
 
 
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+
+
+def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return [ipaddress.ip_address(host.strip("[]"))]
+        return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        pass
+        return None
+
+
+def _addresses(host: str, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return [ipaddress.ip_address("127.0.0.1")]
+    if not resolve:
+        return []
     try:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
@@ -93,23 +108,36 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
 
 
-def url_problem(url: str) -> str:
+def url_problem(url: str, *, resolve: bool = True) -> str:
     """What makes ``url`` no place to send events, else ``""``: HTTPS only (plain HTTP only to
     the loopback interface), and never an address inside a private network, link-local (cloud
     metadata), multicast or reserved, so that a webhook cannot reach the platform's own
-    neighbours. Loopback itself only where ``ACCORD_WEBHOOK_ALLOW_LOOPBACK`` allows it."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    neighbours. Loopback itself only where ``ACCORD_WEBHOOK_ALLOW_LOOPBACK`` allows it.
+
+    A name is resolved at each attempt (``resolve``); when a webhook is saved only its form is
+    checked, so that saving never waits on DNS (and tests never reach the network)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        return "expected an https:// URL"
+    if parts.scheme not in ("https", "http") or not host:
         return "expected an https:// URL"
     if parts.username or parts.password:
         return "put no credentials in the URL; the signature authenticates the platform"
-    addresses = _addresses(parts.hostname)
+    if _literal(host) is None and not all(_LABEL.match(label) for label in host.rstrip(".").split(".")):
+        return f"{host} is not a host name"
+    addresses = _addresses(host, resolve)
     if not addresses:
-        return f"the host {parts.hostname} cannot be resolved"
+        if not resolve:
+            return "" if parts.scheme == "https" else "plain http:// is only for the loopback interface; use https://"
+        return f"the host {host} cannot be resolved"
+    hostname = host
     for address in addresses:
         if address.is_loopback:
             if not settings.ACCORD_WEBHOOK_ALLOW_LOOPBACK:
-                return f"{parts.hostname} is this machine (loopback), which webhooks may not reach here"
+                return f"{hostname} is this machine (loopback), which webhooks may not reach here"
         elif (
             address.is_private
             or address.is_link_local
@@ -117,10 +145,7 @@ def url_problem(url: str) -> str:
             or address.is_reserved
             or address.is_unspecified
         ):
-            return (
-                f"{parts.hostname} is a private, link-local or reserved address ({address}), "
-                "which webhooks may not reach"
-            )
+            return f"{hostname} is a private, link-local or reserved address ({address}), which webhooks may not reach"
     if parts.scheme == "http" and not all(a.is_loopback for a in addresses):
         return "plain http:// is only for the loopback interface; use https://"
     return ""
@@ -148,7 +173,7 @@ def _clean(
         url = guards.required_text("url", url)
         if len(url) > 1000:
             raise guards.invalid("url", "at most 1,000 characters.")
-        problem = url_problem(url)
+        problem = url_problem(url, resolve=False)
         if problem:
             raise guards.invalid("url", f"{url}: {problem}.", problem)
         fields["url"] = url
@@ -495,7 +520,7 @@ def _disable(webhook: Webhook, delivery: WebhookDelivery) -> None:
 
 def _enqueue_due(webhook: Webhook) -> None:
     for pk in webhook.deliveries.filter(status=DeliveryStatus.PENDING).values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: _task_enqueue(pk), robust=True)
+        transaction.on_commit(partial(_task_enqueue, pk), robust=True)
 
 
 def _task_enqueue(pk: int) -> None:
