@@ -137,7 +137,8 @@ def _main(objects: int, hooks: int) -> None:
     queued = webhooks_scan()
     scan = time.perf_counter() - start
     print(
-        f"  worker: scan          {scan:8.2f} s   {queued} object.visible deliveries queued (one per webhook whose organisation may read what was shared)"
+        f"  worker: scan          {scan:8.2f} s   {queued} object.visible deliveries queued"
+        " (one per webhook whose organisation may read what was shared)"
     )
 
     sent = 0

@@ -58,7 +58,7 @@ class PreferenceRowSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(source="label")
     description = serializers.CharField(source="about")
     channel = choice_field(Channel)
-    default = choice_field(Channel, help_text="The role's default.")
+    default = serializers.CharField(help_text="The role's default channel (one of the channel values).")
     own = serializers.BooleanField(help_text="Chosen by the person (else the role's default applies).")
 
 
