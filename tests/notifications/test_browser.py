@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from accord.formats.markings import TLP2_IDS
 from accord.notifications.models import Notification, Preference
 from accord.sharing.services import submission_create, submission_process
@@ -12,9 +14,11 @@ from tests.browser import browser_marks
 from tests.factories import TEST_PASSWORD
 from tests.stix_samples import bundle, indicator
 
-pytestmark = browser_marks
+# The live server's ingest commits, and what it tells is written after that commit: the
+# test's data must be committed too.
+pytestmark = [*browser_marks, pytest.mark.django_db(transaction=True)]
 
-VALUE = "[domain-name:value = 'pay-verify-atlas.example.net']"
+VALUE = "[domain-name:value = 'pay-verify-atlas-secure.com']"
 
 
 def test_set_a_preference_share_what_correlates_and_read_it_in_the_inbox(page, live_server, partners, tmp_path):
@@ -46,12 +50,14 @@ def test_set_a_preference_share_what_correlates_and_read_it_in_the_inbox(page, l
     page.set_input_files("#id_file", str(feed))
     page.click("button:has-text('Share')")
     page.wait_for_selector("[data-testid=submission-status]:has-text('Done')")
+    told = Notification.objects.filter(recipient=partners["kestrel"])
+    assert set(told.values_list("event_type", flat=True)) == {"object.correlated", "submission.finished"}
     page.reload()
     page.wait_for_selector("[data-testid=unread-count]:has-text('2')")  # the correlation, and the submission's counts
 
     page.click("[data-testid=bell]")
     item = page.wait_for_selector("[data-testid=notification-object\\.correlated]")
-    assert "pay-verify-atlas.example.net" in item.inner_text()
+    assert "pay-verify-atlas-secure.com" in item.inner_text()
     assert "Atlas" not in item.inner_text()  # the other organisation is never named
     page.click("[data-testid=notification-object\\.correlated] >> a")
     page.wait_for_selector("text=indicator--00000000-0000-4000-8000-000000000001")

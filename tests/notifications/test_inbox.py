@@ -118,6 +118,10 @@ def test_partners_are_told_of_correlations_only_with_what_they_may_read(
     (kestrels,) = told.filter(recipient=kestrel)
     assert "indicator--00000000-0000-4000-8000-000000000003" in kestrels.body
     assert "000000000001" not in kestrels.body and "Atlas" not in kestrels.body + kestrels.title
+    # the bank's new GREEN object joined the campaign Kestrel's object is in: told of it alone
+    grew = Notification.objects.filter(event_type="campaign.grew", recipient=kestrel)
+    assert [n.body.count("indicator--") for n in grew] == [1]
+    assert "000000000003" in grew[0].body and "000000000001" not in grew[0].body
 
 
 def test_the_bell_counts_unread_on_every_page_and_the_inbox_lists_and_pages(client, people):

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.analysis.models import CampaignMember
 from accord.core.choices import Purpose, Role
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
@@ -22,7 +23,7 @@ from accord.notifications.services import notify
 from accord.policy import Action, PrincipalContext, decide, principal_context
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["correlations_tell", "report_tell", "sighting_tell"]
+__all__ = ["campaigns_tell", "correlations_tell", "report_tell", "sighting_tell"]
 
 # At most this many correlated values of one submission are looked at, and listed per person.
 CAP = 200
@@ -113,6 +114,54 @@ def _tell_correlated(person: User, pairs: list[tuple[StixObject, str, StixObject
         },
         data={"correlations": [{"own": o, "value": v, "other": t} for o, v, t in unique[:50]]},
     )
+
+
+def campaigns_tell(*, submission_id: int) -> int:
+    """After an ingest: tell the people of each other organisation whose objects are in a
+    campaign this submission's objects joined, of the new members they may read (the policy
+    decides each, per person; one who may read none is not told). The campaign, an analysts'
+    product, and the sharer are not named. Returns the people told."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None:
+        return 0
+    joined = list(
+        CampaignMember.objects.filter(stix_object__submission_id=submission_id)
+        .values_list("campaign_id", "stix_object_id")
+        .order_by("campaign_id", "stix_object_id")[:CAP]
+    )
+    by_campaign: dict[int, list[int]] = defaultdict(list)
+    for campaign, obj in joined:
+        by_campaign[campaign].append(obj)
+    objects = StixObject.objects.in_bulk([obj for _, obj in joined])
+    told = 0
+    for campaign, new in by_campaign.items():
+        organisations = (
+            CampaignMember.objects.filter(campaign_id=campaign)
+            .exclude(stix_object__organisation_id=submission.organisation_id)
+            .values_list("stix_object__organisation_id", flat=True)
+            .distinct()
+        )
+        for organisation_id in set(organisations):
+            for person in _readers(organisation_id):
+                context = principal_context(person)
+                readable = [objects[pk] for pk in new if _may_read(context, objects[pk])]
+                if not readable:
+                    continue
+                listed = "\n".join(f"- {obj.stix_id}" for obj in readable[:LISTED])
+                notify(
+                    "campaign.grew",
+                    people=[person],
+                    link=f"/shared/{readable[0].stix_id}/",
+                    context={
+                        "title": f"A campaign holding your organisation's data grew by {len(readable)} object(s)",
+                        "text": "Objects you may read joined a campaign your organisation's objects belong to:\n"
+                        + listed
+                        + (f"\n… and {len(readable) - LISTED} more." if len(readable) > LISTED else ""),
+                    },
+                    data={"objects": [obj.stix_id for obj in readable[:50]]},
+                )
+                told += 1
+    return told
 
 
 def sighting_tell(*, sighting: Any) -> int:
