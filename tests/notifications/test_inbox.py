@@ -120,7 +120,7 @@ def test_partners_are_told_of_correlations_only_with_what_they_may_read(
     assert "000000000001" not in kestrels.body and "Atlas" not in kestrels.body + kestrels.title
     # the bank's new GREEN object joined the campaign Kestrel's object is in: told of it alone
     grew = Notification.objects.filter(event_type="campaign.grew", recipient=kestrel)
-    assert [n.body.count("indicator--") for n in grew] == [1]
+    assert [n.body.count("- indicator--") for n in grew] == [1]  # one object listed
     assert "000000000003" in grew[0].body and "000000000001" not in grew[0].body
 
 
