@@ -207,7 +207,7 @@ class WebhookViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.De
 
     serializer_class = WebhookSerializer
     # No ?ordering= (a short list, in the selector's order: name): DRF drops an unknown order in silence.
-    filter_backends: ClassVar[list[Any]] = [SearchFilter]
+    filter_backends = [SearchFilter]
     search_fields: ClassVar[list[str]] = ["name", "url"]
     action_perms: ClassVar[dict[str, Perm]] = {
         "create": Perm.SHARING_SUBMIT,
