@@ -84,11 +84,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import exports, ingest, policy, taxii
+    from bench import exports, ingest, notifications, policy, taxii
 
     policy.run()
     ingest.run(100_000)
     ingest.run(100_000, mixed=True)
+    notifications.run(100_000, 20)  # one submission fanned out to 20 webhooks: the ingest keeps its pace
     taxii.run()
     ingest.run(1_000_000)
     exports.run(100_000)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accord.core",
+    "accord.notifications",
     "accord.partners",
     "accord.sharing",
     "accord.feeds",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.navigation",
+                "accord.notifications.context_processors.inbox",
             ],
             # ``|public_id`` everywhere: ids of shared data are never shown as row numbers
             "builtins": ["accord.core.templatetags.ids"],
@@ -440,9 +442,11 @@ ACCORD_DAILY_JOBS = [
     "accord.sharing.services.retention_purge",
     "accord.taxii.services.collections_sync",
     "accord.programme.services.secondments_daily",
+    "accord.programme.services.training_reminders_daily",
     "accord.governance.services.recommendations_overdue_daily",
     "accord.core.checkpoints.audit_checkpoint_daily",
     "accord.core.ratelimit.rate_counters_prune",
+    "accord.notifications.services.notifications_digest_daily",
 ]
 # Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
 ACCORD_ROUND_JOBS = [
@@ -450,11 +454,29 @@ ACCORD_ROUND_JOBS = [
     "accord.sharing.services.visibility_publish",
     "accord.sharing.services.visibility_windows_pass",
     "accord.feeds.services.feeds_pull_due",
+    "accord.notifications.services.webhooks_scan",
+    "accord.notifications.services.webhooks_deliver_due",
 ]
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
-ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
+ACCORD_AFTER_INGEST = [
+    "accord.enrichment.tasks.enrich_after_ingest",
+    "accord.analysis.tasks.notify_after_ingest",
+    "accord.notifications.tasks.webhooks_after_ingest",
+]
 # At most this many observables of one submission go to each network enricher on ingest.
 ACCORD_ENRICH_INGEST_NETWORK_LIMIT = int(os.environ.get("ACCORD_ENRICH_INGEST_NETWORK_LIMIT", "100"))
+
+# Webhooks (accord.notifications): each attempt waits at most ACCORD_WEBHOOK_TIMEOUT_SECONDS for
+# an answer; a failed one is tried again after ACCORD_WEBHOOK_RETRY_SECONDS, doubled after each
+# failure (at most a day); a webhook failing ACCORD_WEBHOOK_MAX_FAILURES attempts in a row is
+# turned off and its organisation told. ACCORD_WEBHOOK_BATCH objects at most per object.visible
+# delivery. ACCORD_WEBHOOK_ALLOW_LOOPBACK=1 lets webhooks reach this machine (127.0.0.1, ::1;
+# tests and a receiver on the same host); private and link-local addresses are always refused.
+ACCORD_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT_SECONDS", "10"))
+ACCORD_WEBHOOK_RETRY_SECONDS = int(os.environ.get("ACCORD_WEBHOOK_RETRY_SECONDS", "60"))
+ACCORD_WEBHOOK_MAX_FAILURES = int(os.environ.get("ACCORD_WEBHOOK_MAX_FAILURES", "8"))
+ACCORD_WEBHOOK_BATCH = int(os.environ.get("ACCORD_WEBHOOK_BATCH", "500"))
+ACCORD_WEBHOOK_ALLOW_LOOPBACK = _flag("ACCORD_WEBHOOK_ALLOW_LOOPBACK")
 
 # --- Background tasks ------------------------------------------------------------------------
 _TASK_BACKENDS = {

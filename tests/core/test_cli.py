@@ -74,12 +74,27 @@ def test_token_issue_errors_name_the_problem(people, args, message):
 def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.MEDIA_ROOT = tmp_path / "media"
+    from accord.notifications.models import Notification, WebhookDelivery
     from accord.sharing.models import Arrival, VisibilityChange, Withdrawal
 
     first = run("demo")
-    counts = (Organisation.objects.count(), User.objects.count(), VisibilityChange.objects.count())
+    counts = (
+        Organisation.objects.count(),
+        User.objects.count(),
+        VisibilityChange.objects.count(),
+        Notification.objects.count(),
+    )
     run("demo")
-    assert (Organisation.objects.count(), User.objects.count(), VisibilityChange.objects.count()) == counts
+    assert (
+        Organisation.objects.count(),
+        User.objects.count(),
+        VisibilityChange.objects.count(),
+        Notification.objects.count(),
+    ) == counts
+    # what partners were told, through the policy, and Kestrel's webhook with its delivery log
+    assert Notification.objects.filter(recipient__username="contributor").exists()
+    assert Notification.objects.filter(event_type="object.correlated").exists()
+    assert WebhookDelivery.objects.filter(webhook__name="kestrel-siem", status="delivered").count() == 3
     # Atlas Bank's agreement was suspended for an audit and reactivated: its pollers have both.
     atlas = Organisation.objects.get(short_name="Atlas Bank")
     withdrawn = Withdrawal.objects.filter(organisation=atlas).count()

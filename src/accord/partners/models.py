@@ -122,6 +122,9 @@ class Agreement(models.Model):
     status = models.CharField(max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
     status_reason = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The last expiry warning given (30 or 7 days ahead), once each."
+    )
     current_version = models.ForeignKey(
         "AgreementVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

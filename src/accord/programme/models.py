@@ -315,6 +315,7 @@ class Enrolment(models.Model):
     status = models.CharField(max_length=12, choices=EnrolmentStatus.choices, default=EnrolmentStatus.NOMINATED)
     assessment_score = models.PositiveSmallIntegerField(null=True, blank=True)
     nominated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_on = models.DateField(null=True, blank=True, help_text="When the session's reminder was given.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

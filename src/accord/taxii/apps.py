@@ -10,6 +10,13 @@ class TaxiiConfig(AppConfig):
     label = "taxii"
     verbose_name = "TAXII 2.1"
 
+    def ready(self) -> None:
+        """Webhooks receive newly visible objects through this app's read (the policy decides once)."""
+        from accord.notifications.objects import register_object_source
+        from accord.taxii.webhooks import webhook_objects
+
+        register_object_source(webhook_objects)
+
     def initialise(self) -> None:
         """``accord init``: the standard collections."""
         from accord.taxii.services import collections_sync

@@ -44,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Governance", reverse("governance:group-list")),
         ("Operations", reverse("operations:operation-list")),
         ("People", reverse("web:person-list")),
+        ("Webhooks", reverse("notifications:webhook-list")),
         ("API tokens", reverse("web:token-list")),
         ("Second factor", reverse("web:second-factor")),
     ]

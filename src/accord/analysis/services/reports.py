@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, IntelReport
+from accord.analysis.notices import report_tell
 from accord.analysis.reports import host_identity, new_report_id, report_check, report_sdo
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, Purpose, Region, Tlp
@@ -197,6 +198,7 @@ def _disseminate(
     )
     report.save(update_fields=["dissemination", "status", "disseminated_at", "updated_at", "collection"])
     report.delivered_to.set(recipients)
+    report_tell(report=report, recipients=recipients)
     audit_record(
         actor=actor,
         action="report.disseminate",

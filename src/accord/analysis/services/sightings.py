@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.analysis.models import Sighting
+from accord.analysis.notices import sighting_tell
 from accord.core.audit import audit_record
 from accord.core.guards import invalid, require
 from accord.core.models import User
@@ -77,4 +78,5 @@ def sighting_record(
         obj=sighting,
         details={"type": canonical.type, "value": canonical.value, "count": count},
     )
+    sighting_tell(sighting=sighting)
     return sighting

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from accord.core import guards
 from accord.core.guards import invalid, one_of
-from accord.core.mail import mail_after_commit
 from accord.core.models import User
 from accord.governance.choices import AttendanceStatus, GroupKind, MeetingStatus
 from accord.governance.ics import meeting_ics
 from accord.governance.models import Attendance, Group, Meeting, MeetingDocument, Membership
 from accord.governance.services._common import _audit, _manage
 from accord.governance.services.groups import _is_member
+from accord.notifications.services import notify
 
 # --- Meetings -------------------------------------------------------------------------------------
 
@@ -210,15 +210,20 @@ def meeting_attach_document(
 def _mail_invitees(
     meeting: Meeting, *, template: str, filename: str, method: str = "REQUEST", updated: bool = False
 ) -> list[User]:
-    """Queue one e-mail per invitee (after commit), each with the meeting's iCalendar event
-    (``method`` REQUEST or CANCEL, the invitee as attendee). Returns the invitees."""
+    """Tell each invitee (``notify``: inbox and e-mail as they chose; the e-mail after commit),
+    each with the meeting's iCalendar event (``method`` REQUEST or CANCEL, the invitee as
+    attendee). Returns the invitees."""
     invitees = _invitees(meeting)
     groups = list(meeting.groups.all())
+    event = "meeting.invitation" if method == "REQUEST" and not updated else "meeting.changed"
     for person in invitees:
-        mail_after_commit(
-            to=person.email,
+        notify(
+            event,
+            people=[person],
             template=template,
-            context={"meeting": meeting, "person": person, "groups": groups, "updated": updated},
+            subject=meeting,
+            link=f"/governance/meetings/{meeting.pk}/",
+            context={"meeting": meeting, "groups": groups, "updated": updated},
             attachments=[(filename, meeting_ics(meeting, attendee_email=person.email, method=method), "text/calendar")],
         )
     return invitees

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accord.core import guards
 from accord.core.guards import invalid, one_of
-from accord.core.mail import mail_after_commit
 from accord.core.models import User
 from accord.governance.choices import (
     RECOMMENDATION_WORKFLOW,
@@ -19,6 +18,7 @@ from accord.governance.choices import (
 from accord.governance.models import ActionItem, Group, Meeting, Recommendation, RecommendationNote
 from accord.governance.services._common import _audit, _manage
 from accord.governance.services.meetings import _scheduled
+from accord.notifications.services import notify
 
 # --- Recommendations and action items ------------------------------------------------------------
 
@@ -116,10 +116,13 @@ def recommendations_overdue_daily(*, today: date | None = None) -> list[int]:
         )
         for recommendation in due:
             assert recommendation.owner is not None  # noqa: S101 - filtered above
-            mail_after_commit(
-                to=recommendation.owner.email,
+            notify(
+                "recommendation.overdue",
+                people=[recommendation.owner],
                 template="governance/email/recommendation_overdue",
-                context={"recommendation": recommendation, "person": recommendation.owner, "today": today},
+                subject=recommendation,
+                link="/governance/recommendations/",
+                context={"recommendation": recommendation, "today": today},
             )
             recommendation.overdue_notified_at = timezone.now()
             recommendation.save(update_fields=["overdue_notified_at"])

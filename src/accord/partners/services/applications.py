@@ -15,11 +15,11 @@ from accord.core.audit import audit_record
 from accord.core.choices import ContributionArea, OrganisationKind, OrganisationStatus, Role, Sector
 from accord.core.errors import Conflict
 from accord.core.guards import all_of, invalid, one_of, require
-from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.regions import COUNTRY_REGION, region_for
 from accord.core.roles import Perm
 from accord.core.services import organisation_create, organisation_set_status, organisation_update, person_create
+from accord.notifications.services import notify
 from accord.partners.choices import APPLICATION_WORKFLOW, OPEN_APPLICATION_STATUSES, ApplicationStatus, ChecklistItem
 from accord.partners.models import ApplicationComment, PartnershipApplication
 from accord.partners.services._common import _create_numbered
@@ -106,10 +106,28 @@ def application_submit(
         obj=application,
         details={"reference": application.reference, "organisation": name, "country": country},
     )
-    mail_after_commit(
-        to=contact_email, template="partners/email/application_received", context={"application": application}
+    notify(
+        "application.received",
+        addresses=[contact_email],
+        template="partners/email/application_received",
+        context={"application": application},
+    )
+    notify(
+        "application.received",
+        people=_managers(),
+        subject=application,
+        link=f"/applications/{application.pk}/",
+        context={
+            "title": f"Application {application.reference} from {name} ({country}) received",
+            "text": f"{name} applied to become a partner; the application waits to be screened.",
+        },
     )
     return application
+
+
+def _managers() -> list[User]:
+    """The programme managers, who vet applications."""
+    return list(User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk"))
 
 
 def _duplicate(name: str, country: str, open_one: PartnershipApplication | None) -> Conflict:
@@ -253,9 +271,10 @@ def application_transition(
             last_name=last,
         )
         application.organisation = organisation
-        mail_after_commit(
-            to=contact.email,
-            template="partners/email/invitation",
+        notify(
+            "account.invitation",
+            addresses=[contact.email],
+            subject=contact,
             context={"person": contact, "organisation": organisation, "link": invitation_link(contact)},
         )
     if decision:
@@ -272,9 +291,20 @@ def application_transition(
         justification=reason,
     )
     if decision:
-        mail_after_commit(
-            to=application.contact_email,
+        notify(
+            "application.decided",
+            addresses=[application.contact_email],
             template="partners/email/application_decided",
             context={"application": application},
+        )
+        notify(
+            "application.decided",
+            people=[p for p in _managers() if p != actor],
+            subject=application,
+            link=f"/applications/{application.pk}/",
+            context={
+                "title": f"Application {application.reference} {application.get_status_display().lower()}",
+                "text": f"{application.organisation_name}: {application.decision_reason}",
+            },
         )
     return application

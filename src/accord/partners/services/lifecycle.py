@@ -3,18 +3,19 @@ status that follows from them (synced, suspended, reinstated, terminated)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accord.core.audit import audit_record
-from accord.core.choices import OrganisationStatus
+from accord.core.choices import OrganisationStatus, Role
 from accord.core.errors import Forbidden, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm, has_perm
 from accord.core.services import organisation_set_status
+from accord.notifications.services import notify
 from accord.partners.choices import AGREEMENT_WORKFLOW, AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services.terms import _check_no_overlap
@@ -60,7 +61,66 @@ def _transition(actor: User | None, agreement: Agreement, to: str, reason: str, 
             justification=reason,
         )
         organisation_sync_status(actor=actor, organisation=agreement.organisation, reason=f"{agreement.reference} {to}")
+    if to in (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED):
+        word = "came into force" if to == AgreementStatus.ACTIVE else "was suspended"
+        _tell(
+            f"agreement.{'activated' if to == AgreementStatus.ACTIVE else 'suspended'}",
+            agreement,
+            f"Agreement {agreement.reference} {word}",
+            f"{agreement.get_kind_display()} {agreement.title} with {agreement.organisation.name} {word}"
+            + (f": {reason.strip()}" if reason.strip() else "."),
+        )
     return agreement
+
+
+# Days ahead of its end that an agreement in force is warned of, once each.
+EXPIRY_WARNINGS = (30, 7)
+
+
+def _tell(event: str, agreement: Agreement, title: str, text: str) -> None:
+    """The agreement's organisation (everyone, as each chose) and the programme managers."""
+    managers = User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True)
+    notify(
+        event,
+        organisation=agreement.organisation,
+        people=managers,
+        subject=agreement,
+        link=f"/agreements/{agreement.pk}/",
+        context={"title": title, "text": text},
+        data={"agreement": agreement.reference, "kind": agreement.kind, "status": agreement.status},
+    )
+
+
+def agreements_warn_expiring(now: datetime) -> list[Agreement]:
+    """Warn of each agreement in force that ends within 30, then within 7 days (once each; an
+    agreement amended to end later is warned again as its new end nears)."""
+    horizon = now + timedelta(days=max(EXPIRY_WARNINGS))
+    warned = []
+    Agreement.objects.filter(expiry_warned_days__isnull=False, current_version__valid_until__gt=horizon).update(
+        expiry_warned_days=None
+    )
+    soon = Agreement.objects.filter(
+        status=AgreementStatus.ACTIVE, current_version__valid_until__gt=now, current_version__valid_until__lte=horizon
+    ).select_related("current_version", "organisation")
+    for agreement in soon.order_by("pk"):
+        assert agreement.current_version is not None and agreement.current_version.valid_until is not None  # noqa: S101
+        left = agreement.current_version.valid_until - now
+        threshold = min(days for days in EXPIRY_WARNINGS if left <= timedelta(days=days))
+        if agreement.expiry_warned_days is not None and agreement.expiry_warned_days <= threshold:
+            continue
+        agreement.expiry_warned_days = threshold
+        agreement.save(update_fields=["expiry_warned_days"])
+        days = max(left.days, 0)
+        _tell(
+            "agreement.expiring",
+            agreement,
+            f"Agreement {agreement.reference} ends in {days} day{'' if days == 1 else 's'}",
+            f"{agreement.get_kind_display()} {agreement.title} with {agreement.organisation.name} ends on "
+            f"{agreement.current_version.valid_until:%Y-%m-%d}. Access under it stops then unless it is amended "
+            "or a new agreement is in force.",
+        )
+        warned.append(agreement)
+    return warned
 
 
 def _unsigned(actor: User | None, agreement: Agreement, version: AgreementVersion, override_reason: str) -> str:
@@ -137,8 +197,9 @@ def agreement_terminate(*, actor: User | None, agreement: Agreement, reason: str
 
 
 def agreements_sweep(*, now: datetime | None = None) -> list[Agreement]:
-    """Expire every active or suspended agreement whose window has ended, and activate the
-    organisations whose agreement's window has begun (``accord agreements sweep``, and the
+    """Expire every active or suspended agreement whose window has ended, activate the
+    organisations whose agreement's window has begun, and warn of agreements ending within 30
+    and 7 days (``accord agreements sweep``, and the
     worker daily). Access does not wait for this: the policy reads the windows itself; the
     sweep brings the records and organisation statuses in line. What the windows' edges changed
     for readers is recorded first, in a transaction of its own (the window watchers,
@@ -165,6 +226,7 @@ def _sweep(now: datetime) -> list[Agreement]:
     ).distinct()
     for organisation in starting:
         organisation_sync_status(actor=None, organisation=organisation, reason="agreement window began", now=now)
+    agreements_warn_expiring(now)
     return expired
 
 

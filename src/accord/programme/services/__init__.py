@@ -18,6 +18,7 @@ from accord.programme.services.enrolments import (
     enrolment_record_attendance,
     enrolment_withdraw,
     officer_create,
+    training_reminders_daily,
 )
 from accord.programme.services.experts import (
     expert_create,
@@ -65,4 +66,5 @@ __all__ = [
     "session_create",
     "skill_create",
     "sponsorship_create",
+    "training_reminders_daily",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from accord.core.errors import Conflict, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
+from accord.notifications.services import notify
 from accord.programme.choices import (
     ENROLMENT_WORKFLOW,
     SEAT_HOLDING,
@@ -242,3 +244,50 @@ def certificate_revoke(*, actor: User | None, certificate: Certificate, reason: 
     certificate.save(update_fields=["revoked_at", "revoked_reason"])
     audit_record(actor=actor, action="certificate.revoke", obj=certificate, justification=reason)
     return certificate
+
+
+# Days ahead of a session's start that its enrolled officers are reminded of it.
+TRAINING_REMINDER_DAYS = 7
+
+
+@transaction.atomic
+def training_reminders_daily(*, today: date | None = None) -> list[str]:
+    """The daily job (``ACCORD_DAILY_JOBS``): remind each officer nominated or confirmed for a
+    session starting within a week (by e-mail: officers have no account), and the person who
+    nominated them (as they chose). Once per enrolment."""
+    today = today or timezone.localdate()
+    horizon = date.fromordinal(today.toordinal() + TRAINING_REMINDER_DAYS)
+    due = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(
+            status__in=[EnrolmentStatus.NOMINATED, EnrolmentStatus.CONFIRMED],
+            reminded_on__isnull=True,
+            session__cancelled=False,
+            session__start__gte=today,
+            session__start__lte=horizon,
+        )
+        .select_related("session", "session__course", "officer", "nominated_by")
+        .order_by("pk")
+    )
+    done = []
+    for enrolment in due:
+        session, officer = enrolment.session, enrolment.officer
+        where = "online" if session.online else f"in {session.city or session.country}"
+        days = (session.start - today).days
+        when = f"in {days} day{'' if days == 1 else 's'} ({session.start:%Y-%m-%d})"
+        notify(
+            "training.reminder",
+            people=[enrolment.nominated_by] if enrolment.nominated_by else [],
+            addresses=[officer.email] if officer.email else [],
+            subject=enrolment,
+            link=f"/programme/sessions/{session.pk}/",
+            context={
+                "title": f"{session.course.title} starts {when}",
+                "text": f"{officer.full_name} is {enrolment.get_status_display().lower()} for {session.course.title}, "
+                f"{session.start:%Y-%m-%d} to {session.end:%Y-%m-%d}, {where}.",
+            },
+        )
+        enrolment.reminded_on = today
+        enrolment.save(update_fields=["reminded_on", "updated_at"])
+        done.append(f"{officer.full_name}: {session.course.title} {session.start}")
+    return done

@@ -13,9 +13,9 @@ from accord.core.audit import audit_record
 from accord.core.choices import OrganisationStatus, Role
 from accord.core.errors import ValidationFailed
 from accord.core.guards import invalid, one_of, require
-from accord.core.mail import mail_after_commit
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
+from accord.notifications.services import notify
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement
 from accord.partners.services import _create_numbered
@@ -233,21 +233,33 @@ def secondment_transition(
     return secondment
 
 
-def _managers() -> list[str]:
-    return list(
-        User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
+def _managers() -> list[User]:
+    return list(User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk"))
 
 
 def _warn(
-    *, obj: Any, to: set[str], template: str, context: dict[str, Any], action: str, details: dict[str, Any]
+    *,
+    obj: Any,
+    expert_email: str,
+    managers: list[User],
+    template: str,
+    context: dict[str, Any],
+    action: str,
+    details: dict[str, Any],
+    link: str,
 ) -> None:
-    """E-mail a warning to each address (after commit) and record that it was given."""
-    for address in sorted(to):
-        mail_after_commit(to=address, template=template, context=context)
+    """Tell the expert (by e-mail) and the programme managers (as they chose) of a coming end,
+    and record that it was given."""
+    known = {m.email.lower() for m in managers if m.email}
+    notify(
+        "secondment.reminder",
+        people=managers,
+        addresses=[expert_email] if expert_email and expert_email.lower() not in known else [],
+        template=template,
+        subject=obj,
+        link=link,
+        context=context,
+    )
     audit_record(actor=None, action=action, obj=obj, organisation=obj.organisation, details=details)
 
 
@@ -275,7 +287,9 @@ def secondments_daily(*, now: datetime | None = None) -> list[str]:
         placement.save(update_fields=["end_warned_on", "updated_at"])
         _warn(
             obj=placement,
-            to={placement.expert.email, *managers},
+            expert_email=placement.expert.email,
+            managers=managers,
+            link=f"/programme/secondments/{placement.pk}/",
             template="programme/email/secondment_ending",
             context={"secondment": placement, "days": (placement.end - today).days},
             action="secondment.end_warning",
@@ -300,7 +314,9 @@ def secondments_daily(*, now: datetime | None = None) -> list[str]:
         expert.save(update_fields=["clearance_warned_for", "updated_at"])
         _warn(
             obj=expert,
-            to={expert.email, *managers},
+            expert_email=expert.email,
+            managers=managers,
+            link="/programme/",
             template="programme/email/clearance_expiring",
             context={"expert": expert, "days": (expert.clearance_expires - today).days},  # type: ignore[operator]
             action="expert.clearance_warning",

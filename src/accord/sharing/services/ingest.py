@@ -34,6 +34,7 @@ from accord.core.public_ids import encode
 from accord.core.telemetry import bound, submission_id_var
 from accord.formats.base import READERS, ParsedObject, ReadError, Unreadable
 from accord.formats.writers import export_header
+from accord.notifications.services import notify
 from accord.partners.models import Agreement
 from accord.sharing.bulk import gc_paused
 from accord.sharing.choices import SubmissionStatus
@@ -281,12 +282,36 @@ def _process(submission: Submission, progress: Callable[[int], None]) -> None:
                 organisation=submission.organisation,
                 details=counts,
             )
+            _tell_submitter(submission, counts)
             for path in settings.ACCORD_AFTER_INGEST:  # each on its own: one failing never stops the others
                 transaction.on_commit(_after_ingest(path, submission.pk), robust=True)
             return
         transaction.set_rollback(True)
     fail_submission(
         submission, [*([unreadable] if unreadable else []), *refusals.first][:MAX_ERRORS], read, refusals.count
+    )
+
+
+def _tell_submitter(submission: Submission, counts: dict[str, int]) -> None:
+    """``submission.finished``: the person who shared it (and the organisation's webhooks) told its counts."""
+    name = submission.filename or f"Submission {encode(submission.pk)}"
+    notify(
+        "submission.finished",
+        people=[submission.submitted_by] if submission.submitted_by else [],
+        organisation=None,
+        subject=submission,
+        link=f"/submissions/{encode(submission.pk)}/",
+        context={
+            "title": (
+                f"{name} was stored: {counts.get('new_count', 0):,} new, {counts.get('rejected_count', 0):,} refused"
+            ),
+            "text": (
+                f"{counts.get('objects_count', 0):,} objects read; {counts.get('new_count', 0):,} new, "
+                f"{counts.get('updated_count', 0):,} updated, {counts.get('rejected_count', 0):,} refused; "
+                f"{counts.get('observables_count', 0):,} observables."
+            ),
+        },
+        data={"submission": encode(submission.pk), "organisation": submission.organisation.name, **counts},
     )
 
 
@@ -337,6 +362,18 @@ def fail_submission(submission: Submission, errors: list[ReadError], read: int, 
         obj=submission,
         organisation=submission.organisation,
         details={"refused": refused, "first": str(errors[0]), "strict": submission.strict},
+    )
+    name = submission.filename or f"Submission {encode(submission.pk)}"
+    notify(
+        "submission.failed",
+        people=[submission.submitted_by] if submission.submitted_by else [],
+        subject=submission,
+        link=f"/submissions/{encode(submission.pk)}/",
+        context={
+            "title": f"{name} was not stored: {errors[0]}"[:300],
+            "text": f"{read:,} objects read, {refused:,} refused; nothing was stored. The first problem: {errors[0]}",
+        },
+        data={"submission": encode(submission.pk), "objects_count": read, "rejected_count": refused},
     )
 
 
