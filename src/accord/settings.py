@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accord.programme",
     "accord.governance",
     "accord.operations",
+    "accord.interception",
     "accord.web",
 ]
 
@@ -434,7 +435,12 @@ ACCORD_ROUND_JOBS = [
     "accord.sharing.services.submissions_recover",
     "accord.sharing.services.visibility_publish",
     "accord.feeds.services.feeds_pull_due",
+    "accord.interception.services.interceptions_escalate",
 ]
+# Payment interception (docs/interceptions.md): the hours an addressee has to acknowledge a
+# request and to report a first outcome, when its agreement names none.
+ACCORD_INTERCEPTION_ACK_HOURS = int(os.environ.get("ACCORD_INTERCEPTION_ACK_HOURS", "1"))
+ACCORD_INTERCEPTION_OUTCOME_HOURS = int(os.environ.get("ACCORD_INTERCEPTION_OUTCOME_HOURS", "24"))
 # Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
 ACCORD_AFTER_INGEST = ["accord.enrichment.tasks.enrich_after_ingest"]
 # At most this many observables of one submission go to each network enricher on ingest.

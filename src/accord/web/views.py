@@ -19,6 +19,7 @@ from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilt
 from accord.core.roles import Perm, has_perm
 from accord.core.second_factor import people_with_second_factor
 from accord.core.ui import AuthedRequest, found, listing, paginate
+from accord.interception.selectors import interceptions_waiting
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 
@@ -36,7 +37,11 @@ __all__ = [
 
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"counts": selectors.dashboard_counts(principal=request.user)})
+    context = {
+        "counts": selectors.dashboard_counts(principal=request.user),
+        "waiting": interceptions_waiting(principal=request.user)[:10],
+    }
+    return render(request, "web/dashboard.html", context)
 
 
 @login_required
