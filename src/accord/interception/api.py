@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accord.core.errors import NotFound
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.viewsets import SelectorViewSet, principal_of, validated, visible_organisation
@@ -93,10 +94,22 @@ class InterceptionSerializer(serializers.ModelSerializer[InterceptionRequest]):
 
 class InterceptionDetailSerializer(InterceptionSerializer):
     outcomes = OutcomeSerializer(many=True, read_only=True)
+    seen_in_shared = serializers.SerializerMethodField(
+        help_text="STIX ids of shared objects you may see that mention the beneficiary account (a mule "
+        "account partners reported too), the request's own left out."
+    )
 
     class Meta(InterceptionSerializer.Meta):
-        fields: ClassVar[list[str]] = [*InterceptionSerializer.Meta.fields, "outcomes"]
+        fields: ClassVar[list[str]] = [*InterceptionSerializer.Meta.fields, "outcomes", "seen_in_shared"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_seen_in_shared(self, row: InterceptionRequest) -> list[str]:
+        principal = self.context.get("principal")
+        if principal is None:
+            return []
+        found = selectors.interception_seen_in_shared(principal=principal, request=row)
+        return sorted(set(found.values_list("stix_id", flat=True)[:100]))
 
 
 class BeneficiarySerializer(serializers.Serializer[Any]):
@@ -204,7 +217,8 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
     def _detail(self, request: Request, reference: str, code: int = status.HTTP_200_OK) -> Response:
         row = selectors.interception_get(principal=principal_of(request), pk=reference)
         services.interceptions_consulted(actor=principal_of(request), requests=[row], via="api")
-        return Response(InterceptionDetailSerializer(row).data, status=code)
+        answer = InterceptionDetailSerializer(row, context={"principal": principal_of(request)})
+        return Response(answer.data, status=code)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
@@ -263,7 +277,7 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
         if data["operation"] is not None:
             try:
                 found = operation_get(principal=principal, pk=data["operation"])
-            except Exception as exc:
+            except NotFound as exc:
                 raise serializers.ValidationError({"operation": ["No operation that you may see."]}) from exc
         services.interception_link_operation(actor=principal, request=self.get_object(), operation=found)
         return self._detail(request, reference)
@@ -274,7 +288,8 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
         """The requests of this one's chain of onward transfers that you may see, in order."""
         rows = selectors.interception_chain(principal=principal_of(request), request=self.get_object())
         services.interceptions_consulted(actor=principal_of(request), requests=rows, via="api")
-        return Response(InterceptionDetailSerializer(rows, many=True).data)
+        answer = InterceptionDetailSerializer(rows, many=True, context={"principal": principal_of(request)})
+        return Response(answer.data)
 
     @extend_schema(responses=WaitingSerializer(many=True))
     @action(detail=False, methods=["get"])
