@@ -80,13 +80,20 @@ def test_the_money_trail_across_three_hops(world, api_for, host, people):
 def test_partial_outcomes_add_up_and_never_exceed_the_transfer(world, api_for):
     reference = _raise(api_for, world, amount="1000.00")
     bank = api_for(world["who"]["commerz"])
-    assert bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "600"}, format="json").status_code == 201
-    assert bank.post(f"{API}{reference}/outcomes/", {"kind": "recalled", "amount": "300"}, format="json").status_code == 201
+    assert (
+        bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "600"}, format="json").status_code == 201
+    )
+    assert (
+        bank.post(f"{API}{reference}/outcomes/", {"kind": "recalled", "amount": "300"}, format="json").status_code
+        == 201
+    )
     over = bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "100.01"}, format="json")
     assert over.status_code == 400
     assert "amount" in over.json()["error"]["details"]
     assert "100.00" in over.json()["error"]["message"]
-    assert bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "100"}, format="json").status_code == 201
+    assert (
+        bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "100"}, format="json").status_code == 201
+    )
     outcomes = bank.get(f"{API}{reference}/outcomes/").json()
     assert sum(Decimal(o["amount"]) for o in outcomes) == Decimal("1000.00")
 
@@ -141,12 +148,18 @@ def test_a_request_is_withdrawn_never_deleted(world, api_for, mailoutbox, django
     reference = _raise(api_for, world)
     unit = api_for(world["who"]["unit"])
     assert unit.delete(f"{API}{reference}/").status_code == 405
-    assert api_for(world["who"]["commerz"]).post(f"{API}{reference}/withdraw/", {"reason": "x"}, format="json").status_code == 403
+    assert (
+        api_for(world["who"]["commerz"]).post(f"{API}{reference}/withdraw/", {"reason": "x"}, format="json").status_code
+        == 403
+    )
     assert unit.post(f"{API}{reference}/withdraw/", {}, format="json").status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         answer = unit.post(f"{API}{reference}/withdraw/", {"reason": "The victim's bank recalled it."}, format="json")
     assert answer.status_code == 200, answer.json()
-    assert (answer.json()["status"], answer.json()["withdrawn_reason"]) == ("withdrawn", "The victim's bank recalled it.")
+    assert (answer.json()["status"], answer.json()["withdrawn_reason"]) == (
+        "withdrawn",
+        "The victim's bank recalled it.",
+    )
     assert InterceptionRequest.objects.filter(reference=reference).exists()
     assert any("withdrawn" in m.subject for m in mailoutbox)
     late = api_for(world["who"]["commerz"]).post(f"{API}{reference}/outcomes/", {"kind": "closed"}, format="json")

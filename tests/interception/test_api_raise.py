@@ -48,7 +48,10 @@ def test_a_unit_raises_a_request_that_goes_to_the_partner_bank_with_its_deadline
         ({"amount": "-100"}, "amount"),
         ({"amount": "12.345"}, "amount"),
         ({"transferred_at": (timezone.now() + timedelta(hours=2)).isoformat()}, "transferred_at"),
-        ({"account_kind": "wallet", "iban": "", "wallet": ETH.replace("E", "e", 1), "wallet_currency": "eth"}, "wallet"),
+        (
+            {"account_kind": "wallet", "iban": "", "wallet": ETH.replace("E", "e", 1), "wallet_currency": "eth"},
+            "wallet",
+        ),
         ({"account_kind": "wallet", "iban": "", "wallet": ETH, "wallet_currency": "doge"}, "wallet_currency"),
         ({"account_kind": "account", "iban": "", "account_number": "123456", "bic": "NOTABIC"}, "bic"),
         ({"crime_type": "jaywalking"}, "crime_type"),

@@ -89,9 +89,7 @@ def test_cli(world, people, request_ref, who, sees, capsys):
     assert _consulted(user, request_ref) is sees
 
 
-def test_a_partner_whose_agreement_is_suspended_no_longer_sees_what_was_addressed_to_it(
-    world, api_for, request_ref
-):
+def test_a_partner_whose_agreement_is_suspended_no_longer_sees_what_was_addressed_to_it(world, api_for, request_ref):
     agreement = world["commerz"].agreements.get()
     agreement.status = "suspended"
     agreement.save()

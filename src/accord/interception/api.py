@@ -15,7 +15,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.core.errors import NotFound
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.viewsets import SelectorViewSet, principal_of, validated, visible_organisation
@@ -24,7 +23,6 @@ from accord.interception.choices import AccountKind, InstitutionKind, OutcomeKin
 from accord.interception.filters import InterceptionFilter
 from accord.interception.models import Institution, InterceptionOutcome, InterceptionRequest
 from accord.operations.choices import CrimeType
-from accord.operations.selectors import operation_get
 
 __all__ = ["InstitutionViewSet", "InterceptionViewSet"]
 
@@ -272,14 +270,7 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
     def operation(self, request: Request, reference: str) -> Response:
         """Link the request to a joint operation you see (null unlinks)."""
         data = validated(OperationLinkSerializer, request.data)
-        principal = principal_of(request)
-        found = None
-        if data["operation"] is not None:
-            try:
-                found = operation_get(principal=principal, pk=data["operation"])
-            except NotFound as exc:
-                raise serializers.ValidationError({"operation": ["No operation that you may see."]}) from exc
-        services.interception_link_operation(actor=principal, request=self.get_object(), operation=found)
+        services.interception_link_operation(actor=principal_of(request), request=self.get_object(), **data)
         return self._detail(request, reference)
 
     @extend_schema(responses=InterceptionDetailSerializer(many=True))

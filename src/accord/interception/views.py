@@ -23,7 +23,6 @@ from accord.interception.filters import InterceptionFilter
 from accord.interception.forms import OnwardForm, OperationForm, OutcomeForm, RaiseForm, WithdrawForm
 from accord.interception.graph import chain_svg
 from accord.interception.models import InterceptionRequest
-from accord.operations.selectors import operation_get
 
 __all__ = ["interception_detail", "interception_list", "interception_report", "interception_report_csv"]
 
@@ -106,14 +105,9 @@ def _step(request: AuthedRequest, row: InterceptionRequest, forms_: dict[str, An
         if not link.is_valid():
             return False
         number = link.cleaned_data["operation"]
-        try:
-            operation = operation_get(principal=request.user, pk=number) if number else None
-        except ApplicationError:
-            link.add_error("operation", "No operation that you may see.")
-            return False
         return attempt(
             request,
-            lambda: services.interception_link_operation(actor=request.user, request=row, operation=operation),
+            lambda: services.interception_link_operation(actor=request.user, request=row, operation=number),
             "Operation link saved.",
             link,
         )

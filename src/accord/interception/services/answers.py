@@ -218,22 +218,25 @@ def interception_withdraw(*, actor: User | None, request: InterceptionRequest, r
 
 @transaction.atomic
 def interception_link_operation(
-    *, actor: User, request: InterceptionRequest, operation: Operation | None
+    *, actor: User, request: InterceptionRequest, operation: int | None
 ) -> InterceptionRequest:
-    """Link the request to a joint operation the actor sees (``None`` unlinks): the operation's
-    outcome totals then include what was frozen and recalled under it."""
+    """Link the request to the joint operation of id ``operation`` that the actor sees (``None``
+    unlinks): the operation's outcome totals then include what was frozen and recalled under it."""
     request = _locked(request)
     _seen(actor, request)
     if not (has_perm(actor, Perm.GOVERNANCE_MANAGE) or actor.organisation_id == request.requester_id):
         raise Forbidden("Only the requesting unit or the programme's managers link a request to an operation.")
+    found: Operation | None = None
     if operation is not None:
         try:
-            operation = operation_get(principal=actor, pk=operation.pk)
+            found = operation_get(principal=actor, pk=operation)
         except NotFound:
-            raise invalid("operation", "no operation that you may see.", "An operation you take part in.") from None
-    request.operation = operation
+            raise invalid(
+                "operation", f"no operation {operation} that you may see.", "An operation you take part in."
+            ) from None
+    request.operation = found
     request.save(update_fields=["operation"])
-    _audit(actor, "link_operation", request, operation=operation.pk if operation is not None else None)
+    _audit(actor, "link_operation", request, operation=operation)
     return request
 
 

@@ -17,7 +17,6 @@ from accord.interception.choices import AccountKind, InstitutionKind, OutcomeKin
 from accord.interception.filters import InterceptionFilter
 from accord.interception.models import InterceptionRequest
 from accord.operations.choices import CrimeType
-from accord.operations.selectors import operation_get
 
 BENEFICIARY = ("iban", "account_number", "bic", "wallet", "wallet_currency", "exchange")
 
@@ -201,11 +200,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{row.reference} withdrawn")
 
     def _link(self, user: User, options: dict[str, Any]) -> None:
-        operation = operation_get(principal=user, pk=options["operation"]) if options["operation"] else None
         row = services.interception_link_operation(
-            actor=user, request=self._get(user, options["reference"]), operation=operation
+            actor=user, request=self._get(user, options["reference"]), operation=options["operation"] or None
         )
-        self.stdout.write(f"{row.reference} linked to {operation.name if operation else 'no operation'}")
+        self.stdout.write(f"{row.reference} linked to {row.operation.name if row.operation else 'no operation'}")
 
     def _waiting(self, user: User, options: dict[str, Any]) -> None:
         for w in selectors.interceptions_waiting(principal=user, now=moment_option(options)):
