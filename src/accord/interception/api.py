@@ -299,7 +299,7 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
         return Response(ReportRowSerializer(rows, many=True).data)
 
     @extend_schema(parameters=[BY], responses={(200, "text/csv"): OpenApiTypes.STR}, filters=True)
-    @action(detail=False, methods=["get"], url_path="report.csv")
+    @action(detail=False, methods=["get"], url_path="report-csv")
     def report_csv(self, request: Request) -> HttpResponse:
         """The report as CSV (cells a spreadsheet would take for a formula are neutralised)."""
         by = request.query_params.get("by") or "month"

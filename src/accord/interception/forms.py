@@ -49,11 +49,12 @@ class OutcomeForm(forms.Form):
 class OnwardForm(BeneficiaryFields):
     """Where the funds went (with an outcome 'gone'): it raises the next request."""
 
+    account_kind = forms.ChoiceField(choices=[("", "—"), *AccountKind.choices], required=False, label="Onward to")
     transferred_at = forms.DateTimeField(widget=MOMENT, required=False, label="Left onward at")
 
     def onward(self) -> dict[str, Any] | None:
         data = self.cleaned_data
-        if not any(data.get(name) for name in ("iban", "account_number", "wallet")):
+        if not data.get("account_kind"):
             return None
         return dict(data)
 
