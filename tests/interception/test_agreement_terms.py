@@ -40,7 +40,11 @@ def test_the_api_records_interception_terms_and_amendments_keep_them(api_for, pe
     created = _draft(manager, bank, payment_interception=True, interception_ack_hours=2)
     assert created.status_code == 201, created.json()
     version = created.json()["current_version"]
-    assert (version["payment_interception"], version["interception_ack_hours"], version["interception_outcome_hours"]) == (
+    assert (
+        version["payment_interception"],
+        version["interception_ack_hours"],
+        version["interception_outcome_hours"],
+    ) == (
         True,
         2,
         None,
@@ -52,7 +56,11 @@ def test_the_api_records_interception_terms_and_amendments_keep_them(api_for, pe
     )
     assert amended.status_code == 200, amended.json()
     version = amended.json()["current_version"]
-    assert (version["payment_interception"], version["interception_ack_hours"], version["interception_outcome_hours"]) == (
+    assert (
+        version["payment_interception"],
+        version["interception_ack_hours"],
+        version["interception_outcome_hours"],
+    ) == (
         True,
         2,
         48,
@@ -104,6 +112,9 @@ def test_the_agreement_page_sets_and_shows_the_term(client, people, bank):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     agreement = Agreement.objects.get(title="DSA Banco Andino")
-    assert (agreement.current_version.payment_interception, agreement.current_version.interception_ack_hours) == (True, 3)
+    assert (agreement.current_version.payment_interception, agreement.current_version.interception_ack_hours) == (
+        True,
+        3,
+    )
     page = client.get(f"/agreements/{agreement.pk}/").content.decode()
     assert "takes requests: acknowledge within 3 h, first outcome within 24 h" in page

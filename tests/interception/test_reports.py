@@ -117,7 +117,7 @@ def test_the_csv_neutralises_formulas(world, api_for, figures):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:3] == ["bank", "requests", "ack_median_h"]
     keys = [row[0] for row in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in keys
+    assert '\'=HYPERLINK("http://evil.example","x")' in keys
     assert not any(key.startswith("=") for key in keys)
 
 

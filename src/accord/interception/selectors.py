@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accord.core.errors import NotFound
@@ -94,11 +94,12 @@ def institution_list(*, principal: User) -> QuerySet[Institution]:
 
 
 def intercepted_funds(operation: Operation) -> dict[str, dict[str, Decimal]]:
-    """What was frozen and recalled under the requests linked to ``operation``, per currency
-    (the operations' outcome totals include it: :mod:`accord.operations.funds`)."""
+    """What was frozen and recalled under the requests linked to ``operation`` and the onward
+    requests of their chains (a case linked by its first request brings its whole money trail),
+    per currency (the operations' outcome totals include it: :mod:`accord.operations.funds`)."""
     rows = (
         InterceptionOutcome.objects.filter(
-            request__operation=operation,
+            Q(request__operation=operation) | Q(request__root__operation=operation),
             kind__in=(OutcomeKind.FROZEN, OutcomeKind.RECALLED),
         )
         .exclude(request__status=RequestStatus.WITHDRAWN)

@@ -232,7 +232,8 @@ class Command(BaseCommand):
         made = services.institution_register(
             actor=None, organisation=organisation, kind=options["kind"], bic=options["bic"], name=options["name"]
         )
-        self.stdout.write(f"{made.name} ({made.kind} {made.bic8}) routes to {organisation.name}")
+        bic = f" {made.bic8}" if made.bic8 else ""
+        self.stdout.write(f"{made.name} ({made.kind}{bic}) routes to {organisation.name}")
 
 
 def _as_dict(r: InterceptionRequest) -> dict[str, Any]:
