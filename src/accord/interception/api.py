@@ -27,7 +27,7 @@ from accord.operations.choices import CrimeType
 __all__ = ["InstitutionViewSet", "InterceptionViewSet"]
 
 
-class OutcomeSerializer(serializers.ModelSerializer[InterceptionOutcome]):
+class InterceptionOutcomeSerializer(serializers.ModelSerializer[InterceptionOutcome]):
     onward = serializers.CharField(source="onward.reference", default=None, allow_null=True, read_only=True)
 
     class Meta:
@@ -43,14 +43,20 @@ class InterceptionSerializer(serializers.ModelSerializer[InterceptionRequest]):
     raised_by_name = serializers.CharField(source="raised_by.name", read_only=True)
     addressee = serializers.IntegerField(source="addressee_id", read_only=True)
     addressee_name = serializers.CharField(source="addressee.name", read_only=True)
-    parent = serializers.CharField(source="parent.reference", default=None, allow_null=True, read_only=True)
+    follows = serializers.CharField(
+        source="parent.reference",
+        default=None,
+        allow_null=True,
+        read_only=True,
+        help_text="The request whose onward transfer raised this one.",
+    )
     operation = serializers.IntegerField(source="operation_id", allow_null=True, read_only=True)
 
     class Meta:
         model = InterceptionRequest
         fields: ClassVar[list[str]] = [
             "reference",
-            "parent",
+            "follows",
             "status",
             "requester",
             "requester_name",
@@ -91,7 +97,7 @@ class InterceptionSerializer(serializers.ModelSerializer[InterceptionRequest]):
 
 
 class InterceptionDetailSerializer(InterceptionSerializer):
-    outcomes = OutcomeSerializer(many=True, read_only=True)
+    outcomes = InterceptionOutcomeSerializer(many=True, read_only=True)
     seen_in_shared = serializers.SerializerMethodField(
         help_text="STIX ids of shared objects you may see that mention the beneficiary account (a mule "
         "account partners reported too), the request's own left out."
@@ -110,7 +116,7 @@ class InterceptionDetailSerializer(InterceptionSerializer):
         return sorted(set(found.values_list("stix_id", flat=True)[:100]))
 
 
-class BeneficiarySerializer(serializers.Serializer[Any]):
+class InterceptionBeneficiarySerializer(serializers.Serializer[Any]):
     """The beneficiary account; which fields count depends on ``account_kind`` (the service checks them)."""
 
     account_kind = choice_field(AccountKind)
@@ -124,7 +130,7 @@ class BeneficiarySerializer(serializers.Serializer[Any]):
     exchange = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
 
 
-class RaiseSerializer(BeneficiarySerializer):
+class InterceptionRaiseSerializer(InterceptionBeneficiarySerializer):
     amount = serializers.CharField(max_length=40, help_text="A positive amount, e.g. 48500.00.")
     currency = serializers.CharField(max_length=8, help_text="ISO 4217, e.g. EUR.")
     transferred_at = serializers.DateTimeField(help_text="When the fraudulent transfer left; not in the future.")
@@ -137,11 +143,11 @@ class RaiseSerializer(BeneficiarySerializer):
     )
 
 
-class OnwardSerializer(BeneficiarySerializer):
+class InterceptionOnwardSerializer(InterceptionBeneficiarySerializer):
     transferred_at = serializers.DateTimeField(help_text="When the funds left onward.")
 
 
-class ReportSerializer(serializers.Serializer[Any]):
+class InterceptionOutcomeCreateSerializer(serializers.Serializer[Any]):
     kind = choice_field(OutcomeKind)
     amount = serializers.CharField(
         required=False,
@@ -155,18 +161,18 @@ class ReportSerializer(serializers.Serializer[Any]):
         required=False, allow_blank=True, default="", max_length=8, help_text="Empty: the request's currency."
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    onward = OnwardSerializer(required=False, allow_null=True, default=None)
+    onward = InterceptionOnwardSerializer(required=False, allow_null=True, default=None)
 
 
-class WithdrawSerializer(serializers.Serializer[Any]):
+class InterceptionWithdrawSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
-class OperationLinkSerializer(serializers.Serializer[Any]):
+class InterceptionOperationLinkSerializer(serializers.Serializer[Any]):
     operation = serializers.IntegerField(allow_null=True, help_text="An operation you see; null unlinks.")
 
 
-class WaitingSerializer(serializers.Serializer[Any]):
+class InterceptionWaitingSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField(source="request.reference")
     addressee_name = serializers.CharField(source="request.addressee.name")
     waiting_for = serializers.CharField()
@@ -177,7 +183,7 @@ class WaitingSerializer(serializers.Serializer[Any]):
         return int(waiting.late_by.total_seconds() // 60) if waiting.late_by is not None else None
 
 
-class ReportRowSerializer(serializers.Serializer[Any]):
+class InterceptionReportRowSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     requests = serializers.IntegerField()
     ack_median = serializers.FloatField(allow_null=True, help_text="Hours.")
@@ -229,52 +235,52 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(request, kwargs["reference"])
 
-    @extend_schema(request=RaiseSerializer, responses={201: InterceptionDetailSerializer})
+    @extend_schema(request=InterceptionRaiseSerializer, responses={201: InterceptionDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(RaiseSerializer, request.data)
+        data = validated(InterceptionRaiseSerializer, request.data)
         behalf = data.pop("on_behalf_of")
         data["on_behalf_of"] = visible_organisation(request, behalf, "on_behalf_of") if behalf else None
         created = services.interception_raise(actor=principal_of(request), **data)
         return self._detail(request, created.reference, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=InterceptionDetailSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=[])
     def acknowledge(self, request: Request, reference: str) -> Response:
         """The addressee has the request in hand."""
         services.interception_acknowledge(actor=principal_of(request), request=self.get_object())
         return self._detail(request, reference)
 
-    @extend_schema(methods=["GET"], responses=OutcomeSerializer(many=True))
-    @extend_schema(methods=["POST"], request=ReportSerializer, responses={201: InterceptionDetailSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=InterceptionOutcomeSerializer(many=True))
+    @extend_schema(methods=["POST"], request=InterceptionOutcomeCreateSerializer, responses={201: InterceptionDetailSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def outcomes(self, request: Request, reference: str) -> Response:
         """GET: the outcomes reported. POST: report one (funds gone: the onward transfer raises the next request)."""
         row = self.get_object()
         if request.method == "POST":
-            data = validated(ReportSerializer, request.data)
+            data = validated(InterceptionOutcomeCreateSerializer, request.data)
             services.interception_report(actor=principal_of(request), request=row, **data)
             return self._detail(request, reference, status.HTTP_201_CREATED)
         services.interceptions_consulted(actor=principal_of(request), requests=[row], via="api")
-        return Response(OutcomeSerializer(row.outcomes.all(), many=True).data)
+        return Response(InterceptionOutcomeSerializer(row.outcomes.all(), many=True).data)
 
-    @extend_schema(request=WithdrawSerializer, responses=InterceptionDetailSerializer)
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=InterceptionWithdrawSerializer, responses=InterceptionDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
     def withdraw(self, request: Request, reference: str) -> Response:
         """Withdraw the request (it is kept, marked withdrawn)."""
-        data = validated(WithdrawSerializer, request.data)
+        data = validated(InterceptionWithdrawSerializer, request.data)
         services.interception_withdraw(actor=principal_of(request), request=self.get_object(), **data)
         return self._detail(request, reference)
 
-    @extend_schema(request=OperationLinkSerializer, responses=InterceptionDetailSerializer)
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=InterceptionOperationLinkSerializer, responses=InterceptionDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
     def operation(self, request: Request, reference: str) -> Response:
         """Link the request to a joint operation you see (null unlinks)."""
-        data = validated(OperationLinkSerializer, request.data)
+        data = validated(InterceptionOperationLinkSerializer, request.data)
         services.interception_link_operation(actor=principal_of(request), request=self.get_object(), **data)
         return self._detail(request, reference)
 
     @extend_schema(responses=InterceptionDetailSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def chain(self, request: Request, reference: str) -> Response:
         """The requests of this one's chain of onward transfers that you may see, in order."""
         rows = selectors.interception_chain(principal=principal_of(request), request=self.get_object())
@@ -282,24 +288,24 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
         answer = InterceptionDetailSerializer(rows, many=True, context={"principal": principal_of(request)})
         return Response(answer.data)
 
-    @extend_schema(responses=WaitingSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=InterceptionWaitingSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def waiting(self, request: Request) -> Response:
         """What waits for an answer from your organisation (the programme: from anyone), most overdue first."""
         rows = selectors.interceptions_waiting(principal=principal_of(request))
-        return Response(WaitingSerializer(rows, many=True).data)
+        return Response(InterceptionWaitingSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=[BY], responses=ReportRowSerializer(many=True), filters=True)
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=[BY], responses=InterceptionReportRowSerializer(many=True), filters=True)
+    @action(detail=False, methods=["get"], pagination_class=None)
     def report(self, request: Request) -> Response:
         """Requests, acknowledgement and outcome times (median, 90th percentile, hours), amounts
         frozen and recalled per currency (never converted) and the share answered in time, grouped."""
         by = request.query_params.get("by") or "month"
         rows = reports.report_rows(self.filter_queryset(self.get_queryset()), by=by)
-        return Response(ReportRowSerializer(rows, many=True).data)
+        return Response(InterceptionReportRowSerializer(rows, many=True).data)
 
     @extend_schema(parameters=[BY], responses={(200, "text/csv"): OpenApiTypes.STR}, filters=True)
-    @action(detail=False, methods=["get"], url_path="report-csv")
+    @action(detail=False, methods=["get"], url_path="report-csv", pagination_class=None)
     def report_csv(self, request: Request) -> HttpResponse:
         """The report as CSV (cells a spreadsheet would take for a formula are neutralised)."""
         by = request.query_params.get("by") or "month"

@@ -96,8 +96,8 @@ def operation_totals(*, operation: Operation) -> dict[str, Any]:
         funds[row["currency"]] = {"frozen": row["f"] or Decimal(0), "recovered": row["r"] or Decimal(0)}
     intercepted = funds_from_sources(operation)
     for currency, amounts in intercepted.items():
-        row = funds[currency]
-        funds[currency] = {key: row[key] + amounts[key] for key in ("frozen", "recovered")}
+        held = funds[currency]
+        funds[currency] = {key: held[key] + amounts[key] for key in ("frozen", "recovered")}
     totals["funds"] = dict(sorted(funds.items()))
     totals["intercepted"] = intercepted
     totals["outcomes"] = outcomes.count()
