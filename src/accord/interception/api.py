@@ -251,7 +251,9 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
         return self._detail(request, reference)
 
     @extend_schema(methods=["GET"], responses=InterceptionOutcomeSerializer(many=True))
-    @extend_schema(methods=["POST"], request=InterceptionOutcomeCreateSerializer, responses={201: InterceptionDetailSerializer})
+    @extend_schema(
+        methods=["POST"], request=InterceptionOutcomeCreateSerializer, responses={201: InterceptionDetailSerializer}
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def outcomes(self, request: Request, reference: str) -> Response:
         """GET: the outcomes reported. POST: report one (funds gone: the onward transfer raises the next request)."""

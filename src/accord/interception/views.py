@@ -27,6 +27,10 @@ from accord.interception.models import InterceptionRequest
 __all__ = ["interception_detail", "interception_list", "interception_report", "interception_report_csv"]
 
 
+# The raise form's ids differ from the filters' on the same page (both have a currency, a crime type).
+RAISE_IDS = "raise_%s"
+
+
 def _show_error(form: Any, exc: ApplicationError) -> None:
     """A service's refusal shown next to the field it names (or above the form)."""
     field = next(iter(exc.details), None) if isinstance(exc.details, dict) else None
@@ -40,10 +44,10 @@ def _show_error(form: Any, exc: ApplicationError) -> None:
 def interception_list(request: AuthedRequest) -> HttpResponse:
     """The requests the reader sees, filtered and paged; people who may raise one do it here."""
     may_raise = has_perm(request.user, Perm.SHARING_SUBMIT)
-    form = RaiseForm()
+    form = RaiseForm(auto_id=RAISE_IDS)
     status = 200
     if request.method == "POST" and may_raise:
-        form = RaiseForm(request.POST)
+        form = RaiseForm(request.POST, auto_id=RAISE_IDS)
         if form.is_valid():
             try:
                 made = services.interception_raise(actor=request.user, **form.cleaned_data)
