@@ -100,3 +100,12 @@ def test_anonymous_sees_nothing(anon, request_ref):
     assert anon.get(API).status_code == 401
     assert anon.get(f"{API}{request_ref}/").status_code == 401
     assert Client().get(f"/interceptions/{request_ref}/").status_code == 302  # to the login page
+
+
+def test_the_list_reads_in_a_bounded_number_of_queries(world, api_for, django_assert_max_num_queries):
+    client = api_for(world["who"]["unit"])
+    for amount in ("10", "20", "30", "40"):
+        assert client.post(API, raise_body(amount=amount), format="json").status_code == 201
+    with django_assert_max_num_queries(14):
+        response = client.get(API)
+    assert response.json()["count"] == 4
