@@ -22,6 +22,7 @@ from accord.environment import env_list as _list
 from accord.environment import flag as _flag
 from accord.environment import rate as _rate
 from accord.environment import secret_key as _secret_key
+from accord.schedule import AFTER_INGEST, DAILY_JOBS, ROUND_JOBS
 
 __all__: list[str] = []
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "accord.programme",
     "accord.governance",
     "accord.operations",
+    "accord.interception",
     "accord.web",
 ]
 
@@ -436,33 +438,11 @@ ACCORD_AUDIT_CHECKPOINT_EMAIL = _list("ACCORD_AUDIT_CHECKPOINT_EMAIL", "")
 # least the server's.
 ACCORD_PG_BIN_DIR = os.environ.get("ACCORD_PG_BIN_DIR", "")
 
-# Jobs `accord worker` runs once a day (dotted paths of functions taking no arguments).
-ACCORD_DAILY_JOBS = [
-    "accord.partners.services.agreements_sweep",
-    "accord.sharing.services.retention_purge",
-    "accord.taxii.services.collections_sync",
-    "accord.programme.services.secondments_daily",
-    "accord.programme.services.training_reminders_daily",
-    "accord.governance.services.recommendations_overdue_daily",
-    "accord.core.checkpoints.audit_checkpoint_daily",
-    "accord.core.ratelimit.rate_counters_prune",
-    "accord.notifications.services.notifications_digest_daily",
-]
-# Jobs `accord worker` runs every round (each decides what is due: feeds by their interval).
-ACCORD_ROUND_JOBS = [
-    "accord.sharing.services.submissions_recover",
-    "accord.sharing.services.visibility_publish",
-    "accord.sharing.services.visibility_windows_pass",
-    "accord.feeds.services.feeds_pull_due",
-    "accord.notifications.services.webhooks_scan",
-    "accord.notifications.services.webhooks_deliver_due",
-]
-# Tasks queued with a submission's id once its ingest has committed (dotted paths of tasks).
-ACCORD_AFTER_INGEST = [
-    "accord.enrichment.tasks.enrich_after_ingest",
-    "accord.analysis.tasks.notify_after_ingest",
-    "accord.notifications.tasks.webhooks_after_ingest",
-]
+ACCORD_DAILY_JOBS, ACCORD_ROUND_JOBS, ACCORD_AFTER_INGEST = DAILY_JOBS, ROUND_JOBS, AFTER_INGEST  # accord.schedule
+# Payment interception (docs/interceptions.md): the hours an addressee has to acknowledge a
+# request and to report a first outcome, when its agreement names none.
+ACCORD_INTERCEPTION_ACK_HOURS = int(os.environ.get("ACCORD_INTERCEPTION_ACK_HOURS", "1"))
+ACCORD_INTERCEPTION_OUTCOME_HOURS = int(os.environ.get("ACCORD_INTERCEPTION_OUTCOME_HOURS", "24"))
 # At most this many observables of one submission go to each network enricher on ingest.
 ACCORD_ENRICH_INGEST_NETWORK_LIMIT = int(os.environ.get("ACCORD_ENRICH_INGEST_NETWORK_LIMIT", "100"))
 
@@ -556,6 +536,11 @@ SPECTACULAR_SETTINGS = {
         "PracticeTopicEnum": "accord.governance.choices.PracticeTopic",
         "CrimeTypeEnum": "accord.operations.choices.CrimeType",
         "OperationStatusEnum": "accord.operations.choices.OperationStatus",
+        "InterceptionStatusEnum": "accord.interception.choices.RequestStatus",
+        "InterceptionOutcomeKindEnum": "accord.interception.choices.OutcomeKind",
+        "InstitutionKindEnum": "accord.interception.choices.InstitutionKind",
+        "AccountKindEnum": "accord.interception.choices.AccountKind",
+        "RoutedAsEnum": "accord.interception.choices.RoutedAs",
         "PaperStatusEnum": "accord.governance.choices.PaperStatus",
         "SpeakerSectorEnum": "accord.governance.choices.SpeakerSector",
         "SessionKindEnum": "accord.governance.choices.SessionKind",

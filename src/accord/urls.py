@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("accord.governance.urls")),
     path("", include("accord.operations.urls")),
     path("", include("accord.notifications.urls")),
+    path("", include("accord.interception.urls")),
     path("api/v1/", include("accord.core.api_urls")),
     path("api/v1/", include("accord.partners.api_urls")),
     path("api/v1/", include("accord.sharing.api_urls")),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include("accord.governance.api_urls")),
     path("api/v1/", include("accord.operations.api_urls")),
     path("api/v1/", include("accord.notifications.api_urls")),
+    path("api/v1/", include("accord.interception.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
     path(

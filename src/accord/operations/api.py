@@ -208,7 +208,12 @@ class TotalsSerializer(serializers.Serializer[Any]):
     victims_identified = serializers.IntegerField()
     victims_notified = serializers.IntegerField()
     devices_remediated = serializers.IntegerField()
-    funds = serializers.DictField(child=FundsSerializer())
+    funds = serializers.DictField(
+        child=FundsSerializer(), help_text="Per currency, never converted; includes the funds intercepted."
+    )
+    intercepted = serializers.DictField(
+        child=FundsSerializer(), help_text="Of which frozen and recalled under linked payment-interception requests."
+    )
 
 
 class OperationViewSet(DetailViewSet):

@@ -18,6 +18,7 @@ from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.core.selectors import get_visible
 from accord.operations.choices import OUTCOME_COUNTS
+from accord.operations.funds import funds_from_sources
 from accord.operations.models import Operation, OperationOutcome
 from accord.policy import Action, principal_context, visible
 from accord.sharing.models import StixObject
@@ -81,7 +82,9 @@ def operation_campaigns(*, principal: User, operation: Operation) -> QuerySet[An
 
 
 def operation_totals(*, operation: Operation) -> dict[str, Any]:
-    """The outcome totals of an operation: every count summed, funds per currency."""
+    """The outcome totals of an operation: every count summed, funds per currency (never
+    converted). ``funds`` includes what other apps bring (funds intercepted under payment-
+    interception requests linked to it), which ``intercepted`` shows apart."""
     outcomes = OperationOutcome.objects.filter(operation=operation)
     totals: dict[str, Any] = {
         name: value or 0 for name, value in outcomes.aggregate(**{n: Sum(n) for n in OUTCOME_COUNTS}).items()
@@ -91,6 +94,11 @@ def operation_totals(*, operation: Operation) -> dict[str, Any]:
         outcomes.exclude(currency="").values("currency").annotate(f=Sum("funds_frozen"), r=Sum("funds_recovered"))
     ):
         funds[row["currency"]] = {"frozen": row["f"] or Decimal(0), "recovered": row["r"] or Decimal(0)}
+    intercepted = funds_from_sources(operation)
+    for currency, amounts in intercepted.items():
+        held = funds[currency]
+        funds[currency] = {key: held[key] + amounts[key] for key in ("frozen", "recovered")}
     totals["funds"] = dict(sorted(funds.items()))
+    totals["intercepted"] = intercepted
     totals["outcomes"] = outcomes.count()
     return totals

@@ -250,6 +250,15 @@ class TermsSerializer(serializers.Serializer[Any]):
     onward_redactions = choice_list_field(DataCategory, required=False)
     retention_days = serializers.IntegerField(required=False, min_value=1, max_value=36500)
     pap = choice_field(Pap, required=False)
+    payment_interception = serializers.BooleanField(
+        required=False, help_text="The partner (a bank or an exchange) takes payment-interception requests."
+    )
+    interception_ack_hours = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=168, help_text="Hours to acknowledge (default 1)."
+    )
+    interception_outcome_hours = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=720, help_text="Hours to a first outcome (default 24)."
+    )
 
 
 class VersionSerializer(serializers.ModelSerializer[AgreementVersion]):

@@ -129,6 +129,15 @@ class TermsFields(forms.Form):
     )
     retention_days = forms.IntegerField(min_value=1, max_value=36500, initial=730, required=False)
     pap = forms.ChoiceField(choices=Pap.choices, initial="green", required=False, label="PAP")
+    payment_interception = forms.BooleanField(
+        required=False, label="Takes payment-interception requests", help_text="A bank or an exchange."
+    )
+    interception_ack_hours = forms.IntegerField(
+        min_value=1, max_value=168, required=False, label="Hours to acknowledge", help_text="Empty: 1 hour."
+    )
+    interception_outcome_hours = forms.IntegerField(
+        min_value=1, max_value=720, required=False, label="Hours to a first outcome", help_text="Empty: 24 hours."
+    )
 
     def terms(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in TermsFields.base_fields}

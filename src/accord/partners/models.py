@@ -185,6 +185,11 @@ class AgreementVersion(models.Model):
     onward_redactions = models.JSONField(default=list, blank=True)
     retention_days = models.PositiveIntegerField(null=True, blank=True)
     pap = models.CharField(max_length=8, choices=Pap.choices, blank=True)
+    # Payment interception (docs/interceptions.md): the partner (a bank or an exchange) takes
+    # requests to stop fraudulent transfers, within these hours (the programme's defaults when empty).
+    payment_interception = models.BooleanField(default=False)
+    interception_ack_hours = models.PositiveIntegerField(null=True, blank=True)
+    interception_outcome_hours = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["agreement", "number"]

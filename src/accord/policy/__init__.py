@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from accord.policy.audience import audience_visible, in_audience
     from accord.policy.decision import (
         Action,
         Decision,
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
 # Each public name and the submodule that defines it.
 _HOMES = {
+    "audience_visible": "audience",
+    "in_audience": "audience",
     "Action": "decision",
     "Decision": "decision",
     "Rule": "decision",
@@ -87,7 +90,9 @@ __all__ = [
     "PrincipalContext",
     "Rule",
     "Visibility",
+    "audience_visible",
     "decide",
+    "in_audience",
     "may_know_exists",
     "may_name_source",
     "nameable_sources",

@@ -43,6 +43,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Secondment & training", reverse("programme:home")),
         ("Governance", reverse("governance:group-list")),
         ("Operations", reverse("operations:operation-list")),
+        ("Interception", reverse("interception:interception-list")),
         ("People", reverse("web:person-list")),
         ("Webhooks", reverse("notifications:webhook-list")),
         ("API tokens", reverse("web:token-list")),

@@ -19,6 +19,7 @@ from accord.core.filters import AuditEventFilter, OrganisationFilter, PersonFilt
 from accord.core.roles import Perm, has_perm
 from accord.core.second_factor import people_with_second_factor
 from accord.core.ui import AuthedRequest, found, listing, paginate
+from accord.interception.selectors import interceptions_waiting
 from accord.partners import selectors as partner_selectors
 from accord.web.forms import TokenIssueForm
 from accord.web.homes import home_context
@@ -37,8 +38,10 @@ __all__ = [
 
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    """The home of each role (:mod:`accord.web.homes`)."""
-    return render(request, "web/dashboard.html", home_context(request, request.user))
+    """The home of each role (:mod:`accord.web.homes`), with the payment interception requests
+    waiting on the person's organisation."""
+    context = home_context(request, request.user) | {"waiting": interceptions_waiting(principal=request.user)[:10]}
+    return render(request, "web/dashboard.html", context)
 
 
 @login_required

@@ -26,6 +26,7 @@ from accord.partners.models import Agreement, AgreementVersion
 
 __all__ = [
     "DATA_SHARING_LISTS",
+    "INTERCEPTION_TERMS",
     "DATA_SHARING_TERMS",
     "TERM_FIELDS",
 ]
@@ -52,7 +53,11 @@ DATA_SHARING_LISTS: dict[str, Any] = {
     "onward_regions": (Region, False),
     "onward_redactions": (DataCategory, False),
 }
-TERM_FIELDS = (*DATA_SHARING_TERMS, *DATA_SHARING_LISTS, "retention_days")
+# Optional terms of a data-sharing agreement: whether the partner takes payment-interception
+# requests (docs/interceptions.md) and its deadlines in hours (empty: the programme's defaults).
+INTERCEPTION_HOURS = {"interception_ack_hours": 168, "interception_outcome_hours": 720}
+INTERCEPTION_TERMS = ("payment_interception", *INTERCEPTION_HOURS)
+TERM_FIELDS = (*DATA_SHARING_TERMS, *DATA_SHARING_LISTS, "retention_days", *INTERCEPTION_TERMS)
 
 
 def _clean_terms(kind: str, terms: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +81,25 @@ def _clean_terms(kind: str, terms: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= 36500:
         raise invalid("retention_days", f"'{retention}' is not a number of days from 1 to 36500.", "1 to 36500.")
     clean["retention_days"] = retention
+    return clean | _clean_interception(terms)
+
+
+def _clean_interception(terms: dict[str, Any]) -> dict[str, Any]:
+    """The payment-interception terms: a yes/no and two optional deadlines in whole hours."""
+    covers = terms.get("payment_interception", False)
+    if covers in (None, ""):
+        covers = False
+    if not isinstance(covers, bool):
+        raise invalid("payment_interception", f"'{covers}' is not true or false.", "true or false.")
+    clean: dict[str, Any] = {"payment_interception": covers}
+    for field, most in INTERCEPTION_HOURS.items():
+        hours = terms.get(field)
+        if hours in (None, ""):
+            clean[field] = None
+            continue
+        if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= most:
+            raise invalid(field, f"'{hours}' is not a number of hours from 1 to {most}.", f"1 to {most}, or empty.")
+        clean[field] = hours
     return clean
 
 
