@@ -95,10 +95,12 @@ def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     assert Notification.objects.filter(recipient__username="contributor").exists()
     assert Notification.objects.filter(event_type="object.correlated").exists()
     assert WebhookDelivery.objects.filter(webhook__name="kestrel-siem", status="delivered").count() == 3
-    # Atlas Bank's agreement was suspended for an audit and reactivated: its pollers have both.
+    # Atlas Bank's agreement was suspended for an audit and reactivated: its pollers have both;
+    # and Kestrel addressed its AMBER phishing back end to Atlas: one more arrival, never withdrawn.
     atlas = Organisation.objects.get(short_name="Atlas Bank")
     withdrawn = Withdrawal.objects.filter(organisation=atlas).count()
-    assert Arrival.objects.filter(organisation=atlas).count() == withdrawn > 0
+    assert Arrival.objects.filter(organisation=atlas).count() == withdrawn + 1
+    assert withdrawn > 0
     for username in ("admin", "manager", "analyst", "auditor", "contributor", "reader"):
         assert username in first
     assert set(User.objects.values_list("role", flat=True)) == {

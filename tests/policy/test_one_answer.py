@@ -42,7 +42,9 @@ def _answer(response: Any, typed: str) -> tuple[int, str, str]:
     replaced by a placeholder (a whole token only: an id "4" leaves "404" alone, an id "1" the
     layout's "initial-scale=1"), and the CSRF token too."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    text = re.sub(rf"(?<![\w=-]){re.escape(typed)}(?![\w-])", "<id>", body.decode())
+    # The bell's unread count is the reader's own, the same in both: an id "0" must not mask it.
+    text = re.sub(r"Notifications: \d+ unread|data-testid=\"unread-count\">\d+<", "<bell>", body.decode())
+    text = re.sub(rf"(?<![\w=-]){re.escape(typed)}(?![\w-])", "<id>", text)
     # A page's CSRF token is masked afresh in every response: random, and the same for both.
     text = re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+', r"\1<csrf>", text)
     return response.status_code, response.get("Content-Type", ""), text

@@ -223,7 +223,7 @@ def test_a_file_that_is_not_stix_is_refused_whole(api_for, sharer):
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
         "Nothing was stored: bundle, type: not STIX 2.1: expected a bundle "
-        '(a JSON object with "type": "bundle") or one STIX 2.1 object'
+        '(a JSON object with "type": "bundle"), a TAXII envelope or list of STIX 2.1 objects, or one STIX 2.1 object'
     )
     assert stored() == ([], [], [])
 

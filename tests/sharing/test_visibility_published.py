@@ -13,12 +13,10 @@ from accord.sharing.services import object_revoke, submission_create, submission
 from tests.factories import OrganisationFactory, make_agreement
 from tests.stix_samples import bundle, indicator
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # publication runs once the change commits
 
 
-def test_a_listener_hears_each_published_change_with_its_withdrawals_dated(
-    partner, people, settings, tmp_path, django_capture_on_commit_callbacks
-):
+def test_a_listener_hears_each_published_change_with_its_withdrawals_dated(partner, people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     make_agreement(partner)
     bank = OrganisationFactory(name="Atlas Bank Group", country="AE", sector="banking_finance")
@@ -40,12 +38,13 @@ def test_a_listener_hears_each_published_change_with_its_withdrawals_dated(
     visibility_published.connect(failing)
     visibility_published.connect(listener)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            object_revoke(actor=people["partner_contributor"], stix_id=green["id"], reason="sent in error")
+        object_revoke(actor=people["partner_contributor"], stix_id=green["id"], reason="sent in error")
     finally:
         visibility_published.disconnect(failing)
         visibility_published.disconnect(listener)
     change = VisibilityChange.objects.get()
     assert change.status == "done"
     assert len(heard) == 1 and heard[0][0] == change.pk
-    assert (bank.pk, green["id"], True) in heard[0][1]
+    # Each withdrawal of the revoked object, dated before the listener heard of it.
+    assert heard[0][1] and all(stix_id == green["id"] and dated for _, stix_id, dated in heard[0][1])
+    assert len(heard[0][1]) == Withdrawal.objects.filter(stix_object__stix_id=green["id"]).count()

@@ -58,7 +58,8 @@ MAIN_PAGES: dict[str, list[str]] = {
 }
 
 _TEXT = re.compile(r"<(label|legend|th|td|option|dt|dd|h1|h2|h3|summary|caption|button)\b[^>]*>(.*?)</\1>", re.S)
-_HIDDEN = re.compile(r"<(code|pre|script|style|textarea)\b.*?</\1>|<[^>]+>", re.S)
+# Code, and partners' own text (values and names, isolated in <bdi>), are data, not wording.
+_HIDDEN = re.compile(r"<(code|pre|script|style|textarea|bdi)\b.*?</\1>|<[^>]+>", re.S)
 _CODES = [
     (re.compile(r"\b[a-z]+_[a-z_]+\b"), "a code with underscores"),
     (re.compile(r"\b(?:africa|americas|europe|mena|asia_south_pacific)\b"), "a region's code"),

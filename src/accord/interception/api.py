@@ -206,7 +206,7 @@ class InterceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sele
     serializer_class = InterceptionSerializer
     filterset_class = InterceptionFilter
     lookup_field = "reference"
-    lookup_value_regex = "[A-Za-z0-9-]+"
+    lookup_value_regex = "ICP-[A-Za-z0-9-]+"  # never "report", "waiting" …: those are routes of their own
     ordering_fields: ClassVar[list[str]] = ["raised_at", "ack_due", "outcome_due", "amount"]
     ordering = ["-raised_at"]
     action_perms: ClassVar[dict[str, Perm]] = {

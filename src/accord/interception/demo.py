@@ -21,6 +21,9 @@ from accord.operations.models import Operation
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.partners.services import agreement_amend
+from accord.sharing.choices import SubmissionStatus
+from accord.sharing.models import Submission
+from accord.sharing.services import submission_run
 
 __all__ = ["load"]
 
@@ -42,6 +45,10 @@ def load() -> list[Any]:
     now = timezone.now().replace(second=0, microsecond=0)
     _bec_case(people, now - timedelta(days=6))
     _romance_scam(people, now)
+    # The beneficiaries' observables are read once each request commits; the demo reads them now,
+    # so that they correlate from the start (reading one again later is a no-op).
+    for submission in Submission.objects.filter(status=SubmissionStatus.QUEUED, filename__startswith="ICP-"):
+        submission_run(submission=submission)
     return []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,4 +18,5 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or bool(getattr(request, "second_factor_pending", False)):
         return {"unread_notifications": None}
-    return {"unread_notifications": lambda: unread_count(principal=user)}
+    # Counted once however often the page reads it (the template's test and its value each call it).
+    return {"unread_notifications": cache(lambda: unread_count(principal=user))}

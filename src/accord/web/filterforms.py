@@ -165,7 +165,12 @@ PICKERS: dict[str, Callable[[User], list[tuple[Any, str]]]] = {
     "crime_type": _crime_types,
     "country": lambda user: country_choices(),
 }
-_NOT_PICKED = {("CampaignFilter", "crime_type"), ("RegistrationFilter", "organisation")}
+# The shared-data list offers as "Shared by" only the sources the reader may be told of (its view).
+_NOT_PICKED = {
+    ("CampaignFilter", "crime_type"),
+    ("RegistrationFilter", "organisation"),
+    ("StixObjectFilter", "organisation"),
+}
 
 _BOOLEAN_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -191,8 +196,11 @@ class DayOrMomentInput(forms.DateInput):
 
 
 def _words(name: str, label: Any) -> str:
+    """A label written for people stays; one Django made up from the lookup gives way to ours."""
     text = str(label or "")
-    generated = not text or "[invalid name]" in text or " is " in text or text == name or "_" in text
+    generated = not text or "[invalid name]" in text or " is " in text or text == name or "_" in text or "(id" in text
+    if not generated and text != name.replace("_", " ").capitalize():
+        return text
     return LABELS.get(name) or (name.replace("_", " ").capitalize() if generated else text)
 
 
