@@ -12,8 +12,10 @@ from django.utils import timezone
 from accord.notifications.models import Notification
 from accord.partners.services import agreement_suspend, agreements_sweep
 from accord.programme.services import enrolment_nominate, session_create, training_reminders_daily
+from tests.analysis.conftest import share, sharers  # noqa: F401 - a fixture
 from tests.factories import make_agreement
 from tests.programme.conftest import make_officer
+from tests.stix_samples import indicator
 
 
 def titles(person: Any, event: str) -> list[str]:
@@ -71,3 +73,22 @@ def test_training_reminders_reach_the_officer_and_who_nominated_them_once(
     assert "Cryptocurrency investigations starts in 6 days" in mail.outbox[1].subject
     assert titles(unit_contributor, "training.reminder")
     assert training_reminders_daily(today=today + timedelta(days=15)) == []
+
+
+def test_a_sighting_tells_the_organisation_that_shared_the_value_never_naming_the_sighter(
+    api_for,
+    sharers,  # noqa: F811 - the fixture imported above
+    django_capture_on_commit_callbacks,
+):
+    """Kestrel shared a URL; Atlas Bank reports sighting it: Kestrel's people are told, with a
+    link that keeps the whole value (it holds ``&``), and Atlas is named nowhere."""
+    kestrel, banker = sharers
+    url = "http://pay-verify.example.com/login?a=1&b=2"
+    share(api_for(kestrel), indicator(1, f"[url:value = '{url}']"))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api_for(banker).post("/api/v1/sightings/", {"type": "url", "value": url}, format="json")
+    assert answer.status_code == 201, answer.json()
+    told = Notification.objects.get(recipient=kestrel, event_type="object.sighted")
+    assert url in told.title and "Atlas" not in f"{told.title} {told.body}"
+    assert told.link == "/shared/?observable=http%3A%2F%2Fpay-verify.example.com%2Flogin%3Fa%3D1%26b%3D2"
+    assert not Notification.objects.filter(recipient=banker, event_type="object.sighted").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.utils import timezone
@@ -185,7 +186,7 @@ def sighting_tell(*, sighting: Any) -> int:
             organisation=organisation,
             roles=_PARTNER_READERS,
             subject=sighting,
-            link=f"/shared/?observable={sighting.value}",
+            link="/shared/?" + urlencode({"observable": sighting.value}),  # a URL value holds & and #
             context={
                 "title": f"A partner sighted {sighting.value}, which your organisation shared",
                 "text": f"{sighting.type} {sighting.value} was seen {sighting.count} time(s)"
