@@ -63,6 +63,7 @@ def _grouped(sign: int, where: str, cells_model: Any = TrendCell) -> str:
     grouped by the cells' key, added (``sign`` 1) to or taken (-1) from the cells."""
     cells = connection.ops.quote_name(cells_model._meta.db_table)
     objects = connection.ops.quote_name(StixObject._meta.db_table)
+    key: tuple[str, ...]
     if cells_model is TrendCell:
         key, select = _KEY, _TREND_SELECT.format(month=_utc_text("created", 7))
     else:
