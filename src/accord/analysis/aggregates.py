@@ -245,10 +245,11 @@ def contribution_counts(
     organisations: Collection[int], since: datetime, until: datetime, now: datetime
 ) -> dict[int, int]:
     """Object versions each of ``organisations`` shared in ``[since, until)`` (by the time the hub
-    received them; unrevoked, not for addressees only): the cells of the window's whole days, and
-    the parts of a day at its edges from the store by the (organisation, received) index — the
-    part inside the window, or the day's cell less the part outside when that lies after ``now``
-    (nothing has been received there yet, whatever the day's cell holds)."""
+    received them; unrevoked, not for addressees only): the cells of the window's whole days; a
+    day the window cuts, from the store by the (organisation, received) index, either the part
+    inside the window or the day's cell less the parts outside, whichever is the shorter time
+    before ``now`` (after it nothing has been received yet: the end of a period that runs to now
+    takes today's cell less nothing, not today's ingest counted again)."""
     counts: dict[int, int] = {}
 
     def add(rows: Iterable[tuple[int, int]], sign: int = 1) -> None:
@@ -265,23 +266,29 @@ def contribution_counts(
         )
         return rows.values("organisation_id").annotate(n=Count("pk")).values_list("organisation_id", "n").order_by()
 
-    first = _day_start(since)
-    if first < since:  # the first day begins before the window: counted from the store
-        first += timedelta(days=1)
-        add(stored(since, min(first, until)))
-    last = _day_start(until)  # the last whole day ends here
-    whole = [first, last] if first < last else None
-    if last < until and last >= first:
-        if until > now:  # the day's cell, less what lies after the window (nothing yet)
-            whole = [first, last + timedelta(days=1)]
-            add(stored(until, last + timedelta(days=1)), -1)
+    def before_now(start: datetime, stop: datetime) -> timedelta:
+        return max(timedelta(0), min(stop, now) - start)
+
+    whole: list[datetime] = []  # only the first and the last day may be cut: the whole ones follow each other
+    day = _day_start(since)
+    while day < until:
+        end = day + timedelta(days=1)
+        start, stop = max(since, day), min(until, end)
+        outside = [(a, b) for a, b in ((day, start), (stop, end)) if a < b]
+        if not outside:
+            whole.append(day)
+        elif before_now(start, stop) <= sum((before_now(a, b) for a, b in outside), timedelta(0)):
+            add(stored(start, stop))
         else:
-            add(stored(last, until))
+            whole.append(day)
+            for a, b in outside:
+                add(stored(a, b), -1)
+        day = end
     if whole:
         cells = ContributionCell.objects.filter(
             organisation_id__in=list(organisations),
             day__gte=f"{whole[0]:%Y-%m-%d}",
-            day__lt=f"{whole[1]:%Y-%m-%d}",
+            day__lte=f"{whole[-1]:%Y-%m-%d}",
         )
         add(cells.values("organisation_id").annotate(n=Sum("count")).values_list("organisation_id", "n").order_by())
     return {organisation: n for organisation, n in counts.items() if n}
