@@ -21,6 +21,7 @@ __all__ = [
     "CampaignBridge",
     "CampaignMember",
     "CampaignNote",
+    "ContributionCell",
     "Correlation",
     "ExclusionEntry",
     "ExclusionList",
@@ -381,3 +382,23 @@ class TrendCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.crime_type or '-'} org {self.organisation_id}: {self.count}"
+
+
+class ContributionCell(models.Model):
+    """How many object versions one organisation shared on one day (UTC, by the time the hub
+    received them), kept as :class:`TrendCell` is (:mod:`accord.analysis.aggregates`): the
+    "objects shared" of the contributions, read from the cells of the window's whole days.
+    Counted: stored, unrevoked versions that are not the host's products for their addressees
+    only. Only the organisation itself and host staff read its figure."""
+
+    day = models.CharField(max_length=10, help_text="YYYY-MM-DD of the time received, UTC.")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["organisation", "day"], name="analysis_contributioncell_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} org {self.organisation_id}: {self.count}"

@@ -10,7 +10,7 @@ lets it know those objects exist; of the rest it learns nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -28,10 +28,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
-from accord.analysis.aggregates import trend_counts
+from accord.analysis.aggregates import contribution_counts, trend_counts
 from accord.analysis.models import (
     Campaign,
     CampaignMember,
@@ -427,15 +427,18 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     for (crime, region, month), count in trend_counts(ctx, since, until).items():
         key = (europol_tag(crime), region, month)
         matrix[key] = matrix.get(key, 0) + count
-    # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
-    # the database cannot group by an aggregate. (Q and F name the annotation, which the type
-    # checker, knowing only the model's fields, would refuse as a keyword.)
-    per_month: dict[str, int] = {}
+    # When each campaign appeared as the asker sees it (``seen_created``), grouped by month in
+    # the database. (Q and F name the annotation, which the type checker, knowing only the
+    # model's fields, would refuse as a keyword.)
     appeared = campaign_list(principal=principal).filter(Q(seen_created__gte=since, seen_created__lt=until))
-    for created in appeared.values_list(F("seen_created"), flat=True):
-        month = f"{timezone.localtime(created):%Y-%m}"
-        per_month[month] = per_month.get(month, 0) + 1
-    new_campaigns = [{"month": month, "count": count} for month, count in sorted(per_month.items())]
+    per_month = (
+        appeared.annotate(appeared_month=TruncMonth(F("seen_created")))
+        .order_by()
+        .values("appeared_month")
+        .annotate(n=Count("pk"))
+        .values_list("appeared_month", "n")
+    )
+    new_campaigns = [{"month": f"{month:%Y-%m}", "count": n} for month, n in sorted(per_month)]
     top = [
         {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
         | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
@@ -469,12 +472,7 @@ def contributions(
     if not ctx.is_host:
         organisations = organisations.filter(pk=ctx.organisation_id or 0)
     names = dict(organisations.values_list("pk", "name"))
-    shared = dict(
-        StixObject.objects.filter(organisation_id__in=list(names), added_at__gte=since, added_at__lt=until)
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
-        .values_list("organisation_id", "n")
-    )
+    shared = contribution_counts(list(names), since, until, ctx.now)
     if ctx.is_host:
         correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
         enabled = dict(
@@ -520,8 +518,9 @@ def report_get(*, principal: User, pk: Any) -> IntelReport:
 
 
 def trend_window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
-    """The period of a trends request: ISO dates, the last twelve months by default."""
-    now = timezone.now()
+    """The period of a trends request: ISO dates; by default the last twelve calendar months,
+    this one included (whole months: read from the kept counts alone)."""
+    now = timezone.now().astimezone(UTC)
 
     def parse(field: str, text: str | None, default: datetime) -> datetime:
         if not text:
@@ -532,8 +531,13 @@ def trend_window(since: str | None, until: str | None) -> tuple[datetime, dateti
             raise invalid(field, f"'{text}' is not an ISO 8601 date.", "2026-01-01") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    start = parse("since", since, now - timedelta(days=365))
-    end = parse("until", until, now + timedelta(seconds=1))
+    def month_start(months_from_now: int) -> datetime:
+        year, month = divmod(now.year * 12 + now.month - 1 + months_from_now, 12)
+        return datetime(year, month + 1, 1, tzinfo=UTC)
+
+    first, next_month = month_start(-11), month_start(1)
+    start = parse("since", since, first)
+    end = parse("until", until, next_month)
     if end <= start:
         raise invalid("until", "The end of the period must come after its start.")
     return start, end

@@ -32,6 +32,7 @@ from accord.analysis.models import Campaign, Correlation, ExclusionList, IntelRe
 from accord.analysis.reports import report_bundle, report_check
 from accord.analysis.scoring import SIGHTING_WEIGHT, observable_score
 from accord.analysis.search import value_search
+from accord.analysis.taxonomy import europol_label
 from accord.analysis.warninglists import index
 from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
@@ -354,11 +355,6 @@ def _bars(rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], ke
     return [{"label": label(row), "value": row[key], "width": round(100 * row[key] / top)} for row in rows]
 
 
-def _crime_label(tag: str) -> str:
-    """``europol-incident:malware="ransomware"`` as ``ransomware``."""
-    return tag.partition("=")[2].strip('"') or tag or "unclassified"
-
-
 @login_required
 @replica_reads
 def trends(request: AuthedRequest) -> HttpResponse:
@@ -375,7 +371,7 @@ def trends(request: AuthedRequest) -> HttpResponse:
     by_crime: dict[str, int] = {}
     by_region: dict[str, int] = {}
     for row in data["by_crime_region_month"]:
-        row["crime_label"] = _crime_label(row["crime_type"])
+        row["crime_label"] = europol_label(row["crime_type"]) or "Unclassified"
         by_crime[row["crime_label"]] = by_crime.get(row["crime_label"], 0) + row["count"]
         by_region[row["region"]] = by_region.get(row["region"], 0) + row["count"]
 
