@@ -43,18 +43,14 @@ def ids(events: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 def taxii_withdrawn(api_for: Any, user: Any) -> set[tuple[str, str]]:
-    answer = api_for(user, scopes=("read", "taxii")).get(
-        "/taxii2/api/collections/shared/withdrawn/", HTTP_ACCEPT=TAXII
-    )
+    answer = api_for(user, scopes=("read", "taxii")).get("/taxii2/api/collections/shared/withdrawn/", HTTP_ACCEPT=TAXII)
     assert answer.status_code == 200, answer.content
     return {(w["id"], w["version"]) for w in answer.json().get("withdrawn", [])}
 
 
-def test_a_suspended_agreement_tells_that_partners_hook_alone_what_it_lost(
-    api_for, partners, university, receiver
-):
+def test_a_suspended_agreement_tells_that_partners_hook_alone_what_it_lost(api_for, partners, university, receiver):
     bank_hook = create_hook(api_for(partners["bank"]), f"{receiver.url}/bank", event_types=["object.withdrawn"])
-    uni_hook = create_hook(api_for(university), f"{receiver.url}/uni", event_types=["object.withdrawn"])
+    create_hook(api_for(university), f"{receiver.url}/uni", event_types=["object.withdrawn"])
     green, public = marked(1, "green"), marked(2, "clear")
     share(api_for(partners["kestrel"]), green, public)
     assert not receiver.received  # shared, nothing withdrawn
