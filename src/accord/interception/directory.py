@@ -81,7 +81,7 @@ class Lookup:
     @property
     def reason(self) -> str:
         """Why the addressee, in words: a partner with cover, the country's unit, or nobody."""
-        return REASONS[self.route.routed_as]
+        return REASONS[RoutedAs(self.route.routed_as)]
 
     @property
     def understood_as(self) -> str:
