@@ -145,6 +145,9 @@ def test_the_api_filters_and_refuses_an_empty_question(world, api_for):
     assert [r["name"] for r in api.get(API, {"kind": "exchange"}).json()["results"]] == ["CoinHarbour"]
     refused = api.get(f"{API}route/")
     assert refused.status_code == 400 and "account" in refused.json()["error"]["details"]
+    assert api.get(f"{API}route/", {"account": "Coin\x00Harbour"}).status_code == 400
+    assert api.get(f"{API}route/", {"account": "x" * 121}).status_code == 400
+    assert api.get(API, {"q": "Coin\x00"}).status_code in (200, 400)  # never a database error
 
 
 def test_anonymous_is_sent_to_log_in(anon, world):

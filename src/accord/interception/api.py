@@ -350,7 +350,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Selecto
         return Response(InstitutionSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
-class DirectoryEntrySerializer(serializers.ModelSerializer[Institution]):
+class BankDirectoryEntrySerializer(serializers.ModelSerializer[Institution]):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     country = serializers.CharField(source="organisation.country", read_only=True)
     country_name = serializers.CharField(source="organisation.country_name", read_only=True)
@@ -391,7 +391,7 @@ class BankDirectoryViewSet(mixins.ListModelMixin, SelectorViewSet):
     interception), and who would receive a request for an account: for the programme's staff
     and law-enforcement units."""
 
-    serializer_class = DirectoryEntrySerializer
+    serializer_class = BankDirectoryEntrySerializer
     filterset_class = DirectoryFilter
     ordering = ["name"]
     model = Institution

@@ -136,6 +136,8 @@ def directory_lookup(*, principal: User, text: str, now: datetime | None = None)
         raise invalid("account", "give an IBAN, a BIC or an exchange's name.", "Required.")
     if len(asked) > 120:
         raise invalid("account", "at most 120 characters.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in asked):
+        raise invalid("account", "no control characters.")
     host = Organisation.objects.filter(is_host=True).order_by("pk").first()
     if host is None:
         raise ValidationFailed("No hosting organisation is set up; run accord init.")
