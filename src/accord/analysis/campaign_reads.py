@@ -46,6 +46,7 @@ SEEN_COUNT_CAP = 1000
 # Members on one page of a campaign (its graph through the API shows up to 500).
 MEMBERS_SHOWN = 50
 
+
 class CappedCount(Subquery):
     """How many rows a correlated subquery finds, counted no further than its ``LIMIT``
     (``count``: ``*``, or ``DISTINCT <column>`` of the subquery's one column)."""

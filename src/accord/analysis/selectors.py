@@ -15,17 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accord.analysis.aggregates import trend_counts
@@ -150,11 +147,9 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
             seen_correlated_at=F("reader_rows__seen_correlated_at"),
             seen_key=F("reader_rows__correlation_id"),
             # over the cap by the versions it sees that it may learn mention the value, never by others
-            seen_over_correlating=Case(
-                When(Q(reader_rows__seen_versions__gt=settings.ACCORD_CORRELATION_CAP), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
+            # (a comparison, not a ``When`` on the relation: that would make the join an outer one,
+            # which SQLite walks from every correlation instead of the reader's rows)
+            seen_over_correlating=GreaterThan(F("reader_rows__seen_versions"), settings.ACCORD_CORRELATION_CAP),
         )
         .order_by("-seen_organisations", "seen_key")
     )

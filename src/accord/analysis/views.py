@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accord.analysis import selectors, services
-from accord.analysis.campaign_reads import MEMBERS_SHOWN, SEEN_COUNT_CAP
+from accord.analysis import campaign_reads, selectors, services
 from accord.analysis.charts import trend_series
 from accord.analysis.filters import CampaignFilter, CorrelationFilter
 from accord.analysis.forms import (
@@ -169,7 +168,14 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     filterset = CampaignFilter(request.GET, queryset=selectors.campaign_list(principal=request.user))
     host = principal_context(request.user).is_host
-    return listing(request, "analysis/campaign_list.html", filterset, capped=True, host=host, seen_cap=SEEN_COUNT_CAP)
+    return listing(
+        request,
+        "analysis/campaign_list.html",
+        filterset,
+        capped=True,
+        host=host,
+        seen_cap=campaign_reads.SEEN_COUNT_CAP,
+    )
 
 
 def _campaign_forms(
@@ -254,7 +260,9 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     # one page of its members, walked from a position (``after``, a member's public id), and the
     # observables joining them: never all of a large campaign's members
     after = parse(request.GET["after"]) if request.GET.get("after") else None
-    graph = selectors.campaign_graph(principal=request.user, campaign=campaign, limit=MEMBERS_SHOWN, after=after)
+    graph = selectors.campaign_graph(
+        principal=request.user, campaign=campaign, limit=campaign_reads.MEMBERS_SHOWN, after=after
+    )
     services.campaign_graph_consulted(actor=request.user, graph=graph, via="web")  # the page names them
     forms_ = _campaign_forms(request, campaign, graph, request.POST, op) if analyst else {}
     if op:
@@ -275,7 +283,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "members": [n for n in graph["nodes"] if n["kind"] == "object"],
         "joining": [n for n in graph["nodes"] if n["kind"] == "observable"],
         "next_members": graph["next"],
-        "seen_cap": SEEN_COUNT_CAP,
+        "seen_cap": campaign_reads.SEEN_COUNT_CAP,
     }
     return render(request, "analysis/campaign_detail.html", context, status=400 if op else 200)
 

@@ -10,9 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.analysis import selectors, services
+from accord.analysis import campaign_reads, selectors, services
 from accord.analysis.api._common import HostOnlyFields, PrincipalContextMixin
-from accord.analysis.campaign_reads import SEEN_COUNT_CAP
 from accord.analysis.filters import CampaignFilter
 from accord.analysis.graph_neighbours import graph_neighbours
 from accord.analysis.models import Campaign, CampaignNote
@@ -43,7 +42,7 @@ class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
     host_only_fields = ("objects_count", "observables_count", "organisations_count", "regions", "updated_at")
 
     objects_seen = serializers.SerializerMethodField(
-        help_text=f"For host staff counted no further than {SEEN_COUNT_CAP} (``objects_seen_capped``: more than that)."
+        help_text="For host staff counted no further than a cap (1,000; ``objects_seen_capped``: more than that)."
     )
     objects_seen_capped = serializers.SerializerMethodField()
     organisations_seen = serializers.IntegerField(
@@ -84,14 +83,14 @@ class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
         ]
         read_only_fields = fields
 
-
     def get_objects_seen(self, campaign: Any) -> int:
         seen = int(campaign.seen_objects)
-        return min(seen, SEEN_COUNT_CAP) if isinstance(campaign, Campaign) else seen
+        return min(seen, campaign_reads.SEEN_COUNT_CAP) if isinstance(campaign, Campaign) else seen
 
     def get_objects_seen_capped(self, campaign: Any) -> bool:
         # a host reader's count stops past the cap (selectors.campaign_list); a partner's is kept whole
-        return isinstance(campaign, Campaign) and int(campaign.seen_objects) > SEEN_COUNT_CAP
+        seen = int(campaign.seen_objects)
+        return isinstance(campaign, Campaign) and seen > campaign_reads.SEEN_COUNT_CAP
 
 
 class CampaignUpdateSerializer(serializers.Serializer[Any]):

@@ -7,56 +7,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analysis', '0009_trend_cells_campaign_order'),
-        ('core', '0004_scheduledrun'),
-        ('sharing', '0019_revoked_index'),
+        ("analysis", "0009_trend_cells_campaign_order"),
+        ("core", "0004_scheduledrun"),
+        ("sharing", "0019_revoked_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReaderCorrelation',
+            name="ReaderCorrelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seen_organisations', models.PositiveIntegerField()),
-                ('seen_versions', models.PositiveIntegerField()),
-                ('seen_correlated_at', models.DateTimeField(null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seen_organisations", models.PositiveIntegerField()),
+                ("seen_versions", models.PositiveIntegerField()),
+                ("seen_correlated_at", models.DateTimeField(null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ReaderCorrelationState',
+            name="ReaderCorrelationState",
             fields=[
-                ('reader', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('inputs', models.CharField(max_length=64)),
-                ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "reader",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("inputs", models.CharField(max_length=64)),
+                ("refreshed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddIndex(
-            model_name='campaignmember',
-            index=models.Index(fields=['campaign', 'stix_object'], name='analysis_member_campaign_obj'),
+            model_name="campaignmember",
+            index=models.Index(fields=["campaign", "stix_object"], name="analysis_member_campaign_obj"),
         ),
         migrations.AddIndex(
-            model_name='correlation',
-            index=models.Index(condition=models.Q(('benign__gt', '')), fields=['observable'], name='analysis_corr_benign'),
+            model_name="correlation",
+            index=models.Index(
+                condition=models.Q(("benign__gt", "")), fields=["observable"], name="analysis_corr_benign"
+            ),
         ),
         migrations.AddField(
-            model_name='readercorrelation',
-            name='correlation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reader_rows', to='analysis.correlation'),
+            model_name="readercorrelation",
+            name="correlation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="reader_rows", to="analysis.correlation"
+            ),
         ),
         migrations.AddField(
-            model_name='readercorrelation',
-            name='reader',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="readercorrelation",
+            name="reader",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='readercorrelation',
-            index=models.Index(fields=['reader', '-seen_organisations', 'correlation'], name='analysis_readercorr_order'),
+            model_name="readercorrelation",
+            index=models.Index(
+                fields=["reader", "-seen_organisations", "correlation"], name="analysis_readercorr_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readercorrelation',
-            constraint=models.UniqueConstraint(fields=('reader', 'correlation'), name='analysis_readercorr_unique'),
+            model_name="readercorrelation",
+            constraint=models.UniqueConstraint(fields=("reader", "correlation"), name="analysis_readercorr_unique"),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_scheduledrun'),
-        ('partners', '0004_agreement_payment_interception'),
-        ('sharing', '0018_window_passages'),
+        ("core", "0004_scheduledrun"),
+        ("partners", "0004_agreement_payment_interception"),
+        ("sharing", "0018_window_passages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='stixobject',
-            index=models.Index(condition=models.Q(('revoked', True)), fields=['id'], name='sharing_object_revoked_idx'),
+            model_name="stixobject",
+            index=models.Index(condition=models.Q(("revoked", True)), fields=["id"], name="sharing_object_revoked_idx"),
         ),
     ]
