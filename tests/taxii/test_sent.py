@@ -106,3 +106,29 @@ def test_every_object_is_sent_as_as_sent_makes_it_for_its_reader(redacting, part
     for reader, withheld in ((people["analyst"], False), (outsider, True)):
         page = taxii_as(reader, ("taxii",)).get(f"collections/{shared_id()}/objects/{sample.stix_id}/").json()
         assert ("description" not in page["objects"][0]) == withheld  # from another organisation
+
+
+@pytest.mark.parametrize("endpoint", ["objects", "manifest"])
+def test_pages_from_a_position_cross_from_one_moment_to_the_next(redacting, partner, taxii_as, endpoint):
+    """One submission stamps its objects with one moment: a page that starts inside a moment
+    takes the rest of it, then what follows from later moments, up to the page's size."""
+    contributor, inbox = taxii_as("partner_contributor"), Collection.objects.get(kind="inbox", organisation=partner)
+    first = [indicator(n, f"[ipv4-addr:value = '198.51.100.{n}']") for n in range(1, 6)]
+    later = [indicator(n, f"[ipv4-addr:value = '198.51.100.{n}']") for n in range(6, 10)]
+    share(contributor, inbox, *first)
+    share(contributor, inbox, *later)
+    moments = {obj.stix_id: obj.added_at for obj in StixObject.objects.all()}
+    assert len(set(moments.values())) == 2
+    client = taxii_as("analyst", ("taxii",))
+    seen: list[list[str]] = []
+    params: dict[str, Any] = {"limit": 3}
+    while True:
+        body = client.get(f"collections/{shared_id()}/{endpoint}/", params).json()
+        seen.append([o["id"] for o in body["objects"]])
+        if not body["more"]:
+            break
+        params = {"limit": 3, "next": body["next"]}
+    assert [len(page) for page in seen] == [3, 3, 3]  # the second page spans both moments
+    walked = [stix_id for page in seen for stix_id in page]
+    assert walked == sorted(walked, key=lambda stix_id: (moments[stix_id], stix_id))
+    assert set(walked) == {o["id"] for o in first + later}
