@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0009_trend_cells_campaign_order"),
+        ("analysis", "0010_contribution_cells"),
         ("core", "0004_scheduledrun"),
         ("sharing", "0019_revoked_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
