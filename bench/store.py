@@ -69,7 +69,7 @@ def _value(kind: str, n: int) -> str:
 class _Shape:
     """The generator: object rows, and as a side effect the observables first seen and the links."""
 
-    def __init__(self, first_object: int, first_observable: int) -> None:
+    def __init__(self, first_object: int, first_observable: int, chain: int) -> None:
         from accord.core.models import Organisation
         from accord.partners.models import Agreement
         from accord.sharing.bulk import adapt_datetime
@@ -85,7 +85,7 @@ class _Shape:
         self.types = _weighted(self.rng, TYPES)
         self.tlps = _weighted(self.rng, TLPS)
         self.crimes = _weighted(self.rng, CRIMES)
-        self.first_object, self.next_observable = first_object, first_observable
+        self.first_object, self.next_observable, self.chain_length = first_object, first_observable, chain
         self.now = datetime.now(UTC)
         self.added = adapt_datetime(self.now)
         self.span = int(timedelta(days=730).total_seconds())
@@ -118,7 +118,7 @@ class _Shape:
             self.unique += 1
             mentions = {self._observable(value_kind, self.unique, None)}  # its own value
             own = self.new_observables[-1][1]
-            if n < CHAIN:  # the big campaign: each shares a value with the next
+            if n < self.chain_length:  # the big campaign: each shares a value with the next
                 mentions |= {
                     self._observable("domain", 1_000_000 + n, self.chain),
                     self._observable("domain", 1_000_000 + n + 1, self.chain),
@@ -193,17 +193,24 @@ def _bulk_load(tables: list[str]) -> Iterator[None]:
         print(f"  {len(indexes)} indexes made again in {time.perf_counter() - start:.1f} s")
 
 
-def populate(objects: int, *, chunk: int = CHUNK, progress: Callable[[int, int, float], None] | None = None) -> None:
+def populate(
+    objects: int,
+    *,
+    chunk: int = CHUNK,
+    chain: int = CHAIN,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> None:
     """Write ``objects`` real-shaped object versions with their observables and links, ``chunk``
-    objects a transaction; ``progress(written, objects, seconds)`` after each."""
+    objects a transaction, the first ``chain`` of them a chain; ``progress(written, objects,
+    seconds)`` after each chunk."""
     from accord.sharing.models import ObjectObservable, Observable, StixObject
 
     tables = [StixObject._meta.db_table, Observable._meta.db_table, ObjectObservable._meta.db_table]
     with _bulk_load(tables):
-        _populate(objects, chunk, progress)
+        _populate(objects, chunk, chain, progress)
 
 
-def _populate(objects: int, chunk: int, progress: Callable[[int, int, float], None] | None) -> None:
+def _populate(objects: int, chunk: int, chain: int, progress: Callable[[int, int, float], None] | None) -> None:
     from django.db import transaction
 
     from accord.sharing.bulk import adapt_datetime, insert_rows
@@ -211,7 +218,7 @@ def _populate(objects: int, chunk: int, progress: Callable[[int, int, float], No
 
     first_object = (StixObject.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     first_observable = (Observable.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    shape = _Shape(first_object, first_observable)
+    shape = _Shape(first_object, first_observable, chain)
     stamp = adapt_datetime(shape.now)
     start, observables = time.perf_counter(), 0
     for begin in range(0, objects, chunk):
