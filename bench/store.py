@@ -203,11 +203,20 @@ def populate(
     """Write ``objects`` real-shaped object versions with their observables and links, ``chunk``
     objects a transaction, the first ``chain`` of them a chain; ``progress(written, objects,
     seconds)`` after each chunk."""
+    from django.db import connection
+
     from accord.sharing.models import ObjectObservable, Observable, StixObject
 
     tables = [StixObject._meta.db_table, Observable._meta.db_table, ObjectObservable._meta.db_table]
     with _bulk_load(tables):
         _populate(objects, chunk, chain, progress)
+    if connection.vendor == "postgresql":  # the rows came with their ids: the sequences move past them
+        with connection.cursor() as cursor:
+            for table in tables[:2]:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",  # noqa: S608
+                    [table],
+                )
 
 
 def _populate(objects: int, chunk: int, chain: int, progress: Callable[[int, int, float], None] | None) -> None:

@@ -47,6 +47,8 @@ def test_populate_in_chunks_writes_every_object_its_values_once(host: Organisati
     mentioned = Observable.objects.filter(links__isnull=False).distinct().count()
     assert links > mentioned > 1200  # each object's own value, and values repeated across objects
     assert _indexes() == indexes
+    again = Observable.objects.create(type="domain", value="after.bench.example")  # ids go on past the load's
+    assert again.pk > Observable.objects.exclude(pk=again.pk).order_by("-pk").values_list("pk", flat=True)[0]
 
 
 def test_scale_benchmark_refuses_sqlite(tmp_path: Path) -> None:
