@@ -166,7 +166,16 @@ def _by_id(session: requests.Session, url: str, ids: list[str], budget: float = 
     return median(samples), len(samples)
 
 
+def _said(name: str, figures: dict[str, float], ingest: float, paging: float) -> None:
+    print(
+        f"  {name:<10} ingest {ingest:7.1f} s ({figures['ingest']:.0f} objects/s), "
+        f"paging {paging:7.1f} s ({figures['paging']:.0f} objects/s)",
+        flush=True,
+    )
+
+
 def run(objects: int = 10_000) -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress, when sent to a file
     workload = list(mixed_objects(objects))
     data = orjson.dumps({"objects": workload})
     folder = Path(tempfile.mkdtemp(prefix="accord-bench-medallion-"))
@@ -187,6 +196,7 @@ def run(objects: int = 10_000) -> None:
         seconds = _ingest(session, objects_url, objects_url.split("collections/")[0] + "status/", data, objects)
         paged, seen["medallion"] = _page(session, objects_url)
         figures["medallion"] = {"ingest": objects / seconds, "paging": len(seen["medallion"]) / paged}
+        _said("medallion", figures["medallion"], seconds, paged)
         urls["medallion"], sessions["medallion"] = objects_url, session
 
         accord, inbox, shared, writer, reader = _accord()
@@ -198,6 +208,7 @@ def run(objects: int = 10_000) -> None:
         session.headers.update({"Accept": MEDIA_TYPE, "Authorization": f"Bearer {reader}"})
         paged, seen["accord"] = _page(session, shared)
         figures["accord"] = {"ingest": objects / seconds, "paging": len(seen["accord"]) / paged}
+        _said("Accord", figures["accord"], seconds, paged)
         urls["accord"], sessions["accord"] = shared, session
 
         both = sorted(set(seen["medallion"]) & set(seen["accord"]))

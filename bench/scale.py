@@ -229,6 +229,7 @@ def run(objects: int = 10_000_000, *, with_purge: bool = False) -> None:
             "bench.scale runs on PostgreSQL only: set ACCORD_DATABASE_URL to a server "
             "(postgresql://user@host:port/; a database of its own is made there and dropped at the end)"
         )
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress, when sent to a file
     print(f"Scale benchmark ({objects:,} objects on PostgreSQL; load average {os.getloadavg()[0]:.2f})")
     start = time.perf_counter()
     build(objects)
