@@ -363,3 +363,64 @@ def test_a_worker_beats_between_rounds_while_a_round_runs_long(home):
         worker.terminate()
         worker.wait(timeout=30)
     assert len(seen) >= 3  # the round's beat, then the thread's
+
+
+def _queue_a_task(home: Path, seconds: int) -> str:
+    """Queue a task (the ingest of a submission that does not exist) due in ``seconds``: its id."""
+    queued = accord(
+        home,
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from accord.sharing.tasks import process_submission; "
+        f"later = process_submission.using(run_after=timezone.now() + timedelta(seconds={seconds})); "
+        "print(later.enqueue(0).id)",
+    )
+    assert queued.returncode == 0, queued.stderr
+    return queued.stdout.split()[-1].replace("-", "")  # after what the shell says of its imports
+
+
+def _worker_until_taken(home: Path, task: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``accord worker`` with rounds an hour apart, left running once ``task`` has left the
+    queue (or a minute has passed); the task's status."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
+    worker = subprocess.Popen(
+        [ACCORD, "worker", "--interval", "3600"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    status = "READY"
+    while status == "READY" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        with sqlite3.connect(home / "accord.sqlite3") as database:
+            (status,) = database.execute(
+                "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = ?", (task,)
+            ).fetchone()
+    return worker, status
+
+
+def test_a_worker_takes_a_task_that_comes_due_between_rounds_without_waiting_for_the_next(home):
+    """With rounds an hour apart, a task that becomes due after the first round (queued to run
+    a few seconds later) is taken within seconds: the worker looks for due tasks while it waits
+    (``--poll``); before, it waited for the next round."""
+    worker, status = _worker_until_taken(home, _queue_a_task(home, 8))
+    worker.kill()
+    worker.wait()
+    assert status != "READY"
+
+
+def test_a_worker_stops_when_asked_after_its_rounds(home):
+    """SIGTERM stops ``accord worker`` after rounds that looked for tasks and found none (the
+    task runner's own signal handlers, installed for each look, are put back): a service
+    manager's stop is not a kill."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    environment |= {"ACCORD_HOME": str(home), "ACCORD_DATABASE_URL": f"sqlite:///{home / 'accord.sqlite3'}"}
+    worker = subprocess.Popen(
+        [ACCORD, "worker", "--interval", "0.5"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(8)  # rounds have run
+        worker.terminate()
+        assert worker.wait(timeout=30) is not None
+    finally:
+        worker.kill()

@@ -558,6 +558,9 @@ ACCORD_WORKER_STALE_SECONDS = int(os.environ.get("ACCORD_WORKER_STALE_SECONDS", 
 # How often `accord worker` reports alive (from a thread of its own, so a long task does not
 # silence it).
 ACCORD_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ACCORD_WORKER_HEARTBEAT_SECONDS", "10"))
+# Between rounds, ``accord worker`` looks for queued tasks this often (one indexed query), so a
+# queued submission is taken within this time rather than at the next round.
+ACCORD_WORKER_POLL_SECONDS = float(os.environ.get("ACCORD_WORKER_POLL_SECONDS", "0.25"))
 # /metrics answers a Bearer token equal to ACCORD_METRICS_TOKEN, or a client whose address is in
 # ACCORD_METRICS_ALLOW (networks; by default this machine only); anyone else gets a 404.
 ACCORD_METRICS_TOKEN = os.environ.get("ACCORD_METRICS_TOKEN", "")
