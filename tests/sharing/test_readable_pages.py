@@ -142,7 +142,10 @@ def test_the_object_page_renders_the_object_in_words(client, people, readable):
     assert "<dt>Published</dt><dd><bdi>2026-03-01 00:00 UTC</bdi></dd>" in page
     assert 'href="https://example.org/lure"' in page
     # what it names: a link to the object the reader may see, the other named but not shown
-    assert 'href="/shared/indicator--00000000-0000-4000-8000-000000000011/"><bdi translate="no">Mule relay</bdi></a>' in page
+    assert (
+        'href="/shared/indicator--00000000-0000-4000-8000-000000000011/"><bdi translate="no">Mule relay</bdi></a>'
+        in page
+    )
     assert "indicator--00000000-0000-4000-8000-000000000002</code>" in page and "not shared with you" in page
     assert "login-bank.example.com" not in page
     assert "Kestrel Threat Labs" in page and "Why you see it" in page
