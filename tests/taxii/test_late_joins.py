@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from accord.analysis import services as analysis
 from accord.analysis.models import Campaign, CampaignMember
-from accord.analysis.services import campaign_merge
 from accord.operations import services as operations
+from accord.sharing.models import Observable
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.choices import CollectionKind
 from accord.taxii.models import Departure, Membership
@@ -25,6 +26,8 @@ from tests.stix_samples import indicator
 from tests.taxii.polling import Poller, marked, share
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+DROP_IP = "194.147.78.12"
 
 
 def _poller(live_server: Any, collection_id: Any, organisation: Any) -> Poller:
@@ -107,17 +110,55 @@ def test_objects_that_join_a_campaign_reach_the_poller_of_its_collection(
     live_server, sharer, partner, reader_org, people
 ):
     make_agreement(reader_org)
+    green = marked(0, "green")["object_marking_refs"]
+    c2, c2s = _campaign(C2_IP, kestrel=partner, atlas=reader_org, first=3)  # the oldest
+    loner = share(partner, indicator(7, ip(DROP_IP), object_marking_refs=green))  # in no campaign
     mule, mules = _campaign(MULE_IP, kestrel=partner, atlas=reader_org, first=1)
-    c2, c2s = _campaign(C2_IP, kestrel=partner, atlas=reader_org, first=3)
     watched = collection_create(
         kind=CollectionKind.OPERATION, alias="campaign-mule", title="Mule campaign", spec={"campaign": [mule.pk]}
     )
     poller = _poller(live_server, watched.pk, reader_org)
     assert poller.poll() == mules
+    assert poller.poll() == set()
 
-    # An analyst merges the C2 campaign into the mule campaign: its two old objects join it.
-    campaign_merge(actor=people["analyst"], campaign_ids=[mule.pk, c2.pk], reason="one mule network")
+    # A new object correlates the lone, older one with the campaign: both join it.
+    bridge = share(reader_org, indicator(8, f"{ip(MULE_IP)} OR {ip(DROP_IP)}", object_marking_refs=green))
+    assert CampaignMember.objects.filter(campaign=mule).count() == 4
+    assert poller.poll() == loner | bridge
+    assert poller.poll() == set()
+
+    # An analyst merges the older C2 campaign into the (named) mule campaign: its objects join.
+    analysis.campaign_update(actor=people["analyst"], campaign=mule, name="Mule network")
+    analysis.campaign_merge(actor=people["analyst"], campaign_ids=[mule.pk, c2.pk], reason="one mule network")
     assert set(CampaignMember.objects.values_list("campaign_id", flat=True)) == {mule.pk}
     assert poller.poll() == c2s
     assert poller.poll() == set()
     assert not Departure.objects.exists()
+    assert len(poller.collection.get_manifest()["objects"]) == 6
+
+
+def test_objects_split_off_a_campaign_are_listed_as_withdrawn_from_its_collection(
+    live_server, sharer, partner, reader_org, people
+):
+    make_agreement(reader_org)
+    mule, mules = _campaign(MULE_IP, kestrel=partner, atlas=reader_org, first=1)
+    green = marked(0, "green")["object_marking_refs"]
+    c2s = share(partner, indicator(3, f"{ip(MULE_IP)} OR {ip(C2_IP)}", object_marking_refs=green))
+    c2s |= share(reader_org, indicator(4, ip(C2_IP), object_marking_refs=green))
+    assert CampaignMember.objects.filter(campaign=mule).count() == 4
+    watched = collection_create(
+        kind=CollectionKind.OPERATION, alias="campaign-mule", title="Mule campaign", spec={"campaign": [mule.pk]}
+    )
+    poller = _poller(live_server, watched.pk, reader_org)
+    assert poller.poll() == mules | c2s
+    # The analyst cuts the mule address: what it held together falls apart into two campaigns.
+    analysis.campaign_split(
+        actor=people["analyst"],
+        campaign=mule,
+        observable_ids=[Observable.objects.get(value=MULE_IP).pk],
+        reason="shared hosting",
+    )
+    kept = set(CampaignMember.objects.filter(campaign=mule).values_list("stix_object__stix_id", flat=True))
+    gone = {pair for pair in mules | c2s if pair[0] not in kept}
+    assert gone and poller.withdrawn() == gone
+    assert poller.poll() == set()
