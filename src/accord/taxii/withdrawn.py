@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accord.core.choices import Purpose
 from accord.core.errors import Forbidden
@@ -50,17 +50,23 @@ def _withdrawn_from_reader(
 def _left_collection(
     context: PrincipalContext, access: CollectionAccess, since: datetime | None, after: Position | None, limit: int
 ) -> list[tuple[int, str, datetime, datetime]]:
-    """Departures from the collection of versions the reader may receive (for any purpose), as
-    rows whose keyset number is the departure's id negated: one order with the withdrawals."""
+    """Departures from the collection of versions the reader may receive (for any purpose), or
+    could before (withdrawn from its organisation since: it may have left the collection first),
+    as rows whose keyset number is the departure's id negated: one order with the withdrawals."""
     collection = access.collection
     receivable = Q()
     for purpose in Purpose.values:
         receivable |= visible_where(visibility(context, Action.EXPORT, purpose), StixObject, context.now)
+    had = Withdrawal.objects.filter(
+        organisation_id=context.organisation_id or 0,
+        stix_object_id=OuterRef("stix_object_id"),
+        withdrawn_at__isnull=False,
+    )
     table = Departure._meta.db_table
     qs: QuerySet[Any] = Departure.objects.filter(
+        Q(stix_object__in=StixObject.objects.filter(receivable)) | Q(Exists(had)),
         collection_id=collection.pk,
         left_at__isnull=False,
-        stix_object__in=StixObject.objects.filter(receivable),
     )
     if since is not None:
         qs = qs.filter(left_at__gt=since)
