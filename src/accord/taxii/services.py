@@ -149,7 +149,11 @@ def collection_members_watch(
     found = Collection.objects.filter(pk__in=collections) if collections is not None else Collection.objects.all()
     if key is not None:
         found = found.filter(spec__has_key=key)
-    watched = [c for c in found.only("pk", "organisation_id", "spec") if names_objects(c.spec)]
+    # Only a collection whose ``key`` names something can gain or lose through it (an
+    # operation's collection has ``"campaign": []`` until a campaign is linked).
+    watched = [
+        c for c in found.only("pk", "organisation_id", "spec") if names_objects(c.spec) and (key is None or c.spec[key])
+    ]
     if not watched:
         yield
         return
