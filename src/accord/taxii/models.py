@@ -114,7 +114,7 @@ class Membership(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["collection", "stix_object"], name="taxii_membership_unique"),
+            models.UniqueConstraint(fields=["stix_object", "collection"], name="taxii_membership_unique"),
         ]
         indexes: ClassVar = [  # a collection's late joins in date order: a range read, as the objects' own
             models.Index(fields=["collection", "joined_at", "stix_object"], name="taxii_membership_joined_idx"),

@@ -172,7 +172,7 @@ def collection_members_watch(
         Membership.objects.bulk_create(
             [Membership(collection_id=pk, stix_object_id=obj, change=change) for pk, obj in part],
             update_conflicts=True,
-            unique_fields=["collection", "stix_object"],
+            unique_fields=["stix_object", "collection"],
             update_fields=["change"],
         )
     for part in chunks(left):

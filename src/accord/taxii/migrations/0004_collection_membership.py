@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                     models.Index(fields=["collection", "joined_at", "stix_object"], name="taxii_membership_joined_idx")
                 ],
                 "constraints": [
-                    models.UniqueConstraint(fields=("collection", "stix_object"), name="taxii_membership_unique")
+                    models.UniqueConstraint(fields=("stix_object", "collection"), name="taxii_membership_unique")
                 ],
             },
         ),
