@@ -91,6 +91,9 @@ if __name__ == "__main__":
     ingest.run(100_000, mixed=True)
     notifications.run(100_000, 20)  # one submission fanned out to 20 webhooks: the ingest keeps its pace
     taxii.run()
+    # the same 10,000 objects over TAXII to medallion and to Accord, each a server on loopback
+    alone = {k: v for k, v in os.environ.items() if k != "ACCORD_HOME"}  # a fresh home of its own
+    subprocess.run([sys.executable, "-m", "bench.medallion"], check=True, env=alone)  # noqa: S603
     ingest.run(1_000_000)
     exports.run(100_000)
     # a partner's campaigns, computed from what it sees, in a process (and Accord home) of its own

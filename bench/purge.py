@@ -40,6 +40,23 @@ def _reader(stop: threading.Event, latencies: list[float], failures: list[str], 
         connection.close()
 
 
+def purge_while_reading(top: int) -> tuple[dict[str, int], float, list[float], list[str]]:
+    """The retention purge, another connection reading meanwhile (objects ``1..top`` by id):
+    its summary and seconds, the reads' latencies and failures."""
+    from accord.sharing.services.objects import retention_purge
+
+    stop, latencies, failures = threading.Event(), list[float](), list[str]()
+    reader = threading.Thread(target=_reader, args=(stop, latencies, failures, top))
+    reader.start()
+    start = time.perf_counter()
+    try:
+        summary = retention_purge()
+    finally:
+        stop.set()
+        reader.join()
+    return summary, time.perf_counter() - start, latencies, failures
+
+
 def run(objects: int = 1_000_000) -> None:
     _setup(objects)
     from django.conf import settings
@@ -50,7 +67,6 @@ def run(objects: int = 1_000_000) -> None:
     from accord.analysis.warninglists import index
     from accord.sharing.listeners import store_listeners
     from accord.sharing.models import ObjectObservable, Observable, StixObject
-    from accord.sharing.services.objects import retention_purge
 
     index()
     print(f"\nRetention purge ({objects} objects, on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
@@ -65,15 +81,8 @@ def run(objects: int = 1_000_000) -> None:
     StixObject.objects.update(expires_at=timezone.now() - timedelta(days=1))
     before = (StixObject.objects.count(), Observable.objects.count(), ObjectObservable.objects.count())
 
-    stop, latencies, failures = threading.Event(), [], []
-    reader = threading.Thread(target=_reader, args=(stop, latencies, failures, top))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reader.start()
-    start = time.perf_counter()
-    summary = retention_purge()
-    elapsed = time.perf_counter() - start
-    stop.set()
-    reader.join()
+    summary, elapsed, latencies, failures = purge_while_reading(top)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     after = (StixObject.objects.count(), Observable.objects.count(), ObjectObservable.objects.count())
     print(f"  store before         {before[0]} objects, {before[1]} observables, {before[2]} links")

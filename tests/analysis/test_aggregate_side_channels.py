@@ -308,6 +308,9 @@ def test_partner_lists_cost_the_same_whatever_their_length(world, django_assert_
     # row. The first read of the campaigns also writes the reader's campaigns, in batches.
     with django_assert_max_num_queries(28):
         assert reader.get(CAMPAIGNS).json()["count"] == 6
+    # So does the first read of its correlations (kept per reader: analysis.reader_correlations).
+    with django_assert_max_num_queries(20):
+        assert reader.get(CORRELATIONS).json()["count"] == 6
     for path, rows, queries in ((CAMPAIGNS, 6, 12), (CORRELATIONS, 6, 7), (OBSERVABLES, 8, 7)):
         with django_assert_max_num_queries(queries):
             listed = reader.get(path).json()

@@ -123,6 +123,10 @@ def test_what_the_policy_decides_by_comes_from_the_primary(
         f"/api/v1/agreements/{agreement.pk}/suspend/", {"reason": "a data breach"}, format="json"
     )
     assert suspended.status_code == 200, suspended.content
+    # The first read after the change computes the partner's kept correlations again, from the
+    # primary, and reads what it wrote there; the next is the replica's, and agrees.
+    response, _, replica = _read(kestrel, CORRELATIONS)
+    assert response.json()["results"] == [] and not replica
     response, _, replica = _read(kestrel, CORRELATIONS)
     assert replica
     assert response.json()["results"] == []

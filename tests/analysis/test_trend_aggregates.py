@@ -17,7 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.analysis.models import TrendCell
+from accord.analysis.models import ContributionCell, TrendCell
 from accord.analysis.taxonomy import europol_tag
 from accord.formats.markings import TLP2_IDS
 from accord.policy import Action, principal_context, visible
@@ -84,10 +84,34 @@ def store_counted(user: Any, since: datetime, until: datetime) -> dict[tuple[str
 
 
 def trends_read(world: dict[str, Any], user: Any, since: datetime, until: datetime) -> dict[tuple[str, str, str], int]:
+    return {(r["crime_type"], r["region"], r["month"]): r["count"] for r in trends_api(world, user, since, until)[0]}
+
+
+def trends_api(world: dict[str, Any], user: Any, since: datetime, until: datetime) -> tuple[list[Any], dict[str, int]]:
+    """The trends matrix, and the objects each organisation shared as its contributions say."""
     params = {"since": since.isoformat(), "until": until.isoformat()}
     response = world["api_for"](user).get("/api/v1/trends/", params)
     assert response.status_code == 200, response.content
-    return {(r["crime_type"], r["region"], r["month"]): r["count"] for r in response.json()["by_crime_region_month"]}
+    body = response.json()
+    return body["by_crime_region_month"], {r["organisation"]: r["objects"] for r in body["contributions"]}
+
+
+def contributions_counted(user: Any, since: datetime, until: datetime) -> dict[str, int]:
+    """The objects shared in the window as the store holds them: every partner's for host staff,
+    the reader's own organisation's otherwise (unrevoked versions, by the time received)."""
+    ctx = principal_context(user)
+    rows = StixObject.objects.filter(added_at__gte=since, added_at__lt=until, revoked=False, addressees_only=False)
+    rows = rows.filter(organisation__is_host=False)
+    if not ctx.is_host:
+        rows = rows.filter(organisation_id=ctx.organisation_id)
+    counted: dict[str, int] = {}
+    for name in rows.values_list("organisation__name", flat=True):
+        counted[name] = counted.get(name, 0) + 1
+    return counted
+
+
+def kept_contributions() -> list[tuple[Any, ...]]:
+    return sorted(ContributionCell.objects.values_list("day", "organisation_id", "count"))
 
 
 TLPS = st.sampled_from(["clear", "green", "amber", "amber+strict", "red"])
@@ -163,13 +187,25 @@ def test_kept_counts_equal_the_rebuild_and_the_store_through_the_policy(
 ) -> None:
     for step in steps:
         run(world, *step)
-    incremental = kept()
+    incremental, contributions = kept(), kept_contributions()
     call_command("aggregates", "rebuild", stdout=io.StringIO())
     assert kept() == incremental
+    assert kept_contributions() == contributions
     since = START + timedelta(hours=since_hours, minutes=17)  # windows begin and end inside months
     until = since + timedelta(hours=length_hours)
     user = world["readers"][reader]
     assert trends_read(world, user, since, until) == store_counted(user, since, until)
+    # contributions by the time received (today, in these tests): windows that end inside today,
+    # before or after now, or begin inside it
+    now = timezone.now()
+    for start, stop in (
+        (since, now + timedelta(minutes=length_hours % 50)),
+        (now - timedelta(minutes=length_hours % 50 + 1), now + timedelta(days=1)),
+        (now - timedelta(days=since_hours % 3 + 1), now - timedelta(seconds=1)),
+    ):
+        if start < stop:
+            figures = {name: n for name, n in trends_api(world, user, start, stop)[1].items() if n}
+            assert figures == contributions_counted(user, start, stop)
 
 
 def test_whole_months_read_from_the_cells_as_the_store_counts_them(world: dict[str, Any]) -> None:
@@ -217,3 +253,37 @@ def test_trends_cost_the_same_whatever_the_store_holds(world: dict[str, Any], dj
         run(world, "share", m % 3, [("green", "bec", 24 * (30 * m + 5), "technical_indicator")] * 3)
     with django_assert_max_num_queries(few):
         assert api.get("/api/v1/trends/", window).status_code == 200
+
+
+@pytest.mark.parametrize(("reader", "queries"), [(0, 17), (1, 40)], ids=["host staff", "partner"])
+def test_the_default_trends_count_nothing_from_the_store(
+    world: dict[str, Any], reader: int, queries: int, django_assert_max_num_queries
+) -> None:
+    """The last twelve months (the default: whole months) are read from the kept counts alone:
+    no query counts object versions, whatever the store holds; and the figures are the store's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for m in range(4):
+        run(world, "share", m % 3, [("green", "bec", HOURS - 24 * 30 * m, "technical_indicator")] * 2)
+    user = world["readers"][reader]
+    api = world["api_for"](user)
+    with django_assert_max_num_queries(queries), CaptureQueriesContext(connection) as captured:
+        response = api.get("/api/v1/trends/")
+    assert response.status_code == 200
+    # only the objects granted one by one or past retention are counted, found through their own
+    # small tables ("id" IN (SELECT ...)), never a range of the store
+    counting = [
+        q["sql"]
+        for q in captured
+        if 'COUNT("sharing_stixobject"."id")' in q["sql"] and '"sharing_stixobject"."id" IN (SELECT' not in q["sql"]
+    ]
+    assert counting == []
+    body = response.json()
+    since, until = datetime.fromisoformat(body["since"]), datetime.fromisoformat(body["until"])
+    assert (since.day, since.hour, until.day, until.hour) == (1, 0, 1, 0)  # whole months
+    assert {(r["crime_type"], r["region"], r["month"]): r["count"] for r in body["by_crime_region_month"]} == (
+        store_counted(user, since, until)
+    )
+    shared = {r["organisation"]: r["objects"] for r in body["contributions"] if r["objects"]}
+    assert shared == contributions_counted(user, since, until)

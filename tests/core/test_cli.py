@@ -94,7 +94,8 @@ def test_demo_is_realistic_and_idempotent(db, settings, tmp_path):
     # what partners were told, through the policy, and Kestrel's webhook with its delivery log
     assert Notification.objects.filter(recipient__username="contributor").exists()
     assert Notification.objects.filter(event_type="object.correlated").exists()
-    assert WebhookDelivery.objects.filter(webhook__name="kestrel-siem", status="delivered").count() == 3
+    assert WebhookDelivery.objects.filter(webhook__name="kestrel-siem", status="delivered").count() == 4
+    assert WebhookDelivery.objects.filter(webhook__name="kestrel-siem", event_type="object.withdrawn").exists()
     # Atlas Bank's agreement was suspended for an audit and reactivated: its pollers have both;
     # and Kestrel addressed its AMBER phishing back end to Atlas: one more arrival, never withdrawn.
     atlas = Organisation.objects.get(short_name="Atlas Bank")

@@ -99,3 +99,20 @@ def test_readyz_is_503_when_the_database_does_not_answer_and_says_nothing_of_it(
     assert checks["migrations"] == {"ok": False}
     assert checks["worker"] == {"ok": False, "required": True}
     assert "no such directory" not in body and "sqlite" not in body.lower()
+
+
+@pytest.mark.django_db
+def test_readyz_tells_a_caller_outside_the_metrics_networks_states_and_no_figure(client: Any, settings: Any) -> None:
+    """The worker's heartbeat age and the count of unapplied migrations are an operator's: a
+    caller without the metrics token, from outside its networks, reads only each check's state."""
+    settings.ACCORD_READY_REQUIRES_WORKER = True
+    settings.ACCORD_METRICS_ALLOW = ["10.9.0.0/16"]
+    settings.ACCORD_METRICS_TOKEN = "scrape-secret"
+    health.worker_beat()
+    body = client.get("/readyz").json()
+    assert body == {
+        "status": "ready",
+        "checks": {"database": {"ok": True}, "migrations": {"ok": True}, "worker": {"ok": True, "required": True}},
+    }
+    told = client.get("/readyz", HTTP_AUTHORIZATION="Bearer scrape-secret").json()
+    assert told["checks"]["worker"]["age_seconds"] is not None

@@ -1,16 +1,20 @@
 """Who sees a request, through every interface: the unit whose case it is, the organisation that
 raised it, the addressee (while they may receive shared data) and the programme's staff; nobody
-else, not even that it exists. Every reading is logged as a consultation of personal data."""
+else, not even that it exists, not even through its webhooks. Every reading is logged as a
+consultation of personal data."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from accord.core.models import AuditEvent
+from accord.interception.events import EVENTS
 from tests.factories import TEST_PASSWORD
 from tests.interception.conftest import API, raise_body
+from tests.notifications.conftest import receiver  # noqa: F401 - the webhook receiver fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +113,53 @@ def test_the_list_reads_in_a_bounded_number_of_queries(world, api_for, django_as
     with django_assert_max_num_queries(14):
         response = client.get(API)
     assert response.json()["count"] == 4
+
+
+def test_webhooks(world, api_for, receiver, django_capture_on_commit_callbacks):  # noqa: F811 - the fixture
+    """A webhook of the addressee bank, the requesting unit, another partner bank and a security
+    vendor, each taking every interception event, on a real receiver: the request's events reach
+    the addressee's and the raiser's alone, and each names only what its organisation may read."""
+    hooks = {}
+    for who in ("commerz", "unit", "abn", "bystander"):
+        made = api_for(world["who"][who]).post(
+            "/api/v1/webhooks/",
+            {
+                "name": "soc",
+                "url": f"{receiver.url}/{who}",
+                "event_types": [f"interception.{key}" for key in EVENTS],
+            },
+            format="json",
+        )
+        assert made.status_code == 201, made.json()
+        hooks[who] = made.json()
+    unit, bank = api_for(world["who"]["unit"]), api_for(world["who"]["commerz"])
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = unit.post(API, raise_body(), format="json")
+    assert raised.status_code == 201
+    reference = raised.json()["reference"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bank.post(f"{API}{reference}/acknowledge/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = bank.post(f"{API}{reference}/outcomes/", {"kind": "frozen", "amount": "20000"}, format="json")
+        assert outcome.status_code == 201
+
+    received = {who: [r for r in receiver.received if r.path.endswith(f"/{who}")] for who in hooks}
+    events = {who: [r.headers["x-accord-event"] for r in got] for who, got in received.items()}
+    assert events["commerz"] == ["interception.raised"]
+    assert events["unit"] == ["interception.acknowledged", "interception.outcome"]
+    assert events["abn"] == [] and events["bystander"] == []  # not even that a request exists
+    outsiders = [world[o].name for o in ("abn", "nl_unit", "exchange")] + [world["who"]["bystander"].organisation.name]
+    for who in ("commerz", "unit"):
+        client = api_for(world["who"][who])
+        detail = client.get(f"{API}{reference}/")
+        assert detail.status_code == 200  # each recipient may read what it is told of
+        for got in received[who]:
+            event = orjson.loads(got.body)
+            assert event["organisation"] == world["who"][who].organisation.name
+            assert event["data"] == {"reference": reference, "event": event["type"].split(".", 1)[1]}
+            assert event["link"].endswith(f"/interceptions/{reference}/")
+            text = got.body.decode()
+            assert not [name for name in outsiders if name in text]
+            # no account, amount or case detail travels in the event: the page holds them, logged
+            for secret in ("DE89", "48500", "48,500", "BF-2026-0142", "Banque Régionale"):
+                assert secret not in text, (who, secret)

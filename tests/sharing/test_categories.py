@@ -105,7 +105,7 @@ def test_a_public_bundle_with_its_producers_identity_and_a_malware_family_is_tak
     assert response.json()["objects_count"] == 4
     refused = post(client, bundle(person("02"))).json()  # an individual's identity is personal data
     assert (refused["accepted_count"], refused["rejected_count"]) == (0, 1)
-    assert "personal_data is not permitted" in refused["errors"][0]["message"]
+    assert "Personal data is not permitted" in refused["errors"][0]["message"]
 
 
 def test_a_reader_without_personal_data_sees_the_producer_and_the_family_and_no_individual_actor(

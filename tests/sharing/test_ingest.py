@@ -139,7 +139,7 @@ def test_a_category_the_agreement_does_not_cover_is_refused(api_for, partner, pe
     assert response.status_code == 201
     (error,) = response.json()["errors"]
     assert error["where"].startswith("object 2 ") and error["field"] == "data_category"
-    assert "financial_identifier is not permitted" in error["message"]
+    assert "Financial identifier is not permitted" in error["message"]
     assert sorted(StixObject.objects.values_list("type", flat=True)) == ["indicator", "indicator"]  # the IBAN alone
 
 

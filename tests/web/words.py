@@ -9,7 +9,9 @@ from typing import Any
 
 __all__ = ["MAIN_PAGES", "expand", "raw_codes"]
 
-# The main pages of each demo role; ``{first:<list>:<link prefix>}`` opens the first row's page.
+# The main pages of each demo role; ``{first:<list>:<link prefix>}`` opens the first row's page,
+# ``{each:<list>:<link prefix>}`` every row's page of the list's first page (objects of every type,
+# submissions in every state).
 MAIN_PAGES: dict[str, list[str]] = {
     "manager": [
         "/",
@@ -45,6 +47,8 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/shared/",
         "/observables/",
         "/submissions/",
+        "{each:/submissions/:/submissions/}",
+        "{each:/shared/:/shared/}",
         "/analysis/correlations/",
         "{first:/analysis/correlations/:/analysis/correlations/}",
         "/analysis/campaigns/",
@@ -53,7 +57,16 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/analysis/reports/",
         "/taxii/",
     ],
-    "reader": ["/", "/shared/", "/agreements/", "/programme/", "/programme/sessions/", "/governance/operations/"],
+    "reader": [
+        "/",
+        "/shared/",
+        "{each:/shared/:/shared/}",
+        "/agreements/",
+        "/programme/",
+        "/programme/sessions/",
+        "/governance/operations/",
+    ],
+    "contributor": ["/submissions/", "{each:/submissions/:/submissions/}", "{each:/shared/:/shared/}"],
     "auditor": ["/", "/audit/", "/people/"],
 }
 
@@ -96,15 +109,16 @@ def raw_codes(page: str) -> list[str]:
 
 
 def expand(client: Any, paths: list[str]) -> list[str]:
-    """``paths``, with each ``{first:<list>:<prefix>}`` replaced by the list's first detail link."""
+    """``paths``, with each ``{first:<list>:<prefix>}`` replaced by the list's first detail link
+    and each ``{each:<list>:<prefix>}`` by all of them (a detail link: the prefix and one more
+    path segment, not an action under it)."""
     out = []
     for path in paths:
-        if not path.startswith("{first:"):
+        if not path.startswith(("{first:", "{each:")):
             out.append(path)
             continue
-        listing, prefix = path[len("{first:") : -1].split(":")
+        how, listing, prefix = path[1:-1].split(":")
         page = client.get(listing).content.decode().split("<main", 1)[-1]
-        link = re.search(r'href="(' + re.escape(prefix) + r'[^"?#]+/)"', page)
-        if link:
-            out.append(link.group(1))
+        links = list(dict.fromkeys(re.findall(r'href="(' + re.escape(prefix) + r'[^"?#/]+/)"', page)))
+        out.extend(links[:1] if how == "first" else links)
     return out

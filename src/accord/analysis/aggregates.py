@@ -19,46 +19,62 @@ objects (``docs/decisions.md``).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from accord.analysis.models import TrendCell
+from accord.analysis.models import ContributionCell, TrendCell
 from accord.core.choices import Purpose
 from accord.policy import Action, PrincipalContext, visible, visible_groups
 from accord.sharing.bulk import chunks
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import StixObject
 
-__all__ = ["TrendListener", "trend_cells_add", "trend_cells_rebuild", "trend_cells_remove", "trend_counts"]
+__all__ = [
+    "TrendListener",
+    "contribution_counts",
+    "trend_cells_add",
+    "trend_cells_rebuild",
+    "trend_cells_remove",
+    "trend_counts",
+]
 
 # (raw crime type, originator region, "YYYY-MM") -> objects
 Counts = dict[tuple[str, str, str], int]
 
 _KEY = ("month", "crime_type", "organisation_id", "agreement_key", "tlp", "data_category")
+_TREND_SELECT = "{month}, crime_type, organisation_id, COALESCE(agreement_id, 0), tlp, data_category"
+_CONTRIBUTION_KEY = ("day", "organisation_id")
 
 
-def _month_sql() -> str:
-    """The ``YYYY-MM`` of an object's created time in UTC, in the database's own SQL (as
-    ``TruncMonth`` groups it under ``TIME_ZONE = "UTC"``)."""
+def _utc_text(column: str, length: int) -> str:
+    """The first ``length`` characters of ``YYYY-MM-DD`` of a time column in UTC, in the
+    database's own SQL (as ``TruncMonth``/``TruncDate`` group it under ``TIME_ZONE = "UTC"``)."""
     if connection.vendor == "postgresql":
-        return "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM')"
-    return "substr(created, 1, 7)"  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+        return f"substr(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 1, {length})"
+    return f"substr({column}, 1, {length})"  # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
 
 
-def _grouped(sign: int, where: str) -> str:
-    cells = connection.ops.quote_name(TrendCell._meta.db_table)
+def _grouped(sign: int, where: str, cells_model: Any = TrendCell) -> str:
+    """Counts of the counted versions (unrevoked, not for addressees only) matching ``where``,
+    grouped by the cells' key, added (``sign`` 1) to or taken (-1) from the cells."""
+    cells = connection.ops.quote_name(cells_model._meta.db_table)
     objects = connection.ops.quote_name(StixObject._meta.db_table)
-    key = ", ".join(_KEY)
+    key: tuple[str, ...]
+    if cells_model is TrendCell:
+        key, select = _KEY, _TREND_SELECT.format(month=_utc_text("created", 7))
+    else:
+        key, select = _CONTRIBUTION_KEY, f"{_utc_text('added_at', 10)}, organisation_id"
+    columns = ", ".join(key)
+    groups = ", ".join(str(n) for n in range(1, len(key) + 1))
     return (
-        f"INSERT INTO {cells} ({key}, count) "  # noqa: S608 - table names and fixed SQL only
-        f"SELECT {_month_sql()}, crime_type, organisation_id, COALESCE(agreement_id, 0), tlp, data_category, "
-        f"{sign} * COUNT(*) FROM {objects} WHERE revoked = %s AND addressees_only = %s AND {where} "
-        "GROUP BY 1, 2, 3, 4, 5, 6 "
-        f"ON CONFLICT ({key}) DO UPDATE SET count = {cells}.count + excluded.count"
+        f"INSERT INTO {cells} ({columns}, count) "  # noqa: S608 - table names and fixed SQL only
+        f"SELECT {select}, {sign} * COUNT(*) FROM {objects} WHERE revoked = %s AND addressees_only = %s AND {where} "
+        f"GROUP BY {groups} "
+        f"ON CONFLICT ({columns}) DO UPDATE SET count = {cells}.count + excluded.count"
     )
 
 
@@ -67,10 +83,12 @@ def _apply(objects: Collection[int], sign: int) -> None:
         return
     with connection.cursor() as cursor:
         for part in chunks(sorted(objects)):
-            sql = _grouped(sign, f"id IN ({', '.join(['%s'] * len(part))})")
-            cursor.execute(sql, [False, False, *part])
+            where = f"id IN ({', '.join(['%s'] * len(part))})"
+            for cells in (TrendCell, ContributionCell):
+                cursor.execute(_grouped(sign, where, cells), [False, False, *part])
     if sign < 0:
         TrendCell.objects.filter(count__lte=0).delete()
+        ContributionCell.objects.filter(count__lte=0).delete()
 
 
 def trend_cells_add(objects: Collection[int]) -> None:
@@ -85,12 +103,14 @@ def trend_cells_remove(objects: Collection[int]) -> None:
 
 
 @transaction.atomic
-def trend_cells_rebuild() -> int:
-    """The cells computed again from the store alone; how many there are."""
+def trend_cells_rebuild() -> dict[str, int]:
+    """The cells computed again from the store alone; how many there are of each kind."""
     TrendCell.objects.all().delete()
+    ContributionCell.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.execute(_grouped(1, "1 = 1"), [False, False])
-    return TrendCell.objects.count()
+        for cells in (TrendCell, ContributionCell):
+            cursor.execute(_grouped(1, "1 = 1", cells), [False, False])
+    return {"trend_cells": TrendCell.objects.count(), "contribution_cells": ContributionCell.objects.count()}
 
 
 class TrendListener(StoreListener):
@@ -212,3 +232,63 @@ def _expired_unpurged(ctx: PrincipalContext, since: datetime, until: datetime) -
         pk__in=ended, revoked=False, addressees_only=False, created__gte=since, created__lt=until
     )
     return _counted(expired.filter(_groups(ctx)))
+
+
+# -- contributions --------------------------------------------------------------------------------
+
+
+def _day_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def contribution_counts(
+    organisations: Collection[int], since: datetime, until: datetime, now: datetime
+) -> dict[int, int]:
+    """Object versions each of ``organisations`` shared in ``[since, until)`` (by the time the hub
+    received them; unrevoked, not for addressees only): the cells of the window's whole days; a
+    day the window cuts, from the store by the (organisation, received) index, either the part
+    inside the window or the day's cell less the parts outside, whichever is the shorter time
+    before ``now`` (after it nothing has been received yet: the end of a period that runs to now
+    takes today's cell less nothing, not today's ingest counted again)."""
+    counts: dict[int, int] = {}
+
+    def add(rows: Iterable[tuple[int, int]], sign: int = 1) -> None:
+        for organisation, n in rows:
+            counts[organisation] = counts.get(organisation, 0) + sign * n
+
+    def stored(start: datetime, stop: datetime) -> Any:
+        rows = StixObject.objects.filter(
+            organisation_id__in=list(organisations),
+            added_at__gte=start,
+            added_at__lt=stop,
+            revoked=False,
+            addressees_only=False,
+        )
+        return rows.values("organisation_id").annotate(n=Count("pk")).values_list("organisation_id", "n").order_by()
+
+    def before_now(start: datetime, stop: datetime) -> timedelta:
+        return max(timedelta(0), min(stop, now) - start)
+
+    whole: list[datetime] = []  # only the first and the last day may be cut: the whole ones follow each other
+    day = _day_start(since)
+    while day < until:
+        end = day + timedelta(days=1)
+        start, stop = max(since, day), min(until, end)
+        outside = [(a, b) for a, b in ((day, start), (stop, end)) if a < b]
+        if not outside:
+            whole.append(day)
+        elif before_now(start, stop) <= sum((before_now(a, b) for a, b in outside), timedelta(0)):
+            add(stored(start, stop))
+        else:
+            whole.append(day)
+            for a, b in outside:
+                add(stored(a, b), -1)
+        day = end
+    if whole:
+        cells = ContributionCell.objects.filter(
+            organisation_id__in=list(organisations),
+            day__gte=f"{whole[0]:%Y-%m-%d}",
+            day__lte=f"{whole[-1]:%Y-%m-%d}",
+        )
+        add(cells.values("organisation_id").annotate(n=Sum("count")).values_list("organisation_id", "n").order_by())
+    return {organisation: n for organisation, n in counts.items() if n}

@@ -256,11 +256,11 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     rows = list(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "named", "objects_count"))
     keep = sorted(rows, key=lambda row: (not row[1], -row[2], row[0]))[0][0]
     others = [pk for pk, _, _ in rows if pk != keep]
+    campaigns_merged.send(sender=Campaign, survivor=keep, absorbed=others)  # before members move: who was where
     moving = CampaignMember.objects.filter(campaign_id__in=others).values_list("stix_object_id", flat=True)
     with _members_move(f"campaigns {', '.join(map(str, others))} merged into {keep}", list(moving)):
         CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
         CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
-        campaigns_merged.send(sender=Campaign, survivor=keep, absorbed=others)
         Campaign.objects.filter(pk__in=others).delete()
     return keep
 

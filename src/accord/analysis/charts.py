@@ -4,6 +4,7 @@ month (from :func:`accord.analysis.selectors.trends`, which reads through the po
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from accord.core.choices import Region
@@ -14,13 +15,21 @@ MONTHS_SHOWN = 120  # on a chart's time axis
 
 
 def _months(since: Any, until: Any) -> list[str]:
-    """Every month of the period, ``2026-01`` …, so that a month with nothing is on the time axis."""
+    """Every month of the period, ``2026-01`` …, so that a month with nothing is on the time
+    axis (``until`` is the end of the period, not in it)."""
     months: list[str] = []
     year, month = since.year, since.month
-    while (year, month) <= (until.year, until.month) and len(months) < MONTHS_SHOWN:
+    while datetime(year, month, 1, tzinfo=UTC) < until or not months:
+        if len(months) >= MONTHS_SHOWN:
+            break
         months.append(f"{year:04}-{month:02}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _month_words(month: str) -> str:
+    """``2026-01`` as ``Jan 2026``."""
+    return f"{date(int(month[:4]), int(month[5:7]), 1):%b %Y}"
 
 
 def _pivot(rows: list[dict[str, Any]], months: list[str], key: str) -> tuple[list[str], list[list[int]]]:
@@ -35,31 +44,44 @@ def _pivot(rows: list[dict[str, Any]], months: list[str], key: str) -> tuple[lis
     return series, [[cells.get((month, name), 0) for name in series] for month in months]
 
 
+def _table(rows: list[dict[str, Any]], months: list[str], key: str) -> dict[str, Any]:
+    series, cells = _pivot(rows, months, key)
+    return {"series": series, "rows": list(zip([_month_words(m) for m in months], cells, strict=True))}
+
+
 def trend_series(data: dict[str, Any], since: Any, until: Any) -> dict[str, Any]:
     """The trends as time series for the charts (month × crime type × region, drawn by Chart.js
-    in the browser from ``trends_series``) and the same figures as tables (``*_table``)."""
+    in the browser from ``trends_series``) and the same figures as tables (``*_table``): the
+    crime types per month for all regions and for each region (``crime_tables``, one shown at a
+    time beside the chart's region selector), all in words (months, regions, crime types)."""
     months = _months(since, until)
     regions = dict(Region.choices)
     rows = [
         {
             "month": row["month"],
-            "crime": row["crime_label"] or "unclassified",
-            "region": regions.get(row["region"], row["region"] or "unknown region"),
+            "crime": row["crime_label"],
+            "region": regions.get(row["region"], row["region"] or "Unknown region"),
             "count": row["count"],
         }
         for row in data["by_crime_region_month"]
     ]
-    crimes, crime_cells = _pivot(rows, months, "crime")
-    region_names, region_cells = _pivot(rows, months, "region")
+    region_table = _table(rows, months, "region")
+    crime_tables = [{"region": "", "name": "All regions", "table": _table(rows, months, "crime")}]
+    crime_tables += [
+        {"region": name, "name": name, "table": _table([r for r in rows if r["region"] == name], months, "crime")}
+        for name in region_table["series"]
+    ]
     campaigns = {row["month"]: row["count"] for row in data["new_campaigns"]}
     return {
         "trends_series": {
             "months": months,
+            "labels": [_month_words(month) for month in months],
             "rows": rows,
             "campaigns": [campaigns.get(month, 0) for month in months],
         },
-        "crime_table": {"series": crimes, "rows": list(zip(months, crime_cells, strict=True))},
-        "region_table": {"series": region_names, "rows": list(zip(months, region_cells, strict=True))},
-        "campaign_table": [(month, campaigns.get(month, 0)) for month in months],
-        "chart_regions": region_names,
+        "crime_table": crime_tables[0]["table"],
+        "crime_tables": crime_tables,
+        "region_table": region_table,
+        "campaign_table": [(_month_words(month), campaigns.get(month, 0)) for month in months],
+        "chart_regions": region_table["series"],
     }

@@ -21,6 +21,7 @@ __all__ = [
     "CampaignBridge",
     "CampaignMember",
     "CampaignNote",
+    "ContributionCell",
     "Correlation",
     "ExclusionEntry",
     "ExclusionList",
@@ -30,6 +31,8 @@ __all__ = [
     "ReaderCampaign",
     "ReaderCampaignMember",
     "ReaderCampaignState",
+    "ReaderCorrelation",
+    "ReaderCorrelationState",
     "Sighting",
     "TrendCell",
 ]
@@ -68,7 +71,11 @@ class Correlation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["organisation_count", "object_count"], name="analysis_corr_counts")]
+        indexes: ClassVar = [
+            models.Index(fields=["organisation_count", "object_count"], name="analysis_corr_counts"),
+            # the known-benign values, read by index (analysis.reader_campaigns: a partner's kept rows)
+            models.Index(fields=["observable"], condition=models.Q(benign__gt=""), name="analysis_corr_benign"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.observable_id}: {self.organisation_count} organisations, {self.object_count} objects"
@@ -126,6 +133,11 @@ class CampaignMember(models.Model):
 
     stix_object = models.OneToOneField(StixObject, on_delete=models.CASCADE, primary_key=True, related_name="+")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+
+    class Meta:
+        # a campaign's page walks its members in key order from a position
+        # (analysis.campaign_reads.campaign_graph)
+        indexes: ClassVar = [models.Index(fields=["campaign", "stix_object"], name="analysis_member_campaign_obj")]
 
     def __str__(self) -> str:
         return f"{self.stix_object_id} in {self.campaign_id}"
@@ -221,6 +233,44 @@ class ReaderCampaignState(models.Model):
 
     def __str__(self) -> str:
         return f"campaigns of {self.reader_id}: {self.digest[:12]}"
+
+
+class ReaderCorrelation(models.Model):
+    """A correlation as one partner user may know it: an observable its organisation reported
+    that an object of another organisation it may see mentions, with the figures it may learn
+    (``selectors.correlation_list``). A cache derived from the store, rewritten by
+    :mod:`accord.analysis.reader_correlations` when what it is derived from changes (the inputs
+    its campaigns are computed from), so that its list orders and pages by index."""
+
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    correlation = models.ForeignKey(Correlation, on_delete=models.CASCADE, related_name="reader_rows")
+    seen_organisations = models.PositiveIntegerField()
+    seen_versions = models.PositiveIntegerField()
+    seen_correlated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["reader", "correlation"], name="analysis_readercorr_unique")
+        ]
+        # the order of a partner's correlation list, walked and stopped at a page
+        indexes: ClassVar = [
+            models.Index(fields=["reader", "-seen_organisations", "correlation"], name="analysis_readercorr_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.correlation_id} for {self.reader_id}: {self.seen_organisations} organisations"
+
+
+class ReaderCorrelationState(models.Model):
+    """What a reader's :class:`ReaderCorrelation` rows were last computed from (the digest of
+    the inputs its campaigns are computed from, ``reader_campaigns``)."""
+
+    reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    inputs = models.CharField(max_length=64)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"correlations of {self.reader_id}: {self.inputs[:12]}"
 
 
 class ExclusionList(models.Model):
@@ -381,3 +431,23 @@ class TrendCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.crime_type or '-'} org {self.organisation_id}: {self.count}"
+
+
+class ContributionCell(models.Model):
+    """How many object versions one organisation shared on one day (UTC, by the time the hub
+    received them), kept as :class:`TrendCell` is (:mod:`accord.analysis.aggregates`): the
+    "objects shared" of the contributions, read from the cells of the window's whole days.
+    Counted: stored, unrevoked versions that are not the host's products for their addressees
+    only. Only the organisation itself and host staff read its figure."""
+
+    day = models.CharField(max_length=10, help_text="YYYY-MM-DD of the time received, UTC.")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["organisation", "day"], name="analysis_contributioncell_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} org {self.organisation_id}: {self.count}"

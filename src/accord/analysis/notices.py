@@ -1,5 +1,6 @@
 """What analysis tells partners (through :func:`accord.notifications.services.notify`): their
-data correlated with another organisation's, was sighted, or a report was addressed to them.
+data correlated with another organisation's, was sighted, a campaign holding it grew or merged,
+or a report was addressed to them.
 
 A notification about shared data names only what its recipient may read: each other
 organisation's object is decided by :mod:`accord.policy` for each person told, and a person who
@@ -10,9 +11,12 @@ are never named.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,7 +28,14 @@ from accord.notifications.services import notify
 from accord.policy import Action, PrincipalContext, decide, principal_context
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
-__all__ = ["campaigns_tell", "correlations_tell", "report_tell", "sighting_tell"]
+__all__ = [
+    "campaign_merge_noted",
+    "campaign_merge_tell",
+    "campaigns_tell",
+    "correlations_tell",
+    "report_tell",
+    "sighting_tell",
+]
 
 # At most this many correlated values of one submission are looked at, and listed per person.
 CAP = 200
@@ -143,25 +154,74 @@ def campaigns_tell(*, submission_id: int) -> int:
             .distinct()
         )
         for organisation_id in set(organisations):
-            for person in _readers(organisation_id):
-                context = principal_context(person)
-                readable = [objects[pk] for pk in new if _may_read(context, objects[pk])]
-                if not readable:
-                    continue
-                listed = "\n".join(f"- {obj.stix_id}" for obj in readable[:LISTED])
-                notify(
-                    "campaign.grew",
-                    people=[person],
-                    link=f"/shared/{readable[0].stix_id}/",
-                    context={
-                        "title": f"A campaign holding your organisation's data grew by {len(readable)} object(s)",
-                        "text": "Objects you may read joined a campaign your organisation's objects belong to:\n"
-                        + listed
-                        + (f"\n… and {len(readable) - LISTED} more." if len(readable) > LISTED else ""),
-                    },
-                    data={"objects": [obj.stix_id for obj in readable[:50]]},
-                )
-                told += 1
+            told += _tell_joined(organisation_id, [objects[pk] for pk in new], merged=False)
+    return told
+
+
+def _tell_joined(organisation_id: int, joined: list[StixObject], *, merged: bool) -> int:
+    """Tell each person of the organisation of the objects that joined a campaign holding its
+    data (by growing, or by a merge) that they may read; one who may read none is not told.
+    Neither the campaign nor another organisation is named. Returns the people told."""
+    told = 0
+    for person in _readers(organisation_id):
+        context = principal_context(person)
+        readable = [obj for obj in joined if _may_read(context, obj)]
+        if not readable:
+            continue
+        listed = "\n".join(f"- {obj.stix_id}" for obj in readable[:LISTED])
+        title = (
+            f"A campaign holding your organisation's data merged with another: {len(readable)} object(s) joined it"
+            if merged
+            else f"A campaign holding your organisation's data grew by {len(readable)} object(s)"
+        )
+        notify(
+            "campaign.grew",
+            people=[person],
+            link=f"/shared/{readable[0].stix_id}/",
+            context={
+                "title": title,
+                "text": "Objects you may read joined a campaign your organisation's objects belong to"
+                + (" when it was merged with another" if merged else "")
+                + ":\n"
+                + listed
+                + (f"\n… and {len(readable) - LISTED} more." if len(readable) > LISTED else ""),
+            },
+            data={"objects": [obj.stix_id for obj in readable[:50]], "merged": merged},
+        )
+        told += 1
+    return told
+
+
+def campaign_merge_noted(sender: object, *, survivor: int, absorbed: Sequence[int], **kwargs: object) -> None:
+    """The ``campaigns_merged`` receiver (inside the merge, before members move): note which
+    organisations had data in each campaign merged, and its first members, and tell them once
+    the merge commits (:func:`campaign_merge_tell`)."""
+    parts: list[tuple[set[int], list[int]]] = []
+    for pk in [survivor, *absorbed]:
+        members = CampaignMember.objects.filter(campaign_id=pk).order_by()
+        organisations = set(members.values_list("stix_object__organisation_id", flat=True).distinct())
+        first = list(members.order_by("stix_object_id").values_list("stix_object_id", flat=True)[:CAP])
+        parts.append((organisations, first))
+    transaction.on_commit(partial(campaign_merge_tell, parts=parts), robust=True)
+
+
+def campaign_merge_tell(*, parts: Sequence[tuple[set[int], list[int]]]) -> int:
+    """After campaigns merged (by an analyst, or by upkeep when shared data joined them): tell
+    each organisation with data in one of them of the objects, from the campaigns where it had
+    none, that each of its people may read (the campaign.grew notice, as after an ingest).
+    Returns the people told."""
+    objects = StixObject.objects.in_bulk([pk for _, members in parts for pk in members])
+    told = 0
+    for organisation_id in sorted(set().union(*(organisations for organisations, _ in parts))):
+        joined = [
+            objects[pk]
+            for organisations, members in parts
+            if organisation_id not in organisations
+            for pk in members
+            if pk in objects
+        ]
+        if joined:
+            told += _tell_joined(organisation_id, joined, merged=True)
     return told
 
 

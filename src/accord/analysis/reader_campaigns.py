@@ -39,6 +39,7 @@ from accord.analysis.models import (
     ReaderCampaign,
     ReaderCampaignMember,
     ReaderCampaignState,
+    ReaderCorrelationState,
 )
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation, User
@@ -50,6 +51,8 @@ from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
     "ID_LIMIT",
+    "inputs_stamp",
+    "known_links",
     "over_correlating_for_reader",
     "reader_campaign_id",
     "reader_campaign_rows",
@@ -76,7 +79,7 @@ def _seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
     return visible(ctx, StixObject.objects.filter(live), Action.CORRELATE)
 
 
-def _known_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
+def known_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectObservable]:
     """The links of the live versions the reader may correlate, less those their originators'
     agreements withhold from it (the object checked per link, as ``selectors._known_links`` does)."""
     seen = _seen(principal, ctx)
@@ -89,7 +92,7 @@ def _candidate_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectO
     """The reader's known links to observables that may link: a correlation neither known benign
     nor cut (the cap and the two distinct objects are counted by :func:`_components`)."""
     return (
-        _known_links(principal, ctx)
+        known_links(principal, ctx)
         .filter(observable__correlation__benign="")
         .exclude(observable_id__in=LinkCut.objects.values("observable_id"))
     )
@@ -98,7 +101,7 @@ def _candidate_links(principal: User, ctx: PrincipalContext) -> QuerySet[ObjectO
 def over_correlating_for_reader(principal: User, ctx: PrincipalContext, observable_id: int) -> bool:
     """Whether more versions than ``ACCORD_CORRELATION_CAP`` that the reader sees mention the
     observable (and may tell it so): then it links nothing for the reader."""
-    versions = _known_links(principal, ctx).filter(observable_id=observable_id).count()
+    versions = known_links(principal, ctx).filter(observable_id=observable_id).count()
     return versions > settings.ACCORD_CORRELATION_CAP
 
 
@@ -173,10 +176,12 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
     return sorted(rows, key=lambda row: row["id"])
 
 
+# Each part by index (the revoked versions and known-benign values through partial indexes, which
+# these conditions match as written), so that a read that computes nothing costs no scan.
 _STAMP = """SELECT
     (SELECT COUNT(*) FROM {objects}), (SELECT MAX(id) FROM {objects}),
-    (SELECT COUNT(*) FROM {objects} WHERE revoked = %s), (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s),
-    (SELECT COUNT(*) FROM {corr} WHERE benign <> ''), (SELECT SUM(observable_id) FROM {corr} WHERE benign <> ''),
+    (SELECT COUNT(*) FROM {objects} WHERE revoked), (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s),
+    (SELECT COUNT(*) FROM {corr} WHERE benign > ''), (SELECT SUM(observable_id) FROM {corr} WHERE benign > ''),
     (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
     (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
     (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
@@ -185,13 +190,17 @@ _STAMP = """SELECT
     (SELECT inputs FROM {state} WHERE reader_id = %s)"""
 
 
-def _inputs_stamp(principal: User, ctx: PrincipalContext) -> tuple[str, str | None]:
+def inputs_stamp(
+    principal: User, ctx: PrincipalContext, state: type[ReaderCampaignState | ReaderCorrelationState] | None = None
+) -> tuple[str, str | None]:
     """A digest of everything a reader's campaigns are computed from, and the one they were last
     computed from, read in one query of aggregates: who asks (their organisation, role,
     agreement), the object versions stored, revoked and expired by now (their links arrive and
     leave with them), the known-benign values, cuts and bridges, and the organisations and
     agreements (their changes, and the agreement windows opened or closed by now). While it
-    holds, the campaigns last written hold too, and the read computes nothing."""
+    holds, the campaigns last written hold too, and the read computes nothing. The last digest
+    is read from ``state`` (the reader's campaigns' by default; its correlations' share the
+    same inputs: :mod:`accord.analysis.reader_correlations`)."""
     now = adapt_datetime(ctx.now)
     tables = {
         "objects": StixObject._meta.db_table,
@@ -201,11 +210,11 @@ def _inputs_stamp(principal: User, ctx: PrincipalContext) -> tuple[str, str | No
         "orgs": Organisation._meta.db_table,
         "agreements": Agreement._meta.db_table,
         "versions": AgreementVersion._meta.db_table,
-        "state": ReaderCampaignState._meta.db_table,
+        "state": (state or ReaderCampaignState)._meta.db_table,
     }
     sql = _STAMP.format(**tables)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [True, now, now, now, principal.pk])
+        cursor.execute(sql, [now, now, now, principal.pk])
         *facts, last = cursor.fetchone()
     terms = ctx.terms.pk if ctx.terms is not None else None
     who = [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP]
@@ -248,11 +257,11 @@ def _rewrite(reader_id: int, rows: list[dict[str, Any]]) -> None:
 
 def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
     """Bring the reader's :class:`ReaderCampaign` rows up to date with the store: a derived
-    cache, per reader and version of what it is computed from (:func:`_inputs_stamp`), computed
+    cache, per reader and version of what it is computed from (:func:`inputs_stamp`), computed
     again only when that changed and rewritten, inside one transaction, only when the campaigns
     computed differ from those written."""
     reader_id = principal.pk
-    stamp, last = _inputs_stamp(principal, ctx)
+    stamp, last = inputs_stamp(principal, ctx)
     if stamp == last:
         return
     # from the primary, as the stamp is: rows a replica computed from older objects would be

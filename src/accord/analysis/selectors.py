@@ -10,46 +10,40 @@ lets it know those objects exist; of the rest it learns nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
     F,
-    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import TruncMonth
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from accord.analysis.aggregates import trend_counts
+from accord.analysis.aggregates import contribution_counts, trend_counts
+from accord.analysis.campaign_reads import campaign_get, campaign_graph, campaign_list, campaign_members_seen
 from accord.analysis.models import (
-    Campaign,
     CampaignMember,
     Correlation,
     ExclusionList,
     IntelReport,
     ObservableSource,
-    ReaderCampaign,
     ReaderCampaignMember,
     Sighting,
 )
-from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaign_rows, reader_campaigns_refresh
+from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaigns_refresh
+from accord.analysis.reader_correlations import reader_correlations_refresh
 from accord.analysis.taxonomy import europol_tag
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
 from accord.core.guards import invalid
 from accord.core.models import Organisation, User
-from accord.core.public_ids import encode
 from accord.partners.choices import AgreementKind
 from accord.partners.models import Agreement
 from accord.policy import (
@@ -60,7 +54,6 @@ from accord.policy import (
     principal_context,
     source_nameable,
     visible,
-    withheld_fields,
     withheld_links,
 )
 from accord.sharing.models import ObjectObservable, Observable, StixObject
@@ -113,16 +106,12 @@ def _known_links(
     )
 
 
-def _correlations_known(
-    principal: User, ctx: PrincipalContext, known: QuerySet[ObjectObservable] | None = None
-) -> QuerySet[Correlation]:
+def _correlations_known(principal: User, ctx: PrincipalContext) -> QuerySet[Correlation]:
     """A partner's correlations: observables it reported itself that an object of another
-    organisation it may see mentions (and may show it), known-benign ones aside (``known``:
-    :func:`_known_links`, when the caller has them already)."""
-    own = ObservableSource.objects.filter(organisation_id=ctx.organisation_id or 0).values("observable_id")
-    links = known if known is not None else _known_links(principal, ctx)
-    others = links.exclude(stix_object__organisation_id=ctx.organisation_id or 0)
-    return Correlation.objects.filter(benign="", pk__in=own).filter(pk__in=others.values("observable_id"))
+    organisation it may see mentions (and may show it), known-benign ones aside; kept per
+    reader (:mod:`accord.analysis.reader_correlations`) and brought up to date here."""
+    reader_correlations_refresh(principal, ctx)
+    return Correlation.objects.filter(benign="", reader_rows__reader_id=principal.pk)
 
 
 def correlation_list(*, principal: User) -> QuerySet[Correlation]:
@@ -136,7 +125,8 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
     reported it) and ``seen_over_correlating`` (for a partner, when more versions than the cap
     that it sees mention it: the stored flag counts every object). For host staff these are the
     stored totals; for a partner no object it may not see orders, filters, flags or dates its
-    rows."""
+    rows: they are its kept rows, computed from what it sees alone, walked in their order by
+    index (``docs/decisions.md``, "Campaign and observable pages by index")."""
     ctx = principal_context(principal)
     if ctx.is_host:
         return (
@@ -149,30 +139,20 @@ def correlation_list(*, principal: User) -> QuerySet[Correlation]:
             )
             .order_by("-organisation_count", "-object_count", "pk")
         )
-    links = _known_links(principal, ctx)
-    known = links.filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
-    mine = Q(stix_object__organisation_id=ctx.organisation_id or 0)
-    first_added = Min("stix_object__added_at")
     return (
-        _correlations_known(principal, ctx, links)
+        _correlations_known(principal, ctx)
         .select_related("observable")
         .annotate(
-            seen_organisations=Subquery(
-                known.annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
-            ),
-            seen_versions=Subquery(known.annotate(n=Count("pk")).values("n")),
-            seen_correlated_at=Greatest(
-                Subquery(known.filter(mine).annotate(at=first_added).values("at")),
-                Subquery(known.exclude(mine).annotate(at=first_added).values("at")),
-            ),
+            seen_organisations=F("reader_rows__seen_organisations"),
+            seen_versions=F("reader_rows__seen_versions"),
+            seen_correlated_at=F("reader_rows__seen_correlated_at"),
+            seen_key=F("reader_rows__correlation_id"),
             # over the cap by the versions it sees that it may learn mention the value, never by others
-            seen_over_correlating=Case(
-                When(Q(seen_versions__gt=settings.ACCORD_CORRELATION_CAP), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
+            # (a comparison, not a ``When`` on the relation: that would make the join an outer one,
+            # which SQLite walks from every correlation instead of the reader's rows)
+            seen_over_correlating=GreaterThan(F("reader_rows__seen_versions"), settings.ACCORD_CORRELATION_CAP),
         )
-        .order_by("-seen_organisations", "pk")
+        .order_by("-seen_organisations", "seen_key")
     )
 
 
@@ -260,123 +240,6 @@ def correlation_detail(*, principal: User, observable_id: Any) -> dict[str, Any]
     }
 
 
-def campaign_members_seen(principal: User, ctx: PrincipalContext) -> QuerySet[StixObject]:
-    """The object versions through which the principal sees campaigns.
-
-    Host staff: every live version they may correlate (members of the stored campaigns). A
-    partner: the members of its own campaigns (:mod:`accord.analysis.reader_campaigns`), which
-    are computed from what it sees alone."""
-    if ctx.is_host:
-        return _seen_by(principal, ctx)
-    reader_campaigns_refresh(principal, ctx)
-    members = ReaderCampaignMember.objects.filter(campaign__reader_id=principal.pk)
-    return StixObject.objects.filter(pk__in=members.values("stix_object_id"))
-
-
-def campaign_list(*, principal: User) -> QuerySet[Any]:
-    """Campaigns the principal sees, each with what it sees of it: ``seen_objects``,
-    ``seen_organisations``, ``seen_first`` and ``seen_last`` (the STIX created and modified
-    times of the members), ``seen_crime_types`` (europol-incident tags), ``seen_regions`` and
-    ``seen_created``.
-
-    Host staff read the stored campaigns (:class:`Campaign`) and their summaries. A partner
-    reads its own campaigns (:class:`ReaderCampaign`): the components of the graph of the
-    objects it sees, with their figures, ids and names computed from those objects alone, so
-    that an object it may not see neither joins, splits, unlinks nor names any of them (policy
-    rule 5; ``docs/decisions.md``); ``seen_created`` is then when the first of its members was
-    shared."""
-    ctx = principal_context(principal)
-    if not ctx.is_host:
-        reader_campaigns_refresh(principal, ctx)
-        return reader_campaign_rows(principal.pk)
-    # Per campaign, by index: whether a member is seen (EXISTS), and how many, counted for the
-    # rows a page shows only — never the whole store joined and grouped to order one page.
-    seen = _seen_by(principal, ctx).filter(pk=OuterRef("stix_object_id"))
-    members = CampaignMember.objects.filter(campaign_id=OuterRef("pk")).filter(Exists(seen)).order_by()
-    return (
-        Campaign.objects.filter(Exists(members))
-        .annotate(
-            seen_objects=Subquery(members.values("campaign_id").annotate(n=Count("pk")).values("n")),
-            seen_organisations=Subquery(
-                members.values("campaign_id").annotate(n=Count("stix_object__organisation", distinct=True)).values("n")
-            ),
-            seen_first=F("first_seen"),
-            seen_last=F("last_seen"),
-            seen_crime_types=F("crime_types"),
-            seen_regions=F("regions"),
-            seen_created=F("created_at"),
-        )
-        .order_by("-seen_last", "-pk")
-    )
-
-
-def campaign_get(*, principal: User, pk: Any) -> Campaign | ReaderCampaign:
-    """One campaign the principal may see something of (else 404): a stored one for host staff,
-    one of its own for a partner (:func:`campaign_list`)."""
-    try:
-        found: Campaign | ReaderCampaign = campaign_list(principal=principal).get(pk=int(pk))
-    except (Campaign.DoesNotExist, ReaderCampaign.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound(f"No campaign {pk}.") from None
-    return found
-
-
-def campaign_graph(*, principal: User, campaign: Campaign | ReaderCampaign, limit: int = 500) -> dict[str, Any]:
-    """The campaign as a graph of the members the principal sees (:func:`campaign_members_seen`)
-    and the observables that join two or more of them (known-benign and withheld ones left
-    out), for the UI's graph view."""
-    ctx = principal_context(principal)
-    members: QuerySet[Any] = campaign.members.values("stix_object_id")
-    objects = list(
-        campaign_members_seen(principal, ctx)
-        .filter(pk__in=members)
-        .select_related("organisation", "agreement__current_version")
-        .annotate(source_named=source_nameable(ctx))
-        .order_by("pk")[:limit]
-    )
-    pks = [o.pk for o in objects]
-    links = list(
-        ObjectObservable.objects.filter(stix_object_id__in=pks)
-        .exclude(withheld_links(ctx))
-        .exclude(observable__correlation__benign__gt="")
-        .order_by("stix_object_id", "observable_id")  # one order whatever else is stored (PostgreSQL)
-        .values_list("stix_object_id", "observable_id", "observable__type", "observable__value")
-    )
-    degree: dict[int, int] = {}
-    for _, observable, _, _ in links:
-        degree[observable] = degree.get(observable, 0) + 1
-    shared = {observable for observable, count in degree.items() if count >= 2}
-    nodes: list[dict[str, Any]] = []
-    for obj in objects:
-        nodes.append(
-            {
-                "id": f"object:{encode(obj.pk)}",
-                "kind": "object",
-                "stix_id": obj.stix_id,
-                "type": obj.type,
-                "label": _label(ctx, obj),
-                "organisation": obj.organisation.name if obj.source_named else None,
-                "tlp": obj.tlp,
-                "created": obj.created.isoformat(),
-            }
-        )
-    seen_observables: set[int] = set()
-    edges = []
-    for obj_pk, observable, kind, value in links:
-        if observable not in shared:
-            continue
-        if observable not in seen_observables:
-            seen_observables.add(observable)
-            nodes.append({"id": f"observable:{encode(observable)}", "kind": "observable", "type": kind, "label": value})
-        edges.append({"source": f"object:{encode(obj_pk)}", "target": f"observable:{encode(observable)}"})
-    return {"campaign": campaign.pk, "nodes": nodes, "edges": edges, "truncated": len(pks) >= limit}
-
-
-def _label(ctx: PrincipalContext, obj: StixObject) -> str:
-    """An object's name as the asker may read it: its type where its free text is withheld."""
-    name = obj.body.get("name") if isinstance(obj.body, dict) else None
-    return str(name) if name and "name" not in withheld_fields(ctx, obj) else obj.type
-
-
 def exclusion_list_list(*, principal: User) -> QuerySet[ExclusionList]:
     """Local exclusion lists (host staff; they name no shared content)."""
     return ExclusionList.objects.annotate(entry_count=Count("entries")).order_by("name")
@@ -427,15 +290,18 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     for (crime, region, month), count in trend_counts(ctx, since, until).items():
         key = (europol_tag(crime), region, month)
         matrix[key] = matrix.get(key, 0) + count
-    # When each campaign appeared as the asker sees it (``seen_created``), by month in Python:
-    # the database cannot group by an aggregate. (Q and F name the annotation, which the type
-    # checker, knowing only the model's fields, would refuse as a keyword.)
-    per_month: dict[str, int] = {}
+    # When each campaign appeared as the asker sees it (``seen_created``), grouped by month in
+    # the database. (Q and F name the annotation, which the type checker, knowing only the
+    # model's fields, would refuse as a keyword.)
     appeared = campaign_list(principal=principal).filter(Q(seen_created__gte=since, seen_created__lt=until))
-    for created in appeared.values_list(F("seen_created"), flat=True):
-        month = f"{timezone.localtime(created):%Y-%m}"
-        per_month[month] = per_month.get(month, 0) + 1
-    new_campaigns = [{"month": month, "count": count} for month, count in sorted(per_month.items())]
+    per_month = (
+        appeared.annotate(appeared_month=TruncMonth(F("seen_created")))
+        .order_by()
+        .values("appeared_month")
+        .annotate(n=Count("pk"))
+        .values_list("appeared_month", "n")
+    )
+    new_campaigns = [{"month": f"{month:%Y-%m}", "count": n} for month, n in sorted(per_month)]
     top = [
         {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
         | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
@@ -469,12 +335,7 @@ def contributions(
     if not ctx.is_host:
         organisations = organisations.filter(pk=ctx.organisation_id or 0)
     names = dict(organisations.values_list("pk", "name"))
-    shared = dict(
-        StixObject.objects.filter(organisation_id__in=list(names), added_at__gte=since, added_at__lt=until)
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
-        .values_list("organisation_id", "n")
-    )
+    shared = contribution_counts(list(names), since, until, ctx.now)
     if ctx.is_host:
         correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
         enabled = dict(
@@ -520,8 +381,9 @@ def report_get(*, principal: User, pk: Any) -> IntelReport:
 
 
 def trend_window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
-    """The period of a trends request: ISO dates, the last twelve months by default."""
-    now = timezone.now()
+    """The period of a trends request: ISO dates; by default the last twelve calendar months,
+    this one included (whole months: read from the kept counts alone)."""
+    now = timezone.now().astimezone(UTC)
 
     def parse(field: str, text: str | None, default: datetime) -> datetime:
         if not text:
@@ -532,8 +394,13 @@ def trend_window(since: str | None, until: str | None) -> tuple[datetime, dateti
             raise invalid(field, f"'{text}' is not an ISO 8601 date.", "2026-01-01") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    start = parse("since", since, now - timedelta(days=365))
-    end = parse("until", until, now + timedelta(seconds=1))
+    def month_start(months_from_now: int) -> datetime:
+        year, month = divmod(now.year * 12 + now.month - 1 + months_from_now, 12)
+        return datetime(year, month + 1, 1, tzinfo=UTC)
+
+    first, next_month = month_start(-11), month_start(1)
+    start = parse("since", since, first)
+    end = parse("until", until, next_month)
     if end <= start:
         raise invalid("until", "The end of the period must come after its start.")
     return start, end

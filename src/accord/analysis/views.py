@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accord.analysis import selectors, services
+from accord.analysis import campaign_reads, selectors, services
 from accord.analysis.charts import trend_series
 from accord.analysis.filters import CampaignFilter, CorrelationFilter
 from accord.analysis.forms import (
@@ -32,6 +32,7 @@ from accord.analysis.models import Campaign, Correlation, ExclusionList, IntelRe
 from accord.analysis.reports import report_bundle, report_check
 from accord.analysis.scoring import SIGHTING_WEIGHT, observable_score
 from accord.analysis.search import value_search
+from accord.analysis.taxonomy import europol_label
 from accord.analysis.warninglists import index
 from accord.core.choices import Purpose
 from accord.core.errors import ApplicationError, NotFound
@@ -168,19 +169,25 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     filterset = CampaignFilter(request.GET, queryset=selectors.campaign_list(principal=request.user))
     host = principal_context(request.user).is_host
-    return listing(request, "analysis/campaign_list.html", filterset, capped=True, host=host)
+    return listing(
+        request,
+        "analysis/campaign_list.html",
+        filterset,
+        capped=True,
+        host=host,
+        seen_cap=campaign_reads.SEEN_COUNT_CAP,
+    )
 
 
 def _campaign_forms(
-    request: AuthedRequest, campaign: Campaign, data: Any = None, op: str = ""
+    request: AuthedRequest, campaign: Campaign, graph: dict[str, Any], data: Any = None, op: str = ""
 ) -> dict[str, forms.Form]:
-    """The analyst's forms on a campaign page; the one posted (``op``) is bound to ``data``."""
+    """The analyst's forms on a campaign page; the one posted (``op``) is bound to ``data``. The
+    split form offers the observables joining the page's members (``graph``)."""
     others = [
         (c.pk, f"#{c.pk} {c.name}")
         for c in selectors.campaign_list(principal=request.user).exclude(pk=campaign.pk)[:CHOICES_SHOWN]
     ]
-    graph = selectors.campaign_graph(principal=request.user, campaign=campaign)
-    services.campaign_graph_consulted(actor=request.user, graph=graph, via="web")  # the split form names them
     observables = [
         (int(n["id"].split(":")[1]), f"{n['type']} {n['label']}") for n in graph["nodes"] if n["kind"] == "observable"
     ]
@@ -251,7 +258,14 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         _analyst(request)
         if op not in {"edit", "note", "merge", "split"}:
             raise Http404("Unknown action.")
-    forms_ = _campaign_forms(request, campaign, request.POST, op) if analyst else {}
+    # one page of its members, walked from a position (``after``, a member's public id), and the
+    # observables joining them: never all of a large campaign's members
+    after = parse(request.GET["after"]) if request.GET.get("after") else None
+    graph = selectors.campaign_graph(
+        principal=request.user, campaign=campaign, limit=campaign_reads.MEMBERS_SHOWN, after=after
+    )
+    services.campaign_graph_consulted(actor=request.user, graph=graph, via="web")  # the page names them
+    forms_ = _campaign_forms(request, campaign, graph, request.POST, op) if analyst else {}
     if op:
         form = forms_[op]
         if form.is_valid():
@@ -267,6 +281,10 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "analyst": analyst,
         "forms": forms_,
         "reports": campaign.reports.all() if analyst else [],
+        "members": [n for n in graph["nodes"] if n["kind"] == "object"],
+        "joining": [n for n in graph["nodes"] if n["kind"] == "observable"],
+        "next_members": graph["next"],
+        "seen_cap": campaign_reads.SEEN_COUNT_CAP,
     }
     return render(request, "analysis/campaign_detail.html", context, status=400 if op else 200)
 
@@ -354,11 +372,6 @@ def _bars(rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], ke
     return [{"label": label(row), "value": row[key], "width": round(100 * row[key] / top)} for row in rows]
 
 
-def _crime_label(tag: str) -> str:
-    """``europol-incident:malware="ransomware"`` as ``ransomware``."""
-    return tag.partition("=")[2].strip('"') or tag or "unclassified"
-
-
 @login_required
 @replica_reads
 def trends(request: AuthedRequest) -> HttpResponse:
@@ -375,7 +388,7 @@ def trends(request: AuthedRequest) -> HttpResponse:
     by_crime: dict[str, int] = {}
     by_region: dict[str, int] = {}
     for row in data["by_crime_region_month"]:
-        row["crime_label"] = _crime_label(row["crime_type"])
+        row["crime_label"] = europol_label(row["crime_type"]) or "Unclassified"
         by_crime[row["crime_label"]] = by_crime.get(row["crime_label"], 0) + row["count"]
         by_region[row["region"]] = by_region.get(row["region"], 0) + row["count"]
 

@@ -5,7 +5,9 @@ heartbeat they read.
 outage never has every web process restarted. ``/readyz`` answers 200 only when this process can
 serve: the database answers, every migration is applied, and (when required) a worker reported
 alive recently; else 503. Both bodies name each check and its state and nothing more (no
-address, no error text, no version): they need no sign-in.
+address, no error text, no version): they need no sign-in. The figures behind a state (how long
+ago the worker beat, how many migrations are unapplied) are for whoever may read ``/metrics``
+(its token or its networks) and left out for anyone else.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from accord.core.metrics import metrics_allowed
 
 __all__ = ["healthz", "readyz", "worker_beat", "worker_heartbeat"]
 
@@ -83,6 +87,10 @@ def _check(name: str, run: Callable[[], dict[str, Any]], failed: dict[str, Any])
         return failed
 
 
+# What anyone may read of a check; the rest is an operator's.
+_STATES = ("ok", "required")
+
+
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """``GET /readyz``: 200 when every required check passes, else 503; each check's state."""
@@ -93,4 +101,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "worker": _check("worker", lambda: _worker(required), {"ok": False, "required": required}),
     }
     ready = all(check["ok"] or not check.get("required", True) for check in checks.values())
+    if not metrics_allowed(request):
+        checks = {name: {k: v for k, v in check.items() if k in _STATES} for name, check in checks.items()}
     return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)

@@ -48,6 +48,7 @@ __all__ = [
     "TAXII_READS",
     "Tally",
     "flush_tallies",
+    "metrics_allowed",
     "metrics_view",
     "multiprocess_dir",
 ]
@@ -179,7 +180,7 @@ def _registry() -> CollectorRegistry:
     return registry
 
 
-def _allowed(request: HttpRequest) -> bool:
+def metrics_allowed(request: HttpRequest) -> bool:
     """A Bearer token equal to ``ACCORD_METRICS_TOKEN``, or a client address within
     ``ACCORD_METRICS_ALLOW`` (the address the outermost trusted proxy saw, see ``client_ip``)."""
     token = settings.ACCORD_METRICS_TOKEN
@@ -202,7 +203,7 @@ def _within(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: It
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """``GET /metrics``: the Prometheus text format, to an allowed scraper; anyone else gets the
     404 of a page that does not exist."""
-    if request.method not in ("GET", "HEAD") or not _allowed(request):
+    if request.method not in ("GET", "HEAD") or not metrics_allowed(request):
         raise Http404
     flush_tallies()
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -39,7 +39,7 @@ def observable_list(request: AuthedRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.SHARING_READ):
         raise PermissionDenied("Your role does not read shared data.")
     qs = selectors.observable_list_with_results(principal=request.user)
-    filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_last").desc(), "-pk"))
+    filterset = ObservableFilter(request.GET, queryset=qs.order_by(F("seen_order").desc(), "-pk"))
     page, query = paginate(request, filterset.qs, capped=True)
     personal_data_consulted(actor=request.user, observables=page, purpose=Purpose.INVESTIGATION, via="web")
     return render(request, "enrichment/observable_list.html", {"filter": filterset, "page": page, "query": query})

@@ -1,6 +1,7 @@
 """REST API of payment interception, under ``/api/v1/interceptions/``: raise, read (every read is
 logged as a consultation of personal data), acknowledge, report outcomes, withdraw, link to an
-operation, the chain, what waits, the reports, and the routing's directory of institutions.
+operation, the chain, what waits, the reports, the routing's directory of institutions, and the
+bank directory (where requests can go, and who would receive one for an account).
 Requests are named by their reference. Thin: services change state, selectors read."""
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from rest_framework.response import Response
 from accord.core.fields import choice_field
 from accord.core.roles import Perm
 from accord.core.viewsets import SelectorViewSet, principal_of, validated, visible_organisation
-from accord.interception import reports, selectors, services
+from accord.interception import directory, reports, selectors, services
 from accord.interception.choices import AccountKind, InstitutionKind, OutcomeKind
-from accord.interception.filters import InterceptionFilter
+from accord.interception.filters import DirectoryFilter, InterceptionFilter
 from accord.interception.models import Institution, InterceptionOutcome, InterceptionRequest
 from accord.operations.choices import CrimeType
 
-__all__ = ["InstitutionViewSet", "InterceptionViewSet"]
+__all__ = ["BankDirectoryViewSet", "InstitutionViewSet", "InterceptionViewSet"]
 
 
 class InterceptionOutcomeSerializer(serializers.ModelSerializer[InterceptionOutcome]):
@@ -347,3 +348,63 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Selecto
         data["organisation"] = visible_organisation(request, data["organisation"], "organisation")
         made = services.institution_register(actor=principal_of(request), **data)
         return Response(InstitutionSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class BankDirectoryEntrySerializer(serializers.ModelSerializer[Institution]):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    country = serializers.CharField(source="organisation.country", read_only=True)
+    country_name = serializers.CharField(source="organisation.country_name", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Institution
+        fields: ClassVar[list[str]] = [
+            "id",
+            "name",
+            "kind",
+            "kind_label",
+            "bic8",
+            "country",
+            "country_name",
+            "organisation",
+            "organisation_name",
+        ]
+        read_only_fields = fields
+
+
+class RouteLookupSerializer(serializers.Serializer[Any]):
+    asked = serializers.CharField()
+    understood_as = serializers.CharField()
+    bic = serializers.CharField(source="beneficiary.bic")
+    account_country = serializers.CharField(source="beneficiary.account_country")
+    addressee = serializers.IntegerField(source="route.addressee.pk")
+    addressee_name = serializers.CharField(source="route.addressee.name")
+    routed_as = serializers.CharField(source="route.routed_as")
+    reason = serializers.CharField()
+    note = serializers.CharField(source="route.note")
+    ack_hours = serializers.IntegerField(source="route.ack_hours")
+    outcome_hours = serializers.IntegerField(source="route.outcome_hours")
+
+
+class BankDirectoryViewSet(mixins.ListModelMixin, SelectorViewSet):
+    """The banks and exchanges requests can be routed to (their agreement in force covers payment
+    interception), and who would receive a request for an account: for the programme's staff
+    and law-enforcement units."""
+
+    serializer_class = BankDirectoryEntrySerializer
+    filterset_class = DirectoryFilter
+    ordering = ["name"]
+    model = Institution
+    list_selector = staticmethod(directory.directory_list)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("account", str, required=True, description="An IBAN, a BIC or an exchange.")],
+        responses=RouteLookupSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def route(self, request: Request) -> Response:
+        """Who would receive a request for this account, and why (the routing itself; nothing recorded)."""
+        found = directory.directory_lookup(
+            principal=principal_of(request), text=request.query_params.get("account", "")
+        )
+        return Response(RouteLookupSerializer(found).data)

@@ -8,11 +8,12 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accord.core.filters import WholeNumberFilter
-from accord.interception.choices import AccountKind, RequestStatus, RoutedAs
-from accord.interception.models import InterceptionRequest
+from accord.core.regions import country_choices
+from accord.interception.choices import AccountKind, InstitutionKind, RequestStatus, RoutedAs
+from accord.interception.models import Institution, InterceptionRequest
 from accord.operations.choices import CrimeType
 
-__all__ = ["InterceptionFilter"]
+__all__ = ["DirectoryFilter", "InterceptionFilter"]
 
 
 class InterceptionFilter(django_filters.FilterSet):  # type: ignore[misc]
@@ -58,3 +59,22 @@ class InterceptionFilter(django_filters.FilterSet):  # type: ignore[misc]
         self, qs: QuerySet[InterceptionRequest], name: str, value: str
     ) -> QuerySet[InterceptionRequest]:
         return qs.filter(currency=value.strip().upper())
+
+
+class DirectoryFilter(django_filters.FilterSet):  # type: ignore[misc]
+    """The bank directory's filters: a name or BIC, the kind of institution, its country."""
+
+    q = django_filters.CharFilter(method="search", label="Search (name, organisation, BIC)")
+    kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices, label="Kind")
+    country = django_filters.ChoiceFilter(field_name="organisation__country", choices=country_choices, label="Country")
+
+    class Meta:
+        model = Institution
+        fields: ClassVar[list[str]] = ["q", "kind", "country"]
+
+    def search(self, qs: QuerySet[Institution], name: str, value: str) -> QuerySet[Institution]:
+        return qs.filter(
+            Q(name__icontains=value.strip())
+            | Q(organisation__name__icontains=value.strip())
+            | Q(bic8__icontains=value.replace(" ", "").upper()[:8])
+        )

@@ -11,7 +11,7 @@ from accord.interception.beneficiary import WALLET_CURRENCIES
 from accord.interception.choices import AccountKind, OutcomeKind
 from accord.operations.choices import CrimeType
 
-__all__ = ["OutcomeForm", "RaiseForm", "WithdrawForm"]
+__all__ = ["LookupForm", "OutcomeForm", "RaiseForm", "WithdrawForm"]
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"})
 WALLETS = [("", "—"), *((code, code.upper()) for code in WALLET_CURRENCIES)]
@@ -65,3 +65,13 @@ class WithdrawForm(forms.Form):
 
 class OperationForm(forms.Form):
     operation = forms.IntegerField(required=False, min_value=1, label="Operation id", help_text="Empty unlinks.")
+
+
+class LookupForm(forms.Form):
+    """The bank directory's question: who would receive a request for this account?"""
+
+    account = forms.CharField(
+        max_length=120,
+        label="IBAN, BIC or exchange",
+        help_text="e.g. DE89 3704 0044 0532 0130 00, COBADEFFXXX or an exchange's name.",
+    )

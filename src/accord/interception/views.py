@@ -10,21 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accord.core.errors import ApplicationError
 from accord.core.roles import Perm, has_perm
 from accord.core.ui import AuthedRequest, attempt, found, paginate
-from accord.interception import reports, selectors, services
+from accord.interception import directory, reports, selectors, services
 from accord.interception.charts import report_charts
 from accord.interception.choices import RequestStatus
-from accord.interception.filters import InterceptionFilter
-from accord.interception.forms import OnwardForm, OperationForm, OutcomeForm, RaiseForm, WithdrawForm
+from accord.interception.filters import DirectoryFilter, InterceptionFilter
+from accord.interception.forms import LookupForm, OnwardForm, OperationForm, OutcomeForm, RaiseForm, WithdrawForm
 from accord.interception.graph import chain_svg
 from accord.interception.models import InterceptionRequest
 
-__all__ = ["interception_detail", "interception_list", "interception_report", "interception_report_csv"]
+__all__ = [
+    "bank_directory",
+    "interception_detail",
+    "interception_list",
+    "interception_report",
+    "interception_report_csv",
+]
 
 
 # The raise form's ids differ from the filters' on the same page (both have a currency, a crime type).
@@ -190,3 +197,24 @@ def interception_report_csv(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(reports.report_csv(rows, by=by), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="interceptions-by-{by}.csv"'
     return response
+
+
+@login_required
+def bank_directory(request: AuthedRequest) -> HttpResponse:
+    """The banks and exchanges requests can be routed to, filtered and paged, and the lookup
+    "who would receive a request for this account?" answered by the routing itself."""
+    if not directory.directory_open(request.user):
+        raise PermissionDenied("The bank directory is for the programme's staff and law-enforcement units.")
+    lookup_form = LookupForm(request.GET if "account" in request.GET else None, auto_id="lookup_%s")
+    answer = None
+    if lookup_form.is_bound and lookup_form.is_valid():
+        try:
+            answer = directory.directory_lookup(principal=request.user, text=lookup_form.cleaned_data["account"])
+        except ApplicationError as exc:
+            _show_error(lookup_form, exc)
+    filters = request.GET.copy()
+    filters.pop("account", None)
+    filterset = DirectoryFilter(filters, queryset=directory.directory_list(principal=request.user))
+    page, query = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page, "query": query, "lookup": lookup_form, "answer": answer}
+    return render(request, "interception/bank_directory.html", context)

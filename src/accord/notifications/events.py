@@ -14,11 +14,23 @@ from dataclasses import dataclass, field
 from accord.core.choices import Role
 from accord.notifications.choices import Channel
 
-__all__ = ["OBJECT_VISIBLE", "EVENT_TYPES", "EventType", "event_type", "register", "webhook_event_types"]
+__all__ = [
+    "OBJECT_VISIBLE",
+    "OBJECT_WITHDRAWN",
+    "EVENT_TYPES",
+    "EventType",
+    "event_type",
+    "register",
+    "webhook_event_types",
+]
 
 # Not told to people: what a webhook receives of the objects newly visible to its organisation
 # (STIX 2.1 objects as the TAXII read gives them).
 OBJECT_VISIBLE = "object.visible"
+# Not told to people: what a webhook receives of the versions withdrawn from its organisation's
+# view (an agreement suspended, an object revoked, an addressee removed), as its TAXII
+# ``withdrawn/`` read lists them.
+OBJECT_WITHDRAWN = "object.withdrawn"
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,14 @@ for _event in (
         OBJECT_VISIBLE,
         "New object visible to us",
         "STIX 2.1 objects newly visible to your organisation, as its TAXII read gives them (webhooks only).",
+        default=Channel.NONE,
+        people=False,
+    ),
+    EventType(
+        OBJECT_WITHDRAWN,
+        "Object withdrawn from us",
+        "Ids and versions of objects withdrawn from your organisation's view (an agreement suspended, an object "
+        "revoked, an addressee removed), as its TAXII withdrawn/ read lists them (webhooks only).",
         default=Channel.NONE,
         people=False,
     ),

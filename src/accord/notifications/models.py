@@ -77,7 +77,9 @@ class Webhook(models.Model):
     """An organisation's endpoint told of the events it chose, each delivery a JSON body signed
     with HMAC-SHA256 (see docs/notifications.md). ``object.visible`` deliveries carry STIX 2.1
     objects as the TAXII read gives the organisation, read as the person who made the webhook,
-    from ``cursor_at``/``cursor_pk`` on (the last object delivered)."""
+    from ``cursor_at``/``cursor_pk`` on (the last object delivered); ``object.withdrawn``
+    deliveries the versions withdrawn from its organisation's view, from
+    ``withdrawn_cursor_at``/``withdrawn_cursor_pk`` on (the last withdrawal delivered)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -93,6 +95,8 @@ class Webhook(models.Model):
     failures = models.PositiveIntegerField(default=0, help_text="Failed attempts in a row.")
     cursor_at = models.DateTimeField(default=timezone.now)
     cursor_pk = models.BigIntegerField(default=0)
+    withdrawn_cursor_at = models.DateTimeField(default=timezone.now)
+    withdrawn_cursor_pk = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -390,9 +390,11 @@ class ObservableSerializer(PublicIds, serializers.ModelSerializer[Observable]):
 
 class SeenOrdering(StableOrdering):
     """``?ordering=first_seen`` / ``last_seen`` order by the dates as the asker may know them
-    (the ``seen_*`` values of :func:`accord.sharing.selectors.observable_list`)."""
+    (the ``seen_*`` values of :func:`accord.sharing.selectors.observable_list`): ``last_seen``
+    by ``seen_order``, the latest mention the asker may see (for a partner in the order the
+    store received it, which its list walks by index)."""
 
-    names: ClassVar[dict[str, str]] = {"first_seen": "seen_first", "last_seen": "seen_last"}
+    names: ClassVar[dict[str, str]] = {"first_seen": "seen_first", "last_seen": "seen_order"}
 
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> list[str]:
         terms = super().get_ordering(request, queryset, view) or []

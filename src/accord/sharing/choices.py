@@ -2,7 +2,7 @@
 
 from django.db import models
 
-__all__ = ["Nature", "SubjectCategory", "SubmissionFormat", "SubmissionStatus"]
+__all__ = ["Nature", "SentForm", "SubjectCategory", "SubmissionFormat", "SubmissionStatus"]
 
 
 class SubmissionStatus(models.TextChoices):
@@ -33,3 +33,18 @@ class Nature(models.TextChoices):
 
     FACT = "fact", "Fact"
     ASSESSMENT = "assessment", "Assessment"
+
+
+class SentForm(models.IntegerChoices):
+    """How a stored body becomes what a reader receives when nothing of it is withheld
+    (:func:`accord.sharing.sent.sent_form`, recorded when the version is stored): read and
+    rewritten (:func:`accord.formats.stix.as_sent`), sent as stored, or sent as stored with
+    properties put before its closing brace (:func:`accord.sharing.sent.sent_tail`): its TLP 2.0
+    marking and the declarations of the extensions its type uses, with Accord's property
+    extension or without; or the declarations alone, for a body that carries its marking."""
+
+    REWRITTEN = 0, "Read and rewritten"
+    AS_STORED = 1, "As stored"
+    MARKED = 2, "As stored, marked"
+    MARKED_WITH_PROPERTIES = 3, "As stored, marked, Accord's properties declared"
+    DECLARED = 4, "As stored, Accord's properties declared"

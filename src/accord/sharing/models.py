@@ -11,7 +11,8 @@ from accord.core.choices import DataCategory, Purpose, ReliabilityGrade, Tlp
 from accord.core.models import Organisation, User
 from accord.formats.choices import ObservableType
 from accord.partners.models import Agreement
-from accord.sharing.choices import Nature, SubjectCategory, SubmissionFormat, SubmissionStatus
+from accord.sharing.choices import Nature, SentForm, SubjectCategory, SubmissionFormat, SubmissionStatus
+from accord.sharing.sent import sent_form
 
 
 class BodyField(models.JSONField):
@@ -210,6 +211,12 @@ class StixObject(models.Model):
     # The TLP labels its ``granular_markings`` give some of its fields (comma-separated), so that
     # the policy knows without reading the body whether a field may be withheld from a reader.
     granular_tlps = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # What its body becomes when it leaves whole (accord.sharing.sent), known when it is stored:
+    # a TAXII page serves most bodies as stored text, without parsing them. Anything written
+    # without it is read and rewritten, which is always right.
+    sent_form = models.PositiveSmallIntegerField(
+        choices=SentForm.choices, default=SentForm.REWRITTEN, db_default=SentForm.REWRITTEN
+    )
 
     class Meta:
         ordering = ["-added_at"]
@@ -226,10 +233,22 @@ class StixObject(models.Model):
             models.Index(fields=["created"], name="sharing_object_created_idx"),
             # Contributions count each partner's objects added in a period (analysis.selectors).
             models.Index(fields=["organisation", "added_at"], name="sharing_object_org_added_idx"),
+            # A partner's kept campaigns and correlations tell whether the store changed by the
+            # revoked versions, among others (analysis.reader_campaigns): counted by index.
+            models.Index(fields=["id"], condition=models.Q(revoked=True), name="sharing_object_revoked_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.stix_id} ({self.modified:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved with the form its body is sent in (the ingest's bulk writes record it too)."""
+        fields = kwargs.get("update_fields")
+        if fields is None or {"body", "tlp"} & set(fields):
+            self.sent_form = sent_form(self.body if isinstance(self.body, dict) else {}, self.tlp)
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "sent_form"}
+        super().save(*args, **kwargs)
 
 
 class ObjectObservable(models.Model):

@@ -109,32 +109,38 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
     originators' agreements withhold from the principal (redacted data categories).
 
     Each carries when it was first and last reported as the principal may know it
-    (``seen_first``, ``seen_last``): for host staff the stored dates, moved by every ingest that
-    mentions it; for anyone else the earliest and latest arrival of the objects it may view that
-    mention it, so an object it may not see never dates it."""
+    (``seen_first``, ``seen_last``) and the key lists order it by, newest first
+    (``seen_order``): for host staff the stored dates, moved by every ingest that mentions it,
+    and ``last_seen``; for anyone else the earliest and latest arrival of the objects it may
+    view that mention it, and the latest of those objects in the order the store received them
+    (its row id), so an object it may not see never dates nor orders it.
+
+    A partner's rows are its links to observables, each the latest it may see of its
+    observable: walked backwards on the links' index (object, observable), each checked through
+    the policy, so a page in that order stops at its rows instead of dating every observable
+    the reader may see to sort them (``docs/decisions.md``, "Campaign and observable pages by
+    index")."""
     ctx = principal_context(principal)
     objects = visible(ctx, _listed(), "view", purpose)
     withheld = withheld_links(ctx)
     # Per observable by index (EXISTS on its links, each object checked by key), so that a page in
     # the order of an index stops at its rows: an ``IN`` list of every observable the asker may
     # see would be built, two million of them, before the first row of any page.
-    links = (
-        ObjectObservable.objects.filter(observable_id=OuterRef("pk"))
-        .filter(Exists(objects.filter(pk=OuterRef("stix_object_id"))))
-        .exclude(withheld)
-    )
-    rows = Observable.objects.filter(Exists(links))
+    links = ObjectObservable.objects.filter(Exists(objects.filter(pk=OuterRef("stix_object_id")))).exclude(withheld)
     if ctx.is_host:
-        return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"))
-    # Per observable, its few links, each object checked by key (``EXISTS``): an ``IN`` list of
-    # every object seen would have SQLite probe the link index once per object for each row.
-    mentions = (
-        ObjectObservable.objects.filter(observable_id=OuterRef("pk"))
-        .filter(Exists(objects.filter(pk=OuterRef("stix_object_id"))))
-        .exclude(withheld)
-        .order_by()
-        .values("observable_id")
+        rows = Observable.objects.filter(Exists(links.filter(observable_id=OuterRef("pk"))))
+        return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"), seen_order=F("last_seen"))
+    # One row per observable: the link (``mention``) of the latest object mentioning it that the
+    # reader may view, and no later one; the join walks the links' index in ``seen_order``.
+    rows = (
+        Observable.objects.filter(links__stix_object_id__gt=0)
+        .annotate(seen_order=F("links__stix_object_id"))
+        .filter(Exists(links.filter(stix_object_id=OuterRef("seen_order"), observable_id=OuterRef("pk"))))
+        .exclude(Exists(links.filter(observable_id=OuterRef("pk"), stix_object_id__gt=OuterRef("seen_order"))))
     )
+    # Per row shown, its few links, each object checked by key (``EXISTS``): an ``IN`` list of
+    # every object seen would have SQLite probe the link index once per object for each row.
+    mentions = links.filter(observable_id=OuterRef("pk")).order_by().values("observable_id")
     return rows.annotate(
         seen_first=Subquery(mentions.annotate(at=Min("stix_object__added_at")).values("at")),
         seen_last=Subquery(mentions.annotate(at=Max("stix_object__added_at")).values("at")),

@@ -24,6 +24,7 @@ from accord.formats.stix import is_cyber_observable
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
 from accord.sharing.models import ObjectMarking, ObjectObservable, Observable, Refusal, StixObject, Submission
+from accord.sharing.sent import sent_form
 
 __all__ = ["MAX_ERRORS", "BatchWriter", "RefusalLog", "Row", "id_in_use", "row_of"]
 
@@ -43,6 +44,7 @@ _OBJECT_COLUMNS = (
     "subject_category",
     "nature",
     "granular_tlps",
+    "sent_form",
     "organisation_id",
     "agreement_id",
     "submission_id",
@@ -75,7 +77,7 @@ def id_in_use(stix_id: str) -> str:
 
 # One object ready to be written, built where the submission is read (:func:`row_of`) so that
 # the writer only writes: its version key (STIX id, ``modified`` as the database takes it), its
-# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``granular_tlps``), the observables it mentions,
+# columns (``_OBJECT_COLUMNS`` from ``stix_id`` to ``sent_form``), the observables it mentions,
 # each with the facts its normaliser derived as JSON text, for an object that has versions (not
 # a cyber-observable) where it is in the submission, and the marking definitions other than TLP
 # it refers to. A plain tuple: rows cross a pipe from the reading process, and plain tuples are
@@ -121,6 +123,7 @@ def row_of(item: ParsedObject, now: datetime, marking: str) -> Row:
             stix.get("x_accord_data_subject", ""),
             stix.get("x_accord_nature", ""),
             granular,
+            int(sent_form(stix, item.tlp or marking)),
         ),
         tuple({(m.type, m.value): orjson.dumps(m.extra).decode() if m.extra else "{}" for m in item.mentions}.items()),
         "" if observable else item.where,

@@ -228,20 +228,39 @@ def merged_sql(listing: Listing, after: Position | None, limit: int, fields: tup
     pairs = [(listing.on_time, _ON_TIME_KEY), (listing.late, _LATE_KEY)]
     if listing.joined is not None:
         pairs.append((listing.joined, _JOINED_KEY))
-    if after is None:
-        ranges = [part for part, _ in pairs]
-    else:
-        ranges = [_after(part, after, key, later) for part, key in pairs for later in (False, True)]
-    parts = [part.values_list(*fields, "added_on")[: limit + 1] for part in ranges]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in (*fields, "added_on"))
-    sqls: list[str] = []
-    params: list[Any] = []
-    for number, part in enumerate(parts):
-        sql, part_params = part.query.get_compiler(using=part.db).as_sql()
-        sqls.append(f"SELECT {columns} FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - a compiled query
-        params.extend(part_params)
-    return " UNION ALL ".join(sqls), params
+
+    def compiled(part: QuerySet[StixObject]) -> tuple[str, list[Any]]:
+        sql, params = part.values_list(*fields, "added_on")[: limit + 1].query.get_compiler(using=part.db).as_sql()
+        return sql, list(params)
+
+    if after is None:
+        sqls, params = [], []
+        for number, (part, _) in enumerate(pairs):
+            sql, part_params = compiled(part)
+            sqls.append(f"SELECT {columns} FROM ({sql}) AS {quote(f'part{number}')}")  # noqa: S608 - compiled
+            params.extend(part_params)
+        return " UNION ALL ".join(sqls), params
+    # From a position, each part is the rows of the position's moment, then those of later
+    # moments, which all come after them: the later ones are read only as far as the first fall
+    # short of a page (a submission stamps its objects with one moment, so that a page inside
+    # it would otherwise read a page of later rows for nothing). The first range is a common
+    # table expression, run once, counted by the second's LIMIT.
+    ctes, cte_params, sqls, params = [], [], [], []
+    for number, (part, key) in enumerate(pairs):
+        same, same_params = compiled(_after(part, after, key, later=False))
+        later, later_params = compiled(_after(part, after, key, later=True))
+        name, rest = quote(f"part{number}"), quote(f"later{number}")
+        ctes.append(f"{name} AS (SELECT {columns} FROM ({same}) AS {quote(f'same{number}')})")  # noqa: S608
+        cte_params.extend(same_params)
+        sqls.append(f"SELECT {columns} FROM {name}")  # noqa: S608 - a name of this statement
+        sqls.append(
+            f"SELECT {columns} FROM (SELECT {columns} FROM ({later}) AS {rest} "  # noqa: S608 - compiled
+            f"LIMIT ({limit + 1} - (SELECT COUNT(*) FROM {name}))) AS {quote(f'rest{number}')}"
+        )
+        params.extend(later_params)
+    return f"WITH {', '.join(ctes)} " + " UNION ALL ".join(sqls), [*cte_params, *params]
 
 
 def merged_rows(rows: list[tuple[Any, ...]], limit: int) -> list[tuple[Any, ...]]:

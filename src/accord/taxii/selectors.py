@@ -8,45 +8,32 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 import orjson
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    TextField,
     When,
-    prefetch_related_objects,
 )
-from django.db.models.base import ModelState
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import MULTI
 
-from accord.core.choices import DataCategory, Tlp
 from accord.core.errors import Forbidden, NotFound
-from accord.core.models import Organisation, User
+from accord.core.models import User
 from accord.core.roles import Perm, has_perm
 from accord.formats.markings import marking_refs, standard_definition
-from accord.formats.stix import as_sent
 from accord.policy import (
     Action,
-    Decision,
     PrincipalContext,
     Visibility,
-    decide,
-    originator_agreements,
-    tlp_grant,
     visibility,
     visible_where,
 )
@@ -74,11 +61,11 @@ from accord.taxii.listing import (
     merged_rows,
     merged_sql,
     running,
-    stored_moment,
 )
 from accord.taxii.listing import objects_page as listing_page
 from accord.taxii.models import Collection, Membership, Status
 from accord.taxii.paging import Position
+from accord.taxii.served import SERVED_FIELDS, ServedPage, served, served_page
 from accord.taxii.withdrawn import withdrawals
 
 __all__ = [
@@ -235,10 +222,10 @@ def _statement(shape: Shape, values: Bound) -> tuple[str, list[Any]]:
         purpose=shape.seen.purpose,
     )
     hold = horizon(values.now, Running(values.alive_since, values.publishing_since, values.dead))
-    fields = _SERVED_FIELDS if shape.statement == "served" else LISTED_FIELDS
+    fields = SERVED_FIELDS if shape.statement == "served" else LISTED_FIELDS
 
     def annotated(part: QuerySet[StixObject]) -> QuerySet[StixObject]:
-        return _served(part, values.now) if shape.statement == "served" else as_listed(part)
+        return served(part, values.now) if shape.statement == "served" else as_listed(part)
 
     if shape.order == "listing":
         listing = _listing(shape.seen, values.now, collection, query, hold)
@@ -311,63 +298,6 @@ def objects_page(
     return listed_page(_selected(source, "listed", after, limit, context), limit)
 
 
-# What ``decide`` reads of an object besides its expiry: the columns of the instances it is
-# given, and (with the expiry) the key under which a page shares one decision between rows. A
-# column ``decide`` starts reading belongs here, so that both follow.
-_DECISION_INPUTS = (
-    "organisation_id",
-    "agreement_id",
-    "tlp",
-    "data_category",
-    "revoked",
-    "addressees_only",
-    "granular_tlps",
-)
-# A served row: its key, the decision's inputs, the expiry (whether it has passed, in SQL, and as
-# text), the paging key's date as text, and the body as JSON text. Dates as text: the SQLite
-# driver would otherwise parse two per row, for the few rows that need them.
-_SERVED_FIELDS = ("id", *_DECISION_INPUTS, "stix_id", "expired", "expires_text", "added_text", "body_json")
-_PK, _TLP, _CATEGORY, _REVOKED, _AUDIENCE, _GRANULAR, _EXPIRED, _EXPIRES, _ADDED, _BODY, _STIX_ID = (
-    _SERVED_FIELDS.index(name)
-    for name in (
-        "id",
-        "tlp",
-        "data_category",
-        "revoked",
-        "addressees_only",
-        "granular_tlps",
-        "expired",
-        "expires_text",
-        "added_text",
-        "body_json",
-        "stix_id",
-    )
-)
-_KEY = itemgetter(*range(1, len(_DECISION_INPUTS) + 1))
-# Their decision also reads the object's addressees or named recipients: decided row by row.
-_ONE_BY_ONE = frozenset({Tlp.AMBER, Tlp.RED})
-
-
-def _one_by_one(row: tuple[Any, ...]) -> bool:
-    """Whether a row's decision reads its addressees or named recipients (TLP:AMBER, TLP:RED,
-    or a host product for its addressees only), or its body (granular markings name the fields
-    they mark), so that it is decided on its own."""
-    return row[_TLP] in _ONE_BY_ONE or bool(row[_AUDIENCE]) or bool(row[_GRANULAR])
-
-
-@dataclass(frozen=True)
-class ServedPage:
-    """A page of objects as one reader receives them: each object's JSON (fields the originator's
-    agreement withholds removed, its TLP 2.0 marking in ``object_marking_refs``), the keyset
-    positions of the first and last rows read, and whether more follow."""
-
-    objects: list[bytes]
-    first: Position | None
-    last: Position | None
-    more: bool
-    personal: list[str] = field(default_factory=list)  # the STIX ids of personal data served
-
-
 def _in_field_order(qs: QuerySet[Any]) -> None:
     """Refuse a values query whose rows would not come in the order of its fields: they name
     the model's columns first, then the annotations, whichever way Django builds the select list."""
@@ -384,55 +314,6 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
     return [row for chunk in qs.query.get_compiler(using=qs.db).execute_sql(MULTI) for row in chunk]
 
 
-def _served(part: QuerySet[StixObject], now: datetime) -> QuerySet[StixObject]:
-    """``part`` with what a served row reads besides its columns (:data:`_SERVED_FIELDS`)."""
-    text = TextField()
-    return part.annotate(
-        expired=ExpressionWrapper(Q(expires_at__lte=now), output_field=BooleanField()),
-        expires_text=Cast("expires_at", output_field=text),
-        added_text=Cast("added_on", output_field=text),
-        body_json=Cast("body", output_field=text),
-    )
-
-
-def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) -> list[StixObject]:
-    """The rows ``decide`` reads, as model instances holding the decision's inputs (the other
-    fields load on access, as with ``only()``), built from tuples rather than through
-    ``Model.__init__``; one instance per originator agreement (the policy caches what it consults
-    on it), and named recipients and addressees only where the reader's TLP grant depends on them."""
-    objects = []
-    for row in rows:
-        obj = StixObject.__new__(StixObject)
-        obj._state = ModelState()
-        obj._state.adding, obj._state.db = False, db
-        obj.__dict__.update(zip(_DECISION_INPUTS, _KEY(row), strict=True))
-        expires = row[_EXPIRES]
-        obj.__dict__.update(
-            id=row[_PK],
-            revoked=bool(row[_REVOKED]),
-            addressees_only=bool(row[_AUDIENCE]),
-            expires_at=expires and stored_moment(expires),
-        )
-        if row[_GRANULAR]:  # decide reads the selectors of its granular markings
-            obj.__dict__["body"] = orjson.loads(row[_BODY])
-        objects.append(obj)
-    agreements = originator_agreements({obj.agreement_id for obj in objects if obj.agreement_id is not None})
-    for obj in objects:
-        if obj.agreement_id is not None:
-            obj._state.fields_cache["agreement"] = agreements[obj.agreement_id]
-    grant = tlp_grant(context, ACTION)
-    if grant.red_if_named:
-        prefetch_related_objects(
-            [obj for obj in objects if obj.tlp == Tlp.RED], Prefetch("recipients", queryset=User.objects.only("pk"))
-        )
-    amber_addressed = grant.amber_if_addressed and Tlp.AMBER not in grant.labels
-    prefetch_related_objects(
-        [obj for obj in objects if (amber_addressed and obj.tlp == Tlp.AMBER) or obj.addressees_only],
-        Prefetch("addressed_to", queryset=Organisation.objects.only("pk")),
-    )
-    return objects
-
-
 def objects_served(
     source: Selection | Listing | QuerySet[StixObject],
     *,
@@ -443,82 +324,17 @@ def objects_served(
 ) -> ServedPage:
     """One page of ``source`` (a :class:`Selection`, run through its compiled SQL; or what
     :func:`collection_objects` selected, or one object's versions from
-    :func:`collection_versions`) after a keyset position, each row passing ``decide`` again
-    for its redactions and as a second lock.
-
-    Rows that share every input of the decision (originator, agreement, TLP, data category,
-    revocation, expiry) share one decision; TLP:AMBER and TLP:RED rows, and host products for
-    their addressees only, are decided one by one (their addressees and named recipients count
-    too). An object whose decision withholds
-    nothing and whose stored body already carries its marking is served as stored, without
-    being encoded again.
-    """
+    :func:`collection_versions`) after a keyset position, as the reader receives it
+    (:func:`accord.taxii.served.served_page`: each row passes ``decide`` again for its
+    redactions and as a second lock)."""
     if isinstance(source, Selection):
         found = _selected(source, "served", after, limit, context)
     elif isinstance(source, Listing):
         now = context.now
-        found = merged(source.each(lambda part: _served(part, now)), after, limit, _SERVED_FIELDS)
+        found = merged(source.each(lambda part: served(part, now)), after, limit, SERVED_FIELDS)
     else:
-        found = _raw_rows(_served(source, context.now).values_list(*_SERVED_FIELDS)[: limit + 1])
-    rows, more = found[:limit], len(found) > limit
-    if not rows:
-        return ServedPage([], None, None, more)
-
-    def key(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (*_KEY(row), bool(row[_EXPIRED]))
-
-    deciding: dict[int, tuple[Any, ...]] = {}
-    keys: set[tuple[Any, ...]] = set()
-    for row in rows:
-        if _one_by_one(row):
-            deciding[row[_PK]] = row
-        elif (row_key := key(row)) not in keys:
-            keys.add(row_key)
-            deciding[row[_PK]] = row
-    by_row: dict[int, Decision] = {}
-    by_key: dict[tuple[Any, ...], Decision] = {}
-    for obj in _instances(list(deciding.values()), StixObject.objects.db, context):
-        decision = decide(context, obj, ACTION, purpose)
-        if _one_by_one(deciding[obj.pk]):
-            by_row[obj.pk] = decision
-        else:
-            by_key[key(deciding[obj.pk])] = decision
-    objects, personal = [], []
-    for row in rows:
-        decision = by_row[row[_PK]] if _one_by_one(row) else by_key[key(row)]
-        sent = _served_json(row[_BODY], row[_TLP], decision.redactions, decision.granular) if decision.allowed else None
-        if sent is not None:
-            objects.append(sent)
-            if row[_CATEGORY] == DataCategory.PERSONAL_DATA and not decision.redactions:
-                personal.append(row[_STIX_ID])  # sent whole: its personal data was disclosed
-    objects.extend(orjson.dumps(body) for body in definitions_for(objects))
-    first, last = rows[0], rows[-1]
-    position = (stored_moment(first[_ADDED]), first[_PK]), (stored_moment(last[_ADDED]), last[_PK])
-    return ServedPage(objects, *position, more, personal)
-
-
-def definitions_for(served: list[bytes]) -> list[dict[str, Any]]:
-    """The marking definitions the ``served`` objects refer to, to carry on the same page once
-    each, as they were sent: statement, IEP and custom ones from the store, and the standard
-    TLP 1.0 ones as published. The TLP 2.0 definitions are not repeated on every page: every
-    served object refers to one, and they are published with their extension (exports carry
-    them). A reference that granular redaction took out of an object does not count. Only an
-    object that names more than its TLP 2.0 marking is read again, and the store is asked only
-    when one names a definition that is not standard: a plain page costs nothing more."""
-    refs: dict[str, None] = {}
-    for text in served:
-        if text.count(b"marking-definition--") > 1 or b"granular_markings" in text:
-            refs.update(dict.fromkeys(marking_refs(orjson.loads(text))))
-    return marking_definitions(list(refs), tlp2=False) if refs else []
-
-
-def _served_json(text: str, tlp: str, redactions: tuple[str, ...], granular: tuple[str, ...] = ()) -> bytes | None:
-    """A stored body as served (:func:`accord.formats.stix.as_sent`): the stored text itself
-    when that changes nothing; ``None`` when redaction leaves nothing worth sending."""
-    body, changed = as_sent(orjson.loads(text), tlp, redactions, granular)
-    if body is None:
-        return None
-    return orjson.dumps(body) if changed else text.encode()
+        found = _raw_rows(served(source, context.now).values_list(*SERVED_FIELDS)[: limit + 1])
+    return served_page(found, limit=limit, purpose=purpose, context=context)
 
 
 def marking_definition_get(

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accord.core.roles import Perm, has_perm
+from accord.interception.directory import directory_open
 
 __all__ = ["navigation"]
 
@@ -44,6 +45,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Governance", reverse("governance:group-list")),
         ("Operations", reverse("operations:operation-list")),
         ("Interception", reverse("interception:interception-list")),
+    ]
+    may_bank_directory = directory_open(user)
+    if may_bank_directory:
+        items.append(("Bank directory", reverse("interception:bank-directory")))
+    items += [
         ("People", reverse("web:person-list")),
         ("Webhooks", reverse("notifications:webhook-list")),
         ("API tokens", reverse("web:token-list")),
@@ -56,7 +62,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("API docs", reverse("api-docs")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
-    return {"nav": _mark(request.path, items)}
+    return {"nav": _mark(request.path, items), "may_bank_directory": may_bank_directory}
 
 
 def _mark(path: str, items: list[tuple[str, str]]) -> list[dict[str, Any]]:

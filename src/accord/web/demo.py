@@ -1,8 +1,9 @@
 """The demo's notifications and webhook, loaded last (``accord demo`` runs each app's ``load()``
 in ``INSTALLED_APPS`` order; notifications sit low, and what they tell of is made by the apps
 above): what partners are told of their data's correlations (through the policy, as after a
-real ingest), agreements ending soon, and Kestrel's SIEM webhook to a receiver on this machine,
-turned off until one listens, with the log of what it received before."""
+real ingest), agreements ending soon, and Kestrel's SIEM webhook to a receiver on this machine
+(new objects and withdrawals among its events), turned off until one listens, with the log of
+what it received before."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from accord.analysis.notices import correlations_tell
 from accord.core.models import User
 from accord.notifications.choices import DeliveryStatus
-from accord.notifications.events import OBJECT_VISIBLE
+from accord.notifications.events import OBJECT_VISIBLE, OBJECT_WITHDRAWN
 from accord.notifications.models import Webhook, WebhookDelivery
 from accord.notifications.services import notify, webhook_create, webhook_update
 from accord.partners.services.lifecycle import agreements_warn_expiring
@@ -46,7 +47,7 @@ def load() -> list[object]:
             actor=contributor,
             name=DEMO_HOOK,
             url="http://127.0.0.1:9999/accord-events",
-            event_types=[OBJECT_VISIBLE, "submission.finished", "agreement.expiring"],
+            event_types=[OBJECT_VISIBLE, OBJECT_WITHDRAWN, "submission.finished", "agreement.expiring"],
             tlps=["clear", "green", "amber"],
         )
     now = timezone.now()
@@ -54,6 +55,7 @@ def load() -> list[object]:
         (30, "webhook.test", 0, 204, 41, ""),
         (29, OBJECT_VISIBLE, 36, 200, 212, '{"accepted": 36}'),
         (5, OBJECT_VISIBLE, 12, 200, 97, '{"accepted": 12}'),
+        (3, OBJECT_WITHDRAWN, 2, 200, 64, '{"removed": 2}'),
     ):
         WebhookDelivery.objects.create(
             webhook=webhook,

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accord.analysis import selectors, services
+from accord.analysis import campaign_reads, selectors, services
 from accord.analysis.api._common import HostOnlyFields, PrincipalContextMixin
 from accord.analysis.filters import CampaignFilter
 from accord.analysis.graph_neighbours import graph_neighbours
@@ -41,8 +41,15 @@ class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
 
     host_only_fields = ("objects_count", "observables_count", "organisations_count", "regions", "updated_at")
 
-    objects_seen = serializers.IntegerField(source="seen_objects", read_only=True)
-    organisations_seen = serializers.IntegerField(source="seen_organisations", read_only=True)
+    objects_seen = serializers.SerializerMethodField(
+        help_text="For host staff counted no further than a cap (1,000; ``objects_seen_capped``: more than that)."
+    )
+    objects_seen_capped = serializers.SerializerMethodField()
+    organisations_seen = serializers.IntegerField(
+        source="seen_organisations",
+        read_only=True,
+        help_text="Of the objects seen counted (at least this many where ``objects_seen_capped``).",
+    )
     first_seen = serializers.DateTimeField(source="seen_first", read_only=True, allow_null=True)
     last_seen = serializers.DateTimeField(source="seen_last", read_only=True, allow_null=True)
     crime_types = serializers.ListField(child=serializers.CharField(), source="seen_crime_types", read_only=True)
@@ -63,6 +70,7 @@ class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
             "first_seen",
             "last_seen",
             "objects_seen",
+            "objects_seen_capped",
             "organisations_seen",
             "objects_count",
             "observables_count",
@@ -74,6 +82,15 @@ class CampaignSerializer(HostOnlyFields, serializers.ModelSerializer[Campaign]):
             "notes",
         ]
         read_only_fields = fields
+
+    def get_objects_seen(self, campaign: Any) -> int:
+        seen = int(campaign.seen_objects)
+        return min(seen, campaign_reads.SEEN_COUNT_CAP) if isinstance(campaign, Campaign) else seen
+
+    def get_objects_seen_capped(self, campaign: Any) -> bool:
+        # a host reader's count stops past the cap (selectors.campaign_list); a partner's is kept whole
+        seen = int(campaign.seen_objects)
+        return isinstance(campaign, Campaign) and seen > campaign_reads.SEEN_COUNT_CAP
 
 
 class CampaignUpdateSerializer(serializers.Serializer[Any]):

@@ -19,6 +19,6 @@ def aggregates_rebuild(*, actor: User | None) -> dict[str, int]:
     written with the listeners off, or to prove the kept counts right (the result equals what
     the listeners keep)."""
     require(actor, Perm.ANALYSIS_WORK)
-    summary = {"trend_cells": trend_cells_rebuild()}
+    summary = trend_cells_rebuild()
     audit_record(actor=actor, action="aggregates.rebuild", object_type="analysis.trendcell", details=summary)
     return summary

@@ -148,7 +148,7 @@ def notify(
         send_after_commit(to=address, subject=title, body=body, attachments=attachments)
     Notification.objects.bulk_create(rows)
     if kind.webhook:
-        from accord.notifications.services.webhooks import webhooks_queue_event
+        from accord.notifications.services.deliveries import webhooks_queue_event
 
         organisations = {organisation.pk} if organisation is not None else set()
         organisations |= {p.organisation_id for p in recipients}

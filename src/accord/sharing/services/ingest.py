@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accord.core.audit import audit_record
-from accord.core.choices import Purpose
+from accord.core.choices import DataCategory, Purpose
 from accord.core.faults import contended, described
 from accord.core.files import FileStoreUnavailable, raw_open
 from accord.core.metrics import INGEST_OBJECTS, INGEST_SUBMISSIONS
@@ -427,6 +427,11 @@ def _oversized(value: Any, path: str, caps: dict[str, int], cap: int) -> tuple[s
     return None
 
 
+def _category_words(category: str) -> str:
+    """A data category as people read it (``incident_report`` as "Incident report")."""
+    return str(DataCategory(category).label) if category in DataCategory.values else category
+
+
 def _refusal(
     item: ParsedObject, agreement: Agreement, categories: list[str], also: str | None = None
 ) -> ReadError | None:
@@ -437,7 +442,8 @@ def _refusal(
         return ReadError(
             item.where,
             "data_category",
-            f"{category} is not permitted by {agreement.reference} (it covers {', '.join(categories)})",
+            f"{_category_words(category)} is not permitted by {agreement.reference} "
+            f"(it covers {', '.join(_category_words(c).lower() for c in categories)})",
         )
     item.stix["x_accord_data_category"] = category  # the category of record, raised where it holds more
     return _handling_problem(item, category)

@@ -1,4 +1,5 @@
-/* The trends as time series: objects per month by crime type (one region or all) and by region,
+/* The trends as time series: objects per month by crime type (one region or all, with that
+   region's table) and by region,
    and new campaigns per month, drawn with Chart.js (served from Accord's own static files) from
    the figures the page carries in #trends-data. Each chart has the same figures as a table. */
 (function () {
@@ -33,7 +34,7 @@
   function stacked(canvas, datasets) {
     return new Chart(canvas, {
       type: "bar",
-      data: { labels: data.months, datasets: datasets },
+      data: { labels: data.labels, datasets: datasets },
       options: {
         responsive: true,
         maintainAspectRatio: false,
@@ -51,12 +52,23 @@
   var crimeCanvas = document.getElementById("chart-crime");
   var regionSelect = document.getElementById("chart-region");
   var crimeChart = crimeCanvas ? stacked(crimeCanvas, series(data.rows, "crime")) : null;
+  var crimeTables = document.querySelectorAll("[data-crime-table]");
+
+  /* The table beside the chart is the selected region's (each region's is in the page: read
+     without the script, they all show). */
+  function showTable(region) {
+    Array.prototype.forEach.call(crimeTables, function (table) {
+      table.hidden = table.getAttribute("data-region") !== region;
+    });
+  }
   if (crimeChart && regionSelect) {
+    showTable(regionSelect.value);
     regionSelect.addEventListener("change", function () {
       var region = regionSelect.value;
       var rows = data.rows.filter(function (row) { return !region || row.region === region; });
       crimeChart.data.datasets = series(rows, "crime");
       crimeChart.update();
+      showTable(region);
     });
   }
   var regionCanvas = document.getElementById("chart-regions");
@@ -66,7 +78,7 @@
     new Chart(campaignCanvas, {
       type: "line",
       data: {
-        labels: data.months,
+        labels: data.labels,
         datasets: [{ label: "New campaigns", data: data.campaigns, borderColor: colour(0), backgroundColor: colour(0), tension: 0.2 }]
       },
       options: {
