@@ -10,6 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accord.analysis import services as analysis
@@ -19,7 +22,7 @@ from accord.sharing.models import Observable
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.choices import CollectionKind
 from accord.taxii.models import Departure, Membership
-from accord.taxii.services import collection_create
+from accord.taxii.services import collection_create, collection_members_watch
 from tests.analysis.conftest import C2_IP, MULE_IP, ip
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import indicator
@@ -162,3 +165,26 @@ def test_objects_split_off_a_campaign_are_listed_as_withdrawn_from_its_collectio
     gone = {pair for pair in mules | c2s if pair[0] not in kept}
     assert gone and poller.withdrawn() == gone
     assert poller.poll() == set()
+
+
+def test_a_campaign_change_is_compared_only_in_the_collections_naming_its_campaigns(sharer, partner, reader_org):
+    make_agreement(reader_org)
+    c2, _ = _campaign(C2_IP, kestrel=partner, atlas=reader_org, first=3)
+    mule, _ = _campaign(MULE_IP, kestrel=partner, atlas=reader_org, first=1)
+    watched = collection_create(
+        kind=CollectionKind.OPERATION, alias="campaign-mule", title="Mule campaign", spec={"campaign": [mule.pk]}
+    )
+    in_c2 = Q(pk__in=CampaignMember.objects.filter(campaign=c2).values("stix_object_id"))
+    # Upkeep watches every ingest batch: a change of campaigns no collection names costs one
+    # query, the one that finds no collection, and its objects are not read.
+    with CaptureQueriesContext(connection) as queries:
+        with collection_members_watch(cause="c2 grows", objects=in_c2, key="campaign", values=[c2.pk]):
+            pass
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    assert not Membership.objects.exists()
+
+    # The collection naming one of the campaigns a change touches compares it.
+    leaving = CampaignMember.objects.filter(campaign=mule).order_by("pk").values_list("stix_object_id", flat=True)[0]
+    with collection_members_watch(cause="mule shrinks", objects=Q(pk=leaving), key="campaign", values=[c2.pk, mule.pk]):
+        CampaignMember.objects.filter(stix_object_id=leaving).delete()
+    assert list(Departure.objects.values_list("collection_id", "stix_object_id")) == [(watched.pk, leaving)]

@@ -219,7 +219,7 @@ def _grow(seeds: set[int]) -> tuple[set[int], set[int]]:
     made = _create(count=len(new_campaigns)) if new_campaigns else []
     joining.update(zip(made, new_campaigns, strict=True))
     joined = sorted({obj for objs in joining.values() for obj in objs})
-    with _members_move("objects joined campaigns", joined):
+    with _members_move("objects joined campaigns", Q(pk__in=joined), joining):
         campaigns_grow({pk: members for pk, members in joining.items() if pk not in merged})
         insert_rows(
             MEMBERS, ("stix_object_id", "campaign_id"), [(obj, pk) for pk, objs in joining.items() for obj in objs]
@@ -227,10 +227,13 @@ def _grow(seeds: set[int]) -> tuple[set[int], set[int]]:
     return set(joining) - merged, merged
 
 
-def _members_move(cause: str, objects: Collection[int]) -> AbstractContextManager[None]:
-    """Watch a change of the campaigns ``objects`` belong to: the TAXII collections naming
-    campaigns date what joins them, and list what leaves."""
-    return collection_members_watch(cause=cause, objects=Q(pk__in=sorted(objects)), key="campaign")
+def _members_move(cause: str, objects: Q, campaigns: Iterable[int | None]) -> AbstractContextManager[None]:
+    """Watch a change of the campaigns ``objects`` belong to, among ``campaigns`` (those they
+    join or leave): the TAXII collections naming one of them date what joins them, and list what
+    leaves. Upkeep runs it on every ingest batch: when no collection names those campaigns it
+    costs one query, and ``objects`` is not read."""
+    touched = {pk for pk in campaigns if pk is not None}
+    return collection_members_watch(cause=cause, objects=objects, key="campaign", values=touched)
 
 
 def _create(name: str = "", *, count: int = 1) -> list[int]:
@@ -257,8 +260,8 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     keep = sorted(rows, key=lambda row: (not row[1], -row[2], row[0]))[0][0]
     others = [pk for pk, _, _ in rows if pk != keep]
     campaigns_merged.send(sender=Campaign, survivor=keep, absorbed=others)  # before members move: who was where
-    moving = CampaignMember.objects.filter(campaign_id__in=others).values_list("stix_object_id", flat=True)
-    with _members_move(f"campaigns {', '.join(map(str, others))} merged into {keep}", list(moving)):
+    moving = Q(pk__in=CampaignMember.objects.filter(campaign_id__in=others).values("stix_object_id"))
+    with _members_move(f"campaigns {', '.join(map(str, others))} merged into {keep}", moving, [keep, *others]):
         CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
         CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
         Campaign.objects.filter(pk__in=others).delete()
@@ -335,7 +338,7 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
             leaving.extend(part)  # re-inserted below, in the campaign split off
             touched.add(split)
             members_of[split] = [int(obj) for obj in part]
-    with _members_move("campaigns split", set(leaving)):
+    with _members_move("campaigns split", Q(pk__in=sorted(set(leaving))), {*names, *touched}):
         for some in chunks(sorted(set(leaving))):
             CampaignMember.objects.filter(stix_object_id__in=some).delete()
         rows = [(obj, split) for split in touched - set(names) for obj in members_of[split]]
@@ -410,7 +413,8 @@ def campaigns_rebuild() -> int:
         rows.extend((node, pk) for node in nodes)
     current = dict(rows)
     moved = {node for node in previous.keys() | current.keys() if previous.get(node) != current.get(node)}
-    with _members_move("campaigns rebuilt", moved):
+    touched = {pk for node in moved for pk in (previous.get(node), current.get(node))}
+    with _members_move("campaigns rebuilt", Q(pk__in=sorted(moved)), touched):
         CampaignMember.objects.all().delete()
         insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
         _absorbed_by_rebuild(previous, current, existing - taken)

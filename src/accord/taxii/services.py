@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -133,27 +133,55 @@ def _members(collections: list[Collection], scope: list[int]) -> dict[Any, set[i
     return held
 
 
-@contextmanager
-def collection_members_watch(
-    *, cause: str, objects: Q, collections: list[Any] | None = None, key: str | None = None
-) -> Iterator[None]:
-    """Run a change (inside the caller's transaction) that may move ``objects`` (their versions
-    in the store when it begins) into or out of collections naming objects: ``collections`` (ids),
-    or every one whose spec uses ``key``, or every one naming objects. What joined a collection
-    is recorded as a :class:`~accord.taxii.models.Membership` (its date there: TAXII 2.1 §3.2,
-    added to the collection), what left as a :class:`~accord.taxii.models.Departure` (listed by
-    ``…/withdrawn/``); both are dated when the change is published, after its commit, behind
-    the hold-back every TAXII read applies (:func:`accord.sharing.services.visibility_publish`),
-    so a poller reading on from the newest date it saw never skips a join. Costs one query when
-    no collection is concerned."""
+def _naming(key: str, values: Iterable[Any]) -> str:
+    """SQL: the collection's spec lists, under ``key``, one of ``values`` (compared as text, the
+    way JSON's numbers and strings print), for each database's JSON functions."""
+    spec = f'"{Collection._meta.db_table}"."spec"'
+    texts = ", ".join("%s" for _ in values)
+    if connection.vendor == "postgresql":
+        return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({spec} -> %s) AS named WHERE named IN ({texts}))"  # noqa: S608 - bound
+    return f"EXISTS (SELECT 1 FROM json_each({spec}, %s) WHERE CAST(value AS TEXT) IN ({texts}))"  # noqa: S608 - bound
+
+
+def _watched(collections: list[Any] | None, key: str | None, values: Iterable[Any] | None) -> list[Collection]:
+    """The collections naming objects a watch compares (one query)."""
     found = Collection.objects.filter(pk__in=collections) if collections is not None else Collection.objects.all()
     if key is not None:
         found = found.filter(spec__has_key=key)
+    if key is not None and values is not None:
+        named = sorted({str(value) for value in values})
+        if not named:
+            return []
+        path = key if connection.vendor == "postgresql" else f'$."{key}"'
+        found = found.extra(where=[_naming(key, named)], params=[path, *named])  # noqa: S610 - bound
     # Only a collection whose ``key`` names something can gain or lose through it (an
     # operation's collection has ``"campaign": []`` until a campaign is linked).
-    watched = [
+    return [
         c for c in found.only("pk", "organisation_id", "spec") if names_objects(c.spec) and (key is None or c.spec[key])
     ]
+
+
+@contextmanager
+def collection_members_watch(
+    *,
+    cause: str,
+    objects: Q,
+    collections: list[Any] | None = None,
+    key: str | None = None,
+    values: Iterable[Any] | None = None,
+) -> Iterator[None]:
+    """Run a change (inside the caller's transaction) that may move ``objects`` (their versions
+    in the store when it begins) into or out of collections naming objects: ``collections`` (ids),
+    or every one whose spec uses ``key`` (with ``values``: only those whose ``key`` lists one of
+    them, such as the campaigns a change touches), or every one naming objects. What joined a
+    collection is recorded as a :class:`~accord.taxii.models.Membership` (its date there: TAXII
+    2.1 §3.2, added to the collection), what left as a :class:`~accord.taxii.models.Departure`
+    (listed by ``…/withdrawn/``); both are dated when the change is published, after its commit,
+    behind the hold-back every TAXII read applies
+    (:func:`accord.sharing.services.visibility_publish`), so a poller reading on from the newest
+    date it saw never skips a join. Costs one query when no collection is concerned (``objects``
+    is not even read)."""
+    watched = _watched(collections, key, values)
     if not watched:
         yield
         return
