@@ -1,8 +1,10 @@
 """A property of incremental TAXII reads: for any sequence of ingests and changes to who may
 receive what (agreements suspended, reactivated and amended on either side, objects revoked,
-restored and addressed), a poller that keeps a mirror by reading with ``added_after`` (the last
-``X-TAXII-Date-Added-Last`` it saw) and dropping what ``…/withdrawn/`` lists since its last
-look holds, at the end, exactly what a full read gives."""
+restored and addressed) and to what a collection naming objects holds (objects linked to it and
+unlinked, as an operation's are), a poller that keeps a mirror by reading with ``added_after``
+(the last ``X-TAXII-Date-Added-Last`` it saw) and dropping what ``…/withdrawn/`` lists since its
+last look holds, at the end, exactly what a full read gives: of the shared collection and of
+the collection naming objects alike."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from accord.sharing.services import (
     submission_create,
     submission_process,
 )
+from accord.taxii.choices import CollectionKind
 from accord.taxii.models import Collection
+from accord.taxii.services import collection_create
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import bundle, indicator
 from tests.taxii.conftest import Taxii, secret_for
@@ -40,6 +44,7 @@ CHANGES = st.one_of(
     st.tuples(st.just("ceiling"), st.sampled_from(["clear", "green", "amber"])),
     st.tuples(st.just("onward"), st.booleans()),
     st.tuples(st.sampled_from(["revoke", "restore", "address"]), st.integers(min_value=0, max_value=20)),
+    st.tuples(st.sampled_from(["link", "unlink"]), st.integers(min_value=0, max_value=20)),
 )
 # Each change, and whether the poller reads after it.
 STEPS = st.lists(st.tuples(CHANGES, st.booleans()), max_size=12)
@@ -95,6 +100,17 @@ class World:
         self.kestrel, self.contributor = kestrel, contributor
         self.shared: list[tuple[str, User]] = []
         self.serial = number * 100
+        self.linked: list[str] = []
+        self.watched = self._watch()
+
+    def _watch(self) -> Collection:
+        """The collection naming the objects linked so far (as an operation's names its links)."""
+        return collection_create(
+            kind=CollectionKind.OPERATION,
+            alias=f"watch-{self.reader.pk}",
+            title="Linked objects",
+            spec={"stix_id": sorted(self.linked)},
+        )
 
     def share(self, who: str, tlp: str) -> None:
         self.serial += 1
@@ -133,6 +149,13 @@ class World:
                 object_restore(actor=owner, stix_id=stix_id, reason="shared again")
             else:
                 object_address(actor=owner, stix_id=stix_id, organisations=[self.reader])
+        elif kind in ("link", "unlink") and self.shared:
+            stix_id = self.shared[step[1] % len(self.shared)][0]
+            if kind == "link" and stix_id not in self.linked:
+                self.linked.append(stix_id)
+            elif kind == "unlink" and stix_id in self.linked:
+                self.linked.remove(stix_id)
+            self._watch()
 
 
 # Sequences the issue names, so that every run holds them whatever else is drawn.
@@ -146,6 +169,9 @@ AMENDED_ONWARD = [
 ADDRESSED = [(("share", "kestrel", "amber"), False), (("share", "kestrel", "green"), True), (("address", 0), True)]
 RESTORED = [(("share", "kestrel", "green"), True), (("revoke", 0), True), (("share", "kestrel", "green"), True),
             (("restore", 0), False), (("revoke", 1), True)]  # fmt: skip
+LINKED_LATE = [(("share", "kestrel", "green"), False), (("share", "kestrel", "green"), False),
+               (("link", 1), True), (("link", 0), True), (("unlink", 1), True), (("suspend",), False),
+               (("unlink", 0), False), (("activate",), False), (("link", 0), True)]  # fmt: skip
 AMENDED_CEILING = [(("ceiling", "clear"), True), (("share", "kestrel", "green"), False),
                    (("share", "kestrel", "clear"), True), (("ceiling", "green"), False)]  # fmt: skip
 
@@ -156,19 +182,23 @@ AMENDED_CEILING = [(("ceiling", "clear"), True), (("share", "kestrel", "green"),
 @example(steps=ADDRESSED)
 @example(steps=RESTORED)
 @example(steps=AMENDED_CEILING)
+@example(steps=LINKED_LATE)
 @given(steps=STEPS)
 def test_incremental_reads_add_up_to_a_full_read(sharer, partner, people, steps):
     world = World(partner, people["partner_contributor"], Organisation.objects.count())
     reader = UserFactory(role="partner_reader", organisation=world.reader)
     client = Taxii(reader, secret_for(reader, ("taxii",)))
-    mirror = Mirror(client, str(Collection.objects.get(alias="shared").pk))
-    mirror.poll()
+    mirrors = [Mirror(client, str(Collection.objects.get(alias="shared").pk)), Mirror(client, str(world.watched.pk))]
+    for mirror in mirrors:
+        mirror.poll()
     for change, then_poll in steps:
         world.apply(change)
         if then_poll:
-            mirror.poll()
-    mirror.poll()
-    assert mirror.held == mirror.read()[0]
+            for mirror in mirrors:
+                mirror.poll()
+    for mirror in mirrors:
+        mirror.poll()
+        assert mirror.held == mirror.read()[0]
 
 
 def _signed(agreement: Agreement) -> None:

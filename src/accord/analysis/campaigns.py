@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import connection
@@ -28,6 +29,7 @@ from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
 from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, delete_cascading, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
+from accord.taxii.services import collection_members_watch
 
 __all__ = [
     "UnionFind",
@@ -216,9 +218,22 @@ def _grow(seeds: set[int]) -> tuple[set[int], set[int]]:
             new_campaigns.append(loose)
     made = _create(count=len(new_campaigns)) if new_campaigns else []
     joining.update(zip(made, new_campaigns, strict=True))
-    campaigns_grow({pk: members for pk, members in joining.items() if pk not in merged})
-    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), [(obj, pk) for pk, objs in joining.items() for obj in objs])
+    joined = sorted({obj for objs in joining.values() for obj in objs})
+    with _members_move("objects joined campaigns", Q(pk__in=joined), joining):
+        campaigns_grow({pk: members for pk, members in joining.items() if pk not in merged})
+        insert_rows(
+            MEMBERS, ("stix_object_id", "campaign_id"), [(obj, pk) for pk, objs in joining.items() for obj in objs]
+        )
     return set(joining) - merged, merged
+
+
+def _members_move(cause: str, objects: Q, campaigns: Iterable[int | None]) -> AbstractContextManager[None]:
+    """Watch a change of the campaigns ``objects`` belong to, among ``campaigns`` (those they
+    join or leave): the TAXII collections naming one of them date what joins them, and list what
+    leaves. Upkeep runs it on every ingest batch: when no collection names those campaigns it
+    costs one query, and ``objects`` is not read."""
+    touched = {pk for pk in campaigns if pk is not None}
+    return collection_members_watch(cause=cause, objects=objects, key="campaign", values=touched)
 
 
 def _create(name: str = "", *, count: int = 1) -> list[int]:
@@ -245,9 +260,11 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     keep = sorted(rows, key=lambda row: (not row[1], -row[2], row[0]))[0][0]
     others = [pk for pk, _, _ in rows if pk != keep]
     campaigns_merged.send(sender=Campaign, survivor=keep, absorbed=others)  # before members move: who was where
-    CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
-    CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
-    Campaign.objects.filter(pk__in=others).delete()
+    moving = Q(pk__in=CampaignMember.objects.filter(campaign_id__in=others).values("stix_object_id"))
+    with _members_move(f"campaigns {', '.join(map(str, others))} merged into {keep}", moving, [keep, *others]):
+        CampaignMember.objects.filter(campaign_id__in=others).update(campaign_id=keep)
+        CampaignNote.objects.filter(campaign_id__in=others).update(campaign_id=keep)
+        Campaign.objects.filter(pk__in=others).delete()
     return keep
 
 
@@ -321,11 +338,12 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
             leaving.extend(part)  # re-inserted below, in the campaign split off
             touched.add(split)
             members_of[split] = [int(obj) for obj in part]
-    for some in chunks(sorted(set(leaving))):
-        CampaignMember.objects.filter(stix_object_id__in=some).delete()
-    rows = [(obj, split) for split in touched - set(names) for obj in members_of[split]]
-    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
-    delete_cascading(Campaign, dissolved)
+    with _members_move("campaigns split", Q(pk__in=sorted(set(leaving))), {*names, *touched}):
+        for some in chunks(sorted(set(leaving))):
+            CampaignMember.objects.filter(stix_object_id__in=some).delete()
+        rows = [(obj, split) for split in touched - set(names) for obj in members_of[split]]
+        insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        delete_cascading(Campaign, dissolved)
     return touched
 
 
@@ -388,15 +406,19 @@ def campaigns_rebuild() -> int:
         if keep is not None:
             taken.add(keep)
         assignment.append((nodes, keep))
-    CampaignMember.objects.all().delete()
     fresh = iter(_create(count=sum(1 for _, keep in assignment if keep is None)))
     rows = []
     for nodes, keep in assignment:
         pk = keep if keep is not None else next(fresh)
         rows.extend((node, pk) for node in nodes)
-    insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
-    _absorbed_by_rebuild(previous, dict(rows), existing - taken)
-    Campaign.objects.filter(pk__in=existing - taken).delete()
+    current = dict(rows)
+    moved = {node for node in previous.keys() | current.keys() if previous.get(node) != current.get(node)}
+    touched = {pk for node in moved for pk in (previous.get(node), current.get(node))}
+    with _members_move("campaigns rebuilt", Q(pk__in=sorted(moved)), touched):
+        CampaignMember.objects.all().delete()
+        insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        _absorbed_by_rebuild(previous, current, existing - taken)
+        Campaign.objects.filter(pk__in=existing - taken).delete()
     campaigns_refresh()
     return len(assignment)
 

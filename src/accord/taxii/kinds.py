@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accord.taxii.choices import SPEC_FIELDS, CollectionKind
 
 __all__ = [
     "SpecKey",
+    "in_collection",
+    "names_objects",
     "is_naming_key",
     "kind_has_readers",
     "known_kinds",
@@ -111,3 +113,30 @@ def spec_value_errors(key: str, values: list[Any]) -> str:
     """What the registered check of ``key`` finds wrong with ``values`` (``""`` if nothing)."""
     found = _KEYS.get(key)
     return found.check(values) if found is not None and found.check is not None else ""
+
+
+def names_objects(spec: dict[str, Any]) -> bool:
+    """Whether a spec names objects (a naming key such as ``stix_id`` or ``campaign``): what
+    such a collection holds changes as objects are linked and unlinked, join and leave, and it
+    dates each version by when it joined (:class:`~accord.taxii.models.Membership`)."""
+    return any(is_naming_key(key) for key in spec)
+
+
+def in_collection(organisation_id: int | None, spec: dict[str, Any], qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The objects of ``qs`` a collection holds (an inbox's ``organisation_id``, its ``spec``):
+    those any naming key (``stix_id``, ``campaign``) names, narrowed by every other key."""
+    if organisation_id is not None:  # an inbox: what its organisation shared
+        qs = qs.filter(organisation_id=organisation_id)
+    named = Q()
+    narrowing = Q()
+    for key, values in spec.items():
+        # An empty list holds nothing: a condition SQL can say (an empty IN cannot be compiled).
+        condition = spec_condition(key, values) if values else _NOTHING
+        if is_naming_key(key):
+            named |= condition
+        else:
+            narrowing &= condition
+    return qs.filter(named, narrowing)
+
+
+_NOTHING = Q(pk__isnull=True)  # no row's key is empty

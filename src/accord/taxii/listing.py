@@ -11,6 +11,7 @@ is dated after an ingest or a visibility change still in progress is held back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,10 +25,12 @@ from django.utils.dateparse import parse_datetime
 from accord.sharing.choices import SubmissionStatus
 from accord.sharing.models import Arrival, StixObject, Submission, VisibilityChange
 from accord.sharing.progress import silent
+from accord.taxii.models import Membership
 from accord.taxii.paging import Position
 
 __all__ = [
     "ARRIVAL_DATE",
+    "JOINED_DATE",
     "LISTED_FIELDS",
     "OWN_DATE",
     "Listed",
@@ -37,6 +40,7 @@ __all__ = [
     "as_listed",
     "held_back",
     "horizon",
+    "joined_parts",
     "listed_page",
     "merged",
     "merged_rows",
@@ -63,15 +67,26 @@ class Listing:
 
     on_time: QuerySet[StixObject]
     late: QuerySet[StixObject]
+    # In a collection naming objects: the versions that joined it after their date added for
+    # the reader, dated when they joined (walked on (collection, joined_at, object)).
+    joined: QuerySet[StixObject] | None = None
 
     def filter(self, *args: Any, **kwargs: Any) -> Listing:
-        """Both parts narrowed alike."""
-        return Listing(self.on_time.filter(*args, **kwargs), self.late.filter(*args, **kwargs))
+        """Every part narrowed alike."""
+        joined = self.joined.filter(*args, **kwargs) if self.joined is not None else None
+        return Listing(self.on_time.filter(*args, **kwargs), self.late.filter(*args, **kwargs), joined)
+
+    def each(self, change: Callable[[QuerySet[StixObject]], QuerySet[StixObject]]) -> Listing:
+        """Every part changed by ``change`` alike."""
+        return Listing(
+            change(self.on_time), change(self.late), change(self.joined) if self.joined is not None else None
+        )
 
 
 _NO_HORIZON = datetime(9999, 12, 31, tzinfo=UTC)
 OWN_DATE = f'"{StixObject._meta.db_table}"."added_at"'
 ARRIVAL_DATE = f'"{Arrival._meta.db_table}"."visible_at"'
+JOINED_DATE = f'"{Membership._meta.db_table}"."joined_at"'
 
 
 @dataclass(frozen=True)
@@ -142,9 +157,52 @@ def held_back(qs: QuerySet[StixObject], column: str, horizon: tuple[str, list[An
     return qs.extra(where=[f"{column} < {sql}"], params=params)  # noqa: S610 - bound
 
 
+@dataclass(frozen=True)
+class JoinedParts:
+    """The conditions (SQL and parameters) that share a collection naming objects between the
+    parts of a listing: each version falls in exactly one. It is dated by when it joined the
+    collection (``joined``) when that is later than its date for the reader, else by that date
+    (``on_time``: its ingest; ``late``: its arrival). A version without a
+    :class:`~accord.taxii.models.Membership` row, or whose join is not published yet, is dated
+    as before it joined: publication moves it later, never earlier, so nothing is skipped."""
+
+    on_time: tuple[str, list[Any]]
+    late: tuple[str, list[Any]]
+    joined: tuple[str, list[Any]]
+
+
+def joined_parts(collection: Any, organisation: int) -> JoinedParts:
+    """The :class:`JoinedParts` of ``collection`` (its id) for a reader of ``organisation``."""
+    members, arrivals, objects = Membership._meta.db_table, Arrival._meta.db_table, StixObject._meta.db_table
+    key = Membership._meta.get_field("collection").get_db_prep_value(collection, connection)
+
+    def joined_after(date: str) -> str:
+        return (
+            f'NOT EXISTS (SELECT 1 FROM "{members}" "joined_late" WHERE "joined_late"."collection_id" = %s '  # noqa: S608
+            f'AND "joined_late"."stix_object_id" = "{objects}"."id" AND "joined_late"."joined_at" > {date})'
+        )
+
+    # What the version's date for the reader is: its published arrival, else its ingest; an
+    # arrival not published yet holds it back from every part.
+    reached = (
+        f'COALESCE((SELECT "reach"."visible_at" FROM "{arrivals}" "reach" WHERE "reach"."organisation_id" = %s '  # noqa: S608
+        f'AND "reach"."stix_object_id" = "{objects}"."id"), "{objects}"."added_at")'
+    )
+    unpublished = (
+        f'NOT EXISTS (SELECT 1 FROM "{arrivals}" "coming" WHERE "coming"."organisation_id" = %s '  # noqa: S608
+        f'AND "coming"."stix_object_id" = "{objects}"."id" AND "coming"."visible_at" IS NULL)'
+    )
+    return JoinedParts(
+        on_time=(joined_after(OWN_DATE), [key]),
+        late=(joined_after(ARRIVAL_DATE), [key]),
+        joined=(f"{JOINED_DATE} > {reached} AND {unpublished}", [organisation, organisation]),
+    )
+
+
 # The keyset of each part of a listing: its date added and the object's id, as its index holds them.
 _ON_TIME_KEY = (OWN_DATE, f'"{StixObject._meta.db_table}"."id"')
 _LATE_KEY = (ARRIVAL_DATE, f'"{Arrival._meta.db_table}"."stix_object_id"')
+_JOINED_KEY = (JOINED_DATE, f'"{Membership._meta.db_table}"."stix_object_id"')
 
 
 def _after(qs: QuerySet[StixObject], after: Position, key: tuple[str, str], later: bool) -> QuerySet[StixObject]:
@@ -167,7 +225,9 @@ def merged_sql(listing: Listing, after: Position | None, limit: int, fields: tup
     each part's range reads, each stopped at ``limit + 1`` rows, in one ``UNION ALL``."""
     if fields[0] != "id":
         raise ValueError("A listing's rows start with their id.")
-    pairs = ((listing.on_time, _ON_TIME_KEY), (listing.late, _LATE_KEY))
+    pairs = [(listing.on_time, _ON_TIME_KEY), (listing.late, _LATE_KEY)]
+    if listing.joined is not None:
+        pairs.append((listing.joined, _JOINED_KEY))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in (*fields, "added_on"))
 
@@ -252,7 +312,7 @@ def objects_page(
     versions (:func:`collection_versions`); ``(rows, more)``. For what the manifest and versions
     endpoints list (they serve no object bodies)."""
     if isinstance(source, Listing):
-        found = merged(Listing(as_listed(source.on_time), as_listed(source.late)), after, limit, LISTED_FIELDS)
+        found = merged(source.each(as_listed), after, limit, LISTED_FIELDS)
     else:
         found = list(as_listed(source).values_list(*LISTED_FIELDS)[: limit + 1])
     return listed_page(found, limit)

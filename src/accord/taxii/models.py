@@ -10,11 +10,11 @@ from django.db import models
 from django.utils import timezone
 
 from accord.core.models import Organisation, User
-from accord.sharing.models import Submission
+from accord.sharing.models import StixObject, Submission, VisibilityChange
 from accord.taxii.choices import CollectionKind
 from accord.taxii.kinds import spec_key_names, spec_value_errors
 
-__all__ = ["Collection", "Status"]
+__all__ = ["Collection", "Departure", "Membership", "Status"]
 
 
 class Collection(models.Model):
@@ -96,6 +96,51 @@ def spec_errors(spec: Any) -> list[str]:
         problem for key, value in spec.items() if isinstance(value, list) and (problem := spec_value_errors(key, value))
     ]
     return errors
+
+
+class Membership(models.Model):
+    """An object version that joined a collection naming objects (``stix_id``, ``campaign``: an
+    operation's links, a campaign's members) after it was in the store: for that collection its
+    date added is when it joined, if later than its date added for the reader (TAXII 2.1 §3.2:
+    the date it was added *to the collection*). A version without a row has been held since its
+    ingest. ``joined_at`` stays at the previous time (or empty) until the change that moved it is
+    published, after its commit, behind the same hold-back as ingests (the change's
+    :class:`~accord.sharing.models.VisibilityChange`)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    change = models.ForeignKey(VisibilityChange, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["stix_object", "collection"], name="taxii_membership_unique"),
+        ]
+        indexes: ClassVar = [  # a collection's late joins in date order: a range read, as the objects' own
+            models.Index(fields=["collection", "joined_at", "stix_object"], name="taxii_membership_joined_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} joined {self.collection_id} at {self.joined_at}"
+
+
+class Departure(models.Model):
+    """An object version that left a collection naming objects (unlinked from an operation,
+    split or taken out of a campaign): what the collection's ``…/withdrawn/`` lists to readers
+    who may receive the version, dated when its change is published (empty until then)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="+")
+    change = models.ForeignKey(VisibilityChange, on_delete=models.CASCADE, related_name="+")
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["collection", "left_at", "id"], name="taxii_departure_left_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stix_object_id} left {self.collection_id} at {self.left_at}"
 
 
 class Status(models.Model):

@@ -7,19 +7,21 @@ partner's own tools, so TLP:RED (for named people's eyes only) is never served t
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db import connection
 from django.db.models import (
+    Case,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import MULTI
@@ -35,14 +37,15 @@ from accord.policy import (
     visibility,
     visible_where,
 )
-from accord.sharing.models import Arrival, Refusal, StixObject, Withdrawal
+from accord.sharing.models import Arrival, Refusal, StixObject
 from accord.sharing.selectors import marking_definitions
 from accord.taxii.access import CollectionAccess, collection_get, collection_list, uuid_or_none
 from accord.taxii.compiled import Bound, Shape, database, run
 from accord.taxii.filters import VERSION_WORDS, ObjectQuery, parse_timestamp, stamp
-from accord.taxii.kinds import is_naming_key, spec_condition
+from accord.taxii.kinds import in_collection, names_objects
 from accord.taxii.listing import (
     ARRIVAL_DATE,
+    JOINED_DATE,
     LISTED_FIELDS,
     OWN_DATE,
     Listed,
@@ -52,6 +55,7 @@ from accord.taxii.listing import (
     as_listed,
     held_back,
     horizon,
+    joined_parts,
     listed_page,
     merged,
     merged_rows,
@@ -59,9 +63,10 @@ from accord.taxii.listing import (
     running,
 )
 from accord.taxii.listing import objects_page as listing_page
-from accord.taxii.models import Collection, Status
+from accord.taxii.models import Collection, Membership, Status
 from accord.taxii.paging import Position
 from accord.taxii.served import SERVED_FIELDS, ServedPage, served, served_page
+from accord.taxii.withdrawn import withdrawals
 
 __all__ = [
     "CollectionAccess",
@@ -86,18 +91,8 @@ ACTION = Action.EXPORT
 
 
 def _in_collection(collection: Collection, qs: QuerySet[StixObject]) -> QuerySet[StixObject]:
-    """The objects the collection's spec holds: those any naming key (``stix_id``,
-    ``campaign``) names, narrowed by every other key."""
-    if collection.organisation_id is not None:  # an inbox: what its organisation shared
-        qs = qs.filter(organisation_id=collection.organisation_id)
-    named = Q()
-    narrowing = Q()
-    for key, values in collection.spec.items():
-        if is_naming_key(key):
-            named |= spec_condition(key, values)
-        else:
-            narrowing &= spec_condition(key, values)
-    return qs.filter(named, narrowing)
+    """The objects the collection's spec holds (:func:`accord.taxii.kinds.in_collection`)."""
+    return in_collection(collection.organisation_id, collection.spec, qs)
 
 
 def _may_read(access: CollectionAccess) -> None:
@@ -134,9 +129,24 @@ def _listing(
         on_time = on_time.filter(added_at__gt=query.added_after)
         joined &= Q(arrivals__visible_at__gt=query.added_after)
     late = every.filter(joined).annotate(added_on=F("arrivals__visible_at"))
-    return Listing(
+    listing = Listing(
         held_back(on_time, OWN_DATE, hold).order_by("added_at", "pk"),
         held_back(late, ARRIVAL_DATE, hold).order_by(F("added_on").asc(), "arrivals__stix_object_id"),
+    )
+    if not names_objects(collection.spec):
+        return listing
+    # A collection naming objects dates a version by when it joined, when that is later.
+    members = joined_parts(collection.pk, organisation)
+    joined_late = every.filter(
+        Q(memberships__collection_id=collection.pk, memberships__joined_at__isnull=False)
+        & (Q(memberships__joined_at__gt=query.added_after) if query.added_after is not None else Q())
+    ).annotate(added_on=F("memberships__joined_at"))
+    return Listing(
+        listing.on_time.extra(where=[members.on_time[0]], params=members.on_time[1]),  # noqa: S610 - bound
+        listing.late.extra(where=[members.late[0]], params=members.late[1]),  # noqa: S610 - bound
+        held_back(joined_late.extra(where=[members.joined[0]], params=members.joined[1]), JOINED_DATE, hold).order_by(  # noqa: S610
+            F("added_on").asc(), "memberships__stix_object_id"
+        ),
     )
 
 
@@ -151,7 +161,16 @@ def _versions(
     every = _readable(seen, now, collection, replace(query, added_after=None, versions=("all",)))
     published = Arrival.objects.filter(organisation_id=seen.organisation_id or 0, visible_at__isnull=False)
     arrival = published.filter(stix_object_id=OuterRef("pk")).values("visible_at")[:1]
-    dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
+    dated: QuerySet[StixObject]
+    if names_objects(collection.spec):  # when it joined the collection, if later
+        joins = Membership.objects.filter(collection_id=collection.pk, stix_object_id=OuterRef("pk"))
+        dated = every.annotate(
+            reached=Coalesce(Subquery(arrival), F("added_at")),
+            joined=Subquery(joins.values("joined_at")[:1]),
+            added_on=Case(When(joined__gt=F("reached"), then=F("joined")), default=F("reached")),
+        )
+    else:
+        dated = every.annotate(added_on=Coalesce(Subquery(arrival), F("added_at")))
     return held_back(dated, OWN_DATE, hold).order_by("-modified" if newest_first else "modified")
 
 
@@ -191,7 +210,9 @@ class Selection:
 def _statement(shape: Shape, values: Bound) -> tuple[str, list[Any]]:
     """A read's SQL built from its shape and the request's values alone (nothing else is
     consulted: :mod:`accord.taxii.compiled` keeps the statement under the shape)."""
-    collection = Collection(organisation_id=shape.collection_organisation, spec=orjson.loads(shape.spec))
+    collection = Collection(
+        pk=uuid.UUID(shape.collection), organisation_id=shape.collection_organisation, spec=orjson.loads(shape.spec)
+    )
     query = ObjectQuery(
         added_after=values.added_after,
         ids=values.ids,
@@ -208,8 +229,7 @@ def _statement(shape: Shape, values: Bound) -> tuple[str, list[Any]]:
 
     if shape.order == "listing":
         listing = _listing(shape.seen, values.now, collection, query, hold)
-        parts = Listing(annotated(listing.on_time), annotated(listing.late))
-        return merged_sql(parts, values.after, shape.limit, fields)
+        return merged_sql(listing.each(annotated), values.after, shape.limit, fields)
     versions = _versions(shape.seen, values.now, collection, query, hold, newest_first=shape.order == "newest")
     qs = annotated(versions).values_list(*fields)[: shape.limit + 1]
     _in_field_order(qs)
@@ -311,7 +331,7 @@ def objects_served(
         found = _selected(source, "served", after, limit, context)
     elif isinstance(source, Listing):
         now = context.now
-        found = merged(Listing(served(source.on_time, now), served(source.late, now)), after, limit, SERVED_FIELDS)
+        found = merged(source.each(lambda part: served(part, now)), after, limit, SERVED_FIELDS)
     else:
         found = _raw_rows(served(source, context.now).values_list(*SERVED_FIELDS)[: limit + 1])
     return served_page(found, limit=limit, purpose=purpose, context=context)
@@ -342,42 +362,6 @@ def marking_definition_get(
             break
         after = page.last
     raise NotFound(f"No object {stix_id} in this collection (or you may not see it).")
-
-
-def withdrawals(
-    *,
-    context: PrincipalContext,
-    access: CollectionAccess,
-    since: datetime | None,
-    after: Position | None,
-    limit: int,
-) -> tuple[list[Withdrawn], bool]:
-    """The versions of a collection withdrawn from the reader's organisation (its agreement
-    suspended, the object revoked: :class:`~accord.sharing.models.Withdrawal`) after ``since``,
-    oldest first, one page after a keyset position; ``(rows, more)``. Only versions the
-    organisation could receive were ever recorded as withdrawn from it, so nobody learns here of
-    an object it never had. Held back like the objects (:func:`horizon`)."""
-    if not access.can_read:
-        raise Forbidden(f"The collection {access.collection.title} does not let you read it.")
-    table = Withdrawal._meta.db_table
-    qs = Withdrawal.objects.filter(
-        organisation_id=context.organisation_id or 0,
-        withdrawn_at__isnull=False,
-        stix_object__in=_in_collection(access.collection, StixObject.objects.all()),
-    )
-    if since is not None:
-        qs = qs.filter(withdrawn_at__gt=since)
-    sql, params = horizon(context.now)
-    qs = qs.extra(where=[f'"{table}"."withdrawn_at" < {sql}'], params=params)  # noqa: S610 - bound
-    if after is not None:
-        moment = connection.ops.adapt_datetimefield_value(after[0])
-        qs = qs.extra(  # noqa: S610 - fixed SQL, bound parameters
-            where=[f'("{table}"."withdrawn_at", "{table}"."id") > (%s, %s)'], params=[moment, after[1]]
-        )
-    fields = ("pk", "stix_object__stix_id", "stix_object__modified", "withdrawn_at")
-    found = list(qs.order_by("withdrawn_at", "pk").values_list(*fields)[: limit + 1])
-    rows = [Withdrawn(pk, stix_id, modified, at) for pk, stix_id, modified, at in found]
-    return rows[:limit], len(rows) > limit
 
 
 def status_get(*, principal: User, status_id: str) -> Status:

@@ -1,32 +1,44 @@
 """Every change TAXII makes: the default collections, a POST to an inbox (a submission through
-the one ingest service), and a DELETE (the originator's revocation)."""
+the one ingest service), a DELETE (the originator's revocation), and what joins and leaves the
+collections that name objects."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from accord.core.choices import Region
 from accord.core.errors import Forbidden, NotFound, ValidationFailed
 from accord.core.models import Organisation, User
 from accord.formats.stix import is_cyber_observable
 from accord.partners.choices import AgreementKind
-from accord.sharing.models import StixObject
-from accord.sharing.services import object_revoke, submission_create, submission_start
+from accord.sharing.bulk import chunks
+from accord.sharing.models import StixObject, VisibilityChange
+from accord.sharing.services import object_revoke, submission_create, submission_start, visibility_publish
 from accord.taxii.choices import CollectionKind
 from accord.taxii.filters import ObjectQuery, stamp
-from accord.taxii.kinds import kind_has_readers, known_kinds
-from accord.taxii.models import Collection, Status, spec_errors
+from accord.taxii.kinds import (
+    in_collection,
+    is_naming_key,
+    kind_has_readers,
+    known_kinds,
+    names_objects,
+    spec_condition,
+)
+from accord.taxii.models import Collection, Departure, Membership, Status, spec_errors
 from accord.taxii.selectors import CollectionAccess
 
-__all__ = ["collection_create", "collections_sync", "object_delete", "objects_add"]
+__all__ = ["collection_create", "collection_members_watch", "collections_sync", "object_delete", "objects_add"]
 
 _NAMESPACE = uuid.UUID("8f3a1c52-6a3e-4d0b-9b7e-2f1c5d9a7e40")
 
@@ -70,12 +82,132 @@ def collection_create(
         "organisation": organisation,
         "read_back": read_back,
     }
-    collection, _ = Collection.objects.update_or_create(
-        alias=alias, defaults=fields, create_defaults={"id": _stable_id(alias), **fields}
-    )
+    previous = Collection.objects.filter(alias=alias).first()
+    moved = _moved_by_spec(previous.spec, spec) if previous is not None else None
+    if previous is None or moved is None:
+        collection, _ = Collection.objects.update_or_create(
+            alias=alias, defaults=fields, create_defaults={"id": _stable_id(alias), **fields}
+        )
+    else:
+        with collection_members_watch(cause=f"collection {alias}", objects=moved, collections=[previous.pk]):
+            collection, _ = Collection.objects.update_or_create(alias=alias, defaults=fields)
     if readers is not None:
         collection.readers.set(readers)
     return collection
+
+
+def _moved_by_spec(old: dict[str, Any], new: dict[str, Any]) -> Q | None:
+    """The objects whose place in a collection naming objects a change of its spec from ``old``
+    to ``new`` may move (``None`` when it moves none, or the collection names no objects): the
+    objects named by the values one spec has and the other has not, or, when a narrowing key
+    changes, every object either names."""
+    if old == new or not (names_objects(old) or names_objects(new)):
+        return None
+    narrowing = {key: value for key, value in old.items() if not is_naming_key(key)}
+    if narrowing != {key: value for key, value in new.items() if not is_naming_key(key)}:
+        every = Q(pk__in=[])
+        for spec in (old, new):
+            for key, values in spec.items():
+                if is_naming_key(key):
+                    every |= spec_condition(key, values)
+        return every
+    moved = Q(pk__in=[])
+    for key in {*old, *new}:
+        if is_naming_key(key):
+            before, after = old.get(key, []), new.get(key, [])
+            changed = [v for v in before if v not in after] + [v for v in after if v not in before]
+            if changed:
+                moved |= spec_condition(key, changed)
+    return moved
+
+
+def _members(collections: list[Collection], scope: list[int]) -> dict[Any, set[int]]:
+    """Per collection, which of the versions ``scope`` it holds now (its spec alone; the policy
+    decides per reader when it is read)."""
+    held: dict[Any, set[int]] = {}
+    for collection in collections:
+        found = held.setdefault(collection.pk, set())
+        for part in chunks(scope):
+            qs = in_collection(collection.organisation_id, collection.spec, StixObject.objects.filter(pk__in=part))
+            found.update(qs.values_list("pk", flat=True))
+    return held
+
+
+def _naming(key: str, values: Iterable[Any]) -> str:
+    """SQL: the collection's spec lists, under ``key``, one of ``values`` (compared as text, the
+    way JSON's numbers and strings print), for each database's JSON functions."""
+    spec = f'"{Collection._meta.db_table}"."spec"'
+    texts = ", ".join("%s" for _ in values)
+    if connection.vendor == "postgresql":
+        return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({spec} -> %s) AS named WHERE named IN ({texts}))"  # noqa: S608 - bound
+    return f"EXISTS (SELECT 1 FROM json_each({spec}, %s) WHERE CAST(value AS TEXT) IN ({texts}))"  # noqa: S608 - bound
+
+
+def _watched(collections: list[Any] | None, key: str | None, values: Iterable[Any] | None) -> list[Collection]:
+    """The collections naming objects a watch compares (one query)."""
+    found = Collection.objects.filter(pk__in=collections) if collections is not None else Collection.objects.all()
+    if key is not None:
+        found = found.filter(spec__has_key=key)
+    if key is not None and values is not None:
+        named = sorted({str(value) for value in values})
+        if not named:
+            return []
+        path = key if connection.vendor == "postgresql" else f'$."{key}"'
+        found = found.extra(where=[_naming(key, named)], params=[path, *named])  # noqa: S610 - bound
+    # Only a collection whose ``key`` names something can gain or lose through it (an
+    # operation's collection has ``"campaign": []`` until a campaign is linked).
+    return [
+        c for c in found.only("pk", "organisation_id", "spec") if names_objects(c.spec) and (key is None or c.spec[key])
+    ]
+
+
+@contextmanager
+def collection_members_watch(
+    *,
+    cause: str,
+    objects: Q,
+    collections: list[Any] | None = None,
+    key: str | None = None,
+    values: Iterable[Any] | None = None,
+) -> Iterator[None]:
+    """Run a change (inside the caller's transaction) that may move ``objects`` (their versions
+    in the store when it begins) into or out of collections naming objects: ``collections`` (ids),
+    or every one whose spec uses ``key`` (with ``values``: only those whose ``key`` lists one of
+    them, such as the campaigns a change touches), or every one naming objects. What joined a
+    collection is recorded as a :class:`~accord.taxii.models.Membership` (its date there: TAXII
+    2.1 §3.2, added to the collection), what left as a :class:`~accord.taxii.models.Departure`
+    (listed by ``…/withdrawn/``); both are dated when the change is published, after its commit,
+    behind the hold-back every TAXII read applies
+    (:func:`accord.sharing.services.visibility_publish`), so a poller reading on from the newest
+    date it saw never skips a join. Costs one query when no collection is concerned (``objects``
+    is not even read)."""
+    watched = _watched(collections, key, values)
+    if not watched:
+        yield
+        return
+    started = timezone.now()
+    scope = sorted(StixObject.objects.filter(objects, added_at__lt=started).values_list("pk", flat=True))
+    before = _members(watched, scope)
+    yield
+    fresh = list(Collection.objects.filter(pk__in=[c.pk for c in watched]).only("pk", "organisation_id", "spec"))
+    after = _members(fresh, scope)
+    joined = [(pk, obj) for pk, held in after.items() for obj in sorted(held - before.get(pk, set()))]
+    left = [(pk, obj) for pk, held in before.items() for obj in sorted(held - after.get(pk, set()))]
+    if not joined and not left:
+        return
+    change = VisibilityChange.objects.create(cause=cause[:200])
+    for part in chunks(joined):
+        Membership.objects.bulk_create(
+            [Membership(collection_id=pk, stix_object_id=obj, change=change) for pk, obj in part],
+            update_conflicts=True,
+            unique_fields=["stix_object", "collection"],
+            update_fields=["change"],
+        )
+    for part in chunks(left):
+        Departure.objects.bulk_create(
+            [Departure(collection_id=pk, stix_object_id=obj, change=change) for pk, obj in part]
+        )
+    transaction.on_commit(visibility_publish)
 
 
 @transaction.atomic

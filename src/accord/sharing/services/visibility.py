@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -55,6 +55,7 @@ from accord.sharing.models import Arrival, StixObject, VisibilityChange, WindowP
 __all__ = [
     "Scope",
     "partnership_watch",
+    "register_dated_rows",
     "visibility_publish",
     "visibility_published",
     "visibility_watch",
@@ -68,6 +69,19 @@ __all__ = [
 visibility_published = Signal()
 
 logger = logging.getLogger(__name__)
+
+# Rows of the apps above the store that a change's publication dates too (a model with a
+# ``change`` foreign key, and its date field): TAXII's collection joins and departures.
+_DATED: list[tuple[type[Model], str]] = []
+
+
+def register_dated_rows(model: type[Model], field: str) -> None:
+    """Have every publication stamp ``field`` of ``model``'s rows of the change it publishes, in
+    the same transaction and with the same moment as its arrivals and withdrawals (an app above
+    the store registers in its ``AppConfig.ready``)."""
+    if (model, field) not in _DATED:
+        _DATED.append((model, field))
+
 
 ACTION = Action.EXPORT  # what leaves the platform for a partner's own tools: TAXII, exports, feeds
 
@@ -290,6 +304,8 @@ def visibility_publish() -> int:
             stamp = timezone.now()
             Arrival.objects.filter(change_id=pk).update(visible_at=stamp)
             Withdrawal.objects.filter(change_id=pk).update(withdrawn_at=stamp)
+            for model, name in _DATED:
+                model._default_manager.filter(change_id=pk).update(**{name: stamp})
             VisibilityChange.objects.filter(pk=pk).update(status=VisibilityChange.Status.DONE, published_at=stamp)
         published += 1
         for receiver, error in visibility_published.send_robust(sender=VisibilityChange, change_id=pk):
