@@ -225,14 +225,16 @@ def test_analysts_read_from_the_standby_policy_from_the_primary_and_the_primary_
     analyst = servers.tokens["analysts"][0]
     _share(plain, first, 1, FIRST)
     _share(plain, second, 2, FIRST)
-    # A partner's first read after new data keeps its correlations (analysis.reader_correlations):
-    # a write, so that request is the primary's. Once the standby holds them, it answers.
-    assert FIRST in _correlating(replica, first)
     _caught_up(servers)
     before = _served(replica)
     assert FIRST in _correlating(replica, analyst)
+    assert _served(replica)["replica"] == before.get("replica", 0) + 1
+    # A partner's correlations are rows kept for it (analysis.reader_correlations), judged fresh
+    # by a stamp read on the primary: they are read there too, never from a standby that may
+    # hold older ones.
     assert FIRST in _correlating(replica, first)
-    assert _served(replica)["replica"] == before.get("replica", 0) + 2
+    assert FIRST in _correlating(replica, first)
+    assert _served(replica)["replica"] == before.get("replica", 0) + 1
 
     # (1) Replay paused: what the primary stores next is not on the standby. The analyst's list
     # through the replica does not show it yet; the primary does.
@@ -258,9 +260,10 @@ def test_analysts_read_from_the_standby_policy_from_the_primary_and_the_primary_
     standing = "SELECT status FROM partners_agreement WHERE organisation_id = %s"
     assert _sql(servers.standby.url, standing, organisation) == [("active",)]
     assert _sql(servers.primary.url, standing, organisation) == [("suspended",)]
-    # Its kept correlations follow the agreement as the primary holds it: they are rewritten
+    # Its kept correlations follow the agreement as the primary holds it, rewritten and read
     # there (the standby, replay paused, still holds the old rows and the agreement active).
     assert _correlating(replica, first) == set()
+    assert _correlating(replica, first) == set()  # and again, once its rows are fresh
 
     # A standby further behind than allowed (1 s) is passed over: the strict server answers from
     # the primary and counts it.

@@ -182,6 +182,8 @@ class ReaderCampaign(models.Model):
     depends on objects the reader may not see nor tells how many campaigns exist. The ``seen_*``
     columns carry the names the host's rows get as annotations (``selectors.campaign_list``)."""
 
+    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
+
     id = models.PositiveBigIntegerField(primary_key=True)
     reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
@@ -209,6 +211,8 @@ class ReaderCampaign(models.Model):
 class ReaderCampaignMember(models.Model):
     """An object version in one of a reader's campaigns."""
 
+    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
+
     campaign = models.ForeignKey(ReaderCampaign, on_delete=models.CASCADE, related_name="members")
     stix_object = models.ForeignKey(StixObject, on_delete=models.CASCADE, related_name="+")
 
@@ -226,6 +230,8 @@ class ReaderCampaignState(models.Model):
     version as far as campaigns go) and the digest of those written: they are computed again only
     when the inputs change, and rewritten only when the result differs."""
 
+    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
+
     reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
     inputs = models.CharField(max_length=64)
     digest = models.CharField(max_length=64)
@@ -241,6 +247,8 @@ class ReaderCorrelation(models.Model):
     (``selectors.correlation_list``). A cache derived from the store, rewritten by
     :mod:`accord.analysis.reader_correlations` when what it is derived from changes (the inputs
     its campaigns are computed from), so that its list orders and pages by index."""
+
+    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
 
     reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     correlation = models.ForeignKey(Correlation, on_delete=models.CASCADE, related_name="reader_rows")
@@ -264,6 +272,8 @@ class ReaderCorrelation(models.Model):
 class ReaderCorrelationState(models.Model):
     """What a reader's :class:`ReaderCorrelation` rows were last computed from (the digest of
     the inputs its campaigns are computed from, ``reader_campaigns``)."""
+
+    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
 
     reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
     inputs = models.CharField(max_length=64)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     Count,
     Exists,
@@ -111,7 +112,8 @@ def _correlations_known(principal: User, ctx: PrincipalContext) -> QuerySet[Corr
     organisation it may see mentions (and may show it), known-benign ones aside; kept per
     reader (:mod:`accord.analysis.reader_correlations`) and brought up to date here."""
     reader_correlations_refresh(principal, ctx)
-    return Correlation.objects.filter(benign="", reader_rows__reader_id=principal.pk)
+    # the primary's, as the kept rows' freshness is judged there (``read_from_primary``)
+    return Correlation.objects.using(DEFAULT_DB_ALIAS).filter(benign="", reader_rows__reader_id=principal.pk)
 
 
 def correlation_list(*, principal: User) -> QuerySet[Correlation]:

@@ -192,6 +192,10 @@ class ReplicaRouter:
     def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
         if model._meta.app_label not in REPLICA_APPS:
             return DEFAULT_DB_ALIAS  # the policy's inputs, even through an object a replica loaded
+        if getattr(model, "read_from_primary", False):
+            # Rows kept per reader whose freshness is judged on the primary (their inputs' stamp):
+            # a lagging standby would serve rows older than the agreement the stamp was read with.
+            return DEFAULT_DB_ALIAS
         return _replica_for_read()  # None: Django's choice (the instance's database, else the primary)
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
