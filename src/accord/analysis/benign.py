@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accord.analysis.models import Correlation, ExclusionEntry
+from accord.analysis.rewrite import update_rows
 from accord.analysis.warninglists import host_of, index
 from accord.sharing.bulk import select_in
 from accord.sharing.models import Observable
@@ -127,28 +128,25 @@ def reasons_for_ids(observables: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def flag_correlations(observables: Iterable[int] | None = None) -> int:
+def flag_correlations(observables: Iterable[int] | None = None, *, table: str = _CORRELATIONS) -> int:
     """Set the known-benign reason of every correlation row (or of ``observables``'); the number
-    now flagged among them."""
-    if observables is None:
-        by_type: dict[str, dict[str, int]] = {}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT o.id, o.type, o.value FROM {_CORRELATIONS} c JOIN {_OBSERVABLES} o ON o.id = c.observable_id"  # noqa: S608
-            )
-            while rows := cursor.fetchmany(50000):
-                for pk, kind, value in rows:
-                    by_type.setdefault(kind, {})[value] = pk
-        found = {ids[value]: reason for kind, ids in by_type.items() for value, reason in reasons(kind, ids).items()}
-        wanted = []
-    else:
+    now flagged among them. ``table`` is where the rows are (a rebuild's new rows, staged)."""
+    if observables is not None:
         wanted = sorted(observables)
         found = reasons_for_ids(wanted)
-    with connection.cursor() as cursor:
-        if observables is None:
-            cursor.execute(f"UPDATE {_CORRELATIONS} SET benign = ''")  # noqa: S608
-            changes = [(reason[:200], pk) for pk, reason in found.items()]
-        else:
+        with connection.cursor() as cursor:
             changes = [(found.get(pk, "")[:200], pk) for pk in wanted]
-        cursor.executemany(f"UPDATE {_CORRELATIONS} SET benign = %s WHERE observable_id = %s", changes)  # noqa: S608
+            cursor.executemany(f"UPDATE {_CORRELATIONS} SET benign = %s WHERE observable_id = %s", changes)  # noqa: S608
+        return len(found)
+    by_type: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.id, o.type, o.value FROM {table} c JOIN {_OBSERVABLES} o ON o.id = c.observable_id"  # noqa: S608
+        )
+        while rows := cursor.fetchmany(50000):
+            for pk, kind, value in rows:
+                by_type.setdefault(kind, {})[value] = pk
+        found = {ids[value]: reason for kind, ids in by_type.items() for value, reason in reasons(kind, ids).items()}
+        cursor.execute(f"UPDATE {table} SET benign = '' WHERE benign <> ''")  # noqa: S608
+    update_rows(table, "observable_id", ["benign"], [(reason[:200], pk) for pk, reason in found.items()])
     return len(found)

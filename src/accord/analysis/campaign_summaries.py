@@ -20,9 +20,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignMember
+from accord.analysis.rewrite import update_rows
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation
-from accord.sharing.bulk import adapt_datetime, json_placeholder, select_in
+from accord.sharing.bulk import adapt_datetime, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = ["campaigns_grow", "campaigns_refresh"]
@@ -31,6 +32,11 @@ LINKS = ObjectObservable._meta.db_table
 OBJECTS = StixObject._meta.db_table
 MEMBERS = CampaignMember._meta.db_table
 CAMPAIGNS = Campaign._meta.db_table
+ORGANISATIONS = Organisation._meta.db_table
+_SUMMARY = (
+    "first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids", "observables_count",
+    "regions", "crime_types",
+)  # fmt: skip
 
 
 @dataclass
@@ -64,18 +70,30 @@ def _rows(sql: str, wanted: list[int] | None) -> Iterable[tuple[Any, ...]]:
 
 
 def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
-    """Summarise the given campaigns (all when ``None``) again from all their members."""
+    """Summarise the given campaigns (all when ``None``) again from all their members: grouped
+    by the database (dates and counts per campaign, its organisations and crime types), not
+    member by member (a rebuild summarises every campaign: 400,000 members at a million objects)."""
     wanted = None if campaign_ids is None else sorted(campaign_ids)
     if wanted is not None and not wanted:
         return
+    if wanted is None and connection.vendor == "postgresql":
+        _refresh_all()
+        return
     where = "" if wanted is None else "WHERE m.campaign_id IN ({})"
+    members = f"FROM {MEMBERS} m JOIN {OBJECTS} o ON o.id = m.stix_object_id {where}"
     summaries: dict[int, _Summary] = {}
-    sql = (
-        f"SELECT m.campaign_id, o.created, o.modified, o.organisation_id, o.crime_type FROM {MEMBERS} m "  # noqa: S608
-        f"JOIN {OBJECTS} o ON o.id = m.stix_object_id {where}"
-    )
-    for pk, created, modified, organisation, crime in _rows(sql, wanted):
-        summaries.setdefault(pk, _Summary()).add(created, modified, organisation, crime)
+    sql = f"SELECT m.campaign_id, MIN(o.created), MAX(o.modified), COUNT(*) {members} GROUP BY m.campaign_id"  # noqa: S608
+    for pk, first, last, count in _rows(sql, wanted):
+        summaries[pk] = _Summary(_aware(first), _aware(last), count)
+    for pk, organisation in _rows(f"SELECT DISTINCT m.campaign_id, o.organisation_id {members}", wanted):  # noqa: S608
+        summaries[pk].organisations.add(organisation)
+    tags: dict[str, list[str]] = {}
+    crimes = f"WHERE o.crime_type > ''{'' if wanted is None else ' AND m.campaign_id IN ({})'}"
+    sql = f"SELECT DISTINCT m.campaign_id, o.crime_type FROM {MEMBERS} m JOIN {OBJECTS} o ON o.id = m.stix_object_id {crimes}"  # noqa: S608, E501
+    for pk, crime in _rows(sql, wanted):
+        if crime not in tags:
+            tags[crime] = europol_tags([crime])
+        summaries[pk].tags.update(tags[crime])
     sql = (
         f"SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) FROM {MEMBERS} m "  # noqa: S608
         f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id {where} GROUP BY m.campaign_id"
@@ -83,6 +101,38 @@ def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
     for pk, count in _rows(sql, wanted):
         summaries[pk].observables_count = count
     _write(summaries)
+
+
+def _refresh_all() -> None:
+    """Every campaign summarised again in one ``UPDATE`` on PostgreSQL, the same figures as
+    :func:`campaigns_refresh` computes (its JSON lists sorted and distinct), written only where
+    they differ: a rebuild summarises every campaign, and the database groups 400,000 members
+    faster than their rows travel to Python."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT crime_type FROM {OBJECTS} WHERE crime_type > ''")  # noqa: S608
+        tags = [(crime, tag) for (crime,) in cursor.fetchall() for tag in europol_tags([crime])]
+        mapping = ", ".join(["(%s, %s)"] * len(tags)) or "(NULL, NULL)"
+        cursor.execute(
+            f"WITH summary AS (SELECT m.campaign_id, MIN(o.created) AS first_seen, MAX(o.modified) AS last_seen, "  # noqa: S608
+            "COUNT(*) AS objects_count, COUNT(DISTINCT o.organisation_id) AS organisations_count, "
+            "jsonb_agg(DISTINCT o.organisation_id ORDER BY o.organisation_id) AS organisation_ids, "
+            "COALESCE(jsonb_agg(DISTINCT g.region ORDER BY g.region) FILTER (WHERE g.region > ''), '[]') AS regions, "
+            "COALESCE(jsonb_agg(DISTINCT x.tag ORDER BY x.tag) FILTER (WHERE x.tag IS NOT NULL), '[]') AS crime_types "
+            f"FROM {MEMBERS} m JOIN {OBJECTS} o ON o.id = m.stix_object_id "
+            f"JOIN {ORGANISATIONS} g ON g.id = o.organisation_id "
+            f"LEFT JOIN (VALUES {mapping}) AS x (crime, tag) ON x.crime = o.crime_type GROUP BY m.campaign_id), "
+            f"seen AS (SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) AS observables_count FROM {MEMBERS} m "
+            f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id GROUP BY m.campaign_id), "
+            "fresh AS (SELECT s.*, COALESCE(v.observables_count, 0) AS observables_count "
+            "FROM summary s LEFT JOIN seen v ON v.campaign_id = s.campaign_id) "
+            f"UPDATE {CAMPAIGNS} c SET first_seen = f.first_seen, last_seen = f.last_seen, "
+            "objects_count = f.objects_count, organisations_count = f.organisations_count, "
+            "organisation_ids = f.organisation_ids, observables_count = f.observables_count, regions = f.regions, "
+            "crime_types = f.crime_types, updated_at = %s FROM fresh f WHERE c.id = f.campaign_id AND ("
+            + " OR ".join(f"c.{column} IS DISTINCT FROM f.{column}" for column in _SUMMARY)
+            + ")",
+            [value for pair in tags for value in pair] + [adapt_datetime(timezone.now())],
+        )
 
 
 def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
@@ -155,7 +205,6 @@ def _write(summaries: Mapping[int, _Summary]) -> None:
         return
     region_of = dict(Organisation.objects.values_list("pk", "region"))
     stamp = adapt_datetime(timezone.now())
-    json = json_placeholder()
     rows = [
         (
             adapt_datetime(summary.first_seen),
@@ -171,13 +220,10 @@ def _write(summaries: Mapping[int, _Summary]) -> None:
         )
         for pk, summary in summaries.items()
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {CAMPAIGNS} SET first_seen = %s, last_seen = %s, objects_count = %s, "  # noqa: S608
-            f"organisations_count = %s, organisation_ids = {json}, observables_count = %s, regions = {json}, "
-            f"crime_types = {json}, updated_at = %s WHERE id = %s",
-            rows,
-        )
+    columns = ["first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids"]
+    columns += ["observables_count", "regions", "crime_types", "updated_at"]
+    json = ("organisation_ids", "regions", "crime_types")
+    update_rows(CAMPAIGNS, "id", columns, rows, json_columns=json, stamps=["updated_at"])
 
 
 def _aware(value: Any) -> datetime | None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
+from accord.analysis.rewrite import TableRewrite
 from accord.analysis.signals import campaigns_merged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
@@ -153,7 +154,11 @@ def _membership(objects: Collection[int]) -> dict[int, int]:
     )
 
 
-def _stix_ids(objects: Collection[int]) -> dict[int, str]:
+def _stix_ids(objects: Collection[int], *, live: bool = False) -> dict[int, str]:
+    """The STIX ids of ``objects`` (of those live only, with ``live``)."""
+    if live:
+        sql = f"SELECT o.id, o.stix_id FROM {OBJECTS} o WHERE {_LIVE} AND o.id IN ({{}})"  # noqa: S608
+        return dict(select_in(sql, _live_params(), sorted(objects)))
     return dict(select_in(f"SELECT id, stix_id FROM {OBJECTS} WHERE id IN ({{}})", (), sorted(objects)))  # noqa: S608
 
 
@@ -369,13 +374,15 @@ def _components(
     return sorted(groups, key=len, reverse=True)
 
 
-def campaigns_rebuild() -> int:
-    """Recompute every campaign from the link table; the number of campaigns."""
+def campaigns_rebuild(rewrite: TableRewrite) -> int:
+    """Recompute every campaign from the link table; the number of campaigns. The members'
+    table is rewritten whole through ``rewrite`` (which the caller entered)."""
     upkeep_turn()
     uf = UnionFind()
+    stix_of: dict[int, str] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT l.observable_id, l.stix_object_id FROM {LINKS} l "  # noqa: S608
+            f"SELECT l.observable_id, l.stix_object_id, o.stix_id FROM {LINKS} l "  # noqa: S608
             f"JOIN {CORRELATIONS} c ON c.observable_id = l.observable_id "
             f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {_LINKING} AND {_LIVE} "
             "ORDER BY l.observable_id",
@@ -383,21 +390,29 @@ def campaigns_rebuild() -> int:
         )
         current, first = None, 0
         while rows := cursor.fetchmany(20000):
-            for observable, obj in rows:
+            for observable, obj, stix_id in rows:
+                stix_of[obj] = stix_id
                 if observable != current:
                     current, first = observable, obj
                     uf.find(obj)
                 else:
                     uf.union(first, obj)
-    live = set(StixObject.objects.filter(revoked=False).values_list("pk", flat=True))
-    for a, b in CampaignBridge.objects.values_list("object_a_id", "object_b_id"):
-        if a in live and b in live:
-            uf.union(a, b)
+        cursor.execute(f"SELECT object_a_id, object_b_id FROM {BRIDGES}")  # noqa: S608
+        bridges = cursor.fetchall()
+    if bridges:
+        ends = _stix_ids({end for pair in bridges for end in pair}, live=True)
+        stix_of.update(ends)
+        for a, b in bridges:
+            if a in ends and b in ends:
+                uf.union(a, b)
     groups = [nodes for nodes in uf.groups().values() if len(nodes) >= 2]
-    stix_of = _stix_ids({node for nodes in groups for node in nodes})
     components = [nodes for nodes in groups if len({stix_of[n] for n in nodes}) >= 2]
-    previous = dict(CampaignMember.objects.values_list("stix_object_id", "campaign_id"))
-    existing = set(Campaign.objects.values_list("pk", flat=True))
+    del stix_of, uf, groups
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT stix_object_id, campaign_id FROM {MEMBERS}")  # noqa: S608
+        previous = dict(cursor.fetchall())
+        cursor.execute(f"SELECT id FROM {CAMPAIGNS}")  # noqa: S608
+        existing = {pk for (pk,) in cursor.fetchall()}
     taken: set[int] = set()
     assignment: list[tuple[list[int], int | None]] = []
     for nodes in sorted(components, key=len, reverse=True):
@@ -415,10 +430,10 @@ def campaigns_rebuild() -> int:
     moved = {node for node in previous.keys() | current.keys() if previous.get(node) != current.get(node)}
     touched = {pk for node in moved for pk in (previous.get(node), current.get(node))}
     with _members_move("campaigns rebuilt", Q(pk__in=sorted(moved)), touched):
-        CampaignMember.objects.all().delete()
-        insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        rewrite.stage(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        rewrite.apply(MEMBERS, ["stix_object_id"], ["campaign_id"])
         _absorbed_by_rebuild(previous, current, existing - taken)
-        Campaign.objects.filter(pk__in=existing - taken).delete()
+        delete_cascading(Campaign, sorted(existing - taken))
     campaigns_refresh()
     return len(assignment)
 

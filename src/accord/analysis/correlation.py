@@ -11,7 +11,7 @@ recounts the observables it touched. Campaigns follow (:mod:`accord.analysis.cam
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,14 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.analysis import benign, campaigns
-from accord.analysis.models import Correlation, ObservableSource
+from accord.analysis.models import (
+    CampaignMember,
+    Correlation,
+    ObservableSource,
+    ReaderCorrelation,
+    ReaderCorrelationState,
+)
+from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
 from accord.analysis.warninglists import index_if_built
@@ -35,6 +42,8 @@ CORRELATIONS = Correlation._meta.db_table
 LINKS = ObjectObservable._meta.db_table
 OBJECTS = StixObject._meta.db_table
 OBSERVABLES = Observable._meta.db_table
+READER_ROWS = ReaderCorrelation._meta.db_table
+READER_STATES = ReaderCorrelationState._meta.db_table
 
 # The live versions: neither revoked nor past retention (expired ones leave with the daily purge).
 LIVE = "o.revoked = %s AND (o.expires_at IS NULL OR o.expires_at > %s)"
@@ -261,23 +270,28 @@ def recount(observables: Collection[int]) -> Changed:
 def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Recompute sources, correlations, known-benign flags and campaigns from the link table.
 
-    Runs in the caller's transaction; ``progress(step, done, total)`` is told as it goes.
+    Runs in the caller's transaction; ``progress(step, done, total)`` is told as it goes. The
+    sources, correlations and campaign members are rewritten whole, their foreign keys proved
+    once per table rather than row by row (:class:`~accord.analysis.rewrite.TableRewrite`).
     """
-    upkeep_turn()
-    report = progress or (lambda step, done, total: None)
+    with TableRewrite([ObservableSource, Correlation, CampaignMember]) as rewrite:
+        upkeep_turn()
+        return _rebuild(rewrite, progress or (lambda step, done, total: None))
+
+
+def _rebuild(rewrite: TableRewrite, report: Callable[[str, int, int], None]) -> dict[str, int]:
     now = timezone.now()
     cap = settings.ACCORD_CORRELATION_CAP
     report("sources", 0, 4)
-    previous = dict(Correlation.objects.exclude(correlated_at=None).values_list("pk", "correlated_at"))
-    ObservableSource.objects.all().delete()
-    Correlation.objects.all().delete()
-    live = StixObject.objects.filter(revoked=False).exclude(expires_at__lte=now)
-    organisation_of = dict(live.values_list("pk", "organisation_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT observable_id, correlated_at FROM {CORRELATIONS} WHERE correlated_at IS NOT NULL")  # noqa: S608
+        previous = dict(cursor.fetchall())
+        cursor.execute(f"SELECT o.id, o.organisation_id FROM {OBJECTS} o WHERE {LIVE}", live_params(now))  # noqa: S608
+        organisation_of = dict(cursor.fetchall())
     stamp = adapt_datetime(now)
     sources: list[tuple[int, int, int]] = []
     correlations: list[tuple[Any, ...]] = []
-
-    def counted(observable: int, organisations: list[int]) -> None:
+    for observable, organisations in _mentions(organisation_of):
         by_org = Counter(organisations)
         sources.extend((observable, org, count) for org, count in by_org.items())
         if len(by_org) >= 2:
@@ -287,18 +301,35 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
             correlated = None
         total = len(organisations)
         correlations.append((observable, len(by_org), total, "", total > cap, correlated, stamp))
-        if len(sources) >= 20000:
-            flush()
+    del organisation_of, previous
+    report("correlations", 1, 4)
+    with connection.cursor() as cursor:
+        # a reader's kept correlations name these rows: they are computed again on its next read
+        cursor.execute(f"DELETE FROM {READER_STATES}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {READER_ROWS}")  # noqa: S608
+    columns = ("organisation_count", "object_count", "benign", "over_correlating", "correlated_at")
+    held = rewrite.stage(CORRELATIONS, ("observable_id", *columns, "updated_at"), correlations)
+    flagged = benign.flag_correlations(table=held)
+    report("known benign", 2, 4)
+    rewrite.apply(CORRELATIONS, ["observable_id"], columns, ["updated_at"])
+    rewrite.stage(SOURCES, ("observable_id", "organisation_id", "object_count"), sources)
+    rewrite.apply(SOURCES, ["observable_id", "organisation_id"], ["object_count"])
+    report("campaigns", 3, 4)
+    made = campaigns.campaigns_rebuild(rewrite)
+    report("done", 4, 4)
+    return {
+        "sources": len(sources),
+        "correlations": sum(1 for row in correlations if row[1] >= 2),
+        "known_benign": flagged,
+        "over_correlating": sum(1 for row in correlations if row[4]),
+        "campaigns": made,
+    }
 
-    def flush() -> None:
-        insert_rows(SOURCES, ("observable_id", "organisation_id", "object_count"), sources)
-        columns = ("organisation_count", "object_count", "benign", "over_correlating", "correlated_at", "updated_at")
-        insert_rows(CORRELATIONS, ("observable_id", *columns), correlations)
-        sources.clear()
-        correlations.clear()
 
-    # One pass over the link table in observable order (its (observable, object) index); most
-    # observables have one live version and cost a dictionary lookup.
+def _mentions(organisation_of: dict[int, int]) -> Iterator[tuple[int, list[int]]]:
+    """Each observable that two or more live versions mention, with their organisations (one
+    per version): one pass over the link table in observable order (its (observable, object)
+    index); most observables have one live version and cost a dictionary lookup."""
     organisation = organisation_of.get
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT observable_id, stix_object_id FROM {LINKS} ORDER BY observable_id")  # noqa: S608
@@ -308,25 +339,11 @@ def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = No
             for observable, obj in rows:
                 if observable != current:
                     if len(found) >= 2:
-                        counted(current, found)  # type: ignore[arg-type]
+                        yield current, found  # type: ignore[misc]
                     current = observable
                     found = []
                 org = organisation(obj)
                 if org is not None:
                     found.append(org)
         if len(found) >= 2:
-            counted(current, found)  # type: ignore[arg-type]
-    flush()
-    report("correlations", 1, 4)
-    report("known benign", 2, 4)
-    flagged = benign.flag_correlations()
-    report("campaigns", 3, 4)
-    made = campaigns.campaigns_rebuild()
-    report("done", 4, 4)
-    return {
-        "sources": ObservableSource.objects.count(),
-        "correlations": Correlation.objects.filter(organisation_count__gte=2).count(),
-        "known_benign": flagged,
-        "over_correlating": Correlation.objects.filter(over_correlating=True).count(),
-        "campaigns": made,
-    }
+            yield current, found  # type: ignore[misc]
