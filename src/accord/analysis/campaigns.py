@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh
+from accord.analysis.campaign_summaries import campaigns_grow, campaigns_refresh, campaigns_summarise
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, Correlation, LinkCut
 from accord.analysis.rewrite import TableRewrite
 from accord.analysis.signals import campaigns_merged
@@ -421,7 +421,9 @@ def campaigns_rebuild(rewrite: TableRewrite) -> int:
         if keep is not None:
             taken.add(keep)
         assignment.append((nodes, keep))
-    fresh = iter(_create(count=sum(1 for _, keep in assignment if keep is None)))
+    wanted = sum(1 for _, keep in assignment if keep is None)
+    summarised = connection.vendor == "postgresql"  # new campaigns written with their summaries, below
+    fresh = iter(IdAllocator(CAMPAIGNS).take(wanted) if summarised else _create(count=wanted))
     rows = []
     for nodes, keep in assignment:
         pk = keep if keep is not None else next(fresh)
@@ -430,11 +432,14 @@ def campaigns_rebuild(rewrite: TableRewrite) -> int:
     moved = {node for node in previous.keys() | current.keys() if previous.get(node) != current.get(node)}
     touched = {pk for node in moved for pk in (previous.get(node), current.get(node))}
     with _members_move("campaigns rebuilt", Q(pk__in=sorted(moved)), touched):
-        rewrite.stage(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        staged = rewrite.stage(MEMBERS, ("stix_object_id", "campaign_id"), rows)
+        if summarised:
+            campaigns_summarise(staged)
         rewrite.apply(MEMBERS, ["stix_object_id"], ["campaign_id"])
         _absorbed_by_rebuild(previous, current, existing - taken)
         delete_cascading(Campaign, sorted(existing - taken))
-    campaigns_refresh()
+    if not summarised:
+        campaigns_refresh()
     return len(assignment)
 
 

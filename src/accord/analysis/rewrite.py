@@ -140,18 +140,21 @@ class TableRewrite:
         assigned = ", ".join(f"{quote(v)} = s.{quote(v)}" for v in (*values, *stamps))
         names = ", ".join(quote(c) for c in (*keys, *values, *stamps))
         with self._writing(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")  # noqa: S608
+            if not cursor.fetchone()[0]:  # a first rebuild: nothing to compare (nor to scan per new row)
+                self._run(cursor, table, f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging}", False)  # noqa: S608
+                return
             delete = f"DELETE FROM {quote(table)} t WHERE NOT EXISTS (SELECT 1 FROM {staging} s WHERE {same})"  # noqa: S608
-            self._run(cursor, table, delete, leaving=True)
+            self._run(cursor, table, delete, True)
             if values:
                 update = f"UPDATE {quote(table)} t SET {assigned} FROM {staging} s WHERE {same} AND ({differs})"  # noqa: S608
-                self._run(cursor, table, update, leaving=False)
-            insert = (
-                f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} s "  # noqa: S608
-                f"WHERE NOT EXISTS (SELECT 1 FROM {quote(table)} t WHERE {same})"
-            )
-            self._run(cursor, table, insert, leaving=False)
+                self._run(cursor, table, update, False)
+            # those already there are passed over by their unique key, not by an anti-join: the table
+            # it would scan (when small, row by row) grows with every row inserted
+            insert = f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING"  # noqa: S608
+            self._run(cursor, table, insert, False)
 
-    def _run(self, cursor: Any, table: str, statement: str, *, leaving: bool) -> None:
+    def _run(self, cursor: Any, table: str, statement: str, leaving: bool) -> None:
         """Run one write of :meth:`apply`; as a replica, check in the same statement the rows it
         wrote (each foreign key of theirs names a row) or deleted (no row of another table
         names them): only those, since the shared lock taken on entering keeps every row that
@@ -228,6 +231,8 @@ def update_rows(
         )
         cursor.execute(f"TRUNCATE {quote(staging)}")
     insert_rows(staging, names, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {quote(staging)}")
     assigned = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
     compared = [f"t.{quote(c)} IS DISTINCT FROM s.{quote(c)}" for c in columns if c not in stamps]
     differs = f" AND ({' OR '.join(compared)})" if compared else ""
