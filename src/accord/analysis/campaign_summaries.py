@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignMember
@@ -111,7 +111,8 @@ def campaigns_summarise(members: str) -> None:
     ones: each row written once). A rebuild passes the members it is about to write, before the
     campaigns they name exist."""
     stamp = adapt_datetime(timezone.now())
-    with connection.cursor() as cursor:
+    # in the caller's transaction, or one of its own: the temporary table lives until it ends
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT crime_type FROM {OBJECTS} WHERE crime_type > ''")  # noqa: S608
         tags = [(crime, tag) for (crime,) in cursor.fetchall() for tag in europol_tags([crime])]
         mapping = ", ".join(["(%s, %s)"] * len(tags)) or "(NULL, NULL)"

@@ -3,25 +3,25 @@
 On PostgreSQL each row written into a table with foreign keys queues a check that runs at
 ``COMMIT``: a ``SELECT … FOR KEY SHARE`` of the row it names, which locks that row and logs the
 lock. A rebuild at a million objects writes 1.3 million such rows, and its commit spent most of
-the rebuild's time on them. :class:`TableRewrite` writes the rows without those checks and proves
-the constraints once for the whole table instead, one join each:
+the rebuild's time on them. :class:`TableRewrite` stages the new rows, writes only those that
+differ (:meth:`TableRewrite.apply`), and proves the constraints with one join per write:
 
 - where the role may set ``session_replication_role`` (a superuser, or ``GRANT SET ON PARAMETER
-  session_replication_role`` on PostgreSQL 15), the bulk writes run as a replica (no triggers,
-  so no checks) and every foreign key from or to the rewritten tables is then checked with one
-  anti-join; a dangling row aborts the transaction;
-- otherwise the foreign keys of the rewritten tables are dropped and made again, with the
-  definition PostgreSQL reports for them (same name, ``DEFERRABLE INITIALLY DEFERRED``), which
-  validates every row in one join.
+  session_replication_role`` on PostgreSQL 15), the writes run as a replica (no triggers, so no
+  checks), each in one statement that also looks, over the rows it returned, for a row written
+  that names nothing or a row deleted that another table names; finding one aborts the rebuild;
+- otherwise the foreign keys of the rewritten tables are dropped before the first write and made
+  again on leaving, with the definition PostgreSQL reports for them (same name, ``DEFERRABLE
+  INITIALLY DEFERRED``), which validates every row in one join.
 
 Either way the tables the rewritten rows name (objects, observables, organisations, campaigns)
 are locked ``IN SHARE MODE`` first, before the upkeep's turn is taken (an ingest holding its
 inserts and waiting for the turn would otherwise deadlock with the rebuild): reads go on, while
 writes to those tables wait for the rebuild, so no row a rewritten row names can go between its
 check and the commit. Dropping a foreign key takes the referenced table's ``ACCESS EXCLUSIVE``
-lock: in that mode readers of those tables wait too, and only for the writing at the end of the
-rebuild. SQLite checks nothing at commit (Accord does not turn its foreign keys on): the
-rewrite is the plain write there.
+lock: in that mode readers of those tables wait too, from the first write to the commit. On
+SQLite the rewrite is the plain delete and insert: its deferred checks cost little at the sizes
+it serves.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from accord.sharing.bulk import chunks, insert_rows, json_placeholder
@@ -224,20 +224,21 @@ def update_rows(
         return
     staging = f"_update_{table}"
     names = [*columns, key]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(staging)} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {', '.join(quote(c) for c in names)} FROM {quote(table)} WITH NO DATA"
-        )
-        cursor.execute(f"TRUNCATE {quote(staging)}")
-    insert_rows(staging, names, rows)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {quote(staging)}")
     assigned = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
     compared = [f"t.{quote(c)} IS DISTINCT FROM s.{quote(c)}" for c in columns if c not in stamps]
     differs = f" AND ({' OR '.join(compared)})" if compared else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(table)} t SET {assigned} FROM {quote(staging)} s "  # noqa: S608
-            f"WHERE t.{quote(key)} = s.{quote(key)}{differs}"
-        )
+    # in the caller's transaction, or one of its own: the temporary table lives until it ends
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(staging)} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {', '.join(quote(c) for c in names)} FROM {quote(table)} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {quote(staging)}")
+        insert_rows(staging, names, rows)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {quote(staging)}")
+            cursor.execute(
+                f"UPDATE {quote(table)} t SET {assigned} FROM {quote(staging)} s "  # noqa: S608
+                f"WHERE t.{quote(key)} = s.{quote(key)}{differs}"
+            )
