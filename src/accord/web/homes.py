@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -146,17 +145,8 @@ def partner_panels(request: HttpRequest, user: User) -> dict[str, Any]:
     )
 
     year_ago = (now - timedelta(days=365)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    monthly = dict(
-        sharing.object_list(principal=user)
-        .filter(organisation_id=own, added_at__gte=year_ago)
-        .order_by()
-        .annotate(month=TruncMonth("added_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    months = _last_months(today, 12)
-    per_month = [(m, _month_count(monthly, m)) for m in months]
+    monthly = analysis.own_contribution_by_month(principal=user, since=year_ago.date())
+    per_month = [(m, monthly.get(f"{m:%Y-%m}", 0)) for m in _last_months(today, 12)]
     peak = max((n for _, n in per_month), default=0) or 1
     contribution = [{"month": m, "count": n, "share": round(100 * n / peak)} for m, n in per_month]
     score = analysis.contributions(principal=user, since=year_ago, until=now)
@@ -206,13 +196,6 @@ def _last_months(today: date, n: int) -> list[date]:
         months.append(first)
         first = (first - timedelta(days=1)).replace(day=1)
     return list(reversed(months))
-
-
-def _month_count(counts: dict[Any, int], month: date) -> int:
-    for key, n in counts.items():
-        if key is not None and (key.date() if isinstance(key, datetime) else key) == month:
-            return n
-    return 0
 
 
 # -- analyst -------------------------------------------------------------------------------------
