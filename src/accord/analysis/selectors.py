@@ -287,12 +287,7 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     correlated observables, new campaigns per month, and each partner's contribution (host staff
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
-    # What partners shared, not the host's own disseminated reports about it: kept counts
-    # (accord.analysis.aggregates), never the store counted at read time.
-    matrix: dict[tuple[str, str, str], int] = {}
-    for (crime, region, month), count in trend_counts(ctx, since, until).items():
-        key = (europol_tag(crime), region, month)
-        matrix[key] = matrix.get(key, 0) + count
+    matrix = crime_region_month(principal=principal, since=since, until=until, context=ctx)
     # When each campaign appeared as the asker sees it (``seen_created``), grouped by month in
     # the database. (Q and F name the annotation, which the type checker, knowing only the
     # model's fields, would refuse as a keyword.)
@@ -305,11 +300,6 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
         .values_list("appeared_month", "n")
     )
     new_campaigns = [{"month": f"{month:%Y-%m}", "count": n} for month, n in sorted(per_month)]
-    top = [
-        {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
-        | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
-        for c in correlation_list(principal=principal).filter(benign="")[:10]
-    ]
     return {
         "since": since,
         "until": until,
@@ -319,10 +309,38 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
                 matrix.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
             )
         ],
-        "top_correlated": top,
+        "top_correlated": top_correlated(principal=principal, context=ctx),
         "new_campaigns": new_campaigns,
         "contributions": contributions(principal=principal, since=since, until=until, context=ctx),
     }
+
+
+def crime_region_month(
+    *, principal: User, since: Any, until: Any, context: PrincipalContext | None = None
+) -> dict[tuple[str, str, str], int]:
+    """Objects shared in ``[since, until)`` that the principal may see, by (europol-incident crime
+    type, originator region, "YYYY-MM"): what partners shared, not the host's own disseminated
+    reports about it; kept counts (:mod:`accord.analysis.aggregates`), never the store counted
+    for whole months."""
+    ctx = context or principal_context(principal)
+    matrix: dict[tuple[str, str, str], int] = {}
+    for (crime, region, month), count in trend_counts(ctx, since, until).items():
+        key = (europol_tag(crime), region, month)
+        matrix[key] = matrix.get(key, 0) + count
+    return matrix
+
+
+def top_correlated(
+    *, principal: User, context: PrincipalContext | None = None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The principal's most correlated observables (known-benign ones aside), with the stored
+    totals for host staff."""
+    ctx = context or principal_context(principal)
+    return [
+        {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
+        | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
+        for c in correlation_list(principal=principal).filter(benign="")[:limit]
+    ]
 
 
 def own_contribution_by_month(*, principal: User, since: date) -> dict[str, int]:
