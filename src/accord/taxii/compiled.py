@@ -131,9 +131,9 @@ class Compiled:
     names: tuple[str, ...]
 
 
-def _adapt(value: Any, database: str) -> Any:
+def _adapt(value: Any, database: str, ops: Any = None) -> Any:
     if isinstance(value, datetime):
-        return connections[database].ops.adapt_datetimefield_value(value)
+        return (ops or connections[database].ops).adapt_datetimefield_value(value)
     return value
 
 
@@ -176,8 +176,9 @@ def _bind(entry: Compiled, shape: Shape, values: Bound) -> list[Any]:
     if entry.shape != shape:  # kept under its shape: never true, and never to be
         raise RuntimeError("A compiled TAXII read was about to run for a shape it was not built for.")
     params = list(entry.params)
+    ops = connections[shape.database].ops
     for name, value in values.named():
-        adapted = _adapt(value, shape.database)
+        adapted = _adapt(value, shape.database, ops)
         for position in entry.slots.get(name, ()):
             params[position] = adapted
     return params
