@@ -23,6 +23,7 @@ its paging, >= 200x its get-by-id. Both are asked by the same client, the leanes
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -199,6 +200,8 @@ def run(objects: int = 10_000) -> None:
         urls["medallion"], sessions["medallion"] = objects_url, session
 
         accord, inbox, shared, writer, reader = _accord()
+        gc.collect()  # Django's objects, loaded for Accord's store, out of the client's collector's sight
+        gc.freeze()
         processes.append(accord)
         session = LeanClient(inbox, {"Accept": MEDIA_TYPE}, bearer=writer)
         seconds = _ingest(session, inbox, inbox.split("collections/")[0] + "status/", data, objects)
