@@ -11,6 +11,10 @@ from accord.core.health import healthz, readyz
 from accord.core.metrics import metrics_view
 
 urlpatterns = [
+    # First: URLs are tried in order, and a TAXII client asks many times a second; behind the
+    # UI's and the other apps' patterns its request tried some fifty before matching (90 µs, as
+    # long as a TAXII object read spends in SQLite). No other pattern begins with taxii2/.
+    path("taxii2/", include("accord.taxii.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
@@ -18,7 +22,6 @@ urlpatterns = [
     path("", include("accord.partners.urls")),
     path("", include("accord.sharing.urls")),
     path("", include("accord.taxii.ui_urls")),
-    path("taxii2/", include("accord.taxii.urls")),
     path("", include("accord.feeds.urls")),
     path("", include("accord.exports.urls")),
     path("", include("accord.analysis.urls")),

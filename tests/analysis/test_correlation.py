@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.utils import timezone
 
-from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource
+from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource, ReaderCorrelation
 from accord.core.models import AuditEvent
 from accord.sharing.models import StixObject
 from tests.analysis.conftest import (
@@ -182,3 +182,18 @@ def test_a_purged_member_leaves_its_campaign_counted_right(api_for, sharers):
     call_command("retention", "purge")
     campaign = Campaign.objects.get()
     assert (campaign.objects_count, campaign.organisations_count) == (2, 1)
+
+
+def test_a_purge_drops_a_correlation_with_a_partners_kept_rows(api_for, sharers):
+    """A partner that read its correlations keeps rows naming them: a purge that leaves an
+    observable mentioned once drops its correlation with those rows (they held the purge's
+    commit on the foreign key), and the partner's next read no longer shows it."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN))
+    share(api_for(banker), indicator(2, ip(MULE_IP), object_marking_refs=GREEN))
+    assert [r["value"] for r in api_for(kestrel).get(CORRELATIONS).json()["results"]] == [MULE_IP]
+    assert ReaderCorrelation.objects.filter(correlation_id=observable(MULE_IP).pk).exists()
+    StixObject.objects.filter(stix_id=indicator(2, "")["id"]).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    assert not Correlation.objects.exists() and not ReaderCorrelation.objects.exists()
+    assert api_for(kestrel).get(CORRELATIONS).json()["results"] == []

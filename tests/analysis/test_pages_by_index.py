@@ -144,3 +144,34 @@ def test_a_partners_observables_come_by_its_latest_mention(world, django_assert_
     assert reader.get(OBSERVABLES, {"ordering": "last_seen"}).json()["results"][0]["value"] == "194.147.81.11"
     page = world["reader"].get("/observables/").content.decode()
     assert page.index("194.147.81.10") < page.index("194.147.81.11")
+
+
+def test_a_partners_correlations_follow_expiry_and_the_purge(world):
+    """The kept rows are judged fresh without counting the store: an object passing its
+    retention takes its correlation away on the next read, even when the daily purge deletes
+    another expired object in the same moment (as many expired versions as before)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.sharing.models import StixObject
+    from accord.sharing.services import retention_purge
+
+    kestrel, atlas, reader = world["kestrel"], world["atlas"], world["reader api"]
+    share(kestrel, indicator(1, ip("194.147.83.1")), indicator(2, ip("194.147.83.2")))
+    first = indicator(3, ip("194.147.83.1"), object_marking_refs=[TLP2_IDS["green"]])
+    second = indicator(4, ip("194.147.83.2"), object_marking_refs=[TLP2_IDS["green"]])
+    share(atlas, first, second)
+
+    def values() -> list[str]:
+        return sorted(row["value"] for row in reader.get(CORRELATIONS).json()["results"])
+
+    assert values() == ["194.147.83.1", "194.147.83.2"]
+    past = timezone.now() - timedelta(days=1)
+    StixObject.objects.filter(stix_id=first["id"]).update(expires_at=past)  # its retention ended
+    assert values() == ["194.147.83.2"]
+    # the purge deletes the first while the second's retention ends: one expired version, as before
+    retention_purge()
+    StixObject.objects.filter(stix_id=second["id"]).update(expires_at=past)
+    assert StixObject.objects.filter(expires_at__lte=timezone.now()).count() == 1
+    assert values() == []

@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Q
 
 from accord.core.models import ApiToken, User
-from accord.core.prepared import Prepared
+from accord.core.prepared import Prepared, named_style
 from accord.core.services import token_issue
 from accord.taxii.models import Collection
 from accord.taxii.services import collections_sync
@@ -65,3 +65,24 @@ def test_a_parameter_not_compared_as_is_is_refused(db):
     )
     with pytest.raises(ValueError, match="name is not a parameter compared as is"):
         pattern.all(name="x")
+
+
+def test_a_literal_percent_stays_one_when_the_parameters_are_named(db):
+    # A prepared statement runs with its parameters named (%(p0)s): a literal percent sign
+    # written %% in the statement must reach the database as one, beside the named parameters.
+    collections_sync()
+    titled = Prepared(
+        Collection,
+        # One character when it arrives as one: else no row.
+        lambda alias: Collection.objects.filter(alias=alias).extra(where=["length('%%') = 1"]),  # noqa: S610
+        alias=Collection._meta.get_field("alias"),
+    )
+    assert [c.alias for c in titled.all(alias="shared")] == ["shared"]
+    assert titled.all(alias="no such alias") == []
+
+
+def test_a_statement_is_named_in_order_and_its_parameters_counted():
+    named, names = named_style("SELECT %s, '50%%' WHERE a = %s OR b LIKE '%%s'", [1, 2])
+    assert (named, names) == ("SELECT %(p0)s, '50%%' WHERE a = %(p1)s OR b LIKE '%%s'", ("p0", "p1"))
+    with pytest.raises(ValueError, match="2 parameter markers was given 3 values"):
+        named_style("SELECT %s, %s", [1, 2, 3])

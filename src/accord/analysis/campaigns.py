@@ -28,7 +28,7 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.signals import campaigns_merged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
-from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, delete_cascading, insert_rows, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, among, delete_cascading, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 from accord.taxii.services import collection_members_watch
 
@@ -293,8 +293,7 @@ def on_objects_removed(
     if around:
         linked = {obj for found in _objects_of(around).values() for obj, _ in found}
         affected |= set(_membership(linked).values())
-    for part in chunks(sorted(objects)):
-        CampaignMember.objects.filter(stix_object_id__in=part).delete()
+    _members_delete(sorted(objects))
     # Campaigns whose members were all purged: their membership went with the rows, and no member
     # is left to find them through. An anti-join on the members' campaign index.
     affected |= set(
@@ -314,7 +313,7 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
     campaigns at once (a purge rechecks thousands), then each is split in memory."""
     upkeep_turn()
     wanted = sorted(campaign_ids)
-    names = dict(Campaign.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    names = dict(select_in(f"SELECT id, name FROM {CAMPAIGNS} WHERE id IN ({{}})", (), wanted))  # noqa: S608
     members_of: dict[int, list[int]] = {pk: [] for pk in names}
     sql = f"SELECT stix_object_id, campaign_id FROM {MEMBERS} WHERE campaign_id IN ({{}})"  # noqa: S608
     for obj, pk in select_in(sql, (), sorted(names)):
@@ -344,12 +343,18 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
             touched.add(split)
             members_of[split] = [int(obj) for obj in part]
     with _members_move("campaigns split", Q(pk__in=sorted(set(leaving))), {*names, *touched}):
-        for some in chunks(sorted(set(leaving))):
-            CampaignMember.objects.filter(stix_object_id__in=some).delete()
+        _members_delete(sorted(set(leaving)))
         rows = [(obj, split) for split in touched - set(names) for obj in members_of[split]]
         insert_rows(MEMBERS, ("stix_object_id", "campaign_id"), rows)
         delete_cascading(Campaign, dissolved)
     return touched
+
+
+def _members_delete(objects: Sequence[int]) -> None:
+    """The campaign membership of ``objects`` ends (one statement on PostgreSQL)."""
+    with connection.cursor() as cursor:
+        for among_objects, params in among(objects):
+            cursor.execute(f"DELETE FROM {MEMBERS} WHERE stix_object_id {among_objects}", params)  # noqa: S608
 
 
 def _components(

@@ -23,6 +23,7 @@ from accord.analysis import benign, campaigns
 from accord.analysis.models import (
     CampaignMember,
     Correlation,
+    LinkCut,
     ObservableSource,
     ReaderCorrelation,
     ReaderCorrelationState,
@@ -31,7 +32,7 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
 from accord.analysis.warninglists import index_if_built
-from accord.sharing.bulk import adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.bulk import adapt_datetime, among, chunks, delete_cascading, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 
@@ -44,6 +45,7 @@ OBJECTS = StixObject._meta.db_table
 OBSERVABLES = Observable._meta.db_table
 READER_ROWS = ReaderCorrelation._meta.db_table
 READER_STATES = ReaderCorrelationState._meta.db_table
+CUTS = LinkCut._meta.db_table
 
 # The live versions: neither revoked nor past retention (expired ones leave with the daily purge).
 LIVE = "o.revoked = %s AND (o.expires_at IS NULL OR o.expires_at > %s)"
@@ -234,37 +236,71 @@ def _upsert_correlations(totals: dict[int, tuple[int, int]]) -> Changed:
 
 def recount(observables: Collection[int]) -> Changed:
     """Count again, from the link table, the sources and correlation of ``observables`` (after
-    object versions were revoked or purged)."""
+    object versions were revoked or purged); what stopped linking.
+
+    Set-based, in proportion to the observables: their sources are rewritten by one
+    ``INSERT … SELECT … GROUP BY`` (an observable keeps rows only while two or more live versions
+    mention it), their correlations updated from those rows by one ``UPDATE … FROM`` and deleted
+    where none are left; on PostgreSQL each statement takes the observables as one array
+    parameter. Correlations the counts find missing (none, when sources and correlations agree)
+    are written as an ingest writes them."""
     wanted = sorted(observables)
+    changed = Changed()
     if not wanted:
-        return Changed()
+        return changed
+    cap = settings.ACCORD_CORRELATION_CAP
     now = timezone.now()
-    counts: dict[int, dict[int, int]] = {pk: {} for pk in wanted}
-    for observable, organisation, count in select_in(
-        f"SELECT l.observable_id, o.organisation_id, COUNT(*) FROM {LINKS} l "  # noqa: S608
-        f"JOIN {OBJECTS} o ON o.id = l.stix_object_id WHERE {LIVE} AND l.observable_id IN ({{}}) "
-        "GROUP BY l.observable_id, o.organisation_id",
-        live_params(now),
-        wanted,
-    ):
-        counts[observable][organisation] = count
+    stamp = adapt_datetime(now)
+    dying: list[int] = []
+    missing: dict[int, tuple[int, int]] = {}
     with connection.cursor() as cursor:
-        for part in chunks(wanted):
-            cursor.execute(
-                f"DELETE FROM {SOURCES} WHERE observable_id IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
-                part,
+        for among_wanted, params in among(wanted):
+            totals = (
+                f"SELECT observable_id, COUNT(*) AS orgs, SUM(object_count) AS objs FROM {SOURCES} "  # noqa: S608
+                f"WHERE observable_id {among_wanted} GROUP BY observable_id"
             )
-    insert_rows(
-        SOURCES,
-        ("observable_id", "organisation_id", "object_count"),
-        (
-            (obs, org, count)
-            for obs, by_org in counts.items()
-            if sum(by_org.values()) >= 2
-            for org, count in by_org.items()
-        ),
-    )
-    return _upsert_correlations({obs: (len(by_org), sum(by_org.values())) for obs, by_org in counts.items()})
+            cursor.execute(f"DELETE FROM {SOURCES} WHERE observable_id {among_wanted}", params)  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {SOURCES} (observable_id, organisation_id, object_count) "  # noqa: S608
+                "SELECT observable_id, organisation_id, n FROM (SELECT l.observable_id, o.organisation_id, "
+                "COUNT(*) AS n, SUM(COUNT(*)) OVER (PARTITION BY l.observable_id) AS total "
+                f"FROM {LINKS} l JOIN {OBJECTS} o ON o.id = l.stix_object_id "
+                f"WHERE {LIVE} AND l.observable_id {among_wanted} "
+                "GROUP BY l.observable_id, o.organisation_id) counted WHERE total >= 2",
+                [*live_params(now), *params],
+            )
+            # Linking before (not benign, over the cap or cut), and now under two versions or over the cap.
+            cursor.execute(
+                f"SELECT c.observable_id FROM {CORRELATIONS} c LEFT JOIN ({totals}) t "  # noqa: S608
+                f"ON t.observable_id = c.observable_id WHERE c.observable_id {among_wanted} "
+                f"AND c.benign = '' AND c.over_correlating = %s AND (t.objs IS NULL OR t.objs > %s) "
+                f"AND NOT EXISTS (SELECT 1 FROM {CUTS} x WHERE x.observable_id = c.observable_id)",
+                [*params, *params, False, cap],
+            )
+            changed.stopped_linking.update(pk for (pk,) in cursor.fetchall())
+            cursor.execute(
+                f"SELECT observable_id FROM {CORRELATIONS} c WHERE observable_id {among_wanted} "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM {SOURCES} s WHERE s.observable_id = c.observable_id)",
+                params,
+            )
+            dying.extend(pk for (pk,) in cursor.fetchall())
+            cursor.execute(
+                f"UPDATE {CORRELATIONS} SET organisation_count = t.orgs, object_count = t.objs, "  # noqa: S608
+                "over_correlating = t.objs > %s, "
+                "correlated_at = CASE WHEN t.orgs >= 2 AND organisation_count < 2 THEN %s ELSE correlated_at END, "
+                f"updated_at = %s FROM ({totals}) t WHERE {CORRELATIONS}.observable_id = t.observable_id",
+                [cap, stamp, stamp, *params],
+            )
+            cursor.execute(
+                f"SELECT t.observable_id, t.orgs, t.objs FROM ({totals}) t WHERE NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {CORRELATIONS} c WHERE c.observable_id = t.observable_id)",
+                params,
+            )
+            missing.update((pk, (int(orgs), int(objs))) for pk, orgs, objs in cursor.fetchall())
+    delete_cascading(Correlation, dying)  # with the readers' kept rows naming them
+    if missing:
+        changed.linking = _upsert_correlations(missing).linking
+    return changed
 
 
 def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:

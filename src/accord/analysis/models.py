@@ -278,6 +278,8 @@ class ReaderCorrelationState(models.Model):
     reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
     inputs = models.CharField(max_length=64)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    # how many rows were written: the reader's correlations, never counted at read time
+    correlations = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"correlations of {self.reader_id}: {self.inputs[:12]}"

@@ -177,10 +177,13 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
 
 
 # Each part by index (the revoked versions and known-benign values through partial indexes, which
-# these conditions match as written), so that a read that computes nothing costs no scan.
+# these conditions match as written), so that a read that computes nothing costs no scan — the
+# store itself is never counted (a second at ten million versions): versions arrive with new ids
+# (the highest), and leave only by the retention purge, which takes those expired by then, so
+# the expired ones' count and id sum move when any arrives or leaves.
 _STAMP = """SELECT
-    (SELECT COUNT(*) FROM {objects}), (SELECT MAX(id) FROM {objects}),
-    (SELECT COUNT(*) FROM {objects} WHERE revoked), (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s),
+    (SELECT MAX(id) FROM {objects}), (SELECT COUNT(*) FROM {objects} WHERE revoked),
+    (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s), (SELECT SUM(id) FROM {objects} WHERE expires_at <= %s),
     (SELECT COUNT(*) FROM {corr} WHERE benign > ''), (SELECT SUM(observable_id) FROM {corr} WHERE benign > ''),
     (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
     (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
@@ -214,7 +217,7 @@ def inputs_stamp(
     }
     sql = _STAMP.format(**tables)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, now, principal.pk])
+        cursor.execute(sql, [now, now, now, now, principal.pk])
         *facts, last = cursor.fetchone()
     terms = ctx.terms.pk if ctx.terms is not None else None
     who = [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP]

@@ -27,7 +27,7 @@ from accord.core.replicas import primary_reads
 from accord.policy import PrincipalContext
 from accord.sharing.bulk import adapt_datetime, insert_rows
 
-__all__ = ["reader_correlations_refresh"]
+__all__ = ["reader_correlation_count", "reader_correlations_refresh"]
 
 TABLE = ReaderCorrelation._meta.db_table
 
@@ -93,5 +93,12 @@ def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> None:
         if state.inputs == stamp:
             return
         _rewrite(reader_id, rows)
-        state.inputs, state.refreshed_at = stamp, ctx.now
-        state.save(update_fields=["inputs", "refreshed_at"])
+        state.inputs, state.refreshed_at, state.correlations = stamp, ctx.now, len(rows)
+        state.save(update_fields=["inputs", "refreshed_at", "correlations"])
+
+
+def reader_correlation_count(principal: User, ctx: PrincipalContext) -> int:
+    """How many correlations the reader has (its rows brought up to date first): kept with them."""
+    reader_correlations_refresh(principal, ctx)
+    counted = ReaderCorrelationState.objects.filter(reader_id=principal.pk).values_list("correlations", flat=True)
+    return counted.first() or 0

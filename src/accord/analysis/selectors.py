@@ -10,7 +10,7 @@ lets it know those objects exist; of the rest it learns nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from django.db.models.functions import TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from accord.analysis.aggregates import contribution_counts, trend_counts
+from accord.analysis.aggregates import contribution_counts, contribution_months, trend_counts
 from accord.analysis.campaign_reads import campaign_get, campaign_graph, campaign_list, campaign_members_seen
 from accord.analysis.models import (
     CampaignMember,
@@ -39,7 +39,7 @@ from accord.analysis.models import (
     Sighting,
 )
 from accord.analysis.reader_campaigns import over_correlating_for_reader, reader_campaigns_refresh
-from accord.analysis.reader_correlations import reader_correlations_refresh
+from accord.analysis.reader_correlations import reader_correlation_count, reader_correlations_refresh
 from accord.analysis.taxonomy import europol_tag
 from accord.core.choices import Tlp
 from accord.core.errors import NotFound
@@ -255,10 +255,11 @@ def sighting_list(*, principal: User) -> QuerySet[Sighting]:
     rows = Sighting.objects.select_related("organisation").order_by("-last_seen", "-pk")
     if ctx.is_host:
         return rows
-    reported = ObjectObservable.objects.filter(stix_object__organisation_id=ctx.organisation_id or 0)
-    return rows.filter(
-        Q(organisation_id=ctx.organisation_id or 0) | Q(observable_id__in=reported.values("observable_id"))
+    # per sighting, by the links' observable index: not the partner's every link, hashed
+    reported = ObjectObservable.objects.filter(
+        observable_id=OuterRef("observable_id"), stix_object__organisation_id=ctx.organisation_id or 0
     )
+    return rows.filter(Q(organisation_id=ctx.organisation_id or 0) | Exists(reported))
 
 
 def may_name_sighter(ctx: PrincipalContext, sighting: Sighting) -> bool:
@@ -286,12 +287,7 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     correlated observables, new campaigns per month, and each partner's contribution (host staff
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
-    # What partners shared, not the host's own disseminated reports about it: kept counts
-    # (accord.analysis.aggregates), never the store counted at read time.
-    matrix: dict[tuple[str, str, str], int] = {}
-    for (crime, region, month), count in trend_counts(ctx, since, until).items():
-        key = (europol_tag(crime), region, month)
-        matrix[key] = matrix.get(key, 0) + count
+    matrix = crime_region_month(principal=principal, since=since, until=until, context=ctx)
     # When each campaign appeared as the asker sees it (``seen_created``), grouped by month in
     # the database. (Q and F name the annotation, which the type checker, knowing only the
     # model's fields, would refuse as a keyword.)
@@ -304,11 +300,6 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
         .values_list("appeared_month", "n")
     )
     new_campaigns = [{"month": f"{month:%Y-%m}", "count": n} for month, n in sorted(per_month)]
-    top = [
-        {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
-        | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
-        for c in correlation_list(principal=principal).filter(benign="")[:10]
-    ]
     return {
         "since": since,
         "until": until,
@@ -318,10 +309,46 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
                 matrix.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
             )
         ],
-        "top_correlated": top,
+        "top_correlated": top_correlated(principal=principal, context=ctx),
         "new_campaigns": new_campaigns,
         "contributions": contributions(principal=principal, since=since, until=until, context=ctx),
     }
+
+
+def crime_region_month(
+    *, principal: User, since: Any, until: Any, context: PrincipalContext | None = None
+) -> dict[tuple[str, str, str], int]:
+    """Objects shared in ``[since, until)`` that the principal may see, by (europol-incident crime
+    type, originator region, "YYYY-MM"): what partners shared, not the host's own disseminated
+    reports about it; kept counts (:mod:`accord.analysis.aggregates`), never the store counted
+    for whole months."""
+    ctx = context or principal_context(principal)
+    matrix: dict[tuple[str, str, str], int] = {}
+    for (crime, region, month), count in trend_counts(ctx, since, until).items():
+        key = (europol_tag(crime), region, month)
+        matrix[key] = matrix.get(key, 0) + count
+    return matrix
+
+
+def top_correlated(
+    *, principal: User, context: PrincipalContext | None = None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The principal's most correlated observables (known-benign ones aside), with the stored
+    totals for host staff."""
+    ctx = context or principal_context(principal)
+    return [
+        {"observable_id": c.pk, "type": c.observable.type, "value": c.observable.value}
+        | ({"organisations": c.organisation_count, "objects": c.object_count} if ctx.is_host else {})
+        for c in correlation_list(principal=principal).filter(benign="")[:limit]
+    ]
+
+
+def own_contribution_by_month(*, principal: User, since: date) -> dict[str, int]:
+    """What the principal's organisation shared per month ("YYYY-MM") from ``since`` on, as its
+    contribution score counts it (unrevoked, not for addressees only): its own figures only."""
+    if principal.organisation_id is None:
+        return {}
+    return contribution_months(principal.organisation_id, since)
 
 
 def contributions(
@@ -347,7 +374,7 @@ def contributions(
             .values_list("organisation_id", "n")
         )
     else:  # only the correlations it may know of: another organisation's object it may see
-        enabled = {pk: _correlations_known(principal, ctx).count() for pk in names}
+        enabled = {pk: reader_correlation_count(principal, ctx) for pk in names}
     sighted = dict(
         Sighting.objects.filter(organisation_id__in=list(names), created_at__gte=since, created_at__lt=until)
         .values("organisation_id")

@@ -6,12 +6,21 @@ spends answering it. A :class:`Prepared` read builds its queryset once per datab
 marker values in place of its parameters; afterwards it binds the values, adapted as the ORM
 adapts them for the field they are compared with, and turns the rows into instances the way
 the ORM does (converters and ``select_related`` included).
+
+A statement kept this way is run with its parameters named (``%(p0)s``, DB-API's
+``pyformat``), converted once when it is compiled (:func:`named_style`): given positional
+``%s`` ones, Django's SQLite backend rewrites the statement with a regular expression on every
+run, which cost more than SQLite took to answer (about 60 µs for a TAXII object read, 150 µs
+for a page's statement, 100 µs for the token with its person and organisation, on a loaded
+machine); with named ones it formats the text with a mapping, several times faster, and
+psycopg takes them as they are.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,14 +28,37 @@ from django.db import connections, router
 from django.db.models import Field, Model, QuerySet, UUIDField
 from django.db.models.query import get_related_populators
 
-__all__ = ["Prepared"]
+__all__ = ["Prepared", "named_style"]
 
 M = TypeVar("M", bound=Model)
 
 
+_FORMAT = re.compile(r"%%|%s")
+
+
+def named_style(sql: str, params: Sequence[Any]) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with its positional ``%s`` parameters named ``%(p0)s``, ``%(p1)s``… in order
+    (a literal ``%%`` stays as it is, in both styles), and the names: run it with
+    ``dict(zip(names, params))``. Refuses a statement whose markers and ``params`` differ in
+    number."""
+    names: list[str] = []
+
+    def name(found: re.Match[str]) -> str:
+        if found.group() == "%%":
+            return "%%"
+        names.append(f"p{len(names)}")
+        return f"%({names[-1]})s"
+
+    named = _FORMAT.sub(name, sql)
+    if len(names) != len(params):
+        raise ValueError(f"A statement with {len(names)} parameter markers was given {len(params)} values.")
+    return named, tuple(names)
+
+
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str  # with named parameters (:func:`named_style`)
+    names: tuple[str, ...]
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]  # parameter name -> positions in ``params``
     converters: dict[int, tuple[list[Any], Any]]
@@ -68,8 +100,10 @@ class Prepared(Generic[M]):
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None, "a Prepared read returns model instances"  # noqa: S101 - how it is built
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        named, names = named_style(sql, params)
         return _Compiled(
-            sql=sql,
+            sql=named,
+            names=names,
             params=tuple(params),
             slots=slots,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
@@ -92,7 +126,7 @@ class Prepared(Generic[M]):
             for position in positions:
                 params[position] = adapted
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, dict(zip(compiled.names, params, strict=True)))
             rows = cursor.fetchall()
         found = []
         for raw in rows:

@@ -132,10 +132,15 @@ def observable_list(*, principal: User, purpose: str = "investigation") -> Query
         return rows.annotate(seen_first=F("first_seen"), seen_last=F("last_seen"), seen_order=F("last_seen"))
     # One row per observable: the link (``mention``) of the latest object mentioning it that the
     # reader may view, and no later one; the join walks the links' index in ``seen_order``.
+    # The joined link itself is checked by its keys (its object by id, its withholding by id),
+    # not looked for again by (object, observable): PostgreSQL, unable to tell that such a
+    # search finds the row it started from, joined and sorted every link the reader may see
+    # before the first row of a page (30 s at a million objects, where this walks 51 rows).
     rows = (
         Observable.objects.filter(links__stix_object_id__gt=0)
-        .annotate(seen_order=F("links__stix_object_id"))
-        .filter(Exists(links.filter(stix_object_id=OuterRef("seen_order"), observable_id=OuterRef("pk"))))
+        .annotate(seen_order=F("links__stix_object_id"), mention=F("links__pk"))
+        .filter(Exists(objects.filter(pk=OuterRef("seen_order"))))
+        .exclude(Exists(ObjectObservable.objects.filter(withheld, pk=OuterRef("mention"))))
         .exclude(Exists(links.filter(observable_id=OuterRef("pk"), stix_object_id__gt=OuterRef("seen_order"))))
     )
     # Per row shown, its few links, each object checked by key (``EXISTS``): an ``IN`` list of

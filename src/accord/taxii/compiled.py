@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, router
 
+from accord.core.prepared import named_style
 from accord.policy import Visibility
 from accord.sharing.models import StixObject
 from accord.taxii.paging import Position
@@ -126,11 +127,13 @@ class Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]
+    named: str  # ``sql`` with its parameters named, as it is run (:func:`accord.core.prepared.named_style`)
+    names: tuple[str, ...]
 
 
-def _adapt(value: Any, database: str) -> Any:
+def _adapt(value: Any, database: str, ops: Any = None) -> Any:
     if isinstance(value, datetime):
-        return connections[database].ops.adapt_datetimefield_value(value)
+        return (ops or connections[database].ops).adapt_datetimefield_value(value)
     return value
 
 
@@ -146,7 +149,8 @@ def _compile(shape: Shape, build: Build) -> Compiled:
     unused = [name for name, at in slots.items() if not at]
     if unused:  # a value the SQL does not carry would be read as it was at compile time
         raise ValueError(f"A TAXII read's statement does not bind {', '.join(unused)}: it cannot be compiled.")
-    return Compiled(shape, sql, tuple(params), {name: at for name, at in slots.items() if at})
+    named, names = named_style(sql, params)
+    return Compiled(shape, sql, tuple(params), {name: at for name, at in slots.items() if at}, named, names)
 
 
 _KEPT_AT_MOST = 2048
@@ -172,8 +176,9 @@ def _bind(entry: Compiled, shape: Shape, values: Bound) -> list[Any]:
     if entry.shape != shape:  # kept under its shape: never true, and never to be
         raise RuntimeError("A compiled TAXII read was about to run for a shape it was not built for.")
     params = list(entry.params)
+    ops = connections[shape.database].ops
     for name, value in values.named():
-        adapted = _adapt(value, shape.database)
+        adapted = _adapt(value, shape.database, ops)
         for position in entry.slots.get(name, ()):
             params[position] = adapted
     return params
@@ -189,7 +194,7 @@ def run(shape: Shape, values: Bound, build: Build) -> list[tuple[Any, ...]]:
         if (fresh_sql, [_adapt(p, shape.database) for p in fresh_params]) != (entry.sql, params):
             raise RuntimeError(f"A compiled TAXII read differs from the same read built afresh: {shape}.")
     with connections[shape.database].cursor() as cursor:
-        cursor.execute(entry.sql, params)
+        cursor.execute(entry.named, dict(zip(entry.names, params, strict=True)))
         return list(cursor.fetchall())
 
 

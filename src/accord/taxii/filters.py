@@ -19,6 +19,7 @@ __all__ = ["ObjectQuery", "parse_timestamp", "stamp"]
 
 MATCH_FIELDS = ("id", "type", "version", "spec_version")
 VERSION_WORDS = ("first", "last", "all")
+_PURPOSES = frozenset(Purpose.values)  # Purpose.values builds its list anew on every use
 
 
 def parse_timestamp(value: str, name: str) -> datetime:
@@ -70,7 +71,7 @@ class ObjectQuery:
             if version not in VERSION_WORDS:
                 parse_timestamp(version, "match[version]")
         purpose = params.get("purpose", Purpose.INVESTIGATION)
-        if purpose not in Purpose.values:
+        if purpose not in _PURPOSES:
             raise ValidationFailed(
                 f"purpose: '{purpose}' is not one of {', '.join(Purpose.values)}.", details={"purpose": ["Invalid."]}
             )

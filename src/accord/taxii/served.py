@@ -147,15 +147,13 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
         if obj.agreement_id is not None:
             obj._state.fields_cache["agreement"] = agreements[obj.agreement_id]
     grant = tlp_grant(context, ACTION)
-    if grant.red_if_named:
-        prefetch_related_objects(
-            [obj for obj in objects if obj.tlp == Tlp.RED], Prefetch("recipients", queryset=User.objects.only("pk"))
-        )
+    named = [obj for obj in objects if obj.tlp == Tlp.RED] if grant.red_if_named else []
+    if named:  # the querysets too are built only when needed: on most pages, nothing is
+        prefetch_related_objects(named, Prefetch("recipients", queryset=User.objects.only("pk")))
     amber_addressed = grant.amber_if_addressed and Tlp.AMBER not in grant.labels
-    prefetch_related_objects(
-        [obj for obj in objects if (amber_addressed and obj.tlp == Tlp.AMBER) or obj.addressees_only],
-        Prefetch("addressed_to", queryset=Organisation.objects.only("pk")),
-    )
+    addressed = [obj for obj in objects if (amber_addressed and obj.tlp == Tlp.AMBER) or obj.addressees_only]
+    if addressed:
+        prefetch_related_objects(addressed, Prefetch("addressed_to", queryset=Organisation.objects.only("pk")))
     return objects
 
 

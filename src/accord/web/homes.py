@@ -12,12 +12,11 @@ whatever the amount of data (pinned by ``tests/web/test_homes.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -146,17 +145,8 @@ def partner_panels(request: HttpRequest, user: User) -> dict[str, Any]:
     )
 
     year_ago = (now - timedelta(days=365)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    monthly = dict(
-        sharing.object_list(principal=user)
-        .filter(organisation_id=own, added_at__gte=year_ago)
-        .order_by()
-        .annotate(month=TruncMonth("added_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    months = _last_months(today, 12)
-    per_month = [(m, _month_count(monthly, m)) for m in months]
+    monthly = analysis.own_contribution_by_month(principal=user, since=year_ago.date())
+    per_month = [(m, monthly.get(f"{m:%Y-%m}", 0)) for m in _last_months(today, 12)]
     peak = max((n for _, n in per_month), default=0) or 1
     contribution = [{"month": m, "count": n, "share": round(100 * n / peak)} for m, n in per_month]
     score = analysis.contributions(principal=user, since=year_ago, until=now)
@@ -208,13 +198,6 @@ def _last_months(today: date, n: int) -> list[date]:
     return list(reversed(months))
 
 
-def _month_count(counts: dict[Any, int], month: date) -> int:
-    for key, n in counts.items():
-        if key is not None and (key.date() if isinstance(key, datetime) else key) == month:
-            return n
-    return 0
-
-
 # -- analyst -------------------------------------------------------------------------------------
 
 
@@ -250,10 +233,15 @@ def analyst_panels(user: User) -> dict[str, Any]:
         testid="count-draft-reports",
     )
     recent_campaigns = list(analysis.campaign_list(principal=user)[:5])
-    trend = analysis.trends(principal=user, since=now - timedelta(days=90), until=now)
+    # whole months (this one and the two before): read from the kept counts alone
+    first = _last_months(timezone.localdate(), 3)[0]
+    since_month = datetime(first.year, first.month, 1, tzinfo=UTC)
+    until_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     by_crime: dict[str, int] = {}
-    for row in trend["by_crime_region_month"]:
-        by_crime[row["crime_type"]] = by_crime.get(row["crime_type"], 0) + row["count"]
+    for (crime, _, _), count in analysis.crime_region_month(
+        principal=user, since=since_month, until=until_month
+    ).items():
+        by_crime[crime] = by_crime.get(crime, 0) + count
     top = sorted(by_crime.items(), key=lambda item: (-item[1], item[0]))[:6]
     peak = max((n for _, n in top), default=0) or 1
     return {
@@ -261,7 +249,7 @@ def analyst_panels(user: User) -> dict[str, Any]:
         "draft_reports": list(drafts_qs.order_by("-updated_at")[:5]),
         "recent_campaigns": recent_campaigns,
         "crime_trend": [{"crime_type": c, "count": n, "share": round(100 * n / peak)} for c, n in top],
-        "top_correlated": trend["top_correlated"][:5],
+        "top_correlated": analysis.top_correlated(principal=user, limit=5),
     }
 
 

@@ -19,11 +19,14 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import chunks, delete_cascading
+from accord.sharing.bulk import delete_cascading, select_in
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
 from accord.sharing.services.visibility import Scope, visibility_watch
+
+_LINKS = ObjectObservable._meta.db_table
+_OBSERVABLES = Observable._meta.db_table
 
 
 @transaction.atomic
@@ -95,11 +98,17 @@ def host_product_publish(
 
 def _mentioned(objects: list[int]) -> set[int]:
     """The observables the given object versions mention."""
-    return {
-        pk
-        for part in chunks(objects)
-        for pk in ObjectObservable.objects.filter(stix_object_id__in=part).values_list("observable_id", flat=True)
-    }
+    sql = f"SELECT DISTINCT observable_id FROM {_LINKS} WHERE stix_object_id IN ({{}})"  # noqa: S608 - model name
+    return {pk for (pk,) in select_in(sql, (), objects)}
+
+
+def _unmentioned(observables: set[int]) -> list[int]:
+    """Those of ``observables`` no object version mentions any more."""
+    sql = (
+        f"SELECT id FROM {_OBSERVABLES} v WHERE NOT EXISTS "  # noqa: S608 - model names
+        f"(SELECT 1 FROM {_LINKS} l WHERE l.observable_id = v.id) AND v.id IN ({{}})"
+    )
+    return sorted(pk for (pk,) in select_in(sql, (), sorted(observables)))
 
 
 PURGE_BATCH = 20_000  # object versions per transaction of the purge
@@ -133,12 +142,7 @@ def _purge(batch: list[int]) -> dict[str, int]:
     notify_leaving(objects=batch)
     objects = delete_cascading(StixObject, batch)
     notify_removed(objects=batch, observables=mentioned)
-    still_linked = {
-        pk
-        for part in chunks(sorted(mentioned))
-        for pk in ObjectObservable.objects.filter(observable_id__in=part).values_list("observable_id", flat=True)
-    }
-    observables = delete_cascading(Observable, sorted(mentioned - still_linked))
+    observables = delete_cascading(Observable, _unmentioned(mentioned))
     summary = {"objects": objects, "observables": observables}
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
