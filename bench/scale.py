@@ -74,8 +74,12 @@ def build(objects: int) -> None:
     observables, links = Observable.objects.count(), ObjectObservable.objects.count()
     print(f"  re-correlation over {observables:,} observables and {links:,} links")
     took = rebuild(analysis=True)
-    flag = "" if took["analysis"] <= 30 else "  OVER"
-    print(f"  re-correlation       {took['analysis']:8.1f} s (target <= 30 s at 1,000,000 observables){flag}")
+    per_million = took["analysis"] * 1_000_000 / max(observables, 1)
+    flag = "" if per_million <= 30 else "  OVER"
+    print(
+        f"  re-correlation       {took['analysis']:8.1f} s, {per_million:.1f} s a million observables"
+        f" (target <= 30 s for 1,000,000){flag}"
+    )
     print(f"  database size        {_disk()}")
 
 
