@@ -119,6 +119,45 @@ def test_the_foreign_keys_stay_deferred_and_refuse_a_row_naming_nothing(api_for,
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the foreign keys are PostgreSQL's")
+def test_a_role_that_may_not_write_as_a_replica_rebuilds_with_the_keys_dropped_and_made_again(
+    api_for, sharers, monkeypatch
+):
+    """A role without the grant (most production roles): the keys are dropped before the first
+    write and made again on leaving, the same as before, and the rebuild gives the same state."""
+    from accord.analysis import rewrite
+
+    _share_a_ring(api_for, sharers)
+    before = _state()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), condeferrable, condeferred, convalidated "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY 1",
+            [list(REWRITTEN)],
+        )
+        keys = cursor.fetchall()
+    modes: list[str] = []
+    original_enter = rewrite.TableRewrite.__enter__
+
+    def entered(self: Any) -> Any:
+        found = original_enter(self)
+        modes.append(self.mode)
+        return found
+
+    monkeypatch.setattr(rewrite, "may_write_as_replica", lambda cursor: False)
+    monkeypatch.setattr(rewrite.TableRewrite, "__enter__", entered)
+    call_command("analysis", "rebuild")
+    assert modes and set(modes) == {"drop"}
+    assert _state() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), condeferrable, condeferred, convalidated "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY 1",
+            [list(REWRITTEN)],
+        )
+        assert cursor.fetchall() == keys
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the foreign keys are PostgreSQL's")
 def test_a_rewrite_naming_a_missing_row_is_refused_and_undone(api_for, sharers):
     _share_a_ring(api_for, sharers)
     before = _state()

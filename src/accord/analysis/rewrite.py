@@ -42,6 +42,18 @@ _WORK_MEM = "64MB"  # the rebuild's sorts and hashes (a few at once): PostgreSQL
 _FEW = 1000  # rows below which an executemany costs less than a temporary table
 
 
+def may_write_as_replica(cursor: Any) -> bool:
+    """Whether the database role may set ``session_replication_role`` (a superuser, or on
+    PostgreSQL 15 one granted ``SET`` on it); else the rewrite drops and re-adds the keys."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if cursor.fetchone()[0]:
+        return True
+    if connection.pg_version < 150000:  # type: ignore[attr-defined]
+        return False
+    cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+    return bool(cursor.fetchone()[0])
+
+
 class TableRewrite:
     """A rewrite of ``models``' tables inside the caller's transaction: enter before taking the
     upkeep's turn, write through :meth:`writing`, and the constraints are proved on leaving."""
@@ -76,11 +88,7 @@ class TableRewrite:
             cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
             self.settings = cursor.fetchone()
             cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [_WORK_MEM])
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            allowed = bool(cursor.fetchone()[0])
-            if not allowed and connection.pg_version >= 150000:  # type: ignore[attr-defined]
-                cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
-                allowed = bool(cursor.fetchone()[0])
+            allowed = may_write_as_replica(cursor)
         self.mode = "replica" if allowed else "drop"
         self.dropped = [(table, name, definition) for name, table, _, definition, *_ in found if table in self.tables]
         return self
@@ -97,6 +105,10 @@ class TableRewrite:
             return
         if self.mode == "drop":
             quote = connection.ops.quote_name
+            # rows the transaction wrote before (a rebuild inside a larger one) have their checks
+            # queued, and PostgreSQL alters no table with checks pending: they run now (the
+            # constraints deferred again after them)
+            connection.check_constraints()
             with connection.cursor() as cursor:
                 for table, name, _ in self.dropped:
                     cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(name)}")
