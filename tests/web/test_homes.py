@@ -205,3 +205,25 @@ def test_filter_forms_speak_in_words_with_pickers_by_name(client, people, partne
     # A bad value is named by its label, and what was typed stays.
     page = client.get("/agreements/", {"expires_within": "soon"}).content.decode()
     assert "Ends within (days):" in page and 'value="soon"' in page
+
+
+def test_a_partners_contribution_month_by_month_counts_what_it_shared(client, shared, api_for):
+    """The home's month-by-month contribution counts the organisation's own objects as its score
+    does (from the kept day counts): a revoked one no longer counts, and another organisation's
+    objects never do."""
+    from accord.sharing.models import StixObject
+
+    def this_month(page: str) -> int:
+        label = html.escape(timezone.now().strftime("%b %Y"))
+        found = re.search(rf'<th scope="row">{label}</th><td><svg[^>]*>.*?</svg> (\d+)</td>', page, re.S)
+        assert found, page.split('id="h-contribution"')[1][:800]
+        return int(found.group(1))
+
+    client.force_login(shared)
+    assert this_month(client.get("/").content.decode()) == 3
+    stix_id = StixObject.objects.filter(organisation=shared.organisation).values_list("stix_id", flat=True)[0]
+    revoked = api_for(shared).post(f"/api/v1/objects/{stix_id}/revoke/", {"reason": "mistake"}, format="json")
+    assert revoked.status_code == 200, revoked.content
+    assert this_month(client.get("/").content.decode()) == 2
+    client.force_login(UserFactory(organisation=OrganisationFactory(), role="partner_reader"))
+    assert this_month(client.get("/").content.decode()) == 0
