@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accord.analysis.models import Campaign
 from accord.formats.markings import TLP2_IDS
-from accord.sharing.models import Observable
+from accord.sharing.models import Observable, StixObject
+from accord.sharing.services import object_address, object_restore, object_revoke
 from tests.factories import UserFactory, make_agreement
 from tests.stix_samples import bundle, indicator
 
@@ -50,6 +53,34 @@ def sharers(partner, other_partner, people, settings, tmp_path):
     make_agreement(other_partner)
     banker = UserFactory(username="banker", organisation=other_partner, role="partner_contributor")
     return people["partner_contributor"], banker
+
+
+def change_shared(world: dict[str, Any], step: str, k: int) -> None:
+    """A change to the ``k``-th object shared (``world["shared"]``: (stix id, sharer index)) by its
+    sharer: "revoke", "restore", "address" (to one of ``world["addressees"]``), "name" (a
+    TLP:RED object naming one of ``world["readers"]``: no interface names them yet, as the policy
+    tests do) or "expire" (its retention ended, time passing, not purged yet)."""
+    shared = world["shared"]
+    if not shared:
+        return
+    stix_id, sharer = shared[k % len(shared)]
+    actor = world["sharers"][sharer]
+    versions = StixObject.objects.filter(stix_id=stix_id)
+    if not versions.exists():  # purged
+        return
+    if step == "revoke":
+        object_revoke(actor=actor, stix_id=stix_id)
+    elif step == "restore":
+        object_restore(actor=actor, stix_id=stix_id, reason="shared again")
+    elif step == "address":
+        addressee = world["addressees"][k % len(world["addressees"])]
+        if addressee.pk != actor.organisation_id:
+            object_address(actor=actor, stix_id=stix_id, organisations=[addressee])
+    elif step == "name":
+        for obj in versions:
+            obj.recipients.add(world["readers"][k % len(world["readers"])])
+    else:
+        versions.update(expires_at=timezone.now() - timedelta(days=1))
 
 
 def observable(value: str) -> Observable:

@@ -24,6 +24,8 @@ COLUMNS = (
     "organisation_ids",
     "regions",
     "crime_types",
+    "policy_groups",
+    "first_group",
 )
 POOL = [ip(f"194.147.80.{n}") for n in range(1, 9)] + [domain(f"drop{n}-verify.info") for n in range(1, 5)]
 CRIMES = ["phishing", "business_email_compromise", "ransomware", "cryptojacking"]

@@ -1,5 +1,6 @@
 """Campaigns' summary columns: first and last seen, counts of objects, observables and
-organisations, regions and crime types.
+organisations, regions, crime types and the policy groups of the members
+(:class:`~accord.analysis.models.PolicyGroup`).
 
 Members joining a campaign are added to its summary (:func:`campaigns_grow`) at a cost in
 proportion to the members added, never to the campaign's size: a large campaign that gains a
@@ -10,7 +11,7 @@ other ways (merges, splits, removals, a rebuild) are summarised again from their
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,24 +20,29 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accord.analysis.models import Campaign, CampaignMember
+from accord.analysis.models import Campaign, CampaignMember, PolicyGroup
 from accord.analysis.rewrite import update_rows
 from accord.analysis.taxonomy import europol_tags
+from accord.core.choices import Tlp
 from accord.core.models import Organisation
-from accord.sharing.bulk import adapt_datetime, select_in
+from accord.sharing.bulk import adapt_datetime, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
-__all__ = ["campaigns_grow", "campaigns_refresh", "campaigns_summarise"]
+__all__ = ["campaigns_grow", "campaigns_refresh", "campaigns_summarise", "policy_groups"]
 
 LINKS = ObjectObservable._meta.db_table
 OBJECTS = StixObject._meta.db_table
 MEMBERS = CampaignMember._meta.db_table
 CAMPAIGNS = Campaign._meta.db_table
 ORGANISATIONS = Organisation._meta.db_table
+GROUPS = PolicyGroup._meta.db_table
 _SUMMARY = (
     "first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids", "observables_count",
-    "regions", "crime_types",
+    "regions", "crime_types", "policy_groups", "first_group",
 )  # fmt: skip
+# (originator, agreement or 0, TLP, data category): what the policy decides on for a whole group
+Group = tuple[int, int, str, str]
+_GROUP_COLUMNS = "o.organisation_id, COALESCE(o.agreement_id, 0), o.tlp, o.data_category"
 
 
 @dataclass
@@ -47,6 +53,7 @@ class _Summary:
     observables_count: int = 0
     organisations: set[int] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
+    groups: set[int] = field(default_factory=set)
 
     def add(self, created: Any, modified: Any, organisation: int, crime: str) -> None:
         created, modified = _aware(created), _aware(modified)
@@ -58,13 +65,13 @@ class _Summary:
             self.tags.update(europol_tags([crime]))
 
 
-def _rows(sql: str, wanted: list[int] | None) -> Iterable[tuple[Any, ...]]:
+def _rows(sql: str, wanted: list[int] | None, params: Sequence[Any] = ()) -> Iterable[tuple[Any, ...]]:
     """The rows of ``sql`` for every campaign (streamed), or for ``wanted`` (``IN ({})``, chunked)."""
     if wanted is not None:
-        yield from select_in(sql, (), wanted)
+        yield from select_in(sql, params, wanted)
         return
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, list(params) or None)
         while rows := cursor.fetchmany(20000):
             yield from rows
 
@@ -100,6 +107,12 @@ def campaigns_refresh(campaign_ids: Iterable[int] | None = None) -> None:
     )
     for pk, count in _rows(sql, wanted):
         summaries[pk].observables_count = count
+    unrevoked = f"WHERE o.revoked = %s{'' if wanted is None else ' AND m.campaign_id IN ({})'}"
+    sql = f"SELECT DISTINCT m.campaign_id, {_GROUP_COLUMNS} FROM {MEMBERS} m JOIN {OBJECTS} o ON o.id = m.stix_object_id {unrevoked}"  # noqa: S608, E501
+    found = [(pk, (org, agreement, tlp, category)) for pk, org, agreement, tlp, category in _rows(sql, wanted, [False])]
+    numbers = policy_groups({group for _, group in found})
+    for pk, group in found:
+        summaries[pk].groups.add(numbers[group])
     _write(summaries)
 
 
@@ -115,6 +128,8 @@ def campaigns_summarise(members: str) -> None:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT crime_type FROM {OBJECTS} WHERE crime_type > ''")  # noqa: S608
         tags = [(crime, tag) for (crime,) in cursor.fetchall() for tag in europol_tags([crime])]
+        cursor.execute(f"SELECT DISTINCT {_GROUP_COLUMNS} FROM {OBJECTS} o WHERE o.revoked = false")  # noqa: S608
+        policy_groups(cursor.fetchall())  # numbered before the members are grouped by them
         mapping = ", ".join(["(%s, %s)"] * len(tags)) or "(NULL, NULL)"
         cursor.execute("DROP TABLE IF EXISTS _campaign_summaries")
         cursor.execute(
@@ -128,9 +143,16 @@ def campaigns_summarise(members: str) -> None:
             f"JOIN {ORGANISATIONS} g ON g.id = o.organisation_id "
             f"LEFT JOIN (VALUES {mapping}) AS x (crime, tag) ON x.crime = o.crime_type GROUP BY m.campaign_id), "
             f"seen AS (SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) AS observables_count FROM {members} m "
-            f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id GROUP BY m.campaign_id) "
-            "SELECT s.*, COALESCE(v.observables_count, 0) AS observables_count "
-            "FROM summary s LEFT JOIN seen v ON v.campaign_id = s.campaign_id",
+            f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id GROUP BY m.campaign_id), "
+            "grouped AS (SELECT campaign_id, jsonb_agg(id ORDER BY rank, id) AS policy_groups, "
+            "(array_agg(id ORDER BY rank, id))[1] AS first_group FROM (SELECT DISTINCT m.campaign_id, p.id, p.rank "
+            f"FROM {members} m JOIN {OBJECTS} o ON o.id = m.stix_object_id JOIN {GROUPS} p "
+            "ON p.organisation_id = o.organisation_id AND p.agreement_key = COALESCE(o.agreement_id, 0) "
+            "AND p.tlp = o.tlp AND p.data_category = o.data_category WHERE o.revoked = false) d GROUP BY campaign_id) "
+            "SELECT s.*, COALESCE(v.observables_count, 0) AS observables_count, "
+            "COALESCE(p.policy_groups, '[]') AS policy_groups, p.first_group "
+            "FROM summary s LEFT JOIN seen v ON v.campaign_id = s.campaign_id "
+            "LEFT JOIN grouped p ON p.campaign_id = s.campaign_id",
             [value for pair in tags for value in pair],
         )
         cursor.execute("ANALYZE _campaign_summaries")
@@ -159,14 +181,14 @@ def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
     if not objects:
         return
     summaries = _current(sorted(added))
-    facts = {
-        pk: rest
-        for pk, *rest in select_in(
-            f"SELECT id, created, modified, organisation_id, crime_type FROM {OBJECTS} WHERE id IN ({{}})",  # noqa: S608
-            (),
-            objects,
-        )
-    }
+    facts: dict[int, tuple[Any, ...]] = {}
+    group_of: dict[int, Group] = {}
+    sql = f"SELECT o.id, o.created, o.modified, o.crime_type, o.revoked, {_GROUP_COLUMNS} FROM {OBJECTS} o WHERE o.id IN ({{}})"  # noqa: S608, E501
+    for pk, created, modified, crime, revoked, organisation, agreement, tlp, category in select_in(sql, (), objects):
+        facts[pk] = (created, modified, organisation, crime)
+        if not revoked:
+            group_of[pk] = (organisation, agreement, tlp, category)
+    numbers = policy_groups(set(group_of.values()))
     mentions: dict[int, set[int]] = {}
     for obj, observable in select_in(
         f"SELECT stix_object_id, observable_id FROM {LINKS} WHERE stix_object_id IN ({{}})",  # noqa: S608
@@ -182,6 +204,8 @@ def campaigns_grow(added: Mapping[int, Sequence[int]]) -> None:
             continue
         for obj in members:
             summary.add(*facts[obj])
+            if obj in group_of:
+                summary.groups.add(numbers[group_of[obj]])
         summary.observables_count += len(fresh[campaign] - held.get(campaign, set()))
     _write(summaries)
 
@@ -193,8 +217,10 @@ def _current(campaign_ids: list[int]) -> dict[int, _Summary]:
     summaries = {}
     columns = ("pk", "first_seen", "last_seen", "objects_count", "observables_count", "organisation_ids", "crime_types")
     rows = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk").select_for_update()
-    for pk, first, last, objects, observables, organisations, tags in rows.values_list(*columns):
-        summaries[pk] = _Summary(first, last, objects, observables, set(organisations), set(tags))
+    for pk, first, last, objects, observables, organisations, tags, groups in rows.values_list(
+        *columns, "policy_groups"
+    ):
+        summaries[pk] = _Summary(first, last, objects, observables, set(organisations), set(tags), set(groups))
     return summaries
 
 
@@ -220,26 +246,61 @@ def _write(summaries: Mapping[int, _Summary]) -> None:
     if not summaries:
         return
     region_of = dict(Organisation.objects.values_list("pk", "region"))
+    ranked = dict(
+        PolicyGroup.objects.filter(pk__in={g for s in summaries.values() for g in s.groups}).values_list("pk", "rank")
+    )
     stamp = adapt_datetime(timezone.now())
-    rows = [
-        (
-            adapt_datetime(summary.first_seen),
-            adapt_datetime(summary.last_seen),
-            summary.objects_count,
-            len(summary.organisations),
-            orjson.dumps(sorted(summary.organisations)).decode(),
-            summary.observables_count,
-            orjson.dumps(sorted({region_of[o] for o in summary.organisations if region_of.get(o)})).decode(),
-            orjson.dumps(sorted(summary.tags)).decode(),
-            stamp,
-            pk,
+    rows = []
+    for pk, summary in summaries.items():
+        groups = sorted(summary.groups, key=lambda group: (ranked[group], group))
+        rows.append(
+            (
+                adapt_datetime(summary.first_seen),
+                adapt_datetime(summary.last_seen),
+                summary.objects_count,
+                len(summary.organisations),
+                orjson.dumps(sorted(summary.organisations)).decode(),
+                summary.observables_count,
+                orjson.dumps(sorted({region_of[o] for o in summary.organisations if region_of.get(o)})).decode(),
+                orjson.dumps(sorted(summary.tags)).decode(),
+                orjson.dumps(groups).decode(),
+                groups[0] if groups else None,
+                stamp,
+                pk,
+            )
         )
-        for pk, summary in summaries.items()
-    ]
     columns = ["first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids"]
-    columns += ["observables_count", "regions", "crime_types", "updated_at"]
-    json = ("organisation_ids", "regions", "crime_types")
+    columns += ["observables_count", "regions", "crime_types", "policy_groups", "first_group", "updated_at"]
+    json = ("organisation_ids", "regions", "crime_types", "policy_groups")
     update_rows(CAMPAIGNS, "id", columns, rows, json_columns=json, stamps=["updated_at"])
+
+
+def policy_groups(groups: Collection[Group]) -> dict[Group, int]:
+    """The number of each policy group, made for those not numbered yet."""
+    if not groups:
+        return {}
+    wanted = set(groups)
+    organisations = sorted({group[0] for group in wanted})
+    numbered = {
+        (organisation, agreement, tlp, category): pk
+        for pk, organisation, agreement, tlp, category in PolicyGroup.objects.filter(
+            organisation_id__in=organisations
+        ).values_list("pk", "organisation_id", "agreement_key", "tlp", "data_category")
+    }
+    missing = sorted(wanted - numbered.keys())
+    if missing:
+        rows = [(org, agreement, tlp, category, _rank(agreement, tlp)) for org, agreement, tlp, category in missing]
+        insert_rows(
+            GROUPS, ("organisation_id", "agreement_key", "tlp", "data_category", "rank"), rows, ignore_conflicts=True
+        )
+        return policy_groups(wanted)
+    return {group: numbered[group] for group in wanted}
+
+
+def _rank(agreement: int, tlp: str) -> int:
+    """Where a group comes in a campaign's list: the least restricted first — by TLP, then
+    shared under no agreement before under one — so that the first is the one most readers see."""
+    return 2 * Tlp.rank(tlp) + (1 if agreement else 0)
 
 
 def _aware(value: Any) -> datetime | None:

@@ -246,11 +246,11 @@ def _create(name: str = "", *, count: int = 1) -> list[int]:
     stamp = adapt_datetime(timezone.now())
     ids = IdAllocator(CAMPAIGNS).take(count)
     columns = ("id", "name", "description", "named", "created_at", "updated_at", "objects_count", "observables_count")
-    json = ("organisation_ids", "regions", "crime_types")
+    json = ("organisation_ids", "regions", "crime_types", "policy_groups")
     insert_rows(
         CAMPAIGNS,
         (*columns, "organisations_count", *json),
-        ((pk, name or f"Campaign {pk}", "", False, stamp, stamp, 0, 0, 0, "[]", "[]", "[]") for pk in ids),
+        ((pk, name or f"Campaign {pk}", "", False, stamp, stamp, 0, 0, 0, "[]", "[]", "[]", "[]") for pk in ids),
         json_columns=json,
     )
     return ids

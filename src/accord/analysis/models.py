@@ -27,6 +27,7 @@ __all__ = [
     "ExclusionList",
     "IntelReport",
     "LinkCut",
+    "PolicyGroup",
     "ObservableSource",
     "ReaderCampaign",
     "ReaderCampaignMember",
@@ -118,14 +119,51 @@ class Campaign(models.Model):
     )
     regions = models.JSONField(default=list, blank=True)
     crime_types = models.JSONField(default=list, blank=True, help_text="europol-incident machine tags.")
+    policy_groups = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The policy groups (PolicyGroup ids) of the unrevoked members, least restricted first.",
+    )
+    first_group = models.BigIntegerField(null=True, blank=True, help_text="The first of policy_groups.")
 
     class Meta:
         ordering = ("-last_seen", "-pk")
-        # the campaign list walks this order and stops at a page (analysis.selectors.campaign_list)
-        indexes: ClassVar = [models.Index(fields=["last_seen", "id"], name="analysis_campaign_last_idx")]
+        indexes: ClassVar = [
+            # the campaign list walks this order and stops at a page (analysis.selectors.campaign_list)
+            models.Index(fields=["last_seen", "id"], name="analysis_campaign_last_idx"),
+            # host staff's new campaigns per month, counted from the index alone (campaign_months)
+            models.Index(fields=["first_group", "created_at"], name="analysis_campaign_month_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class PolicyGroup(models.Model):
+    """One combination of what the policy decides on for a whole group of object versions —
+    originator, the originator's agreement (0 for none), TLP and data category
+    (:func:`accord.policy.visible_groups`) — numbered, so that a campaign keeps which of them its
+    members fall in (``Campaign.policy_groups``) and a reader's campaigns are found from the groups
+    it sees (:mod:`accord.analysis.campaign_months`). Made as members of a new combination join a
+    campaign; never changed."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    agreement_key = models.BigIntegerField(default=0)
+    tlp = models.CharField(max_length=16, choices=Tlp.choices)
+    data_category = models.CharField(max_length=32)
+    rank = models.PositiveSmallIntegerField(
+        help_text="Where the group comes in a campaign's list: least restricted first (TLP, then no agreement)."
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation", "agreement_key", "tlp", "data_category"], name="analysis_policygroup_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"org {self.organisation_id} agreement {self.agreement_key or '-'} {self.tlp} {self.data_category}"
 
 
 class CampaignMember(models.Model):

@@ -23,11 +23,11 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accord.analysis.aggregates import contribution_counts, contribution_months, trend_counts
+from accord.analysis.campaign_months import new_campaigns_per_month
 from accord.analysis.campaign_reads import campaign_get, campaign_graph, campaign_list, campaign_members_seen
 from accord.analysis.models import (
     CampaignMember,
@@ -288,18 +288,8 @@ def trends(*, principal: User, since: Any, until: Any) -> dict[str, Any]:
     see every partner's; a partner its own)."""
     ctx = principal_context(principal)
     matrix = crime_region_month(principal=principal, since=since, until=until, context=ctx)
-    # When each campaign appeared as the asker sees it (``seen_created``), grouped by month in
-    # the database. (Q and F name the annotation, which the type checker, knowing only the
-    # model's fields, would refuse as a keyword.)
-    appeared = campaign_list(principal=principal).filter(Q(seen_created__gte=since, seen_created__lt=until))
-    per_month = (
-        appeared.annotate(appeared_month=TruncMonth(F("seen_created")))
-        .order_by()
-        .values("appeared_month")
-        .annotate(n=Count("pk"))
-        .values_list("appeared_month", "n")
-    )
-    new_campaigns = [{"month": f"{month:%Y-%m}", "count": n} for month, n in sorted(per_month)]
+    appeared = new_campaigns_per_month(principal=principal, since=since, until=until, context=ctx)
+    new_campaigns = [{"month": month, "count": n} for month, n in sorted(appeared.items())]
     return {
         "since": since,
         "until": until,
