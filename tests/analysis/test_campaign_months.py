@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from accord.analysis.campaign_months import new_campaigns_per_month
 from accord.analysis.campaign_reads import campaign_list
 from accord.analysis.campaign_summaries import campaigns_refresh
-from accord.analysis.models import Campaign
+from accord.analysis.enabled import enabled_rebuild
+from accord.analysis.models import Campaign, EnabledCorrelations, ExclusionEntry, ExclusionList, ObservableSource
+from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
 from accord.formats.markings import TLP2_IDS
 from accord.partners.models import Agreement
 from accord.partners.services.lifecycle import agreement_suspend
@@ -67,6 +69,15 @@ def run(world: dict[str, Any], step: str, k: int, objects: Any) -> None:
     if step == "purge":
         retention_purge()
         return
+    if step == "exclude":  # a value of the pool named benign locally, or no longer
+        value = POOL[k % len(POOL)]
+        entry = ExclusionEntry.objects.filter(pattern=value).first()
+        if entry is not None:
+            exclusion_entry_remove(actor=world["readers"][0], entry=entry)
+        else:
+            listed = ExclusionList.objects.first() or exclusion_list_create(actor=world["readers"][0], name="Sinkholes")
+            exclusion_entry_add(actor=world["readers"][0], exclusion_list=listed, type="ipv4", pattern=value)
+        return
     if step == "suspend":
         agreement = Agreement.objects.filter(organisation=world["sharers"][k % 2].organisation).get()
         if agreement.status == "active":
@@ -84,6 +95,10 @@ def asked_one_by_one(user: Any) -> dict[str, int]:
     return months
 
 
+def kept_enabled() -> dict[int, int]:
+    return dict(EnabledCorrelations.objects.filter(count__gt=0).values_list("organisation_id", "count"))
+
+
 def kept_groups() -> list[tuple[Any, ...]]:
     return list(Campaign.objects.order_by("pk").values_list("pk", "policy_groups", "first_group"))
 
@@ -92,9 +107,12 @@ TLPS = st.sampled_from(["clear", "green", "amber", "amber+strict", "red"])
 OBJECTS = st.lists(
     st.tuples(TLPS, st.sets(st.integers(0, len(POOL) - 1), min_size=1, max_size=2)), min_size=1, max_size=4
 )
+CHANGES = ["revoke", "restore", "name", "expire", "suspend", "exclude"]
 STEPS = st.one_of(
     st.tuples(st.just("share"), st.integers(0, 1), OBJECTS),
-    st.tuples(st.sampled_from(["revoke", "restore", "name", "expire", "suspend"]), st.integers(0, 1000), st.none()),
+    st.tuples(
+        st.sampled_from(["revoke", "restore", "name", "expire", "suspend", "exclude"]), st.integers(0, 1000), st.none()
+    ),
     st.tuples(st.just("purge"), st.just(0), st.none()),
 )
 
@@ -105,9 +123,11 @@ STEPS = st.one_of(
 def test_new_campaigns_per_month_equal_asking_each_campaign(world: dict[str, Any], steps: list[Any]) -> None:
     for step in steps:
         run(world, *step)
-    kept = kept_groups()
+    kept, enabled = kept_groups(), kept_enabled()
     campaigns_refresh()
     assert kept_groups() == kept  # the groups kept as members joined and left are those of the members
+    enabled_rebuild()
+    assert kept_enabled() == enabled  # and the correlations each organisation enabled, those counted again
     for pk in Campaign.objects.values_list("pk", flat=True):  # made over the year
         Campaign.objects.filter(pk=pk).update(created_at=SINCE + timedelta(days=40 * (pk % 9)))
     for user in world["readers"]:
@@ -119,6 +139,17 @@ def test_new_campaigns_per_month_equal_asking_each_campaign(world: dict[str, Any
     assert {row["month"]: row["count"] for row in response.json()["new_campaigns"]} == asked_one_by_one(
         world["readers"][0]
     )
+    # host staff's "correlations enabled" per partner: the sources of correlations two or more
+    # organisations reported, known-benign ones aside, counted from the store
+    correlating = {"observable__correlation__organisation_count__gte": 2, "observable__correlation__benign": ""}
+    counted = {
+        sharer.organisation.name: ObservableSource.objects.filter(
+            organisation=sharer.organisation, **correlating
+        ).count()
+        for sharer in world["sharers"]
+    }
+    shown = {row["organisation"]: row["correlations"] for row in response.json()["contributions"]}
+    assert {name: shown[name] for name in counted} == counted
 
 
 def test_a_campaign_seen_only_through_a_red_member_naming_the_reader(world: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.analysis import benign, campaigns
+from accord.analysis.enabled import enabled_kept, enabled_rebuild
 from accord.analysis.models import (
     CampaignMember,
     Correlation,
@@ -74,8 +75,9 @@ class CorrelationListener(StoreListener):
         if not links:
             return
         added = Counter(observable for _, observable in links)
-        totals = _add_sources(organisation_id, added, new_observables)
-        changed = _upsert_correlations(totals)
+        with enabled_kept(added):
+            totals = _add_sources(organisation_id, added, new_observables)
+            changed = _upsert_correlations(totals)
         campaigns.on_links_added(
             [(obj, obs) for obj, obs in links if obs in changed.linking],
             stopped_linking=changed.stopped_linking,
@@ -90,7 +92,8 @@ class CorrelationListener(StoreListener):
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
-        changed = recount(observables)
+        with enabled_kept(observables):
+            changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
 
 
@@ -350,6 +353,7 @@ def _rebuild(rewrite: TableRewrite, report: Callable[[str, int, int], None]) -> 
     rewrite.apply(CORRELATIONS, ["observable_id"], columns, ["updated_at"])
     rewrite.stage(SOURCES, ("observable_id", "organisation_id", "object_count"), sources)
     rewrite.apply(SOURCES, ["observable_id", "organisation_id"], ["object_count"])
+    enabled_rebuild()
     report("campaigns", 3, 4)
     made = campaigns.campaigns_rebuild(rewrite)
     report("done", 4, 4)

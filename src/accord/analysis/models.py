@@ -23,6 +23,7 @@ __all__ = [
     "CampaignNote",
     "ContributionCell",
     "Correlation",
+    "EnabledCorrelations",
     "ExclusionEntry",
     "ExclusionList",
     "IntelReport",
@@ -501,3 +502,17 @@ class ContributionCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} org {self.organisation_id}: {self.count}"
+
+
+class EnabledCorrelations(models.Model):
+    """How many correlations one organisation's data enabled: the observables it reported that
+    another organisation reported too, known-benign ones aside (the contributions' "correlations
+    enabled" that host staff read). Kept by the correlation upkeep in the writer's transaction, as
+    sources and correlations change (:mod:`accord.analysis.enabled`), and computed again by a
+    rebuild."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"org {self.organisation_id}: {self.count} correlations enabled"

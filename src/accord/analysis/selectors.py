@@ -29,12 +29,12 @@ from django.utils import timezone
 from accord.analysis.aggregates import contribution_counts, contribution_months, trend_counts
 from accord.analysis.campaign_months import new_campaigns_per_month
 from accord.analysis.campaign_reads import campaign_get, campaign_graph, campaign_list, campaign_members_seen
+from accord.analysis.enabled import enabled_counts
 from accord.analysis.models import (
     CampaignMember,
     Correlation,
     ExclusionList,
     IntelReport,
-    ObservableSource,
     ReaderCampaignMember,
     Sighting,
 )
@@ -356,13 +356,7 @@ def contributions(
     names = dict(organisations.values_list("pk", "name"))
     shared = contribution_counts(list(names), since, until, ctx.now)
     if ctx.is_host:
-        correlating = Correlation.objects.filter(organisation_count__gte=2, benign="").values("observable_id")
-        enabled = dict(
-            ObservableSource.objects.filter(organisation_id__in=list(names), observable_id__in=correlating)
-            .values("organisation_id")
-            .annotate(n=Count("pk"))
-            .values_list("organisation_id", "n")
-        )
+        enabled = enabled_counts(list(names))
     else:  # only the correlations it may know of: another organisation's object it may see
         enabled = {pk: reader_correlation_count(principal, ctx) for pk in names}
     sighted = dict(

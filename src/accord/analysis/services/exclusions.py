@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from accord.analysis import benign, campaigns
+from accord.analysis.enabled import enabled_kept
 from accord.analysis.models import Correlation, ExclusionEntry, ExclusionList
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.audit import audit_record
@@ -90,7 +91,8 @@ def _reflag(observables: Sequence[int]) -> None:
     if not observables:
         return
     before = dict(Correlation.objects.filter(pk__in=observables).values_list("pk", "benign"))
-    benign.flag_correlations(observables)
+    with enabled_kept(observables):
+        benign.flag_correlations(observables)
     after = dict(Correlation.objects.filter(pk__in=observables).values_list("pk", "benign"))
     stopped = [pk for pk in observables if not before.get(pk) and after.get(pk)]
     started = [pk for pk in observables if before.get(pk) and not after.get(pk)]
