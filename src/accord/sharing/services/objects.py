@@ -140,9 +140,9 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
 def _purge(batch: list[int]) -> dict[str, int]:
     mentioned = _mentioned(batch)
     notify_leaving(objects=batch)
-    objects = delete_cascading(StixObject, batch)
+    objects = delete_cascading(StixObject, batch, proved=True)
     notify_removed(objects=batch, observables=mentioned)
-    observables = delete_cascading(Observable, _unmentioned(mentioned))
+    observables = delete_cascading(Observable, _unmentioned(mentioned), proved=True)
     summary = {"objects": objects, "observables": observables}
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)
