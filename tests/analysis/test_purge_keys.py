@@ -130,3 +130,25 @@ def test_without_the_grant_a_row_naming_a_purged_object_fails_the_databases_own_
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with connection.cursor() as cursor:  # the check queued is still pending: without the row, it passes
         cursor.execute("DELETE FROM purge_probe")
+
+
+def test_a_purge_of_thousands_leaves_what_a_rebuild_gives(api_for, sharers):
+    """A batch of thousands (correlations deleted by proof too, past ``_PROVED_FROM``): 1,100
+    expired indicators (each its own domain, two to an address) leave correlation, sources and
+    campaigns as a rebuild from the store would, and every key holds."""
+    kestrel, banker = sharers
+    indicators = [
+        indicator(n, f"[ipv4-addr:value = '10.9.{n // 512}.{n // 2 % 256}'] OR [domain-name:value = 'd{n}.example']")
+        for n in range(1, 1201)
+    ]
+    share(api_for(kestrel), *indicators)
+    share(api_for(banker), indicator(5000, ip("10.9.2.40")), indicator(5001, ip("10.9.0.7")))
+    expired = [indicator(n, "")["id"] for n in range(1, 1101)]
+    StixObject.objects.filter(stix_id__in=expired).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    assert StixObject.objects.count() == 102
+    purged = _state()
+    call_command("analysis", "rebuild")
+    assert _state()[:7] == purged[:7]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
