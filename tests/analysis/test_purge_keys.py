@@ -152,3 +152,25 @@ def test_a_purge_of_thousands_leaves_what_a_rebuild_gives(api_for, sharers):
     assert _state()[:7] == purged[:7]
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_trigger_of_its_own_on_a_table_the_purge_deletes_from_still_fires(expired):
+    """The replica mode would silence every ordinary trigger, not only the keys': where a table of
+    the cascade has one of its own, the purge deletes through the triggers, and it fires."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE purge_log (stix_object_id bigint NOT NULL)")
+        cursor.execute(
+            "CREATE FUNCTION purge_log_link() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO purge_log VALUES (OLD.stix_object_id); RETURN OLD; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER purge_log_link AFTER DELETE ON sharing_objectobservable "
+            "FOR EACH ROW EXECUTE FUNCTION purge_log_link()"
+        )
+    links = ObjectObservable.objects.filter(stix_object_id=expired).count()
+    call_command("retention", "purge")
+    assert not StixObject.objects.filter(pk=expired).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM purge_log WHERE stix_object_id = %s", [expired])
+        assert cursor.fetchone()[0] == links > 0
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -294,8 +294,8 @@ def delete_cascading(model: type[Model], pks: Sequence[int], *, proved: bool = F
 def _delete_proved(cursor: Any, model: type[Model], wanted: list[int], any_of: str, params: list[Any]) -> int | None:
     """Delete as :func:`_delete_where` does, but as a replica (``session_replication_role``), then
     prove the foreign keys: how many rows of ``model`` were deleted, or ``None`` (nothing done)
-    where the role may not set that mode or a table deleted from has a trigger of its own, or a
-    key of several columns, that the mode would pass over.
+    where the role may not set that mode, or a table it deletes from or empties a key of has a
+    trigger of its own that the mode would pass over, or a key is of several columns.
 
     PostgreSQL checks a ``NO ACTION`` key with a trigger queued per row deleted and key naming its
     table, about 12 µs each at commit: a purge batch of 20,000 objects and their observables
@@ -307,6 +307,7 @@ def _delete_proved(cursor: Any, model: type[Model], wanted: list[int], any_of: s
     ``FOR KEY SHARE`` lock, which the delete's lock waits for or holds off until its commit, and
     the proofs run after the delete, each reading what was committed by then."""
     tables = sorted(_cascade_tables(model))
+    written = sorted(set(tables) | _emptied_tables(model))
     cursor.execute(
         "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, f.attname, "
         "cardinality(c.conkey) FROM pg_constraint c "
@@ -319,10 +320,11 @@ def _delete_proved(cursor: Any, model: type[Model], wanted: list[int], any_of: s
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O' "
         "AND tgrelid = ANY(%s::regclass[])), current_setting('session_replication_role')",
-        [tables],
+        [written],
     )
     own_triggers, mode = cursor.fetchone()
-    if own_triggers or any(width > 1 for *_, width in keys) or not may_write_as_replica(cursor):
+    unusual = any(width > 1 or referenced not in tables for _, _, referenced, _, width in keys)  # names as written
+    if own_triggers or unusual or not may_write_as_replica(cursor):
         return None
     root, pk = model._meta.db_table, str(model._meta.pk.column)
     gone: dict[str, dict[str, list[Any]]] = {}  # the values deleted of each column a key names
@@ -362,6 +364,17 @@ def _cascade_tables(model: type[Model]) -> set[str]:
     for child, key in _dependants(model):
         if key.remote_field.on_delete is CASCADE and child._meta.db_table not in found:
             found |= _cascade_tables(child)
+    return found
+
+
+def _emptied_tables(model: type[Model]) -> set[str]:
+    """The tables a delete of ``model``'s rows updates (``SET_NULL``), through its cascades."""
+    found: set[str] = set()
+    for child, key in _dependants(model):
+        if key.remote_field.on_delete is SET_NULL:
+            found.add(child._meta.db_table)
+        elif key.remote_field.on_delete is CASCADE and child is not model:
+            found |= _emptied_tables(child)
     return found
 
 
