@@ -23,15 +23,16 @@ def _with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def postgresql_database(url: str, prefix: str) -> Iterator[str]:
+def postgresql_database(url: str, prefix: str, template: str = "") -> Iterator[str]:
     """A new database on the PostgreSQL server ``url`` names, made from the server's maintenance
-    database (the one ``url`` names need not exist) and dropped on the way out; its URL."""
+    database (the one ``url`` names need not exist), a copy of ``template`` if named, and dropped
+    on the way out; its URL."""
     import psycopg
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     maintenance = _with_database(url, "postgres")
     with psycopg.connect(maintenance, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield _with_database(url, name)
     finally:
@@ -39,14 +40,15 @@ def postgresql_database(url: str, prefix: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def fresh_store(prefix: str) -> None:
+def fresh_store(prefix: str, template: str = "") -> None:
     """Before Django starts: a throw-away ``ACCORD_HOME`` (unless one is set) and, when
-    ``ACCORD_DATABASE_URL`` names a PostgreSQL server, a new database on it for this process,
-    dropped when it ends. A benchmark never writes into a database it did not make."""
+    ``ACCORD_DATABASE_URL`` names a PostgreSQL server, a new database on it for this process (a
+    copy of the database ``template``, if named), dropped when it ends. A benchmark never writes
+    into a database it did not make."""
     os.environ.setdefault("ACCORD_HOME", tempfile.mkdtemp(prefix=prefix))
     url = os.environ.get("ACCORD_DATABASE_URL", "")
     if url.startswith("postgres"):
-        made = postgresql_database(url, "accord_bench")
+        made = postgresql_database(url, "accord_bench", template)
         os.environ["ACCORD_DATABASE_URL"] = made.__enter__()
         atexit.register(_drop, made)
 

@@ -4,10 +4,17 @@ daily job with correlation and campaigns kept in step, while another connection 
 ``python -m bench.purge [objects]`` (1,000,000 by default: 2,000,000 observables and 4,000,000
 links from 20 organisations, correlated and grouped into campaigns first). Targets: the purge
 <= 60 s; reads go on meanwhile (none fails; their latency is printed); memory flat.
+
+On PostgreSQL, ``ACCORD_BENCH_STORE=<name>`` keeps the store as it stands before the purge (made,
+correlated, every object expired) as the database ``<name>_<objects>``, made by the first run,
+and later runs purge a copy of it (``CREATE DATABASE … TEMPLATE``) instead of making the store
+again, which takes longer than the purge at a million objects. Drop it when done.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import resource
 import statistics
 import sys
@@ -16,6 +23,7 @@ import time
 from datetime import timedelta
 
 from bench.analysis import _populate, _setup
+from bench.common import analyse, fresh_store
 
 
 def _reader(stop: threading.Event, latencies: list[float], failures: list[str], top: int) -> None:
@@ -57,8 +65,52 @@ def purge_while_reading(top: int) -> tuple[dict[str, int], float, list[float], l
     return summary, time.perf_counter() - start, latencies, failures
 
 
+def _kept(objects: int) -> tuple[str, bool]:
+    """The database keeping the store before the purge (``ACCORD_BENCH_STORE``, on PostgreSQL;
+    else none) and whether it exists already."""
+    url, name = os.environ.get("ACCORD_DATABASE_URL", ""), os.environ.get("ACCORD_BENCH_STORE", "")
+    if not (name and url.startswith("postgres")):
+        return "", False
+    import psycopg
+
+    kept = f"{name}_{objects}"
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        return kept, admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [kept]).fetchone() is not None
+
+
+def _keep(kept: str) -> None:
+    """Copy the database this run made (the store before its purge) as ``kept``."""
+    from django.db import connection, connections
+
+    made = connection.settings_dict["NAME"]
+    connections.close_all()  # copying needs the database alone
+    import psycopg
+
+    url = os.environ["ACCORD_DATABASE_URL"]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{kept}" TEMPLATE "{made}"')
+    print(f"  store kept as database {kept}")
+
+
+def _copied(kept: str) -> None:
+    """Django set up on a copy of the kept store."""
+    fresh_store("accord-bench-purge-", template=kept)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    os.environ["ACCORD_STORE_LISTENERS"] = "none"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("init", "--no-static", stdout=io.StringIO())
+
+
 def run(objects: int = 1_000_000) -> None:
-    _setup(objects)
+    kept, exists = _kept(objects)
+    if exists:
+        _copied(kept)
+    else:
+        _setup(objects)
     from django.conf import settings
     from django.utils import timezone
 
@@ -70,15 +122,21 @@ def run(objects: int = 1_000_000) -> None:
 
     index()
     print(f"\nRetention purge ({objects} objects, on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
-    _populate(objects)
-    start = time.perf_counter()
-    analysis_rebuild(actor=None)
-    print(f"  correlated in {time.perf_counter() - start:.1f} s: {Correlation.objects.count()} correlations, "
-          f"{Campaign.objects.count()} campaigns")  # fmt: skip
+    if exists:
+        print(f"  store copied from database {kept}")
+    else:
+        _populate(objects)
+        start = time.perf_counter()
+        analysis_rebuild(actor=None)
+        print(f"  correlated in {time.perf_counter() - start:.1f} s: {Correlation.objects.count()} correlations, "
+              f"{Campaign.objects.count()} campaigns")  # fmt: skip
+        StixObject.objects.update(expires_at=timezone.now() - timedelta(days=1))
+        analyse()  # the planner's statistics, as autovacuum would have gathered them by the day of the purge
+        if kept:
+            _keep(kept)
     settings.ACCORD_STORE_LISTENERS = ["accord.analysis.correlation.CorrelationListener"]
     store_listeners.cache_clear()  # the purge keeps correlation and campaigns in step, as in service
     top = StixObject.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
-    StixObject.objects.update(expires_at=timezone.now() - timedelta(days=1))
     before = (StixObject.objects.count(), Observable.objects.count(), ObjectObservable.objects.count())
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -33,7 +33,7 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
 from accord.analysis.warninglists import index_if_built
-from accord.sharing.bulk import adapt_datetime, among, chunks, delete_cascading, insert_rows, select_in
+from accord.sharing.bulk import adapt_datetime, among, by_index, chunks, delete_cascading, insert_rows, select_in
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 
@@ -50,6 +50,7 @@ CUTS = LinkCut._meta.db_table
 
 # The live versions: neither revoked nor past retention (expired ones leave with the daily purge).
 LIVE = "o.revoked = %s AND (o.expires_at IS NULL OR o.expires_at > %s)"
+_PROVED_FROM = 1000  # correlations deleted at once from which proving their keys by statement costs less
 
 
 def live_params(now: datetime) -> list[Any]:
@@ -256,7 +257,7 @@ def recount(observables: Collection[int]) -> Changed:
     stamp = adapt_datetime(now)
     dying: list[int] = []
     missing: dict[int, tuple[int, int]] = {}
-    with connection.cursor() as cursor:
+    with by_index(), connection.cursor() as cursor:  # by their keys: a purge batch names tens of thousands
         for among_wanted, params in among(wanted):
             totals = (
                 f"SELECT observable_id, COUNT(*) AS orgs, SUM(object_count) AS objs FROM {SOURCES} "  # noqa: S608
@@ -300,7 +301,8 @@ def recount(observables: Collection[int]) -> Changed:
                 params,
             )
             missing.update((pk, (int(orgs), int(objs))) for pk, orgs, objs in cursor.fetchall())
-    delete_cascading(Correlation, dying)  # with the readers' kept rows naming them
+    # with the readers' kept rows naming them; the keys proved by statement for a purge's thousands
+    delete_cascading(Correlation, dying, proved=len(dying) >= _PROVED_FROM)
     if missing:
         changed.linking = _upsert_correlations(missing).linking
     return changed

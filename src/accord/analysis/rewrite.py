@@ -34,24 +34,12 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
-from accord.sharing.bulk import chunks, insert_rows, json_placeholder
+from accord.sharing.bulk import chunks, insert_rows, json_placeholder, may_write_as_replica
 
 __all__ = ["TableRewrite", "update_rows"]
 
 _WORK_MEM = "64MB"  # the rebuild's sorts and hashes (a few at once): PostgreSQL's 4 MB spilled to disk
 _FEW = 1000  # rows below which an executemany costs less than a temporary table
-
-
-def may_write_as_replica(cursor: Any) -> bool:
-    """Whether the database role may set ``session_replication_role`` (a superuser, or on
-    PostgreSQL 15 one granted ``SET`` on it); else the rewrite drops and re-adds the keys."""
-    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    if cursor.fetchone()[0]:
-        return True
-    if connection.pg_version < 150000:  # type: ignore[attr-defined]
-        return False
-    cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
-    return bool(cursor.fetchone()[0])
 
 
 class TableRewrite:

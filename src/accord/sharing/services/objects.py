@@ -19,7 +19,7 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import delete_cascading, select_in
+from accord.sharing.bulk import by_index, delete_cascading, select_in
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
@@ -138,11 +138,14 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _purge(batch: list[int]) -> dict[str, int]:
-    mentioned = _mentioned(batch)
+    with by_index():
+        mentioned = _mentioned(batch)
     notify_leaving(objects=batch)
-    objects = delete_cascading(StixObject, batch)
+    objects = delete_cascading(StixObject, batch, proved=True)
     notify_removed(objects=batch, observables=mentioned)
-    observables = delete_cascading(Observable, _unmentioned(mentioned))
+    with by_index():
+        orphaned = _unmentioned(mentioned)
+    observables = delete_cascading(Observable, orphaned, proved=True)
     summary = {"objects": objects, "observables": observables}
     if objects or observables:
         audit_record(actor=None, action="retention.purge", object_type="sharing.stixobject", details=summary)

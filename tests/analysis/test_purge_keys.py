@@ -1,0 +1,176 @@
+"""The retention purge on PostgreSQL proves the foreign keys naming what it deletes by one
+statement per key (as a replica, when the role may), not by a trigger per row: a row it would
+leave naming a deleted one refuses the batch and leaves the store as it was; a role without the
+grant purges through the triggers, as before."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource
+from accord.core.models import AuditEvent
+from accord.sharing.models import ObjectObservable, Observable, StixObject
+from tests.analysis.conftest import DROP, GREEN, MULE_IP, domain, ip, share
+from tests.stix_samples import indicator
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("ACCORD_DATABASE_URL", "").startswith("postgres"), reason="the foreign keys are PostgreSQL's"
+)
+
+
+def _state() -> Any:
+    return (
+        sorted(StixObject.objects.values_list("pk", flat=True)),
+        sorted(Observable.objects.values_list("pk", flat=True)),
+        sorted(ObjectObservable.objects.values_list("stix_object_id", "observable_id")),
+        sorted(Correlation.objects.values_list("observable_id", "organisation_count", "object_count")),
+        sorted(ObservableSource.objects.values_list("observable_id", "organisation_id", "object_count")),
+        sorted(CampaignMember.objects.values_list("stix_object_id", "campaign_id")),
+        sorted(Campaign.objects.values_list("pk", "objects_count")),
+        AuditEvent.objects.filter(action="retention.purge").count(),
+    )
+
+
+@pytest.fixture
+def expired(api_for: Any, sharers: Any) -> int:
+    """Two partners share a ring correlated on an address; Kestrel's first indicator (mentioning the
+    address and a domain only it mentions) is past its retention. Its id."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP), object_marking_refs=GREEN), indicator(2, domain(DROP)))
+    share(api_for(banker), indicator(3, ip(MULE_IP), object_marking_refs=GREEN))
+    share(api_for(kestrel), indicator(4, f"[domain-name:value = 'only-{uuid.uuid4().hex[:6]}.example']"))
+    gone = StixObject.objects.get(stix_id=indicator(1, "")["id"])
+    StixObject.objects.filter(pk=gone.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    return gone.pk
+
+
+def _dependant_naming(pk: int) -> None:
+    """A table no model declares, keyed to the objects as Django keys its own, with a row naming
+    ``pk``: nothing the purge deletes it with."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE purge_probe (id bigserial PRIMARY KEY, stix_object_id bigint NOT NULL "
+            "REFERENCES sharing_stixobject (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        cursor.execute("INSERT INTO purge_probe (stix_object_id) VALUES (%s)", [pk])
+
+
+def _as_a_plain_role() -> None:
+    """The rest of the test runs as a role that is no superuser and may not set
+    ``session_replication_role`` (most production roles), with every privilege on the tables;
+    the role and its privileges go with the test's transaction."""
+    role = f"accord_plain_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        assert cursor.fetchone()[0] is False
+
+
+def test_a_purge_leaving_a_row_that_names_a_purged_object_is_refused_whole(expired):
+    """The proof finds the row before the commit: the batch is undone (objects, links,
+    observables, correlation, campaigns, audit) and the error names the row."""
+    _dependant_naming(expired)
+    before = _state()
+    with pytest.raises(IntegrityError, match=rf"purge_probe\.stix_object_id = {expired} names a row"):
+        call_command("retention", "purge")
+    assert _state() == before
+    with connection.cursor() as cursor:  # the keys hold: nothing was deleted under them
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+
+
+def test_a_purge_proves_the_keys_and_leaves_the_mode_as_it_found_it(expired):
+    """Without such a row the purge deletes the object, its links and the domain only it
+    mentioned, keeps the correlation's other side right, and every key holds."""
+    mentioned = set(ObjectObservable.objects.filter(stix_object_id=expired).values_list("observable_id", flat=True))
+    call_command("retention", "purge")
+    assert not StixObject.objects.filter(pk=expired).exists()
+    assert not ObjectObservable.objects.filter(stix_object_id=expired).exists()
+    assert set(Observable.objects.filter(pk__in=mentioned).values_list("value", flat=True)) == {MULE_IP}
+    assert not Correlation.objects.exists()  # the address is mentioned once now
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+
+
+def test_a_role_without_the_grant_purges_through_the_foreign_key_triggers(expired):
+    """The same purge as a role that may not write as a replica: the same deletes, checked by
+    PostgreSQL's own triggers at the commit (here made immediate), which all pass."""
+    _as_a_plain_role()
+    call_command("retention", "purge")
+    assert not StixObject.objects.filter(pk=expired).exists()
+    assert not Correlation.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+
+
+def test_without_the_grant_a_row_naming_a_purged_object_fails_the_databases_own_check(expired):
+    """No proof as that role: the purge deletes, and the row left naming the purged object is
+    refused by PostgreSQL's key, which would fail the batch's commit."""
+    _dependant_naming(expired)
+    _as_a_plain_role()
+    call_command("retention", "purge")
+    assert not StixObject.objects.filter(pk=expired).exists()
+    with pytest.raises(IntegrityError, match="purge_probe"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.cursor() as cursor:  # the check queued is still pending: without the row, it passes
+        cursor.execute("DELETE FROM purge_probe")
+
+
+def test_a_purge_of_thousands_leaves_what_a_rebuild_gives(api_for, sharers):
+    """A batch of thousands (correlations deleted by proof too, past ``_PROVED_FROM``): 1,100
+    expired indicators (each its own domain, two to an address) leave correlation, sources and
+    campaigns as a rebuild from the store would, and every key holds."""
+    kestrel, banker = sharers
+    indicators = [
+        indicator(n, f"[ipv4-addr:value = '10.9.{n // 512}.{n // 2 % 256}'] OR [domain-name:value = 'd{n}.example']")
+        for n in range(1, 1201)
+    ]
+    share(api_for(kestrel), *indicators)
+    share(api_for(banker), indicator(5000, ip("10.9.2.40")), indicator(5001, ip("10.9.0.7")))
+    expired = [indicator(n, "")["id"] for n in range(1, 1101)]
+    StixObject.objects.filter(stix_id__in=expired).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    assert StixObject.objects.count() == 102
+    purged = _state()
+    call_command("analysis", "rebuild")
+    assert _state()[:7] == purged[:7]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_trigger_of_its_own_on_a_table_the_purge_deletes_from_still_fires(expired):
+    """The replica mode would silence every ordinary trigger, not only the keys': where a table of
+    the cascade has one of its own, the purge deletes through the triggers, and it fires."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE purge_log (stix_object_id bigint NOT NULL)")
+        cursor.execute(
+            "CREATE FUNCTION purge_log_link() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO purge_log VALUES (OLD.stix_object_id); RETURN OLD; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER purge_log_link AFTER DELETE ON sharing_objectobservable "
+            "FOR EACH ROW EXECUTE FUNCTION purge_log_link()"
+        )
+    links = ObjectObservable.objects.filter(stix_object_id=expired).count()
+    call_command("retention", "purge")
+    assert not StixObject.objects.filter(pk=expired).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM purge_log WHERE stix_object_id = %s", [expired])
+        assert cursor.fetchone()[0] == links > 0
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
