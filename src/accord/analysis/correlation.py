@@ -76,7 +76,8 @@ class CorrelationListener(StoreListener):
         if not links:
             return
         added = Counter(observable for _, observable in links)
-        with enabled_kept(added):
+        # observables new to the store cannot enable a correlation: this organisation alone reported them
+        with enabled_kept([observable for observable in added if observable not in new_observables]):
             totals = _add_sources(organisation_id, added, new_observables)
             changed = _upsert_correlations(totals)
         campaigns.on_links_added(
@@ -93,7 +94,7 @@ class CorrelationListener(StoreListener):
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
-        with enabled_kept(observables):
+        with enabled_kept(observables, only_fewer=True):
             changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
 

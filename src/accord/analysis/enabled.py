@@ -7,8 +7,9 @@ objects); the figure is therefore kept per organisation
 (:class:`~accord.analysis.models.EnabledCorrelations`). Every change to sources, organisation
 counts or benign marks happens on a known set of observables, in the upkeep's turn: the figure is
 counted over those observables before and after (:func:`enabled_kept`) and the difference added,
-in proportion to the change; a rebuild counts it again from everything (:func:`enabled_rebuild`),
-and a property test holds the two equal.
+in proportion to the change (an ingest's observables new to the store cannot enable one: one
+organisation reported them; a removal can only end those enabled before); a rebuild counts it
+again from everything (:func:`enabled_rebuild`), and a property test holds the two equal.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from accord.analysis.models import Correlation, EnabledCorrelations, ObservableSource
-from accord.sharing.bulk import among
+from accord.sharing.bulk import among, by_index
 
 __all__ = ["enabled_counts", "enabled_kept", "enabled_rebuild"]
 
@@ -32,36 +33,44 @@ _ENABLING = (
 )
 
 
-def _counted(observables: Collection[int]) -> dict[int, int]:
-    """Per organisation, the correlations among ``observables`` its data enables."""
-    counts: dict[int, int] = {}
-    with connection.cursor() as cursor:
+def _enabling(observables: Collection[int]) -> list[tuple[int, int]]:
+    """(observable, organisation) of each correlation among ``observables`` an organisation's data
+    enables."""
+    found: list[tuple[int, int]] = []
+    with by_index(), connection.cursor() as cursor:  # by key: a purge batch names tens of thousands
         for among_observables, params in among(sorted(observables)):
-            cursor.execute(f"{_ENABLING} AND s.observable_id {among_observables} GROUP BY s.organisation_id", params)
-            for organisation, n in cursor.fetchall():
-                counts[organisation] = counts.get(organisation, 0) + n
-    return counts
+            cursor.execute(
+                f"SELECT s.observable_id, s.organisation_id FROM {SOURCES} s JOIN {CORRELATIONS} c "  # noqa: S608
+                "ON c.observable_id = s.observable_id WHERE c.organisation_count >= 2 AND c.benign = '' "
+                f"AND c.observable_id {among_observables}",
+                params,
+            )
+            found.extend(cursor.fetchall())
+    return found
 
 
 @contextmanager
-def enabled_kept(observables: Collection[int]) -> Iterator[None]:
+def enabled_kept(observables: Collection[int], *, only_fewer: bool = False) -> Iterator[None]:
     """Keep the figures through a change of the sources, correlations or benign marks of
-    ``observables`` (the change runs inside the block)."""
-    before = _counted(observables) if observables else {}
+    ``observables`` (the change runs inside the block). ``only_fewer``: the change only takes
+    versions away (a revocation, a purge), so only the correlations enabled before can change,
+    and only those are counted again after."""
+    before = _enabling(observables) if observables else []
     yield
-    after = _counted(observables) if observables else {}
-    moved = [
-        (organisation, after.get(organisation, 0) - before.get(organisation, 0))
-        for organisation in sorted(before.keys() | after.keys())
-    ]
-    moved = [(organisation, n) for organisation, n in moved if n]
-    if not moved:
+    again = {observable for observable, _ in before} if only_fewer else observables
+    after = _enabling(again) if again else []
+    moved: dict[int, int] = {}
+    for pairs, sign in ((after, 1), (before, -1)):
+        for _, organisation in pairs:
+            moved[organisation] = moved.get(organisation, 0) + sign
+    rows = [(organisation, n) for organisation, n in sorted(moved.items()) if n]
+    if not rows:
         return
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {KEPT} (organisation_id, count) VALUES (%s, %s) "  # noqa: S608
             f"ON CONFLICT (organisation_id) DO UPDATE SET count = {KEPT}.count + excluded.count",
-            moved,
+            rows,
         )
 
 
