@@ -17,13 +17,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from accord.analysis.models import Sighting
 from accord.policy import Action, PrincipalContext, principal_context, visible, withheld_links
-from accord.sharing.bulk import chunks
+from accord.sharing.bulk import adapt_datetime, chunks, insert_rows
 from accord.sharing.models import ObjectObservable, Observable, StixObject, Submission
 
 __all__ = ["sightings_from_stix", "sightings_link"]
+
+_COLUMNS = (
+    "observable_id",
+    "type",
+    "value",
+    "organisation_id",
+    "first_seen",
+    "last_seen",
+    "count",
+    "country",
+    "region",
+    "note",
+    "stix_object_id",
+    "created_at",
+)
 
 
 def _stamp(value: Any, default: datetime) -> datetime:
@@ -61,7 +77,8 @@ def _known_links(sender: PrincipalContext | None, targets: Collection[str]) -> d
 
 def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
     """Record the sightings of the given STIX sighting versions; how many were recorded."""
-    made = []
+    made: list[tuple[Any, ...]] = []
+    now = adapt_datetime(timezone.now())
     versions = list(
         StixObject.objects.filter(pk__in=list(objects), type="sighting").only("pk", "body", "created", "submission_id")
     )
@@ -81,20 +98,12 @@ def sightings_from_stix(organisation_id: int, objects: Sequence[int]) -> int:
             last = max(_stamp(body.get("last_seen"), first), first)
             stated = body.get("count")
             count = stated if isinstance(stated, int) and stated > 0 else 1
+            seen = adapt_datetime(first), adapt_datetime(last)
             for observable, kind, value in known.get(str(body.get("sighting_of_ref", "")), ()):
-                made.append(
-                    Sighting(
-                        observable_id=observable,
-                        type=kind,
-                        value=value,
-                        organisation_id=organisation_id,
-                        first_seen=first,
-                        last_seen=last,
-                        count=count,
-                        stix_object=sighting,
-                    )
-                )
-    Sighting.objects.bulk_create(made, batch_size=500)
+                made.append((observable, kind, value, organisation_id, *seen, count, "", "", "", sighting.pk, now))
+    # Plain rows, as the ingest writes its own: the ORM's bulk_create built and adapted a model
+    # instance per sighting, a tenth of a real-shaped ingest's writing.
+    insert_rows(Sighting._meta.db_table, _COLUMNS, made)
     return len(made)
 
 

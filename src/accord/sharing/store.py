@@ -21,7 +21,7 @@ from django.utils import timezone
 from accord.formats.base import ParsedObject, ReadError
 from accord.formats.markings import TLP_BY_MARKING, granular_tlps, marking_refs
 from accord.formats.stix import is_cyber_observable
-from accord.sharing.bulk import IdAllocator, adapt_datetime, chunks, insert_rows, select_in
+from accord.sharing.bulk import GrowthStatistics, IdAllocator, adapt_datetime, chunks, insert_rows, select_in
 from accord.sharing.listeners import notify_added
 from accord.sharing.models import ObjectMarking, ObjectObservable, Observable, Refusal, StixObject, Submission
 from accord.sharing.sent import sent_form
@@ -198,6 +198,7 @@ class BatchWriter:
         self.new = self.updated = 0
         self.object_ids = IdAllocator(_OBJECTS)
         self.observable_ids = IdAllocator(_OBSERVABLES)
+        self.statistics = GrowthStatistics((_OBJECTS, _OBSERVABLES, _LINKS))
 
     def add(self, row: Row) -> None:
         """Take a row, writing the pending batch when it is full."""
@@ -230,11 +231,13 @@ class BatchWriter:
             batch = [row for row in batch if row[0] not in keys]
         ids = self.object_ids.take(len(fresh))
         insert_rows(_OBJECTS, _OBJECT_COLUMNS, list(self._object_rows(ids, fresh)), json_columns=("body",))
+        self.statistics.grew(_OBJECTS, len(ids))
         facts = dict(mention for _, _, mentions, _, _ in batch for mention in mentions)
         observable_ids, created = self._observables(facts)
         mentioned = zip(ids, (mentions for _, _, mentions, _, _ in fresh), strict=True)
         links = list(dict.fromkeys((pk, observable_ids[pair]) for pk, mentions in mentioned for pair, _ in mentions))
         insert_rows(_LINKS, ("stix_object_id", "observable_id"), links)
+        self.statistics.grew(_LINKS, len(links))
         marked = [(pk, ref) for pk, row in zip(ids, fresh, strict=True) for ref in row[4]]
         if marked:
             insert_rows(_MARKING_LINKS, ("stix_object_id", "marking_ref"), marked)
@@ -313,6 +316,7 @@ class BatchWriter:
             json_columns=("extra",),
             ignore_conflicts=True,
         )
+        self.statistics.grew(_OBSERVABLES, written)
         if written == len(missing):
             found.update(zip(missing, ids, strict=True))
             return found, set(ids)

@@ -61,7 +61,15 @@ def submission_process(*, submission_id: int, on_progress: Callable[[int], None]
     if submission.status != SubmissionStatus.QUEUED:
         return submission  # done, failed, or being read by another process
 
+    told = [-1]
+
     def progress(percent: int) -> None:
+        # The reader says where it is after every batch of READ_BATCH objects: a thousand times
+        # in a million objects, each a file written and renamed in the ``live`` cache. Only a
+        # figure that moved is told.
+        if percent == told[0]:
+            return
+        told[0] = percent
         report_progress(submission.pk, percent)
         if on_progress:
             on_progress(percent)
