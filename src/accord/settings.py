@@ -84,20 +84,20 @@ MIDDLEWARE = [
     "accord.core.ratelimit.RequestRateMiddleware",
     "accord.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "accord.core.middleware.SessionMiddleware",  # and the others there: passed by where TAXII brings a token
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # by its name: `check --deploy` looks for it
+    "accord.core.middleware.AuthenticationMiddleware",
     # user.is_verified(): whether this session gave a second-factor code (django-otp); then the
     # pages, the admin and session API calls of someone who still owes one answer only its pages.
-    "django_otp.middleware.OTPMiddleware",
+    "accord.core.middleware.OTPMiddleware",
     "accord.web.middleware.SecondFactorMiddleware",
     # With read replicas: a reading request's state (views then ask for replica reads), and who
     # just wrote (read your writes). Without them it does nothing.
     "accord.core.replicas.ReplicaMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "accord.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "accord.core.middleware.HtmxMiddleware",
     "accord.core.middleware.OutOfRangeMiddleware",
 ]
 

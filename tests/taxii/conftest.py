@@ -45,6 +45,7 @@ class Taxii:
 
     def __init__(self, user: User, secret: str, accept: str = MEDIA_TYPE) -> None:
         self.client = Client()
+        self.user = user
         credentials = base64.b64encode(f"{user.username}:{secret}".encode()).decode()
         self.headers = {"Authorization": f"Basic {credentials}", "Accept": accept}
 

@@ -12,6 +12,8 @@ import pytest
 from django.utils import timezone
 
 from accord.core.choices import OrganisationKind, Tlp
+from accord.partners.models import Agreement
+from accord.partners.services import agreement_amend, agreement_suspend
 from accord.sharing.models import StixObject
 from accord.taxii import compiled
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
@@ -132,9 +134,27 @@ def test_an_object_by_id_costs_a_fixed_number_of_queries(readers, django_assert_
     reader = readers["police"]
     path = f"collections/{shared_id()}/objects/{readers['ids'][Tlp.AMBER]}/"
     assert reader.get(path).status_code == 200  # compiles, and notes the token's use
-    # The token with its person and organisation; the collection; the reader's agreements; the
-    # originators' agreements the policy reads in SQL; the ingests running; the object; the
-    # agreements its decision reads.
-    with django_assert_num_queries(7):
+    # The token with its person and organisation; the collection; the agreements' states, read
+    # once for the reader's own, the originators' the SQL permits and those its decision reads;
+    # the ingests running; the object.
+    with django_assert_num_queries(5):
         response = reader.get(path)
     assert response.status_code == 200 and response.json()["objects"][0]["id"] == readers["ids"][Tlp.AMBER]
+
+
+def test_an_agreement_suspended_between_two_reads_counts_on_the_second(readers, sharer):
+    """Each read reads the agreements' states again: the reader's own agreement suspended after
+    one read withholds everything from the next, and the originator's agreement amended to let
+    its data onward to private companies only withholds its objects from the police."""
+    path = f"collections/{shared_id()}/objects/{readers['ids'][Tlp.GREEN]}/"
+    bank, police = readers["bank"], readers["police"]
+    assert bank.get(path).status_code == 200
+    assert police.get(path).status_code == 200
+    own = Agreement.objects.get(organisation=bank.user.organisation)
+    agreement_suspend(actor=None, agreement=own, reason="Its data handling is under review.")
+    assert bank.get(path).status_code == 404
+    assert police.get(path).status_code == 200
+    agreement_amend(
+        actor=None, agreement=sharer, change_note="Onward to companies only.", terms={"onward_kinds": ["private"]}
+    )
+    assert police.get(path).status_code == 404

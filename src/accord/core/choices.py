@@ -96,12 +96,17 @@ class Tlp(models.TextChoices):
     @classmethod
     def rank(cls, value: str) -> int:
         """0 for CLEAR up to 4 for RED."""
-        return list(cls.values).index(value)
+        return _TLP_ORDER.index(value)
 
     @classmethod
     def up_to(cls, ceiling: str) -> list[str]:
         """Every label no more restricted than ``ceiling``."""
-        return list(cls.values)[: cls.rank(ceiling) + 1]
+        return list(_TLP_ORDER[: cls.rank(ceiling) + 1])
+
+
+# The labels in order, once: ``Tlp.values`` builds the choices, labels and all, on every use, and
+# the policy ranks a label on every decision.
+_TLP_ORDER: tuple[str, ...] = tuple(Tlp.values)
 
 
 class DataCategory(models.TextChoices):

@@ -1,7 +1,9 @@
 """Middleware: every request's id, access log line and metrics (:class:`RequestMiddleware`);
-and a number in the request past what the database holds is the asker's mistake (a 400 naming
+a number in the request past what the database holds is the asker's mistake (a 400 naming
 the parameter), not the server's, on every page and endpoint; DRF's views get the same answer
-from :func:`accord.core.errors.api_exception_handler`."""
+from :func:`accord.core.errors.api_exception_handler`. And the layers of pages and sessions
+(the session, the signed-in user, the second factor's device, messages, htmx) are passed
+by where a TAXII request brings its own credential (:func:`pages_only`)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,31 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as _AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import empty
+from django_htmx.middleware import HtmxMiddleware as _HtmxMiddleware
+from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 
 from accord.core.errors import json_error, out_of_range, speaks_json
 from accord.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, flush_tallies
 from accord.core.telemetry import request_id_from, request_id_var
 
-__all__ = ["OutOfRangeMiddleware", "RequestMiddleware"]
+__all__ = [
+    "AuthenticationMiddleware",
+    "HtmxMiddleware",
+    "MessageMiddleware",
+    "OTPMiddleware",
+    "OutOfRangeMiddleware",
+    "RequestMiddleware",
+    "SessionMiddleware",
+    "brings_own_credential",
+    "pages_only",
+]
 
 access_log = logging.getLogger("accord.access")
 
@@ -108,3 +126,47 @@ class OutOfRangeMiddleware:
         if speaks_json(request):
             return json_error(request, 400, error.code, error.message, title="Bad request", details=error.details)
         return render(request, "core/bad_request.html", {"message": error.message}, status=400)
+
+
+_TAXII = "/taxii2/"
+
+
+def brings_own_credential(request: HttpRequest) -> bool:
+    """A TAXII request with an ``Authorization`` header: TAXII authenticates every request by
+    its API token (Basic or Bearer) and never by a session, so nothing of a session, a CSRF
+    cookie or a signed-in user plays a part in its answer. Without the header it takes the
+    pages' path, and is refused there as before (401, or 403 for a session owing a second factor)."""
+    return request.path_info.startswith(_TAXII) and "HTTP_AUTHORIZATION" in request.META
+
+
+def pages_only(
+    layer: type[Any], passing_by: Callable[[HttpRequest], None] | None = None, name: str | None = None
+) -> type[Any]:
+    """``layer``, a middleware of pages and sessions, that passes by the requests which bring
+    their own credential (:func:`brings_own_credential`), after ``passing_by`` (what a later
+    layer may read of the request). Synchronous only, as Accord is served; the layers wrapped
+    have no hooks beside the call (``process_view``…) that a request passing by would reach."""
+
+    def __call__(self: Any, request: HttpRequest) -> HttpResponse:
+        if brings_own_credential(request):
+            if passing_by is not None:
+                passing_by(request)
+            response: HttpResponse = self.get_response(request)
+            return response
+        return layer.__call__(self, request)  # type: ignore[no-any-return]
+
+    return type(
+        name or layer.__name__, (layer,), {"__call__": __call__, "async_capable": False, "__module__": __name__}
+    )
+
+
+def _anonymous(request: HttpRequest) -> None:
+    # Until the TAXII view authenticates its token (and puts its person here): as without a session.
+    request.user = AnonymousUser()
+
+
+SessionMiddleware = pages_only(_SessionMiddleware)
+AuthenticationMiddleware = pages_only(_AuthenticationMiddleware, _anonymous)
+OTPMiddleware = pages_only(_OTPMiddleware)
+MessageMiddleware = pages_only(_MessageMiddleware)
+HtmxMiddleware = pages_only(_HtmxMiddleware)

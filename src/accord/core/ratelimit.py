@@ -20,6 +20,7 @@ import struct
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +156,11 @@ _WARN_EVERY = 60.0
 _last_warning = [0.0]
 
 
-def _counter_path(scope: str, ident: str) -> Path:
+@lru_cache(maxsize=1024)  # a client asks again and again: its counters' names are kept, not hashed again
+def _counter_file(folder: str | os.PathLike[str], secret: str, scope: str, ident: str) -> str:
     """The counter's file: named by a keyed digest, so the folder names no token or address."""
-    digest = hashlib.blake2b(f"{scope}\0{ident}".encode(), key=settings.SECRET_KEY.encode()[:64]).hexdigest()[:40]
-    return Path(settings.ACCORD_RATE_COUNTERS_DIR) / digest[:2] / digest
+    digest = hashlib.blake2b(f"{scope}\0{ident}".encode(), key=secret.encode()[:64]).hexdigest()[:40]
+    return os.path.join(folder, digest[:2], digest)
 
 
 def count_request(scope: str, ident: str, window: int) -> tuple[int, int]:
@@ -168,11 +170,11 @@ def count_request(scope: str, ident: str, window: int) -> tuple[int, int]:
     worker, another host on the shared folder) is lost."""
     now = time.time()
     start = int(now // window) * window
-    path = _counter_path(scope, ident)
+    path = _counter_file(settings.ACCORD_RATE_COUNTERS_DIR, settings.SECRET_KEY, scope, ident)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

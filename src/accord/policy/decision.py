@@ -32,13 +32,14 @@ from accord.core.choices import Purpose, Tlp
 from accord.core.metrics import POLICY_DENIAL_TALLY
 from accord.formats.markings import granular_tlps
 from accord.partners.models import Agreement, AgreementVersion
-from accord.policy.agreements import agreements_where
+from accord.policy.agreements import agreement_states
 from accord.policy.principal import ConsultedAgreement, PrincipalContext, consulted
 from accord.policy.rules import (
     WITHHELD_OBSERVABLES,
     held_under,
     kept_on_platform,
     may_name_source,
+    originator_facts,
     originator_permits,
     recipient_accepts,
     redactions_for,
@@ -151,12 +152,17 @@ def _originator_terms(obj: StixObject) -> tuple[bool, AgreementVersion | None]:
     return True, obj.agreement.current_version  # type: ignore[union-attr]
 
 
-def originator_agreements(ids: set[int]) -> dict[int, Agreement]:
+def originator_agreements(ctx: PrincipalContext, ids: set[int]) -> dict[int, Agreement]:
     """The agreements ``ids`` with their terms in force, as ``decide`` reads them for objects
-    shared under them (see :func:`accord.policy.agreements.agreements_where`)."""
+    shared under them: as the asker's context read them (:meth:`PrincipalContext.agreements`),
+    the same states its SQL was built from. An agreement made since (an object of the asker's
+    own, shared under it a moment ago) is read with a context of its own."""
     if not ids:
         return {}
-    return agreements_where(f"id IN ({', '.join(['%s'] * len(ids))})", sorted(ids))
+    found = ctx.agreements().among(ids)
+    if len(found) < len(ids):
+        found |= agreement_states().among(ids - found.keys())
+    return found
 
 
 def _ids(manager: Any) -> set[int]:
@@ -300,7 +306,7 @@ def withheld_links(ctx: PrincipalContext) -> Q:
     withheld = Q(pk__in=[])
     if ctx.is_host:
         return withheld
-    agreements = _with_terms()
+    agreements = ctx.agreements().with_terms()
     for category, types in WITHHELD_OBSERVABLES.items():
         redacting = sorted(pk for pk, a in agreements.items() if redacts(a.current_version, ctx, category))
         if redacting:
@@ -339,7 +345,9 @@ def nameable_sources(ctx: PrincipalContext) -> Q:
     if ctx.is_host:
         return Q()
     unnamed = sorted(
-        pk for pk, a in _with_terms().items() if not may_name_source(ctx, a.organisation_id, a.current_version)
+        pk
+        for pk, a in ctx.agreements().with_terms().items()
+        if not may_name_source(ctx, a.organisation_id, a.current_version)
     )
     named = ~Q(agreement_id__in=unnamed)
     if ctx.organisation_id is not None:
@@ -360,15 +368,16 @@ def permitting_agreement_ids(ctx: PrincipalContext, purpose: str) -> list[int]:
     """Originator agreements whose terms in force permit this recipient and purpose (rule 3).
 
     Evaluated over the (small) agreements table in Python with the same predicate ``decide``
-    uses, on the agreements ``decide`` reads, then pushed into SQL as an id list.
+    uses, on the agreements ``decide`` reads (the context's, :meth:`PrincipalContext.agreements`),
+    then pushed into SQL as an id list; kept with those agreements' states for every asker of the
+    same facts (:func:`accord.policy.rules.originator_facts`) until an agreement changes.
     """
-    agreements = _with_terms()
-    return sorted(pk for pk, a in agreements.items() if originator_permits(a.current_version, ctx, purpose)[0])
-
-
-def _with_terms() -> dict[int, Agreement]:
-    """Every agreement with terms in force, as the SQL forms of rule 3 and of redactions read them."""
-    return agreements_where("current_version_id IS NOT NULL", [])
+    states = ctx.agreements()
+    agreements = states.with_terms()
+    return states.derived(
+        ("permitting", purpose, originator_facts(ctx)),
+        lambda: sorted(pk for pk, a in agreements.items() if originator_permits(a.current_version, ctx, purpose)[0]),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from accord.core.choices import OrganisationStatus, Role
 from accord.core.models import User
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
-from accord.policy.agreements import agreements_where
+from accord.policy.agreements import AgreementStates, agreement_states
 
 __all__ = ["ConsultedAgreement", "PrincipalContext", "principal_context"]
 
@@ -66,6 +66,17 @@ class PrincipalContext:
     eligible: bool = False
     ineligible_reason: str = "You are not logged in: only TLP:CLEAR information is public."
     consulted: tuple[ConsultedAgreement, ...] = field(default_factory=tuple)
+    # Every agreement as this context reads it, read once on first need
+    # (:mod:`accord.policy.agreements`); copies made by ``replace`` share it.
+    _states: list[AgreementStates] = field(default_factory=list, compare=False, repr=False)
+
+    def agreements(self) -> AgreementStates:
+        """Every agreement with its terms in force, as this asker's context reads them: one read
+        of their rows' states, on the first rule that needs them, which every later rule of the
+        context shares (its TAXII request, its task); the next context reads them again."""
+        if not self._states:
+            self._states.append(agreement_states())
+        return self._states[0]
 
     @property
     def is_auditor(self) -> bool:
@@ -101,8 +112,19 @@ def principal_context(principal: User | Any, now: datetime | None = None) -> Pri
     )
     if organisation.is_host:
         return replace(base, eligible=True, ineligible_reason="")
-    own = agreements_where("organisation_id = %s AND kind = %s", [organisation.pk, AgreementKind.DATA_SHARING])
-    agreements = sorted(own.values(), key=lambda a: (a.created_at, a.pk), reverse=True)  # the newest first
+    states = base.agreements()
+    agreements: list[Agreement] = states.derived(  # the newest first
+        ("data sharing of", organisation.pk),
+        lambda: sorted(
+            (
+                a
+                for a in states.by_id.values()
+                if a.organisation_id == organisation.pk and a.kind == AgreementKind.DATA_SHARING
+            ),
+            key=lambda a: (a.created_at, a.pk),
+            reverse=True,
+        ),
+    )
     in_force = next((a for a in agreements if a.in_force_at(now)), None)
     if organisation.status in (
         OrganisationStatus.SUSPENDED,

@@ -20,6 +20,7 @@ __all__ = [
     "may_hold",
     "may_name_source",
     "onward_permits",
+    "originator_facts",
     "originator_permits",
     "recipient_accepts",
     "redactions_for",
@@ -164,8 +165,17 @@ def tlp_refusal(ctx: PrincipalContext, tlp: str, action: str) -> str:
     return f"This object is {label}: it is for participants with an agreement in force."
 
 
+def originator_facts(ctx: PrincipalContext) -> tuple[bool, str, str]:
+    """Every fact of the asker that :func:`originator_permits` (and :func:`onward_permits`)
+    reads: what permits one asker permits every asker with the same facts. A fact these
+    predicates start reading belongs here (the agreements permitting an asker are kept under
+    them: :func:`accord.policy.decision.permitting_agreement_ids`)."""
+    return ctx.is_host, ctx.organisation_kind, ctx.organisation_region
+
+
 def originator_permits(terms: AgreementVersion | None, ctx: PrincipalContext, purpose: str) -> tuple[bool, str]:
-    """Rule 3, originator side: purpose, and onward sharing to the recipient's kind and region."""
+    """Rule 3, originator side: purpose, and onward sharing to the recipient's kind and region
+    (the asker's facts it reads: :func:`originator_facts`)."""
     if terms is None:
         return True, ""
     if purpose not in terms.purposes:

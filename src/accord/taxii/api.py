@@ -153,6 +153,7 @@ def endpoint(*methods: str) -> Callable[[Handler], Handler]:
                         405, "Method not allowed", f"Use {', '.join(methods)}.", {"Allow": ", ".join(methods)}
                     )
                 user = _authenticate(request)
+                request.user = user  # for the access line (the request's person and organisation)
                 if not _media_type_ok(request.headers.get("Accept", "")):
                     raise TaxiiError(406, "Not acceptable", f"Send 'Accept: {MEDIA_TYPE}'.")
                 response = view(request, user, *args, **kwargs)

@@ -142,7 +142,7 @@ def _instances(rows: list[tuple[Any, ...]], db: str, context: PrincipalContext) 
         if row[_GRANULAR]:  # decide reads the selectors of its granular markings
             obj.__dict__["body"] = orjson.loads(row[_BODY])
         objects.append(obj)
-    agreements = originator_agreements({obj.agreement_id for obj in objects if obj.agreement_id is not None})
+    agreements = originator_agreements(context, {obj.agreement_id for obj in objects if obj.agreement_id is not None})
     for obj in objects:
         if obj.agreement_id is not None:
             obj._state.fields_cache["agreement"] = agreements[obj.agreement_id]
