@@ -17,29 +17,15 @@ import pytest
 from django.test import Client
 
 from tests.factories import make_agreement
+from tests.logs import caught
 from tests.stix_samples import bundle, indicator
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @pytest.fixture
 def records() -> Iterator[list[logging.LogRecord]]:
     """What Accord's loggers emit, at INFO and above, while the test runs."""
-    handler = Records()
-    logger = logging.getLogger("accord")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler.records
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with caught("accord") as found:
+        yield found
 
 
 def test_a_request_gets_an_id_echoed_in_the_response() -> None:

@@ -13,28 +13,14 @@ import pytest
 
 from accord.core.metrics import HTTP_REQUESTS
 from accord.taxii.api import MEDIA_TYPE
+from tests.logs import caught
 from tests.taxii.test_protocol import shared_id
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @pytest.fixture
 def access_lines() -> Iterator[list[logging.LogRecord]]:
-    handler = _Records()
-    logger = logging.getLogger("accord.access")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler.records
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with caught("accord.access") as found:
+        yield found
 
 
 def _served(route: str) -> float:
