@@ -261,6 +261,13 @@ def test_the_default_trends_count_nothing_from_the_store(
         if 'COUNT("sharing_stixobject"."id")' in q["sql"] and '"sharing_stixobject"."id" IN (SELECT' not in q["sql"]
     ]
     assert counting == []
+    if reader == 0:
+        # host staff's new campaigns and correlations enabled are read from what is kept: no
+        # campaign is asked whether a member is seen (none has a member the groups do not decide
+        # for), and no source is joined to its correlation
+        per_campaign = [q["sql"] for q in captured if "EXISTS" in q["sql"] and "analysis_campaignmember" in q["sql"]]
+        assert per_campaign == []
+        assert [q["sql"] for q in captured if "analysis_observablesource" in q["sql"]] == []
     body = response.json()
     since, until = datetime.fromisoformat(body["since"]), datetime.fromisoformat(body["until"])
     assert (since.day, since.hour, until.day, until.hour) == (1, 0, 1, 0)  # whole months
