@@ -40,6 +40,8 @@ def test_the_share_pages_script_still_shows_upload_progress(
     log_in(page, live_server.url, "partner_contributor")
     page.click("nav >> text=Share data")
     page.wait_for_selector("#upload-form")
+    # The page's script is deferred: it listens from DOMContentLoaded on, not from the form's parsing.
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("#upload-progress").is_hidden()
     # htmx announces an upload's progress with this event; the page's script moves the bar.
     page.evaluate(
