@@ -92,11 +92,13 @@ def share_readers_data(world: dict[str, Any]) -> None:
 
 
 def page(client: Client, path: str, params: dict[str, Any] | None = None) -> tuple[int, str]:
-    """A page as its reader gets it, less what changes on every request (CSRF token, clock)."""
+    """A page as its reader gets it, less what changes on every request (CSRF token, clock): the
+    score's age and decay move with the clock, as `steady` leaves them out of the API's score."""
     response = client.get(path, params or {})
     body = response.content.decode()
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"', "", body)
     body = re.sub(r"Updated \d\d:\d\d:\d\d", "", body)
+    body = re.sub(r"age [\d.]+ days · decay [\d.]+", "", body)
     return response.status_code, body
 
 
