@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accord.analysis.models import Correlation, ExclusionEntry
+from accord.analysis.reader_inputs import record_reflagged
 from accord.analysis.rewrite import update_rows
 from accord.analysis.warninglists import host_of, index
 from accord.sharing.bulk import select_in
@@ -137,6 +138,7 @@ def flag_correlations(observables: Iterable[int] | None = None, *, table: str = 
         with connection.cursor() as cursor:
             changes = [(found.get(pk, "")[:200], pk) for pk in wanted]
             cursor.executemany(f"UPDATE {_CORRELATIONS} SET benign = %s WHERE observable_id = %s", changes)  # noqa: S608
+        record_reflagged()  # partners' kept rows are computed again
         return len(found)
     by_type: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:

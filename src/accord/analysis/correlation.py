@@ -29,6 +29,7 @@ from accord.analysis.models import (
     ReaderCorrelation,
     ReaderCorrelationState,
 )
+from accord.analysis.reader_inputs import record_added, record_removed
 from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
@@ -69,6 +70,7 @@ class CorrelationListener(StoreListener):
         new_observables: Collection[int],
     ) -> None:
         upkeep_turn()
+        record_added([pk for pk, _ in objects])  # partners' kept rows follow from these
         sightings_link(new_observables)
         sightings = [pk for pk, kind in objects if kind == "sighting"]
         if sightings:
@@ -94,6 +96,7 @@ class CorrelationListener(StoreListener):
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
+        record_removed()  # partners' kept rows are computed again
         with enabled_kept(observables, only_fewer=True):
             changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)

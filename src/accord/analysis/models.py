@@ -36,6 +36,7 @@ __all__ = [
     "ReaderCorrelation",
     "ReaderCorrelationState",
     "Sighting",
+    "StoreChange",
     "TrendCell",
 ]
 
@@ -264,17 +265,54 @@ class ReaderCampaignMember(models.Model):
         return f"{self.stix_object_id} in {self.campaign_id}"
 
 
-class ReaderCampaignState(models.Model):
-    """What a reader's campaigns were last computed from (``inputs``, a digest of the store's
-    version as far as campaigns go) and the digest of those written: they are computed again only
-    when the inputs change, and rewritten only when the result differs."""
+class StoreChange(models.Model):
+    """One change to what partners' kept rows are derived from, in the order the changes
+    committed: the object versions a batch added (``first_object`` to ``last_object``, a range
+    that may hold other batches' ids too), versions revoked or purged, or correlations whose
+    known-benign flags were set again. Written in the upkeep turn (:mod:`accord.analysis.upkeep`),
+    which is held until commit, so a reader that sees one change sees every earlier one; a
+    reader's rows kept up to one change are brought up to a later one by the versions added
+    since, when nothing else changed (:mod:`accord.analysis.reader_inputs`)."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "objects added"
+        REMOVED = "removed", "objects revoked or purged"
+        REFLAGGED = "reflagged", "known-benign flags set again"
+
+    read_from_primary = True  # readers judge their rows fresh on the primary (core.replicas)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    first_object = models.BigIntegerField(null=True)
+    last_object = models.BigIntegerField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.kind} {self.first_object}-{self.last_object}"
+
+
+class ReaderInputs(models.Model):
+    """What a reader's kept rows were last computed from: ``inputs``, a digest of everything but
+    the objects added (who reads, revocations, expiry, cuts, bridges, organisations and
+    agreements), and the last :class:`StoreChange` and object version they include."""
 
     read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
 
     reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
     inputs = models.CharField(max_length=64)
-    digest = models.CharField(max_length=64)
+    added_through = models.BigIntegerField(default=0, help_text="The last store change included.")
+    objects_through = models.BigIntegerField(default=0, help_text="The highest object version id then.")
     refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class ReaderCampaignState(ReaderInputs):
+    """What a reader's campaigns were last computed from and the digest of those written: they
+    are computed again only when the inputs change (from the objects added alone when nothing
+    else did), and rewritten only when the result differs."""
+
+    digest = models.CharField(max_length=64)
 
     def __str__(self) -> str:
         return f"campaigns of {self.reader_id}: {self.digest[:12]}"
@@ -308,15 +346,10 @@ class ReaderCorrelation(models.Model):
         return f"{self.correlation_id} for {self.reader_id}: {self.seen_organisations} organisations"
 
 
-class ReaderCorrelationState(models.Model):
-    """What a reader's :class:`ReaderCorrelation` rows were last computed from (the digest of
-    the inputs its campaigns are computed from, ``reader_campaigns``)."""
+class ReaderCorrelationState(ReaderInputs):
+    """What a reader's :class:`ReaderCorrelation` rows were last computed from (the inputs its
+    campaigns are computed from, :class:`ReaderInputs`), and how many there are."""
 
-    read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
-
-    reader = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    inputs = models.CharField(max_length=64)
-    refreshed_at = models.DateTimeField(default=timezone.now)
     # how many rows were written: the reader's correlations, never counted at read time
     correlations = models.PositiveIntegerField(default=0)
 

@@ -17,13 +17,16 @@ component's earliest member (by STIX ``created``, then id), so it depends on no 
 tells nothing of how many campaigns exist; its name is derived from the id. The result is kept in
 :class:`~accord.analysis.models.ReaderCampaign` rows, so that lists filter, order and page in SQL;
 they are rewritten only when the computed campaigns differ from those last written.
+
+When versions were added or their retention ended and nothing else changed
+(:mod:`accord.analysis.reader_inputs`), only the campaigns they reach are computed again
+(:func:`_followed`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -34,24 +37,21 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from accord.analysis.campaigns import UnionFind
 from accord.analysis.models import (
     CampaignBridge,
-    Correlation,
     LinkCut,
     ReaderCampaign,
     ReaderCampaignMember,
     ReaderCampaignState,
-    ReaderCorrelationState,
 )
+from accord.analysis.reader_inputs import Changes, changes_since, moment, observables_of, reader_inputs, within
 from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation, User
 from accord.core.replicas import primary_reads
-from accord.partners.models import Agreement, AgreementVersion
 from accord.policy import Action, PrincipalContext, visible, withheld_links
-from accord.sharing.bulk import adapt_datetime, insert_rows, select_in
+from accord.sharing.bulk import adapt_datetime, among, chunks, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
     "ID_LIMIT",
-    "inputs_stamp",
     "known_links",
     "over_correlating_for_reader",
     "reader_campaign_id",
@@ -105,8 +105,15 @@ def over_correlating_for_reader(principal: User, ctx: PrincipalContext, observab
     return versions > settings.ACCORD_CORRELATION_CAP
 
 
+def _bridges(principal: User, ctx: PrincipalContext) -> QuerySet[CampaignBridge, tuple[int, int]]:
+    """The analysts' bridges between two versions the reader sees, as pairs of ids."""
+    seen = _seen(principal, ctx).values("pk")
+    return CampaignBridge.objects.filter(object_a__in=seen, object_b__in=seen).values_list("object_a_id", "object_b_id")
+
+
 def _components(principal: User, ctx: PrincipalContext) -> list[list[int]]:
-    """The reader's components of two or more distinct STIX objects (version ids)."""
+    """The reader's components (version ids); those of two or more distinct STIX objects are its
+    campaigns (:func:`_summaries` keeps those)."""
     cap = settings.ACCORD_CORRELATION_CAP
     by_observable: dict[int, list[tuple[int, str]]] = {}
     for obj, observable, stix_id in _candidate_links(principal, ctx).values_list(
@@ -114,30 +121,14 @@ def _components(principal: User, ctx: PrincipalContext) -> list[list[int]]:
     ):
         by_observable.setdefault(observable, []).append((obj, stix_id))
     uf = UnionFind()
-    stix_of: dict[int, str] = {}
     for found in by_observable.values():
         if len(found) > cap or len({stix_id for _, stix_id in found}) < 2:
             continue
-        first = found[0][0]
-        for obj, stix_id in found:
-            stix_of[obj] = stix_id
-            uf.union(first, obj)
-    seen = _seen(principal, ctx).values("pk")
-    bridges = CampaignBridge.objects.filter(object_a__in=seen, object_b__in=seen).values_list(
-        "object_a_id", "object_a__stix_id", "object_b_id", "object_b__stix_id"
-    )
-    for a, a_stix, b, b_stix in bridges:
-        stix_of[a], stix_of[b] = a_stix, b_stix
+        for obj, _ in found:
+            uf.union(found[0][0], obj)
+    for a, b in _bridges(principal, ctx):
         uf.union(a, b)
-    return [nodes for nodes in uf.groups().values() if len({stix_of[n] for n in nodes}) >= 2]
-
-
-def _moment(value: Any) -> datetime | None:
-    """A timestamp read raw, aware in UTC whichever database returned it."""
-    if value is None:
-        return None
-    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return list(uf.groups().values())
 
 
 def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, Any]]:
@@ -157,6 +148,8 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
     rows = []
     for nodes in components:
         members = [facts[n] for n in nodes]
+        if len({m[0] for m in members}) < 2:
+            continue  # versions of one STIX object (joined by an analyst's bridge): no campaign
         anchor = min((created, stix_id) for stix_id, created, *_ in members)[1]
         pk = reader_campaign_id(reader_id, anchor)
         rows.append(
@@ -166,9 +159,9 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
                 "members": sorted(nodes),
                 "seen_objects": len(nodes),
                 "seen_organisations": len({m[4] for m in members}),
-                "seen_first": _moment(min(m[1] for m in members)),
-                "seen_last": _moment(max(m[2] for m in members)),
-                "seen_created": _moment(min(m[3] for m in members)),
+                "seen_first": moment(min(m[1] for m in members)),
+                "seen_last": moment(max(m[2] for m in members)),
+                "seen_created": moment(min(m[3] for m in members)),
                 "seen_regions": sorted({m[6] for m in members if m[6]}),
                 "seen_crime_types": europol_tags({m[5] for m in members if m[5]}),
             }
@@ -176,63 +169,21 @@ def _summaries(reader_id: int, components: list[list[int]]) -> list[dict[str, An
     return sorted(rows, key=lambda row: row["id"])
 
 
-# Each part by index (the revoked versions and known-benign values through partial indexes, which
-# these conditions match as written), so that a read that computes nothing costs no scan — the
-# store itself is never counted (a second at ten million versions): versions arrive with new ids
-# (the highest), and leave only by the retention purge, which takes those expired by then, so
-# the expired ones' count and id sum move when any arrives or leaves.
-_STAMP = """SELECT
-    (SELECT MAX(id) FROM {objects}), (SELECT COUNT(*) FROM {objects} WHERE revoked),
-    (SELECT COUNT(*) FROM {objects} WHERE expires_at <= %s), (SELECT SUM(id) FROM {objects} WHERE expires_at <= %s),
-    (SELECT COUNT(*) FROM {corr} WHERE benign > ''), (SELECT SUM(observable_id) FROM {corr} WHERE benign > ''),
-    (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
-    (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
-    (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
-    (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
-    (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
-    (SELECT inputs FROM {state} WHERE reader_id = %s)"""
-
-
-def inputs_stamp(
-    principal: User, ctx: PrincipalContext, state: type[ReaderCampaignState | ReaderCorrelationState] | None = None
-) -> tuple[str, str | None]:
-    """A digest of everything a reader's campaigns are computed from, and the one they were last
-    computed from, read in one query of aggregates: who asks (their organisation, role,
-    agreement), the object versions stored, revoked and expired by now (their links arrive and
-    leave with them), the known-benign values, cuts and bridges, and the organisations and
-    agreements (their changes, and the agreement windows opened or closed by now). While it
-    holds, the campaigns last written hold too, and the read computes nothing. The last digest
-    is read from ``state`` (the reader's campaigns' by default; its correlations' share the
-    same inputs: :mod:`accord.analysis.reader_correlations`)."""
-    now = adapt_datetime(ctx.now)
-    tables = {
-        "objects": StixObject._meta.db_table,
-        "corr": Correlation._meta.db_table,
-        "cuts": LinkCut._meta.db_table,
-        "bridges": CampaignBridge._meta.db_table,
-        "orgs": Organisation._meta.db_table,
-        "agreements": Agreement._meta.db_table,
-        "versions": AgreementVersion._meta.db_table,
-        "state": (state or ReaderCampaignState)._meta.db_table,
-    }
-    sql = _STAMP.format(**tables)
+def _rewrite(reader_id: int, rows: list[dict[str, Any]], *, replacing: list[int] | None = None) -> None:
+    """Replace the reader's rows (those of the campaigns ``replacing``, if given) by ``rows``
+    (plain SQL in batches: a reader that sees every object has as many member rows as objects,
+    which the ORM's delete collector would load one by one)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, now, now, principal.pk])
-        *facts, last = cursor.fetchone()
-    terms = ctx.terms.pk if ctx.terms is not None else None
-    who = [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP]
-    return hashlib.sha256(orjson.dumps([who, facts], default=str)).hexdigest(), last
-
-
-def _rewrite(reader_id: int, rows: list[dict[str, Any]]) -> None:
-    """Replace the reader's rows (plain SQL in batches: a reader that sees every object has as
-    many member rows as objects, which the ORM's delete collector would load one by one)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {MEMBERS} WHERE campaign_id IN (SELECT id FROM {CAMPAIGNS} WHERE reader_id = %s)",  # noqa: S608
-            [reader_id],
-        )
-        cursor.execute(f"DELETE FROM {CAMPAIGNS} WHERE reader_id = %s", [reader_id])  # noqa: S608
+        if replacing is None:
+            cursor.execute(
+                f"DELETE FROM {MEMBERS} WHERE campaign_id IN (SELECT id FROM {CAMPAIGNS} WHERE reader_id = %s)",  # noqa: S608
+                [reader_id],
+            )
+            cursor.execute(f"DELETE FROM {CAMPAIGNS} WHERE reader_id = %s", [reader_id])  # noqa: S608
+        else:
+            for condition, params in among(replacing):
+                cursor.execute(f"DELETE FROM {MEMBERS} WHERE campaign_id {condition}", params)  # noqa: S608
+                cursor.execute(f"DELETE FROM {CAMPAIGNS} WHERE id {condition}", params)  # noqa: S608
     json = ("seen_regions", "seen_crime_types")
     columns = ("id", "reader_id", "name", "seen_objects", "seen_organisations")
     moments = ("seen_first", "seen_last", "seen_created")
@@ -258,32 +209,118 @@ def _rewrite(reader_id: int, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> None:
+def _linked(principal: User, ctx: PrincipalContext, observables: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """The reader's candidate links of ``observables``: (version, STIX id) per observable."""
+    by_observable: dict[int, list[tuple[int, str]]] = {}
+    for part in chunks(observables):
+        for obj, observable, stix_id in (
+            _candidate_links(principal, ctx)
+            .filter(observable_id__in=part)
+            .values_list("stix_object_id", "observable_id", "stix_object__stix_id")
+        ):
+            by_observable.setdefault(observable, []).append((obj, stix_id))
+    return by_observable
+
+
+def _links(found: list[tuple[int, str]]) -> bool:
+    """Whether a value mentioned by the versions ``found`` links them for the reader."""
+    return len(found) <= settings.ACCORD_CORRELATION_CAP and len({stix_id for _, stix_id in found}) >= 2
+
+
+def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple[list[int], list[list[int]]]:
+    """The reader's campaigns the changes reach, and the components they make now.
+
+    Versions added join campaigns through the values they mention: the campaigns those values
+    link are joined as they are. When versions left (their retention ended) or a value stopped
+    linking with the versions added (more than the cap mention it now), the campaigns reached
+    may split: their components are computed again from all their members' links. A value that
+    links now links versions of reached campaigns only, or versions the changes reached
+    themselves: a value whose versions did not change linked the same versions before, all in
+    one campaign."""
+    cap = settings.ACCORD_CORRELATION_CAP
+    added = within(changes.added)
+    linked = _linked(principal, ctx, observables_of(changes))
+    touched: set[int] = set()  # versions a value the changes reached links
+    unlinked = set(changes.expired)  # versions that may have lost a link
+    for found in linked.values():
+        if len(found) > cap and len(found) - sum(1 for obj, _ in found if added(obj)) <= cap:
+            unlinked.update(obj for obj, _ in found)  # at most the cap before: it may have linked them
+        if _links(found):
+            touched.update(obj for obj, _ in found)
+    split = bool(unlinked)
+    mine = ReaderCampaignMember.objects.filter(campaign__reader_id=principal.pk)
+    reached = sorted(touched | unlinked)
+    held = mine.values_list("campaign_id", flat=True)
+    joined = sorted({pk for part in chunks(reached) for pk in held.filter(stix_object_id__in=part)})
+    if not touched and not joined:
+        return [], []
+    members = [
+        row
+        for part in chunks(joined)
+        for row in mine.filter(campaign_id__in=part).values_list("campaign_id", "stix_object_id")
+    ]
+    uf = UnionFind()
+    if split:  # from the links of every version reached: the same components a full pass makes
+        nodes = touched.union(obj for _, obj in members)
+        sql = f"SELECT DISTINCT observable_id FROM {ObjectObservable._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
+        around = sorted({pk for (pk,) in select_in(sql, (), sorted(nodes))}.difference(linked))
+        linked.update(_linked(principal, ctx, around))
+    else:
+        for campaign, obj in members:
+            uf.union(-campaign, obj)  # a campaign's members, joined as they were
+    for found in linked.values():
+        if _links(found):
+            for obj, _ in found:
+                uf.union(found[0][0], obj)
+    for a, b in _bridges(principal, ctx):
+        uf.union(a, b)
+    reach = touched.union(obj for _, obj in members)
+    components = [[n for n in nodes if n > 0] for nodes in uf.groups().values() if reach.intersection(nodes)]
+    return joined, components
+
+
+def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> str:
     """Bring the reader's :class:`ReaderCampaign` rows up to date with the store: a derived
-    cache, per reader and version of what it is computed from (:func:`inputs_stamp`), computed
-    again only when that changed and rewritten, inside one transaction, only when the campaigns
-    computed differ from those written."""
+    cache, per reader and version of what it is computed from (:mod:`accord.analysis.reader_inputs`),
+    computed again only when that changed (only the campaigns the versions added or expired
+    reach, if nothing else changed: :func:`_followed`), and rewritten inside one transaction (in
+    full, only when the campaigns differ from those written). How: "current", "followed" (the
+    changes) or "computed" (from everything)."""
     reader_id = principal.pk
-    stamp, last = inputs_stamp(principal, ctx)
-    if stamp == last:
-        return
-    # from the primary, as the stamp is: rows a replica computed from older objects would be
+    now, last, expired = reader_inputs(principal, ctx, ReaderCampaignState)
+    if last == now and not expired:
+        return "current"
+    # from the primary, as the inputs are: rows a replica computed from older objects would be
     # kept as current until the inputs changed again
     with primary_reads():
-        rows = _summaries(reader_id, _components(principal, ctx))
-    digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
+        changes = changes_since(last, now)
+        if changes is None:
+            rows = _summaries(reader_id, _components(principal, ctx))
+        else:
+            joined, components = _followed(principal, ctx, changes)
+            rows = _summaries(reader_id, components)
     with transaction.atomic():
         # One writer per reader at a time: the state row exists before it is locked (two first
         # reads at once, in two tabs, would otherwise both write the same campaigns), and a read
         # that waited for another finds the work done.
         ReaderCampaignState.objects.get_or_create(reader_id=reader_id, defaults={"inputs": "", "digest": ""})
         state = ReaderCampaignState.objects.select_for_update().get(reader_id=reader_id)
-        if state.inputs == stamp:
-            return
-        if state.digest != digest:
-            _rewrite(reader_id, rows)
-        state.digest, state.inputs, state.refreshed_at = digest, stamp, ctx.now
-        state.save(update_fields=["digest", "inputs", "refreshed_at"])
+        if changes is not None and last is not None and last.of(state):
+            _rewrite(reader_id, rows, replacing=joined)
+            state.digest, how = "", "followed"  # the digest of all the rows is not known
+        elif now.of(state) and state.refreshed_at >= now.at:
+            return "current"  # another read did it meanwhile
+        else:
+            if changes is not None:  # another read moved the rows meanwhile
+                with primary_reads():
+                    rows = _summaries(reader_id, _components(principal, ctx))
+            digest = hashlib.sha256(orjson.dumps(rows)).hexdigest()
+            if state.digest != digest:
+                _rewrite(reader_id, rows)
+            state.digest, how = digest, "computed"
+        now.keep(state)
+        state.save(update_fields=["digest", "inputs", "added_through", "objects_through", "refreshed_at"])
+    return how
 
 
 def reader_campaign_rows(reader_id: int) -> QuerySet[ReaderCampaign]:

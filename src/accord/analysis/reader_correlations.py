@@ -7,13 +7,16 @@ the reader may see: computed at read time it dated, counted and sorted every one
 reader's correlations before the first row of a page (seconds at a million objects). The rows
 and their figures are therefore kept in :class:`~accord.analysis.models.ReaderCorrelation`,
 computed from what the reader sees alone (so an object it may not see neither adds, removes,
-counts nor dates any of them), and computed again only when the inputs its campaigns are
-computed from change (:func:`accord.analysis.reader_campaigns.inputs_stamp`: the objects stored,
-revoked and expired, known-benign values, organisations and agreements, the reader itself).
+counts nor dates any of them), and brought up to date only when the inputs its campaigns are
+computed from change (:mod:`accord.analysis.reader_inputs`: the objects stored, revoked and
+expired, known-benign values, organisations and agreements, the reader itself). When objects
+were added and nothing else changed, only the rows of the observables they mention are computed
+again: no other row's figures can have moved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +24,12 @@ from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 
 from accord.analysis.models import ObservableSource, ReaderCorrelation, ReaderCorrelationState
-from accord.analysis.reader_campaigns import inputs_stamp, known_links
+from accord.analysis.reader_campaigns import known_links
+from accord.analysis.reader_inputs import changes_since, observables_of, reader_inputs
 from accord.core.models import User
 from accord.core.replicas import primary_reads
 from accord.policy import PrincipalContext
-from accord.sharing.bulk import adapt_datetime, insert_rows
+from accord.sharing.bulk import adapt_datetime, among, chunks, insert_rows
 
 __all__ = ["reader_correlation_count", "reader_correlations_refresh"]
 
@@ -37,15 +41,18 @@ def _latest(first: datetime | None, second: datetime | None) -> datetime | None:
     return None if first is None or second is None else max(first, second)
 
 
-def _rows(principal: User, ctx: PrincipalContext) -> list[tuple[Any, ...]]:
-    """(observable, organisations, versions, correlated at) of each of the reader's correlations:
-    one pass over the links it may know of the observables its organisation reported."""
+def _rows(principal: User, ctx: PrincipalContext, observables: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
+    """(observable, organisations, versions, correlated at) of each of the reader's correlations
+    (among ``observables``, if given): one pass over the links it may know of the
+    observables its organisation reported."""
     me = ctx.organisation_id or 0
     mine = Q(stix_object__organisation_id=me)
     own = ObservableSource.objects.filter(organisation_id=me).values("observable_id")
+    links = known_links(principal, ctx)
+    if observables is not None:
+        links = links.filter(observable_id__in=observables)
     found = (
-        known_links(principal, ctx)
-        .filter(observable_id__in=own, observable__correlation__benign="")
+        links.filter(observable_id__in=own, observable__correlation__benign="")
         .order_by()
         .values("observable_id")
         .annotate(
@@ -75,26 +82,60 @@ def _rewrite(reader_id: int, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> None:
-    """Bring the reader's :class:`ReaderCorrelation` rows up to date with the store: computed
-    again, and rewritten inside one transaction, only when the inputs changed since they were."""
+def _follow(reader_id: int, rows: list[tuple[Any, ...]], observables: list[int]) -> int:
+    """Replace the reader's rows of ``observables`` by ``rows``; how many more rows it has."""
+    removed = 0
+    with connection.cursor() as cursor:
+        for condition, params in among(observables):
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE reader_id = %s AND correlation_id {condition}",  # noqa: S608
+                [reader_id, *params],
+            )
+            removed += cursor.rowcount
+    insert_rows(
+        TABLE,
+        ("reader_id", "correlation_id", "seen_organisations", "seen_versions", "seen_correlated_at"),
+        ((reader_id, pk, orgs, versions, adapt_datetime(at) if at else None) for pk, orgs, versions, at in rows),
+    )
+    return len(rows) - removed
+
+
+def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
+    """Bring the reader's :class:`ReaderCorrelation` rows up to date with the store, inside one
+    transaction: computed again only when the inputs changed since they were, and then only
+    those of the observables mentioned by the versions added or expired, if nothing else
+    changed. How: "current", "followed" (the changes) or "computed" (from everything)."""
     reader_id = principal.pk
-    stamp, last = inputs_stamp(principal, ctx, ReaderCorrelationState)
-    if stamp == last:
-        return
-    # from the primary, as the stamp is: rows a replica computed from older objects would be
+    now, last, expired = reader_inputs(principal, ctx, ReaderCorrelationState)
+    if last == now and not expired:
+        return "current"
+    # from the primary, as the inputs are: rows a replica computed from older objects would be
     # kept as current until the inputs changed again
     with primary_reads():
-        rows = _rows(principal, ctx)
+        changes = changes_since(last, now)
+        observables = None if changes is None else observables_of(changes)
+        if observables is None:
+            rows = _rows(principal, ctx)
+        else:
+            rows = [row for part in chunks(observables) for row in _rows(principal, ctx, part)]
     with transaction.atomic():
         # one writer per reader at a time (two first reads at once would both write)
         ReaderCorrelationState.objects.get_or_create(reader_id=reader_id, defaults={"inputs": ""})
         state = ReaderCorrelationState.objects.select_for_update().get(reader_id=reader_id)
-        if state.inputs == stamp:
-            return
-        _rewrite(reader_id, rows)
-        state.inputs, state.refreshed_at, state.correlations = stamp, ctx.now, len(rows)
-        state.save(update_fields=["inputs", "refreshed_at", "correlations"])
+        if observables is not None and last is not None and last.of(state):
+            state.correlations += _follow(reader_id, rows, observables)
+            how = "followed"
+        elif now.of(state) and state.refreshed_at >= now.at:
+            return "current"  # another read did it meanwhile
+        else:
+            if observables is not None:  # another read moved the rows meanwhile
+                with primary_reads():
+                    rows = _rows(principal, ctx)
+            _rewrite(reader_id, rows)
+            state.correlations, how = len(rows), "computed"
+        now.keep(state)
+        state.save(update_fields=["inputs", "added_through", "objects_through", "refreshed_at", "correlations"])
+    return how
 
 
 def reader_correlation_count(principal: User, ctx: PrincipalContext) -> int:

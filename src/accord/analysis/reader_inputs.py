@@ -1,0 +1,230 @@
+"""What a partner's kept rows (its campaigns and correlations) are computed from, and what changed
+since they were.
+
+A reader's rows are derived from the objects it sees, so they are computed again when the store
+changes; most changes only add objects (an ingest batch), and the rows are then brought up to
+date from the objects added alone (:mod:`accord.analysis.reader_campaigns`,
+:mod:`accord.analysis.reader_correlations`). Anything else (a revocation, expiry, a cut or a
+bridge, an organisation's or an agreement's change, known-benign flags set again) computes them
+again in full. Three facts tell which:
+
+- ``inputs``: a digest of everything but the objects added (the revoked and the expired
+  versions, cuts, bridges, organisations, agreements and their windows, and the changes that
+  made versions visible to organisations or hid them: an object addressed, restored or kept
+  longer, a report disseminated), read in one query of aggregates, each by index (the revoked
+  versions through a partial index, which these conditions match as written), so that a read
+  that computes nothing costs no scan;
+- ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each ingest batch
+  records the range of its versions' ids in its upkeep turn, held until it commits: the changes'
+  ids follow the order the batches committed in, while object ids do not (two batches insert
+  side by side on PostgreSQL, and the one with the lower ids may commit last);
+- ``objects_through``: the highest object version id, so that versions added by any other way
+  are never taken as known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import connection
+
+from accord.analysis.models import CampaignBridge, LinkCut, ReaderInputs, StoreChange
+from accord.analysis.upkeep import upkeep_turn
+from accord.core.models import Organisation, User
+from accord.partners.models import Agreement, AgreementVersion
+from accord.policy import PrincipalContext
+from accord.sharing.bulk import adapt_datetime, chunks, select_in
+from accord.sharing.models import ObjectObservable, StixObject, VisibilityChange
+
+__all__ = [
+    "Changes",
+    "Inputs",
+    "changes_since",
+    "moment",
+    "observables_of",
+    "reader_inputs",
+    "record_added",
+    "record_reflagged",
+    "record_removed",
+    "within",
+]
+
+# Changes kept: a reader further behind than this computes its rows again in full.
+KEPT = 10_000
+# Versions added or expired since, from which computing a reader's rows again in full costs
+# less than following the changes.
+CHANGED_LIMIT = 100_000
+
+_FACTS = """SELECT
+    (SELECT COUNT(*) FROM {objects} WHERE revoked), (SELECT SUM(id) FROM {objects} WHERE revoked),
+    (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
+    (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
+    (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
+    (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
+    (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
+    (SELECT COUNT(*) FROM {visibility}), (SELECT MAX(id) FROM {visibility}),
+    (SELECT MAX(id) FROM {changes}), (SELECT MAX(id) FROM {objects}),
+    (SELECT COUNT(*) FROM {objects} WHERE expires_at > (SELECT refreshed_at FROM {state} WHERE reader_id = %s)
+        AND expires_at <= %s),
+    (SELECT inputs FROM {state} WHERE reader_id = %s),
+    (SELECT added_through FROM {state} WHERE reader_id = %s),
+    (SELECT objects_through FROM {state} WHERE reader_id = %s),
+    (SELECT refreshed_at FROM {state} WHERE reader_id = %s)"""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The store as far as one reader's rows go, at ``at`` (see the module's docstring)."""
+
+    inputs: str
+    added_through: int
+    objects_through: int
+    at: datetime = field(compare=False)
+
+    def keep(self, state: ReaderInputs) -> None:
+        """Record in ``state`` that its rows are computed from these inputs."""
+        state.inputs, state.added_through, state.objects_through = self.inputs, self.added_through, self.objects_through
+        state.refreshed_at = self.at
+
+    def of(self, state: ReaderInputs) -> bool:
+        """Whether ``state``'s rows are computed from these inputs (as of any moment: versions
+        whose retention ended since are followed from then)."""
+        return (state.inputs, state.added_through, state.objects_through) == (
+            self.inputs,
+            self.added_through,
+            self.objects_through,
+        )
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed for a reader's rows since they were computed, when it was only versions
+    added (the ranges of their ids) and versions whose retention ended (their ids)."""
+
+    added: list[tuple[int, int]]
+    expired: list[int]
+
+
+def reader_inputs(
+    principal: User, ctx: PrincipalContext, state: type[ReaderInputs]
+) -> tuple[Inputs, Inputs | None, bool]:
+    """The inputs of ``principal``'s rows now (who asks: their organisation, role, agreement and
+    the correlation cap; and the store's facts), those its rows kept in ``state`` were computed
+    from (``None`` before its first read), and whether versions' retention ended since: one query."""
+    now = adapt_datetime(ctx.now)
+    sql = _FACTS.format(
+        objects=StixObject._meta.db_table,
+        cuts=LinkCut._meta.db_table,
+        bridges=CampaignBridge._meta.db_table,
+        orgs=Organisation._meta.db_table,
+        agreements=Agreement._meta.db_table,
+        versions=AgreementVersion._meta.db_table,
+        visibility=VisibilityChange._meta.db_table,
+        changes=StoreChange._meta.db_table,
+        state=state._meta.db_table,
+    )
+    reader = principal.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, reader, now, reader, reader, reader, reader])
+        *facts, added_through, objects_through, expired, inputs, last_added, last_objects, last_at = cursor.fetchone()
+    terms = ctx.terms.pk if ctx.terms is not None else None
+    who = [principal.pk, ctx.organisation_id, ctx.role, ctx.eligible, terms, settings.ACCORD_CORRELATION_CAP]
+    digest = hashlib.sha256(orjson.dumps([who, facts], default=str)).hexdigest()
+    last = None if inputs is None else Inputs(inputs, last_added, last_objects, moment(last_at) or ctx.now)
+    return Inputs(digest, added_through or 0, objects_through or 0, ctx.now), last, bool(expired)
+
+
+def moment(value: Any) -> datetime | None:
+    """A timestamp read raw, aware in UTC whichever database returned it."""
+    if value is None:
+        return None
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
+    """What changed since the rows computed from ``last``, when it was only versions added (each
+    above the highest then within a batch's range) and versions whose retention ended, fewer
+    than ``CHANGED_LIMIT`` in all; otherwise ``None``: the rows are computed again in full."""
+    if last is None or last.inputs != now.inputs or now.added_through < last.added_through or now.at < last.at:
+        return None
+    recorded = list(
+        StoreChange.objects.filter(pk__gte=last.added_through, pk__lte=now.added_through)
+        .order_by("pk")
+        .values_list("pk", "kind", "first_object", "last_object")
+    )
+    if last.added_through:  # the change the rows include is still kept, so are all since
+        if not recorded or recorded[0][0] != last.added_through:
+            return None  # let go (KEPT): which changes came since is unknown
+        recorded = recorded[1:]
+    elif now.added_through > KEPT:
+        return None  # none was recorded then; some of those since may have been let go
+    if any(kind != StoreChange.Kind.ADDED for _, kind, _, _ in recorded):
+        return None
+    ranges = [(first or 0, top or 0) for _, _, first, top in recorded]  # an addition's are always set
+    if max([last.objects_through, *(top for _, top in ranges)]) != now.objects_through:
+        return None  # versions came some other way
+    expired = StixObject.objects.filter(expires_at__gt=last.at, expires_at__lte=now.at).values_list("pk", flat=True)
+    ended = list(expired[: CHANGED_LIMIT + 1])
+    if sum(top - first + 1 for first, top in ranges) + len(ended) > CHANGED_LIMIT:
+        return None
+    return Changes(ranges, ended)
+
+
+def observables_of(changes: Changes) -> list[int]:
+    """The observables the versions added or expired mention (by the link table's index): one
+    query per hundred ranges, those that overlap or touch taken as one, and per chunk of ids."""
+    merged: list[list[int]] = []
+    for first, last in sorted(changes.added):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    links = ObjectObservable._meta.db_table
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for part in chunks(merged, 100):
+            between = " OR ".join(["stix_object_id BETWEEN %s AND %s"] * len(part))
+            cursor.execute(
+                f"SELECT DISTINCT observable_id FROM {links} WHERE {between}",  # noqa: S608
+                [bound for pair in part for bound in pair],
+            )
+            found.update(pk for (pk,) in cursor.fetchall())
+    sql = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608
+    found.update(pk for (pk,) in select_in(sql, (), changes.expired))
+    return sorted(found)
+
+
+def within(ranges: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether a version id is in one of ``ranges``."""
+    return lambda pk: any(first <= pk <= last for first, last in ranges)
+
+
+def _record(kind: str, first: int | None = None, last: int | None = None) -> None:
+    """One change, in the upkeep turn (taken here if the caller has not), letting go of those
+    more than ``KEPT`` changes old."""
+    upkeep_turn()
+    change = StoreChange.objects.create(kind=kind, first_object=first, last_object=last)
+    StoreChange.objects.filter(pk__lte=change.pk - KEPT).delete()
+
+
+def record_added(objects: Collection[int]) -> None:
+    """An ingest batch added the object versions ``objects``."""
+    if objects:
+        _record(StoreChange.Kind.ADDED, min(objects), max(objects))
+
+
+def record_removed() -> None:
+    """Object versions left the store (revoked, or purged past their retention)."""
+    _record(StoreChange.Kind.REMOVED)
+
+
+def record_reflagged() -> None:
+    """Known-benign flags of existing correlations were set again (a local exclusion list)."""
+    _record(StoreChange.Kind.REFLAGGED)

@@ -1,0 +1,221 @@
+"""A partner's kept campaigns and correlations follow the versions added and those whose
+retention ended when nothing else changed (accord.analysis.reader_inputs), and are then exactly
+those computed from everything it sees: through ingests at every TLP by three organisations,
+values crossing the correlation cap either way, campaigns splitting, revocations, restorations,
+objects addressed to it, purges and local exclusions."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.analysis.models import ExclusionEntry, ExclusionList, ReaderCampaignState, ReaderCorrelationState
+from accord.analysis.reader_campaigns import reader_campaigns_refresh
+from accord.analysis.reader_correlations import reader_correlations_refresh
+from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
+from accord.formats.markings import TLP2_IDS
+from accord.policy import principal_context
+from accord.sharing.models import StixObject
+from accord.sharing.services import retention_purge
+from tests.analysis.conftest import CAMPAIGNS, CORRELATIONS, change_shared, share
+from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.stix_samples import indicator
+
+POOL = [f"194.147.84.{n}" for n in range(1, 7)]
+CAP = 4
+
+
+@pytest.fixture
+def world(api_for, partner, other_partner, people, settings, tmp_path) -> dict[str, Any]:
+    """Kestrel (the reader's organisation), Atlas and Corvid share; the cap is low enough for a
+    value to cross it within a few steps."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.ACCORD_CORRELATION_CAP = CAP
+    corvid = OrganisationFactory(name="Corvid Response", country="KE")
+    for organisation in (partner, other_partner, corvid):
+        make_agreement(organisation, tlp_ceiling="red")
+    sharers = [
+        people["partner_contributor"],
+        UserFactory(username="banker", organisation=other_partner, role="partner_contributor"),
+        UserFactory(username="corvid", organisation=corvid, role="partner_contributor"),
+    ]
+    return {
+        "clients": [api_for(user) for user in sharers],
+        "sharers": sharers,
+        "reader": people["partner_reader"],
+        "api": api_for(people["partner_reader"]),
+        "analyst": people["analyst"],
+        "addressees": [partner],
+        "readers": [people["partner_reader"]],
+        "shared": [],
+        "n": itertools.count(1),
+    }
+
+
+def share_objects(world: dict[str, Any], k: int, objects: list[tuple[str, set[int]]]) -> None:
+    bodies = []
+    for tlp, values in objects:
+        pattern = " OR ".join(f"ipv4-addr:value = '{POOL[v]}'" for v in sorted(values))
+        bodies.append(indicator(next(world["n"]), f"[{pattern}]", object_marking_refs=[TLP2_IDS[tlp]]))
+        world["shared"].append((bodies[-1]["id"], k))
+    share(world["clients"][k], *bodies)
+
+
+def run(world: dict[str, Any], step: str, k: int, objects: Any) -> None:
+    if step == "share":
+        share_objects(world, k, objects)
+    elif step == "purge":
+        retention_purge()
+    elif step == "expire":  # the retention of the k-th object shared ends now
+        if world["shared"]:
+            stix_id, _ = world["shared"][k % len(world["shared"])]
+            StixObject.objects.filter(stix_id=stix_id).update(expires_at=timezone.now())
+    elif step == "exclude":  # a value named benign locally, or no longer
+        analyst, value = world["analyst"], POOL[k % len(POOL)]
+        entry = ExclusionEntry.objects.filter(pattern=value).first()
+        if entry is not None:
+            exclusion_entry_remove(actor=analyst, entry=entry)
+        else:
+            listed = ExclusionList.objects.first() or exclusion_list_create(actor=analyst, name="Sinkholes")
+            exclusion_entry_add(actor=analyst, exclusion_list=listed, type="ipv4", pattern=value)
+    else:
+        change_shared(world, step, k)
+
+
+def refresh(world: dict[str, Any]) -> tuple[str, str]:
+    """The reader's first read after a change: how its campaigns and correlations came up to date."""
+    reader = world["reader"]
+    ctx = principal_context(reader)
+    return reader_campaigns_refresh(reader, ctx), reader_correlations_refresh(reader, ctx)
+
+
+def view(world: dict[str, Any]) -> dict[str, Any]:
+    """The reader's campaigns (each with its members), correlations and their count, through the API."""
+    api = world["api"]
+    campaigns = api.get(CAMPAIGNS, {"page_size": 200}).json()
+    correlations = api.get(CORRELATIONS, {"page_size": 200}).json()
+    # the count of its correlations, kept with them, is its contribution's
+    trends = api.get("/api/v1/trends/", {"since": "2025-01-01", "until": "2028-01-01"}).json()
+    found: dict[str, Any] = {
+        "campaigns": campaigns,
+        "correlations": correlations,
+        "contributions": trends["contributions"],
+    }
+    for campaign in campaigns["results"]:
+        found[f"campaign {campaign['id']}"] = api.get(f"{CAMPAIGNS}{campaign['id']}/").json()
+        found[f"graph {campaign['id']}"] = api.get(f"{CAMPAIGNS}{campaign['id']}/graph/").json()
+    return found
+
+
+def computed_from_everything(world: dict[str, Any]) -> dict[str, Any]:
+    """The same view once the reader's kept rows are forgotten: computed from all it sees."""
+    ReaderCampaignState.objects.filter(reader=world["reader"]).delete()
+    ReaderCorrelationState.objects.filter(reader=world["reader"]).delete()
+    assert refresh(world) == ("computed", "computed")
+    return view(world)
+
+
+def assert_computed_alike(world: dict[str, Any], kept: dict[str, Any], step: Any = None) -> None:
+    """The kept view equals the one computed from everything, part by part."""
+    computed = computed_from_everything(world)
+    assert sorted(kept) == sorted(computed), step
+    for key in kept:
+        assert kept[key] == computed[key], (key, step)
+
+
+TLPS = st.sampled_from(["clear", "green", "amber", "amber+strict", "red"])
+OBJECTS = st.lists(
+    st.tuples(TLPS, st.sets(st.integers(0, len(POOL) - 1), min_size=1, max_size=2)), min_size=1, max_size=4
+)
+STEPS = st.one_of(
+    st.tuples(st.just("share"), st.integers(0, 2), OBJECTS),
+    st.tuples(st.just("share"), st.integers(0, 2), OBJECTS),  # adding is the common change
+    st.tuples(st.sampled_from(["revoke", "restore", "address", "expire", "exclude"]), st.integers(0, 1000), st.none()),
+    st.tuples(st.just("expire"), st.integers(0, 1000), st.none()),  # followed, as adding is
+    st.tuples(st.just("purge"), st.just(0), st.none()),
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=2, max_size=8))
+def test_a_partners_kept_rows_equal_those_computed_from_everything(world: dict[str, Any], steps: list[Any]) -> None:
+    refresh(world)
+    for step in steps:
+        run(world, *step)
+        refresh(world)
+        kept = view(world)
+        assert_computed_alike(world, kept, step)
+
+
+def test_an_ingest_is_followed_from_what_it_added(world: dict[str, Any]) -> None:
+    """Two of Kestrel's objects and one of Atlas's join by a value; Corvid's TLP:AMBER object,
+    which the reader may not see, mentions it too; then a GREEN one of Corvid's joins them."""
+    share_objects(world, 0, [("green", {0}), ("green", {0, 1})])
+    assert refresh(world) == ("computed", "computed")
+    share_objects(world, 1, [("green", {1})])
+    assert refresh(world) == ("followed", "followed")
+    share_objects(world, 2, [("amber", {0, 1})])
+    assert refresh(world) == ("followed", "followed")
+    hidden = view(world)
+    assert_computed_alike(world, hidden)
+    assert [c["objects_seen"] for c in hidden["campaigns"]["results"]] == [3]
+    share_objects(world, 2, [("green", {1, 2})])
+    assert refresh(world) == ("followed", "followed")
+    assert refresh(world) == ("current", "current")
+    grown = view(world)
+    assert_computed_alike(world, grown)
+    assert [c["objects_seen"] for c in grown["campaigns"]["results"]] == [4]
+    assert grown != hidden
+
+
+def test_a_value_crossing_the_cap_splits_the_campaign_it_made(world: dict[str, Any]) -> None:
+    """A value that linked four versions stops linking at five: the campaign it made splits;
+    when one of the five expires, the value links them again."""
+    share_objects(world, 0, [("green", {0, 1}), ("green", {0}), ("green", {1}), ("green", {0}), ("green", {0})])
+    assert refresh(world) == ("computed", "computed")
+    before = view(world)
+    assert [c["objects_seen"] for c in before["campaigns"]["results"]] == [5]
+    share_objects(world, 1, [("green", {0})])
+    assert refresh(world) == ("followed", "followed")
+    after = view(world)
+    assert_computed_alike(world, after)
+    assert [c["objects_seen"] for c in after["campaigns"]["results"]] == [2]
+    run(world, "expire", 1, None)  # one of the four mentioning only the value
+    assert refresh(world) == ("followed", "followed")
+    again = view(world)
+    assert_computed_alike(world, again)
+    assert [c["objects_seen"] for c in again["campaigns"]["results"]] == [5]
+
+
+def test_a_campaign_whose_link_expires_splits(world: dict[str, Any]) -> None:
+    """Atlas and Corvid each share an object per value; Kestrel's object, mentioning both values,
+    joins the four; when its retention ends, the campaign splits in two, one per value."""
+    share_objects(world, 1, [("green", {0}), ("green", {1})])
+    share_objects(world, 2, [("green", {0}), ("green", {1})])
+    assert refresh(world) == ("computed", "computed")
+    share_objects(world, 0, [("green", {0, 1})])
+    assert refresh(world) == ("followed", "followed")
+    joined = view(world)
+    assert_computed_alike(world, joined)
+    assert [c["objects_seen"] for c in joined["campaigns"]["results"]] == [5]
+    run(world, "expire", 4, None)  # Kestrel's
+    assert refresh(world) == ("followed", "followed")
+    split = view(world)
+    assert_computed_alike(world, split)
+    assert sorted(c["objects_seen"] for c in split["campaigns"]["results"]) == [2, 2]
+
+
+@pytest.mark.parametrize(("change", "k"), [("revoke", 1), ("address", 1), ("exclude", 0)])
+def test_any_other_change_computes_everything_again(world: dict[str, Any], change: str, k: int) -> None:
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("amber", {0})])
+    assert refresh(world) == ("computed", "computed")
+    run(world, change, k, None)  # Atlas's object revoked, or addressed to Kestrel; their value excluded
+    assert refresh(world) == ("computed", "computed")
+    assert_computed_alike(world, view(world))
