@@ -204,7 +204,7 @@ def after_an_ingest(client: Any, partner: Any, batch: int = 1000) -> None:
     # the retention of a hundred of the partner's visible versions in campaigns ends (time passing)
     from django.utils import timezone
 
-    from accord.analysis.models import ReaderCampaignMember
+    from accord.analysis.models import ReaderCampaign, ReaderCampaignMember
     from accord.sharing.models import StixObject
 
     ending = list(
@@ -215,6 +215,12 @@ def after_an_ingest(client: Any, partner: Any, batch: int = 1000) -> None:
     StixObject.objects.filter(pk__in=ending).update(expires_at=timezone.now())
     print(f"\nThe partner's first read after the retention of {len(ending)} versions in its campaigns ended")
     brought_up_to_date()
+    largest = ReaderCampaign.objects.filter(reader_id=partner.pk).order_by("-seen_objects").first()
+    if largest is not None:
+        member = ReaderCampaignMember.objects.filter(campaign=largest).order_by("stix_object_id").first()
+        StixObject.objects.filter(pk=member.stix_object_id).update(expires_at=timezone.now())
+        print(f"\n... and after one in its largest campaign ({largest.seen_objects} objects) ended")
+        brought_up_to_date()
 
 
 def run(objects: int = 1_000_000) -> None:
