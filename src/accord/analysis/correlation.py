@@ -29,7 +29,7 @@ from accord.analysis.models import (
     ReaderCorrelation,
     ReaderCorrelationState,
 )
-from accord.analysis.reader_inputs import record_added, record_removed
+from accord.analysis.reader_inputs import record_added, record_leaving
 from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
@@ -94,9 +94,12 @@ class CorrelationListener(StoreListener):
         if warnings is not None:
             warnings.prepare()
 
+    def objects_leaving(self, *, objects: Collection[int]) -> None:
+        upkeep_turn()
+        record_leaving(objects, timezone.now())  # what partners' kept rows follow it by
+
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
-        record_removed()  # partners' kept rows are computed again
         with enabled_kept(observables, only_fewer=True):
             changed = recount(observables)
         campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)

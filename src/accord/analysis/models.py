@@ -268,15 +268,18 @@ class ReaderCampaignMember(models.Model):
 class StoreChange(models.Model):
     """One change to what partners' kept rows are derived from, in the order the changes
     committed: the object versions a batch added (``first_object`` to ``last_object``, a range
-    that may hold other batches' ids too), versions revoked or purged, or correlations whose
-    known-benign flags were set again. Written in the upkeep turn (:mod:`accord.analysis.upkeep`),
-    which is held until commit, so a reader that sees one change sees every earlier one; a
-    reader's rows kept up to one change are brought up to a later one by the versions added
-    since, when nothing else changed (:mod:`accord.analysis.reader_inputs`)."""
+    that may hold other batches' ids too), versions past their retention deleted (the partners'
+    campaigns that held them and the values they mentioned, which leave with them), versions
+    revoked, or correlations whose known-benign flags were set again. Written in the upkeep
+    turn (:mod:`accord.analysis.upkeep`), which is held until commit, so a reader that sees one
+    change sees every earlier one; a reader's rows kept up to one change are brought up to a
+    later one by the versions added and deleted since, when nothing else changed
+    (:mod:`accord.analysis.reader_inputs`)."""
 
     class Kind(models.TextChoices):
         ADDED = "added", "objects added"
-        REMOVED = "removed", "objects revoked or purged"
+        PURGED = "purged", "objects past their retention deleted"
+        REMOVED = "removed", "objects revoked, or purged in numbers"
         REFLAGGED = "reflagged", "known-benign flags set again"
 
     read_from_primary = True  # readers judge their rows fresh on the primary (core.replicas)
@@ -284,6 +287,9 @@ class StoreChange(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     first_object = models.BigIntegerField(null=True)
     last_object = models.BigIntegerField(null=True)
+    # of a purge: the partners' campaigns that held a version deleted, and the values they mentioned
+    campaigns = models.JSONField(null=True)
+    observables = models.JSONField(null=True)
     at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -232,8 +232,10 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
 
     Versions added join campaigns through the values they mention: the campaigns those values
     link are joined as they are. When versions left (their retention ended) or a value stopped
-    linking with the versions added (more than the cap mention it now), the campaigns reached
-    may split: their components are computed again from all their members' links. A value that
+    linking with the versions added (more than the cap mention it now), or a purge deleted
+    versions of a campaign (recorded with the change, as its member rows leave with them), the
+    campaigns reached may split: their components are computed again from all their members'
+    links. A value that
     links now links versions of reached campaigns only, or versions the changes reached
     themselves: a value whose versions did not change linked the same versions before, all in
     one campaign."""
@@ -247,11 +249,14 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
             unlinked.update(obj for obj, _ in found)  # at most the cap before: it may have linked them
         if _links(found):
             touched.update(obj for obj, _ in found)
-    split = bool(unlinked)
     mine = ReaderCampaignMember.objects.filter(campaign__reader_id=principal.pk)
     reached = sorted(touched | unlinked)
     held = mine.values_list("campaign_id", flat=True)
-    joined = sorted({pk for part in chunks(reached) for pk in held.filter(stix_object_id__in=part)})
+    holding = {pk for part in chunks(reached) for pk in held.filter(stix_object_id__in=part)}
+    ours = ReaderCampaign.objects.filter(reader_id=principal.pk).values_list("pk", flat=True)
+    emptied = {pk for part in chunks(changes.purged_campaigns) for pk in ours.filter(pk__in=part)}
+    split = bool(unlinked or emptied)  # a campaign that lost versions may split
+    joined = sorted(holding | emptied)
     if not touched and not joined:
         return [], []
     members = [

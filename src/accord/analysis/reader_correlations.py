@@ -83,21 +83,23 @@ def _rewrite(reader_id: int, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _follow(reader_id: int, rows: list[tuple[Any, ...]], observables: list[int]) -> int:
-    """Replace the reader's rows of ``observables`` by ``rows``; how many more rows it has."""
-    removed = 0
+    """Replace the reader's rows of ``observables`` by ``rows``; how many rows it has now
+    (counted by its index: a purge deletes the rows of the correlations it takes away)."""
     with connection.cursor() as cursor:
         for condition, params in among(observables):
             cursor.execute(
                 f"DELETE FROM {TABLE} WHERE reader_id = %s AND correlation_id {condition}",  # noqa: S608
                 [reader_id, *params],
             )
-            removed += cursor.rowcount
     insert_rows(
         TABLE,
         ("reader_id", "correlation_id", "seen_organisations", "seen_versions", "seen_correlated_at"),
         ((reader_id, pk, orgs, versions, adapt_datetime(at) if at else None) for pk, orgs, versions, at in rows),
     )
-    return len(rows) - removed
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE reader_id = %s", [reader_id])  # noqa: S608
+        counted: int = cursor.fetchone()[0]
+    return counted
 
 
 def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
@@ -123,7 +125,7 @@ def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
         ReaderCorrelationState.objects.get_or_create(reader_id=reader_id, defaults={"inputs": ""})
         state = ReaderCorrelationState.objects.select_for_update().get(reader_id=reader_id)
         if observables is not None and last is not None and last.of(state):
-            state.correlations += _follow(reader_id, rows, observables)
+            state.correlations = _follow(reader_id, rows, observables)
             how = "followed"
         elif now.of(state) and state.refreshed_at >= now.at:
             return "current"  # another read did it meanwhile
