@@ -221,6 +221,19 @@ def after_an_ingest(client: Any, partner: Any, batch: int = 1000) -> None:
         StixObject.objects.filter(pk=member.stix_object_id).update(expires_at=timezone.now())
         print(f"\n... and after one in its largest campaign ({largest.seen_objects} objects) ended")
         brought_up_to_date()
+    # its originator revokes one of the versions in the partner's campaigns
+    from accord.core.choices import Role
+    from accord.core.models import User
+    from accord.sharing.services import object_revoke
+
+    members = ReaderCampaignMember.objects.filter(campaign__reader_id=partner.pk, stix_object__expires_at=None)
+    for obj in StixObject.objects.filter(pk__in=members.values("stix_object_id")).order_by("pk")[:50]:
+        originator = User.objects.filter(organisation_id=obj.organisation_id, role=Role.PARTNER_CONTRIBUTOR).first()
+        if originator is not None:
+            object_revoke(actor=originator, stix_id=obj.stix_id, reason="benchmark")
+            print(f"\nThe partner's first read after {obj.organisation.short_name} revoked {obj.stix_id}")
+            brought_up_to_date()
+            break
 
 
 def run(objects: int = 1_000_000) -> None:

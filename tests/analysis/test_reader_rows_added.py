@@ -2,7 +2,7 @@
 retention ended when nothing else changed (accord.analysis.reader_inputs), and are then exactly
 those computed from everything it sees: through ingests at every TLP by three organisations,
 values crossing the correlation cap either way, campaigns splitting, revocations, restorations,
-objects addressed to it, purges and local exclusions."""
+purges (all followed), objects addressed to it and local exclusions (computed again)."""
 
 from __future__ import annotations
 
@@ -231,11 +231,30 @@ def test_a_purge_of_versions_expired_since_the_last_read_is_followed(world: dict
     assert sorted(c["objects_seen"] for c in purged["campaigns"]["results"]) == [2, 2]
 
 
-@pytest.mark.parametrize(("change", "k"), [("revoke", 1), ("address", 1), ("exclude", 0)])
+def test_a_revocation_and_a_restoration_are_followed(world: dict[str, Any]) -> None:
+    """Atlas's object joins Kestrel's two into one campaign; revoked, the campaign splits;
+    restored, it joins them again."""
+    share_objects(world, 0, [("green", {0}), ("green", {1})])
+    share_objects(world, 1, [("green", {0, 1})])
+    assert refresh(world) == ("computed", "computed")
+    assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
+    run(world, "revoke", 2, None)  # Atlas's
+    assert refresh(world) == ("followed", "followed")
+    revoked = view(world)
+    assert_computed_alike(world, revoked)
+    assert (revoked["campaigns"]["count"], revoked["correlations"]["count"]) == (0, 0)
+    run(world, "restore", 2, None)
+    assert refresh(world) == ("followed", "followed")
+    restored = view(world)
+    assert_computed_alike(world, restored)
+    assert [c["objects_seen"] for c in restored["campaigns"]["results"]] == [3]
+
+
+@pytest.mark.parametrize(("change", "k"), [("address", 1), ("exclude", 0)])
 def test_any_other_change_computes_everything_again(world: dict[str, Any], change: str, k: int) -> None:
     share_objects(world, 0, [("green", {0})])
     share_objects(world, 1, [("amber", {0})])
     assert refresh(world) == ("computed", "computed")
-    run(world, change, k, None)  # Atlas's object revoked, or addressed to Kestrel; their value excluded
+    run(world, change, k, None)  # Atlas's object addressed to Kestrel, or their value excluded
     assert refresh(world) == ("computed", "computed")
     assert_computed_alike(world, view(world))

@@ -270,7 +270,7 @@ class StoreChange(models.Model):
     committed: the object versions a batch added (``first_object`` to ``last_object``, a range
     that may hold other batches' ids too), versions past their retention deleted (the partners'
     campaigns that held them and the values they mentioned, which leave with them), versions
-    revoked, or correlations whose known-benign flags were set again. Written in the upkeep
+    revoked (their ids), or correlations whose known-benign flags were set again. Written in the upkeep
     turn (:mod:`accord.analysis.upkeep`), which is held until commit, so a reader that sees one
     change sees every earlier one; a reader's rows kept up to one change are brought up to a
     later one by the versions added and deleted since, when nothing else changed
@@ -279,7 +279,8 @@ class StoreChange(models.Model):
     class Kind(models.TextChoices):
         ADDED = "added", "objects added"
         PURGED = "purged", "objects past their retention deleted"
-        REMOVED = "removed", "objects revoked, or purged in numbers"
+        REVOKED = "revoked", "objects revoked"
+        REMOVED = "removed", "objects revoked or purged in numbers"
         REFLAGGED = "reflagged", "known-benign flags set again"
 
     read_from_primary = True  # readers judge their rows fresh on the primary (core.replicas)
@@ -290,6 +291,8 @@ class StoreChange(models.Model):
     # of a purge: the partners' campaigns that held a version deleted, and the values they mentioned
     campaigns = models.JSONField(null=True)
     observables = models.JSONField(null=True)
+    # of a revocation: the versions revoked
+    versions = models.JSONField(null=True)
     at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -231,7 +231,7 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
     """The reader's campaigns the changes reach, and the components they make now.
 
     Versions added join campaigns through the values they mention: the campaigns those values
-    link are joined as they are. When versions left (their retention ended) or a value stopped
+    link are joined as they are. When versions left (revoked, or their retention ended) or a value stopped
     linking with the versions added (more than the cap mention it now), or a purge deleted
     versions of a campaign (recorded with the change, as its member rows leave with them), the
     campaigns reached may split: their components are computed again from all their members'
@@ -243,7 +243,7 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
     added = within(changes.added)
     linked = _linked(principal, ctx, observables_of(changes))
     touched: set[int] = set()  # versions a value the changes reached links
-    unlinked = set(changes.expired)  # versions that may have lost a link
+    unlinked = set(changes.left)  # versions that may have lost a link
     for found in linked.values():
         if len(found) > cap and len(found) - sum(1 for obj, _ in found if added(obj)) <= cap:
             unlinked.update(obj for obj, _ in found)  # at most the cap before: it may have linked them

@@ -8,10 +8,10 @@ date from the objects added alone (:mod:`accord.analysis.reader_campaigns`,
 bridge, an organisation's or an agreement's change, known-benign flags set again) computes them
 again in full. Three facts tell which:
 
-- ``inputs``: a digest of everything but the objects added (the revoked and the expired
-  versions, cuts, bridges, organisations, agreements and their windows, and the changes that
-  made versions visible to organisations or hid them: an object addressed, restored or kept
-  longer, a report disseminated), read in one query of aggregates, each by index (the revoked
+- ``inputs``: a digest of everything but the versions added, revoked, expired and purged (cuts,
+  bridges, organisations, agreements and their windows, and the other changes that made
+  versions visible to organisations or hid them: an object addressed or kept longer, a report
+  disseminated), read in one query of aggregates, each by index (the revoked
   versions through a partial index, which these conditions match as written), so that a read
   that computes nothing costs no scan;
 - ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each ingest batch
@@ -68,13 +68,12 @@ CHANGED_LIMIT = 100_000
 PURGE_FOLLOWED = 15_000
 
 _FACTS = """SELECT
-    (SELECT COUNT(*) FROM {objects} WHERE revoked), (SELECT SUM(id) FROM {objects} WHERE revoked),
     (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
     (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
     (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
     (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
     (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
-    (SELECT COUNT(*) FROM {visibility}), (SELECT MAX(id) FROM {visibility}),
+    (SELECT COUNT(*) FROM {visibility} WHERE kind = 'other'), (SELECT MAX(id) FROM {visibility} WHERE kind = 'other'),
     (SELECT MAX(id) FROM {changes}), (SELECT MAX(id) FROM {objects}),
     (SELECT COUNT(*) FROM {objects} WHERE expires_at > (SELECT refreshed_at FROM {state} WHERE reader_id = %s)
         AND expires_at <= %s),
@@ -111,12 +110,12 @@ class Inputs:
 @dataclass(frozen=True)
 class Changes:
     """What changed for a reader's rows since they were computed, when it was only versions
-    added (the ranges of their ids), versions whose retention ended (their ids), and versions
-    past their retention deleted (the campaigns that held them, of any reader, and the values
-    they mentioned)."""
+    added or restored (the ranges of their ids), versions whose retention ended or that were
+    revoked (their ids), and versions past their retention deleted (the campaigns that held
+    them, of any reader, and the values they mentioned)."""
 
     added: list[tuple[int, int]]
-    expired: list[int]
+    left: list[int]  # expired or revoked
     purged_campaigns: list[int] = field(default_factory=list)
     purged_observables: list[int] = field(default_factory=list)
 
@@ -167,7 +166,7 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
     recorded = list(
         StoreChange.objects.filter(pk__gte=last.added_through, pk__lte=now.added_through)
         .order_by("pk")
-        .values_list("pk", "kind", "first_object", "last_object", "campaigns", "observables")
+        .values_list("pk", "kind", "first_object", "last_object", "campaigns", "observables", "versions")
     )
     if last.added_through:  # the change the rows include is still kept, so are all since
         if not recorded or recorded[0][0] != last.added_through:
@@ -175,25 +174,26 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
         recorded = recorded[1:]
     elif now.added_through > KEPT:
         return None  # none was recorded then; some of those since may have been let go
-    followed = (StoreChange.Kind.ADDED, StoreChange.Kind.PURGED)
+    followed = (StoreChange.Kind.ADDED, StoreChange.Kind.PURGED, StoreChange.Kind.REVOKED)
     if any(kind not in followed for _, kind, *_ in recorded):
         return None
     added = [change for change in recorded if change[1] == StoreChange.Kind.ADDED]
     purged = [change for change in recorded if change[1] == StoreChange.Kind.PURGED]
-    ranges = [(first or 0, top or 0) for _, _, first, top, _, _ in added]  # an addition's are always set
+    revoked = {pk for change in recorded if change[1] == StoreChange.Kind.REVOKED for pk in change[6] or ()}
+    ranges = [(first or 0, top or 0) for _, _, first, top, *_ in added]  # an addition's are always set
     if now.objects_through > max([last.objects_through, *(top for _, top in ranges)]):
         return None  # versions came some other way (ids are never given twice: lower when the highest left)
     expired = StixObject.objects.filter(expires_at__gt=last.at, expires_at__lte=now.at).values_list("pk", flat=True)
-    ended = list(expired[: CHANGED_LIMIT + 1])
-    campaigns = sorted({pk for *_, held, _ in purged for pk in held or ()})
-    observables = sorted({pk for *_, mentioned in purged for pk in mentioned or ()})
-    if sum(top - first + 1 for first, top in ranges) + len(ended) + len(observables) > CHANGED_LIMIT:
+    left = sorted(revoked.union(expired[: CHANGED_LIMIT + 1]))
+    campaigns = sorted({pk for *_, held, _, _ in purged for pk in held or ()})
+    observables = sorted({pk for *_, mentioned, _ in purged for pk in mentioned or ()})
+    if sum(top - first + 1 for first, top in ranges) + len(left) + len(observables) > CHANGED_LIMIT:
         return None
-    return Changes(ranges, ended, campaigns, observables)
+    return Changes(ranges, left, campaigns, observables)
 
 
 def observables_of(changes: Changes) -> list[int]:
-    """The observables the versions added or expired mention (by the link table's index): one
+    """The observables the versions added or that left mention (by the link table's index): one
     query per hundred ranges, those that overlap or touch taken as one, and per chunk of ids."""
     merged: list[list[int]] = []
     for first, last in sorted(changes.added):
@@ -212,7 +212,7 @@ def observables_of(changes: Changes) -> list[int]:
             )
             found.update(pk for (pk,) in cursor.fetchall())
     sql = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608
-    found.update(pk for (pk,) in select_in(sql, (), changes.expired))
+    found.update(pk for (pk,) in select_in(sql, (), changes.left))
     found.update(changes.purged_observables)
     return sorted(found)
 
@@ -237,17 +237,21 @@ def record_added(objects: Collection[int]) -> None:
 
 
 def record_leaving(objects: Collection[int], now: datetime) -> None:
-    """The versions ``objects`` are about to leave the store. Revoked: readers compute their rows
-    again. Deleted past their retention (every one expired by ``now``): recorded with the
-    partners' campaigns that hold them and the values they mention, which the deletion takes
-    away, so that readers follow it (:func:`changes_since`), unless there are too many."""
+    """The versions ``objects`` are about to leave the store, recorded so that readers follow it
+    (:func:`changes_since`) unless there are too many. Revoked: their ids (they stay stored, with
+    their links and readers' member rows). Deleted past their retention (every one expired by
+    ``now``): the partners' campaigns that hold them and the values they mention, which the
+    deletion takes away."""
     if not objects:
         return
     ids = sorted(objects)
+    if len(ids) > PURGE_FOLLOWED:
+        _record(StoreChange.Kind.REMOVED)
+        return
     objects_table, links = StixObject._meta.db_table, ObjectObservable._meta.db_table
     live = f"SELECT id FROM {objects_table} WHERE (expires_at IS NULL OR expires_at > %s) AND id IN ({{}})"  # noqa: S608
-    if len(ids) > PURGE_FOLLOWED or next(select_in(live, [adapt_datetime(now)], ids), None) is not None:
-        _record(StoreChange.Kind.REMOVED)
+    if next(select_in(live, [adapt_datetime(now)], ids), None) is not None:
+        _record(StoreChange.Kind.REVOKED, versions=ids)
         return
     held = f"SELECT DISTINCT campaign_id FROM {ReaderCampaignMember._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
     mentioned = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608

@@ -331,7 +331,18 @@ class VisibilityChange(models.Model):
         PUBLISHING = "publishing", "Publishing"
         DONE = "done", "Done"
 
+    class Kind(models.TextChoices):
+        """What changed, as partners' kept rows (``analysis.reader_inputs``) tell changes apart:
+        revocations and restorations they follow from the store's own record of the versions;
+        a collection's members concern none of them; any other change has them computed again."""
+
+        OTHER = "other", "Other"
+        REVOKED = "revoked", "Revoked"
+        RESTORED = "restored", "Restored"
+        COLLECTION = "collection", "A collection's members"
+
     cause = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, help_text="When its publication began.")

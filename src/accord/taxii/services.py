@@ -195,7 +195,7 @@ def collection_members_watch(
     left = [(pk, obj) for pk, held in before.items() for obj in sorted(held - after.get(pk, set()))]
     if not joined and not left:
         return
-    change = VisibilityChange.objects.create(cause=cause[:200])
+    change = VisibilityChange.objects.create(cause=cause[:200], kind=VisibilityChange.Kind.COLLECTION)
     for part in chunks(joined):
         Membership.objects.bulk_create(
             [Membership(collection_id=pk, stix_object_id=obj, change=change) for pk, obj in part],

@@ -21,7 +21,7 @@ from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.bulk import by_index, delete_cascading, select_in
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
-from accord.sharing.models import ObjectObservable, Observable, StixObject
+from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
 from accord.sharing.services.visibility import Scope, visibility_watch
 
@@ -39,7 +39,8 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
         chosen = chosen.filter(modified__in=versions)
     pks = list(chosen.filter(revoked=False).values_list("pk", flat=True))
     notify_leaving(objects=pks)
-    with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))]):
+    revoked = VisibilityChange.Kind.REVOKED
+    with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))], kind=revoked):
         count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
     notify_removed(objects=pks, observables=_mentioned(pks))
     if count:
@@ -178,7 +179,8 @@ def object_restore(*, actor: User, stix_id: str, reason: str, versions: list[dat
     pks = [obj.pk for obj in revoked]
     if not pks:
         return 0
-    with visibility_watch(cause=f"{stix_id} restored", scopes=[Scope(None, Q(pk__in=pks))]):
+    restored = VisibilityChange.Kind.RESTORED
+    with visibility_watch(cause=f"{stix_id} restored", scopes=[Scope(None, Q(pk__in=pks))], kind=restored):
         StixObject.objects.filter(pk__in=pks).update(revoked=False, revoked_at=None)
     links = list(ObjectObservable.objects.filter(stix_object_id__in=pks).values_list("stix_object_id", "observable_id"))
     notify_added(organisation_id=actor.organisation_id, objects=[(obj.pk, obj.type) for obj in revoked], links=links)

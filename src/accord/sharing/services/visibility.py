@@ -140,7 +140,7 @@ _recorded: ContextVar[set[tuple[str, int, int]] | None] = ContextVar("accord_vis
 
 
 @contextmanager
-def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
+def visibility_watch(*, cause: str, scopes: Iterable[Scope], kind: str = VisibilityChange.Kind.OTHER) -> Iterator[None]:
     """Run a change (inside the caller's transaction) and record what it made visible to, or
     hid from, each organisation of ``scopes``; published once the transaction commits."""
     scopes = tuple(scopes)
@@ -156,7 +156,7 @@ def visibility_watch(*, cause: str, scopes: Iterable[Scope]) -> Iterator[None]:
         _recorded.reset(token)
     # What a watch run within this one recorded is not recorded again (a partnership's end ends
     # each of its agreements, each watched): one arrival or withdrawal per change of view.
-    _record(cause, before, after, inner, outer)
+    _record(cause, before, after, inner, outer, kind)
 
 
 def _record(
@@ -165,6 +165,7 @@ def _record(
     after: dict[int, set[int]],
     inner: set[tuple[str, int, int]],
     outer: set[tuple[str, int, int]] | None,
+    kind: str = VisibilityChange.Kind.OTHER,
 ) -> VisibilityChange | None:
     """Record the difference between two views as one change (none when there is none), less
     what ``inner`` holds; tell ``outer`` (the watch this one runs within) what was recorded."""
@@ -186,7 +187,9 @@ def _record(
         outer.update(("withdrawn", org, pk) for org, pk in withdrawn)
     if not arrived and not withdrawn:
         return None
-    change = VisibilityChange.objects.create(cause=cause[:200], arrivals=len(arrived), withdrawals=len(withdrawn))
+    change = VisibilityChange.objects.create(
+        cause=cause[:200], kind=kind, arrivals=len(arrived), withdrawals=len(withdrawn)
+    )
     for part in chunks(arrived):
         Arrival.objects.bulk_create(
             [Arrival(organisation_id=org, stix_object_id=pk, change=change) for org, pk in part],
