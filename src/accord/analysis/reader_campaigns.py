@@ -18,7 +18,7 @@ tells nothing of how many campaigns exist; its name is derived from the id. The 
 :class:`~accord.analysis.models.ReaderCampaign` rows, so that lists filter, order and page in SQL;
 they are rewritten only when the computed campaigns differ from those last written.
 
-When versions were added or their retention ended and nothing else changed
+When versions were added, revoked, restored, expired or purged and nothing else changed
 (:mod:`accord.analysis.reader_inputs`), only the campaigns they reach are computed again
 (:func:`_followed`).
 """
@@ -287,7 +287,7 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
 def reader_campaigns_refresh(principal: User, ctx: PrincipalContext) -> str:
     """Bring the reader's :class:`ReaderCampaign` rows up to date with the store: a derived
     cache, per reader and version of what it is computed from (:mod:`accord.analysis.reader_inputs`),
-    computed again only when that changed (only the campaigns the versions added or expired
+    computed again only when that changed (only the campaigns the versions added or that left
     reach, if nothing else changed: :func:`_followed`), and rewritten inside one transaction (in
     full, only when the campaigns differ from those written). How: "current", "followed" (the
     changes) or "computed" (from everything)."""

@@ -1,25 +1,29 @@
 """What a partner's kept rows (its campaigns and correlations) are computed from, and what changed
 since they were.
 
-A reader's rows are derived from the objects it sees, so they are computed again when the store
-changes; most changes only add objects (an ingest batch), and the rows are then brought up to
-date from the objects added alone (:mod:`accord.analysis.reader_campaigns`,
-:mod:`accord.analysis.reader_correlations`). Anything else (a revocation, expiry, a cut or a
-bridge, an organisation's or an agreement's change, known-benign flags set again) computes them
-again in full. Three facts tell which:
+A reader's rows are derived from the object versions it sees, so they change when the store
+does. Most changes are a flow of versions: batches added, versions revoked or restored,
+retentions ending, the daily purge. The rows are then brought up to date from the versions
+concerned alone (:mod:`accord.analysis.reader_campaigns`, :mod:`accord.analysis.reader_correlations`).
+Anything else (a cut or a bridge, known-benign flags set again, an object addressed or kept
+longer, a report disseminated, an organisation's or an agreement's change) computes them again
+from everything. What tells which:
 
-- ``inputs``: a digest of everything but the versions added, revoked, expired and purged (cuts,
-  bridges, organisations, agreements and their windows, and the other changes that made
-  versions visible to organisations or hid them: an object addressed or kept longer, a report
-  disseminated), read in one query of aggregates, each by index (the revoked
-  versions through a partial index, which these conditions match as written), so that a read
-  that computes nothing costs no scan;
-- ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each ingest batch
-  records the range of its versions' ids in its upkeep turn, held until it commits: the changes'
-  ids follow the order the batches committed in, while object ids do not (two batches insert
-  side by side on PostgreSQL, and the one with the lower ids may commit last);
+- ``inputs``: a digest of everything but the flow of versions (cuts, bridges, organisations,
+  agreements and their windows, the other changes that made versions visible to organisations
+  or hid them, who reads), read in one query of aggregates, each by index, so that a read that
+  computes nothing costs no scan;
+- ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each batch records
+  the range of its versions' ids, each revocation its versions, each purge batch the partners'
+  campaigns holding its versions and the values they mention (their member rows and links leave
+  with them), each reflagging of known-benign values that it happened; all in the upkeep turn,
+  held until commit, so the changes' ids follow the order they committed in, while object ids do
+  not (two batches insert side by side on PostgreSQL, and the one with the lower ids may commit
+  last);
 - ``objects_through``: the highest object version id, so that versions added by any other way
-  are never taken as known.
+  are never taken as known;
+- the moment the rows were computed at: the versions whose retention ended since are found by
+  the index on ``expires_at`` (a retention only moves later, and then as a visibility change).
 """
 
 from __future__ import annotations
