@@ -2,7 +2,7 @@
 retention ended when nothing else changed (accord.analysis.reader_inputs), and are then exactly
 those computed from everything it sees: through ingests at every TLP by three organisations,
 values crossing the correlation cap either way, campaigns splitting, revocations, restorations,
-purges (all followed), objects addressed to it and local exclusions (computed again)."""
+purges and local exclusions (all followed), and objects addressed to it (computed again)."""
 
 from __future__ import annotations
 
@@ -250,11 +250,32 @@ def test_a_revocation_and_a_restoration_are_followed(world: dict[str, Any]) -> N
     assert [c["objects_seen"] for c in restored["campaigns"]["results"]] == [3]
 
 
-@pytest.mark.parametrize(("change", "k"), [("address", 1), ("exclude", 0)])
-def test_any_other_change_computes_everything_again(world: dict[str, Any], change: str, k: int) -> None:
+def test_a_value_excluded_and_restored_is_followed(world: dict[str, Any]) -> None:
+    """A local exclusion names the value joining Kestrel's object and Atlas's benign: the
+    campaign and the correlation go; taken off the list, they come back."""
+    share_objects(world, 0, [("green", {0, 1})])
+    share_objects(world, 1, [("green", {0}), ("green", {1})])
+    assert refresh(world) == ("computed", "computed")
+    assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
+    run(world, "exclude", 0, None)  # the value 0
+    assert refresh(world) == ("followed", "followed")
+    excluded = view(world)
+    assert_computed_alike(world, excluded)
+    assert [c["objects_seen"] for c in excluded["campaigns"]["results"]] == [2]
+    assert excluded["correlations"]["count"] == 1
+    run(world, "exclude", 0, None)  # off the list again
+    assert refresh(world) == ("followed", "followed")
+    included = view(world)
+    assert_computed_alike(world, included)
+    assert [c["objects_seen"] for c in included["campaigns"]["results"]] == [3]
+
+
+def test_an_object_addressed_to_the_reader_computes_everything_again(world: dict[str, Any]) -> None:
     share_objects(world, 0, [("green", {0})])
     share_objects(world, 1, [("amber", {0})])
     assert refresh(world) == ("computed", "computed")
-    run(world, change, k, None)  # Atlas's object addressed to Kestrel, or their value excluded
+    run(world, "address", 1, None)  # Atlas's object, to Kestrel
     assert refresh(world) == ("computed", "computed")
-    assert_computed_alike(world, view(world))
+    addressed = view(world)
+    assert_computed_alike(world, addressed)
+    assert [c["objects_seen"] for c in addressed["campaigns"]["results"]] == [2]

@@ -138,7 +138,7 @@ def flag_correlations(observables: Iterable[int] | None = None, *, table: str = 
         with connection.cursor() as cursor:
             changes = [(found.get(pk, "")[:200], pk) for pk in wanted]
             cursor.executemany(f"UPDATE {_CORRELATIONS} SET benign = %s WHERE observable_id = %s", changes)  # noqa: S608
-        record_reflagged()  # partners' kept rows are computed again
+        record_reflagged(wanted)  # what partners' kept rows follow it by
         return len(found)
     by_type: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:

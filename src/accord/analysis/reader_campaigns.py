@@ -232,7 +232,7 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
 
     Versions added join campaigns through the values they mention: the campaigns those values
     link are joined as they are. When versions left (revoked, or their retention ended) or a value stopped
-    linking with the versions added (more than the cap mention it now), or a purge deleted
+    linking (more than the cap mention it now, or a local exclusion names it), or a purge deleted
     versions of a campaign (recorded with the change, as its member rows leave with them), the
     campaigns reached may split: their components are computed again from all their members'
     links. A value that
@@ -244,6 +244,9 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
     linked = _linked(principal, ctx, observables_of(changes))
     touched: set[int] = set()  # versions a value the changes reached links
     unlinked = set(changes.left)  # versions that may have lost a link
+    mentioning = known_links(principal, ctx).values_list("stix_object_id", flat=True)
+    for part in chunks(changes.reflagged):  # a value named benign links none of its versions now
+        unlinked.update(mentioning.filter(observable_id__in=part))
     for found in linked.values():
         if len(found) > cap and len(found) - sum(1 for obj, _ in found if added(obj)) <= cap:
             unlinked.update(obj for obj, _ in found)  # at most the cap before: it may have linked them

@@ -3,11 +3,11 @@ since they were.
 
 A reader's rows are derived from the object versions it sees, so they change when the store
 does. Most changes are a flow of versions: batches added, versions revoked or restored,
-retentions ending, the daily purge. The rows are then brought up to date from the versions
-concerned alone (:mod:`accord.analysis.reader_campaigns`, :mod:`accord.analysis.reader_correlations`).
-Anything else (a cut or a bridge, known-benign flags set again, an object addressed or kept
-longer, a report disseminated, an organisation's or an agreement's change) computes them again
-from everything. What tells which:
+retentions ending, the daily purge; and local exclusion lists changing. The rows are then
+brought up to date from the versions and values concerned alone
+(:mod:`accord.analysis.reader_campaigns`, :mod:`accord.analysis.reader_correlations`). Anything
+else (a cut or a bridge, an object addressed or kept longer, a report disseminated, an
+organisation's or an agreement's change) computes them again from everything. What tells which:
 
 - ``inputs``: a digest of everything but the flow of versions (cuts, bridges, organisations,
   agreements and their windows, the other changes that made versions visible to organisations
@@ -16,7 +16,7 @@ from everything. What tells which:
 - ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each batch records
   the range of its versions' ids, each revocation its versions, each purge batch the partners'
   campaigns holding its versions and the values they mention (their member rows and links leave
-  with them), each reflagging of known-benign values that it happened; all in the upkeep turn,
+  with them), each reflagging of known-benign values the values; all in the upkeep turn,
   held until commit, so the changes' ids follow the order they committed in, while object ids do
   not (two batches insert side by side on PostgreSQL, and the one with the lower ids may commit
   last);
@@ -115,13 +115,15 @@ class Inputs:
 class Changes:
     """What changed for a reader's rows since they were computed, when it was only versions
     added or restored (the ranges of their ids), versions whose retention ended or that were
-    revoked (their ids), and versions past their retention deleted (the campaigns that held
-    them, of any reader, and the values they mentioned)."""
+    revoked (their ids), versions past their retention deleted (the campaigns that held
+    them, of any reader, and the values they mentioned), and values a local exclusion list
+    named benign or no longer did."""
 
     added: list[tuple[int, int]]
     left: list[int]  # expired or revoked
     purged_campaigns: list[int] = field(default_factory=list)
     purged_observables: list[int] = field(default_factory=list)
+    reflagged: list[int] = field(default_factory=list)  # values named benign, or no longer
 
 
 def reader_inputs(
@@ -178,9 +180,12 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
         recorded = recorded[1:]
     elif now.added_through > KEPT:
         return None  # none was recorded then; some of those since may have been let go
-    followed = (StoreChange.Kind.ADDED, StoreChange.Kind.PURGED, StoreChange.Kind.REVOKED)
+    followed = (StoreChange.Kind.ADDED, StoreChange.Kind.PURGED, StoreChange.Kind.REVOKED, StoreChange.Kind.REFLAGGED)
     if any(kind not in followed for _, kind, *_ in recorded):
         return None
+    reflagged_at = [change for change in recorded if change[1] == StoreChange.Kind.REFLAGGED]
+    if any(change[5] is None for change in reflagged_at):
+        return None  # too many values to follow
     added = [change for change in recorded if change[1] == StoreChange.Kind.ADDED]
     purged = [change for change in recorded if change[1] == StoreChange.Kind.PURGED]
     revoked = {pk for change in recorded if change[1] == StoreChange.Kind.REVOKED for pk in change[6] or ()}
@@ -191,9 +196,10 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
     left = sorted(revoked.union(expired[: CHANGED_LIMIT + 1]))
     campaigns = sorted({pk for *_, held, _, _ in purged for pk in held or ()})
     observables = sorted({pk for *_, mentioned, _ in purged for pk in mentioned or ()})
-    if sum(top - first + 1 for first, top in ranges) + len(left) + len(observables) > CHANGED_LIMIT:
+    reflagged = sorted({pk for *_, values, _ in reflagged_at for pk in values or ()})
+    if sum(top - first + 1 for first, top in ranges) + len(left) + len(observables) + len(reflagged) > CHANGED_LIMIT:
         return None
-    return Changes(ranges, left, campaigns, observables)
+    return Changes(ranges, left, campaigns, observables, reflagged)
 
 
 def observables_of(changes: Changes) -> list[int]:
@@ -218,6 +224,7 @@ def observables_of(changes: Changes) -> list[int]:
     sql = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608
     found.update(pk for (pk,) in select_in(sql, (), changes.left))
     found.update(changes.purged_observables)
+    found.update(changes.reflagged)
     return sorted(found)
 
 
@@ -264,6 +271,8 @@ def record_leaving(objects: Collection[int], now: datetime) -> None:
     _record(StoreChange.Kind.PURGED, campaigns=campaigns, observables=observables)
 
 
-def record_reflagged() -> None:
-    """Known-benign flags of existing correlations were set again (a local exclusion list)."""
-    _record(StoreChange.Kind.REFLAGGED)
+def record_reflagged(observables: Collection[int]) -> None:
+    """Known-benign flags of the correlations of ``observables`` were set again (a local
+    exclusion list changed): recorded with them, so that readers follow it, unless too many."""
+    found = sorted(observables)
+    _record(StoreChange.Kind.REFLAGGED, observables=found if len(found) <= PURGE_FOLLOWED else None)
