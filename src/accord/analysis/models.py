@@ -270,7 +270,7 @@ class StoreChange(models.Model):
     committed: the object versions a batch added (``first_object`` to ``last_object``, a range
     that may hold other batches' ids too), versions past their retention deleted (the partners'
     campaigns that held them and the values they mentioned, which leave with them), versions
-    revoked (their ids), or correlations whose known-benign flags were set again. Written in the upkeep
+    revoked (their ids), or values whose known-benign flags were set again. Written in the upkeep
     turn (:mod:`accord.analysis.upkeep`), which is held until commit, so a reader that sees one
     change sees every earlier one; a reader's rows kept up to one change are brought up to a
     later one by the versions added and deleted since, when nothing else changed
@@ -288,7 +288,8 @@ class StoreChange(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     first_object = models.BigIntegerField(null=True)
     last_object = models.BigIntegerField(null=True)
-    # of a purge: the partners' campaigns that held a version deleted, and the values they mentioned
+    # of a purge: the partners' campaigns that held a version deleted, and the values they
+    # mentioned; of a reflagging: the values flagged again
     campaigns = models.JSONField(null=True)
     observables = models.JSONField(null=True)
     # of a revocation: the versions revoked
