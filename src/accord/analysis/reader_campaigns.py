@@ -47,7 +47,7 @@ from accord.analysis.taxonomy import europol_tags
 from accord.core.models import Organisation, User
 from accord.core.replicas import primary_reads
 from accord.policy import Action, PrincipalContext, visible, withheld_links
-from accord.sharing.bulk import adapt_datetime, among, chunks, insert_rows, select_in
+from accord.sharing.bulk import adapt_datetime, among, chunks, insert_rows, mentioned_by, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 
 __all__ = [
@@ -270,8 +270,7 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
     uf = UnionFind()
     if split:  # from the links of every version reached: the same components a full pass makes
         nodes = touched.union(obj for _, obj in members)
-        sql = f"SELECT DISTINCT observable_id FROM {ObjectObservable._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
-        around = sorted({pk for (pk,) in select_in(sql, (), sorted(nodes))}.difference(linked))
+        around = sorted(mentioned_by(nodes).difference(linked))
         linked.update(_linked(principal, ctx, around))
     else:
         for campaign, obj in members:

@@ -43,7 +43,7 @@ from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation, User
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy import PrincipalContext
-from accord.sharing.bulk import adapt_datetime, chunks, select_in
+from accord.sharing.bulk import adapt_datetime, chunks, mentioned_by, select_in
 from accord.sharing.models import ObjectObservable, StixObject, VisibilityChange
 
 __all__ = [
@@ -221,8 +221,7 @@ def observables_of(changes: Changes) -> list[int]:
                 [bound for pair in part for bound in pair],
             )
             found.update(pk for (pk,) in cursor.fetchall())
-    sql = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608
-    found.update(pk for (pk,) in select_in(sql, (), changes.left))
+    found.update(mentioned_by(changes.left))
     found.update(changes.purged_observables)
     found.update(changes.reflagged)
     return sorted(found)
@@ -259,15 +258,14 @@ def record_leaving(objects: Collection[int], now: datetime) -> None:
     if len(ids) > PURGE_FOLLOWED:
         _record(StoreChange.Kind.REMOVED)
         return
-    objects_table, links = StixObject._meta.db_table, ObjectObservable._meta.db_table
+    objects_table = StixObject._meta.db_table
     live = f"SELECT id FROM {objects_table} WHERE (expires_at IS NULL OR expires_at > %s) AND id IN ({{}})"  # noqa: S608
     if next(select_in(live, [adapt_datetime(now)], ids), None) is not None:
         _record(StoreChange.Kind.REVOKED, versions=ids)
         return
     held = f"SELECT DISTINCT campaign_id FROM {ReaderCampaignMember._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
-    mentioned = f"SELECT DISTINCT observable_id FROM {links} WHERE stix_object_id IN ({{}})"  # noqa: S608
     campaigns = sorted({pk for (pk,) in select_in(held, (), ids)})
-    observables = sorted({pk for (pk,) in select_in(mentioned, (), ids)})
+    observables = sorted(mentioned_by(ids))
     _record(StoreChange.Kind.PURGED, campaigns=campaigns, observables=observables)
 
 

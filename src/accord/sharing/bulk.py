@@ -21,6 +21,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import CASCADE, PROTECT, RESTRICT, SET_NULL, ForeignObjectRel, Model
 
 __all__ = [
+    "mentioned_by",
     "GrowthStatistics",
     "IdAllocator",
     "adapt_datetime",
@@ -494,3 +495,12 @@ def _delete_where(
             for value, found in zip(row, wanted.values(), strict=True):
                 found.append(value)
     return count
+
+
+def mentioned_by(objects: Iterable[int]) -> set[int]:
+    """The observables the object versions ``objects`` mention, by the link table's index (the
+    store's upkeep, not a reader's view: no policy applies)."""
+    from accord.sharing.models import ObjectObservable  # the models use this module
+
+    sql = f"SELECT DISTINCT observable_id FROM {ObjectObservable._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
+    return {pk for (pk,) in select_in(sql, (), sorted(objects))}

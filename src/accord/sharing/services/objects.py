@@ -19,7 +19,7 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import by_index, delete_cascading, select_in
+from accord.sharing.bulk import by_index, delete_cascading, mentioned_by, select_in
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
 from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
@@ -42,7 +42,7 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     revoked = VisibilityChange.Kind.REVOKED
     with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))], kind=revoked):
         count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
-    notify_removed(objects=pks, observables=_mentioned(pks))
+    notify_removed(objects=pks, observables=mentioned_by(pks))
     if count:
         audit_record(
             actor=actor,
@@ -97,12 +97,6 @@ def host_product_publish(
     return obj
 
 
-def _mentioned(objects: list[int]) -> set[int]:
-    """The observables the given object versions mention."""
-    sql = f"SELECT DISTINCT observable_id FROM {_LINKS} WHERE stix_object_id IN ({{}})"  # noqa: S608 - model name
-    return {pk for (pk,) in select_in(sql, (), objects)}
-
-
 def _unmentioned(observables: set[int]) -> list[int]:
     """Those of ``observables`` no object version mentions any more."""
     sql = (
@@ -140,7 +134,7 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
 
 def _purge(batch: list[int]) -> dict[str, int]:
     with by_index():
-        mentioned = _mentioned(batch)
+        mentioned = mentioned_by(batch)
     notify_leaving(objects=batch)
     objects = delete_cascading(StixObject, batch, proved=True)
     notify_removed(objects=batch, observables=mentioned)
