@@ -234,6 +234,78 @@ def after_an_ingest(client: Any, partner: Any, batch: int = 1000) -> None:
             print(f"\nThe partner's first read after {obj.organisation.short_name} revoked {obj.stix_id}")
             brought_up_to_date()
             break
+    after_an_analysts_act(partner, brought_up_to_date)
+
+
+def after_an_analysts_act(partner: Any, brought_up_to_date: Any) -> None:
+    """The partner's first read after an object is addressed to it, and after an analyst cuts a
+    value out of a campaign and merges two: each followed from the versions or values it names."""
+    from django.db.models import Count
+
+    from accord.analysis.models import Campaign, CampaignMember, ReaderCampaign, ReaderCampaignMember
+    from accord.analysis.services import campaign_merge, campaign_split
+    from accord.core.choices import Role
+    from accord.core.errors import ValidationFailed
+    from accord.core.models import User
+    from accord.sharing.models import ObjectObservable, StixObject
+    from accord.sharing.services import object_address
+
+    hidden = (
+        StixObject.objects.filter(tlp="amber", revoked=False, expires_at=None, organisation__is_host=False)
+        .exclude(organisation_id=partner.organisation_id)
+        .exclude(addressed_to=partner.organisation_id)
+        .order_by("-pk")
+    )
+    for obj in hidden[:20]:
+        originator = User.objects.filter(organisation_id=obj.organisation_id, role=Role.PARTNER_CONTRIBUTOR).first()
+        if originator is not None:
+            start = time.perf_counter()
+            object_address(actor=originator, stix_id=obj.stix_id, organisations=[partner.organisation])
+            act = time.perf_counter() - start
+            print(f"\nThe partner's first read after {obj.organisation.short_name} addressed {obj.stix_id} to it "
+                  f"({act:.2f} s)")  # fmt: skip
+            brought_up_to_date()
+            break
+    analyst = User.objects.filter(role=Role.ANALYST, is_active=True).order_by("pk").first()
+    largest = list(ReaderCampaign.objects.filter(reader_id=partner.pk).order_by("-seen_objects")[:2])
+    if analyst is None or len(largest) < 2:
+        return
+    held = [
+        Campaign.objects.filter(
+            pk__in=CampaignMember.objects.filter(
+                stix_object_id__in=ReaderCampaignMember.objects.filter(campaign=mine).values("stix_object_id")
+            ).values("campaign_id")
+        )
+        .order_by("pk")
+        .first()
+        for mine in largest
+    ]
+    members = CampaignMember.objects.filter(campaign=held[0]).values("stix_object_id")
+    linking = (
+        ObjectObservable.objects.filter(stix_object_id__in=members)
+        .values("observable_id")
+        .annotate(versions=Count("stix_object_id"))
+        .filter(versions__gte=2)
+        .order_by("versions")
+        .values_list("observable_id", flat=True)[:20]
+    )
+    for observable in linking:
+        start = time.perf_counter()
+        try:
+            campaign_split(actor=analyst, campaign=held[0], observable_ids=[observable], reason="shared hosting")
+        except ValidationFailed:
+            continue  # the campaign stays connected without it
+        print(f"\nThe partner's first read after an analyst cut a value out of campaign {held[0].pk} "
+              f"({time.perf_counter() - start:.2f} s)")  # fmt: skip
+        brought_up_to_date()
+        break
+    pair = sorted({c.pk for c in held if c is not None and Campaign.objects.filter(pk=c.pk).exists()})
+    if len(pair) == 2:
+        start = time.perf_counter()
+        campaign_merge(actor=analyst, campaign_ids=pair, reason="one actor behind both")
+        print(f"\nThe partner's first read after an analyst merged campaigns {pair[0]} and {pair[1]} "
+              f"({time.perf_counter() - start:.2f} s)")  # fmt: skip
+        brought_up_to_date()
 
 
 def run(objects: int = 1_000_000) -> None:

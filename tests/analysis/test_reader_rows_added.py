@@ -1,27 +1,42 @@
-"""A partner's kept campaigns and correlations follow the versions added and those whose
-retention ended when nothing else changed (accord.analysis.reader_inputs), and are then exactly
-those computed from everything it sees: through ingests at every TLP by three organisations,
-values crossing the correlation cap either way, campaigns splitting, revocations, restorations,
-purges and local exclusions (all followed), and objects addressed to it (computed again)."""
+"""A partner's kept campaigns and correlations follow the store's changes that name the versions
+or values they concern (accord.analysis.reader_inputs), and are then exactly those computed from
+everything it sees: through ingests at every TLP by three organisations, values crossing the
+correlation cap either way, campaigns splitting, revocations, restorations, retentions ending
+and made longer, purges, objects addressed to the reader or sent in a report, analysts' cuts and
+bridges, and local exclusions (all followed); an agreement's change computes them again."""
 
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.analysis.models import ExclusionEntry, ExclusionList, ReaderCampaignState, ReaderCorrelationState
+from accord.analysis.models import (
+    Campaign,
+    CampaignMember,
+    ExclusionEntry,
+    ExclusionList,
+    ReaderCampaignState,
+    ReaderCorrelationState,
+)
 from accord.analysis.reader_campaigns import reader_campaigns_refresh
 from accord.analysis.reader_correlations import reader_correlations_refresh
+from accord.analysis.services import campaign_merge, campaign_split, report_disseminate, report_save
 from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
+from accord.core.errors import ValidationFailed
 from accord.formats.markings import TLP2_IDS
+from accord.partners.services import agreement_suspend
 from accord.policy import principal_context
-from accord.sharing.models import StixObject
-from accord.sharing.services import retention_purge
+from accord.sharing.listeners import notify_visibility
+from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
+from accord.sharing.services import Scope, object_retention_extend, retention_purge, visibility_watch
 from tests.analysis.conftest import CAMPAIGNS, CORRELATIONS, change_shared, share
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
 from tests.stix_samples import indicator
@@ -37,8 +52,7 @@ def world(api_for, partner, other_partner, people, settings, tmp_path) -> dict[s
     settings.MEDIA_ROOT = tmp_path
     settings.ACCORD_CORRELATION_CAP = CAP
     corvid = OrganisationFactory(name="Corvid Response", country="KE")
-    for organisation in (partner, other_partner, corvid):
-        make_agreement(organisation, tlp_ceiling="red")
+    agreements = [make_agreement(organisation, tlp_ceiling="red") for organisation in (partner, other_partner, corvid)]
     sharers = [
         people["partner_contributor"],
         UserFactory(username="banker", organisation=other_partner, role="partner_contributor"),
@@ -50,6 +64,8 @@ def world(api_for, partner, other_partner, people, settings, tmp_path) -> dict[s
         "reader": people["partner_reader"],
         "api": api_for(people["partner_reader"]),
         "analyst": people["analyst"],
+        "manager": people["programme_manager"],
+        "agreements": agreements,
         "addressees": [partner],
         "readers": [people["partner_reader"]],
         "shared": [],
@@ -83,8 +99,42 @@ def run(world: dict[str, Any], step: str, k: int, objects: Any) -> None:
         else:
             listed = ExclusionList.objects.first() or exclusion_list_create(actor=analyst, name="Sinkholes")
             exclusion_entry_add(actor=analyst, exclusion_list=listed, type="ipv4", pattern=value)
+    elif step == "extend":  # the k-th object shared is kept longer (its retention may have ended)
+        if world["shared"]:
+            stix_id, sharer = world["shared"][k % len(world["shared"])]
+            if StixObject.objects.filter(stix_id=stix_id).exists():
+                until = timezone.now() + timedelta(days=30)
+                object_retention_extend(actor=world["sharers"][sharer], stix_id=stix_id, until=until, reason="evidence")
+    elif step == "cut":  # an analyst cuts a value out of a campaign it links
+        cut(world, POOL[k % len(POOL)])
+    elif step == "bridge":  # an analyst merges two campaigns
+        campaigns = list(Campaign.objects.order_by("pk").values_list("pk", flat=True))
+        if len(campaigns) >= 2:
+            first = campaigns[k % len(campaigns)]
+            second = campaigns[(k // len(campaigns) + 1 + campaigns.index(first)) % len(campaigns)]
+            if first != second:
+                campaign_merge(actor=world["analyst"], campaign_ids=[first, second], reason="same actor")
     else:
         change_shared(world, step, k)
+
+
+def cut(world: dict[str, Any], value: str) -> bool:
+    """The analyst cuts ``value`` out of the campaign it links (refused, changing nothing, when
+    the campaign would not split): whether it did."""
+    found = Observable.objects.filter(value=value).first()
+    if found is None:
+        return False
+    mentioning = ObjectObservable.objects.filter(observable=found).values("stix_object_id")
+    campaign = Campaign.objects.filter(
+        pk__in=CampaignMember.objects.filter(stix_object_id__in=mentioning).values("campaign_id")
+    ).first()
+    if campaign is None:
+        return False
+    try:
+        campaign_split(actor=world["analyst"], campaign=campaign, observable_ids=[found.pk], reason="shared hosting")
+    except ValidationFailed:
+        return False
+    return True
 
 
 def refresh(world: dict[str, Any]) -> tuple[str, str]:
@@ -135,7 +185,11 @@ OBJECTS = st.lists(
 STEPS = st.one_of(
     st.tuples(st.just("share"), st.integers(0, 2), OBJECTS),
     st.tuples(st.just("share"), st.integers(0, 2), OBJECTS),  # adding is the common change
-    st.tuples(st.sampled_from(["revoke", "restore", "address", "expire", "exclude"]), st.integers(0, 1000), st.none()),
+    st.tuples(
+        st.sampled_from(["revoke", "restore", "address", "expire", "extend", "exclude", "cut", "bridge"]),
+        st.integers(0, 1000),
+        st.none(),
+    ),
     st.tuples(st.just("expire"), st.integers(0, 1000), st.none()),  # followed, as adding is
     st.tuples(st.just("purge"), st.just(0), st.none()),
 )
@@ -270,12 +324,118 @@ def test_a_value_excluded_and_restored_is_followed(world: dict[str, Any]) -> Non
     assert [c["objects_seen"] for c in included["campaigns"]["results"]] == [3]
 
 
-def test_an_object_addressed_to_the_reader_computes_everything_again(world: dict[str, Any]) -> None:
+def test_an_object_addressed_to_the_reader_is_followed(world: dict[str, Any]) -> None:
     share_objects(world, 0, [("green", {0})])
     share_objects(world, 1, [("amber", {0})])
     assert refresh(world) == ("computed", "computed")
+    assert view(world)["campaigns"]["count"] == 0
     run(world, "address", 1, None)  # Atlas's object, to Kestrel
-    assert refresh(world) == ("computed", "computed")
+    assert refresh(world) == ("followed", "followed")
     addressed = view(world)
     assert_computed_alike(world, addressed)
     assert [c["objects_seen"] for c in addressed["campaigns"]["results"]] == [2]
+
+
+def test_a_change_hiding_named_versions_from_the_reader_is_followed(world: dict[str, Any], partner: Any) -> None:
+    """No service takes an addressee away yet, but a change told to the store's listeners may
+    hide the versions it names as well as show them: the campaign they made splits."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("amber", {0})])
+    run(world, "address", 1, None)  # Atlas's object, to Kestrel
+    assert refresh(world) == ("computed", "computed")
+    assert view(world)["campaigns"]["count"] == 1
+    versions = list(StixObject.objects.filter(stix_id=world["shared"][1][0]).values_list("pk", flat=True))
+    with transaction.atomic():
+        scope = Scope((partner.pk,), Q(pk__in=versions))
+        with visibility_watch(cause="addressee taken away", scopes=[scope], kind=VisibilityChange.Kind.NAMED):
+            StixObject.addressed_to.through.objects.filter(stixobject_id__in=versions).delete()
+            notify_visibility(objects=versions)
+    assert refresh(world) == ("followed", "followed")
+    hidden = view(world)
+    assert_computed_alike(world, hidden)
+    assert hidden["campaigns"]["count"] == 0
+
+
+def test_an_object_kept_longer_is_followed(world: dict[str, Any]) -> None:
+    """Atlas's object joins Kestrel's two; its retention ends and the campaign splits; kept
+    longer, it joins them again."""
+    share_objects(world, 0, [("green", {0}), ("green", {1})])
+    share_objects(world, 1, [("green", {0, 1})])
+    assert refresh(world) == ("computed", "computed")
+    run(world, "expire", 2, None)  # Atlas's
+    assert refresh(world) == ("followed", "followed")
+    assert view(world)["campaigns"]["count"] == 0
+    run(world, "extend", 2, None)
+    assert refresh(world) == ("followed", "followed")
+    kept = view(world)
+    assert_computed_alike(world, kept)
+    assert [c["objects_seen"] for c in kept["campaigns"]["results"]] == [3]
+
+
+def test_an_analysts_cut_is_followed(world: dict[str, Any]) -> None:
+    """Kestrel's, Atlas's and Corvid's objects are joined by two values; cut the second, the
+    campaign keeps Kestrel's and Atlas's."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0, 1})])
+    share_objects(world, 2, [("green", {1})])
+    assert refresh(world) == ("computed", "computed")
+    assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
+    assert cut(world, POOL[1])
+    assert refresh(world) == ("followed", "followed")
+    split = view(world)
+    assert_computed_alike(world, split)
+    assert [c["objects_seen"] for c in split["campaigns"]["results"]] == [2]
+
+
+def test_an_analysts_bridge_is_followed_even_between_versions_no_value_links_for_the_reader(
+    world: dict[str, Any],
+) -> None:
+    """Two campaigns of the store, each joined by a TLP:AMBER object the reader may not see: for
+    it, each is one lone object. The analyst merges them, and the bridge between those two
+    makes a campaign of the reader's."""
+    share_objects(world, 1, [("green", {2})])
+    share_objects(world, 2, [("amber", {2}), ("green", {3})])
+    share_objects(world, 1, [("amber", {3})])
+    assert Campaign.objects.count() == 2
+    assert refresh(world) == ("computed", "computed")
+    assert view(world)["campaigns"]["count"] == 0
+    run(world, "bridge", 0, None)
+    assert Campaign.objects.count() == 1
+    assert refresh(world) == ("followed", "followed")
+    bridged = view(world)
+    assert_computed_alike(world, bridged)
+    assert [c["objects_seen"] for c in bridged["campaigns"]["results"]] == [2]
+
+
+def test_a_report_sent_to_the_reader_is_followed(world: dict[str, Any], partner: Any) -> None:
+    """A report including Kestrel's and Atlas's objects reaches Kestrel: its own STIX object is
+    added for the reader, and nothing else changes."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    assert refresh(world) == ("computed", "computed")
+    before = view(world)
+    report = report_save(
+        actor=world["analyst"],
+        title="Mule IP",
+        summary="A cash-out host two partners reported.",
+        tlp="green",
+        audience="organisations",
+        audience_organisations=[partner.pk],
+        object_ids=[stix_id for stix_id, _ in world["shared"]],
+    )
+    report_disseminate(actor=world["analyst"], report=report)
+    assert refresh(world) == ("followed", "followed")
+    sent = view(world)
+    assert_computed_alike(world, sent)
+    assert sent == before
+
+
+def test_an_agreements_change_computes_everything_again(world: dict[str, Any]) -> None:
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    assert refresh(world) == ("computed", "computed")
+    assert view(world)["campaigns"]["count"] == 1
+    kestrels = world["agreements"][0]
+    agreement_suspend(actor=world["manager"], agreement=kestrels, reason="audit pending")
+    assert refresh(world) == ("computed", "computed")
+    assert view(world)["campaigns"]["count"] == 0

@@ -29,7 +29,7 @@ from accord.analysis.models import (
     ReaderCorrelation,
     ReaderCorrelationState,
 )
-from accord.analysis.reader_inputs import record_added, record_leaving
+from accord.analysis.reader_inputs import record_added, record_leaving, record_named
 from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
@@ -97,6 +97,9 @@ class CorrelationListener(StoreListener):
     def objects_leaving(self, *, objects: Collection[int]) -> None:
         upkeep_turn()
         record_leaving(objects, timezone.now())  # what partners' kept rows follow it by
+
+    def visibility_changed(self, *, objects: Collection[int]) -> None:
+        record_named(objects)  # what partners' kept rows follow it by
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()

@@ -270,7 +270,9 @@ class StoreChange(models.Model):
     committed: the object versions a batch added (``first_object`` to ``last_object``, a range
     that may hold other batches' ids too), versions past their retention deleted (the partners'
     campaigns that held them and the values they mentioned, which leave with them), versions
-    revoked (their ids), or values whose known-benign flags were set again. Written in the upkeep
+    revoked (their ids), versions some readers may see now or no longer, or that an analyst's
+    bridge joined (their ids), or values that link otherwise now: known-benign flags set again,
+    or cut by an analyst (their ids). Written in the upkeep
     turn (:mod:`accord.analysis.upkeep`), which is held until commit, so a reader that sees one
     change sees every earlier one; a reader's rows kept up to one change are brought up to a
     later one by the versions added and deleted since, when nothing else changed
@@ -281,7 +283,8 @@ class StoreChange(models.Model):
         PURGED = "purged", "objects past their retention deleted"
         REVOKED = "revoked", "objects revoked"
         REMOVED = "removed", "objects revoked or purged in numbers"
-        REFLAGGED = "reflagged", "known-benign flags set again"
+        REFLAGGED = "reflagged", "known-benign flags set again, or values cut"
+        NAMED = "named", "objects addressed, kept longer, sent in a report or bridged"
 
     read_from_primary = True  # readers judge their rows fresh on the primary (core.replicas)
 
@@ -289,10 +292,10 @@ class StoreChange(models.Model):
     first_object = models.BigIntegerField(null=True)
     last_object = models.BigIntegerField(null=True)
     # of a purge: the partners' campaigns that held a version deleted, and the values they
-    # mentioned; of a reflagging: the values flagged again
+    # mentioned; of a reflagging: the values flagged again or cut
     campaigns = models.JSONField(null=True)
     observables = models.JSONField(null=True)
-    # of a revocation: the versions revoked
+    # of a revocation: the versions revoked; of a naming: the versions named
     versions = models.JSONField(null=True)
     at = models.DateTimeField(default=timezone.now)
 
@@ -301,9 +304,9 @@ class StoreChange(models.Model):
 
 
 class ReaderInputs(models.Model):
-    """What a reader's kept rows were last computed from: ``inputs``, a digest of everything but
-    the objects added (who reads, revocations, expiry, cuts, bridges, organisations and
-    agreements), and the last :class:`StoreChange` and object version they include."""
+    """What a reader's kept rows were last computed from: ``inputs``, a digest of everything the
+    store's changes do not record (who reads, organisations and agreements), and the last
+    :class:`StoreChange` and object version they include."""
 
     read_from_primary = True  # kept per reader, judged fresh on the primary (core.replicas)
 

@@ -18,8 +18,9 @@ tells nothing of how many campaigns exist; its name is derived from the id. The 
 :class:`~accord.analysis.models.ReaderCampaign` rows, so that lists filter, order and page in SQL;
 they are rewritten only when the computed campaigns differ from those last written.
 
-When versions were added, revoked, restored, expired or purged and nothing else changed
-(:mod:`accord.analysis.reader_inputs`), only the campaigns they reach are computed again
+When the store's changes name the versions or values they concern (added, revoked, restored,
+expired, purged, addressed, kept longer, sent in a report, bridged, cut, named benign:
+:mod:`accord.analysis.reader_inputs`), only the campaigns they reach are computed again
 (:func:`_followed`).
 """
 
@@ -231,22 +232,24 @@ def _followed(principal: User, ctx: PrincipalContext, changes: Changes) -> tuple
     """The reader's campaigns the changes reach, and the components they make now.
 
     Versions added join campaigns through the values they mention: the campaigns those values
-    link are joined as they are. When versions left (revoked, or their retention ended) or a value stopped
-    linking (more than the cap mention it now, or a local exclusion names it), or a purge deleted
-    versions of a campaign (recorded with the change, as its member rows leave with them), the
-    campaigns reached may split: their components are computed again from all their members'
-    links. A value that
-    links now links versions of reached campaigns only, or versions the changes reached
-    themselves: a value whose versions did not change linked the same versions before, all in
-    one campaign."""
+    link are joined as they are. When versions left (revoked, their retention ended, or named by
+    a change of who sees them) or a value stopped linking (more than the cap mention it now, a
+    local exclusion names it, an analyst cut it), or a purge deleted versions of a campaign
+    (recorded with the change, as its member rows leave with them), the campaigns reached may
+    split: their components are computed again from all their members' links, and the bridges.
+    A value that links now links versions of reached campaigns only, or versions the changes
+    reached themselves: a value whose versions did not change linked the same versions before,
+    all in one campaign; a bridge joins versions the change that made it named."""
     cap = settings.ACCORD_CORRELATION_CAP
     added = within(changes.added)
     linked = _linked(principal, ctx, observables_of(changes))
     touched: set[int] = set()  # versions a value the changes reached links
     unlinked = set(changes.left)  # versions that may have lost a link
     mentioning = known_links(principal, ctx).values_list("stix_object_id", flat=True)
-    for part in chunks(changes.reflagged):  # a value named benign links none of its versions now
+    for part in chunks(changes.reflagged):  # a value named benign or cut links none of its versions now
         unlinked.update(mentioning.filter(observable_id__in=part))
+    for part in chunks(changes.named):  # a bridge may join versions no value links
+        touched.update(_seen(principal, ctx).filter(pk__in=part).values_list("pk", flat=True))
     for found in linked.values():
         if len(found) > cap and len(found) - sum(1 for obj, _ in found if added(obj)) <= cap:
             unlinked.update(obj for obj, _ in found)  # at most the cap before: it may have linked them

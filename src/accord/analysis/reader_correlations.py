@@ -8,10 +8,11 @@ reader's correlations before the first row of a page (seconds at a million objec
 and their figures are therefore kept in :class:`~accord.analysis.models.ReaderCorrelation`,
 computed from what the reader sees alone (so an object it may not see neither adds, removes,
 counts nor dates any of them), and brought up to date only when the inputs its campaigns are
-computed from change (:mod:`accord.analysis.reader_inputs`: the objects stored, revoked and
-expired, known-benign values, organisations and agreements, the reader itself). When only
-versions were added, revoked, restored, expired or purged, only the rows of the observables
-those versions mention are computed again: no other row's figures can have moved.
+computed from change (:mod:`accord.analysis.reader_inputs`: the objects stored, revoked,
+expired, addressed or kept longer, known-benign values, organisations and agreements, the reader
+itself). When the store's changes named the versions or values they concern, only the rows of
+those values, and of those the versions mention, are computed again: no other row's figures can
+have moved.
 """
 
 from __future__ import annotations
@@ -105,8 +106,7 @@ def _follow(reader_id: int, rows: list[tuple[Any, ...]], observables: list[int])
 def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
     """Bring the reader's :class:`ReaderCorrelation` rows up to date with the store, inside one
     transaction: computed again only when the inputs changed since they were, and then only
-    those of the observables mentioned by the versions added or that left, if nothing else
-    changed. How: "current", "followed" (the changes) or "computed" (from everything)."""
+    those of the observables the changes name or mention, if they named what they concern. How: "current", "followed" (the changes) or "computed" (from everything)."""
     reader_id = principal.pk
     now, last, expired = reader_inputs(principal, ctx, ReaderCorrelationState)
     if last == now and not expired:

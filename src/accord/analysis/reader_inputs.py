@@ -1,34 +1,37 @@
 """What a partner's kept rows (its campaigns and correlations) are computed from, and what changed
 since they were.
 
-A reader's rows are derived from the object versions it sees, so they change when the store
-does. Most changes are a flow of versions: batches added, versions revoked or restored,
-retentions ending, the daily purge; and local exclusion lists changing. The rows are then
+A reader's rows are derived from the object versions it sees and how they link, so they change
+when the store does. Most changes name the versions or values they concern: batches added,
+versions revoked or restored, retentions ending or made longer, the daily purge, objects
+addressed to more organisations or sent in a report, an analyst's bridge between campaigns, and
+values that link otherwise (a local exclusion list changed, an analyst's cut). The rows are then
 brought up to date from the versions and values concerned alone
-(:mod:`accord.analysis.reader_campaigns`, :mod:`accord.analysis.reader_correlations`). Anything
-else (a cut or a bridge, an object addressed or kept longer, a report disseminated, an
-organisation's or an agreement's change) computes them again from everything. What tells which:
+(:mod:`accord.analysis.reader_campaigns`, :mod:`accord.analysis.reader_correlations`). What
+changes what whole organisations see (an organisation's or an agreement's change, an agreement's
+window opening or ending) computes them again from everything. What tells which:
 
-- ``inputs``: a digest of everything but the flow of versions (cuts, bridges, organisations,
-  agreements and their windows, the other changes that made versions visible to organisations
-  or hid them, who reads), read in one query of aggregates, each by index, so that a read that
-  computes nothing costs no scan;
+- ``inputs``: a digest of what no change records (organisations, agreements and their windows,
+  the other changes that made versions visible to organisations or hid them, who reads), read
+  in one query of aggregates, each by index, so that a read that computes nothing costs no scan;
 - ``added_through``: the last :class:`~accord.analysis.models.StoreChange`. Each batch records
-  the range of its versions' ids, each revocation its versions, each purge batch the partners'
-  campaigns holding its versions and the values they mention (their member rows and links leave
-  with them), each reflagging of known-benign values the values; all in the upkeep turn,
-  held until commit, so the changes' ids follow the order they committed in, while object ids do
-  not (two batches insert side by side on PostgreSQL, and the one with the lower ids may commit
-  last);
+  the range of its versions' ids; each revocation, each change of who may see named versions,
+  each bridge its versions; each purge batch the partners' campaigns holding its versions and
+  the values they mention (their member rows and links leave with them); each reflagging of
+  known-benign values and each cut the values. All in the upkeep turn, held until commit, so the
+  changes' ids follow the order they committed in, while object ids do not (two batches insert
+  side by side on PostgreSQL, and the one with the lower ids may commit last);
 - ``objects_through``: the highest object version id, so that versions added by any other way
   are never taken as known;
 - the moment the rows were computed at: the versions whose retention ended since are found by
-  the index on ``expires_at`` (a retention only moves later, and then as a visibility change).
+  the index on ``expires_at`` (a retention only moves later, and then as a named change).
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +41,7 @@ import orjson
 from django.conf import settings
 from django.db import connection
 
-from accord.analysis.models import CampaignBridge, LinkCut, ReaderCampaignMember, ReaderInputs, StoreChange
+from accord.analysis.models import ReaderCampaignMember, ReaderInputs, StoreChange
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation, User
 from accord.partners.models import Agreement, AgreementVersion
@@ -54,8 +57,9 @@ __all__ = [
     "observables_of",
     "reader_inputs",
     "record_added",
-    "record_reflagged",
     "record_leaving",
+    "record_named",
+    "record_reflagged",
     "within",
 ]
 
@@ -72,8 +76,6 @@ CHANGED_LIMIT = 100_000
 PURGE_FOLLOWED = 15_000
 
 _FACTS = """SELECT
-    (SELECT COUNT(*) FROM {cuts}), (SELECT SUM(observable_id) FROM {cuts}),
-    (SELECT COUNT(*) FROM {bridges}), (SELECT MAX(id) FROM {bridges}),
     (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
     (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
     (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
@@ -116,14 +118,17 @@ class Changes:
     """What changed for a reader's rows since they were computed, when it was only versions
     added or restored (the ranges of their ids), versions whose retention ended or that were
     revoked (their ids), versions past their retention deleted (the campaigns that held
-    them, of any reader, and the values they mentioned), and values a local exclusion list
-    named benign or no longer did."""
+    them, of any reader, and the values they mentioned), versions named by a change of who may
+    see them or by a bridge (their ids: each is taken as both added and left, so whatever the
+    change did to it is followed), and values a local exclusion list named benign or no longer
+    did, or that an analyst cut."""
 
     added: list[tuple[int, int]]
-    left: list[int]  # expired or revoked
+    left: list[int]  # expired, revoked or named
     purged_campaigns: list[int] = field(default_factory=list)
     purged_observables: list[int] = field(default_factory=list)
-    reflagged: list[int] = field(default_factory=list)  # values named benign, or no longer
+    reflagged: list[int] = field(default_factory=list)  # values named benign, or no longer, or cut
+    named: list[int] = field(default_factory=list)
 
 
 def reader_inputs(
@@ -135,8 +140,6 @@ def reader_inputs(
     now = adapt_datetime(ctx.now)
     sql = _FACTS.format(
         objects=StixObject._meta.db_table,
-        cuts=LinkCut._meta.db_table,
-        bridges=CampaignBridge._meta.db_table,
         orgs=Organisation._meta.db_table,
         agreements=Agreement._meta.db_table,
         versions=AgreementVersion._meta.db_table,
@@ -164,9 +167,10 @@ def moment(value: Any) -> datetime | None:
 
 
 def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
-    """What changed since the rows computed from ``last``, when it was only versions added (each
-    above the highest then within a batch's range) and versions whose retention ended, fewer
-    than ``CHANGED_LIMIT`` in all; otherwise ``None``: the rows are computed again in full."""
+    """What changed since the rows computed from ``last``, when it was only the store's changes
+    that name what they concern (every version above the highest then within a batch's range or
+    named) and versions whose retention ended, fewer than ``CHANGED_LIMIT`` versions and values
+    in all; otherwise ``None``: the rows are computed again in full."""
     if last is None or last.inputs != now.inputs or now.added_through < last.added_through or now.at < last.at:
         return None
     recorded = list(
@@ -180,26 +184,29 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
         recorded = recorded[1:]
     elif now.added_through > KEPT:
         return None  # none was recorded then; some of those since may have been let go
-    followed = (StoreChange.Kind.ADDED, StoreChange.Kind.PURGED, StoreChange.Kind.REVOKED, StoreChange.Kind.REFLAGGED)
+    kinds = StoreChange.Kind
+    followed = (kinds.ADDED, kinds.PURGED, kinds.REVOKED, kinds.REFLAGGED, kinds.NAMED)
     if any(kind not in followed for _, kind, *_ in recorded):
-        return None
-    reflagged_at = [change for change in recorded if change[1] == StoreChange.Kind.REFLAGGED]
+        return None  # too many versions to follow (a removal)
+    reflagged_at = [change for change in recorded if change[1] == kinds.REFLAGGED]
     if any(change[5] is None for change in reflagged_at):
         return None  # too many values to follow
-    added = [change for change in recorded if change[1] == StoreChange.Kind.ADDED]
-    purged = [change for change in recorded if change[1] == StoreChange.Kind.PURGED]
-    revoked = {pk for change in recorded if change[1] == StoreChange.Kind.REVOKED for pk in change[6] or ()}
+    added = [change for change in recorded if change[1] == kinds.ADDED]
+    purged = [change for change in recorded if change[1] == kinds.PURGED]
+    revoked = {pk for change in recorded if change[1] == kinds.REVOKED for pk in change[6] or ()}
+    named = sorted({pk for change in recorded if change[1] == kinds.NAMED for pk in change[6] or ()})
     ranges = [(first or 0, top or 0) for _, _, first, top, *_ in added]  # an addition's are always set
-    if now.objects_through > max([last.objects_through, *(top for _, top in ranges)]):
+    if now.objects_through > max([last.objects_through, *(top for _, top in ranges), *named]):
         return None  # versions came some other way (ids are never given twice: lower when the highest left)
     expired = StixObject.objects.filter(expires_at__gt=last.at, expires_at__lte=now.at).values_list("pk", flat=True)
-    left = sorted(revoked.union(expired[: CHANGED_LIMIT + 1]))
+    left = sorted(revoked.union(expired[: CHANGED_LIMIT + 1], named))
     campaigns = sorted({pk for *_, held, _, _ in purged for pk in held or ()})
     observables = sorted({pk for *_, mentioned, _ in purged for pk in mentioned or ()})
     reflagged = sorted({pk for *_, values, _ in reflagged_at for pk in values or ()})
     if sum(top - first + 1 for first, top in ranges) + len(left) + len(observables) + len(reflagged) > CHANGED_LIMIT:
         return None
-    return Changes(ranges, left, campaigns, observables, reflagged)
+    ranges.extend((pk, pk) for pk in named)
+    return Changes(ranges, left, campaigns, observables, reflagged, named)
 
 
 def observables_of(changes: Changes) -> list[int]:
@@ -228,8 +235,17 @@ def observables_of(changes: Changes) -> list[int]:
 
 
 def within(ranges: list[tuple[int, int]]) -> Callable[[int], bool]:
-    """Whether a version id is in one of ``ranges``."""
-    return lambda pk: any(first <= pk <= last for first, last in ranges)
+    """Whether a version id is in one of ``ranges`` (by bisection: a change naming versions
+    makes one range of each)."""
+    ordered = sorted(ranges)
+    firsts = [first for first, _ in ordered]
+    reach = list(itertools.accumulate((last for _, last in ordered), max))  # the highest end so far
+
+    def inside(pk: int) -> bool:
+        at = bisect.bisect_right(firsts, pk) - 1
+        return at >= 0 and reach[at] >= pk
+
+    return inside
 
 
 def _record(kind: str, **facts: Any) -> None:
@@ -269,8 +285,20 @@ def record_leaving(objects: Collection[int], now: datetime) -> None:
     _record(StoreChange.Kind.PURGED, campaigns=campaigns, observables=observables)
 
 
+def record_named(objects: Collection[int]) -> None:
+    """Readers may see the stored versions ``objects`` now, or no longer (addressed to more
+    organisations, kept longer, sent in a report), or an analyst's bridge joined them: recorded
+    with them, so that readers follow it, unless too many."""
+    found = sorted(set(objects))
+    if len(found) > PURGE_FOLLOWED:
+        _record(StoreChange.Kind.REMOVED)
+    elif found:
+        _record(StoreChange.Kind.NAMED, versions=found)
+
+
 def record_reflagged(observables: Collection[int]) -> None:
     """Known-benign flags of the correlations of ``observables`` were set again (a local
-    exclusion list changed): recorded with them, so that readers follow it, unless too many."""
+    exclusion list changed), or an analyst cut them: recorded with them, so that readers follow
+    it, unless too many."""
     found = sorted(observables)
     _record(StoreChange.Kind.REFLAGGED, observables=found if len(found) <= PURGE_FOLLOWED else None)

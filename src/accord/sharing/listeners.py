@@ -20,6 +20,7 @@ __all__ = [
     "notify_added",
     "notify_leaving",
     "notify_removed",
+    "notify_visibility",
     "prepare_listeners",
     "store_listeners",
 ]
@@ -49,6 +50,11 @@ class StoreListener(ABC):
         """Object versions are about to be revoked or purged: still stored as they were (a listener
         that keeps counts by their attributes reads them here; those revoked already are among
         them when purged)."""
+
+    def visibility_changed(self, *, objects: Collection[int]) -> None:  # noqa: B027 - optional
+        """Object versions already stored may be seen now by readers who did not see them, or no
+        longer by some who did (addressed to more organisations, kept longer, included in a
+        report sent); nothing else about them changed."""
 
     def prepare(self) -> None:  # noqa: B027 - optional: most listeners have nothing to load
         """Load what the first call would otherwise load (a server worker calls it at start,
@@ -91,3 +97,10 @@ def notify_removed(*, objects: Collection[int], observables: Collection[int]) ->
         return
     for listener in store_listeners():
         listener.objects_removed(objects=objects, observables=observables)
+
+
+def notify_visibility(*, objects: Collection[int]) -> None:
+    if not objects:
+        return
+    for listener in store_listeners():
+        listener.visibility_changed(objects=objects)

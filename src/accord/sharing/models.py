@@ -333,13 +333,16 @@ class VisibilityChange(models.Model):
 
     class Kind(models.TextChoices):
         """What changed, as partners' kept rows (``analysis.reader_inputs``) tell changes apart:
-        revocations and restorations they follow from the store's own record of the versions;
-        a collection's members concern none of them; any other change has them computed again."""
+        revocations, restorations and changes to named versions (addressed, kept longer, sent in
+        a report) they follow from the store's own record of the versions (told to the store's
+        listeners); a collection's members concern none of them; any other change (an
+        organisation's, an agreement's) has them computed again."""
 
         OTHER = "other", "Other"
         REVOKED = "revoked", "Revoked"
         RESTORED = "restored", "Restored"
         COLLECTION = "collection", "A collection's members"
+        NAMED = "named", "Named versions"
 
     cause = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.analysis import campaigns
 from accord.analysis.correlation import correlation_rebuild
 from accord.analysis.models import Campaign, CampaignBridge, CampaignMember, CampaignNote, LinkCut
+from accord.analysis.reader_inputs import record_named, record_reflagged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, Purpose
@@ -125,6 +126,7 @@ def campaign_merge(*, actor: User | None, campaign_ids: Sequence[int], reason: s
         CampaignBridge.objects.create(
             object_a_id=anchors[wanted[0]], object_b_id=anchors[pk], reason=reason.strip(), created_by=actor
         )
+    record_named(anchors.values())  # what partners' kept rows follow it by
     keep = campaigns._merge(wanted)
     campaigns.campaigns_refresh([keep])
     merged = Campaign.objects.get(pk=keep)
@@ -159,6 +161,7 @@ def campaign_split(
     LinkCut.objects.bulk_create(
         [LinkCut(observable_id=pk, reason=reason.strip(), created_by=actor) for pk in wanted], ignore_conflicts=True
     )
+    record_reflagged(wanted)  # they link nothing now, as a value named benign: partners' kept rows follow it
     others = set(
         CampaignMember.objects.filter(
             stix_object_id__in=ObjectObservable.objects.filter(observable_id__in=wanted).values("stix_object_id")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accord.analysis.models import Campaign, IntelReport
 from accord.analysis.notices import report_tell
+from accord.analysis.reader_inputs import record_named
 from accord.analysis.reports import host_identity, new_report_id, report_check, report_sdo
 from accord.core.audit import audit_record
 from accord.core.choices import DataCategory, Purpose, Region, Tlp
@@ -19,7 +20,7 @@ from accord.core.errors import Conflict
 from accord.core.guards import all_of, invalid, one_of, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.models import StixObject
+from accord.sharing.models import StixObject, VisibilityChange
 from accord.sharing.services import Scope, host_product_publish, personal_data_consulted, visibility_watch
 from accord.taxii.choices import CollectionKind
 from accord.taxii.services import collection_create
@@ -172,9 +173,14 @@ def report_disseminate(*, actor: User | None, report: IntelReport) -> IntelRepor
     recipients = list(Organisation.objects.filter(pk__in=[r["id"] for r in result["recipients"]]))
     # What the report includes reaches its recipients now: versions they could not receive
     # before are late arrivals to them (its own STIX object is new, added now).
-    scope = Scope(tuple(r.pk for r in recipients), Q(pk__in=[item["id"] for item in result["included"]]))
-    with visibility_watch(cause=f"report {report.stix_id} disseminated", scopes=[scope]):
-        return _disseminate(actor, report, result, recipients)
+    included = [item["id"] for item in result["included"]]
+    scope = Scope(tuple(r.pk for r in recipients), Q(pk__in=included))
+    named = VisibilityChange.Kind.NAMED
+    with visibility_watch(cause=f"report {report.stix_id} disseminated", scopes=[scope], kind=named):
+        report = _disseminate(actor, report, result, recipients)
+        sent = StixObject.objects.filter(stix_id=report.stix_id).values_list("pk", flat=True)
+        record_named([*included, *sent])  # what partners' kept rows follow it by
+        return report
 
 
 def _disseminate(

@@ -20,7 +20,7 @@ from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
 from accord.sharing.bulk import by_index, delete_cascading, mentioned_by, select_in
-from accord.sharing.listeners import notify_added, notify_leaving, notify_removed
+from accord.sharing.listeners import notify_added, notify_leaving, notify_removed, notify_visibility
 from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
 from accord.sharing.services.visibility import Scope, visibility_watch
@@ -205,8 +205,10 @@ def object_address(*, actor: User, stix_id: str, organisations: list[Organisatio
     held = set(through.objects.filter(stixobject_id__in=pks).values_list("stixobject_id", "organisation_id"))
     new = [(obj, org) for obj in found for org in organisations if (obj.pk, org.pk) not in held]
     added = sorted({org.pk for _, org in new})
-    with visibility_watch(cause=f"{stix_id} addressed", scopes=[Scope(tuple(added), Q(pk__in=pks))]):
+    named = VisibilityChange.Kind.NAMED
+    with visibility_watch(cause=f"{stix_id} addressed", scopes=[Scope(tuple(added), Q(pk__in=pks))], kind=named):
         through.objects.bulk_create([through(stixobject_id=obj.pk, organisation_id=org.pk) for obj, org in new])
+        notify_visibility(objects=sorted({obj.pk for obj, _ in new}))
     if added:
         audit_record(
             actor=actor,
@@ -241,8 +243,10 @@ def object_retention_extend(*, actor: User, stix_id: str, until: datetime, reaso
     pks = [obj.pk for obj in longer]
     if not pks:
         return 0
-    with visibility_watch(cause=f"{stix_id} kept longer", scopes=[Scope(None, Q(pk__in=pks))]):
+    named = VisibilityChange.Kind.NAMED
+    with visibility_watch(cause=f"{stix_id} kept longer", scopes=[Scope(None, Q(pk__in=pks))], kind=named):
         StixObject.objects.filter(pk__in=pks).update(expires_at=until)
+        notify_visibility(objects=pks)
     audit_record(
         actor=actor,
         action="object.retention_extend",
