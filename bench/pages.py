@@ -306,6 +306,39 @@ def after_an_analysts_act(partner: Any, brought_up_to_date: Any) -> None:
         print(f"\nThe partner's first read after an analyst merged campaigns {pair[0]} and {pair[1]} "
               f"({time.perf_counter() - start:.2f} s)")  # fmt: skip
         brought_up_to_date()
+    after_an_amendment(partner, brought_up_to_date)
+
+
+def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
+    """Another organisation's agreement amended: what whole organisations see may change, which
+    no read follows, so the worker's next round computes the partner's rows, not its next page."""
+    from accord.analysis.services import readers_keep_up
+    from accord.core.choices import Role
+    from accord.core.models import User
+    from accord.partners.choices import AgreementKind, AgreementStatus
+    from accord.partners.models import Agreement
+    from accord.partners.services import agreement_amend
+
+    other = (
+        Agreement.objects.filter(status=AgreementStatus.ACTIVE, kind=AgreementKind.DATA_SHARING)
+        .exclude(organisation_id=partner.organisation_id)
+        .exclude(organisation__is_host=True)
+        .order_by("pk")
+        .first()
+    )
+    manager = User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk").first()
+    if other is None or manager is None:
+        return
+    readers_keep_up()  # this process's account of the store, as a running worker's
+    start = time.perf_counter()
+    agreement_amend(actor=manager, agreement=other, change_note="Contact points updated.")
+    act = time.perf_counter() - start
+    start = time.perf_counter()
+    done = readers_keep_up()
+    took = time.perf_counter() - start
+    print(f"\nAfter {other.organisation.short_name}'s agreement was amended ({act:.1f} s), the worker's next round "
+          f"brought {done} readers' rows up to date in {took:.1f} s; then the partner's read")  # fmt: skip
+    brought_up_to_date()
 
 
 def run(objects: int = 1_000_000) -> None:

@@ -23,6 +23,7 @@ ROUND_JOBS = [
     "accord.sharing.services.submissions_recover",
     "accord.sharing.services.visibility_publish",
     "accord.sharing.services.visibility_windows_pass",
+    "accord.analysis.services.readers_keep_up",
     "accord.feeds.services.feeds_pull_due",
     "accord.notifications.services.webhooks_scan",
     "accord.notifications.services.webhooks_deliver_due",

@@ -7,11 +7,13 @@ bridges, and local exclusions (all followed); an agreement's change computes the
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +30,13 @@ from accord.analysis.models import (
 )
 from accord.analysis.reader_campaigns import reader_campaigns_refresh
 from accord.analysis.reader_correlations import reader_correlations_refresh
-from accord.analysis.services import campaign_merge, campaign_split, report_disseminate, report_save
+from accord.analysis.services import (
+    campaign_merge,
+    campaign_split,
+    readers_keep_up,
+    report_disseminate,
+    report_save,
+)
 from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
 from accord.core.errors import ValidationFailed
 from accord.formats.markings import TLP2_IDS
@@ -439,3 +447,36 @@ def test_an_agreements_change_computes_everything_again(world: dict[str, Any]) -
     agreement_suspend(actor=world["manager"], agreement=kestrels, reason="audit pending")
     assert refresh(world) == ("computed", "computed")
     assert view(world)["campaigns"]["count"] == 0
+
+
+def test_the_worker_brings_a_partners_rows_up_to_date_after_an_agreements_change(world: dict[str, Any]) -> None:
+    """What a read cannot follow (here the reader's own agreement suspended) the worker's next
+    round computes for the readers who read recently, so that the reader's next page finds its
+    rows current; what a read follows (an ingest) the worker leaves to the read."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    assert refresh(world) == ("computed", "computed")
+    readers_keep_up()  # this process's account of the store, as a worker that has run before
+    assert readers_keep_up() == 0  # nothing moved
+    share_objects(world, 2, [("green", {0})])
+    assert readers_keep_up() == 0
+    assert refresh(world) == ("followed", "followed")
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][0], reason="audit pending")
+    call_command("worker", "--batch", stdout=io.StringIO())
+    assert refresh(world) == ("current", "current")
+    kept = view(world)
+    assert kept["campaigns"]["count"] == 0
+    assert_computed_alike(world, kept)
+
+
+def test_the_worker_leaves_readers_who_have_not_read_lately(world: dict[str, Any]) -> None:
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    assert refresh(world) == ("computed", "computed")
+    readers_keep_up()
+    long_ago = timezone.now() - timedelta(days=30)
+    ReaderCampaignState.objects.filter(reader=world["reader"]).update(refreshed_at=long_ago)
+    ReaderCorrelationState.objects.filter(reader=world["reader"]).update(refreshed_at=long_ago)
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][0], reason="audit pending")
+    assert readers_keep_up() == 0
+    assert refresh(world) == ("computed", "computed")

@@ -106,7 +106,8 @@ def _follow(reader_id: int, rows: list[tuple[Any, ...]], observables: list[int])
 def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
     """Bring the reader's :class:`ReaderCorrelation` rows up to date with the store, inside one
     transaction: computed again only when the inputs changed since they were, and then only
-    those of the observables the changes name or mention, if they named what they concern. How: "current", "followed" (the changes) or "computed" (from everything)."""
+    those of the observables the changes name or mention, if they named what they concern.
+    How: "current", "followed" (the changes) or "computed" (from everything)."""
     reader_id = principal.pk
     now, last, expired = reader_inputs(principal, ctx, ReaderCorrelationState)
     if last == now and not expired:

@@ -60,6 +60,7 @@ __all__ = [
     "record_leaving",
     "record_named",
     "record_reflagged",
+    "store_facts",
     "within",
 ]
 
@@ -75,11 +76,17 @@ CHANGED_LIMIT = 100_000
 # ``sharing.services.objects.PURGE_BATCH``) are past it, as readers would compute everything again.
 PURGE_FOLLOWED = 15_000
 
-_FACTS = """SELECT
+# What no store change records: organisations, agreements and their windows (two parameters:
+# the moment), the other visibility changes.
+_STORE_FACTS = """
     (SELECT COUNT(*) FROM {orgs}), (SELECT MAX(updated_at) FROM {orgs}),
     (SELECT COUNT(*) FROM {agreements}), (SELECT MAX(updated_at) FROM {agreements}),
     (SELECT COUNT(*) FROM {versions} WHERE valid_from <= %s), (SELECT COUNT(*) FROM {versions} WHERE valid_until <= %s),
-    (SELECT COUNT(*) FROM {visibility} WHERE kind = 'other'), (SELECT MAX(id) FROM {visibility} WHERE kind = 'other'),
+    (SELECT COUNT(*) FROM {visibility} WHERE kind = 'other'), (SELECT MAX(id) FROM {visibility} WHERE kind = 'other')"""
+_FACTS = (
+    "SELECT"  # noqa: S608 - the tables' names, from the models
+    + _STORE_FACTS
+    + """,
     (SELECT MAX(id) FROM {changes}), (SELECT MAX(id) FROM {objects}),
     (SELECT COUNT(*) FROM {objects} WHERE expires_at > (SELECT refreshed_at FROM {state} WHERE reader_id = %s)
         AND expires_at <= %s),
@@ -87,6 +94,15 @@ _FACTS = """SELECT
     (SELECT added_through FROM {state} WHERE reader_id = %s),
     (SELECT objects_through FROM {state} WHERE reader_id = %s),
     (SELECT refreshed_at FROM {state} WHERE reader_id = %s)"""
+)
+_TABLES = {
+    "objects": StixObject._meta.db_table,
+    "orgs": Organisation._meta.db_table,
+    "agreements": Agreement._meta.db_table,
+    "versions": AgreementVersion._meta.db_table,
+    "visibility": VisibilityChange._meta.db_table,
+    "changes": StoreChange._meta.db_table,
+}
 
 
 @dataclass(frozen=True)
@@ -138,15 +154,7 @@ def reader_inputs(
     the correlation cap; and the store's facts), those its rows kept in ``state`` were computed
     from (``None`` before its first read), and whether versions' retention ended since: one query."""
     now = adapt_datetime(ctx.now)
-    sql = _FACTS.format(
-        objects=StixObject._meta.db_table,
-        orgs=Organisation._meta.db_table,
-        agreements=Agreement._meta.db_table,
-        versions=AgreementVersion._meta.db_table,
-        visibility=VisibilityChange._meta.db_table,
-        changes=StoreChange._meta.db_table,
-        state=state._meta.db_table,
-    )
+    sql = _FACTS.format(**_TABLES, state=state._meta.db_table)
     reader = principal.pk
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, now, reader, now, reader, reader, reader, reader])
@@ -156,6 +164,15 @@ def reader_inputs(
     digest = hashlib.sha256(orjson.dumps([who, facts], default=str)).hexdigest()
     last = None if inputs is None else Inputs(inputs, last_added, last_objects, moment(last_at) or ctx.now)
     return Inputs(digest, added_through or 0, objects_through or 0, ctx.now), last, bool(expired)
+
+
+def store_facts(at: datetime) -> str:
+    """A digest of the store's facts that no change records, at ``at``: when it moves, readers'
+    rows are computed again from everything on their next read (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT" + _STORE_FACTS.format(**_TABLES), [adapt_datetime(at)] * 2)
+        facts = cursor.fetchone()
+    return hashlib.sha256(orjson.dumps(list(facts), default=str)).hexdigest()
 
 
 def moment(value: Any) -> datetime | None:

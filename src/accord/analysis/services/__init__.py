@@ -1,5 +1,5 @@
 """The analysis app's writes: rebuilds, local exclusion lists, campaign decisions, sightings,
-intelligence reports and grading, one module per sub-domain.
+intelligence reports, grading and partners' kept rows, one module per sub-domain.
 
 Every service checks the actor's role, enforces its rules, changes everything or nothing, and
 appends one audit event in the same transaction.
@@ -23,6 +23,7 @@ from accord.analysis.services.exclusions import (
     exclusion_list_delete,
 )
 from accord.analysis.services.grading import object_grade
+from accord.analysis.services.readers import readers_keep_up
 from accord.analysis.services.reports import report_bundle_consulted, report_disseminate, report_save
 from accord.analysis.services.sightings import sighting_record
 
@@ -39,6 +40,7 @@ __all__ = [
     "exclusion_list_create",
     "exclusion_list_delete",
     "object_grade",
+    "readers_keep_up",
     "report_bundle_consulted",
     "report_disseminate",
     "report_save",
