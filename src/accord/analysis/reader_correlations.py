@@ -26,7 +26,7 @@ from django.db.models import Count, Min, Q
 
 from accord.analysis.models import ObservableSource, ReaderCorrelation, ReaderCorrelationState
 from accord.analysis.reader_campaigns import known_links
-from accord.analysis.reader_inputs import changes_since, observables_of, reader_inputs
+from accord.analysis.reader_inputs import changes_since, observables_of, reader_inputs, retried_if_deleted
 from accord.core.models import User
 from accord.core.replicas import primary_reads
 from accord.policy import PrincipalContext
@@ -103,6 +103,7 @@ def _follow(reader_id: int, rows: list[tuple[Any, ...]], observables: list[int])
     return counted
 
 
+@retried_if_deleted
 def reader_correlations_refresh(principal: User, ctx: PrincipalContext) -> str:
     """Bring the reader's :class:`ReaderCorrelation` rows up to date with the store, inside one
     transaction: computed again only when the inputs changed since they were, and then only

@@ -30,6 +30,7 @@ window opening or ending) computes them again from everything. What tells which:
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Collection
@@ -39,7 +40,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from accord.analysis.models import ReaderCampaignMember, ReaderInputs, StoreChange
 from accord.analysis.upkeep import upkeep_turn
@@ -60,6 +61,7 @@ __all__ = [
     "record_leaving",
     "record_named",
     "record_reflagged",
+    "retried_if_deleted",
     "store_facts",
     "within",
 ]
@@ -145,6 +147,7 @@ class Changes:
     purged_observables: list[int] = field(default_factory=list)
     reflagged: list[int] = field(default_factory=list)  # values named benign, or no longer, or cut
     named: list[int] = field(default_factory=list)
+    purged: bool = False  # whether a purge is among the changes
 
 
 def reader_inputs(
@@ -164,6 +167,27 @@ def reader_inputs(
     digest = hashlib.sha256(orjson.dumps([who, facts], default=str)).hexdigest()
     last = None if inputs is None else Inputs(inputs, last_added, last_objects, moment(last_at) or ctx.now)
     return Inputs(digest, added_through or 0, objects_through or 0, ctx.now), last, bool(expired)
+
+
+Refresh = Callable[[User, PrincipalContext], str]
+
+
+def retried_if_deleted(refresh: Refresh) -> Refresh:
+    """``refresh`` run once more if its rows could not be written because a version or a
+    correlation they name was deleted after they were computed (the purge, within the same
+    seconds: the foreign key refuses them at commit); the second run reads the store as it is.
+    Within an outer transaction, which the refusal spoils, the error is raised as it is."""
+
+    @functools.wraps(refresh)
+    def once_more(principal: User, ctx: PrincipalContext) -> str:
+        try:
+            return refresh(principal, ctx)
+        except IntegrityError:
+            if connection.in_atomic_block:
+                raise
+            return refresh(principal, ctx)
+
+    return once_more
 
 
 def store_facts(at: datetime) -> str:
@@ -223,7 +247,7 @@ def changes_since(last: Inputs | None, now: Inputs) -> Changes | None:
     if sum(top - first + 1 for first, top in ranges) + len(left) + len(observables) + len(reflagged) > CHANGED_LIMIT:
         return None
     ranges.extend((pk, pk) for pk in named)
-    return Changes(ranges, left, campaigns, observables, reflagged, named)
+    return Changes(ranges, left, campaigns, observables, reflagged, named, bool(purged))
 
 
 def observables_of(changes: Changes) -> list[int]:
