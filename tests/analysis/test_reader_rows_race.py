@@ -1,9 +1,10 @@
-"""A partner's read and the daily purge at once, on PostgreSQL: a version whose retention ends
-while the reader's rows are computed is deleted by the purge before, or after, they are
-written. Either way the reader's rows end as those computed from everything: the read that
-could not write them (the foreign key refuses a deleted version at commit) reads again, and a
+"""A partner's read beside the store's other writers, on PostgreSQL. A version whose retention
+ends while the reader's rows are computed is deleted by the purge before, or after, they are
+written: either way the reader's rows end as those computed from everything (the read that
+could not write them, the foreign key refusing a deleted version at commit, reads again; a
 campaign written after the purge read its members is found by its count when the purge is
-followed."""
+followed). Two ingests side by side commit in the other order than their ids: the reader
+follows both."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ pytestmark = [
 MEMBERS = ReaderCampaignMember._meta.db_table
 WRITING = f"DELETE FROM {MEMBERS}"  # noqa: S608 - a statement's start, to stop at
 READING = f"SELECT DISTINCT campaign_id FROM {MEMBERS}"  # noqa: S608
+TURN = "SELECT pg_advisory_xact_lock("  # the upkeep turn (accord.analysis.upkeep)
 
 
 def _ended(world: dict[str, Any], k: int) -> datetime:
@@ -125,3 +127,49 @@ def test_a_campaign_written_after_the_purge_read_its_members_is_followed(world: 
     followed = view(world)
     assert followed["campaigns"]["count"] == 0
     assert_computed_alike(world, followed)
+
+
+def test_a_batch_that_commits_after_one_with_higher_ids_is_followed(world: dict[str, Any]) -> None:
+    """Atlas's ingest inserts its objects first (the lower ids) and waits for the upkeep turn
+    while Kestrel's inserts, takes the turn and commits; the reader follows Kestrel's. Atlas's
+    commits next: its change is recorded after Kestrel's (the turn's order, not the ids'), so the
+    reader's next read follows it too, though no id rose above those it had. (The two mention
+    different values: an ingest waits for another that touched a value it mentions.)"""
+    share_objects(world, 2, [("green", {1}), ("green", {2})])  # Corvid's
+    assert refresh(world) == ("computed", "computed")
+    waiting, go, failures = threading.Event(), threading.Event(), []
+
+    def atlas() -> None:
+        def wait_for_turn(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if sql.startswith(TURN) and not waiting.is_set():
+                waiting.set()
+                assert go.wait(60)
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(wait_for_turn):
+                share_objects(world, 1, [("green", {0, 1})])
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+        finally:
+            connection.close()
+
+    ingest = threading.Thread(target=atlas)
+    ingest.start()
+    try:
+        assert waiting.wait(60)
+        atlas_objects = StixObject.objects.filter(organisation=world["sharers"][1].organisation)
+        share_objects(world, 0, [("green", {2})])  # Kestrel's, above Atlas's uncommitted ids
+        assert refresh(world) == ("followed", "followed")
+        assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [2]
+    finally:
+        go.set()
+        ingest.join(60)
+    assert not failures
+    atlas_ids = list(atlas_objects.values_list("pk", flat=True))
+    kestrel_ids = StixObject.objects.filter(organisation=world["sharers"][0].organisation).values_list("pk", flat=True)
+    assert max(atlas_ids) < min(kestrel_ids)  # Atlas's committed last, with the lower ids
+    assert refresh(world) == ("followed", "followed")
+    joined = view(world)
+    assert [c["objects_seen"] for c in joined["campaigns"]["results"]] == [2, 2]
+    assert_computed_alike(world, joined)
