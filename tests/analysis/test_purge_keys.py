@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource
 from accord.core.models import AuditEvent
+from accord.sharing.bulk import array_param, by_index
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from tests.analysis.conftest import DROP, GREEN, MULE_IP, domain, ip, share
 from tests.stix_samples import indicator
@@ -174,3 +176,27 @@ def test_a_trigger_of_its_own_on_a_table_the_purge_deletes_from_still_fires(expi
         cursor.execute("SELECT COUNT(*) FROM purge_log WHERE stix_object_id = %s", [expired])
         assert cursor.fetchone()[0] == links > 0
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_the_purges_statements_take_their_keys_when_they_run(expired):
+    """The purge's deletes, proofs and reads by key take the batch's keys as an init plan's array,
+    which the planner does not estimate key by key (10–45 ms a statement over 40,000 keys), and
+    the plan reads them through the keys' indexes."""
+    at_run = "= ANY((SELECT "
+    alone = StixObject.objects.filter(stix_id=indicator(4, "")["id"])  # the only one to mention its domain
+    alone.update(expires_at=timezone.now() - timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        call_command("retention", "purge")
+    statements = [q["sql"] for q in queries]
+    deletes = ('DELETE FROM "sharing_stixobject"', 'DELETE FROM "sharing_observable"')
+    proofs = [sql for sql in statements if sql.startswith('SELECT "') and sql.endswith("LIMIT 1")]
+    chosen = [sql for sql in statements if sql.startswith(deletes)] + proofs
+    assert all(any(sql.startswith(delete) for sql in chosen) for delete in deletes) and proofs
+    assert all(at_run in sql for sql in chosen)
+    with connection.cursor() as cursor, by_index():
+        condition, param = array_param([expired, expired + 1])
+        cursor.execute(f"EXPLAIN SELECT id FROM sharing_stixobject WHERE id {condition}", [param])  # noqa: S608
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "InitPlan" in plan and "Index" in plan, plan
+    condition, _ = array_param([expired])
+    assert at_run not in condition  # outside the block, the array is a constant as before
