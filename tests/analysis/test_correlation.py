@@ -7,11 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accord.analysis.models import Campaign, CampaignMember, Correlation, ObservableSource, ReaderCorrelation
 from accord.core.models import AuditEvent
 from accord.sharing.models import StixObject
+from accord.sharing.services import objects as objects_services
 from tests.analysis.conftest import (
     C2_IP,
     CAMPAIGNS,
@@ -126,6 +129,38 @@ def test_a_campaign_whose_members_are_all_purged_is_gone(api_for, sharers):
     assert not CampaignMember.objects.filter(stix_object__stix_id__in=gone).exists()
     listed = api_for("analyst").get(CAMPAIGNS).json()
     assert [c["objects_count"] for c in listed["results"]] == [2]
+
+
+def _all_gone(api_for: Any, sharers: Any) -> list[str]:
+    """Two campaigns of two versions each; the first's are past their retention. Their ids."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, ip(MULE_IP)))
+    share(api_for(banker), indicator(3, domain(PHISH)), indicator(4, domain(PHISH)))
+    assert Campaign.objects.count() == 2
+    gone = [indicator(n, "")["id"] for n in (1, 2)]
+    StixObject.objects.filter(stix_id__in=gone).update(expires_at=timezone.now() - timedelta(days=1))
+    return gone
+
+
+def test_a_purge_finds_the_campaigns_it_empties_by_their_members_before_it_deletes(api_for, sharers):
+    """The campaigns the purged versions were members of are read as they leave, so the purge
+    dissolves the one it emptied without looking for campaigns without members among them all."""
+    _all_gone(api_for, sharers)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("retention", "purge")
+    assert list(Campaign.objects.values_list("objects_count", flat=True)) == [2]
+    every_campaign = [q["sql"] for q in queries if q["sql"].startswith('SELECT "analysis_campaign"."id"')]
+    assert every_campaign == []
+
+
+def test_versions_removed_without_being_told_as_leaving_still_dissolve_their_campaigns(api_for, sharers, monkeypatch):
+    """Where the listener was not told which versions were leaving (or was told of others), their
+    emptied campaigns are found among all the campaigns, as before."""
+    gone = _all_gone(api_for, sharers)
+    monkeypatch.setattr(objects_services, "notify_leaving", lambda **_: None)
+    call_command("retention", "purge")
+    assert list(Campaign.objects.values_list("objects_count", flat=True)) == [2]
+    assert not StixObject.objects.filter(stix_id__in=gone).exists()
 
 
 def test_versions_of_one_object_alone_are_no_campaign(api_for, sharers):

@@ -28,7 +28,7 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.signals import campaigns_merged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
-from accord.sharing.bulk import IdAllocator, adapt_datetime, among, delete_cascading, insert_rows, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, among, by_index, delete_cascading, insert_rows, select_in
 from accord.sharing.models import ObjectObservable, StixObject
 from accord.taxii.services import collection_members_watch
 
@@ -36,6 +36,7 @@ __all__ = [
     "UnionFind",
     "campaign_ids_problem",
     "campaign_objects",
+    "campaigns_of",
     "campaigns_recheck",
     "campaigns_rebuild",
     "campaigns_refresh",
@@ -273,37 +274,64 @@ def _merge(campaign_ids: Sequence[int]) -> int:
     return keep
 
 
+def campaigns_of(objects: Collection[int]) -> set[int]:
+    """The campaigns ``objects`` are members of (read by :meth:`CorrelationListener.objects_leaving
+    <accord.analysis.correlation.CorrelationListener.objects_leaving>` before versions are revoked
+    or purged: a purge's delete takes their memberships with them)."""
+    with by_index():
+        return set(_membership(objects).values())
+
+
 def on_objects_removed(
-    objects: Collection[int], *, observables: Collection[int] = (), stopped_linking: Collection[int] = ()
+    objects: Collection[int],
+    *,
+    observables: Collection[int] = (),
+    stopped_linking: Collection[int] = (),
+    held: Collection[int] | None = None,
 ) -> set[int]:
     """Re-examine the campaigns of revoked or purged versions (a purged one's membership is gone
     with it, so its campaign is found through the others mentioning its linking ``observables``)
-    and of observables that stopped linking; the campaigns that remain touched."""
+    and of observables that stopped linking; the campaigns that remain touched. ``held``: the
+    campaigns the versions were members of before they left (:func:`campaigns_of`), among which
+    those left without members are dissolved; without it, those are looked for among every
+    campaign.
+
+    The batch's own reads by the keys' indexes (:func:`~accord.sharing.bulk.by_index`): a purge
+    batch names tens of thousands of versions and observables."""
     upkeep_turn()
-    affected = set(_membership(objects).values())
-    linking = {
-        pk
-        for (pk,) in select_in(
-            f"SELECT c.observable_id FROM {CORRELATIONS} c WHERE {_LINKING} AND c.observable_id IN ({{}})",  # noqa: S608
-            _linking_params(),
-            sorted(observables),
-        )
-    }
-    around = {*linking, *stopped_linking}
-    if around:
-        linked = {obj for found in _objects_of(around).values() for obj, _ in found}
-        affected |= set(_membership(linked).values())
-    _members_delete(sorted(objects))
-    # Campaigns whose members were all purged: their membership went with the rows, and no member
-    # is left to find them through. An anti-join on the members' campaign index.
-    affected |= set(
-        Campaign.objects.filter(~Exists(CampaignMember.objects.filter(campaign=OuterRef("pk")))).values_list(
-            "pk", flat=True
-        )
-    )
+    with by_index():
+        affected = set(_membership(objects).values())
+        linking = {
+            pk
+            for (pk,) in select_in(
+                f"SELECT c.observable_id FROM {CORRELATIONS} c WHERE {_LINKING} AND c.observable_id IN ({{}})",  # noqa: S608
+                _linking_params(),
+                sorted(observables),
+            )
+        }
+        around = {*linking, *stopped_linking}
+        if around:
+            linked = {obj for found in _objects_of(around).values() for obj, _ in found}
+            affected |= set(_membership(linked).values())
+        _members_delete(sorted(objects))
+        affected |= _emptied(held)
     touched = campaigns_recheck(affected)
     campaigns_refresh(touched)
     return touched
+
+
+def _emptied(held: Collection[int] | None) -> set[int]:
+    """The campaigns left without members (their members all purged: their membership went with
+    the rows, and no member is left to find them through), among ``held`` or, for ``None``, among
+    every campaign. An anti-join on the members' campaign index."""
+    if held is None:
+        empty = Campaign.objects.filter(~Exists(CampaignMember.objects.filter(campaign=OuterRef("pk"))))
+        return set(empty.values_list("pk", flat=True))
+    sql = (
+        f"SELECT c.id FROM {CAMPAIGNS} c WHERE NOT EXISTS "  # noqa: S608 - model names
+        f"(SELECT 1 FROM {MEMBERS} m WHERE m.campaign_id = c.id) AND c.id IN ({{}})"
+    )
+    return {pk for (pk,) in select_in(sql, (), sorted(held))}
 
 
 def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:

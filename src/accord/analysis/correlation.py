@@ -10,6 +10,7 @@ recounts the observables it touched. Campaigns follow (:mod:`accord.analysis.cam
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
@@ -61,6 +62,10 @@ def live_params(now: datetime) -> list[Any]:
 class CorrelationListener(StoreListener):
     """Keeps sources, correlations and campaigns in step with the store."""
 
+    def __init__(self) -> None:
+        # per thread: the versions last told as leaving, and the campaigns they were members of
+        self._leaving = threading.local()
+
     def objects_added(
         self,
         *,
@@ -97,15 +102,22 @@ class CorrelationListener(StoreListener):
     def objects_leaving(self, *, objects: Collection[int]) -> None:
         upkeep_turn()
         record_leaving(objects, timezone.now())  # what partners' kept rows follow it by
+        # their campaigns, read before a purge's delete takes the memberships (the turn is held:
+        # no other upkeep moves them meanwhile)
+        self._leaving.held = (frozenset(objects), campaigns.campaigns_of(objects))
 
     def visibility_changed(self, *, objects: Collection[int]) -> None:
         record_named(objects)  # what partners' kept rows follow it by
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
+        noted, self._leaving.held = getattr(self._leaving, "held", None), None
+        held = noted[1] if noted is not None and noted[0] == frozenset(objects) else None
         with enabled_kept(observables, only_fewer=True):
             changed = recount(observables)
-        campaigns.on_objects_removed(objects, observables=observables, stopped_linking=changed.stopped_linking)
+        campaigns.on_objects_removed(
+            objects, observables=observables, stopped_linking=changed.stopped_linking, held=held
+        )
 
 
 class Changed:
