@@ -200,3 +200,25 @@ def test_the_purges_statements_take_their_keys_when_they_run(expired):
     assert "InitPlan" in plan and "Index" in plan, plan
     condition, _ = array_param([expired])
     assert at_run not in condition  # outside the block, the array is a constant as before
+
+
+def test_a_recount_reads_the_sources_totals_and_the_correlations_once(api_for, sharers):
+    """After the sources are counted again, one statement updates the correlations and finds
+    those that stopped linking, those left without sources and those missing, where four read
+    the totals three times; a partner's revocation and the purge after it leave what a rebuild
+    gives."""
+    kestrel, banker = sharers
+    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, f"{ip(MULE_IP)} OR {domain(DROP)}"))
+    share(api_for(banker), indicator(3, ip(MULE_IP)), indicator(4, domain(DROP)))
+    with CaptureQueriesContext(connection) as queries:
+        response = api_for(banker).post(
+            f"/api/v1/objects/{indicator(4, '')['id']}/revoke/", {"reason": "x"}, format="json"
+        )
+    assert response.status_code == 200
+    recounts = [q["sql"] for q in queries if "analysis_correlation SET organisation_count = t.orgs" in q["sql"]]
+    assert len(recounts) == 1 and recounts[0].startswith("WITH t AS MATERIALIZED")
+    StixObject.objects.filter(stix_id=indicator(2, "")["id"]).update(expires_at=timezone.now() - timedelta(days=1))
+    call_command("retention", "purge")
+    counted = _state()[:7]
+    call_command("analysis", "rebuild")
+    assert _state()[:7] == counted

@@ -268,8 +268,9 @@ def recount(observables: Collection[int]) -> Changed:
     ``INSERT … SELECT … GROUP BY`` (an observable keeps rows only while two or more live versions
     mention it), their correlations updated from those rows by one ``UPDATE … FROM`` and deleted
     where none are left; on PostgreSQL each statement takes the observables as one array
-    parameter. Correlations the counts find missing (none, when sources and correlations agree)
-    are written as an ingest writes them."""
+    parameter, and the update and the reads of what stopped linking, what is left without sources
+    and what is missing are one statement (:func:`_counted_together`). Correlations the counts
+    find missing (none, when sources and correlations agree) are written as an ingest writes them."""
     wanted = sorted(observables)
     changed = Changed()
     if not wanted:
@@ -281,10 +282,6 @@ def recount(observables: Collection[int]) -> Changed:
     missing: dict[int, tuple[int, int]] = {}
     with by_index(), connection.cursor() as cursor:  # by their keys: a purge batch names tens of thousands
         for among_wanted, params in among(wanted):
-            totals = (
-                f"SELECT observable_id, COUNT(*) AS orgs, SUM(object_count) AS objs FROM {SOURCES} "  # noqa: S608
-                f"WHERE observable_id {among_wanted} GROUP BY observable_id"
-            )
             cursor.execute(f"DELETE FROM {SOURCES} WHERE observable_id {among_wanted}", params)  # noqa: S608
             cursor.execute(
                 f"INSERT INTO {SOURCES} (observable_id, organisation_id, object_count) "  # noqa: S608
@@ -295,39 +292,94 @@ def recount(observables: Collection[int]) -> Changed:
                 "GROUP BY l.observable_id, o.organisation_id) counted WHERE total >= 2",
                 [*live_params(now), *params],
             )
-            # Linking before (not benign, over the cap or cut), and now under two versions or over the cap.
-            cursor.execute(
-                f"SELECT c.observable_id FROM {CORRELATIONS} c LEFT JOIN ({totals}) t "  # noqa: S608
-                f"ON t.observable_id = c.observable_id WHERE c.observable_id {among_wanted} "
-                f"AND c.benign = '' AND c.over_correlating = %s AND (t.objs IS NULL OR t.objs > %s) "
-                f"AND NOT EXISTS (SELECT 1 FROM {CUTS} x WHERE x.observable_id = c.observable_id)",
-                [*params, *params, False, cap],
-            )
-            changed.stopped_linking.update(pk for (pk,) in cursor.fetchall())
-            cursor.execute(
-                f"SELECT observable_id FROM {CORRELATIONS} c WHERE observable_id {among_wanted} "  # noqa: S608
-                f"AND NOT EXISTS (SELECT 1 FROM {SOURCES} s WHERE s.observable_id = c.observable_id)",
-                params,
-            )
-            dying.extend(pk for (pk,) in cursor.fetchall())
-            cursor.execute(
-                f"UPDATE {CORRELATIONS} SET organisation_count = t.orgs, object_count = t.objs, "  # noqa: S608
-                "over_correlating = t.objs > %s, "
-                "correlated_at = CASE WHEN t.orgs >= 2 AND organisation_count < 2 THEN %s ELSE correlated_at END, "
-                f"updated_at = %s FROM ({totals}) t WHERE {CORRELATIONS}.observable_id = t.observable_id",
-                [cap, stamp, stamp, *params],
-            )
-            cursor.execute(
-                f"SELECT t.observable_id, t.orgs, t.objs FROM ({totals}) t WHERE NOT EXISTS "  # noqa: S608
-                f"(SELECT 1 FROM {CORRELATIONS} c WHERE c.observable_id = t.observable_id)",
-                params,
-            )
-            missing.update((pk, (int(orgs), int(objs))) for pk, orgs, objs in cursor.fetchall())
+            counted = _counted_together if connection.vendor == "postgresql" else _counted_apart
+            stopped, gone, absent = counted(cursor, among_wanted, params, cap, stamp)
+            changed.stopped_linking.update(stopped)
+            dying.extend(gone)
+            missing.update(absent)
     # with the readers' kept rows naming them; the keys proved by statement for a purge's thousands
     delete_cascading(Correlation, dying, proved=len(dying) >= _PROVED_FROM)
     if missing:
         changed.linking = _upsert_correlations(missing).linking
     return changed
+
+
+# Linking before (not benign, over the cap or cut), and now under two versions or over the cap.
+_STOPPED = (
+    "c.benign = '' AND c.over_correlating = %s AND (t.objs IS NULL OR t.objs > %s) "  # noqa: S608 - model names
+    f"AND NOT EXISTS (SELECT 1 FROM {CUTS} x WHERE x.observable_id = c.observable_id)"
+)
+_UPDATE = (
+    f"UPDATE {CORRELATIONS} SET organisation_count = t.orgs, object_count = t.objs, "  # noqa: S608
+    "over_correlating = t.objs > %s, "
+    "correlated_at = CASE WHEN t.orgs >= 2 AND organisation_count < 2 THEN %s ELSE correlated_at END, "
+    "updated_at = %s FROM {totals} t WHERE " + CORRELATIONS + ".observable_id = t.observable_id"
+)
+Counted = tuple[list[int], list[int], dict[int, tuple[int, int]]]
+
+
+def _totals(among_wanted: str) -> str:
+    return (
+        f"SELECT observable_id, COUNT(*) AS orgs, SUM(object_count) AS objs FROM {SOURCES} "  # noqa: S608
+        f"WHERE observable_id {among_wanted} GROUP BY observable_id"
+    )
+
+
+def _counted_apart(cursor: Any, among_wanted: str, params: list[Any], cap: int, stamp: Any) -> Counted:
+    """From the sources just counted, the correlations of the observables ``among_wanted``: those
+    that stopped linking, those left without sources (to delete) and the counts of those missing;
+    the others updated. One statement each."""
+    totals = _totals(among_wanted)
+    cursor.execute(
+        f"SELECT c.observable_id FROM {CORRELATIONS} c LEFT JOIN ({totals}) t "  # noqa: S608
+        f"ON t.observable_id = c.observable_id WHERE c.observable_id {among_wanted} AND {_STOPPED}",
+        [*params, *params, False, cap],
+    )
+    stopped = [pk for (pk,) in cursor.fetchall()]
+    cursor.execute(
+        f"SELECT observable_id FROM {CORRELATIONS} c WHERE observable_id {among_wanted} "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {SOURCES} s WHERE s.observable_id = c.observable_id)",
+        params,
+    )
+    dying = [pk for (pk,) in cursor.fetchall()]
+    cursor.execute(_UPDATE.format(totals=f"({totals})"), [cap, stamp, stamp, *params])
+    cursor.execute(
+        f"SELECT t.observable_id, t.orgs, t.objs FROM ({totals}) t WHERE NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {CORRELATIONS} c WHERE c.observable_id = t.observable_id)",
+        params,
+    )
+    return stopped, dying, {pk: (int(orgs), int(objs)) for pk, orgs, objs in cursor.fetchall()}
+
+
+def _counted_together(cursor: Any, among_wanted: str, params: list[Any], cap: int, stamp: Any) -> Counted:
+    """As :func:`_counted_apart`, in one statement (PostgreSQL): the sources' totals and the
+    correlations are read once, where four statements read them six times (a purge batch's 40,000
+    observables each time). The update is a data-modifying ``WITH``: the rest of the statement
+    sees the correlations as they were before it, as the separate reads, made before the update or
+    reading what it does not change, did."""
+    cursor.execute(
+        f"WITH t AS MATERIALIZED ({_totals(among_wanted)}), "  # noqa: S608
+        f"c AS MATERIALIZED (SELECT observable_id, benign, over_correlating FROM {CORRELATIONS} "
+        f"WHERE observable_id {among_wanted}), "
+        f"updated AS ({_UPDATE.format(totals='t')}) "
+        f"SELECT 's', c.observable_id, 0, 0 FROM c LEFT JOIN t ON t.observable_id = c.observable_id WHERE {_STOPPED} "
+        "UNION ALL SELECT 'd', c.observable_id, 0, 0 FROM c "
+        "WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.observable_id = c.observable_id) "
+        "UNION ALL SELECT 'm', t.observable_id, t.orgs, t.objs FROM t "
+        "WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.observable_id = t.observable_id)",
+        [*params, *params, cap, stamp, stamp, False, cap],
+    )
+    stopped: list[int] = []
+    dying: list[int] = []
+    missing: dict[int, tuple[int, int]] = {}
+    for kind, pk, orgs, objs in cursor.fetchall():
+        if kind == "s":
+            stopped.append(pk)
+        elif kind == "d":
+            dying.append(pk)
+        else:
+            missing[pk] = (int(orgs), int(objs))
+    return stopped, dying, missing
 
 
 def correlation_rebuild(*, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
