@@ -222,3 +222,17 @@ def test_a_recount_reads_the_sources_totals_and_the_correlations_once(api_for, s
     counted = _state()[:7]
     call_command("analysis", "rebuild")
     assert _state()[:7] == counted
+
+
+def test_the_observables_nothing_mentions_any_more_are_found_from_their_keys(expired):
+    """The observables the purged versions alone mentioned are found by probing the links' index
+    with each key, without reading the observables' rows first; they are deleted, the others kept."""
+    alone = StixObject.objects.filter(stix_id=indicator(4, "")["id"])
+    mentioned = set(ObjectObservable.objects.filter(stix_object__in=alone).values_list("observable_id", flat=True))
+    alone.update(expires_at=timezone.now() - timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        call_command("retention", "purge")
+    assert not Observable.objects.filter(pk__in=mentioned).exists()
+    assert Observable.objects.filter(value=MULE_IP).exists()
+    orphans = [q["sql"] for q in queries if "NOT EXISTS (SELECT 1 FROM sharing_objectobservable l" in q["sql"]]
+    assert len(orphans) == 1 and orphans[0].startswith("SELECT v.id FROM unnest(")

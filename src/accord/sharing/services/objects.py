@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import by_index, delete_cascading, mentioned_by, select_in
+from accord.sharing.bulk import array_param, by_index, delete_cascading, mentioned_by, select_in
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed, notify_visibility
 from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE
@@ -98,7 +98,20 @@ def host_product_publish(
 
 
 def _unmentioned(observables: set[int]) -> list[int]:
-    """Those of ``observables`` no object version mentions any more."""
+    """Those of ``observables`` no object version mentions any more. On PostgreSQL the keys are
+    walked as they are (``unnest``), each probing the links' index once: the observables' own
+    rows, which the purge then deletes by key, need not be read first (a probe of their primary
+    key each, about half the statement's time for a batch's 40,000)."""
+    if not observables:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT v.id FROM unnest(%s::bigint[]) v (id) WHERE NOT EXISTS "  # noqa: S608 - model names
+                f"(SELECT 1 FROM {_LINKS} l WHERE l.observable_id = v.id)",
+                [array_param(sorted(observables))[1]],
+            )
+            return sorted(pk for (pk,) in cursor.fetchall())
     sql = (
         f"SELECT id FROM {_OBSERVABLES} v WHERE NOT EXISTS "  # noqa: S608 - model names
         f"(SELECT 1 FROM {_LINKS} l WHERE l.observable_id = v.id) AND v.id IN ({{}})"
