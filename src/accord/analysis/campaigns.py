@@ -300,7 +300,7 @@ def on_objects_removed(
     batch names tens of thousands of versions and observables."""
     upkeep_turn()
     with by_index():
-        affected = set(_membership(objects).values())
+        affected = _members_delete(sorted(objects))  # a revoked version's campaign (a purged one's went with it)
         linking = {
             pk
             for (pk,) in select_in(
@@ -313,7 +313,6 @@ def on_objects_removed(
         if around:
             linked = {obj for found in _objects_of(around).values() for obj, _ in found}
             affected |= set(_membership(linked).values())
-        _members_delete(sorted(objects))
         affected |= _emptied(held)
     touched = campaigns_recheck(affected)
     campaigns_refresh(touched)
@@ -378,11 +377,22 @@ def campaigns_recheck(campaign_ids: Collection[int]) -> set[int]:
     return touched
 
 
-def _members_delete(objects: Sequence[int]) -> None:
-    """The campaign membership of ``objects`` ends (one statement on PostgreSQL)."""
+def _members_delete(objects: Sequence[int]) -> set[int]:
+    """The campaign membership of ``objects`` ends (one statement on PostgreSQL); the campaigns
+    they were members of, as the delete returns them (read first where the database returns
+    nothing from a delete: SQLite before 3.35)."""
+    returning = connection.features.can_return_columns_from_insert
+    held: set[int] = set() if returning else set(_membership(objects).values())
     with connection.cursor() as cursor:
         for among_objects, params in among(objects):
-            cursor.execute(f"DELETE FROM {MEMBERS} WHERE stix_object_id {among_objects}", params)  # noqa: S608
+            cursor.execute(
+                f"DELETE FROM {MEMBERS} WHERE stix_object_id {among_objects}"  # noqa: S608
+                + (" RETURNING campaign_id" if returning else ""),
+                params,
+            )
+            if returning:
+                held.update(pk for (pk,) in cursor.fetchall())
+    return held
 
 
 def _components(
