@@ -118,12 +118,7 @@ def test_campaigns_split_when_the_bridging_object_is_purged(api_for, sharers):
 def test_a_campaign_whose_members_are_all_purged_is_gone(api_for, sharers):
     """Its membership goes with the purged rows, so no member is left to find it through: it
     stayed listed, counting objects that no longer exist."""
-    kestrel, banker = sharers
-    share(api_for(kestrel), indicator(1, ip(MULE_IP)), indicator(2, ip(MULE_IP)))
-    share(api_for(banker), indicator(3, domain(PHISH)), indicator(4, domain(PHISH)))
-    assert Campaign.objects.count() == 2
-    gone = [indicator(n, "")["id"] for n in (1, 2)]
-    StixObject.objects.filter(stix_id__in=gone).update(expires_at=timezone.now() - timedelta(days=1))
+    gone = _all_gone(api_for, sharers)
     call_command("retention", "purge")
     assert list(Campaign.objects.values_list("objects_count", flat=True)) == [2]
     assert not CampaignMember.objects.filter(stix_object__stix_id__in=gone).exists()
