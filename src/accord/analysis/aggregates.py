@@ -127,7 +127,7 @@ class TrendListener(StoreListener):
     ) -> None:
         trend_cells_add([pk for pk, _ in objects])
 
-    def objects_leaving(self, *, objects: Collection[int]) -> None:
+    def objects_leaving(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         trend_cells_remove(objects)
 
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:

@@ -99,9 +99,9 @@ class CorrelationListener(StoreListener):
         if warnings is not None:
             warnings.prepare()
 
-    def objects_leaving(self, *, objects: Collection[int]) -> None:
+    def objects_leaving(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         upkeep_turn()
-        record_leaving(objects, timezone.now())  # what partners' kept rows follow it by
+        record_leaving(objects, observables, timezone.now())  # what partners' kept rows follow it by
         # their campaigns, read before a purge's delete takes the memberships (the turn is held:
         # no other upkeep moves them meanwhile)
         self._leaving.held = (frozenset(objects), campaigns.campaigns_of(objects))

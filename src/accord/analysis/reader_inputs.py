@@ -269,7 +269,7 @@ def observables_of(changes: Changes) -> list[int]:
                 [bound for pair in part for bound in pair],
             )
             found.update(pk for (pk,) in cursor.fetchall())
-    found.update(mentioned_by(changes.left))
+    found.update(mentioned_by(set(changes.left).difference(changes.named)))  # the named: one range each
     found.update(changes.purged_observables)
     found.update(changes.reflagged)
     return sorted(found)
@@ -303,12 +303,12 @@ def record_added(objects: Collection[int]) -> None:
         _record(StoreChange.Kind.ADDED, first_object=min(objects), last_object=max(objects))
 
 
-def record_leaving(objects: Collection[int], now: datetime) -> None:
-    """The versions ``objects`` are about to leave the store, recorded so that readers follow it
-    (:func:`changes_since`) unless there are too many. Revoked: their ids (they stay stored, with
-    their links and readers' member rows). Deleted past their retention (every one expired by
-    ``now``): the partners' campaigns that hold them and the values they mention, which the
-    deletion takes away."""
+def record_leaving(objects: Collection[int], observables: Collection[int], now: datetime) -> None:
+    """The versions ``objects`` (which mention ``observables``) are about to leave the store,
+    recorded so that readers follow it (:func:`changes_since`) unless there are too many.
+    Revoked: their ids (they stay stored, with their links and readers' member rows). Deleted
+    past their retention (every one expired by ``now``): the partners' campaigns that hold them
+    and the values they mention, which the deletion takes away."""
     if not objects:
         return
     ids = sorted(objects)
@@ -322,8 +322,7 @@ def record_leaving(objects: Collection[int], now: datetime) -> None:
         return
     held = f"SELECT DISTINCT campaign_id FROM {ReaderCampaignMember._meta.db_table} WHERE stix_object_id IN ({{}})"  # noqa: S608
     campaigns = sorted({pk for (pk,) in select_in(held, (), ids)})
-    observables = sorted(mentioned_by(ids))
-    _record(StoreChange.Kind.PURGED, campaigns=campaigns, observables=observables)
+    _record(StoreChange.Kind.PURGED, campaigns=campaigns, observables=sorted(observables))
 
 
 def record_named(objects: Collection[int]) -> None:

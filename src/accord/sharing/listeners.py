@@ -46,10 +46,10 @@ class StoreListener(ABC):
     def objects_removed(self, *, objects: Collection[int], observables: Collection[int]) -> None:
         """Object versions were revoked or purged; ``observables`` are those they mentioned."""
 
-    def objects_leaving(self, *, objects: Collection[int]) -> None:  # noqa: B027 - optional
+    def objects_leaving(self, *, objects: Collection[int], observables: Collection[int]) -> None:  # noqa: B027
         """Object versions are about to be revoked or purged: still stored as they were (a listener
         that keeps counts by their attributes reads them here; those revoked already are among
-        them when purged)."""
+        them when purged); ``observables`` are those they mention. Optional."""
 
     def visibility_changed(self, *, objects: Collection[int]) -> None:  # noqa: B027 - optional
         """Object versions already stored may be seen now by readers who did not see them, or no
@@ -85,11 +85,11 @@ def notify_added(
         )
 
 
-def notify_leaving(*, objects: Collection[int]) -> None:
+def notify_leaving(*, objects: Collection[int], observables: Collection[int]) -> None:
     if not objects:
         return
     for listener in store_listeners():
-        listener.objects_leaving(objects=objects)
+        listener.objects_leaving(objects=objects, observables=observables)
 
 
 def notify_removed(*, objects: Collection[int], observables: Collection[int]) -> None:

@@ -38,11 +38,12 @@ def object_revoke(*, actor: User, stix_id: str, reason: str = "", versions: list
     if versions is not None:
         chosen = chosen.filter(modified__in=versions)
     pks = list(chosen.filter(revoked=False).values_list("pk", flat=True))
-    notify_leaving(objects=pks)
+    mentioned = mentioned_by(pks)
+    notify_leaving(objects=pks, observables=mentioned)
     revoked = VisibilityChange.Kind.REVOKED
     with visibility_watch(cause=f"{stix_id} revoked", scopes=[Scope(None, Q(pk__in=pks))], kind=revoked):
         count = StixObject.objects.filter(pk__in=pks).update(revoked=True, revoked_at=timezone.now())
-    notify_removed(objects=pks, observables=mentioned_by(pks))
+    notify_removed(objects=pks, observables=mentioned)
     if count:
         audit_record(
             actor=actor,
@@ -148,7 +149,7 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
 def _purge(batch: list[int]) -> dict[str, int]:
     with by_index():
         mentioned = mentioned_by(batch)
-    notify_leaving(objects=batch)
+    notify_leaving(objects=batch, observables=mentioned)
     objects = delete_cascading(StixObject, batch, proved=True)
     notify_removed(objects=batch, observables=mentioned)
     with by_index():
