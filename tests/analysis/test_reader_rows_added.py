@@ -33,6 +33,7 @@ from accord.analysis.reader_correlations import reader_correlations_refresh
 from accord.analysis.services import (
     campaign_merge,
     campaign_split,
+    readers,
     readers_keep_up,
     report_disseminate,
     report_save,
@@ -186,6 +187,15 @@ def assert_computed_alike(world: dict[str, Any], kept: dict[str, Any], step: Any
         assert kept[key] == computed[key], (key, step)
 
 
+def followed(world: dict[str, Any]) -> dict[str, Any]:
+    """The reader's next read follows the changes, and what it reads then is what computing from
+    everything it sees gives: that view."""
+    assert refresh(world) == ("followed", "followed")
+    kept = view(world)
+    assert_computed_alike(world, kept)
+    return kept
+
+
 TLPS = st.sampled_from(["clear", "green", "amber", "amber+strict", "red"])
 OBJECTS = st.lists(
     st.tuples(TLPS, st.sets(st.integers(0, len(POOL) - 1), min_size=1, max_size=2)), min_size=1, max_size=4
@@ -226,9 +236,7 @@ def test_an_ingest_is_followed_from_what_it_added(world: dict[str, Any]) -> None
     share_objects(world, 1, [("green", {1})])
     assert refresh(world) == ("followed", "followed")
     share_objects(world, 2, [("amber", {0, 1})])
-    assert refresh(world) == ("followed", "followed")
-    hidden = view(world)
-    assert_computed_alike(world, hidden)
+    hidden = followed(world)
     assert [c["objects_seen"] for c in hidden["campaigns"]["results"]] == [3]
     share_objects(world, 2, [("green", {1, 2})])
     assert refresh(world) == ("followed", "followed")
@@ -247,14 +255,10 @@ def test_a_value_crossing_the_cap_splits_the_campaign_it_made(world: dict[str, A
     before = view(world)
     assert [c["objects_seen"] for c in before["campaigns"]["results"]] == [5]
     share_objects(world, 1, [("green", {0})])
-    assert refresh(world) == ("followed", "followed")
-    after = view(world)
-    assert_computed_alike(world, after)
+    after = followed(world)
     assert [c["objects_seen"] for c in after["campaigns"]["results"]] == [2]
     run(world, "expire", 1, None)  # one of the four mentioning only the value
-    assert refresh(world) == ("followed", "followed")
-    again = view(world)
-    assert_computed_alike(world, again)
+    again = followed(world)
     assert [c["objects_seen"] for c in again["campaigns"]["results"]] == [5]
 
 
@@ -265,14 +269,10 @@ def test_a_campaign_whose_link_expires_splits(world: dict[str, Any]) -> None:
     share_objects(world, 2, [("green", {0}), ("green", {1})])
     assert refresh(world) == ("computed", "computed")
     share_objects(world, 0, [("green", {0, 1})])
-    assert refresh(world) == ("followed", "followed")
-    joined = view(world)
-    assert_computed_alike(world, joined)
+    joined = followed(world)
     assert [c["objects_seen"] for c in joined["campaigns"]["results"]] == [5]
     run(world, "expire", 4, None)  # Kestrel's
-    assert refresh(world) == ("followed", "followed")
-    split = view(world)
-    assert_computed_alike(world, split)
+    split = followed(world)
     assert sorted(c["objects_seen"] for c in split["campaigns"]["results"]) == [2, 2]
 
 
@@ -287,9 +287,7 @@ def test_a_purge_of_versions_expired_since_the_last_read_is_followed(world: dict
     run(world, "expire", 4, None)  # Kestrel's, which joined the two
     run(world, "purge", 0, None)
     assert not StixObject.objects.filter(stix_id=world["shared"][4][0]).exists()
-    assert refresh(world) == ("followed", "followed")
-    purged = view(world)
-    assert_computed_alike(world, purged)
+    purged = followed(world)
     assert sorted(c["objects_seen"] for c in purged["campaigns"]["results"]) == [2, 2]
 
 
@@ -301,14 +299,10 @@ def test_a_revocation_and_a_restoration_are_followed(world: dict[str, Any]) -> N
     assert refresh(world) == ("computed", "computed")
     assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
     run(world, "revoke", 2, None)  # Atlas's
-    assert refresh(world) == ("followed", "followed")
-    revoked = view(world)
-    assert_computed_alike(world, revoked)
+    revoked = followed(world)
     assert (revoked["campaigns"]["count"], revoked["correlations"]["count"]) == (0, 0)
     run(world, "restore", 2, None)
-    assert refresh(world) == ("followed", "followed")
-    restored = view(world)
-    assert_computed_alike(world, restored)
+    restored = followed(world)
     assert [c["objects_seen"] for c in restored["campaigns"]["results"]] == [3]
 
 
@@ -320,15 +314,11 @@ def test_a_value_excluded_and_restored_is_followed(world: dict[str, Any]) -> Non
     assert refresh(world) == ("computed", "computed")
     assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
     run(world, "exclude", 0, None)  # the value 0
-    assert refresh(world) == ("followed", "followed")
-    excluded = view(world)
-    assert_computed_alike(world, excluded)
+    excluded = followed(world)
     assert [c["objects_seen"] for c in excluded["campaigns"]["results"]] == [2]
     assert excluded["correlations"]["count"] == 1
     run(world, "exclude", 0, None)  # off the list again
-    assert refresh(world) == ("followed", "followed")
-    included = view(world)
-    assert_computed_alike(world, included)
+    included = followed(world)
     assert [c["objects_seen"] for c in included["campaigns"]["results"]] == [3]
 
 
@@ -338,9 +328,7 @@ def test_an_object_addressed_to_the_reader_is_followed(world: dict[str, Any]) ->
     assert refresh(world) == ("computed", "computed")
     assert view(world)["campaigns"]["count"] == 0
     run(world, "address", 1, None)  # Atlas's object, to Kestrel
-    assert refresh(world) == ("followed", "followed")
-    addressed = view(world)
-    assert_computed_alike(world, addressed)
+    addressed = followed(world)
     assert [c["objects_seen"] for c in addressed["campaigns"]["results"]] == [2]
 
 
@@ -358,9 +346,7 @@ def test_a_change_hiding_named_versions_from_the_reader_is_followed(world: dict[
         with visibility_watch(cause="addressee taken away", scopes=[scope], kind=VisibilityChange.Kind.NAMED):
             StixObject.addressed_to.through.objects.filter(stixobject_id__in=versions).delete()
             notify_visibility(objects=versions)
-    assert refresh(world) == ("followed", "followed")
-    hidden = view(world)
-    assert_computed_alike(world, hidden)
+    hidden = followed(world)
     assert hidden["campaigns"]["count"] == 0
 
 
@@ -374,9 +360,7 @@ def test_an_object_kept_longer_is_followed(world: dict[str, Any]) -> None:
     assert refresh(world) == ("followed", "followed")
     assert view(world)["campaigns"]["count"] == 0
     run(world, "extend", 2, None)
-    assert refresh(world) == ("followed", "followed")
-    kept = view(world)
-    assert_computed_alike(world, kept)
+    kept = followed(world)
     assert [c["objects_seen"] for c in kept["campaigns"]["results"]] == [3]
 
 
@@ -389,9 +373,7 @@ def test_an_analysts_cut_is_followed(world: dict[str, Any]) -> None:
     assert refresh(world) == ("computed", "computed")
     assert [c["objects_seen"] for c in view(world)["campaigns"]["results"]] == [3]
     assert cut(world, POOL[1])
-    assert refresh(world) == ("followed", "followed")
-    split = view(world)
-    assert_computed_alike(world, split)
+    split = followed(world)
     assert [c["objects_seen"] for c in split["campaigns"]["results"]] == [2]
 
 
@@ -409,9 +391,7 @@ def test_an_analysts_bridge_is_followed_even_between_versions_no_value_links_for
     assert view(world)["campaigns"]["count"] == 0
     run(world, "bridge", 0, None)
     assert Campaign.objects.count() == 1
-    assert refresh(world) == ("followed", "followed")
-    bridged = view(world)
-    assert_computed_alike(world, bridged)
+    bridged = followed(world)
     assert [c["objects_seen"] for c in bridged["campaigns"]["results"]] == [2]
 
 
@@ -432,9 +412,7 @@ def test_a_report_sent_to_the_reader_is_followed(world: dict[str, Any], partner:
         object_ids=[stix_id for stix_id, _ in world["shared"]],
     )
     report_disseminate(actor=world["analyst"], report=report)
-    assert refresh(world) == ("followed", "followed")
-    sent = view(world)
-    assert_computed_alike(world, sent)
+    sent = followed(world)
     assert sent == before
 
 
@@ -480,3 +458,28 @@ def test_the_worker_leaves_readers_who_have_not_read_lately(world: dict[str, Any
     agreement_suspend(actor=world["manager"], agreement=world["agreements"][0], reason="audit pending")
     assert readers_keep_up() == 0
     assert refresh(world) == ("computed", "computed")
+
+
+def test_the_worker_does_the_most_recent_readers_first_and_the_others_in_later_rounds(
+    world: dict[str, Any], other_partner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no time to spare in a round, each round brings one reader up to date, the one who
+    read last first."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    atlas = UserFactory(username="atlas-reader", organisation=other_partner, role="partner_reader")
+
+    def read(reader: Any) -> tuple[str, str]:
+        ctx = principal_context(reader)
+        return reader_campaigns_refresh(reader, ctx), reader_correlations_refresh(reader, ctx)
+
+    assert read(atlas) == ("computed", "computed")
+    assert refresh(world) == ("computed", "computed")  # Kestrel's reader read last
+    readers_keep_up()
+    monkeypatch.setattr(readers, "BUDGET", 0.0)
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][2], reason="audit pending")  # Corvid's
+    assert readers_keep_up() == 1
+    assert refresh(world) == ("current", "current")
+    assert readers_keep_up() == 1
+    assert readers_keep_up() == 0
+    assert read(atlas) == ("current", "current")
