@@ -72,10 +72,11 @@ KEPT = 10_000
 # less than following the changes.
 CHANGED_LIMIT = 100_000
 # Versions deleted at once past their retention up to which the change records what readers
-# follow it by (the campaigns and values they leave: two indexed reads, about 0.1 s for 20,000
-# versions at a million objects); more are recorded as a removal. A day's purge at ten million
-# objects kept two years is about 14,000 versions; a large purge's full batches (20,000,
-# ``sharing.services.objects.PURGE_BATCH``) are past it, as readers would compute everything again.
+# follow it by (the campaigns they leave, one indexed read, and the values they mention, the
+# purge's own: about 0.1 s for 20,000 versions at a million objects); more are recorded as a
+# removal. A day's purge at ten million objects kept two years is about 14,000 versions; a large
+# purge's full batches (20,000, ``sharing.services.objects.PURGE_BATCH``) are past it, as readers
+# would compute everything again.
 PURGE_FOLLOWED = 15_000
 
 # What no store change records: organisations, agreements and their windows (two parameters:
