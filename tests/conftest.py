@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
@@ -37,6 +38,17 @@ def _tasks_run_at_once() -> Iterator[None]:
         yield
         return
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_folder_per_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test process (pytest-xdist worker) has a database of its own, so it has a live folder
+    of its own too: ingest heartbeats and progress are keyed by submission id, and ids of two
+    databases collide (another worker's beating submission 1 would make this one's look alive)."""
+    live = tmp_path_factory.mktemp("live")
+    caches = {**django_settings.CACHES, "live": {**django_settings.CACHES["live"], "LOCATION": str(live)}}
+    with override_settings(CACHES=caches, ACCORD_LIVE_DIR=live, ACCORD_RATE_COUNTERS_DIR=live / "rates"):
         yield
 
 
