@@ -6,13 +6,14 @@ grant purges through the triggers, as before."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from accord.analysis.models import Campaign, CampaignMember, Correlation, Observ
 from accord.core.models import AuditEvent
 from accord.sharing.bulk import array_param, by_index
 from accord.sharing.models import ObjectObservable, Observable, StixObject
+from accord.sharing.services import retention_purge
 from tests.analysis.conftest import DROP, GREEN, MULE_IP, domain, ip, share
 from tests.stix_samples import indicator
 
@@ -179,7 +181,7 @@ def test_a_trigger_of_its_own_on_a_table_the_purge_deletes_from_still_fires(expi
 
 
 def test_the_purges_statements_take_their_keys_when_they_run(expired):
-    """The purge's deletes, proofs and reads by key take the batch's keys as an init plan's array,
+    """The purge's locks, deletes, proofs and reads by key take the batch's keys as an init plan's array,
     which the planner does not estimate key by key (10–45 ms a statement over 40,000 keys), and
     the plan reads them through the keys' indexes."""
     at_run = "= ANY((SELECT "
@@ -190,8 +192,9 @@ def test_the_purges_statements_take_their_keys_when_they_run(expired):
     statements = [q["sql"] for q in queries]
     deletes = ('DELETE FROM "sharing_stixobject"', 'DELETE FROM "sharing_observable"')
     proofs = [sql for sql in statements if sql.startswith('SELECT "') and sql.endswith("LIMIT 1")]
-    chosen = [sql for sql in statements if sql.startswith(deletes)] + proofs
-    assert all(any(sql.startswith(delete) for sql in chosen) for delete in deletes) and proofs
+    locks = [sql for sql in statements if sql.endswith("FOR UPDATE) locked")]
+    chosen = [sql for sql in statements if sql.startswith(deletes)] + proofs + locks
+    assert all(any(sql.startswith(delete) for sql in chosen) for delete in deletes) and locks
     assert all(at_run in sql for sql in chosen)
     with connection.cursor() as cursor, by_index():
         condition, param = array_param([expired, expired + 1])
@@ -236,3 +239,90 @@ def test_the_observables_nothing_mentions_any_more_are_found_from_their_keys(exp
     assert Observable.objects.filter(value=MULE_IP).exists()
     orphans = [q["sql"] for q in queries if "NOT EXISTS (SELECT 1 FROM sharing_objectobservable l" in q["sql"]]
     assert len(orphans) == 1 and orphans[0].startswith("SELECT v.id FROM unnest(")
+
+
+LINKS_BY_OBJECT = f'DELETE FROM "{ObjectObservable._meta.db_table}" WHERE "stix_object_id"'  # noqa: S608 - a statement's start
+
+
+@pytest.mark.django_db(transaction=True)  # the purge and the other writer are two connections
+def test_a_link_written_beside_the_purge_to_an_object_it_deletes_is_refused(expired):
+    """The purge locks the versions it deletes before deleting anything, so the keys it empties by
+    those versions need no proof: another transaction's link to one, written after the purge
+    deleted the version's links and committed before the version is deleted, waits on the lock at
+    its commit and fails once the version is gone. Nothing is left naming it. (Without the lock
+    that link commits at once and stays, naming a deleted version, since no proof looks for it.)"""
+    other = ObjectObservable.objects.exclude(stix_object_id=expired).exclude(
+        observable__in=ObjectObservable.objects.filter(stix_object_id=expired).values("observable")
+    )
+    observable = other.values_list("observable_id", flat=True).first()
+    paused, go = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def purge() -> None:
+        def pause(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            result = execute(sql, params, many, context)
+            if sql.startswith(LINKS_BY_OBJECT) and not paused.is_set():
+                paused.set()
+                assert go.wait(60)
+            return result
+
+        try:
+            with connection.execute_wrapper(pause):
+                outcome["purge"] = retention_purge()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            outcome["purge"] = error
+        finally:
+            paused.set()
+            connections.close_all()
+
+    def link() -> None:
+        try:
+            connection.ensure_connection()
+            outcome["pid"] = connection.connection.info.backend_pid
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {ObjectObservable._meta.db_table} (stix_object_id, observable_id) VALUES (%s, %s)",  # noqa: S608
+                    [expired, observable],
+                )
+            outcome["link"] = "committed"
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            outcome["link"] = error
+        finally:
+            connections.close_all()
+
+    purging = threading.Thread(target=purge)
+    purging.start()
+    try:
+        assert paused.wait(60)
+        linking = threading.Thread(target=link)
+        linking.start()
+        linking.join(5)  # committed at once, or waiting on the lock
+        waited = linking.is_alive()
+    finally:
+        go.set()
+        purging.join(60)
+    linking.join(60)
+    assert isinstance(outcome["purge"], dict), outcome["purge"]
+    assert waited, outcome.get("link")
+    assert isinstance(outcome["link"], IntegrityError), outcome["link"]
+    assert not StixObject.objects.filter(pk=expired).exists()
+    assert not ObjectObservable.objects.filter(stix_object_id=expired).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the isolation level is set as the transaction begins
+def test_under_repeatable_read_every_key_is_proved(expired):
+    """A statement of a ``REPEATABLE READ`` transaction reads its first snapshot, so the lock
+    would not show it a row committed later: there the keys the cascade empties are proved too."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with CaptureQueriesContext(connection) as repeatable:
+            retention_purge()
+        transaction.set_rollback(True)
+    with CaptureQueriesContext(connection) as committed:
+        retention_purge()
+    links = f'SELECT "stix_object_id" FROM "{ObjectObservable._meta.db_table}" WHERE "stix_object_id"'  # noqa: S608 - the proof
+    assert any(query["sql"].startswith(links) for query in repeatable.captured_queries)
+    assert not any(query["sql"].startswith(links) for query in committed.captured_queries)
+    assert any(" FOR UPDATE) locked" in query["sql"] for query in committed.captured_queries)
+    assert not StixObject.objects.filter(pk=expired).exists()

@@ -402,7 +402,15 @@ def _delete_proved(cursor: Any, model: type[Model], wanted: list[int]) -> int | 
     one raises :class:`~django.db.IntegrityError` and the delete is undone (its savepoint), the
     mode with it. Rows written by others meanwhile are caught too: theirs check the row with a
     ``FOR KEY SHARE`` lock, which the delete's lock waits for or holds off until its commit, and
-    the proofs run after the delete, each reading what was committed by then."""
+    the proofs run after the delete, each reading what was committed by then.
+
+    A key the cascade empties by the very values deleted (a dependant of ``model`` keyed by its
+    primary key, whose rows naming them it deletes or sets to null) needs no proof: the rows of
+    ``model`` are locked ``FOR UPDATE`` before anything is deleted, so another transaction's row
+    naming one either committed before the lock (its own check held the row until then), and the
+    cascade's later statement, reading what was committed when it starts (``READ COMMITTED``),
+    takes it; or its check waits for the lock and fails once the row is gone. Under another
+    isolation level a statement reads the transaction's first snapshot, and every key is proved."""
     tables = sorted(_cascade_tables(model))
     written = sorted(set(tables) | _emptied_tables(model))
     cursor.execute(
@@ -416,10 +424,11 @@ def _delete_proved(cursor: Any, model: type[Model], wanted: list[int]) -> int | 
     keys = cursor.fetchall()
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O' "
-        "AND tgrelid = ANY(%s::regclass[])), current_setting('session_replication_role')",
+        "AND tgrelid = ANY(%s::regclass[])), current_setting('session_replication_role'), "
+        "current_setting('transaction_isolation')",
         [written],
     )
-    own_triggers, mode = cursor.fetchone()
+    own_triggers, mode, isolation = cursor.fetchone()
     unusual = any(width > 1 or referenced not in tables for _, _, referenced, _, width in keys)  # names as written
     if own_triggers or unusual or not may_write_as_replica(cursor):
         return None
@@ -428,16 +437,25 @@ def _delete_proved(cursor: Any, model: type[Model], wanted: list[int]) -> int | 
     for _, _, referenced, column, _ in keys:
         if (referenced, column) != (root, pk):
             gone.setdefault(referenced, {})[column] = []
-    key = connection.ops.quote_name(pk)
+    locking = isolation == "read committed"
+    emptied = _emptied_by_key(model) if locking else set()
+    quote = connection.ops.quote_name
+    key = quote(pk)
     with transaction.atomic(), by_index():
         any_of, param = array_param(wanted)
         params = [param]
+        if locking:  # before anything is deleted: see the docstring
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {quote(root)} WHERE {key} {any_of} FOR UPDATE) locked",  # noqa: S608
+                params,
+            )
         cursor.execute("SET LOCAL session_replication_role = replica")
         deleted = _delete_where(cursor, model, f"{key} {any_of}", params, any_of, gone)
         cursor.execute("SELECT set_config('session_replication_role', %s, true)", [mode])
         for source, column, referenced, target, _ in keys:
             if (referenced, target) == (root, pk):
-                _prove(cursor, source, column, any_of, params)
+                if (source, column) not in emptied:
+                    _prove(cursor, source, column, any_of, params)
             elif values := gone[referenced][target]:
                 any_values, param = array_param(values)
                 _prove(cursor, source, column, any_values, [param])
@@ -455,6 +473,16 @@ def _prove(cursor: Any, table: str, column: str, any_of: str, params: list[Any])
             f"{table}.{column} = {found[0]} names a row this delete takes, and nothing deletes it with "
             "that row: nothing is deleted."
         )
+
+
+def _emptied_by_key(model: type[Model]) -> set[tuple[str, str]]:
+    """(table, column) of each key naming ``model``'s primary key whose rows naming the values
+    deleted the cascade deletes or empties by that column (:func:`_delete_where`'s ``on_pk``)."""
+    return {
+        (child._meta.db_table, key.column)
+        for child, key in _dependants(model)
+        if key.target_field == model._meta.pk and key.remote_field.on_delete in (CASCADE, SET_NULL)
+    }
 
 
 def _cascade_tables(model: type[Model]) -> set[str]:
