@@ -5,6 +5,7 @@ queries."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -158,3 +159,62 @@ def test_an_agreement_suspended_between_two_reads_counts_on_the_second(readers, 
         actor=None, agreement=sharer, change_note="Onward to companies only.", terms={"onward_kinds": ["private"]}
     )
     assert police.get(path).status_code == 404
+
+
+SETTING = "max_parallel_workers_per_gather"
+OBJECTS_READ = ("WITH", 'SELECT "id", "organisation_id"', 'SELECT "sharing_stixobject"."id"')  # compiled reads' starts
+
+
+def _planned_with(reader: Taxii, path: str) -> tuple[list[str], str]:
+    """The parallel workers each statement of a read could plan for (PostgreSQL's setting as each
+    ran), and the setting after the read."""
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def note(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if sql.startswith(
+            ("WITH", 'SELECT "id", "organisation_id"', 'SELECT "sharing_stixobject"."id"')
+        ):  # objects read
+            with connection.cursor() as cursor:
+                cursor.execute(f"SHOW {SETTING}")
+                seen.append(cursor.fetchone()[0])
+        return result
+
+    with connection.execute_wrapper(note):
+        response = reader.get(path)
+    assert response.status_code == 200, response.content
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {SETTING}")
+        return seen, cursor.fetchone()[0]
+
+
+def _planned_serially(sharer: Any) -> None:
+    ids = _store(sharer)
+    reader = _reader(OrganisationKind.PRIVATE, Tlp.AMBER)
+    before = _planned_with(reader, f"collections/{shared_id()}/")[1]
+    assert before != "0"
+    listing, after = _planned_with(reader, f"collections/{shared_id()}/objects/")
+    assert listing == ["0"] and after == before
+    one, after = _planned_with(reader, f"collections/{shared_id()}/objects/{ids[Tlp.GREEN]}/")
+    assert one == [before] and after == before
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    not os.environ.get("ACCORD_DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's parallel query"
+)
+
+
+@ON_POSTGRESQL
+def test_a_listing_is_planned_without_parallel_workers_and_nothing_else_is(sharer):
+    """Starting parallel workers cost most of a page's statement: a listing runs with none, set
+    for that statement alone (inside the caller's transaction here, put back after it); a read
+    of one object is left as it is."""
+    _planned_serially(sharer)
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)  # the request outside any transaction, as served
+def test_outside_a_transaction_a_listing_runs_in_one_of_its_own(sharer):
+    _planned_serially(sharer)
