@@ -75,7 +75,9 @@ class Correlation(models.Model):
 
     class Meta:
         indexes: ClassVar = [
-            models.Index(fields=["organisation_count", "object_count"], name="analysis_corr_counts"),
+            # host staff's list in its order (most organisations, most versions, then the key),
+            # walked backwards from its end: ten rows of millions read as ten
+            models.Index(fields=["organisation_count", "object_count", "-observable"], name="analysis_corr_order"),
             # the known-benign values, read by index (analysis.reader_campaigns: a partner's kept rows)
             models.Index(fields=["observable"], condition=models.Q(benign__gt=""), name="analysis_corr_benign"),
         ]
