@@ -90,3 +90,34 @@ def test_store_lists_count_to_the_cap_and_say_so(readers: dict[str, Any], settin
     assert (listed["count"], listed["count_capped"]) == (3, True)
     exact = client.get("/api/v1/campaigns/").json()
     assert exact["count_capped"] is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel query")
+def test_a_capped_count_is_planned_without_parallel_workers_and_the_rest_is_not(readers: dict[str, Any]) -> None:
+    """Counting to the cap reads a bounded number of rows: PostgreSQL plans it with no parallel
+    workers (whose start cost more than the count, accord.core.planner); the page's other
+    statements, and those after it, are planned with the server's setting."""
+    kestrel, atlas = readers["sharers"]
+    share(kestrel, *batch(1, 4))
+    share(atlas, *batch(5, 4))
+    seen: dict[str, list[str]] = {"count": [], "other": []}
+
+    def note(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if sql.startswith("SELECT") and "set_config" not in sql and "current_setting" not in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
+                seen["count" if sql.startswith("SELECT COUNT(*) FROM (SELECT") else "other"].append(
+                    cursor.fetchone()[0]
+                )
+        return result
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        server = cursor.fetchone()[0]
+    assert server != "0"
+    with connection.execute_wrapper(note):
+        response = readers["clients"]["analyst"].get("/analysis/campaigns/")
+    assert response.status_code == 200
+    assert seen["count"] == ["0"]
+    assert set(seen["other"]) == {server}

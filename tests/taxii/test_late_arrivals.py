@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 from requests.auth import HTTPBasicAuth
 from taxii2client.v21 import as_pages
@@ -27,6 +26,7 @@ from accord.sharing.services import (
 from accord.taxii.api import MEDIA_TYPE
 from accord.taxii.models import Collection as TaxiiCollection
 from tests.factories import OrganisationFactory, UserFactory, make_agreement
+from tests.queries import BOUNDED_READ
 from tests.taxii.conftest import secret_for
 from tests.taxii.polling import Poller, marked, share, version
 
@@ -199,10 +199,7 @@ def test_a_disseminated_report_reaches_its_recipient_without_sending_again_what_
     assert outside.poll() == set()
 
 
-# A page's queries with no late arrival (tests/taxii/test_protocol.py); on PostgreSQL a listing
-# also turns parallel workers off for its statement and, inside the test's transaction, back on
-# (accord.taxii.compiled._serial).
-PAGE_QUERIES = 7 + (2 if connection.vendor == "postgresql" else 0)
+PAGE_QUERIES = 7 + BOUNDED_READ  # a page's queries with no late arrival (tests/taxii/test_protocol.py)
 
 
 def test_a_page_costs_the_same_however_many_organisations_and_changes(

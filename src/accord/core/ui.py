@@ -8,6 +8,7 @@ themselves, dashboard and organisations, are :mod:`accord.web`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import User
+from accord.core.planner import without_parallel_workers
 
 __all__ = [
     "PAGE_SIZE",
@@ -64,7 +66,9 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
         # counted on the key alone: the rows' per-row figures (subqueries) are not computed for
         # thousands of rows that no page shows; filters on them still apply
         keys = rows.order_by().values("pk") if hasattr(rows, "values") else rows
-        found = int(keys[: self.cap + 1].count())
+        # a bounded read: no parallel workers to start (accord.core.planner)
+        with without_parallel_workers(rows.db) if isinstance(rows, QuerySet) else nullcontext():
+            found = int(keys[: self.cap + 1].count())
         self.capped = found > self.cap
         return min(found, self.cap)
 

@@ -24,15 +24,16 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from threading import Lock
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import connections, router
 
+from accord.core.planner import without_parallel_workers
 from accord.core.prepared import named_style
 from accord.policy import Visibility
 from accord.sharing.models import StixObject
@@ -199,34 +200,15 @@ def run(shape: Shape, values: Bound, build: Build) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-@contextmanager
-def _serial(shape: Shape) -> Iterator[None]:
-    """A listing's statement planned without parallel workers (PostgreSQL).
-
-    A page reads at most ``limit + 1`` rows by the (date added, id) index, but the planner costs
-    the policy's anti-joins over the rows the index could yield and chose a Gather Merge of two
-    workers: starting them cost 10–15 ms of a 1,000-object page's 18–22 ms at a million objects,
-    where the same plan without them ran in 7–10 ms. ``max_parallel_workers_per_gather`` is
-    set to 0 for this statement only: local to a transaction of its own (or the caller's,
-    and put back after it), so no other statement of the connection is planned otherwise. One
-    object's versions (``newest``, ``oldest``) are read by their id's index and never planned in
-    parallel: they run as they are, without the round trips."""
-    connection = connections[shape.database]
-    if shape.vendor != "postgresql" or shape.order != "listing":
-        yield
-        return
-    outer = connection.in_atomic_block
-    with transaction.atomic(using=shape.database, savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('max_parallel_workers_per_gather'), "
-                "set_config('max_parallel_workers_per_gather', '0', true)"
-            )
-            before = cursor.fetchone()[0]
-        yield
-        if outer:  # the caller's transaction goes on: its later statements are planned as before
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])
+def _serial(shape: Shape) -> AbstractContextManager[None]:
+    """A listing's statement planned without parallel workers (PostgreSQL): a page reads at most
+    ``limit + 1`` rows by the (date added, id) index, yet the planner chose a Gather Merge whose
+    workers' start cost 10–15 ms of a 1,000-object page's 18–22 ms at a million objects
+    (:mod:`accord.core.planner`). One object's versions (``newest``, ``oldest``) are read by their
+    id's index and never planned in parallel: they run as they are, without the round trips."""
+    if shape.order != "listing":
+        return nullcontext()
+    return without_parallel_workers(shape.database)
 
 
 def compiled_entries() -> list[Compiled]:
