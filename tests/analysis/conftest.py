@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accord.analysis.models import Campaign
@@ -43,6 +45,19 @@ def share(client: Any, *objects: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "done", response.json()
     return response.json()
+
+
+def waits_for_a_lock(pid: int, timeout: float = 60.0) -> bool:
+    """Whether the PostgreSQL session ``pid`` comes to wait for a lock within ``timeout`` seconds
+    (another connection's transaction, stopped midway, holding what it needs)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
 
 
 @pytest.fixture

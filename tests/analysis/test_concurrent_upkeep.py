@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from accord.analysis import campaigns
 from accord.analysis.campaign_summaries import campaigns_refresh
 from accord.analysis.models import Campaign, CampaignMember
 from accord.sharing.models import StixObject
-from tests.analysis.conftest import DROP, MULE_IP, domain, ip, share
+from tests.analysis.conftest import DROP, MULE_IP, domain, ip, share, waits_for_a_lock
 from tests.stix_samples import indicator
 
 pytestmark = [
@@ -33,18 +32,6 @@ pytestmark = [
 def _campaign_of(number: int) -> int:
     stix_id = indicator(number, "")["id"]
     return CampaignMember.objects.get(stix_object__stix_id=stix_id).campaign_id
-
-
-def _waits(pid: int, timeout: float = 60.0) -> bool:
-    """Whether the session ``pid`` waits for a lock (the ingest, behind the open merge)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.05)
-    return False
 
 
 def test_an_ingest_joining_a_campaign_being_merged_away_joins_the_survivor(api_for, sharers):
@@ -91,7 +78,7 @@ def test_an_ingest_joining_a_campaign_being_merged_away_joins_the_survivor(api_f
     ingester = threading.Thread(target=ingest)
     ingester.start()
     assert started.wait(60)
-    waited = _waits(outcome.get("pid", 0))
+    waited = waits_for_a_lock(outcome.get("pid", 0))
     release.set()
     merger.join(120)
     ingester.join(120)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from accord.core.models import AuditEvent
 from accord.sharing.bulk import array_param, by_index
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 from accord.sharing.services import retention_purge
-from tests.analysis.conftest import DROP, GREEN, MULE_IP, domain, ip, share
+from tests.analysis.conftest import DROP, GREEN, MULE_IP, domain, ip, share, waits_for_a_lock
 from tests.stix_samples import indicator
 
 pytestmark = pytest.mark.skipif(
@@ -296,8 +297,10 @@ def test_a_link_written_beside_the_purge_to_an_object_it_deletes_is_refused(expi
         assert paused.wait(60)
         linking = threading.Thread(target=link)
         linking.start()
-        linking.join(5)  # committed at once, or waiting on the lock
-        waited = linking.is_alive()
+        deadline = time.monotonic() + 60
+        while "pid" not in outcome and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waited = waits_for_a_lock(outcome.get("pid", 0))  # else it committed at once
     finally:
         go.set()
         purging.join(60)

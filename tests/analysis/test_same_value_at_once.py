@@ -17,7 +17,7 @@ from django.db import connection, connections
 from accord.analysis.models import Correlation
 from accord.sharing.bulk import insert_rows
 from accord.sharing.models import ObjectObservable, Observable
-from tests.analysis.conftest import MULE_IP, ip, share
+from tests.analysis.conftest import MULE_IP, ip, share, waits_for_a_lock
 from tests.stix_samples import indicator
 
 TURN = "SELECT pg_advisory_xact_lock("  # the upkeep turn (accord.analysis.upkeep), after the inserts
@@ -41,18 +41,6 @@ def test_rows_another_writer_has_are_skipped_and_the_rest_written() -> None:
     assert written == 2
     stored = dict(Observable.objects.filter(type="ipv4").values_list("value", "pk"))
     assert stored == {"192.0.2.1": 10**9, "192.0.2.2": 10**9 + 1, "192.0.2.3": 10**9 + 3}
-
-
-def _waits(pid: int, timeout: float = 60.0) -> bool:
-    """Whether the session ``pid`` waits for a lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)  # the two ingests are two connections
@@ -103,7 +91,7 @@ def test_two_ingests_creating_the_same_value_at_once_share_it(api_for: Any, shar
         deadline = time.monotonic() + 60
         while "pid" not in outcome and time.monotonic() < deadline:
             time.sleep(0.01)
-        waited = _waits(outcome.get("pid", 0))
+        waited = waits_for_a_lock(outcome.get("pid", 0))
     finally:
         go.set()
         one.join(120)
