@@ -47,13 +47,16 @@ def share(client: Any, *objects: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
-def waits_for_a_lock(pid: int, timeout: float = 60.0) -> bool:
-    """Whether the PostgreSQL session ``pid`` comes to wait for a lock within ``timeout`` seconds
-    (another connection's transaction, stopped midway, holding what it needs)."""
+def waits_for_a_lock(outcome: dict[str, Any], timeout: float = 60.0) -> bool:
+    """Whether the PostgreSQL session whose backend id a thread puts in ``outcome["pid"]`` comes to
+    wait for a lock within ``timeout`` seconds (another connection's transaction, stopped midway,
+    holding what it needs)."""
     deadline = time.monotonic() + timeout
+    while "pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+        while "pid" in outcome and time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [outcome["pid"]])
             if cursor.fetchone()[0]:
                 return True
             time.sleep(0.05)

@@ -78,7 +78,7 @@ def test_an_ingest_joining_a_campaign_being_merged_away_joins_the_survivor(api_f
     ingester = threading.Thread(target=ingest)
     ingester.start()
     assert started.wait(60)
-    waited = waits_for_a_lock(outcome.get("pid", 0))
+    waited = waits_for_a_lock(outcome)
     release.set()
     merger.join(120)
     ingester.join(120)
