@@ -381,6 +381,7 @@ def _members_delete(objects: Sequence[int]) -> set[int]:
     """The campaign membership of ``objects`` ends (one statement on PostgreSQL); the campaigns
     they were members of, as the delete returns them (read first where the database returns
     nothing from a delete: SQLite before 3.35)."""
+    # Django names no feature for a delete's RETURNING; SQLite gained it with the insert's (3.35)
     returning = connection.features.can_return_columns_from_insert
     held: set[int] = set() if returning else set(_membership(objects).values())
     with connection.cursor() as cursor:
