@@ -28,7 +28,8 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.signals import campaigns_merged
 from accord.analysis.upkeep import upkeep_turn
 from accord.core.models import Organisation
-from accord.sharing.bulk import IdAllocator, adapt_datetime, among, by_index, delete_cascading, insert_rows, select_in
+from accord.sharing.bulk import IdAllocator, adapt_datetime, among, by_index, insert_rows, select_in
+from accord.sharing.cascade import delete_cascading
 from accord.sharing.models import ObjectObservable, StixObject
 from accord.taxii.services import collection_members_watch
 

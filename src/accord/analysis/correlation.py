@@ -35,7 +35,8 @@ from accord.analysis.rewrite import TableRewrite
 from accord.analysis.sightings import sightings_from_stix, sightings_link
 from accord.analysis.upkeep import upkeep_turn
 from accord.analysis.warninglists import index_if_built
-from accord.sharing.bulk import adapt_datetime, among, by_index, chunks, delete_cascading, insert_rows, select_in
+from accord.sharing.bulk import adapt_datetime, among, by_index, chunks, insert_rows, select_in
+from accord.sharing.cascade import delete_cascading
 from accord.sharing.listeners import StoreListener
 from accord.sharing.models import ObjectObservable, Observable, StixObject
 

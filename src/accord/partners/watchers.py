@@ -6,7 +6,12 @@ data; the store (``accord.sharing``) registers a watcher in its ``AppConfig.read
 such service runs its change inside :func:`partnership_change`, so that each watcher sees the
 state before the change and the state after it, in the same transaction::
 
-    register_partnership_watcher(watch)  # watch(organisation_id=…, agreement_id=…) -> a context manager
+    register_partnership_watcher(watch)  # watch(organisation_id=…, agreement_id=…, alters_views=…) -> a context manager
+
+A change the service knows leaves every organisation's view as it was (an amendment keeping the
+terms and whether the agreement is in force now: a note, a renewal) says so with
+``alters_views=False``: comparing the views before and after reads every version the
+organisation may receive (seconds at a million objects) to find nothing.
 
 Time changes them too: an agreement's window opens or ends with no service to run. The daily
 ``agreements_sweep`` calls :func:`windows_pass` first, and the store registers what records the
@@ -27,7 +32,8 @@ __all__ = [
     "windows_pass",
 ]
 
-# Called with the organisation whose partnership changes and, when one agreement changes, its id.
+# Called with the organisation whose partnership changes, when one agreement changes its id, and
+# whether the change may alter what organisations may receive.
 PartnershipWatcher = Callable[..., AbstractContextManager[None]]
 
 _WATCHERS: list[PartnershipWatcher] = []
@@ -42,12 +48,17 @@ def register_partnership_watcher(watcher: PartnershipWatcher) -> None:
 
 
 @contextmanager
-def partnership_change(*, organisation_id: int, agreement_id: int | None = None) -> Iterator[None]:
+def partnership_change(
+    *, organisation_id: int, agreement_id: int | None = None, alters_views: bool = True
+) -> Iterator[None]:
     """Run a change to ``organisation_id``'s partnership (its agreement ``agreement_id``, if
-    one) inside every registered watcher."""
+    one) inside every registered watcher; ``alters_views=False`` when the change leaves what
+    every organisation may receive as it was."""
     with ExitStack() as stack:
         for watcher in _WATCHERS:
-            stack.enter_context(watcher(organisation_id=organisation_id, agreement_id=agreement_id))
+            stack.enter_context(
+                watcher(organisation_id=organisation_id, agreement_id=agreement_id, alters_views=alters_views)
+            )
         yield
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from accord.core.audit import audit_record
 from accord.core.choices import OrganisationStatus
@@ -19,7 +20,7 @@ from accord.core.roles import Perm
 from accord.partners.choices import AGREEMENT_PREFIX, AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
 from accord.partners.services._common import _create_numbered
-from accord.partners.services.lifecycle import _locked, organisation_sync_status
+from accord.partners.services.lifecycle import _locked, organisation_sync_status, status_due
 from accord.partners.services.terms import (
     TERM_FIELDS,
     _check_no_overlap,
@@ -117,7 +118,10 @@ def agreement_amend(
     )
     if agreement.status == AgreementStatus.ACTIVE:
         _check_no_overlap(agreement, version)
-    with partnership_change(organisation_id=agreement.organisation_id, agreement_id=agreement.pk):
+    alters_views = not _alike_to_the_policy(agreement, current, version, timezone.now())
+    with partnership_change(
+        organisation_id=agreement.organisation_id, agreement_id=agreement.pk, alters_views=alters_views
+    ):
         version.save()
         agreement.current_version = version
         agreement.save(update_fields=["current_version", "updated_at"])
@@ -131,6 +135,26 @@ def agreement_amend(
         )
         organisation_sync_status(actor=actor, organisation=agreement.organisation)
     return agreement
+
+
+def _alike_to_the_policy(
+    agreement: Agreement, current: AgreementVersion, version: AgreementVersion, now: datetime
+) -> bool:
+    """Whether ``version`` replacing ``current`` at ``now`` leaves what every organisation may
+    receive as it was: the policy reads of a version its terms and whether its window holds the
+    moment (edges to come are recorded as they pass), and of the organisation its status, which
+    the amendment's sync must then leave as it is."""
+    if current.covers(now) != version.covers(now):
+        return False
+    if any(_as_read(getattr(current, name)) != _as_read(getattr(version, name)) for name in TERM_FIELDS):
+        return False
+    organisation = agreement.organisation
+    return status_due(organisation, now) in (None, organisation.status)
+
+
+def _as_read(term: Any) -> Any:
+    """A term as the policy reads it: a list for what it holds, in any order."""
+    return sorted(term) if isinstance(term, list) else term
 
 
 PDF_MAGIC = b"%PDF-"

@@ -30,6 +30,7 @@ __all__ = [
     "organisation_suspend",
     "organisation_sync_status",
     "organisation_terminate",
+    "status_due",
 ]
 
 
@@ -243,14 +244,20 @@ def organisation_sync_status(
     """``active`` while it holds an active agreement in force, ``vetting`` otherwise; a
     suspended or terminated partnership stays so until reinstated."""
     organisation = Organisation.objects.get(pk=organisation.pk)
-    if organisation.is_host or organisation.status in (OrganisationStatus.SUSPENDED, OrganisationStatus.TERMINATED):
+    target = status_due(organisation, now or timezone.now())
+    if target is None:
         return organisation
-    target = (
-        OrganisationStatus.ACTIVE
-        if _holds_active_agreement(organisation, now or timezone.now())
-        else (OrganisationStatus.VETTING if organisation.status == OrganisationStatus.ACTIVE else organisation.status)
-    )
     return organisation_set_status(actor=actor, organisation=organisation, status=target, reason=reason)
+
+
+def status_due(organisation: Organisation, now: datetime) -> str | None:
+    """The status :func:`organisation_sync_status` gives ``organisation`` at ``now``; ``None``
+    when its agreements do not decide it (the host, a suspended or terminated partnership)."""
+    if organisation.is_host or organisation.status in (OrganisationStatus.SUSPENDED, OrganisationStatus.TERMINATED):
+        return None
+    if _holds_active_agreement(organisation, now):
+        return OrganisationStatus.ACTIVE
+    return OrganisationStatus.VETTING if organisation.status == OrganisationStatus.ACTIVE else organisation.status
 
 
 @transaction.atomic

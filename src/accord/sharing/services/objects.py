@@ -19,7 +19,8 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.guards import invalid, require
 from accord.core.models import Organisation, User
 from accord.core.roles import Perm
-from accord.sharing.bulk import array_param, by_index, delete_cascading, mentioned_by, select_in
+from accord.sharing.bulk import array_param, by_index, mentioned_by, select_in
+from accord.sharing.cascade import delete_cascading
 from accord.sharing.listeners import notify_added, notify_leaving, notify_removed, notify_visibility
 from accord.sharing.models import ObjectObservable, Observable, StixObject, VisibilityChange
 from accord.sharing.services.categories import _CATEGORY_BY_TYPE

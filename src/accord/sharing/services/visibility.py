@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,7 +49,7 @@ from accord.core.models import Organisation
 from accord.partners.choices import AgreementKind, AgreementStatus
 from accord.partners.models import Agreement, AgreementVersion
 from accord.policy import Action, PrincipalContext, principal_context, visible
-from accord.sharing.bulk import chunks
+from accord.sharing.bulk import insert_rows, upsert_rows
 from accord.sharing.models import Arrival, StixObject, VisibilityChange, WindowPassage, Withdrawal
 
 __all__ = [
@@ -190,17 +190,17 @@ def _record(
     change = VisibilityChange.objects.create(
         cause=cause[:200], kind=kind, arrivals=len(arrived), withdrawals=len(withdrawn)
     )
-    for part in chunks(arrived):
-        Arrival.objects.bulk_create(
-            [Arrival(organisation_id=org, stix_object_id=pk, change=change) for org, pk in part],
-            update_conflicts=True,
-            unique_fields=["stix_object", "organisation"],
-            update_fields=["change"],
-        )
-    for part in chunks(withdrawn):
-        Withdrawal.objects.bulk_create(
-            [Withdrawal(organisation_id=org, stix_object_id=pk, change=change) for org, pk in part]
-        )
+    # As rows, not models: a withdrawal of every version an organisation received is hundreds of
+    # thousands of them at a million objects (20 s through the ORM, most of it making models).
+    columns = ("organisation_id", "stix_object_id", "change_id")
+    upsert_rows(
+        Arrival._meta.db_table,
+        columns,
+        ((org, pk, change.pk) for org, pk in arrived),
+        key=("stix_object_id", "organisation_id"),
+        update=("change_id",),
+    )
+    insert_rows(Withdrawal._meta.db_table, columns, ((org, pk, change.pk) for org, pk in withdrawn))
     transaction.on_commit(visibility_publish)
     return change
 
@@ -267,11 +267,18 @@ def visibility_windows_pass(*, now: datetime | None = None) -> int:
     return recorded
 
 
-def partnership_watch(*, organisation_id: int, agreement_id: int | None = None) -> AbstractContextManager[None]:
+def partnership_watch(
+    *, organisation_id: int, agreement_id: int | None = None, alters_views: bool = True
+) -> AbstractContextManager[None]:
     """The watcher the partners' services run their changes in
     (:func:`accord.partners.watchers.register_partnership_watcher`): what the organisation may
     receive (as a recipient), and, when one agreement changes, who may receive what was shared
-    under it (its terms bind the originator's objects onward)."""
+    under it (its terms bind the originator's objects onward). A change that alters no view
+    compares none; the edges time passed are still recorded first, while the versions they
+    belong to are current."""
+    if not alters_views:
+        visibility_windows_pass()
+        return nullcontext()
     scopes = [Scope((organisation_id,), Q())]
     if agreement_id is not None and StixObject.objects.filter(agreement_id=agreement_id).exists():
         scopes.append(Scope(None, Q(agreement_id=agreement_id)))
