@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from accord.analysis.models import (
     Campaign,
@@ -40,6 +41,8 @@ from accord.analysis.services import (
 )
 from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
 from accord.core.errors import ValidationFailed
+from accord.core.models import ApiToken, User
+from accord.core.services import token_issue
 from accord.formats.markings import TLP2_IDS
 from accord.partners.services import agreement_suspend
 from accord.policy import principal_context
@@ -447,17 +450,68 @@ def test_the_worker_brings_a_partners_rows_up_to_date_after_an_agreements_change
     assert_computed_alike(world, kept)
 
 
+def last_read(*readers: Any, days: float) -> None:
+    """``readers`` made their accounts long ago and last signed in ``days`` ago (every other
+    person's account made long ago, none signed in or used a token: the worker leaves them)."""
+    long_ago = timezone.now() - timedelta(days=60)
+    User.objects.update(date_joined=long_ago, last_login=None)
+    ApiToken.objects.update(last_used_at=None)
+    User.objects.filter(pk__in=[reader.pk for reader in readers]).update(
+        last_login=timezone.now() - timedelta(days=days)
+    )
+
+
 def test_the_worker_leaves_readers_who_have_not_read_lately(world: dict[str, Any]) -> None:
+    """The worker's own computing is no read: a reader who has not signed in for longer than
+    ``RECENT`` computes its rows on its next read, however recently the worker last did."""
     share_objects(world, 0, [("green", {0})])
     share_objects(world, 1, [("green", {0})])
+    last_read(world["reader"], days=10)
     assert refresh(world) == ("computed", "computed")
     readers_keep_up()
-    long_ago = timezone.now() - timedelta(days=30)
-    ReaderCampaignState.objects.filter(reader=world["reader"]).update(refreshed_at=long_ago)
-    ReaderCorrelationState.objects.filter(reader=world["reader"]).update(refreshed_at=long_ago)
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][1], reason="audit pending")
+    assert readers_keep_up() == 1  # read ten days ago: kept up
+    assert refresh(world) == ("current", "current")
+    last_read(world["reader"], days=30)
     agreement_suspend(actor=world["manager"], agreement=world["agreements"][0], reason="audit pending")
     assert readers_keep_up() == 0
     assert refresh(world) == ("computed", "computed")
+
+
+def test_the_worker_counts_an_api_tokens_use_as_a_read(world: dict[str, Any]) -> None:
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    last_read(days=0)
+    assert refresh(world) == ("computed", "computed")
+    readers_keep_up()
+    issued = token_issue(actor=None, user=world["reader"], name="SIEM", scopes=["read"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert client.get(CAMPAIGNS).status_code == 200  # a read through the token, which notes its use
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][1], reason="audit pending")
+    assert readers_keep_up() == 1
+    assert refresh(world) == ("current", "current")
+
+
+def test_the_worker_computes_a_new_readers_rows_before_its_first_page(
+    world: dict[str, Any], other_partner: Any
+) -> None:
+    """An account just made (a partner onboarded) has no kept rows: the worker's next round
+    computes them, with no change to the store, so that its first page finds them current; an
+    account made long ago that never signed in is left to its own first read."""
+    share_objects(world, 0, [("green", {0})])
+    share_objects(world, 1, [("green", {0})])
+    last_read(days=0)
+    readers_keep_up()
+    assert readers_keep_up() == 0
+    newcomer = UserFactory(username="atlas-analyst", organisation=other_partner, role="partner_reader")
+    dormant = UserFactory(username="atlas-dormant", organisation=other_partner, role="partner_reader")
+    User.objects.filter(pk=dormant.pk).update(date_joined=timezone.now() - timedelta(days=60))
+    assert readers_keep_up() == 1
+    assert readers_keep_up() == 0
+    for person, how in ((newcomer, "current"), (dormant, "computed")):
+        ctx = principal_context(person)
+        assert (reader_campaigns_refresh(person, ctx), reader_correlations_refresh(person, ctx)) == (how, how)
 
 
 def test_the_worker_does_the_most_recent_readers_first_and_the_others_in_later_rounds(
@@ -468,13 +522,15 @@ def test_the_worker_does_the_most_recent_readers_first_and_the_others_in_later_r
     share_objects(world, 0, [("green", {0})])
     share_objects(world, 1, [("green", {0})])
     atlas = UserFactory(username="atlas-reader", organisation=other_partner, role="partner_reader")
+    last_read(atlas, days=2)
+    User.objects.filter(pk=world["reader"].pk).update(last_login=timezone.now() - timedelta(days=1))
 
     def read(reader: Any) -> tuple[str, str]:
         ctx = principal_context(reader)
         return reader_campaigns_refresh(reader, ctx), reader_correlations_refresh(reader, ctx)
 
-    assert read(atlas) == ("computed", "computed")
     assert refresh(world) == ("computed", "computed")  # Kestrel's reader read last
+    assert read(atlas) == ("computed", "computed")
     readers_keep_up()
     monkeypatch.setattr(readers, "BUDGET", 0.0)
     agreement_suspend(actor=world["manager"], agreement=world["agreements"][2], reason="audit pending")  # Corvid's
