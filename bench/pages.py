@@ -183,11 +183,11 @@ def after_an_ingest(client: Any, partner: Any, batch: int = 1000) -> None:
     from accord.analysis.reader_correlations import reader_correlations_refresh
     from accord.policy import principal_context
 
-    def brought_up_to_date() -> None:
-        ctx = principal_context(partner)
+    def brought_up_to_date(reader: Any = partner) -> None:
+        ctx = principal_context(reader)
         for name, refresh in (("campaigns", reader_campaigns_refresh), ("correlations", reader_correlations_refresh)):
             start = time.perf_counter()
-            how = refresh(partner, ctx)
+            how = refresh(reader, ctx)
             print(f"  its kept {name:<13} brought up to date in {(time.perf_counter() - start) * 1000:8.1f} ms ({how})")
 
     brought_up_to_date()
@@ -310,8 +310,15 @@ def after_an_analysts_act(partner: Any, brought_up_to_date: Any) -> None:
 
 
 def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
-    """Another organisation's agreement amended: what whole organisations see may change, which
-    no read follows, so the worker's next round computes the partner's rows, not its next page."""
+    """Another organisation's agreement amended: a note compares no views; a change of terms
+    compares that organisation's view before and after, and may change what whole organisations
+    see, which no read follows, so the worker's next round computes the partner's rows, not its
+    next page. Then a new account in the partner's organisation: the worker computes its rows
+    before its first page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from accord.analysis.services import readers_keep_up
     from accord.core.choices import Role
     from accord.core.models import User
@@ -329,16 +336,36 @@ def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
     manager = User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk").first()
     if other is None or manager is None:
         return
+    # the store's other accounts as made long ago and not read lately; the partner reads now
+    User.objects.exclude(pk=partner.pk).update(date_joined=timezone.now() - timedelta(days=60))
+    User.objects.filter(pk=partner.pk).update(last_login=timezone.now())
     readers_keep_up()  # this process's account of the store, as a running worker's
-    start = time.perf_counter()
-    agreement_amend(actor=manager, agreement=other, change_note="Contact points updated.")
-    act = time.perf_counter() - start
+    ceiling = other.current_version.tlp_ceiling
+    for note, terms in (
+        ("Contact points updated.", None),
+        ("TLP:CLEAR only for now.", {"tlp_ceiling": "clear"}),
+        ("Ceiling restored.", {"tlp_ceiling": ceiling}),
+    ):
+        start = time.perf_counter()
+        agreement_amend(actor=manager, agreement=other, change_note=note, terms=terms)
+        act = time.perf_counter() - start
+        start = time.perf_counter()
+        done = readers_keep_up()
+        took = time.perf_counter() - start
+        what = "a note" if terms is None else f"its TLP ceiling set to {terms['tlp_ceiling']}"
+        print(f"\nAfter {other.organisation.short_name}'s agreement was amended ({what}: {act:.2f} s), "
+              f"the worker's next round brought {done} readers' rows up to date in {took:.1f} s; "
+              "then the partner's read")  # fmt: skip
+        brought_up_to_date()
+    newcomer = User.objects.create(
+        username=f"bench-newcomer-{time.time_ns()}", organisation_id=partner.organisation_id, role=partner.role
+    )
     start = time.perf_counter()
     done = readers_keep_up()
     took = time.perf_counter() - start
-    print(f"\nAfter {other.organisation.short_name}'s agreement was amended ({act:.1f} s), the worker's next round "
-          f"brought {done} readers' rows up to date in {took:.1f} s; then the partner's read")  # fmt: skip
-    brought_up_to_date()
+    print(f"\nA new account in the partner's organisation: the worker's next round computed {done} readers' rows "
+          f"in {took:.1f} s; then the newcomer's first read")  # fmt: skip
+    brought_up_to_date(newcomer)
 
 
 def run(objects: int = 1_000_000) -> None:
