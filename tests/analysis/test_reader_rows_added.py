@@ -514,6 +514,29 @@ def test_the_worker_computes_a_new_readers_rows_before_its_first_page(
         assert (reader_campaigns_refresh(person, ctx), reader_correlations_refresh(person, ctx)) == (how, how)
 
 
+def test_the_worker_does_not_retry_a_failing_reader_every_round(
+    world: dict[str, Any], other_partner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new reader whose rows cannot be computed (logged) is tried once, not again each round
+    (seconds each at a million objects), until the store's facts move."""
+    last_read(days=0)
+    readers_keep_up()
+    newcomer = UserFactory(username="atlas-newcomer", organisation=other_partner, role="partner_reader")
+    tried: list[int] = []
+
+    def failing(reader: Any, ctx: Any) -> str:
+        tried.append(reader.pk)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(readers, "reader_campaigns_refresh", failing)
+    assert readers_keep_up() == 1
+    assert readers_keep_up() == 0
+    assert tried == [newcomer.pk]
+    agreement_suspend(actor=world["manager"], agreement=world["agreements"][2], reason="audit pending")
+    readers_keep_up()
+    assert tried == [newcomer.pk, newcomer.pk]
+
+
 def test_the_worker_does_the_most_recent_readers_first_and_the_others_in_later_rounds(
     world: dict[str, Any], other_partner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

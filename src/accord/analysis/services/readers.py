@@ -13,7 +13,8 @@ the second, every worker round (``ACCORD_ROUND_JOBS``):
 - computes ahead the rows of the readers who have none yet (an account made or a sign-in within
   ``RECENT``: a partner's first page after onboarding), before any other;
 
-as many as a round's ``BUDGET`` allows (at least one), the rest in the rounds after. What the
+as many as a round's ``BUDGET`` allows (at least one), the rest in the rounds after; a reader
+whose computation fails is logged and left until the facts move. What the
 worker computed does not count as a read: a reader who stops reading is let go after
 ``RECENT``. A reader who reads before the worker reaches it brings its own rows up to date as
 before, and the worker then finds them current. Each worker process keeps its own account; two
@@ -52,10 +53,12 @@ BUDGET = 2.0
 
 @dataclass
 class _Account:
-    """What this process last saw of the store's facts, and the readers still to do."""
+    """What this process last saw of the store's facts, the readers still to do, and those whose
+    rows could not be computed (not tried again before the facts move)."""
 
     facts: str | None = None
     due: list[int] = field(default_factory=list)
+    failed: set[int] = field(default_factory=set)
 
 
 _ACCOUNT = _Account()
@@ -91,7 +94,8 @@ def readers_keep_up() -> int:
     facts = store_facts(now)
     if facts != _ACCOUNT.facts:
         _ACCOUNT.facts, _ACCOUNT.due = facts, _recent_readers(now - RECENT)
-    first = _recent_readers(now - RECENT, without_rows=True)
+        _ACCOUNT.failed.clear()
+    first = [reader for reader in _recent_readers(now - RECENT, without_rows=True) if reader not in _ACCOUNT.failed]
     chosen = set(first)
     _ACCOUNT.due = first + [reader for reader in _ACCOUNT.due if reader not in chosen]
     done, start = 0, time.monotonic()
@@ -105,5 +109,6 @@ def readers_keep_up() -> int:
             reader_correlations_refresh(reader, ctx)
         except Exception:  # noqa: BLE001 - one reader's failure stops no other's; its next read tries again
             logger.exception("the kept rows of reader %s could not be brought up to date", reader.pk)
+            _ACCOUNT.failed.add(reader.pk)
         done += 1
     return done
