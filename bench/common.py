@@ -91,6 +91,22 @@ def demo_store(prefix: str, objects: int) -> int:
     return StixObject.objects.count()
 
 
+def accounts_made_long_ago() -> None:
+    """Every account of the store as made sixty days ago and never signed in. The worker beside
+    ``accord serve`` computes ahead the kept rows of accounts made within two weeks that have
+    none (``analysis.services.readers``): right for a partner just onboarded, but for the demo's
+    accounts, all made minutes ago, it would compete with what a benchmark measures (seconds per
+    account at a million objects)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.core.models import ApiToken, User
+
+    User.objects.update(date_joined=timezone.now() - timedelta(days=60), last_login=None)
+    ApiToken.objects.update(last_used_at=None)
+
+
 def analyse() -> None:
     """Planner statistics for what was just loaded, on PostgreSQL (as autovacuum would gather
     them, a minute or more later): without them the planner takes a table it has never measured

@@ -315,8 +315,6 @@ def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
     see, which no read follows, so the worker's next round computes the partner's rows, not its
     next page. Then a new account in the partner's organisation: the worker computes its rows
     before its first page."""
-    from datetime import timedelta
-
     from django.utils import timezone
 
     from accord.analysis.services import readers_keep_up
@@ -325,6 +323,7 @@ def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
     from accord.partners.choices import AgreementKind, AgreementStatus
     from accord.partners.models import Agreement
     from accord.partners.services import agreement_amend
+    from bench.common import accounts_made_long_ago
 
     other = (
         Agreement.objects.filter(status=AgreementStatus.ACTIVE, kind=AgreementKind.DATA_SHARING)
@@ -336,8 +335,7 @@ def after_an_amendment(partner: Any, brought_up_to_date: Any) -> None:
     manager = User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk").first()
     if other is None or manager is None:
         return
-    # the store's other accounts as made long ago and not read lately; the partner reads now
-    User.objects.exclude(pk=partner.pk).update(date_joined=timezone.now() - timedelta(days=60))
+    accounts_made_long_ago()  # and the partner reads now
     User.objects.filter(pk=partner.pk).update(last_login=timezone.now())
     readers_keep_up()  # this process's account of the store, as a running worker's
     ceiling = other.current_version.tlp_ceiling

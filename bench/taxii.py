@@ -26,7 +26,7 @@ import orjson
 
 from bench.client import NAME as CLIENT
 from bench.client import LeanClient, wait_until_listening
-from bench.common import demo_store
+from bench.common import accounts_made_long_ago, demo_store
 from bench.ingest import write_bundle
 
 STORED = 100_000
@@ -89,6 +89,7 @@ def _prepare() -> dict[str, str]:
 
 
 def _serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+    accounts_made_long_ago()  # the worker beside the server computes nothing ahead meanwhile
     # One client drives the server flat out: its requests are counted, as every client's are,
     # but against rates it cannot reach (the figures include the counting, not refusals).
     unreachable = "1000000/minute"
