@@ -10,6 +10,7 @@ before the rows are written (:class:`IdAllocator`) so nothing has to be read bac
 from __future__ import annotations
 
 import gc
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -171,17 +172,27 @@ def upsert_rows(
             for batch in chunks(rows):
                 cursor.executemany(sql, batch)
             return
-        staging = quote(f"_upsert_{table}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608 - quoted names
-            f"SELECT {names} FROM {quote(table)} WITH NO DATA"
-        )
         for batch in chunks(rows):
-            with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} {conflict}")  # noqa: S608
-            cursor.execute(f"TRUNCATE {staging}")
+            _staged(cursor, table, names, batch, conflict)
+
+
+def _staged(cursor: Any, table: str, names: str, batch: Iterable[Sequence[Any]], conflict: str) -> int:
+    """``batch`` copied (``COPY``) into a temporary table of ``table``'s columns ``names`` (made
+    once per transaction, dropped at its end), then moved into ``table`` with ``INSERT … SELECT
+    … {conflict}``, which ``COPY`` cannot do; how many rows the insert wrote (PostgreSQL)."""
+    quote = connection.ops.quote_name
+    staging = quote(f"_staged_{zlib.crc32(f'{table}({names})'.encode()):08x}")  # one per table and columns
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608 - quoted names
+        f"SELECT {names} FROM {quote(table)} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:  # psycopg's own cursor
+        for row in batch:
+            copy.write_row(row)
+    cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} {conflict}")  # noqa: S608
+    written: int = max(cursor.rowcount, 0)
+    cursor.execute(f"TRUNCATE {staging}")
+    return written
 
 
 def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, ignore_conflicts: bool) -> int:
@@ -219,15 +230,7 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
                 continue
             except psycopg_errors.UniqueViolation:
                 pass  # rolled back to the savepoint: staged below
-            staging = quote(f"_copy_{table}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608 - quoted names
-                f"SELECT {names} FROM {quote(table)} WITH NO DATA"
-            )
-            copy_into(staging, batch)
-            cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")  # noqa: S608
-            written += max(cursor.rowcount, 0)
-            cursor.execute(f"TRUNCATE {staging}")
+            written += _staged(cursor, table, names, batch, "ON CONFLICT DO NOTHING")
     return written
 
 
