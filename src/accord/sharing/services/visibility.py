@@ -135,13 +135,16 @@ class _View:
     millions of versions in a large store, and only the difference between two views (what the
     change did) is read back. Dropped when left."""
 
-    def __init__(self, scopes: Iterable[Scope], before: datetime, now: datetime | None = None) -> None:
-        """The view of ``scopes`` (at ``now``, by default the present), of the versions added
-        before ``before``."""
-        quote = connection.ops.quote_name
-        self.table = quote(f"_accord_view_{next(_VIEW_NUMBERS)}")
+    def __init__(self) -> None:
+        """An empty view: its table made."""
+        self.table = connection.ops.quote_name(f"_accord_view_{next(_VIEW_NUMBERS)}")
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (org integer NOT NULL, obj bigint NOT NULL)")
+
+    def fill(self, scopes: Iterable[Scope], before: datetime, now: datetime | None = None) -> None:
+        """The view of ``scopes`` (at ``now``, by default the present), of the versions added
+        before ``before``."""
+        with connection.cursor() as cursor:
             for scope in scopes:
                 objects = StixObject.objects.filter(scope.objects, added_at__lt=before)
                 for org, ctx in _contexts(scope.organisations, now).items():
@@ -201,11 +204,14 @@ def _compared(
     function that takes it again at ``after_at`` and gives what arrived and what was withdrawn
     between them; both views dropped after."""
     scopes = tuple(scopes)
-    views = [_View(scopes, before, at)]
+    views: list[_View] = []
     try:
+        views.append(_View())  # kept before it is filled: a failure while filling still drops it
+        views[0].fill(scopes, before, at)
 
         def difference() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-            views.append(_View(scopes, before, after_at))
+            views.append(_View())
+            views[1].fill(scopes, before, after_at)
             return views[0].changes_to(views[1])
 
         yield difference
