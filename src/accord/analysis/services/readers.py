@@ -76,11 +76,7 @@ def _recent_readers(since: datetime, *, without_rows: bool = False) -> list[int]
             & Exists(ReaderCorrelationState.objects.filter(reader=OuterRef("pk")))
         )
     latest = readers.values("pk").annotate(
-        at=Greatest(
-            Coalesce("last_login", "date_joined"),
-            Coalesce(Max("api_tokens__last_used_at"), "date_joined"),
-            "date_joined",
-        )
+        at=Greatest(Coalesce("last_login", "date_joined"), Coalesce(Max("api_tokens__last_used_at"), "date_joined"))
     )
     return [pk for pk, _ in sorted(latest.values_list("pk", "at"), key=lambda row: (row[1], row[0]), reverse=True)]
 
