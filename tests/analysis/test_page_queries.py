@@ -92,6 +92,26 @@ def test_store_lists_count_to_the_cap_and_say_so(readers: dict[str, Any], settin
     assert exact["count_capped"] is False
 
 
+def test_a_store_list_counts_ten_pages_past_the_page_asked_for(readers: dict[str, Any]) -> None:
+    """The count stops ten pages past the page asked (page_size 1: eleven rows from page 1), says
+    so, and a later page counts further; the last page is found by counting to the cap."""
+    kestrel, _ = readers["sharers"]
+    share(kestrel, *batch(1, 15))
+    client = readers["clients"]["analyst"]
+
+    def counted(query: str) -> tuple[int, bool, int]:
+        body = client.get(f"/api/v1/objects/?page_size=1&{query}").json()
+        return body["count"], body["count_capped"], len(body["results"])
+
+    assert counted("page=1") == (11, True, 1)
+    assert counted("page=4") == (14, True, 1)
+    assert counted("page=5") == (15, False, 1)
+    assert counted("page=last") == (15, False, 1)
+    assert client.get("/api/v1/objects/?page_size=1&page=16").status_code == 404
+    page = client.get("/shared/").content.decode()
+    assert "15 results" in page and "More than" not in page
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel query")
 def test_a_capped_count_is_planned_without_parallel_workers_and_the_rest_is_not(readers: dict[str, Any]) -> None:
     """Counting to the cap reads a bounded number of rows: PostgreSQL plans it with no parallel

@@ -38,6 +38,7 @@ __all__ = [
     "campaign_graph",
     "campaign_list",
     "campaign_members_seen",
+    "campaigns_with_members_of",
 ]
 
 # A host reader's "objects you see" of one campaign is counted no further than this (its kept
@@ -111,6 +112,17 @@ def campaign_list(*, principal: User) -> QuerySet[Any]:
         )
         .order_by("-seen_last", "-pk")
     )
+
+
+def campaigns_with_members_of(*, principal: User, organisation_id: int | None) -> QuerySet[Any]:
+    """The principal's campaigns (:func:`campaign_list`, in its order) with a member shared by
+    ``organisation_id``: each campaign asked by index (``EXISTS``), so the first few stop at
+    the first few campaigns found, where joining every member to order them took 250 ms for a
+    partner at ten million objects."""
+    rows = campaign_list(principal=principal)
+    members = CampaignMember if rows.model is Campaign else ReaderCampaignMember
+    found = members.objects.filter(campaign_id=OuterRef("pk"), stix_object__organisation_id=organisation_id)
+    return rows.filter(Exists(found))
 
 
 def campaign_get(*, principal: User, pk: Any) -> Campaign | ReaderCampaign:

@@ -28,7 +28,13 @@ from django.utils import timezone
 
 from accord.analysis.aggregates import contribution_counts, contribution_months, trend_counts
 from accord.analysis.campaign_months import new_campaigns_per_month
-from accord.analysis.campaign_reads import campaign_get, campaign_graph, campaign_list, campaign_members_seen
+from accord.analysis.campaign_reads import (
+    campaign_get,
+    campaign_graph,
+    campaign_list,
+    campaign_members_seen,
+    campaigns_with_members_of,
+)
 from accord.analysis.enabled import enabled_counts
 from accord.analysis.models import (
     CampaignMember,
@@ -64,6 +70,7 @@ __all__ = [
     "campaign_get",
     "campaign_graph",
     "campaign_list",
+    "campaigns_with_members_of",
     "campaign_members_seen",
     "correlation_detail",
     "correlation_list",

@@ -30,8 +30,9 @@ class Pagination(PageNumberPagination):
 
 class StorePagination(Pagination):
     """Paging for lists over the shared store (objects, observables, correlations, campaigns):
-    rows are counted no further than ``ACCORD_LIST_COUNT_CAP``, and ``count_capped`` says
-    when ``count`` stopped there ("more than"), so no request counts a million rows."""
+    rows are counted no further than ten pages past the page asked for, nor past
+    ``ACCORD_LIST_COUNT_CAP`` (:class:`~accord.core.ui.CappedPaginator`), and ``count_capped``
+    says when ``count`` stopped there ("more than"), so no request counts a million rows."""
 
     django_paginator_class = CappedPaginator
 
@@ -43,10 +44,12 @@ class StorePagination(Pagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         described = super().get_paginated_response_schema(schema)
-        described["properties"]["count"]["description"] = "Rows, counted no further than the cap (10,000 by default)."
+        described["properties"]["count"]["description"] = (
+            "Rows, counted no further than ten pages past this one, nor past the cap (10,000 by default)."
+        )
         described["properties"]["count_capped"] = {
             "type": "boolean",
-            "description": "The count stopped at its cap: there are more rows than it says.",
+            "description": "The count stopped there: there are more rows (a later page counts further).",
         }
         described["required"] = [*described.get("required", []), "count_capped"]
         return described

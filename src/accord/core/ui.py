@@ -50,27 +50,42 @@ class AuthedRequest(HttpRequest):
 
 
 class CappedPaginator(Paginator):  # type: ignore[type-arg]
-    """A pager that counts no further than ``cap`` rows: a list over the shared store (a million
-    objects, their observables) would otherwise count every row it may show on every page, the
-    slowest part of the page. Past the cap the count says so (``capped``: "more than 10,000"),
-    and the pages it offers end there; filters narrow the list (``ACCORD_LIST_COUNT_CAP``)."""
+    """A pager that counts only as far as the reader can go from here: a list over the shared
+    store (ten million objects, their observables) would otherwise count every row it may show
+    on every page, each checked through the policy, the slowest part of the page. The count
+    stops ``LOOKAHEAD`` pages past the page asked for, and never past ``cap``
+    (``ACCORD_LIST_COUNT_CAP``); past where it stopped it says so (``capped``: "more than 275"),
+    and the pages it offers end there, so each step forward counts a little further. What a
+    page costs then grows with how deep it is, as an offset's does, not with the store."""
+
+    LOOKAHEAD = 10
 
     def __init__(self, object_list: Any, per_page: int, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap if cap is not None else settings.ACCORD_LIST_COUNT_CAP
         self.capped = False
+        self.asked: int | None = None  # the page asked for; None (the last page, say): to the cap
+
+    def validate_number(self, number: Any) -> int:
+        if self.asked is None and "count" not in self.__dict__:
+            try:
+                self.asked = max(1, int(number))
+            except (TypeError, ValueError, OverflowError):
+                self.asked = 1  # Django's own check below names it; get_page then shows page 1
+        return int(super().validate_number(number))
 
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
+        reach = self.cap if self.asked is None else min(self.cap, (self.asked + self.LOOKAHEAD) * self.per_page)
         # counted on the key alone: the rows' per-row figures (subqueries) are not computed for
         # thousands of rows that no page shows; filters on them still apply
         keys = rows.order_by().values("pk") if hasattr(rows, "values") else rows
         # a bounded read: no parallel workers to start (accord.core.planner)
         with without_parallel_workers(rows.db) if isinstance(rows, QuerySet) else nullcontext():
-            found = int(keys[: self.cap + 1].count())
-        self.capped = found > self.cap
-        return min(found, self.cap)
+            found = int(keys[: reach + 1].count())
+        self.capped = found > reach
+        return min(found, reach)
 
 
 def paginate(request: HttpRequest, qs: QuerySet[Any], *, capped: bool = False) -> tuple[Page[Any], str]:

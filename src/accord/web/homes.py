@@ -140,9 +140,7 @@ def partner_panels(request: HttpRequest, user: User) -> dict[str, Any]:
         testid="count-correlations",
     )
     sightings = list(analysis.sighting_list(principal=user).exclude(organisation_id=own)[:5])
-    helped = list(
-        analysis.campaign_list(principal=user).filter(members__stix_object__organisation_id=own).distinct()[:5]
-    )
+    helped = list(analysis.campaigns_with_members_of(principal=user, organisation_id=own)[:5])
 
     year_ago = (now - timedelta(days=365)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     monthly = analysis.own_contribution_by_month(principal=user, since=year_ago.date())
