@@ -19,8 +19,16 @@ from accord.analysis.campaign_months import new_campaigns_per_month
 from accord.analysis.campaign_reads import campaign_list
 from accord.analysis.campaign_summaries import campaigns_refresh
 from accord.analysis.enabled import enabled_rebuild
-from accord.analysis.models import Campaign, EnabledCorrelations, ExclusionEntry, ExclusionList, ObservableSource
+from accord.analysis.models import (
+    Campaign,
+    CampaignMonthCell,
+    EnabledCorrelations,
+    ExclusionEntry,
+    ExclusionList,
+    ObservableSource,
+)
 from accord.analysis.services.exclusions import exclusion_entry_add, exclusion_entry_remove, exclusion_list_create
+from accord.core.choices import Purpose
 from accord.formats.markings import TLP2_IDS
 from accord.partners.models import Agreement
 from accord.partners.services.lifecycle import agreement_suspend
@@ -86,13 +94,40 @@ def run(world: dict[str, Any], step: str, k: int, objects: Any) -> None:
     change_shared(world, step, k)
 
 
-def asked_one_by_one(user: Any) -> dict[str, int]:
+def asked_one_by_one(user: Any, since: datetime = SINCE, until: datetime = UNTIL) -> dict[str, int]:
     """New campaigns per month by asking of each campaign whether a member is seen."""
-    appeared = campaign_list(principal=user).filter(created_at__gte=SINCE, created_at__lt=UNTIL)
+    appeared = campaign_list(principal=user).filter(created_at__gte=since, created_at__lt=until)
     months: dict[str, int] = {}
     for month in appeared.annotate(m=TruncMonth(F("created_at"))).values_list("m", flat=True):
         months[f"{month:%Y-%m}"] = months.get(f"{month:%Y-%m}", 0) + 1
     return months
+
+
+def kept_cells() -> dict[tuple[str, int, int], int]:
+    """The cells the database keeps, those above 0 (none may be below)."""
+    assert not CampaignMonthCell.objects.filter(count__lt=0).exists()
+    cells = CampaignMonthCell.objects.filter(count__gt=0)
+    rows = cells.values_list("month", "first_group", "second_group", "count")
+    return {(month, first, second): n for month, first, second, n in rows}
+
+
+def counted_cells() -> dict[tuple[str, int, int], int]:
+    """The campaigns counted by month made and first two groups."""
+    counted: dict[tuple[str, int, int], int] = {}
+    for created, first, second in Campaign.objects.exclude(first_group=None).values_list(
+        "created_at", "first_group", "second_group"
+    ):
+        key = (f"{created.astimezone(UTC):%Y-%m}", first, second or 0)
+        counted[key] = counted.get(key, 0) + 1
+    return counted
+
+
+# windows whose edges cut months: the larger part of February and of August (their cells, less the
+# days outside), the smaller part of March and of November (their campaigns counted)
+CUT = [
+    (datetime(2026, 2, 5, tzinfo=UTC), datetime(2026, 8, 20, tzinfo=UTC)),
+    (datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC)),
+]
 
 
 def kept_enabled() -> dict[int, int]:
@@ -128,11 +163,16 @@ def test_new_campaigns_per_month_equal_asking_each_campaign(world: dict[str, Any
     assert kept_groups() == kept  # the groups kept as members joined and left are those of the members
     enabled_rebuild()
     assert kept_enabled() == enabled  # and the correlations each organisation enabled, those counted again
+    assert kept_cells() == counted_cells()  # the database's cells followed every change
     for pk in Campaign.objects.values_list("pk", flat=True):  # made over the year
         Campaign.objects.filter(pk=pk).update(created_at=SINCE + timedelta(days=40 * (pk % 9)))
+    assert kept_cells() == counted_cells()  # ... and the months moved by hand
     for user in world["readers"]:
         expected = asked_one_by_one(user)
         assert new_campaigns_per_month(principal=user, since=SINCE, until=UNTIL) == expected, user.role
+        for since, until in CUT:
+            cut = new_campaigns_per_month(principal=user, since=since, until=until)
+            assert cut == asked_one_by_one(user, since, until), (user.role, since, until)
     response = world["api_for"](world["readers"][0]).get(
         "/api/v1/trends/", {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
     )
@@ -150,6 +190,31 @@ def test_new_campaigns_per_month_equal_asking_each_campaign(world: dict[str, Any
     }
     shown = {row["organisation"]: row["correlations"] for row in response.json()["contributions"]}
     assert {name: shown[name] for name in counted} == counted
+
+
+def test_campaigns_seen_through_their_second_or_a_later_group(world: dict[str, Any]) -> None:
+    """The first sharer's agreement no longer allows investigation: host staff may correlate
+    none of its GREEN or AMBER objects. A campaign of its GREEN object and the second sharer's
+    AMBER one is counted from its second group's cell; one of its GREEN and AMBER objects and the
+    second sharer's AMBER+STRICT one from the campaign's row (its first two groups unseen); one
+    of its own objects alone is not counted. All as asking each campaign, in whole months and in
+    a window that cuts them."""
+    agreement = Agreement.objects.get(organisation=world["sharers"][0].organisation)
+    agreement.current_version.purposes = [Purpose.PREVENTION]
+    agreement.current_version.save(update_fields=["purposes"])
+    run(world, "share", 0, [("green", {0}), ("amber", {0}), ("green", {1}), ("green", {2}), ("amber", {2})])
+    run(world, "share", 1, [("amber+strict", {0}), ("amber", {1})])
+    by_size = sorted(Campaign.objects.all(), key=lambda c: len(c.policy_groups))
+    assert [len(c.policy_groups) for c in by_size] == [2, 2, 3]
+    analyst = world["readers"][0]
+    month = f"{by_size[0].created_at:%Y-%m}"
+    assert kept_cells() == counted_cells()
+    assert new_campaigns_per_month(principal=analyst, since=SINCE, until=UNTIL) == {month: 2}
+    assert asked_one_by_one(analyst) == {month: 2}
+    for pk in Campaign.objects.values_list("pk", flat=True):
+        Campaign.objects.filter(pk=pk).update(created_at=datetime(2026, 3, 25, tzinfo=UTC))
+    for since, until in CUT:
+        assert new_campaigns_per_month(principal=analyst, since=since, until=until) == {"2026-03": 2}
 
 
 def test_a_campaign_seen_only_through_a_red_member_naming_the_reader(world: dict[str, Any]) -> None:

@@ -37,6 +37,8 @@ __all__ = [
     "TrendListener",
     "contribution_counts",
     "contribution_months",
+    "month_parts",
+    "next_month",
     "trend_cells_add",
     "trend_cells_rebuild",
     "trend_cells_remove",
@@ -142,7 +144,7 @@ def _month_start(moment: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _next_month(start: datetime) -> datetime:
+def next_month(start: datetime) -> datetime:
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
@@ -173,28 +175,39 @@ def _from_store(ctx: PrincipalContext, since: datetime, until: datetime) -> Any:
     return _counted(_seen(ctx, rows))
 
 
+def month_parts(since: datetime, until: datetime) -> tuple[list[datetime], list[tuple[datetime, datetime, int]]]:
+    """How to count ``[since, until)`` from monthly cells: the months read from the cells (their
+    first instants, in order), and the ranges counted from the rows themselves, each with its
+    sign. A month the window cuts is counted from its rows inside the window when that is the
+    smaller part, else read from its cells less its rows outside the window; so no range counted
+    from rows is longer than half a month."""
+    whole: list[datetime] = []
+    parts: list[tuple[datetime, datetime, int]] = []
+    month = _month_start(since)
+    while month < until:
+        end = next_month(month)
+        start, stop = max(since, month), min(until, end)
+        if (start, stop) == (month, end):
+            whole.append(month)
+        elif (stop - start) * 2 <= end - month:
+            parts.append((start, stop, 1))
+        else:
+            whole.append(month)
+            parts += [(a, b, -1) for a, b in ((month, start), (stop, end)) if a < b]
+        month = end
+    return whole, parts
+
+
 def trend_counts(ctx: PrincipalContext, since: datetime, until: datetime) -> Counts:
     """Object versions shared in ``[since, until)`` (by STIX created time) that the asker may
     correlate, live, not for addressees only: by raw crime type, originator region and month —
     what grouping the store would give, read from the cells."""
     counts: Counts = {}
-    whole: list[datetime] = []
-    month = _month_start(since)
-    while month < until:
-        end = _next_month(month)
-        start, stop = max(since, month), min(until, end)
-        if (start, stop) == (month, end):
-            whole.append(month)
-        elif (stop - start) * 2 <= end - month:  # the smaller part: counted from the store
-            _add(counts, _from_store(ctx, start, stop))
-        else:  # most of the month: its cells, less the parts outside the window
-            whole.append(month)
-            for outside in ((month, start), (stop, end)):
-                if outside[0] < outside[1]:
-                    _add(counts, _from_store(ctx, *outside), -1)
-        month = end
+    whole, parts = month_parts(since, until)
+    for start, stop, sign in parts:
+        _add(counts, _from_store(ctx, start, stop), sign)
     if whole:
-        first, last = whole[0], _next_month(whole[-1])
+        first, last = whole[0], next_month(whole[-1])
         _add(counts, _from_cells(ctx, f"{first:%Y-%m}", f"{whole[-1]:%Y-%m}"))
         _add(counts, _granted_one_by_one(ctx, first, last))
         _add(counts, _expired_unpurged(ctx, first, last), -1)

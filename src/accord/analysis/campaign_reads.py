@@ -121,7 +121,7 @@ def campaigns_with_members_of(*, principal: User, organisation_id: int | None) -
     partner at ten million objects."""
     rows = campaign_list(principal=principal)
     members = CampaignMember if rows.model is Campaign else ReaderCampaignMember
-    found = members.objects.filter(campaign_id=OuterRef("pk"), stix_object__organisation_id=organisation_id)
+    found = members.objects.filter(campaign_id=OuterRef("pk"), stix_object__organisation_id=organisation_id or 0)
     return rows.filter(Exists(found))
 
 

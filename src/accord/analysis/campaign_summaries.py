@@ -38,7 +38,7 @@ ORGANISATIONS = Organisation._meta.db_table
 GROUPS = PolicyGroup._meta.db_table
 _SUMMARY = (
     "first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids", "observables_count",
-    "regions", "crime_types", "policy_groups", "first_group",
+    "regions", "crime_types", "policy_groups", "first_group", "second_group",
 )  # fmt: skip
 # (originator, agreement or 0, TLP, data category): what the policy decides on for a whole group
 Group = tuple[int, int, str, str]
@@ -145,12 +145,13 @@ def campaigns_summarise(members: str) -> None:
             f"seen AS (SELECT m.campaign_id, COUNT(DISTINCT l.observable_id) AS observables_count FROM {members} m "
             f"JOIN {LINKS} l ON l.stix_object_id = m.stix_object_id GROUP BY m.campaign_id), "
             "grouped AS (SELECT campaign_id, jsonb_agg(id ORDER BY rank, id) AS policy_groups, "
-            "(array_agg(id ORDER BY rank, id))[1] AS first_group FROM (SELECT DISTINCT m.campaign_id, p.id, p.rank "
+            "(array_agg(id ORDER BY rank, id))[1] AS first_group, (array_agg(id ORDER BY rank, id))[2] AS second_group "
+            "FROM (SELECT DISTINCT m.campaign_id, p.id, p.rank "
             f"FROM {members} m JOIN {OBJECTS} o ON o.id = m.stix_object_id JOIN {GROUPS} p "
             "ON p.organisation_id = o.organisation_id AND p.agreement_key = COALESCE(o.agreement_id, 0) "
             "AND p.tlp = o.tlp AND p.data_category = o.data_category WHERE o.revoked = false) d GROUP BY campaign_id) "
             "SELECT s.*, COALESCE(v.observables_count, 0) AS observables_count, "
-            "COALESCE(p.policy_groups, '[]') AS policy_groups, p.first_group "
+            "COALESCE(p.policy_groups, '[]') AS policy_groups, p.first_group, p.second_group "
             "FROM summary s LEFT JOIN seen v ON v.campaign_id = s.campaign_id "
             "LEFT JOIN grouped p ON p.campaign_id = s.campaign_id",
             [value for pair in tags for value in pair],
@@ -265,12 +266,14 @@ def _write(summaries: Mapping[int, _Summary]) -> None:
                 orjson.dumps(sorted(summary.tags)).decode(),
                 orjson.dumps(groups).decode(),
                 groups[0] if groups else None,
+                groups[1] if len(groups) > 1 else None,
                 stamp,
                 pk,
             )
         )
     columns = ["first_seen", "last_seen", "objects_count", "organisations_count", "organisation_ids"]
-    columns += ["observables_count", "regions", "crime_types", "policy_groups", "first_group", "updated_at"]
+    columns += ["observables_count", "regions", "crime_types", "policy_groups", "first_group", "second_group"]
+    columns += ["updated_at"]
     json = ("organisation_ids", "regions", "crime_types", "policy_groups")
     update_rows(CAMPAIGNS, "id", columns, rows, json_columns=json, stamps=["updated_at"])
 
