@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 __all__ = ["populate", "rebuild"]
 
 CHAIN = 20_000  # members of the planted big campaign: a chain of objects, each sharing a value with the next
@@ -107,6 +109,7 @@ class _Shape:
 
     def rows(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
         from accord.sharing.bulk import adapt_datetime
+        from accord.sharing.sent import sent_form
 
         rng, now = self.rng, self.now
         for n in range(start, stop):
@@ -133,23 +136,25 @@ class _Shape:
                     mentions.add(self._observable(value_kind, number, self.cluster_values))
             self.links.extend((pk, o) for o in sorted(mentions))
             stix_id, when = f"{kind}--00000000-0000-4000-8000-{n:012x}", f"{stamp:%Y-%m-%dT%H:%M:%S.000Z}"
-            body = (
-                f'{{"type": "{kind}", "spec_version": "2.1", "id": "{stix_id}", "created": "{when}", '
-                f'"modified": "{when}", "name": "{kind} {n}", "description": "Reported by a partner: {own}"}}'
-            )
+            body = {
+                "type": kind, "spec_version": "2.1", "id": stix_id, "created": when, "modified": when,
+                "name": f"{kind} {n}", "description": f"Reported by a partner: {own}",
+            }  # fmt: skip
+            tlp = self.tlps[rng.randrange(len(self.tlps))]
             expires = adapt_datetime(now + timedelta(days=365 + n % 365)) if n % 100 == 0 else None
             yield (
                 pk, stix_id, adapt_datetime(stamp), adapt_datetime(stamp), kind,
-                "2.1", body, self.tlps[rng.randrange(len(self.tlps))], category,
+                "2.1", orjson.dumps(body).decode(), tlp, category,
                 self.crimes[rng.randrange(len(self.crimes))], "", "", organisation, agreement, "B", "investigation",
                 False, self.added, expires,
+                sent_form(body, tlp),  # as an ingest records it: how the body leaves when nothing is withheld
             )  # fmt: skip
 
 
 OBJECT_COLUMNS = (
     "id", "stix_id", "created", "modified", "type", "spec_version", "body", "tlp", "data_category", "crime_type",
     "subject_category", "nature", "organisation_id", "agreement_id", "reliability", "purpose", "revoked",
-    "added_at", "expires_at",
+    "added_at", "expires_at", "sent_form",
 )  # fmt: skip
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from django.db import connection
 
 from accord.core.models import Organisation
+from accord.sharing.choices import SentForm
 from accord.sharing.models import ObjectObservable, Observable, StixObject
+from accord.sharing.sent import sent_form
 from bench.store import populate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +49,10 @@ def test_populate_in_chunks_writes_every_object_its_values_once(host: Organisati
     mentioned = Observable.objects.filter(links__isnull=False).distinct().count()
     assert links > mentioned > 1200  # each object's own value, and values repeated across objects
     assert _indexes() == indexes
+    # each recorded as an ingest records it: how its body is sent when nothing is withheld (as
+    # stored, its TLP marking appended; a store of "read and rewritten" would page slower)
+    rows = StixObject.objects.values_list("body", "tlp", "sent_form")
+    assert {(form, sent_form(body, tlp)) for body, tlp, form in rows} == {(SentForm.MARKED, SentForm.MARKED)}
     again = Observable.objects.create(type="domain", value="after.bench.example")  # ids go on past the load's
     assert again.pk > Observable.objects.exclude(pk=again.pk).order_by("-pk").values_list("pk", flat=True)[0]
 
