@@ -218,3 +218,30 @@ def test_a_listing_is_planned_without_parallel_workers_and_nothing_else_is(share
 @pytest.mark.django_db(transaction=True)  # the request outside any transaction, as served
 def test_outside_a_transaction_a_listing_runs_in_one_of_its_own(sharer):
     _planned_serially(sharer)
+
+
+def _prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@ON_POSTGRESQL
+def test_an_object_the_token_and_the_collection_are_read_prepared_and_a_listing_is_planned_each_time(readers):
+    """The reads of every request by key — the token, the collection, one object's versions —
+    are prepared on the server and run from their plan (accord.core.prepared.planned_once); a
+    page of a listing is planned for its position on each read, never prepared."""
+    reader = readers["police"]
+    path = f"collections/{shared_id()}/objects/{readers['ids'][Tlp.AMBER]}/"
+    for _ in range(2):
+        response = reader.get(path)
+        assert response.status_code == 200 and response.json()["objects"][0]["id"] == readers["ids"][Tlp.AMBER]
+    assert reader.get(f"collections/{shared_id()}/objects/").status_code == 200
+    statements = _prepared_statements()
+    assert any('FROM "core_apitoken"' in sql and "$1" in sql for sql in statements)
+    assert any('FROM "taxii_collection"' in sql for sql in statements)
+    one = [sql for sql in statements if 'FROM "sharing_stixobject"' in sql and '"modified" DESC' in sql]
+    assert one and all("$" in sql for sql in one)
+    assert not [sql for sql in statements if 'WITH "part0"' in sql]  # the listing's statement

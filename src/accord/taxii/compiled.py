@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connections, router
 
 from accord.core.planner import without_parallel_workers
-from accord.core.prepared import named_style
+from accord.core.prepared import named_style, planned_once
 from accord.policy import Visibility
 from accord.sharing.models import StixObject
 from accord.taxii.paging import Position
@@ -195,7 +195,11 @@ def run(shape: Shape, values: Bound, build: Build) -> list[tuple[Any, ...]]:
         fresh_sql, fresh_params = build(shape, values)
         if (fresh_sql, [_adapt(p, shape.database) for p in fresh_params]) != (entry.sql, params):
             raise RuntimeError(f"A compiled TAXII read differs from the same read built afresh: {shape}.")
-    with _serial(shape), connections[shape.database].cursor() as cursor:
+    # one object's versions by its id's index: prepared on the server (planning cost more than
+    # the read); a listing is planned for its position on each page
+    database = connections[shape.database]
+    cursor = database.cursor() if shape.order == "listing" else planned_once(shape.database)
+    with _serial(shape), cursor:
         cursor.execute(entry.named, dict(zip(entry.names, params, strict=True)))
         return list(cursor.fetchall())
 
